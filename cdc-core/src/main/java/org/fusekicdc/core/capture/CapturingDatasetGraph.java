@@ -1,0 +1,356 @@
+package org.fusekicdc.core.capture;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+import org.apache.jena.atlas.iterator.Iter;
+import org.apache.jena.datatypes.xsd.XSDDatatype;
+import org.apache.jena.graph.Graph;
+import org.apache.jena.graph.Node;
+import org.apache.jena.graph.NodeFactory;
+import org.apache.jena.query.ReadWrite;
+import org.apache.jena.rdfpatch.system.Id;
+import org.apache.jena.rdfpatch.text.RDFChangesWriterText;
+import org.apache.jena.riot.system.PrefixMap;
+import org.apache.jena.riot.system.PrefixMapWrapper;
+import org.apache.jena.shared.JenaException;
+import org.apache.jena.shared.PrefixMapping;
+import org.apache.jena.sparql.JenaTransactionException;
+import org.apache.jena.sparql.core.DatasetGraph;
+import org.apache.jena.sparql.core.DatasetGraphWrapper;
+import org.apache.jena.sparql.core.GraphView;
+import org.apache.jena.sparql.core.Quad;
+import org.fusekicdc.core.CdcConfigException;
+import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.core.log.RecordMeta;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A dataset whose every committed write transaction is recorded as one RDF Patch in a
+ * {@link ChangeLog}.
+ * <p>
+ * Every write path ends in {@link #add}, {@link #delete} or a prefix change of this wrapper:
+ * graphs handed out are views over it, and whole-dataset operations ({@code clear},
+ * {@code deleteAny}, {@code removeGraph}, {@code addGraph}) are expanded into quad deletes and
+ * adds here rather than passed to the store. Only real changes are recorded (adding a quad
+ * already present, or deleting one absent, records nothing) and their net effect is kept per
+ * transaction, so an add followed by a delete of the same quad leaves nothing.
+ * <p>
+ * Order at commit: the patch is appended to the log (durable), then the store commits, then the
+ * record is published to readers. If the store's commit fails, the record is removed before the
+ * writer lock is released. If the process dies between append and store commit, start-up
+ * recovery ({@link CommitRecovery}) decides the last record by looking at the data.
+ * <p>
+ * The wrapped dataset must be transactional with a single writer at a time (TDB2, TIM).
+ */
+public final class CapturingDatasetGraph extends DatasetGraphWrapper {
+    private static final Logger LOG = LoggerFactory.getLogger(CapturingDatasetGraph.class);
+    private static final int DELETE_BATCH = 10_000;
+
+    private final ChangeLog log;
+    private final CaptureConfig config;
+    // The open write transaction's changes; only touched by the thread in WRITE mode.
+    private TransactionChanges changes;
+
+    private CapturingDatasetGraph(DatasetGraph base, ChangeLog log, CaptureConfig config) {
+        super(base);
+        this.log = log;
+        this.config = config;
+    }
+
+    /**
+     * Wrap {@code base} so that its transactions are captured into {@code log}. First settles
+     * the log against the data after an unclean stop (see {@link CommitRecovery}).
+     */
+    public static CapturingDatasetGraph create(DatasetGraph base, ChangeLog log, CaptureConfig config) {
+        if ( !base.supportsTransactions() || !base.supportsTransactionAbort() )
+            throw new CdcConfigException("Dataset '" + log.dataset() + "': the dataset to capture (" + base.getClass().getSimpleName()
+                                         + ") does not support transactions with abort; use a TDB2 or in-memory transactional dataset (ja:MemoryDataset).");
+        CommitRecovery.recover(base, log);
+        cleanSpillDirectory(config.spillDirectory(), log.dataset());
+        return new CapturingDatasetGraph(base, log, config);
+    }
+
+    private static void cleanSpillDirectory(Path dir, String dataset) {
+        if ( !Files.isDirectory(dir) )
+            return;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "{run,net}-*.rdfp")) {
+            for ( Path p : ds )
+                Files.deleteIfExists(p);
+        } catch (IOException ex) {
+            LOG.warn("Dataset '{}': could not clean spill directory {}: {}", dataset, dir, ex.toString());
+        }
+    }
+
+    public ChangeLog changeLog() {
+        return log;
+    }
+
+    public String datasetName() {
+        return log.dataset();
+    }
+
+    // ---- Quads
+
+    @Override
+    public void add(Quad quad) {
+        add(quad.getGraph(), quad.getSubject(), quad.getPredicate(), quad.getObject());
+    }
+
+    @Override
+    public void delete(Quad quad) {
+        delete(quad.getGraph(), quad.getSubject(), quad.getPredicate(), quad.getObject());
+    }
+
+    @Override
+    public void add(Node g, Node s, Node p, Node o) {
+        Node gn = graphName(g);
+        requireConcrete(gn, s, p, o);
+        TransactionChanges tc = writing();
+        if ( get().contains(gn, s, p, o) )
+            return;
+        get().add(gn, s, p, o);
+        tc.added(Quad.create(gn, s, p, o));
+    }
+
+    @Override
+    public void delete(Node g, Node s, Node p, Node o) {
+        Node gn = graphName(g);
+        requireConcrete(gn, s, p, o);
+        TransactionChanges tc = writing();
+        if ( !get().contains(gn, s, p, o) )
+            return;
+        get().delete(gn, s, p, o);
+        tc.deleted(Quad.create(gn, s, p, o));
+    }
+
+    @Override
+    public void deleteAny(Node g, Node s, Node p, Node o) {
+        TransactionChanges tc = writing();
+        // Delete in batches: a store's iterator may not survive deletes under it.
+        while ( true ) {
+            List<Quad> batch = new ArrayList<>(DELETE_BATCH);
+            Iterator<Quad> iter = get().find(g, s, p, o);
+            try {
+                while ( iter.hasNext() && batch.size() < DELETE_BATCH )
+                    batch.add(iter.next());
+            } finally {
+                Iter.close(iter);
+            }
+            for ( Quad q : batch ) {
+                get().delete(q);
+                tc.deleted(q);
+            }
+            if ( batch.size() < DELETE_BATCH )
+                return;
+        }
+    }
+
+    @Override
+    public void clear() {
+        deleteAny(Node.ANY, Node.ANY, Node.ANY, Node.ANY);
+    }
+
+    @Override
+    public void removeGraph(Node graphName) {
+        deleteAny(graphName, Node.ANY, Node.ANY, Node.ANY);
+    }
+
+    @Override
+    public void addGraph(Node graphName, Graph graph) {
+        removeGraph(graphName);
+        graph.find().forEachRemaining(t -> add(graphName, t.getSubject(), t.getPredicate(), t.getObject()));
+    }
+
+    private static Node graphName(Node g) {
+        return g == null ? Quad.defaultGraphIRI : g;
+    }
+
+    private void requireConcrete(Node g, Node s, Node p, Node o) {
+        if ( !g.isConcrete() || !s.isConcrete() || !p.isConcrete() || !o.isConcrete() )
+            throw new JenaException("Dataset '" + datasetName() + "': cannot add or delete a quad with a variable or wildcard: "
+                                    + Quad.create(g, s, p, o));
+    }
+
+    // ---- Graphs and prefixes: views over this wrapper, so their writes are captured.
+
+    @Override
+    public Graph getDefaultGraph() {
+        return GraphView.createDefaultGraph(this);
+    }
+
+    @Override
+    public Graph getGraph(Node graphNode) {
+        return GraphView.createNamedGraph(this, graphNode);
+    }
+
+    @Override
+    public Graph getUnionGraph() {
+        return GraphView.createUnionGraph(this);
+    }
+
+    @Override
+    public PrefixMap prefixes() {
+        return new RecordingPrefixMap(get().prefixes());
+    }
+
+    /** Prefix changes of the dataset, recorded as PA/PD when they change a mapping. */
+    private final class RecordingPrefixMap extends PrefixMapWrapper {
+        private final PrefixMap store;
+
+        RecordingPrefixMap(PrefixMap store) {
+            super(store);
+            this.store = store;
+        }
+
+        @Override
+        public void add(String prefix, String iri) {
+            String before = store.get(prefix);
+            if ( Objects.equals(before, iri) )
+                return;
+            TransactionChanges tc = writing();
+            store.add(prefix, iri);
+            tc.prefixChanged(prefix, before, iri);
+        }
+
+        @Override
+        public void delete(String prefix) {
+            String before = store.get(prefix);
+            if ( before == null )
+                return;
+            TransactionChanges tc = writing();
+            store.delete(prefix);
+            tc.prefixChanged(prefix, before, null);
+        }
+
+        @Override
+        public void putAll(PrefixMap pmap) {
+            pmap.forEach(this::add);
+        }
+
+        @Override
+        public void putAll(PrefixMapping pmap) {
+            pmap.getNsPrefixMap().forEach(this::add);
+        }
+
+        @Override
+        public void putAll(Map<String, String> mapping) {
+            mapping.forEach(this::add);
+        }
+
+        @Override
+        public void clear() {
+            store.getMappingCopy().keySet().forEach(this::delete);
+        }
+    }
+
+    // ---- Transactions
+
+    /** The changes of the current write transaction, promoting a read transaction if it can. */
+    private TransactionChanges writing() {
+        if ( super.transactionMode() != ReadWrite.WRITE ) {
+            if ( !isInTransaction() )
+                throw new JenaTransactionException("Dataset '" + datasetName() + "' is captured by fuseki-cdc: write inside a transaction"
+                                                   + " (for example Txn.executeWrite) so the change can be logged.");
+            if ( !promote() )
+                throw new JenaTransactionException("Dataset '" + datasetName() + "': cannot write in a read transaction");
+        }
+        if ( changes == null )
+            changes = new TransactionChanges(config.spillThreshold(), config.spillDirectory());
+        return changes;
+    }
+
+    private boolean inWriteWithChanges() {
+        return changes != null && isInTransaction() && super.transactionMode() == ReadWrite.WRITE;
+    }
+
+    @Override
+    public void commit() {
+        if ( !inWriteWithChanges() ) {
+            super.commit();
+            return;
+        }
+        TransactionChanges tc = changes;
+        changes = null;
+        try (tc) {
+            long quadChanges = tc.settle();
+            if ( tc.isEmpty() ) {
+                super.commit();
+                return;
+            }
+            RecordMeta meta;
+            try {
+                Map<String, String> attributes = config.commitAttributes().current();
+                meta = log.append((m, out) -> writePatch(m, tc, attributes, out));
+            } catch (RuntimeException ex) {
+                // Not logged, so it must not commit.
+                super.abort();
+                throw ex;
+            }
+            try {
+                super.commit();
+            } catch (RuntimeException | Error ex) {
+                log.undoAppend(meta.version());
+                throw ex;
+            }
+            log.publish(meta.version());
+            LOG.debug("Dataset '{}': version {} committed (patch {}, {} quad changes{})", datasetName(), meta.version(), meta.id(),
+                      quadChanges, tc.spilled() ? ", spilled to disk" : "");
+        }
+    }
+
+    private void writePatch(RecordMeta meta, TransactionChanges tc, Map<String, String> attributes, OutputStream out) throws IOException {
+        RDFChangesWriterText w = RDFChangesWriterText.create(out);
+        w.header(PatchHeaders.ID, Id.fromUUID(meta.id()).asNode());
+        if ( meta.prevId() != null )
+            w.header(PatchHeaders.PREV, Id.fromUUID(meta.prevId()).asNode());
+        w.header(PatchHeaders.VERSION, NodeFactory.createLiteralDT(Long.toString(meta.version()), XSDDatatype.XSDinteger));
+        w.header(PatchHeaders.TIMESTAMP, NodeFactory.createLiteralDT(Instant.ofEpochMilli(meta.timestamp()).toString(),
+                                                                    XSDDatatype.XSDdateTime));
+        w.header(PatchHeaders.DATASET, NodeFactory.createLiteralString(datasetName()));
+        attributes.forEach((k, v) -> w.header(k, NodeFactory.createLiteralString(v)));
+        w.txnBegin();
+        tc.writeTo(w, out);
+        w.txnCommit();
+        w.finish();
+    }
+
+    @Override
+    public void abort() {
+        discardChanges();
+        super.abort();
+    }
+
+    @Override
+    public void end() {
+        // A write transaction ended without commit is aborted by the store; drop its changes.
+        discardChanges();
+        super.end();
+    }
+
+    private void discardChanges() {
+        if ( inWriteWithChanges() ) {
+            changes.close();
+            changes = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            super.close();
+        } finally {
+            log.close();
+        }
+    }
+}

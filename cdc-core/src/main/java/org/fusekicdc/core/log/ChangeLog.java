@@ -1,0 +1,516 @@
+package org.fusekicdc.core.log;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+import org.fusekicdc.core.CdcConfigException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The durable, ordered change log of one dataset: an append-only sequence of patches numbered
+ * 1, 2, 3, ... without gaps, kept in checksummed segment files.
+ * <p>
+ * Writing is two-step, matching the store's commit: {@link #append} makes a record durable but
+ * leaves it <em>pending</em>; after the store has committed, {@link #publish} makes it visible to
+ * readers, or, if the store's commit failed, {@link #undoAppend} removes it. One append can be
+ * pending at a time; the capture layer guarantees this because the stores it wraps admit one
+ * writer at a time. Readers only ever see published records.
+ * <p>
+ * After a crash the last record may be one whose store commit never happened; the capture layer
+ * decides that by looking at the data (see {@code CommitRecovery}) and calls {@link #removeLast}.
+ */
+public final class ChangeLog implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ChangeLog.class);
+    private static final String META_FILE = "changelog.properties";
+    private static final String LOCK_FILE = "changelog.lock";
+    private static final String READERS_DIR = "readers";
+    private static final int FORMAT = 1;
+
+    private final ChangeLogConfig config;
+    private final String dataset;
+    private final Path dir;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
+    private final Map<String, ReaderCursor> readers = new ConcurrentHashMap<>();
+    private final Object writeLock = new Object();
+    private final Object publishSignal = new Object();
+
+    private volatile RecordMeta head;          // last record in the log, pending or not
+    private volatile long publishedVersion;    // last record readers may see
+    private RecordMeta pending;                // guarded by writeLock
+    private volatile boolean closed;
+
+    private ChangeLog(ChangeLogConfig config, FileChannel lockChannel, FileLock lock) {
+        this.config = config;
+        this.dataset = config.dataset();
+        this.dir = config.directory();
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+    }
+
+    /**
+     * Open (creating if needed) the log in {@code config.directory()}. A torn last record is cut
+     * off with a warning; any other damage, a log of another dataset, or a log already open in
+     * another process stops with an exception saying what to do.
+     */
+    public static ChangeLog open(ChangeLogConfig config) {
+        Path dir = config.directory().toAbsolutePath();
+        try {
+            Files.createDirectories(dir);
+        } catch (AccessDeniedException ex) {
+            throw new CdcConfigException("Dataset '" + config.dataset() + "': cannot create the change log directory " + dir
+                                         + ": permission denied. Create it and give the Fuseki user write access to it,"
+                                         + " or set cdc:logDirectory to a writable path.", ex);
+        } catch (IOException ex) {
+            throw new CdcConfigException("Dataset '" + config.dataset() + "': cannot create the change log directory " + dir
+                                         + ": " + ex + ". Set cdc:logDirectory to a writable directory.", ex);
+        }
+        if ( !Files.isWritable(dir) )
+            throw new CdcConfigException("Dataset '" + config.dataset() + "': the change log directory " + dir
+                                         + " is not writable. Give the Fuseki user write access to it, or set cdc:logDirectory to a writable path.");
+        checkOwner(dir, config.dataset());
+        FileChannel lockChannel = null;
+        try {
+            lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = lockChannel.tryLock();
+            } catch (OverlappingFileLockException ex) {
+                lock = null;
+            }
+            if ( lock == null )
+                throw new CdcConfigException("Dataset '" + config.dataset() + "': the change log " + dir
+                                             + " is already open (by another Fuseki process or another dataset in this one)."
+                                             + " Each captured dataset needs its own cdc:logDirectory.");
+            ChangeLog log = new ChangeLog(config.withDirectory(dir), lockChannel, lock);
+            log.load();
+            return log;
+        } catch (IOException ex) {
+            closeQuietly(lockChannel);
+            throw new ChangeLogException("Dataset '" + config.dataset() + "': cannot open the change log in " + dir + ": " + ex, ex);
+        } catch (RuntimeException ex) {
+            closeQuietly(lockChannel);
+            throw ex;
+        }
+    }
+
+    private static void closeQuietly(FileChannel ch) {
+        if ( ch == null )
+            return;
+        try {
+            ch.close();
+        } catch (IOException ex) {
+            LOG.debug("closing lock file: {}", ex.toString());
+        }
+    }
+
+    /** Record which dataset owns the directory, or check that it is this one. */
+    private static void checkOwner(Path dir, String dataset) {
+        Path meta = dir.resolve(META_FILE);
+        Properties props = new Properties();
+        try {
+            if ( Files.exists(meta) ) {
+                try (InputStream in = Files.newInputStream(meta)) {
+                    props.load(in);
+                }
+                String owner = props.getProperty("dataset");
+                if ( !dataset.equals(owner) )
+                    throw new CdcConfigException("The change log in " + dir + " belongs to dataset '" + owner + "', not to '" + dataset
+                                                 + "'. Give each dataset its own cdc:logDirectory (or set cdc:name back to '" + owner + "').");
+                String fmt = props.getProperty("format");
+                if ( !String.valueOf(FORMAT).equals(fmt) )
+                    throw new CdcConfigException("The change log in " + dir + " has format " + fmt + "; this version of fuseki-cdc reads format "
+                                                 + FORMAT + ". Use the fuseki-cdc release that wrote it, or start a new log directory.");
+                return;
+            }
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.log")) {
+                if ( ds.iterator().hasNext() )
+                    throw new CdcConfigException("The directory " + dir + " holds log segments but no " + META_FILE
+                                                 + "; it is not a fuseki-cdc change log or was damaged. Point cdc:logDirectory elsewhere.");
+            }
+            props.setProperty("dataset", dataset);
+            props.setProperty("format", String.valueOf(FORMAT));
+            Path tmp = dir.resolve(META_FILE + ".tmp");
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                props.store(out, "fuseki-cdc change log");
+            }
+            Files.move(tmp, meta, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            forceDirectory(dir);
+        } catch (IOException ex) {
+            throw new ChangeLogException("Dataset '" + dataset + "': cannot read or write " + meta + ": " + ex, ex);
+        }
+    }
+
+    private void load() throws IOException {
+        List<Long> firsts = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.log")) {
+            for ( Path p : ds ) {
+                String n = p.getFileName().toString();
+                try {
+                    firsts.add(Long.parseLong(n.substring(0, n.length() - 4)));
+                } catch (NumberFormatException ex) {
+                    throw new ChangeLogException("Dataset '" + dataset + "': unexpected file " + p + " in the change log directory; remove it.");
+                }
+            }
+        }
+        firsts.sort(null);
+        for ( int i = 0 ; i < firsts.size() ; i++ ) {
+            long first = firsts.get(i);
+            Segment seg = Segment.open(dataset, dir, first, i == firsts.size() - 1);
+            Map.Entry<Long, Segment> prev = segments.lastEntry();
+            if ( prev != null && prev.getValue().lastVersion() + 1 != first ) {
+                seg.close();
+                throw new ChangeLogException("Dataset '" + dataset + "': the change log has a gap: segment " + prev.getValue().file().getFileName()
+                                             + " ends at version " + prev.getValue().lastVersion() + " but the next segment starts at "
+                                             + first + ". Restore the missing segment from a backup.");
+            }
+            segments.put(first, seg);
+        }
+        if ( segments.isEmpty() )
+            segments.put(1L, Segment.create(dataset, dir, 1));
+        Segment last = segments.lastEntry().getValue();
+        // An empty trailing segment after a full one (a crash just after a roll) is fine: appends go there.
+        head = lastMeta();
+        publishedVersion = head == null ? 0 : head.version();
+        loadReaders();
+        LOG.info("Dataset '{}': change log {} open: versions {}..{} in {} segment(s)", dataset, dir,
+                 firstVersion(), headVersion(), segments.size());
+        if ( last.count() == 0 && segments.size() > 1 )
+            LOG.debug("Dataset '{}': last segment {} is empty", dataset, last.file().getFileName());
+    }
+
+    private RecordMeta lastMeta() {
+        for ( Segment s : segments.descendingMap().values() ) {
+            if ( s.count() > 0 )
+                return s.read(s.lastVersion()).meta();
+        }
+        return null;
+    }
+
+    public String dataset() {
+        return dataset;
+    }
+
+    public ChangeLogConfig config() {
+        return config;
+    }
+
+    /** Version of the last record, pending or published; 0 when the log has never held one. */
+    public long headVersion() {
+        RecordMeta h = head;
+        return h == null ? firstVersion() - 1 : h.version();
+    }
+
+    /** The last record's metadata, or null when the log is empty. */
+    public RecordMeta head() {
+        return head;
+    }
+
+    /** The last version readers may see. */
+    public long publishedVersion() {
+        return publishedVersion;
+    }
+
+    /** The oldest version still in the log (head + 1 when the log is empty). */
+    public long firstVersion() {
+        return segments.firstKey();
+    }
+
+    /** Total bytes of all segments. */
+    public long sizeBytes() {
+        long total = 0;
+        for ( Segment s : segments.values() )
+            total += s.sizeBytes();
+        return total;
+    }
+
+    /**
+     * Write a new record, durable when this returns (if fsync is on) but not yet visible to
+     * readers. The log chooses the version (head + 1), a fresh id, the previous id and the time.
+     * If the writer throws, nothing is left in the log.
+     */
+    public RecordMeta append(PayloadWriter writer) {
+        synchronized (writeLock) {
+            checkOpen();
+            if ( pending != null )
+                throw new IllegalStateException("Dataset '" + dataset + "': version " + pending.version()
+                                                + " is still pending; publish or undo it before appending another");
+            RecordMeta prev = head;
+            long version = headVersion() + 1;
+            RecordMeta meta = new RecordMeta(version, UUID.randomUUID(), prev == null ? null : prev.id(), System.currentTimeMillis());
+            try {
+                Segment seg = segmentForAppend(version);
+                seg.append(meta, writer, config.fsync());
+            } catch (IOException ex) {
+                throw new ChangeLogException("Dataset '" + dataset + "': cannot write version " + version + " to the change log in " + dir
+                                             + ": " + ex + ". The write was not applied. Free disk space or fix the directory's permissions.", ex);
+            }
+            pending = meta;
+            head = meta;
+            return meta;
+        }
+    }
+
+    private Segment segmentForAppend(long version) throws IOException {
+        Segment last = segments.lastEntry().getValue();
+        if ( last.count() == 0 || last.sizeBytes() < config.segmentBytes() )
+            return last;
+        Segment seg = Segment.create(dataset, dir, version);
+        segments.put(version, seg);
+        if ( config.fsync() )
+            forceDirectory(dir);
+        LOG.debug("Dataset '{}': new change log segment from version {}", dataset, version);
+        applyRetention();
+        return seg;
+    }
+
+    /** Make the pending record visible to readers: the store has committed it. */
+    public void publish(long version) {
+        synchronized (writeLock) {
+            requirePending(version);
+            pending = null;
+            publishedVersion = version;
+        }
+        synchronized (publishSignal) {
+            publishSignal.notifyAll();
+        }
+    }
+
+    /** Remove the pending record: the store's commit failed, so the record must not survive. */
+    public void undoAppend(long version) {
+        synchronized (writeLock) {
+            requirePending(version);
+            removeLastRecord();
+            pending = null;
+            LOG.warn("Dataset '{}': version {} removed from the change log because the store did not commit it", dataset, version);
+        }
+    }
+
+    /**
+     * Remove the last record after start-up recovery found that its transaction never committed.
+     * Only allowed before anything has been appended in this process.
+     */
+    public void removeLast(long version) {
+        synchronized (writeLock) {
+            checkOpen();
+            if ( pending != null || head == null || head.version() != version )
+                throw new IllegalStateException("Dataset '" + dataset + "': removeLast(" + version + ") but the head is "
+                                                + headVersion() + (pending != null ? " (pending)" : ""));
+            removeLastRecord();
+            publishedVersion = headVersion();
+        }
+    }
+
+    private void removeLastRecord() {
+        Segment seg = segments.lastEntry().getValue();
+        try {
+            if ( seg.count() == 0 ) {
+                // Empty trailing segment: the record is in the one before.
+                segments.remove(seg.firstVersion());
+                seg.delete();
+                seg = segments.lastEntry().getValue();
+            }
+            seg.truncateLast(config.fsync());
+        } catch (IOException ex) {
+            throw new ChangeLogException("Dataset '" + dataset + "': cannot remove the last record from " + seg.file()
+                                         + ": " + ex + ". Stop the server and check the disk; on restart recovery will decide the record.", ex);
+        }
+        head = lastMeta();
+    }
+
+    private void requirePending(long version) {
+        if ( pending == null || pending.version() != version )
+            throw new IllegalStateException("Dataset '" + dataset + "': version " + version + " is not the pending record ("
+                                            + (pending == null ? "none pending" : "pending " + pending.version()) + ")");
+    }
+
+    /**
+     * The record of a version. Readers get versions through {@link #readAfter}, which stops at
+     * the published version; this method also reaches the head, for recovery and for the writer.
+     *
+     * @throws VersionGoneException if retention has removed it
+     * @throws IllegalArgumentException if the version is not in the log
+     */
+    public LogRecord read(long version) {
+        checkOpen();
+        long first = firstVersion();
+        if ( version < first )
+            throw new VersionGoneException(dataset, version, first);
+        if ( version > headVersion() )
+            throw new IllegalArgumentException("Dataset '" + dataset + "': version " + version + " is not in the change log (head is "
+                                               + headVersion() + ")");
+        Map.Entry<Long, Segment> e = segments.floorEntry(version);
+        if ( e == null )
+            throw new VersionGoneException(dataset, version, firstVersion());
+        return e.getValue().read(version);
+    }
+
+    /**
+     * Up to {@code max} published records after {@code afterVersion}, in version order.
+     *
+     * @throws VersionGoneException if version {@code afterVersion + 1} has been removed by retention
+     */
+    public List<LogRecord> readAfter(long afterVersion, int max) {
+        long first = firstVersion();
+        if ( afterVersion + 1 < first && afterVersion < publishedVersion )
+            throw new VersionGoneException(dataset, afterVersion + 1, first);
+        long end = Math.min(publishedVersion, afterVersion + max);
+        List<LogRecord> out = new ArrayList<>((int)Math.max(0, end - afterVersion));
+        for ( long v = afterVersion + 1 ; v <= end ; v++ )
+            out.add(read(v));
+        return out;
+    }
+
+    /**
+     * Wait until a version after {@code afterVersion} is published or the timeout passes.
+     *
+     * @return the published version when the wait ended
+     */
+    public long awaitPublishedAfter(long afterVersion, long timeoutMillis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        synchronized (publishSignal) {
+            while ( publishedVersion <= afterVersion && !closed ) {
+                long wait = deadline - System.currentTimeMillis();
+                if ( wait <= 0 )
+                    break;
+                publishSignal.wait(wait);
+            }
+        }
+        return publishedVersion;
+    }
+
+    // ---- Readers and retention
+
+    /**
+     * The durable cursor of a named reader (a sink, a follower, ...), created at version 0 on
+     * first use. While registered, retention keeps every version the reader has not acknowledged.
+     */
+    public ReaderCursor reader(String name) {
+        checkOpen();
+        return readers.computeIfAbsent(name, n -> ReaderCursor.create(dir.resolve(READERS_DIR), dataset, n));
+    }
+
+    /** Forget a reader: retention no longer waits for it. */
+    public void unregisterReader(String name) {
+        ReaderCursor c = readers.remove(name);
+        if ( c != null )
+            c.delete();
+    }
+
+    public List<ReaderCursor> readers() {
+        return List.copyOf(readers.values());
+    }
+
+    private void loadReaders() throws IOException {
+        Path rdir = dir.resolve(READERS_DIR);
+        if ( !Files.isDirectory(rdir) )
+            return;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(rdir, "*" + ReaderCursor.SUFFIX)) {
+            for ( Path p : ds ) {
+                ReaderCursor c = ReaderCursor.load(p, dataset);
+                readers.put(c.name(), c);
+            }
+        }
+    }
+
+    /**
+     * Remove whole sealed segments, oldest first, that the retention policy lets go and that
+     * every registered reader has acknowledged (unless the policy overrides readers).
+     * Runs when a segment fills up; callable at any time.
+     *
+     * @return the number of versions removed
+     */
+    public long applyRetention() {
+        Retention r = config.retention();
+        if ( r.keepsEverything() )
+            return 0;
+        synchronized (writeLock) {
+            long removed = 0;
+            long minAck = Long.MAX_VALUE;
+            for ( ReaderCursor c : readers.values() )
+                minAck = Math.min(minAck, c.acknowledged());
+            long now = System.currentTimeMillis();
+            long total = sizeBytes();
+            long headV = headVersion();
+            while ( segments.size() > 1 ) {
+                Segment oldest = segments.firstEntry().getValue();
+                if ( oldest.count() == 0 )
+                    break;
+                long last = oldest.lastVersion();
+                boolean byVersions = r.maxVersions() > 0 && headV - last >= r.maxVersions();
+                boolean byAge = r.maxAge() != null && oldest.read(last).meta().timestamp() < now - r.maxAge().toMillis();
+                boolean bySize = r.maxBytes() > 0 && total > r.maxBytes();
+                if ( !(byVersions || byAge || bySize) )
+                    break;
+                if ( last > minAck && !r.overrideReaders() ) {
+                    LOG.info("Dataset '{}': retention would remove versions {}..{} but a registered reader has acknowledged only up to {}; keeping them",
+                             dataset, oldest.firstVersion(), last, minAck);
+                    break;
+                }
+                if ( last > minAck )
+                    LOG.warn("Dataset '{}': retention removes versions {}..{} although a reader has acknowledged only up to {} (retention overrides readers)",
+                             dataset, oldest.firstVersion(), last, minAck);
+                try {
+                    segments.remove(oldest.firstVersion());
+                    total -= oldest.sizeBytes();
+                    oldest.delete();
+                } catch (IOException ex) {
+                    LOG.warn("Dataset '{}': retention could not delete {}: {}", dataset, oldest.file(), ex.toString());
+                    break;
+                }
+                removed += oldest.count();
+                LOG.info("Dataset '{}': retention removed versions {}..{}", dataset, oldest.firstVersion(), last);
+            }
+            return removed;
+        }
+    }
+
+    private static void forceDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    private void checkOpen() {
+        if ( closed )
+            throw new ChangeLogException("Dataset '" + dataset + "': the change log " + dir + " is closed");
+    }
+
+    @Override
+    public void close() {
+        synchronized (writeLock) {
+            if ( closed )
+                return;
+            closed = true;
+            segments.values().forEach(Segment::close);
+            try {
+                lock.release();
+                lockChannel.close();
+            } catch (IOException ex) {
+                LOG.warn("Dataset '{}': releasing the change log lock: {}", dataset, ex.toString());
+            }
+        }
+        synchronized (publishSignal) {
+            publishSignal.notifyAll();
+        }
+        LOG.info("Dataset '{}': change log closed at version {}", dataset, publishedVersion);
+    }
+}

@@ -1,0 +1,47 @@
+package org.fusekicdc.core.log;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Settings of one dataset's change log.
+ *
+ * @param directory    where the segment files live; created if absent
+ * @param dataset      the dataset's name, recorded in the log so that a log is never used for another dataset
+ * @param fsync        force each record to disk before the write is acknowledged (default true)
+ * @param segmentBytes start a new segment file once the current one is this large (default 64 MiB)
+ * @param retention    which old patches may be removed (default: keep all)
+ */
+public record ChangeLogConfig(Path directory, String dataset, boolean fsync, long segmentBytes, Retention retention) {
+    public static final long DEFAULT_SEGMENT_BYTES = 64L * 1024 * 1024;
+
+    public ChangeLogConfig {
+        Objects.requireNonNull(directory, "directory");
+        Objects.requireNonNull(retention, "retention");
+        if ( dataset == null || dataset.isBlank() )
+            throw new IllegalArgumentException("Change log dataset name must not be empty");
+        if ( segmentBytes < 1024 )
+            throw new IllegalArgumentException("Change log segmentBytes must be at least 1024, got " + segmentBytes);
+    }
+
+    /** Durable log with 64 MiB segments that keeps everything. */
+    public static ChangeLogConfig defaults(Path directory, String dataset) {
+        return new ChangeLogConfig(directory, dataset, true, DEFAULT_SEGMENT_BYTES, Retention.KEEP_ALL);
+    }
+
+    public ChangeLogConfig withFsync(boolean value) {
+        return new ChangeLogConfig(directory, dataset, value, segmentBytes, retention);
+    }
+
+    public ChangeLogConfig withSegmentBytes(long value) {
+        return new ChangeLogConfig(directory, dataset, fsync, value, retention);
+    }
+
+    public ChangeLogConfig withRetention(Retention value) {
+        return new ChangeLogConfig(directory, dataset, fsync, segmentBytes, value);
+    }
+
+    public ChangeLogConfig withDirectory(Path value) {
+        return new ChangeLogConfig(value, dataset, fsync, segmentBytes, retention);
+    }
+}

@@ -1,0 +1,434 @@
+package org.fusekicdc.core.log;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.UUID;
+import java.util.zip.CRC32C;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One file of the change log holding consecutive versions, plus its index file.
+ * <p>
+ * Record layout (big-endian):
+ * <pre>
+ *   int  magic "CDC1"
+ *   long version
+ *   long timestamp (ms)
+ *   long id (most, least significant bits)
+ *   long prev id (most, least; zero when none)
+ *   long payload length N
+ *   N bytes payload (RDF Patch text)
+ *   int  CRC32C of payload followed by the header
+ * </pre>
+ * The index file holds one 8-byte record offset per version. It is not forced to disk: it is
+ * checked when the segment is opened and rebuilt from the segment if it disagrees.
+ */
+final class Segment implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Segment.class);
+
+    static final int MAGIC = 0x43444331;
+    private static final int AT_VERSION = 4;
+    private static final int AT_TIMESTAMP = 12;
+    private static final int AT_ID = 20;
+    private static final int AT_PREV = 36;
+    private static final int AT_LENGTH = 52;
+    static final int HEADER_BYTES = AT_LENGTH + 8;
+    static final int TRAILER_BYTES = 4;
+    private static final int IO_BUFFER = 64 * 1024;
+
+    private final String dataset;
+    private final long firstVersion;
+    private final Path logFile;
+    private final Path indexFile;
+    private final FileChannel log;
+    private final FileChannel index;
+    private volatile long size;
+    private volatile long count;
+
+    private Segment(String dataset, long firstVersion, Path logFile, Path indexFile, FileChannel log, FileChannel index) {
+        this.dataset = dataset;
+        this.firstVersion = firstVersion;
+        this.logFile = logFile;
+        this.indexFile = indexFile;
+        this.log = log;
+        this.index = index;
+    }
+
+    static String fileName(long firstVersion) {
+        return String.format("%020d.log", firstVersion);
+    }
+
+    static String indexName(long firstVersion) {
+        return String.format("%020d.idx", firstVersion);
+    }
+
+    /** Create an empty segment whose first record will carry {@code firstVersion}. */
+    static Segment create(String dataset, Path dir, long firstVersion) throws IOException {
+        Path lf = dir.resolve(fileName(firstVersion));
+        Path xf = dir.resolve(indexName(firstVersion));
+        FileChannel lc = FileChannel.open(lf, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileChannel xc = FileChannel.open(xf, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                                          StandardOpenOption.READ, StandardOpenOption.WRITE);
+        Segment seg = new Segment(dataset, firstVersion, lf, xf, lc, xc);
+        seg.size = 0;
+        seg.count = 0;
+        return seg;
+    }
+
+    /**
+     * Open an existing segment. The last segment of a log is always scanned and a torn tail
+     * (a record whose write did not complete) is cut off; for the others the index is trusted
+     * when it is consistent, and a bad record there is corruption.
+     */
+    static Segment open(String dataset, Path dir, long firstVersion, boolean last) throws IOException {
+        Path lf = dir.resolve(fileName(firstVersion));
+        Path xf = dir.resolve(indexName(firstVersion));
+        FileChannel lc = FileChannel.open(lf, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileChannel xc = FileChannel.open(xf, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        Segment seg = new Segment(dataset, firstVersion, lf, xf, lc, xc);
+        try {
+            if ( last || !seg.indexConsistent() )
+                seg.scanAndRepair(last);
+        } catch (IOException | RuntimeException ex) {
+            seg.close();
+            throw ex;
+        }
+        return seg;
+    }
+
+    long firstVersion() { return firstVersion; }
+
+    /** Number of records. */
+    long count() { return count; }
+
+    /** Version of the last record, or firstVersion-1 when empty. */
+    long lastVersion() { return firstVersion + count - 1; }
+
+    long sizeBytes() { return size; }
+
+    Path file() { return logFile; }
+
+    private boolean indexConsistent() throws IOException {
+        long idxSize = index.size();
+        long fileSize = log.size();
+        if ( idxSize % 8 != 0 || idxSize == 0 )
+            return false;
+        long n = idxSize / 8;
+        long lastOffset = readIndex(n - 1);
+        if ( lastOffset < 0 || lastOffset + HEADER_BYTES > fileSize )
+            return false;
+        ByteBuffer hdr = readHeader(lastOffset);
+        if ( hdr.getInt(0) != MAGIC || hdr.getLong(AT_VERSION) != firstVersion + n - 1 )
+            return false;
+        long end = lastOffset + HEADER_BYTES + hdr.getLong(AT_LENGTH) + TRAILER_BYTES;
+        if ( end != fileSize )
+            return false;
+        size = fileSize;
+        count = n;
+        return true;
+    }
+
+    /** Read every record, check its checksum and rebuild the index; cut off a torn tail of the last segment. */
+    private void scanAndRepair(boolean last) throws IOException {
+        long fileSize = log.size();
+        long pos = 0;
+        long n = 0;
+        String problem = null;
+        ByteBuffer idxBuf = ByteBuffer.allocate(IO_BUFFER);
+        index.truncate(0);
+        long idxPos = 0;
+        while ( pos < fileSize ) {
+            problem = checkRecord(pos, firstVersion + n, fileSize);
+            if ( problem != null )
+                break;
+            if ( idxBuf.remaining() < 8 ) {
+                idxBuf.flip();
+                idxPos += writeFully(index, idxBuf, idxPos);
+                idxBuf.clear();
+            }
+            idxBuf.putLong(pos);
+            pos += HEADER_BYTES + readHeader(pos).getLong(AT_LENGTH) + TRAILER_BYTES;
+            n++;
+        }
+        idxBuf.flip();
+        writeFully(index, idxBuf, idxPos);
+        if ( problem != null ) {
+            if ( !last )
+                throw new ChangeLogException("Dataset '" + dataset + "': change log segment " + logFile + " is corrupt at byte " + pos
+                                             + " (version " + (firstVersion + n) + "): " + problem
+                                             + ". This is not a torn tail (later segments exist). Restore the log directory from a backup,"
+                                             + " or move the segment files from this one on aside to truncate the log at version "
+                                             + (firstVersion + n - 1) + ".");
+            LOG.warn("Dataset '{}': change log {} has a torn tail at byte {} ({} bytes, would-be version {}): {}. "
+                     + "It was never acknowledged; truncating it.",
+                     dataset, logFile.getFileName(), pos, fileSize - pos, firstVersion + n, problem);
+            log.truncate(pos);
+            log.force(true);
+        }
+        size = pos;
+        count = n;
+    }
+
+    /** Check the record at {@code pos}: null when whole and correct, otherwise what is wrong. */
+    private String checkRecord(long pos, long expectedVersion, long fileSize) throws IOException {
+        if ( fileSize - pos < HEADER_BYTES + TRAILER_BYTES )
+            return "incomplete record header";
+        ByteBuffer hdr = readHeader(pos);
+        if ( hdr.getInt(0) != MAGIC )
+            return "no record marker";
+        long version = hdr.getLong(AT_VERSION);
+        if ( version != expectedVersion )
+            return "version " + version + " where " + expectedVersion + " was expected";
+        long len = hdr.getLong(AT_LENGTH);
+        if ( len < 0 || pos + HEADER_BYTES + len + TRAILER_BYTES > fileSize )
+            return "record length " + len + " runs past the end of the file";
+        CRC32C crc = new CRC32C();
+        ByteBuffer buf = ByteBuffer.allocate((int)Math.min(IO_BUFFER, Math.max(len, 1)));
+        long p = pos + HEADER_BYTES;
+        long remaining = len;
+        while ( remaining > 0 ) {
+            buf.clear();
+            buf.limit((int)Math.min(buf.capacity(), remaining));
+            int r = log.read(buf, p);
+            if ( r <= 0 )
+                return "unexpected end of file";
+            buf.flip();
+            crc.update(buf);
+            p += r;
+            remaining -= r;
+        }
+        hdr.rewind();
+        crc.update(hdr);
+        ByteBuffer trailer = ByteBuffer.allocate(TRAILER_BYTES);
+        readFully(log, trailer, pos + HEADER_BYTES + len);
+        if ( trailer.getInt(0) != (int)crc.getValue() )
+            return "checksum mismatch";
+        return null;
+    }
+
+    private ByteBuffer readHeader(long pos) throws IOException {
+        ByteBuffer hdr = ByteBuffer.allocate(HEADER_BYTES);
+        readFully(log, hdr, pos);
+        hdr.flip();
+        return hdr;
+    }
+
+    private long readIndex(long i) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(8);
+        readFully(index, b, i * 8);
+        return b.getLong(0);
+    }
+
+    private long offsetOf(long version) {
+        if ( version < firstVersion || version > lastVersion() )
+            throw new IllegalArgumentException("Version " + version + " is not in segment " + logFile.getFileName());
+        try {
+            return readIndex(version - firstVersion);
+        } catch (IOException ex) {
+            throw new ChangeLogException("Dataset '" + dataset + "': cannot read index " + indexFile + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    LogRecord read(long version) {
+        long pos = offsetOf(version);
+        try {
+            ByteBuffer hdr = readHeader(pos);
+            if ( hdr.getInt(0) != MAGIC || hdr.getLong(AT_VERSION) != version )
+                throw new ChangeLogException("Dataset '" + dataset + "': index " + indexFile + " points to a bad record for version "
+                                             + version + "; delete the .idx file and restart to rebuild it");
+            return new LogRecord(metaOf(hdr), this, pos + HEADER_BYTES, hdr.getLong(AT_LENGTH));
+        } catch (IOException ex) {
+            throw new ChangeLogException("Dataset '" + dataset + "': cannot read version " + version + " from " + logFile + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    private static RecordMeta metaOf(ByteBuffer hdr) {
+        UUID id = new UUID(hdr.getLong(AT_ID), hdr.getLong(AT_ID + 8));
+        long pm = hdr.getLong(AT_PREV);
+        long pl = hdr.getLong(AT_PREV + 8);
+        UUID prev = (pm == 0 && pl == 0) ? null : new UUID(pm, pl);
+        return new RecordMeta(hdr.getLong(AT_VERSION), id, prev, hdr.getLong(AT_TIMESTAMP));
+    }
+
+    InputStream openRange(long offset, long length) {
+        return new RangeInputStream(log, offset, length);
+    }
+
+    /**
+     * Append a record at the end of this segment. On any failure the segment is cut back to
+     * where it was, so a failed append leaves no trace.
+     */
+    LogRecord append(RecordMeta meta, PayloadWriter writer, boolean fsync) throws IOException {
+        long start = size;
+        try {
+            CRC32C crc = new CRC32C();
+            ChannelOutputStream body = new ChannelOutputStream(log, start + HEADER_BYTES, crc);
+            try (OutputStream out = new BufferedOutputStream(body, IO_BUFFER)) {
+                writer.write(meta, out);
+            }
+            long len = body.written();
+            ByteBuffer hdr = ByteBuffer.allocate(HEADER_BYTES);
+            hdr.putInt(MAGIC).putLong(meta.version()).putLong(meta.timestamp())
+               .putLong(meta.id().getMostSignificantBits()).putLong(meta.id().getLeastSignificantBits())
+               .putLong(meta.prevId() == null ? 0 : meta.prevId().getMostSignificantBits())
+               .putLong(meta.prevId() == null ? 0 : meta.prevId().getLeastSignificantBits())
+               .putLong(len);
+            hdr.flip();
+            crc.update(hdr);
+            hdr.rewind();
+            writeFully(log, hdr, start);
+            ByteBuffer trailer = ByteBuffer.allocate(TRAILER_BYTES).putInt((int)crc.getValue());
+            trailer.flip();
+            writeFully(log, trailer, start + HEADER_BYTES + len);
+            if ( fsync )
+                log.force(false);
+            ByteBuffer ix = ByteBuffer.allocate(8).putLong(start);
+            ix.flip();
+            writeFully(index, ix, count * 8);
+            size = start + HEADER_BYTES + len + TRAILER_BYTES;
+            count = count + 1;
+            return new LogRecord(meta, this, start + HEADER_BYTES, len);
+        } catch (IOException | RuntimeException | Error ex) {
+            cutTo(start, count);
+            throw ex;
+        }
+    }
+
+    /** Remove the last record (an append whose store commit failed, or one recovery decided was never committed). */
+    void truncateLast(boolean fsync) throws IOException {
+        if ( count == 0 )
+            throw new IllegalStateException("Segment " + logFile + " is empty");
+        cutTo(offsetOf(lastVersion()), count - 1);
+        if ( fsync )
+            log.force(true);
+    }
+
+    private void cutTo(long offset, long newCount) {
+        try {
+            log.truncate(offset);
+            index.truncate(newCount * 8);
+        } catch (IOException ex) {
+            throw new UncheckedIOException("Dataset '" + dataset + "': cannot truncate " + logFile + " to " + offset
+                                           + " bytes; the log may hold a record that was not committed: " + ex.getMessage(), ex);
+        }
+        size = offset;
+        count = newCount;
+    }
+
+    @Override
+    public void close() {
+        try {
+            log.close();
+        } catch (IOException ex) {
+            LOG.warn("Dataset '{}': closing {}: {}", dataset, logFile, ex.getMessage());
+        }
+        try {
+            index.close();
+        } catch (IOException ex) {
+            LOG.warn("Dataset '{}': closing {}: {}", dataset, indexFile, ex.getMessage());
+        }
+    }
+
+    /** Close and delete both files (retention). */
+    void delete() throws IOException {
+        close();
+        Files.deleteIfExists(logFile);
+        Files.deleteIfExists(indexFile);
+    }
+
+    private static int writeFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
+        int total = 0;
+        while ( buf.hasRemaining() ) {
+            int w = ch.write(buf, pos + total);
+            total += w;
+        }
+        return total;
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
+        long p = pos;
+        while ( buf.hasRemaining() ) {
+            int r = ch.read(buf, p);
+            if ( r < 0 )
+                throw new IOException("Unexpected end of file at " + p);
+            p += r;
+        }
+    }
+
+    /** Positional, checksumming output to a channel. */
+    private static final class ChannelOutputStream extends OutputStream {
+        private final FileChannel ch;
+        private final CRC32C crc;
+        private long pos;
+        private long written;
+
+        ChannelOutputStream(FileChannel ch, long pos, CRC32C crc) {
+            this.ch = ch;
+            this.pos = pos;
+            this.crc = crc;
+        }
+
+        long written() { return written; }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte)b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            crc.update(b, off, len);
+            int n = writeFully(ch, ByteBuffer.wrap(b, off, len), pos);
+            pos += n;
+            written += n;
+        }
+    }
+
+    /** Positional input from a channel, so many readers can share one channel. */
+    private static final class RangeInputStream extends InputStream {
+        private final FileChannel ch;
+        private long pos;
+        private long remaining;
+
+        RangeInputStream(FileChannel ch, long pos, long length) {
+            this.ch = ch;
+            this.pos = pos;
+            this.remaining = length;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if ( remaining <= 0 )
+                return -1;
+            int want = (int)Math.min(len, remaining);
+            int n = ch.read(ByteBuffer.wrap(b, off, want), pos);
+            if ( n < 0 )
+                throw new IOException("Change log file ended inside a record");
+            pos += n;
+            remaining -= n;
+            return n;
+        }
+
+        @Override
+        public int available() {
+            return (int)Math.min(Integer.MAX_VALUE, remaining);
+        }
+    }
+}
