@@ -1,0 +1,35 @@
+package org.fusekicdc.fuseki.config;
+
+import org.apache.jena.assembler.Assembler;
+import org.apache.jena.query.Dataset;
+import org.apache.jena.rdf.model.Resource;
+import org.apache.jena.sparql.core.DatasetGraph;
+import org.apache.jena.sparql.core.assembler.DatasetAssembler;
+import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.fuseki.server.RequestAttributes;
+
+/**
+ * Builds a {@code cdc:CapturedDataset}: assembles the dataset named by {@code cdc:dataset},
+ * opens (and, after an unclean stop, recovers) its change log, and wraps the dataset so that
+ * every committed transaction is logged.
+ * <pre>
+ * :ds a cdc:CapturedDataset ;
+ *     cdc:dataset [ a tdb2:DatasetTDB2 ; tdb2:location "run/ds" ] ;
+ *     cdc:logDirectory "run/changes/ds" .
+ * </pre>
+ */
+public class AssemblerCapturedDataset extends DatasetAssembler {
+    @Override
+    protected DatasetGraph createDataset(Assembler a, Resource root) {
+        CapturedDatasetSettings settings = CapturedDatasetSettings.from(root);
+        DatasetGraph base = ((Dataset)a.open(settings.datasetDescription())).asDatasetGraph();
+        ChangeLog log = ChangeLog.open(settings.logConfig());
+        try {
+            return CapturingDatasetGraph.create(base, log, settings.captureConfig(RequestAttributes::current));
+        } catch (RuntimeException ex) {
+            log.close();
+            throw ex;
+        }
+    }
+}

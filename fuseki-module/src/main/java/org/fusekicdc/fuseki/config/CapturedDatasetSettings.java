@@ -1,0 +1,179 @@
+package org.fusekicdc.fuseki.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import org.apache.jena.rdf.model.Literal;
+import org.apache.jena.rdf.model.Property;
+import org.apache.jena.rdf.model.RDFNode;
+import org.apache.jena.rdf.model.Resource;
+import org.apache.jena.rdf.model.ResourceFactory;
+import org.apache.jena.rdf.model.Statement;
+import org.fusekicdc.core.capture.CaptureConfig;
+import org.fusekicdc.core.capture.CommitAttributes;
+import org.fusekicdc.core.log.ChangeLogConfig;
+import org.fusekicdc.core.log.Retention;
+
+/**
+ * The validated settings of one {@code cdc:CapturedDataset} description. Every check happens
+ * here, at start-up, and every failure names the resource, the property, the value seen and
+ * the fix.
+ */
+public record CapturedDatasetSettings(Resource datasetDescription, String name, Path logDirectory, boolean fsync,
+                                      long segmentBytes, int spillThreshold, Path spillDirectory, Retention retention) {
+
+    private static final String FUSEKI_NS = "http://jena.apache.org/fuseki#";
+    private static final Property FUSEKI_DATASET = ResourceFactory.createProperty(FUSEKI_NS + "dataset");
+    private static final Property FUSEKI_NAME = ResourceFactory.createProperty(FUSEKI_NS + "name");
+
+    public static CapturedDatasetSettings from(Resource root) {
+        String where = describe(root);
+        checkProperties(root, where);
+        Resource ds = requiredResource(root, VocabCdc.dataset, where);
+        Path logDir = Path.of(requiredString(root, VocabCdc.logDirectory, where));
+        String name = optionalString(root, VocabCdc.name, where);
+        if ( name == null )
+            name = serviceName(root, where);
+        boolean fsync = optionalBoolean(root, VocabCdc.fsync, where, true);
+        long segmentBytes = optionalLong(root, VocabCdc.segmentBytes, where, ChangeLogConfig.DEFAULT_SEGMENT_BYTES, 1024);
+        long spill = optionalLong(root, VocabCdc.spillThreshold, where, CaptureConfig.DEFAULT_SPILL_THRESHOLD, 1);
+        if ( spill > 10_000_000 )
+            throw new CdcConfigError(VocabCdc.spillThreshold, where + ": cdc:spillThreshold " + spill
+                                     + " would keep up to that many quads in memory per transaction; use at most 10000000.");
+        String spillDir = optionalString(root, VocabCdc.spillDirectory, where);
+        Retention retention = new Retention(optionalLong(root, VocabCdc.retainVersions, where, 0, 0),
+                                            optionalDuration(root, VocabCdc.retainAge, where),
+                                            optionalLong(root, VocabCdc.retainBytes, where, 0, 0),
+                                            optionalBoolean(root, VocabCdc.retentionOverridesReaders, where, false));
+        return new CapturedDatasetSettings(ds, name, logDir, fsync, segmentBytes, (int)spill,
+                                           spillDir == null ? logDir.resolve("spill") : Path.of(spillDir), retention);
+    }
+
+    public ChangeLogConfig logConfig() {
+        return new ChangeLogConfig(logDirectory, name, fsync, segmentBytes, retention);
+    }
+
+    public CaptureConfig captureConfig(CommitAttributes attributes) {
+        return new CaptureConfig(spillThreshold, spillDirectory, attributes);
+    }
+
+    private static String describe(Resource root) {
+        return "cdc:CapturedDataset " + (root.isURIResource() ? "<" + root.getURI() + ">" : "[blank node]");
+    }
+
+    private static void checkProperties(Resource root, String where) {
+        Set<String> known = CdcOption.ALL.stream().map(o -> o.property().getURI()).collect(Collectors.toSet());
+        Set<String> seen = new LinkedHashSet<>();
+        for ( Statement st : root.listProperties().toList() ) {
+            Property p = st.getPredicate();
+            if ( !p.getURI().startsWith(VocabCdc.NS) )
+                continue;
+            if ( !known.contains(p.getURI()) )
+                throw new CdcConfigError(p, where + ": unknown property cdc:" + p.getLocalName() + ". Known properties: "
+                                         + CdcOption.ALL.stream().map(CdcOption::prefixedName).collect(Collectors.joining(", "))
+                                         + " (see docs/configuration.md).");
+            if ( !seen.add(p.getURI()) )
+                throw new CdcConfigError(p, where + ": cdc:" + p.getLocalName() + " is given more than once; give it once.");
+        }
+    }
+
+    private static RDFNode value(Resource root, Property p) {
+        Statement st = root.getProperty(p);
+        return st == null ? null : st.getObject();
+    }
+
+    private static Resource requiredResource(Resource root, Property p, String where) {
+        RDFNode n = value(root, p);
+        if ( n == null )
+            throw new CdcConfigError(p, where + ": cdc:" + p.getLocalName() + " is required: the dataset to capture, for example"
+                                     + " `cdc:dataset [ a tdb2:DatasetTDB2 ; tdb2:location \"run/ds\" ]`.");
+        if ( !n.isResource() )
+            throw new CdcConfigError(p, where + ": cdc:" + p.getLocalName() + " must be a dataset description (a resource), not the literal " + n + ".");
+        return n.asResource();
+    }
+
+    private static String requiredString(Resource root, Property p, String where) {
+        String s = optionalString(root, p, where);
+        if ( s == null )
+            throw new CdcConfigError(p, where + ": cdc:" + p.getLocalName() + " is required, for example `cdc:" + p.getLocalName() + " \"run/changes/ds\"`.");
+        return s;
+    }
+
+    private static String optionalString(Resource root, Property p, String where) {
+        RDFNode n = value(root, p);
+        if ( n == null )
+            return null;
+        if ( !n.isLiteral() || n.asLiteral().getLexicalForm().isBlank() )
+            throw new CdcConfigError(p, where + ": cdc:" + p.getLocalName() + " must be a non-empty string, got " + n + ".");
+        return n.asLiteral().getLexicalForm();
+    }
+
+    private static boolean optionalBoolean(Resource root, Property p, String where, boolean dft) {
+        RDFNode n = value(root, p);
+        if ( n == null )
+            return dft;
+        String lex = n.isLiteral() ? n.asLiteral().getLexicalForm() : "";
+        return switch (lex) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new CdcConfigError(p, where + ": cdc:" + p.getLocalName() + " must be true or false, got " + n + ".");
+        };
+    }
+
+    private static long optionalLong(Resource root, Property p, String where, long dft, long min) {
+        RDFNode n = value(root, p);
+        if ( n == null )
+            return dft;
+        try {
+            if ( !n.isLiteral() )
+                throw new NumberFormatException();
+            Literal lit = n.asLiteral();
+            long v = Long.parseLong(lit.getLexicalForm().trim());
+            if ( v < min )
+                throw new CdcConfigError(p, where + ": cdc:" + p.getLocalName() + " must be at least " + min + ", got " + v + ".");
+            return v;
+        } catch (NumberFormatException ex) {
+            throw new CdcConfigError(p, where + ": cdc:" + p.getLocalName() + " must be a whole number, got " + n + ".");
+        }
+    }
+
+    private static Duration optionalDuration(Resource root, Property p, String where) {
+        RDFNode n = value(root, p);
+        if ( n == null )
+            return null;
+        String lex = n.isLiteral() ? n.asLiteral().getLexicalForm().trim() : String.valueOf(n);
+        try {
+            Duration d = Duration.parse(lex);
+            if ( d.isNegative() || d.isZero() )
+                throw new CdcConfigError(p, where + ": cdc:" + p.getLocalName() + " must be a positive duration, got " + lex + ".");
+            return d;
+        } catch (DateTimeParseException ex) {
+            throw new CdcConfigError(p, where + ": cdc:" + p.getLocalName() + " must be a duration in days, hours, minutes or seconds such as \"P7D\" or \"PT12H\""
+                                     + " (months and years are not fixed lengths), got \"" + lex + "\".");
+        }
+    }
+
+    /** The fuseki:name of the one service whose fuseki:dataset is this description. */
+    private static String serviceName(Resource root, String where) {
+        List<String> names = new ArrayList<>();
+        root.getModel().listSubjectsWithProperty(FUSEKI_DATASET, root).forEach(svc -> {
+            Statement st = svc.getProperty(FUSEKI_NAME);
+            if ( st != null && st.getObject().isLiteral() ) {
+                String n = st.getString();
+                names.add(n.startsWith("/") ? n.substring(1) : n);
+            }
+        });
+        if ( names.size() != 1 )
+            throw new CdcConfigError(VocabCdc.name, where + ": cdc:name is required because " + (names.isEmpty()
+                    ? "no fuseki:Service with a fuseki:name serves this dataset"
+                    : "several services serve it (" + String.join(", ", names) + ")")
+                    + ". Add `cdc:name \"ds\"` with the name to put in patch headers.");
+        return names.get(0);
+    }
+}

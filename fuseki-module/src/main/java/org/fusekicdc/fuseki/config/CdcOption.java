@@ -1,0 +1,49 @@
+package org.fusekicdc.fuseki.config;
+
+import java.util.List;
+
+import org.apache.jena.rdf.model.Property;
+
+/**
+ * Everything about one {@code cdc:} configuration property in one place: its name, type,
+ * default and meaning. {@code docs/configuration.md} is checked against {@link #ALL} by a test.
+ *
+ * @param property     the property
+ * @param type         what its value must be
+ * @param defaultValue the value used when it is absent ("required" when it must be given)
+ * @param doc          what it does
+ */
+public record CdcOption(Property property, String type, String defaultValue, String doc) {
+    public static final String REQUIRED = "required";
+
+    /** Options of a {@code cdc:CapturedDataset}. */
+    public static final List<CdcOption> ALL = List.of(
+        new CdcOption(VocabCdc.dataset, "resource", REQUIRED,
+                      "The dataset to capture: a TDB2 (tdb2:DatasetTDB2) or in-memory transactional dataset description."),
+        new CdcOption(VocabCdc.logDirectory, "string (path)", REQUIRED,
+                      "Directory of the change log; created if absent. Relative paths are resolved against the server's working directory."
+                      + " Each captured dataset needs its own."),
+        new CdcOption(VocabCdc.name, "string", "the fuseki:name of the service that serves the dataset",
+                      "Dataset name put in every patch's `dataset` header and recorded in the log. Required when no single service names the dataset."),
+        new CdcOption(VocabCdc.fsync, "boolean", "true",
+                      "Force each patch to disk before the write is acknowledged. false trades durability of the last writes on power loss for speed."),
+        new CdcOption(VocabCdc.segmentBytes, "integer (bytes)", String.valueOf(64L * 1024 * 1024),
+                      "Start a new log segment file when the current one reaches this size. Retention removes whole segments."),
+        new CdcOption(VocabCdc.spillThreshold, "integer (quads)", "50000",
+                      "A transaction's changes are kept in memory up to this many quads; beyond it they are sorted into files on disk."),
+        new CdcOption(VocabCdc.spillDirectory, "string (path)", "<logDirectory>/spill",
+                      "Where large transactions spill their changes. Needs free space of about twice the transaction's patch size."),
+        new CdcOption(VocabCdc.retainVersions, "integer", "0 (no limit)",
+                      "Retention: keep at least this many most recent versions; older whole segments may be removed."),
+        new CdcOption(VocabCdc.retainAge, "xsd:duration (e.g. \"P7D\")", "none (no limit)",
+                      "Retention: segments whose newest patch is older than this may be removed."),
+        new CdcOption(VocabCdc.retainBytes, "integer (bytes)", "0 (no limit)",
+                      "Retention: remove the oldest segments while the log is larger than this."),
+        new CdcOption(VocabCdc.retentionOverridesReaders, "boolean", "false",
+                      "Retention normally keeps every version a registered reader (a sink, a follower) has not acknowledged; true removes them anyway."));
+
+    /** The prefixed name, e.g. {@code cdc:logDirectory}. */
+    public String prefixedName() {
+        return VocabCdc.PREFIX + ":" + property.getLocalName();
+    }
+}

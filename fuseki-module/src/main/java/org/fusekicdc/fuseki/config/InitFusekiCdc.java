@@ -1,0 +1,24 @@
+package org.fusekicdc.fuseki.config;
+
+import org.apache.jena.sparql.core.assembler.AssemblerUtils;
+import org.apache.jena.sys.JenaSubsystemLifecycle;
+import org.apache.jena.sys.JenaSystem;
+
+/** Registers the {@code cdc:} assembler vocabulary when Jena initialises (ServiceLoader). */
+public class InitFusekiCdc implements JenaSubsystemLifecycle {
+    @Override
+    public void start() {
+        JenaSystem.logLifecycle("InitFusekiCdc - start");
+        AssemblerUtils.registerDataset(VocabCdc.CapturedDataset, new AssemblerCapturedDataset());
+        JenaSystem.logLifecycle("InitFusekiCdc - finish");
+    }
+
+    @Override
+    public void stop() {}
+
+    @Override
+    public int level() {
+        // After ARQ's assemblers (AssemblerUtils) and TDB2.
+        return 9000;
+    }
+}

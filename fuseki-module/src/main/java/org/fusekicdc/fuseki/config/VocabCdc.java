@@ -1,0 +1,36 @@
+package org.fusekicdc.fuseki.config;
+
+import org.apache.jena.rdf.model.Property;
+import org.apache.jena.rdf.model.Resource;
+import org.apache.jena.rdf.model.ResourceFactory;
+
+/** The {@code cdc:} assembler vocabulary, namespace {@value #NS}. */
+public final class VocabCdc {
+    public static final String NS = "https://w3id.org/fuseki-cdc#";
+    public static final String PREFIX = "cdc";
+
+    /** A dataset whose committed transactions are recorded in a change log. */
+    public static final Resource CapturedDataset = resource("CapturedDataset");
+
+    public static final Property dataset = property("dataset");
+    public static final Property name = property("name");
+    public static final Property logDirectory = property("logDirectory");
+    public static final Property fsync = property("fsync");
+    public static final Property segmentBytes = property("segmentBytes");
+    public static final Property spillThreshold = property("spillThreshold");
+    public static final Property spillDirectory = property("spillDirectory");
+    public static final Property retainVersions = property("retainVersions");
+    public static final Property retainAge = property("retainAge");
+    public static final Property retainBytes = property("retainBytes");
+    public static final Property retentionOverridesReaders = property("retentionOverridesReaders");
+
+    private VocabCdc() {}
+
+    private static Resource resource(String local) {
+        return ResourceFactory.createResource(NS + local);
+    }
+
+    private static Property property(String local) {
+        return ResourceFactory.createProperty(NS + local);
+    }
+}

@@ -1,0 +1,63 @@
+package org.fusekicdc.fuseki.server;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.jena.atlas.lib.FileOps;
+import org.apache.jena.cmd.CmdGeneral;
+import org.apache.jena.fuseki.main.FusekiServer;
+import org.apache.jena.fuseki.main.runner.ServerArgs;
+import org.apache.jena.fuseki.main.sys.FusekiAutoModule;
+import org.apache.jena.fuseki.server.DataAccessPoint;
+import org.apache.jena.fuseki.server.DataAccessPointRegistry;
+import org.apache.jena.rdf.model.Model;
+import org.apache.jena.sparql.core.DatasetGraph;
+import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The fuseki-cdc Fuseki module, found by ServiceLoader. Datasets described as
+ * {@code cdc:CapturedDataset} are built by the assembler; this module checks the configuration
+ * file up front (so errors carry line numbers), attaches request attributes (user, request id)
+ * to captured patches, and closes the change logs when the server stops. A server without
+ * {@code cdc:} configuration is left exactly as it was.
+ */
+public class FMod_FusekiCdc implements FusekiAutoModule {
+    private static final Logger LOG = LoggerFactory.getLogger("org.fusekicdc");
+
+    private final List<CapturingDatasetGraph> captured = new ArrayList<>();
+
+    @Override
+    public String name() {
+        return "fuseki-cdc";
+    }
+
+    @Override
+    public void serverArgsPrepare(CmdGeneral fusekiCmd, ServerArgs serverArgs) {
+        if ( serverArgs.serverConfigFile != null && FileOps.exists(serverArgs.serverConfigFile) )
+            ConfigFileCheck.check(Path.of(serverArgs.serverConfigFile));
+    }
+
+    @Override
+    public void configured(FusekiServer.Builder serverBuilder, DataAccessPointRegistry dapRegistry, Model configModel) {
+        captured.clear();
+        for ( DataAccessPoint dap : dapRegistry.accessPoints() ) {
+            DatasetGraph dsg = dap.getDataService().getDataset();
+            if ( dsg instanceof CapturingDatasetGraph c ) {
+                captured.add(c);
+                LOG.info("Dataset '{}': capture on for {} (change log {}, head version {})", c.datasetName(), dap.getName(),
+                         c.changeLog().config().directory(), c.changeLog().headVersion());
+            }
+        }
+        if ( !captured.isEmpty() )
+            serverBuilder.addFilter("/*", new RequestAttributes());
+    }
+
+    @Override
+    public void serverStopped(FusekiServer server) {
+        for ( CapturingDatasetGraph c : captured )
+            c.changeLog().close();
+    }
+}
