@@ -1,0 +1,127 @@
+package org.fusekicdc.fuseki;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Consumer;
+
+import org.apache.jena.fuseki.main.FusekiServer;
+import org.apache.jena.sparql.core.DatasetGraph;
+import org.apache.jena.tdb2.sys.TDBInternal;
+import org.fusekicdc.core.capture.CapturingDatasetGraph;
+
+/**
+ * Test support: a real Fuseki server on a free port, configured from one of the files in
+ * {@code config-examples/} with its {@code run/} paths moved into a test directory.
+ */
+public final class CdcFuseki implements AutoCloseable {
+    public static final Path CONFIG_EXAMPLES = findConfigExamples();
+
+    private final FusekiServer server;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    private CdcFuseki(FusekiServer server) {
+        this.server = server;
+    }
+
+    private static Path findConfigExamples() {
+        Path p = Path.of("").toAbsolutePath();
+        while ( p != null && !Files.isDirectory(p.resolve("config-examples")) )
+            p = p.getParent();
+        if ( p == null )
+            throw new IllegalStateException("config-examples/ not found above " + Path.of("").toAbsolutePath());
+        return p.resolve("config-examples");
+    }
+
+    /** The example config's text with {@code run/} replaced by {@code workDir}. */
+    public static String exampleConfig(String example, Path workDir) {
+        try {
+            String ttl = Files.readString(CONFIG_EXAMPLES.resolve(example), StandardCharsets.UTF_8);
+            return ttl.replace("\"run/", "\"" + workDir.toAbsolutePath() + "/");
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    /** Start a server from config text; {@code customise} may adjust the builder (auth...). */
+    public static CdcFuseki start(Path workDir, String configTtl, Consumer<FusekiServer.Builder> customise) {
+        try {
+            Files.createDirectories(workDir);
+            Path config = workDir.resolve("config.ttl");
+            Files.writeString(config, configTtl, StandardCharsets.UTF_8);
+            FusekiServer.Builder b = FusekiServer.create().port(0).parseConfigFile(config.toString());
+            customise.accept(b);
+            return new CdcFuseki(b.build().start());
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    public static CdcFuseki startQuickstart(Path workDir) {
+        return start(workDir, exampleConfig("quickstart.ttl", workDir), b -> {});
+    }
+
+    public FusekiServer server() {
+        return server;
+    }
+
+    public String url(String path) {
+        return "http://localhost:" + server.getHttpPort() + path;
+    }
+
+    public CapturingDatasetGraph dataset(String name) {
+        DatasetGraph dsg = server.getDataAccessPointRegistry().get("/" + name).getDataService().getDataset();
+        return (CapturingDatasetGraph)dsg;
+    }
+
+    public HttpResponse<String> send(HttpRequest.Builder request) {
+        try {
+            return http.send(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    public HttpResponse<String> post(String path, String contentType, String body) {
+        return send(HttpRequest.newBuilder(URI.create(url(path))).header("Content-Type", contentType)
+                               .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)));
+    }
+
+    public HttpResponse<String> put(String path, String contentType, String body) {
+        return send(HttpRequest.newBuilder(URI.create(url(path))).header("Content-Type", contentType)
+                               .PUT(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)));
+    }
+
+    public HttpResponse<String> delete(String path) {
+        return send(HttpRequest.newBuilder(URI.create(url(path))).DELETE());
+    }
+
+    public HttpResponse<String> update(String dataset, String sparqlUpdate) {
+        return post("/" + dataset + "/update", "application/sparql-update", sparqlUpdate);
+    }
+
+    @Override
+    public void close() {
+        var accessPoints = server.getDataAccessPointRegistry().accessPoints();
+        server.stop();
+        accessPoints.forEach(dap -> {
+            DatasetGraph dsg = dap.getDataService().getDataset();
+            if ( dsg instanceof CapturingDatasetGraph c ) {
+                c.changeLog().close();
+                DatasetGraph base = c.getWrapped();
+                if ( TDBInternal.isTDB2(base) )
+                    TDBInternal.expel(base);
+            }
+        });
+    }
+}
