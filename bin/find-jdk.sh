@@ -48,3 +48,11 @@ find_jdk() {
   fi
   export JAVA_HOME="$best"
 }
+
+# Maven's own libraries warn on JDK 24+ about sun.misc.Unsafe; the warning is noise for us.
+quiet_maven_on_new_jdks() {
+  local v; v=$(jdk_major "$JAVA_HOME")
+  if [ -n "$v" ] && [ "$v" -ge 24 ]; then
+    case "${MAVEN_OPTS:-}" in *sun-misc-unsafe-memory-access*) ;; *) export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" ;; esac
+  fi
+}

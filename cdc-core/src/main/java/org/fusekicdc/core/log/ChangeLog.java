@@ -101,7 +101,12 @@ public final class ChangeLog implements AutoCloseable {
                                              + " is already open (by another Fuseki process or another dataset in this one)."
                                              + " Each captured dataset needs its own cdc:logDirectory.");
             ChangeLog log = new ChangeLog(config.withDirectory(dir), lockChannel, lock);
-            log.load();
+            try {
+                log.load();
+            } catch (IOException | RuntimeException ex) {
+                log.segments.values().forEach(Segment::close);
+                throw ex;
+            }
             return log;
         } catch (IOException ex) {
             closeQuietly(lockChannel);
@@ -189,7 +194,7 @@ public final class ChangeLog implements AutoCloseable {
         Segment last = segments.lastEntry().getValue();
         // An empty trailing segment after a full one (a crash just after a roll) is fine: appends go there.
         head = lastMeta();
-        publishedVersion = head == null ? 0 : head.version();
+        publishedVersion = headVersion();
         loadReaders();
         LOG.info("Dataset '{}': change log {} open: versions {}..{} in {} segment(s)", dataset, dir,
                  firstVersion(), headVersion(), segments.size());
@@ -452,9 +457,11 @@ public final class ChangeLog implements AutoCloseable {
             long headV = headVersion();
             while ( segments.size() > 1 ) {
                 Segment oldest = segments.firstEntry().getValue();
-                if ( oldest.count() == 0 )
-                    break;
                 long last = oldest.lastVersion();
+                // Keep the segment holding the last published record: the next append takes its id as prev,
+                // and it is what an undo of a pending record falls back to.
+                if ( oldest.count() == 0 || last >= publishedVersion )
+                    break;
                 boolean byVersions = r.maxVersions() > 0 && headV - last >= r.maxVersions();
                 boolean byAge = r.maxAge() != null && oldest.read(last).meta().timestamp() < now - r.maxAge().toMillis();
                 boolean bySize = r.maxBytes() > 0 && total > r.maxBytes();

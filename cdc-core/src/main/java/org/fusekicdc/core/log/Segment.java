@@ -163,12 +163,14 @@ final class Segment implements AutoCloseable {
         idxBuf.flip();
         writeFully(index, idxBuf, idxPos);
         if ( problem != null ) {
-            if ( !last )
+            boolean intactAfter = last && intactRecordFollows(pos, firstVersion + n, fileSize);
+            if ( !last || intactAfter )
                 throw new ChangeLogException("Dataset '" + dataset + "': change log segment " + logFile + " is corrupt at byte " + pos
                                              + " (version " + (firstVersion + n) + "): " + problem
-                                             + ". This is not a torn tail (later segments exist). Restore the log directory from a backup,"
+                                             + ". This is not a torn tail (" + (last ? "intact records follow it" : "later segments exist")
+                                             + "). Restore the log directory from a backup,"
                                              + " or move the segment files from this one on aside to truncate the log at version "
-                                             + (firstVersion + n - 1) + ".");
+                                             + (firstVersion - 1) + ".");
             LOG.warn("Dataset '{}': change log {} has a torn tail at byte {} ({} bytes, would-be version {}): {}. "
                      + "It was never acknowledged; truncating it.",
                      dataset, logFile.getFileName(), pos, fileSize - pos, firstVersion + n, problem);
@@ -177,6 +179,21 @@ final class Segment implements AutoCloseable {
         }
         size = pos;
         count = n;
+    }
+
+    /**
+     * Whether the damaged record at {@code pos} is followed by an intact record of the next version.
+     * A crash can only tear the record written last, so such damage is corruption, not a torn tail.
+     */
+    private boolean intactRecordFollows(long pos, long version, long fileSize) throws IOException {
+        if ( fileSize - pos < HEADER_BYTES )
+            return false;
+        ByteBuffer hdr = readHeader(pos);
+        long len = hdr.getLong(AT_LENGTH);
+        if ( hdr.getInt(0) != MAGIC || len < 0 || len > fileSize - pos )
+            return false;
+        long next = pos + HEADER_BYTES + len + TRAILER_BYTES;
+        return next < fileSize && checkRecord(next, version + 1, fileSize) == null;
     }
 
     /** Check the record at {@code pos}: null when whole and correct, otherwise what is wrong. */

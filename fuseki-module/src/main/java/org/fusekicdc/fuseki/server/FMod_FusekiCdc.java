@@ -6,6 +6,7 @@ import java.util.List;
 
 import org.apache.jena.atlas.lib.FileOps;
 import org.apache.jena.cmd.CmdGeneral;
+import org.apache.jena.fuseki.Fuseki;
 import org.apache.jena.fuseki.main.FusekiServer;
 import org.apache.jena.fuseki.main.runner.ServerArgs;
 import org.apache.jena.fuseki.main.sys.FusekiAutoModule;
@@ -15,7 +16,6 @@ import org.apache.jena.rdf.model.Model;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The fuseki-cdc Fuseki module, found by ServiceLoader. Datasets described as
@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * {@code cdc:} configuration is left exactly as it was.
  */
 public class FMod_FusekiCdc implements FusekiAutoModule {
-    private static final Logger LOG = LoggerFactory.getLogger("org.fusekicdc");
+    // Fuseki's own configuration logger, so that the start-up summary shows with Fuseki's default logging setup.
+    private static final Logger LOG = Fuseki.configLog;
 
     private final List<CapturingDatasetGraph> captured = new ArrayList<>();
 
