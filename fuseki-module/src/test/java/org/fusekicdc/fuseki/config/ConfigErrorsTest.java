@@ -1,0 +1,64 @@
+package org.fusekicdc.fuseki.config;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.jena.fuseki.main.FusekiMain;
+import org.apache.jena.fuseki.main.runner.FusekiRunner;
+import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.core.log.ChangeLogConfig;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Each bad configuration stops Fuseki at start-up, started exactly as an admin would
+ * ({@code --config file}, with the modules Fuseki's server command loads), with a message naming the problem, where it is, and the fix.
+ */
+class ConfigErrorsTest {
+    @TempDir
+    Path work;
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+        bad-unknown-property.ttl            | unknown property cdc:logDirectry  | line 15
+        bad-missing-dataset.ttl             | cdc:dataset is required           | cdc:CapturedDataset
+        bad-missing-log-directory.ttl       | cdc:logDirectory is required      | for example
+        bad-retain-age.ttl                  | months and years                  | line 15
+        bad-fsync.ttl                       | must be true or false             | line 15
+        bad-segment-bytes.ttl               | must be at least 1024             | line 15
+        bad-name-ambiguous.ttl              | several services serve it         | cdc:name "ds"
+        bad-log-directory-not-creatable.ttl | cannot create the change log directory | cdc:logDirectory
+        bad-log-of-another-dataset.ttl      | belongs to dataset 'other', not to 'ds' | own cdc:logDirectory
+        """)
+    void badConfigurationStopsStartUpWithTheCauseAndTheFix(String fixture, String cause, String where) throws IOException {
+        // A log directory already used by another dataset.
+        try (ChangeLog other = ChangeLog.open(ChangeLogConfig.defaults(work.resolve("other-log"), "other"))) {
+            other.headVersion();
+        }
+        Path config = work.resolve(fixture);
+        try (InputStream in = getClass().getResourceAsStream("/bad-config/" + fixture)) {
+            String ttl = new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("@WORK@", work.toString());
+            Files.writeString(config, ttl);
+        }
+        Throwable ex = assertThrows(Throwable.class, () -> FusekiMain.builder(FusekiRunner.fmodsServerPlain(), "--port=0", "--config=" + config).build());
+        String messages = messages(ex);
+        assertTrue(messages.contains(cause), () -> "expected the cause '" + cause + "' in: " + messages);
+        assertTrue(messages.contains(where), () -> "expected '" + where + "' in: " + messages);
+    }
+
+    private static String messages(Throwable ex) {
+        List<String> all = new ArrayList<>();
+        for ( Throwable t = ex ; t != null ; t = t.getCause() )
+            all.add(String.valueOf(t.getMessage()));
+        return String.join(" / ", all);
+    }
+}
