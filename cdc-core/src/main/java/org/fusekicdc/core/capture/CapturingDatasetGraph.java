@@ -11,6 +11,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
 
 import org.apache.jena.atlas.iterator.Iter;
 import org.apache.jena.datatypes.xsd.XSDDatatype;
@@ -61,6 +62,8 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
     private final CaptureConfig config;
     // The open write transaction's changes; only touched by the thread in WRITE mode.
     private TransactionChanges changes;
+    // Held from log append to publish: the store's writer lock is released when its commit returns.
+    private final ReentrantLock commitLock = new ReentrantLock();
 
     private CapturingDatasetGraph(DatasetGraph base, ChangeLog log, CaptureConfig config) {
         super(base);
@@ -289,21 +292,28 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
                 return;
             }
             RecordMeta meta;
+            // The store may admit the next writer as soon as its commit returns; that writer's
+            // append must wait until this record is published (or undone).
+            commitLock.lock();
             try {
-                Map<String, String> attributes = config.commitAttributes().current();
-                meta = log.append((m, out) -> writePatch(m, tc, attributes, out));
-            } catch (RuntimeException ex) {
-                // Not logged, so it must not commit.
-                super.abort();
-                throw ex;
+                try {
+                    Map<String, String> attributes = config.commitAttributes().current();
+                    meta = log.append((m, out) -> writePatch(m, tc, attributes, out));
+                } catch (RuntimeException ex) {
+                    // Not logged, so it must not commit.
+                    super.abort();
+                    throw ex;
+                }
+                try {
+                    super.commit();
+                } catch (RuntimeException | Error ex) {
+                    log.undoAppend(meta.version());
+                    throw ex;
+                }
+                log.publish(meta.version());
+            } finally {
+                commitLock.unlock();
             }
-            try {
-                super.commit();
-            } catch (RuntimeException | Error ex) {
-                log.undoAppend(meta.version());
-                throw ex;
-            }
-            log.publish(meta.version());
             LOG.debug("Dataset '{}': version {} committed (patch {}, {} quad changes{})", datasetName(), meta.version(), meta.id(),
                       quadChanges, tc.spilled() ? ", spilled to disk" : "");
         }

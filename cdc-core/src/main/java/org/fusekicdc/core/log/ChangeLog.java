@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
  * Writing is two-step, matching the store's commit: {@link #append} makes a record durable but
  * leaves it <em>pending</em>; after the store has committed, {@link #publish} makes it visible to
  * readers, or, if the store's commit failed, {@link #undoAppend} removes it. One append can be
- * pending at a time; the capture layer guarantees this because the stores it wraps admit one
- * writer at a time. Readers only ever see published records.
+ * pending at a time; the capture layer guarantees this by holding a lock from append to publish
+ * (the stores it wraps admit one writer at a time, but let the next one in as soon as their
+ * commit returns). Readers only ever see published records.
  * <p>
  * After a crash the last record may be one whose store commit never happened; the capture layer
  * decides that by looking at the data (see {@code CommitRecovery}) and calls {@link #removeLast}.
@@ -494,6 +495,10 @@ public final class ChangeLog implements AutoCloseable {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         }
+    }
+
+    public boolean isClosed() {
+        return closed;
     }
 
     private void checkOpen() {

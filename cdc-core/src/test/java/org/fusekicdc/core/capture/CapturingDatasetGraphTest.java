@@ -12,6 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
@@ -319,6 +323,48 @@ class CapturingDatasetGraphTest {
         assertThrows(IllegalStateException.class, () -> Txn.executeWrite(dsg, () -> dsg.add(q("(:g :s :p 2)"))));
         assertEquals(1, log.headVersion());
         Txn.executeWrite(dsg, () -> dsg.add(q("(:g :s :p 3)")));
+        assertEquals(2, log.publishedVersion());
+        LogReplay.assertLogReproduces(log, dsg);
+    }
+
+    /**
+     * A store may let the next writer in as soon as its commit returns, before this commit has
+     * published its record (TDB2 does). That writer's commit must wait for the publication
+     * rather than find a record still pending and fail.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("stores")
+    void aWriterCommittingBeforeThePreviousRecordIsPublishedWaitsForIt(String name, Function<Path, DatasetGraph> store) throws Exception {
+        CountDownLatch storeCommitted = new CountDownLatch(1);
+        CountDownLatch secondDone = new CountDownLatch(1);
+        AtomicBoolean first = new AtomicBoolean(true);
+        DatasetGraph slowPublish = new DatasetGraphWrapper(store.apply(tmp)) {
+            @Override
+            public void commit() {
+                super.commit();
+                if ( first.compareAndSet(true, false) ) {
+                    storeCommitted.countDown();
+                    // Leave a second writer the time to run a whole transaction before this one publishes.
+                    try {
+                        secondDone.await(500, TimeUnit.MILLISECONDS);
+                    } catch (InterruptedException ex) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        };
+        CapturingDatasetGraph dsg = capture(slowPublish, 100, CommitAttributes.NONE);
+        CompletableFuture<Void> second = CompletableFuture.runAsync(() -> {
+            try {
+                storeCommitted.await();
+            } catch (InterruptedException ex) {
+                throw new IllegalStateException(ex);
+            }
+            Txn.executeWrite(dsg, () -> dsg.add(q("(:g :s :p 2)")));
+            secondDone.countDown();
+        });
+        Txn.executeWrite(dsg, () -> dsg.add(q("(:g :s :p 1)")));
+        second.get(30, TimeUnit.SECONDS);
         assertEquals(2, log.publishedVersion());
         LogReplay.assertLogReproduces(log, dsg);
     }

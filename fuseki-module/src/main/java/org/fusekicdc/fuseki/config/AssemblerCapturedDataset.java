@@ -26,7 +26,9 @@ public class AssemblerCapturedDataset extends DatasetAssembler {
         DatasetGraph base = ((Dataset)a.open(settings.datasetDescription())).asDatasetGraph();
         ChangeLog log = ChangeLog.open(settings.logConfig());
         try {
-            return CapturingDatasetGraph.create(base, log, settings.captureConfig(RequestAttributes::current));
+            CapturingDatasetGraph dsg = CapturingDatasetGraph.create(base, log, settings.captureConfig(RequestAttributes::current));
+            dsg.getContext().set(FeedSettings.SYMBOL, settings.feed());
+            return dsg;
         } catch (RuntimeException ex) {
             log.close();
             throw ex;

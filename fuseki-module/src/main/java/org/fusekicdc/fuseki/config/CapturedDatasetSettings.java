@@ -26,7 +26,8 @@ import org.fusekicdc.core.log.Retention;
  * the fix.
  */
 public record CapturedDatasetSettings(Resource datasetDescription, String name, Path logDirectory, boolean fsync,
-                                      long segmentBytes, int spillThreshold, Path spillDirectory, Retention retention) {
+                                      long segmentBytes, int spillThreshold, Path spillDirectory, Retention retention,
+                                      FeedSettings feed) {
 
     private static final String FUSEKI_NS = "http://jena.apache.org/fuseki#";
     private static final Property FUSEKI_DATASET = ResourceFactory.createProperty(FUSEKI_NS + "dataset");
@@ -51,8 +52,11 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
                                             optionalDuration(root, VocabCdc.retainAge, where),
                                             optionalLong(root, VocabCdc.retainBytes, where, 0, 0),
                                             optionalBoolean(root, VocabCdc.retentionOverridesReaders, where, false));
+        FeedSettings feed = new FeedSettings((int)optionalLong(root, VocabCdc.feedMaxStreams, where, FeedSettings.DEFAULT_MAX_STREAMS, 1),
+                                             Duration.ofSeconds(optionalLong(root, VocabCdc.feedHeartbeatSeconds, where,
+                                                                             FeedSettings.DEFAULT_HEARTBEAT.toSeconds(), 1)));
         return new CapturedDatasetSettings(ds, name, logDir, fsync, segmentBytes, (int)spill,
-                                           spillDir == null ? logDir.resolve("spill") : Path.of(spillDir), retention);
+                                           spillDir == null ? logDir.resolve("spill") : Path.of(spillDir), retention, feed);
     }
 
     public ChangeLogConfig logConfig() {

@@ -40,7 +40,11 @@ public record CdcOption(Property property, String type, String defaultValue, Str
         new CdcOption(VocabCdc.retainBytes, "integer (bytes)", "0 (no limit)",
                       "Retention: remove the oldest segments while the log is larger than this."),
         new CdcOption(VocabCdc.retentionOverridesReaders, "boolean", "false",
-                      "Retention normally keeps every version a registered reader (a sink, a follower) has not acknowledged; true removes them anyway."));
+                      "Retention normally keeps every version a registered reader (a sink, a follower) has not acknowledged; true removes them anyway."),
+        new CdcOption(VocabCdc.feedMaxStreams, "integer", "64",
+                      "Change feed: most live (text/event-stream) readers of this dataset at once; more get 503 with Retry-After."),
+        new CdcOption(VocabCdc.feedHeartbeatSeconds, "integer (seconds)", "15",
+                      "Change feed: a live stream with nothing new sends a heartbeat comment this often."));
 
     /** The prefixed name, e.g. {@code cdc:logDirectory}. */
     public String prefixedName() {

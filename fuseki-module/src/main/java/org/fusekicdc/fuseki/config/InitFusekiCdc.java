@@ -3,6 +3,7 @@ package org.fusekicdc.fuseki.config;
 import org.apache.jena.sparql.core.assembler.AssemblerUtils;
 import org.apache.jena.sys.JenaSubsystemLifecycle;
 import org.apache.jena.sys.JenaSystem;
+import org.fusekicdc.fuseki.server.CdcOperations;
 
 /** Registers the {@code cdc:} assembler vocabulary when Jena initialises (ServiceLoader). */
 public class InitFusekiCdc implements JenaSubsystemLifecycle {
@@ -10,6 +11,7 @@ public class InitFusekiCdc implements JenaSubsystemLifecycle {
     public void start() {
         JenaSystem.logLifecycle("InitFusekiCdc - start");
         AssemblerUtils.registerDataset(VocabCdc.CapturedDataset, new AssemblerCapturedDataset());
+        CdcOperations.init();
         JenaSystem.logLifecycle("InitFusekiCdc - finish");
     }
 

@@ -23,6 +23,11 @@ public final class VocabCdc {
     public static final Property retainAge = property("retainAge");
     public static final Property retainBytes = property("retainBytes");
     public static final Property retentionOverridesReaders = property("retentionOverridesReaders");
+    public static final Property feedMaxStreams = property("feedMaxStreams");
+    public static final Property feedHeartbeatSeconds = property("feedHeartbeatSeconds");
+
+    /** The change feed operation, for {@code fuseki:endpoint [ fuseki:operation cdc:changes ]}. */
+    public static final String opChanges = NS + "changes";
 
     private VocabCdc() {}
 

@@ -3,6 +3,7 @@ package org.fusekicdc.fuseki.server;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 import org.apache.jena.atlas.lib.FileOps;
 import org.apache.jena.cmd.CmdGeneral;
@@ -14,7 +15,9 @@ import org.apache.jena.fuseki.server.DataAccessPoint;
 import org.apache.jena.fuseki.server.DataAccessPointRegistry;
 import org.apache.jena.rdf.model.Model;
 import org.apache.jena.sparql.core.DatasetGraph;
+import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.fuseki.feed.ChangeFeedService;
 import org.slf4j.Logger;
 
 /**
@@ -42,10 +45,19 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
     }
 
     @Override
+    public void prepare(FusekiServer.Builder serverBuilder, Set<String> datasetNames, Model configModel) {
+        serverBuilder.registerOperation(CdcOperations.CHANGES, new ChangeFeedService());
+    }
+
+    @Override
     public void configured(FusekiServer.Builder serverBuilder, DataAccessPointRegistry dapRegistry, Model configModel) {
         captured.clear();
         for ( DataAccessPoint dap : dapRegistry.accessPoints() ) {
             DatasetGraph dsg = dap.getDataService().getDataset();
+            boolean hasFeed = !dap.getDataService().getEndpoints(CdcOperations.CHANGES).isEmpty();
+            if ( hasFeed && !(dsg instanceof CapturingDatasetGraph) )
+                throw new CdcConfigException("Service " + dap.getName() + " has a cdc:changes endpoint but its dataset is not a cdc:CapturedDataset."
+                                             + " Wrap the dataset in a cdc:CapturedDataset (see docs/configuration.md) or remove the endpoint.");
             if ( dsg instanceof CapturingDatasetGraph c ) {
                 captured.add(c);
                 LOG.info("Dataset '{}': capture on for {} (change log {}, head version {})", c.datasetName(), dap.getName(),

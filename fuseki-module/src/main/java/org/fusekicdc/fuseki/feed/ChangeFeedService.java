@@ -1,0 +1,280 @@
+package org.fusekicdc.fuseki.feed;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+
+import jakarta.servlet.http.HttpServletResponse;
+import org.apache.jena.atlas.web.AcceptList;
+import org.apache.jena.atlas.web.MediaType;
+import org.apache.jena.fuseki.servlets.ActionREST;
+import org.apache.jena.fuseki.servlets.HttpAction;
+import org.apache.jena.fuseki.servlets.ServletOps;
+import org.apache.jena.rdfpatch.binary.RDFChangesWriterBinary;
+import org.apache.jena.rdfpatch.text.RDFPatchReaderText;
+import org.apache.jena.riot.WebContent;
+import org.apache.jena.sparql.core.DatasetGraph;
+import org.apache.jena.sparql.core.DatasetGraphWrapper;
+import org.apache.jena.web.HttpSC;
+import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.core.log.LogRecord;
+import org.fusekicdc.core.log.VersionGoneException;
+import org.fusekicdc.fuseki.config.FeedSettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The change feed of a captured dataset ({@code cdc:changes}).
+ * <ul>
+ * <li>{@code GET ?after=N&limit=M}: the patches with version &gt; N, in version order, as RDF
+ * Patch text ({@code application/rdf-patch}) or binary ({@code application/rdf-patch+thrift}
+ * when the client accepts it); an empty body when nothing is newer.</li>
+ * <li>{@code Accept: text/event-stream}: a live tail, one event per patch with {@code id:} =
+ * version, resuming after {@code Last-Event-ID} (or {@code after}), heartbeat comments when idle.</li>
+ * </ul>
+ * Every record is streamed from the log file to the client, so a patch of any size, or a
+ * slow client, costs a buffer, not the patch. Writers never wait for readers: a reader only
+ * waits on the log's publish signal.
+ */
+public class ChangeFeedService extends ActionREST {
+    private static final Logger LOG = LoggerFactory.getLogger(ChangeFeedService.class);
+
+    public static final int DEFAULT_LIMIT = 100;
+    public static final int MAX_LIMIT = 1000;
+    static final String HDR_HEAD = "X-CDC-Head-Version";
+    static final String HDR_OLDEST = "X-CDC-Oldest-Version";
+    static final String HDR_LAST = "X-CDC-Last-Version";
+    private static final String EVENT_STREAM = "text/event-stream";
+    private static final AcceptList OFFERS = AcceptList.create(WebContent.contentTypePatch, WebContent.contentTypePatchThrift, EVENT_STREAM);
+
+    private final Map<ChangeLog, Semaphore> liveStreams = new ConcurrentHashMap<>();
+
+    @Override
+    public void validate(HttpAction action) {}
+
+    @Override
+    protected void doGet(HttpAction action) {
+        CapturingDatasetGraph dsg = captured(action);
+        ChangeLog log = dsg.changeLog();
+        String contentType = negotiate(action);
+        if ( EVENT_STREAM.equals(contentType) ) {
+            String lastEventId = action.getRequest().getHeader("Last-Event-ID");
+            long after = lastEventId != null ? parseVersion(lastEventId, "Last-Event-ID") : afterParam(action);
+            checkNotAhead(log, after);
+            tail(action, log, after, settings(dsg));
+            return;
+        }
+        long after = afterParam(action);
+        int limit = limitParam(action);
+        checkNotAhead(log, after);
+        page(action, log, after, limit, contentType);
+    }
+
+    @Override
+    protected void doHead(HttpAction action) {
+        ChangeLog log = captured(action).changeLog();
+        setVersionHeaders(action.getResponse(), log);
+        action.setResponseStatus(HttpSC.OK_200);
+    }
+
+    @Override
+    protected void doOptions(HttpAction action) {
+        action.setResponseHeader("Allow", "GET, HEAD, OPTIONS");
+        action.setResponseStatus(HttpSC.OK_200);
+    }
+
+    @Override protected void doPost(HttpAction action)   { notAllowed(action); }
+    @Override protected void doPut(HttpAction action)    { notAllowed(action); }
+    @Override protected void doDelete(HttpAction action) { notAllowed(action); }
+    @Override protected void doPatch(HttpAction action)  { notAllowed(action); }
+
+    private static void notAllowed(HttpAction action) {
+        ServletOps.errorMethodNotAllowed(action.getRequestMethod() + ": the change feed is read-only; use GET");
+    }
+
+    // ---- One page of patches
+
+    private static void page(HttpAction action, ChangeLog log, long after, int limit, String contentType) {
+        List<LogRecord> records;
+        try {
+            records = log.readAfter(after, limit);
+        } catch (VersionGoneException ex) {
+            ServletOps.error(HttpSC.GONE_410, ex.getMessage());
+            return;
+        }
+        HttpServletResponse resp = action.getResponse();
+        setVersionHeaders(resp, log);
+        resp.setHeader(HDR_LAST, String.valueOf(records.isEmpty() ? after : records.getLast().version()));
+        resp.setContentType(contentType);
+        action.setResponseStatus(HttpSC.OK_200);
+        boolean binary = WebContent.contentTypePatchThrift.equals(contentType);
+        try {
+            OutputStream out = resp.getOutputStream();
+            for ( LogRecord r : records ) {
+                try (InputStream in = r.openPayload()) {
+                    if ( binary )
+                        RDFChangesWriterBinary.writeBinary(out, changes -> new RDFPatchReaderText(in).apply(changes));
+                    else
+                        in.transferTo(out);
+                }
+            }
+            out.flush();
+        } catch (IOException ex) {
+            LOG.debug("Dataset '{}': change feed client went away after version {}: {}", log.dataset(), after, ex.toString());
+        }
+    }
+
+    private static void setVersionHeaders(HttpServletResponse resp, ChangeLog log) {
+        resp.setHeader(HDR_HEAD, String.valueOf(log.publishedVersion()));
+        resp.setHeader(HDR_OLDEST, String.valueOf(log.firstVersion()));
+    }
+
+    // ---- Live tail (Server-Sent Events)
+
+    private void tail(HttpAction action, ChangeLog log, long after, FeedSettings settings) {
+        Semaphore permits = liveStreams.computeIfAbsent(log, l -> new Semaphore(settings.maxStreams()));
+        if ( !permits.tryAcquire() ) {
+            action.setResponseHeader("Retry-After", "5");
+            ServletOps.error(HttpSC.SERVICE_UNAVAILABLE_503, "Dataset '" + log.dataset() + "': " + settings.maxStreams()
+                             + " live change feed streams are open already, the most allowed. Retry later, read pages with ?after=N instead,"
+                             + " or raise cdc:feedMaxStreams.");
+            return;
+        }
+        HttpServletResponse resp = action.getResponse();
+        try {
+            setVersionHeaders(resp, log);
+            resp.setContentType(EVENT_STREAM);
+            resp.setCharacterEncoding("UTF-8");
+            resp.setHeader("Cache-Control", "no-cache");
+            resp.setHeader("X-Accel-Buffering", "no");
+            action.setResponseStatus(HttpSC.OK_200);
+            OutputStream out = resp.getOutputStream();
+            write(out, ": fuseki-cdc change feed of dataset '" + log.dataset() + "', after version " + after + "\n\n");
+            out.flush();
+            long cursor = after;
+            long heartbeatMillis = settings.heartbeat().toMillis();
+            while ( true ) {
+                List<LogRecord> batch;
+                try {
+                    batch = log.readAfter(cursor, DEFAULT_LIMIT);
+                } catch (VersionGoneException ex) {
+                    write(out, "event: error\ndata: " + ex.getMessage() + "\n\n");
+                    out.flush();
+                    return;
+                }
+                for ( LogRecord r : batch ) {
+                    writeEvent(out, r);
+                    cursor = r.version();
+                }
+                if ( !batch.isEmpty() ) {
+                    out.flush();
+                    continue;
+                }
+                if ( log.awaitPublishedAfter(cursor, heartbeatMillis) <= cursor ) {
+                    if ( log.isClosed() )
+                        return;
+                    write(out, ": heartbeat\n\n");
+                    out.flush();
+                }
+            }
+        } catch (IOException ex) {
+            LOG.debug("Dataset '{}': live change feed client disconnected: {}", log.dataset(), ex.toString());
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        } finally {
+            permits.release();
+        }
+    }
+
+    private static void writeEvent(OutputStream out, LogRecord r) throws IOException {
+        write(out, "id: " + r.version() + "\nevent: patch\n");
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(r.openPayload(), StandardCharsets.UTF_8))) {
+            String line;
+            while ( (line = in.readLine()) != null )
+                write(out, "data: " + line + "\n");
+        }
+        write(out, "\n");
+    }
+
+    private static void write(OutputStream out, String s) throws IOException {
+        out.write(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    // ---- Parameters
+
+    private static String negotiate(HttpAction action) {
+        String accept = action.getRequest().getHeader("Accept");
+        if ( accept == null || accept.isBlank() )
+            return WebContent.contentTypePatch;
+        MediaType mt = AcceptList.match(AcceptList.create(accept), OFFERS);
+        if ( mt == null ) {
+            if ( accept.contains("*/*") || accept.contains("text/plain") )
+                return WebContent.contentTypePatch;
+            ServletOps.error(HttpSC.NOT_ACCEPTABLE_406, "The change feed offers " + WebContent.contentTypePatch + ", "
+                             + WebContent.contentTypePatchThrift + " and " + EVENT_STREAM + "; the request accepts only " + accept);
+        }
+        return mt.getContentTypeStr();
+    }
+
+    private static long afterParam(HttpAction action) {
+        String s = action.getRequestParameter("after");
+        return s == null ? 0 : parseVersion(s, "after");
+    }
+
+    private static long parseVersion(String s, String what) {
+        try {
+            long v = Long.parseLong(s.trim());
+            if ( v >= 0 )
+                return v;
+        } catch (NumberFormatException ex) {
+            // Reported below.
+        }
+        ServletOps.errorBadRequest(what + " must be a version number (0 or more), got '" + s + "'");
+        return -1;
+    }
+
+    private static int limitParam(HttpAction action) {
+        String s = action.getRequestParameter("limit");
+        if ( s == null )
+            return DEFAULT_LIMIT;
+        try {
+            int v = Integer.parseInt(s.trim());
+            if ( v >= 1 && v <= MAX_LIMIT )
+                return v;
+        } catch (NumberFormatException ex) {
+            // Reported below.
+        }
+        ServletOps.errorBadRequest("limit must be a whole number from 1 to " + MAX_LIMIT + ", got '" + s + "'");
+        return -1;
+    }
+
+    private static void checkNotAhead(ChangeLog log, long after) {
+        long head = log.publishedVersion();
+        if ( after > head )
+            ServletOps.errorBadRequest("Version " + after + " is newer than the newest version of dataset '" + log.dataset() + "' (" + head
+                                       + "). Is the client following another server, or was the log replaced? Read from after=" + head + " or earlier.");
+    }
+
+    private static CapturingDatasetGraph captured(HttpAction action) {
+        DatasetGraph dsg = action.getDataset();
+        while ( !(dsg instanceof CapturingDatasetGraph) && dsg instanceof DatasetGraphWrapper w )
+            dsg = w.getWrapped();
+        if ( dsg instanceof CapturingDatasetGraph c )
+            return c;
+        ServletOps.errorOccurred("The change feed endpoint is attached to a dataset that is not a cdc:CapturedDataset; fix the server configuration.");
+        return null;
+    }
+
+    private static FeedSettings settings(CapturingDatasetGraph dsg) {
+        FeedSettings s = dsg.getContext().get(FeedSettings.SYMBOL);
+        return s == null ? FeedSettings.DEFAULTS : s;
+    }
+}

@@ -1,0 +1,15 @@
+package org.fusekicdc.fuseki.server;
+
+import org.apache.jena.fuseki.server.Operation;
+import org.fusekicdc.fuseki.config.VocabCdc;
+
+/** The Fuseki operations the module adds, usable in {@code fuseki:endpoint} like Fuseki's own. */
+public final class CdcOperations {
+    /** {@code cdc:changes}: the change feed of a captured dataset. */
+    public static final Operation CHANGES = Operation.alloc(VocabCdc.opChanges, "cdc-changes", "fuseki-cdc change feed");
+
+    private CdcOperations() {}
+
+    /** Make sure the operations exist before a configuration file names them. */
+    public static void init() {}
+}
