@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.util.Base64;
 
 import org.apache.jena.fuseki.auth.Auth;
-import org.apache.jena.http.auth.AuthScheme;
+import org.apache.jena.atlas.web.AuthScheme;
 import org.apache.jena.rdfpatch.RDFPatch;
 import org.fusekicdc.core.capture.PatchHeaders;
 import org.fusekicdc.core.log.ChangeLog;
