@@ -1,0 +1,132 @@
+package org.fusekicdc.core.sink;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Consumer side of {@link PatchMessages}: turns the messages read from a topic or subject back
+ * into whole patches, in order, once each.
+ * <p>
+ * Segments of a patch are kept in a temporary file until the last one arrives. A patch whose
+ * segments start again (the publisher restarted part-way) starts over; a message for a
+ * version already returned is a duplicate and is dropped.
+ */
+public final class PatchAssembler implements AutoCloseable {
+    private final Path tmpDir;
+    private long lastVersion;
+    private String partialId;
+    private int nextSegment;
+    private int segments;
+    private Path partialFile;
+    private OutputStream partialOut;
+
+    /** @param tmpDir where segments of a patch wait for the rest */
+    public PatchAssembler(Path tmpDir) {
+        this.tmpDir = tmpDir;
+    }
+
+    /** @param afterVersion versions up to this one are treated as already seen */
+    public PatchAssembler(Path tmpDir, long afterVersion) {
+        this(tmpDir);
+        this.lastVersion = afterVersion;
+    }
+
+    /** A whole patch: its headers (those of its first message) and its bytes. */
+    public record Patch(Map<String, String> headers, long version, Path file, byte[] bytes) {
+        public InputStream open() {
+            try {
+                return file != null ? Files.newInputStream(file) : new ByteArrayInputStream(bytes);
+            } catch (IOException ex) {
+                throw new UncheckedIOException(ex);
+            }
+        }
+    }
+
+    /**
+     * Take one message.
+     *
+     * @return the patch, when this message completes one
+     * @throws IllegalArgumentException for a message that is not a fuseki-cdc patch message, or a segment out of order
+     */
+    public Optional<Patch> offer(Map<String, String> headers, byte[] value) {
+        long version = number(headers, PatchMessages.VERSION);
+        int segment = headers.containsKey(PatchMessages.SEGMENT) ? (int)number(headers, PatchMessages.SEGMENT) : 0;
+        int count = headers.containsKey(PatchMessages.SEGMENTS) ? (int)number(headers, PatchMessages.SEGMENTS) : 1;
+        String id = headers.get(PatchMessages.ID);
+        if ( version <= lastVersion )
+            return Optional.empty();
+        if ( segment == 0 )
+            discardPartial();
+        else if ( partialId == null || !partialId.equals(id) || segment != nextSegment )
+            throw new IllegalArgumentException("Segment " + segment + " of patch " + id + " (version " + version + ") arrived out of order"
+                                               + (partialId == null ? " without its first segment" : "; expected segment " + nextSegment + " of " + partialId));
+        if ( count == 1 ) {
+            lastVersion = version;
+            return Optional.of(new Patch(Map.copyOf(headers), version, null, value));
+        }
+        try {
+            if ( segment == 0 ) {
+                Files.createDirectories(tmpDir);
+                partialFile = Files.createTempFile(tmpDir, "assemble-" + version + "-", ".part");
+                partialOut = Files.newOutputStream(partialFile);
+                partialId = id;
+                segments = count;
+            }
+            partialOut.write(value);
+            nextSegment = segment + 1;
+            if ( nextSegment < segments )
+                return Optional.empty();
+            partialOut.close();
+            Patch p = new Patch(Map.copyOf(headers), version, partialFile, null);
+            partialOut = null;
+            partialFile = null;
+            partialId = null;
+            lastVersion = version;
+            return Optional.of(p);
+        } catch (IOException ex) {
+            throw new UncheckedIOException("Cannot keep patch segments in " + tmpDir + ": " + ex, ex);
+        }
+    }
+
+    /** The last whole patch's version. */
+    public long lastVersion() {
+        return lastVersion;
+    }
+
+    private static long number(Map<String, String> headers, String name) {
+        String s = headers.get(name);
+        if ( s == null )
+            throw new IllegalArgumentException("Not a fuseki-cdc patch message: no " + name + " header");
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException ex) {
+            throw new IllegalArgumentException("Header " + name + " is not a number: " + s);
+        }
+    }
+
+    private void discardPartial() {
+        if ( partialOut == null )
+            return;
+        try {
+            partialOut.close();
+            Files.deleteIfExists(partialFile);
+        } catch (IOException ex) {
+            // Only a temporary file is lost.
+        }
+        partialOut = null;
+        partialFile = null;
+        partialId = null;
+    }
+
+    @Override
+    public void close() {
+        discardPartial();
+    }
+}

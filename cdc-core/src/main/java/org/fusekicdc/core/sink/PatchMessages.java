@@ -1,0 +1,100 @@
+package org.fusekicdc.core.sink;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * How patches become broker messages, the same for every broker: headers naming the patch,
+ * and, for a patch larger than a message may be, ordered segments that all carry the patch's
+ * headers plus their index and count. {@link PatchAssembler} puts segments back together.
+ */
+public final class PatchMessages {
+    public static final String CONTENT_TYPE = "Content-Type";
+    public static final String ID = "cdc-id";
+    public static final String PREV = "cdc-prev";
+    public static final String VERSION = "cdc-version";
+    public static final String DATASET = "cdc-dataset";
+    public static final String TIMESTAMP = "cdc-timestamp";
+    /** 0-based index of this segment. */
+    public static final String SEGMENT = "cdc-segment";
+    /** Number of segments of the patch (1 for a patch sent whole). */
+    public static final String SEGMENTS = "cdc-segments";
+
+    private PatchMessages() {}
+
+    /** Receives the messages of one patch, in order. */
+    @FunctionalInterface
+    public interface SegmentConsumer {
+        void accept(Map<String, String> headers, byte[] value) throws SinkException;
+    }
+
+    /** The headers of a patch (without the segment headers). Ids are bare UUIDs; the timestamp is ISO-8601 UTC. */
+    public static Map<String, String> headers(PatchRecord patch, String contentType) {
+        Map<String, String> h = new LinkedHashMap<>();
+        h.put(CONTENT_TYPE, contentType);
+        h.put(ID, patch.meta().id().toString());
+        if ( patch.meta().prevId() != null )
+            h.put(PREV, patch.meta().prevId().toString());
+        h.put(VERSION, Long.toString(patch.version()));
+        h.put(DATASET, patch.dataset());
+        h.put(TIMESTAMP, Instant.ofEpochMilli(patch.meta().timestamp()).toString());
+        return h;
+    }
+
+    /**
+     * Cut a patch into messages of at most {@code maxBytes} each and hand them to
+     * {@code consumer} in order. Memory used: one message.
+     */
+    public static void segments(PatchRecord patch, String contentType, int maxBytes, Path tmpDir, SegmentConsumer consumer)
+            throws SinkException {
+        if ( maxBytes < 1024 )
+            throw new IllegalArgumentException("maxBytes must be at least 1024, got " + maxBytes);
+        Path tmp = null;
+        try {
+            long length;
+            InputStream in;
+            if ( PatchRecord.TEXT.equals(contentType) ) {
+                length = patch.record().payloadLength();
+                in = patch.openText();
+            } else {
+                // The binary form's length is only known once written.
+                Files.createDirectories(tmpDir);
+                tmp = Files.createTempFile(tmpDir, "patch-" + patch.version() + "-", ".bin");
+                try (OutputStream out = Files.newOutputStream(tmp)) {
+                    patch.writeTo(contentType, out);
+                }
+                length = Files.size(tmp);
+                in = Files.newInputStream(tmp);
+            }
+            long count = Math.max(1, (length + maxBytes - 1) / maxBytes);
+            if ( count > Integer.MAX_VALUE )
+                throw SinkException.permanentFailure("patch version " + patch.version() + " would need " + count + " segments", null);
+            Map<String, String> base = headers(patch, contentType);
+            try (in) {
+                for ( int i = 0 ; i < count ; i++ ) {
+                    byte[] value = in.readNBytes((int)Math.min(maxBytes, length - (long)i * maxBytes));
+                    Map<String, String> h = new LinkedHashMap<>(base);
+                    h.put(SEGMENT, Integer.toString(i));
+                    h.put(SEGMENTS, Long.toString(count));
+                    consumer.accept(h, value);
+                }
+            }
+        } catch (IOException ex) {
+            throw SinkException.transientFailure("cannot read patch version " + patch.version() + " from the change log: " + ex, ex);
+        } finally {
+            if ( tmp != null ) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ex) {
+                    // A leftover temp file only costs disk space.
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package org.fusekicdc.core.sink;
+
+/**
+ * A destination for a dataset's patches (a Kafka topic, a JetStream subject, ...). The
+ * {@link SinkRunner} calls {@link #open} once, then {@link #deliver} for each patch in
+ * version order, one at a time, from one thread.
+ * <p>
+ * Exactly once: a sink that can see what its destination already holds reports the last
+ * version there from {@code open}, and delivery resumes after it, whatever the sink's cursor
+ * says; so a crash between a publish and the cursor update never duplicates a patch.
+ */
+public interface Sink extends AutoCloseable {
+    /** The value of {@link #open} when the destination cannot tell which versions it holds. */
+    long UNKNOWN = -1;
+
+    /** The sink's name, unique per dataset; also the name of its durable cursor. */
+    String name();
+
+    /**
+     * Connect, and return the last version of this dataset the destination already holds
+     * (0 for none), or {@link #UNKNOWN}.
+     *
+     * @throws SinkException when the destination cannot be reached or used; retried unless permanent
+     */
+    long open() throws SinkException;
+
+    /**
+     * Deliver one patch; returns once the destination has durably accepted it.
+     *
+     * @throws SinkException on failure; a {@link SinkException#permanent() permanent} one is
+     *         not retried (the sink pauses, or the patch goes to the dead-letter directory)
+     */
+    void deliver(PatchRecord patch) throws SinkException;
+
+    /** Release connections; may be followed by another {@link #open}. */
+    @Override
+    void close();
+}

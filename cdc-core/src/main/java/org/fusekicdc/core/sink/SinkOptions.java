@@ -1,0 +1,136 @@
+package org.fusekicdc.core.sink;
+
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.fusekicdc.core.CdcConfigException;
+
+/**
+ * The settings of one sink as written in the configuration (option name to text), with typed
+ * getters whose errors name the sink, the option, the value and the fix. Values may refer to
+ * environment variables as {@code ${env:NAME}}, the only way to pass secrets.
+ */
+public final class SinkOptions {
+    private static final Pattern ENV = Pattern.compile("\\$\\{env:([A-Za-z_][A-Za-z0-9_]*)}");
+
+    private final String sink;
+    private final Map<String, String> values;
+    private final Function<String, String> environment;
+
+    public SinkOptions(String sink, Map<String, String> values) {
+        this(sink, values, System::getenv);
+    }
+
+    public SinkOptions(String sink, Map<String, String> values, Function<String, String> environment) {
+        this.sink = sink;
+        this.values = new LinkedHashMap<>(values);
+        this.environment = environment;
+    }
+
+    public String sink() {
+        return sink;
+    }
+
+    public boolean has(String option) {
+        return values.containsKey(option);
+    }
+
+    public String string(String option, String dft) {
+        String v = values.get(option);
+        return v == null ? dft : expand(option, v);
+    }
+
+    public String required(String option, String example) {
+        String v = values.get(option);
+        if ( v == null || v.isBlank() )
+            throw error(option, "is required, for example " + example);
+        return expand(option, v);
+    }
+
+    public long number(String option, long dft, long min, long max) {
+        String v = values.get(option);
+        if ( v == null )
+            return dft;
+        try {
+            long n = Long.parseLong(expand(option, v).trim());
+            if ( n < min || n > max )
+                throw error(option, "must be from " + min + " to " + max + ", got " + n);
+            return n;
+        } catch (NumberFormatException ex) {
+            throw error(option, "must be a whole number, got '" + v + "'");
+        }
+    }
+
+    public boolean bool(String option, boolean dft) {
+        String v = values.get(option);
+        if ( v == null )
+            return dft;
+        return switch (expand(option, v).trim()) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw error(option, "must be true or false, got '" + v + "'");
+        };
+    }
+
+    public String oneOf(String option, String dft, String... allowed) {
+        String v = string(option, dft);
+        for ( String a : allowed ) {
+            if ( a.equals(v) )
+                return v;
+        }
+        throw error(option, "must be one of " + String.join(", ", allowed) + ", got '" + v + "'");
+    }
+
+    public Duration duration(String option, Duration dft) {
+        String v = values.get(option);
+        if ( v == null )
+            return dft;
+        try {
+            return Duration.parse(expand(option, v).trim());
+        } catch (DateTimeParseException ex) {
+            throw error(option, "must be a duration such as \"PT30S\" or \"P7D\", got '" + v + "'");
+        }
+    }
+
+    /**
+     * Extra client properties given as lines of {@code key=value} (Java properties syntax),
+     * with {@code ${env:NAME}} expanded in values.
+     */
+    public Properties properties(String option) {
+        Properties p = new Properties();
+        String v = values.get(option);
+        if ( v == null )
+            return p;
+        try {
+            p.load(new java.io.StringReader(v));
+        } catch (java.io.IOException ex) {
+            throw error(option, "is not in key=value lines: " + ex.getMessage());
+        }
+        for ( String k : p.stringPropertyNames() )
+            p.setProperty(k, expand(option + " (" + k + ")", p.getProperty(k)));
+        return p;
+    }
+
+    private String expand(String option, String v) {
+        Matcher m = ENV.matcher(v);
+        StringBuilder sb = new StringBuilder();
+        while ( m.find() ) {
+            String value = environment.apply(m.group(1));
+            if ( value == null )
+                throw error(option, "refers to environment variable " + m.group(1) + ", which is not set; set it in the server's environment");
+            m.appendReplacement(sb, Matcher.quoteReplacement(value));
+        }
+        m.appendTail(sb);
+        return sb.toString();
+    }
+
+    public CdcConfigException error(String option, String problem) {
+        return new CdcConfigException("Sink '" + sink + "': cdc:" + option + " " + problem + ".");
+    }
+}

@@ -1,0 +1,357 @@
+package org.fusekicdc.core.sink;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.core.log.LogRecord;
+import org.fusekicdc.core.log.ReaderCursor;
+import org.fusekicdc.core.log.VersionGoneException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Feeds one sink from the change log, in version order, on its own thread.
+ * <p>
+ * The runner reads the log after the sink's durable cursor ({@code sink.<name>} reader of the
+ * log, so retention keeps what the sink has not delivered), delivers each patch, and
+ * acknowledges the cursor after each batch. A transient failure closes the sink, waits an
+ * exponential backoff with jitter, and opens it again, which re-reads what the destination
+ * holds: nothing is delivered twice or skipped. A permanent failure pauses the sink with the
+ * version and cause, or sends the patch to the dead-letter directory if one is configured.
+ * Sinks are independent: a stuck sink holds up neither capture, nor writers, nor other sinks.
+ */
+public final class SinkRunner implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SinkRunner.class);
+    private static final int BATCH = 100;
+    private static final long IDLE_WAIT_MILLIS = 1000;
+
+    private final ChangeLog log;
+    private final Sink sink;
+    private final SinkConfig config;
+    private final ReaderCursor cursor;
+    private final Object monitor = new Object();
+    private final Thread thread;
+
+    // Guarded by monitor.
+    private SinkState state = SinkState.STOPPED;
+    private boolean pauseRequested;
+    private boolean stopping;
+    private long rewindTo = -1;
+    private String lastError;
+    private Instant lastErrorTime;
+    private long deadLettered;
+    // Only touched by the runner thread.
+    private long position;
+    private boolean open;
+    private long backoffMillis;
+
+    public SinkRunner(ChangeLog log, Sink sink, SinkConfig config) {
+        this.log = log;
+        this.sink = sink;
+        this.config = config;
+        this.cursor = log.reader(cursorName(sink.name()));
+        this.position = cursor.acknowledged();
+        this.backoffMillis = config.initialBackoff().toMillis();
+        this.thread = Thread.ofPlatform().daemon().name("cdc-sink-" + log.dataset() + "-" + sink.name()).unstarted(this::run);
+    }
+
+    /** The change log reader name of a sink. */
+    public static String cursorName(String sinkName) {
+        return "sink." + sinkName;
+    }
+
+    public String name() {
+        return sink.name();
+    }
+
+    public void start() {
+        synchronized (monitor) {
+            state = SinkState.RUNNING;
+        }
+        thread.start();
+    }
+
+    /** Stop delivering after the current patch; the cursor keeps the position. */
+    public void pause() {
+        synchronized (monitor) {
+            pauseRequested = true;
+            monitor.notifyAll();
+        }
+        LOG.info("Dataset '{}': sink '{}' pause requested", log.dataset(), sink.name());
+    }
+
+    /** Deliver again after a pause (also after a permanent error: the failed patch is tried again). */
+    public void resume() {
+        synchronized (monitor) {
+            pauseRequested = false;
+            if ( state == SinkState.PAUSED )
+                state = SinkState.RUNNING;
+            monitor.notifyAll();
+        }
+        LOG.info("Dataset '{}': sink '{}' resumed", log.dataset(), sink.name());
+    }
+
+    /**
+     * Deliver again from the version after {@code version} (replay). The destination may
+     * then hold those patches twice; its consumers can drop them by version.
+     */
+    public void rewind(long version) {
+        if ( version < 0 || version > log.publishedVersion() )
+            throw new IllegalArgumentException("Sink '" + sink.name() + "': rewind to " + version + " is outside 0.." + log.publishedVersion());
+        synchronized (monitor) {
+            rewindTo = version;
+            monitor.notifyAll();
+        }
+        LOG.info("Dataset '{}': sink '{}' rewind to version {} requested", log.dataset(), sink.name(), version);
+    }
+
+    /** True when the sink is further behind than its bound and its policy is to refuse writes. */
+    public boolean refusesWrites() {
+        return config.lagPolicy() == SinkConfig.LagPolicy.REFUSE && log.publishedVersion() - cursor.acknowledged() > config.maxLagVersions();
+    }
+
+    public SinkConfig config() {
+        return config;
+    }
+
+    public SinkStatus status() {
+        long acked = cursor.acknowledged();
+        long published = log.publishedVersion();
+        double lagSeconds = 0;
+        if ( published > acked ) {
+            try {
+                long ts = log.read(acked + 1).meta().timestamp();
+                lagSeconds = Math.max(0, (System.currentTimeMillis() - ts) / 1000.0);
+            } catch (VersionGoneException ex) {
+                lagSeconds = Double.NaN;
+            }
+        }
+        synchronized (monitor) {
+            return new SinkStatus(sink.name(), state, acked, Math.max(0, published - acked), lagSeconds, lastError, lastErrorTime, deadLettered);
+        }
+    }
+
+    private void run() {
+        LOG.info("Dataset '{}': sink '{}' starting after version {}", log.dataset(), sink.name(), position);
+        try {
+            while ( true ) {
+                if ( !awaitRunnable() )
+                    return;
+                if ( !open && !openSink() )
+                    continue;
+                deliverBatch();
+            }
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error ex) {
+            LOG.error("Dataset '{}': sink '{}' stopped by an unexpected error at version {}: {}", log.dataset(), sink.name(), position + 1, ex.toString(), ex);
+            setState(SinkState.FAILED, ex.toString());
+        } finally {
+            closeSink();
+        }
+    }
+
+    /** Wait while paused; apply a rewind; false when stopping. */
+    private boolean awaitRunnable() throws InterruptedException {
+        synchronized (monitor) {
+            while ( true ) {
+                if ( stopping )
+                    return false;
+                if ( rewindTo >= 0 ) {
+                    position = rewindTo;
+                    cursor.rewind(rewindTo);
+                    rewindTo = -1;
+                    LOG.info("Dataset '{}': sink '{}' rewound: delivering again after version {}", log.dataset(), sink.name(), position);
+                }
+                if ( pauseRequested || state == SinkState.PAUSED ) {
+                    if ( state != SinkState.PAUSED ) {
+                        state = SinkState.PAUSED;
+                        LOG.info("Dataset '{}': sink '{}' paused after version {}", log.dataset(), sink.name(), position);
+                    }
+                    monitor.wait();
+                    continue;
+                }
+                return true;
+            }
+        }
+    }
+
+    private boolean openSink() throws InterruptedException {
+        long there;
+        try {
+            there = sink.open();
+        } catch (SinkException ex) {
+            failed(ex, position + 1);
+            return false;
+        }
+        open = true;
+        if ( there != Sink.UNKNOWN && there != position ) {
+            if ( there > log.publishedVersion() ) {
+                pauseWith("the destination already holds version " + there + " but this dataset's log ends at " + log.publishedVersion()
+                          + ": the destination is shared with another dataset or server, or this log was replaced. Point the sink at its own destination.");
+                return false;
+            }
+            LOG.info("Dataset '{}': sink '{}' destination holds up to version {} (cursor {}); continuing after {}", log.dataset(), sink.name(),
+                     there, position, there);
+            position = there;
+            cursor.rewind(there);
+        }
+        succeeded();
+        return true;
+    }
+
+    private void deliverBatch() throws InterruptedException {
+        List<LogRecord> batch;
+        try {
+            batch = log.readAfter(position, BATCH);
+        } catch (VersionGoneException ex) {
+            pauseWith("versions from " + (position + 1) + " were removed from the change log by retention before this sink delivered them"
+                      + " (oldest left: " + ex.oldestAvailable() + "). Rewind the sink to " + (ex.oldestAvailable() - 1)
+                      + " to skip the gap knowingly, or restore the log; raise retention or stop overriding readers to avoid it.");
+            return;
+        }
+        if ( batch.isEmpty() ) {
+            log.awaitPublishedAfter(position, IDLE_WAIT_MILLIS);
+            return;
+        }
+        long start = position;
+        try {
+            for ( LogRecord r : batch ) {
+                if ( interruptRequested() )
+                    break;
+                try {
+                    sink.deliver(new PatchRecord(log.dataset(), r));
+                    position = r.version();
+                    succeeded();
+                } catch (SinkException ex) {
+                    if ( ex.permanent() && config.deadLetterDir() != null ) {
+                        deadLetter(r, ex);
+                        position = r.version();
+                        continue;
+                    }
+                    failed(ex, r.version());
+                    break;
+                }
+            }
+        } finally {
+            if ( position > start )
+                cursor.acknowledge(position);
+        }
+    }
+
+    private boolean interruptRequested() {
+        synchronized (monitor) {
+            return stopping || pauseRequested || rewindTo >= 0;
+        }
+    }
+
+    private void failed(SinkException ex, long version) throws InterruptedException {
+        closeSink();
+        if ( ex.permanent() ) {
+            pauseWith("version " + version + " cannot be delivered: " + ex.getMessage()
+                      + ". Fix the cause and resume the sink, or configure a dead-letter directory for such patches.");
+            return;
+        }
+        String msg = "version " + version + ": " + ex.getMessage();
+        setState(SinkState.RETRYING, msg);
+        long jittered = (long)(backoffMillis * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble()));
+        LOG.warn("Dataset '{}': sink '{}' failed to deliver {}; retrying in {} ms", log.dataset(), sink.name(), msg, jittered);
+        backoffMillis = Math.min(backoffMillis * 2, config.maxBackoff().toMillis());
+        synchronized (monitor) {
+            long deadline = System.currentTimeMillis() + jittered;
+            long wait;
+            while ( !stopping && !pauseRequested && rewindTo < 0 && (wait = deadline - System.currentTimeMillis()) > 0 )
+                monitor.wait(wait);
+        }
+    }
+
+    private void succeeded() {
+        backoffMillis = config.initialBackoff().toMillis();
+        synchronized (monitor) {
+            if ( state == SinkState.RETRYING ) {
+                LOG.info("Dataset '{}': sink '{}' recovered; delivering after version {}", log.dataset(), sink.name(), position);
+                state = SinkState.RUNNING;
+            }
+        }
+    }
+
+    private void pauseWith(String message) {
+        LOG.error("Dataset '{}': sink '{}' paused: {}", log.dataset(), sink.name(), message);
+        synchronized (monitor) {
+            state = SinkState.PAUSED;
+            lastError = message;
+            lastErrorTime = Instant.now();
+        }
+    }
+
+    private void setState(SinkState s, String error) {
+        synchronized (monitor) {
+            state = s;
+            lastError = error;
+            lastErrorTime = Instant.now();
+        }
+    }
+
+    private void deadLetter(LogRecord r, SinkException ex) {
+        Path dir = config.deadLetterDir().resolve(sink.name());
+        try {
+            Files.createDirectories(dir);
+            try (OutputStream out = Files.newOutputStream(dir.resolve(r.version() + ".rdfp"))) {
+                new PatchRecord(log.dataset(), r).writeTo(PatchRecord.TEXT, out);
+            }
+            Files.writeString(dir.resolve(r.version() + ".reason.txt"), "dataset " + log.dataset() + ", sink " + sink.name() + ", version "
+                              + r.version() + ", patch " + r.meta().id() + "\n" + ex.getMessage() + "\n", StandardCharsets.UTF_8);
+        } catch (IOException io) {
+            throw new IllegalStateException("Dataset '" + log.dataset() + "': sink '" + sink.name() + "' cannot write version " + r.version()
+                                            + " to the dead-letter directory " + dir + ": " + io, io);
+        }
+        synchronized (monitor) {
+            deadLettered++;
+            lastError = "version " + r.version() + " sent to the dead-letter directory: " + ex.getMessage();
+            lastErrorTime = Instant.now();
+        }
+        LOG.error("Dataset '{}': sink '{}' could not deliver version {} (patch {}): {}; written to {}", log.dataset(), sink.name(), r.version(),
+                  r.meta().id(), ex.getMessage(), dir);
+    }
+
+    private void closeSink() {
+        if ( !open )
+            return;
+        open = false;
+        try {
+            sink.close();
+        } catch (RuntimeException ex) {
+            LOG.warn("Dataset '{}': closing sink '{}': {}", log.dataset(), sink.name(), ex.toString());
+        }
+    }
+
+    /** Stop the runner: waits for the current delivery to finish (bounded), then closes the sink. */
+    @Override
+    public void close() {
+        synchronized (monitor) {
+            stopping = true;
+            monitor.notifyAll();
+        }
+        try {
+            thread.join(30_000);
+            if ( thread.isAlive() ) {
+                LOG.warn("Dataset '{}': sink '{}' did not stop within 30 s; interrupting it", log.dataset(), sink.name());
+                thread.interrupt();
+                thread.join(5_000);
+            }
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (monitor) {
+            state = SinkState.STOPPED;
+        }
+        LOG.info("Dataset '{}': sink '{}' stopped at version {}", log.dataset(), sink.name(), cursor.acknowledged());
+    }
+}
