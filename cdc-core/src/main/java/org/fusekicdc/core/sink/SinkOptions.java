@@ -131,6 +131,6 @@ public final class SinkOptions {
     }
 
     public CdcConfigException error(String option, String problem) {
-        return new CdcConfigException("Sink '" + sink + "': cdc:" + option + " " + problem + ".");
+        return new CdcConfigException(option, "Sink '" + sink + "': cdc:" + option + " " + problem + ".");
     }
 }

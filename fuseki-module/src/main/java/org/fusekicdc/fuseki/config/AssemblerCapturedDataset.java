@@ -5,8 +5,10 @@ import org.apache.jena.query.Dataset;
 import org.apache.jena.rdf.model.Resource;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.assembler.DatasetAssembler;
+import org.apache.jena.sparql.util.Symbol;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.core.sink.Dispatcher;
 import org.fusekicdc.fuseki.server.RequestAttributes;
 
 /**
@@ -16,10 +18,16 @@ import org.fusekicdc.fuseki.server.RequestAttributes;
  * <pre>
  * :ds a cdc:CapturedDataset ;
  *     cdc:dataset [ a tdb2:DatasetTDB2 ; tdb2:location "run/ds" ] ;
- *     cdc:logDirectory "run/changes/ds" .
+ *     cdc:logDirectory "run/changes/ds" ;
+ *     cdc:sink [ a cdc:KafkaSink ; cdc:bootstrapServers "localhost:9092" ] .
  * </pre>
+ * The dataset's sinks are put in its context ({@link #DISPATCHER}); the Fuseki module starts
+ * them with the server and stops them when it stops.
  */
 public class AssemblerCapturedDataset extends DatasetAssembler {
+    /** Context key of a captured dataset's {@link Dispatcher}: its sinks, started with the server. */
+    public static final Symbol DISPATCHER = Symbol.create(VocabCdc.NS + "dispatcher");
+
     @Override
     protected DatasetGraph createDataset(Assembler a, Resource root) {
         CapturedDatasetSettings settings = CapturedDatasetSettings.from(root);
@@ -28,6 +36,10 @@ public class AssemblerCapturedDataset extends DatasetAssembler {
         try {
             CapturingDatasetGraph dsg = CapturingDatasetGraph.create(base, log, settings.captureConfig(RequestAttributes::current));
             dsg.getContext().set(FeedSettings.SYMBOL, settings.feed());
+            Dispatcher dispatcher = new Dispatcher(log);
+            for ( SinkSettings sink : settings.sinks() )
+                dispatcher.add(sink.create(settings.name()), sink.runnerConfig());
+            dsg.getContext().set(DISPATCHER, dispatcher);
             return dsg;
         } catch (RuntimeException ex) {
             log.close();

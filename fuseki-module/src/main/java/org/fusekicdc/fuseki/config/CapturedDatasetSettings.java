@@ -15,6 +15,7 @@ import org.apache.jena.rdf.model.RDFNode;
 import org.apache.jena.rdf.model.Resource;
 import org.apache.jena.rdf.model.ResourceFactory;
 import org.apache.jena.rdf.model.Statement;
+import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.capture.CaptureConfig;
 import org.fusekicdc.core.capture.CommitAttributes;
 import org.fusekicdc.core.log.ChangeLogConfig;
@@ -27,7 +28,7 @@ import org.fusekicdc.core.log.Retention;
  */
 public record CapturedDatasetSettings(Resource datasetDescription, String name, Path logDirectory, boolean fsync,
                                       long segmentBytes, int spillThreshold, Path spillDirectory, Retention retention,
-                                      FeedSettings feed) {
+                                      FeedSettings feed, List<SinkSettings> sinks) {
 
     private static final String FUSEKI_NS = "http://jena.apache.org/fuseki#";
     private static final Property FUSEKI_DATASET = ResourceFactory.createProperty(FUSEKI_NS + "dataset");
@@ -45,7 +46,7 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
         long segmentBytes = optionalLong(root, VocabCdc.segmentBytes, where, ChangeLogConfig.DEFAULT_SEGMENT_BYTES, 1024);
         long spill = optionalLong(root, VocabCdc.spillThreshold, where, CaptureConfig.DEFAULT_SPILL_THRESHOLD, 1);
         if ( spill > 10_000_000 )
-            throw new CdcConfigError(VocabCdc.spillThreshold, where + ": cdc:spillThreshold " + spill
+            throw new CdcConfigException(VocabCdc.spillThreshold.getLocalName(), where + ": cdc:spillThreshold " + spill
                                      + " would keep up to that many quads in memory per transaction; use at most 10000000.");
         String spillDir = optionalString(root, VocabCdc.spillDirectory, where);
         Retention retention = new Retention(optionalLong(root, VocabCdc.retainVersions, where, 0, 0),
@@ -55,8 +56,14 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
         FeedSettings feed = new FeedSettings((int)optionalLong(root, VocabCdc.feedMaxStreams, where, FeedSettings.DEFAULT_MAX_STREAMS, 1),
                                              Duration.ofSeconds(optionalLong(root, VocabCdc.feedHeartbeatSeconds, where,
                                                                              FeedSettings.DEFAULT_HEARTBEAT.toSeconds(), 1)));
+        List<SinkSettings> sinks = new ArrayList<>();
+        for ( Statement st : root.listProperties(VocabCdc.sink).toList() )
+            sinks.add(SinkSettings.from(st.getObject(), name, logDir, where));
+        long distinct = sinks.stream().map(SinkSettings::name).distinct().count();
+        if ( distinct != sinks.size() )
+            throw new CdcConfigException(VocabCdc.name.getLocalName(), where + ": two sinks have the same cdc:name; give each sink its own name.");
         return new CapturedDatasetSettings(ds, name, logDir, fsync, segmentBytes, (int)spill,
-                                           spillDir == null ? logDir.resolve("spill") : Path.of(spillDir), retention, feed);
+                                           spillDir == null ? logDir.resolve("spill") : Path.of(spillDir), retention, feed, List.copyOf(sinks));
     }
 
     public ChangeLogConfig logConfig() {
@@ -79,11 +86,11 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
             if ( !p.getURI().startsWith(VocabCdc.NS) )
                 continue;
             if ( !known.contains(p.getURI()) )
-                throw new CdcConfigError(p, where + ": unknown property cdc:" + p.getLocalName() + ". Known properties: "
+                throw new CdcConfigException(p.getLocalName(), where + ": unknown property cdc:" + p.getLocalName() + ". Known properties: "
                                          + CdcOption.ALL.stream().map(CdcOption::prefixedName).collect(Collectors.joining(", "))
                                          + " (see docs/configuration.md).");
-            if ( !seen.add(p.getURI()) )
-                throw new CdcConfigError(p, where + ": cdc:" + p.getLocalName() + " is given more than once; give it once.");
+            if ( !seen.add(p.getURI()) && !p.equals(VocabCdc.sink) )
+                throw new CdcConfigException(p.getLocalName(), where + ": cdc:" + p.getLocalName() + " is given more than once; give it once.");
         }
     }
 
@@ -95,17 +102,17 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
     private static Resource requiredResource(Resource root, Property p, String where) {
         RDFNode n = value(root, p);
         if ( n == null )
-            throw new CdcConfigError(p, where + ": cdc:" + p.getLocalName() + " is required: the dataset to capture, for example"
+            throw new CdcConfigException(p.getLocalName(), where + ": cdc:" + p.getLocalName() + " is required: the dataset to capture, for example"
                                      + " `cdc:dataset [ a tdb2:DatasetTDB2 ; tdb2:location \"run/ds\" ]`.");
         if ( !n.isResource() )
-            throw new CdcConfigError(p, where + ": cdc:" + p.getLocalName() + " must be a dataset description (a resource), not the literal " + n + ".");
+            throw new CdcConfigException(p.getLocalName(), where + ": cdc:" + p.getLocalName() + " must be a dataset description (a resource), not the literal " + n + ".");
         return n.asResource();
     }
 
     private static String requiredString(Resource root, Property p, String where) {
         String s = optionalString(root, p, where);
         if ( s == null )
-            throw new CdcConfigError(p, where + ": cdc:" + p.getLocalName() + " is required, for example `cdc:" + p.getLocalName() + " \"run/changes/ds\"`.");
+            throw new CdcConfigException(p.getLocalName(), where + ": cdc:" + p.getLocalName() + " is required, for example `cdc:" + p.getLocalName() + " \"run/changes/ds\"`.");
         return s;
     }
 
@@ -114,7 +121,7 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
         if ( n == null )
             return null;
         if ( !n.isLiteral() || n.asLiteral().getLexicalForm().isBlank() )
-            throw new CdcConfigError(p, where + ": cdc:" + p.getLocalName() + " must be a non-empty string, got " + n + ".");
+            throw new CdcConfigException(p.getLocalName(), where + ": cdc:" + p.getLocalName() + " must be a non-empty string, got " + n + ".");
         return n.asLiteral().getLexicalForm();
     }
 
@@ -126,7 +133,7 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
         return switch (lex) {
             case "true" -> true;
             case "false" -> false;
-            default -> throw new CdcConfigError(p, where + ": cdc:" + p.getLocalName() + " must be true or false, got " + n + ".");
+            default -> throw new CdcConfigException(p.getLocalName(), where + ": cdc:" + p.getLocalName() + " must be true or false, got " + n + ".");
         };
     }
 
@@ -140,10 +147,10 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
             Literal lit = n.asLiteral();
             long v = Long.parseLong(lit.getLexicalForm().trim());
             if ( v < min )
-                throw new CdcConfigError(p, where + ": cdc:" + p.getLocalName() + " must be at least " + min + ", got " + v + ".");
+                throw new CdcConfigException(p.getLocalName(), where + ": cdc:" + p.getLocalName() + " must be at least " + min + ", got " + v + ".");
             return v;
         } catch (NumberFormatException ex) {
-            throw new CdcConfigError(p, where + ": cdc:" + p.getLocalName() + " must be a whole number, got " + n + ".");
+            throw new CdcConfigException(p.getLocalName(), where + ": cdc:" + p.getLocalName() + " must be a whole number, got " + n + ".");
         }
     }
 
@@ -155,10 +162,10 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
         try {
             Duration d = Duration.parse(lex);
             if ( d.isNegative() || d.isZero() )
-                throw new CdcConfigError(p, where + ": cdc:" + p.getLocalName() + " must be a positive duration, got " + lex + ".");
+                throw new CdcConfigException(p.getLocalName(), where + ": cdc:" + p.getLocalName() + " must be a positive duration, got " + lex + ".");
             return d;
         } catch (DateTimeParseException ex) {
-            throw new CdcConfigError(p, where + ": cdc:" + p.getLocalName() + " must be a duration in days, hours, minutes or seconds such as \"P7D\" or \"PT12H\""
+            throw new CdcConfigException(p.getLocalName(), where + ": cdc:" + p.getLocalName() + " must be a duration in days, hours, minutes or seconds such as \"P7D\" or \"PT12H\""
                                      + " (months and years are not fixed lengths), got \"" + lex + "\".");
         }
     }
@@ -174,7 +181,7 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
             }
         });
         if ( names.size() != 1 )
-            throw new CdcConfigError(VocabCdc.name, where + ": cdc:name is required because " + (names.isEmpty()
+            throw new CdcConfigException(VocabCdc.name.getLocalName(), where + ": cdc:name is required because " + (names.isEmpty()
                     ? "no fuseki:Service with a fuseki:name serves this dataset"
                     : "several services serve it (" + String.join(", ", names) + ")")
                     + ". Add `cdc:name \"ds\"` with the name to put in patch headers.");

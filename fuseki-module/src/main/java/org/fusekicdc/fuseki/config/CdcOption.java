@@ -41,10 +41,27 @@ public record CdcOption(Property property, String type, String defaultValue, Str
                       "Retention: remove the oldest segments while the log is larger than this."),
         new CdcOption(VocabCdc.retentionOverridesReaders, "boolean", "false",
                       "Retention normally keeps every version a registered reader (a sink, a follower) has not acknowledged; true removes them anyway."),
+        new CdcOption(VocabCdc.sink, "resource (repeatable)", "none",
+                      "A sink fed from the change log: `[ a cdc:KafkaSink ; ... ]`, `[ a cdc:NatsSink ; ... ]`. See docs/sinks.md."),
         new CdcOption(VocabCdc.feedMaxStreams, "integer", "64",
                       "Change feed: most live (text/event-stream) readers of this dataset at once; more get 503 with Retry-After."),
         new CdcOption(VocabCdc.feedHeartbeatSeconds, "integer (seconds)", "15",
                       "Change feed: a live stream with nothing new sends a heartbeat comment this often."));
+
+    /** Options every sink has, whatever its type (on the {@code cdc:sink} resource). */
+    public static final List<CdcOption> SINK_COMMON = List.of(
+        new CdcOption(VocabCdc.name, "string", "the sink type's name in lower case (kafka, nats)",
+                      "The sink's name, unique per dataset; names its durable cursor and appears in logs and status."),
+        new CdcOption(VocabCdc.deadLetterDirectory, "string (path)", "none: such a patch pauses the sink",
+                      "Where a patch that can never be delivered (too large, not authorised) is written, with the reason, so delivery continues."),
+        new CdcOption(VocabCdc.maxLagVersions, "integer", "0 (no bound)",
+                      "How many versions the sink may fall behind before cdc:onLag applies."),
+        new CdcOption(VocabCdc.onLag, "\"buffer\" or \"refuse\"", "buffer",
+                      "Past cdc:maxLagVersions: buffer (the log keeps growing on disk; writers never wait) or refuse (writes get 503 until the sink catches up)."),
+        new CdcOption(VocabCdc.retryInitialMillis, "integer (ms)", "200",
+                      "First delay before retrying a failed delivery; doubled after each failure, with jitter."),
+        new CdcOption(VocabCdc.retryMaxMillis, "integer (ms)", "30000",
+                      "Longest delay between retries."));
 
     /** The prefixed name, e.g. {@code cdc:logDirectory}. */
     public String prefixedName() {

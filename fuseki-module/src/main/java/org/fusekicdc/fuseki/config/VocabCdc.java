@@ -23,6 +23,12 @@ public final class VocabCdc {
     public static final Property retainAge = property("retainAge");
     public static final Property retainBytes = property("retainBytes");
     public static final Property retentionOverridesReaders = property("retentionOverridesReaders");
+    public static final Property sink = property("sink");
+    public static final Property deadLetterDirectory = property("deadLetterDirectory");
+    public static final Property maxLagVersions = property("maxLagVersions");
+    public static final Property onLag = property("onLag");
+    public static final Property retryInitialMillis = property("retryInitialMillis");
+    public static final Property retryMaxMillis = property("retryMaxMillis");
     public static final Property feedMaxStreams = property("feedMaxStreams");
     public static final Property feedHeartbeatSeconds = property("feedHeartbeatSeconds");
 

@@ -12,7 +12,7 @@ import org.apache.jena.rdf.model.Resource;
 import org.apache.jena.riot.RDFDataMgr;
 import org.apache.jena.vocabulary.RDF;
 import org.fusekicdc.fuseki.config.CapturedDatasetSettings;
-import org.fusekicdc.fuseki.config.CdcConfigError;
+import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.fuseki.config.VocabCdc;
 
 /**
@@ -27,10 +27,10 @@ final class ConfigFileCheck {
         for ( Resource r : model.listSubjectsWithProperty(RDF.type, VocabCdc.CapturedDataset).toList() ) {
             try {
                 CapturedDatasetSettings.from(r);
-            } catch (CdcConfigError ex) {
-                int line = ex.property() == null ? -1 : lineOf(file, ex.property().getLocalName());
+            } catch (CdcConfigException ex) {
+                int line = ex.option() == null ? -1 : lineOf(file, ex.option());
                 String at = line > 0 ? file + " line " + line : file.toString();
-                throw new CdcConfigError(ex.property(), "Configuration error in " + at + ": " + ex.getMessage());
+                throw new CdcConfigException(ex.option(), "Configuration error in " + at + ": " + ex.getMessage());
             }
         }
     }

@@ -2,7 +2,9 @@ package org.fusekicdc.fuseki.server;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import org.apache.jena.atlas.lib.FileOps;
@@ -13,10 +15,15 @@ import org.apache.jena.fuseki.main.runner.ServerArgs;
 import org.apache.jena.fuseki.main.sys.FusekiAutoModule;
 import org.apache.jena.fuseki.server.DataAccessPoint;
 import org.apache.jena.fuseki.server.DataAccessPointRegistry;
+import org.apache.jena.fuseki.server.Operation;
+import org.apache.jena.fuseki.server.OperationRegistry;
 import org.apache.jena.rdf.model.Model;
+import org.apache.jena.riot.WebContent;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.sink.Dispatcher;
+import org.fusekicdc.fuseki.config.AssemblerCapturedDataset;
 import org.fusekicdc.fuseki.feed.ChangeFeedService;
 import org.slf4j.Logger;
 
@@ -47,6 +54,18 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
     @Override
     public void prepare(FusekiServer.Builder serverBuilder, Set<String> datasetNames, Model configModel) {
         serverBuilder.registerOperation(CdcOperations.CHANGES, new ChangeFeedService());
+        // Writes are refused (503) while a sink with cdc:onLag "refuse" is too far behind.
+        OperationRegistry std = OperationRegistry.createStd();
+        Map<Operation, String> writeOps = new LinkedHashMap<>();
+        writeOps.put(Operation.Update, WebContent.contentTypeSPARQLUpdate);
+        writeOps.put(Operation.Patch, WebContent.contentTypePatch);
+        writeOps.put(Operation.GSP_RW, null);
+        writeOps.put(Operation.GSP_Direct_RW, null);
+        writeOps.put(Operation.Upload, null);
+        writeOps.forEach((op, contentType) -> {
+            if ( std.isRegistered(op) )
+                serverBuilder.registerOperation(op, contentType, new WriteGate(std.findHandler(op)));
+        });
     }
 
     @Override
@@ -69,8 +88,28 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
     }
 
     @Override
+    public void serverBeforeStarting(FusekiServer server) {
+        for ( CapturingDatasetGraph c : captured ) {
+            Dispatcher d = dispatcher(c);
+            if ( d != null && !d.isEmpty() ) {
+                d.start();
+                LOG.info("Dataset '{}': {} sink(s) started: {}", c.datasetName(), d.status().size(),
+                         d.status().stream().map(s -> s.sink() + " after version " + s.cursor()).toList());
+            }
+        }
+    }
+
+    @Override
     public void serverStopped(FusekiServer server) {
-        for ( CapturingDatasetGraph c : captured )
+        for ( CapturingDatasetGraph c : captured ) {
+            Dispatcher d = dispatcher(c);
+            if ( d != null )
+                d.close();
             c.changeLog().close();
+        }
+    }
+
+    static Dispatcher dispatcher(CapturingDatasetGraph dsg) {
+        return dsg.getContext().get(AssemblerCapturedDataset.DISPATCHER);
     }
 }

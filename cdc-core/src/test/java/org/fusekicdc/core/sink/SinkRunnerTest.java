@@ -1,0 +1,223 @@
+package org.fusekicdc.core.sink;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.stream.LongStream;
+
+import org.apache.jena.sparql.core.DatasetGraphFactory;
+import org.apache.jena.sparql.sse.SSE;
+import org.apache.jena.system.Txn;
+import org.fusekicdc.core.capture.CaptureConfig;
+import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.core.log.ChangeLogConfig;
+import org.fusekicdc.core.log.Retention;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SinkRunnerTest {
+    private static final SinkConfig FAST = SinkConfig.DEFAULTS.withBackoff(Duration.ofMillis(5), Duration.ofMillis(20));
+
+    @TempDir
+    Path tmp;
+    ChangeLog log;
+    CapturingDatasetGraph dsg;
+    SinkRunner runner;
+
+    @BeforeEach
+    void open() {
+        log = ChangeLog.open(ChangeLogConfig.defaults(tmp.resolve("log"), "ds"));
+        dsg = CapturingDatasetGraph.create(DatasetGraphFactory.createTxnMem(), log, CaptureConfig.defaults(tmp.resolve("spill")));
+    }
+
+    @AfterEach
+    void close() {
+        if ( runner != null )
+            runner.close();
+        log.close();
+    }
+
+    private void commits(int n) {
+        for ( int i = 0 ; i < n ; i++ ) {
+            int x = i;
+            Txn.executeWrite(dsg, () -> dsg.add(SSE.parseQuad("(:g :s :p " + System.nanoTime() + x + ")")));
+        }
+    }
+
+    private static void await(BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while ( !condition.getAsBoolean() ) {
+            if ( System.nanoTime() > deadline )
+                throw new AssertionError("timed out waiting for: " + what);
+            Thread.onSpinWait();
+        }
+    }
+
+    private static List<Long> upTo(long n) {
+        return LongStream.rangeClosed(1, n).boxed().toList();
+    }
+
+    private SinkRunner start(RecordingSink sink, SinkConfig config) {
+        runner = new SinkRunner(log, sink, config);
+        runner.start();
+        return runner;
+    }
+
+    @Test
+    void deliversEveryVersionInOrderAndKeepsUpWithNewCommits() {
+        commits(150);
+        RecordingSink sink = new RecordingSink("test");
+        start(sink, FAST);
+        commits(50);
+        await(() -> sink.delivered.size() == 200, "200 deliveries");
+        assertEquals(upTo(200), sink.delivered);
+        await(() -> runner.status().cursor() == 200, "cursor acknowledged");
+        assertEquals(SinkState.RUNNING, runner.status().state());
+        assertEquals(0, runner.status().lagVersions());
+    }
+
+    @Test
+    void transientFailuresAreRetriedWithoutLosingOrRepeatingAVersion() {
+        commits(20);
+        RecordingSink sink = new RecordingSink("test");
+        sink.transientFailures.set(5);
+        start(sink, FAST);
+        await(() -> sink.delivered.size() == 20, "20 deliveries");
+        assertEquals(upTo(20), sink.delivered);
+        assertTrue(sink.opens.get() > 1, "the sink is reopened after a failure");
+        assertEquals(SinkState.RUNNING, runner.status().state());
+        assertTrue(runner.status().lastError().contains("destination unavailable"));
+    }
+
+    @Test
+    void retryingIsVisibleInTheStatusWithTheLastError() {
+        commits(3);
+        RecordingSink sink = new RecordingSink("test");
+        sink.transientFailures.set(Integer.MAX_VALUE);
+        start(sink, SinkConfig.DEFAULTS.withBackoff(Duration.ofMillis(5), Duration.ofMillis(10)));
+        await(() -> runner.status().state() == SinkState.RETRYING, "retrying");
+        SinkStatus s = runner.status();
+        assertEquals(3, s.lagVersions());
+        assertTrue(s.lastError().contains("version 1"), s.lastError());
+        sink.transientFailures.set(0);
+        await(() -> sink.delivered.size() == 3, "delivery after the destination is back");
+    }
+
+    @Test
+    void aPermanentFailurePausesTheSinkNamingTheVersionAndResumeTriesAgain() {
+        commits(10);
+        RecordingSink sink = new RecordingSink("test");
+        sink.rejected.add(4L);
+        start(sink, FAST);
+        await(() -> runner.status().state() == SinkState.PAUSED, "paused");
+        assertEquals(upTo(3), sink.delivered, "nothing after the undeliverable version");
+        assertTrue(runner.status().lastError().contains("version 4"), runner.status().lastError());
+        sink.rejected.clear();
+        runner.resume();
+        await(() -> sink.delivered.size() == 10, "delivery after resume");
+        assertEquals(upTo(10), sink.delivered);
+    }
+
+    @Test
+    void withADeadLetterDirectoryAnUndeliverablePatchIsWrittenThereAndDeliveryContinues() throws Exception {
+        commits(6);
+        RecordingSink sink = new RecordingSink("test");
+        sink.rejected.add(2L);
+        Path dlq = tmp.resolve("dead");
+        start(sink, FAST.withDeadLetterDir(dlq));
+        await(() -> runner.status().cursor() == 6, "all handled");
+        assertEquals(List.of(1L, 3L, 4L, 5L, 6L), sink.delivered);
+        assertTrue(Files.readString(dlq.resolve("test/2.rdfp"), StandardCharsets.UTF_8).contains("H version 2"));
+        assertTrue(Files.readString(dlq.resolve("test/2.reason.txt")).contains("rejected by the destination"));
+        assertEquals(1, runner.status().deadLettered());
+    }
+
+    @Test
+    void aRestartResumesAfterWhatTheDestinationHoldsNotTheCursor() {
+        commits(10);
+        RecordingSink sink = new RecordingSink("test");
+        start(sink, FAST);
+        await(() -> runner.status().cursor() == 10, "first run");
+        runner.close();
+        // The cursor goes back (as after a crash between publish and acknowledge) ...
+        log.reader(SinkRunner.cursorName("test")).rewind(4);
+        commits(5);
+        start(sink, FAST);
+        await(() -> sink.delivered.size() == 15, "second run");
+        // ... but the destination said it holds 10, so nothing is sent twice.
+        assertEquals(upTo(15), sink.delivered);
+    }
+
+    @Test
+    void withoutWordFromTheDestinationTheCursorDecides() {
+        commits(5);
+        RecordingSink sink = new RecordingSink("test");
+        sink.reportsLastVersion = false;
+        log.reader(SinkRunner.cursorName("test")).acknowledge(3);
+        start(sink, FAST);
+        await(() -> sink.delivered.size() == 2, "deliveries");
+        assertEquals(List.of(4L, 5L), sink.delivered);
+    }
+
+    @Test
+    void pauseStopsDeliveryAndRewindReplays() {
+        RecordingSink sink = new RecordingSink("test");
+        sink.reportsLastVersion = false;
+        start(sink, FAST);
+        commits(5);
+        await(() -> runner.status().cursor() == 5, "first deliveries");
+        runner.pause();
+        await(() -> runner.status().state() == SinkState.PAUSED, "paused");
+        commits(3);
+        assertEquals(5, sink.delivered.size(), "nothing delivered while paused");
+        runner.rewind(2);
+        runner.resume();
+        await(() -> sink.delivered.size() == 11, "replay and new versions");
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 3L, 4L, 5L, 6L, 7L, 8L), sink.delivered);
+    }
+
+    @Test
+    void aSinkBehindItsBoundWithTheRefusePolicyRefusesWrites() {
+        RecordingSink sink = new RecordingSink("test");
+        sink.transientFailures.set(Integer.MAX_VALUE);
+        Dispatcher d = new Dispatcher(log);
+        d.add(sink, FAST.withLagBound(3, SinkConfig.LagPolicy.REFUSE));
+        d.start();
+        try {
+            commits(3);
+            assertTrue(d.writeRefusal().isEmpty());
+            commits(1);
+            String why = d.writeRefusal().orElseThrow();
+            assertTrue(why.contains("sink 'test' is 4 versions behind (bound 3"), why);
+            sink.transientFailures.set(0);
+            await(() -> d.writeRefusal().isEmpty(), "writes accepted again after catching up");
+        } finally {
+            d.close();
+        }
+    }
+
+    @Test
+    void versionsRemovedByRetentionBeforeDeliveryPauseTheSinkWithTheFix() {
+        log.close();
+        log = ChangeLog.open(ChangeLogConfig.defaults(tmp.resolve("log2"), "ds").withSegmentBytes(1024)
+                                            .withRetention(new Retention(2, null, 0, true)));
+        dsg = CapturingDatasetGraph.create(DatasetGraphFactory.createTxnMem(), log, CaptureConfig.defaults(tmp.resolve("spill")));
+        log.reader(SinkRunner.cursorName("test"));
+        commits(40);
+        RecordingSink sink = new RecordingSink("test");
+        sink.reportsLastVersion = false;
+        start(sink, FAST);
+        await(() -> runner.status().state() == SinkState.PAUSED, "paused");
+        assertTrue(runner.status().lastError().contains("removed from the change log by retention"), runner.status().lastError());
+        assertTrue(sink.delivered.isEmpty());
+    }
+}
