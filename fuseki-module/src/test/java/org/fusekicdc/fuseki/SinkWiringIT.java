@@ -45,6 +45,16 @@ class SinkWiringIT {
             Dispatcher d = f.dataset("ds").getContext().get(AssemblerCapturedDataset.DISPATCHER);
             await(() -> d.status().getFirst().cursor() == 5, "cursor at 5");
             assertEquals("files", d.status().getFirst().sink());
+            var status = f.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(f.url("/$/cdc"))));
+            assertEquals(200, status.statusCode());
+            var json = org.apache.jena.atlas.json.JSON.parse(status.body());
+            var ds = json.get("datasets").getAsArray().get(0).getAsObject();
+            assertEquals(5, ds.get("headVersion").getAsNumber().value().intValue());
+            var sinkJson = ds.get("sinks").getAsArray().get(0).getAsObject();
+            assertEquals("files", sinkJson.get("name").getAsString().value());
+            assertEquals("running", sinkJson.get("state").getAsString().value());
+            assertEquals(5, sinkJson.get("cursor").getAsNumber().value().intValue());
+            assertEquals(0, sinkJson.get("lagVersions").getAsNumber().value().intValue());
         }
     }
 

@@ -38,6 +38,9 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
     // Fuseki's own configuration logger, so that the start-up summary shows with Fuseki's default logging setup.
     private static final Logger LOG = Fuseki.configLog;
 
+    /** The status endpoint: capture, change logs and sinks of every captured dataset, as JSON. */
+    public static final String STATUS_PATH = "/$/cdc";
+
     private final List<CapturingDatasetGraph> captured = new ArrayList<>();
 
     @Override
@@ -83,8 +86,10 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
                          c.changeLog().config().directory(), c.changeLog().headVersion());
             }
         }
-        if ( !captured.isEmpty() )
+        if ( !captured.isEmpty() ) {
             serverBuilder.addFilter("/*", new RequestAttributes());
+            serverBuilder.addServlet(STATUS_PATH, new CdcStatusServlet(List.copyOf(captured)));
+        }
     }
 
     @Override
