@@ -11,6 +11,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.apache.jena.atlas.iterator.Iter;
@@ -19,6 +21,7 @@ import org.apache.jena.graph.Graph;
 import org.apache.jena.graph.Node;
 import org.apache.jena.graph.NodeFactory;
 import org.apache.jena.query.ReadWrite;
+import org.apache.jena.query.TxnType;
 import org.apache.jena.rdfpatch.system.Id;
 import org.apache.jena.rdfpatch.text.RDFChangesWriterText;
 import org.apache.jena.riot.system.PrefixMap;
@@ -60,6 +63,9 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
 
     private final ChangeLog log;
     private final CaptureConfig config;
+    // The version the store holds while no commit is under way; -1 during a store commit.
+    // Lets readers open a snapshot and know exactly which version it shows (beginReadAtKnownVersion).
+    private final AtomicLong stableVersion;
     // The open write transaction's changes; only touched by the thread in WRITE mode.
     private TransactionChanges changes;
     // Held from log append to publish: the store's writer lock is released when its commit returns.
@@ -69,6 +75,7 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
         super(base);
         this.log = log;
         this.config = config;
+        this.stableVersion = new AtomicLong(log.publishedVersion());
     }
 
     /**
@@ -304,6 +311,7 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
                     super.abort();
                     throw ex;
                 }
+                stableVersion.set(-1);
                 try {
                     super.commit();
                 } catch (RuntimeException | Error ex) {
@@ -312,6 +320,7 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
                 }
                 log.publish(meta.version());
             } finally {
+                stableVersion.set(log.publishedVersion());
                 commitLock.unlock();
             }
             LOG.debug("Dataset '{}': version {} committed (patch {}, {} quad changes{})", datasetName(), meta.version(), meta.id(),
@@ -333,6 +342,26 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
         tc.writeTo(w, out);
         w.txnCommit();
         w.finish();
+    }
+
+    /**
+     * Begin a read transaction on this thread and return the version it shows: exactly that
+     * version's committed state, never a mix. Retries while a store commit is under way; never
+     * blocks writers. The caller ends the transaction.
+     */
+    public long beginReadAtKnownVersion() {
+        while ( true ) {
+            long before = stableVersion.get();
+            if ( before < 0 ) {
+                LockSupport.parkNanos(50_000);
+                continue;
+            }
+            begin(TxnType.READ);
+            // No store commit started between the two reads, so the snapshot holds exactly 'before'.
+            if ( stableVersion.get() == before )
+                return before;
+            end();
+        }
     }
 
     @Override

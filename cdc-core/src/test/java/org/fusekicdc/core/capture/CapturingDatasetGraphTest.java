@@ -427,4 +427,32 @@ class CapturingDatasetGraphTest {
         assertTrue(ex.getMessage().contains("disagree"), ex.getMessage());
         assertTrue(ex.getMessage().contains("1 are in the data and 1 are not"), ex.getMessage());
     }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("stores")
+    void aSnapshotShowsExactlyTheVersionItReportsWhileWritersCommit(String name, Function<Path, DatasetGraph> store) throws Exception {
+        CapturingDatasetGraph dsg = capture(store);
+        Node s = NodeFactory.createURI("http://example/s");
+        Node p = NodeFactory.createURI("http://example/p");
+        Thread writer = Thread.ofPlatform().start(() -> {
+            for ( int i = 1 ; i <= 150 ; i++ ) {
+                int v = i;
+                Txn.executeWrite(dsg, () -> dsg.add(Quad.defaultGraphIRI, s, p, NodeFactory.createLiteralDT(Integer.toString(v),
+                                                                                                       org.apache.jena.datatypes.xsd.XSDDatatype.XSDinteger)));
+            }
+        });
+        int checked = 0;
+        while ( writer.isAlive() || checked == 0 ) {
+            long version = dsg.beginReadAtKnownVersion();
+            try {
+                // Version v added the values 1..v, one per transaction.
+                assertEquals(version, dsg.getDefaultGraph().size(), "snapshot of version " + version);
+            } finally {
+                dsg.end();
+            }
+            checked++;
+        }
+        writer.join();
+        assertTrue(checked > 0);
+    }
 }
