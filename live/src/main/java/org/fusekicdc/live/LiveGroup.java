@@ -1,0 +1,80 @@
+package org.fusekicdc.live;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.apache.jena.query.Query;
+import org.fusekicdc.live.QueryPatterns.QuadPattern;
+
+/**
+ * One distinct live query and everyone subscribed to it: the query is evaluated once per
+ * change that can affect it, whatever the number of subscribers. Keeps the current answer
+ * and the last changes, so reconnecting clients can resume.
+ */
+final class LiveGroup {
+    private final String key;
+    private final Query query;
+    private final List<QuadPattern> patterns;
+    private final int historyLimit;
+    final List<Subscription> subscribers = new CopyOnWriteArrayList<>();
+    private volatile LiveResult result;
+    // Changes after historyFloor are all in history; guarded by this.
+    private final Deque<LiveDelta> history = new ArrayDeque<>();
+    private long historyFloor;
+
+    LiveGroup(String key, Query query, List<QuadPattern> patterns, LiveResult initial, int historyLimit) {
+        this.key = key;
+        this.query = query;
+        this.patterns = patterns;
+        this.result = initial;
+        this.historyLimit = historyLimit;
+        this.historyFloor = initial.version();
+    }
+
+    String key() {
+        return key;
+    }
+
+    Query query() {
+        return query;
+    }
+
+    List<QuadPattern> patterns() {
+        return patterns;
+    }
+
+    LiveResult result() {
+        return result;
+    }
+
+    /** The answer did not change up to {@code version}. */
+    void unchangedAt(long version) {
+        LiveResult r = result;
+        result = new LiveResult(version, r.vars(), r.rows(), r.ask());
+    }
+
+    /** The new answer and what changed; the change is kept for resuming clients. */
+    synchronized void changed(LiveResult next, LiveDelta delta) {
+        result = next;
+        history.addLast(delta);
+        while ( history.size() > historyLimit )
+            historyFloor = history.pollFirst().version();
+    }
+
+    /** Whether every change after {@code version} is still known. */
+    synchronized boolean canResumeAfter(long version) {
+        return version >= historyFloor && version <= result.version();
+    }
+
+    /** The changes after {@code version} merged into one, or null when there were none. */
+    synchronized LiveDelta changesAfter(long version) {
+        LiveDelta merged = null;
+        for ( LiveDelta d : history ) {
+            if ( d.version() > version )
+                merged = merged == null ? d : merged.then(d);
+        }
+        return merged;
+    }
+}

@@ -1,0 +1,383 @@
+package org.fusekicdc.live;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.apache.jena.graph.Node;
+import org.apache.jena.graph.Triple;
+import org.apache.jena.query.Query;
+import org.apache.jena.query.QueryCancelledException;
+import org.apache.jena.query.QueryFactory;
+import org.apache.jena.query.QueryParseException;
+import org.apache.jena.rdfpatch.changes.RDFChangesBase;
+import org.apache.jena.rdfpatch.text.RDFPatchReaderText;
+import org.apache.jena.sparql.algebra.Algebra;
+import org.apache.jena.sparql.core.Quad;
+import org.apache.jena.sparql.core.Var;
+import org.apache.jena.sparql.engine.binding.Binding;
+import org.apache.jena.sparql.engine.binding.BindingFactory;
+import org.apache.jena.sparql.exec.QueryExec;
+import org.apache.jena.sparql.exec.RowSet;
+import org.apache.jena.sparql.util.Symbol;
+import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.core.log.LogRecord;
+import org.fusekicdc.core.log.VersionGoneException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the answers of a dataset's live queries up to date, off the write path.
+ * <p>
+ * One thread follows the change log. At each step it opens a snapshot of the dataset at a
+ * known version (without blocking writers), reads the patches since the last step, finds the
+ * queries they can affect through a {@link PatternIndex}, re-evaluates only those, once per
+ * distinct query, on that snapshot, and sends each subscriber the rows added and removed,
+ * tagged with the snapshot's version. New subscriptions are answered on the same snapshot.
+ * Commits never wait for any of this.
+ */
+public final class LiveQueryEngine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LiveQueryEngine.class);
+    private static final int ALL_AFFECTED_AFTER_CHANGES = 200_000;
+    private static final List<Var> TRIPLE_VARS = List.of(Var.alloc("subject"), Var.alloc("predicate"), Var.alloc("object"));
+    private static final List<Symbol> UNION_DEFAULT = List.of(Symbol.create("http://jena.apache.org/TDB#unionDefaultGraph"),
+                                                               Symbol.create("http://jena.apache.org/TDB2#unionDefaultGraph"));
+
+    private final CapturingDatasetGraph dsg;
+    private final ChangeLog log;
+    private final LiveConfig config;
+    private final Thread thread;
+    private final Object signal = new Object();
+    private final ConcurrentLinkedQueue<Runnable> requests = new ConcurrentLinkedQueue<>();
+    private final Map<String, AtomicInteger> perClient = new ConcurrentHashMap<>();
+    private final AtomicInteger subscriptions = new AtomicInteger();
+    private final AtomicLong ids = new AtomicLong();
+    // Only touched by the engine thread.
+    private final Map<String, LiveGroup> groups = new HashMap<>();
+    private final PatternIndex<LiveGroup> index;
+    private long version = -1;
+    private volatile boolean stopping;
+    private volatile long lastMatchNanos;
+
+    public LiveQueryEngine(CapturingDatasetGraph dsg, LiveConfig config) {
+        this.dsg = dsg;
+        this.log = dsg.changeLog();
+        this.config = config;
+        boolean union = UNION_DEFAULT.stream().anyMatch(s -> dsg.getContext().isTrue(s));
+        this.index = new PatternIndex<>(union);
+        this.thread = Thread.ofPlatform().daemon().name("cdc-live-" + dsg.datasetName()).unstarted(this::run);
+        thread.start();
+    }
+
+    public String dataset() {
+        return dsg.datasetName();
+    }
+
+    /**
+     * Subscribe to a query. The subscription's first event is the whole answer ({@code Initial}),
+     * or, when {@code resumeAfter} is a version whose later changes are still known, an update
+     * with those changes (none if nothing changed).
+     *
+     * @param client      who subscribes (user or address), for the per-client limit
+     * @param resumeAfter the last version the client has applied, or -1 for a fresh subscription
+     * @throws LiveQueryException for a bad query or when a limit is reached
+     */
+    public Subscription subscribe(String queryString, String client, long resumeAfter) {
+        Query query = parse(queryString);
+        List<QueryPatterns.QuadPattern> patterns = QueryPatterns.of(Algebra.compile(query));
+        String key = query.serialize();
+        AtomicInteger mine = perClient.computeIfAbsent(client, c -> new AtomicInteger());
+        if ( mine.incrementAndGet() > config.maxPerClient() ) {
+            mine.decrementAndGet();
+            throw new LiveQueryException(LiveQueryException.Kind.TOO_MANY_FOR_CLIENT, "Client " + client + " already holds "
+                                         + config.maxPerClient() + " live subscriptions, the most allowed per client; close some first.");
+        }
+        if ( subscriptions.incrementAndGet() > config.maxSubscriptions() ) {
+            subscriptions.decrementAndGet();
+            mine.decrementAndGet();
+            throw new LiveQueryException(LiveQueryException.Kind.TOO_MANY, "The server holds " + config.maxSubscriptions()
+                                         + " live subscriptions on dataset '" + dataset() + "', the most allowed; try again later.");
+        }
+        long id = ids.incrementAndGet();
+        Subscription[] holder = new Subscription[1];
+        java.util.concurrent.CompletableFuture<Subscription> done = new java.util.concurrent.CompletableFuture<>();
+        requests.add(() -> {
+            try {
+                LiveGroup g = groups.get(key);
+                if ( g == null ) {
+                    g = new LiveGroup(key, query, patterns, evaluate(query, version), config.historyDeltas());
+                    groups.put(key, g);
+                    index.add(g, patterns);
+                }
+                Subscription s = new Subscription(id, client, g, this, config.maxPendingRows());
+                holder[0] = s;
+                g.subscribers.add(s);
+                if ( resumeAfter >= 0 && g.canResumeAfter(resumeAfter) ) {
+                    LiveDelta d = g.changesAfter(resumeAfter);
+                    s.offer(new LiveEvent.Update(d != null ? d : new LiveDelta(g.result().version(), List.of(), List.of(), null)));
+                } else
+                    s.offer(new LiveEvent.Initial(g.result(), resumeAfter >= 0));
+                done.complete(s);
+            } catch (RuntimeException ex) {
+                done.completeExceptionally(ex);
+            }
+        });
+        wake();
+        try {
+            return done.get(config.queryTimeout().toMillis() + 10_000, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException ex) {
+            released(client);
+            if ( ex.getCause() instanceof RuntimeException re )
+                throw re;
+            throw new IllegalStateException(ex.getCause());
+        } catch (java.util.concurrent.TimeoutException ex) {
+            released(client);
+            throw new LiveQueryException(LiveQueryException.Kind.TOO_EXPENSIVE, "The live query engine of dataset '" + dataset()
+                                         + "' did not answer in time; try again later.");
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            released(client);
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    private static Query parse(String queryString) {
+        Query q;
+        try {
+            q = QueryFactory.create(queryString);
+        } catch (QueryParseException ex) {
+            throw new LiveQueryException(LiveQueryException.Kind.BAD_QUERY, "Bad query: " + ex.getMessage());
+        }
+        if ( !(q.isSelectType() || q.isAskType() || q.isConstructType()) )
+            throw new LiveQueryException(LiveQueryException.Kind.BAD_QUERY, "Live queries are SELECT, ASK or CONSTRUCT, not " + q.queryType());
+        return q;
+    }
+
+    void unsubscribe(Subscription s) {
+        requests.add(() -> {
+            LiveGroup g = s.group;
+            if ( g.subscribers.remove(s) ) {
+                released(s.client());
+                if ( g.subscribers.isEmpty() ) {
+                    groups.remove(g.key());
+                    index.remove(g, g.patterns());
+                }
+            }
+        });
+        wake();
+    }
+
+    private void released(String client) {
+        subscriptions.decrementAndGet();
+        AtomicInteger n = perClient.get(client);
+        if ( n != null )
+            n.decrementAndGet();
+    }
+
+    public int subscriptionCount() {
+        return subscriptions.get();
+    }
+
+    /** Distinct queries being kept up to date. */
+    public int queryCount() {
+        return groups.size();
+    }
+
+    /** The version the answers reflect now. */
+    public long version() {
+        return version;
+    }
+
+    /** Time the last step spent finding affected queries, in nanoseconds. */
+    public long lastMatchNanos() {
+        return lastMatchNanos;
+    }
+
+    private void wake() {
+        synchronized (signal) {
+            signal.notifyAll();
+        }
+    }
+
+    private void run() {
+        LOG.info("Dataset '{}': live query engine started", dataset());
+        try {
+            while ( !stopping ) {
+                if ( requests.isEmpty() && version >= 0 && log.publishedVersion() <= version ) {
+                    // Idle: wait for a commit or a request.
+                    Thread waiter = Thread.ofVirtual().start(() -> {
+                        try {
+                            log.awaitPublishedAfter(version, 1000);
+                        } catch (InterruptedException ex) {
+                            Thread.currentThread().interrupt();
+                        }
+                        wake();
+                    });
+                    synchronized (signal) {
+                        if ( requests.isEmpty() && log.publishedVersion() <= version && !stopping )
+                            signal.wait(1000);
+                    }
+                    waiter.interrupt();
+                    continue;
+                }
+                step();
+            }
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error ex) {
+            LOG.error("Dataset '{}': live query engine stopped at version {}: {}", dataset(), version, ex.toString(), ex);
+            for ( LiveGroup g : groups.values() )
+                g.subscribers.forEach(s -> s.offer(new LiveEvent.Error(version, "The live query engine stopped: " + ex)));
+        }
+    }
+
+    private void step() {
+        long v = dsg.beginReadAtKnownVersion();
+        try {
+            if ( version >= 0 && v > version )
+                advance(version, v);
+            version = v;
+            Runnable r;
+            while ( (r = requests.poll()) != null )
+                r.run();
+        } finally {
+            dsg.end();
+        }
+    }
+
+    /** Bring every query affected by the patches in (from, to] up to version {@code to}. */
+    private void advance(long from, long to) {
+        long t0 = System.nanoTime();
+        Set<LiveGroup> affected = affected(from, to);
+        lastMatchNanos = System.nanoTime() - t0;
+        for ( LiveGroup g : groups.values() ) {
+            if ( !affected.contains(g) ) {
+                g.unchangedAt(to);
+                continue;
+            }
+            LiveResult next;
+            try {
+                next = evaluate(g.query(), to);
+            } catch (LiveQueryException ex) {
+                g.subscribers.forEach(s -> s.offer(new LiveEvent.Error(to, ex.getMessage())));
+                continue;
+            }
+            LiveDelta delta = next.since(g.result());
+            if ( delta == null ) {
+                g.unchangedAt(to);
+                continue;
+            }
+            g.changed(next, delta);
+            LiveEvent.Update u = new LiveEvent.Update(delta);
+            g.subscribers.forEach(s -> s.offer(u));
+        }
+        LOG.debug("Dataset '{}': live queries at version {}: {} of {} affected", dataset(), to, affected.size(), groups.size());
+    }
+
+    private Set<LiveGroup> affected(long from, long to) {
+        Set<LiveGroup> out = new HashSet<>();
+        if ( groups.isEmpty() )
+            return out;
+        int[] changes = {0};
+        try {
+            for ( long v = from + 1 ; v <= to ; v++ ) {
+                LogRecord r = log.read(v);
+                try (InputStream in = r.openPayload()) {
+                    new RDFPatchReaderText(in).apply(new RDFChangesBase() {
+                        @Override
+                        public void add(Node g, Node s, Node p, Node o) {
+                            probe(g, s, p, o);
+                        }
+
+                        @Override
+                        public void delete(Node g, Node s, Node p, Node o) {
+                            probe(g, s, p, o);
+                        }
+
+                        private void probe(Node g, Node s, Node p, Node o) {
+                            if ( ++changes[0] > ALL_AFFECTED_AFTER_CHANGES )
+                                throw new AllAffected();
+                            index.affected(Quad.create(g == null ? Quad.defaultGraphIRI : g, s, p, o), out);
+                        }
+                    });
+                }
+                if ( out.size() == groups.size() )
+                    break;
+            }
+        } catch (AllAffected | VersionGoneException ex) {
+            out.addAll(groups.values());
+        } catch (IOException ex) {
+            LOG.warn("Dataset '{}': cannot read patches {}..{} for live queries ({}); re-evaluating all", dataset(), from + 1, to, ex.toString());
+            out.addAll(groups.values());
+        }
+        return out;
+    }
+
+    /** Thrown to stop matching when a step changed so much that every query is re-evaluated anyway. */
+    private static final class AllAffected extends RuntimeException {
+        AllAffected() {
+            super(null, null, false, false);
+        }
+    }
+
+    private LiveResult evaluate(Query query, long atVersion) {
+        try (QueryExec qe = QueryExec.dataset(dsg).query(query).timeout(config.queryTimeout().toMillis(), TimeUnit.MILLISECONDS).build()) {
+            if ( query.isAskType() )
+                return new LiveResult(atVersion, List.of(), Map.of(), qe.ask());
+            Map<Binding, Integer> rows = new HashMap<>();
+            List<Var> vars;
+            int[] n = {0};
+            if ( query.isConstructType() ) {
+                vars = TRIPLE_VARS;
+                qe.constructTriples().forEachRemaining(t -> {
+                    count(n);
+                    rows.put(row(t), 1);
+                });
+            } else {
+                RowSet rs = qe.select();
+                vars = new ArrayList<>(rs.getResultVars());
+                while ( rs.hasNext() ) {
+                    count(n);
+                    rows.merge(rs.next(), 1, Integer::sum);
+                }
+            }
+            return new LiveResult(atVersion, vars, rows, null);
+        } catch (QueryCancelledException ex) {
+            throw new LiveQueryException(LiveQueryException.Kind.TOO_EXPENSIVE, "The query took longer than " + config.queryTimeout().toSeconds()
+                                         + " s to evaluate, the most allowed for a live query.");
+        }
+    }
+
+    private void count(int[] n) {
+        if ( ++n[0] > config.maxResultRows() )
+            throw new LiveQueryException(LiveQueryException.Kind.TOO_EXPENSIVE, "The answer has more than " + config.maxResultRows()
+                                         + " rows, the most a live query may have; narrow the query (or use LIMIT).");
+    }
+
+    private static Binding row(Triple t) {
+        return BindingFactory.binding(TRIPLE_VARS.get(0), t.getSubject(), TRIPLE_VARS.get(1), t.getPredicate(), TRIPLE_VARS.get(2), t.getObject());
+    }
+
+    @Override
+    public void close() {
+        stopping = true;
+        wake();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+        LOG.info("Dataset '{}': live query engine stopped at version {}", dataset(), version);
+    }
+}

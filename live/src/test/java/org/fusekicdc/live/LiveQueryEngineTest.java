@@ -1,0 +1,264 @@
+package org.fusekicdc.live;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.jena.query.Query;
+import org.apache.jena.query.QueryFactory;
+import org.apache.jena.sparql.core.DatasetGraphFactory;
+import org.apache.jena.sparql.core.Quad;
+import org.apache.jena.sparql.engine.binding.Binding;
+import org.apache.jena.sparql.exec.QueryExec;
+import org.apache.jena.sparql.exec.RowSet;
+import org.apache.jena.sparql.sse.SSE;
+import org.apache.jena.system.Txn;
+import org.apache.jena.update.UpdateAction;
+import org.fusekicdc.core.capture.CaptureConfig;
+import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.core.log.ChangeLogConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LiveQueryEngineTest {
+    private static final String PREFIX = "PREFIX : <http://example/>\n";
+
+    @TempDir
+    Path tmp;
+    ChangeLog log;
+    CapturingDatasetGraph dsg;
+    LiveQueryEngine engine;
+
+    @BeforeEach
+    void open() {
+        log = ChangeLog.open(ChangeLogConfig.defaults(tmp.resolve("log"), "ds"));
+        dsg = CapturingDatasetGraph.create(DatasetGraphFactory.createTxnMem(), log, CaptureConfig.defaults(tmp.resolve("spill")));
+        engine = new LiveQueryEngine(dsg, LiveConfig.DEFAULTS);
+    }
+
+    @AfterEach
+    void close() {
+        engine.close();
+        log.close();
+    }
+
+    private void update(String u) {
+        Txn.executeWrite(dsg, () -> UpdateAction.parseExecute(PREFIX + u, dsg));
+    }
+
+    private static LiveEvent next(Subscription s) throws InterruptedException {
+        LiveEvent e = s.poll(20, TimeUnit.SECONDS);
+        if ( e == null )
+            throw new AssertionError("no event within 20 s");
+        return e;
+    }
+
+    /** The answer a fresh evaluation gives now, as a multiset. */
+    private Map<Binding, Integer> fresh(String query) {
+        Query q = QueryFactory.create(PREFIX + query);
+        Map<Binding, Integer> m = new java.util.HashMap<>();
+        Txn.executeRead(dsg, () -> {
+            try (QueryExec qe = QueryExec.dataset(dsg).query(q).build()) {
+                RowSet rs = qe.select();
+                rs.forEachRemaining(b -> m.merge(b, 1, Integer::sum));
+            }
+        });
+        return m;
+    }
+
+    @Test
+    void aSubscriberGetsTheAnswerThenOnlyWhatChangesTaggedWithTheVersion() throws Exception {
+        update("INSERT DATA { :a :name 'A' . :b :name 'B' }");
+        Subscription s = engine.subscribe(PREFIX + "SELECT ?x ?n { ?x :name ?n }", "client", -1);
+        LiveEvent.Initial init = assertInstanceOf(LiveEvent.Initial.class, next(s));
+        assertEquals(1, init.version());
+        assertEquals(2, init.result().rowCount());
+        update("INSERT DATA { :c :name 'C' } ; DELETE DATA { :a :name 'A' }");
+        LiveEvent.Update u = assertInstanceOf(LiveEvent.Update.class, next(s));
+        assertEquals(2, u.version());
+        assertEquals(1, u.delta().additions().size());
+        assertEquals(1, u.delta().deletions().size());
+        update("INSERT DATA { :c :age 3 }");   // does not touch the query's pattern
+        update("INSERT DATA { :d :name 'D' }");
+        u = assertInstanceOf(LiveEvent.Update.class, next(s));
+        assertEquals(4, u.version(), "the unrelated version 3 produced no event");
+        assertNull(s.poll(100, TimeUnit.MILLISECONDS));
+    }
+
+    @Test
+    void askAndConstructQueries() throws Exception {
+        Subscription ask = engine.subscribe(PREFIX + "ASK { :a :p ?o }", "c", -1);
+        Subscription construct = engine.subscribe(PREFIX + "CONSTRUCT { ?o :back :a } WHERE { :a :p ?o }", "c", -1);
+        assertEquals(false, assertInstanceOf(LiveEvent.Initial.class, next(ask)).result().ask());
+        assertEquals(0, assertInstanceOf(LiveEvent.Initial.class, next(construct)).result().rowCount());
+        update("INSERT DATA { :a :p :x , :y }");
+        assertEquals(true, assertInstanceOf(LiveEvent.Update.class, next(ask)).delta().ask());
+        assertEquals(2, assertInstanceOf(LiveEvent.Update.class, next(construct)).delta().additions().size());
+    }
+
+    @Test
+    void identicalQueriesAreEvaluatedOnceForAllTheirSubscribers() throws Exception {
+        List<Subscription> subs = new ArrayList<>();
+        for ( int i = 0 ; i < 20 ; i++ )
+            subs.add(engine.subscribe(PREFIX + "SELECT * { ?s :p ?o }", "c" + i, -1));
+        subs.add(engine.subscribe(PREFIX + "SELECT  *  WHERE { ?s :p ?o }", "other", -1));
+        assertEquals(1, engine.queryCount());
+        update("INSERT DATA { :a :p 1 }");
+        for ( Subscription s : subs ) {
+            next(s);
+            assertEquals(1, assertInstanceOf(LiveEvent.Update.class, next(s)).delta().additions().size());
+        }
+        subs.forEach(Subscription::close);
+        update("INSERT DATA { :a :p 2 }");
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while ( engine.queryCount() != 0 && System.nanoTime() < deadline )
+            Thread.onSpinWait();
+        assertEquals(0, engine.queryCount(), "a query with no subscriber is dropped");
+        assertEquals(0, engine.subscriptionCount());
+    }
+
+    @Test
+    void aReconnectingClientGetsTheChangesItMissedOrAResync() throws Exception {
+        String q = PREFIX + "SELECT ?o { :s :p ?o }";
+        Subscription keep = engine.subscribe(q, "a", -1);
+        next(keep);
+        update("INSERT DATA { :s :p 1 }");
+        next(keep);
+        long seen = 1;
+        update("INSERT DATA { :s :p 2 }");
+        update("INSERT DATA { :s :p 3 } ; DELETE DATA { :s :p 1 }");
+        Subscription resumed = engine.subscribe(q, "b", seen);
+        LiveEvent.Update u = assertInstanceOf(LiveEvent.Update.class, next(resumed));
+        assertEquals(3, u.version());
+        assertEquals(2, u.delta().additions().size());
+        assertEquals(1, u.delta().deletions().size());
+        Subscription tooOld = engine.subscribe(PREFIX + "SELECT ?x { ?x :p 2 }", "c", 0);
+        assertTrue(assertInstanceOf(LiveEvent.Initial.class, next(tooOld)).resync(), "a query with no known history is a resync");
+    }
+
+    @Test
+    void aSlowSubscriberGetsMergedChangesAndThenAResyncNotUnboundedMemory() throws Exception {
+        engine.close();
+        engine = new LiveQueryEngine(dsg, new LiveConfig(100, 10, 100_000, Duration.ofSeconds(30), 50, 10));
+        Subscription s = engine.subscribe(PREFIX + "SELECT ?o { :s :p ?o }", "slow", -1);
+        for ( int i = 0 ; i < 30 ; i++ )
+            update("INSERT DATA { :s :p " + i + " }");
+        awaitVersion(30);
+        next(s);  // initial
+        LiveEvent.Update merged = assertInstanceOf(LiveEvent.Update.class, next(s));
+        assertEquals(30, merged.version());
+        assertEquals(30, merged.delta().additions().size(), "30 commits merged into one update");
+        for ( int i = 30 ; i < 120 ; i++ )
+            update("INSERT DATA { :s :p " + i + " }");
+        awaitVersion(120);
+        LiveEvent.Initial resync = assertInstanceOf(LiveEvent.Initial.class, next(s));
+        assertTrue(resync.resync());
+        assertEquals(120, resync.result().rowCount());
+    }
+
+    private void awaitVersion(long v) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while ( engine.version() < v ) {
+            if ( System.nanoTime() > deadline )
+                throw new AssertionError("engine did not reach version " + v);
+            Thread.onSpinWait();
+        }
+    }
+
+    @Test
+    void badQueriesAndLimitsAreRefusedWithTheReason() {
+        LiveQueryException ex = assertThrows(LiveQueryException.class, () -> engine.subscribe("SELECT * {", "c", -1));
+        assertEquals(LiveQueryException.Kind.BAD_QUERY, ex.kind());
+        assertTrue(ex.getMessage().startsWith("Bad query"), ex.getMessage());
+        ex = assertThrows(LiveQueryException.class, () -> engine.subscribe("DESCRIBE <http://example/a>", "c", -1));
+        assertEquals(LiveQueryException.Kind.BAD_QUERY, ex.kind());
+        ex = assertThrows(LiveQueryException.class, () -> engine.subscribe("SELECT * { SERVICE <http://x/> { ?s ?p ?o } }", "c", -1));
+        assertTrue(ex.getMessage().contains("SERVICE"), ex.getMessage());
+        engine.close();
+        engine = new LiveQueryEngine(dsg, new LiveConfig(3, 2, 100_000, Duration.ofSeconds(30), 100, 10));
+        engine.subscribe("SELECT * { ?s ?p ?o }", "a", -1);
+        engine.subscribe("SELECT * { ?s ?p ?o }", "a", -1);
+        ex = assertThrows(LiveQueryException.class, () -> engine.subscribe("SELECT * { ?s ?p ?o }", "a", -1));
+        assertEquals(LiveQueryException.Kind.TOO_MANY_FOR_CLIENT, ex.kind());
+        engine.subscribe("SELECT * { ?s ?p ?o }", "b", -1);
+        ex = assertThrows(LiveQueryException.class, () -> engine.subscribe("SELECT * { ?s ?p ?o }", "c", -1));
+        assertEquals(LiveQueryException.Kind.TOO_MANY, ex.kind());
+    }
+
+    /** Random writes against random queries: after every commit, each accumulated answer equals a fresh evaluation. */
+    @Test
+    void differentialRandomWorkload() throws Exception {
+        List<String> shapes = List.of(
+            "SELECT ?s ?o { ?s :p ?o }",
+            "SELECT DISTINCT ?s { ?s :p ?o }",
+            "SELECT ?s ?o ?o2 { ?s :p ?o OPTIONAL { ?o :q ?o2 } }",
+            "SELECT ?s { { ?s :p :n1 } UNION { ?s :q :n2 } }",
+            "SELECT ?s { ?s :p ?o MINUS { ?s :q ?x } }",
+            "SELECT ?s (COUNT(?o) AS ?c) { ?s :p ?o } GROUP BY ?s",
+            "SELECT ?s { ?s :p ?o FILTER NOT EXISTS { ?o :q ?z } }",
+            "SELECT ?a ?b { ?a :p/:q ?b }",
+            "SELECT ?a ?b { ?a :p+ ?b }",
+            "SELECT ?s ?o { GRAPH :g { ?s :p ?o } }",
+            "SELECT ?g ?s { GRAPH ?g { ?s :q ?o } }",
+            "SELECT ?s { ?s :p ?o } ORDER BY ?s LIMIT 3",
+            "SELECT ?s { :n1 :p ?s }",
+            "SELECT ?x { VALUES ?x { :n1 :n2 } ?x :q ?y }",
+            "SELECT ?s ?v { ?s :p ?o BIND(STR(?o) AS ?v) FILTER(?v != 'http://example/n3') }");
+        Map<String, Subscription> subs = new java.util.LinkedHashMap<>();
+        Map<String, LiveResult> accumulated = new java.util.HashMap<>();
+        for ( String shape : shapes )
+            subs.put(shape, engine.subscribe(PREFIX + shape, "c", -1));
+        for ( String shape : shapes )
+            accumulated.put(shape, assertInstanceOf(LiveEvent.Initial.class, next(subs.get(shape))).result());
+        Random random = new Random(42);
+        String[] nodes = {":n1", ":n2", ":n3", ":n4", ":n5"};
+        String[] preds = {":p", ":q"};
+        String[] graphs = {"", "GRAPH :g", "GRAPH :h"};
+        for ( int round = 0 ; round < 120 ; round++ ) {
+            StringBuilder sb = new StringBuilder();
+            int ops = 1 + random.nextInt(4);
+            for ( int i = 0 ; i < ops ; i++ ) {
+                String t = nodes[random.nextInt(5)] + " " + preds[random.nextInt(2)] + " " + nodes[random.nextInt(5)];
+                String g = graphs[random.nextInt(3)];
+                String data = g.isEmpty() ? t : g + " { " + t + " }";
+                sb.append(random.nextInt(3) == 0 ? "DELETE DATA { " : "INSERT DATA { ").append(data).append(" } ;\n");
+            }
+            update(sb.substring(0, sb.length() - 2));
+            long v = log.publishedVersion();
+            awaitVersion(v);
+            for ( String shape : shapes ) {
+                Subscription s = subs.get(shape);
+                LiveEvent e;
+                while ( (e = s.next()) != null ) {
+                    LiveEvent.Update u = assertInstanceOf(LiveEvent.Update.class, e);
+                    accumulated.put(shape, accumulated.get(shape).apply(u.delta()));
+                }
+                assertEquals(fresh(shape), accumulated.get(shape).rows(), "round " + round + " version " + v + ": " + shape);
+            }
+        }
+    }
+
+    @Test
+    void namedGraphPatternsIgnoreDefaultGraphChanges() throws Exception {
+        Subscription s = engine.subscribe(PREFIX + "SELECT * { GRAPH :g { ?s ?p ?o } }", "c", -1);
+        next(s);
+        update("INSERT DATA { :a :p 1 }");
+        update("INSERT DATA { GRAPH :g { :a :p 2 } }");
+        LiveEvent.Update u = assertInstanceOf(LiveEvent.Update.class, next(s));
+        assertEquals(2, u.version());
+        assertEquals(Quad.defaultGraphIRI.isURI(), true);
+    }
+}
