@@ -110,6 +110,17 @@ class LiveQueryEngineTest {
     }
 
     @Test
+    void askAndConstructOnTdb2() throws Exception {
+        engine.close();
+        log.close();
+        log = ChangeLog.open(ChangeLogConfig.defaults(tmp.resolve("log-tdb2"), "ds"));
+        dsg = CapturingDatasetGraph.create(org.apache.jena.tdb2.TDB2Factory.connectDataset(tmp.resolve("tdb2").toString()).asDatasetGraph(),
+                                           log, CaptureConfig.defaults(tmp.resolve("spill")));
+        engine = new LiveQueryEngine(dsg, LiveConfig.DEFAULTS);
+        askAndConstructQueries();
+    }
+
+    @Test
     void identicalQueriesAreEvaluatedOnceForAllTheirSubscribers() throws Exception {
         List<Subscription> subs = new ArrayList<>();
         for ( int i = 0 ; i < 20 ; i++ )

@@ -9,6 +9,7 @@ import org.apache.jena.sparql.util.Symbol;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.sink.Dispatcher;
+import org.fusekicdc.fuseki.live.LiveEngines;
 import org.fusekicdc.fuseki.server.RequestAttributes;
 
 /**
@@ -36,6 +37,7 @@ public class AssemblerCapturedDataset extends DatasetAssembler {
         try {
             CapturingDatasetGraph dsg = CapturingDatasetGraph.create(base, log, settings.captureConfig(RequestAttributes::current));
             dsg.getContext().set(FeedSettings.SYMBOL, settings.feed());
+            dsg.getContext().set(LiveEngines.SETTINGS, settings.live());
             Dispatcher dispatcher = new Dispatcher(log);
             for ( SinkSettings sink : settings.sinks() )
                 dispatcher.add(sink.create(settings.name()), sink.runnerConfig());

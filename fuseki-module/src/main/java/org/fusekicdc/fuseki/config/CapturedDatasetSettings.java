@@ -20,6 +20,7 @@ import org.fusekicdc.core.capture.CaptureConfig;
 import org.fusekicdc.core.capture.CommitAttributes;
 import org.fusekicdc.core.log.ChangeLogConfig;
 import org.fusekicdc.core.log.Retention;
+import org.fusekicdc.live.LiveConfig;
 
 /**
  * The validated settings of one {@code cdc:CapturedDataset} description. Every check happens
@@ -28,7 +29,7 @@ import org.fusekicdc.core.log.Retention;
  */
 public record CapturedDatasetSettings(Resource datasetDescription, String name, Path logDirectory, boolean fsync,
                                       long segmentBytes, int spillThreshold, Path spillDirectory, Retention retention,
-                                      FeedSettings feed, List<SinkSettings> sinks) {
+                                      FeedSettings feed, LiveSettings live, List<SinkSettings> sinks) {
 
     private static final String FUSEKI_NS = "http://jena.apache.org/fuseki#";
     private static final Property FUSEKI_DATASET = ResourceFactory.createProperty(FUSEKI_NS + "dataset");
@@ -56,6 +57,18 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
         FeedSettings feed = new FeedSettings((int)optionalLong(root, VocabCdc.feedMaxStreams, where, FeedSettings.DEFAULT_MAX_STREAMS, 1),
                                              Duration.ofSeconds(optionalLong(root, VocabCdc.feedHeartbeatSeconds, where,
                                                                              FeedSettings.DEFAULT_HEARTBEAT.toSeconds(), 1)));
+        LiveConfig dl = LiveConfig.DEFAULTS;
+        LiveConfig liveConfig = new LiveConfig(
+            (int)optionalLong(root, VocabCdc.liveMaxSubscriptions, where, dl.maxSubscriptions(), 1),
+            (int)optionalLong(root, VocabCdc.liveMaxPerClient, where, dl.maxPerClient(), 1),
+            (int)optionalLong(root, VocabCdc.liveMaxResultRows, where, dl.maxResultRows(), 1),
+            Duration.ofSeconds(optionalLong(root, VocabCdc.liveQueryTimeoutSeconds, where, dl.queryTimeout().toSeconds(), 1)),
+            dl.maxPendingRows(), dl.historyDeltas());
+        long heartbeat = optionalLong(root, VocabCdc.liveHeartbeatSeconds, where, LiveSettings.DEFAULT_HEARTBEAT.toSeconds(), 1);
+        if ( heartbeat > 25 )
+            throw new CdcConfigException(VocabCdc.liveHeartbeatSeconds.getLocalName(), where + ": cdc:liveHeartbeatSeconds " + heartbeat
+                                         + " is too long: proxies and browsers drop streams idle for 30 s or more. Use at most 25.");
+        LiveSettings live = new LiveSettings(liveConfig, Duration.ofSeconds(heartbeat));
         List<SinkSettings> sinks = new ArrayList<>();
         for ( Statement st : root.listProperties(VocabCdc.sink).toList() )
             sinks.add(SinkSettings.from(st.getObject(), name, logDir, where));
@@ -63,7 +76,8 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
         if ( distinct != sinks.size() )
             throw new CdcConfigException(VocabCdc.name.getLocalName(), where + ": two sinks have the same cdc:name; give each sink its own name.");
         return new CapturedDatasetSettings(ds, name, logDir, fsync, segmentBytes, (int)spill,
-                                           spillDir == null ? logDir.resolve("spill") : Path.of(spillDir), retention, feed, List.copyOf(sinks));
+                                           spillDir == null ? logDir.resolve("spill") : Path.of(spillDir), retention, feed, live,
+                                           List.copyOf(sinks));
     }
 
     public ChangeLogConfig logConfig() {

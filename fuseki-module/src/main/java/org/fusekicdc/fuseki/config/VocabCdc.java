@@ -29,11 +29,19 @@ public final class VocabCdc {
     public static final Property onLag = property("onLag");
     public static final Property retryInitialMillis = property("retryInitialMillis");
     public static final Property retryMaxMillis = property("retryMaxMillis");
+    public static final Property liveMaxSubscriptions = property("liveMaxSubscriptions");
+    public static final Property liveMaxPerClient = property("liveMaxPerClient");
+    public static final Property liveMaxResultRows = property("liveMaxResultRows");
+    public static final Property liveQueryTimeoutSeconds = property("liveQueryTimeoutSeconds");
+    public static final Property liveHeartbeatSeconds = property("liveHeartbeatSeconds");
     public static final Property feedMaxStreams = property("feedMaxStreams");
     public static final Property feedHeartbeatSeconds = property("feedHeartbeatSeconds");
 
     /** The change feed operation, for {@code fuseki:endpoint [ fuseki:operation cdc:changes ]}. */
     public static final String opChanges = NS + "changes";
+
+    /** The live query operation, for {@code fuseki:endpoint [ fuseki:operation cdc:live ]}. */
+    public static final String opLive = NS + "live";
 
     private VocabCdc() {}
 

@@ -7,6 +7,8 @@ import org.fusekicdc.fuseki.config.VocabCdc;
 public final class CdcOperations {
     /** {@code cdc:changes}: the change feed of a captured dataset. */
     public static final Operation CHANGES = Operation.alloc(VocabCdc.opChanges, "cdc-changes", "fuseki-cdc change feed");
+    /** {@code cdc:live}: live SPARQL queries on a captured dataset. */
+    public static final Operation LIVE = Operation.alloc(VocabCdc.opLive, "cdc-live", "fuseki-cdc live queries");
 
     private CdcOperations() {}
 

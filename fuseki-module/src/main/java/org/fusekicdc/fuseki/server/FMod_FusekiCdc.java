@@ -25,6 +25,8 @@ import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.sink.Dispatcher;
 import org.fusekicdc.fuseki.config.AssemblerCapturedDataset;
 import org.fusekicdc.fuseki.feed.ChangeFeedService;
+import org.fusekicdc.fuseki.live.LiveEngines;
+import org.fusekicdc.fuseki.live.LiveQueryService;
 import org.slf4j.Logger;
 
 /**
@@ -57,6 +59,7 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
     @Override
     public void prepare(FusekiServer.Builder serverBuilder, Set<String> datasetNames, Model configModel) {
         serverBuilder.registerOperation(CdcOperations.CHANGES, new ChangeFeedService());
+        serverBuilder.registerOperation(CdcOperations.LIVE, new LiveQueryService());
         // Writes are refused (503) while a sink with cdc:onLag "refuse" is too far behind.
         OperationRegistry std = OperationRegistry.createStd();
         Map<Operation, String> writeOps = new LinkedHashMap<>();
@@ -76,10 +79,11 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
         captured.clear();
         for ( DataAccessPoint dap : dapRegistry.accessPoints() ) {
             DatasetGraph dsg = dap.getDataService().getDataset();
-            boolean hasFeed = !dap.getDataService().getEndpoints(CdcOperations.CHANGES).isEmpty();
-            if ( hasFeed && !(dsg instanceof CapturingDatasetGraph) )
-                throw new CdcConfigException("Service " + dap.getName() + " has a cdc:changes endpoint but its dataset is not a cdc:CapturedDataset."
-                                             + " Wrap the dataset in a cdc:CapturedDataset (see docs/configuration.md) or remove the endpoint.");
+            for ( Operation op : List.of(CdcOperations.CHANGES, CdcOperations.LIVE) ) {
+                if ( !dap.getDataService().getEndpoints(op).isEmpty() && !(dsg instanceof CapturingDatasetGraph) )
+                    throw new CdcConfigException("Service " + dap.getName() + " has a " + op.getName() + " endpoint but its dataset is not a"
+                                                 + " cdc:CapturedDataset. Wrap the dataset in a cdc:CapturedDataset (see docs/configuration.md) or remove the endpoint.");
+            }
             if ( dsg instanceof CapturingDatasetGraph c ) {
                 captured.add(c);
                 LOG.info("Dataset '{}': capture on for {} (change log {}, head version {})", c.datasetName(), dap.getName(),
@@ -110,6 +114,7 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
             Dispatcher d = dispatcher(c);
             if ( d != null )
                 d.close();
+            LiveEngines.close(c);
             c.changeLog().close();
         }
     }

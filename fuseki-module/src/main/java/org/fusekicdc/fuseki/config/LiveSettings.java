@@ -1,0 +1,16 @@
+package org.fusekicdc.fuseki.config;
+
+import java.time.Duration;
+
+import org.fusekicdc.live.LiveConfig;
+
+/**
+ * Live query settings of one captured dataset.
+ *
+ * @param engineConfig limits of the engine
+ * @param heartbeat    interval of heartbeat comments on an idle live stream
+ */
+public record LiveSettings(LiveConfig engineConfig, Duration heartbeat) {
+    public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(20);
+    public static final LiveSettings DEFAULTS = new LiveSettings(LiveConfig.DEFAULTS, DEFAULT_HEARTBEAT);
+}

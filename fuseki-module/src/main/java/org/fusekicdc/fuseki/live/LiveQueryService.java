@@ -1,0 +1,258 @@
+package org.fusekicdc.fuseki.live;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpServletResponse;
+import org.apache.jena.atlas.json.JSON;
+import org.apache.jena.atlas.json.JsonObject;
+import org.apache.jena.fuseki.servlets.ActionREST;
+import org.apache.jena.fuseki.servlets.HttpAction;
+import org.apache.jena.fuseki.servlets.ServletOps;
+import org.apache.jena.sparql.core.Var;
+import org.apache.jena.web.HttpSC;
+import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.fuseki.config.LiveSettings;
+import org.fusekicdc.live.LiveEvent;
+import org.fusekicdc.live.LiveQueryEngine;
+import org.fusekicdc.live.LiveQueryException;
+import org.fusekicdc.live.Subscription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Live SPARQL queries over Server-Sent Events ({@code cdc:live}):
+ * {@code GET ?query=...} (or a POST form) with {@code Accept: text/event-stream}.
+ * <p>
+ * Events, each with {@code id:} = the dataset version it reflects: {@code initial} (the whole
+ * answer as SPARQL JSON results), {@code update} ({@code {"version", "additions", "deletions"}},
+ * or {@code "boolean"} for ASK), {@code up-to-date} after the answer or resumed changes, and
+ * {@code error}. A client reconnecting with {@code Last-Event-ID} gets the changes after that
+ * version when still known, otherwise a fresh {@code initial} with {@code "resync": true}.
+ * <p>
+ * Connections are asynchronous and written without blocking: a slow client holds no thread,
+ * only its subscription's bounded queue.
+ */
+public class LiveQueryService extends ActionREST {
+    private static final Logger LOG = LoggerFactory.getLogger(LiveQueryService.class);
+    private static final String EVENT_STREAM = "text/event-stream";
+    private static final byte[] HEARTBEAT = ": heartbeat\n\n".getBytes(StandardCharsets.UTF_8);
+
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+        Thread.ofPlatform().daemon().name("cdc-live-heartbeat").factory());
+
+    @Override
+    public void validate(HttpAction action) {}
+
+    @Override
+    protected void doGet(HttpAction action) {
+        subscribe(action);
+    }
+
+    @Override
+    protected void doPost(HttpAction action) {
+        subscribe(action);
+    }
+
+    @Override
+    protected void doHead(HttpAction action) {
+        action.setResponseStatus(HttpSC.OK_200);
+    }
+
+    @Override
+    protected void doOptions(HttpAction action) {
+        action.setResponseHeader("Allow", "GET, POST, HEAD, OPTIONS");
+        action.setResponseStatus(HttpSC.OK_200);
+    }
+
+    @Override protected void doPut(HttpAction action)    { ServletOps.errorMethodNotAllowed("PUT"); }
+    @Override protected void doDelete(HttpAction action) { ServletOps.errorMethodNotAllowed("DELETE"); }
+    @Override protected void doPatch(HttpAction action)  { ServletOps.errorMethodNotAllowed("PATCH"); }
+
+    private void subscribe(HttpAction action) {
+        String accept = action.getRequest().getHeader("Accept");
+        if ( accept == null || !accept.contains(EVENT_STREAM) )
+            ServletOps.error(HttpSC.NOT_ACCEPTABLE_406, "Live queries are served as " + EVENT_STREAM + "; send Accept: " + EVENT_STREAM
+                             + " (browsers' EventSource does). For a one-off answer use the dataset's query endpoint.");
+        String query = action.getRequestParameter("query");
+        if ( query == null || query.isBlank() )
+            ServletOps.errorBadRequest("No query: give the live query as the 'query' parameter");
+        CapturingDatasetGraph dsg = LiveEngines.captured(action);
+        LiveQueryEngine engine = LiveEngines.engine(dsg);
+        LiveSettings settings = LiveEngines.settings(dsg);
+        long resumeAfter = resumeAfter(action);
+        String client = action.getUser() != null ? "user:" + action.getUser() : "addr:" + action.getRequest().getRemoteAddr();
+        Subscription sub;
+        try {
+            sub = engine.subscribe(query, client, resumeAfter);
+        } catch (LiveQueryException ex) {
+            switch (ex.kind()) {
+                case BAD_QUERY -> ServletOps.errorBadRequest(ex.getMessage());
+                case TOO_MANY_FOR_CLIENT -> ServletOps.error(429, ex.getMessage());
+                case TOO_MANY -> {
+                    action.setResponseHeader("Retry-After", "30");
+                    ServletOps.error(HttpSC.SERVICE_UNAVAILABLE_503, ex.getMessage());
+                }
+                case TOO_EXPENSIVE -> ServletOps.error(HttpSC.SERVICE_UNAVAILABLE_503, ex.getMessage());
+            }
+            return;
+        }
+        HttpServletResponse resp = action.getResponse();
+        resp.setStatus(HttpSC.OK_200);
+        resp.setContentType(EVENT_STREAM);
+        resp.setCharacterEncoding("UTF-8");
+        resp.setHeader("Cache-Control", "no-cache");
+        resp.setHeader("X-Accel-Buffering", "no");
+        AsyncContext async = action.getRequest().startAsync();
+        async.setTimeout(0);
+        try {
+            new Connection(async, sub, settings, engine.dataset()).start();
+        } catch (IOException ex) {
+            sub.close();
+            LOG.debug("Dataset '{}': live client went away at start: {}", engine.dataset(), ex.toString());
+        }
+    }
+
+    private static long resumeAfter(HttpAction action) {
+        String last = action.getRequest().getHeader("Last-Event-ID");
+        if ( last == null )
+            last = action.getRequestParameter("since");
+        if ( last == null || last.isBlank() )
+            return -1;
+        try {
+            long v = Long.parseLong(last.trim());
+            if ( v >= 0 )
+                return v;
+        } catch (NumberFormatException ex) {
+            // Reported below.
+        }
+        ServletOps.errorBadRequest("Last-Event-ID (or since) must be a dataset version, got '" + last + "'");
+        return -1;
+    }
+
+    /** One client's event stream, written without blocking. */
+    private final class Connection implements WriteListener, AsyncListener {
+        private final AsyncContext async;
+        private final Subscription sub;
+        private final String dataset;
+        private final ServletOutputStream out;
+        private final Deque<byte[]> pending = new ArrayDeque<>();
+        private final ScheduledFuture<?> heartbeat;
+        private List<Var> vars = List.of();
+        private boolean done;
+
+        Connection(AsyncContext async, Subscription sub, LiveSettings settings, String dataset) throws IOException {
+            this.async = async;
+            this.sub = sub;
+            this.dataset = dataset;
+            this.out = async.getResponse().getOutputStream();
+            long hb = settings.heartbeat().toMillis();
+            this.heartbeat = timer.scheduleAtFixedRate(this::heartbeat, hb, hb, TimeUnit.MILLISECONDS);
+        }
+
+        void start() {
+            async.addListener(this);
+            out.setWriteListener(this);
+            sub.onAvailable(this::pump);
+        }
+
+        private void heartbeat() {
+            synchronized (this) {
+                if ( !pending.isEmpty() )
+                    return;
+                pending.addLast(HEARTBEAT);
+            }
+            pump();
+        }
+
+        /**
+         * Write while the client can take it. Events are taken from the subscription only when
+         * the last one went out, so a slow client's backlog stays in its bounded subscription.
+         */
+        private synchronized void pump() {
+            try {
+                while ( !done && out.isReady() ) {
+                    byte[] b = pending.pollFirst();
+                    if ( b == null ) {
+                        LiveEvent e = sub.next();
+                        if ( e == null ) {
+                            out.flush();
+                            return;
+                        }
+                        b = format(e).getBytes(StandardCharsets.UTF_8);
+                    }
+                    out.write(b);
+                }
+            } catch (IOException | IllegalStateException ex) {
+                finish("write failed: " + ex);
+            }
+        }
+
+        @Override
+        public void onWritePossible() {
+            pump();
+        }
+
+        private String format(LiveEvent e) {
+            return switch (e) {
+                case LiveEvent.Initial i -> {
+                    vars = i.result().vars();
+                    yield event(i.version(), "initial", LiveJson.initial(i.result(), i.resync())) + upToDate(i.version());
+                }
+                case LiveEvent.Update u -> event(u.version(), "update", LiveJson.update(u.delta(), vars))
+                                           + (u.delta().isEmpty() ? upToDate(u.version()) : "");
+                case LiveEvent.Error err -> {
+                    sub.close();
+                    yield event(err.version(), "error", LiveJson.error(err.version(), err.message()));
+                }
+            };
+        }
+
+        private static String upToDate(long version) {
+            return "id: " + version + "\nevent: up-to-date\ndata: {\"version\":" + version + "}\n\n";
+        }
+
+        private static String event(long version, String name, JsonObject data) {
+            return "id: " + version + "\nevent: " + name + "\ndata: " + JSON.toStringFlat(data) + "\n\n";
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            finish(t.toString());
+        }
+
+        @Override public void onComplete(AsyncEvent event) { finish("complete"); }
+        @Override public void onTimeout(AsyncEvent event)  { finish("timeout"); }
+        @Override public void onError(AsyncEvent event)    { finish(String.valueOf(event.getThrowable())); }
+        @Override public void onStartAsync(AsyncEvent event) {}
+
+        private void finish(String why) {
+            synchronized (this) {
+                if ( done )
+                    return;
+                done = true;
+                pending.clear();
+            }
+            heartbeat.cancel(false);
+            sub.close();
+            LOG.debug("Dataset '{}': live subscription {} ended: {}", dataset, sub.id(), why);
+            try {
+                async.complete();
+            } catch (IllegalStateException ex) {
+                // Already completed by the container.
+            }
+        }
+    }
+}
