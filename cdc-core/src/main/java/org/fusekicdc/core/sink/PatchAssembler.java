@@ -22,6 +22,7 @@ public final class PatchAssembler implements AutoCloseable {
     private final Path tmpDir;
     private long lastVersion;
     private String partialId;
+    private Map<String, String> partialHeaders;
     private int nextSegment;
     private int segments;
     private Path partialFile;
@@ -77,6 +78,7 @@ public final class PatchAssembler implements AutoCloseable {
                 partialFile = Files.createTempFile(tmpDir, "assemble-" + version + "-", ".part");
                 partialOut = Files.newOutputStream(partialFile);
                 partialId = id;
+                partialHeaders = Map.copyOf(headers);
                 segments = count;
             }
             partialOut.write(value);
@@ -84,7 +86,7 @@ public final class PatchAssembler implements AutoCloseable {
             if ( nextSegment < segments )
                 return Optional.empty();
             partialOut.close();
-            Patch p = new Patch(Map.copyOf(headers), version, partialFile, null);
+            Patch p = new Patch(partialHeaders, version, partialFile, null);
             partialOut = null;
             partialFile = null;
             partialId = null;
@@ -123,6 +125,7 @@ public final class PatchAssembler implements AutoCloseable {
         partialOut = null;
         partialFile = null;
         partialId = null;
+        partialHeaders = null;
     }
 
     @Override

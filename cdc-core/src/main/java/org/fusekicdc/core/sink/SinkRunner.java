@@ -194,6 +194,8 @@ public final class SinkRunner implements AutoCloseable {
         open = true;
         if ( there != Sink.UNKNOWN && there != position ) {
             if ( there > log.publishedVersion() ) {
+                // Closed, so that a resume opens it again and looks at the destination again.
+                closeSink();
                 pauseWith("the destination already holds version " + there + " but this dataset's log ends at " + log.publishedVersion()
                           + ": the destination is shared with another dataset or server, or this log was replaced. Point the sink at its own destination.");
                 return false;

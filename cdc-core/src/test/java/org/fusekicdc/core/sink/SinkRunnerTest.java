@@ -220,4 +220,18 @@ class SinkRunnerTest {
         assertTrue(runner.status().lastError().contains("removed from the change log by retention"), runner.status().lastError());
         assertTrue(sink.delivered.isEmpty());
     }
+
+    @Test
+    void aSinkPausedBecauseItsDestinationIsAheadOfTheLogLooksAgainOnResume() {
+        commits(1);
+        RecordingSink ahead = new RecordingSink("ahead");
+        ahead.delivered.addAll(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L));
+        int before = ahead.opens.get();
+        start(ahead, FAST);
+        await(() -> runner.status().state() == SinkState.PAUSED, "paused");
+        assertTrue(runner.status().lastError().contains("already holds version 10"), runner.status().lastError());
+        runner.resume();
+        await(() -> ahead.opens.get() == before + 2 && runner.status().state() == SinkState.PAUSED, "looked again on resume");
+        assertEquals(10, ahead.delivered.size(), "nothing delivered while the destination is ahead");
+    }
 }

@@ -1,0 +1,158 @@
+package org.fusekicdc.sink.nats;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+import io.nats.client.Connection;
+import io.nats.client.ConsumeOptions;
+import io.nats.client.IterableConsumer;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamStatusCheckedException;
+import io.nats.client.Message;
+import io.nats.client.OrderedConsumerContext;
+import io.nats.client.api.DeliverPolicy;
+import io.nats.client.api.OrderedConsumerConfiguration;
+import org.fusekicdc.core.sink.PatchAssembler;
+import org.fusekicdc.core.sink.PatchAssembler.Patch;
+import org.fusekicdc.core.sink.PatchMessages;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads a dataset's patches back from its JetStream subject: whole (segments put together), in
+ * stream order, each version once (a version not above the last one returned is dropped).
+ * Consumers should still check that each patch's version is the one they expect next and that
+ * its {@code cdc-prev} is the id of the patch they applied last: a gap means a patch is missing
+ * (removed by the stream's limits, or sent to a sink's dead-letter directory).
+ * <p>
+ * Uses a JetStream ordered consumer (ephemeral, no acknowledgements, recreated by the client
+ * when it falls out of order), so any number of readers can follow one subject independently.
+ * Reading starts at the first message of the stream; segments of a patch whose start was
+ * already removed are skipped.
+ *
+ * {@snippet :
+ * try (Connection nc = Nats.connect("nats://127.0.0.1:4222");
+ *      NatsPatchReader reader = new NatsPatchReader(nc, "FUSEKI_CDC_DS", "fuseki-cdc.ds", 0, Path.of("/tmp"))) {
+ *     while (true) {
+ *         Optional<PatchAssembler.Patch> p = reader.next(Duration.ofSeconds(5));
+ *         if (p.isEmpty()) continue;
+ *         try (InputStream in = p.get().open()) {
+ *             RDFPatch patch = RDFPatchOps.read(in);   // text; binary: RDFPatchReaderBinary
+ *             // apply it, checking version and prev
+ *         }
+ *     }
+ * }
+ * }
+ */
+public final class NatsPatchReader implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(NatsPatchReader.class);
+    private static final long BUFFER_BYTES = 16L * 1024 * 1024;
+    private static final int MIN_BATCH = 4;
+    private static final int MAX_BATCH = 256;
+
+    private final String stream;
+    private final String subject;
+    private final IterableConsumer consumer;
+    private final PatchAssembler assembler;
+    private boolean aligned;
+    private Patch current;
+
+    /**
+     * @param afterVersion patches up to this version are skipped
+     * @param tmpDir       where the segments of a large patch are put together
+     */
+    public NatsPatchReader(Connection connection, String stream, String subject, long afterVersion, Path tmpDir)
+            throws IOException, JetStreamApiException {
+        this.stream = stream;
+        this.subject = subject;
+        OrderedConsumerContext occ = connection.getStreamContext(stream)
+                                               .createOrderedConsumer(new OrderedConsumerConfiguration().filterSubject(subject)
+                                                                                                        .deliverPolicy(DeliverPolicy.All));
+        // Bound what the client buffers: messages may be up to max_payload each. (A bound in
+        // bytes, ConsumeOptions.batchBytes, stalls against nats-server 2.9 once messages are large.)
+        int batch = (int)Math.max(MIN_BATCH, Math.min(MAX_BATCH, BUFFER_BYTES / Math.max(1, connection.getMaxPayload())));
+        this.consumer = occ.iterate(ConsumeOptions.builder().batchSize(batch).build());
+        this.assembler = new PatchAssembler(tmpDir, afterVersion);
+    }
+
+    /**
+     * The next whole patch, waiting up to {@code timeout} for it. A large patch is in a temporary
+     * file (see {@link Patch#open}) that is deleted at the next call or at {@link #close}.
+     *
+     * @return the patch, or empty if none completed in time
+     * @throws IllegalStateException for a message that is not a fuseki-cdc patch message, or segments out of order
+     */
+    public Optional<Patch> next(Duration timeout) throws InterruptedException {
+        releaseCurrent();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while ( true ) {
+            long left = deadline - System.nanoTime();
+            if ( left <= 0 )
+                return Optional.empty();
+            Message m;
+            try {
+                m = consumer.nextMessage(Duration.ofNanos(Math.max(left, 1_000_000)));
+            } catch (JetStreamStatusCheckedException ex) {
+                throw new IllegalStateException("Reading subject " + subject + " of stream " + stream + ": " + ex.getMessage(), ex);
+            }
+            if ( m == null )
+                continue;  // the client may give up a wait early; the deadline decides
+            long seq = m.metaData().streamSequence();
+            Map<String, String> headers = NatsHeaders.fromNats(m.getHeaders());
+            if ( !headers.containsKey(PatchMessages.VERSION) )
+                throw new IllegalStateException("Message " + seq + " of stream " + stream + " on subject " + subject + " is not a fuseki-cdc patch (no "
+                                                + PatchMessages.VERSION + " header)");
+            if ( !aligned ) {
+                // Start at a patch's first segment: earlier ones of a patch may have been removed.
+                if ( !"0".equals(headers.getOrDefault(PatchMessages.SEGMENT, "0")) ) {
+                    LOG.debug("Stream {}: skipping message {} (segment {} of version {}): its patch's first segment is gone", stream, seq,
+                              headers.get(PatchMessages.SEGMENT), headers.get(PatchMessages.VERSION));
+                    continue;
+                }
+                aligned = true;
+            }
+            byte[] data = m.getData() == null ? new byte[0] : m.getData();
+            Optional<Patch> p;
+            try {
+                p = assembler.offer(headers, data);
+            } catch (IllegalArgumentException ex) {
+                throw new IllegalStateException("Stream " + stream + ", subject " + subject + ", message " + seq + ": " + ex.getMessage(), ex);
+            }
+            if ( p.isPresent() ) {
+                current = p.get();
+                return p;
+            }
+        }
+    }
+
+    /** The version of the last patch returned (or the starting point). */
+    public long lastVersion() {
+        return assembler.lastVersion();
+    }
+
+    private void releaseCurrent() {
+        if ( current != null && current.file() != null ) {
+            try {
+                Files.deleteIfExists(current.file());
+            } catch (IOException ex) {
+                LOG.debug("Cannot delete {}: {}", current.file(), ex.toString());
+            }
+        }
+        current = null;
+    }
+
+    @Override
+    public void close() {
+        releaseCurrent();
+        assembler.close();
+        try {
+            consumer.close();
+        } catch (Exception ex) {
+            LOG.debug("Closing the consumer of {}: {}", subject, ex.toString());
+        }
+    }
+}

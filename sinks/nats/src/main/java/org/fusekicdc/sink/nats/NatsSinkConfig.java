@@ -1,0 +1,264 @@
+package org.fusekicdc.sink.nats;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+import org.fusekicdc.core.CdcConfigException;
+import org.fusekicdc.core.sink.PatchRecord;
+import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.sink.SinkProvider.SinkOption;
+
+/**
+ * The settings of one NATS JetStream sink, read from its {@code cdc:} options and checked all at
+ * once. Each option is declared once, in {@link #OPTIONS}, with its type, default and meaning;
+ * {@code docs/sinks.md} is checked against that table.
+ *
+ * @param dataset         the dataset's name
+ * @param sinkName        the sink's name (its cursor in the change log)
+ * @param servers         server URLs, tried in order
+ * @param subject         where patches are published
+ * @param stream          the JetStream stream that stores the subject
+ * @param contentType     {@link PatchRecord#TEXT} or {@link PatchRecord#BINARY}
+ * @param maxMessageBytes largest message body; 0 = derived from the server's and the stream's limits
+ * @param storage         storage of a stream the sink creates: "file" or "memory"
+ * @param replicas        replicas of a stream the sink creates
+ * @param duplicateWindow the stream's duplicate-detection window
+ * @param maxAge          the stream's message age limit, or null for none
+ * @param createStream    create the stream when it does not exist
+ * @param credentials     how to authenticate
+ * @param connectTimeout  connecting, and each stream management request
+ * @param publishTimeout  longest wait for a publish acknowledgement
+ * @param given           the options written in the configuration (checked against an existing stream)
+ */
+public record NatsSinkConfig(String dataset, String sinkName, List<String> servers, String subject, String stream,
+                             String contentType, int maxMessageBytes, String storage, int replicas, Duration duplicateWindow,
+                             Duration maxAge, boolean createStream, Credentials credentials, Duration connectTimeout,
+                             Duration publishTimeout, Set<String> given) {
+
+    public static final String URL = "url";
+    public static final String SUBJECT = "subject";
+    public static final String STREAM = "stream";
+    public static final String FORMAT = "format";
+    public static final String MAX_MESSAGE_BYTES = "maxMessageBytes";
+    public static final String STREAM_STORAGE = "streamStorage";
+    public static final String STREAM_REPLICAS = "streamReplicas";
+    public static final String DUPLICATE_WINDOW_SECONDS = "duplicateWindowSeconds";
+    public static final String STREAM_MAX_AGE = "streamMaxAge";
+    public static final String CREATE_STREAM = "createStream";
+    public static final String USER_ENV = "userEnv";
+    public static final String PASSWORD_ENV = "passwordEnv";
+    public static final String TOKEN_ENV = "tokenEnv";
+    public static final String CREDS_FILE_ENV = "credsFileEnv";
+    public static final String CONNECT_TIMEOUT_SECONDS = "connectTimeoutSeconds";
+    public static final String PUBLISH_TIMEOUT_SECONDS = "publishTimeoutSeconds";
+
+    public static final String DEFAULT_URL = "nats://127.0.0.1:4222";
+    public static final String SUBJECT_PREFIX = "fuseki-cdc.";
+    public static final String STREAM_PREFIX = "FUSEKI_CDC_";
+    public static final long DEFAULT_DUPLICATE_WINDOW_SECONDS = 120;
+    public static final long DEFAULT_CONNECT_TIMEOUT_SECONDS = 5;
+    public static final long DEFAULT_PUBLISH_TIMEOUT_SECONDS = 30;
+    /** PatchMessages cannot cut smaller segments. */
+    public static final int MIN_MESSAGE_BYTES = 1024;
+
+    /** Every option of a NATS sink: name, type, default, meaning. */
+    public static final List<SinkOption> OPTIONS = List.of(
+        new SinkOption(URL, "string", DEFAULT_URL,
+                       "NATS server URL, or a comma-separated list of URLs of one cluster (nats://, tls://, ws://, wss://). No credentials in it: see userEnv, tokenEnv, credsFileEnv."),
+        new SinkOption(SUBJECT, "string", "fuseki-cdc.<dataset>",
+                       "Subject the patches are published to; one subject per dataset. The default replaces characters other than letters, digits, '-' and '_' in the dataset name by '_'."),
+        new SinkOption(STREAM, "string", "FUSEKI_CDC_<DATASET>",
+                       "JetStream stream that stores the subject. The default is the dataset name upper-cased, with characters other than A-Z and 0-9 replaced by '_'."),
+        new SinkOption(FORMAT, "text | binary", "text",
+                       "Message body: RDF Patch text (application/rdf-patch) or RDF Patch binary (application/rdf-patch+thrift)."),
+        new SinkOption(MAX_MESSAGE_BYTES, "integer (bytes)", "derived",
+                       "Largest message body; larger patches are split into segments. Derived by default from the server's max_payload and the stream's max_msg_size, less room for headers. At least 1024."),
+        new SinkOption(STREAM_STORAGE, "file | memory", "file",
+                       "Storage of a stream the sink creates. Checked against an existing stream when given."),
+        new SinkOption(STREAM_REPLICAS, "integer", "1",
+                       "Replicas of a stream the sink creates (1 to 5). Checked against an existing stream when given."),
+        new SinkOption(DUPLICATE_WINDOW_SECONDS, "integer (seconds)", String.valueOf(DEFAULT_DUPLICATE_WINDOW_SECONDS),
+                       "Duplicate-detection window of a stream the sink creates. Checked against an existing stream when given."),
+        new SinkOption(STREAM_MAX_AGE, "xsd:duration (e.g. \"P7D\")", "none",
+                       "Age limit of messages in a stream the sink creates; none keeps them until removed by other limits. Checked against an existing stream when given."),
+        new SinkOption(CREATE_STREAM, "boolean", "true",
+                       "Create the stream when it does not exist. An existing stream is always checked: it must capture the subject and accept acknowledged publishes."),
+        new SinkOption(USER_ENV, "string (variable name)", "none",
+                       "Name of the environment variable holding the user name; needs passwordEnv."),
+        new SinkOption(PASSWORD_ENV, "string (variable name)", "none",
+                       "Name of the environment variable holding the password; needs userEnv."),
+        new SinkOption(TOKEN_ENV, "string (variable name)", "none",
+                       "Name of the environment variable holding an authentication token."),
+        new SinkOption(CREDS_FILE_ENV, "string (variable name)", "none",
+                       "Name of the environment variable holding the path of a NATS credentials (.creds) file."),
+        new SinkOption(CONNECT_TIMEOUT_SECONDS, "integer (seconds)", String.valueOf(DEFAULT_CONNECT_TIMEOUT_SECONDS),
+                       "Timeout to connect, and for each stream management request."),
+        new SinkOption(PUBLISH_TIMEOUT_SECONDS, "integer (seconds)", String.valueOf(DEFAULT_PUBLISH_TIMEOUT_SECONDS),
+                       "Longest wait for the stream to acknowledge one message; then the delivery is retried."));
+
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final Set<String> SCHEMES = Set.of("nats", "tls", "ws", "wss");
+
+    /** How the sink authenticates; {@link #toString} never shows a secret. */
+    public record Credentials(Kind kind, String user, String secret, Path credsFile, String source) {
+        public enum Kind { NONE, USER_PASSWORD, TOKEN, CREDS_FILE }
+
+        public static final Credentials NONE = new Credentials(Kind.NONE, null, null, null, "none");
+
+        @Override
+        public String toString() {
+            return source;
+        }
+    }
+
+    /** The effective settings, for the start-up log (no secrets). */
+    public String describe() {
+        return "servers " + servers + ", subject " + subject + ", stream " + stream + ", format " + contentType
+               + ", maxMessageBytes " + (maxMessageBytes == 0 ? "derived" : maxMessageBytes) + ", streamStorage " + storage
+               + ", streamReplicas " + replicas + ", duplicateWindow " + duplicateWindow + ", streamMaxAge " + (maxAge == null ? "none" : maxAge)
+               + ", createStream " + createStream + ", credentials " + credentials + ", connectTimeout " + connectTimeout
+               + ", publishTimeout " + publishTimeout;
+    }
+
+    /**
+     * Read and check every option.
+     *
+     * @param environment looks up the variables named by the credential options
+     * @throws CdcConfigException naming the first bad option, its value and the fix
+     */
+    public static NatsSinkConfig from(String dataset, SinkOptions options, Function<String, String> environment) {
+        String name = options.sink();
+        List<String> servers = servers(options);
+        String subject = options.has(SUBJECT) ? options.string(SUBJECT, null).trim() : defaultSubject(dataset);
+        checkSubject(options, subject);
+        String stream = options.has(STREAM) ? options.string(STREAM, null).trim() : defaultStream(dataset);
+        checkStream(options, stream);
+        String format = options.oneOf(FORMAT, "text", "text", "binary");
+        int maxMessageBytes = (int)options.number(MAX_MESSAGE_BYTES, 0, MIN_MESSAGE_BYTES, Integer.MAX_VALUE);
+        String storage = options.oneOf(STREAM_STORAGE, "file", "file", "memory");
+        int replicas = (int)options.number(STREAM_REPLICAS, 1, 1, 5);
+        Duration duplicateWindow = Duration.ofSeconds(options.number(DUPLICATE_WINDOW_SECONDS, DEFAULT_DUPLICATE_WINDOW_SECONDS, 1, 7 * 24 * 3600));
+        Duration maxAge = options.duration(STREAM_MAX_AGE, null);
+        if ( maxAge != null && (maxAge.isNegative() || maxAge.isZero()) )
+            throw options.error(STREAM_MAX_AGE, "must be a positive duration such as \"P7D\", got " + maxAge);
+        if ( maxAge != null && duplicateWindow.compareTo(maxAge) > 0 )
+            throw options.error(DUPLICATE_WINDOW_SECONDS, "(" + duplicateWindow.toSeconds() + " s) must not be longer than cdc:" + STREAM_MAX_AGE
+                                                          + " (" + maxAge + "); JetStream refuses such a stream. Shorten the window or lengthen the age");
+        boolean createStream = options.bool(CREATE_STREAM, true);
+        Credentials credentials = credentials(options, environment);
+        Duration connectTimeout = Duration.ofSeconds(options.number(CONNECT_TIMEOUT_SECONDS, DEFAULT_CONNECT_TIMEOUT_SECONDS, 1, 600));
+        Duration publishTimeout = Duration.ofSeconds(options.number(PUBLISH_TIMEOUT_SECONDS, DEFAULT_PUBLISH_TIMEOUT_SECONDS, 1, 600));
+        Set<String> given = new java.util.HashSet<>();
+        for ( SinkOption o : OPTIONS ) {
+            if ( options.has(o.name()) )
+                given.add(o.name());
+        }
+        return new NatsSinkConfig(dataset, name, servers, subject, stream, "binary".equals(format) ? PatchRecord.BINARY : PatchRecord.TEXT,
+                                  maxMessageBytes, storage, replicas, duplicateWindow, maxAge, createStream, credentials, connectTimeout,
+                                  publishTimeout, Set.copyOf(given));
+    }
+
+    /** {@code fuseki-cdc.<dataset>}, with characters other than letters, digits, '-' and '_' replaced by '_'. */
+    public static String defaultSubject(String dataset) {
+        return SUBJECT_PREFIX + dataset.replaceAll("[^A-Za-z0-9_-]", "_");
+    }
+
+    /** {@code FUSEKI_CDC_<DATASET>}: upper-cased, characters other than A-Z and 0-9 replaced by '_'. */
+    public static String defaultStream(String dataset) {
+        return STREAM_PREFIX + dataset.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
+    }
+
+    private static List<String> servers(SinkOptions options) {
+        String v = options.string(URL, DEFAULT_URL);
+        List<String> out = new ArrayList<>();
+        for ( String s : v.split(",") ) {
+            String url = s.trim();
+            if ( url.isEmpty() )
+                continue;
+            URI uri;
+            try {
+                uri = new URI(url);
+            } catch (URISyntaxException ex) {
+                throw options.error(URL, "holds '" + url + "', which is not a URL; write e.g. \"nats://host:4222\" or a comma-separated list of them");
+            }
+            if ( uri.getRawUserInfo() != null )
+                throw options.error(URL, "must not hold credentials (a URL has user information); pass them through the environment with cdc:"
+                                         + USER_ENV + "/cdc:" + PASSWORD_ENV + ", cdc:" + TOKEN_ENV + " or cdc:" + CREDS_FILE_ENV);
+            if ( uri.getScheme() == null || !SCHEMES.contains(uri.getScheme().toLowerCase(Locale.ROOT)) || uri.getHost() == null )
+                throw options.error(URL, "holds '" + url + "'; each URL needs a scheme nats://, tls://, ws:// or wss:// and a host, e.g. \"nats://host:4222\"");
+            out.add(url);
+        }
+        if ( out.isEmpty() )
+            throw options.error(URL, "is empty; write e.g. \"" + DEFAULT_URL + "\"");
+        return List.copyOf(out);
+    }
+
+    private static void checkSubject(SinkOptions options, String subject) {
+        if ( subject.isEmpty() || subject.chars().anyMatch(c -> Character.isWhitespace(c) || c > 126 || c < 33) )
+            throw options.error(SUBJECT, "must be a NATS subject of printable ASCII characters without spaces, got '" + subject + "'");
+        for ( String token : subject.split("\\.", -1) ) {
+            if ( token.isEmpty() )
+                throw options.error(SUBJECT, "has an empty token ('..' or a '.' at either end): '" + subject + "'");
+            if ( token.equals("*") || token.equals(">") )
+                throw options.error(SUBJECT, "must not contain wildcards ('*', '>'): patches are published to one exact subject, got '" + subject + "'");
+        }
+    }
+
+    private static void checkStream(SinkOptions options, String stream) {
+        if ( stream.isEmpty() || stream.length() > 255
+             || stream.chars().anyMatch(c -> c < 33 || c > 126 || c == '.' || c == '*' || c == '>' || c == '/' || c == '\\') )
+            throw options.error(STREAM, "must be a JetStream stream name: 1 to 255 printable ASCII characters without '.', '*', '>', '/', '\\' or spaces; got '"
+                                        + stream + "'");
+    }
+
+    private static Credentials credentials(SinkOptions options, Function<String, String> environment) {
+        boolean user = options.has(USER_ENV), password = options.has(PASSWORD_ENV);
+        boolean token = options.has(TOKEN_ENV), creds = options.has(CREDS_FILE_ENV);
+        if ( user != password )
+            throw options.error(user ? PASSWORD_ENV : USER_ENV, "is missing: cdc:" + USER_ENV + " and cdc:" + PASSWORD_ENV + " go together");
+        int kinds = (user ? 1 : 0) + (token ? 1 : 0) + (creds ? 1 : 0);
+        if ( kinds > 1 )
+            throw options.error(user ? USER_ENV : TOKEN_ENV, "conflicts with another way to authenticate; give only one of cdc:" + USER_ENV + "/cdc:"
+                                                             + PASSWORD_ENV + ", cdc:" + TOKEN_ENV + ", cdc:" + CREDS_FILE_ENV);
+        if ( user ) {
+            String u = variable(options, USER_ENV, environment);
+            String p = variable(options, PASSWORD_ENV, environment);
+            return new Credentials(Credentials.Kind.USER_PASSWORD, u, p, null,
+                                   "user and password from $" + options.string(USER_ENV, null) + " and $" + options.string(PASSWORD_ENV, null));
+        }
+        if ( token )
+            return new Credentials(Credentials.Kind.TOKEN, null, variable(options, TOKEN_ENV, environment), null,
+                                   "token from $" + options.string(TOKEN_ENV, null));
+        if ( creds ) {
+            Path file = Path.of(variable(options, CREDS_FILE_ENV, environment));
+            if ( !Files.isReadable(file) )
+                throw options.error(CREDS_FILE_ENV, "names variable " + options.string(CREDS_FILE_ENV, null) + ", whose value " + file
+                                                    + " is not a readable file; point it at the NATS .creds file");
+            return new Credentials(Credentials.Kind.CREDS_FILE, null, null, file, "credentials file " + file + " from $" + options.string(CREDS_FILE_ENV, null));
+        }
+        return Credentials.NONE;
+    }
+
+    /** The value of the environment variable an option names. Never puts a secret into a message. */
+    private static String variable(SinkOptions options, String option, Function<String, String> environment) {
+        String name = options.string(option, null).trim();
+        if ( !ENV_NAME.matcher(name).matches() )
+            throw options.error(option, "must be the name of an environment variable (letters, digits, '_'), such as NATS_TOKEN;"
+                                        + " write the variable's name, not its value or ${env:...}");
+        String value = environment.apply(name);
+        if ( value == null || value.isEmpty() )
+            // The name is not repeated: were it a secret written in place of a name, the message would show it.
+            throw options.error(option, "names an environment variable that is not set (or is empty) in the server's environment;"
+                                        + " set it there, or correct the variable's name");
+        return value;
+    }
+}
