@@ -114,6 +114,11 @@ public final class CdcFuseki implements AutoCloseable {
     public void close() {
         var accessPoints = server.getDataAccessPointRegistry().accessPoints();
         server.stop();
+        closeDatasets(accessPoints);
+    }
+
+    /** Close the change logs and release the TDB2 databases of a server's captured datasets. */
+    public static void closeDatasets(java.util.Collection<org.apache.jena.fuseki.server.DataAccessPoint> accessPoints) {
         accessPoints.forEach(dap -> {
             DatasetGraph dsg = dap.getDataService().getDataset();
             if ( dsg instanceof CapturingDatasetGraph c ) {
