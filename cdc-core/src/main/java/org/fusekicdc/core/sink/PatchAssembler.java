@@ -16,7 +16,9 @@ import java.util.Optional;
  * <p>
  * Segments of a patch are kept in a temporary file until the last one arrives. A patch whose
  * segments start again (the publisher restarted part-way) starts over; a message for a
- * version already returned is a duplicate and is dropped.
+ * version already returned is a duplicate and is dropped. Segments whose first segment was
+ * not seen (reading began part-way through a patch, or the broker's retention removed its
+ * start) are dropped: the patch cannot be completed from them.
  */
 public final class PatchAssembler implements AutoCloseable {
     private final Path tmpDir;
@@ -39,13 +41,28 @@ public final class PatchAssembler implements AutoCloseable {
         this.lastVersion = afterVersion;
     }
 
-    /** A whole patch: its headers (those of its first message) and its bytes. */
-    public record Patch(Map<String, String> headers, long version, Path file, byte[] bytes) {
+    /**
+     * A whole patch: its headers (those of its first message) and its bytes, in memory or, for a
+     * patch assembled from segments, in a temporary file that {@link #close} deletes.
+     */
+    public record Patch(Map<String, String> headers, long version, Path file, byte[] bytes) implements AutoCloseable {
         public InputStream open() {
             try {
                 return file != null ? Files.newInputStream(file) : new ByteArrayInputStream(bytes);
             } catch (IOException ex) {
                 throw new UncheckedIOException(ex);
+            }
+        }
+
+        /** Delete the temporary file, if any; the patch cannot be read afterwards. */
+        @Override
+        public void close() {
+            if ( file == null )
+                return;
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException ex) {
+                // Only a temporary file is left behind.
             }
         }
     }
@@ -54,7 +71,8 @@ public final class PatchAssembler implements AutoCloseable {
      * Take one message.
      *
      * @return the patch, when this message completes one
-     * @throws IllegalArgumentException for a message that is not a fuseki-cdc patch message, or a segment out of order
+     * @throws IllegalArgumentException for a message that is not a fuseki-cdc patch message, or a
+     *         segment that does not continue the patch being assembled
      */
     public Optional<Patch> offer(Map<String, String> headers, byte[] value) {
         long version = number(headers, PatchMessages.VERSION);
@@ -65,9 +83,11 @@ public final class PatchAssembler implements AutoCloseable {
             return Optional.empty();
         if ( segment == 0 )
             discardPartial();
-        else if ( partialId == null || !partialId.equals(id) || segment != nextSegment )
+        else if ( partialId == null )
+            return Optional.empty();
+        else if ( !partialId.equals(id) || segment != nextSegment )
             throw new IllegalArgumentException("Segment " + segment + " of patch " + id + " (version " + version + ") arrived out of order"
-                                               + (partialId == null ? " without its first segment" : "; expected segment " + nextSegment + " of " + partialId));
+                                               + "; expected segment " + nextSegment + " of " + partialId);
         if ( count == 1 ) {
             lastVersion = version;
             return Optional.of(new Patch(Map.copyOf(headers), version, null, value));

@@ -4,27 +4,42 @@ import org.fusekicdc.core.CdcException;
 
 /**
  * Delivery to a sink failed. Transient failures (broker down, timeout) are retried with
- * backoff; permanent ones (patch too large even when split, not authorised) are not.
+ * backoff; permanent ones are not. A permanent failure is either the patch's (too large even
+ * when split, refused by the destination): that patch may go to the dead-letter directory and
+ * delivery continue; or the sink's as a whole (not authorised, bad credentials, a setting the
+ * destination rejects): every patch would fail the same way, so the sink pauses.
  */
 public class SinkException extends CdcException {
     private final boolean permanent;
+    private final boolean sinkWide;
 
-    private SinkException(String message, Throwable cause, boolean permanent) {
+    private SinkException(String message, Throwable cause, boolean permanent, boolean sinkWide) {
         super(message, cause);
         this.permanent = permanent;
+        this.sinkWide = sinkWide;
     }
 
     /** A failure that may pass: retry later. */
     public static SinkException transientFailure(String message, Throwable cause) {
-        return new SinkException(message, cause, false);
+        return new SinkException(message, cause, false, false);
     }
 
-    /** A failure that retrying will not fix. */
+    /** A failure of this patch that retrying will not fix. */
     public static SinkException permanentFailure(String message, Throwable cause) {
-        return new SinkException(message, cause, true);
+        return new SinkException(message, cause, true, false);
+    }
+
+    /** A failure of the sink as a whole that retrying will not fix: the sink pauses, patches are never dead-lettered for it. */
+    public static SinkException permanentSinkFailure(String message, Throwable cause) {
+        return new SinkException(message, cause, true, true);
     }
 
     public boolean permanent() {
         return permanent;
+    }
+
+    /** True for a {@link #permanentSinkFailure}: not the patch's fault. */
+    public boolean sinkWide() {
+        return sinkWide;
     }
 }

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * acknowledges the cursor after each batch. A transient failure closes the sink, waits an
  * exponential backoff with jitter, and opens it again, which re-reads what the destination
  * holds: nothing is delivered twice or skipped. A permanent failure pauses the sink with the
- * version and cause, or sends the patch to the dead-letter directory if one is configured.
+ * version and cause, or, if one is configured and the failure is the patch's rather than the
+ * sink's as a whole ({@link SinkException#sinkWide()}), sends the patch to the dead-letter directory.
  * Sinks are independent: a stuck sink holds up neither capture, nor writers, nor other sinks.
  */
 public final class SinkRunner implements AutoCloseable {
@@ -205,7 +206,9 @@ public final class SinkRunner implements AutoCloseable {
             position = there;
             cursor.rewind(there);
         }
-        succeeded();
+        // Not succeeded(): the backoff only resets once a patch is delivered (or there is none to
+        // deliver), so a destination that accepts connections but refuses patches is not retried
+        // at the initial backoff forever.
         return true;
     }
 
@@ -220,6 +223,7 @@ public final class SinkRunner implements AutoCloseable {
             return;
         }
         if ( batch.isEmpty() ) {
+            succeeded();
             log.awaitPublishedAfter(position, IDLE_WAIT_MILLIS);
             return;
         }
@@ -233,10 +237,16 @@ public final class SinkRunner implements AutoCloseable {
                     position = r.version();
                     succeeded();
                 } catch (SinkException ex) {
-                    if ( ex.permanent() && config.deadLetterDir() != null ) {
+                    if ( ex.permanent() && !ex.sinkWide() && config.deadLetterDir() != null ) {
                         deadLetter(r, ex);
                         position = r.version();
                         continue;
+                    }
+                    // Acknowledge what was delivered before waiting out the backoff (or pausing),
+                    // so the cursor and the status are not left behind meanwhile.
+                    if ( position > start ) {
+                        cursor.acknowledge(position);
+                        start = position;
                     }
                     failed(ex, r.version());
                     break;
@@ -258,7 +268,8 @@ public final class SinkRunner implements AutoCloseable {
         closeSink();
         if ( ex.permanent() ) {
             pauseWith("version " + version + " cannot be delivered: " + ex.getMessage()
-                      + ". Fix the cause and resume the sink, or configure a dead-letter directory for such patches.");
+                      + (ex.sinkWide() ? ". Fix the cause and resume the sink."
+                                       : ". Fix the cause and resume the sink, or configure a dead-letter directory for such patches."));
             return;
         }
         String msg = "version " + version + ": " + ex.getMessage();

@@ -1,0 +1,139 @@
+package org.fusekicdc.core.sink;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongFunction;
+
+import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.core.log.ChangeLogConfig;
+import org.fusekicdc.core.log.RecordMeta;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** How {@link SinkRunner} treats failures: which permanent ones are dead-lettered, backoff, the cursor while retrying. */
+class SinkFailureHandlingTest {
+    @TempDir
+    Path dir;
+    private ChangeLog log;
+
+    @BeforeEach
+    void openLog() {
+        log = ChangeLog.open(ChangeLogConfig.defaults(dir.resolve("log"), "ds").withFsync(false));
+    }
+
+    @AfterEach
+    void closeLog() {
+        log.close();
+    }
+
+    private void append(int n) {
+        for ( int i = 0 ; i < n ; i++ ) {
+            RecordMeta m = log.append((meta, out) -> out.write("TX .\nTC .\n".getBytes(StandardCharsets.UTF_8)));
+            log.publish(m.version());
+        }
+    }
+
+    /** A sink that cannot tell what its destination holds and fails the versions it is told to. */
+    static final class ScriptedSink implements Sink {
+        final LongFunction<SinkException> failure;
+        final List<Long> delivered = new CopyOnWriteArrayList<>();
+        final AtomicInteger opens = new AtomicInteger();
+
+        ScriptedSink(LongFunction<SinkException> failure) {
+            this.failure = failure;
+        }
+
+        @Override public String name() { return "scripted"; }
+        @Override public long open() { opens.incrementAndGet(); return UNKNOWN; }
+        @Override public void close() {}
+
+        @Override
+        public void deliver(PatchRecord patch) throws SinkException {
+            SinkException ex = failure.apply(patch.version());
+            if ( ex != null )
+                throw ex;
+            delivered.add(patch.version());
+        }
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while ( !condition.getAsBoolean() ) {
+            if ( System.nanoTime() > deadline )
+                throw new AssertionError("Not within 20 s: " + what);
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void aPatchsPermanentFailureSendsItToTheDeadLetterDirectoryAndDeliveryContinues() throws Exception {
+        append(3);
+        ScriptedSink sink = new ScriptedSink(v -> v == 2 ? SinkException.permanentFailure("too large", null) : null);
+        Path dl = dir.resolve("dead");
+        try (SinkRunner runner = new SinkRunner(log, sink, SinkConfig.DEFAULTS.withDeadLetterDir(dl))) {
+            runner.start();
+            await(() -> runner.status().cursor() == 3, "delivered");
+            assertEquals(List.of(1L, 3L), sink.delivered);
+            assertEquals(1, runner.status().deadLettered());
+            assertTrue(Files.exists(dl.resolve("scripted/2.rdfp")));
+        }
+    }
+
+    @Test
+    void aPermanentFailureOfTheWholeSinkPausesItEvenWithADeadLetterDirectory() throws Exception {
+        append(3);
+        ScriptedSink sink = new ScriptedSink(v -> v == 2 ? SinkException.permanentSinkFailure("not authorised to write to the topic", null) : null);
+        Path dl = dir.resolve("dead");
+        try (SinkRunner runner = new SinkRunner(log, sink, SinkConfig.DEFAULTS.withDeadLetterDir(dl))) {
+            runner.start();
+            await(() -> runner.status().state() == SinkState.PAUSED, "paused");
+            SinkStatus st = runner.status();
+            assertEquals(1, st.cursor());
+            assertEquals(0, st.deadLettered());
+            assertTrue(st.lastError().startsWith("version 2 cannot be delivered: not authorised"), st.lastError());
+            assertFalse(st.lastError().contains("dead-letter"), "no advice to configure a dead-letter directory: " + st.lastError());
+            assertFalse(Files.exists(dl.resolve("scripted/2.rdfp")));
+            assertEquals(List.of(1L), sink.delivered);
+        }
+    }
+
+    @Test
+    void backoffGrowsWhenTheSinkOpensButEveryDeliveryFails() throws Exception {
+        append(1);
+        ScriptedSink sink = new ScriptedSink(v -> SinkException.transientFailure("broker refuses", null));
+        try (SinkRunner runner = new SinkRunner(log, sink, SinkConfig.DEFAULTS.withBackoff(Duration.ofMillis(50), Duration.ofSeconds(10)))) {
+            runner.start();
+            Thread.sleep(1600);
+            // Exponential: 50 + 100 + 200 + 400 + 800 ms (with jitter) fit about six attempts in 1.6 s;
+            // staying at 50 ms would make about thirty.
+            int opens = sink.opens.get();
+            assertTrue(opens >= 2 && opens <= 8, "attempts in 1.6 s: " + opens);
+            assertEquals(SinkState.RETRYING, runner.status().state());
+        }
+    }
+
+    @Test
+    void whatWasDeliveredIsAcknowledgedBeforeTheBackoff() throws Exception {
+        append(3);
+        ScriptedSink sink = new ScriptedSink(v -> v == 3 ? SinkException.transientFailure("timeout", null) : null);
+        try (SinkRunner runner = new SinkRunner(log, sink, SinkConfig.DEFAULTS.withBackoff(Duration.ofSeconds(10), Duration.ofSeconds(10)))) {
+            runner.start();
+            await(() -> runner.status().state() == SinkState.RETRYING, "retrying");
+            // Still in the first (10 s) backoff: the cursor already has versions 1 and 2.
+            assertEquals(2, runner.status().cursor());
+            assertEquals(2, log.reader(SinkRunner.cursorName("scripted")).acknowledged());
+        }
+    }
+}

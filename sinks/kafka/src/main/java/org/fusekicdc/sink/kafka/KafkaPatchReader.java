@@ -1,0 +1,146 @@
+package org.fusekicdc.sink.kafka;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.fusekicdc.core.sink.PatchAssembler;
+import org.fusekicdc.core.sink.PatchAssembler.Patch;
+import org.fusekicdc.core.sink.PatchMessages;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads one dataset's patches back from a topic written by {@link KafkaSink}: whole patches,
+ * segments put back together, in version order, each version once (duplicates and interrupted
+ * first parts are dropped).
+ * <p>
+ * A plain {@link KafkaConsumer} without a consumer group: the reader assigns itself the
+ * dataset's partition and reads it from the beginning, skipping versions up to
+ * {@code afterVersion}. It reads committed records only ({@code isolation.level=read_committed})
+ * unless the given consumer properties say otherwise. Patches assembled from segments live in
+ * temporary files: close each patch when done with it. Not thread-safe.
+ * <p>
+ * What the reader does not check, its user should: that each patch's {@code cdc-prev} is the
+ * previous patch's {@code cdc-id} (a gap means a patch went to the publisher's dead-letter
+ * directory, or the topic lost records).
+ */
+public final class KafkaPatchReader implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaPatchReader.class);
+
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final TopicPartition partition;
+    private final byte[] key;
+    private final PatchAssembler assembler;
+    private final Path tmpDir;
+    private boolean warnedForeign;
+
+    /**
+     * @param consumerProperties Kafka consumer settings; {@code bootstrap.servers} at least
+     * @param topic              the sink's topic
+     * @param dataset            the dataset's name (the records' key)
+     * @param afterVersion       versions up to this one are skipped
+     * @param tmpDir             where segments wait for the rest of their patch
+     */
+    public KafkaPatchReader(Map<String, Object> consumerProperties, String topic, String dataset, long afterVersion, Path tmpDir) {
+        Map<String, Object> c = new HashMap<>(consumerProperties);
+        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        c.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        c.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        this.key = dataset.getBytes(StandardCharsets.UTF_8);
+        try {
+            this.tmpDir = Files.createDirectories(tmpDir).resolve("kafka-patch-reader-" + System.nanoTime());
+            Files.createDirectories(this.tmpDir);
+        } catch (IOException ex) {
+            throw new UncheckedIOException("Cannot create a directory for patch segments in " + tmpDir + ": " + ex, ex);
+        }
+        this.consumer = new KafkaConsumer<>(c);
+        try {
+            List<PartitionInfo> parts = consumer.partitionsFor(topic);
+            if ( parts == null || parts.isEmpty() )
+                throw new IllegalArgumentException("Topic " + topic + " does not exist (or has no partitions)");
+            this.partition = new TopicPartition(topic, KafkaSink.partitionFor(key, parts.size()));
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+        } catch (RuntimeException ex) {
+            consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+            throw ex;
+        }
+        this.assembler = new PatchAssembler(this.tmpDir, afterVersion);
+    }
+
+    /** The partition read. */
+    public TopicPartition partition() {
+        return partition;
+    }
+
+    /** The version of the last whole patch returned. */
+    public long lastVersion() {
+        return assembler.lastVersion();
+    }
+
+    /**
+     * The whole patches completed by the records that arrive within {@code timeout}, in version order.
+     *
+     * @throws IllegalArgumentException when the partition holds a segment that does not continue the patch being assembled (the topic is damaged)
+     */
+    public List<Patch> poll(Duration timeout) {
+        List<Patch> out = new ArrayList<>();
+        for ( ConsumerRecord<byte[], byte[]> r : consumer.poll(timeout).records(partition) ) {
+            if ( !Arrays.equals(key, r.key()) )
+                continue;
+            Map<String, String> headers = headers(r);
+            if ( !headers.containsKey(PatchMessages.VERSION) ) {
+                if ( !warnedForeign ) {
+                    LOG.warn("{} holds records under key '{}' that are not fuseki-cdc patches (first at offset {}); skipping them", partition,
+                             new String(key, StandardCharsets.UTF_8), r.offset());
+                    warnedForeign = true;
+                }
+                continue;
+            }
+            Optional<Patch> p = assembler.offer(headers, r.value());
+            p.ifPresent(out::add);
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    private static Map<String, String> headers(ConsumerRecord<byte[], byte[]> r) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for ( Header h : r.headers() )
+            m.put(h.key(), h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8));
+        return m;
+    }
+
+    @Override
+    public void close() {
+        assembler.close();
+        consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+        try (var files = Files.list(tmpDir)) {
+            files.forEach(f -> f.toFile().delete());
+            Files.deleteIfExists(tmpDir);
+        } catch (IOException ex) {
+            // Only temporary files are left behind.
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package org.fusekicdc.sink.kafka;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.fusekicdc.core.log.LogRecord;
+import org.fusekicdc.core.sink.PatchAssembler.Patch;
+import org.fusekicdc.core.sink.PatchMessages;
+import org.fusekicdc.core.sink.SinkConfig;
+import org.fusekicdc.core.sink.SinkRunner;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One very large transaction through a broker whose records may be at most 1 MiB
+ * ({@code message.max.bytes} on the in-JVM broker, {@code max.message.bytes} on the topic): the
+ * sink splits the patch into segments of 900,000 bytes and {@link KafkaPatchReader} puts them
+ * back together. Counted and compared by streaming, never holding the patch in memory.
+ * <p>
+ * Size: {@value #DEFAULT_QUADS} quads by default ({@code -Dfusekicdc.largeQuads=N} to change).
+ * Measured on the 2-core development machine: the patch is 186 MB, 207 segments; capturing the
+ * transaction into TDB2 takes about 52 s, publishing it 3.6 s, reading it back 1.5 s, so the
+ * test takes about 60 s, nearly all of it TDB2 and the capture layer, not Kafka.
+ */
+@ExtendWith(KafkaBrokerExtension.class)
+class LargePatchIT {
+    static final int DEFAULT_QUADS = 2_000_000;
+    static final int MAX_MESSAGE_BYTES = 900_000;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aPatchLargerThanARecordIsSplitAndReassembled(TestBroker broker) throws Exception {
+        int quads = Integer.getInteger("fusekicdc.largeQuads", DEFAULT_QUADS);
+        String topic = KafkaSinkIT.uniqueTopic("large");
+        broker.createTopic(topic, Map.of("max.message.bytes", Integer.toString(TestBroker.MESSAGE_MAX_BYTES)));
+        Map<String, String> opts = KafkaSinkIT.options(broker, topic);
+        opts.put("maxMessageBytes", Integer.toString(MAX_MESSAGE_BYTES));
+        try (CapturedStore store = CapturedStore.open(dir.resolve("store"), "ds")) {
+            store.write(1);
+            long t0 = System.nanoTime();
+            store.writeLarge("large", quads);
+            long t1 = System.nanoTime();
+            store.write(3);
+            LogRecord large = store.log.read(2);
+            long expectedSegments = (large.payloadLength() + MAX_MESSAGE_BYTES - 1) / MAX_MESSAGE_BYTES;
+            String expectedDigest;
+            try (InputStream in = large.openPayload()) {
+                expectedDigest = sha256(in);
+            }
+
+            long t2 = System.nanoTime();
+            try (SinkRunner runner = store.runner(store.kafkaSink("kafka", opts), SinkConfig.DEFAULTS)) {
+                Await.until(Duration.ofSeconds(180), () -> runner.status().cursor() == 3, () -> "delivered; status " + runner.status());
+            }
+            long t3 = System.nanoTime();
+
+            int patches = 0;
+            try (KafkaPatchReader reader = new KafkaPatchReader(broker.clientProperties(), topic, "ds", 0, dir.resolve("reader"))) {
+                long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+                while ( reader.lastVersion() < 3 && System.nanoTime() < deadline ) {
+                    for ( Patch p : reader.poll(Duration.ofMillis(500)) ) {
+                        try (p) {
+                            patches++;
+                            if ( p.version() != 2 )
+                                continue;
+                            assertEquals(Long.toString(expectedSegments), p.headers().get(PatchMessages.SEGMENTS), "segments of version 2");
+                            assertTrue(p.file() != null, "a segmented patch is assembled in a file");
+                            try (InputStream in = p.open()) {
+                                assertEquals(quads, countAdds(in), "quads added by the reassembled patch");
+                            }
+                            try (InputStream in = p.open()) {
+                                assertEquals(expectedDigest, sha256(in), "reassembled patch equals the log's record, byte for byte");
+                            }
+                        }
+                    }
+                }
+                assertEquals(3, reader.lastVersion(), "all three patches read back");
+            }
+            assertEquals(3, patches);
+            long t4 = System.nanoTime();
+
+            List<ConsumerRecord<byte[], byte[]>> records = TopicRecords.readAll(broker, topic, false);
+            assertEquals(expectedSegments + 2, records.size(), "one record per segment, plus the two small patches");
+            records.forEach(r -> assertTrue(r.value().length <= MAX_MESSAGE_BYTES, "segment size"));
+            System.out.printf("LargePatch: %,d quads, patch %,d bytes in %d segments; capture into TDB2 %.1f s, publish %.1f s, read back %.1f s%n",
+                              quads, large.payloadLength(), expectedSegments, (t1 - t0) / 1e9, (t3 - t2) / 1e9, (t4 - t3) / 1e9);
+        }
+    }
+
+    /** Lines of the patch that add a quad, counted as the patch streams by. */
+    private static long countAdds(InputStream in) throws IOException {
+        BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
+        long n = 0;
+        String line;
+        while ( (line = r.readLine()) != null ) {
+            if ( line.startsWith("A ") )
+                n++;
+        }
+        return n;
+    }
+
+    private static String sha256(InputStream in) throws Exception {
+        MessageDigest md = MessageDigest.getInstance("SHA-256");
+        byte[] buf = new byte[1 << 16];
+        int n;
+        while ( (n = in.read(buf)) > 0 )
+            md.update(buf, 0, n);
+        return HexFormat.of().formatHex(md.digest());
+    }
+}
