@@ -38,7 +38,7 @@ class NatsSinkDocTest {
     @Test
     void theOptionsTableMatchesTheCode() throws IOException {
         List<String> lines = Files.readAllLines(repositoryFile("docs/sinks.md"), StandardCharsets.UTF_8);
-        int start = lines.indexOf("## NATS JetStream");
+        int start = lines.indexOf("## NATS JetStream: `cdc:NatsSink`");
         assertTrue(start >= 0, "docs/sinks.md has a '## NATS JetStream' section");
         Map<String, String[]> rows = new LinkedHashMap<>();
         for ( String line : lines.subList(start + 1, lines.size()) ) {
