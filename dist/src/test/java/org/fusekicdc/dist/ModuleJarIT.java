@@ -22,6 +22,8 @@ import java.util.stream.Stream;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
 import org.fusekicdc.core.sink.PatchAssembler;
+import org.fusekicdc.sink.kafka.KafkaPatchReader;
+import org.fusekicdc.sink.kafka.TestBroker;
 import org.fusekicdc.sink.nats.NatsPatchReader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,10 +62,20 @@ class ModuleJarIT {
         String id = UUID.randomUUID().toString().substring(0, 8);
         String subject = "fuseki-cdc-dist." + id;
         String stream = "FUSEKI_CDC_DIST_" + id.toUpperCase();
-        String ttl = Files.readString(repoRoot().resolve("config-examples/nats.ttl"), StandardCharsets.UTF_8)
-                          .replace("\"run/", "\"" + work.resolve("run") + "/")
-                          .replace("cdc:url \"nats://127.0.0.1:4222\"",
-                                   "cdc:url \"" + natsUrl + "\" ; cdc:subject \"" + subject + "\" ; cdc:stream \"" + stream + "\"");
+        String topic = "fuseki-cdc-dist-" + id;
+        try (TestBroker kafka = TestBroker.obtain()) {
+            String ttl = Files.readString(repoRoot().resolve("config-examples/nats.ttl"), StandardCharsets.UTF_8)
+                              .replace("\"run/", "\"" + work.resolve("run") + "/")
+                              .replace("cdc:url \"nats://127.0.0.1:4222\"",
+                                       "cdc:url \"" + natsUrl + "\" ; cdc:subject \"" + subject + "\" ; cdc:stream \"" + stream + "\"")
+                              .replace("cdc:logDirectory \"", "cdc:sink [ a cdc:KafkaSink ; cdc:bootstrapServers \"" + kafka.bootstrapServers()
+                                       + "\" ; cdc:topic \"" + topic + "\" ] ;\n    cdc:logDirectory \"");
+            runServer(moduleJar, extra, ttl, natsUrl, subject, stream, kafka, topic);
+        }
+    }
+
+    private void runServer(Path moduleJar, Path extra, String ttl, String natsUrl, String subject, String stream, TestBroker kafka, String topic)
+            throws Exception {
         Path config = work.resolve("config.ttl");
         Files.writeString(config, ttl);
 
@@ -102,9 +114,17 @@ class ModuleJarIT {
                     }
                 }
                 assertEquals(List.of(1L, 2L, 3L), versions);
+                List<Long> kafkaVersions = new ArrayList<>();
+                try (KafkaPatchReader reader = new KafkaPatchReader(kafka.clientProperties(), topic, "ds", 0, work.resolve("tmp-kafka"))) {
+                    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                    while ( kafkaVersions.size() < 3 && System.nanoTime() < deadline )
+                        reader.poll(Duration.ofSeconds(1)).forEach(p -> kafkaVersions.add(p.version()));
+                }
+                assertEquals(List.of(1L, 2L, 3L), kafkaVersions, "the Kafka topic holds each version once, in order");
                 String status = http.send(HttpRequest.newBuilder(URI.create(base + "/$/cdc")).build(), HttpResponse.BodyHandlers.ofString()).body();
                 assertTrue(status.contains("\"headVersion\" : 3"), status);
                 assertTrue(status.contains("\"name\" : \"nats\""), status);
+                assertTrue(status.contains("\"name\" : \"kafka\""), status);
             } finally {
                 fuseki.destroy();
                 fuseki.waitFor();

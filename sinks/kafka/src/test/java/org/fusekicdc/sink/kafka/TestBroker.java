@@ -36,7 +36,7 @@ public final class TestBroker implements AutoCloseable {
     }
 
     /** The broker of {@value #ENV} if set, else a new in-JVM cluster. */
-    static TestBroker obtain() throws Exception {
+    public static TestBroker obtain() throws Exception {
         String external = System.getenv(ENV);
         if ( external != null && !external.isBlank() )
             return external(external.trim());
