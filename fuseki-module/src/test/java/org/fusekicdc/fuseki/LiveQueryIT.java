@@ -128,4 +128,28 @@ class LiveQueryIT {
             }
         }
     }
+
+    @Test
+    void theAuthExampleLetsSignedInUsersSubscribeAndOnlyAdminWrite() throws Exception {
+        java.nio.file.Files.writeString(work.resolve("passwd"), "admin: admin-pw\nalice: alice-pw\n");
+        try (CdcFuseki f = CdcFuseki.start(work, CdcFuseki.exampleConfig("live-auth.ttl", work), b -> {})) {
+            HttpResponse<String> anonymous = f.send(HttpRequest.newBuilder(java.net.URI.create(live(f, Q))).header("Accept", "text/event-stream"));
+            assertEquals(401, anonymous.statusCode());
+            String alice = "Basic " + java.util.Base64.getEncoder().encodeToString("alice:alice-pw".getBytes(StandardCharsets.UTF_8));
+            String admin = "Basic " + java.util.Base64.getEncoder().encodeToString("admin:admin-pw".getBytes(StandardCharsets.UTF_8));
+            try (SseClient c = new SseClient(live(f, Q), Map.of("Authorization", alice))) {
+                assertEquals("initial", c.next().event());
+                HttpResponse<String> denied = f.send(HttpRequest.newBuilder(java.net.URI.create(f.url("/ds/update"))).header("Authorization", alice)
+                                                                .header("Content-Type", "application/sparql-update")
+                                                                .POST(HttpRequest.BodyPublishers.ofString("INSERT DATA { <http://example/a> <http://example/p> 1 }")));
+                assertEquals(403, denied.statusCode());
+                HttpResponse<String> ok = f.send(HttpRequest.newBuilder(java.net.URI.create(f.url("/ds/update"))).header("Authorization", admin)
+                                                            .header("Content-Type", "application/sparql-update")
+                                                            .POST(HttpRequest.BodyPublishers.ofString("INSERT DATA { <http://example/a> <http://example/p> 1 }")));
+                assertEquals(204, ok.statusCode());
+                c.next();  // up-to-date
+                assertEquals("update", c.next().event());
+            }
+        }
+    }
 }
