@@ -6,7 +6,6 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 
@@ -26,8 +25,7 @@ class AuthenticatedUserIT {
 
     @Test
     void patchesCarryTheAuthenticatedUser() throws Exception {
-        Path passwd = work.resolve("passwd");
-        Files.writeString(passwd, "alice: alice-pw\nbob: bob-pw\n");
+        Path passwd = CdcFuseki.passwordFile("alice: alice-pw\nbob: bob-pw\n");
         try (CdcFuseki f = CdcFuseki.start(work, CdcFuseki.exampleConfig("quickstart.ttl", work),
                                            b -> b.passwordFile(passwd.toString()).auth(AuthScheme.BASIC).serverAuthPolicy(Auth.ANY_USER))) {
             assertEquals(401, f.update("ds", "INSERT DATA { <http://example/s> <http://example/p> 0 }").statusCode());

@@ -64,6 +64,21 @@ public final class CdcFuseki implements AutoCloseable {
         }
     }
 
+    /**
+     * A Jetty password file that outlives the test's temporary directory: Jetty keeps watching
+     * the file after the server stops, and complains at length when it disappears.
+     */
+    public static Path passwordFile(String lines) {
+        try {
+            Path dir = Files.createDirectories(Path.of("target", "passwd"));
+            Path f = Files.createTempFile(dir, "passwd", "");
+            Files.writeString(f, lines);
+            return f.toAbsolutePath();
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
     public static CdcFuseki startQuickstart(Path workDir) {
         return start(workDir, exampleConfig("quickstart.ttl", workDir), b -> {});
     }

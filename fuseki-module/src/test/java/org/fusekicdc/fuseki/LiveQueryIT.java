@@ -131,8 +131,9 @@ class LiveQueryIT {
 
     @Test
     void theAuthExampleLetsSignedInUsersSubscribeAndOnlyAdminWrite() throws Exception {
-        java.nio.file.Files.writeString(work.resolve("passwd"), "admin: admin-pw\nalice: alice-pw\n");
-        try (CdcFuseki f = CdcFuseki.start(work, CdcFuseki.exampleConfig("live-auth.ttl", work), b -> {})) {
+        Path passwd = CdcFuseki.passwordFile("admin: admin-pw\nalice: alice-pw\n");
+        String config = CdcFuseki.exampleConfig("live-auth.ttl", work).replace("\"" + work + "/passwd\"", "\"" + passwd + "\"");
+        try (CdcFuseki f = CdcFuseki.start(work, config, b -> {})) {
             HttpResponse<String> anonymous = f.send(HttpRequest.newBuilder(java.net.URI.create(live(f, Q))).header("Accept", "text/event-stream"));
             assertEquals(401, anonymous.statusCode());
             String alice = "Basic " + java.util.Base64.getEncoder().encodeToString("alice:alice-pw".getBytes(StandardCharsets.UTF_8));

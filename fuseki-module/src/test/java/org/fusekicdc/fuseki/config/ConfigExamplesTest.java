@@ -35,10 +35,9 @@ class ConfigExamplesTest {
         Path config = work.resolve(example);
         // Secrets come from the environment; here, as if the admin had set them.
         String ttl = CdcFuseki.exampleConfig(example, work.resolve("run")).replaceAll("\\$\\{env:[A-Za-z_][A-Za-z0-9_]*}", "set-by-admin");
-        Files.writeString(config, ttl);
         // The password file an admin creates for the examples with authentication.
-        Files.createDirectories(work.resolve("run"));
-        Files.writeString(work.resolve("run/passwd"), "admin: admin-pw\nalice: alice-pw\n");
+        Path passwd = CdcFuseki.passwordFile("admin: admin-pw\nalice: alice-pw\n");
+        Files.writeString(config, ttl.replace("\"" + work.resolve("run") + "/passwd\"", "\"" + passwd + "\""));
         // Built, not started: sinks would connect to their brokers on start.
         FusekiServer server = FusekiMain.builder(FusekiRunner.fmodsServerPlain(), "--port=0", "--config=" + config).build();
         CdcFuseki.closeDatasets(server.getDataAccessPointRegistry().accessPoints());
