@@ -26,6 +26,7 @@ import org.apache.jena.sparql.algebra.Algebra;
 import org.apache.jena.sparql.core.Quad;
 import org.apache.jena.sparql.core.Var;
 import org.apache.jena.sparql.engine.binding.Binding;
+import org.apache.jena.sparql.engine.binding.BindingBuilder;
 import org.apache.jena.sparql.engine.binding.BindingFactory;
 import org.apache.jena.sparql.exec.QueryExec;
 import org.apache.jena.sparql.exec.RowSet;
@@ -349,7 +350,7 @@ public final class LiveQueryEngine implements AutoCloseable {
                 vars = new ArrayList<>(rs.getResultVars());
                 while ( rs.hasNext() ) {
                     count(n);
-                    rows.merge(rs.next(), 1, Integer::sum);
+                    rows.merge(project(rs.next(), vars), 1, Integer::sum);
                 }
             }
             return new LiveResult(atVersion, vars, rows, null);
@@ -363,6 +364,21 @@ public final class LiveQueryEngine implements AutoCloseable {
         if ( ++n[0] > config.maxResultRows() )
             throw new LiveQueryException(LiveQueryException.Kind.TOO_EXPENSIVE, "The answer has more than " + config.maxResultRows()
                                          + " rows, the most a live query may have; narrow the query (or use LIMIT).");
+    }
+
+    /**
+     * The row over the result variables only. Rows can also bind hidden variables (path steps,
+     * aggregates, SELECT * over a path): rows equal to the client would differ, so an unchanged
+     * row could be sent as removed and added again, and the parent bindings would be kept alive.
+     */
+    private static Binding project(Binding b, List<Var> vars) {
+        BindingBuilder builder = Binding.builder();
+        for ( Var v : vars ) {
+            Node n = b.get(v);
+            if ( n != null )
+                builder.add(v, n);
+        }
+        return builder.build();
     }
 
     private static Binding row(Triple t) {

@@ -10,18 +10,27 @@ import org.apache.jena.sparql.algebra.op.Op1;
 import org.apache.jena.sparql.algebra.op.Op2;
 import org.apache.jena.sparql.algebra.op.OpAssign;
 import org.apache.jena.sparql.algebra.op.OpBGP;
+import org.apache.jena.sparql.algebra.op.OpConditional;
 import org.apache.jena.sparql.algebra.op.OpDatasetNames;
+import org.apache.jena.sparql.algebra.op.OpDisjunction;
 import org.apache.jena.sparql.algebra.op.OpExtend;
 import org.apache.jena.sparql.algebra.op.OpFilter;
 import org.apache.jena.sparql.algebra.op.OpGraph;
+import org.apache.jena.sparql.algebra.op.OpGroup;
+import org.apache.jena.sparql.algebra.op.OpJoin;
 import org.apache.jena.sparql.algebra.op.OpLeftJoin;
+import org.apache.jena.sparql.algebra.op.OpMinus;
 import org.apache.jena.sparql.algebra.op.OpN;
+import org.apache.jena.sparql.algebra.op.OpNull;
 import org.apache.jena.sparql.algebra.op.OpPath;
 import org.apache.jena.sparql.algebra.op.OpQuad;
 import org.apache.jena.sparql.algebra.op.OpQuadBlock;
 import org.apache.jena.sparql.algebra.op.OpQuadPattern;
+import org.apache.jena.sparql.algebra.op.OpSequence;
 import org.apache.jena.sparql.algebra.op.OpService;
+import org.apache.jena.sparql.algebra.op.OpTable;
 import org.apache.jena.sparql.algebra.op.OpTriple;
+import org.apache.jena.sparql.algebra.op.OpUnion;
 import org.apache.jena.sparql.core.Quad;
 import org.apache.jena.sparql.core.TriplePath;
 import org.apache.jena.sparql.core.VarExprList;
@@ -74,7 +83,14 @@ public final class QueryPatterns {
             case OpQuadBlock qb -> qb.getPattern().forEach(q -> add(q, out));
             case OpQuad q -> add(q.getQuad(), out);
             case OpPath p -> addPath(graph, p.getTriplePath(), out);
-            case OpGraph g -> collect(g.getSubOp(), g.getNode().isVariable() ? Node.ANY : g.getNode(), out);
+            case OpGraph g -> {
+                Node named = g.getNode().isVariable() ? Node.ANY : g.getNode();
+                collect(g.getSubOp(), named, out);
+                // Solutions that match no quad (VALUES, OPTIONAL on nothing, COUNT without GROUP BY...) exist once per
+                // named graph, or when the named graph exists: then adding or removing a graph changes the answer.
+                if ( !needsQuad(g.getSubOp()) )
+                    out.add(new QuadPattern(named, Node.ANY, Node.ANY, Node.ANY));
+            }
             case OpDatasetNames dn -> out.add(new QuadPattern(term(dn.getGraphNode()), Node.ANY, Node.ANY, Node.ANY));
             case OpService s -> throw new LiveQueryException(LiveQueryException.Kind.BAD_QUERY,
                                                              "SERVICE is not supported in live queries: changes at a remote endpoint cannot be followed");
@@ -104,6 +120,32 @@ public final class QueryPatterns {
             case OpN o -> o.getElements().forEach(e -> collect(e, graph, out));
             default -> { /* OpTable, OpNull, OpLabel leaves read no data */ }
         }
+    }
+
+    /**
+     * Whether every solution of {@code op} matches at least one quad of the active graph (conservative:
+     * false when unsure). A path that may have length zero counts: its pattern already covers the whole graph.
+     */
+    private static boolean needsQuad(Op op) {
+        return switch (op) {
+            case OpBGP bgp -> !bgp.getPattern().isEmpty();
+            case OpTriple t -> true;
+            case OpPath p -> true;
+            case OpTable t -> t.getTable().isEmpty();
+            case OpNull n -> true;
+            case OpGroup g -> !g.getGroupVars().isEmpty() && needsQuad(g.getSubOp());
+            case OpGraph g -> false;
+            case OpService s -> false;
+            case OpLeftJoin lj -> needsQuad(lj.getLeft());
+            case OpConditional c -> needsQuad(c.getLeft());
+            case OpMinus m -> needsQuad(m.getLeft());
+            case OpUnion u -> needsQuad(u.getLeft()) && needsQuad(u.getRight());
+            case OpJoin j -> needsQuad(j.getLeft()) || needsQuad(j.getRight());
+            case OpSequence sq -> sq.getElements().stream().anyMatch(QueryPatterns::needsQuad);
+            case OpDisjunction d -> d.getElements().stream().allMatch(QueryPatterns::needsQuad);
+            case Op1 o -> needsQuad(o.getSubOp());
+            default -> false;
+        };
     }
 
     private static void exprs(VarExprList vel, Node graph, List<QuadPattern> out) {

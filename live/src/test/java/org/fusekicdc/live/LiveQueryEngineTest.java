@@ -12,12 +12,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.jena.query.Query;
 import org.apache.jena.query.QueryFactory;
 import org.apache.jena.sparql.core.DatasetGraphFactory;
 import org.apache.jena.sparql.core.Quad;
+import org.apache.jena.sparql.core.Var;
 import org.apache.jena.sparql.engine.binding.Binding;
 import org.apache.jena.sparql.exec.QueryExec;
 import org.apache.jena.sparql.exec.RowSet;
@@ -260,6 +262,31 @@ class LiveQueryEngineTest {
                 assertEquals(fresh(shape), accumulated.get(shape).rows(), "round " + round + " version " + v + ": " + shape);
             }
         }
+    }
+
+    @Test
+    void graphPatternsThatReadNoQuadFollowTheGraphNames() throws Exception {
+        // GRAPH ?g { VALUES ... } has one solution per named graph: adding a graph changes the answer.
+        Subscription s = engine.subscribe(PREFIX + "SELECT ?g ?t { GRAPH ?g { VALUES ?t { 'x' } } }", "c", -1);
+        assertEquals(0, assertInstanceOf(LiveEvent.Initial.class, next(s)).result().rowCount());
+        update("INSERT DATA { GRAPH :g { :a :p 1 } }");
+        LiveEvent.Update u = assertInstanceOf(LiveEvent.Update.class, next(s));
+        assertEquals(1, u.delta().additions().size());
+    }
+
+    @Test
+    void rowsAreComparedOnTheResultVariablesOnly() throws Exception {
+        // SELECT * over a path: Jena's rows also bind the path's hidden middle variable.
+        update("INSERT DATA { :a :p :b1 . :b1 :q :c }");
+        Subscription s = engine.subscribe(PREFIX + "SELECT * { :a :p/:q ?x }", "c", -1);
+        assertEquals(1, assertInstanceOf(LiveEvent.Initial.class, next(s)).result().rowCount());
+        update("INSERT DATA { :a :p :b2 . :b2 :q :c } ; DELETE DATA { :a :p :b1 }");  // same answer, other middle node
+        update("INSERT DATA { :a :p :b3 . :b3 :q :d }");
+        LiveEvent.Update u = assertInstanceOf(LiveEvent.Update.class, next(s));
+        assertEquals(3, u.version(), "version 2 did not change the answer ?x = :c");
+        assertEquals(1, u.delta().additions().size());
+        assertEquals(0, u.delta().deletions().size());
+        assertEquals(Set.of(Var.alloc("x")), Set.copyOf(u.delta().additions().getFirst().varsMentioned()));
     }
 
     @Test
