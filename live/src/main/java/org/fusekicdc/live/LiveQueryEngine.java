@@ -67,7 +67,7 @@ public final class LiveQueryEngine implements AutoCloseable {
     // Only touched by the engine thread.
     private final Map<String, LiveGroup> groups = new HashMap<>();
     private final PatternIndex<LiveGroup> index;
-    private long version = -1;
+    private volatile long version = -1;
     private volatile boolean stopping;
     private volatile long lastMatchNanos;
 
