@@ -15,6 +15,7 @@ import org.fusekicdc.core.capture.CaptureConfig;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
+import org.fusekicdc.core.testing.ChildJvm;
 
 /**
  * Child JVM of {@link CrashRecoveryIT}: a real Fuseki serving {@code /ds}, a captured TDB2
@@ -54,17 +55,7 @@ public final class CrashChild {
         int k = Integer.parseInt(args[2]);
         int spillThreshold = Integer.parseInt(args[3]);
 
-        // If the parent goes away, so do we.
-        Thread watchdog = new Thread(() -> {
-            try {
-                while ( System.in.read() >= 0 ) {}
-            } catch (Exception ex) {
-                // fall through
-            }
-            Runtime.getRuntime().halt(3);
-        }, "parent-watchdog");
-        watchdog.setDaemon(true);
-        watchdog.start();
+        ChildJvm.haltWhenParentExits();
 
         DatasetGraph tdb = TDB2Factory.connectDataset(tdbDir(work).toString()).asDatasetGraph();
         ChangeLog log = ChangeLog.open(logConfig(work));

@@ -7,6 +7,7 @@ import java.util.Map;
 
 import org.fusekicdc.core.sink.SinkConfig;
 import org.fusekicdc.core.sink.SinkRunner;
+import org.fusekicdc.core.testing.ChildJvm;
 
 /**
  * Child JVM of {@link KafkaCrashIT}: a captured TDB2 dataset with its change log and a Kafka
@@ -37,17 +38,7 @@ public final class KafkaCrashChild {
         String topic = args[2];
         int large = Integer.parseInt(args[3]);
 
-        // If the parent goes away, so do we.
-        Thread watchdog = new Thread(() -> {
-            try {
-                while ( System.in.read() >= 0 ) {}
-            } catch (Exception ex) {
-                // fall through
-            }
-            Runtime.getRuntime().halt(3);
-        }, "parent-watchdog");
-        watchdog.setDaemon(true);
-        watchdog.start();
+        ChildJvm.haltWhenParentExits();
 
         CapturedStore store = CapturedStore.open(dir, "ds");
         SinkRunner runner = store.runner(store.kafkaSink("kafka", sinkOptions(bootstrap, topic)),

@@ -16,6 +16,7 @@ import org.fusekicdc.core.sink.SinkConfig;
 import org.fusekicdc.core.sink.SinkException;
 import org.fusekicdc.core.sink.SinkOptions;
 import org.fusekicdc.core.sink.SinkRunner;
+import org.fusekicdc.core.testing.ChildJvm;
 
 /**
  * Child JVM of {@link NatsCrashIT}: a captured TDB2 dataset, its change log and a NATS sink
@@ -39,17 +40,7 @@ public final class NatsCrashChild {
         int round = Integer.parseInt(args[5]);
         long haltAfter = Long.parseLong(args[6]);
 
-        // If the parent goes away, so do we.
-        Thread watchdog = new Thread(() -> {
-            try {
-                while ( System.in.read() >= 0 ) {}
-            } catch (Exception ex) {
-                // fall through
-            }
-            Runtime.getRuntime().halt(3);
-        }, "parent-watchdog");
-        watchdog.setDaemon(true);
-        watchdog.start();
+        ChildJvm.haltWhenParentExits();
 
         DatasetGraph tdb = TDB2Factory.connectDataset(tdbDir(work).toString()).asDatasetGraph();
         ChangeLog log = ChangeLog.open(ChangeLogConfig.defaults(logDir(work), "ds"));
