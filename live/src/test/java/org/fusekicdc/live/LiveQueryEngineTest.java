@@ -153,6 +153,7 @@ class LiveQueryEngineTest {
         long seen = 1;
         update("INSERT DATA { :s :p 2 }");
         update("INSERT DATA { :s :p 3 } ; DELETE DATA { :s :p 1 }");
+        awaitVersion(3);
         Subscription resumed = engine.subscribe(q, "b", seen);
         LiveEvent.Update u = assertInstanceOf(LiveEvent.Update.class, next(resumed));
         assertEquals(3, u.version());
