@@ -60,6 +60,7 @@ public final class LiveQueryEngine implements AutoCloseable {
     private final LiveConfig config;
     private final Thread thread;
     private final Object signal = new Object();
+    private final Runnable wakeUp = this::wake;
     private final ConcurrentLinkedQueue<Runnable> requests = new ConcurrentLinkedQueue<>();
     private final Map<String, AtomicInteger> perClient = new ConcurrentHashMap<>();
     private final AtomicInteger subscriptions = new AtomicInteger();
@@ -78,6 +79,7 @@ public final class LiveQueryEngine implements AutoCloseable {
         boolean union = UNION_DEFAULT.stream().anyMatch(s -> dsg.getContext().isTrue(s));
         this.index = new PatternIndex<>(union);
         this.thread = Thread.ofPlatform().daemon().name("cdc-live-" + dsg.datasetName()).unstarted(this::run);
+        log.addPublishListener(wakeUp);
         thread.start();
     }
 
@@ -215,22 +217,12 @@ public final class LiveQueryEngine implements AutoCloseable {
         LOG.info("Dataset '{}': live query engine started", dataset());
         try {
             while ( !stopping ) {
-                if ( requests.isEmpty() && version >= 0 && log.publishedVersion() <= version ) {
-                    // Idle: wait for a commit or a request.
-                    Thread waiter = Thread.ofVirtual().start(() -> {
-                        try {
-                            log.awaitPublishedAfter(version, 1000);
-                        } catch (InterruptedException ex) {
-                            Thread.currentThread().interrupt();
-                        }
-                        wake();
-                    });
-                    synchronized (signal) {
-                        if ( requests.isEmpty() && log.publishedVersion() <= version && !stopping )
-                            signal.wait(1000);
+                synchronized (signal) {
+                    // Idle until a commit is published or a request arrives (or a second passes).
+                    if ( requests.isEmpty() && version >= 0 && log.publishedVersion() <= version && !stopping ) {
+                        signal.wait(1000);
+                        continue;
                     }
-                    waiter.interrupt();
-                    continue;
                 }
                 step();
             }
@@ -387,6 +379,7 @@ public final class LiveQueryEngine implements AutoCloseable {
 
     @Override
     public void close() {
+        log.removePublishListener(wakeUp);
         stopping = true;
         wake();
         try {

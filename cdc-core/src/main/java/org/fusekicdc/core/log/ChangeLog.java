@@ -53,6 +53,7 @@ public final class ChangeLog implements AutoCloseable {
     private final Map<String, ReaderCursor> readers = new ConcurrentHashMap<>();
     private final Object writeLock = new Object();
     private final Object publishSignal = new Object();
+    private final List<Runnable> publishListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private volatile RecordMeta head;          // last record in the log, pending or not
     private volatile long publishedVersion;    // last record readers may see
@@ -298,6 +299,19 @@ public final class ChangeLog implements AutoCloseable {
         synchronized (publishSignal) {
             publishSignal.notifyAll();
         }
+        publishListeners.forEach(Runnable::run);
+    }
+
+    /**
+     * Run {@code listener} on the committing thread after each publish. It must only signal
+     * (wake a thread), never do work: the writer is waiting.
+     */
+    public void addPublishListener(Runnable listener) {
+        publishListeners.add(listener);
+    }
+
+    public void removePublishListener(Runnable listener) {
+        publishListeners.remove(listener);
     }
 
     /** Remove the pending record: the store's commit failed, so the record must not survive. */

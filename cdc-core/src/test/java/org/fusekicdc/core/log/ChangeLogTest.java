@@ -51,6 +51,21 @@ class ChangeLogTest {
     }
 
     @Test
+    void publishListenersHearOfEveryPublishAndNotOfUndoneAppends() {
+        try (ChangeLog log = ChangeLog.open(config(dir))) {
+            List<Long> heard = new java.util.ArrayList<>();
+            Runnable listener = () -> heard.add(log.publishedVersion());
+            log.addPublishListener(listener);
+            log.publish(log.append((m, out) -> out.write(payload(1))).version());
+            log.undoAppend(log.append((m, out) -> out.write(payload(2))).version());
+            log.publish(log.append((m, out) -> out.write(payload(3))).version());
+            log.removePublishListener(listener);
+            log.publish(log.append((m, out) -> out.write(payload(4))).version());
+            assertEquals(List.of(1L, 2L), heard);
+        }
+    }
+
+    @Test
     void publishedPayloadReadsBackByteForByte() {
         byte[] bytes = "H id <urn:uuid:1> .\nA <s> <p> <o> .\n".getBytes(StandardCharsets.UTF_8);
         try (ChangeLog log = ChangeLog.open(config(dir))) {
