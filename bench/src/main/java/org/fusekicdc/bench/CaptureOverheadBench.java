@@ -54,7 +54,7 @@ import java.util.stream.Stream;
  * their directories under the work directory.
  *
  * <h2>Run</h2>
- * From the repository root (JDK 21 or newer as {@code java}; about 7 minutes on 2 cores):
+ * From the repository root (JDK 21 or newer as {@code java}; about 6 minutes on 2 cores):
  * <pre>
  * ./mvnw -q -B install -DskipTests
  * java -cp "bench/target/classes:$(cat bench/target/classpath.txt)" org.fusekicdc.bench.CaptureOverheadBench
