@@ -63,6 +63,8 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
 
     private final ChangeLog log;
     private final CaptureConfig config;
+    // One-lookup adds when the store is TDB2; null otherwise.
+    private final Tdb2Adds tdb2Adds;
     // The version the store holds while no commit is under way; -1 during a store commit.
     // Lets readers open a snapshot and know exactly which version it shows (beginReadAtKnownVersion).
     private final AtomicLong stableVersion;
@@ -75,6 +77,7 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
         super(base);
         this.log = log;
         this.config = config;
+        this.tdb2Adds = tdb2Available() ? Tdb2Adds.forStore(base) : null;
         this.stableVersion = new AtomicLong(log.publishedVersion());
     }
 
@@ -89,6 +92,16 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
         CommitRecovery.recover(base, log);
         cleanSpillDirectory(config.spillDirectory(), log.dataset());
         return new CapturingDatasetGraph(base, log, config);
+    }
+
+    /** TDB2 is optional: a server without it captures through the generic path. */
+    private static boolean tdb2Available() {
+        try {
+            Class.forName("org.apache.jena.tdb2.sys.TDBInternal", false, CapturingDatasetGraph.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException ex) {
+            return false;
+        }
     }
 
     private static void cleanSpillDirectory(Path dir, String dataset) {
@@ -127,9 +140,14 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
         Node gn = graphName(g);
         requireConcrete(gn, s, p, o);
         TransactionChanges tc = writing();
-        if ( get().contains(gn, s, p, o) )
-            return;
-        get().add(gn, s, p, o);
+        if ( tdb2Adds != null ) {
+            if ( !tdb2Adds.addIfAbsent(gn, s, p, o) )
+                return;
+        } else {
+            if ( get().contains(gn, s, p, o) )
+                return;
+            get().add(gn, s, p, o);
+        }
         tc.added(Quad.create(gn, s, p, o));
     }
 
