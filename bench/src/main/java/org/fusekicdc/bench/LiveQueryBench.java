@@ -93,7 +93,7 @@ import org.fusekicdc.live.Subscription;
  * bound when steps merge commits).
  *
  * <h2>Run</h2>
- * From the repository root (JDK 21 or newer as {@code java}; about 3 minutes on 2 cores):
+ * From the repository root (JDK 21 or newer as {@code java}; about 1 minute on 2 cores):
  * <pre>
  * ./mvnw -q -B package -DskipTests -pl bench -am
  * java -Xmx4g -XX:+UseG1GC -cp "bench/target/classes:$(cat bench/target/classpath.txt)" org.fusekicdc.bench.LiveQueryBench
