@@ -467,10 +467,13 @@ public final class KafkaSink implements Sink {
         if ( buffer > 32L * 1024 * 1024 )
             p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(buffer));
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(sendMs));
+        // The sink waits for each patch's acknowledgement before sending the next, so lingering
+        // (Kafka 4's default is 5 ms) batches nothing and only adds latency to every patch.
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
         p.putAll(asMap(config.producerProperties()));
         // The producer's own give-up time must end within the sink's, so a send reported as
         // failed is no longer in flight when the sink retries.
-        long linger = Long.parseLong(String.valueOf(p.getOrDefault(ProducerConfig.LINGER_MS_CONFIG, "5")).trim());
+        long linger = Long.parseLong(String.valueOf(p.get(ProducerConfig.LINGER_MS_CONFIG)).trim());
         p.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(sendMs));
         long delivery = Long.parseLong(String.valueOf(p.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)).trim());
         p.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(Math.min(30_000, delivery - linger)));

@@ -158,7 +158,7 @@ public record KafkaSinkConfig(String dataset, String sink, String bootstrapServe
                                      + sendTimeout.toSeconds() + " s): a send given up on could still land after the sink retried it;"
                                      + " remove it (the sink uses cdc:" + SEND_TIMEOUT_SECONDS.name() + ") or raise cdc:" + SEND_TIMEOUT_SECONDS.name());
         long deliveryMs = delivery != null ? integer(options, p, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG) : sendMs;
-        long lingerMs = p.containsKey(ProducerConfig.LINGER_MS_CONFIG) ? integer(options, p, ProducerConfig.LINGER_MS_CONFIG) : 5;
+        long lingerMs = p.containsKey(ProducerConfig.LINGER_MS_CONFIG) ? integer(options, p, ProducerConfig.LINGER_MS_CONFIG) : 0;
         String request = p.getProperty(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG);
         if ( request != null && integer(options, p, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG) + lingerMs > deliveryMs )
             throw options.error(opt, "sets request.timeout.ms=" + request + ", which with linger.ms (" + lingerMs + ") exceeds the delivery timeout of "

@@ -142,7 +142,8 @@ class KafkaSinkConfigTest {
         assertEquals("5", p.get("max.in.flight.requests.per.connection"));
         assertEquals("8000", p.get("delivery.timeout.ms"));
         assertEquals("8000", p.get("max.block.ms"));
-        assertTrue(Long.parseLong((String)p.get("request.timeout.ms")) <= 8000 - 5);
+        assertEquals("0", p.get("linger.ms"), "no lingering: the sink waits for each patch's acknowledgement");
+        assertTrue(Long.parseLong((String)p.get("request.timeout.ms")) <= 8000);
         assertEquals(Integer.toString(2_000_000 + KafkaSinkConfig.RECORD_OVERHEAD_BYTES), p.get("max.request.size"));
         assertFalse(p.containsKey("transactional.id"));
         KafkaSink txn = new KafkaSink(parse(Map.of("transactional", "true")), Path.of("work"));

@@ -1,0 +1,718 @@
+package org.fusekicdc.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
+
+import io.nats.client.Connection;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.Nats;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
+import org.apache.jena.graph.Node;
+import org.apache.jena.graph.NodeFactory;
+import org.apache.jena.sparql.core.DatasetGraph;
+import org.apache.jena.sparql.core.DatasetGraphFactory;
+import org.apache.jena.sparql.core.Quad;
+import org.apache.jena.system.Txn;
+import org.apache.jena.datatypes.xsd.XSDDatatype;
+import org.fusekicdc.core.capture.CaptureConfig;
+import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.core.log.ChangeLogConfig;
+import org.fusekicdc.core.sink.PatchAssembler;
+import org.fusekicdc.core.sink.Sink;
+import org.fusekicdc.core.sink.SinkConfig;
+import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.sink.SinkRunner;
+import org.fusekicdc.sink.kafka.KafkaPatchReader;
+import org.fusekicdc.sink.kafka.KafkaSinkProvider;
+import org.fusekicdc.sink.kafka.TestBroker;
+import org.fusekicdc.sink.nats.NatsPatchReader;
+import org.fusekicdc.sink.nats.NatsSinkProvider;
+
+/**
+ * How fast the sinks deliver, for Kafka and NATS JetStream, in one run, in one JVM: the writer,
+ * the change log, the {@link SinkRunner} with the sink, and a consumer reading the destination.
+ * <ol>
+ * <li><b>Latency.</b> One writer commits small transactions (1-10 quads: inserts of new quads in
+ * the default graph and ten named graphs, 15 % deletes of earlier ones) at a steady rate (500/s
+ * by default) on a fixed schedule (transaction {@code i} starts at {@code start + i/rate}, never
+ * earlier; a late one starts at once, so slips are not carried forward as drift). The dataset is
+ * a {@link CapturingDatasetGraph} over an in-memory transactional dataset
+ * ({@code DatasetGraphFactory.createTxnMem}) with a durable change log ({@code fsync} on), as a
+ * server sets it up, and the sink's {@link SinkRunner} is started on it. The store is in memory
+ * on purpose: TDB2's own commit on the benchmark machine tops out near 115 transactions/s (see
+ * docs/benchmarks.md), so a steady 500/s could not be offered through it; what is measured here
+ * is capture's log plus the sink, not TDB2. A consumer in the same JVM ({@link KafkaPatchReader};
+ * {@link NatsPatchReader}) notes {@code System.nanoTime()} when each version arrives; the
+ * latency of a version is that minus the writer's {@code System.nanoTime()} taken right after its
+ * commit returned. The first seconds are warm-up and not counted. Reported: p50/p90/p99/max and
+ * the achieved transactions/s.</li>
+ * <li><b>Throughput.</b> A fresh log is pre-filled (before the sink exists) with patches of 100
+ * quads each (transactions alternately add 100 new quads and delete them again, so the dataset
+ * stays small; 20,000 patches = 2 million quad changes by default). The consumer is started, then
+ * the sink; the run ends when the consumer holds every version. Reported: quad changes/s and
+ * patches/s from the first patch received to the last, and from the sink's start to the last.
+ * The pre-fill log does not force each record to disk ({@code fsync} off): it is not what is
+ * measured, and it keeps the run short.</li>
+ * </ol>
+ * Kafka: the broker named by {@code KAFKA_BOOTSTRAP_SERVERS}, else a KRaft cluster (one broker,
+ * one controller) inside this JVM, started by the Kafka sink's test helper {@link TestBroker}.
+ * NATS: the JetStream server at {@code NATS_URL}, else {@code nats://127.0.0.1:4222} (file
+ * storage streams, made by the benchmark before the sink starts and deleted at the end). Every
+ * sink has the default options, unless {@code bench.kafkaProducerProperties} says otherwise.
+ *
+ * <h2>Run</h2>
+ * From the repository root (JDK 21 or newer as {@code java}; about 3 minutes on 2 cores):
+ * <pre>
+ * ./mvnw -q -B install -DskipTests
+ * java -cp "bench/target/classes:$(cat bench/target/classpath.txt)" org.fusekicdc.bench.SinkDeliveryBench
+ * </pre>
+ * (With other builds installing into the same local repository, build only what the bench needs:
+ * {@code ./mvnw -q -B package -DskipTests -pl bench -am}.)
+ *
+ * <h2>Options</h2>
+ * System properties, given as {@code -Dname=value} before the class name:
+ * <table>
+ * <caption>Options</caption>
+ * <tr><th>Property</th><th>Default</th><th>Meaning</th></tr>
+ * <tr><td>bench.brokers</td><td>kafka,nats</td><td>Which destinations.</td></tr>
+ * <tr><td>bench.parts</td><td>latency,throughput</td><td>Which parts.</td></tr>
+ * <tr><td>bench.rate</td><td>500</td><td>Transactions/s offered in the latency part.</td></tr>
+ * <tr><td>bench.warmupSeconds</td><td>3</td><td>Leading seconds of the latency part not counted.</td></tr>
+ * <tr><td>bench.seconds</td><td>25</td><td>Measured seconds of the latency part, per broker.</td></tr>
+ * <tr><td>bench.drainSeconds</td><td>20</td><td>After the writer stops, how long the latency part waits for the consumer to
+ *     have every version; versions still missing then count as not delivered (a sink slower than the offered rate).</td></tr>
+ * <tr><td>bench.patches</td><td>20000</td><td>Patches pre-filled for the throughput part.</td></tr>
+ * <tr><td>bench.quadsPerPatch</td><td>100</td><td>Quads in each of those patches.</td></tr>
+ * <tr><td>bench.throughputSeconds</td><td>60</td><td>Longest wait for the throughput part's consumer, from the sink's start;
+ *     a slower sink is cut there and its rates are over the patches received.</td></tr>
+ * <tr><td>bench.kafkaProducerProperties</td><td>(none)</td><td>The Kafka sink's {@code cdc:producerProperties},
+ *     {@code ;}-separated key=value pairs (e.g. {@code linger.ms=0}).</td></tr>
+ * <tr><td>bench.format</td><td>text</td><td>{@code cdc:format} of both sinks (text or binary).</td></tr>
+ * <tr><td>bench.seed</td><td>20260127</td><td>Seed of the workload.</td></tr>
+ * <tr><td>bench.dir</td><td>the system's temporary directory</td><td>Where the run's new work directory is made.</td></tr>
+ * <tr><td>bench.keep</td><td>false</td><td>Keep the work directory (logs) afterwards.</td></tr>
+ * </table>
+ */
+public final class SinkDeliveryBench {
+    private static final String NS = "http://example.org/bench/";
+    private static final String NATS_URL = System.getenv().getOrDefault("NATS_URL", "nats://127.0.0.1:4222");
+
+    private final List<String> brokers = list(System.getProperty("bench.brokers", "kafka,nats"));
+    private final List<String> parts = list(System.getProperty("bench.parts", "latency,throughput"));
+    private final int rate = Integer.getInteger("bench.rate", 500);
+    private final double warmupSeconds = Double.parseDouble(System.getProperty("bench.warmupSeconds", "3"));
+    private final double seconds = Double.parseDouble(System.getProperty("bench.seconds", "25"));
+    private final double drainSeconds = Double.parseDouble(System.getProperty("bench.drainSeconds", "20"));
+    private final int patches = Integer.getInteger("bench.patches", 20_000);
+    private final double throughputSeconds = Double.parseDouble(System.getProperty("bench.throughputSeconds", "60"));
+    private final int quadsPerPatch = Integer.getInteger("bench.quadsPerPatch", 100);
+    private final String kafkaProducerProperties = System.getProperty("bench.kafkaProducerProperties", "").trim();
+    private final String format = System.getProperty("bench.format", "text");
+    private final long seed = Long.getLong("bench.seed", 20260127L);
+    private final boolean keep = Boolean.getBoolean("bench.keep");
+    private final String runId = Long.toString(System.currentTimeMillis() % 100_000_000L, 36);
+    private final Path work;
+
+    private TestBroker kafka;
+    private Connection nats;
+    private final List<String> natsStreams = new ArrayList<>();
+    private final List<String> report = new ArrayList<>();
+    private final List<String[]> stageRows = new ArrayList<>();
+
+    private SinkDeliveryBench() throws IOException {
+        String dir = System.getProperty("bench.dir");
+        work = dir == null ? Files.createTempDirectory("fuseki-cdc-sinkbench-")
+                           : Files.createTempDirectory(Files.createDirectories(Path.of(dir).toAbsolutePath()), "fuseki-cdc-sinkbench-");
+    }
+
+    public static void main(String... args) throws Exception {
+        new SinkDeliveryBench().run();
+        // The in-JVM broker and the clients leave non-daemon threads behind.
+        System.exit(0);
+    }
+
+    private void run() throws Exception {
+        long t0 = System.nanoTime();
+        out("# SinkDeliveryBench " + LocalDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE_TIME));
+        out("Machine: " + Runtime.getRuntime().availableProcessors() + " cores, JDK " + System.getProperty("java.vm.vendor") + " "
+            + Runtime.version() + ", max heap " + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MB; JVM args "
+            + ManagementFactory.getRuntimeMXBean().getInputArguments());
+        out("Work directory: " + work);
+        out(String.format(Locale.ROOT, "Options: brokers=%s parts=%s rate=%d/s warmup=%.0fs seconds=%.0fs patches=%d quadsPerPatch=%d format=%s"
+                                       + " kafkaProducerProperties=[%s]", brokers, parts, rate, warmupSeconds, seconds, patches, quadsPerPatch, format,
+                          kafkaProducerProperties));
+        try {
+            if ( brokers.contains("kafka") ) {
+                long s = System.nanoTime();
+                kafka = TestBroker.obtain();
+                out(String.format(Locale.ROOT, "Kafka: %s (ready in %.1f s)", kafka, (System.nanoTime() - s) / 1e9));
+            }
+            if ( brokers.contains("nats") ) {
+                nats = Nats.connect(new io.nats.client.Options.Builder().server(NATS_URL).connectionTimeout(Duration.ofSeconds(5))
+                                                                       .errorListener(new io.nats.client.ErrorListener() {}).build());
+                out("NATS: " + NATS_URL + " (server " + nats.getServerInfo().getVersion() + ", max_payload " + nats.getMaxPayload() + ")");
+            }
+            List<String[]> latencyRows = new ArrayList<>();
+            List<String[]> throughputRows = new ArrayList<>();
+            for ( String b : brokers ) {
+                if ( parts.contains("latency") )
+                    latencyRows.add(latency(b));
+                if ( parts.contains("throughput") )
+                    throughputRows.add(throughput(b));
+            }
+            out("");
+            if ( !latencyRows.isEmpty() ) {
+                out(String.format(Locale.ROOT, "## Latency: commit to consumer, %d txn/s offered, 1-10 quads each, %.0f s measured after %.0f s warm-up",
+                                  rate, seconds, warmupSeconds));
+                out("");
+                out("| Broker | Txns measured | Achieved txn/s | Consumer patches/s | Not delivered | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | Writer commit p50 / p99 ms |");
+                out("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+                latencyRows.forEach(r -> out("| " + String.join(" | ", r) + " |"));
+                out("");
+                out("Where the time goes (ms, delivered versions of the measured part): commit returned to the sink handed the patch"
+                    + " (negative when the log published it before the writer's clock read), the sink's deliver (publish and the broker's"
+                    + " acknowledgement), acknowledgement to the consumer.");
+                out("");
+                out("| Broker | Commit to sink p50 / p99 / max | Publish + ack p50 / p99 / max | Ack to consumer p50 / p99 / max |");
+                out("|---|---:|---:|---:|");
+                stageRows.forEach(r -> out("| " + String.join(" | ", r) + " |"));
+                out("");
+            }
+            if ( !throughputRows.isEmpty() ) {
+                out(String.format(Locale.ROOT, "## Throughput: a pre-filled log of %,d patches x %d quads into the broker", patches, quadsPerPatch));
+                out("");
+                out("| Broker | Patches | Quad changes | MB (log) | Pre-fill s | First-to-last s | Quad changes/s | Patches/s | Start-to-last s | Quad changes/s from start |");
+                out("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+                throughputRows.forEach(r -> out("| " + String.join(" | ", r) + " |"));
+                out("");
+            }
+            out(String.format(Locale.ROOT, "Run time %.1f s", (System.nanoTime() - t0) / 1e9));
+        } finally {
+            cleanUp();
+        }
+        System.out.println();
+        System.out.println("==== Summary");
+        report.forEach(System.out::println);
+    }
+
+    // ---- Part 1: latency
+
+    private String[] latency(String broker) throws Exception {
+        String name = "lat-" + broker + "-" + runId;
+        out("");
+        out("---- Latency, " + broker + " (dataset " + name + ")");
+        Path dir = Files.createDirectories(work.resolve(name));
+        ChangeLog log = ChangeLog.open(ChangeLogConfig.defaults(dir.resolve("changes"), name).withFsync(true));
+        CapturingDatasetGraph dsg = CapturingDatasetGraph.create(DatasetGraphFactory.createTxnMem(), log, CaptureConfig.defaults(dir.resolve("spill")));
+        int warmupTxns = (int)Math.round(rate * warmupSeconds);
+        int total = warmupTxns + (int)Math.round(rate * seconds);
+        // Indexed by version: version 1 is the first transaction, which waits for the sink to open.
+        long[] committed = new long[total + 3];
+        long[] commitTook = new long[total + 3];
+        long[] received = new long[total + 3];
+        long[] deliverStart = new long[total + 3];
+        long[] deliverEnd = new long[total + 3];
+        Destination dest = destination(broker, name, dir);
+        try (SinkRunner runner = new SinkRunner(log, new TimedSink(dest.sink(), deliverStart, deliverEnd), SinkConfig.DEFAULTS)) {
+            runner.start();
+            Consumer consumer = dest.consumer(received);
+            consumer.start();
+            // Wait until the sink has opened and the consumer reads: one transaction goes all the way through first.
+            SmallTxns txns = new SmallTxns(seed);
+            long v0 = writeOne(dsg, txns);
+            if ( !awaitVersion(consumer, v0, 60) )
+                throw new IllegalStateException("The first transaction did not reach the consumer within 60 s; sink " + runner.status());
+            long base = v0;
+            long start = System.nanoTime();
+            long period = 1_000_000_000L / rate;
+            long measureFrom = 0;
+            for ( int i = 0 ; i < total ; i++ ) {
+                long due = start + i * period;
+                long wait;
+                while ( (wait = due - System.nanoTime()) > 0 )
+                    LockSupport.parkNanos(wait);
+                if ( i == warmupTxns )
+                    measureFrom = System.nanoTime();
+                long before = System.nanoTime();
+                long v = writeOne(dsg, txns);
+                long after = System.nanoTime();
+                if ( v != base + i + 1 )
+                    throw new IllegalStateException("Transaction " + i + " got version " + v + ", expected " + (base + i + 1));
+                committed[(int)v] = after;
+                commitTook[(int)v] = after - before;
+            }
+            long writeEnd = System.nanoTime();
+            long last = base + total;
+            // A sink slower than the offered rate falls behind: wait a bounded time for it, then
+            // count what is still missing as not delivered (latency above any figure measured).
+            awaitVersion(consumer, last, drainSeconds);
+            consumer.stop();
+            long delivered = consumer.lastVersion.get();
+            long lastRecv = received[(int)consumer.lastVersion.get()];
+            double deliveredRate = (consumer.lastVersion.get() - base - 1) / ((lastRecv - received[(int)base + 1]) / 1e9);
+            // From the measured part's first scheduled start: a writer that fell behind and caught up does not count as faster.
+            double achieved = (total - warmupTxns) / ((writeEnd - Math.min(measureFrom, start + warmupTxns * period)) / 1e9);
+            int n = total - warmupTxns;
+            double[] lat = new double[n];
+            double[] took = new double[n];
+            int negative = 0;
+            for ( int j = 0 ; j < n ; j++ ) {
+                int k = (int)base + warmupTxns + 1 + j;
+                long d = received[k] - committed[k];
+                if ( d < 0 && received[k] != 0 )
+                    negative++;
+                lat[j] = received[k] == 0 ? Double.POSITIVE_INFINITY : d / 1e6;
+                took[j] = commitTook[k] / 1e6;
+            }
+            Arrays.sort(lat);
+            Arrays.sort(took);
+            long missing = Arrays.stream(lat).filter(Double::isInfinite).count();
+            // Where the time goes: commit returned -> the sink is handed the patch -> the broker acknowledged it -> the consumer has it.
+            double[] toSink = stage(committed, deliverStart, (int)base + warmupTxns + 1, n);
+            double[] publish = stage(deliverStart, deliverEnd, (int)base + warmupTxns + 1, n);
+            double[] toConsumer = stage(deliverEnd, received, (int)base + warmupTxns + 1, n);
+            stageRows.add(new String[] {broker, stageText(toSink), stageText(publish), stageText(toConsumer)});
+            int slowest = 0;
+            for ( int v = 1 ; v < deliverEnd.length ; v++ )
+                if ( deliverEnd[v] - deliverStart[v] > deliverEnd[slowest] - deliverStart[slowest] )
+                    slowest = v;
+            out(String.format(Locale.ROOT, "%s: slowest deliver: version %d (%s), %.1f ms, %.1f s after the measured part began", broker, slowest,
+                              slowest <= base + warmupTxns ? "warm-up" : "measured", (deliverEnd[slowest] - deliverStart[slowest]) / 1e6,
+                              (deliverStart[slowest] - measureFrom) / 1e9));
+            out(String.format(Locale.ROOT, "%s: %d transactions measured (%d warm-up), achieved %.1f txn/s; latency ms p50 %.2f p90 %.2f p99 %.2f"
+                                           + " p99.9 %.2f max %.2f; writer's commit ms p50 %.2f p99 %.2f; %d received before the writer's clock read;"
+                                           + " %d of %d versions delivered (%d not within %.0f s after the writer stopped), consumer received %.1f patches/s;"
+                                           + " log %.1f MB; sink %s", broker, n, warmupTxns, achieved, pct(lat, 50), pct(lat, 90), pct(lat, 99),
+                              pct(lat, 99.9), lat[n - 1], pct(took, 50), pct(took, 99), negative, delivered, total + 1, missing, drainSeconds,
+                              deliveredRate, log.sizeBytes() / 1e6, runner.status()));
+            return new String[] {broker, String.format(Locale.ROOT, "%,d", n), f1(achieved), f1(deliveredRate),
+                                 missing == 0 ? "0" : String.format(Locale.ROOT, "**%,d**", missing), ms(pct(lat, 50)), ms(pct(lat, 90)),
+                                 ms(pct(lat, 99)), ms(pct(lat, 99.9)), ms(lat[n - 1]), f2(pct(took, 50)) + " / " + f2(pct(took, 99))};
+        } finally {
+            dest.close();
+            dsg.close();
+        }
+    }
+
+    private static long writeOne(CapturingDatasetGraph dsg, SmallTxns txns) {
+        Txn.executeWrite(dsg, () -> txns.next(dsg));
+        return dsg.changeLog().headVersion();
+    }
+
+    // ---- Part 2: throughput
+
+    private String[] throughput(String broker) throws Exception {
+        String name = "thr-" + broker + "-" + runId;
+        out("");
+        out("---- Throughput, " + broker + " (dataset " + name + ")");
+        Path dir = Files.createDirectories(work.resolve(name));
+        ChangeLog log = ChangeLog.open(ChangeLogConfig.defaults(dir.resolve("changes"), name).withFsync(false));
+        CapturingDatasetGraph dsg = CapturingDatasetGraph.create(DatasetGraphFactory.createTxnMem(), log, CaptureConfig.defaults(dir.resolve("spill")));
+        long fillStart = System.nanoTime();
+        Node p = NodeFactory.createURI(NS + "value");
+        List<Quad> batch = new ArrayList<>(quadsPerPatch);
+        for ( int i = 0 ; i < patches ; i++ ) {
+            if ( i % 2 == 0 ) {
+                batch.clear();
+                Node g = i % 4 == 0 ? Quad.defaultGraphIRI : NodeFactory.createURI(NS + "graph/" + (i % 10));
+                for ( int k = 0 ; k < quadsPerPatch ; k++ ) {
+                    long serial = (long)i * quadsPerPatch + k;
+                    batch.add(Quad.create(g, NodeFactory.createURI(NS + "item/" + (serial / 5)), p,
+                                          NodeFactory.createLiteralDT(Long.toString(serial * 1000 + k), XSDDatatype.XSDinteger)));
+                }
+                Txn.executeWrite(dsg, () -> batch.forEach(dsg::add));
+            } else {
+                Txn.executeWrite(dsg, () -> batch.forEach(dsg::delete));
+            }
+        }
+        double fillSeconds = (System.nanoTime() - fillStart) / 1e9;
+        long last = log.headVersion();
+        if ( last != patches )
+            throw new IllegalStateException("Pre-fill made " + last + " versions, expected " + patches);
+        long quadChanges = (long)patches * quadsPerPatch;
+        double mb = log.sizeBytes() / 1e6;
+        out(String.format(Locale.ROOT, "Pre-filled %,d patches, %,d quad changes, log %.1f MB, in %.1f s", patches, quadChanges, mb, fillSeconds));
+        long[] received = new long[patches + 2];
+        Destination dest = destination(broker, name, dir);
+        try {
+            Consumer consumer = dest.consumer(received);
+            consumer.start();
+            long sinkStart = System.nanoTime();
+            try (SinkRunner runner = new SinkRunner(log, dest.sink(), SinkConfig.DEFAULTS)) {
+                runner.start();
+                boolean all = awaitVersion(consumer, last, throughputSeconds);
+                consumer.stop();
+                int got = (int)consumer.lastVersion.get();
+                if ( got < 2 )
+                    throw new IllegalStateException("Only " + got + " patches reached the consumer in " + throughputSeconds + " s; sink " + runner.status());
+                if ( !all )
+                    out(String.format(Locale.ROOT, "%s: stopped after %.0f s with %,d of %,d patches received; rates are over those", broker,
+                                      throughputSeconds, got, patches));
+                long first = received[1];
+                long end = received[got];
+                long quadsGot = (long)got * quadsPerPatch;
+                double firstToLast = (end - first) / 1e9;
+                double startToLast = (end - sinkStart) / 1e9;
+                out(String.format(Locale.ROOT, "%s: first patch received %.2f s after the sink's start; first to last %.2f s: %,.0f quad changes/s,"
+                                               + " %,.0f patches/s (%.1f MB/s); start to last %.2f s: %,.0f quad changes/s; sink %s", broker,
+                                  (first - sinkStart) / 1e9, firstToLast, (quadsGot - quadsPerPatch) / firstToLast, (got - 1) / firstToLast,
+                                  mb * got / patches / firstToLast, startToLast, quadsGot / startToLast, runner.status()));
+                return new String[] {broker, all ? String.format(Locale.ROOT, "%,d", patches) : String.format(Locale.ROOT, "%,d of %,d (cut at %.0f s)", got, patches, throughputSeconds),
+                                     String.format(Locale.ROOT, "%,d", quadsGot), f1(mb * got / patches),
+                                     f1(fillSeconds), f2(firstToLast), String.format(Locale.ROOT, "**%,.0f**", (quadsGot - quadsPerPatch) / firstToLast),
+                                     String.format(Locale.ROOT, "%,.0f", (got - 1) / firstToLast), f2(startToLast),
+                                     String.format(Locale.ROOT, "%,.0f", quadsGot / startToLast)};
+            }
+        } finally {
+            dest.close();
+            dsg.close();
+        }
+    }
+
+    private static String stageText(double[] d) {
+        return d.length == 0 ? "-" : f2(pct(d, 50)) + " / " + f2(pct(d, 99)) + " / " + f2(d[d.length - 1]);
+    }
+
+    /** The times of the stage from {@code from[v]} to {@code to[v]} in ms, sorted, for the versions where both are known. */
+    private static double[] stage(long[] from, long[] to, int firstVersion, int n) {
+        double[] d = new double[n];
+        int m = 0;
+        for ( int j = 0 ; j < n ; j++ ) {
+            int v = firstVersion + j;
+            if ( from[v] != 0 && to[v] != 0 )
+                d[m++] = (to[v] - from[v]) / 1e6;
+        }
+        d = Arrays.copyOf(d, m);
+        Arrays.sort(d);
+        return d;
+    }
+
+    /** Notes when each patch is handed to the sink and when the sink returns (the broker acknowledged it). */
+    private record TimedSink(Sink sink, long[] start, long[] end) implements Sink {
+        @Override
+        public String name() {
+            return sink.name();
+        }
+
+        @Override
+        public long open() throws org.fusekicdc.core.sink.SinkException {
+            return sink.open();
+        }
+
+        @Override
+        public void deliver(org.fusekicdc.core.sink.PatchRecord patch) throws org.fusekicdc.core.sink.SinkException {
+            int v = (int)patch.version();
+            long t = System.nanoTime();
+            sink.deliver(patch);
+            if ( v < start.length ) {
+                start[v] = t;
+                end[v] = System.nanoTime();
+            }
+        }
+
+        @Override
+        public void close() {
+            sink.close();
+        }
+    }
+
+    // ---- Destinations and consumers
+
+    /** A sink and a consumer of what it publishes. */
+    private interface Destination extends AutoCloseable {
+        Sink sink();
+
+        Consumer consumer(long[] received) throws Exception;
+
+        @Override
+        void close();
+    }
+
+    /** Notes the arrival time of each version in {@code received[version - firstVersion + 1]}, on a thread of its own. */
+    private abstract static class Consumer {
+        final long[] received;
+        final AtomicLong lastVersion = new AtomicLong();
+        final AtomicBoolean stop = new AtomicBoolean();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        private final Thread thread;
+
+        Consumer(long[] received, String name) {
+            this.received = received;
+            this.thread = new Thread(() -> {
+                try {
+                    loop();
+                } catch (Throwable t) {
+                    failure.set(t);
+                } finally {
+                    try {
+                        closeReader();
+                    } catch (Exception ex) {
+                        // ignore
+                    }
+                }
+            }, name);
+            this.thread.setDaemon(true);
+        }
+
+        abstract void loop() throws Exception;
+
+        abstract void closeReader() throws Exception;
+
+        void start() {
+            thread.start();
+        }
+
+        void stop() throws InterruptedException {
+            stop.set(true);
+            thread.join(10_000);
+        }
+
+        void note(long version, long now) {
+            long prev = lastVersion.get();
+            if ( version != prev + 1 && prev != 0 )
+                throw new IllegalStateException("Consumer: version " + version + " after " + prev);
+            int idx = (int)version;
+            if ( idx < received.length )
+                received[idx] = now;
+            lastVersion.set(version);
+        }
+    }
+
+    private Destination destination(String broker, String dataset, Path dir) throws Exception {
+        return switch (broker) {
+            case "kafka" -> kafkaDestination(dataset, dir);
+            case "nats" -> natsDestination(dataset, dir);
+            default -> throw new IllegalArgumentException("bench.brokers: unknown broker " + broker + " (kafka, nats)");
+        };
+    }
+
+    private Destination kafkaDestination(String dataset, Path dir) throws Exception {
+        String topic = "bench." + dataset;
+        kafka.createTopic(topic, Map.of());
+        Map<String, String> opts = new HashMap<>();
+        opts.put("bootstrapServers", kafka.bootstrapServers());
+        opts.put("topic", topic);
+        opts.put("format", format);
+        if ( !kafkaProducerProperties.isEmpty() )
+            opts.put("producerProperties", kafkaProducerProperties.replace(';', '\n'));
+        Sink sink = new KafkaSinkProvider().create(dataset, new SinkOptions("kafka", opts), dir.resolve("sink-work"));
+        return new Destination() {
+            @Override
+            public Sink sink() {
+                return sink;
+            }
+
+            @Override
+            public Consumer consumer(long[] received) {
+                KafkaPatchReader reader = new KafkaPatchReader(new HashMap<>(kafka.clientProperties()), topic, dataset, 0, dir.resolve("reader"));
+                return new Consumer(received, "bench-kafka-consumer") {
+                    @Override
+                    void loop() {
+                        while ( !stop.get() ) {
+                            List<PatchAssembler.Patch> got = reader.poll(Duration.ofMillis(100));
+                            long now = System.nanoTime();
+                            for ( PatchAssembler.Patch p : got ) {
+                                note(p.version(), now);
+                                p.close();
+                            }
+                        }
+                    }
+
+                    @Override
+                    void closeReader() {
+                        reader.close();
+                    }
+                };
+            }
+
+            @Override
+            public void close() {
+                if ( kafka.embedded() )
+                    return;
+                try (var admin = kafka.admin()) {
+                    admin.deleteTopics(List.of(topic)).all().get();
+                } catch (Exception ex) {
+                    out("Could not delete topic " + topic + ": " + ex);
+                }
+            }
+        };
+    }
+
+    private Destination natsDestination(String dataset, Path dir) throws Exception {
+        String stream = ("BENCH_" + dataset).toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
+        String subject = "bench." + dataset;
+        JetStreamManagement jsm = nats.jetStreamManagement();
+        // Made here, as the sink would make it, so that the consumer can start before the sink.
+        jsm.addStream(StreamConfiguration.builder().name(stream).subjects(subject).storageType(StorageType.File)
+                                         .duplicateWindow(Duration.ofSeconds(120)).build());
+        natsStreams.add(stream);
+        Map<String, String> opts = Map.of("url", NATS_URL, "stream", stream, "subject", subject, "format", format);
+        Sink sink = new NatsSinkProvider().create(dataset, new SinkOptions("nats", opts), dir.resolve("sink-work"));
+        return new Destination() {
+            @Override
+            public Sink sink() {
+                return sink;
+            }
+
+            @Override
+            public Consumer consumer(long[] received) throws Exception {
+                NatsPatchReader reader = new NatsPatchReader(nats, stream, subject, 0, Files.createDirectories(dir.resolve("reader")));
+                return new Consumer(received, "bench-nats-consumer") {
+                    @Override
+                    void loop() throws Exception {
+                        while ( !stop.get() ) {
+                            var p = reader.next(Duration.ofMillis(100));
+                            long now = System.nanoTime();
+                            if ( p.isPresent() )
+                                note(p.get().version(), now);
+                        }
+                    }
+
+                    @Override
+                    void closeReader() {
+                        reader.close();
+                    }
+                };
+            }
+
+            @Override
+            public void close() {}
+        };
+    }
+
+    /** Wait until the consumer has {@code version}; false if it has not after {@code timeoutSeconds}. */
+    private static boolean awaitVersion(Consumer c, long version, double timeoutSeconds) throws InterruptedException {
+        long deadline = System.nanoTime() + (long)(timeoutSeconds * 1e9);
+        while ( c.lastVersion.get() < version ) {
+            if ( c.failure.get() != null )
+                throw new IllegalStateException("Consumer failed: " + c.failure.get(), c.failure.get());
+            if ( System.nanoTime() > deadline )
+                return false;
+            Thread.sleep(2);
+        }
+        return true;
+    }
+
+    // ---- The small-transaction workload
+
+    /** 1-10 quads per transaction: inserts of new quads, 15 % deletes of the oldest live ones; each one a real change. */
+    private static final class SmallTxns {
+        private final Random rnd;
+        private final ArrayDeque<Quad> live = new ArrayDeque<>();
+        private long serial;
+
+        SmallTxns(long seed) {
+            this.rnd = new Random(seed);
+        }
+
+        void next(DatasetGraph dsg) {
+            int size = 1 + rnd.nextInt(10);
+            if ( rnd.nextDouble() < 0.15 && live.size() >= size + 50 ) {
+                for ( int i = 0 ; i < size ; i++ )
+                    dsg.delete(live.pollFirst());
+                return;
+            }
+            for ( int i = 0 ; i < size ; i++ ) {
+                Quad q = newQuad();
+                dsg.add(q);
+                live.addLast(q);
+            }
+        }
+
+        private Quad newQuad() {
+            long k = serial++;
+            Node s = NodeFactory.createURI(NS + "item/" + (k / 5));
+            Node p = NodeFactory.createURI(NS + "prop" + rnd.nextInt(20));
+            Node o = switch (rnd.nextInt(5)) {
+                case 0 -> NodeFactory.createURI(NS + "item/" + (k * 7919 % 100_003) + "/" + k);
+                case 1 -> NodeFactory.createLiteralDT(Long.toString(k * 1000 + rnd.nextInt(1000)), XSDDatatype.XSDinteger);
+                case 2 -> NodeFactory.createLiteralLang("label " + k, "en");
+                case 3 -> NodeFactory.createLiteralDT(String.format(Locale.ROOT, "2026-01-%02dT%02d:%02d:%02dZ", 10 + k % 19, (k / 19) / 3600 % 24,
+                                                                    (k / 19) / 60 % 60, (k / 19) % 60), XSDDatatype.XSDdateTime);
+                default -> NodeFactory.createLiteralString("text value " + k + " " + Long.toHexString(rnd.nextLong()));
+            };
+            Node g = rnd.nextBoolean() ? Quad.defaultGraphIRI : NodeFactory.createURI(NS + "graph/" + rnd.nextInt(10));
+            return Quad.create(g, s, p, o);
+        }
+    }
+
+    // ---- Helpers
+
+    private void cleanUp() {
+        if ( nats != null ) {
+            try {
+                JetStreamManagement jsm = nats.jetStreamManagement();
+                for ( String s : natsStreams )
+                    jsm.deleteStream(s);
+                nats.close();
+            } catch (Exception ex) {
+                System.out.println("Cleaning up NATS streams " + natsStreams + ": " + ex);
+            }
+        }
+        if ( kafka != null )
+            kafka.close();
+        if ( !keep )
+            deleteTree(work);
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    private void out(String line) {
+        System.out.println(line);
+        System.out.flush();
+        if ( line.startsWith("|") || line.startsWith("## ") || line.startsWith("Where") || line.startsWith("Run time") || line.startsWith("Machine") || line.startsWith("Options")
+             || line.startsWith("Kafka:") || line.startsWith("NATS:") || (line.isEmpty() && !report.isEmpty() && !report.getLast().isEmpty()) )
+            report.add(line);
+    }
+
+    private static double pct(double[] sorted, double p) {
+        if ( sorted.length == 0 )
+            return Double.NaN;
+        int i = (int)Math.ceil(p / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+    }
+
+    private static String ms(double d) {
+        return Double.isInfinite(d) ? "not delivered" : f2(d);
+    }
+
+    private static String f1(double d) {
+        return String.format(Locale.ROOT, "%.1f", d);
+    }
+
+    private static String f2(double d) {
+        return String.format(Locale.ROOT, "%.2f", d);
+    }
+
+    private static List<String> list(String csv) {
+        return Arrays.stream(csv.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+}
