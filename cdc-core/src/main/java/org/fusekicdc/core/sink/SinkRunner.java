@@ -32,6 +32,7 @@ public final class SinkRunner implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SinkRunner.class);
     private static final int BATCH = 100;
     private static final long IDLE_WAIT_MILLIS = 1000;
+    private static final long ACK_INTERVAL_NANOS = 100_000_000;
 
     private final ChangeLog log;
     private final Sink sink;
@@ -51,6 +52,10 @@ public final class SinkRunner implements AutoCloseable {
     // Only touched by the runner thread.
     private long position;
     private boolean open;
+    // The destination told open() which version it holds: then the cursor is only a hint and
+    // is written at most every ACK_INTERVAL, not after every patch (each write forces a file).
+    private boolean destinationKnowsPosition;
+    private long lastAckNanos;
     private long backoffMillis;
 
     public SinkRunner(ChangeLog log, Sink sink, SinkConfig config) {
@@ -155,6 +160,7 @@ public final class SinkRunner implements AutoCloseable {
             LOG.error("Dataset '{}': sink '{}' stopped by an unexpected error at version {}: {}", log.dataset(), sink.name(), position + 1, ex.toString(), ex);
             setState(SinkState.FAILED, ex.toString());
         } finally {
+            acknowledge(true);
             closeSink();
         }
     }
@@ -193,6 +199,7 @@ public final class SinkRunner implements AutoCloseable {
             return false;
         }
         open = true;
+        destinationKnowsPosition = there != Sink.UNKNOWN;
         if ( there != Sink.UNKNOWN && there != position ) {
             if ( there > log.publishedVersion() ) {
                 // Closed, so that a resume opens it again and looks at the destination again.
@@ -223,11 +230,11 @@ public final class SinkRunner implements AutoCloseable {
             return;
         }
         if ( batch.isEmpty() ) {
+            acknowledge(true);
             succeeded();
             log.awaitPublishedAfter(position, IDLE_WAIT_MILLIS);
             return;
         }
-        long start = position;
         try {
             for ( LogRecord r : batch ) {
                 if ( interruptRequested() )
@@ -244,17 +251,24 @@ public final class SinkRunner implements AutoCloseable {
                     }
                     // Acknowledge what was delivered before waiting out the backoff (or pausing),
                     // so the cursor and the status are not left behind meanwhile.
-                    if ( position > start ) {
-                        cursor.acknowledge(position);
-                        start = position;
-                    }
+                    acknowledge(true);
                     failed(ex, r.version());
                     break;
                 }
             }
         } finally {
-            if ( position > start )
-                cursor.acknowledge(position);
+            acknowledge(false);
+        }
+    }
+
+    /** Record the position in the durable cursor: now when forced, else when it is due. */
+    private void acknowledge(boolean force) {
+        if ( position <= cursor.acknowledged() )
+            return;
+        long now = System.nanoTime();
+        if ( force || !destinationKnowsPosition || now - lastAckNanos >= ACK_INTERVAL_NANOS ) {
+            cursor.acknowledge(position);
+            lastAckNanos = now;
         }
     }
 
