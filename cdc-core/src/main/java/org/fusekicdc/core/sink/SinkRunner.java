@@ -230,7 +230,8 @@ public final class SinkRunner implements AutoCloseable {
             return;
         }
         if ( batch.isEmpty() ) {
-            acknowledge(true);
+            // Caught up: the cursor is written when due (the idle wait comes round within a second).
+            acknowledge(false);
             succeeded();
             log.awaitPublishedAfter(position, IDLE_WAIT_MILLIS);
             return;
