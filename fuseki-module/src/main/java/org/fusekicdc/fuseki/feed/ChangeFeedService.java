@@ -20,14 +20,13 @@ import org.apache.jena.fuseki.servlets.ServletOps;
 import org.apache.jena.rdfpatch.binary.RDFChangesWriterBinary;
 import org.apache.jena.rdfpatch.text.RDFPatchReaderText;
 import org.apache.jena.riot.WebContent;
-import org.apache.jena.sparql.core.DatasetGraph;
-import org.apache.jena.sparql.core.DatasetGraphWrapper;
 import org.apache.jena.web.HttpSC;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.LogRecord;
 import org.fusekicdc.core.log.VersionGoneException;
 import org.fusekicdc.fuseki.config.FeedSettings;
+import org.fusekicdc.fuseki.server.CapturedDatasets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -264,13 +263,7 @@ public class ChangeFeedService extends ActionREST {
     }
 
     private static CapturingDatasetGraph captured(HttpAction action) {
-        DatasetGraph dsg = action.getDataset();
-        while ( !(dsg instanceof CapturingDatasetGraph) && dsg instanceof DatasetGraphWrapper w )
-            dsg = w.getWrapped();
-        if ( dsg instanceof CapturingDatasetGraph c )
-            return c;
-        ServletOps.errorOccurred("The change feed endpoint is attached to a dataset that is not a cdc:CapturedDataset; fix the server configuration.");
-        return null;
+        return CapturedDatasets.require(action, "change feed");
     }
 
     private static FeedSettings settings(CapturingDatasetGraph dsg) {

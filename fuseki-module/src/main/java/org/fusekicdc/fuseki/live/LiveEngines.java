@@ -1,13 +1,11 @@
 package org.fusekicdc.fuseki.live;
 
 import org.apache.jena.fuseki.servlets.HttpAction;
-import org.apache.jena.fuseki.servlets.ServletOps;
-import org.apache.jena.sparql.core.DatasetGraph;
-import org.apache.jena.sparql.core.DatasetGraphWrapper;
 import org.apache.jena.sparql.util.Symbol;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.fuseki.config.LiveSettings;
 import org.fusekicdc.fuseki.config.VocabCdc;
+import org.fusekicdc.fuseki.server.CapturedDatasets;
 import org.fusekicdc.live.LiveQueryEngine;
 
 /** Where a captured dataset keeps its live query engine: in its context, put there by the module at start-up. */
@@ -44,12 +42,6 @@ public final class LiveEngines {
     }
 
     static CapturingDatasetGraph captured(HttpAction action) {
-        DatasetGraph dsg = action.getDataset();
-        while ( !(dsg instanceof CapturingDatasetGraph) && dsg instanceof DatasetGraphWrapper w )
-            dsg = w.getWrapped();
-        if ( dsg instanceof CapturingDatasetGraph c )
-            return c;
-        ServletOps.errorOccurred("The live query endpoint is attached to a dataset that is not a cdc:CapturedDataset; fix the server configuration.");
-        return null;
+        return CapturedDatasets.require(action, "live query");
     }
 }

@@ -7,8 +7,6 @@ import org.apache.jena.fuseki.servlets.ActionService;
 import org.apache.jena.fuseki.servlets.HttpAction;
 import org.apache.jena.fuseki.servlets.ServletOps;
 import org.apache.jena.http.HttpMethod;
-import org.apache.jena.sparql.core.DatasetGraph;
-import org.apache.jena.sparql.core.DatasetGraphWrapper;
 import org.apache.jena.web.HttpSC;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.sink.Dispatcher;
@@ -48,10 +46,8 @@ final class WriteGate extends ActionService {
     private static void refuseIfLagging(HttpAction action) {
         if ( !WRITE_METHODS.contains(action.getRequestMethod()) )
             return;
-        DatasetGraph dsg = action.getDataset();
-        while ( !(dsg instanceof CapturingDatasetGraph) && dsg instanceof DatasetGraphWrapper w )
-            dsg = w.getWrapped();
-        if ( !(dsg instanceof CapturingDatasetGraph c) )
+        CapturingDatasetGraph c = CapturedDatasets.find(action.getDataset());
+        if ( c == null )
             return;
         Dispatcher d = c.getContext().get(AssemblerCapturedDataset.DISPATCHER);
         Optional<String> refusal = d == null ? Optional.empty() : d.writeRefusal();
