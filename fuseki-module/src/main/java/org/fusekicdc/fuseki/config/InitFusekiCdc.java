@@ -1,5 +1,6 @@
 package org.fusekicdc.fuseki.config;
 
+import org.apache.jena.rdf.model.ResourceFactory;
 import org.apache.jena.sparql.core.assembler.AssemblerUtils;
 import org.apache.jena.sys.JenaSubsystemLifecycle;
 import org.apache.jena.sys.JenaSystem;
@@ -10,7 +11,9 @@ public class InitFusekiCdc implements JenaSubsystemLifecycle {
     @Override
     public void start() {
         JenaSystem.logLifecycle("InitFusekiCdc - start");
-        AssemblerUtils.registerDataset(VocabCdc.CapturedDataset, new AssemblerCapturedDataset());
+        // Not VocabCdc.CapturedDataset: Jena may be initialising because VocabCdc itself is,
+        // and its fields are not set yet. The namespace is a compile-time constant.
+        AssemblerUtils.registerDataset(ResourceFactory.createResource(VocabCdc.NS + "CapturedDataset"), new AssemblerCapturedDataset());
         CdcOperations.init();
         JenaSystem.logLifecycle("InitFusekiCdc - finish");
     }
