@@ -14,14 +14,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
+import java.util.Map;
 
 import org.apache.jena.rdfpatch.RDFPatch;
 import org.apache.jena.rdfpatch.RDFPatchOps;
@@ -148,64 +143,18 @@ class ChangeFeedIT {
         }
     }
 
-    /** Reads SSE events on a background thread: "id data..." per event, "heartbeat" per heartbeat comment. */
-    private static final class EventReader implements AutoCloseable {
-        final BlockingQueue<String> events = new ArrayBlockingQueue<>(10_000);
-        private final Thread thread;
-        private volatile Stream<String> lines;
-        final HttpResponse<Stream<String>> response;
+    private static SseClient tail(CdcFuseki f, String pathAndQuery, String lastEventId) throws Exception {
+        return new SseClient(f.url(pathAndQuery), lastEventId == null ? Map.of() : Map.of("Last-Event-ID", lastEventId));
+    }
 
-        EventReader(CdcFuseki f, String pathAndQuery, String lastEventId) throws Exception {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(f.url(pathAndQuery))).header("Accept", "text/event-stream");
-            if ( lastEventId != null )
-                b.header("Last-Event-ID", lastEventId);
-            response = HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofLines());
-            lines = response.body();
-            thread = Thread.ofVirtual().start(() -> {
-                StringBuilder data = new StringBuilder();
-                String id = null;
-                try {
-                    Iterator<String> it = lines.iterator();
-                    while ( it.hasNext() ) {
-                        String line = it.next();
-                        if ( line.startsWith("id: ") )
-                            id = line.substring(4);
-                        else if ( line.startsWith("data: ") )
-                            data.append(line.substring(6)).append('\n');
-                        else if ( line.startsWith(": heartbeat") )
-                            events.add("heartbeat");
-                        else if ( line.isEmpty() && id != null ) {
-                            events.add(id + " " + data);
-                            id = null;
-                            data.setLength(0);
-                        }
-                    }
-                } catch (RuntimeException closed) {
-                    // The stream was closed by close().
-                }
-            });
-        }
-
-        /** The next event that is a patch, as its version; checks its data is a whole patch of that version. */
-        long nextPatch() throws InterruptedException {
-            while ( true ) {
-                String e = events.poll(30, TimeUnit.SECONDS);
-                if ( e == null )
-                    throw new AssertionError("no event within 30 s");
-                if ( e.equals("heartbeat") )
-                    continue;
-                long id = Long.parseLong(e.substring(0, e.indexOf(' ')));
-                RDFPatch p = RDFPatchOps.read(new ByteArrayInputStream(e.substring(e.indexOf(' ') + 1).getBytes(StandardCharsets.UTF_8)));
-                assertEquals(id, version(p), "event id is the patch version");
-                return id;
-            }
-        }
-
-        @Override
-        public void close() {
-            lines.close();
-            thread.interrupt();
-        }
+    /** The next patch event's version; checks the event carries a whole patch of that version. */
+    private static long nextPatch(SseClient tail) throws InterruptedException {
+        SseClient.Event e = tail.next();
+        assertEquals("patch", e.event());
+        RDFPatch p = RDFPatchOps.read(new ByteArrayInputStream(e.data().getBytes(StandardCharsets.UTF_8)));
+        long id = Long.parseLong(e.id());
+        assertEquals(id, version(p), "event id is the patch version");
+        return id;
     }
 
     @Test
@@ -215,27 +164,27 @@ class ChangeFeedIT {
         try (CdcFuseki f = CdcFuseki.start(work, cfg, b -> {})) {
             for ( int i = 1 ; i <= 3 ; i++ )
                 insert(f, i);
-            try (EventReader tail = new EventReader(f, "/ds/changes?after=1", null)) {
+            try (SseClient tail = tail(f, "/ds/changes?after=1", null)) {
                 assertEquals(200, tail.response.statusCode());
-                seen.add(tail.nextPatch());
-                seen.add(tail.nextPatch());
+                seen.add(nextPatch(tail));
+                seen.add(nextPatch(tail));
                 for ( int i = 4 ; i <= 6 ; i++ )
                     insert(f, i);
                 for ( int i = 4 ; i <= 6 ; i++ )
-                    seen.add(tail.nextPatch());
-                String e;
+                    seen.add(nextPatch(tail));
+                SseClient.Event e;
                 do {
-                    e = tail.events.poll(10, TimeUnit.SECONDS);
-                } while ( e != null && !e.equals("heartbeat") );
-                assertEquals("heartbeat", e, "an idle stream sends heartbeats");
+                    e = tail.poll(10_000);
+                } while ( e != null && !e.event().equals("heartbeat") );
+                assertEquals("heartbeat", e == null ? null : e.event(), "an idle stream sends heartbeats");
             }
         }
         try (CdcFuseki f = CdcFuseki.start(work, cfg, b -> {})) {
             for ( int i = 7 ; i <= 8 ; i++ )
                 insert(f, i);
-            try (EventReader tail = new EventReader(f, "/ds/changes?after=0", String.valueOf(seen.getLast()))) {
+            try (SseClient tail = tail(f, "/ds/changes?after=0", String.valueOf(seen.getLast()))) {
                 for ( int i = 0 ; i < 2 ; i++ )
-                    seen.add(tail.nextPatch());
+                    seen.add(nextPatch(tail));
             }
         }
         assertEquals(List.of(2L, 3L, 4L, 5L, 6L, 7L, 8L), seen, "each version once, in order, across the restart");
@@ -244,7 +193,7 @@ class ChangeFeedIT {
     @Test
     void tooManyLiveStreamsGetServiceUnavailable() throws Exception {
         try (CdcFuseki f = CdcFuseki.start(work, config(work, "cdc:feedMaxStreams 1 ;"), b -> {});
-             EventReader first = new EventReader(f, "/ds/changes", null)) {
+             SseClient first = tail(f, "/ds/changes", null)) {
             assertEquals(200, first.response.statusCode());
             HttpResponse<String> second = get(f, "/ds/changes", "text/event-stream");
             assertEquals(503, second.statusCode());
