@@ -48,6 +48,7 @@ import org.apache.jena.system.Txn;
 import org.apache.jena.tdb2.TDB2Factory;
 import org.apache.jena.tdb2.sys.TDBInternal;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.capture.Tdb2JournalRepair;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.LogRecord;
 import org.fusekicdc.core.testing.LogReplay;
@@ -211,6 +212,7 @@ class CrashRecoveryIT {
 
         // ---- Recover in this JVM and check.
         long t0 = System.nanoTime();
+        Tdb2JournalRepair.repairTornTail(CrashChild.tdbDir(work));   // as the assembler does: a SIGKILL can tear TDB2's journal
         DatasetGraph tdb = TDB2Factory.connectDataset(CrashChild.tdbDir(work).toString()).asDatasetGraph();
         ChangeLog log = ChangeLog.open(CrashChild.logConfig(work));
         try {

@@ -1,12 +1,18 @@
 package org.fusekicdc.fuseki.config;
 
+import java.nio.file.Path;
+
 import org.apache.jena.assembler.Assembler;
 import org.apache.jena.query.Dataset;
 import org.apache.jena.rdf.model.Resource;
+import org.apache.jena.rdf.model.Statement;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.assembler.DatasetAssembler;
 import org.apache.jena.sparql.util.Symbol;
+import org.apache.jena.tdb2.assembler.VocabTDB2;
+import org.apache.jena.vocabulary.RDF;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.capture.Tdb2JournalRepair;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.sink.Dispatcher;
 import org.fusekicdc.fuseki.live.LiveEngines;
@@ -32,6 +38,7 @@ public class AssemblerCapturedDataset extends DatasetAssembler {
     @Override
     protected DatasetGraph createDataset(Assembler a, Resource root) {
         CapturedDatasetSettings settings = CapturedDatasetSettings.from(root);
+        repairTdb2Journal(settings.datasetDescription());
         DatasetGraph base = ((Dataset)a.open(settings.datasetDescription())).asDatasetGraph();
         ChangeLog log = ChangeLog.open(settings.logConfig());
         try {
@@ -46,6 +53,15 @@ public class AssemblerCapturedDataset extends DatasetAssembler {
         } catch (RuntimeException ex) {
             log.close();
             throw ex;
+        }
+    }
+
+    /** A process killed mid-commit can leave TDB2 unable to open its database: see {@link Tdb2JournalRepair}. */
+    private static void repairTdb2Journal(Resource description) {
+        if ( description.hasProperty(RDF.type, VocabTDB2.tDatasetTDB2) || description.hasProperty(RDF.type, VocabTDB2.tDatasetTDB) ) {
+            Statement location = description.getProperty(VocabTDB2.pLocation);
+            if ( location != null && location.getObject().isLiteral() )
+                Tdb2JournalRepair.repairTornTail(Path.of(location.getString()));
         }
     }
 }
