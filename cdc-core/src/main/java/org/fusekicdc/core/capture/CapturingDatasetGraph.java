@@ -72,6 +72,22 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
     private TransactionChanges changes;
     // Held from log append to publish: the store's writer lock is released when its commit returns.
     private final ReentrantLock commitLock = new ReentrantLock();
+    // Set while a leader's patch is applied (applyFromLeader); only touched by the writing thread.
+    private Replicated replicating;
+    // Non-null while this dataset follows a leader: why local writes are refused.
+    private volatile String followerOf;
+
+    /** A leader's patch being applied: the identity it keeps, its extra headers, how many quad changes it holds. */
+    private static final class Replicated {
+        final RecordMeta meta;
+        final Map<String, String> headers;
+        long quadChanges = -1;
+
+        Replicated(RecordMeta meta, Map<String, String> headers) {
+            this.meta = meta;
+            this.headers = headers;
+        }
+    }
 
     private CapturingDatasetGraph(DatasetGraph base, ChangeLog log, CaptureConfig config) {
         super(base);
@@ -304,6 +320,9 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
 
     @Override
     public void commit() {
+        Replicated replica = replicating;
+        if ( replica != null && changes == null && super.transactionMode() == ReadWrite.WRITE )
+            changes = new TransactionChanges(config.spillThreshold(), config.spillDirectory());
         if ( !inWriteWithChanges() ) {
             super.commit();
             return;
@@ -312,7 +331,15 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
         changes = null;
         try (tc) {
             long quadChanges = tc.settle();
-            if ( tc.isEmpty() ) {
+            if ( replica == null && followerOf != null && !tc.isEmpty() ) {
+                super.abort();
+                throw new JenaTransactionException(followerOf);
+            }
+            if ( replica != null && quadChanges != replica.quadChanges ) {
+                super.abort();
+                throw new ReplicaDivergedException(datasetName(), replica.meta, replica.quadChanges, quadChanges);
+            }
+            if ( tc.isEmpty() && replica == null ) {
                 super.commit();
                 return;
             }
@@ -322,8 +349,12 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
             commitLock.lock();
             try {
                 try {
-                    Map<String, String> attributes = config.commitAttributes().current();
-                    meta = log.append((m, out) -> writePatch(m, tc, attributes, out));
+                    if ( replica != null ) {
+                        meta = log.appendReplica(replica.meta, (m, out) -> writePatch(m, tc, replica.headers, out));
+                    } else {
+                        Map<String, String> attributes = config.commitAttributes().current();
+                        meta = log.append((m, out) -> writePatch(m, tc, attributes, out));
+                    }
                 } catch (RuntimeException ex) {
                     // Not logged, so it must not commit.
                     super.abort();
@@ -341,9 +372,51 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
                 stableVersion.set(log.publishedVersion());
                 commitLock.unlock();
             }
-            LOG.debug("Dataset '{}': version {} committed (patch {}, {} quad changes{})", datasetName(), meta.version(), meta.id(),
-                      quadChanges, tc.spilled() ? ", spilled to disk" : "");
+            LOG.debug("Dataset '{}': version {} committed (patch {}, {} quad changes{}{})", datasetName(), meta.version(), meta.id(),
+                      quadChanges, tc.spilled() ? ", spilled to disk" : "", replica != null ? ", from the leader" : "");
         }
+    }
+
+    /**
+     * Apply a leader's patch as one transaction that keeps the leader's identity: the record
+     * appended to this dataset's log has the leader's version, id, previous id and time, so this
+     * log stays a copy of the leader's, and its feed, sinks and live queries see the same versions.
+     *
+     * @param leader  the patch's identity in the leader's log
+     * @param headers further headers to keep (the writer's user and request id)
+     * @param changes applies the patch's changes to the dataset it is given (adds, deletes and
+     *                prefix changes, no transactions) and returns how many quad adds and deletes the
+     *                patch holds
+     * @throws org.fusekicdc.core.log.ChangeLogException if the patch does not continue this log (a gap or a fork)
+     * @throws ReplicaDivergedException if some of the patch's changes were no-ops here: this
+     *         dataset did not hold the leader's state before the patch
+     */
+    public RecordMeta applyFromLeader(RecordMeta leader, Map<String, String> headers, java.util.function.ToLongFunction<DatasetGraph> changes) {
+        begin(TxnType.WRITE);
+        try {
+            Replicated replica = new Replicated(leader, headers);
+            replicating = replica;
+            replica.quadChanges = changes.applyAsLong(this);
+            commit();
+            return leader;
+        } finally {
+            replicating = null;
+            end();
+        }
+    }
+
+    /**
+     * Make this dataset a follower: from now on it takes changes only through
+     * {@link #applyFromLeader}; other write transactions that change something fail with
+     * {@code refusal} as their message. Null makes it writable again.
+     */
+    public void setFollowerOf(String refusal) {
+        this.followerOf = refusal;
+    }
+
+    /** Why local writes are refused (this dataset follows a leader), or null if they are not. */
+    public String followerOf() {
+        return followerOf;
     }
 
     private void writePatch(RecordMeta meta, TransactionChanges tc, Map<String, String> attributes, OutputStream out) throws IOException {

@@ -43,6 +43,8 @@ public final class ChangeLog implements AutoCloseable {
     private static final String LOCK_FILE = "changelog.lock";
     private static final String READERS_DIR = "readers";
     private static final int FORMAT = 1;
+    private static final String BASE_VERSION = "baseVersion";
+    private static final String BASE_ID = "baseId";
 
     private final ChangeLogConfig config;
     private final String dataset;
@@ -56,6 +58,9 @@ public final class ChangeLog implements AutoCloseable {
     private final List<Runnable> publishListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private volatile RecordMeta head;          // last record in the log, pending or not
+    // Id of the version before the first record of a log started from a snapshot (startAfter); null otherwise.
+    private volatile UUID baseId;
+    private volatile long baseVersion;
     private volatile long publishedVersion;    // last record readers may see
     private RecordMeta pending;                // guarded by writeLock
     private volatile boolean closed;
@@ -155,15 +160,29 @@ public final class ChangeLog implements AutoCloseable {
             }
             props.setProperty("dataset", dataset);
             props.setProperty("format", String.valueOf(FORMAT));
-            Path tmp = dir.resolve(META_FILE + ".tmp");
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                props.store(out, "fuseki-cdc change log");
-            }
-            Files.move(tmp, meta, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            forceDirectory(dir);
+            writeMeta(dir, props);
         } catch (IOException ex) {
             throw new ChangeLogException("Dataset '" + dataset + "': cannot read or write " + meta + ": " + ex, ex);
         }
+    }
+
+    private static Properties readMeta(Path dir, String dataset) {
+        Properties props = new Properties();
+        try (InputStream in = Files.newInputStream(dir.resolve(META_FILE))) {
+            props.load(in);
+        } catch (IOException ex) {
+            throw new ChangeLogException("Dataset '" + dataset + "': cannot read " + dir.resolve(META_FILE) + ": " + ex, ex);
+        }
+        return props;
+    }
+
+    private static void writeMeta(Path dir, Properties props) throws IOException {
+        Path tmp = dir.resolve(META_FILE + ".tmp");
+        try (OutputStream out = Files.newOutputStream(tmp)) {
+            props.store(out, "fuseki-cdc change log");
+        }
+        Files.move(tmp, dir.resolve(META_FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        forceDirectory(dir);
     }
 
     private void load() throws IOException {
@@ -190,6 +209,19 @@ public final class ChangeLog implements AutoCloseable {
                                              + first + ". Restore the missing segment from a backup.");
             }
             segments.put(first, seg);
+        }
+        Properties meta = readMeta(dir, dataset);
+        if ( meta.getProperty(BASE_ID) != null ) {
+            baseVersion = Long.parseLong(meta.getProperty(BASE_VERSION));
+            baseId = UUID.fromString(meta.getProperty(BASE_ID));
+            // A crash inside startAfter may have left the fresh log's empty first segment.
+            Segment first = segments.isEmpty() ? null : segments.firstEntry().getValue();
+            if ( first != null && first.firstVersion() == 1 && first.count() == 0 && baseVersion > 0 ) {
+                segments.remove(1L);
+                first.delete();
+            }
+            if ( segments.isEmpty() )
+                segments.put(baseVersion + 1, Segment.create(dataset, dir, baseVersion + 1));
         }
         if ( segments.isEmpty() )
             segments.put(1L, Segment.create(dataset, dir, 1));
@@ -231,6 +263,29 @@ public final class ChangeLog implements AutoCloseable {
         return head;
     }
 
+    /**
+     * The id of the head version: the last record's, or, for a log started from a snapshot that
+     * has no record yet, the snapshot's; null for a log that never held a record.
+     */
+    public UUID headId() {
+        RecordMeta h = head;
+        return h != null ? h.id() : baseId;
+    }
+
+    /**
+     * The patch id of a version: the record's, or the snapshot's for the version a log started
+     * after; null for version 0.
+     *
+     * @throws VersionGoneException if retention has removed it
+     */
+    public UUID idOf(long version) {
+        if ( version == 0 )
+            return null;
+        if ( baseId != null && version == baseVersion )
+            return baseId;
+        return read(version).meta().id();
+    }
+
     /** The last version readers may see. */
     public long publishedVersion() {
         return publishedVersion;
@@ -256,23 +311,82 @@ public final class ChangeLog implements AutoCloseable {
      */
     public RecordMeta append(PayloadWriter writer) {
         synchronized (writeLock) {
-            checkOpen();
-            if ( pending != null )
-                throw new IllegalStateException("Dataset '" + dataset + "': version " + pending.version()
-                                                + " is still pending; publish or undo it before appending another");
-            RecordMeta prev = head;
             long version = headVersion() + 1;
-            RecordMeta meta = new RecordMeta(version, UUID.randomUUID(), prev == null ? null : prev.id(), System.currentTimeMillis());
+            return appendRecord(new RecordMeta(version, UUID.randomUUID(), headId(), System.currentTimeMillis()), writer);
+        }
+    }
+
+    /**
+     * Append a record another log already holds under this identity: a follower applying its
+     * leader's patch keeps the leader's version, id, previous id and time, so that its log is
+     * the leader's. Otherwise as {@link #append}.
+     *
+     * @throws ChangeLogException if the record does not continue this log: its version is not
+     *         head + 1 (a gap), or its previous id is not the head's id (a fork)
+     */
+    public RecordMeta appendReplica(RecordMeta record, PayloadWriter writer) {
+        synchronized (writeLock) {
+            long expected = headVersion() + 1;
+            if ( record.version() != expected )
+                throw new ChangeLogException("Dataset '" + dataset + "': patch version " + record.version() + " (id " + record.id()
+                                             + ") does not continue the change log, whose next version is " + expected);
+            if ( !java.util.Objects.equals(record.prevId(), headId()) )
+                throw new ChangeLogException("Dataset '" + dataset + "': patch version " + record.version() + " follows patch " + record.prevId()
+                                             + " but this log's version " + headVersion() + " is patch " + headId() + ": the histories have forked");
+            return appendRecord(record, writer);
+        }
+    }
+
+    private RecordMeta appendRecord(RecordMeta meta, PayloadWriter writer) {
+        checkOpen();
+        if ( pending != null )
+            throw new IllegalStateException("Dataset '" + dataset + "': version " + pending.version()
+                                            + " is still pending; publish or undo it before appending another");
+        long version = meta.version();
+        try {
+            Segment seg = segmentForAppend(version);
+            seg.append(meta, writer, config.fsync());
+        } catch (IOException ex) {
+            throw new ChangeLogException("Dataset '" + dataset + "': cannot write version " + version + " to the change log in " + dir
+                                         + ": " + ex + ". The write was not applied. Free disk space or fix the directory's permissions.", ex);
+        }
+        pending = meta;
+        head = meta;
+        return meta;
+    }
+
+    /**
+     * Make a log that has never held a record continue from a snapshot: its next record will be
+     * version {@code version + 1}, following the patch with id {@code id}. Durable when this
+     * returns.
+     */
+    public void startAfter(long version, UUID id) {
+        synchronized (writeLock) {
+            checkOpen();
+            if ( headVersion() != 0 || pending != null || baseId != null )
+                throw new IllegalStateException("Dataset '" + dataset + "': the change log already holds versions up to " + headVersion()
+                                                + "; only an empty log can start from a snapshot");
+            if ( version < 1 )
+                throw new IllegalArgumentException("snapshot version must be at least 1, got " + version);
             try {
-                Segment seg = segmentForAppend(version);
-                seg.append(meta, writer, config.fsync());
+                Properties meta = readMeta(dir, dataset);
+                meta.setProperty(BASE_VERSION, Long.toString(version));
+                meta.setProperty(BASE_ID, id.toString());
+                writeMeta(dir, meta);
+                // Delete before create: a crash in between leaves no segment, which load() recreates from the base.
+                Segment empty = segments.remove(1L);
+                if ( empty != null )
+                    empty.delete();
+                segments.put(version + 1, Segment.create(dataset, dir, version + 1));
+                forceDirectory(dir);
             } catch (IOException ex) {
-                throw new ChangeLogException("Dataset '" + dataset + "': cannot write version " + version + " to the change log in " + dir
-                                             + ": " + ex + ". The write was not applied. Free disk space or fix the directory's permissions.", ex);
+                throw new ChangeLogException("Dataset '" + dataset + "': cannot start the change log after version " + version + " in " + dir
+                                             + ": " + ex, ex);
             }
-            pending = meta;
-            head = meta;
-            return meta;
+            baseId = id;
+            baseVersion = version;
+            publishedVersion = version;
+            LOG.info("Dataset '{}': change log starts after version {} (patch {})", dataset, version, id);
         }
     }
 

@@ -13,7 +13,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -23,6 +22,7 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.fusekicdc.core.follow.PatchSource;
 import org.fusekicdc.core.sink.PatchAssembler;
 import org.fusekicdc.core.sink.PatchAssembler.Patch;
 import org.fusekicdc.core.sink.PatchMessages;
@@ -102,27 +102,51 @@ public final class KafkaPatchReader implements AutoCloseable {
 
     /**
      * The whole patches completed by the records that arrive within {@code timeout}, in version order.
+     * Records under the dataset's key that are not fuseki-cdc patches are skipped, with a warning.
      *
      * @throws IllegalArgumentException when the partition holds a segment that does not continue the patch being assembled (the topic is damaged)
      */
     public List<Patch> poll(Duration timeout) {
         List<Patch> out = new ArrayList<>();
+        for ( PatchSource.Incoming in : pollMessages(timeout) ) {
+            switch (in) {
+                case PatchSource.PatchMessage m -> out.add(m.patch());
+                case PatchSource.ForeignMessage f -> {
+                    if ( f.headers().containsKey(PatchMessages.VERSION) )
+                        throw new IllegalArgumentException(partition + " " + f.position() + ": " + f.reason());
+                    if ( !warnedForeign ) {
+                        LOG.warn("{} holds records under key '{}' that are not fuseki-cdc patches (first at {}); skipping them", partition,
+                                 new String(key, StandardCharsets.UTF_8), f.position());
+                        warnedForeign = true;
+                    }
+                }
+            }
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    /**
+     * The whole patches completed by the records that arrive within {@code timeout}, each with
+     * its offset, and the records under the dataset's key that cannot be part of a patch.
+     */
+    public List<PatchSource.Incoming> pollMessages(Duration timeout) {
+        List<PatchSource.Incoming> out = new ArrayList<>();
         for ( ConsumerRecord<byte[], byte[]> r : consumer.poll(timeout).records(partition) ) {
             if ( !Arrays.equals(key, r.key()) )
                 continue;
             Map<String, String> headers = headers(r);
+            String position = "offset " + r.offset();
             if ( !headers.containsKey(PatchMessages.VERSION) ) {
-                if ( !warnedForeign ) {
-                    LOG.warn("{} holds records under key '{}' that are not fuseki-cdc patches (first at offset {}); skipping them", partition,
-                             new String(key, StandardCharsets.UTF_8), r.offset());
-                    warnedForeign = true;
-                }
+                out.add(new PatchSource.ForeignMessage(position, headers, r.value(), "a record without a " + PatchMessages.VERSION + " header: not a fuseki-cdc patch"));
                 continue;
             }
-            Optional<Patch> p = assembler.offer(headers, r.value());
-            p.ifPresent(out::add);
+            try {
+                assembler.offer(headers, r.value()).ifPresent(p -> out.add(new PatchSource.PatchMessage(p, position)));
+            } catch (IllegalArgumentException ex) {
+                out.add(new PatchSource.ForeignMessage(position, headers, r.value(), ex.getMessage()));
+            }
         }
-        return Collections.unmodifiableList(out);
+        return out;
     }
 
     private static Map<String, String> headers(ConsumerRecord<byte[], byte[]> r) {

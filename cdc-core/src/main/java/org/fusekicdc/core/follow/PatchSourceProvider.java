@@ -1,0 +1,28 @@
+package org.fusekicdc.core.follow;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.sink.SinkProvider.SinkOption;
+
+/**
+ * A kind of patch source (Kafka topic, JetStream subject), found with
+ * {@link java.util.ServiceLoader}. The configuration names it by type
+ * ({@code cdc:follow [ a cdc:KafkaTopic ; ... ]}).
+ */
+public interface PatchSourceProvider {
+    /** The local name of the configuration type in the {@code cdc:} namespace, e.g. {@code KafkaTopic}. */
+    String type();
+
+    /** Options this kind of source understands, beyond the ones every follower has. */
+    List<SinkOption> options();
+
+    /**
+     * Create a source of the patches of {@code leaderDataset}. Validate every option here, so
+     * that a mistake stops start-up with a message naming it; do not connect yet.
+     *
+     * @param workDir a directory the source may use for temporary files
+     */
+    PatchSource create(String leaderDataset, SinkOptions options, Path workDir);
+}
