@@ -13,6 +13,7 @@ import org.apache.jena.tdb2.assembler.VocabTDB2;
 import org.apache.jena.vocabulary.RDF;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.capture.Tdb2JournalRepair;
+import org.fusekicdc.core.follow.Follower;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.sink.Dispatcher;
 import org.fusekicdc.fuseki.live.LiveEngines;
@@ -34,6 +35,8 @@ import org.fusekicdc.fuseki.server.RequestAttributes;
 public class AssemblerCapturedDataset extends DatasetAssembler {
     /** Context key of a captured dataset's {@link Dispatcher}: its sinks, started with the server. */
     public static final Symbol DISPATCHER = Symbol.create(VocabCdc.NS + "dispatcher");
+    /** Context key of a follower dataset's {@link Follower}, started with the server. */
+    public static final Symbol FOLLOWER = Symbol.create(VocabCdc.NS + "follower");
 
     @Override
     protected DatasetGraph createDataset(Assembler a, Resource root) {
@@ -49,6 +52,10 @@ public class AssemblerCapturedDataset extends DatasetAssembler {
             for ( SinkSettings sink : settings.sinks() )
                 dispatcher.add(sink.create(settings.name()), sink.runnerConfig());
             dsg.getContext().set(DISPATCHER, dispatcher);
+            if ( settings.follow() != null ) {
+                FollowSettings f = settings.follow();
+                dsg.getContext().set(FOLLOWER, new Follower(dsg, f.createSource(), f.config(), f.workDir()));
+            }
             return dsg;
         } catch (RuntimeException ex) {
             log.close();

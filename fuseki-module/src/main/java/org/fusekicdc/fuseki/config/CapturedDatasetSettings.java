@@ -29,7 +29,7 @@ import org.fusekicdc.live.LiveConfig;
  */
 public record CapturedDatasetSettings(Resource datasetDescription, String name, Path logDirectory, boolean fsync,
                                       long segmentBytes, int spillThreshold, Path spillDirectory, Retention retention,
-                                      FeedSettings feed, LiveSettings live, List<SinkSettings> sinks) {
+                                      FeedSettings feed, LiveSettings live, List<SinkSettings> sinks, FollowSettings follow) {
 
     private static final String FUSEKI_NS = "http://jena.apache.org/fuseki#";
     private static final Property FUSEKI_DATASET = ResourceFactory.createProperty(FUSEKI_NS + "dataset");
@@ -75,9 +75,11 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
         long distinct = sinks.stream().map(SinkSettings::name).distinct().count();
         if ( distinct != sinks.size() )
             throw new CdcConfigException(VocabCdc.name.getLocalName(), where + ": two sinks have the same cdc:name; give each sink its own name.");
+        RDFNode followNode = value(root, VocabCdc.follow);
+        FollowSettings follow = followNode == null ? null : FollowSettings.from(followNode, name, logDir, where);
         return new CapturedDatasetSettings(ds, name, logDir, fsync, segmentBytes, (int)spill,
                                            spillDir == null ? logDir.resolve("spill") : Path.of(spillDir), retention, feed, live,
-                                           List.copyOf(sinks));
+                                           List.copyOf(sinks), follow);
     }
 
     public ChangeLogConfig logConfig() {

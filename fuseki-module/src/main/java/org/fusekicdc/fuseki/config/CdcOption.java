@@ -56,7 +56,29 @@ public record CdcOption(Property property, String type, String defaultValue, Str
         new CdcOption(VocabCdc.feedMaxStreams, "integer", "64",
                       "Change feed: most live (text/event-stream) readers of this dataset at once; more get 503 with Retry-After."),
         new CdcOption(VocabCdc.feedHeartbeatSeconds, "integer (seconds)", "15",
-                      "Change feed: a live stream with nothing new sends a heartbeat comment this often."));
+                      "Change feed: a live stream with nothing new sends a heartbeat comment this often."),
+        new CdcOption(VocabCdc.follow, "resource", "none (a leader: takes local writes)",
+                      "Make this dataset a read-only follower of a leader's change topic: `[ a cdc:KafkaTopic ; ... ]`, `[ a cdc:JetStreamSubject ; ... ]`."
+                      + " See docs/replicas.md."));
+
+    /** Options every follower has, whatever its source (on the {@code cdc:follow} resource). */
+    public static final List<CdcOption> FOLLOW_COMMON = List.of(
+        new CdcOption(VocabCdc.leaderDataset, "string", "this dataset's name",
+                      "The leader's dataset name: the topic's record key, the subject's default, and every patch's `dataset` header."),
+        new CdcOption(VocabCdc.snapshotUrl, "string (URL)", "none: follow from version 1",
+                      "The leader's cdc:snapshot endpoint. A follower that starts empty loads the snapshot, then follows from the version after it."),
+        new CdcOption(VocabCdc.snapshotAuthorization, "string", "none",
+                      "Authorization header value for the snapshot request, e.g. \"Basic ${env:LEADER_AUTH}\"; ${env:NAME} is read from the environment."),
+        new CdcOption(VocabCdc.leaderUrl, "string (URL)", "none",
+                      "Where clients should send writes; named in the error a write to this follower gets."),
+        new CdcOption(VocabCdc.onBadMessage, "\"halt\" or \"deadLetter\"", "halt",
+                      "A message on the source that is not a readable patch of the leader's dataset: halt the follower, or write it to cdc:deadLetterDirectory and go on."),
+        new CdcOption(VocabCdc.deadLetterDirectory, "string (path)", "none",
+                      "Where cdc:onBadMessage \"deadLetter\" puts bad messages (headers in a .properties file, body in a .bin file)."),
+        new CdcOption(VocabCdc.retryInitialMillis, "integer (ms)", "200",
+                      "First delay before reconnecting after a broker or leader failure; doubled after each failure, with jitter."),
+        new CdcOption(VocabCdc.retryMaxMillis, "integer (ms)", "30000",
+                      "Longest delay between reconnection attempts."));
 
     /** Options every sink has, whatever its type (on the {@code cdc:sink} resource). */
     public static final List<CdcOption> SINK_COMMON = List.of(

@@ -36,12 +36,21 @@ public final class VocabCdc {
     public static final Property liveHeartbeatSeconds = property("liveHeartbeatSeconds");
     public static final Property feedMaxStreams = property("feedMaxStreams");
     public static final Property feedHeartbeatSeconds = property("feedHeartbeatSeconds");
+    public static final Property follow = property("follow");
+    public static final Property leaderDataset = property("leaderDataset");
+    public static final Property leaderUrl = property("leaderUrl");
+    public static final Property snapshotUrl = property("snapshotUrl");
+    public static final Property snapshotAuthorization = property("snapshotAuthorization");
+    public static final Property onBadMessage = property("onBadMessage");
 
     /** The change feed operation, for {@code fuseki:endpoint [ fuseki:operation cdc:changes ]}. */
     public static final String opChanges = NS + "changes";
 
     /** The live query operation, for {@code fuseki:endpoint [ fuseki:operation cdc:live ]}. */
     public static final String opLive = NS + "live";
+
+    /** The snapshot operation, for {@code fuseki:endpoint [ fuseki:operation cdc:snapshot ]}. */
+    public static final String opSnapshot = NS + "snapshot";
 
     private VocabCdc() {}
 

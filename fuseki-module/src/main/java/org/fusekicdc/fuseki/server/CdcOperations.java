@@ -10,6 +10,9 @@ public final class CdcOperations {
     /** {@code cdc:live}: live SPARQL queries on a captured dataset. */
     public static final Operation LIVE = Operation.alloc(VocabCdc.opLive, "cdc-live", "fuseki-cdc live queries");
 
+    /** {@code cdc:snapshot}: a consistent dump of a captured dataset at a version, to start a follower. */
+    public static final Operation SNAPSHOT = Operation.alloc(VocabCdc.opSnapshot, "cdc-snapshot", "fuseki-cdc snapshot");
+
     private CdcOperations() {}
 
     /** Make sure the operations exist before a configuration file names them. */

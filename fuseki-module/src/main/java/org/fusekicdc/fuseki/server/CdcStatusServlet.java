@@ -12,6 +12,8 @@ import org.apache.jena.atlas.json.JsonArray;
 import org.apache.jena.atlas.json.JsonObject;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.core.follow.Follower;
+import org.fusekicdc.core.follow.FollowerStatus;
 import org.fusekicdc.core.sink.Dispatcher;
 import org.fusekicdc.core.sink.SinkStatus;
 
@@ -58,6 +60,22 @@ final class CdcStatusServlet extends HttpServlet {
                 sinks.add(sink(s));
         }
         o.put("sinks", sinks);
+        Follower f = FMod_FusekiCdc.follower(dsg);
+        if ( f != null )
+            o.put("follower", follower(f.status()));
+        return o;
+    }
+
+    private static JsonObject follower(FollowerStatus s) {
+        JsonObject o = new JsonObject();
+        o.put("state", s.state().name().toLowerCase(java.util.Locale.ROOT));
+        o.put("source", s.source());
+        o.put("appliedVersion", s.appliedVersion());
+        o.put("leaderVersion", s.leaderVersion());
+        o.put("lagVersions", s.lagVersions());
+        o.put("lagMillis", s.lagMillis());
+        if ( s.lastError() != null )
+            o.put("lastError", s.lastError());
         return o;
     }
 

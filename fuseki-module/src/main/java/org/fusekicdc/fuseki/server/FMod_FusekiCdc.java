@@ -22,9 +22,11 @@ import org.apache.jena.riot.WebContent;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.follow.Follower;
 import org.fusekicdc.core.sink.Dispatcher;
 import org.fusekicdc.fuseki.config.AssemblerCapturedDataset;
 import org.fusekicdc.fuseki.feed.ChangeFeedService;
+import org.fusekicdc.fuseki.follow.SnapshotService;
 import org.fusekicdc.fuseki.live.LiveEngines;
 import org.fusekicdc.fuseki.live.LiveQueryService;
 import org.slf4j.Logger;
@@ -60,6 +62,7 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
     public void prepare(FusekiServer.Builder serverBuilder, Set<String> datasetNames, Model configModel) {
         serverBuilder.registerOperation(CdcOperations.CHANGES, new ChangeFeedService());
         serverBuilder.registerOperation(CdcOperations.LIVE, new LiveQueryService());
+        serverBuilder.registerOperation(CdcOperations.SNAPSHOT, new SnapshotService());
         // Writes are refused (503) while a sink with cdc:onLag "refuse" is too far behind.
         OperationRegistry std = OperationRegistry.createStd();
         Map<Operation, String> writeOps = new LinkedHashMap<>();
@@ -79,7 +82,7 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
         captured.clear();
         for ( DataAccessPoint dap : dapRegistry.accessPoints() ) {
             DatasetGraph dsg = dap.getDataService().getDataset();
-            for ( Operation op : List.of(CdcOperations.CHANGES, CdcOperations.LIVE) ) {
+            for ( Operation op : List.of(CdcOperations.CHANGES, CdcOperations.LIVE, CdcOperations.SNAPSHOT) ) {
                 if ( !dap.getDataService().getEndpoints(op).isEmpty() && !(dsg instanceof CapturingDatasetGraph) )
                     throw new CdcConfigException("Service " + dap.getName() + " has a " + op.getName() + " endpoint but its dataset is not a"
                                                  + " cdc:CapturedDataset. Wrap the dataset in a cdc:CapturedDataset (see docs/configuration.md) or remove the endpoint.");
@@ -105,12 +108,18 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
                 LOG.info("Dataset '{}': {} sink(s) started: {}", c.datasetName(), d.status().size(),
                          d.status().stream().map(s -> s.sink() + " after version " + s.cursor()).toList());
             }
+            Follower f = follower(c);
+            if ( f != null )
+                f.start();
         }
     }
 
     @Override
     public void serverStopped(FusekiServer server) {
         for ( CapturingDatasetGraph c : captured ) {
+            Follower f = follower(c);
+            if ( f != null )
+                f.close();
             Dispatcher d = dispatcher(c);
             if ( d != null )
                 d.close();
@@ -121,5 +130,9 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
 
     static Dispatcher dispatcher(CapturingDatasetGraph dsg) {
         return dsg.getContext().get(AssemblerCapturedDataset.DISPATCHER);
+    }
+
+    static Follower follower(CapturingDatasetGraph dsg) {
+        return dsg.getContext().get(AssemblerCapturedDataset.FOLLOWER);
     }
 }

@@ -15,8 +15,9 @@ import org.fusekicdc.fuseki.config.AssemblerCapturedDataset;
 /**
  * Wraps one of Fuseki's write operations (update, Graph Store Protocol, upload, patch) so that
  * a write to a captured dataset gets {@code 503 Service Unavailable}, with the reason, while a
- * sink configured with {@code cdc:onLag "refuse"} is further behind than its bound. Reads,
- * and datasets without such a sink, pass straight through.
+ * sink configured with {@code cdc:onLag "refuse"} is further behind than its bound, and
+ * {@code 403 Forbidden} when the dataset is a follower (it changes only through its leader).
+ * Reads, and other datasets, pass straight through.
  */
 final class WriteGate extends ActionService {
     private static final Set<String> WRITE_METHODS = Set.of(HttpMethod.METHOD_POST, HttpMethod.METHOD_PUT,
@@ -49,6 +50,8 @@ final class WriteGate extends ActionService {
         CapturingDatasetGraph c = CapturedDatasets.find(action.getDataset());
         if ( c == null )
             return;
+        if ( c.followerOf() != null )
+            ServletOps.error(HttpSC.FORBIDDEN_403, c.followerOf());
         Dispatcher d = c.getContext().get(AssemblerCapturedDataset.DISPATCHER);
         Optional<String> refusal = d == null ? Optional.empty() : d.writeRefusal();
         if ( refusal.isPresent() ) {

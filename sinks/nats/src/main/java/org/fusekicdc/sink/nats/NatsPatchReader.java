@@ -16,6 +16,7 @@ import io.nats.client.Message;
 import io.nats.client.OrderedConsumerContext;
 import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.OrderedConsumerConfiguration;
+import org.fusekicdc.core.follow.PatchSource;
 import org.fusekicdc.core.sink.PatchAssembler;
 import org.fusekicdc.core.sink.PatchAssembler.Patch;
 import org.fusekicdc.core.sink.PatchMessages;
@@ -88,6 +89,24 @@ public final class NatsPatchReader implements AutoCloseable {
      */
     public Optional<Patch> next(Duration timeout) throws InterruptedException {
         releaseCurrent();
+        Optional<PatchSource.Incoming> in = nextMessage(timeout);
+        if ( in.isEmpty() )
+            return Optional.empty();
+        return switch (in.get()) {
+            case PatchSource.PatchMessage m -> {
+                current = m.patch();
+                yield Optional.of(current);
+            }
+            case PatchSource.ForeignMessage f -> throw new IllegalStateException("Stream " + stream + ", subject " + subject + ", "
+                                                                                 + f.position() + ": " + f.reason());
+        };
+    }
+
+    /**
+     * The next whole patch with its stream sequence, or the next message that cannot be part of
+     * one, waiting up to {@code timeout}. The caller closes the patch.
+     */
+    public Optional<PatchSource.Incoming> nextMessage(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while ( true ) {
             long left = deadline - System.nanoTime();
@@ -102,10 +121,11 @@ public final class NatsPatchReader implements AutoCloseable {
             if ( m == null )
                 continue;  // the client may give up a wait early; the deadline decides
             long seq = m.metaData().streamSequence();
+            String position = "stream sequence " + seq;
             Map<String, String> headers = NatsHeaders.fromNats(m.getHeaders());
+            byte[] data = m.getData() == null ? new byte[0] : m.getData();
             if ( !headers.containsKey(PatchMessages.VERSION) )
-                throw new IllegalStateException("Message " + seq + " of stream " + stream + " on subject " + subject + " is not a fuseki-cdc patch (no "
-                                                + PatchMessages.VERSION + " header)");
+                return Optional.of(new PatchSource.ForeignMessage(position, headers, data, "not a fuseki-cdc patch (no " + PatchMessages.VERSION + " header)"));
             if ( !aligned ) {
                 // Start at a patch's first segment: earlier ones of a patch may have been removed.
                 if ( !"0".equals(headers.getOrDefault(PatchMessages.SEGMENT, "0")) ) {
@@ -115,17 +135,14 @@ public final class NatsPatchReader implements AutoCloseable {
                 }
                 aligned = true;
             }
-            byte[] data = m.getData() == null ? new byte[0] : m.getData();
             Optional<Patch> p;
             try {
                 p = assembler.offer(headers, data);
             } catch (IllegalArgumentException ex) {
-                throw new IllegalStateException("Stream " + stream + ", subject " + subject + ", message " + seq + ": " + ex.getMessage(), ex);
+                return Optional.of(new PatchSource.ForeignMessage(position, headers, data, ex.getMessage()));
             }
-            if ( p.isPresent() ) {
-                current = p.get();
-                return p;
-            }
+            if ( p.isPresent() )
+                return Optional.of(new PatchSource.PatchMessage(p.get(), position));
         }
     }
 

@@ -177,7 +177,7 @@ public record NatsSinkConfig(String dataset, String sinkName, List<String> serve
         return STREAM_PREFIX + dataset.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
     }
 
-    private static List<String> servers(SinkOptions options) {
+    static List<String> servers(SinkOptions options) {
         String v = options.string(URL, DEFAULT_URL);
         List<String> out = new ArrayList<>();
         for ( String s : v.split(",") ) {
@@ -220,7 +220,7 @@ public record NatsSinkConfig(String dataset, String sinkName, List<String> serve
                                         + stream + "'");
     }
 
-    private static Credentials credentials(SinkOptions options, Function<String, String> environment) {
+    static Credentials credentials(SinkOptions options, Function<String, String> environment) {
         boolean user = options.has(USER_ENV), password = options.has(PASSWORD_ENV);
         boolean token = options.has(TOKEN_ENV), creds = options.has(CREDS_FILE_ENV);
         if ( user != password )

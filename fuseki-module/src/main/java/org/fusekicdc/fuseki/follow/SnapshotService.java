@@ -1,0 +1,70 @@
+package org.fusekicdc.fuseki.follow;
+
+import java.io.IOException;
+import java.io.OutputStream;
+
+import org.apache.jena.fuseki.servlets.ActionREST;
+import org.apache.jena.fuseki.servlets.HttpAction;
+import org.apache.jena.fuseki.servlets.ServletOps;
+import org.apache.jena.riot.WebContent;
+import org.apache.jena.web.HttpSC;
+import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.follow.Snapshot;
+import org.fusekicdc.fuseki.server.CapturedDatasets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code cdc:snapshot}: {@code GET} streams a consistent dump of a captured dataset at one
+ * version, as an RDF Patch that adds every quad and prefix, with the version and its patch id in
+ * the {@code X-CDC-Version} and {@code X-CDC-Patch-Id} headers and in the patch's own headers. A
+ * follower loads it and then applies the patches after that version. The dump is read in one
+ * read transaction: writers go on meanwhile.
+ */
+public class SnapshotService extends ActionREST {
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotService.class);
+
+    @Override
+    public void validate(HttpAction action) {}
+
+    @Override
+    protected void doGet(HttpAction action) {
+        CapturingDatasetGraph dsg = CapturedDatasets.require(action, "cdc:snapshot");
+        long start = System.nanoTime();
+        try (Snapshot snapshot = Snapshot.begin(dsg)) {
+            action.setResponseHeader("X-CDC-Version", Long.toString(snapshot.version()));
+            if ( snapshot.id() != null )
+                action.setResponseHeader("X-CDC-Patch-Id", snapshot.id().toString());
+            action.setResponseContentType(WebContent.contentTypePatch);
+            action.setResponseStatus(HttpSC.OK_200);
+            try {
+                OutputStream out = action.getResponseOutputStream();
+                snapshot.writeTo(out);
+                out.flush();
+            } catch (IOException ex) {
+                LOG.info("Dataset '{}': snapshot of version {} not completed: the client went away ({})", dsg.datasetName(), snapshot.version(), ex.toString());
+                return;
+            }
+            LOG.info("Dataset '{}': snapshot of version {} sent in {} ms", dsg.datasetName(), snapshot.version(), (System.nanoTime() - start) / 1_000_000);
+        }
+    }
+
+    @Override
+    protected void doHead(HttpAction action) {
+        ServletOps.errorMethodNotAllowed("HEAD: a snapshot's version is only fixed when it is taken; use GET");
+    }
+
+    @Override protected void doOptions(HttpAction action) {
+        action.setResponseHeader("Allow", "GET, OPTIONS");
+        action.setResponseStatus(HttpSC.OK_200);
+    }
+
+    @Override protected void doPost(HttpAction action)   { notAllowed(action); }
+    @Override protected void doPut(HttpAction action)    { notAllowed(action); }
+    @Override protected void doDelete(HttpAction action) { notAllowed(action); }
+    @Override protected void doPatch(HttpAction action)  { notAllowed(action); }
+
+    private static void notAllowed(HttpAction action) {
+        ServletOps.errorMethodNotAllowed(action.getRequestMethod() + ": the snapshot endpoint is read-only; use GET");
+    }
+}
