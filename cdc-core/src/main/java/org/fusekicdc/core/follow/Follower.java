@@ -327,7 +327,8 @@ public final class Follower implements AutoCloseable {
             throw new HaltException("bad message at " + where + ": " + reason + ". Remove it from the source, or set cdc:onBadMessage \"deadLetter\""
                                     + " to set such messages aside.");
         Path dir = Files.createDirectories(config.deadLetterDirectory());
-        String base = "message-" + position.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + System.currentTimeMillis();
+        // Named by position: the same message read again after a restart overwrites its own file.
+        String base = "message-" + position.replaceAll("[^A-Za-z0-9._-]", "_");
         Properties props = new Properties();
         headers.forEach(props::setProperty);
         props.setProperty("x-dead-letter-reason", reason);
