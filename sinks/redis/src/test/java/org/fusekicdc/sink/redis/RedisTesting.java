@@ -1,0 +1,263 @@
+package org.fusekicdc.sink.redis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+
+import org.apache.jena.rdfpatch.RDFPatch;
+import org.apache.jena.rdfpatch.RDFPatchOps;
+import org.apache.jena.rdfpatch.binary.RDFPatchReaderBinary;
+import org.apache.jena.sparql.core.DatasetGraph;
+import org.apache.jena.sparql.core.DatasetGraphFactory;
+import org.fusekicdc.core.capture.PatchHeaders;
+import org.fusekicdc.core.sink.PatchRecord;
+import org.fusekicdc.core.sink.SinkOptions;
+import org.junit.jupiter.api.Assumptions;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Protocol;
+
+/**
+ * Test support: the Redis server the tests use ({@code REDIS_URL}, else redis://127.0.0.1:6379),
+ * private redis-server processes, and checks of what a stream holds, read with the plain client
+ * (binary-safe). Without a server the tests are skipped, loudly; under {@code CI=true} they fail.
+ */
+final class RedisTesting {
+    static final String URL = System.getenv().getOrDefault("REDIS_URL", "redis://127.0.0.1:6379");
+    static final boolean CI = "true".equalsIgnoreCase(System.getenv("CI"));
+
+    private RedisTesting() {}
+
+    private static String serverProblem;
+    private static boolean serverChecked;
+
+    /** Skip each test (or under CI fail it) when the test server cannot be reached. */
+    static synchronized void requireServer() {
+        if ( !serverChecked ) {
+            serverChecked = true;
+            try (Jedis j = connect(URL)) {
+                j.ping();
+            } catch (Exception ex) {
+                serverProblem = "Redis server not usable at " + URL + " (" + ex + "). Start one (redis-server) or set REDIS_URL.";
+                if ( !CI )
+                    System.err.println("*** SKIPPING the tests that need a Redis server: " + serverProblem);
+            }
+        }
+        if ( serverProblem == null )
+            return;
+        if ( CI )
+            fail(serverProblem + " CI=true: failing instead of skipping.");
+        Assumptions.abort(serverProblem);
+    }
+
+    static Jedis connect(String url) {
+        URI u = URI.create(url);
+        return new Jedis(new HostAndPort(u.getHost(), u.getPort() < 0 ? 6379 : u.getPort()),
+                         DefaultJedisClientConfig.builder().connectionTimeoutMillis(3000).socketTimeoutMillis(10_000).build());
+    }
+
+    /** A name no other test run uses. */
+    static String unique(String prefix) {
+        return prefix + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    }
+
+    static SinkOptions options(String sinkName, String... keyValues) {
+        Map<String, String> m = new HashMap<>();
+        for ( int i = 0 ; i < keyValues.length ; i += 2 )
+            m.put(keyValues[i], keyValues[i + 1]);
+        return new SinkOptions(sinkName, m);
+    }
+
+    /** One stream entry: its id and fields (values as bytes). */
+    record Entry(String id, Map<String, byte[]> fields) {
+        String field(String name) {
+            byte[] v = fields.get(name);
+            return v == null ? null : new String(v, StandardCharsets.UTF_8);
+        }
+        long version() {
+            return Long.parseLong(field(RedisSink.F_VERSION));
+        }
+    }
+
+    /** Every entry of a stream, in order (XRANGE - +), binary-safe. */
+    static List<Entry> readStream(Jedis j, String key) {
+        List<Entry> out = new ArrayList<>();
+        Object reply = j.sendCommand(Protocol.Command.XRANGE, key.getBytes(StandardCharsets.UTF_8), "-".getBytes(), "+".getBytes());
+        for ( Object e : (List<?>)reply ) {
+            List<?> pair = (List<?>)e;
+            Map<String, byte[]> fields = new LinkedHashMap<>();
+            List<?> kv = (List<?>)pair.get(1);
+            for ( int i = 0 ; i < kv.size() ; i += 2 )
+                fields.put(new String((byte[])kv.get(i), StandardCharsets.UTF_8), (byte[])kv.get(i + 1));
+            out.add(new Entry(new String((byte[])pair.get(0), StandardCharsets.UTF_8), fields));
+        }
+        return out;
+    }
+
+    /**
+     * The entries hold versions 1..n, each once, in order, each naming the one before as prev;
+     * each patch parses with Jena's reader of its format and its headers agree with the entry's
+     * fields. Applies them in order to a fresh dataset and returns it.
+     */
+    static DatasetGraph checkAndReplay(List<Entry> entries, long expectedLast, String dataset, String contentType) {
+        DatasetGraph replay = DatasetGraphFactory.createTxnMem();
+        String prevId = null;
+        long expected = 1;
+        for ( Entry e : entries ) {
+            assertEquals(expected, e.version(), "version of entry " + e.id() + " (each version once, in order)");
+            assertEquals(dataset, e.field(RedisSink.F_DATASET), "dataset field");
+            assertEquals(prevId, e.field(RedisSink.F_PREV), "prev of version " + expected);
+            assertEquals(contentType, e.field(RedisSink.F_CONTENT_TYPE), "contentType field");
+            String id = e.field(RedisSink.F_ID);
+            RDFPatch patch = parse(contentType, e.fields().get(RedisSink.F_PATCH));
+            assertEquals("uuid:" + id, patch.getHeader(PatchHeaders.ID).getURI(), "patch id header of version " + expected);
+            if ( prevId == null )
+                assertNull(patch.getHeader(PatchHeaders.PREV), "version 1 has no prev");
+            else
+                assertEquals("uuid:" + prevId, patch.getHeader(PatchHeaders.PREV).getURI(), "patch prev header of version " + expected);
+            RDFPatchOps.applyChange(replay, patch);
+            prevId = id;
+            expected++;
+        }
+        assertEquals(expectedLast, expected - 1, "last version in the stream");
+        return replay;
+    }
+
+    static RDFPatch parse(String contentType, byte[] data) {
+        try (InputStream in = new ByteArrayInputStream(data)) {
+            return PatchRecord.BINARY.equals(contentType) ? RDFPatchReaderBinary.read(in) : RDFPatchOps.read(in);
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while ( !condition.getAsBoolean() ) {
+            if ( System.nanoTime() > deadline )
+                fail("Timed out after " + timeout.toSeconds() + " s waiting for: " + what);
+            Thread.sleep(20);
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** The redis-server binary (PATH, then /usr/bin), or skip (under CI fail) without one. */
+    static Path redisServerBinary() {
+        List<Path> candidates = new ArrayList<>();
+        for ( String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator) ) {
+            if ( !dir.isEmpty() )
+                candidates.add(Path.of(dir, "redis-server"));
+        }
+        candidates.add(Path.of("/usr/bin/redis-server"));
+        for ( Path p : candidates ) {
+            if ( Files.isExecutable(p) )
+                return p;
+        }
+        String msg = "redis-server binary not found on PATH or at /usr/bin/redis-server; the server-restart tests need one.";
+        if ( CI )
+            fail(msg + " CI=true: failing instead of skipping.");
+        System.err.println("*** SKIPPING: " + msg);
+        Assumptions.abort(msg);
+        return null;
+    }
+
+    /**
+     * A private redis-server on a loopback port, which can be stopped and started again on the
+     * same port and directory; with {@code persistent} it keeps its data in an append-only file
+     * forced on every write, else a restart loses everything (as the machine's shared server would).
+     */
+    static final class PrivateServer implements AutoCloseable {
+        final int port;
+        private final Path binary;
+        private final Path dir;
+        private final boolean persistent;
+        private final List<String> extraArgs;
+        private Process process;
+
+        PrivateServer(Path workDir, boolean persistent, String... extraArgs) throws IOException {
+            this.binary = redisServerBinary();
+            this.port = freePort();
+            this.dir = workDir.resolve("redis-" + port);
+            this.persistent = persistent;
+            this.extraArgs = List.of(extraArgs);
+            Files.createDirectories(dir);
+        }
+
+        String url() {
+            return "redis://127.0.0.1:" + port;
+        }
+
+        void start() throws IOException, InterruptedException {
+            List<String> cmd = new ArrayList<>(List.of(binary.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "",
+                                                       "--dir", dir.toString(), "--appendonly", persistent ? "yes" : "no"));
+            if ( persistent )
+                cmd.addAll(List.of("--appendfsync", "always"));
+            cmd.addAll(extraArgs);
+            Path logFile = dir.resolve("redis.log");
+            process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            while ( true ) {
+                if ( !process.isAlive() )
+                    fail("redis-server exited with " + process.exitValue() + "; see " + logFile + ":\n" + Files.readString(logFile));
+                try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                    s.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+                    byte[] buf = new byte[64];
+                    int n = s.getInputStream().read(buf);
+                    // +PONG, or -NOAUTH when a password is required: either way it serves.
+                    if ( n > 0 && !new String(buf, 0, n, StandardCharsets.US_ASCII).startsWith("-LOADING") )
+                        return;
+                } catch (IOException ex) {
+                    // Not listening yet.
+                }
+                if ( System.nanoTime() > deadline )
+                    fail("redis-server on port " + port + " not ready within 15 s");
+                Thread.sleep(50);
+            }
+        }
+
+        /** Stop the server (SIGTERM, as a service manager would) and wait for it to exit. */
+        void stop() throws InterruptedException {
+            if ( process == null )
+                return;
+            process.destroy();
+            if ( !process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) ) {
+                process.destroyForcibly();
+                process.waitFor();
+            }
+            process = null;
+        }
+
+        @Override
+        public void close() {
+            try {
+                stop();
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
