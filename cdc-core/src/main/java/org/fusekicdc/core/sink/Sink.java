@@ -1,5 +1,7 @@
 package org.fusekicdc.core.sink;
 
+import java.util.List;
+
 /**
  * A destination for a dataset's patches (a Kafka topic, a JetStream subject, ...). The
  * {@link SinkRunner} calls {@link #open} once, then {@link #deliver} for each patch in
@@ -31,6 +33,26 @@ public interface Sink extends AutoCloseable {
      *         not retried (the sink pauses, or the patch goes to the dead-letter directory)
      */
     void deliver(PatchRecord patch) throws SinkException;
+
+    /**
+     * The most patches one {@link #deliver(List)} takes. 1, the default, means the runner only
+     * ever calls {@link #deliver(PatchRecord)}.
+     */
+    default int maxBatch() {
+        return 1;
+    }
+
+    /**
+     * Deliver consecutive patches (at most {@link #maxBatch()}, in version order) together;
+     * returns once the destination has durably accepted all of them. On failure none counts as
+     * delivered: a transient failure retries the whole batch; a permanent failure of the patch
+     * kind makes the runner deliver the batch's patches one at a time, so that only the patch at
+     * fault goes to the dead-letter directory or pauses the sink.
+     */
+    default void deliver(List<PatchRecord> patches) throws SinkException {
+        for ( PatchRecord p : patches )
+            deliver(p);
+    }
 
     /** Release connections; may be followed by another {@link #open}. */
     @Override

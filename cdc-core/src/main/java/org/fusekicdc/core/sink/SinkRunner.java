@@ -237,6 +237,10 @@ public final class SinkRunner implements AutoCloseable {
             return;
         }
         try {
+            if ( sink.maxBatch() > 1 ) {
+                deliverGrouped(batch, sink.maxBatch());
+                return;
+            }
             for ( LogRecord r : batch ) {
                 if ( interruptRequested() )
                     break;
@@ -259,6 +263,57 @@ public final class SinkRunner implements AutoCloseable {
             }
         } finally {
             acknowledge(false);
+        }
+    }
+
+    /**
+     * Deliver in groups of up to {@code max} patches with {@link Sink#deliver(List)}. A group
+     * that fails permanently, for a reason of its patches, is delivered again one patch at a
+     * time, so that only the patch at fault is dead-lettered (or pauses the sink).
+     */
+    private void deliverGrouped(List<LogRecord> batch, int max) throws InterruptedException {
+        for ( int from = 0 ; from < batch.size() ; from += max ) {
+            if ( interruptRequested() )
+                return;
+            List<LogRecord> group = batch.subList(from, Math.min(batch.size(), from + max));
+            try {
+                sink.deliver(group.stream().map(r -> new PatchRecord(log.dataset(), r)).toList());
+                position = group.get(group.size() - 1).version();
+                succeeded();
+                continue;
+            } catch (SinkException ex) {
+                boolean patchFault = ex.permanent() && !ex.sinkWide();
+                if ( patchFault && group.size() == 1 && config.deadLetterDir() != null ) {
+                    deadLetter(group.get(0), ex);
+                    position = group.get(0).version();
+                    continue;
+                }
+                if ( !patchFault || group.size() == 1 ) {
+                    acknowledge(true);
+                    failed(ex, group.get(0).version());
+                    return;
+                }
+                LOG.warn("Dataset '{}': sink '{}' could not deliver versions {} to {} together ({}); delivering them one at a time",
+                         log.dataset(), sink.name(), group.get(0).version(), group.get(group.size() - 1).version(), ex.getMessage());
+            }
+            for ( LogRecord r : group ) {
+                if ( interruptRequested() )
+                    return;
+                try {
+                    sink.deliver(new PatchRecord(log.dataset(), r));
+                    position = r.version();
+                    succeeded();
+                } catch (SinkException ex) {
+                    if ( ex.permanent() && !ex.sinkWide() && config.deadLetterDir() != null ) {
+                        deadLetter(r, ex);
+                        position = r.version();
+                        continue;
+                    }
+                    acknowledge(true);
+                    failed(ex, r.version());
+                    return;
+                }
+            }
         }
     }
 

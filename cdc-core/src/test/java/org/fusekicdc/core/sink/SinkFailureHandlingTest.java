@@ -136,4 +136,58 @@ class SinkFailureHandlingTest {
             assertEquals(2, log.reader(SinkRunner.cursorName("scripted")).acknowledged());
         }
     }
+
+    /** A scripted sink that takes up to four patches at once; a group fails as a whole if any of its patches fails. */
+    static final class GroupingSink implements Sink {
+        final ScriptedSink single;
+        final List<List<Long>> groups = new CopyOnWriteArrayList<>();
+
+        GroupingSink(LongFunction<SinkException> failure) {
+            this.single = new ScriptedSink(failure);
+        }
+
+        @Override public String name() { return "scripted"; }
+        @Override public long open() { return single.open(); }
+        @Override public void close() {}
+        @Override public int maxBatch() { return 4; }
+        @Override public void deliver(PatchRecord patch) throws SinkException { single.deliver(patch); }
+
+        @Override
+        public void deliver(List<PatchRecord> patches) throws SinkException {
+            for ( PatchRecord p : patches ) {
+                SinkException ex = single.failure.apply(p.version());
+                if ( ex != null )
+                    throw ex;
+            }
+            groups.add(patches.stream().map(PatchRecord::version).toList());
+            patches.forEach(p -> single.delivered.add(p.version()));
+        }
+    }
+
+    @Test
+    void aBatchingSinkGetsGroupsAndOnlyThePatchAtFaultOfAFailedGroupIsDeadLettered() throws Exception {
+        append(10);
+        GroupingSink sink = new GroupingSink(v -> v == 6 ? SinkException.permanentFailure("refused by the receiver", null) : null);
+        Path dl = dir.resolve("dead");
+        try (SinkRunner runner = new SinkRunner(log, sink, SinkConfig.DEFAULTS.withDeadLetterDir(dl))) {
+            runner.start();
+            await(() -> runner.status().cursor() == 10, "delivered");
+            assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 7L, 8L, 9L, 10L), sink.single.delivered, "each version once, in order, but the one at fault");
+            assertEquals(List.of(List.of(1L, 2L, 3L, 4L), List.of(9L, 10L)), sink.groups, "groups of up to 4; 5..8 one at a time after the failure");
+            assertEquals(1, runner.status().deadLettered());
+            assertTrue(Files.exists(dl.resolve("scripted/6.rdfp")));
+        }
+    }
+
+    @Test
+    void aBatchingSinkWithoutADeadLetterDirectoryPausesAtThePatchAtFault() throws Exception {
+        append(10);
+        GroupingSink sink = new GroupingSink(v -> v == 6 ? SinkException.permanentFailure("refused by the receiver", null) : null);
+        try (SinkRunner runner = new SinkRunner(log, sink, SinkConfig.DEFAULTS)) {
+            runner.start();
+            await(() -> runner.status().state() == SinkState.PAUSED, "paused");
+            assertEquals(5, runner.status().cursor(), "the cursor stops before the patch at fault");
+            assertTrue(runner.status().lastError().startsWith("version 6 cannot be delivered"), runner.status().lastError());
+        }
+    }
 }
