@@ -42,7 +42,7 @@ public record CdcOption(Property property, String type, String defaultValue, Str
         new CdcOption(VocabCdc.retentionOverridesReaders, "boolean", "false",
                       "Retention normally keeps every version a registered reader (a sink, a follower) has not acknowledged; true removes them anyway."),
         new CdcOption(VocabCdc.sink, "resource (repeatable)", "none",
-                      "A sink fed from the change log: `[ a cdc:KafkaSink ; ... ]`, `[ a cdc:NatsSink ; ... ]`, `[ a cdc:RedisSink ; ... ]`. See docs/sinks.md."),
+                      "A sink fed from the change log: `[ a cdc:KafkaSink ; ... ]`, `[ a cdc:NatsSink ; ... ]`, `[ a cdc:RedisSink ; ... ]`, `[ a cdc:WebhookSink ; ... ]`. See docs/sinks.md."),
         new CdcOption(VocabCdc.liveMaxSubscriptions, "integer", "10000",
                       "Live queries: most subscriptions on this dataset at once; more get 503."),
         new CdcOption(VocabCdc.liveMaxPerClient, "integer", "100",
@@ -82,7 +82,7 @@ public record CdcOption(Property property, String type, String defaultValue, Str
 
     /** Options every sink has, whatever its type (on the {@code cdc:sink} resource). */
     public static final List<CdcOption> SINK_COMMON = List.of(
-        new CdcOption(VocabCdc.name, "string", "the sink type's name in lower case (kafka, nats, redis)",
+        new CdcOption(VocabCdc.name, "string", "the sink type's name in lower case (kafka, nats, redis, webhook)",
                       "The sink's name, unique per dataset; names its durable cursor and appears in logs and status."),
         new CdcOption(VocabCdc.deadLetterDirectory, "string (path)", "none: such a patch pauses the sink",
                       "Where a patch that can never be delivered (too large, not authorised) is written, with the reason, so delivery continues."),
