@@ -21,7 +21,10 @@ class ConfigurationDocTest {
         int sinkTable = lines.indexOf("<!-- sink-common -->");
         assertTrue(sinkTable > 0, "docs/configuration.md has the sink options table");
         checkTable(lines.subList(0, sinkTable), CdcOption.ALL);
-        checkTable(lines.subList(sinkTable, lines.size()), CdcOption.SINK_COMMON);
+        int followTable = lines.indexOf("<!-- follow-common -->");
+        assertTrue(followTable > sinkTable, "docs/configuration.md has the follower options table after the sink options");
+        checkTable(lines.subList(sinkTable, followTable), CdcOption.SINK_COMMON);
+        checkTable(lines.subList(followTable, lines.size()), CdcOption.FOLLOW_COMMON);
     }
 
     /** The first table of rows starting with | `cdc: in {@code lines} matches {@code options} exactly. */
