@@ -61,7 +61,7 @@ public final class TestBroker implements AutoCloseable {
      *
      * @param baseDir where the nodes keep their data, or null for a temporary directory deleted on close
      */
-    static TestBroker embedded(Path baseDir) throws Exception {
+    public static TestBroker embedded(Path baseDir) throws Exception {
         TestKitNodes.Builder nodes = new TestKitNodes.Builder().setCombined(false).setNumBrokerNodes(1).setNumControllerNodes(1);
         if ( baseDir != null )
             nodes.setBaseDirectory(baseDir);

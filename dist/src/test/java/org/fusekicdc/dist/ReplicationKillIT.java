@@ -1,0 +1,373 @@
+package org.fusekicdc.dist;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import org.apache.jena.atlas.json.JSON;
+import org.apache.jena.atlas.json.JsonArray;
+import org.apache.jena.atlas.json.JsonObject;
+import org.apache.jena.riot.Lang;
+import org.apache.jena.riot.RDFParser;
+import org.apache.jena.sparql.core.DatasetGraph;
+import org.apache.jena.sparql.core.DatasetGraphFactory;
+import org.apache.jena.sparql.util.IsoMatcher;
+import org.fusekicdc.sink.kafka.TestBroker;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Replicas as an admin runs them: a leader and followers, each the official jena-fuseki-server
+ * jar with the fuseki-cdc jar in its own JVM, joined by a real broker. A random write workload
+ * runs on the leader while the leader and the followers are killed (SIGKILL) and restarted and
+ * the broker is restarted; one follower joins late from the leader's snapshot. At the end every
+ * follower holds exactly the leader's data, at the leader's head version, with no lag.
+ * <p>
+ * Kafka: an in-JVM KRaft cluster of this test's own (it must restart the broker). NATS: the
+ * server at NATS_URL, else 127.0.0.1:4222 (.ci/run starts one), not restarted.
+ */
+class ReplicationKillIT {
+    private static final long SEED = Long.getLong("fusekicdc.replicationSeed", 0xfeed_cdcL);
+
+    @TempDir
+    Path work;
+
+    private final List<FusekiProcess> processes = new ArrayList<>();
+    private final AtomicInteger kills = new AtomicInteger();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @AfterEach
+    void killAll() {
+        processes.forEach(FusekiProcess::kill);
+    }
+
+    @Test
+    void followersOverKafkaEndEqualToTheLeaderThroughKillsAndABrokerRestart() throws Exception {
+        String topic = "fuseki-cdc-replication-" + UUID.randomUUID().toString().substring(0, 8);
+        try (TestBroker kafka = TestBroker.embedded(null)) {
+            String sink = "cdc:sink [ a cdc:KafkaSink ; cdc:name \"kafka\" ; cdc:bootstrapServers \"" + kafka.bootstrapServers()
+                          + "\" ; cdc:topic \"" + topic + "\" ; cdc:transactional true ; cdc:retryMaxMillis 1000 ] ;";
+            String follow = "cdc:follow [ a cdc:KafkaTopic ; cdc:bootstrapServers \"" + kafka.bootstrapServers() + "\" ; cdc:topic \"" + topic
+                            + "\" ; cdc:retryMaxMillis 1000 ; cdc:snapshotUrl \"%s\" ] ;";
+            run(sink, follow, 2, () -> {
+                kafka.stopBroker();
+                Thread.sleep(3000);
+                kafka.startBroker();
+            });
+        }
+    }
+
+    @Test
+    void followerOverJetStreamEndsEqualToTheLeaderThroughKills() throws Exception {
+        String natsUrl = System.getenv().getOrDefault("NATS_URL", "nats://127.0.0.1:4222");
+        String id = UUID.randomUUID().toString().substring(0, 8);
+        String subject = "fuseki-cdc-replication." + id;
+        String stream = "FUSEKI_CDC_REPLICATION_" + id.toUpperCase();
+        String where = "cdc:url \"" + natsUrl + "\" ; cdc:subject \"" + subject + "\" ; cdc:stream \"" + stream + "\"";
+        try (Connection nats = Nats.connect(natsUrl)) {
+            try {
+                run("cdc:sink [ a cdc:NatsSink ; cdc:name \"nats\" ; " + where + " ; cdc:retryMaxMillis 1000 ] ;",
+                    "cdc:follow [ a cdc:JetStreamSubject ; " + where + " ; cdc:retryMaxMillis 1000 ; cdc:snapshotUrl \"%s\" ] ;", 1, null);
+            } finally {
+                nats.jetStreamManagement().deleteStream(stream);
+            }
+        }
+    }
+
+    @FunctionalInterface
+    interface BrokerRestart {
+        void run() throws Exception;
+    }
+
+    /**
+     * The scenario: leader and first follower up; writes start; first follower killed and
+     * restarted; second follower joins from the snapshot; leader killed and restarted; the
+     * broker restarted; every node killed and restarted once more; writes stop; all converge.
+     */
+    private void run(String sinkTtl, String followTtl, int followerCount, BrokerRestart brokerRestart) throws Exception {
+        FusekiProcess leader = new FusekiProcess("leader", freePort(), leaderConfig(sinkTtl));
+        String snapshotUrl = leader.base + "/ds/snapshot";
+        List<FusekiProcess> followers = new ArrayList<>();
+        for ( int i = 1 ; i <= followerCount ; i++ )
+            followers.add(new FusekiProcess("follower-" + i, freePort(), followerConfig("follower-" + i, followTtl.formatted(snapshotUrl))));
+        processes.add(leader);
+        processes.addAll(followers);
+
+        leader.start();
+        followers.get(0).start();
+        Writer writer = new Writer(leader, new Random(SEED));
+        Thread writes = Thread.ofPlatform().name("replication-writes").start(writer);
+        try {
+            writer.awaitCommitted(300);
+            followers.get(0).kill();
+            writer.awaitCommitted(writer.committed() + 150);
+            followers.get(0).start();
+            if ( followers.size() > 1 ) {
+                followers.get(1).start();   // empty: loads the leader's snapshot, then follows
+                writer.awaitCommitted(writer.committed() + 150);
+            }
+            leader.kill();
+            Thread.sleep(500);
+            leader.start();
+            writer.awaitCommitted(writer.committed() + 300);
+            if ( brokerRestart != null ) {
+                brokerRestart.run();
+                writer.awaitCommitted(writer.committed() + 200);
+            }
+            for ( FusekiProcess f : followers ) {
+                f.kill();
+                writer.awaitCommitted(writer.committed() + 100);
+                f.start();
+            }
+            leader.kill();
+            leader.start();
+            writer.awaitCommitted(writer.committed() + 300);
+        } finally {
+            writer.stop.set(true);
+            writes.join(30_000);
+        }
+
+        long head = leaderHead(leader);
+        DatasetGraph expected = dump(leader);
+        for ( FusekiProcess f : followers ) {
+            awaitCaughtUp(f, head);
+            assertTrue(IsoMatcher.isomorphic(expected, dump(f)), f.name + " holds exactly the leader's data at version " + head);
+        }
+        System.out.printf("Replication: %d transactions committed (%d requests failed while a node was down), leader head %d,"
+                          + " %d follower(s) equal to the leader after %d kills%n", writer.committed(), writer.failed.get(), head,
+                          followers.size(), kills.get());
+    }
+
+    // ---- The nodes
+
+    private String leaderConfig(String sinkTtl) {
+        return """
+            PREFIX fuseki: <http://jena.apache.org/fuseki#>
+            PREFIX tdb2:   <http://jena.apache.org/2016/tdb#>
+            PREFIX cdc:    <https://w3id.org/fuseki-cdc#>
+            <#service> a fuseki:Service ; fuseki:name "ds" ;
+                fuseki:endpoint [ fuseki:operation fuseki:query ] , [ fuseki:operation fuseki:update ; fuseki:name "update" ] ,
+                                [ fuseki:operation fuseki:gsp-r ; fuseki:name "data" ] , [ fuseki:operation cdc:snapshot ; fuseki:name "snapshot" ] ;
+                fuseki:dataset <#captured> .
+            <#captured> a cdc:CapturedDataset ;
+                cdc:dataset [ a tdb2:DatasetTDB2 ; tdb2:location "%s/db" ] ;
+                %s
+                cdc:logDirectory "%s/changes" .
+            """.formatted(work.resolve("leader"), sinkTtl, work.resolve("leader"));
+    }
+
+    /** The shipped follower example, pointed at this test's directories and broker. */
+    private String followerConfig(String name, String followTtl) throws IOException {
+        String example = Files.readString(repoRoot().resolve("config-examples/follower.ttl"), StandardCharsets.UTF_8);
+        int start = example.indexOf("    cdc:follow [");
+        int end = example.indexOf("    ] .", start) + "    ] .".length();
+        String config = example.substring(0, start) + "    " + followTtl.replaceAll(" ;$", " .") + example.substring(end);
+        return config.replace("\"run/", "\"" + work.resolve(name) + "/");
+    }
+
+    private static Path repoRoot() {
+        Path p = Path.of("").toAbsolutePath();
+        while ( p != null && !Files.isDirectory(p.resolve("config-examples")) )
+            p = p.getParent();
+        return p;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** One Fuseki JVM: the official server jar with the module jar in its extra directory. */
+    private final class FusekiProcess {
+        final String name;
+        final String base;
+        final int port;
+        final String config;
+        Process process;
+        int starts;
+
+        FusekiProcess(String name, int port, String config) {
+            this.name = name;
+            this.port = port;
+            this.base = "http://localhost:" + port;
+            this.config = config;
+        }
+
+        void start() throws Exception {
+            Path dir = Files.createDirectories(work.resolve(name));
+            Path extra = Files.createDirectories(work.resolve("extra"));
+            Path jar = extra.resolve("fuseki-cdc.jar");
+            if ( !Files.exists(jar) )
+                Files.copy(Path.of(System.getProperty("fusekicdc.moduleJar")), jar);
+            Path configFile = dir.resolve("config.ttl");
+            Files.writeString(configFile, config);
+            String javaBin = ProcessHandle.current().info().command().orElse("java");
+            List<String> cmd = List.of(javaBin, "-Xmx384m", "-cp", serverJar() + java.io.File.pathSeparator + extra.resolve("*"),
+                                       "org.apache.jena.fuseki.main.cmds.FusekiServerCmd", "--port=" + port, "--config=" + configFile);
+            starts++;
+            process = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+                                             .redirectOutput(dir.resolve("fuseki-" + starts + ".log").toFile()).start();
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            while ( System.nanoTime() < deadline ) {
+                if ( !process.isAlive() )
+                    throw new AssertionError(name + " exited at start-up:\n" + Files.readString(dir.resolve("fuseki-" + starts + ".log")));
+                try {
+                    if ( http.send(HttpRequest.newBuilder(URI.create(base + "/$/ping")).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200 )
+                        return;
+                } catch (IOException notYet) {
+                    process.waitFor(200, TimeUnit.MILLISECONDS);
+                }
+            }
+            throw new AssertionError(name + " did not start within 90 s");
+        }
+
+        /** SIGKILL: no shutdown hook, no flush. */
+        void kill() {
+            if ( process == null || !process.isAlive() )
+                return;
+            kills.incrementAndGet();
+            process.destroyForcibly();
+            try {
+                process.waitFor(30, TimeUnit.SECONDS);
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static Path serverJar() {
+        return Stream.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator)).map(Path::of)
+                     .filter(p -> p.getFileName().toString().startsWith("jena-fuseki-server-")).findFirst()
+                     .orElseThrow(() -> new AssertionError("jena-fuseki-server jar not on the test classpath"));
+    }
+
+    // ---- The workload
+
+    /** Random transactions on the leader, one at a time; a request that fails (the leader is down) is simply lost. */
+    private final class Writer implements Runnable {
+        final FusekiProcess leader;
+        final Random random;
+        final AtomicBoolean stop = new AtomicBoolean();
+        final AtomicInteger committed = new AtomicInteger();
+        final AtomicInteger failed = new AtomicInteger();
+
+        Writer(FusekiProcess leader, Random random) {
+            this.leader = leader;
+            this.random = random;
+        }
+
+        int committed() {
+            return committed.get();
+        }
+
+        void awaitCommitted(int n) throws InterruptedException {
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while ( committed.get() < n ) {
+                if ( System.nanoTime() > deadline )
+                    throw new AssertionError("the workload did not reach " + n + " committed transactions (at " + committed.get() + ")");
+                Thread.sleep(20);
+            }
+        }
+
+        @Override
+        public void run() {
+            while ( !stop.get() ) {
+                String update = nextUpdate();
+                try {
+                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(leader.base + "/ds/update")).timeout(Duration.ofSeconds(20))
+                                                                  .header("Content-Type", "application/sparql-update")
+                                                                  .POST(HttpRequest.BodyPublishers.ofString(update)).build(),
+                                                       HttpResponse.BodyHandlers.ofString());
+                    if ( r.statusCode() == 204 || r.statusCode() == 200 )
+                        committed.incrementAndGet();
+                    else
+                        failed.incrementAndGet();
+                } catch (IOException ex) {
+                    failed.incrementAndGet();
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException ie) {
+                        return;
+                    }
+                } catch (InterruptedException ex) {
+                    return;
+                }
+            }
+        }
+
+        private String nextUpdate() {
+            String graph = switch (random.nextInt(3)) {
+                case 0 -> null;
+                case 1 -> "http://ex/g1";
+                default -> "http://ex/g2";
+            };
+            int s = random.nextInt(200);
+            StringBuilder u = new StringBuilder("PREFIX ex: <http://ex/> ");
+            if ( random.nextInt(4) == 0 ) {
+                u.append(graph == null ? "DELETE WHERE { ex:s" + s + " ?p ?o }" : "DELETE WHERE { GRAPH <" + graph + "> { ex:s" + s + " ?p ?o } }");
+                return u.toString();
+            }
+            StringBuilder quads = new StringBuilder();
+            int n = 1 + random.nextInt(5);
+            for ( int i = 0 ; i < n ; i++ )
+                quads.append("ex:s").append(random.nextInt(200)).append(" ex:p").append(random.nextInt(5)).append(' ')
+                     .append(random.nextInt(3) == 0 ? "\"text " + random.nextInt(1000) + "\"@en" : Integer.toString(random.nextInt(100))).append(" . ");
+            u.append("INSERT DATA { ").append(graph == null ? quads : "GRAPH <" + graph + "> { " + quads + "}").append(" }");
+            return u.toString();
+        }
+    }
+
+    // ---- Checks
+
+    private JsonObject status(FusekiProcess node) throws Exception {
+        String body = http.send(HttpRequest.newBuilder(URI.create(node.base + "/$/cdc")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        JsonArray datasets = JSON.parse(body).get("datasets").getAsArray();
+        return datasets.get(0).getAsObject();
+    }
+
+    private long leaderHead(FusekiProcess leader) throws Exception {
+        return status(leader).get("headVersion").getAsNumber().value().longValue();
+    }
+
+    private void awaitCaughtUp(FusekiProcess follower, long head) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        JsonObject f = null;
+        while ( System.nanoTime() < deadline ) {
+            f = status(follower).get("follower").getAsObject();
+            if ( f.get("appliedVersion").getAsNumber().value().longValue() == head && f.get("lagVersions").getAsNumber().value().longValue() == 0 )
+                return;
+            assertTrue(!"halted".equals(f.get("state").getAsString().value()), follower.name + " halted: " + f);
+            Thread.sleep(100);
+        }
+        throw new AssertionError(follower.name + " did not reach the leader's head " + head + ": " + f);
+    }
+
+    private DatasetGraph dump(FusekiProcess node) throws Exception {
+        String nquads = http.send(HttpRequest.newBuilder(URI.create(node.base + "/ds/data")).header("Accept", "application/n-quads").build(),
+                                  HttpResponse.BodyHandlers.ofString()).body();
+        DatasetGraph dsg = DatasetGraphFactory.create();
+        RDFParser.fromString(nquads, Lang.NQUADS).parse(dsg);
+        return dsg;
+    }
+}
