@@ -1,0 +1,77 @@
+package org.fusekicdc.core.log;
+
+import static org.fusekicdc.core.log.LogFixtures.appendPublished;
+import static org.fusekicdc.core.log.LogFixtures.config;
+import static org.fusekicdc.core.log.LogFixtures.payload;
+import static org.fusekicdc.core.log.LogFixtures.writing;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A follower's log: records that keep the leader's identity, and a log that starts after a snapshot's version. */
+class ReplicaLogTest {
+    @TempDir
+    Path leaderDir;
+    @TempDir
+    Path followerDir;
+
+    @Test
+    void aReplicaLogHoldsTheLeadersRecordsUnderTheLeadersIdentity() {
+        try (ChangeLog leader = ChangeLog.open(config(leaderDir)); ChangeLog follower = ChangeLog.open(config(followerDir))) {
+            List<RecordMeta> metas = appendPublished(leader, 3);
+            for ( RecordMeta m : metas ) {
+                RecordMeta copied = follower.appendReplica(m, writing(payload(m.version())));
+                follower.publish(copied.version());
+            }
+            for ( RecordMeta m : metas )
+                assertEquals(m, follower.read(m.version()).meta());
+            assertEquals(leader.headId(), follower.headId());
+        }
+    }
+
+    @Test
+    void aRecordThatSkipsAVersionOrForksTheChainIsRefusedAndNothingIsWritten() {
+        try (ChangeLog leader = ChangeLog.open(config(leaderDir)); ChangeLog follower = ChangeLog.open(config(followerDir))) {
+            List<RecordMeta> metas = appendPublished(leader, 3);
+            follower.publish(follower.appendReplica(metas.get(0), writing(payload(1))).version());
+
+            ChangeLogException gap = assertThrows(ChangeLogException.class, () -> follower.appendReplica(metas.get(2), writing(payload(3))));
+            assertTrue(gap.getMessage().contains("next version is 2"), gap.getMessage());
+            RecordMeta forked = new RecordMeta(2, UUID.randomUUID(), UUID.randomUUID(), 0);
+            ChangeLogException fork = assertThrows(ChangeLogException.class, () -> follower.appendReplica(forked, writing(payload(2))));
+            assertTrue(fork.getMessage().contains("forked"), fork.getMessage());
+            assertEquals(1, follower.headVersion());
+            follower.publish(follower.appendReplica(metas.get(1), writing(payload(2))).version());
+            assertEquals(2, follower.headVersion());
+        }
+    }
+
+    @Test
+    void aLogStartedAfterASnapshotContinuesFromItsVersionAcrossRestarts() {
+        UUID snapshotId = UUID.randomUUID();
+        try (ChangeLog log = ChangeLog.open(config(followerDir))) {
+            log.startAfter(41, snapshotId);
+            assertEquals(41, log.headVersion());
+            assertEquals(41, log.publishedVersion());
+            assertEquals(snapshotId, log.headId());
+            assertNull(log.head(), "no record yet");
+        }
+        try (ChangeLog log = ChangeLog.open(config(followerDir))) {
+            assertEquals(41, log.headVersion(), "the start survives a restart");
+            assertEquals(snapshotId, log.idOf(41));
+            RecordMeta next = new RecordMeta(42, UUID.randomUUID(), snapshotId, 0);
+            log.publish(log.appendReplica(next, writing(payload(42))).version());
+            assertEquals(42, log.firstVersion());
+            assertEquals(List.of(42L), log.readAfter(41, 10).stream().map(LogRecord::version).toList());
+            assertThrows(IllegalStateException.class, () -> log.startAfter(100, UUID.randomUUID()), "only an empty log starts from a snapshot");
+        }
+    }
+}
