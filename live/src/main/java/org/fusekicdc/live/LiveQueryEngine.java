@@ -65,6 +65,7 @@ public final class LiveQueryEngine implements AutoCloseable {
     private final Map<String, AtomicInteger> perClient = new ConcurrentHashMap<>();
     private final AtomicInteger subscriptions = new AtomicInteger();
     private final AtomicLong ids = new AtomicLong();
+    private final Map<Long, Subscription> open = new ConcurrentHashMap<>();
     // Only touched by the engine thread.
     private final Map<String, LiveGroup> groups = new HashMap<>();
     private final PatternIndex<LiveGroup> index;
@@ -126,6 +127,7 @@ public final class LiveQueryEngine implements AutoCloseable {
                 Subscription s = new Subscription(id, client, g, this, config.maxPendingRows());
                 holder[0] = s;
                 g.subscribers.add(s);
+                open.put(id, s);
                 if ( resumeAfter >= 0 && g.canResumeAfter(resumeAfter) ) {
                     LiveDelta d = g.changesAfter(resumeAfter);
                     s.offer(new LiveEvent.Update(d != null ? d : new LiveDelta(g.result().version(), List.of(), List.of(), null)));
@@ -170,6 +172,7 @@ public final class LiveQueryEngine implements AutoCloseable {
     void unsubscribe(Subscription s) {
         requests.add(() -> {
             LiveGroup g = s.group;
+            open.remove(s.id());
             if ( g.subscribers.remove(s) ) {
                 released(s.client());
                 if ( g.subscribers.isEmpty() ) {
@@ -190,6 +193,20 @@ public final class LiveQueryEngine implements AutoCloseable {
 
     public int subscriptionCount() {
         return subscriptions.get();
+    }
+
+    /** The open subscriptions, oldest first. */
+    public List<Subscription> subscriptions() {
+        return open.values().stream().sorted(java.util.Comparator.comparingLong(Subscription::id)).toList();
+    }
+
+    /** Close subscription {@code id}; false when there is no such open subscription. */
+    public boolean close(long id) {
+        Subscription s = open.get(id);
+        if ( s == null )
+            return false;
+        s.close();
+        return true;
     }
 
     /** Distinct queries being kept up to date. */
@@ -254,6 +271,8 @@ public final class LiveQueryEngine implements AutoCloseable {
         long t0 = System.nanoTime();
         Set<LiveGroup> affected = affected(from, to);
         lastMatchNanos = System.nanoTime() - t0;
+        log.observer().liveMatched(lastMatchNanos);
+        boolean notified = false;
         for ( LiveGroup g : groups.values() ) {
             if ( !affected.contains(g) ) {
                 g.unchangedAt(to);
@@ -274,7 +293,10 @@ public final class LiveQueryEngine implements AutoCloseable {
             g.changed(next, delta);
             LiveEvent.Update u = new LiveEvent.Update(delta);
             g.subscribers.forEach(s -> s.offer(u));
+            notified = true;
         }
+        if ( notified )
+            notifiedLatency(to);
         LOG.debug("Dataset '{}': live queries at version {}: {} of {} affected", dataset(), to, affected.size(), groups.size());
     }
 
@@ -324,7 +346,24 @@ public final class LiveQueryEngine implements AutoCloseable {
         }
     }
 
+    private void notifiedLatency(long v) {
+        try {
+            log.observer().liveNotified(v, Math.max(0, System.currentTimeMillis() - log.read(v).meta().timestamp()));
+        } catch (VersionGoneException ex) {
+            // Removed by retention meanwhile: no latency to report.
+        }
+    }
+
     private LiveResult evaluate(Query query, long atVersion) {
+        long t0 = System.nanoTime();
+        try {
+            return evaluate0(query, atVersion);
+        } finally {
+            log.observer().liveEvaluated(System.nanoTime() - t0);
+        }
+    }
+
+    private LiveResult evaluate0(Query query, long atVersion) {
         try (QueryExec qe = QueryExec.dataset(dsg).query(query).timeout(config.queryTimeout().toMillis(), TimeUnit.MILLISECONDS).build()) {
             if ( query.isAskType() )
                 return new LiveResult(atVersion, List.of(), Map.of(), qe.ask());

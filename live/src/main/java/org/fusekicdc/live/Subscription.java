@@ -15,6 +15,7 @@ public final class Subscription implements AutoCloseable {
     private final String client;
     private final LiveQueryEngine engine;
     private final int maxPendingRows;
+    private final java.time.Instant created = java.time.Instant.now();
     final LiveGroup group;
     private final Deque<LiveEvent> queue = new ArrayDeque<>();
     private boolean resync;
@@ -37,6 +38,11 @@ public final class Subscription implements AutoCloseable {
 
     public String client() {
         return client;
+    }
+
+    /** When the client subscribed. */
+    public java.time.Instant created() {
+        return created;
     }
 
     /** The query as registered (normalised). */

@@ -35,6 +35,7 @@ import org.apache.jena.sparql.core.GraphView;
 import org.apache.jena.sparql.core.Quad;
 import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.core.log.PayloadWriter;
 import org.fusekicdc.core.log.RecordMeta;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -329,6 +330,7 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
         }
         TransactionChanges tc = changes;
         changes = null;
+        long t0 = System.nanoTime();
         try (tc) {
             long quadChanges = tc.settle();
             if ( replica == null && followerOf != null && !tc.isEmpty() ) {
@@ -344,36 +346,42 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
                 return;
             }
             RecordMeta meta;
+            long[] patchBytes = {0};
+            long storeNanos = 0;
             // The store may admit the next writer as soon as its commit returns; that writer's
             // append must wait until this record is published (or undone).
             commitLock.lock();
             try {
                 try {
-                    if ( replica != null ) {
-                        meta = log.appendReplica(replica.meta, (m, out) -> writePatch(m, tc, replica.headers, out));
-                    } else {
-                        Map<String, String> attributes = config.commitAttributes().current();
-                        meta = log.append((m, out) -> writePatch(m, tc, attributes, out));
-                    }
+                    Map<String, String> headers = replica != null ? replica.headers : config.commitAttributes().current();
+                    PayloadWriter writer = (m, out) -> {
+                        CountingOutputStream counting = new CountingOutputStream(out);
+                        writePatch(m, tc, headers, counting);
+                        patchBytes[0] = counting.count();
+                    };
+                    meta = replica != null ? log.appendReplica(replica.meta, writer) : log.append(writer);
                 } catch (RuntimeException ex) {
                     // Not logged, so it must not commit.
                     super.abort();
                     throw ex;
                 }
                 stableVersion.set(-1);
+                long s0 = System.nanoTime();
                 try {
                     super.commit();
                 } catch (RuntimeException | Error ex) {
                     log.undoAppend(meta.version());
                     throw ex;
                 }
+                storeNanos = System.nanoTime() - s0;
                 log.publish(meta.version());
             } finally {
                 stableVersion.set(log.publishedVersion());
                 commitLock.unlock();
             }
-            LOG.debug("Dataset '{}': version {} committed (patch {}, {} quad changes{}{})", datasetName(), meta.version(), meta.id(),
-                      quadChanges, tc.spilled() ? ", spilled to disk" : "", replica != null ? ", from the leader" : "");
+            log.observer().captured(meta.version(), quadChanges, patchBytes[0], System.nanoTime() - t0 - storeNanos);
+            LOG.debug("Dataset '{}': version {} committed (patch {}, {} quad changes, {} bytes{}{})", datasetName(), meta.version(), meta.id(),
+                      quadChanges, patchBytes[0], tc.spilled() ? ", spilled to disk" : "", replica != null ? ", from the leader" : "");
         }
     }
 

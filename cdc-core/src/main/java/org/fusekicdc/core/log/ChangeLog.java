@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 import org.fusekicdc.core.CdcConfigException;
+import org.fusekicdc.core.metrics.CdcObserver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,6 +65,7 @@ public final class ChangeLog implements AutoCloseable {
     private volatile long publishedVersion;    // last record readers may see
     private RecordMeta pending;                // guarded by writeLock
     private volatile boolean closed;
+    private volatile CdcObserver observer = CdcObserver.NONE;
 
     private ChangeLog(ChangeLogConfig config, FileChannel lockChannel, FileLock lock) {
         this.config = config;
@@ -426,6 +428,16 @@ public final class ChangeLog implements AutoCloseable {
 
     public void removePublishListener(Runnable listener) {
         publishListeners.remove(listener);
+    }
+
+    /** Who is told about this dataset's captures, deliveries and live queries (metrics); {@link CdcObserver#NONE} by default. */
+    public CdcObserver observer() {
+        return observer;
+    }
+
+    /** Set the dataset's observer; {@code null} for none. */
+    public void observe(CdcObserver observer) {
+        this.observer = observer == null ? CdcObserver.NONE : observer;
     }
 
     /** Remove the pending record: the store's commit failed, so the record must not survive. */

@@ -35,6 +35,11 @@ public final class Dispatcher implements AutoCloseable {
         return Optional.ofNullable(runners.get(name));
     }
 
+    /** The runners, in the order the sinks were added. */
+    public List<SinkRunner> runners() {
+        return List.copyOf(runners.values());
+    }
+
     public List<SinkStatus> status() {
         return runners.values().stream().map(SinkRunner::status).toList();
     }

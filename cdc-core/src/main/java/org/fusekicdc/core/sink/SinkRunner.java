@@ -245,10 +245,13 @@ public final class SinkRunner implements AutoCloseable {
                 if ( interruptRequested() )
                     break;
                 try {
+                    long t0 = System.nanoTime();
                     sink.deliver(new PatchRecord(log.dataset(), r));
+                    log.observer().delivered(sink.name(), r.version(), System.nanoTime() - t0);
                     position = r.version();
                     succeeded();
                 } catch (SinkException ex) {
+                    log.observer().deliveryFailed(sink.name(), r.version(), ex.permanent());
                     if ( ex.permanent() && !ex.sinkWide() && config.deadLetterDir() != null ) {
                         deadLetter(r, ex);
                         position = r.version();

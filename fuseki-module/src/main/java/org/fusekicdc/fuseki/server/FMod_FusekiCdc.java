@@ -13,6 +13,7 @@ import org.apache.jena.fuseki.Fuseki;
 import org.apache.jena.fuseki.main.FusekiServer;
 import org.apache.jena.fuseki.main.runner.ServerArgs;
 import org.apache.jena.fuseki.main.sys.FusekiAutoModule;
+import org.apache.jena.fuseki.metrics.MetricsProvider;
 import org.apache.jena.fuseki.server.DataAccessPoint;
 import org.apache.jena.fuseki.server.DataAccessPointRegistry;
 import org.apache.jena.fuseki.server.Operation;
@@ -29,6 +30,7 @@ import org.fusekicdc.fuseki.feed.ChangeFeedService;
 import org.fusekicdc.fuseki.follow.SnapshotService;
 import org.fusekicdc.fuseki.live.LiveEngines;
 import org.fusekicdc.fuseki.live.LiveQueryService;
+import org.fusekicdc.fuseki.metrics.CdcMeters;
 import org.slf4j.Logger;
 
 /**
@@ -46,6 +48,7 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
     public static final String STATUS_PATH = "/$/cdc";
 
     private final List<CapturingDatasetGraph> captured = new ArrayList<>();
+    private final List<CdcMeters> meters = new ArrayList<>();
 
     @Override
     public String name() {
@@ -101,6 +104,7 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
 
     @Override
     public void serverBeforeStarting(FusekiServer server) {
+        bindMetrics(server);
         for ( CapturingDatasetGraph c : captured ) {
             Dispatcher d = dispatcher(c);
             if ( d != null && !d.isEmpty() ) {
@@ -114,8 +118,25 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
         }
     }
 
+    /** Meters in Fuseki's own registry, when the server has one ({@code --metrics}, {@code enableMetrics(true)}). */
+    private void bindMetrics(FusekiServer server) {
+        meters.forEach(CdcMeters::close);
+        meters.clear();
+        if ( captured.isEmpty() )
+            return;
+        MetricsProvider provider = MetricsProvider.getMetricsProvider(server.getServletContext());
+        if ( provider == null ) {
+            LOG.info("fuseki-cdc: Fuseki metrics are off, so capture and sink metrics are not exported; start Fuseki with --metrics to have them at /$/metrics");
+            return;
+        }
+        for ( CapturingDatasetGraph c : captured )
+            meters.add(CdcMeters.bind(provider.getMeterRegistry(), c, dispatcher(c)));
+    }
+
     @Override
     public void serverStopped(FusekiServer server) {
+        meters.forEach(CdcMeters::close);
+        meters.clear();
         for ( CapturingDatasetGraph c : captured ) {
             Follower f = follower(c);
             if ( f != null )

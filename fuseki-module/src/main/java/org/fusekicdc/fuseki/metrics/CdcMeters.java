@@ -1,0 +1,194 @@
+package org.fusekicdc.fuseki.metrics;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.DoubleSupplier;
+import java.util.function.LongSupplier;
+import java.util.function.ToDoubleFunction;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.core.metrics.CdcObserver;
+import org.fusekicdc.core.sink.Dispatcher;
+import org.fusekicdc.core.sink.SinkRunner;
+import org.fusekicdc.core.sink.SinkState;
+import org.fusekicdc.fuseki.live.LiveEngines;
+import org.fusekicdc.live.LiveQueryEngine;
+
+/**
+ * The meters of one captured dataset, in Fuseki's registry (scraped at {@code /$/metrics}):
+ * capture, the change log, each sink and live queries, tagged {@code dataset} (and {@code sink}).
+ * Names follow Prometheus conventions once Micrometer renders them ({@code fusekicdc_capture_transactions_total},
+ * {@code fusekicdc_sink_lag_seconds}, ...); docs/operations.md lists them all.
+ * <p>
+ * Events arrive as a {@link CdcObserver}: counters and timers only, nothing per quad. Gauges
+ * read the log, the sinks' status and the live engine when scraped.
+ */
+public final class CdcMeters implements CdcObserver, AutoCloseable {
+    private static final Duration MIN_LATENCY = Duration.ofNanos(50_000);
+    private static final Duration MAX_LATENCY = Duration.ofSeconds(60);
+
+    private final MeterRegistry registry;
+    private final CapturingDatasetGraph dsg;
+    private final Tags datasetTags;
+    private final List<Meter> meters = new ArrayList<>();
+    private final Counter transactions;
+    private final Counter quads;
+    private final DistributionSummary patchSize;
+    private final Timer captureTime;
+    private final Map<String, SinkMeters> sinks = new ConcurrentHashMap<>();
+    private final Timer liveMatch;
+    private final Timer liveEvaluation;
+    private final Timer liveNotification;
+
+    private record SinkMeters(Timer publish, Counter transientErrors, Counter permanentErrors) {}
+
+    /** Register the dataset's meters and start observing it. */
+    public static CdcMeters bind(MeterRegistry registry, CapturingDatasetGraph dsg, Dispatcher dispatcher) {
+        CdcMeters m = new CdcMeters(registry, dsg, dispatcher);
+        dsg.changeLog().observe(m);
+        return m;
+    }
+
+    private CdcMeters(MeterRegistry registry, CapturingDatasetGraph dsg, Dispatcher dispatcher) {
+        this.registry = registry;
+        this.dsg = dsg;
+        this.datasetTags = Tags.of("dataset", dsg.datasetName());
+        ChangeLog log = dsg.changeLog();
+
+        transactions = add(Counter.builder("fusekicdc.capture.transactions").tags(datasetTags)
+                                  .description("Write transactions captured: one patch each").register(registry));
+        quads = add(Counter.builder("fusekicdc.capture.quads").tags(datasetTags)
+                           .description("Quad changes (adds and deletes, net per transaction) captured").register(registry));
+        patchSize = add(DistributionSummary.builder("fusekicdc.capture.patch.size").baseUnit("bytes").tags(datasetTags)
+                                           .description("Size of each patch as written to the change log").register(registry));
+        captureTime = add(latency(Timer.builder("fusekicdc.capture.overhead").tags(datasetTags)
+                                       .description("Time capture adds to a commit: net effect, durable log append, publish (not the store's own commit)")));
+
+        gauge("fusekicdc.log.head.version", null, log, ChangeLog::publishedVersion, datasetTags, "Newest committed version");
+        gauge("fusekicdc.log.oldest.version", null, log, ChangeLog::firstVersion, datasetTags, "Oldest version still in the change log (retention)");
+        gauge("fusekicdc.log.size", "bytes", log, ChangeLog::sizeBytes, datasetTags, "Size of the change log on disk");
+
+        if ( dispatcher != null ) {
+            for ( SinkRunner r : dispatcher.runners() )
+                bindSink(r);
+        }
+
+        liveMatch = add(latency(Timer.builder("fusekicdc.live.match").tags(datasetTags)
+                                     .description("Live queries: time to find the queries a step's patches can affect")));
+        liveEvaluation = add(latency(Timer.builder("fusekicdc.live.evaluation").tags(datasetTags)
+                                          .description("Live queries: time to evaluate one affected query")));
+        liveNotification = add(latency(Timer.builder("fusekicdc.live.notification.latency").tags(datasetTags)
+                                            .description("Live queries: from a commit to its changes being handed to subscribers")));
+        gauge("fusekicdc.live.subscriptions", null, this, m -> m.live(LiveQueryEngine::subscriptionCount), datasetTags, "Open live query subscriptions");
+        gauge("fusekicdc.live.queries", null, this, m -> m.live(LiveQueryEngine::queryCount), datasetTags, "Distinct live queries kept up to date");
+    }
+
+    private void bindSink(SinkRunner r) {
+        Tags tags = datasetTags.and("sink", r.name());
+        gauge("fusekicdc.sink.cursor.version", null, r, x -> x.status().cursor(), tags, "Last version the sink delivered and acknowledged");
+        gauge("fusekicdc.sink.lag.versions", null, r, x -> x.status().lagVersions(), tags, "Committed versions the sink has not delivered");
+        gauge("fusekicdc.sink.lag", "seconds", r, x -> x.status().lagSeconds(), tags, "Age of the oldest patch the sink has not delivered; 0 when caught up");
+        for ( SinkState s : SinkState.values() ) {
+            gauge("fusekicdc.sink.state", null, r, x -> x.status().state() == s ? 1 : 0, tags.and("state", s.name().toLowerCase(Locale.ROOT)),
+                  "1 for the sink's current state (running, retrying, paused, failed, stopped), 0 for the others");
+        }
+        add(FunctionCounter.builder("fusekicdc.sink.dead.lettered", r, x -> x.status().deadLettered()).tags(tags)
+                           .description("Patches written to the sink's dead-letter directory").register(registry));
+        Timer publish = add(latency(Timer.builder("fusekicdc.sink.publish").tags(tags)
+                                         .description("Time to deliver one patch to the sink's destination, acknowledgement included")));
+        Counter tr = add(Counter.builder("fusekicdc.sink.errors").tags(tags.and("kind", "transient"))
+                                .description("Failed deliveries: transient (retried) or permanent (paused or dead-lettered)").register(registry));
+        Counter pe = add(Counter.builder("fusekicdc.sink.errors").tags(tags.and("kind", "permanent"))
+                                .description("Failed deliveries: transient (retried) or permanent (paused or dead-lettered)").register(registry));
+        sinks.put(r.name(), new SinkMeters(publish, tr, pe));
+    }
+
+    /**
+     * Hook for followers (replicas) of this dataset: export how far behind {@code follower} is,
+     * as {@code fusekicdc_follower_lag_versions} and {@code fusekicdc_follower_lag_seconds}
+     * tagged {@code dataset} and {@code follower}.
+     */
+    public void bindFollower(String follower, LongSupplier lagVersions, DoubleSupplier lagSeconds) {
+        Tags tags = datasetTags.and("follower", follower);
+        gauge("fusekicdc.follower.lag.versions", null, lagVersions, LongSupplier::getAsLong, tags, "Versions the follower has not applied");
+        gauge("fusekicdc.follower.lag", "seconds", lagSeconds, DoubleSupplier::getAsDouble, tags, "Age of the oldest version the follower has not applied");
+    }
+
+    private double live(java.util.function.ToIntFunction<LiveQueryEngine> f) {
+        LiveQueryEngine e = dsg.getContext().get(LiveEngines.ENGINE);
+        return e == null ? 0 : f.applyAsInt(e);
+    }
+
+    private <T> void gauge(String name, String unit, T obj, ToDoubleFunction<T> f, Tags tags, String description) {
+        add(Gauge.builder(name, obj, f).baseUnit(unit).tags(tags).description(description).strongReference(true).register(registry));
+    }
+
+    private Timer latency(Timer.Builder b) {
+        return b.publishPercentileHistogram().minimumExpectedValue(MIN_LATENCY).maximumExpectedValue(MAX_LATENCY).register(registry);
+    }
+
+    private synchronized <M extends Meter> M add(M meter) {
+        meters.add(meter);
+        return meter;
+    }
+
+    @Override
+    public void captured(long version, long quadChanges, long patchBytes, long captureNanos) {
+        transactions.increment();
+        quads.increment(quadChanges);
+        patchSize.record(patchBytes);
+        captureTime.record(captureNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void delivered(String sink, long version, long publishNanos) {
+        SinkMeters m = sinks.get(sink);
+        if ( m != null )
+            m.publish().record(publishNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void deliveryFailed(String sink, long version, boolean permanent) {
+        SinkMeters m = sinks.get(sink);
+        if ( m != null )
+            (permanent ? m.permanentErrors() : m.transientErrors()).increment();
+    }
+
+    @Override
+    public void liveMatched(long matchNanos) {
+        liveMatch.record(matchNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void liveEvaluated(long nanos) {
+        liveEvaluation.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void liveNotified(long version, long latencyMillis) {
+        liveNotification.record(latencyMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Stop observing the dataset and remove its meters from the registry. */
+    @Override
+    public synchronized void close() {
+        if ( dsg.changeLog().observer() == this )
+            dsg.changeLog().observe(null);
+        meters.forEach(registry::remove);
+        meters.clear();
+    }
+}
