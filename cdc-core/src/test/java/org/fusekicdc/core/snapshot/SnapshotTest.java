@@ -1,0 +1,90 @@
+package org.fusekicdc.core.snapshot;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import org.apache.jena.riot.Lang;
+import org.apache.jena.riot.RDFParser;
+import org.apache.jena.sparql.core.DatasetGraph;
+import org.apache.jena.sparql.core.DatasetGraphFactory;
+import org.apache.jena.sparql.sse.SSE;
+import org.apache.jena.system.Txn;
+import org.apache.jena.tdb2.TDB2Factory;
+import org.apache.jena.tdb2.sys.TDBInternal;
+import org.fusekicdc.core.capture.CaptureConfig;
+import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.core.log.ChangeLogConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SnapshotTest {
+    @TempDir
+    Path tmp;
+
+    private ChangeLog log;
+    private DatasetGraph base;
+
+    @AfterEach
+    void close() {
+        if ( log != null )
+            log.close();
+        if ( base != null )
+            TDBInternal.expel(base);
+    }
+
+    private CapturingDatasetGraph capture() {
+        base = TDB2Factory.connectDataset(tmp.resolve("tdb2").toString()).asDatasetGraph();
+        log = ChangeLog.open(ChangeLogConfig.defaults(tmp.resolve("log"), "ds"));
+        return CapturingDatasetGraph.create(base, log, CaptureConfig.defaults(tmp.resolve("spill")));
+    }
+
+    private static void write(CapturingDatasetGraph dsg, String quad) {
+        Txn.executeWrite(dsg, () -> dsg.add(SSE.parseQuad(quad)));
+    }
+
+    @Test
+    void aSnapshotHoldsExactlyTheVersionItNamesWhileWritesGoOn() throws Exception {
+        CapturingDatasetGraph dsg = capture();
+        write(dsg, "(_ <http://example/s> <http://example/p> 1)");
+        write(dsg, "(<http://example/g> <http://example/s> <http://example/p> 2)");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (Snapshot s = Snapshot.begin(dsg)) {
+            assertEquals(2, s.version());
+            // A writer commits version 3 while the snapshot is open: it is not blocked, and not in the snapshot.
+            CompletableFuture.runAsync(() -> write(dsg, "(_ <http://example/s> <http://example/p> 3)")).get();
+            assertEquals(3, log.publishedVersion());
+            assertEquals(2, s.writeNQuads(out));
+        }
+        String text = out.toString(StandardCharsets.UTF_8);
+        List<String> lines = text.lines().toList();
+        assertTrue(lines.getFirst().startsWith(Snapshot.HEADER_PREFIX + "dataset=\"ds\" version=2 "), lines.getFirst());
+        assertEquals(2, Snapshot.versionOf(lines.getFirst()));
+        DatasetGraph copy = DatasetGraphFactory.create();
+        RDFParser.fromString(text, Lang.NQUADS).parse(copy);
+        assertEquals(2, copy.stream().count());
+        assertTrue(copy.contains(SSE.parseQuad("(_ <http://example/s> <http://example/p> 1)")));
+        assertTrue(copy.contains(SSE.parseQuad("(<http://example/g> <http://example/s> <http://example/p> 2)")));
+        assertFalse(copy.contains(SSE.parseQuad("(_ <http://example/s> <http://example/p> 3)")));
+    }
+
+    @Test
+    void aSnapshotFileIsNamedByDatasetAndVersion() throws Exception {
+        CapturingDatasetGraph dsg = capture();
+        write(dsg, "(_ <http://example/s> <http://example/p> 1)");
+        Path f = Snapshot.writeFile(dsg, tmp.resolve("snapshots"));
+        assertEquals("ds-1.nq", f.getFileName().toString());
+        assertEquals(1, Snapshot.versionOf(Files.readAllLines(f).getFirst()));
+        assertEquals(List.of(f), Files.list(tmp.resolve("snapshots")).toList(), "no temporary file left behind");
+        assertFalse(dsg.isInTransaction(), "the read transaction is ended");
+    }
+}
