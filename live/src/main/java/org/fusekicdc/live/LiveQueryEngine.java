@@ -200,11 +200,15 @@ public final class LiveQueryEngine implements AutoCloseable {
         return open.values().stream().sorted(java.util.Comparator.comparingLong(Subscription::id)).toList();
     }
 
-    /** Close subscription {@code id}; false when there is no such open subscription. */
+    /**
+     * Close subscription {@code id} for an administrator: its client gets a last {@code Error}
+     * event saying so. False when there is no such open subscription.
+     */
     public boolean close(long id) {
         Subscription s = open.get(id);
-        if ( s == null )
+        if ( s == null || s.isClosed() )
             return false;
+        s.offer(new LiveEvent.Error(version, "The subscription was closed by an administrator."));
         s.close();
         return true;
     }

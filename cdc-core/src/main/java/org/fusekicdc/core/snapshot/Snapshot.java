@@ -94,11 +94,14 @@ public final class Snapshot implements AutoCloseable {
         return n;
     }
 
+    /** A snapshot written to a file: where, at which version, how many quads. */
+    public record Written(Path file, long version, long quads) {}
+
     /**
      * Write the dataset at its current version to {@code <dir>/<dataset>-<version>.nq}, atomically
-     * (a partial file is never left under the final name); returns the file.
+     * (a partial file is never left under the final name).
      */
-    public static Path writeFile(CapturingDatasetGraph dsg, Path dir) {
+    public static Written writeFile(CapturingDatasetGraph dsg, Path dir) {
         try (Snapshot s = begin(dsg)) {
             Files.createDirectories(dir);
             Path target = dir.resolve(s.fileName());
@@ -113,7 +116,7 @@ public final class Snapshot implements AutoCloseable {
                 Files.deleteIfExists(tmp);
             }
             LOG.info("Dataset '{}': snapshot at version {} written to {} ({} quads)", s.dataset(), s.version(), target, quads);
-            return target;
+            return new Written(target, s.version(), quads);
         } catch (IOException ex) {
             throw new UncheckedIOException("Dataset '" + dsg.datasetName() + "': cannot write a snapshot in " + dir + ": " + ex
                                            + ". Check the directory's free space and permissions.", ex);

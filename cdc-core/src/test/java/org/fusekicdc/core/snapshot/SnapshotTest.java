@@ -81,7 +81,10 @@ class SnapshotTest {
     void aSnapshotFileIsNamedByDatasetAndVersion() throws Exception {
         CapturingDatasetGraph dsg = capture();
         write(dsg, "(_ <http://example/s> <http://example/p> 1)");
-        Path f = Snapshot.writeFile(dsg, tmp.resolve("snapshots"));
+        Snapshot.Written w = Snapshot.writeFile(dsg, tmp.resolve("snapshots"));
+        assertEquals(1, w.version());
+        assertEquals(1, w.quads());
+        Path f = w.file();
         assertEquals("ds-1.nq", f.getFileName().toString());
         assertEquals(1, Snapshot.versionOf(Files.readAllLines(f).getFirst()));
         assertEquals(List.of(f), Files.list(tmp.resolve("snapshots")).toList(), "no temporary file left behind");

@@ -37,6 +37,8 @@ public class AssemblerCapturedDataset extends DatasetAssembler {
     public static final Symbol DISPATCHER = Symbol.create(VocabCdc.NS + "dispatcher");
     /** Context key of a follower dataset's {@link Follower}, started with the server. */
     public static final Symbol FOLLOWER = Symbol.create(VocabCdc.NS + "follower");
+    /** Context key of a captured dataset's snapshot directory ({@code cdc:snapshotDirectory}), a {@link java.nio.file.Path}. */
+    public static final Symbol SNAPSHOT_DIRECTORY = Symbol.create(VocabCdc.NS + "snapshotDirectory");
 
     @Override
     protected DatasetGraph createDataset(Assembler a, Resource root) {
@@ -48,6 +50,7 @@ public class AssemblerCapturedDataset extends DatasetAssembler {
             CapturingDatasetGraph dsg = CapturingDatasetGraph.create(base, log, settings.captureConfig(RequestAttributes::current));
             dsg.getContext().set(FeedSettings.SYMBOL, settings.feed());
             dsg.getContext().set(LiveEngines.SETTINGS, settings.live());
+            dsg.getContext().set(SNAPSHOT_DIRECTORY, settings.snapshotDirectory());
             Dispatcher dispatcher = new Dispatcher(log);
             for ( SinkSettings sink : settings.sinks() )
                 dispatcher.add(sink.create(settings.name()), sink.runnerConfig());

@@ -28,7 +28,7 @@ import org.fusekicdc.live.LiveConfig;
  * the fix.
  */
 public record CapturedDatasetSettings(Resource datasetDescription, String name, Path logDirectory, boolean fsync,
-                                      long segmentBytes, int spillThreshold, Path spillDirectory, Retention retention,
+                                      long segmentBytes, int spillThreshold, Path spillDirectory, Path snapshotDirectory, Retention retention,
                                       FeedSettings feed, LiveSettings live, List<SinkSettings> sinks, FollowSettings follow) {
 
     private static final String FUSEKI_NS = "http://jena.apache.org/fuseki#";
@@ -50,6 +50,7 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
             throw new CdcConfigException(VocabCdc.spillThreshold.getLocalName(), where + ": cdc:spillThreshold " + spill
                                      + " would keep up to that many quads in memory per transaction; use at most 10000000.");
         String spillDir = optionalString(root, VocabCdc.spillDirectory, where);
+        String snapshotDir = optionalString(root, VocabCdc.snapshotDirectory, where);
         Retention retention = new Retention(optionalLong(root, VocabCdc.retainVersions, where, 0, 0),
                                             optionalDuration(root, VocabCdc.retainAge, where),
                                             optionalLong(root, VocabCdc.retainBytes, where, 0, 0),
@@ -78,7 +79,8 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
         RDFNode followNode = value(root, VocabCdc.follow);
         FollowSettings follow = followNode == null ? null : FollowSettings.from(followNode, name, logDir, where);
         return new CapturedDatasetSettings(ds, name, logDir, fsync, segmentBytes, (int)spill,
-                                           spillDir == null ? logDir.resolve("spill") : Path.of(spillDir), retention, feed, live,
+                                           spillDir == null ? logDir.resolve("spill") : Path.of(spillDir),
+                                           snapshotDir == null ? logDir.resolve("snapshots") : Path.of(snapshotDir), retention, feed, live,
                                            List.copyOf(sinks), follow);
     }
 

@@ -33,6 +33,8 @@ public record CdcOption(Property property, String type, String defaultValue, Str
                       "A transaction's changes are kept in memory up to this many quads; beyond it they are sorted into files on disk."),
         new CdcOption(VocabCdc.spillDirectory, "string (path)", "<logDirectory>/spill",
                       "Where large transactions spill their changes. Needs free space of about twice the transaction's patch size."),
+        new CdcOption(VocabCdc.snapshotDirectory, "string (path)", "<logDirectory>/snapshots",
+                      "Where the admin snapshot operation (POST /$/cdc/<dataset>/snapshot) writes <dataset>-<version>.nq files. See docs/operations.md."),
         new CdcOption(VocabCdc.retainVersions, "integer", "0 (no limit)",
                       "Retention: keep at least this many most recent versions; older whole segments may be removed."),
         new CdcOption(VocabCdc.retainAge, "xsd:duration (e.g. \"P7D\")", "none (no limit)",

@@ -19,6 +19,7 @@ public final class VocabCdc {
     public static final Property segmentBytes = property("segmentBytes");
     public static final Property spillThreshold = property("spillThreshold");
     public static final Property spillDirectory = property("spillDirectory");
+    public static final Property snapshotDirectory = property("snapshotDirectory");
     public static final Property retainVersions = property("retainVersions");
     public static final Property retainAge = property("retainAge");
     public static final Property retainBytes = property("retainBytes");

@@ -187,6 +187,12 @@ public class LiveQueryService extends ActionREST {
                     byte[] b = pending.pollFirst();
                     if ( b == null ) {
                         LiveEvent e = sub.next();
+                        if ( e == null && sub.isClosed() ) {
+                            // Closed by an error event or an administrator: end the stream.
+                            out.flush();
+                            finish("subscription closed");
+                            return;
+                        }
                         if ( e == null ) {
                             out.flush();
                             return;

@@ -2,39 +2,51 @@ package org.fusekicdc.fuseki.server;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.apache.jena.atlas.json.JSON;
 import org.apache.jena.atlas.json.JsonArray;
+import org.apache.jena.atlas.json.JsonNumber;
 import org.apache.jena.atlas.json.JsonObject;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.follow.Follower;
 import org.fusekicdc.core.follow.FollowerStatus;
+import org.fusekicdc.core.log.Retention;
 import org.fusekicdc.core.sink.Dispatcher;
 import org.fusekicdc.core.sink.SinkStatus;
+import org.fusekicdc.fuseki.live.LiveEngines;
+import org.fusekicdc.live.LiveQueryEngine;
 
 /**
- * {@code GET /$/cdc}: the state of capture on this server as JSON: per captured dataset the
- * change log's head and oldest version and size, and each sink's state, cursor, lag and
- * last error.
+ * {@code GET /$/cdc}: the state of capture on this server as JSON: per captured dataset its
+ * endpoints, the change log's head and oldest version, size and retention, each sink's state,
+ * cursor, lag and last error, and the live query counts; and where the dashboard is.
  */
 final class CdcStatusServlet extends HttpServlet {
-    private final List<CapturingDatasetGraph> datasets;
+    private final List<CapturedService> services;
 
-    CdcStatusServlet(List<CapturingDatasetGraph> datasets) {
-        this.datasets = datasets;
+    CdcStatusServlet(List<CapturedService> services) {
+        this.services = services;
     }
 
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         JsonArray list = new JsonArray();
-        for ( CapturingDatasetGraph dsg : datasets )
-            list.add(dataset(dsg));
+        List<CapturingDatasetGraph> seen = new ArrayList<>();
+        for ( CapturedService s : services ) {
+            if ( seen.contains(s.dataset()) )
+                continue;
+            seen.add(s.dataset());
+            list.add(dataset(s));
+        }
         JsonObject root = new JsonObject();
+        root.put("dashboard", FMod_FusekiCdc.STATUS_PATH + "/dashboard");
         root.put("datasets", list);
         resp.setStatus(HttpServletResponse.SC_OK);
         resp.setContentType("application/json");
@@ -45,14 +57,23 @@ final class CdcStatusServlet extends HttpServlet {
         }
     }
 
-    private static JsonObject dataset(CapturingDatasetGraph dsg) {
+    private static JsonObject dataset(CapturedService svc) {
+        CapturingDatasetGraph dsg = svc.dataset();
         ChangeLog log = dsg.changeLog();
         JsonObject o = new JsonObject();
         o.put("name", dsg.datasetName());
+        JsonObject endpoints = new JsonObject();
+        endpoints.put("service", svc.service());
+        if ( svc.live() != null )
+            endpoints.put("live", svc.live());
+        if ( svc.changes() != null )
+            endpoints.put("changes", svc.changes());
+        o.put("endpoints", endpoints);
         o.put("headVersion", log.publishedVersion());
         o.put("oldestVersion", log.firstVersion());
         o.put("logBytes", log.sizeBytes());
         o.put("logDirectory", log.config().directory().toString());
+        o.put("retention", retention(log.config().retention()));
         JsonArray sinks = new JsonArray();
         Dispatcher d = FMod_FusekiCdc.dispatcher(dsg);
         if ( d != null ) {
@@ -60,6 +81,13 @@ final class CdcStatusServlet extends HttpServlet {
                 sinks.add(sink(s));
         }
         o.put("sinks", sinks);
+        JsonObject live = new JsonObject();
+        LiveQueryEngine e = dsg.getContext().get(LiveEngines.ENGINE);
+        live.put("subscriptions", e == null ? 0 : e.subscriptionCount());
+        live.put("queries", e == null ? 0 : e.queryCount());
+        if ( e != null && e.version() >= 0 )
+            live.put("version", e.version());
+        o.put("live", live);
         Follower f = FMod_FusekiCdc.follower(dsg);
         if ( f != null )
             o.put("follower", follower(f.status()));
@@ -79,14 +107,24 @@ final class CdcStatusServlet extends HttpServlet {
         return o;
     }
 
+    private static JsonObject retention(Retention r) {
+        JsonObject o = new JsonObject();
+        o.put("maxVersions", r.maxVersions());
+        if ( r.maxAge() != null )
+            o.put("maxAge", r.maxAge().toString());
+        o.put("maxBytes", r.maxBytes());
+        o.put("overridesReaders", r.overrideReaders());
+        return o;
+    }
+
     private static JsonObject sink(SinkStatus s) {
         JsonObject o = new JsonObject();
         o.put("name", s.sink());
-        o.put("state", s.state().name().toLowerCase(java.util.Locale.ROOT));
+        o.put("state", s.state().name().toLowerCase(Locale.ROOT));
         o.put("cursor", s.cursor());
         o.put("lagVersions", s.lagVersions());
         if ( !Double.isNaN(s.lagSeconds()) )
-            o.put("lagSeconds", org.apache.jena.atlas.json.JsonNumber.value(Math.round(s.lagSeconds() * 1000) / 1000.0));
+            o.put("lagSeconds", JsonNumber.value(Math.round(s.lagSeconds() * 1000) / 1000.0));
         if ( s.lastError() != null ) {
             o.put("lastError", s.lastError());
             o.put("lastErrorTime", s.lastErrorTime().toString());

@@ -25,6 +25,7 @@ import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.follow.Follower;
 import org.fusekicdc.core.sink.Dispatcher;
+import org.fusekicdc.fuseki.admin.CdcAdminServlet;
 import org.fusekicdc.fuseki.config.AssemblerCapturedDataset;
 import org.fusekicdc.fuseki.feed.ChangeFeedService;
 import org.fusekicdc.fuseki.follow.SnapshotService;
@@ -48,6 +49,7 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
     public static final String STATUS_PATH = "/$/cdc";
 
     private final List<CapturingDatasetGraph> captured = new ArrayList<>();
+    private final List<CapturedService> services = new ArrayList<>();
     private final List<CdcMeters> meters = new ArrayList<>();
 
     @Override
@@ -83,6 +85,7 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
     @Override
     public void configured(FusekiServer.Builder serverBuilder, DataAccessPointRegistry dapRegistry, Model configModel) {
         captured.clear();
+        services.clear();
         for ( DataAccessPoint dap : dapRegistry.accessPoints() ) {
             DatasetGraph dsg = dap.getDataService().getDataset();
             for ( Operation op : List.of(CdcOperations.CHANGES, CdcOperations.LIVE, CdcOperations.SNAPSHOT) ) {
@@ -91,14 +94,17 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
                                                  + " cdc:CapturedDataset. Wrap the dataset in a cdc:CapturedDataset (see docs/configuration.md) or remove the endpoint.");
             }
             if ( dsg instanceof CapturingDatasetGraph c ) {
-                captured.add(c);
+                if ( !captured.contains(c) )
+                    captured.add(c);
+                services.add(CapturedService.of(dap, c));
                 LOG.info("Dataset '{}': capture on for {} (change log {}, head version {})", c.datasetName(), dap.getName(),
                          c.changeLog().config().directory(), c.changeLog().headVersion());
             }
         }
         if ( !captured.isEmpty() ) {
             serverBuilder.addFilter("/*", new RequestAttributes());
-            serverBuilder.addServlet(STATUS_PATH, new CdcStatusServlet(List.copyOf(captured)));
+            serverBuilder.addServlet(STATUS_PATH, new CdcStatusServlet(List.copyOf(services)));
+            serverBuilder.addServlet(STATUS_PATH + "/*", new CdcAdminServlet(List.copyOf(services)));
         }
     }
 

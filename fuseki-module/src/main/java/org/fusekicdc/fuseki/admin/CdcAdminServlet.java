@@ -1,0 +1,254 @@
+package org.fusekicdc.fuseki.admin;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.apache.jena.atlas.json.JSON;
+import org.apache.jena.atlas.json.JsonArray;
+import org.apache.jena.atlas.json.JsonObject;
+import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.sink.Dispatcher;
+import org.fusekicdc.core.sink.SinkRunner;
+import org.fusekicdc.core.sink.SinkStatus;
+import org.fusekicdc.core.snapshot.Snapshot;
+import org.fusekicdc.fuseki.config.AssemblerCapturedDataset;
+import org.fusekicdc.fuseki.live.LiveEngines;
+import org.fusekicdc.fuseki.server.CapturedService;
+import org.fusekicdc.live.LiveQueryEngine;
+import org.fusekicdc.live.Subscription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code /$/cdc/*}: the dashboard page, and the admin operations on captured datasets:
+ * <pre>
+ * POST   /$/cdc/{dataset}/sinks/{sink}/pause
+ * POST   /$/cdc/{dataset}/sinks/{sink}/resume
+ * POST   /$/cdc/{dataset}/sinks/{sink}/rewind?version=N   deliver again after version N
+ * GET    /$/cdc/{dataset}/snapshot                        the dataset at one version, as N-Quads
+ * POST   /$/cdc/{dataset}/snapshot                        the same, written to cdc:snapshotDirectory
+ * GET    /$/cdc/{dataset}/subscriptions                   open live query subscriptions
+ * DELETE /$/cdc/{dataset}/subscriptions/{id}              close one
+ * </pre>
+ * Admin operations are for authenticated users or requests from this machine
+ * ({@link AdminAccess}); each one, allowed or refused, is logged.
+ */
+public final class CdcAdminServlet extends HttpServlet {
+    private static final Logger LOG = LoggerFactory.getLogger(CdcAdminServlet.class);
+    private static final Map<String, String> PAGES = Map.of("/dashboard", "dashboard.html|text/html",
+                                                            "/dashboard.js", "dashboard.js|text/javascript",
+                                                            "/dashboard.css", "dashboard.css|text/css");
+
+    private final List<CapturedService> services;
+
+    public CdcAdminServlet(List<CapturedService> services) {
+        this.services = services;
+    }
+
+    @Override
+    protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        String path = req.getPathInfo() == null ? "" : req.getPathInfo();
+        String method = req.getMethod();
+        if ( method.equals("GET") && PAGES.containsKey(path) ) {
+            page(PAGES.get(path), resp);
+            return;
+        }
+        String[] parts = Arrays.stream(path.split("/")).filter(s -> !s.isEmpty())
+                               .map(s -> URLDecoder.decode(s, StandardCharsets.UTF_8)).toArray(String[]::new);
+        if ( parts.length < 2 ) {
+            error(resp, 404, "No such cdc admin resource: " + path + ". See " + req.getContextPath() + "/$/cdc for the status and the dashboard link.");
+            return;
+        }
+        String op = method + " " + req.getRequestURI() + (req.getQueryString() == null ? "" : "?" + req.getQueryString());
+        if ( !AdminAccess.allowed(req) ) {
+            LOG.warn("Admin: {} refused for {}: not authenticated and not from this machine", op, AdminAccess.who(req));
+            error(resp, 403, "fuseki-cdc admin operations are allowed from this machine, or for users authenticated by Fuseki's"
+                             + " server-level authentication (--passwd with --auth, or fuseki:allowedUsers on the server).");
+            return;
+        }
+        Optional<CapturedService> svc = services.stream().filter(s -> s.name().equals(parts[0])).findFirst();
+        if ( svc.isEmpty() ) {
+            error(resp, 404, "No captured dataset '" + parts[0] + "'; captured here: " + services.stream().map(CapturedService::name).distinct().toList());
+            return;
+        }
+        CapturingDatasetGraph dsg = svc.get().dataset();
+        try {
+            switch (parts[1]) {
+                case "sinks" -> sink(req, resp, op, dsg, parts);
+                case "snapshot" -> snapshot(req, resp, op, dsg, parts);
+                case "subscriptions" -> subscriptions(req, resp, op, dsg, parts);
+                default -> error(resp, 404, "No such cdc admin resource: " + path);
+            }
+        } catch (BadRequest ex) {
+            LOG.info("Admin: {} by {} rejected: {}", op, AdminAccess.who(req), ex.getMessage());
+            error(resp, ex.status, ex.getMessage());
+        }
+    }
+
+    private static final class BadRequest extends RuntimeException {
+        final int status;
+
+        BadRequest(int status, String message) {
+            super(message, null, false, false);
+            this.status = status;
+        }
+    }
+
+    private static void require(boolean condition, int status, String message) {
+        if ( !condition )
+            throw new BadRequest(status, message);
+    }
+
+    // ---- Sinks
+
+    private static void sink(HttpServletRequest req, HttpServletResponse resp, String op, CapturingDatasetGraph dsg, String[] parts) throws IOException {
+        require(parts.length == 4, 404, "Sink operations are POST /$/cdc/{dataset}/sinks/{sink}/pause, resume or rewind?version=N");
+        require(req.getMethod().equals("POST"), 405, "Sink operations are POSTs");
+        Dispatcher d = dsg.getContext().get(AssemblerCapturedDataset.DISPATCHER);
+        Optional<SinkRunner> runner = d == null ? Optional.empty() : d.runner(parts[2]);
+        require(runner.isPresent(), 404, "Dataset '" + dsg.datasetName() + "' has no sink '" + parts[2] + "'");
+        SinkRunner r = runner.get();
+        switch (parts[3]) {
+            case "pause" -> r.pause();
+            case "resume" -> r.resume();
+            case "rewind" -> {
+                String v = req.getParameter("version");
+                require(v != null && v.matches("\\d{1,18}"), 400, "rewind needs ?version=N, the version after which to deliver again; got " + v);
+                long version = Long.parseLong(v);
+                try {
+                    r.rewind(version);
+                } catch (IllegalArgumentException ex) {
+                    throw new BadRequest(400, ex.getMessage());
+                }
+            }
+            default -> throw new BadRequest(404, "Unknown sink operation '" + parts[3] + "': pause, resume or rewind");
+        }
+        SinkStatus s = r.status();
+        LOG.info("Admin: {} by {}: dataset '{}' sink '{}' {} requested (state {}, cursor version {}, head version {})", op, AdminAccess.who(req),
+                 dsg.datasetName(), r.name(), parts[3], s.state(), s.cursor(), dsg.changeLog().publishedVersion());
+        JsonObject o = new JsonObject();
+        o.put("dataset", dsg.datasetName());
+        o.put("sink", r.name());
+        o.put("requested", parts[3]);
+        o.put("state", s.state().name().toLowerCase(Locale.ROOT));
+        o.put("cursor", s.cursor());
+        json(resp, 202, o);
+    }
+
+    // ---- Snapshots
+
+    private static void snapshot(HttpServletRequest req, HttpServletResponse resp, String op, CapturingDatasetGraph dsg, String[] parts) throws IOException {
+        require(parts.length == 2, 404, "Snapshots are GET or POST /$/cdc/{dataset}/snapshot");
+        switch (req.getMethod()) {
+            case "GET" -> {
+                try (Snapshot s = Snapshot.begin(dsg)) {
+                    LOG.info("Admin: {} by {}: dataset '{}' snapshot at version {} streaming", op, AdminAccess.who(req), dsg.datasetName(), s.version());
+                    resp.setStatus(200);
+                    resp.setContentType("application/n-quads");
+                    resp.setCharacterEncoding("UTF-8");
+                    resp.setHeader("X-CDC-Version", Long.toString(s.version()));
+                    resp.setHeader("Content-Disposition", "attachment; filename=\"" + s.fileName() + "\"");
+                    try (OutputStream out = new BufferedOutputStream(resp.getOutputStream(), 1 << 16)) {
+                        long quads = s.writeNQuads(out);
+                        LOG.info("Admin: dataset '{}' snapshot at version {} sent to {} ({} quads)", dsg.datasetName(), s.version(), AdminAccess.who(req), quads);
+                    }
+                }
+            }
+            case "POST" -> {
+                Path dir = dsg.getContext().get(AssemblerCapturedDataset.SNAPSHOT_DIRECTORY);
+                require(dir != null, 500, "Dataset '" + dsg.datasetName() + "' has no snapshot directory");
+                Snapshot.Written w = Snapshot.writeFile(dsg, dir);
+                LOG.info("Admin: {} by {}: dataset '{}' snapshot at version {} written to {} ({} quads)", op, AdminAccess.who(req),
+                         dsg.datasetName(), w.version(), w.file(), w.quads());
+                JsonObject o = new JsonObject();
+                o.put("dataset", dsg.datasetName());
+                o.put("version", w.version());
+                o.put("file", w.file().toAbsolutePath().toString());
+                o.put("quads", w.quads());
+                json(resp, 201, o);
+            }
+            default -> throw new BadRequest(405, "Snapshots are GET (download) or POST (write to the snapshot directory)");
+        }
+    }
+
+    // ---- Live query subscriptions
+
+    private static void subscriptions(HttpServletRequest req, HttpServletResponse resp, String op, CapturingDatasetGraph dsg, String[] parts) throws IOException {
+        LiveQueryEngine e = dsg.getContext().get(LiveEngines.ENGINE);
+        if ( parts.length == 2 ) {
+            require(req.getMethod().equals("GET"), 405, "List subscriptions with GET; close one with DELETE .../subscriptions/{id}");
+            JsonArray list = new JsonArray();
+            for ( Subscription s : e == null ? List.<Subscription>of() : e.subscriptions() ) {
+                JsonObject o = new JsonObject();
+                o.put("id", s.id());
+                o.put("client", s.client());
+                o.put("query", s.query());
+                o.put("since", s.created().toString());
+                list.add(o);
+            }
+            LOG.info("Admin: {} by {}: dataset '{}' {} live subscription(s)", op, AdminAccess.who(req), dsg.datasetName(), list.size());
+            JsonObject o = new JsonObject();
+            o.put("dataset", dsg.datasetName());
+            o.put("subscriptions", list);
+            json(resp, 200, o);
+            return;
+        }
+        require(parts.length == 3 && req.getMethod().equals("DELETE"), 405, "Close a subscription with DELETE /$/cdc/{dataset}/subscriptions/{id}");
+        require(parts[2].matches("\\d{1,18}"), 404, "No subscription '" + parts[2] + "'");
+        long id = Long.parseLong(parts[2]);
+        require(e != null && e.close(id), 404, "Dataset '" + dsg.datasetName() + "' has no open live subscription " + id);
+        LOG.info("Admin: {} by {}: dataset '{}' live subscription {} closed", op, AdminAccess.who(req), dsg.datasetName(), id);
+        resp.setStatus(204);
+    }
+
+    // ---- Responses
+
+    private static void page(String spec, HttpServletResponse resp) throws IOException {
+        String[] s = spec.split("\\|");
+        try (InputStream in = CdcAdminServlet.class.getResourceAsStream(s[0])) {
+            if ( in == null ) {
+                error(resp, 404, "Dashboard resource " + s[0] + " is missing from the module jar");
+                return;
+            }
+            resp.setStatus(200);
+            resp.setContentType(s[1]);
+            resp.setCharacterEncoding("UTF-8");
+            resp.setHeader("Cache-Control", "no-cache");
+            try (OutputStream out = resp.getOutputStream()) {
+                in.transferTo(out);
+            }
+        }
+    }
+
+    private static void json(HttpServletResponse resp, int status, JsonObject o) throws IOException {
+        resp.setStatus(status);
+        resp.setContentType("application/json");
+        resp.setCharacterEncoding("UTF-8");
+        resp.setHeader("Cache-Control", "no-cache");
+        try (OutputStream out = resp.getOutputStream()) {
+            JSON.write(out, o);
+        }
+    }
+
+    private static void error(HttpServletResponse resp, int status, String message) throws IOException {
+        resp.setStatus(status);
+        resp.setContentType("text/plain");
+        resp.setCharacterEncoding("UTF-8");
+        try (OutputStream out = resp.getOutputStream()) {
+            out.write((message + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+    }
+}

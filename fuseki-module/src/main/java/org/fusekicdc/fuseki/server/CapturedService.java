@@ -1,0 +1,29 @@
+package org.fusekicdc.fuseki.server;
+
+import org.apache.jena.fuseki.server.DataAccessPoint;
+import org.apache.jena.fuseki.server.Endpoint;
+import org.apache.jena.fuseki.server.Operation;
+import org.fusekicdc.core.capture.CapturingDatasetGraph;
+
+/**
+ * A captured dataset as the server serves it: the service path, and the paths of its live
+ * query and change feed endpoints (null when it has none). Paths are relative to the server's
+ * context path.
+ */
+public record CapturedService(CapturingDatasetGraph dataset, String service, String live, String changes) {
+    static CapturedService of(DataAccessPoint dap, CapturingDatasetGraph dsg) {
+        return new CapturedService(dsg, dap.getName(), endpoint(dap, CdcOperations.LIVE), endpoint(dap, CdcOperations.CHANGES));
+    }
+
+    private static String endpoint(DataAccessPoint dap, Operation op) {
+        var eps = dap.getDataService().getEndpoints(op);
+        if ( eps.isEmpty() )
+            return null;
+        Endpoint ep = eps.getFirst();
+        return ep.isUnnamed() ? dap.getName() : dap.getName() + "/" + ep.getName();
+    }
+
+    public String name() {
+        return dataset.datasetName();
+    }
+}
