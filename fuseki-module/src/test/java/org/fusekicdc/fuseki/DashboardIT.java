@@ -1,0 +1,94 @@
+package org.fusekicdc.fuseki;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Supplier;
+
+import org.fusekicdc.core.sink.Dispatcher;
+import org.fusekicdc.core.sink.SinkState;
+import org.fusekicdc.fuseki.config.AssemblerCapturedDataset;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The dashboard in a real browser (headless Chromium): the page loads, a live query typed in
+ * the playground shows a write as it happens, and a sink paused from the page shows as paused.
+ * Saves {@code target/dashboard.png}. Under {@code CI=true} a missing Chromium is a failure.
+ */
+class DashboardIT {
+    @TempDir
+    Path work;
+
+    @BeforeAll
+    static void needChromium() {
+        if ( HeadlessChromium.available() )
+            return;
+        if ( "true".equals(System.getenv("CI")) )
+            throw new AssertionError("CI=true but " + HeadlessChromium.missing());
+        System.err.println("\n*** DashboardIT SKIPPED: " + HeadlessChromium.missing() + " ***\n");
+        Assumptions.abort(HeadlessChromium.missing());
+    }
+
+    @Test
+    void playgroundShowsWritesAndAPausedSinkShowsAsPaused() throws Exception {
+        Path out = work.resolve("patches");
+        String config = CdcFuseki.exampleConfig("quickstart.ttl", work)
+                                 .replace("cdc:logDirectory", "cdc:sink [ a cdc:TestDirectorySink ; cdc:name \"files\" ; cdc:directory \"" + out
+                                                              + "\" ] ;\n    cdc:logDirectory");
+        try (CdcFuseki f = CdcFuseki.start(work.resolve("server"), config, b -> {});
+             HeadlessChromium browser = HeadlessChromium.start(work.resolve("profile"))) {
+            assertEquals(204, f.update("ds", "INSERT DATA { <http://example/book1> <http://purl.org/dc/terms/title> \"Capture\" }").statusCode());
+
+            browser.open(f.url("/$/cdc/dashboard"));
+            await(() -> browser.text("[data-dataset=\"ds\"] h2"), t -> t.contains("head version 1"), "the dataset panel");
+            await(() -> browser.text("[data-sink=\"files\"] [data-role=\"sink-state\"]"), "running"::equals, "the sink shown running");
+
+            String query = "SELECT ?book ?title { ?book <http://purl.org/dc/terms/title> ?title }";
+            browser.type(browser.find("#pgQuery"), query);
+            browser.click(browser.find("#pgRun"));
+            await(() -> browser.text("#pgState"), "running"::equals, "the live query running");
+            await(() -> browser.text("#pgResults tbody"), t -> t.contains("Capture"), "the initial answer");
+
+            assertEquals(204, f.update("ds", "INSERT DATA { <http://example/book2> <http://purl.org/dc/terms/title> \"Live\" }").statusCode());
+            await(() -> browser.text("#pgResults tbody"), t -> t.contains("Live") && t.contains("book2"), "the write in the playground");
+            await(() -> browser.text("#pgVersion"), t -> t.startsWith("version 2:"), "the version of the update");
+
+            // Pause from the page. The panel is redrawn every second, so retry a click that lands on a replaced button.
+            Dispatcher d = f.dataset("ds").getContext().get(AssemblerCapturedDataset.DISPATCHER);
+            await(() -> {
+                try {
+                    String pause = browser.find("[data-sink=\"files\"] button[data-action=\"pause\"]");
+                    if ( pause != null )
+                        browser.click(pause);
+                } catch (HeadlessChromium.WebDriverException stale) {
+                    // Redrawn under us: try again.
+                }
+                return d.status().getFirst().state().name();
+            }, SinkState.PAUSED.name()::equals, "the sink paused by the page's button");
+            await(() -> browser.text("[data-sink=\"files\"] [data-role=\"sink-state\"]"), "paused"::equals, "the sink shown paused");
+
+            Path shot = Path.of("target", "dashboard.png");
+            browser.screenshot(shot);
+            assertTrue(Files.size(shot) > 10_000, "a screenshot of the page");
+        }
+    }
+
+    private static void await(Supplier<String> value, java.util.function.Predicate<String> ok, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        String last = null;
+        while ( true ) {
+            last = value.get();
+            if ( last != null && ok.test(last) )
+                return;
+            if ( System.nanoTime() > deadline )
+                throw new AssertionError("timed out waiting for " + what + "; last seen: " + last);
+            Thread.sleep(100);
+        }
+    }
+}
