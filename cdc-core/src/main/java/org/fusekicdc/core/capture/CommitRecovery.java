@@ -38,7 +38,7 @@ final class CommitRecovery {
         LogRecord last = log.read(head.version());
         Tally tally = Txn.calculateRead(dsg, () -> tally(dsg, last));
         if ( tally.notVisible == 0 ) {
-            LOG.debug("Dataset '{}': last change log record, version {}, matches the data", log.dataset(), head.version());
+            LOG.debug("Dataset '{}': last change log record, version {} (patch {}), matches the data", log.dataset(), head.version(), head.id());
             return;
         }
         if ( tally.visible == 0 ) {

@@ -444,9 +444,10 @@ public final class ChangeLog implements AutoCloseable {
     public void undoAppend(long version) {
         synchronized (writeLock) {
             requirePending(version);
+            java.util.UUID id = pending.id();
             removeLastRecord();
             pending = null;
-            LOG.warn("Dataset '{}': version {} removed from the change log because the store did not commit it", dataset, version);
+            LOG.warn("Dataset '{}': version {} (patch {}) removed from the change log because the store did not commit it", dataset, version, id);
         }
     }
 

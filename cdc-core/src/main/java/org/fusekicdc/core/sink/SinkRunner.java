@@ -195,7 +195,7 @@ public final class SinkRunner implements AutoCloseable {
         try {
             there = sink.open();
         } catch (SinkException ex) {
-            failed(ex, position + 1);
+            failed(ex, "opening the destination" + next());
             return false;
         }
         open = true;
@@ -247,7 +247,11 @@ public final class SinkRunner implements AutoCloseable {
                 try {
                     long t0 = System.nanoTime();
                     sink.deliver(new PatchRecord(log.dataset(), r));
-                    log.observer().delivered(sink.name(), r.version(), System.nanoTime() - t0);
+                    long nanos = System.nanoTime() - t0;
+                    log.observer().delivered(sink.name(), r.version(), nanos);
+                    if ( LOG.isDebugEnabled() )
+                        LOG.debug("Dataset '{}': sink '{}' delivered version {} (patch {}) in {} ms", log.dataset(), sink.name(), r.version(),
+                                  r.meta().id(), nanos / 1_000_000.0);
                     position = r.version();
                     succeeded();
                 } catch (SinkException ex) {
@@ -260,7 +264,7 @@ public final class SinkRunner implements AutoCloseable {
                     // Acknowledge what was delivered before waiting out the backoff (or pausing),
                     // so the cursor and the status are not left behind meanwhile.
                     acknowledge(true);
-                    failed(ex, r.version());
+                    failed(ex, "version " + r.version() + " (patch " + r.meta().id() + ")");
                     break;
                 }
             }
@@ -337,18 +341,31 @@ public final class SinkRunner implements AutoCloseable {
         }
     }
 
-    private void failed(SinkException ex, long version) throws InterruptedException {
+    /** The next version to deliver and its patch, for messages; empty when there is none yet. */
+    private String next() {
+        long v = position + 1;
+        if ( v > log.publishedVersion() )
+            return "";
+        try {
+            return " (next: version " + v + ", patch " + log.read(v).meta().id() + ")";
+        } catch (VersionGoneException ex) {
+            return "";
+        }
+    }
+
+    /** {@code which}: the version and patch that failed, or what else failed ("opening the destination"). */
+    private void failed(SinkException ex, String which) throws InterruptedException {
         closeSink();
         if ( ex.permanent() ) {
-            pauseWith("version " + version + " cannot be delivered: " + ex.getMessage()
+            pauseWith(which + " cannot be delivered: " + ex.getMessage()
                       + (ex.sinkWide() ? ". Fix the cause and resume the sink."
                                        : ". Fix the cause and resume the sink, or configure a dead-letter directory for such patches."));
             return;
         }
-        String msg = "version " + version + ": " + ex.getMessage();
+        String msg = which + ": " + ex.getMessage();
         setState(SinkState.RETRYING, msg);
         long jittered = (long)(backoffMillis * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble()));
-        LOG.warn("Dataset '{}': sink '{}' failed to deliver {}; retrying in {} ms", log.dataset(), sink.name(), msg, jittered);
+        LOG.warn("Dataset '{}': sink '{}' failed: {}; retrying in {} ms", log.dataset(), sink.name(), msg, jittered);
         backoffMillis = Math.min(backoffMillis * 2, config.maxBackoff().toMillis());
         synchronized (monitor) {
             long deadline = System.currentTimeMillis() + jittered;

@@ -25,6 +25,16 @@ public final class RecordingSink implements Sink {
         this.name = name;
     }
 
+    /** Fail the next {@code n} deliveries or opens with a transient error. */
+    public void transientFailuresOnDeliver(int n) {
+        transientFailures.set(n);
+    }
+
+    /** Reject {@code version} permanently, every time. */
+    public void reject(long version) {
+        rejected.add(version);
+    }
+
     @Override
     public String name() {
         return name;

@@ -435,7 +435,7 @@ public final class NatsSink implements Sink {
         long version = patch.version();
         String id = patch.meta().id().toString();
         if ( lastVersion >= 0 && version <= lastVersion ) {
-            LOG.debug("Dataset '{}': NATS sink '{}': subject {} already holds version {}", config.dataset(), name(), config.subject(), version);
+            LOG.debug("Dataset '{}': NATS sink '{}': subject {} already holds version {} (patch {})", config.dataset(), name(), config.subject(), version, id);
             return;
         }
         if ( lastVersion >= 0 && version == lastVersion + 1 )
