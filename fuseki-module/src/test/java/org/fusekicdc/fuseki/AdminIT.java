@@ -1,5 +1,11 @@
 package org.fusekicdc.fuseki;
 
+import org.apache.jena.rdfpatch.RDFPatchOps;
+
+import org.apache.jena.rdfpatch.RDFPatch;
+
+import java.io.ByteArrayInputStream;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -121,9 +127,11 @@ class AdminIT {
             HttpResponse<String> r = get(f, "/$/cdc/ds/snapshot");
             assertEquals(200, r.statusCode(), r.body());
             assertEquals(Optional.of("2"), r.headers().firstValue("X-CDC-Version"));
-            assertTrue(r.headers().firstValue("Content-Disposition").orElse("").contains("ds-2.nq"));
-            DatasetGraph copy = DatasetGraphFactory.create();
-            RDFParser.fromString(r.body(), Lang.NQUADS).parse(copy);
+            assertTrue(r.headers().firstValue("Content-Disposition").orElse("").contains("ds-2.rdfp"));
+            RDFPatch patch = RDFPatchOps.read(new ByteArrayInputStream(r.body().getBytes(StandardCharsets.UTF_8)));
+            assertEquals("2", patch.getHeader("version").getLiteralLexicalForm());
+            DatasetGraph copy = DatasetGraphFactory.createTxnMem();
+            RDFPatchOps.applyChange(copy, patch);
             assertEquals(2, copy.stream().count());
 
             insert(f, 3);
@@ -132,8 +140,9 @@ class AdminIT {
             JsonObject o = JSON.parse(w.body());
             assertEquals(3, o.get("version").getAsNumber().value().intValue());
             Path file = Path.of(o.get("file").getAsString().value());
-            assertEquals(work.resolve("changes/ds/snapshots/ds-3.nq").toAbsolutePath(), file);
-            assertEquals(4, Files.readAllLines(file).size(), "header and three quads");
+            assertEquals(work.resolve("changes/ds/snapshots/ds-3.rdfp").toAbsolutePath(), file);
+            assertEquals(3, Files.readAllLines(file).stream().filter(l -> l.startsWith("A ")).count(), "three quads");
+            assertEquals(3, o.get("quads").getAsNumber().value().intValue());
         }
     }
 

@@ -39,6 +39,7 @@ import org.fusekicdc.core.log.RecordMeta;
 import org.fusekicdc.core.sink.PatchAssembler.Patch;
 import org.fusekicdc.core.sink.PatchMessages;
 import org.fusekicdc.core.sink.PatchRecord;
+import org.fusekicdc.core.snapshot.Snapshot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

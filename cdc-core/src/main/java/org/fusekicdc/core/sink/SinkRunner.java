@@ -264,7 +264,7 @@ public final class SinkRunner implements AutoCloseable {
                     // Acknowledge what was delivered before waiting out the backoff (or pausing),
                     // so the cursor and the status are not left behind meanwhile.
                     acknowledge(true);
-                    failed(ex, "version " + r.version() + " (patch " + r.meta().id() + ")");
+                    failed(ex, which(r));
                     break;
                 }
             }
@@ -297,7 +297,7 @@ public final class SinkRunner implements AutoCloseable {
                 }
                 if ( !patchFault || group.size() == 1 ) {
                     acknowledge(true);
-                    failed(ex, group.get(0).version());
+                    failed(ex, which(group.get(0)));
                     return;
                 }
                 LOG.warn("Dataset '{}': sink '{}' could not deliver versions {} to {} together ({}); delivering them one at a time",
@@ -317,7 +317,7 @@ public final class SinkRunner implements AutoCloseable {
                         continue;
                     }
                     acknowledge(true);
-                    failed(ex, r.version());
+                    failed(ex, which(r));
                     return;
                 }
             }
@@ -354,6 +354,10 @@ public final class SinkRunner implements AutoCloseable {
     }
 
     /** {@code which}: the version and patch that failed, or what else failed ("opening the destination"). */
+    private static String which(LogRecord r) {
+        return "version " + r.version() + " (patch " + r.meta().id() + ")";
+    }
+
     private void failed(SinkException ex, String which) throws InterruptedException {
         closeSink();
         if ( ex.permanent() ) {

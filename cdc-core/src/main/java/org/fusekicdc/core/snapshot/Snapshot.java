@@ -2,104 +2,127 @@ package org.fusekicdc.core.snapshot;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.Iterator;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Properties;
+import java.util.UUID;
 
 import org.apache.jena.atlas.iterator.Iter;
-import org.apache.jena.riot.RDFFormat;
-import org.apache.jena.riot.system.StreamRDF;
-import org.apache.jena.riot.system.StreamRDFWriter;
+import org.apache.jena.datatypes.xsd.XSDDatatype;
+import org.apache.jena.graph.Node;
+import org.apache.jena.graph.NodeFactory;
+import org.apache.jena.rdfpatch.changes.RDFChangesBase;
+import org.apache.jena.rdfpatch.system.Id;
+import org.apache.jena.rdfpatch.text.RDFChangesWriterText;
+import org.apache.jena.rdfpatch.text.RDFPatchReaderText;
+import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.Quad;
+import org.apache.jena.system.Txn;
+import org.fusekicdc.core.CdcException;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.capture.PatchHeaders;
+import org.fusekicdc.core.log.ChangeLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A consistent dump of a captured dataset at one known version, as N-Quads: the state after
- * exactly that version's commit, never a mix. A replica starting from a snapshot applies the
- * patches after {@link #version()}.
+ * A consistent dump of a captured dataset at a known version, as one RDF Patch that adds every
+ * quad and prefix: its {@code id} and {@code version} headers are those of the version it shows,
+ * so a replica loaded from it continues with the next patch.
  * <p>
- * {@link #begin} opens a read transaction on the calling thread (writers are not blocked); the
- * snapshot is written from that thread and {@link #close} ends the transaction. The N-Quads
- * start with one comment line naming the dataset and version ({@link #HEADER_PREFIX}); files
- * are named {@code <dataset>-<version>.nq}.
- * {@snippet :
- * try (Snapshot s = Snapshot.begin(dsg)) {
- *     long version = s.version();
- *     s.writeNQuads(out);
- * }
- * }
+ * Writing holds a read transaction for the duration (writers are never blocked) and streams, so
+ * memory does not grow with the dataset. Loading ({@link #load}) is crash-safe: a marker file in
+ * the change log directory says a load is under way, and a restart redoes it from scratch.
  */
 public final class Snapshot implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Snapshot.class);
-    /** The first line of a snapshot starts with this, then {@code dataset="..." version=N time=...}. */
-    public static final String HEADER_PREFIX = "# fuseki-cdc snapshot ";
-    private static final Pattern HEADER = Pattern.compile("^" + Pattern.quote(HEADER_PREFIX) + "dataset=\"([^\"]*)\" version=(\\d+)");
+    /** Header that marks a patch as a snapshot rather than a change. */
+    public static final String SNAPSHOT_HEADER = "snapshot";
+    private static final String LOADING_MARKER = "snapshot-loading.properties";
 
     private final CapturingDatasetGraph dsg;
     private final long version;
-    private boolean closed;
+    private final UUID id;
+    private boolean open = true;
 
-    private Snapshot(CapturingDatasetGraph dsg, long version) {
+    private Snapshot(CapturingDatasetGraph dsg, long version, UUID id) {
         this.dsg = dsg;
         this.version = version;
+        this.id = id;
     }
 
-    /** Begin a read transaction on this thread at a known version. */
+    /**
+     * Begin a snapshot on this thread: a read transaction at a known version, ended by
+     * {@link #close}.
+     */
     public static Snapshot begin(CapturingDatasetGraph dsg) {
-        return new Snapshot(dsg, dsg.beginReadAtKnownVersion());
+        long version = dsg.beginReadAtKnownVersion();
+        try {
+            return new Snapshot(dsg, version, dsg.changeLog().idOf(version));
+        } catch (RuntimeException ex) {
+            dsg.end();
+            throw ex;
+        }
     }
 
     public long version() {
         return version;
     }
 
+    /** The id of the patch that made this version; null for version 0 (an empty dataset that was never written). */
+    public UUID id() {
+        return id;
+    }
+
     public String dataset() {
         return dsg.datasetName();
     }
 
-    /** The file name of this snapshot: {@code <dataset>-<version>.nq}. */
+    /** The file name of this snapshot: {@code <dataset>-<version>.rdfp}. */
     public String fileName() {
-        return dataset().replaceAll("[^A-Za-z0-9._-]", "_") + "-" + version + ".nq";
+        return dataset().replaceAll("[^A-Za-z0-9._-]", "_") + "-" + version + ".rdfp";
     }
 
-    /** Write the header line and every quad; returns the number of quads. */
-    public long writeNQuads(OutputStream out) throws IOException {
-        if ( closed )
+    /** Write the snapshot as RDF Patch text; returns the number of quads. */
+    public long writeTo(OutputStream out) {
+        if ( !open )
             throw new IllegalStateException("Dataset '" + dataset() + "': snapshot at version " + version + " is closed");
-        out.write((HEADER_PREFIX + "dataset=\"" + dataset().replace("\"", "") + "\" version=" + version + " time=" + Instant.now() + "\n")
-                      .getBytes(StandardCharsets.UTF_8));
-        StreamRDF w = StreamRDFWriter.getWriterStream(out, RDFFormat.NQUADS);
-        long n = 0;
-        w.start();
-        Iterator<Quad> it = dsg.find();
+        long[] quadCount = {0};
+        RDFChangesWriterText w = RDFChangesWriterText.create(out);
+        if ( id != null )
+            w.header(PatchHeaders.ID, Id.fromUUID(id).asNode());
+        w.header(PatchHeaders.VERSION, NodeFactory.createLiteralDT(Long.toString(version), XSDDatatype.XSDinteger));
+        w.header(PatchHeaders.DATASET, NodeFactory.createLiteralString(dsg.datasetName()));
+        w.header(PatchHeaders.TIMESTAMP, NodeFactory.createLiteralDT(Instant.now().toString(), XSDDatatype.XSDdateTime));
+        w.header(SNAPSHOT_HEADER, NodeFactory.createLiteralDT("true", XSDDatatype.XSDboolean));
+        w.txnBegin();
+        dsg.prefixes().forEach((prefix, iri) -> w.addPrefix(null, prefix, iri));
+        Iterator<Quad> quads = dsg.find();
         try {
-            while ( it.hasNext() ) {
-                w.quad(it.next());
-                n++;
-            }
+            quads.forEachRemaining(q -> {
+                w.add(q.getGraph(), q.getSubject(), q.getPredicate(), q.getObject());
+                quadCount[0]++;
+            });
         } finally {
-            Iter.close(it);
+            Iter.close(quads);
         }
+        w.txnCommit();
         w.finish();
-        out.flush();
-        return n;
+        return quadCount[0];
     }
 
     /** A snapshot written to a file: where, at which version, how many quads. */
     public record Written(Path file, long version, long quads) {}
 
     /**
-     * Write the dataset at its current version to {@code <dir>/<dataset>-<version>.nq}, atomically
-     * (a partial file is never left under the final name).
+     * Write the dataset at its current version to {@code <dir>/<dataset>-<version>.rdfp},
+     * atomically (a partial file is never left under the final name).
      */
     public static Written writeFile(CapturingDatasetGraph dsg, Path dir) {
         try (Snapshot s = begin(dsg)) {
@@ -109,7 +132,7 @@ public final class Snapshot implements AutoCloseable {
             long quads;
             try {
                 try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-                    quads = s.writeNQuads(out);
+                    quads = s.writeTo(out);
                 }
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } finally {
@@ -123,18 +146,148 @@ public final class Snapshot implements AutoCloseable {
         }
     }
 
-    /** The version named in a snapshot's first line, or -1 when the line is not a snapshot header. */
-    public static long versionOf(String firstLine) {
-        Matcher m = HEADER.matcher(firstLine);
-        return m.find() ? Long.parseLong(m.group(2)) : -1;
-    }
-
-    /** End the read transaction. */
     @Override
     public void close() {
-        if ( closed )
-            return;
-        closed = true;
-        dsg.end();
+        if ( open ) {
+            open = false;
+            dsg.end();
+        }
+    }
+
+    // ---- Loading
+
+    /**
+     * Load a snapshot file into a follower that has never applied a patch, and make its change
+     * log continue after the snapshot's version. The dataset's previous content is removed (it
+     * can only be a load that a crash interrupted). Loading bypasses capture: the snapshot is the
+     * starting point, not a change.
+     *
+     * @throws CdcException if the log already holds versions, the dataset holds data that no
+     *         interrupted load explains, or the file is not a snapshot
+     */
+    public static long load(CapturingDatasetGraph dsg, Path file) {
+        ChangeLog log = dsg.changeLog();
+        SnapshotHeader header = readHeader(file);
+        if ( log.headVersion() != 0 )
+            throw new CdcException("Dataset '" + dsg.datasetName() + "': cannot load a snapshot: the change log already holds versions up to "
+                                   + log.headVersion() + ". A snapshot only starts an empty follower.");
+        Path marker = log.config().directory().resolve(LOADING_MARKER);
+        DatasetGraph store = dsg.getWrapped();
+        if ( !Files.exists(marker) && !Txn.calculateRead(store, store::isEmpty) )
+            throw new CdcException("Dataset '" + dsg.datasetName() + "': cannot load a snapshot: the dataset holds data but its change log is empty."
+                                   + " A follower must start empty: point it at an empty database directory, or remove this one's content.");
+        writeMarker(marker, header);
+        Txn.executeWrite(store, () -> {
+            store.clear();
+            store.prefixes().clear();
+            try (InputStream in = Files.newInputStream(file)) {
+                new RDFPatchReaderText(in).apply(new Loader(store));
+            } catch (IOException ex) {
+                throw new UncheckedIOException(ex);
+            }
+        });
+        log.startAfter(header.version, header.id);
+        try {
+            Files.deleteIfExists(marker);
+        } catch (IOException ex) {
+            throw new UncheckedIOException("cannot remove " + marker + ": " + ex, ex);
+        }
+        LOG.info("Dataset '{}': loaded snapshot of version {} (patch {}) from {}", dsg.datasetName(), header.version, header.id, file);
+        return header.version;
+    }
+
+    /**
+     * Finish or undo a load that a crash interrupted: if the log already continues after the
+     * snapshot, only the marker is left to remove; otherwise the dataset is emptied so the load
+     * can start again.
+     *
+     * @return true if an interrupted load was found
+     */
+    public static boolean recoverInterruptedLoad(CapturingDatasetGraph dsg) {
+        Path marker = dsg.changeLog().config().directory().resolve(LOADING_MARKER);
+        if ( !Files.exists(marker) )
+            return false;
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(marker)) {
+            p.load(in);
+        } catch (IOException ex) {
+            throw new UncheckedIOException("cannot read " + marker + ": " + ex, ex);
+        }
+        long version = Long.parseLong(p.getProperty("version"));
+        if ( dsg.changeLog().headVersion() == version ) {
+            LOG.info("Dataset '{}': the snapshot load of version {} had finished; removing its marker", dsg.datasetName(), version);
+        } else {
+            LOG.warn("Dataset '{}': a snapshot load of version {} was interrupted; emptying the dataset to load again", dsg.datasetName(), version);
+            DatasetGraph store = dsg.getWrapped();
+            Txn.executeWrite(store, () -> {
+                store.clear();
+                store.prefixes().clear();
+            });
+        }
+        try {
+            Files.deleteIfExists(marker);
+        } catch (IOException ex) {
+            throw new UncheckedIOException("cannot remove " + marker + ": " + ex, ex);
+        }
+        return true;
+    }
+
+    private static void writeMarker(Path marker, SnapshotHeader header) {
+        Properties p = new Properties();
+        p.setProperty("version", Long.toString(header.version));
+        p.setProperty("id", header.id.toString());
+        try (OutputStream out = Files.newOutputStream(marker)) {
+            p.store(out, "fuseki-cdc: a snapshot load is under way; a restart redoes it");
+        } catch (IOException ex) {
+            throw new UncheckedIOException("cannot write " + marker + ": " + ex, ex);
+        }
+    }
+
+    /** The version and id a snapshot file shows. */
+    public record SnapshotHeader(long version, UUID id) {}
+
+    public static SnapshotHeader readHeader(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            var h = RDFPatchReaderText.readerHeader(in);
+            Node version = h.get(PatchHeaders.VERSION);
+            Node id = h.getId();
+            if ( h.get(SNAPSHOT_HEADER) == null || version == null )
+                throw new CdcException(file + " is not a fuseki-cdc snapshot: it lacks the snapshot or version header."
+                                       + " Take the snapshot from the leader's cdc:snapshot endpoint.");
+            long v = Long.parseLong(version.getLiteralLexicalForm());
+            if ( v > 0 && id == null )
+                throw new CdcException(file + " is a snapshot of version " + v + " without the id of that version; it cannot start a follower.");
+            return new SnapshotHeader(v, id == null ? null : UUID.fromString(Id.fromNode(id).asPlainString()));
+        } catch (IOException ex) {
+            throw new UncheckedIOException("cannot read snapshot " + file + ": " + ex, ex);
+        } catch (RuntimeException ex) {
+            if ( ex instanceof CdcException )
+                throw ex;
+            throw new CdcException(file + " is not a readable RDF Patch snapshot: " + ex.getMessage(), ex);
+        }
+    }
+
+    /** Applies a snapshot's adds and prefixes to the store, in the caller's transaction. */
+    private static final class Loader extends RDFChangesBase {
+        private final DatasetGraph store;
+
+        Loader(DatasetGraph store) {
+            this.store = store;
+        }
+
+        @Override
+        public void add(Node g, Node s, Node p, Node o) {
+            store.add(g == null ? Quad.defaultGraphIRI : g, s, p, o);
+        }
+
+        @Override
+        public void delete(Node g, Node s, Node p, Node o) {
+            throw new CdcException("a snapshot only adds; this one deletes " + Quad.create(g, s, p, o));
+        }
+
+        @Override
+        public void addPrefix(Node gn, String prefix, String uriStr) {
+            store.prefixes().add(prefix, uriStr);
+        }
     }
 }

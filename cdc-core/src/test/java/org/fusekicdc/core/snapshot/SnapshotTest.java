@@ -1,5 +1,9 @@
 package org.fusekicdc.core.snapshot;
 
+import org.apache.jena.rdfpatch.RDFPatchOps;
+
+import org.apache.jena.rdfpatch.RDFPatch;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -63,14 +67,13 @@ class SnapshotTest {
             // A writer commits version 3 while the snapshot is open: it is not blocked, and not in the snapshot.
             CompletableFuture.runAsync(() -> write(dsg, "(_ <http://example/s> <http://example/p> 3)")).get();
             assertEquals(3, log.publishedVersion());
-            assertEquals(2, s.writeNQuads(out));
+            assertEquals(2, s.writeTo(out));
         }
-        String text = out.toString(StandardCharsets.UTF_8);
-        List<String> lines = text.lines().toList();
-        assertTrue(lines.getFirst().startsWith(Snapshot.HEADER_PREFIX + "dataset=\"ds\" version=2 "), lines.getFirst());
-        assertEquals(2, Snapshot.versionOf(lines.getFirst()));
-        DatasetGraph copy = DatasetGraphFactory.create();
-        RDFParser.fromString(text, Lang.NQUADS).parse(copy);
+        RDFPatch patch = RDFPatchOps.read(new java.io.ByteArrayInputStream(out.toByteArray()));
+        assertEquals("2", patch.getHeader("version").getLiteralLexicalForm());
+        assertEquals("ds", patch.getHeader("dataset").getLiteralLexicalForm());
+        DatasetGraph copy = DatasetGraphFactory.createTxnMem();
+        RDFPatchOps.applyChange(copy, patch);
         assertEquals(2, copy.stream().count());
         assertTrue(copy.contains(SSE.parseQuad("(_ <http://example/s> <http://example/p> 1)")));
         assertTrue(copy.contains(SSE.parseQuad("(<http://example/g> <http://example/s> <http://example/p> 2)")));
@@ -85,8 +88,8 @@ class SnapshotTest {
         assertEquals(1, w.version());
         assertEquals(1, w.quads());
         Path f = w.file();
-        assertEquals("ds-1.nq", f.getFileName().toString());
-        assertEquals(1, Snapshot.versionOf(Files.readAllLines(f).getFirst()));
+        assertEquals("ds-1.rdfp", f.getFileName().toString());
+        assertEquals(1, Snapshot.readHeader(f).version());
         assertEquals(List.of(f), Files.list(tmp.resolve("snapshots")).toList(), "no temporary file left behind");
         assertFalse(dsg.isInTransaction(), "the read transaction is ended");
     }

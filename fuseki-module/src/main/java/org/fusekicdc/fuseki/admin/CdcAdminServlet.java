@@ -23,6 +23,7 @@ import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.sink.Dispatcher;
 import org.fusekicdc.core.sink.SinkRunner;
 import org.fusekicdc.core.sink.SinkStatus;
+import org.apache.jena.riot.WebContent;
 import org.fusekicdc.core.snapshot.Snapshot;
 import org.fusekicdc.fuseki.config.AssemblerCapturedDataset;
 import org.fusekicdc.fuseki.live.LiveEngines;
@@ -157,12 +158,12 @@ public final class CdcAdminServlet extends HttpServlet {
                 try (Snapshot s = Snapshot.begin(dsg)) {
                     LOG.info("Admin: {} by {}: dataset '{}' snapshot at version {} streaming", op, AdminAccess.who(req), dsg.datasetName(), s.version());
                     resp.setStatus(200);
-                    resp.setContentType("application/n-quads");
+                    resp.setContentType(WebContent.contentTypePatch);
                     resp.setCharacterEncoding("UTF-8");
                     resp.setHeader("X-CDC-Version", Long.toString(s.version()));
                     resp.setHeader("Content-Disposition", "attachment; filename=\"" + s.fileName() + "\"");
                     try (OutputStream out = new BufferedOutputStream(resp.getOutputStream(), 1 << 16)) {
-                        long quads = s.writeNQuads(out);
+                        long quads = s.writeTo(out);
                         LOG.info("Admin: dataset '{}' snapshot at version {} sent to {} ({} quads)", dsg.datasetName(), s.version(), AdminAccess.who(req), quads);
                     }
                 }

@@ -34,7 +34,7 @@ public record CdcOption(Property property, String type, String defaultValue, Str
         new CdcOption(VocabCdc.spillDirectory, "string (path)", "<logDirectory>/spill",
                       "Where large transactions spill their changes. Needs free space of about twice the transaction's patch size."),
         new CdcOption(VocabCdc.snapshotDirectory, "string (path)", "<logDirectory>/snapshots",
-                      "Where the admin snapshot operation (POST /$/cdc/<dataset>/snapshot) writes <dataset>-<version>.nq files. See docs/operations.md."),
+                      "Where the admin snapshot operation (POST /$/cdc/<dataset>/snapshot) writes <dataset>-<version>.rdfp files. See docs/operations.md."),
         new CdcOption(VocabCdc.retainVersions, "integer", "0 (no limit)",
                       "Retention: keep at least this many most recent versions; older whole segments may be removed."),
         new CdcOption(VocabCdc.retainAge, "xsd:duration (e.g. \"P7D\")", "none (no limit)",

@@ -9,7 +9,7 @@ import org.apache.jena.fuseki.servlets.ServletOps;
 import org.apache.jena.riot.WebContent;
 import org.apache.jena.web.HttpSC;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
-import org.fusekicdc.core.follow.Snapshot;
+import org.fusekicdc.core.snapshot.Snapshot;
 import org.fusekicdc.fuseki.server.CapturedDatasets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

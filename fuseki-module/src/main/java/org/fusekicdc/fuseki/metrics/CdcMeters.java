@@ -118,14 +118,15 @@ public final class CdcMeters implements CdcObserver, AutoCloseable {
     }
 
     /**
-     * Hook for followers (replicas) of this dataset: export how far behind {@code follower} is,
-     * as {@code fusekicdc_follower_lag_versions} and {@code fusekicdc_follower_lag_seconds}
-     * tagged {@code dataset} and {@code follower}.
+     * This dataset follows a leader: export how far behind it is, as
+     * {@code fusekicdc_follower_lag_versions} (seen on the source, not yet applied) and
+     * {@code fusekicdc_follower_lag_seconds} (leader commit to local commit of the last applied
+     * patch), tagged {@code dataset} and {@code follower} (the source).
      */
     public void bindFollower(String follower, LongSupplier lagVersions, DoubleSupplier lagSeconds) {
         Tags tags = datasetTags.and("follower", follower);
         gauge("fusekicdc.follower.lag.versions", null, lagVersions, LongSupplier::getAsLong, tags, "Versions the follower has not applied");
-        gauge("fusekicdc.follower.lag", "seconds", lagSeconds, DoubleSupplier::getAsDouble, tags, "Age of the oldest version the follower has not applied");
+        gauge("fusekicdc.follower.lag", "seconds", lagSeconds, DoubleSupplier::getAsDouble, tags, "From the leader's commit to the commit here, for the last patch applied");
     }
 
     private double live(java.util.function.ToIntFunction<LiveQueryEngine> f) {

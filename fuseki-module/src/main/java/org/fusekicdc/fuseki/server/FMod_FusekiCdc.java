@@ -135,8 +135,13 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
             LOG.info("fuseki-cdc: Fuseki metrics are off, so capture and sink metrics are not exported; start Fuseki with --metrics to have them at /$/metrics");
             return;
         }
-        for ( CapturingDatasetGraph c : captured )
-            meters.add(CdcMeters.bind(provider.getMeterRegistry(), c, dispatcher(c)));
+        for ( CapturingDatasetGraph c : captured ) {
+            CdcMeters m = CdcMeters.bind(provider.getMeterRegistry(), c, dispatcher(c));
+            Follower f = follower(c);
+            if ( f != null )
+                m.bindFollower(f.status().source(), () -> f.status().lagVersions(), () -> f.status().lagMillis() / 1000.0);
+            meters.add(m);
+        }
     }
 
     @Override

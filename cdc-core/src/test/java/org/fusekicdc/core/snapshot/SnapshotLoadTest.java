@@ -1,4 +1,4 @@
-package org.fusekicdc.core.follow;
+package org.fusekicdc.core.snapshot;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A snapshot of one captured dataset starts another, which then takes the first one's patches with their identity. */
-class SnapshotTest {
+class SnapshotLoadTest {
     @TempDir
     Path dir;
     private CapturingDatasetGraph leader;
