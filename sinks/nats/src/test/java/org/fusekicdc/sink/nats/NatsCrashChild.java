@@ -1,5 +1,6 @@
 package org.fusekicdc.sink.nats;
 
+import org.fusekicdc.core.testing.Workload;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;

@@ -28,6 +28,7 @@ import org.fusekicdc.core.sink.PatchAssembler;
 import org.fusekicdc.core.sink.PatchMessages;
 import org.fusekicdc.core.sink.SinkRunner;
 import org.fusekicdc.core.sink.SinkState;
+import org.fusekicdc.core.testing.TestSupport;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,7 +75,7 @@ class NatsLargePatchIT {
                 try (SinkRunner runner = new SinkRunner(log, sink, NatsSinkIT.FAST_RETRY)) {
                     t2 = System.nanoTime();
                     runner.start();
-                    NatsTesting.await("the three patches delivered", Duration.ofSeconds(120), () -> runner.status().cursor() == 3);
+                    TestSupport.await("the three patches delivered", Duration.ofSeconds(120), () -> runner.status().cursor() == 3);
                     t3 = System.nanoTime();
                     assertEquals(SinkState.RUNNING, runner.status().state());
                 }

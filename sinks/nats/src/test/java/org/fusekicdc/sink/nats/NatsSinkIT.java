@@ -1,7 +1,7 @@
 package org.fusekicdc.sink.nats;
 
 import static org.fusekicdc.sink.nats.NatsTesting.URL;
-import static org.fusekicdc.sink.nats.NatsTesting.await;
+import static org.fusekicdc.core.testing.TestSupport.await;
 import static org.fusekicdc.sink.nats.NatsTesting.options;
 import static org.fusekicdc.sink.nats.NatsTesting.readSubject;
 import static org.fusekicdc.sink.nats.NatsTesting.unique;
@@ -39,6 +39,7 @@ import org.fusekicdc.core.sink.SinkRunner;
 import org.fusekicdc.core.sink.SinkState;
 import org.fusekicdc.core.sink.SinkStatus;
 import org.fusekicdc.core.testing.LogReplay;
+import org.fusekicdc.core.testing.Workload;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,7 +14,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
@@ -28,13 +24,12 @@ import io.nats.client.api.MessageInfo;
 import io.nats.client.api.StreamInfo;
 import org.apache.jena.rdfpatch.RDFPatch;
 import org.apache.jena.rdfpatch.RDFPatchOps;
-import org.apache.jena.rdfpatch.binary.RDFPatchReaderBinary;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.DatasetGraphFactory;
 import org.fusekicdc.core.capture.PatchHeaders;
 import org.fusekicdc.core.sink.PatchMessages;
-import org.fusekicdc.core.sink.PatchRecord;
 import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.testing.TestSupport;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -152,7 +147,7 @@ final class NatsTesting {
             String id = m.headers().get(PatchMessages.ID);
             assertNotNull(id, "cdc-id");
             assertEquals(id, m.headers().get(NatsHeaders.MSG_ID), "Nats-Msg-Id of a whole patch is its id");
-            RDFPatch patch = parse(m.headers().get(PatchMessages.CONTENT_TYPE), m.data());
+            RDFPatch patch = TestSupport.parsePatch(m.headers().get(PatchMessages.CONTENT_TYPE), m.data());
             assertEquals("uuid:" + id, patch.getHeader(PatchHeaders.ID).getURI(), "patch id header of version " + expected);
             if ( prevId == null )
                 assertNull(patch.getHeader(PatchHeaders.PREV), "version 1 has no prev");
@@ -166,50 +161,6 @@ final class NatsTesting {
         assertEquals(expectedLast, expected - 1, "last version on the subject");
         return replay;
     }
-
-    static RDFPatch parse(String contentType, byte[] data) {
-        try (InputStream in = new java.io.ByteArrayInputStream(data)) {
-            return PatchRecord.BINARY.equals(contentType) ? RDFPatchReaderBinary.read(in) : RDFPatchOps.read(in);
-        } catch (IOException ex) {
-            throw new UncheckedIOException(ex);
-        }
-    }
-
-    static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while ( !condition.getAsBoolean() ) {
-            if ( System.nanoTime() > deadline )
-                fail("Timed out after " + timeout.toSeconds() + " s waiting for: " + what);
-            Thread.sleep(20);
-        }
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    /** The nats-server binary (PATH, then /usr/sbin), or skip (under CI fail) without one. */
-    static Path natsServerBinary() {
-        List<Path> candidates = new ArrayList<>();
-        for ( String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator) ) {
-            if ( !dir.isEmpty() )
-                candidates.add(Path.of(dir, "nats-server"));
-        }
-        candidates.add(Path.of("/usr/sbin/nats-server"));
-        for ( Path p : candidates ) {
-            if ( Files.isExecutable(p) )
-                return p;
-        }
-        String msg = "nats-server binary not found on PATH or at /usr/sbin/nats-server; the server-restart test needs one.";
-        if ( CI )
-            fail(msg + " CI=true: failing instead of skipping.");
-        System.err.println("*** SKIPPING: " + msg);
-        Assumptions.abort(msg);
-        return null;
-    }
-
     /** A private nats-server with JetStream on a loopback port, which can be stopped and started again on the same port and store. */
     static final class PrivateServer implements AutoCloseable {
         final int port;
@@ -222,8 +173,8 @@ final class NatsTesting {
         /** @param extraArgs further nats-server arguments, e.g. {@code --auth TOKEN} */
         PrivateServer(Path workDir, String... extraArgs) throws IOException {
             this.extraArgs = List.of(extraArgs);
-            this.binary = natsServerBinary();
-            this.port = freePort();
+            this.binary = TestSupport.serverBinary("nats-server", "/usr/sbin", "the server-restart test");
+            this.port = TestSupport.freePort();
             this.storeDir = workDir.resolve("nats-store");
             this.logFile = workDir.resolve("nats-server.log");
             Files.createDirectories(storeDir);

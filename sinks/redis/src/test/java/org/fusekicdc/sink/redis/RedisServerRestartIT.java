@@ -1,6 +1,6 @@
 package org.fusekicdc.sink.redis;
 
-import static org.fusekicdc.sink.redis.RedisTesting.await;
+import static org.fusekicdc.core.testing.TestSupport.await;
 import static org.fusekicdc.sink.redis.RedisTesting.options;
 import static org.fusekicdc.sink.redis.RedisTesting.readStream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,6 +30,7 @@ import org.fusekicdc.core.sink.SinkRunner;
 import org.fusekicdc.core.sink.SinkState;
 import org.fusekicdc.core.sink.SinkStatus;
 import org.fusekicdc.core.testing.LogReplay;
+import org.fusekicdc.core.testing.Workload;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;

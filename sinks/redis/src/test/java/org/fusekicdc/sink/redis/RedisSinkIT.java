@@ -1,7 +1,7 @@
 package org.fusekicdc.sink.redis;
 
 import static org.fusekicdc.sink.redis.RedisTesting.URL;
-import static org.fusekicdc.sink.redis.RedisTesting.await;
+import static org.fusekicdc.core.testing.TestSupport.await;
 import static org.fusekicdc.sink.redis.RedisTesting.options;
 import static org.fusekicdc.sink.redis.RedisTesting.readStream;
 import static org.fusekicdc.sink.redis.RedisTesting.unique;
@@ -34,6 +34,8 @@ import org.fusekicdc.core.sink.SinkRunner;
 import org.fusekicdc.core.sink.SinkState;
 import org.fusekicdc.core.sink.SinkStatus;
 import org.fusekicdc.core.testing.LogReplay;
+import org.fusekicdc.core.testing.Workload;
+import org.fusekicdc.core.testing.TestSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -272,7 +274,7 @@ class RedisSinkIT {
 
     @Test
     void aServerThatIsNotThereIsRetriedAndNothingIsAcknowledged() throws Exception {
-        int port = RedisTesting.freePort();
+        int port = TestSupport.freePort();
         try (ChangeLog log = log("log")) {
             CapturingDatasetGraph dsg = captured(log);
             new Workload(2, "d").step(dsg);

@@ -4,11 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,16 +16,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 
 import org.apache.jena.rdfpatch.RDFPatch;
 import org.apache.jena.rdfpatch.RDFPatchOps;
-import org.apache.jena.rdfpatch.binary.RDFPatchReaderBinary;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.DatasetGraphFactory;
 import org.fusekicdc.core.capture.PatchHeaders;
-import org.fusekicdc.core.sink.PatchRecord;
 import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.testing.TestSupport;
 import org.junit.jupiter.api.Assumptions;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
@@ -128,7 +122,7 @@ final class RedisTesting {
             assertEquals(prevId, e.field(RedisSink.F_PREV), "prev of version " + expected);
             assertEquals(contentType, e.field(RedisSink.F_CONTENT_TYPE), "contentType field");
             String id = e.field(RedisSink.F_ID);
-            RDFPatch patch = parse(contentType, e.fields().get(RedisSink.F_PATCH));
+            RDFPatch patch = TestSupport.parsePatch(contentType, e.fields().get(RedisSink.F_PATCH));
             assertEquals("uuid:" + id, patch.getHeader(PatchHeaders.ID).getURI(), "patch id header of version " + expected);
             if ( prevId == null )
                 assertNull(patch.getHeader(PatchHeaders.PREV), "version 1 has no prev");
@@ -141,50 +135,6 @@ final class RedisTesting {
         assertEquals(expectedLast, expected - 1, "last version in the stream");
         return replay;
     }
-
-    static RDFPatch parse(String contentType, byte[] data) {
-        try (InputStream in = new ByteArrayInputStream(data)) {
-            return PatchRecord.BINARY.equals(contentType) ? RDFPatchReaderBinary.read(in) : RDFPatchOps.read(in);
-        } catch (IOException ex) {
-            throw new UncheckedIOException(ex);
-        }
-    }
-
-    static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while ( !condition.getAsBoolean() ) {
-            if ( System.nanoTime() > deadline )
-                fail("Timed out after " + timeout.toSeconds() + " s waiting for: " + what);
-            Thread.sleep(20);
-        }
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    /** The redis-server binary (PATH, then /usr/bin), or skip (under CI fail) without one. */
-    static Path redisServerBinary() {
-        List<Path> candidates = new ArrayList<>();
-        for ( String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator) ) {
-            if ( !dir.isEmpty() )
-                candidates.add(Path.of(dir, "redis-server"));
-        }
-        candidates.add(Path.of("/usr/bin/redis-server"));
-        for ( Path p : candidates ) {
-            if ( Files.isExecutable(p) )
-                return p;
-        }
-        String msg = "redis-server binary not found on PATH or at /usr/bin/redis-server; the server-restart tests need one.";
-        if ( CI )
-            fail(msg + " CI=true: failing instead of skipping.");
-        System.err.println("*** SKIPPING: " + msg);
-        Assumptions.abort(msg);
-        return null;
-    }
-
     /**
      * A private redis-server on a loopback port, which can be stopped and started again on the
      * same port and directory; with {@code persistent} it keeps its data in an append-only file
@@ -199,8 +149,8 @@ final class RedisTesting {
         private Process process;
 
         PrivateServer(Path workDir, boolean persistent, String... extraArgs) throws IOException {
-            this.binary = redisServerBinary();
-            this.port = freePort();
+            this.binary = TestSupport.serverBinary("redis-server", "/usr/bin", "the server-restart tests");
+            this.port = TestSupport.freePort();
             this.dir = workDir.resolve("redis-" + port);
             this.persistent = persistent;
             this.extraArgs = List.of(extraArgs);

@@ -41,6 +41,7 @@ import org.fusekicdc.core.sink.SinkRunner;
 import org.fusekicdc.core.sink.SinkState;
 import org.fusekicdc.core.sink.SinkStatus;
 import org.fusekicdc.core.testing.LogReplay;
+import org.fusekicdc.core.testing.Workload;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

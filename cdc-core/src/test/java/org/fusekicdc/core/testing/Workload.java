@@ -1,4 +1,4 @@
-package org.fusekicdc.sink.webhook;
+package org.fusekicdc.core.testing;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -14,20 +14,20 @@ import org.apache.jena.system.Txn;
  * A small random write workload: each transaction adds a few quads in a few graphs, deletes some
  * added earlier, now and then changes a prefix or writes nothing new (no version).
  */
-final class Workload {
+public final class Workload {
     private static final String NS = "http://example/";
     private final Random random;
     private final String tag;
     private final List<Quad> present = new ArrayList<>();
     private int counter;
 
-    Workload(long seed, String tag) {
+    public Workload(long seed, String tag) {
         this.random = new Random(seed);
         this.tag = tag;
     }
 
     /** One write transaction. */
-    void step(DatasetGraph dsg) {
+    public void step(DatasetGraph dsg) {
         Txn.executeWrite(dsg, () -> {
             int adds = 1 + random.nextInt(4);
             for ( int i = 0 ; i < adds ; i++ ) {
