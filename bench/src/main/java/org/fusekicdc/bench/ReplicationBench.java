@@ -154,7 +154,7 @@ public final class ReplicationBench {
     private Follower follow(CapturingDatasetGraph dsg, String name) {
         var source = new NatsSubjectSourceProvider().create("ds", new SinkOptions("follow", Map.of("url", NATS_URL, "subject", subject, "stream", stream)),
                                                             dir.resolve(name).resolve("work"));
-        FollowerConfig config = new FollowerConfig("ds", FollowerConfig.OnBadMessage.HALT, null, null, null, null,
+        FollowerConfig config = new FollowerConfig("ds", FollowerConfig.OnBadMessage.HALT, FollowerConfig.OnGap.HALT, null, null, null, null,
                                                    Duration.ofMillis(100), Duration.ofSeconds(1));
         return new Follower(dsg, source, config, dir.resolve(name).resolve("work"));
     }

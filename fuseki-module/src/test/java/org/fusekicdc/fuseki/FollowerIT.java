@@ -283,6 +283,44 @@ class FollowerIT {
                 assertTrue(fl.status().lastError().contains("differs from the leader's at version 1"), fl.status().lastError());
                 assertEquals(1, follower.dataset("ds").changeLog().headVersion());
             }
+            // Configured to resynchronise, it replaces its data and history with the leader's snapshot instead.
+            String resync = "; cdc:onGap \"resync\" ; cdc:snapshotUrl \"" + leader.url("/ds/snapshot") + "\"";
+            try (CdcFuseki follower = CdcFuseki.start(fdir, followerConfig(fdir, resync), b -> {})) {
+                CapturingDatasetGraph f = follower.dataset("ds");
+                await("the follower resynchronises to version 2", () -> f.changeLog().publishedVersion() == 2, follower(follower));
+                insert(leader, 3);
+                await("and follows on", () -> f.changeLog().publishedVersion() == 3, follower(follower));
+                assertSameData(leader.dataset("ds"), f);
+                assertEquals(FollowerState.FOLLOWING, follower(follower).status().state());
+            }
+        }
+    }
+
+    @Test
+    void aFollowerThatFindsVersionsMissingResynchronisesFromASnapshotWhenConfigured() throws Exception {
+        Path fdir = work.resolve("follower");
+        String resync = "; cdc:onGap \"resync\" ; cdc:snapshotUrl \"%s\"";
+        try (CdcFuseki leader = CdcFuseki.start(work.resolve("leader"), leaderConfig(), b -> {})) {
+            String config = followerConfig(fdir, resync.formatted(leader.url("/ds/snapshot")));
+            try (CdcFuseki follower = CdcFuseki.start(fdir, config, b -> {})) {
+                for ( int i = 1 ; i <= 10 ; i++ )
+                    insert(leader, i);
+                await("version 10 applied", () -> follower.dataset("ds").changeLog().publishedVersion() == 10, follower(follower));
+            }
+            for ( int i = 11 ; i <= 20 ; i++ )
+                insert(leader, i);
+            await("the leader's sink delivered version 20", () -> delivered(leader) >= 20, null);
+            nats.jetStreamManagement().purgeStream(stream);   // versions 11..20 are gone from the subject
+            for ( int i = 21 ; i <= 25 ; i++ )
+                insert(leader, i);
+            try (CdcFuseki follower = CdcFuseki.start(fdir, config, b -> {})) {
+                CapturingDatasetGraph f = follower.dataset("ds");
+                await("the follower resynchronises", () -> f.changeLog().publishedVersion() == 25, follower(follower));
+                insert(leader, 26);
+                await("and follows on", () -> f.changeLog().publishedVersion() == 26, follower(follower));
+                assertSameData(leader.dataset("ds"), f);
+                assertTrue(f.changeLog().firstVersion() > 20, "the history before the snapshot was replaced");
+            }
         }
     }
 

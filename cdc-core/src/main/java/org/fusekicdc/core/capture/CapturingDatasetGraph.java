@@ -414,6 +414,30 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
     }
 
     /**
+     * Replace the whole content of the store with what {@code load} writes, in one store
+     * transaction, and then rebase the change log on {@code version} (see
+     * {@link ChangeLog#rebase}). Readers that ask for a known version wait meanwhile, so none
+     * sees the new data labelled with the old version or the reverse. For loading snapshots into
+     * followers; the caller has announced the load with {@link ChangeLog#markRebase}.
+     */
+    public void replaceAndRebase(java.util.function.Consumer<DatasetGraph> load, long version, java.util.UUID id) {
+        commitLock.lock();
+        try {
+            stableVersion.set(-1);
+            DatasetGraph store = get();
+            org.apache.jena.system.Txn.executeWrite(store, () -> {
+                store.clear();
+                store.prefixes().clear();
+                load.accept(store);
+            });
+            log.rebase(version, id);
+        } finally {
+            stableVersion.set(log.publishedVersion());
+            commitLock.unlock();
+        }
+    }
+
+    /**
      * Make this dataset a follower: from now on it takes changes only through
      * {@link #applyFromLeader}; other write transactions that change something fail with
      * {@code refusal} as their message. Null makes it writable again.

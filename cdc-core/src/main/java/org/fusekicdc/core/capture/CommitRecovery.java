@@ -35,6 +35,9 @@ final class CommitRecovery {
         RecordMeta head = log.head();
         if ( head == null )
             return;
+        if ( log.pendingRebase() != null )
+            return;   // the data is being replaced by a snapshot; the loader finishes that
+
         LogRecord last = log.read(head.version());
         Tally tally = Txn.calculateRead(dsg, () -> tally(dsg, last));
         if ( tally.notVisible == 0 ) {

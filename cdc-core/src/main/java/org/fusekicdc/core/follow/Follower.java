@@ -148,6 +148,22 @@ public final class Follower implements AutoCloseable {
                     backoff = config.initialBackoff();
                     lastError = null;
                 }
+            } catch (ResyncNeeded ex) {
+                source.close();
+                LOG.warn("Dataset '{}': follower at version {} resynchronises from a snapshot of the leader: {}", dsg.datasetName(), log.headVersion(),
+                         ex.getMessage());
+                lastError = "resynchronised from a snapshot: " + ex.getMessage();
+                try {
+                    if ( !sleep(backoff) )
+                        return;
+                    backoff = next(backoff);
+                    loadSnapshot(true);
+                } catch (HaltException halt) {
+                    halt(halt.getMessage());
+                    return;
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
             } catch (HaltException ex) {
                 halt(ex.getMessage());
                 return;
@@ -199,7 +215,7 @@ public final class Follower implements AutoCloseable {
         if ( version <= head )
             return;   // applied before a restart; the source re-read it
         if ( version > head + 1 )
-            throw new HaltException("patch version " + version + " arrived (" + where + ") but this follower is at version " + head
+            throw cannotContinue("patch version " + version + " arrived (" + where + ") but this follower is at version " + head
                                     + ": versions " + (head + 1) + ".." + (version - 1) + " are missing from the source (removed by its"
                                     + " retention, or set aside by the leader's sink). Rebuild this follower from a snapshot of the leader"
                                     + " (see docs/replicas.md).");
@@ -214,7 +230,7 @@ public final class Follower implements AutoCloseable {
             return;
         }
         if ( !Objects.equals(meta.prevId(), log.headId()) )
-            throw new HaltException("patch version " + version + " (" + where + ") follows patch " + meta.prevId() + " but this follower's version "
+            throw cannotContinue("patch version " + version + " (" + where + ") follows patch " + meta.prevId() + " but this follower's version "
                                     + head + " is patch " + log.headId() + ": the leader's history and this follower's have forked"
                                     + " (the leader was restored from a backup, or this follower followed another leader)."
                                     + " Rebuild this follower from a snapshot of the leader (see docs/replicas.md).");
@@ -227,7 +243,7 @@ public final class Follower implements AutoCloseable {
         } catch (ReplicaDivergedException | ChangeLogException ex) {
             if ( ex instanceof ChangeLogException && ex.getCause() instanceof IOException )
                 throw ex;   // the log could not be written (disk full): retried
-            throw new HaltException(ex.getMessage() + " (" + where + ")");
+            throw cannotContinue(ex.getMessage() + " (" + where + ")");
         } catch (StoreFailure ex) {
             throw ex.getCause();
         }
@@ -322,6 +338,11 @@ public final class Follower implements AutoCloseable {
         }
     }
 
+    /** A gap, a fork or diverged data: halt, or resynchronise if so configured. */
+    private HaltException cannotContinue(String reason) {
+        return config.onGap() == FollowerConfig.OnGap.RESYNC ? new ResyncNeeded(reason) : new HaltException(reason);
+    }
+
     private void badMessage(String position, Map<String, String> headers, byte[] value, String reason) throws HaltException, IOException {
         String where = source.describe() + " " + position;
         if ( config.onBadMessage() == FollowerConfig.OnBadMessage.HALT )
@@ -357,26 +378,35 @@ public final class Follower implements AutoCloseable {
     // ---- Snapshot bootstrap
 
     private void bootstrap() throws HaltException, InterruptedException {
-        if ( Snapshot.recoverInterruptedLoad(dsg) )
-            LOG.info("Dataset '{}': recovered an interrupted snapshot load", dsg.datasetName());
-        if ( log.headVersion() != 0 || config.snapshotUrl() == null )
-            return;
+        try {
+            Snapshot.finishInterruptedLoad(dsg);
+        } catch (org.fusekicdc.core.CdcException ex) {
+            throw new HaltException(ex.getMessage());
+        }
+        if ( log.headVersion() == 0 && config.snapshotUrl() != null )
+            loadSnapshot(false);
+    }
+
+    /** Fetch the leader's snapshot and load it, retrying while the leader cannot be reached. */
+    private void loadSnapshot(boolean replaceHistory) throws HaltException, InterruptedException {
         state = FollowerState.BOOTSTRAPPING;
         Duration backoff = config.initialBackoff();
         while ( running ) {
-            Path file = workDir.resolve("snapshot.rdfp");
+            Path file = workDir.resolve("snapshot-" + System.currentTimeMillis() + ".rdfp");
             try {
                 Files.createDirectories(workDir);
                 fetchSnapshot(file);
                 Snapshot.SnapshotHeader header = Snapshot.readHeader(file);
                 if ( header.version() > 0 )
-                    Snapshot.load(dsg, file);
-                LOG.info("Dataset '{}': bootstrapped from the leader's snapshot of version {} ({})", dsg.datasetName(), header.version(),
-                         config.snapshotUrl());
+                    Snapshot.load(dsg, file, replaceHistory);
+                else if ( replaceHistory )
+                    throw new HaltException("the leader's snapshot is of version 0 (an empty leader that was never written): it cannot replace this"
+                                            + " follower's history. Rebuild the follower (see docs/replicas.md).");
+                LOG.info("Dataset '{}': loaded the leader's snapshot of version {} ({})", dsg.datasetName(), header.version(), config.snapshotUrl());
                 lastError = null;
                 return;
             } catch (org.fusekicdc.core.CdcException ex) {
-                throw new HaltException("cannot bootstrap from the snapshot at " + config.snapshotUrl() + ": " + ex.getMessage());
+                throw new HaltException("cannot load the snapshot from " + config.snapshotUrl() + ": " + ex.getMessage());
             } catch (IOException | RuntimeException ex) {
                 lastError = "fetching the snapshot from " + config.snapshotUrl() + ": " + describe(ex) + "; retrying in " + backoff.toMillis() + " ms";
                 LOG.warn("Dataset '{}': {}", dsg.datasetName(), lastError);
@@ -384,14 +414,21 @@ public final class Follower implements AutoCloseable {
                     throw new InterruptedException();
                 backoff = next(backoff);
             } finally {
-                try {
-                    Files.deleteIfExists(file);
-                } catch (IOException ex) {
-                    LOG.debug("removing {}: {}", file, ex.toString());
-                }
+                // Kept while a load is pending: a restart finishes it from this file.
+                ChangeLog.Rebase pending = log.pendingRebase();
+                if ( pending == null || !pending.snapshotFile().equals(file.toAbsolutePath()) )
+                    deleteQuietly(file);
             }
         }
         throw new InterruptedException();
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException ex) {
+            LOG.debug("removing {}: {}", file, ex.toString());
+        }
     }
 
     private void fetchSnapshot(Path file) throws IOException, InterruptedException {
@@ -432,8 +469,15 @@ public final class Follower implements AutoCloseable {
     }
 
     /** Stop following: a gap, a fork or a bad message that the configuration says halts. */
-    private static final class HaltException extends Exception {
+    private static class HaltException extends Exception {
         HaltException(String message) {
+            super(message);
+        }
+    }
+
+    /** A gap, a fork or diverged data, with cdc:onGap "resync": load a new snapshot and follow on. */
+    private static final class ResyncNeeded extends HaltException {
+        ResyncNeeded(String message) {
             super(message);
         }
     }

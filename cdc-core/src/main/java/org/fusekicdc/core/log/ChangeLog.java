@@ -46,6 +46,9 @@ public final class ChangeLog implements AutoCloseable {
     private static final int FORMAT = 1;
     private static final String BASE_VERSION = "baseVersion";
     private static final String BASE_ID = "baseId";
+    private static final String REBASE_VERSION = "rebaseVersion";
+    private static final String REBASE_ID = "rebaseId";
+    private static final String REBASE_FILE = "rebaseFile";
 
     private final ChangeLogConfig config;
     private final String dataset;
@@ -59,9 +62,11 @@ public final class ChangeLog implements AutoCloseable {
     private final List<Runnable> publishListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private volatile RecordMeta head;          // last record in the log, pending or not
-    // Id of the version before the first record of a log started from a snapshot (startAfter); null otherwise.
+    // Id of the version before the first record of a log started from a snapshot (rebase); null otherwise.
     private volatile UUID baseId;
     private volatile long baseVersion;
+    // A snapshot load under way (markRebase), until rebase completes it.
+    private volatile Rebase pendingRebase;
     private volatile long publishedVersion;    // last record readers may see
     private RecordMeta pending;                // guarded by writeLock
     private volatile boolean closed;
@@ -216,14 +221,14 @@ public final class ChangeLog implements AutoCloseable {
         if ( meta.getProperty(BASE_ID) != null ) {
             baseVersion = Long.parseLong(meta.getProperty(BASE_VERSION));
             baseId = UUID.fromString(meta.getProperty(BASE_ID));
-            // A crash inside startAfter may have left the fresh log's empty first segment.
-            Segment first = segments.isEmpty() ? null : segments.firstEntry().getValue();
-            if ( first != null && first.firstVersion() == 1 && first.count() == 0 && baseVersion > 0 ) {
-                segments.remove(1L);
-                first.delete();
-            }
             if ( segments.isEmpty() )
                 segments.put(baseVersion + 1, Segment.create(dataset, dir, baseVersion + 1));
+        }
+        if ( meta.getProperty(REBASE_ID) != null ) {
+            pendingRebase = new Rebase(Long.parseLong(meta.getProperty(REBASE_VERSION)), UUID.fromString(meta.getProperty(REBASE_ID)),
+                                       Path.of(meta.getProperty(REBASE_FILE)));
+            LOG.warn("Dataset '{}': a snapshot load (version {}, from {}) was interrupted; the dataset is incomplete until it is loaded again",
+                     dataset, pendingRebase.version(), pendingRebase.snapshotFile());
         }
         if ( segments.isEmpty() )
             segments.put(1L, Segment.create(dataset, dir, 1));
@@ -358,38 +363,83 @@ public final class ChangeLog implements AutoCloseable {
     }
 
     /**
-     * Make a log that has never held a record continue from a snapshot: its next record will be
-     * version {@code version + 1}, following the patch with id {@code id}. Durable when this
-     * returns.
+     * A snapshot load under way: the dataset is being replaced by the snapshot of {@code version}
+     * in {@code snapshotFile}, after which the log continues from it ({@link #rebase}).
      */
-    public void startAfter(long version, UUID id) {
+    public record Rebase(long version, UUID id, Path snapshotFile) {}
+
+    /** The snapshot load that {@link #markRebase} announced and {@link #rebase} has not completed, or null. */
+    public Rebase pendingRebase() {
+        return pendingRebase;
+    }
+
+    /**
+     * Announce, durably, that the dataset is about to be replaced by a snapshot: until
+     * {@link #rebase} completes it, start-up recovery leaves the last record alone (the data may be
+     * neither its version nor the snapshot's) and the loader must load the snapshot again.
+     */
+    public void markRebase(long version, UUID id, Path snapshotFile) {
         synchronized (writeLock) {
             checkOpen();
-            if ( headVersion() != 0 || pending != null || baseId != null )
-                throw new IllegalStateException("Dataset '" + dataset + "': the change log already holds versions up to " + headVersion()
-                                                + "; only an empty log can start from a snapshot");
+            Properties meta = readMeta(dir, dataset);
+            meta.setProperty(REBASE_VERSION, Long.toString(version));
+            meta.setProperty(REBASE_ID, id.toString());
+            meta.setProperty(REBASE_FILE, snapshotFile.toAbsolutePath().toString());
+            try {
+                writeMeta(dir, meta);
+            } catch (IOException ex) {
+                throw new ChangeLogException("Dataset '" + dataset + "': cannot record a snapshot load in " + dir + ": " + ex, ex);
+            }
+            pendingRebase = new Rebase(version, id, snapshotFile.toAbsolutePath());
+        }
+    }
+
+    /**
+     * Discard every record and continue after a snapshot: the next record will be version
+     * {@code version + 1}, following the patch with id {@code id}. Completes a
+     * {@link #markRebase}. Durable when this returns. Readers asking for a discarded version get
+     * {@link VersionGoneException}.
+     */
+    public void rebase(long version, UUID id) {
+        synchronized (writeLock) {
+            checkOpen();
+            if ( pending != null )
+                throw new IllegalStateException("Dataset '" + dataset + "': version " + pending.version() + " is pending; cannot rebase");
             if ( version < 1 )
                 throw new IllegalArgumentException("snapshot version must be at least 1, got " + version);
+            long discardedHead = headVersion();
             try {
+                // Segments first: a crash before the properties are written leaves the rebase pending, and it is done again.
+                for ( Segment seg : segments.values() )
+                    seg.delete();
+                segments.clear();
+                segments.put(version + 1, Segment.create(dataset, dir, version + 1));
                 Properties meta = readMeta(dir, dataset);
                 meta.setProperty(BASE_VERSION, Long.toString(version));
                 meta.setProperty(BASE_ID, id.toString());
+                meta.remove(REBASE_VERSION);
+                meta.remove(REBASE_ID);
+                meta.remove(REBASE_FILE);
                 writeMeta(dir, meta);
-                // Delete before create: a crash in between leaves no segment, which load() recreates from the base.
-                Segment empty = segments.remove(1L);
-                if ( empty != null )
-                    empty.delete();
-                segments.put(version + 1, Segment.create(dataset, dir, version + 1));
-                forceDirectory(dir);
             } catch (IOException ex) {
                 throw new ChangeLogException("Dataset '" + dataset + "': cannot start the change log after version " + version + " in " + dir
-                                             + ": " + ex, ex);
+                                             + ": " + ex + ". Restart the server: the snapshot load is done again.", ex);
             }
+            head = null;
             baseId = id;
             baseVersion = version;
+            pendingRebase = null;
             publishedVersion = version;
-            LOG.info("Dataset '{}': change log starts after version {} (patch {})", dataset, version, id);
+            if ( discardedHead > 0 )
+                LOG.warn("Dataset '{}': change log rebased: versions up to {} discarded; it continues after version {} (patch {})",
+                         dataset, discardedHead, version, id);
+            else
+                LOG.info("Dataset '{}': change log starts after version {} (patch {})", dataset, version, id);
         }
+        synchronized (publishSignal) {
+            publishSignal.notifyAll();
+        }
+        publishListeners.forEach(Runnable::run);
     }
 
     private Segment segmentForAppend(long version) throws IOException {

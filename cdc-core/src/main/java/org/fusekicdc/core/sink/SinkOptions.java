@@ -20,6 +20,7 @@ public final class SinkOptions {
     private static final Pattern ENV = Pattern.compile("\\$\\{env:([A-Za-z_][A-Za-z0-9_]*)}");
 
     private final String sink;
+    private final String owner;
     private final Map<String, String> values;
     private final Function<String, String> environment;
 
@@ -28,9 +29,19 @@ public final class SinkOptions {
     }
 
     public SinkOptions(String sink, Map<String, String> values, Function<String, String> environment) {
+        this(sink, "Sink '" + sink + "'", values, environment);
+    }
+
+    private SinkOptions(String sink, String owner, Map<String, String> values, Function<String, String> environment) {
         this.sink = sink;
+        this.owner = owner;
         this.values = new LinkedHashMap<>(values);
         this.environment = environment;
+    }
+
+    /** The options of a follower's {@code cdc:follow} (same syntax, errors name the follower). */
+    public static SinkOptions forFollower(String dataset, Map<String, String> values) {
+        return new SinkOptions("follow", "Dataset '" + dataset + "', cdc:follow", values, System::getenv);
     }
 
     public String sink() {
@@ -131,6 +142,6 @@ public final class SinkOptions {
     }
 
     public CdcConfigException error(String option, String problem) {
-        return new CdcConfigException(option, "Sink '" + sink + "': cdc:" + option + " " + problem + ".");
+        return new CdcConfigException(option, owner + ": cdc:" + option + " " + problem + ".");
     }
 }

@@ -37,14 +37,13 @@ import org.slf4j.LoggerFactory;
  * so a replica loaded from it continues with the next patch.
  * <p>
  * Writing holds a read transaction for the duration (writers are never blocked) and streams, so
- * memory does not grow with the dataset. Loading ({@link #load}) is crash-safe: a marker file in
- * the change log directory says a load is under way, and a restart redoes it from scratch.
+ * memory does not grow with the dataset. Loading ({@link #load}) is crash-safe: the change log
+ * records that a load is under way, and a restart finishes it from the same file.
  */
 public final class Snapshot implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Snapshot.class);
     /** Header that marks a patch as a snapshot rather than a change. */
     public static final String SNAPSHOT_HEADER = "snapshot";
-    private static final String LOADING_MARKER = "snapshot-loading.properties";
 
     private final CapturingDatasetGraph dsg;
     private final long version;
@@ -157,90 +156,62 @@ public final class Snapshot implements AutoCloseable {
     // ---- Loading
 
     /**
-     * Load a snapshot file into a follower that has never applied a patch, and make its change
-     * log continue after the snapshot's version. The dataset's previous content is removed (it
-     * can only be a load that a crash interrupted). Loading bypasses capture: the snapshot is the
-     * starting point, not a change.
+     * Replace a follower's data with a snapshot file and make its change log continue after the
+     * snapshot's version. Crash-safe: the load is first recorded in the change log
+     * ({@link ChangeLog#markRebase}); a load that a crash interrupts is finished at the next
+     * start by {@link #finishInterruptedLoad}, from the same file, which is kept until then.
      *
-     * @throws CdcException if the log already holds versions, the dataset holds data that no
-     *         interrupted load explains, or the file is not a snapshot
+     * @param replaceHistory false for a follower's first start: the log must be empty and the
+     *        dataset must hold no data; true to resynchronise: the data and the log's versions are
+     *        discarded
+     * @throws CdcException if the file is not a snapshot, or (first start) the dataset is not empty
      */
-    public static long load(CapturingDatasetGraph dsg, Path file) {
+    public static long load(CapturingDatasetGraph dsg, Path file, boolean replaceHistory) {
         ChangeLog log = dsg.changeLog();
         SnapshotHeader header = readHeader(file);
-        if ( log.headVersion() != 0 )
-            throw new CdcException("Dataset '" + dsg.datasetName() + "': cannot load a snapshot: the change log already holds versions up to "
-                                   + log.headVersion() + ". A snapshot only starts an empty follower.");
-        Path marker = log.config().directory().resolve(LOADING_MARKER);
-        DatasetGraph store = dsg.getWrapped();
-        if ( !Files.exists(marker) && !Txn.calculateRead(store, store::isEmpty) )
-            throw new CdcException("Dataset '" + dsg.datasetName() + "': cannot load a snapshot: the dataset holds data but its change log is empty."
-                                   + " A follower must start empty: point it at an empty database directory, or remove this one's content.");
-        writeMarker(marker, header);
-        Txn.executeWrite(store, () -> {
-            store.clear();
-            store.prefixes().clear();
-            try (InputStream in = Files.newInputStream(file)) {
-                new RDFPatchReaderText(in).apply(new Loader(store));
-            } catch (IOException ex) {
-                throw new UncheckedIOException(ex);
-            }
-        });
-        log.startAfter(header.version, header.id);
-        try {
-            Files.deleteIfExists(marker);
-        } catch (IOException ex) {
-            throw new UncheckedIOException("cannot remove " + marker + ": " + ex, ex);
+        if ( !replaceHistory ) {
+            if ( log.headVersion() != 0 )
+                throw new CdcException("Dataset '" + dsg.datasetName() + "': cannot load a snapshot: the change log already holds versions up to "
+                                       + log.headVersion() + ". A snapshot only starts an empty follower.");
+            DatasetGraph store = dsg.getWrapped();
+            if ( !Txn.calculateRead(store, store::isEmpty) )
+                throw new CdcException("Dataset '" + dsg.datasetName() + "': cannot load a snapshot: the dataset holds data but its change log is empty."
+                                       + " A follower must start empty: point it at an empty database directory, or remove this one's content.");
         }
+        log.markRebase(header.version, header.id, file);
+        replace(dsg, file, header);
         LOG.info("Dataset '{}': loaded snapshot of version {} (patch {}) from {}", dsg.datasetName(), header.version, header.id, file);
         return header.version;
     }
 
     /**
-     * Finish or undo a load that a crash interrupted: if the log already continues after the
-     * snapshot, only the marker is left to remove; otherwise the dataset is emptied so the load
-     * can start again.
+     * Finish a snapshot load that a crash interrupted, from the file it was loading.
      *
-     * @return true if an interrupted load was found
+     * @return true if there was one
+     * @throws CdcException if the snapshot file is gone
      */
-    public static boolean recoverInterruptedLoad(CapturingDatasetGraph dsg) {
-        Path marker = dsg.changeLog().config().directory().resolve(LOADING_MARKER);
-        if ( !Files.exists(marker) )
+    public static boolean finishInterruptedLoad(CapturingDatasetGraph dsg) {
+        ChangeLog.Rebase pending = dsg.changeLog().pendingRebase();
+        if ( pending == null )
             return false;
-        Properties p = new Properties();
-        try (InputStream in = Files.newInputStream(marker)) {
-            p.load(in);
-        } catch (IOException ex) {
-            throw new UncheckedIOException("cannot read " + marker + ": " + ex, ex);
-        }
-        long version = Long.parseLong(p.getProperty("version"));
-        if ( dsg.changeLog().headVersion() == version ) {
-            LOG.info("Dataset '{}': the snapshot load of version {} had finished; removing its marker", dsg.datasetName(), version);
-        } else {
-            LOG.warn("Dataset '{}': a snapshot load of version {} was interrupted; emptying the dataset to load again", dsg.datasetName(), version);
-            DatasetGraph store = dsg.getWrapped();
-            Txn.executeWrite(store, () -> {
-                store.clear();
-                store.prefixes().clear();
-            });
-        }
-        try {
-            Files.deleteIfExists(marker);
-        } catch (IOException ex) {
-            throw new UncheckedIOException("cannot remove " + marker + ": " + ex, ex);
-        }
+        Path file = pending.snapshotFile();
+        if ( !Files.exists(file) )
+            throw new CdcException("Dataset '" + dsg.datasetName() + "': a snapshot load of version " + pending.version() + " was interrupted and its file "
+                                   + file + " is gone. Stop the server, delete the dataset's database directory and its cdc:logDirectory, and start"
+                                   + " it again to load a new snapshot.");
+        LOG.warn("Dataset '{}': finishing the snapshot load of version {} that a crash interrupted", dsg.datasetName(), pending.version());
+        replace(dsg, file, readHeader(file));
         return true;
     }
 
-    private static void writeMarker(Path marker, SnapshotHeader header) {
-        Properties p = new Properties();
-        p.setProperty("version", Long.toString(header.version));
-        p.setProperty("id", header.id.toString());
-        try (OutputStream out = Files.newOutputStream(marker)) {
-            p.store(out, "fuseki-cdc: a snapshot load is under way; a restart redoes it");
-        } catch (IOException ex) {
-            throw new UncheckedIOException("cannot write " + marker + ": " + ex, ex);
-        }
+    private static void replace(CapturingDatasetGraph dsg, Path file, SnapshotHeader header) {
+        dsg.replaceAndRebase(store -> {
+            try (InputStream in = Files.newInputStream(file)) {
+                new RDFPatchReaderText(in).apply(new Loader(store));
+            } catch (IOException ex) {
+                throw new UncheckedIOException("cannot read snapshot " + file + ": " + ex, ex);
+            }
+        }, header.version, header.id);
     }
 
     /** The version and id a snapshot file shows. */

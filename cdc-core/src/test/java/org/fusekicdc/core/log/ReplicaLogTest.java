@@ -58,7 +58,10 @@ class ReplicaLogTest {
     void aLogStartedAfterASnapshotContinuesFromItsVersionAcrossRestarts() {
         UUID snapshotId = UUID.randomUUID();
         try (ChangeLog log = ChangeLog.open(config(followerDir))) {
-            log.startAfter(41, snapshotId);
+            log.markRebase(41, snapshotId, followerDir.resolve("snapshot.rdfp"));
+            assertEquals(41, log.pendingRebase().version());
+            log.rebase(41, snapshotId);
+            assertNull(log.pendingRebase());
             assertEquals(41, log.headVersion());
             assertEquals(41, log.publishedVersion());
             assertEquals(snapshotId, log.headId());
@@ -66,12 +69,33 @@ class ReplicaLogTest {
         }
         try (ChangeLog log = ChangeLog.open(config(followerDir))) {
             assertEquals(41, log.headVersion(), "the start survives a restart");
+            assertNull(log.pendingRebase());
             assertEquals(snapshotId, log.idOf(41));
             RecordMeta next = new RecordMeta(42, UUID.randomUUID(), snapshotId, 0);
             log.publish(log.appendReplica(next, writing(payload(42))).version());
             assertEquals(42, log.firstVersion());
             assertEquals(List.of(42L), log.readAfter(41, 10).stream().map(LogRecord::version).toList());
-            assertThrows(IllegalStateException.class, () -> log.startAfter(100, UUID.randomUUID()), "only an empty log starts from a snapshot");
+        }
+    }
+
+    @Test
+    void aRebaseDiscardsTheHistoryAndAnInterruptedOneIsStillPendingAfterARestart() {
+        UUID id = UUID.randomUUID();
+        try (ChangeLog log = ChangeLog.open(config(followerDir))) {
+            appendPublished(log, 5);
+            log.markRebase(3, id, followerDir.resolve("snapshot.rdfp"));
+        }
+        try (ChangeLog log = ChangeLog.open(config(followerDir))) {
+            assertEquals(3, log.pendingRebase().version(), "a crash before the rebase leaves it pending");
+            assertEquals(5, log.headVersion(), "and the old history in place until it is done");
+            log.rebase(3, id);
+            assertEquals(3, log.headVersion());
+            assertThrows(VersionGoneException.class, () -> log.read(2), "the discarded versions are gone");
+            assertEquals(List.of(), log.readAfter(3, 10));
+        }
+        try (ChangeLog log = ChangeLog.open(config(followerDir))) {
+            assertEquals(3, log.headVersion());
+            assertEquals(id, log.headId());
         }
     }
 }

@@ -75,6 +75,9 @@ public record CdcOption(Property property, String type, String defaultValue, Str
                       "Where clients should send writes; named in the error a write to this follower gets."),
         new CdcOption(VocabCdc.onBadMessage, "\"halt\" or \"deadLetter\"", "halt",
                       "A message on the source that is not a readable patch of the leader's dataset: halt the follower, or write it to cdc:deadLetterDirectory and go on."),
+        new CdcOption(VocabCdc.onGap, "\"halt\" or \"resync\"", "halt",
+                      "Versions missing from the source, a forked history or diverged data: halt the follower (it keeps serving reads at its version),"
+                      + " or replace its data and history with a new snapshot (needs cdc:snapshotUrl)."),
         new CdcOption(VocabCdc.deadLetterDirectory, "string (path)", "none",
                       "Where cdc:onBadMessage \"deadLetter\" puts bad messages (headers in a .properties file, body in a .bin file)."),
         new CdcOption(VocabCdc.retryInitialMillis, "integer (ms)", "200",

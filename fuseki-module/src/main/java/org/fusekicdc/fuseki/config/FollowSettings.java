@@ -68,19 +68,24 @@ public record FollowSettings(PatchSourceProvider provider, SinkOptions options, 
                 throw new CdcConfigException(local, where + ": cdc:follow option cdc:" + local + " must be a literal value, got " + st.getObject() + ".");
             values.put(local, st.getObject().asLiteral().getLexicalForm());
         }
-        SinkOptions options = new SinkOptions("follow", values);
+        SinkOptions options = SinkOptions.forFollower(dataset, values);
         String leader = options.string(VocabCdc.leaderDataset.getLocalName(), dataset);
         String onBad = options.oneOf(VocabCdc.onBadMessage.getLocalName(), "halt", "halt", "deadLetter");
         String deadLetter = options.string(VocabCdc.deadLetterDirectory.getLocalName(), null);
         if ( onBad.equals("deadLetter") && deadLetter == null )
             throw options.error(VocabCdc.onBadMessage.getLocalName(), "is \"deadLetter\" but cdc:deadLetterDirectory is not set; set it, e.g. cdc:deadLetterDirectory \"run/dead-letter/ds\"");
         URI snapshot = uri(options, VocabCdc.snapshotUrl.getLocalName());
+        String onGap = options.oneOf(VocabCdc.onGap.getLocalName(), "halt", "halt", "resync");
+        if ( onGap.equals("resync") && snapshot == null )
+            throw options.error(VocabCdc.onGap.getLocalName(), "is \"resync\" but cdc:snapshotUrl is not set; set it to the leader's cdc:snapshot endpoint,"
+                                + " e.g. cdc:snapshotUrl \"http://leader:3030/ds/snapshot\"");
         String authorization = options.string(VocabCdc.snapshotAuthorization.getLocalName(), null);
         long initial = options.number(VocabCdc.retryInitialMillis.getLocalName(), 200, 1, 3_600_000);
         long max = options.number(VocabCdc.retryMaxMillis.getLocalName(), 30_000, 1, 3_600_000);
         if ( max < initial )
             throw options.error(VocabCdc.retryMaxMillis.getLocalName(), "(" + max + ") is smaller than cdc:retryInitialMillis (" + initial + ")");
         FollowerConfig config = new FollowerConfig(leader, onBad.equals("deadLetter") ? FollowerConfig.OnBadMessage.DEAD_LETTER : FollowerConfig.OnBadMessage.HALT,
+                                                   onGap.equals("resync") ? FollowerConfig.OnGap.RESYNC : FollowerConfig.OnGap.HALT,
                                                    deadLetter == null ? null : Path.of(deadLetter), snapshot, authorization,
                                                    options.string(VocabCdc.leaderUrl.getLocalName(), null),
                                                    Duration.ofMillis(initial), Duration.ofMillis(max));

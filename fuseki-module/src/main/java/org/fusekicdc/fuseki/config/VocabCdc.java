@@ -43,6 +43,7 @@ public final class VocabCdc {
     public static final Property snapshotUrl = property("snapshotUrl");
     public static final Property snapshotAuthorization = property("snapshotAuthorization");
     public static final Property onBadMessage = property("onBadMessage");
+    public static final Property onGap = property("onGap");
 
     /** The change feed operation, for {@code fuseki:endpoint [ fuseki:operation cdc:changes ]}. */
     public static final String opChanges = NS + "changes";
