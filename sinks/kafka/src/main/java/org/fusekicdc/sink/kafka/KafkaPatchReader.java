@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * first parts are dropped).
  * <p>
  * A plain {@link KafkaConsumer} without a consumer group: the reader assigns itself the
- * dataset's partition and reads it from the beginning, skipping versions up to
- * {@code afterVersion}. It reads committed records only ({@code isolation.level=read_committed})
+ * dataset's partition and reads it from the first record after {@code afterVersion} (found by
+ * bisection over the partition's offsets), skipping anything up to that version. It reads committed records only ({@code isolation.level=read_committed})
  * unless the given consumer properties say otherwise. Patches assembled from segments live in
  * temporary files: close each patch when done with it. Not thread-safe.
  * <p>
@@ -51,6 +51,7 @@ public final class KafkaPatchReader implements AutoCloseable {
     private final TopicPartition partition;
     private final byte[] key;
     private final PatchAssembler assembler;
+    private final long startOffset;
     private final Path tmpDir;
     private boolean warnedForeign;
 
@@ -82,12 +83,61 @@ public final class KafkaPatchReader implements AutoCloseable {
                 throw new IllegalArgumentException("Topic " + topic + " does not exist (or has no partitions)");
             this.partition = new TopicPartition(topic, KafkaSink.partitionFor(key, parts.size()));
             consumer.assign(List.of(partition));
-            consumer.seekToBeginning(List.of(partition));
+            this.startOffset = afterVersion > 0 ? firstOffsetAfter(afterVersion) : consumer.beginningOffsets(List.of(partition)).get(partition);
+            consumer.seek(partition, startOffset);
         } catch (RuntimeException ex) {
             consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
             throw ex;
         }
         this.assembler = new PatchAssembler(this.tmpDir, afterVersion);
+    }
+
+    /**
+     * An offset at or before the first record of this dataset with a version above
+     * {@code afterVersion}, found by bisection (a dataset's versions only grow along its
+     * partition), so that a reader far into a long topic does not read it from the start.
+     */
+    private long firstOffsetAfter(long afterVersion) {
+        long lo = consumer.beginningOffsets(List.of(partition)).get(partition);
+        long hi = consumer.endOffsets(List.of(partition)).get(partition);
+        // Every record of this dataset before lo has a version <= afterVersion.
+        while ( lo < hi ) {
+            long mid = lo + (hi - lo) / 2;
+            long[] found = firstOfDataset(mid, hi);
+            if ( found == null || found[1] > afterVersion )
+                hi = mid;
+            else
+                lo = found[0] + 1;
+        }
+        return lo;
+    }
+
+    /** Offset and version of the first patch record of this dataset in [from, to), or null. */
+    private long[] firstOfDataset(long from, long to) {
+        consumer.seek(partition, from);
+        int idle = 0;
+        while ( consumer.position(partition) < to && idle < 10 ) {
+            List<ConsumerRecord<byte[], byte[]>> batch = consumer.poll(Duration.ofMillis(200)).records(partition);
+            idle = batch.isEmpty() ? idle + 1 : 0;
+            for ( ConsumerRecord<byte[], byte[]> r : batch ) {
+                if ( r.offset() >= to )
+                    return null;
+                Header v = r.headers().lastHeader(PatchMessages.VERSION);
+                if ( v != null && Arrays.equals(key, r.key()) ) {
+                    try {
+                        return new long[] {r.offset(), Long.parseLong(new String(v.value(), StandardCharsets.UTF_8))};
+                    } catch (NumberFormatException ex) {
+                        // Not readable as a patch: the reader reports it when it gets there.
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Where reading started: at or before the first record after the version given. */
+    public long startOffset() {
+        return startOffset;
     }
 
     /** The partition read. */
