@@ -321,6 +321,16 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
 
     @Override
     public void commit() {
+        commit(Map.of());
+    }
+
+    /**
+     * Commit the write transaction on this thread, adding {@code headers} to its patch (after
+     * the standard headers and the {@link CommitAttributes}). This is how a writer that is not an
+     * HTTP request, such as a source streaming another database's changes, names where a change
+     * came from. Headers are ignored when the transaction changed nothing (no patch is logged).
+     */
+    public void commit(Map<String, String> headers) {
         Replicated replica = replicating;
         if ( replica != null && changes == null && super.transactionMode() == ReadWrite.WRITE )
             changes = new TransactionChanges(config.spillThreshold(), config.spillDirectory());
@@ -353,10 +363,18 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
             commitLock.lock();
             try {
                 try {
-                    Map<String, String> headers = replica != null ? replica.headers : config.commitAttributes().current();
+                    Map<String, String> patchHeaders;
+                    if ( replica != null ) {
+                        patchHeaders = replica.headers;
+                    } else if ( headers.isEmpty() ) {
+                        patchHeaders = config.commitAttributes().current();
+                    } else {
+                        patchHeaders = new java.util.LinkedHashMap<>(config.commitAttributes().current());
+                        patchHeaders.putAll(headers);
+                    }
                     PayloadWriter writer = (m, out) -> {
                         CountingOutputStream counting = new CountingOutputStream(out);
-                        writePatch(m, tc, headers, counting);
+                        writePatch(m, tc, patchHeaders, counting);
                         patchBytes[0] = counting.count();
                     };
                     meta = replica != null ? log.appendReplica(replica.meta, writer) : log.append(writer);

@@ -18,6 +18,16 @@ public final class PatchHeaders {
     public static final String USER = "user";
     /** The id of the HTTP request that wrote the change, when there was one. */
     public static final String REQUEST_ID = "requestId";
+    /** The name of the source (e.g. a PostgreSQL source) whose transaction the patch applies. */
+    public static final String SOURCE = "source";
+    /** The kind of the source's database connector, e.g. {@code postgresql}. */
+    public static final String SOURCE_CONNECTOR = "sourceConnector";
+    /** The source's log position of the transaction: for PostgreSQL the commit LSN, e.g. {@code 0/1A2B3C8}. */
+    public static final String SOURCE_LSN = "sourceLsn";
+    /** The source database's transaction id. */
+    public static final String SOURCE_TXID = "sourceTxId";
+    /** {@code true} on patches that load a source's initial snapshot (no single source transaction). */
+    public static final String SOURCE_SNAPSHOT = "sourceSnapshot";
 
     private PatchHeaders() {}
 }

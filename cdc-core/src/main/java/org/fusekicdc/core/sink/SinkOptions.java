@@ -29,10 +29,18 @@ public final class SinkOptions {
     }
 
     public SinkOptions(String sink, Map<String, String> values, Function<String, String> environment) {
-        this(sink, "Sink '" + sink + "'", values, environment);
+        this("Sink", sink, values, environment);
     }
 
-    private SinkOptions(String sink, String owner, Map<String, String> values, Function<String, String> environment) {
+    /**
+     * Options of something other than a sink, e.g. a source: {@code kind} ("Source") starts
+     * every error message.
+     */
+    public SinkOptions(String kind, String sink, Map<String, String> values, Function<String, String> environment) {
+        this(sink, values, environment, kind + " '" + sink + "'");
+    }
+
+    private SinkOptions(String sink, Map<String, String> values, Function<String, String> environment, String owner) {
         this.sink = sink;
         this.owner = owner;
         this.values = new LinkedHashMap<>(values);
@@ -41,7 +49,7 @@ public final class SinkOptions {
 
     /** The options of a follower's {@code cdc:follow} (same syntax, errors name the follower). */
     public static SinkOptions forFollower(String dataset, Map<String, String> values) {
-        return new SinkOptions("follow", "Dataset '" + dataset + "', cdc:follow", values, System::getenv);
+        return new SinkOptions("follow", values, System::getenv, "Dataset '" + dataset + "', cdc:follow");
     }
 
     public String sink() {

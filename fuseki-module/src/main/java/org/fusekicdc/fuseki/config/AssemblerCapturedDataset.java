@@ -1,6 +1,8 @@
 package org.fusekicdc.fuseki.config;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.apache.jena.assembler.Assembler;
 import org.apache.jena.query.Dataset;
@@ -16,6 +18,7 @@ import org.fusekicdc.core.capture.Tdb2JournalRepair;
 import org.fusekicdc.core.follow.Follower;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.sink.Dispatcher;
+import org.fusekicdc.core.source.Source;
 import org.fusekicdc.fuseki.live.LiveEngines;
 import org.fusekicdc.fuseki.server.RequestAttributes;
 
@@ -39,6 +42,8 @@ public class AssemblerCapturedDataset extends DatasetAssembler {
     public static final Symbol FOLLOWER = Symbol.create(VocabCdc.NS + "follower");
     /** Context key of a captured dataset's snapshot directory ({@code cdc:snapshotDirectory}), a {@link java.nio.file.Path}. */
     public static final Symbol SNAPSHOT_DIRECTORY = Symbol.create(VocabCdc.NS + "snapshotDirectory");
+    /** Context key of a captured dataset's sources ({@code List<Source>}), started with the server. */
+    public static final Symbol SOURCES = Symbol.create(VocabCdc.NS + "sources");
 
     @Override
     protected DatasetGraph createDataset(Assembler a, Resource root) {
@@ -59,6 +64,10 @@ public class AssemblerCapturedDataset extends DatasetAssembler {
                 FollowSettings f = settings.follow();
                 dsg.getContext().set(FOLLOWER, new Follower(dsg, f.createSource(), f.config(), f.workDir()));
             }
+            List<Source> sources = new ArrayList<>();
+            for ( SourceSettings source : settings.sources() )
+                sources.add(source.create(dsg));
+            dsg.getContext().set(SOURCES, List.copyOf(sources));
             return dsg;
         } catch (RuntimeException ex) {
             log.close();

@@ -29,7 +29,7 @@ import org.fusekicdc.live.LiveConfig;
  */
 public record CapturedDatasetSettings(Resource datasetDescription, String name, Path logDirectory, boolean fsync,
                                       long segmentBytes, int spillThreshold, Path spillDirectory, Path snapshotDirectory, Retention retention,
-                                      FeedSettings feed, LiveSettings live, List<SinkSettings> sinks, FollowSettings follow) {
+                                      FeedSettings feed, LiveSettings live, List<SinkSettings> sinks, FollowSettings follow, List<SourceSettings> sources) {
 
     private static final String FUSEKI_NS = "http://jena.apache.org/fuseki#";
     private static final Property FUSEKI_DATASET = ResourceFactory.createProperty(FUSEKI_NS + "dataset");
@@ -78,10 +78,18 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
             throw new CdcConfigException(VocabCdc.name.getLocalName(), where + ": two sinks have the same cdc:name; give each sink its own name.");
         RDFNode followNode = value(root, VocabCdc.follow);
         FollowSettings follow = followNode == null ? null : FollowSettings.from(followNode, name, logDir, where);
+        List<SourceSettings> sources = new ArrayList<>();
+        for ( Statement st : root.listProperties(VocabCdc.source).toList() )
+            sources.add(SourceSettings.from(st.getObject(), logDir, where));
+        if ( sources.stream().map(SourceSettings::name).distinct().count() != sources.size() )
+            throw new CdcConfigException(VocabCdc.name.getLocalName(), where + ": two sources have the same cdc:name; give each source its own name.");
+        if ( follow != null && !sources.isEmpty() )
+            throw new CdcConfigException(VocabCdc.follow.getLocalName(), where + ": a follower takes its changes from its leader only; remove cdc:source,"
+                                         + " or give the source to the leader.");
         return new CapturedDatasetSettings(ds, name, logDir, fsync, segmentBytes, (int)spill,
                                            spillDir == null ? logDir.resolve("spill") : Path.of(spillDir),
                                            snapshotDir == null ? logDir.resolve("snapshots") : Path.of(snapshotDir), retention, feed, live,
-                                           List.copyOf(sinks), follow);
+                                           List.copyOf(sinks), follow, List.copyOf(sources));
     }
 
     public ChangeLogConfig logConfig() {
@@ -107,7 +115,7 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
                 throw new CdcConfigException(p.getLocalName(), where + ": unknown property cdc:" + p.getLocalName() + ". Known properties: "
                                          + CdcOption.ALL.stream().map(CdcOption::prefixedName).collect(Collectors.joining(", "))
                                          + " (see docs/configuration.md).");
-            if ( !seen.add(p.getURI()) && !p.equals(VocabCdc.sink) )
+            if ( !seen.add(p.getURI()) && !p.equals(VocabCdc.sink) && !p.equals(VocabCdc.source) )
                 throw new CdcConfigException(p.getLocalName(), where + ": cdc:" + p.getLocalName() + " is given more than once; give it once.");
         }
     }

@@ -45,6 +45,9 @@ public record CdcOption(Property property, String type, String defaultValue, Str
                       "Retention normally keeps every version a registered reader (a sink, a follower) has not acknowledged; true removes them anyway."),
         new CdcOption(VocabCdc.sink, "resource (repeatable)", "none",
                       "A sink fed from the change log: `[ a cdc:KafkaSink ; ... ]`, `[ a cdc:NatsSink ; ... ]`, `[ a cdc:RedisSink ; ... ]`, `[ a cdc:WebhookSink ; ... ]`. See docs/sinks.md."),
+        new CdcOption(VocabCdc.source, "resource (repeatable)", "none",
+                      "A source whose changes are written into the dataset, one transaction per source transaction: `[ a cdc:PostgresSource ; ... ]`."
+                      + " Needs the source's jar on the classpath. See docs/sources.md."),
         new CdcOption(VocabCdc.liveMaxSubscriptions, "integer", "10000",
                       "Live queries: most subscriptions on this dataset at once; more get 503."),
         new CdcOption(VocabCdc.liveMaxPerClient, "integer", "100",

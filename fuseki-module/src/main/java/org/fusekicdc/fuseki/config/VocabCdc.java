@@ -25,6 +25,7 @@ public final class VocabCdc {
     public static final Property retainBytes = property("retainBytes");
     public static final Property retentionOverridesReaders = property("retentionOverridesReaders");
     public static final Property sink = property("sink");
+    public static final Property source = property("source");
     public static final Property deadLetterDirectory = property("deadLetterDirectory");
     public static final Property maxLagVersions = property("maxLagVersions");
     public static final Property onLag = property("onLag");

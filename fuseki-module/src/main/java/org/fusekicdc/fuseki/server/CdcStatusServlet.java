@@ -22,6 +22,8 @@ import org.fusekicdc.core.sink.Dispatcher;
 import org.fusekicdc.core.sink.SinkStatus;
 import org.fusekicdc.fuseki.live.LiveEngines;
 import org.fusekicdc.live.LiveQueryEngine;
+import org.fusekicdc.core.source.Source;
+import org.fusekicdc.core.source.SourceStatus;
 
 /**
  * {@code GET /$/cdc}: the state of capture on this server as JSON: per captured dataset its
@@ -91,6 +93,22 @@ final class CdcStatusServlet extends HttpServlet {
         Follower f = FMod_FusekiCdc.follower(dsg);
         if ( f != null )
             o.put("follower", follower(f.status()));
+        JsonArray sources = new JsonArray();
+        for ( Source source : FMod_FusekiCdc.sources(dsg) ) {
+            SourceStatus st = source.status();
+            JsonObject so = new JsonObject();
+            so.put("name", st.source());
+            so.put("type", st.type());
+            so.put("state", st.state().name());
+            if ( st.message() != null )
+                so.put("message", st.message());
+            if ( st.position() != null )
+                so.put("position", st.position());
+            so.put("transactions", st.transactions());
+            so.put("rows", st.rows());
+            sources.add(so);
+        }
+        o.put("sources", sources);
         return o;
     }
 

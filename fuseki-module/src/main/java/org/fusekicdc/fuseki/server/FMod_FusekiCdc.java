@@ -26,6 +26,7 @@ import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.follow.Follower;
 import org.fusekicdc.core.sink.Dispatcher;
 import org.fusekicdc.fuseki.admin.CdcAdminServlet;
+import org.fusekicdc.core.source.Source;
 import org.fusekicdc.fuseki.config.AssemblerCapturedDataset;
 import org.fusekicdc.fuseki.feed.ChangeFeedService;
 import org.fusekicdc.fuseki.follow.SnapshotService;
@@ -118,6 +119,10 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
                 LOG.info("Dataset '{}': {} sink(s) started: {}", c.datasetName(), d.status().size(),
                          d.status().stream().map(s -> s.sink() + " after version " + s.cursor()).toList());
             }
+            for ( Source source : sources(c) ) {
+                source.start();
+                LOG.info("Dataset '{}': source '{}' started ({})", c.datasetName(), source.name(), source.status().state());
+            }
             Follower f = follower(c);
             if ( f != null )
                 f.start();
@@ -149,6 +154,9 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
         meters.forEach(CdcMeters::close);
         meters.clear();
         for ( CapturingDatasetGraph c : captured ) {
+            // Sources write into the dataset: stop them before anything else closes.
+            for ( Source source : sources(c) )
+                source.close();
             Follower f = follower(c);
             if ( f != null )
                 f.close();
@@ -158,6 +166,11 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
             LiveEngines.close(c);
             c.changeLog().close();
         }
+    }
+
+    static List<Source> sources(CapturingDatasetGraph dsg) {
+        List<Source> sources = dsg.getContext().get(AssemblerCapturedDataset.SOURCES);
+        return sources == null ? List.of() : sources;
     }
 
     static Dispatcher dispatcher(CapturingDatasetGraph dsg) {

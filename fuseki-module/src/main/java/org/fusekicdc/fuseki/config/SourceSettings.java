@@ -1,0 +1,94 @@
+package org.fusekicdc.fuseki.config;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.apache.jena.rdf.model.RDFNode;
+import org.apache.jena.rdf.model.Resource;
+import org.apache.jena.rdf.model.Statement;
+import org.apache.jena.vocabulary.RDF;
+import org.fusekicdc.core.CdcConfigException;
+import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.source.Source;
+import org.fusekicdc.core.source.SourceContext;
+import org.fusekicdc.core.source.SourceProvider;
+
+/**
+ * One {@code cdc:source} of a captured dataset: its type (which {@link SourceProvider} builds
+ * it, found with ServiceLoader only when a configuration has a source) and its options. The
+ * provider validates its own options and nested descriptions when the source is created, with
+ * the dataset, before the server starts.
+ */
+public record SourceSettings(SourceProvider provider, String name, SinkOptions options, Resource description, Path workDir) {
+
+    /** Source providers on the classpath, by configuration type. */
+    public static Map<String, SourceProvider> providers() {
+        Map<String, SourceProvider> m = new LinkedHashMap<>();
+        ServiceLoader.load(SourceProvider.class, SourceSettings.class.getClassLoader()).forEach(p -> m.put(p.type(), p));
+        return m;
+    }
+
+    static SourceSettings from(RDFNode node, Path logDir, String where) {
+        String sourceOpt = VocabCdc.source.getLocalName();
+        if ( !node.isResource() )
+            throw new CdcConfigException(sourceOpt, where + ": cdc:source must be a source description such as [ a cdc:PostgresSource ; ... ], got " + node + ".");
+        Resource r = node.asResource();
+        Map<String, SourceProvider> providers = providers();
+        List<String> types = r.listProperties(RDF.type).toList().stream().map(Statement::getObject)
+                              .filter(o -> o.isURIResource() && o.asResource().getURI().startsWith(VocabCdc.NS))
+                              .map(o -> o.asResource().getLocalName()).toList();
+        String known = providers.isEmpty() ? "none" : providers.keySet().stream().map(t -> "cdc:" + t).collect(Collectors.joining(", "));
+        if ( types.size() != 1 )
+            throw new CdcConfigException(sourceOpt, where + ": each cdc:source needs exactly one type (source types on the classpath: " + known + "); got " + types + ".");
+        SourceProvider provider = providers.get(types.get(0));
+        if ( provider == null )
+            throw new CdcConfigException(sourceOpt, where + ": unknown source type cdc:" + types.get(0) + ". Source types on the server's classpath: " + known
+                                         + ". Each source kind is its own jar (for cdc:PostgresSource, fuseki-cdc-source-postgres-*.jar):"
+                                         + " put it beside the fuseki-cdc jar (see docs/sources.md).");
+        Map<String, SourceProvider.SourceOption> own = provider.options().stream()
+                                                               .collect(Collectors.toMap(SourceProvider.SourceOption::name, o -> o));
+        String nameOpt = VocabCdc.name.getLocalName();
+        Map<String, String> values = new LinkedHashMap<>();
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for ( Statement st : r.listProperties().toList() ) {
+            if ( !st.getPredicate().getURI().startsWith(VocabCdc.NS) )
+                continue;
+            String local = st.getPredicate().getLocalName();
+            SourceProvider.SourceOption opt = own.get(local);
+            if ( opt == null && !local.equals(nameOpt) )
+                throw new CdcConfigException(local, where + ", source of type cdc:" + provider.type() + ": unknown option cdc:" + local + ". Options: "
+                                             + Stream.concat(Stream.of(nameOpt), own.keySet().stream()).sorted().map(o -> "cdc:" + o)
+                                                     .collect(Collectors.joining(", ")) + " (see docs/sources.md).");
+            int n = counts.merge(local, 1, Integer::sum);
+            if ( n > 1 && (opt == null || !opt.repeatable()) )
+                throw new CdcConfigException(local, where + ": cdc:" + local + " is given more than once on a source; give it once.");
+            boolean resource = opt != null && opt.takesResource();
+            if ( resource && !st.getObject().isResource() )
+                throw new CdcConfigException(local, where + ": source option cdc:" + local + " must be a description [ ... ], got " + st.getObject() + ".");
+            if ( !resource && !st.getObject().isLiteral() )
+                throw new CdcConfigException(local, where + ": source option cdc:" + local + " must be a literal value, got " + st.getObject() + ".");
+            if ( !resource )
+                values.put(local, st.getObject().asLiteral().getLexicalForm());
+        }
+        String name = values.getOrDefault(nameOpt, defaultName(provider));
+        SinkOptions options = new SinkOptions("Source", name, values, System::getenv);
+        return new SourceSettings(provider, name, options, r, logDir.resolve("sources").resolve(name));
+    }
+
+    private static String defaultName(SourceProvider provider) {
+        String t = provider.type();
+        return (t.endsWith("Source") ? t.substring(0, t.length() - 6) : t).toLowerCase(Locale.ROOT);
+    }
+
+    /** A new source for the dataset, validated, not started (nothing connects until {@link Source#start()}). */
+    public Source create(CapturingDatasetGraph dataset) {
+        return provider.create(new SourceContext(dataset, name, options, description, workDir));
+    }
+}
