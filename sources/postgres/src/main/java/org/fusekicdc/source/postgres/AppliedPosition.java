@@ -49,7 +49,11 @@ final class AppliedPosition {
         return new AppliedPosition(file, Math.max(fromFile, fromLog));
     }
 
-    /** The sourceLsn of the newest streaming patch of {@code source} among the log's last {@link #SCAN_LIMIT} records, or -1. */
+    /**
+     * The sourceLsn of the newest patch of {@code source} (a transaction's commit LSN, or the
+     * position of a snapshot, which shows every transaction committed before it) among
+     * the log's last {@link #SCAN_LIMIT} records, or -1.
+     */
     static long scan(ChangeLog log, String source) {
         long head = log.headVersion();
         long stop = Math.max(log.firstVersion(), head - SCAN_LIMIT + 1);
@@ -61,7 +65,6 @@ final class AppliedPosition {
                 break;  // removed by retention meanwhile
             }
             String src = null, lsnText = null;
-            boolean snapshot = false;
             try (BufferedReader in = new BufferedReader(new InputStreamReader(r.openPayload(), StandardCharsets.UTF_8))) {
                 String line;
                 while ( (line = in.readLine()) != null && line.startsWith("H") ) {
@@ -71,14 +74,13 @@ final class AppliedPosition {
                     switch (m.group(1)) {
                         case PatchHeaders.SOURCE -> src = m.group(2);
                         case PatchHeaders.SOURCE_LSN -> lsnText = m.group(2);
-                        case PatchHeaders.SOURCE_SNAPSHOT -> snapshot = true;
                         default -> {}
                     }
                 }
             } catch (IOException ex) {
                 throw new UncheckedIOException(ex);
             }
-            if ( source.equals(src) && lsnText != null && !snapshot )
+            if ( source.equals(src) && lsnText != null )
                 return parse(lsnText);
         }
         return -1;

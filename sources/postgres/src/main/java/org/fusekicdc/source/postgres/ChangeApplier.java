@@ -189,6 +189,9 @@ final class ChangeApplier implements DebeziumEngine.ChangeConsumer<RecordChangeE
         if ( snapshotLsn != null )
             headers.put(PatchHeaders.SOURCE_LSN, AppliedPosition.format(snapshotLsn));
         long version = write(changes, headers);
+        // The snapshot shows every transaction committed up to its position: one sent again is not applied again.
+        if ( snapshotLsn != null && snapshotLsn > applied.lsn() )
+            applied.advance(snapshotLsn);
         transactions.incrementAndGet();
         rows.addAndGet(changes.size());
         LOG.info("Source '{}' (dataset '{}'): snapshot rows applied: {} (version {})", config.name(), dsg.datasetName(), changes.size(), version);

@@ -92,6 +92,9 @@ final class PostgresSource implements Source {
             throw new IllegalStateException("Source '" + config.name() + "' was started before");
         LOG.info("Source '{}' (dataset '{}'): {}", config.name(), config.dataset(), config.describe());
         applied = AppliedPosition.load(config.workDir(), dsg.changeLog(), config.name());
+        LOG.info("Source '{}' (dataset '{}'): {}", config.name(), config.dataset(), applied.lsn() < 0
+                 ? "no transaction applied yet (snapshot mode " + config.snapshotMode() + ")"
+                 : "last applied transaction committed at LSN " + AppliedPosition.format(applied.lsn()) + "; the database's transactions up to it are skipped if sent again");
         boolean checked;
         try {
             checkDatabase();
