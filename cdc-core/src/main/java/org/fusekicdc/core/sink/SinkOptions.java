@@ -136,6 +136,17 @@ public final class SinkOptions {
         return p;
     }
 
+    /**
+     * The value of the environment variable that option {@code option} names (an option such as
+     * {@code cdc:passwordEnv "PGPASSWORD"}); an error naming both when it is not set.
+     */
+    public String environmentValue(String option, String variable) {
+        String value = environment.apply(variable);
+        if ( value == null )
+            throw error(option, "names environment variable " + variable + ", which is not set; set it in the server's environment");
+        return value;
+    }
+
     private String expand(String option, String v) {
         Matcher m = ENV.matcher(v);
         StringBuilder sb = new StringBuilder();

@@ -91,6 +91,12 @@ final class PostgresSource implements Source {
         if ( !state.compareAndSet(State.NEW, State.STARTING) )
             throw new IllegalStateException("Source '" + config.name() + "' was started before");
         LOG.info("Source '{}' (dataset '{}'): {}", config.name(), config.dataset(), config.describe());
+        try {
+            config.password();
+        } catch (RuntimeException ex) {
+            setState(State.FAILED, ex.getMessage());
+            throw ex;
+        }
         applied = AppliedPosition.load(config.workDir(), dsg.changeLog(), config.name());
         LOG.info("Source '{}' (dataset '{}'): {}", config.name(), config.dataset(), applied.lsn() < 0
                  ? "no transaction applied yet (snapshot mode " + config.snapshotMode() + ")"
@@ -126,8 +132,9 @@ final class PostgresSource implements Source {
     private Connection connect() throws SQLException {
         Properties p = new Properties();
         p.setProperty("user", config.user());
-        if ( config.password() != null )
-            p.setProperty("password", config.password());
+        String password = config.password();
+        if ( password != null )
+            p.setProperty("password", password);
         p.setProperty("connectTimeout", "5");
         p.setProperty("socketTimeout", "30");
         return DriverManager.getConnection(config.jdbcUrl(), p);
@@ -221,8 +228,9 @@ final class PostgresSource implements Source {
         p.setProperty("database.hostname", config.host());
         p.setProperty("database.port", Integer.toString(config.port()));
         p.setProperty("database.user", config.user());
-        if ( config.password() != null )
-            p.setProperty("database.password", config.password());
+        String password = config.password();
+        if ( password != null )
+            p.setProperty("database.password", password);
         p.setProperty("database.dbname", config.database());
         p.setProperty("topic.prefix", config.topicPrefix());
         p.setProperty("plugin.name", "pgoutput");

@@ -17,12 +17,12 @@ import org.fusekicdc.core.source.SourceContext;
  * The validated settings of one {@code cdc:PostgresSource}: connection, replication slot and
  * publication, snapshot mode, failure handling and the table mappings.
  */
-record PostgresSourceConfig(String name, String dataset, String host, int port, String database, String user, String password,
+record PostgresSourceConfig(String name, String dataset, String host, int port, String database, String user, String passwordEnv, SinkOptions options,
                             String slotName, String publicationName, String snapshotMode, boolean skipUnmappable,
                             Duration retryInitial, Duration retryMax, Properties debeziumProperties, List<TableMapping> tables,
                             Path workDir) {
 
-    private static final Pattern ENV_ONLY = Pattern.compile("\\$\\{env:[A-Za-z_][A-Za-z0-9_]*}");
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern SLOT = Pattern.compile("[a-z0-9_]{1,63}");
 
     static PostgresSourceConfig from(SourceContext ctx) {
@@ -32,13 +32,9 @@ record PostgresSourceConfig(String name, String dataset, String host, int port, 
         int port = (int)o.number("port", 5432, 1, 65535);
         String database = o.required("database", "cdc:database \"shop\"");
         String user = o.required("user", "cdc:user \"fuseki_cdc\"");
-        String password = null;
-        if ( o.has("password") ) {
-            String raw = ctx.description().getProperty(ctx.description().getModel().createProperty(Vocab.NS + "password")).getString();
-            if ( !ENV_ONLY.matcher(raw.trim()).matches() )
-                throw o.error("password", "must name an environment variable, as \"${env:PGPASSWORD}\": passwords are never written in configuration files");
-            password = o.string("password", null);
-        }
+        String passwordEnv = o.string("passwordEnv", null);
+        if ( passwordEnv != null && !ENV_NAME.matcher(passwordEnv).matches() )
+            throw o.error("passwordEnv", "must be the name of an environment variable such as PGPASSWORD (the password itself is never written in a file), got '" + passwordEnv + "'");
         String dflt = defaultSlotName(ctx.dataset().datasetName(), ctx.name());
         String slot = o.string("slotName", dflt);
         if ( !SLOT.matcher(slot).matches() )
@@ -64,7 +60,7 @@ record PostgresSourceConfig(String name, String dataset, String host, int port, 
                                          + " cdc:column [ cdc:columnName \"name\" ; cdc:predicate ex:name ] ] (see docs/sources.md).");
         if ( tables.stream().map(TableMapping::table).distinct().count() != tables.size() )
             throw new CdcConfigException(PostgresSourceProvider.TABLE, where + ": a table is mapped twice; give each table one cdc:table.");
-        return new PostgresSourceConfig(ctx.name(), ctx.dataset().datasetName(), host, port, database, user, password, slot, publication,
+        return new PostgresSourceConfig(ctx.name(), ctx.dataset().datasetName(), host, port, database, user, passwordEnv, o, slot, publication,
                                         snapshotMode, skip, Duration.ofMillis(initial), Duration.ofMillis(max), extra, List.copyOf(tables), ctx.workDir());
     }
 
@@ -76,6 +72,11 @@ record PostgresSourceConfig(String name, String dataset, String host, int port, 
     /** The Debezium topic prefix (also its logical server name): the source's name, made safe. */
     String topicPrefix() {
         return "fusekicdc_" + name.replaceAll("[^A-Za-z0-9_]", "_");
+    }
+
+    /** The password from the environment (read when connecting, so a server that is only built needs none), or null. */
+    String password() {
+        return passwordEnv == null ? null : options.environmentValue("passwordEnv", passwordEnv);
     }
 
     String jdbcUrl() {
