@@ -219,6 +219,9 @@ final class PostgresSource implements Source {
 
     private Properties engineProperties() {
         Properties p = new Properties();
+        // Debezium waits up to poll.interval.ms (500 by default) to fill a batch: most of a quiet
+        // stream's latency. 50 ms keeps commit-to-log latency low at little cost (docs/benchmarks.md).
+        p.setProperty("poll.interval.ms", "50");
         p.putAll(config.debeziumProperties());
         p.setProperty("name", config.topicPrefix());
         p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
