@@ -1,0 +1,112 @@
+package org.fusekicdc.source.postgres;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.apache.jena.sparql.core.DatasetGraphFactory;
+import org.apache.jena.sparql.core.Quad;
+import org.fusekicdc.core.CdcConfigException;
+import org.fusekicdc.core.capture.CaptureConfig;
+import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.core.log.ChangeLogConfig;
+import org.fusekicdc.core.source.Source;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Configuration mistakes stop start-up with a message naming the option and the fix; nothing connects when a source is only built. */
+class PostgresSourceConfigTest {
+    @TempDir
+    Path work;
+    ChangeLog log;
+    CapturingDatasetGraph dsg;
+
+    @BeforeEach
+    void setUp() {
+        log = ChangeLog.open(ChangeLogConfig.defaults(work.resolve("changes"), "ds"));
+        dsg = CapturingDatasetGraph.create(DatasetGraphFactory.createTxnMem(), log, CaptureConfig.defaults(work.resolve("spill")));
+    }
+
+    @AfterEach
+    void tearDown() {
+        log.close();
+    }
+
+    static final String GOOD_TABLE = """
+        cdc:table [ cdc:tableName "public.customer" ; cdc:subjectTemplate "http://example.org/customer/{id}" ;
+                    cdc:column [ cdc:columnName "name" ; cdc:predicate ex:name ] ]""";
+
+    static String source(String options, String table) {
+        return "<#source> a cdc:PostgresSource ; cdc:database \"shop\" ; cdc:user \"u\" ; " + options + " " + table + " .";
+    }
+
+    Source build(String turtle, Map<String, String> env) {
+        return PgTesting.source(dsg, "pg", turtle, work.resolve("source"), env);
+    }
+
+    static Stream<Arguments> mistakes() {
+        return Stream.of(
+            Arguments.of("no table", source("", "cdc:slotName \"s\""), "table", "cdc:table is required"),
+            Arguments.of("no database", "<#source> a cdc:PostgresSource ; cdc:user \"u\" ; " + GOOD_TABLE + " .", "database", "cdc:database is required"),
+            Arguments.of("password variable name", source("cdc:passwordEnv \"my secret\" ;", GOOD_TABLE), "passwordEnv", "name of an environment variable"),
+            Arguments.of("slot name", source("cdc:slotName \"Bad-Slot\" ;", GOOD_TABLE), "slotName", "lower-case letters"),
+            Arguments.of("snapshot mode", source("cdc:snapshotMode \"sometimes\" ;", GOOD_TABLE), "snapshotMode", "must be one of initial, no_data, when_needed"),
+            Arguments.of("managed Debezium property", source("cdc:debeziumProperties \"slot.name=x\" ;", GOOD_TABLE), "debeziumProperties", "sets slot.name"),
+            Arguments.of("table name", source("", "cdc:table [ cdc:tableName \"customer\" ; cdc:subjectTemplate \"http://e/{id}\" ; cdc:class ex:C ]"),
+                         "tableName", "must be schema.table"),
+            Arguments.of("no subject template", source("", "cdc:table [ cdc:tableName \"public.c\" ; cdc:class ex:C ]"), "subjectTemplate", "is required"),
+            Arguments.of("template without placeholder", source("", "cdc:table [ cdc:tableName \"public.c\" ; cdc:subjectTemplate \"http://e/x\" ; cdc:class ex:C ]"),
+                         "subjectTemplate", "no {column} placeholder"),
+            Arguments.of("datatype and language", source("", "cdc:table [ cdc:tableName \"public.c\" ; cdc:subjectTemplate \"http://e/{id}\" ;"
+                         + " cdc:column [ cdc:columnName \"n\" ; cdc:predicate ex:n ; cdc:datatype xsd:string ; cdc:language \"en\" ] ]"),
+                         "datatype", "at most one of cdc:datatype, cdc:language and cdc:objectTemplate"),
+            Arguments.of("unknown mapping property", source("", "cdc:table [ cdc:tableName \"public.c\" ; cdc:subjectTemplate \"http://e/{id}\" ; cdc:colum [] ]"),
+                         "colum", "unknown property cdc:colum"),
+            Arguments.of("language tag", source("", "cdc:table [ cdc:tableName \"public.c\" ; cdc:subjectTemplate \"http://e/{id}\" ;"
+                         + " cdc:column [ cdc:columnName \"n\" ; cdc:predicate ex:n ; cdc:language \"english language\" ] ]"),
+                         "language", "language tag"),
+            Arguments.of("table twice", source("", GOOD_TABLE + " ; " + GOOD_TABLE), "table", "mapped twice"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("mistakes")
+    void aMistakeStopsStartUpNamingTheOptionAndTheFix(String what, String turtle, String option, String message) {
+        CdcConfigException ex = assertThrows(CdcConfigException.class, () -> build(turtle, Map.of()));
+        assertEquals(option, ex.option(), ex.getMessage());
+        assertTrue(ex.getMessage().contains(message), ex.getMessage());
+    }
+
+    @Test
+    void aPasswordVariableThatIsNotSetStopsStartWithItsNameButNotTheBuild() {
+        Source s = build(source("cdc:passwordEnv \"PG_PASSWORD_FOR_TEST\" ;", GOOD_TABLE), Map.of());
+        CdcConfigException ex = assertThrows(CdcConfigException.class, s::start);
+        assertTrue(ex.getMessage().contains("PG_PASSWORD_FOR_TEST") && ex.getMessage().contains("not set"), ex.getMessage());
+    }
+
+    @Test
+    void defaultsNameTheSlotAfterDatasetAndSourceAndTheGraphIsTheDefaultGraph() {
+        Source s = build(source("", GOOD_TABLE), Map.of());
+        PostgresSourceConfig c = PostgresSourceConfig.from(((PostgresSource)s).context());
+        assertEquals("fuseki_cdc_ds_pg", c.slotName());
+        assertEquals("fuseki_cdc_ds_pg", c.publicationName());
+        assertEquals("initial", c.snapshotMode());
+        assertEquals(Quad.defaultGraphIRI, c.tables().get(0).graph());
+    }
+
+    @Test
+    void templateValuesArePercentEncodedIntoOneSegment() {
+        IriTemplate t = IriTemplate.parse("http://example.org/c/{a}/{b}", "test");
+        assertEquals("http://example.org/c/x%2Fy%20z/%C3%A9t%C3%A9", t.expand(Map.of("a", "x/y z", "b", "été")::get));
+        assertEquals(null, t.expand(col -> col.equals("a") ? "1" : null), "a NULL column gives no IRI");
+    }
+}
