@@ -38,6 +38,9 @@ class ConfigErrorsTest {
         bad-name-ambiguous.ttl              | several services serve it         | cdc:name "ds"
         bad-log-directory-not-creatable.ttl | cannot create the change log directory | cdc:logDirectory
         bad-log-of-another-dataset.ttl      | belongs to dataset 'other', not to 'ds' | own cdc:logDirectory
+        bad-source-unknown-type.ttl         | unknown source type cdc:MysqlSource | cdc:PostgresSource
+        bad-source-password.ttl             | unknown option cdc:password       | cdc:passwordEnv
+        bad-source-no-subject-template.ttl  | cdc:subjectTemplate is required   | table public.c
         """)
     void badConfigurationStopsStartUpWithTheCauseAndTheFix(String fixture, String cause, String where) throws IOException {
         // A log directory already used by another dataset.
