@@ -132,7 +132,7 @@ class FusekiPostgresSourceIT {
 
         HttpResponse<String> status = fuseki.send(HttpRequest.newBuilder(URI.create(fuseki.url("/$/cdc"))));
         assertEquals(200, status.statusCode());
-        assertTrue(status.body().contains("\"name\" : \"shop\"") && status.body().contains("\"state\" : \"RUNNING\"")
+        assertTrue(status.body().contains("\"name\" : \"shop\"") && status.body().contains("\"state\" : \"running\"")
                    && status.body().contains("\"type\" : \"PostgresSource\""), status.body());
         HttpResponse<String> changes = fuseki.send(HttpRequest.newBuilder(URI.create(fuseki.url("/ds/changes?after=0"))));
         assertTrue(changes.body().contains("sourceLsn"), "the change feed shows the source headers: " + changes.body());

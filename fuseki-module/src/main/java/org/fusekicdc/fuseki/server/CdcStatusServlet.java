@@ -99,7 +99,7 @@ final class CdcStatusServlet extends HttpServlet {
             JsonObject so = new JsonObject();
             so.put("name", st.source());
             so.put("type", st.type());
-            so.put("state", st.state().name());
+            so.put("state", st.state().name().toLowerCase(java.util.Locale.ROOT));
             if ( st.message() != null )
                 so.put("message", st.message());
             if ( st.position() != null )
