@@ -292,6 +292,27 @@ class CapturingDatasetGraphTest {
     }
 
     @Test
+    void aCommitWithHeadersPutsThemOnItsPatchAndOnNoOther() {
+        CapturingDatasetGraph dsg = capture(DatasetGraphFactory.createTxnMem(), 100, () -> Map.of(PatchHeaders.USER, "alice"));
+        dsg.begin(org.apache.jena.query.TxnType.WRITE);
+        dsg.add(q("(:g :s :p 1)"));
+        dsg.commit(Map.of(PatchHeaders.SOURCE, "pg", PatchHeaders.SOURCE_LSN, "0/16B3748"));
+        dsg.end();
+        // Nothing changed: no patch, whatever the headers.
+        dsg.begin(org.apache.jena.query.TxnType.WRITE);
+        dsg.add(q("(:g :s :p 1)"));
+        dsg.commit(Map.of(PatchHeaders.SOURCE, "pg", PatchHeaders.SOURCE_LSN, "0/16B3800"));
+        dsg.end();
+        Txn.executeWrite(dsg, () -> dsg.add(q("(:g :s :p 2)")));
+        assertEquals(2, log.publishedVersion());
+        RDFPatch p = LogReplay.patch(log.read(1));
+        assertEquals("pg", p.getHeader(PatchHeaders.SOURCE).getLiteralLexicalForm());
+        assertEquals("0/16B3748", p.getHeader(PatchHeaders.SOURCE_LSN).getLiteralLexicalForm());
+        assertEquals("alice", p.getHeader(PatchHeaders.USER).getLiteralLexicalForm(), "commit attributes are kept");
+        assertNull(LogReplay.patch(log.read(2)).getHeader(PatchHeaders.SOURCE), "a plain commit has no source header");
+    }
+
+    @Test
     void patchHeadersCarryTheCommitAttributes() {
         CapturingDatasetGraph dsg = capture(DatasetGraphFactory.createTxnMem(), 100,
                                             () -> Map.of(PatchHeaders.USER, "alice", PatchHeaders.REQUEST_ID, "req-42"));

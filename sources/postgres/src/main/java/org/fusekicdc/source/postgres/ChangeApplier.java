@@ -46,8 +46,6 @@ final class ChangeApplier implements DebeziumEngine.ChangeConsumer<RecordChangeE
 
     final AtomicLong transactions = new AtomicLong();
     final AtomicLong rows = new AtomicLong();
-    final AtomicLong skippedRows = new AtomicLong();
-    volatile boolean streaming;
     /** Set when a row could not be mapped and the source must stop. */
     volatile UnmappableRowException stopCause;
 
@@ -123,9 +121,8 @@ final class ChangeApplier implements DebeziumEngine.ChangeConsumer<RecordChangeE
         try {
             return RowChange.of(m, op, key, row);
         } catch (UnmappableRowException ex) {
-            String where = "table " + m.table() + ", key " + RowChange.keyText(key, m) + ", op " + op;
+            String where = "table " + m.table() + ", key " + RowChange.keyText(key) + ", op " + op;
             if ( config.skipUnmappable() ) {
-                skippedRows.incrementAndGet();
                 LOG.warn("Source '{}' (dataset '{}'): skipped a row the mapping cannot turn into RDF: {}: {}", config.name(), dsg.datasetName(), where, ex.getMessage());
                 return null;
             }
@@ -154,7 +151,6 @@ final class ChangeApplier implements DebeziumEngine.ChangeConsumer<RecordChangeE
         txnRows.clear();
         txnId = null;
         txnXid = null;
-        streaming = true;
         if ( commitLsn >= 0 && commitLsn <= applied.lsn() ) {
             LOG.info("Source '{}' (dataset '{}'): transaction {} (commit LSN {}) was applied before; skipped", config.name(), dsg.datasetName(),
                      xid, AppliedPosition.format(commitLsn));

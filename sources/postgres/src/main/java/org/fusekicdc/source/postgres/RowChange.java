@@ -53,7 +53,7 @@ record RowChange(TableMapping mapping, Node subject, Map<Node, Set<Node>> values
         if ( subject == null )
             throw new UnmappableRowException("a column of cdc:subjectTemplate \"" + m.subject().text() + "\" is NULL");
         Node s = NodeFactory.createURI(subject);
-        String key = keyText(keyRow != null ? keyRow : row, m);
+        String key = keyText(keyRow != null ? keyRow : row);
         if ( delete )
             return new RowChange(m, s, null, key);
         Map<Node, Set<Node>> values = new LinkedHashMap<>();
@@ -91,7 +91,7 @@ record RowChange(TableMapping mapping, Node subject, Map<Node, Set<Node>> values
     }
 
     /** The key of a row as {@code col=value, ...}, for messages. */
-    static String keyText(Struct keyRow, TableMapping m) {
+    static String keyText(Struct keyRow) {
         if ( keyRow == null )
             return "(no key)";
         List<String> parts = new ArrayList<>();
