@@ -20,6 +20,8 @@ import org.apache.jena.fuseki.main.runner.FusekiRunner;
 import org.apache.jena.tdb2.sys.TDBInternal;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
 
@@ -44,7 +46,7 @@ class DockerFilesIT {
     void composeFileWiresItsServicesBuildContextAndVolumes() throws IOException {
         Map<String, Object> compose = new Yaml().load(Files.readString(DOCKER.resolve("compose.yaml")));
         Map<String, Object> services = (Map<String, Object>)compose.get("services");
-        assertEquals(List.of("fuseki", "nats", "kafka"), List.copyOf(services.keySet()));
+        assertEquals(List.of("fuseki", "fuseki-replica", "nats", "kafka"), List.copyOf(services.keySet()));
         Map<String, Object> fuseki = (Map<String, Object>)services.get("fuseki");
         Map<String, Object> build = (Map<String, Object>)fuseki.get("build");
         Path context = DOCKER.resolve((String)build.get("context")).normalize();
@@ -62,6 +64,13 @@ class DockerFilesIT {
         }
         Map<String, Object> env = (Map<String, Object>)fuseki.get("environment");
         assertNotNull(env.get("NATS_URL"), "the config's ${env:NATS_URL} is set");
+        assertNotNull(env.get("KAFKA_BOOTSTRAP_SERVERS"), "the config's ${env:KAFKA_BOOTSTRAP_SERVERS} is set");
+        Map<String, Object> replica = (Map<String, Object>)services.get("fuseki-replica");
+        Map<String, Object> replicaEnv = (Map<String, Object>)replica.get("environment");
+        String replicaConfig = (String)replicaEnv.get("FUSEKI_CONFIG");
+        assertTrue(Files.isRegularFile(DOCKER.resolve(Path.of(replicaConfig).getFileName())), "the replica's configuration is in docker/: " + replicaConfig);
+        assertNotNull(replicaEnv.get("LEADER_URL"), "the replica's ${env:LEADER_URL} is set");
+        assertEquals(build, replica.get("build"), "the replica runs the same image");
     }
 
     @Test
@@ -79,10 +88,14 @@ class DockerFilesIT {
         assertEquals(2, copies);
     }
 
-    @Test
-    void theContainerConfigurationBuildsAServer(@TempDir Path work) throws IOException {
-        String ttl = Files.readString(DOCKER.resolve("config.ttl"), StandardCharsets.UTF_8)
+    @ParameterizedTest
+    @ValueSource(strings = {"config.ttl", "replica.ttl"})
+    void theContainerConfigurationsBuildAServer(String file, @TempDir Path work) throws IOException {
+        // Built, not started: nothing connects to the brokers or the leader.
+        String ttl = Files.readString(DOCKER.resolve(file), StandardCharsets.UTF_8)
                           .replace("${env:NATS_URL}", "nats://127.0.0.1:4222")
+                          .replace("${env:KAFKA_BOOTSTRAP_SERVERS}", "127.0.0.1:9092")
+                          .replace("${env:LEADER_URL}", "http://127.0.0.1:3030")
                           .replace("\"run/", "\"" + work.resolve("run") + "/");
         Path config = work.resolve("config.ttl");
         Files.writeString(config, ttl);
