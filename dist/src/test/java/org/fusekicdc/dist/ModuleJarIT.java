@@ -3,8 +3,6 @@ package org.fusekicdc.dist;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.stream.Stream;
 
 import io.nats.client.Connection;
 import io.nats.client.Nats;
@@ -38,22 +35,9 @@ class ModuleJarIT {
     @TempDir
     Path work;
 
-    private static Path serverJar() {
-        return Stream.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator)).map(Path::of)
-                     .filter(p -> p.getFileName().toString().startsWith("jena-fuseki-server-")).findFirst()
-                     .orElseThrow(() -> new AssertionError("jena-fuseki-server jar not on the test classpath"));
-    }
-
-    private static Path repoRoot() {
-        Path p = Path.of("").toAbsolutePath();
-        while ( p != null && !Files.isDirectory(p.resolve("config-examples")) )
-            p = p.getParent();
-        return p;
-    }
-
     @Test
     void theOfficialServerWithTheModuleJarCapturesFeedsAndPublishes() throws Exception {
-        Path moduleJar = Path.of(System.getProperty("fusekicdc.moduleJar"));
+        Path moduleJar = FusekiJvm.moduleJar();
         assertTrue(Files.exists(moduleJar), "module jar " + moduleJar + " was not built");
         Path extra = Files.createDirectories(work.resolve("extra"));
         Files.copy(moduleJar, extra.resolve("fuseki-cdc.jar"));
@@ -64,7 +48,7 @@ class ModuleJarIT {
         String stream = "FUSEKI_CDC_DIST_" + id.toUpperCase();
         String topic = "fuseki-cdc-dist-" + id;
         try (TestBroker kafka = TestBroker.obtain()) {
-            String ttl = Files.readString(repoRoot().resolve("config-examples/nats.ttl"), StandardCharsets.UTF_8)
+            String ttl = Files.readString(FusekiJvm.repoRoot().resolve("config-examples/nats.ttl"), StandardCharsets.UTF_8)
                               .replace("\"run/", "\"" + work.resolve("run") + "/")
                               .replace("cdc:url \"nats://127.0.0.1:4222\"",
                                        "cdc:url \"" + natsUrl + "\" ; cdc:subject \"" + subject + "\" ; cdc:stream \"" + stream + "\"")
@@ -79,20 +63,12 @@ class ModuleJarIT {
         Path config = work.resolve("config.ttl");
         Files.writeString(config, ttl);
 
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        String javaBin = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = List.of(javaBin, "-Xmx512m", "-cp", serverJar() + java.io.File.pathSeparator + extra.resolve("*"),
-                                   "org.apache.jena.fuseki.main.cmds.FusekiServerCmd", "--port=" + port, "--config=" + config);
-        Process fuseki = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true)
-                                                .redirectOutput(work.resolve("fuseki.log").toFile()).start();
+        FusekiJvm fuseki = new FusekiJvm("fuseki", work, extra, config, "512m");
         HttpClient http = HttpClient.newHttpClient();
-        String base = "http://localhost:" + port;
+        String base = fuseki.base;
         try (Connection nats = Nats.connect(natsUrl)) {
             try {
-                awaitUp(http, base, fuseki);
+                fuseki.start();
                 for ( int i = 1 ; i <= 3 ; i++ ) {
                     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/ds/update"))
                                                                   .header("Content-Type", "application/sparql-update")
@@ -109,7 +85,7 @@ class ModuleJarIT {
                     while ( versions.size() < 3 ) {
                         Optional<PatchAssembler.Patch> p = reader.next(Duration.ofSeconds(30));
                         if ( p.isEmpty() )
-                            throw new AssertionError("NATS received only " + versions + "\n" + Files.readString(work.resolve("fuseki.log")));
+                            throw new AssertionError("NATS received only " + versions + "\n" + Files.readString(fuseki.log()));
                         versions.add(p.get().version());
                     }
                 }
@@ -126,27 +102,12 @@ class ModuleJarIT {
                 assertTrue(status.contains("\"name\" : \"nats\""), status);
                 assertTrue(status.contains("\"name\" : \"kafka\""), status);
             } finally {
-                fuseki.destroy();
-                fuseki.waitFor();
+                fuseki.stop();
                 nats.jetStreamManagement().deleteStream(stream);
             }
         }
-        String log = Files.readString(work.resolve("fuseki.log"));
+        String log = Files.readString(fuseki.log());
         assertTrue(log.contains("capture on"), "the module announced itself:\n" + log);
     }
 
-    private static void awaitUp(HttpClient http, String base, Process fuseki) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while ( System.nanoTime() < deadline ) {
-            if ( !fuseki.isAlive() )
-                throw new AssertionError("Fuseki exited at start-up with code " + fuseki.exitValue());
-            try {
-                if ( http.send(HttpRequest.newBuilder(URI.create(base + "/$/ping")).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200 )
-                    return;
-            } catch (IOException notYet) {
-                fuseki.waitFor(200, java.util.concurrent.TimeUnit.MILLISECONDS);
-            }
-        }
-        throw new AssertionError("Fuseki did not start within 60 s");
-    }
 }

@@ -3,7 +3,6 @@ package org.fusekicdc.dist;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,10 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 import io.nats.client.Connection;
 import io.nats.client.Nats;
@@ -52,13 +49,14 @@ class ReplicationKillIT {
     @TempDir
     Path work;
 
-    private final List<FusekiProcess> processes = new ArrayList<>();
-    private final AtomicInteger kills = new AtomicInteger();
+    private final List<FusekiJvm> processes = new ArrayList<>();
+    private int kills;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @AfterEach
-    void killAll() {
-        processes.forEach(FusekiProcess::kill);
+    void killAll() throws InterruptedException {
+        for ( FusekiJvm p : processes )
+            p.kill();
     }
 
     @Test
@@ -105,11 +103,13 @@ class ReplicationKillIT {
      * broker restarted; every node killed and restarted once more; writes stop; all converge.
      */
     private void run(String sinkTtl, String followTtl, int followerCount, BrokerRestart brokerRestart) throws Exception {
-        FusekiProcess leader = new FusekiProcess("leader", freePort(), leaderConfig(sinkTtl));
+        Path extra = Files.createDirectories(work.resolve("extra"));
+        Files.copy(FusekiJvm.moduleJar(), extra.resolve("fuseki-cdc.jar"));
+        FusekiJvm leader = node("leader", extra, leaderConfig(sinkTtl));
         String snapshotUrl = leader.base + "/ds/snapshot";
-        List<FusekiProcess> followers = new ArrayList<>();
+        List<FusekiJvm> followers = new ArrayList<>();
         for ( int i = 1 ; i <= followerCount ; i++ )
-            followers.add(new FusekiProcess("follower-" + i, freePort(), followerConfig("follower-" + i, followTtl.formatted(snapshotUrl))));
+            followers.add(node("follower-" + i, extra, followerConfig("follower-" + i, followTtl.formatted(snapshotUrl))));
         processes.add(leader);
         processes.addAll(followers);
 
@@ -119,14 +119,14 @@ class ReplicationKillIT {
         Thread writes = Thread.ofPlatform().name("replication-writes").start(writer);
         try {
             writer.awaitCommitted(300);
-            followers.get(0).kill();
+            kill(followers.get(0));
             writer.awaitCommitted(writer.committed() + 150);
             followers.get(0).start();
             if ( followers.size() > 1 ) {
                 followers.get(1).start();   // empty: loads the leader's snapshot, then follows
                 writer.awaitCommitted(writer.committed() + 150);
             }
-            leader.kill();
+            kill(leader);
             Thread.sleep(500);
             leader.start();
             writer.awaitCommitted(writer.committed() + 300);
@@ -134,12 +134,12 @@ class ReplicationKillIT {
                 brokerRestart.run();
                 writer.awaitCommitted(writer.committed() + 200);
             }
-            for ( FusekiProcess f : followers ) {
-                f.kill();
+            for ( FusekiJvm f : followers ) {
+                kill(f);
                 writer.awaitCommitted(writer.committed() + 100);
                 f.start();
             }
-            leader.kill();
+            kill(leader);
             leader.start();
             writer.awaitCommitted(writer.committed() + 300);
         } finally {
@@ -149,16 +149,28 @@ class ReplicationKillIT {
 
         long head = leaderHead(leader);
         DatasetGraph expected = dump(leader);
-        for ( FusekiProcess f : followers ) {
+        for ( FusekiJvm f : followers ) {
             awaitCaughtUp(f, head);
             assertTrue(IsoMatcher.isomorphic(expected, dump(f)), f.name + " holds exactly the leader's data at version " + head);
         }
         System.out.printf("Replication: %d transactions committed (%d requests failed while a node was down), leader head %d,"
                           + " %d follower(s) equal to the leader after %d kills%n", writer.committed(), writer.failed.get(), head,
-                          followers.size(), kills.get());
+                          followers.size(), kills);
     }
 
     // ---- The nodes
+
+    private FusekiJvm node(String name, Path extra, String config) throws IOException {
+        Path dir = Files.createDirectories(work.resolve(name));
+        Files.writeString(dir.resolve("config.ttl"), config);
+        return new FusekiJvm(name, dir, extra, dir.resolve("config.ttl"), "384m");
+    }
+
+    /** SIGKILL, counted. */
+    private void kill(FusekiJvm node) throws InterruptedException {
+        if ( node.kill() )
+            kills++;
+    }
 
     private String leaderConfig(String sinkTtl) {
         return """
@@ -178,101 +190,24 @@ class ReplicationKillIT {
 
     /** The shipped follower example, pointed at this test's directories and broker. */
     private String followerConfig(String name, String followTtl) throws IOException {
-        String example = Files.readString(repoRoot().resolve("config-examples/follower.ttl"), StandardCharsets.UTF_8);
+        String example = Files.readString(FusekiJvm.repoRoot().resolve("config-examples/follower.ttl"), StandardCharsets.UTF_8);
         int start = example.indexOf("    cdc:follow [");
         int end = example.indexOf("    ] .", start) + "    ] .".length();
         String config = example.substring(0, start) + "    " + followTtl.replaceAll(" ;$", " .") + example.substring(end);
         return config.replace("\"run/", "\"" + work.resolve(name) + "/");
     }
 
-    private static Path repoRoot() {
-        Path p = Path.of("").toAbsolutePath();
-        while ( p != null && !Files.isDirectory(p.resolve("config-examples")) )
-            p = p.getParent();
-        return p;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    /** One Fuseki JVM: the official server jar with the module jar in its extra directory. */
-    private final class FusekiProcess {
-        final String name;
-        final String base;
-        final int port;
-        final String config;
-        Process process;
-        int starts;
-
-        FusekiProcess(String name, int port, String config) {
-            this.name = name;
-            this.port = port;
-            this.base = "http://localhost:" + port;
-            this.config = config;
-        }
-
-        void start() throws Exception {
-            Path dir = Files.createDirectories(work.resolve(name));
-            Path extra = Files.createDirectories(work.resolve("extra"));
-            Path jar = extra.resolve("fuseki-cdc.jar");
-            if ( !Files.exists(jar) )
-                Files.copy(Path.of(System.getProperty("fusekicdc.moduleJar")), jar);
-            Path configFile = dir.resolve("config.ttl");
-            Files.writeString(configFile, config);
-            String javaBin = ProcessHandle.current().info().command().orElse("java");
-            List<String> cmd = List.of(javaBin, "-Xmx384m", "-cp", serverJar() + java.io.File.pathSeparator + extra.resolve("*"),
-                                       "org.apache.jena.fuseki.main.cmds.FusekiServerCmd", "--port=" + port, "--config=" + configFile);
-            starts++;
-            process = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
-                                             .redirectOutput(dir.resolve("fuseki-" + starts + ".log").toFile()).start();
-            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-            while ( System.nanoTime() < deadline ) {
-                if ( !process.isAlive() )
-                    throw new AssertionError(name + " exited at start-up:\n" + Files.readString(dir.resolve("fuseki-" + starts + ".log")));
-                try {
-                    if ( http.send(HttpRequest.newBuilder(URI.create(base + "/$/ping")).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200 )
-                        return;
-                } catch (IOException notYet) {
-                    process.waitFor(200, TimeUnit.MILLISECONDS);
-                }
-            }
-            throw new AssertionError(name + " did not start within 90 s");
-        }
-
-        /** SIGKILL: no shutdown hook, no flush. */
-        void kill() {
-            if ( process == null || !process.isAlive() )
-                return;
-            kills.incrementAndGet();
-            process.destroyForcibly();
-            try {
-                process.waitFor(30, TimeUnit.SECONDS);
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private static Path serverJar() {
-        return Stream.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator)).map(Path::of)
-                     .filter(p -> p.getFileName().toString().startsWith("jena-fuseki-server-")).findFirst()
-                     .orElseThrow(() -> new AssertionError("jena-fuseki-server jar not on the test classpath"));
-    }
-
     // ---- The workload
 
     /** Random transactions on the leader, one at a time; a request that fails (the leader is down) is simply lost. */
     private final class Writer implements Runnable {
-        final FusekiProcess leader;
+        final FusekiJvm leader;
         final Random random;
         final AtomicBoolean stop = new AtomicBoolean();
         final AtomicInteger committed = new AtomicInteger();
         final AtomicInteger failed = new AtomicInteger();
 
-        Writer(FusekiProcess leader, Random random) {
+        Writer(FusekiJvm leader, Random random) {
             this.leader = leader;
             this.random = random;
         }
@@ -340,17 +275,17 @@ class ReplicationKillIT {
 
     // ---- Checks
 
-    private JsonObject status(FusekiProcess node) throws Exception {
+    private JsonObject status(FusekiJvm node) throws Exception {
         String body = http.send(HttpRequest.newBuilder(URI.create(node.base + "/$/cdc")).build(), HttpResponse.BodyHandlers.ofString()).body();
         JsonArray datasets = JSON.parse(body).get("datasets").getAsArray();
         return datasets.get(0).getAsObject();
     }
 
-    private long leaderHead(FusekiProcess leader) throws Exception {
+    private long leaderHead(FusekiJvm leader) throws Exception {
         return status(leader).get("headVersion").getAsNumber().value().longValue();
     }
 
-    private void awaitCaughtUp(FusekiProcess follower, long head) throws Exception {
+    private void awaitCaughtUp(FusekiJvm follower, long head) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         JsonObject f = null;
         while ( System.nanoTime() < deadline ) {
@@ -363,7 +298,7 @@ class ReplicationKillIT {
         throw new AssertionError(follower.name + " did not reach the leader's head " + head + ": " + f);
     }
 
-    private DatasetGraph dump(FusekiProcess node) throws Exception {
+    private DatasetGraph dump(FusekiJvm node) throws Exception {
         String nquads = http.send(HttpRequest.newBuilder(URI.create(node.base + "/ds/data")).header("Accept", "application/n-quads").build(),
                                   HttpResponse.BodyHandlers.ofString()).body();
         DatasetGraph dsg = DatasetGraphFactory.create();

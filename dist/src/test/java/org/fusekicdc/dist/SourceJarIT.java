@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -19,9 +18,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.List;
 import java.util.UUID;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -53,19 +50,6 @@ class SourceJarIT {
         }
     }
 
-    private static Path serverJar() {
-        return Stream.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator)).map(Path::of)
-                     .filter(p -> p.getFileName().toString().startsWith("jena-fuseki-server-")).findFirst()
-                     .orElseThrow(() -> new AssertionError("jena-fuseki-server jar not on the test classpath"));
-    }
-
-    private static Path repoRoot() {
-        Path p = Path.of("").toAbsolutePath();
-        while ( p != null && !Files.isDirectory(p.resolve("config-examples")) )
-            p = p.getParent();
-        return p;
-    }
-
     @Test
     void theOfficialServerWithTheSourceJarServesTheDatabaseRows() throws Exception {
         try (Connection c = connect()) {
@@ -77,7 +61,7 @@ class SourceJarIT {
             System.err.println("*** SKIPPING: " + msg);
             Assumptions.abort(msg);
         }
-        Path moduleJar = Path.of(System.getProperty("fusekicdc.moduleJar"));
+        Path moduleJar = FusekiJvm.moduleJar();
         Path sourceJar = Path.of(System.getProperty("fusekicdc.sourcePostgresJar"));
         assertTrue(Files.exists(moduleJar) && Files.exists(sourceJar), "jars not built: " + moduleJar + ", " + sourceJar);
         Path extra = Files.createDirectories(work.resolve("extra"));
@@ -92,7 +76,7 @@ class SourceJarIT {
             "CREATE TABLE " + schema + ".customer (id int PRIMARY KEY, name text, born date, country text, bio text)",
             "INSERT INTO " + schema + ".country VALUES ('ch', 'Switzerland')",
             "INSERT INTO " + schema + ".customer VALUES (7, 'Ann', '1990-01-02', 'ch', 'Likes RDF')");
-        String ttl = Files.readString(repoRoot().resolve("config-examples/postgres-source.ttl"))
+        String ttl = Files.readString(FusekiJvm.repoRoot().resolve("config-examples/postgres-source.ttl"))
                           .replace("\"run/", "\"" + work.toAbsolutePath() + "/")
                           .replace("cdc:host \"127.0.0.1\"", "cdc:host \"" + HOST + "\"")
                           .replace("cdc:port 5432", "cdc:port " + PORT)
@@ -102,27 +86,20 @@ class SourceJarIT {
                           .replace("\"public.", "\"" + schema + ".");
         Path config = work.resolve("config.ttl");
         Files.writeString(config, ttl);
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        String javaBin = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = List.of(javaBin, "-Xmx512m", "-cp", serverJar() + java.io.File.pathSeparator + extra.resolve("*"),
-                                   "org.apache.jena.fuseki.main.cmds.FusekiServerCmd", "--port=" + port, "--config=" + config);
-        Process fuseki = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true)
-                                                .redirectOutput(work.resolve("fuseki.log").toFile()).start();
+        FusekiJvm fuseki = new FusekiJvm("fuseki", work, extra, config, "512m");
         HttpClient http = HttpClient.newHttpClient();
-        String base = "http://localhost:" + port;
+        String base = fuseki.base;
         try {
+            fuseki.start();
             String q = "SELECT ?name { GRAPH ?g { <http://example.org/shop/customer/7> <http://example.org/shop#name> ?name } }";
             String url = base + "/ds/sparql?query=" + URLEncoder.encode(q, StandardCharsets.UTF_8);
             long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
             String body = "";
             while ( !body.contains("Ann") ) {
                 if ( !fuseki.isAlive() )
-                    fail("Fuseki exited with " + fuseki.exitValue() + ":\n" + Files.readString(work.resolve("fuseki.log")));
+                    fail("Fuseki exited:\n" + Files.readString(fuseki.log()));
                 if ( System.nanoTime() > deadline )
-                    fail("The snapshot did not reach the dataset; last answer " + body + "\n" + Files.readString(work.resolve("fuseki.log")));
+                    fail("The snapshot did not reach the dataset; last answer " + body + "\n" + Files.readString(fuseki.log()));
                 try {
                     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).header("Accept", "text/csv").build(), HttpResponse.BodyHandlers.ofString());
                     body = r.statusCode() == 200 ? r.body() : "";
@@ -135,8 +112,7 @@ class SourceJarIT {
             String status = http.send(HttpRequest.newBuilder(URI.create(base + "/$/cdc")).build(), HttpResponse.BodyHandlers.ofString()).body();
             assertTrue(status.contains("\"type\" : \"PostgresSource\""), status);
         } finally {
-            fuseki.destroy();
-            fuseki.waitFor();
+            fuseki.stop();
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             while ( true ) {
                 try {
