@@ -1,21 +1,15 @@
 package org.fusekicdc.sink.nats;
 
-import static org.fusekicdc.core.testing.TestSupport.await;
 import static org.fusekicdc.sink.nats.NatsTesting.options;
 import static org.fusekicdc.sink.nats.NatsTesting.readSubject;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import io.nats.client.Connection;
 import org.apache.jena.sparql.core.DatasetGraph;
@@ -27,9 +21,8 @@ import org.fusekicdc.core.log.ChangeLogConfig;
 import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkException;
 import org.fusekicdc.core.sink.SinkRunner;
-import org.fusekicdc.core.sink.SinkState;
-import org.fusekicdc.core.sink.SinkStatus;
 import org.fusekicdc.core.testing.LogReplay;
+import org.fusekicdc.core.testing.SinkOutage;
 import org.fusekicdc.core.testing.Workload;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,43 +56,10 @@ class NatsServerRestartIT {
             Sink sink = new NatsSinkProvider().create("ds", options("nats", "url", server.url(), "duplicateWindowSeconds",
                                                                     String.valueOf(duplicateWindowSeconds), "connectTimeoutSeconds", "2",
                                                                     "publishTimeoutSeconds", "2"), work);
-            AtomicBoolean writing = new AtomicBoolean(true);
-            AtomicInteger written = new AtomicInteger();
             try (SinkRunner runner = new SinkRunner(log, sink, NatsSinkIT.FAST_RETRY)) {
-                runner.start();
-                Workload workload = new Workload(7, "r");
-                CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-                    while ( writing.get() ) {
-                        workload.step(dsg);
-                        written.incrementAndGet();
-                        try {
-                            Thread.sleep(3);
-                        } catch (InterruptedException ex) {
-                            return;
-                        }
-                    }
-                });
-                await("100 versions delivered", Duration.ofSeconds(30), () -> runner.status().cursor() >= 100);
-
-                server.stop();
-                await("sink retrying", Duration.ofSeconds(15), () -> runner.status().state() == SinkState.RETRYING);
-                SinkStatus during = runner.status();
-                long stoppedAt = during.cursor();
-                assertNotNull(during.lastError());
-                Thread.sleep(OUTAGE.toMillis());
-                assertEquals(SinkState.RETRYING, runner.status().state(), "still retrying while the server is down");
-                assertEquals(stoppedAt, runner.status().cursor(), "nothing is acknowledged while the server is down");
-                int writtenDuringOutage = written.get();
-
-                server.start();
-                await("writes after the restart", Duration.ofSeconds(10), () -> written.get() > writtenDuringOutage + 100);
-                writing.set(false);
-                writer.get(10, TimeUnit.SECONDS);
-                await("sink catches up", Duration.ofSeconds(30), () -> runner.status().cursor() == log.publishedVersion());
-                assertEquals(SinkState.RUNNING, runner.status().state());
-                assertTrue(log.publishedVersion() > stoppedAt + 100, "the workload went on during and after the outage");
+                SinkOutage.Outage o = SinkOutage.run(dsg, log, runner, new Workload(7, "r"), OUTAGE, server::stop, server::start);
                 System.out.println("Restart test (window " + duplicateWindowSeconds + " s): " + log.publishedVersion() + " versions, outage at "
-                                   + stoppedAt + ", error during the outage: " + during.lastError());
+                                   + o.stoppedAt() + ", error during the outage: " + o.errorDuringOutage());
             }
             try (Connection nc = NatsTesting.connect(server.url())) {
                 String dataset = "ds";
