@@ -67,7 +67,7 @@ class ReplicationKillIT {
                           + "\" ; cdc:topic \"" + topic + "\" ; cdc:transactional true ; cdc:retryMaxMillis 1000 ] ;";
             String follow = "cdc:follow [ a cdc:KafkaTopic ; cdc:bootstrapServers \"" + kafka.bootstrapServers() + "\" ; cdc:topic \"" + topic
                             + "\" ; cdc:retryMaxMillis 1000 ; cdc:snapshotUrl \"%s\" ] ;";
-            run(sink, follow, 2, () -> {
+            run(sink, follow, 2, 3, () -> {
                 kafka.stopBroker();
                 Thread.sleep(3000);
                 kafka.startBroker();
@@ -85,7 +85,7 @@ class ReplicationKillIT {
         try (Connection nats = Nats.connect(natsUrl)) {
             try {
                 run("cdc:sink [ a cdc:NatsSink ; cdc:name \"nats\" ; " + where + " ; cdc:retryMaxMillis 1000 ] ;",
-                    "cdc:follow [ a cdc:JetStreamSubject ; " + where + " ; cdc:retryMaxMillis 1000 ; cdc:snapshotUrl \"%s\" ] ;", 1, null);
+                    "cdc:follow [ a cdc:JetStreamSubject ; " + where + " ; cdc:retryMaxMillis 1000 ; cdc:snapshotUrl \"%s\" ] ;", 1, 1, null);
             } finally {
                 nats.jetStreamManagement().deleteStream(stream);
             }
@@ -98,11 +98,12 @@ class ReplicationKillIT {
     }
 
     /**
-     * The scenario: leader and first follower up; writes start; first follower killed and
-     * restarted; second follower joins from the snapshot; leader killed and restarted; the
-     * broker restarted; every node killed and restarted once more; writes stop; all converge.
+     * The scenario: leader and first follower up; writes start; the first follower is killed and
+     * restarted; the second joins from the snapshot; then, {@code rounds} times: the leader is
+     * killed and restarted, each follower is killed and restarted (and, in the first round, the
+     * broker is restarted); writes stop; all converge.
      */
-    private void run(String sinkTtl, String followTtl, int followerCount, BrokerRestart brokerRestart) throws Exception {
+    private void run(String sinkTtl, String followTtl, int followerCount, int rounds, BrokerRestart brokerRestart) throws Exception {
         Path extra = Files.createDirectories(work.resolve("extra"));
         Files.copy(FusekiJvm.moduleJar(), extra.resolve("fuseki-cdc.jar"));
         FusekiJvm leader = node("leader", extra, leaderConfig(sinkTtl));
@@ -126,21 +127,21 @@ class ReplicationKillIT {
                 followers.get(1).start();   // empty: loads the leader's snapshot, then follows
                 writer.awaitCommitted(writer.committed() + 150);
             }
-            kill(leader);
-            Thread.sleep(500);
-            leader.start();
-            writer.awaitCommitted(writer.committed() + 300);
-            if ( brokerRestart != null ) {
-                brokerRestart.run();
-                writer.awaitCommitted(writer.committed() + 200);
+            for ( int round = 1 ; round <= rounds ; round++ ) {
+                kill(leader);
+                Thread.sleep(500);
+                leader.start();
+                writer.awaitCommitted(writer.committed() + 300);
+                if ( round == 1 && brokerRestart != null ) {
+                    brokerRestart.run();
+                    writer.awaitCommitted(writer.committed() + 200);
+                }
+                for ( FusekiJvm f : followers ) {
+                    kill(f);
+                    writer.awaitCommitted(writer.committed() + 150);
+                    f.start();
+                }
             }
-            for ( FusekiJvm f : followers ) {
-                kill(f);
-                writer.awaitCommitted(writer.committed() + 100);
-                f.start();
-            }
-            kill(leader);
-            leader.start();
             writer.awaitCommitted(writer.committed() + 300);
         } finally {
             writer.stop.set(true);

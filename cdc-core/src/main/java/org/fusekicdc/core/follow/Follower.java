@@ -18,7 +18,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.jena.graph.Node;
 import org.apache.jena.rdfpatch.binary.RDFPatchReaderBinary;
@@ -67,6 +69,8 @@ public final class Follower implements AutoCloseable {
     private final FollowerConfig config;
     private final Path workDir;
     private volatile boolean running;
+    // Counted down by close: wakes a follower waiting out a backoff.
+    private final CountDownLatch stopped = new CountDownLatch(1);
     private Thread thread;
 
     private volatile FollowerState state = FollowerState.STARTING;
@@ -103,6 +107,11 @@ public final class Follower implements AutoCloseable {
         return dsg.datasetName();
     }
 
+    /**
+     * Stop following. The thread finishes the patch it is applying: an interrupt would close the
+     * store's and the log's files under it (Java closes a FileChannel whose thread is
+     * interrupted). Only a thread still busy after 10 s (a long snapshot download) is interrupted.
+     */
     @Override
     public void close() {
         Thread t;
@@ -110,10 +119,14 @@ public final class Follower implements AutoCloseable {
             running = false;
             t = thread;
         }
+        stopped.countDown();
         if ( t != null ) {
-            t.interrupt();
             try {
                 t.join(10_000);
+                if ( t.isAlive() ) {
+                    t.interrupt();
+                    t.join(10_000);
+                }
             } catch (InterruptedException ex) {
                 Thread.currentThread().interrupt();
             }
@@ -448,11 +461,11 @@ public final class Follower implements AutoCloseable {
 
     // ---- Helpers
 
+    /** Wait for the backoff, with jitter; false if the follower was closed meanwhile. */
     private boolean sleep(Duration backoff) {
         long jittered = (long)(backoff.toMillis() * (0.5 + ThreadLocalRandom.current().nextDouble() / 2));
         try {
-            Thread.sleep(jittered);
-            return running;
+            return !stopped.await(jittered, TimeUnit.MILLISECONDS) && running;
         } catch (InterruptedException ex) {
             return false;
         }
