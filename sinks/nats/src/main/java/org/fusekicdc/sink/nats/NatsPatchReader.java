@@ -11,11 +11,14 @@ import io.nats.client.Connection;
 import io.nats.client.ConsumeOptions;
 import io.nats.client.IterableConsumer;
 import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
 import io.nats.client.JetStreamStatusCheckedException;
 import io.nats.client.Message;
 import io.nats.client.OrderedConsumerContext;
 import io.nats.client.api.DeliverPolicy;
+import io.nats.client.api.MessageInfo;
 import io.nats.client.api.OrderedConsumerConfiguration;
+import io.nats.client.api.StreamState;
 import org.fusekicdc.core.follow.PatchSource;
 import org.fusekicdc.core.sink.PatchAssembler;
 import org.fusekicdc.core.sink.PatchAssembler.Patch;
@@ -32,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * <p>
  * Uses a JetStream ordered consumer (ephemeral, no acknowledgements, recreated by the client
  * when it falls out of order), so any number of readers can follow one subject independently.
- * Reading starts at the first message of the stream; segments of a patch whose start was
- * already removed are skipped.
+ * Reading starts at the first message after {@code afterVersion}, found by bisection over the
+ * stream's sequences; segments of a patch whose start was already removed are skipped.
  *
  * {@snippet :
  * try (Connection nc = Nats.connect("nats://127.0.0.1:4222");
@@ -57,6 +60,7 @@ public final class NatsPatchReader implements AutoCloseable {
 
     private final String stream;
     private final String subject;
+    private final long startSequence;
     private final IterableConsumer consumer;
     private final PatchAssembler assembler;
     private boolean aligned;
@@ -70,9 +74,11 @@ public final class NatsPatchReader implements AutoCloseable {
             throws IOException, JetStreamApiException {
         this.stream = stream;
         this.subject = subject;
-        OrderedConsumerContext occ = connection.getStreamContext(stream)
-                                               .createOrderedConsumer(new OrderedConsumerConfiguration().filterSubject(subject)
-                                                                                                        .deliverPolicy(DeliverPolicy.All));
+        this.startSequence = afterVersion > 0 ? firstSequenceAfter(connection.jetStreamManagement(), stream, subject, afterVersion) : 0;
+        OrderedConsumerConfiguration start = new OrderedConsumerConfiguration().filterSubject(subject);
+        start = startSequence > 0 ? start.deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(startSequence)
+                                  : start.deliverPolicy(DeliverPolicy.All);
+        OrderedConsumerContext occ = connection.getStreamContext(stream).createOrderedConsumer(start);
         // Bound what the client buffers: messages may be up to max_payload each. (A bound in
         // bytes, ConsumeOptions.batchBytes, stalls against nats-server 2.9 once messages are large.)
         int batch = (int)Math.max(MIN_BATCH, Math.min(MAX_BATCH, BUFFER_BYTES / Math.max(1, connection.getMaxPayload())));
@@ -144,6 +150,53 @@ public final class NatsPatchReader implements AutoCloseable {
             if ( p.isPresent() )
                 return Optional.of(new PatchSource.PatchMessage(p.get(), position));
         }
+    }
+
+    /**
+     * A stream sequence at or before the first message of {@code subject} with a version above
+     * {@code afterVersion}, found by bisection (versions only grow along the subject), so that a
+     * reader far into a long stream does not read it from the start. 0 when the stream is empty.
+     */
+    private static long firstSequenceAfter(JetStreamManagement jsm, String stream, String subject, long afterVersion)
+            throws IOException, JetStreamApiException {
+        StreamState state = jsm.getStreamInfo(stream).getStreamState();
+        long lo = state.getFirstSequence(), hi = state.getLastSequence() + 1;
+        if ( state.getMsgCount() == 0 )
+            return 0;
+        // Every message of the subject before lo has a version <= afterVersion.
+        while ( lo < hi ) {
+            long mid = lo + (hi - lo) / 2;
+            MessageInfo m = nextOnSubject(jsm, stream, mid, subject);
+            Long version = m == null || m.getSeq() >= hi ? null : versionOf(m);
+            if ( version == null || version > afterVersion )
+                hi = mid;
+            else
+                lo = m.getSeq() + 1;
+        }
+        return lo;
+    }
+
+    private static MessageInfo nextOnSubject(JetStreamManagement jsm, String stream, long seq, String subject) throws IOException {
+        try {
+            MessageInfo m = jsm.getNextMessage(stream, seq, subject);
+            return m != null && m.isMessage() ? m : null;
+        } catch (JetStreamApiException noneAfter) {
+            return null;
+        }
+    }
+
+    private static Long versionOf(MessageInfo m) {
+        try {
+            String v = NatsHeaders.fromNats(m.getHeaders()).get(PatchMessages.VERSION);
+            return v == null ? null : Long.valueOf(v);
+        } catch (NumberFormatException ex) {
+            return null;
+        }
+    }
+
+    /** The stream sequence reading started at (0: the stream's start). */
+    public long startSequence() {
+        return startSequence;
     }
 
     /** The version of the last patch returned (or the starting point). */
