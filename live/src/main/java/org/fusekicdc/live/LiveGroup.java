@@ -23,6 +23,10 @@ final class LiveGroup {
     // Changes after historyFloor are all in history; guarded by this.
     private final Deque<LiveDelta> history = new ArrayDeque<>();
     private long historyFloor;
+    // Set while a change may have reached this query but it was not yet evaluated: its answer is then only valid at its own version.
+    volatile boolean stale;
+    // Time the last evaluation took; only touched by the engine thread.
+    long costNanos;
 
     LiveGroup(String key, Query query, List<QuadPattern> patterns, LiveResult initial, int historyLimit) {
         this.key = key;
@@ -45,14 +49,23 @@ final class LiveGroup {
         return patterns;
     }
 
+    /** The answer at the version it was last computed; unchanged since unless {@link #stale}. */
     LiveResult result() {
         return result;
     }
 
-    /** The answer did not change up to {@code version}. */
-    void unchangedAt(long version) {
+    /**
+     * The answer, tagged with {@code engineVersion} (read before calling) when it did not change up to there.
+     * Unaffected queries are not touched at each step: the engine's version says how far they are valid.
+     */
+    LiveResult resultAt(long engineVersion) {
+        // Read stale before result: the engine sets result before clearing stale.
+        if ( stale )
+            return result;
         LiveResult r = result;
-        result = new LiveResult(version, r.vars(), r.rows(), r.ask());
+        if ( r.version() >= engineVersion )
+            return r;
+        return new LiveResult(engineVersion, r.vars(), r.rows(), r.ask());
     }
 
     /** The new answer and what changed; the change is kept for resuming clients. */
@@ -63,9 +76,9 @@ final class LiveGroup {
             historyFloor = history.pollFirst().version();
     }
 
-    /** Whether every change after {@code version} is still known. */
-    synchronized boolean canResumeAfter(long version) {
-        return version >= historyFloor && version <= result.version();
+    /** Whether every change after {@code version} up to {@code current} is still known. */
+    synchronized boolean canResumeAfter(long version, long current) {
+        return version >= historyFloor && version <= current;
     }
 
     /** The changes after {@code version} merged into one, or null when there were none. */

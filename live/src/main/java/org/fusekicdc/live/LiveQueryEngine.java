@@ -51,6 +51,9 @@ import org.slf4j.LoggerFactory;
 public final class LiveQueryEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LiveQueryEngine.class);
     private static final int ALL_AFFECTED_AFTER_CHANGES = 200_000;
+    // Queries whose last evaluation took longer are evaluated after the others, within a budget per step.
+    private static final long CHEAP_NANOS = 200_000;
+    private static final long SLOW_BUDGET_NANOS = 10_000_000;
     private static final List<Var> TRIPLE_VARS = List.of(Var.alloc("subject"), Var.alloc("predicate"), Var.alloc("object"));
     private static final List<Symbol> UNION_DEFAULT = List.of(Symbol.create("http://jena.apache.org/TDB#unionDefaultGraph"),
                                                                Symbol.create("http://jena.apache.org/TDB2#unionDefaultGraph"));
@@ -69,6 +72,8 @@ public final class LiveQueryEngine implements AutoCloseable {
     // Only touched by the engine thread.
     private final Map<String, LiveGroup> groups = new HashMap<>();
     private final PatternIndex<LiveGroup> index;
+    // Affected queries left for a later step (see advance); each has stale set.
+    private final Set<LiveGroup> stale = new HashSet<>();
     private volatile long version = -1;
     private volatile boolean stopping;
     private volatile long lastMatchNanos;
@@ -120,7 +125,9 @@ public final class LiveQueryEngine implements AutoCloseable {
             try {
                 LiveGroup g = groups.get(key);
                 if ( g == null ) {
+                    long t0 = System.nanoTime();
                     g = new LiveGroup(key, query, patterns, evaluate(query, version), config.historyDeltas());
+                    g.costNanos = System.nanoTime() - t0;
                     groups.put(key, g);
                     index.add(g, patterns);
                 }
@@ -128,11 +135,12 @@ public final class LiveQueryEngine implements AutoCloseable {
                 holder[0] = s;
                 g.subscribers.add(s);
                 open.put(id, s);
-                if ( resumeAfter >= 0 && g.canResumeAfter(resumeAfter) ) {
+                LiveResult current = g.resultAt(version);
+                if ( resumeAfter >= 0 && g.canResumeAfter(resumeAfter, current.version()) ) {
                     LiveDelta d = g.changesAfter(resumeAfter);
-                    s.offer(new LiveEvent.Update(d != null ? d : new LiveDelta(g.result().version(), List.of(), List.of(), null)));
+                    s.offer(new LiveEvent.Update(d != null ? d : new LiveDelta(current.version(), List.of(), List.of(), null)));
                 } else
-                    s.offer(new LiveEvent.Initial(g.result(), resumeAfter >= 0));
+                    s.offer(new LiveEvent.Initial(current, resumeAfter >= 0));
                 done.complete(s);
             } catch (RuntimeException ex) {
                 done.completeExceptionally(ex);
@@ -177,6 +185,7 @@ public final class LiveQueryEngine implements AutoCloseable {
                 released(s.client());
                 if ( g.subscribers.isEmpty() ) {
                     groups.remove(g.key());
+                    stale.remove(g);
                     index.remove(g, g.patterns());
                 }
             }
@@ -218,9 +227,17 @@ public final class LiveQueryEngine implements AutoCloseable {
         return groups.size();
     }
 
-    /** The version the answers reflect now. */
+    /**
+     * The version the answers reflect now. A costly query may lag while commits keep arriving
+     * (see {@link #advance}); its events carry the version its answer was computed at.
+     */
     public long version() {
         return version;
+    }
+
+    /** The group's current answer, at the newest version it is known to hold for. */
+    LiveResult answer(LiveGroup g) {
+        return g.resultAt(version);
     }
 
     /** Time the last step spent finding affected queries, in nanoseconds. */
@@ -270,38 +287,64 @@ public final class LiveQueryEngine implements AutoCloseable {
         }
     }
 
-    /** Bring every query affected by the patches in (from, to] up to version {@code to}. */
+    /**
+     * Bring every query affected by the patches in (from, to] up to version {@code to}. Cheap queries
+     * first; expensive ones, oldest answer first, only for {@link #SLOW_BUDGET_NANOS} once newer commits
+     * are waiting: the rest stay stale for the next step, so a few costly queries cannot hold back the
+     * notifications of all the others.
+     */
     private void advance(long from, long to) {
         long t0 = System.nanoTime();
         Set<LiveGroup> affected = affected(from, to);
         lastMatchNanos = System.nanoTime() - t0;
         log.observer().liveMatched(lastMatchNanos);
+        affected.addAll(stale);
+        stale.clear();
+        List<LiveGroup> slow = new ArrayList<>();
         boolean notified = false;
-        for ( LiveGroup g : groups.values() ) {
-            if ( !affected.contains(g) ) {
-                g.unchangedAt(to);
+        for ( LiveGroup g : affected ) {
+            if ( g.costNanos > CHEAP_NANOS )
+                slow.add(g);
+            else
+                notified |= refresh(g, to);
+        }
+        slow.sort(java.util.Comparator.comparingLong(g -> g.result().version()));
+        long deadline = System.nanoTime() + SLOW_BUDGET_NANOS;
+        for ( int i = 0 ; i < slow.size() ; i++ ) {
+            LiveGroup g = slow.get(i);
+            if ( i > 0 && System.nanoTime() > deadline && log.publishedVersion() > to ) {
+                g.stale = true;
+                stale.add(g);
                 continue;
             }
-            LiveResult next;
-            try {
-                next = evaluate(g.query(), to);
-            } catch (LiveQueryException ex) {
-                g.subscribers.forEach(s -> s.offer(new LiveEvent.Error(to, ex.getMessage())));
-                continue;
-            }
-            LiveDelta delta = next.since(g.result());
-            if ( delta == null ) {
-                g.unchangedAt(to);
-                continue;
-            }
-            g.changed(next, delta);
-            LiveEvent.Update u = new LiveEvent.Update(delta);
-            g.subscribers.forEach(s -> s.offer(u));
-            notified = true;
+            notified |= refresh(g, to);
         }
         if ( notified )
             notifiedLatency(to);
-        LOG.debug("Dataset '{}': live queries at version {}: {} of {} affected", dataset(), to, affected.size(), groups.size());
+        LOG.debug("Dataset '{}': live queries at version {}: {} of {} affected, {} deferred", dataset(), to, affected.size(), groups.size(), stale.size());
+    }
+
+    /** Re-evaluate one query at version {@code to} and notify its subscribers; true when its answer changed. */
+    private boolean refresh(LiveGroup g, long to) {
+        LiveResult next;
+        long t0 = System.nanoTime();
+        try {
+            next = evaluate(g.query(), to);
+        } catch (LiveQueryException ex) {
+            g.subscribers.forEach(s -> s.offer(new LiveEvent.Error(to, ex.getMessage())));
+            return false;
+        } finally {
+            g.costNanos = System.nanoTime() - t0;
+        }
+        LiveDelta delta = next.since(g.result());
+        if ( delta != null )
+            g.changed(next, delta);
+        g.stale = false;
+        if ( delta == null )
+            return false;
+        LiveEvent.Update u = new LiveEvent.Update(delta);
+        g.subscribers.forEach(s -> s.offer(u));
+        return true;
     }
 
     private Set<LiveGroup> affected(long from, long to) {

@@ -118,7 +118,7 @@ public final class Subscription implements AutoCloseable {
     public synchronized LiveEvent next() {
         if ( resync && queue.isEmpty() ) {
             resync = false;
-            LiveResult current = group.result();
+            LiveResult current = engine.answer(group);
             answeredVersion = current.version();
             return new LiveEvent.Initial(current, true);
         }

@@ -123,6 +123,26 @@ class LiveQueryEngineTest {
     }
 
     @Test
+    void anUnaffectedQueryIsAnsweredAtTheLatestVersion() throws Exception {
+        String q = PREFIX + "SELECT ?o { :s :p ?o }";
+        update("INSERT DATA { :s :p 1 }");
+        Subscription first = engine.subscribe(q, "a", -1);
+        assertEquals(1, assertInstanceOf(LiveEvent.Initial.class, next(first)).version());
+        update("INSERT DATA { :x :p 2 }");
+        update("INSERT DATA { :x :q 3 }");
+        awaitVersion(3);
+        Subscription second = engine.subscribe(q, "b", -1);
+        LiveEvent.Initial init = assertInstanceOf(LiveEvent.Initial.class, next(second));
+        assertEquals(3, init.version(), "the shared answer holds at version 3 although it was computed at 1");
+        assertEquals(1, init.result().rowCount());
+        Subscription resumed = engine.subscribe(q, "c", 2);
+        LiveEvent.Update none = assertInstanceOf(LiveEvent.Update.class, next(resumed));
+        assertEquals(3, none.version());
+        assertTrue(none.delta().isEmpty());
+        assertNull(first.poll(100, TimeUnit.MILLISECONDS), "no event for changes that do not touch the query");
+    }
+
+    @Test
     void identicalQueriesAreEvaluatedOnceForAllTheirSubscribers() throws Exception {
         List<Subscription> subs = new ArrayList<>();
         for ( int i = 0 ; i < 20 ; i++ )
