@@ -25,7 +25,8 @@ final class LiveGroup {
     private long historyFloor;
     // Set while a change may have reached this query but it was not yet evaluated: its answer is then only valid at its own version.
     volatile boolean stale;
-    // Time the last evaluation took; only touched by the engine thread.
+    // Only touched by the engine thread: the version of the last evaluation and the time it took.
+    long evaluatedAt;
     long costNanos;
 
     LiveGroup(String key, Query query, List<QuadPattern> patterns, LiveResult initial, int historyLimit) {
@@ -35,6 +36,7 @@ final class LiveGroup {
         this.result = initial;
         this.historyLimit = historyLimit;
         this.historyFloor = initial.version();
+        this.evaluatedAt = initial.version();
     }
 
     String key() {

@@ -289,9 +289,9 @@ public final class LiveQueryEngine implements AutoCloseable {
 
     /**
      * Bring every query affected by the patches in (from, to] up to version {@code to}. Cheap queries
-     * first; expensive ones, oldest answer first, only for {@link #SLOW_BUDGET_NANOS} once newer commits
+     * first; expensive ones, least recently evaluated first, only for {@link #SLOW_BUDGET_NANOS} once newer commits
      * are waiting: the rest stay stale for the next step, so a few costly queries cannot hold back the
-     * notifications of all the others.
+     * notifications of all the others; those left longest go first next time.
      */
     private void advance(long from, long to) {
         long t0 = System.nanoTime();
@@ -308,7 +308,7 @@ public final class LiveQueryEngine implements AutoCloseable {
             else
                 notified |= refresh(g, to);
         }
-        slow.sort(java.util.Comparator.comparingLong(g -> g.result().version()));
+        slow.sort(java.util.Comparator.comparingLong(g -> g.evaluatedAt));
         long deadline = System.nanoTime() + SLOW_BUDGET_NANOS;
         for ( int i = 0 ; i < slow.size() ; i++ ) {
             LiveGroup g = slow.get(i);
@@ -335,6 +335,7 @@ public final class LiveQueryEngine implements AutoCloseable {
             return false;
         } finally {
             g.costNanos = System.nanoTime() - t0;
+            g.evaluatedAt = to;
         }
         LiveDelta delta = next.since(g.result());
         if ( delta != null )
