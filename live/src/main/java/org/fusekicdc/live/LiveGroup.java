@@ -3,9 +3,11 @@ package org.fusekicdc.live;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.apache.jena.query.Query;
+import org.apache.jena.sparql.engine.binding.Binding;
 import org.fusekicdc.live.QueryPatterns.QuadPattern;
 
 /**
@@ -25,18 +27,26 @@ final class LiveGroup {
     private long historyFloor;
     // Set while a change may have reached this query but it was not yet evaluated: its answer is then only valid at its own version.
     volatile boolean stale;
-    // Only touched by the engine thread: the version of the last evaluation and the time it took.
+    // Only touched by the engine thread: the version of the last evaluation and the time it took; how
+    // to follow changes by delta rules (null: re-run); for a DISTINCT plan, the solutions behind each row.
     long evaluatedAt;
     long costNanos;
+    IncrementalPlan plan;
+    Map<Binding, Integer> counts;
 
-    LiveGroup(String key, Query query, List<QuadPattern> patterns, LiveResult initial, int historyLimit) {
+    LiveGroup(String key, Query query, List<QuadPattern> patterns, IncrementalPlan plan, int historyLimit) {
         this.key = key;
         this.query = query;
         this.patterns = patterns;
-        this.result = initial;
+        this.plan = plan;
         this.historyLimit = historyLimit;
-        this.historyFloor = initial.version();
-        this.evaluatedAt = initial.version();
+    }
+
+    /** The first answer. */
+    void start(LiveResult initial) {
+        result = initial;
+        historyFloor = initial.version();
+        evaluatedAt = initial.version();
     }
 
     String key() {

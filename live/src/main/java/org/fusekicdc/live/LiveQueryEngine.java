@@ -51,6 +51,8 @@ import org.slf4j.LoggerFactory;
 public final class LiveQueryEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LiveQueryEngine.class);
     private static final int ALL_AFFECTED_AFTER_CHANGES = 200_000;
+    // Above this many changed quads in a step, re-running the affected queries is as cheap as delta rules.
+    private static final int MAX_DELTA_CHANGES = 1_000;
     // Queries whose last evaluation took longer are evaluated after the others, within a budget per step.
     private static final long CHEAP_NANOS = 200_000;
     private static final long SLOW_BUDGET_NANOS = 10_000_000;
@@ -126,7 +128,8 @@ public final class LiveQueryEngine implements AutoCloseable {
                 LiveGroup g = groups.get(key);
                 if ( g == null ) {
                     long t0 = System.nanoTime();
-                    g = new LiveGroup(key, query, patterns, evaluate(query, version), config.historyDeltas());
+                    g = new LiveGroup(key, query, patterns, IncrementalPlan.of(query, index.unionDefaultGraph()), config.historyDeltas());
+                    g.start(evaluateWhole(g, version));
                     g.costNanos = System.nanoTime() - t0;
                     groups.put(key, g);
                     index.add(g, patterns);
@@ -295,18 +298,20 @@ public final class LiveQueryEngine implements AutoCloseable {
      */
     private void advance(long from, long to) {
         long t0 = System.nanoTime();
-        Set<LiveGroup> affected = affected(from, to);
+        IncrementalPlan.ChangeCollector collector = new IncrementalPlan.ChangeCollector(MAX_DELTA_CHANGES);
+        Set<LiveGroup> affected = affected(from, to, collector);
         lastMatchNanos = System.nanoTime() - t0;
         log.observer().liveMatched(lastMatchNanos);
         affected.addAll(stale);
         stale.clear();
+        IncrementalPlan.StepChanges changes = affected.stream().anyMatch(g -> g.plan != null) ? collector.changes(dsg) : null;
         List<LiveGroup> slow = new ArrayList<>();
         boolean notified = false;
         for ( LiveGroup g : affected ) {
             if ( g.costNanos > CHEAP_NANOS )
                 slow.add(g);
             else
-                notified |= refresh(g, to);
+                notified |= refresh(g, to, changes);
         }
         slow.sort(java.util.Comparator.comparingLong(g -> g.evaluatedAt));
         long deadline = System.nanoTime() + SLOW_BUDGET_NANOS;
@@ -317,27 +322,37 @@ public final class LiveQueryEngine implements AutoCloseable {
                 stale.add(g);
                 continue;
             }
-            notified |= refresh(g, to);
+            notified |= refresh(g, to, changes);
         }
         if ( notified )
             notifiedLatency(to);
         LOG.debug("Dataset '{}': live queries at version {}: {} of {} affected, {} deferred", dataset(), to, affected.size(), groups.size(), stale.size());
     }
 
-    /** Re-evaluate one query at version {@code to} and notify its subscribers; true when its answer changed. */
-    private boolean refresh(LiveGroup g, long to) {
-        LiveResult next;
+    /**
+     * Bring one query to version {@code to}, by delta rules when it has a plan and its answer is
+     * current at the step's start, else by re-running it, and notify its subscribers; true when
+     * its answer changed.
+     */
+    private boolean refresh(LiveGroup g, long to, IncrementalPlan.StepChanges changes) {
+        LiveResult next = null;
+        LiveDelta delta;
         long t0 = System.nanoTime();
         try {
-            next = evaluate(g.query(), to);
+            if ( g.plan != null && changes != null && !g.stale )
+                next = applyDelta(g, g.plan.delta(dsg, changes, g.result().vars()), to);
+            if ( next == null )
+                next = evaluateWhole(g, to);
+            delta = next.since(g.result());
         } catch (LiveQueryException ex) {
+            // The answer is left as it was, at its own version; the next change re-runs the query.
+            g.stale = true;
             g.subscribers.forEach(s -> s.offer(new LiveEvent.Error(to, ex.getMessage())));
             return false;
         } finally {
             g.costNanos = System.nanoTime() - t0;
             g.evaluatedAt = to;
         }
-        LiveDelta delta = next.since(g.result());
         if ( delta != null )
             g.changed(next, delta);
         g.stale = false;
@@ -348,7 +363,62 @@ public final class LiveQueryEngine implements AutoCloseable {
         return true;
     }
 
-    private Set<LiveGroup> affected(long from, long to) {
+    /**
+     * The group's answer at {@code to} with each row's number of occurrences changed by
+     * {@code diff}, or null when the counts do not add up (then the query is re-run).
+     */
+    private LiveResult applyDelta(LiveGroup g, Map<Binding, Integer> diff, long to) {
+        LiveResult before = g.result();
+        if ( diff.isEmpty() )
+            return before;
+        boolean distinct = g.plan.distinct();
+        Map<Binding, Integer> counts = new HashMap<>(distinct ? g.counts : before.rows());
+        Map<Binding, Integer> rows = distinct ? new HashMap<>(before.rows()) : counts;
+        for ( Map.Entry<Binding, Integer> e : diff.entrySet() ) {
+            int c = counts.getOrDefault(e.getKey(), 0) + e.getValue();
+            if ( c < 0 ) {
+                LOG.warn("Dataset '{}': live query's counts went negative at version {}; re-running it: {}", dataset(), to, g.key());
+                return null;
+            }
+            if ( c == 0 )
+                counts.remove(e.getKey());
+            else
+                counts.put(e.getKey(), c);
+            if ( distinct ) {
+                if ( c == 0 )
+                    rows.remove(e.getKey());
+                else
+                    rows.put(e.getKey(), 1);
+            }
+        }
+        if ( distinct )
+            g.counts = counts;
+        LiveResult next = new LiveResult(to, before.vars(), rows, null);
+        if ( next.rowCount() > config.maxResultRows() )
+            throw tooManyRows();
+        return next;
+    }
+
+    /** The answer of the group's query at {@code at}, evaluated whole; for a DISTINCT plan, its counts too. */
+    private LiveResult evaluateWhole(LiveGroup g, long at) {
+        if ( g.plan != null && g.plan.distinct() ) {
+            try {
+                LiveResult all = evaluate(g.plan.whole(), at);
+                g.counts = new HashMap<>(all.rows());
+                Map<Binding, Integer> rows = new HashMap<>();
+                all.rows().keySet().forEach(b -> rows.put(b, 1));
+                return new LiveResult(at, all.vars(), rows, null);
+            } catch (LiveQueryException ex) {
+                // Too many solutions to count (though maybe not too many distinct rows): re-run this query from now on.
+                g.plan = null;
+                g.counts = null;
+            }
+        }
+        return evaluate(g.query(), at);
+    }
+
+    /** The queries the patches in (from, to] can affect; their changes go to {@code collector}. */
+    private Set<LiveGroup> affected(long from, long to, IncrementalPlan.ChangeCollector collector) {
         Set<LiveGroup> out = new HashSet<>();
         if ( groups.isEmpty() )
             return out;
@@ -360,28 +430,34 @@ public final class LiveQueryEngine implements AutoCloseable {
                     new RDFPatchReaderText(in).apply(new RDFChangesBase() {
                         @Override
                         public void add(Node g, Node s, Node p, Node o) {
-                            probe(g, s, p, o);
+                            probe(g, s, p, o, true);
                         }
 
                         @Override
                         public void delete(Node g, Node s, Node p, Node o) {
-                            probe(g, s, p, o);
+                            probe(g, s, p, o, false);
                         }
 
-                        private void probe(Node g, Node s, Node p, Node o) {
+                        private void probe(Node g, Node s, Node p, Node o, boolean add) {
                             if ( ++changes[0] > ALL_AFFECTED_AFTER_CHANGES )
                                 throw new AllAffected();
-                            index.affected(Quad.create(g == null ? Quad.defaultGraphIRI : g, s, p, o), out);
+                            Quad q = Quad.create(g == null ? Quad.defaultGraphIRI : g, s, p, o);
+                            index.affected(q, out);
+                            collector.change(q, add);
                         }
                     });
                 }
-                if ( out.size() == groups.size() )
+                if ( out.size() == groups.size() ) {
+                    collector.giveUp();
                     break;
+                }
             }
         } catch (AllAffected | VersionGoneException ex) {
+            collector.giveUp();
             out.addAll(groups.values());
         } catch (IOException ex) {
             LOG.warn("Dataset '{}': cannot read patches {}..{} for live queries ({}); re-evaluating all", dataset(), from + 1, to, ex.toString());
+            collector.giveUp();
             out.addAll(groups.values());
         }
         return out;
@@ -441,8 +517,12 @@ public final class LiveQueryEngine implements AutoCloseable {
 
     private void count(int[] n) {
         if ( ++n[0] > config.maxResultRows() )
-            throw new LiveQueryException(LiveQueryException.Kind.TOO_EXPENSIVE, "The answer has more than " + config.maxResultRows()
-                                         + " rows, the most a live query may have; narrow the query (or use LIMIT).");
+            throw tooManyRows();
+    }
+
+    private LiveQueryException tooManyRows() {
+        return new LiveQueryException(LiveQueryException.Kind.TOO_EXPENSIVE, "The answer has more than " + config.maxResultRows()
+                                      + " rows, the most a live query may have; narrow the query (or use LIMIT).");
     }
 
     /**

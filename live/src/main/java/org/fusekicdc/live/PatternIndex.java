@@ -33,6 +33,10 @@ final class PatternIndex<G> {
         this.unionDefaultGraph = unionDefaultGraph;
     }
 
+    boolean unionDefaultGraph() {
+        return unionDefaultGraph;
+    }
+
     void add(G owner, List<QuadPattern> patterns) {
         for ( QuadPattern p : patterns )
             bucket(p).add(new Entry<>(owner, p));

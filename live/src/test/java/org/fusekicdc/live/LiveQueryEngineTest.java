@@ -251,26 +251,62 @@ class LiveQueryEngineTest {
             "SELECT ?s { :n1 :p ?s }",
             "SELECT ?x { VALUES ?x { :n1 :n2 } ?x :q ?y }",
             "SELECT ?s ?v { ?s :p ?o BIND(STR(?o) AS ?v) FILTER(?v != 'http://example/n3') }");
+        differential(shapes, 120, 1, new Random(42));
+    }
+
+    /**
+     * The same for queries followed by delta rules (joins of triple patterns, FILTER, DISTINCT,
+     * GRAPH), with literal values and several commits merged into one step of the engine.
+     */
+    @Test
+    void differentialRandomWorkloadForIncrementalQueries() throws Exception {
+        List<String> shapes = List.of(
+            "SELECT ?s ?o ?x { ?s :p ?o . ?o :q ?x }",
+            "SELECT DISTINCT ?s { ?s :p ?o . ?o :q ?x }",
+            "SELECT ?s ?v { ?s :p ?o . ?s :v ?v FILTER(?v > 2) }",
+            "SELECT DISTINCT ?o { ?s :p ?o FILTER(?s != :n1) }",
+            "SELECT ?s { ?s :p ?o }",
+            "SELECT DISTINCT ?v { ?s :v ?v . ?t :v ?v FILTER(?s != ?t) } ORDER BY ?v",
+            "SELECT * { ?x :p ?x }",
+            "SELECT ?s { ?s :p ?o . ?s :q ?o }",
+            "SELECT ?g ?s ?o { GRAPH ?g { ?s :p ?o . ?o :q ?s } }",
+            "SELECT DISTINCT ?g { GRAPH ?g { ?s :v ?v } FILTER(?g != :h) }",
+            "SELECT ?s { GRAPH :g { ?s :p :n2 . ?s :v 3 } }",
+            "SELECT ?s ?n { ?s :v 3 ; :p ?n . ?n :v ?w FILTER(?w < 3 || ?w = 5) }");
+        for ( String shape : shapes )
+            assertTrue(IncrementalPlan.of(QueryFactory.create(PREFIX + shape), false) != null, "followed by delta rules: " + shape);
+        assertNull(IncrementalPlan.of(QueryFactory.create(PREFIX + "SELECT ?s { ?s :p ?o } LIMIT 3"), false));
+        assertNull(IncrementalPlan.of(QueryFactory.create(PREFIX + "SELECT ?s { ?s :p ?o OPTIONAL { ?o :q ?x } }"), false));
+        assertNull(IncrementalPlan.of(QueryFactory.create(PREFIX + "SELECT ?s { ?s :v 03 }"), false), "the store matches 03 by value");
+        differential(shapes, 150, 3, new Random(7));
+    }
+
+    /** Each round: up to {@code maxCommits} random commits, then every accumulated answer is compared with a fresh evaluation. */
+    private void differential(List<String> shapes, int rounds, int maxCommits, Random random) throws Exception {
         Map<String, Subscription> subs = new java.util.LinkedHashMap<>();
         Map<String, LiveResult> accumulated = new java.util.HashMap<>();
         for ( String shape : shapes )
             subs.put(shape, engine.subscribe(PREFIX + shape, "c", -1));
         for ( String shape : shapes )
             accumulated.put(shape, assertInstanceOf(LiveEvent.Initial.class, next(subs.get(shape))).result());
-        Random random = new Random(42);
         String[] nodes = {":n1", ":n2", ":n3", ":n4", ":n5"};
-        String[] preds = {":p", ":q"};
+        String[] preds = {":p", ":q", ":v"};
         String[] graphs = {"", "GRAPH :g", "GRAPH :h"};
-        for ( int round = 0 ; round < 120 ; round++ ) {
-            StringBuilder sb = new StringBuilder();
-            int ops = 1 + random.nextInt(4);
-            for ( int i = 0 ; i < ops ; i++ ) {
-                String t = nodes[random.nextInt(5)] + " " + preds[random.nextInt(2)] + " " + nodes[random.nextInt(5)];
-                String g = graphs[random.nextInt(3)];
-                String data = g.isEmpty() ? t : g + " { " + t + " }";
-                sb.append(random.nextInt(3) == 0 ? "DELETE DATA { " : "INSERT DATA { ").append(data).append(" } ;\n");
+        for ( int round = 0 ; round < rounds ; round++ ) {
+            int commits = 1 + random.nextInt(maxCommits);
+            for ( int c = 0 ; c < commits ; c++ ) {
+                StringBuilder sb = new StringBuilder();
+                int ops = 1 + random.nextInt(4);
+                for ( int i = 0 ; i < ops ; i++ ) {
+                    String p = preds[random.nextInt(maxCommits > 1 ? 3 : 2)];
+                    String o = p.equals(":v") ? Integer.toString(random.nextInt(6)) : nodes[random.nextInt(5)];
+                    String t = nodes[random.nextInt(5)] + " " + p + " " + o;
+                    String g = graphs[random.nextInt(3)];
+                    String data = g.isEmpty() ? t : g + " { " + t + " }";
+                    sb.append(random.nextInt(3) == 0 ? "DELETE DATA { " : "INSERT DATA { ").append(data).append(" } ;\n");
+                }
+                update(sb.substring(0, sb.length() - 2));
             }
-            update(sb.substring(0, sb.length() - 2));
             long v = log.publishedVersion();
             awaitVersion(v);
             for ( String shape : shapes ) {
