@@ -22,6 +22,7 @@ import org.apache.jena.sparql.algebra.op.OpFilter;
 import org.apache.jena.sparql.algebra.op.OpGraph;
 import org.apache.jena.sparql.algebra.op.OpOrder;
 import org.apache.jena.sparql.algebra.op.OpProject;
+import org.apache.jena.sparql.algebra.op.OpSlice;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.Quad;
 import org.apache.jena.sparql.core.Var;
@@ -51,27 +52,37 @@ import org.apache.jena.sparql.function.FunctionEnvBase;
  * same on the old state, seen as the new state without A and with D). FILTERs apply to each
  * solution alone; projection keeps multiplicities; DISTINCT keeps the number of solutions
  * behind each row and shows the rows with a count above zero.
+ * <p>
+ * LIMIT without ORDER BY asks for any N solutions (SPARQL leaves their order undefined): a
+ * full answer stays as it is while none of its rows loses a solution; an answer with fewer
+ * rows than the limit is all solutions and takes the additions up to the limit.
  */
 final class IncrementalPlan {
     private final List<Node[]> patterns;   // graph, subject, predicate, object; graph null for the default graph
     private final List<Expr> filters;
     private final boolean distinct;
+    private final long limit;
     private final Query whole;
 
-    private IncrementalPlan(List<Node[]> patterns, List<Expr> filters, boolean distinct, Query whole) {
+    private IncrementalPlan(List<Node[]> patterns, List<Expr> filters, boolean distinct, long limit, Query whole) {
         this.patterns = patterns;
         this.filters = filters;
         this.distinct = distinct;
+        this.limit = limit;
         this.whole = whole;
     }
 
     /** The plan for {@code query}, or null when it must be re-run instead. */
     static IncrementalPlan of(Query query, boolean unionDefaultGraph) {
-        if ( unionDefaultGraph || !query.isSelectType() || query.hasLimit() || query.hasOffset() || query.hasAggregators()
+        if ( query.hasLimit() && (query.hasOrderBy() || query.isDistinct()) )
+            return null;
+        if ( unionDefaultGraph || !query.isSelectType() || query.hasOffset() || query.hasAggregators()
              || query.hasGroupBy() || query.hasHaving() || query.hasValues() || query.isReduced() || query.hasDatasetDescription()
              || !query.getProject().getExprs().isEmpty() )
             return null;
         Op op = Algebra.compile(query);
+        if ( op instanceof OpSlice sl )
+            op = sl.getSubOp();
         boolean distinct = false;
         if ( op instanceof OpDistinct d ) {
             distinct = true;
@@ -119,7 +130,7 @@ final class IncrementalPlan {
             whole = query.cloneQuery();
             whole.setDistinct(false);
         }
-        return new IncrementalPlan(patterns, filters, distinct, whole);
+        return new IncrementalPlan(patterns, filters, distinct, query.hasLimit() ? query.getLimit() : -1, whole);
     }
 
     /** Whether the expression gives the same answer for the same row every time, reading no data. */
@@ -159,6 +170,11 @@ final class IncrementalPlan {
         return distinct;
     }
 
+    /** The LIMIT (without ORDER BY), or -1. */
+    long limit() {
+        return limit;
+    }
+
     /** The query that gives the whole answer with multiplicities (for DISTINCT, the number of solutions behind each row). */
     Query whole() {
         return whole;
@@ -166,9 +182,10 @@ final class IncrementalPlan {
 
     /**
      * How many more (positive) or fewer (negative) times each row, projected on {@code vars},
-     * occurs after the step's changes. {@code dsg} is read at the new state.
+     * occurs after the step's changes; only the fewer unless {@code additions}. {@code dsg} is
+     * read at the new state.
      */
-    Map<Binding, Integer> delta(DatasetGraph dsg, StepChanges changes, List<Var> vars) {
+    Map<Binding, Integer> delta(DatasetGraph dsg, StepChanges changes, List<Var> vars, boolean additions) {
         Source now = (g, s, p, o) -> g == Node.ANY ? dsg.findNG(g, s, p, o) : dsg.find(g, s, p, o);
         Source before = (g, s, p, o) -> {
             List<Quad> out = new ArrayList<>();
@@ -185,7 +202,7 @@ final class IncrementalPlan {
         };
         FunctionEnv env = new FunctionEnvBase(dsg.getContext(), null, dsg);
         Map<Binding, Integer> out = new HashMap<>();
-        for ( Binding b : solutions(now, changes.added()) ) {
+        for ( Binding b : additions ? solutions(now, changes.added()) : Set.<Binding>of() ) {
             if ( passes(b, env) )
                 out.merge(project(b, vars), 1, Integer::sum);
         }

@@ -339,8 +339,11 @@ public final class LiveQueryEngine implements AutoCloseable {
         LiveDelta delta;
         long t0 = System.nanoTime();
         try {
-            if ( g.plan != null && changes != null && !g.stale )
-                next = applyDelta(g, g.plan.delta(dsg, changes, g.result().vars()), to);
+            if ( g.plan != null && changes != null && !g.stale ) {
+                // A full LIMIT answer keeps its rows whatever is added.
+                boolean additions = g.plan.limit() < 0 || g.result().rowCount() < g.plan.limit();
+                next = applyDelta(g, g.plan.delta(dsg, changes, g.result().vars(), additions), to);
+            }
             if ( next == null )
                 next = evaluateWhole(g, to);
             delta = next.since(g.result());
@@ -371,6 +374,15 @@ public final class LiveQueryEngine implements AutoCloseable {
         LiveResult before = g.result();
         if ( diff.isEmpty() )
             return before;
+        long limit = g.plan.limit();
+        if ( limit >= 0 && before.rowCount() >= limit ) {
+            // Any LIMIT rows will do: a full answer holds unless one of its rows lost a solution (which may have been its last).
+            for ( Map.Entry<Binding, Integer> e : diff.entrySet() ) {
+                if ( e.getValue() < 0 && before.rows().containsKey(e.getKey()) )
+                    return null;
+            }
+            return before;
+        }
         boolean distinct = g.plan.distinct();
         Map<Binding, Integer> counts = new HashMap<>(distinct ? g.counts : before.rows());
         Map<Binding, Integer> rows = distinct ? new HashMap<>(before.rows()) : counts;
@@ -393,10 +405,29 @@ public final class LiveQueryEngine implements AutoCloseable {
         }
         if ( distinct )
             g.counts = counts;
+        if ( limit >= 0 )
+            trim(rows, limit);
         LiveResult next = new LiveResult(to, before.vars(), rows, null);
         if ( next.rowCount() > config.maxResultRows() )
             throw tooManyRows();
         return next;
+    }
+
+    /** Drop occurrences of rows (any) until there are at most {@code limit}. */
+    private static void trim(Map<Binding, Integer> rows, long limit) {
+        long excess = -limit;
+        for ( int c : rows.values() )
+            excess += c;
+        var it = rows.entrySet().iterator();
+        while ( excess > 0 ) {
+            Map.Entry<Binding, Integer> e = it.next();
+            int drop = (int)Math.min(excess, e.getValue());
+            excess -= drop;
+            if ( drop == e.getValue() )
+                it.remove();
+            else
+                e.setValue(e.getValue() - drop);
+        }
     }
 
     /** The answer of the group's query at {@code at}, evaluated whole; for a DISTINCT plan, its counts too. */
