@@ -292,9 +292,9 @@ public final class LiveQueryEngine implements AutoCloseable {
 
     /**
      * Bring every query affected by the patches in (from, to] up to version {@code to}. Cheap queries
-     * first; expensive ones, least recently evaluated first, only for {@link #SLOW_BUDGET_NANOS} once newer commits
-     * are waiting: the rest stay stale for the next step, so a few costly queries cannot hold back the
-     * notifications of all the others; those left longest go first next time.
+     * and those followed by delta rules first; expensive ones, least recently evaluated first, only
+     * for {@link #SLOW_BUDGET_NANOS} once newer commits are waiting: the rest stay stale for the next
+     * step, so a few costly queries cannot hold back the notifications of all the others.
      */
     private void advance(long from, long to) {
         long t0 = System.nanoTime();
@@ -308,7 +308,9 @@ public final class LiveQueryEngine implements AutoCloseable {
         List<LiveGroup> slow = new ArrayList<>();
         boolean notified = false;
         for ( LiveGroup g : affected ) {
-            if ( g.costNanos > CHEAP_NANOS )
+            // Delta rules cost what the change costs, whatever a whole evaluation of the query took.
+            boolean byDelta = g.plan != null && changes != null && !g.stale;
+            if ( g.costNanos > CHEAP_NANOS && !byDelta )
                 slow.add(g);
             else
                 notified |= refresh(g, to, changes);
