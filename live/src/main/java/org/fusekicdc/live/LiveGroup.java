@@ -27,10 +27,12 @@ final class LiveGroup {
     private long historyFloor;
     // Set while a change may have reached this query but it was not yet evaluated: its answer is then only valid at its own version.
     volatile boolean stale;
-    // Only touched by the engine thread: the version of the last evaluation and the time it took; how
-    // to follow changes by delta rules (null: re-run); for a DISTINCT plan, the solutions behind each row.
+    // Only touched by the engine thread: the version of the last evaluation and the time it took; the
+    // answer's rows (duplicates counted); how to follow changes by delta rules (null: re-run); for a
+    // DISTINCT plan, the solutions behind each row.
     long evaluatedAt;
     long costNanos;
+    long rowCount;
     IncrementalPlan plan;
     Map<Binding, Integer> counts;
 
@@ -45,6 +47,7 @@ final class LiveGroup {
     /** The first answer. */
     void start(LiveResult initial) {
         result = initial;
+        rowCount = initial.rowCount();
         historyFloor = initial.version();
         evaluatedAt = initial.version();
     }
@@ -83,6 +86,7 @@ final class LiveGroup {
     /** The new answer and what changed; the change is kept for resuming clients. */
     synchronized void changed(LiveResult next, LiveDelta delta) {
         result = next;
+        rowCount += delta.additions().size() - delta.deletions().size();
         history.addLast(delta);
         while ( history.size() > historyLimit )
             historyFloor = history.pollFirst().version();

@@ -337,18 +337,18 @@ public final class LiveQueryEngine implements AutoCloseable {
      * its answer changed.
      */
     private boolean refresh(LiveGroup g, long to, IncrementalPlan.StepChanges changes) {
-        LiveResult next = null;
-        LiveDelta delta;
+        Applied applied = null;
         long t0 = System.nanoTime();
         try {
             if ( g.plan != null && changes != null && !g.stale ) {
                 // A full LIMIT answer keeps its rows whatever is added.
-                boolean additions = g.plan.limit() < 0 || g.result().rowCount() < g.plan.limit();
-                next = applyDelta(g, g.plan.delta(dsg, changes, g.result().vars(), additions), to);
+                boolean additions = g.plan.limit() < 0 || g.rowCount < g.plan.limit();
+                applied = applyDelta(g, g.plan.delta(dsg, changes, g.result().vars(), additions), to);
             }
-            if ( next == null )
-                next = evaluateWhole(g, to);
-            delta = next.since(g.result());
+            if ( applied == null ) {
+                LiveResult next = evaluateWhole(g, to);
+                applied = new Applied(next, next.since(g.result()));
+            }
         } catch (LiveQueryException ex) {
             // The answer is left as it was, at its own version; the next change re-runs the query.
             g.stale = true;
@@ -358,8 +358,9 @@ public final class LiveQueryEngine implements AutoCloseable {
             g.costNanos = System.nanoTime() - t0;
             g.evaluatedAt = to;
         }
+        LiveDelta delta = applied.delta();
         if ( delta != null )
-            g.changed(next, delta);
+            g.changed(applied.result(), delta);
         g.stale = false;
         if ( delta == null )
             return false;
@@ -368,25 +369,30 @@ public final class LiveQueryEngine implements AutoCloseable {
         return true;
     }
 
+    /** A query's new answer and the change from the previous one (null if none). */
+    private record Applied(LiveResult result, LiveDelta delta) {}
+
     /**
      * The group's answer at {@code to} with each row's number of occurrences changed by
-     * {@code diff}, or null when the counts do not add up (then the query is re-run).
+     * {@code diff}, or null when the counts do not add up (then the query is re-run). Costs what
+     * the change costs, plus a copy of the answer when it changes.
      */
-    private LiveResult applyDelta(LiveGroup g, Map<Binding, Integer> diff, long to) {
+    private Applied applyDelta(LiveGroup g, Map<Binding, Integer> diff, long to) {
         LiveResult before = g.result();
-        if ( diff.isEmpty() )
-            return before;
         long limit = g.plan.limit();
-        if ( limit >= 0 && before.rowCount() >= limit ) {
+        if ( diff.isEmpty() )
+            return new Applied(before, null);
+        if ( limit >= 0 && g.rowCount >= limit ) {
             // Any LIMIT rows will do: a full answer holds unless one of its rows lost a solution (which may have been its last).
             for ( Map.Entry<Binding, Integer> e : diff.entrySet() ) {
                 if ( e.getValue() < 0 && before.rows().containsKey(e.getKey()) )
                     return null;
             }
-            return before;
+            return new Applied(before, null);
         }
         boolean distinct = g.plan.distinct();
-        Map<Binding, Integer> counts = new HashMap<>(distinct ? g.counts : before.rows());
+        // The counts behind a DISTINCT answer are the engine's own: changed in place (a re-run resets them).
+        Map<Binding, Integer> counts = distinct ? g.counts : new HashMap<>(before.rows());
         Map<Binding, Integer> rows = distinct ? new HashMap<>(before.rows()) : counts;
         for ( Map.Entry<Binding, Integer> e : diff.entrySet() ) {
             int c = counts.getOrDefault(e.getKey(), 0) + e.getValue();
@@ -405,18 +411,29 @@ public final class LiveQueryEngine implements AutoCloseable {
                     rows.put(e.getKey(), 1);
             }
         }
-        if ( distinct )
-            g.counts = counts;
+        Set<Binding> touched = new HashSet<>(diff.keySet());
         if ( limit >= 0 )
-            trim(rows, limit);
-        LiveResult next = new LiveResult(to, before.vars(), rows, null);
-        if ( next.rowCount() > config.maxResultRows() )
+            trim(rows, limit, touched);
+        List<Binding> added = new ArrayList<>();
+        List<Binding> removed = new ArrayList<>();
+        long total = g.rowCount;
+        for ( Binding b : touched ) {
+            int d = rows.getOrDefault(b, 0) - before.rows().getOrDefault(b, 0);
+            total += d;
+            for ( int i = 0 ; i < d ; i++ )
+                added.add(b);
+            for ( int i = 0 ; i < -d ; i++ )
+                removed.add(b);
+        }
+        if ( total > config.maxResultRows() )
             throw tooManyRows();
-        return next;
+        if ( added.isEmpty() && removed.isEmpty() )
+            return new Applied(before, null);
+        return new Applied(new LiveResult(to, before.vars(), rows, null), new LiveDelta(to, added, removed, null));
     }
 
-    /** Drop occurrences of rows (any) until there are at most {@code limit}. */
-    private static void trim(Map<Binding, Integer> rows, long limit) {
+    /** Drop occurrences of rows (any) until there are at most {@code limit}; the rows changed go to {@code touched}. */
+    private static void trim(Map<Binding, Integer> rows, long limit, Set<Binding> touched) {
         long excess = -limit;
         for ( int c : rows.values() )
             excess += c;
@@ -425,6 +442,7 @@ public final class LiveQueryEngine implements AutoCloseable {
             Map.Entry<Binding, Integer> e = it.next();
             int drop = (int)Math.min(excess, e.getValue());
             excess -= drop;
+            touched.add(e.getKey());
             if ( drop == e.getValue() )
                 it.remove();
             else
