@@ -587,7 +587,7 @@ public final class LiveQueryBench {
                     n += predBound[j];
             return n;
         }).sorted().toArray();
-        out(String.format(Locale.ROOT, "Filter/join queries (pattern filed under its predicate) whose predicate a step touched, so re-evaluated: p50 %d, p99 %d of %d per step",
+        out(String.format(Locale.ROOT, "Filter/join queries (pattern filed under its predicate) whose predicate a step touched, so affected (brought up to date by delta rules): p50 %d, p99 %d of %d per step",
                           pct(predTouched, 0.5), pct(predTouched, 0.99), Arrays.stream(predBound).sum()));
         // Latency.
         long[] exact = exactLatencies();
