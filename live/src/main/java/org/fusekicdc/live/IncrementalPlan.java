@@ -2,6 +2,7 @@ package org.fusekicdc.live;
 
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -214,10 +215,13 @@ final class IncrementalPlan {
         return out;
     }
 
+    /** Whether term {@code n} matches {@code pattern} as the store's find would (in the graph position: ANY is the named graphs). */
     private static boolean matches(Node pattern, Node n, boolean graph) {
-        if ( pattern != Node.ANY )
-            return graph ? Quad.isDefaultGraph(pattern) ? Quad.isDefaultGraph(n) : pattern.equals(n) : pattern.equals(n);
-        return !graph || !Quad.isDefaultGraph(n);
+        if ( !graph )
+            return pattern == Node.ANY || pattern.equals(n);
+        if ( pattern == Node.ANY )
+            return !Quad.isDefaultGraph(n);
+        return Quad.isDefaultGraph(pattern) ? Quad.isDefaultGraph(n) : pattern.equals(n);
     }
 
     private boolean passes(Binding b, FunctionEnv env) {
@@ -258,7 +262,7 @@ final class IncrementalPlan {
 
     private boolean[] allBut(int i) {
         boolean[] left = new boolean[patterns.size()];
-        java.util.Arrays.fill(left, true);
+        Arrays.fill(left, true);
         left[i] = false;
         return left;
     }
