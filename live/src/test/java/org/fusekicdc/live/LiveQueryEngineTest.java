@@ -263,6 +263,22 @@ class LiveQueryEngineTest {
      */
     @Test
     void differentialRandomWorkloadForIncrementalQueries() throws Exception {
+        differentialIncremental(150);
+    }
+
+    /** TDB2 keeps numbers by value ("03" comes back as 3): steps with such literals must not follow delta rules. */
+    @Test
+    void differentialRandomWorkloadForIncrementalQueriesOnTdb2() throws Exception {
+        engine.close();
+        log.close();
+        log = ChangeLog.open(ChangeLogConfig.defaults(tmp.resolve("log-tdb2"), "ds").withFsync(false));
+        dsg = CapturingDatasetGraph.create(org.apache.jena.tdb2.TDB2Factory.connectDataset(tmp.resolve("tdb2").toString()).asDatasetGraph(),
+                                           log, CaptureConfig.defaults(tmp.resolve("spill")));
+        engine = new LiveQueryEngine(dsg, LiveConfig.DEFAULTS);
+        differentialIncremental(60);
+    }
+
+    private void differentialIncremental(int rounds) throws Exception {
         List<String> shapes = List.of(
             "SELECT ?s ?o ?x { ?s :p ?o . ?o :q ?x }",
             "SELECT DISTINCT ?s { ?s :p ?o . ?o :q ?x }",
@@ -284,7 +300,7 @@ class LiveQueryEngineTest {
         assertNull(IncrementalPlan.of(QueryFactory.create(PREFIX + "SELECT ?s { ?s :p ?o } OFFSET 1"), false));
         assertNull(IncrementalPlan.of(QueryFactory.create(PREFIX + "SELECT ?s { ?s :p ?o OPTIONAL { ?o :q ?x } }"), false));
         assertNull(IncrementalPlan.of(QueryFactory.create(PREFIX + "SELECT ?s { ?s :v 03 }"), false), "the store matches 03 by value");
-        differential(shapes, 150, 3, new Random(7));
+        differential(shapes, rounds, 3, new Random(7));
     }
 
     /** Each round: up to {@code maxCommits} random commits, then every accumulated answer is compared with a fresh evaluation. */
@@ -305,7 +321,8 @@ class LiveQueryEngineTest {
                 int ops = 1 + random.nextInt(4);
                 for ( int i = 0 ; i < ops ; i++ ) {
                     String p = preds[random.nextInt(maxCommits > 1 ? 3 : 2)];
-                    String o = p.equals(":v") ? Integer.toString(random.nextInt(6)) : nodes[random.nextInt(5)];
+                    // Now and then a number written as the store may not keep it ("03").
+                    String o = p.equals(":v") ? (random.nextInt(10) == 0 ? "0" : "") + random.nextInt(6) : nodes[random.nextInt(5)];
                     String t = nodes[random.nextInt(5)] + " " + p + " " + o;
                     String g = graphs[random.nextInt(3)];
                     String data = g.isEmpty() ? t : g + " { " + t + " }";
