@@ -9,6 +9,7 @@ import org.apache.jena.graph.Node;
 import org.apache.jena.sparql.core.Var;
 import org.apache.jena.sparql.engine.binding.Binding;
 import org.fusekicdc.live.LiveDelta;
+import org.fusekicdc.live.LiveEvent;
 import org.fusekicdc.live.LiveResult;
 
 /** Live query events as JSON, with rows in the SPARQL 1.1 Query Results JSON form. */
@@ -17,23 +18,37 @@ final class LiveJson {
 
     /** The whole answer as a SPARQL JSON results document (plus {@code version}, and {@code resync} when it replaces missed updates). */
     static JsonObject initial(LiveResult r, boolean resync) {
-        JsonObject o = new JsonObject();
-        JsonObject head = new JsonObject();
-        JsonArray vars = new JsonArray();
-        r.vars().forEach(v -> vars.add(v.getVarName()));
-        head.put("vars", vars);
-        o.put("head", head);
-        if ( r.ask() != null )
-            o.put("boolean", r.ask());
-        else {
-            JsonObject results = new JsonObject();
-            results.put("bindings", rows(r.rowList(), r.vars()));
-            o.put("results", results);
-        }
+        JsonObject o = r.ask() != null ? ask(r.ask()) : results(r.vars(), r.rowList());
         o.put("version", r.version());
         if ( resync )
             o.put("resync", true);
         return o;
+    }
+
+    /** A SPARQL JSON results document of SELECT form. */
+    static JsonObject results(List<Var> vars, List<Binding> rows) {
+        JsonObject o = new JsonObject();
+        o.put("head", head(vars));
+        JsonObject results = new JsonObject();
+        results.put("bindings", rows(rows, vars));
+        o.put("results", results);
+        return o;
+    }
+
+    /** A SPARQL JSON results document of ASK form. */
+    static JsonObject ask(boolean answer) {
+        JsonObject o = new JsonObject();
+        o.put("head", head(List.of()));
+        o.put("boolean", answer);
+        return o;
+    }
+
+    private static JsonObject head(List<Var> vars) {
+        JsonObject head = new JsonObject();
+        JsonArray names = new JsonArray();
+        vars.forEach(v -> names.add(v.getVarName()));
+        head.put("vars", names);
+        return head;
     }
 
     static JsonObject update(LiveDelta d, List<Var> vars) {
@@ -90,5 +105,67 @@ final class LiveJson {
         o.put("version", JsonNumber.value(version));
         o.put("message", message);
         return o;
+    }
+
+    /**
+     * A WebSocket notification, in the shape of SEPA's: the whole answer ({@code "initial": true})
+     * or a change, as {@code addedResults} and {@code removedResults} results documents, or
+     * {@code "boolean"} for ASK.
+     */
+    static JsonObject notification(long spuid, String alias, long sequence, LiveEvent event, List<Var> vars) {
+        JsonObject n = subscriptionRef(spuid, alias);
+        n.put("sequence", sequence);
+        n.put("version", event.version());
+        switch (event) {
+            case LiveEvent.Initial i -> {
+                n.put("initial", true);
+                if ( i.resync() )
+                    n.put("resync", true);
+                if ( i.result().ask() != null )
+                    n.put("boolean", i.result().ask());
+                else {
+                    n.put("addedResults", results(vars, i.result().rowList()));
+                    n.put("removedResults", results(vars, List.of()));
+                }
+            }
+            case LiveEvent.Update u when u.delta().ask() != null -> n.put("boolean", u.delta().ask().booleanValue());
+            case LiveEvent.Update u -> {
+                n.put("addedResults", results(vars, u.delta().additions()));
+                n.put("removedResults", results(vars, u.delta().deletions()));
+            }
+            case LiveEvent.Error e -> throw new IllegalArgumentException("An error is not a notification: " + e);
+        }
+        return message("notification", n);
+    }
+
+    static JsonObject unsubscribed(long spuid, String alias) {
+        return message("unsubscribed", subscriptionRef(spuid, alias));
+    }
+
+    /**
+     * A WebSocket error message: an HTTP-like status code, a short token and a sentence; with
+     * the subscription's id and alias when it is about one.
+     */
+    static JsonObject wsError(Long spuid, String alias, int status, String error, String description) {
+        JsonObject e = subscriptionRef(spuid, alias);
+        e.put("status_code", status);
+        e.put("error", error);
+        e.put("error_description", description);
+        return message("error", e);
+    }
+
+    private static JsonObject subscriptionRef(Long spuid, String alias) {
+        JsonObject o = new JsonObject();
+        if ( spuid != null )
+            o.put("spuid", spuid.toString());
+        if ( alias != null )
+            o.put("alias", alias);
+        return o;
+    }
+
+    private static JsonObject message(String type, JsonObject body) {
+        JsonObject m = new JsonObject();
+        m.put(type, body);
+        return m;
     }
 }

@@ -15,6 +15,7 @@ import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.apache.jena.atlas.json.JSON;
 import org.apache.jena.atlas.json.JsonObject;
@@ -23,6 +24,10 @@ import org.apache.jena.fuseki.servlets.HttpAction;
 import org.apache.jena.fuseki.servlets.ServletOps;
 import org.apache.jena.sparql.core.Var;
 import org.apache.jena.web.HttpSC;
+import org.eclipse.jetty.ee11.servlet.ServletContextRequest;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.server.ConnectionMetaData;
+import org.eclipse.jetty.server.HttpStream;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.fuseki.config.LiveSettings;
 import org.fusekicdc.live.LiveEvent;
@@ -44,6 +49,9 @@ import org.slf4j.LoggerFactory;
  * <p>
  * Connections are asynchronous and written without blocking: a slow client holds no thread,
  * only its subscription's bounded queue.
+ * <p>
+ * A GET with {@code Upgrade: websocket} opens a WebSocket instead, carrying any number of
+ * subscriptions ({@link LiveWebSocket}).
  */
 public class LiveQueryService extends ActionREST {
     private static final Logger LOG = LoggerFactory.getLogger(LiveQueryService.class);
@@ -58,7 +66,10 @@ public class LiveQueryService extends ActionREST {
 
     @Override
     protected void doGet(HttpAction action) {
-        subscribe(action);
+        if ( isWebSocketHandshake(action.getRequest()) )
+            upgrade(action);
+        else
+            subscribe(action);
     }
 
     @Override
@@ -81,6 +92,47 @@ public class LiveQueryService extends ActionREST {
     @Override protected void doDelete(HttpAction action) { ServletOps.errorMethodNotAllowed("DELETE"); }
     @Override protected void doPatch(HttpAction action)  { ServletOps.errorMethodNotAllowed("PATCH"); }
 
+    private static boolean isWebSocketHandshake(HttpServletRequest req) {
+        String upgrade = req.getHeader("Upgrade");
+        return upgrade != null && upgrade.trim().equalsIgnoreCase("websocket");
+    }
+
+    /** The WebSocket handshake (RFC 6455 section 4.2); subscriptions then come as messages. */
+    private void upgrade(HttpAction action) {
+        HttpServletRequest req = action.getRequest();
+        String connectionHeader = req.getHeader("Connection");
+        if ( connectionHeader == null || !connectionHeader.toLowerCase(java.util.Locale.ROOT).contains("upgrade") )
+            ServletOps.errorBadRequest("A WebSocket handshake needs 'Connection: Upgrade', got " + connectionHeader);
+        if ( !"13".equals(req.getHeader("Sec-WebSocket-Version")) ) {
+            action.setResponseHeader("Sec-WebSocket-Version", "13");
+            ServletOps.error(426, "Only WebSocket version 13 (RFC 6455) is supported, got Sec-WebSocket-Version: "
+                                  + req.getHeader("Sec-WebSocket-Version"));
+        }
+        String key = req.getHeader("Sec-WebSocket-Key");
+        if ( !WebSocketFrames.isValidKey(key) )
+            ServletOps.errorBadRequest("Sec-WebSocket-Key must be 16 bytes in base64, got " + key);
+        ServletContextRequest jetty = ServletContextRequest.getServletContextRequest(req);
+        ConnectionMetaData connection = jetty == null ? null : jetty.getConnectionMetaData();
+        if ( connection == null || connection.getHttpVersion() != HttpVersion.HTTP_1_1 )
+            ServletOps.errorBadRequest("WebSocket handshakes are served over HTTP/1.1 only, got " + req.getProtocol());
+        CapturingDatasetGraph dsg = LiveEngines.captured(action);
+        LiveQueryEngine engine = LiveEngines.engine(dsg);
+        LiveSettings settings = LiveEngines.settings(dsg);
+        HttpServletResponse resp = action.getResponse();
+        resp.setStatus(HttpSC.SWITCHING_PROTOCOLS_101);
+        resp.setHeader("Upgrade", "websocket");
+        resp.setHeader("Connection", "Upgrade");
+        resp.setHeader("Sec-WebSocket-Accept", WebSocketFrames.acceptKey(key));
+        // Jetty switches the socket to this connection once the 101 response is sent.
+        req.setAttribute(HttpStream.UPGRADE_CONNECTION_ATTRIBUTE,
+                         new LiveWebSocket(connection.getConnection().getEndPoint(), connection.getConnector().getExecutor(), engine,
+                                           client(action), timer, settings.heartbeat().toMillis()));
+    }
+
+    private static String client(HttpAction action) {
+        return action.getUser() != null ? "user:" + action.getUser() : "addr:" + action.getRequest().getRemoteAddr();
+    }
+
     private void subscribe(HttpAction action) {
         String accept = action.getRequest().getHeader("Accept");
         if ( accept == null || !accept.contains(EVENT_STREAM) )
@@ -93,10 +145,9 @@ public class LiveQueryService extends ActionREST {
         LiveQueryEngine engine = LiveEngines.engine(dsg);
         LiveSettings settings = LiveEngines.settings(dsg);
         long resumeAfter = resumeAfter(action);
-        String client = action.getUser() != null ? "user:" + action.getUser() : "addr:" + action.getRequest().getRemoteAddr();
         Subscription sub;
         try {
-            sub = engine.subscribe(query, client, resumeAfter);
+            sub = engine.subscribe(query, client(action), resumeAfter);
         } catch (LiveQueryException ex) {
             switch (ex.kind()) {
                 case BAD_QUERY -> ServletOps.errorBadRequest(ex.getMessage());

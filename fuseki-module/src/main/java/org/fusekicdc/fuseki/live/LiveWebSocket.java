@@ -1,0 +1,412 @@
+package org.fusekicdc.fuseki.live;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.jena.atlas.json.JSON;
+import org.apache.jena.atlas.json.JsonException;
+import org.apache.jena.atlas.json.JsonObject;
+import org.apache.jena.atlas.json.JsonValue;
+import org.apache.jena.sparql.core.Var;
+import org.eclipse.jetty.io.AbstractConnection;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.util.Callback;
+import org.fusekicdc.fuseki.live.WebSocketFrames.ProtocolException;
+import org.fusekicdc.live.LiveEvent;
+import org.fusekicdc.live.LiveQueryEngine;
+import org.fusekicdc.live.LiveQueryException;
+import org.fusekicdc.live.Subscription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One WebSocket connection to {@code cdc:live}, carrying any number of subscriptions.
+ * <p>
+ * The client sends {@code {"subscribe": {"sparql": ..., "alias": ..., "since": N}}} and
+ * {@code {"unsubscribe": {"spuid": ...}}}; the server sends {@code notification},
+ * {@code unsubscribed} and {@code error} messages (see docs/live-queries.md).
+ * <p>
+ * After the handshake, Jetty hands the connection's socket to this object (a Jetty
+ * {@link org.eclipse.jetty.io.Connection}). The servlet upgrade API is not used: Jetty 12 ee11
+ * feeds an upgraded servlet the request body's input, which has already ended for a handshake
+ * (a GET), so the client's frames never arrive. Reads and writes are non-blocking; events are
+ * taken from a subscription only when the last write completed, so a slow client's backlog
+ * stays in its subscriptions' bounded queues.
+ */
+final class LiveWebSocket extends AbstractConnection implements Connection.UpgradeTo {
+    private static final Logger LOG = LoggerFactory.getLogger(LiveWebSocket.class);
+    /** Largest message a client may send (after joining fragments): room for a long query. */
+    static final int MAX_MESSAGE_BYTES = 1 << 20;
+    /** Replies waiting for a client that does not read them; beyond this the client is cut off. */
+    private static final int MAX_QUEUED_REPLIES = 1000;
+    /** Most bytes given to one socket write. */
+    private static final int MAX_WRITE_BYTES = 64 * 1024;
+
+    private final LiveQueryEngine engine;
+    private final String client;
+    private final ScheduledExecutorService timer;
+    private final long heartbeatMillis;
+    private final WebSocketFrames.Decoder decoder = new WebSocketFrames.Decoder(MAX_MESSAGE_BYTES, new Messages());
+    private final ByteBuffer input = ByteBuffer.allocate(8192);
+    private ByteBuffer prefilled;
+    private ScheduledFuture<?> heartbeat;
+
+    private final Map<Long, Live> subscriptions = new ConcurrentHashMap<>();
+    /** Subscriptions that may have events, in the order they said so: written in turn. */
+    private final ConcurrentLinkedQueue<Live> ready = new ConcurrentLinkedQueue<>();
+    /** Frames other than notifications (replies, errors, pings, pongs), written first. */
+    private final ConcurrentLinkedQueue<byte[]> replies = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queuedReplies = new AtomicInteger();
+    /** Calls to write: whoever raises it from 0 writes for all, so no thread ever waits for another. */
+    private final AtomicInteger pumpRequests = new AtomicInteger();
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final AtomicBoolean finished = new AtomicBoolean();
+    private volatile byte[] closeFrame;
+    private volatile boolean writing;
+
+    /** One subscription on this connection. {@code sequence} and {@code vars} are only touched by the writer. */
+    private static final class Live {
+        final Subscription sub;
+        final String alias;
+        final AtomicBoolean queued = new AtomicBoolean();
+        long sequence;
+        List<Var> vars = List.of();
+
+        Live(Subscription sub, String alias) {
+            this.sub = sub;
+            this.alias = alias;
+        }
+    }
+
+    LiveWebSocket(EndPoint endPoint, Executor executor, LiveQueryEngine engine, String client, ScheduledExecutorService timer,
+                  long heartbeatMillis) {
+        super(endPoint, executor);
+        this.engine = engine;
+        this.client = client;
+        this.timer = timer;
+        this.heartbeatMillis = heartbeatMillis;
+        input.limit(0);
+    }
+
+    /** Bytes the client sent right behind its handshake, read by Jetty before the switch. */
+    @Override
+    public void onUpgradeTo(ByteBuffer buffer) {
+        if ( buffer != null && buffer.hasRemaining() ) {
+            prefilled = ByteBuffer.allocate(buffer.remaining());
+            prefilled.put(buffer).flip();
+        }
+    }
+
+    @Override
+    public void onOpen() {
+        super.onOpen();
+        LOG.debug("Dataset '{}': live WebSocket opened for {}", engine.dataset(), client);
+        heartbeat = timer.scheduleAtFixedRate(this::heartbeat, heartbeatMillis, heartbeatMillis, TimeUnit.MILLISECONDS);
+        if ( prefilled != null ) {
+            ByteBuffer b = prefilled;
+            prefilled = null;
+            if ( !decode(b.array(), b.position(), b.remaining()) )
+                return;
+        }
+        fillInterested();
+    }
+
+    @Override
+    public void onFillable() {
+        try {
+            while ( !finished.get() ) {
+                // Jetty fills between limit and capacity; the bytes read are then position..limit.
+                input.position(0).limit(0);
+                int n = getEndPoint().fill(input);
+                if ( n < 0 ) {
+                    finish("client closed the connection");
+                    return;
+                }
+                if ( n == 0 ) {
+                    fillInterested();
+                    return;
+                }
+                if ( !decode(input.array(), input.position(), input.remaining()) )
+                    return;
+            }
+        } catch (IOException ex) {
+            finish("read failed: " + ex);
+        }
+    }
+
+    /** Decode the client's bytes; false when reading should stop (the connection is closing). */
+    private boolean decode(byte[] bytes, int off, int n) {
+        if ( closing.get() )
+            return false;
+        try {
+            decoder.feed(bytes, off, n);
+            return !closing.get();
+        } catch (ProtocolException ex) {
+            sendClose(ex.code, ex.getMessage());
+            return false;
+        }
+    }
+
+    @Override
+    public void onClose(Throwable cause) {
+        finish(cause == null ? "connection closed" : cause.toString());
+        super.onClose(cause);
+    }
+
+    /** A ping keeps proxies and idle timeouts from closing a quiet connection; none while replies wait anyway. */
+    private void heartbeat() {
+        if ( replies.isEmpty() )
+            reply(WebSocketFrames.frame(WebSocketFrames.PING, new byte[0]));
+    }
+
+    private final class Messages implements WebSocketFrames.Listener {
+        @Override
+        public void onText(String text) {
+            JsonValue parsed;
+            try {
+                parsed = JSON.parseAny(text);
+            } catch (JsonException ex) {
+                error(null, null, 400, "bad_request", "Messages are JSON objects; this one does not parse: " + ex.getMessage());
+                return;
+            }
+            if ( !parsed.isObject() ) {
+                error(null, null, 400, "bad_request", "Messages are JSON objects, not " + text);
+                return;
+            }
+            JsonObject msg = parsed.getAsObject();
+            if ( msg.hasKey("subscribe") && msg.get("subscribe").isObject() )
+                subscribe(msg.get("subscribe").getAsObject());
+            else if ( msg.hasKey("unsubscribe") && msg.get("unsubscribe").isObject() )
+                unsubscribe(msg.get("unsubscribe").getAsObject());
+            else
+                error(null, null, 400, "bad_request", "Unknown message: expected {\"subscribe\": {\"sparql\": ...}} or {\"unsubscribe\": {\"spuid\": ...}}");
+        }
+
+        @Override
+        public void onPing(byte[] payload) {
+            reply(WebSocketFrames.frame(WebSocketFrames.PONG, payload));
+        }
+
+        @Override
+        public void onPong(byte[] payload) {}
+
+        @Override
+        public void onClose(int code, String reason) {
+            // Echo the client's code, as RFC 6455 asks; "no status" cannot be sent back.
+            sendClose(code == WebSocketFrames.NO_STATUS ? WebSocketFrames.NORMAL : code, "");
+        }
+    }
+
+    private void subscribe(JsonObject request) {
+        String alias = optionalString(request, "alias");
+        if ( request.hasKey("alias") && alias == null ) {
+            error(null, null, 400, "bad_request", "\"alias\" must be a string, got " + request.get("alias"));
+            return;
+        }
+        String sparql = optionalString(request, "sparql");
+        if ( sparql == null || sparql.isBlank() ) {
+            error(null, alias, 400, "bad_request", "A subscribe message needs the query as a string in \"sparql\"");
+            return;
+        }
+        long since = request.hasKey("since") ? version(request.get("since")) : -1;
+        if ( since < -1 ) {
+            error(null, alias, 400, "bad_request", "\"since\" must be a dataset version (a whole number, 0 or more), got " + request.get("since"));
+            return;
+        }
+        Subscription sub;
+        try {
+            sub = engine.subscribe(sparql, client, since);
+        } catch (LiveQueryException ex) {
+            switch (ex.kind()) {
+                case BAD_QUERY -> error(null, alias, 400, "bad_query", ex.getMessage());
+                case TOO_MANY_FOR_CLIENT -> error(null, alias, 429, "too_many_for_client", ex.getMessage());
+                case TOO_MANY -> error(null, alias, 503, "too_many", ex.getMessage());
+                case TOO_EXPENSIVE -> error(null, alias, 503, "too_expensive", ex.getMessage());
+            }
+            return;
+        }
+        Live live = new Live(sub, alias);
+        subscriptions.put(sub.id(), live);
+        // The connection may have ended while the engine answered.
+        if ( finished.get() ) {
+            subscriptions.remove(sub.id());
+            sub.close();
+            return;
+        }
+        sub.onAvailable(() -> available(live));
+    }
+
+    private void unsubscribe(JsonObject request) {
+        JsonValue v = request.get("spuid");
+        String id = v == null ? null : v.isString() ? v.getAsString().value() : v.isNumber() ? v.getAsNumber().value().toString() : null;
+        Live live = null;
+        try {
+            live = id == null ? null : subscriptions.remove(Long.parseLong(id));
+        } catch (NumberFormatException ex) {
+            // Reported below.
+        }
+        if ( live == null ) {
+            error(null, null, 404, "unknown_subscription", "No subscription " + (v == null ? "(no \"spuid\" given)" : v.toString())
+                                                           + " on this connection");
+            return;
+        }
+        live.sub.close();
+        reply(WebSocketFrames.text(JSON.toStringFlat(LiveJson.unsubscribed(live.sub.id(), live.alias))));
+    }
+
+    /** A version given by the client, or -2 when it is not one. */
+    private static long version(JsonValue v) {
+        if ( !v.isNumber() )
+            return -2;
+        try {
+            long n = new BigDecimal(v.getAsNumber().value().toString()).longValueExact();
+            return n >= 0 ? n : -2;
+        } catch (ArithmeticException | NumberFormatException ex) {
+            return -2;
+        }
+    }
+
+    private static String optionalString(JsonObject o, String key) {
+        JsonValue v = o.get(key);
+        return v != null && v.isString() ? v.getAsString().value() : null;
+    }
+
+    private void error(Long spuid, String alias, int status, String token, String description) {
+        reply(WebSocketFrames.text(JSON.toStringFlat(LiveJson.wsError(spuid, alias, status, token, description))));
+    }
+
+    /** Called on the engine's thread: encoding and writing happen on Jetty's threads instead. */
+    private void available(Live live) {
+        if ( live.queued.compareAndSet(false, true) ) {
+            ready.add(live);
+            getExecutor().execute(this::pump);
+        }
+    }
+
+    private void reply(byte[] frame) {
+        if ( finished.get() )
+            return;
+        if ( queuedReplies.incrementAndGet() > MAX_QUEUED_REPLIES ) {
+            // Replies pile up only when the client sends without reading.
+            replies.clear();
+            queuedReplies.set(0);
+            sendClose(WebSocketFrames.POLICY_VIOLATION, "Too many unread replies: read the server's messages");
+            return;
+        }
+        replies.add(frame);
+        pump();
+    }
+
+    /** Send a close frame and end the connection once it is written. */
+    private void sendClose(int code, String reason) {
+        if ( !closing.compareAndSet(false, true) )
+            return;
+        LOG.debug("Dataset '{}': live WebSocket of {} closing: {} {}", engine.dataset(), client, code, reason);
+        closeFrame = WebSocketFrames.close(code, reason);
+        pump();
+    }
+
+    private void pump() {
+        if ( pumpRequests.getAndIncrement() != 0 )
+            return;
+        int requests = 1;
+        do {
+            write();
+            requests = pumpRequests.addAndGet(-requests);
+        } while ( requests != 0 );
+    }
+
+    /**
+     * Start a socket write unless one is under way: replies first, then one event of each ready
+     * subscription in turn. The write's completion calls this again.
+     */
+    private void write() {
+        if ( writing || finished.get() )
+            return;
+        List<ByteBuffer> batch = new ArrayList<>();
+        int bytes = 0;
+        boolean last = false;
+        while ( bytes < MAX_WRITE_BYTES ) {
+            byte[] frame = replies.poll();
+            if ( frame != null )
+                queuedReplies.decrementAndGet();
+            else if ( closeFrame != null ) {
+                frame = closeFrame;
+                closeFrame = null;
+                last = true;
+            } else
+                frame = nextNotification();
+            if ( frame == null )
+                break;
+            batch.add(ByteBuffer.wrap(frame));
+            bytes += frame.length;
+            if ( last )
+                break;
+        }
+        if ( batch.isEmpty() )
+            return;
+        writing = true;
+        boolean closeAfter = last;
+        getEndPoint().write(Callback.from(() -> {
+            writing = false;
+            if ( closeAfter )
+                getEndPoint().close();
+            else
+                pump();
+        }, failure -> {
+            writing = false;
+            finish("write failed: " + failure);
+            getEndPoint().close(failure);
+        }), batch.toArray(ByteBuffer[]::new));
+    }
+
+    private byte[] nextNotification() {
+        Live live;
+        while ( (live = ready.poll()) != null ) {
+            // Cleared before reading, so an event offered from now on queues the subscription again.
+            live.queued.set(false);
+            LiveEvent e = live.sub.next();
+            if ( e == null )
+                continue;
+            if ( live.queued.compareAndSet(false, true) )
+                ready.add(live);
+            if ( subscriptions.get(live.sub.id()) != live )
+                continue;  // Unsubscribed meanwhile.
+            if ( e instanceof LiveEvent.Error err ) {
+                subscriptions.remove(live.sub.id());
+                live.sub.close();
+                return WebSocketFrames.text(JSON.toStringFlat(LiveJson.wsError(live.sub.id(), live.alias, 410, "subscription_ended",
+                                                                               err.message() + " (at version " + err.version() + ")")));
+            }
+            if ( e instanceof LiveEvent.Initial i )
+                live.vars = i.result().vars();
+            return WebSocketFrames.text(JSON.toStringFlat(LiveJson.notification(live.sub.id(), live.alias, live.sequence++, e, live.vars)));
+        }
+        return null;
+    }
+
+    /** Release the subscriptions; safe to call more than once. */
+    private void finish(String why) {
+        if ( !finished.compareAndSet(false, true) )
+            return;
+        if ( heartbeat != null )
+            heartbeat.cancel(false);
+        subscriptions.values().forEach(l -> l.sub.close());
+        subscriptions.clear();
+        LOG.debug("Dataset '{}': live WebSocket of {} ended: {}", engine.dataset(), client, why);
+        getEndPoint().close();
+    }
+}

@@ -1,0 +1,322 @@
+package org.fusekicdc.fuseki;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.http.WebSocketHandshakeException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.jena.atlas.json.JsonArray;
+import org.apache.jena.atlas.json.JsonObject;
+import org.fusekicdc.fuseki.live.LiveEngines;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Live queries over WebSocket with a real client (the JDK's): the message protocol, resume, errors, auth and slow clients. */
+class LiveWebSocketIT {
+    private static final String Q = "PREFIX : <http://example/> SELECT ?s ?o { ?s :p ?o }";
+    private static final String Q2 = "PREFIX : <http://example/> SELECT ?s ?o { ?s :q ?o }";
+
+    @TempDir
+    Path work;
+
+    private static void insert(CdcFuseki f, String triples) {
+        assertEquals(204, f.update("ds", "PREFIX : <http://example/> INSERT DATA { " + triples + " }").statusCode());
+    }
+
+    private static String subscribe(String query, String alias) {
+        return "{\"subscribe\": {\"sparql\": \"" + query.replace("\"", "\\\"") + "\", \"alias\": \"" + alias + "\"}}";
+    }
+
+    private static JsonObject notification(JsonObject message) {
+        assertTrue(message.hasKey("notification"), "a notification: " + message);
+        return message.get("notification").getAsObject();
+    }
+
+    private static JsonObject error(JsonObject message) {
+        assertTrue(message.hasKey("error"), "an error: " + message);
+        return message.get("error").getAsObject();
+    }
+
+    private static String str(JsonObject o, String key) {
+        return o.get(key).getAsString().value();
+    }
+
+    private static long num(JsonObject o, String key) {
+        return o.get(key).getAsNumber().value().longValue();
+    }
+
+    private static JsonArray bindings(JsonObject n, String which) {
+        return n.get(which).getAsObject().get("results").getAsObject().get("bindings").getAsArray();
+    }
+
+    private static String value(JsonArray rows, int i, String var) {
+        return rows.get(i).getAsObject().get(var).getAsObject().get("value").getAsString().value();
+    }
+
+    @Test
+    void aSubscriptionGetsTheAnswerThenAddedAndRemovedResultsWithSequenceAndVersion() throws Exception {
+        try (CdcFuseki f = CdcFuseki.startQuickstart(work)) {
+            insert(f, ":a :p 1 .");
+            try (WsClient c = new WsClient(f.url("/ds/live"), Map.of())) {
+                c.send(subscribe(Q, "values"));
+                JsonObject initial = notification(c.next());
+                assertEquals("values", str(initial, "alias"));
+                assertEquals(0, num(initial, "sequence"));
+                assertEquals(1, num(initial, "version"));
+                assertTrue(initial.get("initial").getAsBoolean().value());
+                assertFalse(initial.hasKey("resync"));
+                assertEquals("http://example/a", value(bindings(initial, "addedResults"), 0, "s"));
+                assertEquals(0, bindings(initial, "removedResults").size());
+
+                f.update("ds", "PREFIX : <http://example/> DELETE DATA { :a :p 1 } ; INSERT DATA { :b :p 2 }");
+                JsonObject update = notification(c.next());
+                assertEquals(str(initial, "spuid"), str(update, "spuid"));
+                assertEquals(1, num(update, "sequence"));
+                assertEquals(2, num(update, "version"));
+                assertFalse(update.hasKey("initial"));
+                assertEquals("http://example/b", value(bindings(update, "addedResults"), 0, "s"));
+                assertEquals("http://example/a", value(bindings(update, "removedResults"), 0, "s"));
+
+                insert(f, ":x :other 1 .");
+                insert(f, ":c :p 3 .");
+                JsonObject next = notification(c.next());
+                assertEquals(2, num(next, "sequence"), "no notification for version 3, which did not touch the answer");
+                assertEquals(4, num(next, "version"));
+            }
+        }
+    }
+
+    @Test
+    void oneConnectionCarriesSeveralSubscriptionsAndUnsubscribesOne() throws Exception {
+        try (CdcFuseki f = CdcFuseki.startQuickstart(work);
+             WsClient c = new WsClient(f.url("/ds/live"), Map.of())) {
+            c.send(subscribe(Q, "p"));
+            c.send(subscribe(Q2, "q"));
+            c.send(subscribe("PREFIX : <http://example/> ASK { :a :p ?o }", "ask"));
+            Map<String, String> spuids = new java.util.HashMap<>();
+            for ( int i = 0 ; i < 3 ; i++ ) {
+                JsonObject n = notification(c.next());
+                spuids.put(str(n, "alias"), str(n, "spuid"));
+            }
+            assertEquals(3, spuids.size());
+            assertEquals(3, LiveEngines.engine(f.dataset("ds")).subscriptionCount());
+
+            insert(f, ":a :p 1 . :b :q 2 .");
+            Map<String, JsonObject> byAlias = new java.util.HashMap<>();
+            for ( int i = 0 ; i < 3 ; i++ ) {
+                JsonObject n = notification(c.next());
+                byAlias.put(str(n, "alias"), n);
+            }
+            assertEquals("http://example/a", value(bindings(byAlias.get("p"), "addedResults"), 0, "s"));
+            assertEquals("http://example/b", value(bindings(byAlias.get("q"), "addedResults"), 0, "s"));
+            assertTrue(byAlias.get("ask").get("boolean").getAsBoolean().value());
+
+            c.send("{\"unsubscribe\": {\"spuid\": \"" + spuids.get("p") + "\"}}");
+            JsonObject bye = c.next().get("unsubscribed").getAsObject();
+            assertEquals(spuids.get("p"), str(bye, "spuid"));
+            assertEquals("p", str(bye, "alias"));
+            waitFor(() -> LiveEngines.engine(f.dataset("ds")).subscriptionCount() == 2, "the engine drops the unsubscribed query");
+
+            insert(f, ":c :p 3 . :d :q 4 .");
+            JsonObject n = notification(c.next());
+            assertEquals("q", str(n, "alias"));
+            assertNull(c.poll(1000), "nothing more for the unsubscribed query");
+
+            LiveEngines.engine(f.dataset("ds")).close(Long.parseLong(spuids.get("q")));
+            JsonObject ended = error(c.next());
+            assertEquals(spuids.get("q"), str(ended, "spuid"));
+            assertEquals("subscription_ended", str(ended, "error"));
+            assertTrue(str(ended, "error_description").contains("administrator"), ended.toString());
+        }
+    }
+
+    @Test
+    void aClientResumingWithSinceGetsTheMissedChangesOrAResync() throws Exception {
+        try (CdcFuseki f = CdcFuseki.startQuickstart(work);
+             WsClient keepAlive = new WsClient(f.url("/ds/live"), Map.of())) {
+            // While someone subscribes to the query, its recent changes are kept.
+            keepAlive.send(subscribe(Q, "keep"));
+            keepAlive.next();
+            insert(f, ":a :p 1 .");
+            long seen;
+            try (WsClient c = new WsClient(f.url("/ds/live"), Map.of())) {
+                c.send(subscribe(Q, "values"));
+                seen = num(notification(c.next()), "version");
+            }
+            insert(f, ":b :p 2 .");
+            insert(f, ":c :p 3 .");
+            try (WsClient c = new WsClient(f.url("/ds/live"), Map.of())) {
+                c.send("{\"subscribe\": {\"sparql\": \"" + Q + "\", \"alias\": \"values\", \"since\": " + seen + "}}");
+                JsonObject n = notification(c.next());
+                assertFalse(n.hasKey("initial"), "the changes, not the whole answer: " + n);
+                assertEquals(3, num(n, "version"));
+                assertEquals(2, bindings(n, "addedResults").size());
+
+                c.send("{\"subscribe\": {\"sparql\": \"" + Q2 + "\", \"alias\": \"other\", \"since\": 1}}");
+                JsonObject resync = notification(c.next());
+                assertTrue(resync.get("initial").getAsBoolean().value());
+                assertTrue(resync.get("resync").getAsBoolean().value(), "changes after version 1 are not known for this query");
+                assertEquals(3, num(resync, "version"));
+            }
+        }
+    }
+
+    @Test
+    void badMessagesGetAnErrorNamingTheCauseAndTheConnectionGoesOn() throws Exception {
+        try (CdcFuseki f = CdcFuseki.startQuickstart(work);
+             WsClient c = new WsClient(f.url("/ds/live"), Map.of())) {
+            c.send(subscribe("SELECT * {", "broken"));
+            JsonObject e = error(c.next());
+            assertEquals(400, num(e, "status_code"));
+            assertEquals("bad_query", str(e, "error"));
+            assertEquals("broken", str(e, "alias"));
+            assertTrue(str(e, "error_description").contains("Bad query"), e.toString());
+
+            c.send("subscribe please");
+            assertEquals("bad_request", str(error(c.next()), "error"));
+            c.send("{\"publish\": {}}");
+            assertTrue(str(error(c.next()), "error_description").contains("Unknown message"));
+            c.send("{\"subscribe\": {\"alias\": \"no query\"}}");
+            assertTrue(str(error(c.next()), "error_description").contains("\"sparql\""));
+            c.send("{\"subscribe\": {\"sparql\": \"" + Q + "\", \"since\": \"yesterday\"}}");
+            assertTrue(str(error(c.next()), "error_description").contains("\"since\""));
+            c.send("{\"subscribe\": {\"sparql\": \"DESCRIBE <http://example/a>\"}}");
+            assertEquals("bad_query", str(error(c.next()), "error"));
+            c.send("{\"unsubscribe\": {\"spuid\": \"12345\"}}");
+            JsonObject unknown = error(c.next());
+            assertEquals(404, num(unknown, "status_code"));
+            assertEquals("unknown_subscription", str(unknown, "error"));
+
+            c.send(subscribe(Q, "fine"));
+            assertEquals("fine", str(notification(c.next()), "alias"));
+        }
+    }
+
+    @Test
+    void anIdleConnectionIsPinged() throws Exception {
+        String config = CdcFuseki.exampleConfig("quickstart.ttl", work).replace("cdc:logDirectory", "cdc:liveHeartbeatSeconds 1 ;\n    cdc:logDirectory");
+        try (CdcFuseki f = CdcFuseki.start(work, config, b -> {});
+             WsClient c = new WsClient(f.url("/ds/live"), Map.of())) {
+            assertTrue(c.pings.poll(10, TimeUnit.SECONDS) != null, "a ping within 10 s");
+        }
+    }
+
+    @Test
+    void protocolViolationsCloseTheConnectionWithTheirCode() throws Exception {
+        try (CdcFuseki f = CdcFuseki.startQuickstart(work)) {
+            try (WsClient c = new WsClient(f.url("/ds/live"), Map.of())) {
+                c.send(subscribe(Q, "values"));
+                c.next();
+                c.ws.sendBinary(ByteBuffer.wrap(new byte[] {1, 2, 3}), true).join();
+                String closed = c.closed.get(20, TimeUnit.SECONDS);
+                assertTrue(closed.startsWith("1003 "), closed);
+                assertTrue(closed.contains("Binary"), closed);
+            }
+            try (WsClient c = new WsClient(f.url("/ds/live"), Map.of())) {
+                c.ws.sendText("{\"subscribe\": {\"sparql\": \"" + "#".repeat(1 << 20) + "\"}}", true).exceptionally(t -> null);
+                String closed = c.closed.get(20, TimeUnit.SECONDS);
+                assertTrue(closed.startsWith("1009 "), closed);
+            }
+            waitFor(() -> LiveEngines.engine(f.dataset("ds")).subscriptionCount() == 0, "a closed connection releases its subscriptions");
+        }
+    }
+
+    /** The status line and headers a raw handshake gets. */
+    private static String handshake(CdcFuseki f, String version, String key) throws Exception {
+        try (java.net.Socket s = new java.net.Socket("localhost", f.server().getHttpPort())) {
+            s.setSoTimeout(20_000);
+            s.getOutputStream().write(("GET /ds/live HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                                       + "Sec-WebSocket-Version: " + version + "\r\nSec-WebSocket-Key: " + key + "\r\n\r\n")
+                                      .getBytes(StandardCharsets.US_ASCII));
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            StringBuilder head = new StringBuilder();
+            for ( String line = in.readLine() ; line != null && !line.isEmpty() ; line = in.readLine() )
+                head.append(line).append('\n');
+            return head.toString();
+        }
+    }
+
+    @Test
+    void theHandshakeFollowsRfc6455AndRefusesWhatItCannotServe() throws Exception {
+        try (CdcFuseki f = CdcFuseki.startQuickstart(work)) {
+            String ok = handshake(f, "13", "dGhlIHNhbXBsZSBub25jZQ==");
+            assertTrue(ok.startsWith("HTTP/1.1 101 "), ok);
+            assertTrue(ok.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), ok);
+            String oldVersion = handshake(f, "8", "dGhlIHNhbXBsZSBub25jZQ==");
+            assertTrue(oldVersion.startsWith("HTTP/1.1 426 "), oldVersion);
+            assertTrue(oldVersion.contains("Sec-WebSocket-Version: 13"), oldVersion);
+            assertTrue(handshake(f, "13", "short").startsWith("HTTP/1.1 400 "));
+        }
+    }
+
+    @Test
+    void theHandshakeIsSubjectToFusekiAuthentication() throws Exception {
+        Path passwd = CdcFuseki.passwordFile("admin: admin-pw\nalice: alice-pw\n");
+        String config = CdcFuseki.exampleConfig("live-auth.ttl", work).replace("\"" + work + "/passwd\"", "\"" + passwd + "\"");
+        try (CdcFuseki f = CdcFuseki.start(work, config, b -> {})) {
+            CompletionException anonymous = assertThrows(CompletionException.class, () -> new WsClient(f.url("/ds/live"), Map.of()));
+            assertEquals(401, assertInstanceOf(WebSocketHandshakeException.class, anonymous.getCause()).getResponse().statusCode());
+            String wrong = "Basic " + Base64.getEncoder().encodeToString("alice:wrong".getBytes(StandardCharsets.UTF_8));
+            CompletionException refused = assertThrows(CompletionException.class,
+                                                       () -> new WsClient(f.url("/ds/live"), Map.of("Authorization", wrong)));
+            assertEquals(401, assertInstanceOf(WebSocketHandshakeException.class, refused.getCause()).getResponse().statusCode());
+
+            String alice = "Basic " + Base64.getEncoder().encodeToString("alice:alice-pw".getBytes(StandardCharsets.UTF_8));
+            try (WsClient c = new WsClient(f.url("/ds/live"), Map.of("Authorization", alice))) {
+                c.send(subscribe(Q, "values"));
+                assertTrue(notification(c.next()).get("initial").getAsBoolean().value());
+                assertEquals("user:alice", LiveEngines.engine(f.dataset("ds")).subscriptions().get(0).client());
+            }
+        }
+    }
+
+    @Test
+    void aClientThatDoesNotReadHoldsABoundedBacklogAndThenGetsAResync() throws Exception {
+        try (CdcFuseki f = CdcFuseki.startQuickstart(work);
+             WsClient c = new WsClient(f.url("/ds/live"), Map.of(), true)) {
+            c.send(subscribe(Q, "values"));
+            // Megabytes of changes the client does not read fill the connection; then more than
+            // the subscription's bound (10,000 rows) waits behind them.
+            String big = "x".repeat(2000);
+            StringBuilder rows = new StringBuilder();
+            for ( int i = 0 ; i < 5000 ; i++ )
+                rows.append(":big").append(i).append(" :p \"").append(big).append("\" .\n");
+            insert(f, rows.toString());
+            rows.setLength(0);
+            for ( int i = 0 ; i < 10_001 ; i++ )
+                rows.append(":small").append(i).append(" :p ").append(i).append(" .\n");
+            insert(f, rows.toString());
+            long version = f.dataset("ds").changeLog().headVersion();
+
+            c.request(Long.MAX_VALUE);
+            JsonObject n;
+            do {
+                n = notification(c.next());
+            } while ( !n.hasKey("resync") );
+            assertTrue(n.get("initial").getAsBoolean().value());
+            assertEquals(version, num(n, "version"));
+            assertEquals(15_001, bindings(n, "addedResults").size(), "the whole answer at the latest version");
+            assertNull(c.poll(1000), "the resync replaces the updates that were dropped");
+        }
+    }
+
+    private static void waitFor(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while ( !condition.getAsBoolean() ) {
+            if ( System.nanoTime() > deadline )
+                throw new AssertionError("Not within 20 s: " + what);
+            Thread.sleep(50);
+        }
+    }
+}
