@@ -57,7 +57,7 @@ public record CdcOption(Property property, String type, String defaultValue, Str
         new CdcOption(VocabCdc.liveQueryTimeoutSeconds, "integer (seconds)", "30",
                       "Live queries: longest evaluation of one query."),
         new CdcOption(VocabCdc.liveHeartbeatSeconds, "integer (seconds)", "20",
-                      "Live queries: an idle stream sends a heartbeat comment this often (at most 25)."),
+                      "Live queries: an idle stream sends a heartbeat comment (a ping on WebSocket) this often (at most 25)."),
         new CdcOption(VocabCdc.feedMaxStreams, "integer", "64",
                       "Change feed: most live (text/event-stream) readers of this dataset at once; more get 503 with Retry-After."),
         new CdcOption(VocabCdc.feedHeartbeatSeconds, "integer (seconds)", "15",

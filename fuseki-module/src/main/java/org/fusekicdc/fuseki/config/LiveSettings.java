@@ -8,7 +8,7 @@ import org.fusekicdc.live.LiveConfig;
  * Live query settings of one captured dataset.
  *
  * @param engineConfig limits of the engine
- * @param heartbeat    interval of heartbeat comments on an idle live stream
+ * @param heartbeat    interval of heartbeat comments (WebSocket pings) on an idle live stream
  */
 public record LiveSettings(LiveConfig engineConfig, Duration heartbeat) {
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(20);
