@@ -17,8 +17,7 @@ import org.apache.jena.atlas.json.JsonObject;
 
 /**
  * Test support: a WebSocket client (the JDK's) that queues the server's JSON messages and
- * records how the server closed the connection. {@link #paused} clients request no messages,
- * so the server sees a client that does not read.
+ * records how the server closed the connection.
  */
 public final class WsClient implements AutoCloseable {
     public final WebSocket ws;
@@ -28,20 +27,10 @@ public final class WsClient implements AutoCloseable {
     public final BlockingQueue<ByteBuffer> pings = new LinkedBlockingQueue<>();
 
     public WsClient(String url, Map<String, String> headers) {
-        this(url, headers, false);
-    }
-
-    public WsClient(String url, Map<String, String> headers, boolean paused) {
         WebSocket.Builder b = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
         headers.forEach(b::header);
         this.ws = b.buildAsync(URI.create(url.replaceFirst("^http", "ws")), new WebSocket.Listener() {
             private final StringBuilder text = new StringBuilder();
-
-            @Override
-            public void onOpen(WebSocket ws) {
-                if ( !paused )
-                    ws.request(1);
-            }
 
             @Override
             public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
@@ -88,11 +77,6 @@ public final class WsClient implements AutoCloseable {
 
     public JsonObject poll(long millis) throws InterruptedException {
         return messages.poll(millis, TimeUnit.MILLISECONDS);
-    }
-
-    /** Let a paused client read {@code n} more messages. */
-    public void request(long n) {
-        ws.request(n);
     }
 
     @Override

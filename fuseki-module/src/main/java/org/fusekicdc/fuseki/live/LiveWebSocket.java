@@ -52,6 +52,8 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
     static final int MAX_MESSAGE_BYTES = 1 << 20;
     /** Replies waiting for a client that does not read them; beyond this the client is cut off. */
     private static final int MAX_QUEUED_REPLIES = 1000;
+    /** How long the client has to answer a close frame. */
+    private static final long CLOSE_WAIT_SECONDS = 5;
     /** Most bytes given to one socket write. */
     private static final int MAX_WRITE_BYTES = 64 * 1024;
 
@@ -75,6 +77,7 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
     private final AtomicBoolean closing = new AtomicBoolean();
     private final AtomicBoolean finished = new AtomicBoolean();
     private volatile byte[] closeFrame;
+    private volatile boolean closeSent;
     private volatile boolean writing;
 
     /** One subscription on this connection. {@code sequence} and {@code vars} are only touched by the writer. */
@@ -118,8 +121,7 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
         if ( prefilled != null ) {
             ByteBuffer b = prefilled;
             prefilled = null;
-            if ( !decode(b.array(), b.position(), b.remaining()) )
-                return;
+            decode(b.array(), b.position(), b.remaining());
         }
         fillInterested();
     }
@@ -139,24 +141,25 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
                     fillInterested();
                     return;
                 }
-                if ( !decode(input.array(), input.position(), input.remaining()) )
-                    return;
+                decode(input.array(), input.position(), input.remaining());
             }
         } catch (IOException ex) {
             finish("read failed: " + ex);
         }
     }
 
-    /** Decode the client's bytes; false when reading should stop (the connection is closing). */
-    private boolean decode(byte[] bytes, int off, int n) {
+    /**
+     * Decode the client's bytes. Once closing, they are read and dropped until the client
+     * closes too: closing a socket with unread input would reset it, and the client would lose
+     * the close frame with its reason.
+     */
+    private void decode(byte[] bytes, int off, int n) {
         if ( closing.get() )
-            return false;
+            return;
         try {
             decoder.feed(bytes, off, n);
-            return !closing.get();
         } catch (ProtocolException ex) {
             sendClose(ex.code, ex.getMessage());
-            return false;
         }
     }
 
@@ -310,7 +313,7 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
         pump();
     }
 
-    /** Send a close frame and end the connection once it is written. */
+    /** Send a close frame after the replies already queued, and end the connection once the client closed too. */
     private void sendClose(int code, String reason) {
         if ( !closing.compareAndSet(false, true) )
             return;
@@ -334,7 +337,7 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
      * subscription in turn. The write's completion calls this again.
      */
     private void write() {
-        if ( writing || finished.get() )
+        if ( writing || closeSent || finished.get() )
             return;
         List<ByteBuffer> batch = new ArrayList<>();
         int bytes = 0;
@@ -345,7 +348,7 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
                 queuedReplies.decrementAndGet();
             else if ( closeFrame != null ) {
                 frame = closeFrame;
-                closeFrame = null;
+                closeSent = true;
                 last = true;
             } else
                 frame = nextNotification();
@@ -362,9 +365,11 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
         boolean closeAfter = last;
         getEndPoint().write(Callback.from(() -> {
             writing = false;
-            if ( closeAfter )
-                getEndPoint().close();
-            else
+            if ( closeAfter ) {
+                // The client answers with its close and ends the connection; a client that does not is cut off.
+                getEndPoint().shutdownOutput();
+                timer.schedule(() -> finish("no close frame from the client"), CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
+            } else
                 pump();
         }, failure -> {
             writing = false;
