@@ -4,23 +4,15 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.Set;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 import org.apache.jena.rdf.model.RDFNode;
-import org.apache.jena.rdf.model.Resource;
-import org.apache.jena.rdf.model.Statement;
-import org.apache.jena.vocabulary.RDF;
-import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.follow.FollowerConfig;
 import org.fusekicdc.core.follow.PatchSource;
 import org.fusekicdc.core.follow.PatchSourceProvider;
 import org.fusekicdc.core.sink.SinkOptions;
-import org.fusekicdc.core.sink.SinkProvider.SinkOption;
 
 /**
  * The {@code cdc:follow} of a captured dataset: which {@link PatchSourceProvider} reads the
@@ -36,38 +28,12 @@ public record FollowSettings(PatchSourceProvider provider, SinkOptions options, 
     }
 
     static FollowSettings from(RDFNode node, String dataset, Path logDir, String where) {
-        String followOpt = VocabCdc.follow.getLocalName();
         Map<String, PatchSourceProvider> providers = providers();
-        String known = providers.isEmpty() ? "none" : providers.keySet().stream().map(t -> "cdc:" + t).collect(Collectors.joining(", "));
-        if ( !node.isResource() )
-            throw new CdcConfigException(followOpt, where + ": cdc:follow must describe the leader's topic, such as [ a cdc:KafkaTopic ; ... ], got " + node + ".");
-        Resource r = node.asResource();
-        List<String> types = r.listProperties(RDF.type).toList().stream().map(Statement::getObject)
-                              .filter(o -> o.isURIResource() && o.asResource().getURI().startsWith(VocabCdc.NS))
-                              .map(o -> o.asResource().getLocalName()).toList();
-        if ( types.size() != 1 )
-            throw new CdcConfigException(followOpt, where + ": cdc:follow needs exactly one type, one of " + known + "; got " + types + ".");
-        PatchSourceProvider provider = providers.get(types.get(0));
-        if ( provider == null )
-            throw new CdcConfigException(followOpt, where + ": unknown source type cdc:" + types.get(0) + ". Source types on the server's classpath: "
-                                         + known + ". Is the sink's jar (which also reads its topic) in Fuseki's classpath?");
-        Set<String> common = CdcOption.FOLLOW_COMMON.stream().map(o -> o.property().getLocalName()).collect(Collectors.toSet());
-        Set<String> own = provider.options().stream().map(SinkOption::name).collect(Collectors.toSet());
-        Map<String, String> values = new LinkedHashMap<>();
-        for ( Statement st : r.listProperties().toList() ) {
-            if ( !st.getPredicate().getURI().startsWith(VocabCdc.NS) )
-                continue;
-            String local = st.getPredicate().getLocalName();
-            if ( !common.contains(local) && !own.contains(local) )
-                throw new CdcConfigException(local, where + ", cdc:follow of type cdc:" + provider.type() + ": unknown option cdc:" + local + ". Options: "
-                                             + Stream.concat(common.stream(), own.stream()).sorted().map(o -> "cdc:" + o).collect(Collectors.joining(", "))
-                                             + " (see docs/replicas.md).");
-            if ( values.containsKey(local) )
-                throw new CdcConfigException(local, where + ": cdc:" + local + " is given more than once on cdc:follow; give it once.");
-            if ( !st.getObject().isLiteral() )
-                throw new CdcConfigException(local, where + ": cdc:follow option cdc:" + local + " must be a literal value, got " + st.getObject() + ".");
-            values.put(local, st.getObject().asLiteral().getLexicalForm());
-        }
+        PatchSourceProvider provider = providers.get(Descriptions.type(node, VocabCdc.follow.getLocalName(), where, "cdc:follow", "[ a cdc:KafkaTopic ; ... ]",
+                                                                       providers.keySet(), "Is the sink's jar (which also reads its topic) in Fuseki's classpath?"));
+        Set<String> allowed = new java.util.HashSet<>(CdcOption.FOLLOW_COMMON.stream().map(o -> o.property().getLocalName()).toList());
+        provider.options().forEach(o -> allowed.add(o.name()));
+        Map<String, String> values = Descriptions.literalOptions(node.asResource(), allowed, where, "cdc:follow of type cdc:" + provider.type(), "docs/replicas.md");
         SinkOptions options = SinkOptions.forFollower(dataset, values);
         String leader = options.string(VocabCdc.leaderDataset.getLocalName(), dataset);
         String onBad = options.oneOf(VocabCdc.onBadMessage.getLocalName(), "halt", "halt", "deadLetter");

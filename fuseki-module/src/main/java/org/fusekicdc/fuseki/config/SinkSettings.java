@@ -3,18 +3,12 @@ package org.fusekicdc.fuseki.config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 import org.apache.jena.rdf.model.RDFNode;
-import org.apache.jena.rdf.model.Resource;
-import org.apache.jena.rdf.model.Statement;
-import org.apache.jena.vocabulary.RDF;
-import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkConfig;
 import org.fusekicdc.core.sink.SinkOptions;
@@ -34,40 +28,12 @@ public record SinkSettings(SinkProvider provider, String name, SinkOptions optio
     }
 
     static SinkSettings from(RDFNode node, String dataset, Path logDir, String where) {
-        String sinkOpt = VocabCdc.sink.getLocalName();
-        if ( !node.isResource() )
-            throw new CdcConfigException(sinkOpt, where + ": cdc:sink must be a sink description such as [ a cdc:KafkaSink ; ... ], got " + node + ".");
-        Resource r = node.asResource();
         Map<String, SinkProvider> providers = providers();
-        List<String> types = r.listProperties(RDF.type).toList().stream().map(Statement::getObject)
-                              .filter(o -> o.isURIResource() && o.asResource().getURI().startsWith(VocabCdc.NS))
-                              .map(o -> o.asResource().getLocalName()).toList();
-        if ( types.size() != 1 )
-            throw new CdcConfigException(sinkOpt, where + ": each cdc:sink needs exactly one type, one of "
-                                         + providers.keySet().stream().map(t -> "cdc:" + t).collect(Collectors.joining(", ")) + "; got " + types + ".");
-        SinkProvider provider = providers.get(types.get(0));
-        if ( provider == null )
-            throw new CdcConfigException(sinkOpt, where + ": unknown sink type cdc:" + types.get(0) + ". Sink types on the server's classpath: "
-                                         + (providers.isEmpty() ? "none" : providers.keySet().stream().map(t -> "cdc:" + t).collect(Collectors.joining(", ")))
-                                         + ". Is the sink's jar in Fuseki's classpath?");
-        Set<String> common = CdcOption.SINK_COMMON.stream().map(o -> o.property().getLocalName()).collect(Collectors.toSet());
-        Set<String> own = provider.options().stream().map(SinkProvider.SinkOption::name).collect(Collectors.toSet());
-        Map<String, String> values = new LinkedHashMap<>();
-        for ( Statement st : r.listProperties().toList() ) {
-            String uri = st.getPredicate().getURI();
-            if ( !uri.startsWith(VocabCdc.NS) )
-                continue;
-            String local = st.getPredicate().getLocalName();
-            if ( !common.contains(local) && !own.contains(local) )
-                throw new CdcConfigException(local, where + ", sink of type cdc:" + provider.type() + ": unknown option cdc:" + local + ". Options: "
-                                             + java.util.stream.Stream.concat(common.stream(), own.stream()).sorted().map(o -> "cdc:" + o)
-                                                                      .collect(Collectors.joining(", ")) + " (see docs/sinks.md).");
-            if ( values.containsKey(local) )
-                throw new CdcConfigException(local, where + ": cdc:" + local + " is given more than once on a sink; give it once.");
-            if ( !st.getObject().isLiteral() )
-                throw new CdcConfigException(local, where + ": sink option cdc:" + local + " must be a literal value, got " + st.getObject() + ".");
-            values.put(local, st.getObject().asLiteral().getLexicalForm());
-        }
+        SinkProvider provider = providers.get(Descriptions.type(node, VocabCdc.sink.getLocalName(), where, "each cdc:sink", "[ a cdc:KafkaSink ; ... ]",
+                                                                providers.keySet(), "Is the sink's jar in Fuseki's classpath?"));
+        Set<String> allowed = new java.util.HashSet<>(CdcOption.SINK_COMMON.stream().map(o -> o.property().getLocalName()).toList());
+        provider.options().forEach(o -> allowed.add(o.name()));
+        Map<String, String> values = Descriptions.literalOptions(node.asResource(), allowed, where, "sink of type cdc:" + provider.type(), "docs/sinks.md");
         String name = values.getOrDefault(VocabCdc.name.getLocalName(), defaultName(provider));
         SinkOptions options = new SinkOptions(name, values);
         String deadLetter = options.string(VocabCdc.deadLetterDirectory.getLocalName(), null);

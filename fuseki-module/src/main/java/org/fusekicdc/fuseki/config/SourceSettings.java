@@ -2,7 +2,6 @@ package org.fusekicdc.fuseki.config;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.ServiceLoader;
@@ -12,7 +11,6 @@ import java.util.stream.Stream;
 import org.apache.jena.rdf.model.RDFNode;
 import org.apache.jena.rdf.model.Resource;
 import org.apache.jena.rdf.model.Statement;
-import org.apache.jena.vocabulary.RDF;
 import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.sink.SinkOptions;
@@ -36,22 +34,11 @@ public record SourceSettings(SourceProvider provider, String name, SinkOptions o
     }
 
     static SourceSettings from(RDFNode node, Path logDir, String where) {
-        String sourceOpt = VocabCdc.source.getLocalName();
-        if ( !node.isResource() )
-            throw new CdcConfigException(sourceOpt, where + ": cdc:source must be a source description such as [ a cdc:PostgresSource ; ... ], got " + node + ".");
-        Resource r = node.asResource();
         Map<String, SourceProvider> providers = providers();
-        List<String> types = r.listProperties(RDF.type).toList().stream().map(Statement::getObject)
-                              .filter(o -> o.isURIResource() && o.asResource().getURI().startsWith(VocabCdc.NS))
-                              .map(o -> o.asResource().getLocalName()).toList();
-        String known = providers.isEmpty() ? "none" : providers.keySet().stream().map(t -> "cdc:" + t).collect(Collectors.joining(", "));
-        if ( types.size() != 1 )
-            throw new CdcConfigException(sourceOpt, where + ": each cdc:source needs exactly one type (source types on the classpath: " + known + "); got " + types + ".");
-        SourceProvider provider = providers.get(types.get(0));
-        if ( provider == null )
-            throw new CdcConfigException(sourceOpt, where + ": unknown source type cdc:" + types.get(0) + ". Source types on the server's classpath: " + known
-                                         + ". Each source kind is its own jar (for cdc:PostgresSource, fuseki-cdc-source-postgres-*.jar):"
-                                         + " put it beside the fuseki-cdc jar (see docs/sources.md).");
+        SourceProvider provider = providers.get(Descriptions.type(node, VocabCdc.source.getLocalName(), where, "each cdc:source", "[ a cdc:PostgresSource ; ... ]",
+                                                                  providers.keySet(), "Each source kind is its own jar (for cdc:PostgresSource,"
+                                                                  + " fuseki-cdc-source-postgres-*.jar): put it beside the fuseki-cdc jar (see docs/sources.md)."));
+        Resource r = node.asResource();
         Map<String, SourceProvider.SourceOption> own = provider.options().stream()
                                                                .collect(Collectors.toMap(SourceProvider.SourceOption::name, o -> o));
         String nameOpt = VocabCdc.name.getLocalName();
