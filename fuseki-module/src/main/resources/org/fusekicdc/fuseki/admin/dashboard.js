@@ -102,7 +102,7 @@ function render(status) {
           el('thead', {}, el('tr', {}, ...['Sink', 'State', 'Cursor', 'Lag', 'Last error', ''].map(t => el('th', {}, t)))),
           el('tbody', {}, ...ds.sinks.map(s => sinkRow(ds, s)))),
       el('p', {}, el('button', { type: 'button', onclick: () => admin(ds.name, 'snapshot').then(() => {}) }, 'Write snapshot'), ' ',
-        el('a', { href: `${STATUS}/${encodeURIComponent(ds.name)}/snapshot` }, 'download snapshot (N-Quads)'))));
+        el('a', { href: `${STATUS}/${encodeURIComponent(ds.name)}/snapshot` }, 'download snapshot (RDF Patch)'))));
   }
   const sel = document.getElementById('pgDataset');
   const live = status.datasets.filter(d => d.endpoints && d.endpoints.live);
