@@ -18,6 +18,7 @@ import org.fusekicdc.core.CdcConfigException;
  */
 public final class SinkOptions {
     private static final Pattern ENV = Pattern.compile("\\$\\{env:([A-Za-z_][A-Za-z0-9_]*)}");
+    private static final Pattern VARIABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     private final String sink;
     private final String owner;
@@ -140,6 +141,25 @@ public final class SinkOptions {
      * The value of the environment variable that option {@code option} names (an option such as
      * {@code cdc:passwordEnv "PGPASSWORD"}); an error naming both when it is not set.
      */
+    /**
+     * The secret held by the environment variable that {@code option} names (options such as
+     * {@code cdc:passwordEnv} name a variable; a secret is never written in a file). Messages
+     * never repeat what was given: were it a secret written in place of a name, they would show it.
+     *
+     * @param example a variable name to show, e.g. {@code NATS_TOKEN}
+     */
+    public String secretFromVariable(String option, String example, Function<String, String> environment) {
+        String name = string(option, "").trim();
+        if ( !VARIABLE_NAME.matcher(name).matches() )
+            throw error(option, "must be the name of an environment variable (letters, digits, '_'), such as " + example
+                                + "; write the variable's name, not its value or ${env:...}");
+        String value = environment.apply(name);
+        if ( value == null || value.isEmpty() )
+            throw error(option, "names an environment variable that is not set (or is empty) in the server's environment;"
+                                + " set it there, or correct the variable's name");
+        return value;
+    }
+
     public String environmentValue(String option, String variable) {
         String value = environment.apply(variable);
         if ( value == null )

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 
 import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.sink.PatchRecord;
@@ -105,7 +104,6 @@ public record NatsSinkConfig(String dataset, String sinkName, List<String> serve
         new SinkOption(PUBLISH_TIMEOUT_SECONDS, "integer (seconds)", String.valueOf(DEFAULT_PUBLISH_TIMEOUT_SECONDS),
                        "Longest wait for the stream to acknowledge one message; then the delivery is retried."));
 
-    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Set<String> SCHEMES = Set.of("nats", "tls", "ws", "wss");
 
     /** How the sink authenticates; {@link #toString} never shows a secret. */
@@ -230,16 +228,16 @@ public record NatsSinkConfig(String dataset, String sinkName, List<String> serve
             throw options.error(user ? USER_ENV : TOKEN_ENV, "conflicts with another way to authenticate; give only one of cdc:" + USER_ENV + "/cdc:"
                                                              + PASSWORD_ENV + ", cdc:" + TOKEN_ENV + ", cdc:" + CREDS_FILE_ENV);
         if ( user ) {
-            String u = variable(options, USER_ENV, environment);
-            String p = variable(options, PASSWORD_ENV, environment);
+            String u = options.secretFromVariable(USER_ENV, "NATS_TOKEN", environment);
+            String p = options.secretFromVariable(PASSWORD_ENV, "NATS_TOKEN", environment);
             return new Credentials(Credentials.Kind.USER_PASSWORD, u, p, null,
                                    "user and password from $" + options.string(USER_ENV, null) + " and $" + options.string(PASSWORD_ENV, null));
         }
         if ( token )
-            return new Credentials(Credentials.Kind.TOKEN, null, variable(options, TOKEN_ENV, environment), null,
+            return new Credentials(Credentials.Kind.TOKEN, null, options.secretFromVariable(TOKEN_ENV, "NATS_TOKEN", environment), null,
                                    "token from $" + options.string(TOKEN_ENV, null));
         if ( creds ) {
-            Path file = Path.of(variable(options, CREDS_FILE_ENV, environment));
+            Path file = Path.of(options.secretFromVariable(CREDS_FILE_ENV, "NATS_TOKEN", environment));
             if ( !Files.isReadable(file) )
                 throw options.error(CREDS_FILE_ENV, "names variable " + options.string(CREDS_FILE_ENV, null) + ", whose value " + file
                                                     + " is not a readable file; point it at the NATS .creds file");
@@ -248,17 +246,4 @@ public record NatsSinkConfig(String dataset, String sinkName, List<String> serve
         return Credentials.NONE;
     }
 
-    /** The value of the environment variable an option names. Never puts a secret into a message. */
-    private static String variable(SinkOptions options, String option, Function<String, String> environment) {
-        String name = options.string(option, null).trim();
-        if ( !ENV_NAME.matcher(name).matches() )
-            throw options.error(option, "must be the name of an environment variable (letters, digits, '_'), such as NATS_TOKEN;"
-                                        + " write the variable's name, not its value or ${env:...}");
-        String value = environment.apply(name);
-        if ( value == null || value.isEmpty() )
-            // The name is not repeated: were it a secret written in place of a name, the message would show it.
-            throw options.error(option, "names an environment variable that is not set (or is empty) in the server's environment;"
-                                        + " set it there, or correct the variable's name");
-        return value;
-    }
 }

@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 
 import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.sink.PatchRecord;
@@ -77,7 +76,6 @@ public record RedisSinkConfig(String dataset, String sinkName, URI url, String s
         new SinkOption(COMMAND_TIMEOUT_SECONDS, "integer (seconds)", "30",
                        "Longest wait for Redis to answer one command; then the delivery is retried (an entry written meanwhile is recognised, not written twice)."));
 
-    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     /** The effective settings, for the start-up log (no secrets). */
     public String describe() {
@@ -112,8 +110,8 @@ public record RedisSinkConfig(String dataset, String sinkName, URI url, String s
         boolean hasUser = options.has(USER_ENV), hasPassword = options.has(PASSWORD_ENV);
         if ( hasUser && !hasPassword )
             throw options.error(PASSWORD_ENV, "is missing: cdc:" + USER_ENV + " needs cdc:" + PASSWORD_ENV);
-        String user = hasUser ? variable(options, USER_ENV, environment) : null;
-        String password = hasPassword ? variable(options, PASSWORD_ENV, environment) : null;
+        String user = hasUser ? options.secretFromVariable(USER_ENV, "REDIS_PASSWORD", environment) : null;
+        String password = hasPassword ? options.secretFromVariable(PASSWORD_ENV, "REDIS_PASSWORD", environment) : null;
         String source = !hasPassword ? "none"
             : (hasUser ? "user from $" + options.string(USER_ENV, null).trim() + ", " : "") + "password from $" + options.string(PASSWORD_ENV, null).trim();
         Duration connect = Duration.ofSeconds(options.number(CONNECT_TIMEOUT_SECONDS, 5, 1, 600));
@@ -161,16 +159,4 @@ public record RedisSinkConfig(String dataset, String sinkName, URI url, String s
             throw options.error(option, "holds control characters; give a Redis key such as \"fuseki-cdc:ds\"");
     }
 
-    /** The value of the environment variable an option names. Never puts a secret into a message. */
-    private static String variable(SinkOptions options, String option, Function<String, String> environment) {
-        String name = options.string(option, null).trim();
-        if ( !ENV_NAME.matcher(name).matches() )
-            throw options.error(option, "must be the name of an environment variable (letters, digits, '_'), such as REDIS_PASSWORD;"
-                                        + " write the variable's name, not its value or ${env:...}");
-        String value = environment.apply(name);
-        if ( value == null || value.isEmpty() )
-            throw options.error(option, "names an environment variable that is not set (or is empty) in the server's environment;"
-                                        + " set it there, or correct the variable's name");
-        return value;
-    }
 }

@@ -15,7 +15,6 @@ import org.apache.jena.graph.Node;
 import org.apache.jena.graph.NodeFactory;
 import org.apache.jena.irix.IRIs;
 import org.apache.jena.sparql.core.Quad;
-import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.sink.PatchRecord;
 import org.fusekicdc.core.sink.SinkOptions;
 import org.fusekicdc.core.sink.SinkProvider.SinkOption;
@@ -95,7 +94,6 @@ public record WebhookSinkConfig(String dataset, String sinkName, List<URI> endpo
         new SinkOption(MAX_BODY_BYTES, "integer (bytes)", "16777216",
                        "Largest request body; a larger patch is undeliverable (dead-letter directory, or the sink pauses). A larger batch is sent one patch at a time."));
 
-    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern LIST = Pattern.compile("[\\s,]+");
 
     public String describe() {
@@ -119,13 +117,7 @@ public record WebhookSinkConfig(String dataset, String sinkName, List<URI> endpo
     public static WebhookSinkConfig from(String dataset, SinkOptions options, Function<String, String> environment) {
         List<URI> endpoints = endpoints(options);
         String envName = options.required(SECRET_ENV, "\"WEBHOOK_SECRET\" (the name of the variable that holds the secret)").trim();
-        if ( !ENV_NAME.matcher(envName).matches() )
-            throw options.error(SECRET_ENV, "must be the name of an environment variable (letters, digits, '_'), such as WEBHOOK_SECRET;"
-                                            + " write the variable's name, not its value or ${env:...}");
-        String secret = environment.apply(envName);
-        if ( secret == null || secret.isEmpty() )
-            throw options.error(SECRET_ENV, "names an environment variable that is not set (or is empty) in the server's environment; set it there"
-                                            + " to the secret shared with the receivers, or correct the variable's name");
+        String secret = options.secretFromVariable(SECRET_ENV, "WEBHOOK_SECRET", environment);
         String format = options.oneOf(FORMAT, "text", "text", "binary");
         int batch = (int)options.number(BATCH_MAX_PATCHES, 1, 1, 10_000);
         Set<Node> graphs = iris(options, GRAPHS, true);
