@@ -11,6 +11,7 @@ import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.DatasetGraphWrapper;
 import org.apache.jena.sparql.core.Quad;
 import org.apache.jena.tdb2.TDB2Factory;
+import org.fusekicdc.core.capture.Tdb2JournalRepair;
 import org.fusekicdc.core.capture.CaptureConfig;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
@@ -56,6 +57,8 @@ public final class CrashChild {
         int spillThreshold = Integer.parseInt(args[3]);
 
         ChildJvm.haltWhenParentExits();
+
+        Tdb2JournalRepair.repairTornTail(tdbDir(work));   // as the assembler does: a kill can tear TDB2's journal
 
         DatasetGraph tdb = TDB2Factory.connectDataset(tdbDir(work).toString()).asDatasetGraph();
         ChangeLog log = ChangeLog.open(logConfig(work));

@@ -9,6 +9,7 @@ import org.apache.jena.graph.NodeFactory;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.system.Txn;
 import org.apache.jena.tdb2.TDB2Factory;
+import org.fusekicdc.core.capture.Tdb2JournalRepair;
 import org.fusekicdc.core.capture.CaptureConfig;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
@@ -42,6 +43,7 @@ final class CapturedStore implements AutoCloseable {
     static Path workDir(Path dir)  { return dir.resolve("sink-work"); }
 
     static CapturedStore open(Path dir, String dataset) {
+        Tdb2JournalRepair.repairTornTail(tdbDir(dir));   // as the assembler does: a kill can tear TDB2's journal
         DatasetGraph tdb = TDB2Factory.connectDataset(tdbDir(dir).toString()).asDatasetGraph();
         ChangeLog log = ChangeLog.open(ChangeLogConfig.defaults(logDir(dir), dataset));
         CapturingDatasetGraph dsg = CapturingDatasetGraph.create(tdb, log, CaptureConfig.defaults(spillDir(dir)));

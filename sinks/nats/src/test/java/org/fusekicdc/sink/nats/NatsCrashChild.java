@@ -1,5 +1,6 @@
 package org.fusekicdc.sink.nats;
 
+import org.fusekicdc.core.capture.Tdb2JournalRepair;
 import org.fusekicdc.core.testing.Workload;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,6 +43,8 @@ public final class NatsCrashChild {
         long haltAfter = Long.parseLong(args[6]);
 
         ChildJvm.haltWhenParentExits();
+
+        Tdb2JournalRepair.repairTornTail(tdbDir(work));   // as the assembler does: a kill can tear TDB2's journal
 
         DatasetGraph tdb = TDB2Factory.connectDataset(tdbDir(work).toString()).asDatasetGraph();
         ChangeLog log = ChangeLog.open(ChangeLogConfig.defaults(logDir(work), "ds"));

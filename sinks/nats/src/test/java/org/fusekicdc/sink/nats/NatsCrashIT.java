@@ -20,6 +20,7 @@ import io.nats.client.Connection;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.tdb2.TDB2Factory;
 import org.apache.jena.tdb2.sys.TDBInternal;
+import org.fusekicdc.core.capture.Tdb2JournalRepair;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
 import org.fusekicdc.core.sink.PatchMessages;
@@ -98,6 +99,8 @@ class NatsCrashIT {
                 assertTrue(last.process.waitFor(30, TimeUnit.SECONDS), "final child stops");
                 assertEquals(0, last.process.exitValue());
                 System.out.println("  final: " + drained);
+
+                Tdb2JournalRepair.repairTornTail(NatsCrashChild.tdbDir(work));   // as the assembler does: a kill can tear TDB2's journal
 
                 DatasetGraph tdb = TDB2Factory.connectDataset(NatsCrashChild.tdbDir(work).toString()).asDatasetGraph();
                 try (ChangeLog log = ChangeLog.open(ChangeLogConfig.defaults(NatsCrashChild.logDir(work), "ds"))) {

@@ -6,6 +6,7 @@ import java.util.Map;
 
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.tdb2.TDB2Factory;
+import org.fusekicdc.core.capture.Tdb2JournalRepair;
 import org.fusekicdc.core.capture.CaptureConfig;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
@@ -28,6 +29,7 @@ public final class SourceChild {
     }
 
     static DatasetGraph tdb(Path work) {
+        Tdb2JournalRepair.repairTornTail(work.resolve("tdb"));   // as the assembler does: a kill can tear TDB2's journal
         return TDB2Factory.connectDataset(work.resolve("tdb").toString()).asDatasetGraph();
     }
 
