@@ -1,9 +1,11 @@
 package org.fusekicdc.core.capture;
 
+import java.io.BufferedOutputStream;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,62 +15,148 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.PriorityQueue;
 
+import org.apache.jena.rdfpatch.text.RDFChangesWriterText;
+import org.apache.jena.rdfpatch.text.TokenWriterText;
 import org.apache.jena.sparql.core.Quad;
 
 /**
- * The changes of a transaction too large to keep in memory: every real change, in order, as
- * patch lines written to sorted run files of bounded size.
+ * The changes of a transaction too large to keep in memory, on disk, in bounded memory.
  * <p>
- * At commit the runs are merged by quad. The changes of one quad alternate (add, delete, add,
- * ...) because each was real when made, so an even number cancels out and an odd number leaves
- * the last one: that is the transaction's net effect, computed with memory bounded by one run.
+ * Every change was real when made (an add of an absent quad, a delete of a present one), so
+ * the changes of one quad alternate: add, delete, add, ... While a transaction only adds, or
+ * only deletes, no quad occurs twice and the changes as they come are already the net effect:
+ * they go straight to one file as patch lines, nothing to sort or merge. That is the bulk load.
+ * <p>
+ * From the first change in the other direction, changes go to sorted run files of bounded size
+ * (the lines written so far are cut into such runs first). At commit the runs are merged by
+ * quad: an even number of changes cancels out and an odd number leaves the last one.
  */
 final class QuadSpill implements AutoCloseable {
-    private static final Comparator<String> BY_KEY = Comparator.comparing(QuadLines::key);
+    private static final Comparator<String> BY_KEY = QuadSpill::compareKeys;
+    private static final int FILE_BUFFER = 1 << 16;
 
     private final Path dir;
     private final int runSize;
-    private final QuadLines lines = new QuadLines();
+
+    // One direction so far: the lines as they come, in one file.
+    private Boolean direction;          // true: adds only, false: deletes only, null: nothing yet
+    private Path unsorted;
+    private OutputStream unsortedOut;
+    private RDFChangesWriterText unsortedWriter;
+    private long unsortedCount;
+
+    // Both directions: sorted runs.
+    private boolean mixed;
+    private QuadLines lines;
     private final List<Path> runs = new ArrayList<>();
     private List<String> current;
+
     private Path merged;
     private long mergedCount = -1;
 
     QuadSpill(Path dir, int runSize) {
         this.dir = dir;
         this.runSize = runSize;
-        this.current = new ArrayList<>(runSize);
     }
 
     void append(boolean add, Quad q) {
+        if ( !mixed ) {
+            if ( direction == null )
+                startUnsorted(add);
+            if ( direction == add ) {
+                if ( add )
+                    unsortedWriter.add(q.getGraph(), q.getSubject(), q.getPredicate(), q.getObject());
+                else
+                    unsortedWriter.delete(q.getGraph(), q.getSubject(), q.getPredicate(), q.getObject());
+                unsortedCount++;
+                return;
+            }
+            cutIntoSortedRuns();
+        }
         current.add(lines.line(add, q));
         if ( current.size() >= runSize )
             writeRun();
     }
 
+    private void startUnsorted(boolean add) {
+        direction = add;
+        try {
+            Files.createDirectories(dir);
+            unsorted = Files.createTempFile(dir, "changes-", ".rdfp");
+            unsortedOut = new BufferedOutputStream(Files.newOutputStream(unsorted), FILE_BUFFER);
+        } catch (IOException ex) {
+            throw writeFailed(ex);
+        }
+        unsortedWriter = new RDFChangesWriterText(TokenWriterText.create(unsortedOut));
+    }
+
+    /** Finish the one-direction file; every line in it is a net change. */
+    private void closeUnsorted() {
+        try {
+            unsortedWriter.finish();
+            unsortedOut.close();
+        } catch (IOException | UncheckedIOException ex) {
+            throw writeFailed(ex);
+        }
+    }
+
+    /** The transaction changes in both directions from now on: turn the lines so far into sorted runs. */
+    private void cutIntoSortedRuns() {
+        mixed = true;
+        lines = new QuadLines();
+        current = new ArrayList<>(runSize);
+        closeUnsorted();
+        try (BufferedReader r = Files.newBufferedReader(unsorted, StandardCharsets.UTF_8)) {
+            for ( String line = r.readLine() ; line != null ; line = r.readLine() ) {
+                current.add(line);
+                if ( current.size() >= runSize )
+                    writeRun();
+            }
+        } catch (IOException ex) {
+            throw new UncheckedIOException("Cannot read transaction spill file " + unsorted + ": " + ex, ex);
+        }
+        deleteQuietly(unsorted);
+        unsorted = null;
+    }
+
     private void writeRun() {
         current.sort(BY_KEY);   // stable: changes of one quad keep their order
         try {
-            Files.createDirectories(dir);
             Path run = Files.createTempFile(dir, "run-", ".rdfp");
             runs.add(run);
-            try (BufferedWriter w = Files.newBufferedWriter(run, StandardCharsets.UTF_8)) {
+            try (BufferedWriter w = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(run), StandardCharsets.UTF_8), FILE_BUFFER)) {
                 for ( String s : current ) {
                     w.write(s);
                     w.write('\n');
                 }
             }
         } catch (IOException ex) {
-            throw new UncheckedIOException("Cannot write transaction spill file in " + dir + ": " + ex
-                                           + ". Free disk space there or set cdc:spillDirectory elsewhere.", ex);
+            throw writeFailed(ex);
         }
-        current = new ArrayList<>(runSize);
+        current.clear();
+    }
+
+    private UncheckedIOException writeFailed(Exception ex) {
+        IOException io = ex instanceof IOException e ? e : new IOException(ex.getMessage(), ex);
+        return new UncheckedIOException("Cannot write transaction spill file in " + dir + ": " + ex
+                                        + ". Free disk space there or set cdc:spillDirectory elsewhere.", io);
     }
 
     /** Merge the runs into the net effect, kept in one more file. Returns the number of net changes. */
     long merge() {
         if ( mergedCount >= 0 )
             return mergedCount;
+        if ( direction == null ) {
+            mergedCount = 0;
+            return 0;
+        }
+        if ( !mixed ) {
+            closeUnsorted();
+            merged = unsorted;
+            unsorted = null;
+            mergedCount = unsortedCount;
+            return mergedCount;
+        }
         if ( !current.isEmpty() )
             writeRun();
         List<BufferedReader> readers = new ArrayList<>();
@@ -123,16 +211,37 @@ final class QuadSpill implements AutoCloseable {
 
     /** Copy the merged net effect (after {@link #merge}) as patch text. */
     void copyTo(OutputStream out) throws IOException {
-        Files.copy(merged, out);
+        if ( merged != null )
+            Files.copy(merged, out);
     }
 
     @Override
     public void close() {
+        if ( unsorted != null ) {
+            try {
+                unsortedOut.close();
+            } catch (IOException ex) {
+                // Only the file's content is lost, and it is deleted next.
+            }
+            deleteQuietly(unsorted);
+        }
         for ( Path p : runs )
             deleteQuietly(p);
         runs.clear();
         if ( merged != null )
             deleteQuietly(merged);
+    }
+
+    /** Orders lines by their quad, as {@link QuadLines#key} does, without a substring per comparison. */
+    private static int compareKeys(String a, String b) {
+        int n = Math.min(a.length(), b.length());
+        for ( int i = 2 ; i < n ; i++ ) {
+            char ca = a.charAt(i);
+            char cb = b.charAt(i);
+            if ( ca != cb )
+                return ca - cb;
+        }
+        return a.length() - b.length();
     }
 
     private static void deleteQuietly(Path p) {

@@ -265,6 +265,54 @@ class CapturingDatasetGraphTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("stores")
+    void largeTransactionsThatOnlyAddOrOnlyDeleteAreLoggedExactly(String name, Function<Path, DatasetGraph> store) throws IOException {
+        CapturingDatasetGraph dsg = capture(store.apply(tmp), 100, CommitAttributes.NONE);
+        Txn.executeWrite(dsg, () -> {
+            for ( int i = 0 ; i < 1000 ; i++ ) {
+                dsg.add(q("(:g :s :p " + i + ")"));
+                dsg.add(q("(:g :s :p " + i + ")"));      // no-op: already there
+            }
+            dsg.add(q("(_ :s :p \"line1\\nline2\")"));
+        });
+        Txn.executeWrite(dsg, () -> {
+            for ( int i = 0 ; i < 1000 ; i += 2 ) {
+                dsg.delete(q("(:g :s :p " + i + ")"));
+                dsg.delete(q("(:g :s :p " + i + ")"));   // no-op: already gone
+            }
+        });
+        assertEquals(2, log.publishedVersion());
+        assertEquals(1001, summary(LogReplay.patch(log.read(1))).getCountAddData());
+        assertEquals(0, summary(LogReplay.patch(log.read(1))).getCountDeleteData());
+        assertEquals(500, summary(LogReplay.patch(log.read(2))).getCountDeleteData());
+        assertEquals(0, summary(LogReplay.patch(log.read(2))).getCountAddData());
+        LogReplay.assertLogReproduces(log, dsg);
+        try (Stream<Path> left = Files.list(tmp.resolve("spill"))) {
+            assertEquals(0, left.count(), "spill files are removed after commit");
+        }
+    }
+
+    @Test
+    void anAbortedSpilledTransactionLeavesNoPatchAndNoFiles() throws IOException {
+        CapturingDatasetGraph dsg = capture(DatasetGraphFactory.createTxnMem(), 10, CommitAttributes.NONE);
+        dsg.begin(TxnType.WRITE);
+        for ( int i = 0 ; i < 100 ; i++ )
+            dsg.add(q("(:g :s :p " + i + ")"));
+        dsg.abort();
+        dsg.end();
+        dsg.begin(TxnType.WRITE);
+        for ( int i = 0 ; i < 100 ; i++ )
+            dsg.add(q("(:g :s :q " + i + ")"));
+        dsg.delete(q("(:g :s :q 5)"));
+        dsg.abort();
+        dsg.end();
+        assertEquals(0, log.publishedVersion());
+        try (Stream<Path> left = Files.list(tmp.resolve("spill"))) {
+            assertEquals(0, left.count(), "spill files are removed after abort");
+        }
+    }
+
     @Test
     void aSpilledTransactionWhoseChangesCancelOutProducesNoPatch() {
         CapturingDatasetGraph dsg = capture(DatasetGraphFactory.createTxnMem(), 10, CommitAttributes.NONE);
