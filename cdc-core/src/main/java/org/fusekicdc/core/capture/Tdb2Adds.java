@@ -2,13 +2,17 @@ package org.fusekicdc.core.capture;
 
 import org.apache.jena.atlas.lib.tuple.Tuple;
 import org.apache.jena.atlas.lib.tuple.TupleFactory;
+import org.apache.jena.dboe.index.RangeIndex;
 import org.apache.jena.graph.Node;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.Quad;
+import org.apache.jena.tdb2.lib.TupleLib;
 import org.apache.jena.tdb2.store.DatasetGraphTDB;
 import org.apache.jena.tdb2.store.NodeId;
 import org.apache.jena.tdb2.store.nodetable.NodeTable;
 import org.apache.jena.tdb2.store.nodetupletable.NodeTupleTable;
+import org.apache.jena.tdb2.store.tupletable.TupleIndex;
+import org.apache.jena.tdb2.store.tupletable.TupleIndexRecord;
 import org.apache.jena.tdb2.store.tupletable.TupleTable;
 import org.apache.jena.tdb2.sys.TDBInternal;
 
@@ -17,8 +21,9 @@ import org.apache.jena.tdb2.sys.TDBInternal;
  * <p>
  * The generic path asks {@code contains} and then adds: each looks every node up in TDB2's
  * node table, which is most of the work of a bulk load. Here the nodes are looked up (and
- * allocated) once, the primary index is probed with the node ids, and the ids are inserted
- * into every index, which is what TDB2's own add does after its own lookups.
+ * allocated) once and the ids are inserted into the primary index, whose B+tree says whether
+ * the key was new; only then into the other indexes. That is TDB2's own add, minus its no-op
+ * inserts of a quad that is already there.
  */
 final class Tdb2Adds {
     private final DatasetGraph base;
@@ -47,9 +52,21 @@ final class Tdb2Adds {
             ? TupleFactory.create3(nodes.getAllocateNodeId(s), nodes.getAllocateNodeId(p), nodes.getAllocateNodeId(o))
             : TupleFactory.create4(nodes.getAllocateNodeId(g), nodes.getAllocateNodeId(s), nodes.getAllocateNodeId(p), nodes.getAllocateNodeId(o));
         TupleTable tuples = table.getTupleTable();
-        if ( tuples.getIndex(0).find(tuple).hasNext() )
+        TupleIndex[] indexes = tuples.getIndexes();
+        if ( !(indexes[0] instanceof TupleIndexRecord primary) ) {
+            // Some other index implementation: ask it first.
+            if ( indexes[0].find(tuple).hasNext() )
+                return false;
+            tuples.add(tuple);
+            return true;
+        }
+        RangeIndex primaryIndex = primary.getRangeIndex();
+        if ( !primaryIndex.insert(TupleLib.record(primaryIndex.getRecordFactory(), tuple, primary.getMapping())) )
             return false;
-        tuples.add(tuple);
+        for ( int i = 1 ; i < indexes.length ; i++ ) {
+            if ( indexes[i] != null )
+                indexes[i].add(tuple);
+        }
         return true;
     }
 }

@@ -16,14 +16,14 @@ import org.apache.jena.sparql.core.Quad;
  * before the transaction and now. The capturing dataset reports only real changes (an add of
  * an absent quad, a delete of a present one); an add followed by a delete of the same quad
  * cancels out. Up to a threshold the net effect is a map in memory; past it, changes go to a
- * {@link QuadSpill} on disk, so a transaction of any size uses bounded memory.
+ * {@link QuadSpill} on disk (written by a {@link BackgroundSpill} thread), so a transaction of any size uses bounded memory.
  */
 final class TransactionChanges implements AutoCloseable {
     private final int spillThreshold;
     private final Path spillDir;
     private Map<Quad, Boolean> quads = new LinkedHashMap<>();  // true: added, false: deleted
     private final Map<String, PrefixChange> prefixes = new LinkedHashMap<>();
-    private QuadSpill spill;
+    private BackgroundSpill spill;
     private long netQuads = -1;
 
     /** A prefix's mapping before the transaction and now; null means absent. */
@@ -58,7 +58,7 @@ final class TransactionChanges implements AutoCloseable {
     }
 
     private void startSpill() {
-        spill = new QuadSpill(spillDir, spillThreshold);
+        spill = new BackgroundSpill(spillDir, spillThreshold);
         quads.forEach((q, add) -> spill.append(add, q));
         quads = null;
     }
