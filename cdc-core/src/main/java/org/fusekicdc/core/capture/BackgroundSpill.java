@@ -47,8 +47,10 @@ final class BackgroundSpill implements AutoCloseable {
 
     private void send() {
         RuntimeException failed = failure;
-        if ( failed != null )
+        if ( failed != null ) {
+            size = 0;
             throw failed;
+        }
         put(new Batch(quads, adds, size));
         Batch reuse = free.poll();
         quads = reuse != null ? reuse.quads() : new Quad[BATCH];

@@ -342,7 +342,14 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
         changes = null;
         long t0 = System.nanoTime();
         try (tc) {
-            long quadChanges = tc.settle();
+            long quadChanges;
+            try {
+                quadChanges = tc.settle();
+            } catch (RuntimeException ex) {
+                // The changes could not be spilled or merged (disk full): not logged, so not committed.
+                super.abort();
+                throw ex;
+            }
             if ( replica == null && followerOf != null && !tc.isEmpty() ) {
                 super.abort();
                 throw new JenaTransactionException(followerOf);

@@ -316,6 +316,26 @@ class CapturingDatasetGraphTest {
     }
 
     @Test
+    void aTransactionThatCannotBeSpilledFailsWithTheReasonAndCommitsNothing() throws IOException {
+        Path notADirectory = Files.writeString(tmp.resolve("a-file"), "x");
+        base = DatasetGraphFactory.createTxnMem();
+        log = ChangeLog.open(ChangeLogConfig.defaults(tmp.resolve("log"), "ds"));
+        CapturingDatasetGraph dsg = CapturingDatasetGraph.create(base, log, CaptureConfig.defaults(notADirectory.resolve("spill")).withSpillThreshold(10));
+        for ( int size : new int[] {100, 20_000} ) {   // one fails at commit, one while the changes come
+            RuntimeException ex = assertThrows(RuntimeException.class, () -> Txn.executeWrite(dsg, () -> {
+                for ( int i = 0 ; i < size ; i++ )
+                    dsg.add(q("(:g :s :p " + i + ")"));
+            }));
+            assertTrue(ex.getMessage().contains(notADirectory.resolve("spill").toString()) && ex.getMessage().contains("cdc:spillDirectory"),
+                       ex.getMessage());
+            assertEquals(0, log.publishedVersion());
+            Txn.executeRead(dsg, () -> assertTrue(dsg.isEmpty()));
+        }
+        assertTrue(Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().equals("fuseki-cdc-spill") && t.isAlive()),
+                   "no spill thread is left running");
+    }
+
+    @Test
     void aSpilledTransactionWhoseChangesCancelOutProducesNoPatch() {
         CapturingDatasetGraph dsg = capture(DatasetGraphFactory.createTxnMem(), 10, CommitAttributes.NONE);
         Txn.executeWrite(dsg, () -> {

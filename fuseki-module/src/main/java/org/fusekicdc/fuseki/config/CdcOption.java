@@ -30,7 +30,7 @@ public record CdcOption(Property property, String type, String defaultValue, Str
         new CdcOption(VocabCdc.segmentBytes, "integer (bytes)", String.valueOf(64L * 1024 * 1024),
                       "Start a new log segment file when the current one reaches this size. Retention removes whole segments."),
         new CdcOption(VocabCdc.spillThreshold, "integer (quads)", "50000",
-                      "A transaction's changes are kept in memory up to this many quads; beyond it they are sorted into files on disk."),
+                      "A transaction's changes are kept in memory up to this many quads; beyond it they go to files on disk (sorted runs only when the transaction both adds and deletes)."),
         new CdcOption(VocabCdc.spillDirectory, "string (path)", "<logDirectory>/spill",
                       "Where large transactions spill their changes. Needs free space of about twice the transaction's patch size."),
         new CdcOption(VocabCdc.snapshotDirectory, "string (path)", "<logDirectory>/snapshots",

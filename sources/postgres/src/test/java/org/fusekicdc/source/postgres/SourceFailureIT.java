@@ -60,11 +60,15 @@ class SourceFailureIT {
 
     @AfterEach
     void tearDown() {
+        // Set up only in part when PostgreSQL is missing or not configured for logical decoding.
         if ( source != null )
             source.close();
-        dsg.close();
-        log.close();
-        PgTesting.dropAll(slot, slot, schema);
+        if ( dsg != null )
+            dsg.close();
+        if ( log != null )
+            log.close();
+        if ( schema != null )
+            PgTesting.dropAll(slot, slot, schema);
     }
 
     String config(int port, String extra, String column) {
