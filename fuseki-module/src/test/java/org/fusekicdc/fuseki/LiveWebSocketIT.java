@@ -234,16 +234,56 @@ class LiveWebSocketIT {
 
     /** The status line and headers a raw handshake gets. */
     private static String handshake(CdcFuseki f, String version, String key) throws Exception {
+        return handshake(f, version, key, "");
+    }
+
+    /** The status line, headers and (when not switching protocols) body a raw handshake with further header lines gets. */
+    private static String handshake(CdcFuseki f, String version, String key, String headerLines) throws Exception {
         try (java.net.Socket s = new java.net.Socket("localhost", f.server().getHttpPort())) {
             s.setSoTimeout(20_000);
-            s.getOutputStream().write(("GET /ds/live HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            s.getOutputStream().write(("GET /ds/live HTTP/1.1\r\nHost: localhost:" + f.server().getHttpPort()
+                                       + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" + headerLines
                                        + "Sec-WebSocket-Version: " + version + "\r\nSec-WebSocket-Key: " + key + "\r\n\r\n")
                                       .getBytes(StandardCharsets.US_ASCII));
-            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            java.io.DataInputStream in = new java.io.DataInputStream(s.getInputStream());
             StringBuilder head = new StringBuilder();
-            for ( String line = in.readLine() ; line != null && !line.isEmpty() ; line = in.readLine() )
+            int contentLength = 0;
+            for ( String line = readLine(in) ; !line.isEmpty() ; line = readLine(in) ) {
                 head.append(line).append('\n');
+                if ( line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:") )
+                    contentLength = Integer.parseInt(line.substring(15).trim());
+            }
+            if ( !head.toString().startsWith("HTTP/1.1 101 ") && contentLength > 0 )
+                head.append('\n').append(new String(in.readNBytes(contentLength), StandardCharsets.UTF_8));
             return head.toString();
+        }
+    }
+
+    private static String readLine(java.io.InputStream in) throws java.io.IOException {
+        StringBuilder line = new StringBuilder();
+        for ( int c = in.read() ; c != -1 && c != '\n' ; c = in.read() ) {
+            if ( c != '\r' )
+                line.append((char)c);
+        }
+        return line.toString();
+    }
+
+    @Test
+    void onlyTheServersOwnPagesAndListedOriginsMayOpenAWebSocket() throws Exception {
+        String key = "dGhlIHNhbXBsZSBub25jZQ==";
+        try (CdcFuseki f = CdcFuseki.startQuickstart(work)) {
+            String own = handshake(f, "13", key, "Origin: http://localhost:" + f.server().getHttpPort() + "\r\n");
+            assertTrue(own.startsWith("HTTP/1.1 101 "), own);
+            String other = handshake(f, "13", key, "Origin: https://evil.example\r\n");
+            assertTrue(other.startsWith("HTTP/1.1 403 "), other);
+            assertTrue(other.contains("https://evil.example") && other.contains("cdc:liveAllowedOrigins"), other);
+        }
+        String config = CdcFuseki.exampleConfig("quickstart.ttl", work)
+                                 .replace("cdc:logDirectory", "cdc:liveAllowedOrigins \"https://dashboard.example.org\" ;\n    cdc:logDirectory");
+        try (CdcFuseki f = CdcFuseki.start(work, config, b -> {})) {
+            assertTrue(handshake(f, "13", key, "Origin: https://dashboard.example.org\r\n").startsWith("HTTP/1.1 101 "));
+            assertTrue(handshake(f, "13", key, "Origin: https://evil.example\r\n").startsWith("HTTP/1.1 403 "));
+            assertTrue(handshake(f, "13", key, "Origin: http://localhost:" + f.server().getHttpPort() + "\r\n").startsWith("HTTP/1.1 101 "));
         }
     }
 

@@ -69,7 +69,14 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
         if ( heartbeat > 25 )
             throw new CdcConfigException(VocabCdc.liveHeartbeatSeconds.getLocalName(), where + ": cdc:liveHeartbeatSeconds " + heartbeat
                                          + " is too long: proxies and browsers drop streams idle for 30 s or more. Use at most 25.");
-        LiveSettings live = new LiveSettings(liveConfig, Duration.ofSeconds(heartbeat));
+        String origins = optionalString(root, VocabCdc.liveAllowedOrigins, where);
+        AllowedOrigins allowedOrigins;
+        try {
+            allowedOrigins = origins == null ? AllowedOrigins.SAME_ORIGIN : AllowedOrigins.parse(origins);
+        } catch (IllegalArgumentException ex) {
+            throw new CdcConfigException(VocabCdc.liveAllowedOrigins.getLocalName(), where + ": cdc:liveAllowedOrigins: " + ex.getMessage() + ".");
+        }
+        LiveSettings live = new LiveSettings(liveConfig, Duration.ofSeconds(heartbeat), allowedOrigins);
         List<SinkSettings> sinks = new ArrayList<>();
         for ( Statement st : root.listProperties(VocabCdc.sink).toList() )
             sinks.add(SinkSettings.from(st.getObject(), name, logDir, where));

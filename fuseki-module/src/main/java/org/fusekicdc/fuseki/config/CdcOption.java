@@ -58,6 +58,8 @@ public record CdcOption(Property property, String type, String defaultValue, Str
                       "Live queries: longest evaluation of one query."),
         new CdcOption(VocabCdc.liveHeartbeatSeconds, "integer (seconds)", "20",
                       "Live queries: an idle stream sends a heartbeat comment (a ping on WebSocket) this often (at most 25)."),
+        new CdcOption(VocabCdc.liveAllowedOrigins, "string (origins)", "none: same origin only",
+                      "Live queries: web pages of these origins (space-separated `https://host[:port]`, or `*` for any) may open a WebSocket besides the server's own; other origins get 403. Clients that send no Origin (not browsers) are not affected."),
         new CdcOption(VocabCdc.feedMaxStreams, "integer", "64",
                       "Change feed: most live (text/event-stream) readers of this dataset at once; more get 503 with Retry-After."),
         new CdcOption(VocabCdc.feedHeartbeatSeconds, "integer (seconds)", "15",

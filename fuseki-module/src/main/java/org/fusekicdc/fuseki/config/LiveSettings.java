@@ -7,10 +7,11 @@ import org.fusekicdc.live.LiveConfig;
 /**
  * Live query settings of one captured dataset.
  *
- * @param engineConfig limits of the engine
- * @param heartbeat    interval of heartbeat comments (WebSocket pings) on an idle live stream
+ * @param engineConfig   limits of the engine
+ * @param heartbeat      interval of heartbeat comments (WebSocket pings) on an idle live stream
+ * @param allowedOrigins web pages that may open a WebSocket
  */
-public record LiveSettings(LiveConfig engineConfig, Duration heartbeat) {
+public record LiveSettings(LiveConfig engineConfig, Duration heartbeat, AllowedOrigins allowedOrigins) {
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(20);
-    public static final LiveSettings DEFAULTS = new LiveSettings(LiveConfig.DEFAULTS, DEFAULT_HEARTBEAT);
+    public static final LiveSettings DEFAULTS = new LiveSettings(LiveConfig.DEFAULTS, DEFAULT_HEARTBEAT, AllowedOrigins.SAME_ORIGIN);
 }

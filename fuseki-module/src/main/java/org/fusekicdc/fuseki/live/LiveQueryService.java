@@ -118,6 +118,11 @@ public class LiveQueryService extends ActionREST {
         CapturingDatasetGraph dsg = LiveEngines.captured(action);
         LiveQueryEngine engine = LiveEngines.engine(dsg);
         LiveSettings settings = LiveEngines.settings(dsg);
+        String origin = req.getHeader("Origin");
+        if ( !settings.allowedOrigins().allows(origin, req.getHeader("Host")) )
+            ServletOps.errorForbidden("WebSocket handshake refused: a page from " + origin + " may not open live queries on this server"
+                                      + " (it would subscribe with its visitors' credentials). If that site should, add its origin to"
+                                      + " cdc:liveAllowedOrigins (see docs/live-queries.md).");
         HttpServletResponse resp = action.getResponse();
         resp.setStatus(HttpSC.SWITCHING_PROTOCOLS_101);
         resp.setHeader("Upgrade", "websocket");
