@@ -205,11 +205,11 @@ final class IncrementalPlan {
         Map<Binding, Integer> out = new HashMap<>();
         for ( Binding b : additions ? solutions(now, changes.added()) : Set.<Binding>of() ) {
             if ( passes(b, env) )
-                out.merge(project(b, vars), 1, Integer::sum);
+                out.merge(LiveQueryEngine.project(b, vars), 1, Integer::sum);
         }
         for ( Binding b : solutions(before, changes.deleted()) ) {
             if ( passes(b, env) )
-                out.merge(project(b, vars), -1, Integer::sum);
+                out.merge(LiveQueryEngine.project(b, vars), -1, Integer::sum);
         }
         out.values().removeIf(c -> c == 0);
         return out;
@@ -230,16 +230,6 @@ final class IncrementalPlan {
                 return false;
         }
         return true;
-    }
-
-    private static Binding project(Binding b, List<Var> vars) {
-        BindingBuilder builder = Binding.builder();
-        for ( Var v : vars ) {
-            Node n = b.get(v);
-            if ( n != null )
-                builder.add(v, n);
-        }
-        return builder.build();
     }
 
     /** Reads quads; ANY matches anything, and a graph of ANY only the named graphs. */

@@ -581,7 +581,7 @@ public final class LiveQueryEngine implements AutoCloseable {
      * aggregates, SELECT * over a path): rows equal to the client would differ, so an unchanged
      * row could be sent as removed and added again, and the parent bindings would be kept alive.
      */
-    private static Binding project(Binding b, List<Var> vars) {
+    static Binding project(Binding b, List<Var> vars) {
         BindingBuilder builder = Binding.builder();
         for ( Var v : vars ) {
             Node n = b.get(v);

@@ -242,31 +242,8 @@ public final class SinkRunner implements AutoCloseable {
                 return;
             }
             for ( LogRecord r : batch ) {
-                if ( interruptRequested() )
+                if ( interruptRequested() || !deliverOne(r) )
                     break;
-                try {
-                    long t0 = System.nanoTime();
-                    sink.deliver(new PatchRecord(log.dataset(), r));
-                    long nanos = System.nanoTime() - t0;
-                    log.observer().delivered(sink.name(), r.version(), nanos);
-                    if ( LOG.isDebugEnabled() )
-                        LOG.debug("Dataset '{}': sink '{}' delivered version {} (patch {}) in {} ms", log.dataset(), sink.name(), r.version(),
-                                  r.meta().id(), nanos / 1_000_000.0);
-                    position = r.version();
-                    succeeded();
-                } catch (SinkException ex) {
-                    log.observer().deliveryFailed(sink.name(), r.version(), ex.permanent());
-                    if ( ex.permanent() && !ex.sinkWide() && config.deadLetterDir() != null ) {
-                        deadLetter(r, ex);
-                        position = r.version();
-                        continue;
-                    }
-                    // Acknowledge what was delivered before waiting out the backoff (or pausing),
-                    // so the cursor and the status are not left behind meanwhile.
-                    acknowledge(true);
-                    failed(ex, which(r));
-                    break;
-                }
             }
         } finally {
             acknowledge(false);
@@ -284,11 +261,15 @@ public final class SinkRunner implements AutoCloseable {
                 return;
             List<LogRecord> group = batch.subList(from, Math.min(batch.size(), from + max));
             try {
+                long t0 = System.nanoTime();
                 sink.deliver(group.stream().map(r -> new PatchRecord(log.dataset(), r)).toList());
+                long nanos = System.nanoTime() - t0;
+                group.forEach(r -> delivered(r, nanos));
                 position = group.get(group.size() - 1).version();
                 succeeded();
                 continue;
             } catch (SinkException ex) {
+                log.observer().deliveryFailed(sink.name(), group.get(0).version(), ex.permanent());
                 boolean patchFault = ex.permanent() && !ex.sinkWide();
                 if ( patchFault && group.size() == 1 && config.deadLetterDir() != null ) {
                     deadLetter(group.get(0), ex);
@@ -304,24 +285,45 @@ public final class SinkRunner implements AutoCloseable {
                          log.dataset(), sink.name(), group.get(0).version(), group.get(group.size() - 1).version(), ex.getMessage());
             }
             for ( LogRecord r : group ) {
-                if ( interruptRequested() )
+                if ( interruptRequested() || !deliverOne(r) )
                     return;
-                try {
-                    sink.deliver(new PatchRecord(log.dataset(), r));
-                    position = r.version();
-                    succeeded();
-                } catch (SinkException ex) {
-                    if ( ex.permanent() && !ex.sinkWide() && config.deadLetterDir() != null ) {
-                        deadLetter(r, ex);
-                        position = r.version();
-                        continue;
-                    }
-                    acknowledge(true);
-                    failed(ex, which(r));
-                    return;
-                }
             }
         }
+    }
+
+    /**
+     * Deliver one patch, or dead-letter it when it can never be delivered and there is a
+     * dead-letter directory. False when the sink failed: the caller stops, the backoff (or the
+     * pause) has been taken.
+     */
+    private boolean deliverOne(LogRecord r) throws InterruptedException {
+        try {
+            long t0 = System.nanoTime();
+            sink.deliver(new PatchRecord(log.dataset(), r));
+            delivered(r, System.nanoTime() - t0);
+            position = r.version();
+            succeeded();
+            return true;
+        } catch (SinkException ex) {
+            log.observer().deliveryFailed(sink.name(), r.version(), ex.permanent());
+            if ( ex.permanent() && !ex.sinkWide() && config.deadLetterDir() != null ) {
+                deadLetter(r, ex);
+                position = r.version();
+                return true;
+            }
+            // Acknowledge what was delivered before waiting out the backoff (or pausing),
+            // so the cursor and the status are not left behind meanwhile.
+            acknowledge(true);
+            failed(ex, which(r));
+            return false;
+        }
+    }
+
+    private void delivered(LogRecord r, long nanos) {
+        log.observer().delivered(sink.name(), r.version(), nanos);
+        if ( LOG.isDebugEnabled() )
+            LOG.debug("Dataset '{}': sink '{}' delivered version {} (patch {}) in {} ms", log.dataset(), sink.name(), r.version(),
+                      r.meta().id(), nanos / 1_000_000.0);
     }
 
     /** Record the position in the durable cursor: now when forced, else when it is due. */

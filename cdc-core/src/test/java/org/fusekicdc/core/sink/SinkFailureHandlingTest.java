@@ -17,6 +17,7 @@ import java.util.function.LongFunction;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
 import org.fusekicdc.core.log.RecordMeta;
+import org.fusekicdc.core.metrics.CdcObserver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -168,11 +169,19 @@ class SinkFailureHandlingTest {
     void aBatchingSinkGetsGroupsAndOnlyThePatchAtFaultOfAFailedGroupIsDeadLettered() throws Exception {
         append(10);
         GroupingSink sink = new GroupingSink(v -> v == 6 ? SinkException.permanentFailure("refused by the receiver", null) : null);
+        List<Long> counted = new CopyOnWriteArrayList<>();
+        log.observe(new CdcObserver() {
+            @Override
+            public void delivered(String sinkName, long version, long publishNanos) {
+                counted.add(version);
+            }
+        });
         Path dl = dir.resolve("dead");
         try (SinkRunner runner = new SinkRunner(log, sink, SinkConfig.DEFAULTS.withDeadLetterDir(dl))) {
             runner.start();
             await(() -> runner.status().cursor() == 10, "delivered");
             assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 7L, 8L, 9L, 10L), sink.single.delivered, "each version once, in order, but the one at fault");
+            assertEquals(sink.single.delivered, counted, "the delivery metrics count grouped and single deliveries alike");
             assertEquals(List.of(List.of(1L, 2L, 3L, 4L), List.of(9L, 10L)), sink.groups, "groups of up to 4; 5..8 one at a time after the failure");
             assertEquals(1, runner.status().deadLettered());
             assertTrue(Files.exists(dl.resolve("scripted/6.rdfp")));
