@@ -1,8 +1,8 @@
 package org.fusekicdc.fuseki;
 
+import static org.fusekicdc.core.testing.W3CSuite.MF;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,7 +24,6 @@ import org.apache.jena.graph.Node;
 import org.apache.jena.graph.NodeFactory;
 import org.apache.jena.rdf.model.Model;
 import org.apache.jena.rdf.model.Property;
-import org.apache.jena.rdf.model.RDFNode;
 import org.apache.jena.rdf.model.Resource;
 import org.apache.jena.rdf.model.Statement;
 import org.apache.jena.riot.RDFDataMgr;
@@ -42,8 +41,8 @@ import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.LogRecord;
 import org.fusekicdc.core.testing.LogReplay;
+import org.fusekicdc.core.testing.W3CSuite;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicNode;
@@ -62,7 +61,6 @@ import org.junit.jupiter.api.io.TempDir;
  * directory). Without it the run is aborted, or fails under {@code CI=true}.
  */
 class W3CUpdateRoundTripIT {
-    static final String MF = "http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#";
     static final String UT = "http://www.w3.org/2009/sparql/tests/test-update#";
 
     static final List<String> DIRS = List.of("add", "basic-update", "clear", "copy", "delete", "delete-data", "delete-insert",
@@ -107,36 +105,6 @@ class W3CUpdateRoundTripIT {
         System.out.println(sb);
     }
 
-    // ---- Locating the suite
-
-    static Path suiteRoot() {
-        String prop = System.getProperty("fusekicdc.w3cTests");
-        if ( prop != null && !prop.isBlank() ) {
-            Path p = Path.of(prop).toAbsolutePath().normalize();
-            if ( Files.isDirectory(p.resolve("sparql/sparql11")) )
-                return p;
-        }
-        for ( Path p = Path.of("").toAbsolutePath() ; p != null ; p = p.getParent() ) {
-            Path candidate = p.resolve("shared/w3c-rdf-tests");
-            if ( Files.isDirectory(candidate.resolve("sparql/sparql11")) )
-                return candidate;
-        }
-        return null;
-    }
-
-    static Path sparql11() {
-        Path root = suiteRoot();
-        if ( root == null ) {
-            String msg = "W3C RDF test suite not found (system property fusekicdc.w3cTests=" + System.getProperty("fusekicdc.w3cTests")
-                         + ", nor shared/w3c-rdf-tests above " + Path.of("").toAbsolutePath() + "): W3C SPARQL Update round trip NOT RUN";
-            if ( "true".equalsIgnoreCase(System.getenv("CI")) )
-                fail(msg);
-            System.err.println("**** " + msg + " ****");
-            Assumptions.abort(msg);
-        }
-        return root.resolve("sparql/sparql11");
-    }
-
     // ---- The manifests
 
     record W3CTest(String dir, String iri, String name, URI request, DatasetGraph pre, DatasetGraph post) {
@@ -147,7 +115,7 @@ class W3CUpdateRoundTripIT {
 
     @TestFactory
     Stream<DynamicNode> w3cUpdateEvaluationTests() {
-        Path sparql11 = sparql11();
+        Path sparql11 = W3CSuite.sparql11("W3C SPARQL Update round trip");
         List<DynamicNode> containers = new ArrayList<>();
         for ( String dir : DIRS ) {
             Path manifest = sparql11.resolve(dir).resolve("manifest.ttl");
@@ -164,18 +132,18 @@ class W3CUpdateRoundTripIT {
     }
 
     static List<W3CTest> readManifest(String dir, Path manifestFile) {
-        Model m = RDFDataMgr.loadModel(manifestFile.toUri().toString());
-        Property entries = m.createProperty(MF, "entries");
+        List<Resource> entries = W3CSuite.entries(manifestFile);
+        if ( entries.isEmpty() )
+            return List.of();
+        Model m = entries.get(0).getModel();
         Property name = m.createProperty(MF, "name");
         Property action = m.createProperty(MF, "action");
         Property result = m.createProperty(MF, "result");
         Property request = m.createProperty(UT, "request");
         Resource updateEvaluationTest = m.createResource(MF + "UpdateEvaluationTest");
 
-        Resource manifest = m.listSubjectsWithProperty(RDF.type, m.createResource(MF + "Manifest")).next();
         List<W3CTest> out = new ArrayList<>();
-        for ( RDFNode n : manifest.getRequiredProperty(entries).getObject().as(org.apache.jena.rdf.model.RDFList.class).asJavaList() ) {
-            Resource test = n.asResource();
+        for ( Resource test : entries ) {
             if ( !test.hasProperty(RDF.type, updateEvaluationTest) )
                 continue;
             Resource act = test.getRequiredProperty(action).getResource();

@@ -1,5 +1,6 @@
 package org.fusekicdc.live;
 
+import static org.fusekicdc.core.testing.W3CSuite.MF;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -32,7 +33,6 @@ import org.apache.jena.query.QueryFactory;
 import org.apache.jena.query.ResultSetFactory;
 import org.apache.jena.rdf.model.Model;
 import org.apache.jena.rdf.model.Property;
-import org.apache.jena.rdf.model.RDFList;
 import org.apache.jena.rdf.model.RDFNode;
 import org.apache.jena.rdf.model.Resource;
 import org.apache.jena.rdf.model.Statement;
@@ -65,8 +65,8 @@ import org.fusekicdc.core.capture.CaptureConfig;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
+import org.fusekicdc.core.testing.W3CSuite;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicNode;
@@ -99,7 +99,6 @@ import org.junit.jupiter.api.io.TempDir;
  * directory). Without it the run is aborted, or fails under {@code CI=true}.
  */
 class W3CLiveQueryTest {
-    static final String MF = "http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#";
     static final String QT = "http://www.w3.org/2001/sw/DataAccess/tests/test-query#";
     static final String RS = "http://www.w3.org/2001/sw/DataAccess/tests/result-set#";
 
@@ -207,36 +206,6 @@ class W3CLiveQueryTest {
         System.out.println(sb);
     }
 
-    // ---- Locating the suite
-
-    static Path suiteRoot() {
-        String prop = System.getProperty("fusekicdc.w3cTests");
-        if ( prop != null && !prop.isBlank() ) {
-            Path p = Path.of(prop).toAbsolutePath().normalize();
-            if ( Files.isDirectory(p.resolve("sparql/sparql11")) )
-                return p;
-        }
-        for ( Path p = Path.of("").toAbsolutePath() ; p != null ; p = p.getParent() ) {
-            Path candidate = p.resolve("shared/w3c-rdf-tests");
-            if ( Files.isDirectory(candidate.resolve("sparql/sparql11")) )
-                return candidate;
-        }
-        return null;
-    }
-
-    static Path sparql11() {
-        Path root = suiteRoot();
-        if ( root == null ) {
-            String msg = "W3C RDF test suite not found (system property fusekicdc.w3cTests=" + System.getProperty("fusekicdc.w3cTests")
-                         + ", nor shared/w3c-rdf-tests above " + Path.of("").toAbsolutePath() + "): W3C SPARQL live query tests NOT RUN";
-            if ( "true".equalsIgnoreCase(System.getenv("CI")) )
-                fail(msg);
-            System.err.println("**** " + msg + " ****");
-            Assumptions.abort(msg);
-        }
-        return root.resolve("sparql/sparql11");
-    }
-
     // ---- The manifests
 
     record W3CTest(String dir, String iri, String name, String queryFile, List<String> data, List<String> graphData, String result) {
@@ -247,7 +216,7 @@ class W3CLiveQueryTest {
 
     @TestFactory
     Stream<DynamicNode> w3cQueryEvaluationTestsAsLiveQueries() {
-        Path sparql11 = sparql11();
+        Path sparql11 = W3CSuite.sparql11("W3C SPARQL live query tests");
         List<DynamicNode> containers = new ArrayList<>();
         for ( String dir : DIRS ) {
             Path manifest = sparql11.resolve(dir).resolve("manifest.ttl");
@@ -267,8 +236,10 @@ class W3CLiveQueryTest {
     }
 
     static List<W3CTest> readManifest(String dir, Path manifestFile) {
-        Model m = RDFDataMgr.loadModel(manifestFile.toUri().toString());
-        Property entries = m.createProperty(MF, "entries");
+        List<Resource> entries = W3CSuite.entries(manifestFile);
+        if ( entries.isEmpty() )
+            return List.of();
+        Model m = entries.get(0).getModel();
         Property name = m.createProperty(MF, "name");
         Property action = m.createProperty(MF, "action");
         Property result = m.createProperty(MF, "result");
@@ -276,10 +247,8 @@ class W3CLiveQueryTest {
         Property data = m.createProperty(QT, "data");
         Property graphData = m.createProperty(QT, "graphData");
 
-        Resource manifest = m.listSubjectsWithProperty(RDF.type, m.createResource(MF + "Manifest")).next();
         List<W3CTest> out = new ArrayList<>();
-        for ( RDFNode n : manifest.getRequiredProperty(entries).getObject().as(RDFList.class).asJavaList() ) {
-            Resource test = n.asResource();
+        for ( Resource test : entries ) {
             if ( TYPES.stream().noneMatch(type -> test.hasProperty(RDF.type, m.createResource(type))) )
                 continue;
             Resource act = test.getRequiredProperty(action).getResource();
