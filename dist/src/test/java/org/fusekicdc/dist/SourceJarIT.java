@@ -13,16 +13,11 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
-import java.util.UUID;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.fusekicdc.core.testing.TestPostgres;
 
 /**
  * The PostgreSQL source as an admin deploys it: the official jena-fuseki-server jar in its own
@@ -31,36 +26,12 @@ import org.junit.jupiter.api.io.TempDir;
  * without PostgreSQL (failed under CI=true).
  */
 class SourceJarIT {
-    static final String HOST = System.getenv().getOrDefault("PGHOST", "127.0.0.1");
-    static final String PORT = System.getenv().getOrDefault("PGPORT", "5432");
-    static final String DB = System.getenv().getOrDefault("PGDATABASE", "test");
-    static final String USER = System.getenv().getOrDefault("PGUSER", "postgres");
-
     @TempDir
     Path work;
 
-    static Connection connect() throws SQLException {
-        return DriverManager.getConnection("jdbc:postgresql://" + HOST + ":" + PORT + "/" + DB + "?user=" + USER + "&connectTimeout=5");
-    }
-
-    static void sql(String... statements) throws SQLException {
-        try (Connection c = connect(); Statement st = c.createStatement()) {
-            for ( String s : statements )
-                st.execute(s);
-        }
-    }
-
     @Test
     void theOfficialServerWithTheSourceJarServesTheDatabaseRows() throws Exception {
-        try (Connection c = connect()) {
-            // usable
-        } catch (SQLException ex) {
-            String msg = "PostgreSQL not usable at " + HOST + ":" + PORT + "/" + DB + " (" + ex.getMessage() + ")";
-            if ( "true".equalsIgnoreCase(System.getenv("CI")) )
-                fail(msg + "; CI=true: failing instead of skipping.");
-            System.err.println("*** SKIPPING: " + msg);
-            Assumptions.abort(msg);
-        }
+        TestPostgres.requireServer();
         Path moduleJar = FusekiJvm.moduleJar();
         Path sourceJar = Path.of(System.getProperty("fusekicdc.sourcePostgresJar"));
         assertTrue(Files.exists(moduleJar) && Files.exists(sourceJar), "jars not built: " + moduleJar + ", " + sourceJar);
@@ -68,20 +39,16 @@ class SourceJarIT {
         Files.copy(moduleJar, extra.resolve("fuseki-cdc.jar"));
         Files.copy(sourceJar, extra.resolve("fuseki-cdc-source-postgres.jar"));
 
-        String id = UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        String id = TestPostgres.unique("");
         String schema = "dist_it_" + id;
         String slot = "fcdc_dist_it_" + id;
-        sql("CREATE SCHEMA " + schema,
+        TestPostgres.sql("CREATE SCHEMA " + schema,
             "CREATE TABLE " + schema + ".country (code text PRIMARY KEY, name text)",
             "CREATE TABLE " + schema + ".customer (id int PRIMARY KEY, name text, born date, country text, bio text)",
             "INSERT INTO " + schema + ".country VALUES ('ch', 'Switzerland')",
             "INSERT INTO " + schema + ".customer VALUES (7, 'Ann', '1990-01-02', 'ch', 'Likes RDF')");
-        String ttl = Files.readString(FusekiJvm.repoRoot().resolve("config-examples/postgres-source.ttl"))
+        String ttl = TestPostgres.pointExampleAtTestServer(Files.readString(FusekiJvm.repoRoot().resolve("config-examples/postgres-source.ttl")))
                           .replace("\"run/", "\"" + work.toAbsolutePath() + "/")
-                          .replace("cdc:host \"127.0.0.1\"", "cdc:host \"" + HOST + "\"")
-                          .replace("cdc:port 5432", "cdc:port " + PORT)
-                          .replace("cdc:database \"shop\"", "cdc:database \"" + DB + "\"")
-                          .replace("cdc:user \"fuseki_cdc\"", "cdc:user \"" + USER + "\"")
                           .replace("cdc:passwordEnv \"PGPASSWORD\" ;", "cdc:slotName \"" + slot + "\" ; cdc:publicationName \"" + slot + "\" ;")
                           .replace("\"public.", "\"" + schema + ".");
         Path config = work.resolve("config.ttl");
@@ -113,18 +80,7 @@ class SourceJarIT {
             assertTrue(status.contains("\"type\" : \"PostgresSource\""), status);
         } finally {
             fuseki.stop();
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while ( true ) {
-                try {
-                    sql("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
-                    break;
-                } catch (SQLException ex) {
-                    if ( System.nanoTime() > deadline )
-                        throw ex;
-                    Thread.sleep(200);
-                }
-            }
-            sql("DROP PUBLICATION IF EXISTS " + slot, "DROP SCHEMA " + schema + " CASCADE");
+            TestPostgres.dropAll(slot, slot, schema);
         }
     }
 }

@@ -10,19 +10,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
-import java.util.UUID;
 import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.fusekicdc.core.testing.TestPostgres;
 
 /**
  * config-examples/postgres-source.ttl in a real Fuseki against the machine's PostgreSQL: the
@@ -31,11 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
  * (failed under CI=true).
  */
 class FusekiPostgresSourceIT {
-    static final String HOST = System.getenv().getOrDefault("PGHOST", "127.0.0.1");
-    static final String PORT = System.getenv().getOrDefault("PGPORT", "5432");
-    static final String DB = System.getenv().getOrDefault("PGDATABASE", "test");
-    static final String USER = System.getenv().getOrDefault("PGUSER", "postgres");
-
     @TempDir
     Path work;
 
@@ -43,32 +33,13 @@ class FusekiPostgresSourceIT {
     String slot;
     CdcFuseki fuseki;
 
-    static Connection connect() throws SQLException {
-        return DriverManager.getConnection("jdbc:postgresql://" + HOST + ":" + PORT + "/" + DB + "?user=" + USER + "&connectTimeout=5");
-    }
-
-    static void sql(String... statements) throws SQLException {
-        try (Connection c = connect(); Statement st = c.createStatement()) {
-            for ( String s : statements )
-                st.execute(s);
-        }
-    }
-
     @BeforeEach
     void setUp() throws Exception {
-        try (Connection c = connect()) {
-            // usable
-        } catch (SQLException ex) {
-            String msg = "PostgreSQL not usable at " + HOST + ":" + PORT + "/" + DB + " (" + ex.getMessage() + ")";
-            if ( "true".equalsIgnoreCase(System.getenv("CI")) )
-                fail(msg + "; CI=true: failing instead of skipping.");
-            System.err.println("*** SKIPPING: " + msg);
-            Assumptions.abort(msg);
-        }
-        String id = UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        TestPostgres.requireServer();
+        String id = TestPostgres.unique("");
         schema = "fuseki_it_" + id;
         slot = "fcdc_fuseki_it_" + id;
-        sql("CREATE SCHEMA " + schema,
+        TestPostgres.sql("CREATE SCHEMA " + schema,
             "CREATE TABLE " + schema + ".country (code text PRIMARY KEY, name text)",
             "CREATE TABLE " + schema + ".customer (id int PRIMARY KEY, name text, born date, country text REFERENCES " + schema + ".country, bio text)",
             "INSERT INTO " + schema + ".country VALUES ('ch', 'Switzerland')",
@@ -81,18 +52,7 @@ class FusekiPostgresSourceIT {
             fuseki.close();
         if ( schema == null )
             return;
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while ( true ) {
-            try {
-                sql("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
-                break;
-            } catch (SQLException ex) {
-                if ( System.nanoTime() > deadline )
-                    throw ex;
-                Thread.sleep(200);
-            }
-        }
-        sql("DROP PUBLICATION IF EXISTS " + slot, "DROP SCHEMA " + schema + " CASCADE");
+        TestPostgres.dropAll(slot, slot, schema);
     }
 
     String query(String sparql) {
@@ -113,11 +73,7 @@ class FusekiPostgresSourceIT {
 
     @Test
     void theExampleServesTheDatabaseRowsAndFollowsItsTransactions() throws Exception {
-        String ttl = CdcFuseki.exampleConfig("postgres-source.ttl", work)
-                              .replace("cdc:host \"127.0.0.1\"", "cdc:host \"" + HOST + "\"")
-                              .replace("cdc:port 5432", "cdc:port " + PORT)
-                              .replace("cdc:database \"shop\"", "cdc:database \"" + DB + "\"")
-                              .replace("cdc:user \"fuseki_cdc\"", "cdc:user \"" + USER + "\"")
+        String ttl = TestPostgres.pointExampleAtTestServer(CdcFuseki.exampleConfig("postgres-source.ttl", work))
                               .replace("cdc:passwordEnv \"PGPASSWORD\" ;", "cdc:slotName \"" + slot + "\" ; cdc:publicationName \"" + slot + "\" ;")
                               .replace("\"public.", "\"" + schema + ".");
         fuseki = CdcFuseki.start(work, ttl, b -> {});
@@ -127,7 +83,7 @@ class FusekiPostgresSourceIT {
         await("the snapshot answers queries", () -> query(ann).contains("Ann"));
         assertEquals("name,born,country\nAnn,1990-01-02,http://example.org/shop/country/ch\n", query(ann));
 
-        sql("UPDATE " + schema + ".customer SET name = 'Anne' WHERE id = 7");
+        TestPostgres.sql("UPDATE " + schema + ".customer SET name = 'Anne' WHERE id = 7");
         await("the update answers queries", () -> query(ann).contains("Anne"));
 
         HttpResponse<String> status = fuseki.send(HttpRequest.newBuilder(URI.create(fuseki.url("/$/cdc"))));

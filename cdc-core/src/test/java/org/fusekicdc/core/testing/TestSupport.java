@@ -66,11 +66,18 @@ public final class TestSupport {
             if ( Files.isExecutable(p) )
                 return p;
         }
-        String msg = name + " binary not found on PATH or in " + fallbackDir + "; " + neededBy + " needs one.";
-        if ( CI )
-            fail(msg + " CI=true: failing instead of skipping.");
-        System.err.println("*** SKIPPING: " + msg);
-        Assumptions.abort(msg);
+        skipOrFail(name + " binary not found on PATH or in " + fallbackDir + "; " + neededBy + " needs one.");
         return null;
+    }
+
+    /**
+     * Something a test needs is missing: skip the test with a loud message, or fail it under
+     * {@code CI=true}, where everything must be there.
+     */
+    public static void skipOrFail(String problem) {
+        if ( CI )
+            fail(problem + " CI=true: failing instead of skipping.");
+        System.err.println("*** SKIPPING: " + problem);
+        Assumptions.abort(problem);
     }
 }

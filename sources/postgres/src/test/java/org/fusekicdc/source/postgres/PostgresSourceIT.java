@@ -1,11 +1,9 @@
 package org.fusekicdc.source.postgres;
 
-import static org.fusekicdc.source.postgres.PgTesting.sql;
-import static org.fusekicdc.source.postgres.PgTesting.txn;
+import static org.fusekicdc.core.testing.TestPostgres.sql;
+import static org.fusekicdc.core.testing.TestPostgres.txn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -19,10 +17,8 @@ import java.util.TreeSet;
 import org.apache.jena.graph.Node;
 import org.apache.jena.graph.NodeFactory;
 import org.apache.jena.rdfpatch.RDFPatch;
-import org.apache.jena.rdfpatch.changes.RDFChangesCollector;
 import org.apache.jena.riot.out.NodeFmtLib;
 import org.apache.jena.sparql.core.DatasetGraph;
-import org.apache.jena.sparql.core.Quad;
 import org.apache.jena.system.Txn;
 import org.apache.jena.tdb2.TDB2Factory;
 import org.fusekicdc.core.capture.CaptureConfig;
@@ -31,13 +27,14 @@ import org.fusekicdc.core.capture.PatchHeaders;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
 import org.fusekicdc.core.source.Source;
-import org.fusekicdc.core.source.SourceException;
 import org.fusekicdc.core.source.SourceStatus;
 import org.fusekicdc.core.testing.LogReplay;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.fusekicdc.core.testing.TestPostgres;
+import org.fusekicdc.core.testing.TestSupport;
 
 /**
  * A PostgreSQL source against the machine's real PostgreSQL: initial snapshot, then each database
@@ -59,9 +56,9 @@ class PostgresSourceIT {
 
     @BeforeEach
     void setUp() {
-        PgTesting.requireServer();
-        schema = PgTesting.unique("it_");
-        slot = PgTesting.unique("fcdc_it_");
+        TestPostgres.requireServer();
+        schema = TestPostgres.unique("it_");
+        slot = TestPostgres.unique("fcdc_it_");
         sql("CREATE SCHEMA " + schema,
             "CREATE TABLE " + schema + ".country (code text PRIMARY KEY, name text)",
             "CREATE TABLE " + schema + ".customer (id int PRIMARY KEY, name text, born date, country text, score numeric(5,2), bio text, age text)");
@@ -76,7 +73,7 @@ class PostgresSourceIT {
         if ( log != null )
             log.close();
         if ( schema != null )
-            PgTesting.dropAll(slot, slot, schema);
+            TestPostgres.dropAll(slot, slot, schema);
     }
 
     String config(String extra) {
@@ -104,7 +101,7 @@ class PostgresSourceIT {
                     cdc:class ex:Country ;
                     cdc:column [ cdc:columnName "name" ; cdc:predicate ex:label ]
                 ] .
-            """.formatted(PgTesting.HOST, PgTesting.PORT, PgTesting.DATABASE, PgTesting.USER, slot, slot, extra, schema, schema);
+            """.formatted(TestPostgres.HOST, TestPostgres.PORT, TestPostgres.DATABASE, TestPostgres.USER, slot, slot, extra, schema, schema);
     }
 
     void open() {
@@ -155,7 +152,7 @@ class PostgresSourceIT {
     static final String TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>";
 
     void awaitVersion(long v) throws InterruptedException {
-        PgTesting.await("change log version " + v + " (source status " + (source == null ? "-" : source.status()) + ")", WAIT,
+        TestSupport.await("change log version " + v + " (source status " + (source == null ? "-" : source.status()) + ")", WAIT,
                         () -> log.publishedVersion() >= v);
     }
 
@@ -192,7 +189,7 @@ class PostgresSourceIT {
         open();
         start("");
         awaitVersion(1);
-        PgTesting.await("snapshot of 3 rows", WAIT, () -> subjectQuads("customer/2").size() == 2 && !subjectQuads("country/ch").isEmpty());
+        TestSupport.await("snapshot of 3 rows", WAIT, () -> subjectQuads("customer/2").size() == 2 && !subjectQuads("country/ch").isEmpty());
         assertEquals(Set.of(cq("customer/1", TYPE, "<" + EX + "Customer>"),
                             cq("customer/1", "<" + EX + "name>", "\"Ann\""),
                             cq("customer/1", "<" + EX + "born>", "\"1990-01-02\"^^<http://www.w3.org/2001/XMLSchema#date>"),
@@ -230,7 +227,7 @@ class PostgresSourceIT {
                      new TreeSet<>(changes(p)), "the patch holds exactly the changed values");
 
         // A rolled-back transaction leaves nothing; the next committed one is the next patch.
-        try (var c = PgTesting.connect(); var st = c.createStatement()) {
+        try (var c = TestPostgres.connect(); var st = c.createStatement()) {
             c.setAutoCommit(false);
             st.execute("INSERT INTO " + schema + ".customer (id, name) VALUES (99, 'Ghost')");
             st.execute("UPDATE " + schema + ".customer SET name = 'Nobody' WHERE id = 1");

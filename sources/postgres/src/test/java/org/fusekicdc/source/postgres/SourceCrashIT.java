@@ -1,12 +1,10 @@
 package org.fusekicdc.source.postgres;
 
-import static org.fusekicdc.source.postgres.PgTesting.sql;
+import static org.fusekicdc.core.testing.TestPostgres.sql;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,7 +14,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -26,10 +23,7 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.apache.jena.graph.Node;
-import org.apache.jena.graph.NodeFactory;
 import org.apache.jena.rdfpatch.RDFPatch;
-import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.system.Txn;
 import org.fusekicdc.core.capture.CaptureConfig;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
@@ -41,6 +35,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.fusekicdc.core.testing.TestPostgres;
+import org.fusekicdc.core.testing.TestSupport;
 
 /**
  * Exactly once across crashes: a child JVM running the source is killed (SIGKILL, {@code
@@ -63,9 +59,9 @@ class SourceCrashIT {
 
     @BeforeEach
     void setUp() {
-        PgTesting.requireServer();
-        schema = PgTesting.unique("crash_");
-        slot = PgTesting.unique("fcdc_crash_");
+        TestPostgres.requireServer();
+        schema = TestPostgres.unique("crash_");
+        slot = TestPostgres.unique("fcdc_crash_");
         sql("CREATE SCHEMA " + schema, "CREATE TABLE " + schema + ".item (id int PRIMARY KEY, n int, label text)");
     }
 
@@ -73,7 +69,7 @@ class SourceCrashIT {
     void tearDown() throws InterruptedException {
         kill();
         if ( schema != null )
-            PgTesting.dropAll(slot, slot, schema);
+            TestPostgres.dropAll(slot, slot, schema);
     }
 
     private String config() {
@@ -87,7 +83,7 @@ class SourceCrashIT {
                     cdc:subjectTemplate "http://example.org/item/{id}" ;
                     cdc:column [ cdc:columnName "n" ; cdc:predicate ex:n ] , [ cdc:columnName "label" ; cdc:predicate ex:label ]
                 ] .
-            """.formatted(PgTesting.HOST, PgTesting.PORT, PgTesting.DATABASE, PgTesting.USER, slot, slot, schema);
+            """.formatted(TestPostgres.HOST, TestPostgres.PORT, TestPostgres.DATABASE, TestPostgres.USER, slot, slot, schema);
     }
 
     private final AtomicLong childVersion = new AtomicLong(-1);
@@ -170,14 +166,14 @@ class SourceCrashIT {
         Map<Integer, int[]> rows = new TreeMap<>();
         int next = 1;
         long lastVersion = 0;
-        try (Connection c = PgTesting.connect()) {
+        try (Connection c = TestPostgres.connect()) {
             c.setAutoCommit(false);
             for ( int round = 0 ; round < ROUNDS ; round++ ) {
                 startChild(configFile);
                 if ( round == 0 ) {
                     // cdc:snapshotMode "no_data": the stream starts where the slot is created.
-                    PgTesting.await("replication slot " + slot, CATCH_UP, () -> {
-                        try (Connection q = PgTesting.connect(); Statement st = q.createStatement();
+                    TestSupport.await("replication slot " + slot, CATCH_UP, () -> {
+                        try (Connection q = TestPostgres.connect(); Statement st = q.createStatement();
                              ResultSet rs = st.executeQuery("SELECT 1 FROM pg_replication_slots WHERE slot_name = '" + slot + "'")) {
                             return rs.next();
                         } catch (java.sql.SQLException ex) {
