@@ -30,16 +30,14 @@ import org.apache.jena.atlas.json.JSON;
 import org.apache.jena.atlas.json.JsonObject;
 import org.apache.jena.atlas.web.AuthScheme;
 import org.apache.jena.fuseki.auth.Auth;
-import org.apache.jena.riot.Lang;
-import org.apache.jena.riot.RDFParser;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.DatasetGraphFactory;
 import org.fusekicdc.core.sink.Dispatcher;
 import org.fusekicdc.core.sink.SinkState;
 import org.fusekicdc.fuseki.config.AssemblerCapturedDataset;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.fusekicdc.core.testing.TestSupport;
 
 /** The admin operations under /$/cdc: sinks, snapshots, live subscriptions, and who may use them. */
 class AdminIT {
@@ -207,9 +205,8 @@ class AdminIT {
     void adminOperationsNeedLocalhostOrAnAuthenticatedUser() throws Exception {
         String addr = nonLoopbackAddress();
         String noAddress = "this machine has no non-loopback IPv4 address to make a remote request from, so the localhost-only rule cannot be checked";
-        if ( addr == null && "true".equalsIgnoreCase(System.getenv("CI")) )
-            org.junit.jupiter.api.Assertions.fail(noAddress + "; CI=true: failing instead of skipping.");
-        Assumptions.assumeTrue(addr != null, noAddress);
+        if ( addr == null )
+            TestSupport.skipOrFail(noAddress + ".");
         try (CdcFuseki f = CdcFuseki.start(work, config(), b -> {})) {
             String remote = "http://" + addr + ":" + f.server().getHttpPort();
             HttpResponse<String> r = f.send(HttpRequest.newBuilder(URI.create(remote + "/$/cdc/ds/sinks/files/pause")).POST(HttpRequest.BodyPublishers.noBody()));

@@ -11,10 +11,10 @@ import java.util.function.Supplier;
 import org.fusekicdc.core.sink.Dispatcher;
 import org.fusekicdc.core.sink.SinkState;
 import org.fusekicdc.fuseki.config.AssemblerCapturedDataset;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.fusekicdc.core.testing.TestSupport;
 
 /**
  * The dashboard in a real browser (headless Chromium): the page loads, a live query typed in
@@ -27,12 +27,8 @@ class DashboardIT {
 
     @BeforeAll
     static void needChromium() {
-        if ( HeadlessChromium.available() )
-            return;
-        if ( "true".equals(System.getenv("CI")) )
-            throw new AssertionError("CI=true but " + HeadlessChromium.missing());
-        System.err.println("\n*** DashboardIT SKIPPED: " + HeadlessChromium.missing() + " ***\n");
-        Assumptions.abort(HeadlessChromium.missing());
+        if ( !HeadlessChromium.available() )
+            TestSupport.skipOrFail("DashboardIT: " + HeadlessChromium.missing());
     }
 
     @Test
