@@ -29,6 +29,7 @@ import org.apache.jena.sparql.core.DatasetGraphFactory;
 import org.fusekicdc.core.capture.PatchHeaders;
 import org.fusekicdc.core.sink.PatchMessages;
 import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.testing.ServerProcess;
 import org.fusekicdc.core.testing.TestSupport;
 
 /**
@@ -155,21 +156,17 @@ final class NatsTesting {
         return replay;
     }
     /** A private nats-server with JetStream on a loopback port, which can be stopped and started again on the same port and store. */
-    static final class PrivateServer implements AutoCloseable {
-        final int port;
+    static final class PrivateServer extends ServerProcess {
         final Path storeDir;
         private final Path binary;
-        private final Path logFile;
         private final List<String> extraArgs;
-        private Process process;
 
         /** @param extraArgs further nats-server arguments, e.g. {@code --auth TOKEN} */
         PrivateServer(Path workDir, String... extraArgs) throws IOException {
+            super("nats-server", workDir.resolve("nats-server.log"));
             this.extraArgs = List.of(extraArgs);
             this.binary = TestSupport.serverBinary("nats-server", "/usr/sbin", "the server-restart test");
-            this.port = TestSupport.freePort();
             this.storeDir = workDir.resolve("nats-store");
-            this.logFile = workDir.resolve("nats-server.log");
             Files.createDirectories(storeDir);
         }
 
@@ -177,50 +174,23 @@ final class NatsTesting {
             return "nats://127.0.0.1:" + port;
         }
 
-        void start() throws IOException, InterruptedException {
+        @Override
+        protected List<String> command() {
             List<String> cmd = new ArrayList<>(List.of(binary.toString(), "-js", "-a", "127.0.0.1", "-p", Integer.toString(port), "-sd", storeDir.toString()));
             cmd.addAll(extraArgs);
-            int auth = extraArgs.indexOf("--auth");
-            String token = auth >= 0 ? extraArgs.get(auth + 1) : null;
-            process = new ProcessBuilder(cmd)
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
-            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-            while ( true ) {
-                if ( !process.isAlive() )
-                    fail("nats-server exited with " + process.exitValue() + "; see " + logFile + ":\n" + Files.readString(logFile));
-                Options.Builder ob = new Options.Builder().server(url()).connectionTimeout(Duration.ofSeconds(2)).noReconnect()
-                                                          .errorListener(new io.nats.client.ErrorListener() {});
-                if ( token != null )
-                    ob.token(token.toCharArray());
-                try (Connection c = Nats.connect(ob.build())) {
-                    c.jetStreamManagement().getAccountStatistics();
-                    return;
-                } catch (Exception ex) {
-                    if ( System.nanoTime() > deadline )
-                        fail("nats-server on port " + port + " not ready within 15 s: " + ex);
-                    Thread.sleep(50);
-                }
-            }
-        }
-
-        /** Stop the server (SIGTERM, as a service manager would) and wait for it to exit. */
-        void stop() throws InterruptedException {
-            if ( process == null )
-                return;
-            process.destroy();
-            if ( !process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) ) {
-                process.destroyForcibly();
-                process.waitFor();
-            }
-            process = null;
+            return cmd;
         }
 
         @Override
-        public void close() {
-            try {
-                stop();
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
+        protected boolean ready() throws Exception {
+            Options.Builder ob = new Options.Builder().server(url()).connectionTimeout(Duration.ofSeconds(2)).noReconnect()
+                                                      .errorListener(new io.nats.client.ErrorListener() {});
+            int auth = extraArgs.indexOf("--auth");
+            if ( auth >= 0 )
+                ob.token(extraArgs.get(auth + 1).toCharArray());
+            try (Connection c = Nats.connect(ob.build())) {
+                c.jetStreamManagement().getAccountStatistics();
+                return true;
             }
         }
     }

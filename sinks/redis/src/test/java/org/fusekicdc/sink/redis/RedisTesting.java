@@ -7,9 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -23,6 +21,7 @@ import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.DatasetGraphFactory;
 import org.fusekicdc.core.capture.PatchHeaders;
 import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.testing.ServerProcess;
 import org.fusekicdc.core.testing.TestSupport;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
@@ -133,73 +132,46 @@ final class RedisTesting {
      * same port and directory; with {@code persistent} it keeps its data in an append-only file
      * forced on every write, else a restart loses everything (as the machine's shared server would).
      */
-    static final class PrivateServer implements AutoCloseable {
-        final int port;
+    static final class PrivateServer extends ServerProcess {
         private final Path binary;
         private final Path dir;
         private final boolean persistent;
         private final List<String> extraArgs;
-        private Process process;
 
         PrivateServer(Path workDir, boolean persistent, String... extraArgs) throws IOException {
+            this(workDir.resolve("redis-" + System.nanoTime()), persistent, List.of(extraArgs));
+        }
+
+        private PrivateServer(Path dir, boolean persistent, List<String> extraArgs) throws IOException {
+            super("redis-server", dir.resolve("redis.log"));
             this.binary = TestSupport.serverBinary("redis-server", "/usr/bin", "the server-restart tests");
-            this.port = TestSupport.freePort();
-            this.dir = workDir.resolve("redis-" + port);
+            this.dir = dir;
             this.persistent = persistent;
-            this.extraArgs = List.of(extraArgs);
-            Files.createDirectories(dir);
+            this.extraArgs = extraArgs;
         }
 
         String url() {
             return "redis://127.0.0.1:" + port;
         }
 
-        void start() throws IOException, InterruptedException {
+        @Override
+        protected List<String> command() {
             List<String> cmd = new ArrayList<>(List.of(binary.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "",
                                                        "--dir", dir.toString(), "--appendonly", persistent ? "yes" : "no"));
             if ( persistent )
                 cmd.addAll(List.of("--appendfsync", "always"));
             cmd.addAll(extraArgs);
-            Path logFile = dir.resolve("redis.log");
-            process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
-            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-            while ( true ) {
-                if ( !process.isAlive() )
-                    fail("redis-server exited with " + process.exitValue() + "; see " + logFile + ":\n" + Files.readString(logFile));
-                try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
-                    s.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
-                    byte[] buf = new byte[64];
-                    int n = s.getInputStream().read(buf);
-                    // +PONG, or -NOAUTH when a password is required: either way it serves.
-                    if ( n > 0 && !new String(buf, 0, n, StandardCharsets.US_ASCII).startsWith("-LOADING") )
-                        return;
-                } catch (IOException ex) {
-                    // Not listening yet.
-                }
-                if ( System.nanoTime() > deadline )
-                    fail("redis-server on port " + port + " not ready within 15 s");
-                Thread.sleep(50);
-            }
-        }
-
-        /** Stop the server (SIGTERM, as a service manager would) and wait for it to exit. */
-        void stop() throws InterruptedException {
-            if ( process == null )
-                return;
-            process.destroy();
-            if ( !process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) ) {
-                process.destroyForcibly();
-                process.waitFor();
-            }
-            process = null;
+            return cmd;
         }
 
         @Override
-        public void close() {
-            try {
-                stop();
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
+        protected boolean ready() throws IOException {
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                s.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+                byte[] buf = new byte[64];
+                int n = s.getInputStream().read(buf);
+                // +PONG, or -NOAUTH when a password is required: either way it serves.
+                return n > 0 && !new String(buf, 0, n, StandardCharsets.US_ASCII).startsWith("-LOADING");
             }
         }
     }
