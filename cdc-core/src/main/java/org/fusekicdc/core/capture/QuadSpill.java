@@ -15,6 +15,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.PriorityQueue;
 
+import org.apache.jena.atlas.RuntimeIOException;
 import org.apache.jena.rdfpatch.text.RDFChangesWriterText;
 import org.apache.jena.rdfpatch.text.TokenWriterText;
 import org.apache.jena.sparql.core.Quad;
@@ -64,10 +65,14 @@ final class QuadSpill implements AutoCloseable {
             if ( direction == null )
                 startUnsorted(add);
             if ( direction == add ) {
-                if ( add )
-                    unsortedWriter.add(q.getGraph(), q.getSubject(), q.getPredicate(), q.getObject());
-                else
-                    unsortedWriter.delete(q.getGraph(), q.getSubject(), q.getPredicate(), q.getObject());
+                try {
+                    if ( add )
+                        unsortedWriter.add(q.getGraph(), q.getSubject(), q.getPredicate(), q.getObject());
+                    else
+                        unsortedWriter.delete(q.getGraph(), q.getSubject(), q.getPredicate(), q.getObject());
+                } catch (RuntimeIOException ex) {
+                    throw writeFailed(ex);
+                }
                 unsortedCount++;
                 return;
             }
@@ -95,7 +100,7 @@ final class QuadSpill implements AutoCloseable {
         try {
             unsortedWriter.finish();
             unsortedOut.close();
-        } catch (IOException | UncheckedIOException ex) {
+        } catch (IOException | RuntimeIOException ex) {
             throw writeFailed(ex);
         }
     }
