@@ -2,7 +2,6 @@ package org.fusekicdc.bench;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -176,7 +175,7 @@ public final class CaptureOverheadBench {
                 bulk();
         } finally {
             if ( !opt.keep() )
-                deleteTree(opt.dir());
+                BenchFiles.deleteTree(opt.dir());
         }
         progress(String.format(Locale.ROOT, "done in %.1f min%s", (System.nanoTime() - t0) / 60e9,
                                opt.keep() ? "; files kept in " + opt.dir() : ""));
@@ -627,23 +626,7 @@ public final class CaptureOverheadBench {
 
     private void deleteUnlessKept(Path dir) {
         if ( !opt.keep() )
-            deleteTree(dir);
-    }
-
-    private static void deleteTree(Path dir) {
-        if ( !Files.exists(dir) )
-            return;
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ex) {
-                    throw new UncheckedIOException(ex);
-                }
-            });
-        } catch (IOException | UncheckedIOException ex) {
-            System.err.println("could not delete " + dir + ": " + ex);
-        }
+            BenchFiles.deleteTree(dir);
     }
 
     /** A line for the final report (also shown now). */

@@ -23,11 +23,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Stream;
 
 import org.apache.jena.datatypes.xsd.XSDDatatype;
 import org.apache.jena.graph.Node;
@@ -220,7 +218,7 @@ public final class LiveQueryBench {
             bench(dir);
         } finally {
             if ( !keep )
-                deleteTree(dir);
+                BenchFiles.deleteTree(dir);
         }
         progress(String.format(Locale.ROOT, "done in %.1f min", (System.nanoTime() - t0) / 60e9));
         System.out.println();
@@ -678,14 +676,6 @@ public final class LiveQueryBench {
         Arrays.sort(s);
         int m = s.length / 2;
         return s.length % 2 == 1 ? s[m] : (s[m - 1] + s[m]) / 2;
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ex) {
-            System.err.println("could not delete " + dir + ": " + ex);
-        }
     }
 
     private void out(String line) {

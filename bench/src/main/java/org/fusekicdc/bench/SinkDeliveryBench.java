@@ -1,7 +1,6 @@
 package org.fusekicdc.bench;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +10,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -21,7 +19,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Stream;
 
 import io.nats.client.Connection;
 import io.nats.client.JetStreamManagement;
@@ -674,15 +671,7 @@ public final class SinkDeliveryBench {
         if ( kafka != null )
             kafka.close();
         if ( !keep )
-            deleteTree(work);
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ex) {
-            throw new UncheckedIOException(ex);
-        }
+            BenchFiles.deleteTree(work);
     }
 
     private void out(String line) {
