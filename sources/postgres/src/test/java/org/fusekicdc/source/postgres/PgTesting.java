@@ -1,6 +1,5 @@
 package org.fusekicdc.source.postgres;
 
-
 import java.io.StringReader;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -12,9 +11,11 @@ import org.apache.jena.rdf.model.Resource;
 import org.apache.jena.riot.Lang;
 import org.apache.jena.riot.RDFParser;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.sink.SinkOptions;
 import org.fusekicdc.core.source.Source;
 import org.fusekicdc.core.source.SourceContext;
+import org.fusekicdc.core.testing.TestPostgres;
 
 /**
  * Test support: a source built from a Turtle description as the server would. The database the
@@ -46,5 +47,20 @@ final class PgTesting {
         });
         SinkOptions options = new SinkOptions("Source", name, values, env::get);
         return new PostgresSourceProvider().create(new SourceContext(dsg, name, options, r, workDir));
+    }
+
+    /**
+     * A test's clean-up: the source, the dataset, the log, then the database objects. Any of
+     * them may be null: a test whose PostgreSQL is missing is set up only in part.
+     */
+    static void closeAll(Source source, CapturingDatasetGraph dsg, ChangeLog log, String slot, String schema) {
+        if ( source != null )
+            source.close();
+        if ( dsg != null )
+            dsg.close();
+        if ( log != null )
+            log.close();
+        if ( schema != null )
+            TestPostgres.dropAll(slot, slot, schema);
     }
 }

@@ -66,14 +66,7 @@ class PostgresSourceIT {
 
     @AfterEach
     void tearDown() {
-        if ( source != null )
-            source.close();
-        if ( dsg != null )
-            dsg.close();
-        if ( log != null )
-            log.close();
-        if ( schema != null )
-            TestPostgres.dropAll(slot, slot, schema);
+        PgTesting.closeAll(source, dsg, log, slot, schema);
     }
 
     String config(String extra) {

@@ -61,15 +61,7 @@ class SourceFailureIT {
 
     @AfterEach
     void tearDown() {
-        // Set up only in part when PostgreSQL is missing or not configured for logical decoding.
-        if ( source != null )
-            source.close();
-        if ( dsg != null )
-            dsg.close();
-        if ( log != null )
-            log.close();
-        if ( schema != null )
-            TestPostgres.dropAll(slot, slot, schema);
+        PgTesting.closeAll(source, dsg, log, slot, schema);
     }
 
     String config(int port, String extra, String column) {
