@@ -71,6 +71,7 @@ public final class ChangeLog implements AutoCloseable {
     private RecordMeta pending;                // guarded by writeLock
     private volatile boolean closed;
     private volatile CdcObserver observer = CdcObserver.NONE;
+    private volatile LogDamage damage;         // the last damaged record a read found; null when none
 
     private ChangeLog(ChangeLogConfig config, FileChannel lockChannel, FileLock lock) {
         this.config = config;
@@ -557,13 +558,27 @@ public final class ChangeLog implements AutoCloseable {
         Map.Entry<Long, Segment> e = segments.floorEntry(version);
         if ( e == null )
             throw new VersionGoneException(dataset, version, firstVersion());
-        return e.getValue().read(version);
+        try {
+            return e.getValue().read(version);
+        } catch (DamagedRecordException ex) {
+            if ( !ex.damage().equals(damage) )
+                LOG.error(ex.getMessage());
+            damage = ex.damage();
+            throw ex;
+        }
+    }
+
+    /** The damaged record a read found since the log was opened (shown in status until a restart), or null. */
+    public LogDamage damage() {
+        return damage;
     }
 
     /**
-     * Up to {@code max} published records after {@code afterVersion}, in version order.
+     * Up to {@code max} published records after {@code afterVersion}, in version order, ending
+     * before a damaged record, so that the records before it can be served.
      *
      * @throws VersionGoneException if version {@code afterVersion + 1} has been removed by retention
+     * @throws DamagedRecordException if version {@code afterVersion + 1} is damaged
      */
     public List<LogRecord> readAfter(long afterVersion, int max) {
         long first = firstVersion();
@@ -571,8 +586,13 @@ public final class ChangeLog implements AutoCloseable {
             throw new VersionGoneException(dataset, afterVersion + 1, first);
         long end = Math.min(publishedVersion, afterVersion + max);
         List<LogRecord> out = new ArrayList<>((int)Math.max(0, end - afterVersion));
-        for ( long v = afterVersion + 1 ; v <= end ; v++ )
-            out.add(read(v));
+        try {
+            for ( long v = afterVersion + 1 ; v <= end ; v++ )
+                out.add(read(v));
+        } catch (DamagedRecordException ex) {
+            if ( out.isEmpty() )
+                throw ex;
+        }
         return out;
     }
 
@@ -655,7 +675,7 @@ public final class ChangeLog implements AutoCloseable {
                 if ( oldest.count() == 0 || last >= publishedVersion )
                     break;
                 boolean byVersions = r.maxVersions() > 0 && headV - last >= r.maxVersions();
-                boolean byAge = r.maxAge() != null && oldest.read(last).meta().timestamp() < now - r.maxAge().toMillis();
+                boolean byAge = r.maxAge() != null && committedBefore(last, now - r.maxAge().toMillis());
                 boolean bySize = r.maxBytes() > 0 && total > r.maxBytes();
                 if ( !(byVersions || byAge || bySize) )
                     break;
@@ -679,6 +699,14 @@ public final class ChangeLog implements AutoCloseable {
                 LOG.info("Dataset '{}': retention removed versions {}..{}", dataset, oldest.firstVersion(), last);
             }
             return removed;
+        }
+    }
+
+    private boolean committedBefore(long version, long timeMillis) {
+        try {
+            return read(version).meta().timestamp() < timeMillis;
+        } catch (DamagedRecordException ex) {
+            return false;   // its time is unknown: age alone does not remove it
         }
     }
 

@@ -31,17 +31,19 @@ import org.slf4j.LoggerFactory;
  *   int  CRC32C of payload followed by the header
  * </pre>
  * The index file holds one 8-byte record offset per version. It is not forced to disk: it is
- * checked when the segment is opened and rebuilt from the segment if it disagrees.
+ * checked against every record header when the segment is opened and rebuilt from the segment if
+ * it disagrees. Every read checks the whole record ({@link RecordCheck}); a record that fails is
+ * never returned.
  */
 final class Segment implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Segment.class);
 
     static final int MAGIC = 0x43444331;
-    private static final int AT_VERSION = 4;
+    static final int AT_VERSION = 4;
     private static final int AT_TIMESTAMP = 12;
     private static final int AT_ID = 20;
     private static final int AT_PREV = 36;
-    private static final int AT_LENGTH = 52;
+    static final int AT_LENGTH = 52;
     static final int HEADER_BYTES = AT_LENGTH + 8;
     static final int TRAILER_BYTES = 4;
     private static final int IO_BUFFER = 64 * 1024;
@@ -86,9 +88,10 @@ final class Segment implements AutoCloseable {
     }
 
     /**
-     * Open an existing segment. The last segment of a log is always scanned and a torn tail
-     * (a record whose write did not complete) is cut off; for the others the index is trusted
-     * when it is consistent, and a bad record there is corruption.
+     * Open an existing segment. The last segment of a log is always scanned record by record and a
+     * torn tail (an append a crash interrupted) is cut off; for the others every record header is
+     * checked against the index, and the segment scanned when they disagree. A damaged record
+     * stops the open with a {@link DamagedRecordException}.
      */
     static Segment open(String dataset, Path dir, long firstVersion, boolean last) throws IOException {
         Path lf = dir.resolve(fileName(firstVersion));
@@ -118,27 +121,41 @@ final class Segment implements AutoCloseable {
 
     Path file() { return logFile; }
 
+    /** Whether the index and the record headers agree: every marker, version and length chains to the file's end. */
     private boolean indexConsistent() throws IOException {
         long idxSize = index.size();
         long fileSize = log.size();
         if ( idxSize % 8 != 0 || idxSize == 0 )
             return false;
         long n = idxSize / 8;
-        long lastOffset = readIndex(n - 1);
-        if ( lastOffset < 0 || lastOffset + HEADER_BYTES > fileSize )
-            return false;
-        ByteBuffer hdr = readHeader(lastOffset);
-        if ( hdr.getInt(0) != MAGIC || hdr.getLong(AT_VERSION) != firstVersion + n - 1 )
-            return false;
-        long end = lastOffset + HEADER_BYTES + hdr.getLong(AT_LENGTH) + TRAILER_BYTES;
-        if ( end != fileSize )
+        ByteBuffer offsets = ByteBuffer.allocate(IO_BUFFER);
+        long pos = 0;
+        for ( long i = 0 ; i < n ; i++ ) {
+            if ( !offsets.hasRemaining() || i == 0 ) {
+                offsets.clear();
+                offsets.limit((int)Math.min(IO_BUFFER, (n - i) * 8));
+                RecordCheck.readFully(index, offsets, i * 8);
+                offsets.flip();
+            }
+            if ( offsets.getLong() != pos || pos + HEADER_BYTES + TRAILER_BYTES > fileSize )
+                return false;
+            ByteBuffer hdr = readHeader(pos);
+            long len = hdr.getLong(AT_LENGTH);
+            if ( hdr.getInt(0) != MAGIC || hdr.getLong(AT_VERSION) != firstVersion + i || len < 0 )
+                return false;
+            pos += HEADER_BYTES + len + TRAILER_BYTES;
+        }
+        if ( pos != fileSize )
             return false;
         size = fileSize;
         count = n;
         return true;
     }
 
-    /** Read every record, check its checksum and rebuild the index; cut off a torn tail of the last segment. */
+    /**
+     * Read every record, check it and rebuild the index. In the last segment a torn tail is cut
+     * off; any other failure is a damaged record, and stops the open.
+     */
     private void scanAndRepair(boolean last) throws IOException {
         long fileSize = log.size();
         long pos = 0;
@@ -148,7 +165,7 @@ final class Segment implements AutoCloseable {
         index.truncate(0);
         long idxPos = 0;
         while ( pos < fileSize ) {
-            problem = checkRecord(pos, firstVersion + n, fileSize);
+            problem = RecordCheck.problem(log, pos, firstVersion + n, fileSize);
             if ( problem != null )
                 break;
             if ( idxBuf.remaining() < 8 ) {
@@ -163,17 +180,20 @@ final class Segment implements AutoCloseable {
         idxBuf.flip();
         writeFully(index, idxBuf, idxPos);
         if ( problem != null ) {
-            boolean intactAfter = last && intactRecordFollows(pos, firstVersion + n, fileSize);
-            if ( !last || intactAfter )
-                throw new ChangeLogException("Dataset '" + dataset + "': change log segment " + logFile + " is corrupt at byte " + pos
-                                             + " (version " + (firstVersion + n) + "): " + problem
-                                             + ". This is not a torn tail (" + (last ? "intact records follow it" : "later segments exist")
-                                             + "). Restore the log directory from a backup,"
-                                             + " or move the segment files from this one on aside to truncate the log at version "
-                                             + (firstVersion - 1) + ".");
+            long version = firstVersion + n;
+            LogDamage damage = new LogDamage(logFile, version, pos, problem);
+            if ( !last )
+                throw new DamagedRecordException(dataset, damage, "Later segments exist, so this record was written whole and acknowledged.");
+            long intactAfter = RecordCheck.intactRecordAfter(log, pos, version + 1, fileSize);
+            if ( intactAfter >= 0 )
+                throw new DamagedRecordException(dataset, damage, "Intact records follow it (at byte " + intactAfter
+                                                                  + "), so it was written whole and acknowledged.");
+            if ( !RecordCheck.tornTail(log, pos, version, fileSize) )
+                throw new DamagedRecordException(dataset, damage, "It is the last record and it is complete (the file holds all of it),"
+                                                                  + " so its write may have been acknowledged: it is not cut off.");
             LOG.warn("Dataset '{}': change log {} has a torn tail at byte {} ({} bytes, would-be version {}): {}. "
-                     + "It was never acknowledged; truncating it.",
-                     dataset, logFile.getFileName(), pos, fileSize - pos, firstVersion + n, problem);
+                     + "An append was interrupted before it was acknowledged; truncating it.",
+                     dataset, logFile.getFileName(), pos, fileSize - pos, version, problem);
             log.truncate(pos);
             log.force(true);
         }
@@ -181,68 +201,13 @@ final class Segment implements AutoCloseable {
         count = n;
     }
 
-    /**
-     * Whether the damaged record at {@code pos} is followed by an intact record of the next version.
-     * A crash can only tear the record written last, so such damage is corruption, not a torn tail.
-     */
-    private boolean intactRecordFollows(long pos, long version, long fileSize) throws IOException {
-        if ( fileSize - pos < HEADER_BYTES )
-            return false;
-        ByteBuffer hdr = readHeader(pos);
-        long len = hdr.getLong(AT_LENGTH);
-        if ( hdr.getInt(0) != MAGIC || len < 0 || len > fileSize - pos )
-            return false;
-        long next = pos + HEADER_BYTES + len + TRAILER_BYTES;
-        return next < fileSize && checkRecord(next, version + 1, fileSize) == null;
-    }
-
-    /** Check the record at {@code pos}: null when whole and correct, otherwise what is wrong. */
-    private String checkRecord(long pos, long expectedVersion, long fileSize) throws IOException {
-        if ( fileSize - pos < HEADER_BYTES + TRAILER_BYTES )
-            return "incomplete record header";
-        ByteBuffer hdr = readHeader(pos);
-        if ( hdr.getInt(0) != MAGIC )
-            return "no record marker";
-        long version = hdr.getLong(AT_VERSION);
-        if ( version != expectedVersion )
-            return "version " + version + " where " + expectedVersion + " was expected";
-        long len = hdr.getLong(AT_LENGTH);
-        if ( len < 0 || pos + HEADER_BYTES + len + TRAILER_BYTES > fileSize )
-            return "record length " + len + " runs past the end of the file";
-        CRC32C crc = new CRC32C();
-        ByteBuffer buf = ByteBuffer.allocate((int)Math.min(IO_BUFFER, Math.max(len, 1)));
-        long p = pos + HEADER_BYTES;
-        long remaining = len;
-        while ( remaining > 0 ) {
-            buf.clear();
-            buf.limit((int)Math.min(buf.capacity(), remaining));
-            int r = log.read(buf, p);
-            if ( r <= 0 )
-                return "unexpected end of file";
-            buf.flip();
-            crc.update(buf);
-            p += r;
-            remaining -= r;
-        }
-        hdr.rewind();
-        crc.update(hdr);
-        ByteBuffer trailer = ByteBuffer.allocate(TRAILER_BYTES);
-        readFully(log, trailer, pos + HEADER_BYTES + len);
-        if ( trailer.getInt(0) != (int)crc.getValue() )
-            return "checksum mismatch";
-        return null;
-    }
-
     private ByteBuffer readHeader(long pos) throws IOException {
-        ByteBuffer hdr = ByteBuffer.allocate(HEADER_BYTES);
-        readFully(log, hdr, pos);
-        hdr.flip();
-        return hdr;
+        return RecordCheck.header(log, pos);
     }
 
     private long readIndex(long i) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(8);
-        readFully(index, b, i * 8);
+        RecordCheck.readFully(index, b, i * 8);
         return b.getLong(0);
     }
 
@@ -256,17 +221,36 @@ final class Segment implements AutoCloseable {
         }
     }
 
+    /**
+     * The record of a version, checked whole (marker, version, length, checksum) before it is
+     * returned.
+     *
+     * @throws DamagedRecordException if the record fails the check
+     */
     LogRecord read(long version) {
         long pos = offsetOf(version);
         try {
-            ByteBuffer hdr = readHeader(pos);
-            if ( hdr.getInt(0) != MAGIC || hdr.getLong(AT_VERSION) != version )
+            String problem = RecordCheck.problem(log, pos, version, size);
+            if ( problem == null ) {
+                ByteBuffer hdr = readHeader(pos);
+                return new LogRecord(metaOf(hdr), this, pos + HEADER_BYTES, hdr.getLong(AT_LENGTH));
+            }
+            if ( !indexEntryChains(version, pos) )
                 throw new ChangeLogException("Dataset '" + dataset + "': index " + indexFile + " points to a bad record for version "
-                                             + version + "; delete the .idx file and restart to rebuild it");
-            return new LogRecord(metaOf(hdr), this, pos + HEADER_BYTES, hdr.getLong(AT_LENGTH));
+                                             + version + " (" + problem + "); delete the .idx file and restart to rebuild it");
+            throw new DamagedRecordException(dataset, new LogDamage(logFile, version, pos, problem), "It is not served.");
         } catch (IOException ex) {
             throw new ChangeLogException("Dataset '" + dataset + "': cannot read version " + version + " from " + logFile + ": " + ex.getMessage(), ex);
         }
+    }
+
+    /** Whether the index's offset for a version is where the record before it ends: then the record, not the index, is bad. */
+    private boolean indexEntryChains(long version, long pos) throws IOException {
+        if ( version == firstVersion )
+            return pos == 0;
+        long prev = readIndex(version - firstVersion - 1);
+        ByteBuffer hdr = readHeader(prev);
+        return hdr.getInt(0) == MAGIC && prev + HEADER_BYTES + hdr.getLong(AT_LENGTH) + TRAILER_BYTES == pos;
     }
 
     private static RecordMeta metaOf(ByteBuffer hdr) {
@@ -370,16 +354,6 @@ final class Segment implements AutoCloseable {
             total += w;
         }
         return total;
-    }
-
-    private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
-        long p = pos;
-        while ( buf.hasRemaining() ) {
-            int r = ch.read(buf, p);
-            if ( r < 0 )
-                throw new IOException("Unexpected end of file at " + p);
-            p += r;
-        }
     }
 
     /** Positional, checksumming output to a channel. */

@@ -187,18 +187,35 @@ class ChangeLogRecoveryTest {
     }
 
     @Test
-    void wrongIndexEntryGivesAnErrorThatSaysToDeleteTheIndex() throws IOException {
+    void wrongIndexEntryOfASealedSegmentIsRebuiltOnOpen() throws IOException {
         List<RecordMeta> metas = writeLog(smallSegments(dir), 8);
         // Damage the first entry of a sealed segment only: the index still looks consistent at its end.
         try (FileChannel ch = FileChannel.open(indexFile(dir, 1), StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.allocate(8).putLong(0, 100), 0);
         }
         try (ChangeLog log = ChangeLog.open(smallSegments(dir))) {
+            assertIntact(log, metas);
+        }
+        try (FileChannel ch = FileChannel.open(indexFile(dir, 1), StandardOpenOption.READ)) {
+            ByteBuffer b = ByteBuffer.allocate(8);
+            ch.read(b, 0);
+            assertEquals(0, b.getLong(0), "the entry was rewritten from the segment");
+        }
+    }
+
+    @Test
+    void indexDamagedWhileTheLogIsOpenGivesAnErrorThatSaysToDeleteTheIndex() throws IOException {
+        List<RecordMeta> metas = writeLog(smallSegments(dir), 8);
+        try (ChangeLog log = ChangeLog.open(smallSegments(dir))) {
+            try (FileChannel ch = FileChannel.open(indexFile(dir, 1), StandardOpenOption.WRITE)) {
+                ch.write(ByteBuffer.allocate(8).putLong(0, 100), 0);
+            }
             ChangeLogException ex = assertThrows(ChangeLogException.class, () -> log.read(1));
+            assertFalse(ex instanceof DamagedRecordException, "the record is fine; the index is not");
             assertTrue(ex.getMessage().contains(".idx"), ex.getMessage());
             assertPayload(log, 2);
+            assertEquals(null, log.damage());
         }
-        Files.delete(indexFile(dir, 1));
         try (ChangeLog log = ChangeLog.open(smallSegments(dir))) {
             assertIntact(log, metas);
         }
@@ -207,21 +224,19 @@ class ChangeLogRecoveryTest {
     // ---- Torn tail: the process died while writing the last record
 
     @Test
-    void garbageAfterTheLastRecordIsCutOff() throws IOException {
-        List<RecordMeta> metas = writeLog(smallSegments(dir), 5);
+    void bytesAfterTheLastRecordThatNoAppendWritesStopOpen() throws IOException {
+        // An interrupted append leaves zeros or a prefix of a record, never other bytes: these came from elsewhere.
+        writeLog(smallSegments(dir), 5);
         Path last = segmentFile(dir, 4);
         long size = Files.size(last);
         byte[] garbage = new byte[137];
         new Random(42).nextBytes(garbage);
         appendBytes(last, garbage);
-        try (ChangeLog log = ChangeLog.open(smallSegments(dir))) {
-            assertIntact(log, metas);
-            assertEquals(size, Files.size(last));
-            assertNextAppendContinues(log, metas);
-        }
-        try (ChangeLog log = ChangeLog.open(smallSegments(dir))) {
-            assertEquals(6, log.headVersion());
-        }
+        DamagedRecordException ex = assertThrows(DamagedRecordException.class, () -> ChangeLog.open(smallSegments(dir)));
+        assertEquals(6, ex.damage().version());
+        assertEquals(size, ex.damage().offset());
+        assertTrue(ex.getMessage().contains("no record marker"), ex.getMessage());
+        assertEquals(size + 137, Files.size(last), "nothing is cut");
     }
 
     @Test
@@ -314,26 +329,30 @@ class ChangeLogRecoveryTest {
     }
 
     @Test
-    void lastRecordWithAFlippedPayloadByteIsDroppedOnReopen() throws IOException {
-        List<RecordMeta> metas = writeLog(smallSegments(dir), 5);
+    void lastRecordWithAFlippedPayloadByteStopsOpenAndIsKept() throws IOException {
+        writeLog(smallSegments(dir), 5);
         Path last = segmentFile(dir, 4);
+        long size = Files.size(last);
         long at5 = offsetOf(last, 4, 5);
         flipByte(last, at5 + Segment.HEADER_BYTES + 123);
-        try (ChangeLog log = ChangeLog.open(smallSegments(dir))) {
-            assertIntact(log, metas.subList(0, 4));
-            assertEquals(at5, Files.size(last));
-            assertNextAppendContinues(log, metas.subList(0, 4));
-        }
+        DamagedRecordException ex = assertThrows(DamagedRecordException.class, () -> ChangeLog.open(smallSegments(dir)));
+        assertEquals(new LogDamage(last, 5, at5, "checksum mismatch"), ex.damage());
+        assertTrue(ex.getMessage().contains("version 5 in segment " + last), ex.getMessage());
+        assertTrue(ex.getMessage().contains("may have been acknowledged"), ex.getMessage());
+        assertTrue(ex.getMessage().contains("Restore the change log directory from a backup"), ex.getMessage());
+        assertTrue(ex.getMessage().contains("cdc:startNewHistory"), ex.getMessage());
+        assertEquals(size, Files.size(last), "an acknowledged write's record is never cut");
     }
 
     @Test
-    void lastRecordWithAFlippedChecksumByteIsDroppedOnReopen() throws IOException {
-        List<RecordMeta> metas = writeLog(smallSegments(dir), 5);
+    void lastRecordWithAFlippedChecksumByteStopsOpenAndIsKept() throws IOException {
+        writeLog(smallSegments(dir), 5);
         Path last = segmentFile(dir, 4);
-        flipByte(last, Files.size(last) - 1);
-        try (ChangeLog log = ChangeLog.open(smallSegments(dir))) {
-            assertIntact(log, metas.subList(0, 4));
-        }
+        long size = Files.size(last);
+        flipByte(last, size - 1);
+        DamagedRecordException ex = assertThrows(DamagedRecordException.class, () -> ChangeLog.open(smallSegments(dir)));
+        assertEquals(5, ex.damage().version());
+        assertEquals(size, Files.size(last));
     }
 
     @Test

@@ -23,6 +23,7 @@ import org.apache.jena.riot.WebContent;
 import org.apache.jena.web.HttpSC;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.core.log.DamagedRecordException;
 import org.fusekicdc.core.log.LogRecord;
 import org.fusekicdc.core.log.VersionGoneException;
 import org.fusekicdc.fuseki.config.FeedSettings;
@@ -108,6 +109,9 @@ public class ChangeFeedService extends ActionREST {
         } catch (VersionGoneException ex) {
             ServletOps.error(HttpSC.GONE_410, ex.getMessage());
             return;
+        } catch (DamagedRecordException ex) {
+            ServletOps.error(HttpSC.INTERNAL_SERVER_ERROR_500, ex.getMessage());
+            return;
         }
         HttpServletResponse resp = action.getResponse();
         setVersionHeaders(resp, log);
@@ -164,7 +168,7 @@ public class ChangeFeedService extends ActionREST {
                 List<LogRecord> batch;
                 try {
                     batch = log.readAfter(cursor, DEFAULT_LIMIT);
-                } catch (VersionGoneException ex) {
+                } catch (VersionGoneException | DamagedRecordException ex) {
                     write(out, "event: error\ndata: " + ex.getMessage() + "\n\n");
                     out.flush();
                     return;

@@ -15,6 +15,7 @@ import org.apache.jena.atlas.json.JsonNumber;
 import org.apache.jena.atlas.json.JsonObject;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.core.log.LogDamage;
 import org.fusekicdc.core.follow.Follower;
 import org.fusekicdc.core.follow.FollowerStatus;
 import org.fusekicdc.core.log.Retention;
@@ -76,6 +77,9 @@ final class CdcStatusServlet extends HttpServlet {
         o.put("logBytes", log.sizeBytes());
         o.put("logDirectory", log.config().directory().toString());
         o.put("retention", retention(log.config().retention()));
+        LogDamage damage = log.damage();
+        if ( damage != null )
+            o.put("damage", damage(damage));
         JsonArray sinks = new JsonArray();
         Dispatcher d = FMod_FusekiCdc.dispatcher(dsg);
         if ( d != null ) {
@@ -122,6 +126,15 @@ final class CdcStatusServlet extends HttpServlet {
         o.put("lagMillis", s.lagMillis());
         if ( s.lastError() != null )
             o.put("lastError", s.lastError());
+        return o;
+    }
+
+    private static JsonObject damage(LogDamage d) {
+        JsonObject o = new JsonObject();
+        o.put("segment", d.segment().toString());
+        o.put("version", d.version());
+        o.put("offset", d.offset());
+        o.put("problem", d.problem());
         return o;
     }
 
