@@ -482,6 +482,8 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
         if ( meta.prevId() != null )
             w.header(PatchHeaders.PREV, Id.fromUUID(meta.prevId()).asNode());
         w.header(PatchHeaders.VERSION, NodeFactory.createLiteralDT(Long.toString(meta.version()), XSDDatatype.XSDinteger));
+        if ( log.epoch() > 0 )
+            w.header(PatchHeaders.EPOCH, NodeFactory.createLiteralDT(Long.toString(log.epoch()), XSDDatatype.XSDinteger));
         w.header(PatchHeaders.TIMESTAMP, NodeFactory.createLiteralDT(Instant.ofEpochMilli(meta.timestamp()).toString(),
                                                                     XSDDatatype.XSDdateTime));
         w.header(PatchHeaders.DATASET, NodeFactory.createLiteralString(datasetName()));

@@ -10,6 +10,11 @@ public final class PatchHeaders {
     public static final String PREV = RDFPatchConst.PREV;
     /** 1, 2, 3, ... without gaps per dataset. */
     public static final String VERSION = "version";
+    /**
+     * The dataset's history: absent (0) on its first, one more for each new history started over it
+     * ({@code cdc:startNewHistory}), where versions begin again at 1.
+     */
+    public static final String EPOCH = "epoch";
     /** Commit time, {@code xsd:dateTime} in UTC. */
     public static final String TIMESTAMP = "timestamp";
     /** The dataset's name. */

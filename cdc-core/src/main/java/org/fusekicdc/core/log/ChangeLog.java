@@ -1,8 +1,6 @@
 package org.fusekicdc.core.log;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -40,10 +38,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ChangeLog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ChangeLog.class);
-    private static final String META_FILE = "changelog.properties";
     private static final String LOCK_FILE = "changelog.lock";
-    private static final String READERS_DIR = "readers";
-    private static final int FORMAT = 1;
+    static final String READERS_DIR = "readers";
     private static final String BASE_VERSION = "baseVersion";
     private static final String BASE_ID = "baseId";
     private static final String REBASE_VERSION = "rebaseVersion";
@@ -65,6 +61,7 @@ public final class ChangeLog implements AutoCloseable {
     // Id of the version before the first record of a log started from a snapshot (rebase); null otherwise.
     private volatile UUID baseId;
     private volatile long baseVersion;
+    private volatile History history;          // null for a log written before histories were recorded
     // A snapshot load under way (markRebase), until rebase completes it.
     private volatile Rebase pendingRebase;
     private volatile long publishedVersion;    // last record readers may see
@@ -101,7 +98,7 @@ public final class ChangeLog implements AutoCloseable {
         if ( !Files.isWritable(dir) )
             throw new CdcConfigException("Dataset '" + config.dataset() + "': the change log directory " + dir
                                          + " is not writable. Give the Fuseki user write access to it, or set cdc:logDirectory to a writable path.");
-        checkOwner(dir, config.dataset());
+        LogProperties.checkOwner(dir, config.dataset());
         FileChannel lockChannel = null;
         try {
             lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -142,56 +139,8 @@ public final class ChangeLog implements AutoCloseable {
         }
     }
 
-    /** Record which dataset owns the directory, or check that it is this one. */
-    private static void checkOwner(Path dir, String dataset) {
-        Path meta = dir.resolve(META_FILE);
-        Properties props = new Properties();
-        try {
-            if ( Files.exists(meta) ) {
-                try (InputStream in = Files.newInputStream(meta)) {
-                    props.load(in);
-                }
-                String owner = props.getProperty("dataset");
-                if ( !dataset.equals(owner) )
-                    throw new CdcConfigException("The change log in " + dir + " belongs to dataset '" + owner + "', not to '" + dataset
-                                                 + "'. Give each dataset its own cdc:logDirectory (or set cdc:name back to '" + owner + "').");
-                String fmt = props.getProperty("format");
-                if ( !String.valueOf(FORMAT).equals(fmt) )
-                    throw new CdcConfigException("The change log in " + dir + " has format " + fmt + "; this version of fuseki-cdc reads format "
-                                                 + FORMAT + ". Use the fuseki-cdc release that wrote it, or start a new log directory.");
-                return;
-            }
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.log")) {
-                if ( ds.iterator().hasNext() )
-                    throw new CdcConfigException("The directory " + dir + " holds log segments but no " + META_FILE
-                                                 + "; it is not a fuseki-cdc change log or was damaged. Point cdc:logDirectory elsewhere.");
-            }
-            props.setProperty("dataset", dataset);
-            props.setProperty("format", String.valueOf(FORMAT));
-            writeMeta(dir, props);
-        } catch (IOException ex) {
-            throw new ChangeLogException("Dataset '" + dataset + "': cannot read or write " + meta + ": " + ex, ex);
-        }
-    }
 
-    private static Properties readMeta(Path dir, String dataset) {
-        Properties props = new Properties();
-        try (InputStream in = Files.newInputStream(dir.resolve(META_FILE))) {
-            props.load(in);
-        } catch (IOException ex) {
-            throw new ChangeLogException("Dataset '" + dataset + "': cannot read " + dir.resolve(META_FILE) + ": " + ex, ex);
-        }
-        return props;
-    }
 
-    private static void writeMeta(Path dir, Properties props) throws IOException {
-        Path tmp = dir.resolve(META_FILE + ".tmp");
-        try (OutputStream out = Files.newOutputStream(tmp)) {
-            props.store(out, "fuseki-cdc change log");
-        }
-        Files.move(tmp, dir.resolve(META_FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        forceDirectory(dir);
-    }
 
     private void load() throws IOException {
         List<Long> firsts = new ArrayList<>();
@@ -218,13 +167,15 @@ public final class ChangeLog implements AutoCloseable {
             }
             segments.put(first, seg);
         }
-        Properties meta = readMeta(dir, dataset);
+        Properties meta = LogProperties.read(dir, dataset);
         if ( meta.getProperty(BASE_ID) != null ) {
             baseVersion = Long.parseLong(meta.getProperty(BASE_VERSION));
             baseId = UUID.fromString(meta.getProperty(BASE_ID));
             if ( segments.isEmpty() )
                 segments.put(baseVersion + 1, Segment.create(dataset, dir, baseVersion + 1));
         }
+        if ( meta.getProperty(History.ID) != null )
+            history = new History(UUID.fromString(meta.getProperty(History.ID)), Long.parseLong(meta.getProperty(History.EPOCH)));
         if ( meta.getProperty(REBASE_ID) != null ) {
             pendingRebase = new Rebase(Long.parseLong(meta.getProperty(REBASE_VERSION)), UUID.fromString(meta.getProperty(REBASE_ID)),
                                        Path.of(meta.getProperty(REBASE_FILE)));
@@ -292,6 +243,33 @@ public final class ChangeLog implements AutoCloseable {
         if ( baseId != null && version == baseVersion )
             return baseId;
         return read(version).meta().id();
+    }
+
+    /** Which history this log holds (see {@link History}); null until one is recorded. */
+    public History history() {
+        return history;
+    }
+
+    /** The history's epoch: 0 for a dataset's first history. */
+    public long epoch() {
+        History h = history;
+        return h == null ? 0 : h.epoch();
+    }
+
+    /** Record, durably, which history this log holds. */
+    public void recordHistory(History value) {
+        synchronized (writeLock) {
+            checkOpen();
+            Properties meta = LogProperties.read(dir, dataset);
+            meta.setProperty(History.ID, value.id().toString());
+            meta.setProperty(History.EPOCH, Long.toString(value.epoch()));
+            try {
+                LogProperties.write(dir, meta);
+            } catch (IOException ex) {
+                throw new ChangeLogException("Dataset '" + dataset + "': cannot record the log's history in " + dir + ": " + ex, ex);
+            }
+            history = value;
+        }
     }
 
     /** The last version readers may see. */
@@ -382,12 +360,12 @@ public final class ChangeLog implements AutoCloseable {
     public void markRebase(long version, UUID id, Path snapshotFile) {
         synchronized (writeLock) {
             checkOpen();
-            Properties meta = readMeta(dir, dataset);
+            Properties meta = LogProperties.read(dir, dataset);
             meta.setProperty(REBASE_VERSION, Long.toString(version));
             meta.setProperty(REBASE_ID, id.toString());
             meta.setProperty(REBASE_FILE, snapshotFile.toAbsolutePath().toString());
             try {
-                writeMeta(dir, meta);
+                LogProperties.write(dir, meta);
             } catch (IOException ex) {
                 throw new ChangeLogException("Dataset '" + dataset + "': cannot record a snapshot load in " + dir + ": " + ex, ex);
             }
@@ -415,13 +393,13 @@ public final class ChangeLog implements AutoCloseable {
                     seg.delete();
                 segments.clear();
                 segments.put(version + 1, Segment.create(dataset, dir, version + 1));
-                Properties meta = readMeta(dir, dataset);
+                Properties meta = LogProperties.read(dir, dataset);
                 meta.setProperty(BASE_VERSION, Long.toString(version));
                 meta.setProperty(BASE_ID, id.toString());
                 meta.remove(REBASE_VERSION);
                 meta.remove(REBASE_ID);
                 meta.remove(REBASE_FILE);
-                writeMeta(dir, meta);
+                LogProperties.write(dir, meta);
             } catch (IOException ex) {
                 throw new ChangeLogException("Dataset '" + dataset + "': cannot start the change log after version " + version + " in " + dir
                                              + ": " + ex + ". Restart the server: the snapshot load is done again.", ex);
@@ -450,7 +428,7 @@ public final class ChangeLog implements AutoCloseable {
         Segment seg = Segment.create(dataset, dir, version);
         segments.put(version, seg);
         if ( config.fsync() )
-            forceDirectory(dir);
+            LogProperties.forceDirectory(dir);
         LOG.debug("Dataset '{}': new change log segment from version {}", dataset, version);
         applyRetention();
         return seg;
@@ -710,11 +688,6 @@ public final class ChangeLog implements AutoCloseable {
         }
     }
 
-    private static void forceDirectory(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        }
-    }
 
     public boolean isClosed() {
         return closed;

@@ -14,6 +14,7 @@ import org.apache.jena.sparql.util.Symbol;
 import org.apache.jena.tdb2.assembler.VocabTDB2;
 import org.apache.jena.vocabulary.RDF;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.capture.StoreHistory;
 import org.fusekicdc.core.capture.Tdb2JournalRepair;
 import org.fusekicdc.core.follow.Follower;
 import org.fusekicdc.core.log.ChangeLog;
@@ -48,9 +49,11 @@ public class AssemblerCapturedDataset extends DatasetAssembler {
     @Override
     protected DatasetGraph createDataset(Assembler a, Resource root) {
         CapturedDatasetSettings settings = CapturedDatasetSettings.from(root);
-        repairTdb2Journal(settings.datasetDescription());
+        Path storeDirectory = tdb2Location(settings.datasetDescription());
+        if ( storeDirectory != null )
+            Tdb2JournalRepair.repairTornTail(storeDirectory);
         DatasetGraph base = ((Dataset)a.open(settings.datasetDescription())).asDatasetGraph();
-        ChangeLog log = ChangeLog.open(settings.logConfig());
+        ChangeLog log = StoreHistory.open(settings.logConfig(), base, storeDirectory, settings.startNewHistory());
         try {
             CapturingDatasetGraph dsg = CapturingDatasetGraph.create(base, log, settings.captureConfig(RequestAttributes::current));
             dsg.getContext().set(FeedSettings.SYMBOL, settings.feed());
@@ -75,12 +78,17 @@ public class AssemblerCapturedDataset extends DatasetAssembler {
         }
     }
 
-    /** A process killed mid-commit can leave TDB2 unable to open its database: see {@link Tdb2JournalRepair}. */
-    private static void repairTdb2Journal(Resource description) {
+    /**
+     * The directory of a TDB2 dataset description; null for any other store, and for TDB2 in memory.
+     * There a process killed mid-commit can leave TDB2 unable to open ({@link Tdb2JournalRepair}),
+     * and there the store's history marker is kept ({@link StoreHistory}).
+     */
+    private static Path tdb2Location(Resource description) {
         if ( description.hasProperty(RDF.type, VocabTDB2.tDatasetTDB2) || description.hasProperty(RDF.type, VocabTDB2.tDatasetTDB) ) {
             Statement location = description.getProperty(VocabTDB2.pLocation);
-            if ( location != null && location.getObject().isLiteral() )
-                Tdb2JournalRepair.repairTornTail(Path.of(location.getString()));
+            if ( location != null && location.getObject().isLiteral() && !location.getString().startsWith("--mem") )
+                return Path.of(location.getString());
         }
+        return null;
     }
 }

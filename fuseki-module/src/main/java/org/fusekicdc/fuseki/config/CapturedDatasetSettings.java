@@ -28,7 +28,7 @@ import org.fusekicdc.live.LiveConfig;
  * the fix.
  */
 public record CapturedDatasetSettings(Resource datasetDescription, String name, Path logDirectory, boolean fsync,
-                                      long segmentBytes, int spillThreshold, Path spillDirectory, Path snapshotDirectory, Retention retention,
+                                      long segmentBytes, long startNewHistory, int spillThreshold, Path spillDirectory, Path snapshotDirectory, Retention retention,
                                       FeedSettings feed, LiveSettings live, List<SinkSettings> sinks, FollowSettings follow, List<SourceSettings> sources) {
 
     private static final String FUSEKI_NS = "http://jena.apache.org/fuseki#";
@@ -45,6 +45,7 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
             name = serviceName(root, where);
         boolean fsync = optionalBoolean(root, VocabCdc.fsync, where, true);
         long segmentBytes = optionalLong(root, VocabCdc.segmentBytes, where, ChangeLogConfig.DEFAULT_SEGMENT_BYTES, 1024);
+        long startNewHistory = optionalLong(root, VocabCdc.startNewHistory, where, 0, 1);
         long spill = optionalLong(root, VocabCdc.spillThreshold, where, CaptureConfig.DEFAULT_SPILL_THRESHOLD, 1);
         if ( spill > 10_000_000 )
             throw new CdcConfigException(VocabCdc.spillThreshold.getLocalName(), where + ": cdc:spillThreshold " + spill
@@ -93,7 +94,7 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
         if ( follow != null && !sources.isEmpty() )
             throw new CdcConfigException(VocabCdc.follow.getLocalName(), where + ": a follower takes its changes from its leader only; remove cdc:source,"
                                          + " or give the source to the leader.");
-        return new CapturedDatasetSettings(ds, name, logDir, fsync, segmentBytes, (int)spill,
+        return new CapturedDatasetSettings(ds, name, logDir, fsync, segmentBytes, startNewHistory, (int)spill,
                                            spillDir == null ? logDir.resolve("spill") : Path.of(spillDir),
                                            snapshotDir == null ? logDir.resolve("snapshots") : Path.of(snapshotDir), retention, feed, live,
                                            List.copyOf(sinks), follow, List.copyOf(sources));

@@ -43,6 +43,8 @@ public record CdcOption(Property property, String type, String defaultValue, Str
                       "Retention: remove the oldest segments while the log is larger than this."),
         new CdcOption(VocabCdc.retentionOverridesReaders, "boolean", "false",
                       "Retention normally keeps every version a registered reader (a sink, a follower) has not acknowledged; true removes them anyway."),
+        new CdcOption(VocabCdc.startNewHistory, "integer (epoch)", "none",
+                      "Start a new history with this epoch (the store's current epoch plus one, which the start-up error names) when the change log is missing, damaged or another store's: the old log is moved aside, versions start again at 1 and patches carry `H epoch N`. Acts only when needed and only with the right number; remove it once started. See docs/operations.md."),
         new CdcOption(VocabCdc.sink, "resource (repeatable)", "none",
                       "A sink fed from the change log: `[ a cdc:KafkaSink ; ... ]`, `[ a cdc:NatsSink ; ... ]`, `[ a cdc:RedisSink ; ... ]`, `[ a cdc:WebhookSink ; ... ]`. See docs/sinks.md."),
         new CdcOption(VocabCdc.source, "resource (repeatable)", "none",

@@ -24,6 +24,7 @@ public final class VocabCdc {
     public static final Property retainAge = property("retainAge");
     public static final Property retainBytes = property("retainBytes");
     public static final Property retentionOverridesReaders = property("retentionOverridesReaders");
+    public static final Property startNewHistory = property("startNewHistory");
     public static final Property sink = property("sink");
     public static final Property source = property("source");
     public static final Property deadLetterDirectory = property("deadLetterDirectory");

@@ -52,6 +52,7 @@ public class ChangeFeedService extends ActionREST {
     static final String HDR_HEAD = "X-CDC-Head-Version";
     static final String HDR_OLDEST = "X-CDC-Oldest-Version";
     static final String HDR_LAST = "X-CDC-Last-Version";
+    static final String HDR_EPOCH = "X-CDC-Epoch";
     private static final String EVENT_STREAM = "text/event-stream";
     private static final AcceptList OFFERS = AcceptList.create(WebContent.contentTypePatch, WebContent.contentTypePatchThrift, EVENT_STREAM);
 
@@ -138,6 +139,7 @@ public class ChangeFeedService extends ActionREST {
     private static void setVersionHeaders(HttpServletResponse resp, ChangeLog log) {
         resp.setHeader(HDR_HEAD, String.valueOf(log.publishedVersion()));
         resp.setHeader(HDR_OLDEST, String.valueOf(log.firstVersion()));
+        resp.setHeader(HDR_EPOCH, String.valueOf(log.epoch()));
     }
 
     // ---- Live tail (Server-Sent Events)

@@ -72,6 +72,7 @@ final class CdcStatusServlet extends HttpServlet {
         if ( svc.changes() != null )
             endpoints.put("changes", svc.changes());
         o.put("endpoints", endpoints);
+        o.put("epoch", log.epoch());
         o.put("headVersion", log.publishedVersion());
         o.put("oldestVersion", log.firstVersion());
         o.put("logBytes", log.sizeBytes());
