@@ -34,6 +34,7 @@ import org.apache.jena.sparql.util.Symbol;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.LogRecord;
+import org.fusekicdc.core.log.DamagedRecordException;
 import org.fusekicdc.core.log.VersionGoneException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -503,7 +504,8 @@ public final class LiveQueryEngine implements AutoCloseable {
                     break;
                 }
             }
-        } catch (AllAffected | VersionGoneException ex) {
+        } catch (AllAffected | VersionGoneException | DamagedRecordException ex) {
+            // The answers come from the store, not the patch: re-evaluating every query is exact.
             collector.giveUp();
             out.addAll(groups.values());
         } catch (IOException ex) {
@@ -524,8 +526,8 @@ public final class LiveQueryEngine implements AutoCloseable {
     private void notifiedLatency(long v) {
         try {
             log.observer().liveNotified(v, Math.max(0, System.currentTimeMillis() - log.read(v).meta().timestamp()));
-        } catch (VersionGoneException ex) {
-            // Removed by retention meanwhile: no latency to report.
+        } catch (VersionGoneException | DamagedRecordException ex) {
+            // Removed by retention meanwhile, or unreadable: no latency to report.
         }
     }
 

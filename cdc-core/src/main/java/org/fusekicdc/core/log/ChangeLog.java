@@ -161,9 +161,11 @@ public final class ChangeLog implements AutoCloseable {
             Map.Entry<Long, Segment> prev = segments.lastEntry();
             if ( prev != null && prev.getValue().lastVersion() + 1 != first ) {
                 seg.close();
-                throw new ChangeLogException("Dataset '" + dataset + "': the change log has a gap: segment " + prev.getValue().file().getFileName()
-                                             + " ends at version " + prev.getValue().lastVersion() + " but the next segment starts at "
-                                             + first + ". Restore the missing segment from a backup.");
+                long missing = prev.getValue().lastVersion() + 1;
+                throw new DamagedRecordException(dataset, new LogDamage(dir.resolve(Segment.fileName(missing)), missing, 0,
+                                                                        "the change log has a gap: versions " + missing + ".." + (first - 1) + " are missing"),
+                                                 "Segment " + prev.getValue().file().getFileName() + " ends at version " + (missing - 1) + " and the next, "
+                                                 + seg.file().getFileName() + ", starts at " + first + ": a segment file was lost.");
             }
             segments.put(first, seg);
         }

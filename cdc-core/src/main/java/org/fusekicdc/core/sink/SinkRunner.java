@@ -12,6 +12,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.LogRecord;
 import org.fusekicdc.core.log.ReaderCursor;
+import org.fusekicdc.core.log.DamagedRecordException;
 import org.fusekicdc.core.log.VersionGoneException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -135,7 +136,7 @@ public final class SinkRunner implements AutoCloseable {
             try {
                 long ts = log.read(acked + 1).meta().timestamp();
                 lagSeconds = Math.max(0, (System.currentTimeMillis() - ts) / 1000.0);
-            } catch (VersionGoneException ex) {
+            } catch (VersionGoneException | DamagedRecordException ex) {
                 lagSeconds = Double.NaN;
             }
         }
@@ -227,6 +228,9 @@ public final class SinkRunner implements AutoCloseable {
             pauseWith("versions from " + (position + 1) + " were removed from the change log by retention before this sink delivered them"
                       + " (oldest left: " + ex.oldestAvailable() + "). Rewind the sink to " + (ex.oldestAvailable() - 1)
                       + " to skip the gap knowingly, or restore the log; raise retention or stop overriding readers to avoid it.");
+            return;
+        } catch (DamagedRecordException ex) {
+            pauseWith(ex.getMessage() + " Resume the sink once the log is repaired.");
             return;
         }
         if ( batch.isEmpty() ) {
@@ -350,7 +354,7 @@ public final class SinkRunner implements AutoCloseable {
             return "";
         try {
             return " (next: version " + v + ", patch " + log.read(v).meta().id() + ")";
-        } catch (VersionGoneException ex) {
+        } catch (VersionGoneException | DamagedRecordException ex) {
             return "";
         }
     }

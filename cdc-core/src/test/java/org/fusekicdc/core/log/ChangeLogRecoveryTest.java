@@ -435,9 +435,12 @@ class ChangeLogRecoveryTest {
         writeLog(smallSegments(dir), 8);
         Files.delete(segmentFile(dir, 4));
         Files.delete(indexFile(dir, 4));
-        ChangeLogException ex = assertThrows(ChangeLogException.class, () -> ChangeLog.open(smallSegments(dir)));
-        assertTrue(ex.getMessage().contains("gap"), ex.getMessage());
+        DamagedRecordException ex = assertThrows(DamagedRecordException.class, () -> ChangeLog.open(smallSegments(dir)));
+        assertEquals(4, ex.damage().version());
+        assertEquals(segmentFile(dir, 4), ex.damage().segment());
+        assertTrue(ex.getMessage().contains("gap: versions 4..6 are missing"), ex.getMessage());
         assertTrue(ex.getMessage().contains(Segment.fileName(1)), ex.getMessage());
+        assertTrue(ex.getMessage().contains("Restore the change log directory from a backup"), ex.getMessage());
     }
 
     @Test

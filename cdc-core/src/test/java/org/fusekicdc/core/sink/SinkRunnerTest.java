@@ -222,6 +222,24 @@ class SinkRunnerTest {
     }
 
     @Test
+    void aDamagedRecordIsNeverDeliveredAndPausesTheSinkNamingSegmentAndVersion() throws Exception {
+        commits(5);
+        Path segment = tmp.resolve("log").resolve(String.format("%020d.log", 1));
+        byte[] bytes = Files.readAllBytes(segment);
+        int at = new String(bytes, StandardCharsets.ISO_8859_1).indexOf("H version 3 .");
+        bytes[at + 2] ^= 0x5A;                    // version 3's payload, as a failing disk would change it
+        Files.write(segment, bytes);
+        RecordingSink sink = new RecordingSink("test");
+        start(sink, FAST);
+        await(() -> runner.status().state() == SinkState.PAUSED, "paused");
+        assertEquals(upTo(2), sink.delivered);
+        String error = runner.status().lastError();
+        assertTrue(error.contains("version 3 in segment " + segment), error);
+        assertTrue(error.contains("Resume the sink once the log is repaired"), error);
+        assertEquals(3, runner.status().lagVersions());
+    }
+
+    @Test
     void aSinkPausedBecauseItsDestinationIsAheadOfTheLogLooksAgainOnResume() {
         commits(1);
         RecordingSink ahead = new RecordingSink("ahead");

@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
 
 import org.fusekicdc.core.capture.PatchHeaders;
 import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.core.log.DamagedRecordException;
 import org.fusekicdc.core.log.LogRecord;
 
 /**
@@ -61,6 +62,8 @@ final class AppliedPosition {
             LogRecord r;
             try {
                 r = log.read(v);
+            } catch (DamagedRecordException ex) {
+                throw ex;   // the position cannot be known: guessing could apply a transaction twice
             } catch (RuntimeException ex) {
                 break;  // removed by retention meanwhile
             }
