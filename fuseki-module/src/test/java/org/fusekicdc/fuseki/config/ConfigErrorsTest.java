@@ -36,7 +36,7 @@ class ConfigErrorsTest {
         bad-fsync.ttl                       | must be true or false             | line 15
         bad-live-allowed-origins.ttl        | is not an origin: write scheme://host | https://app.example.org/dashboard
         bad-segment-bytes.ttl               | must be at least 1024             | line 15
-        bad-start-new-history.ttl           | cdc:startNewHistory must be a whole number | "yes"
+        bad-start-new-history.ttl           | cdc:startNewHistory must be a whole number | line 15
         bad-name-ambiguous.ttl              | several services serve it         | cdc:name "ds"
         bad-log-directory-not-creatable.ttl | cannot create the change log directory | cdc:logDirectory
         bad-log-of-another-dataset.ttl      | belongs to dataset 'other', not to 'ds' | own cdc:logDirectory
