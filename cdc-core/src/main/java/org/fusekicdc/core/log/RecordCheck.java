@@ -33,43 +33,66 @@ final class RecordCheck {
 
     /** Check the record at {@code pos}: null when whole and correct, otherwise what is wrong. */
     static String problem(FileChannel ch, long pos, long expectedVersion, long fileSize) throws IOException {
+        return check(ch, pos, expectedVersion, fileSize).problem();
+    }
+
+    /**
+     * The outcome of checking one record: its header when the record is whole and correct,
+     * otherwise what is wrong.
+     */
+    record Result(ByteBuffer header, String problem) {
+        static Result failed(String problem) {
+            return new Result(null, problem);
+        }
+    }
+
+    static Result check(FileChannel ch, long pos, long expectedVersion, long fileSize) throws IOException {
         if ( fileSize - pos < HEADER_BYTES + TRAILER_BYTES )
-            return "the file ends inside the record header";
+            return Result.failed("the file ends inside the record header");
         ByteBuffer hdr = header(ch, pos);
         if ( hdr.getInt(0) != MAGIC )
-            return "no record marker";
+            return Result.failed("no record marker");
         long version = hdr.getLong(AT_VERSION);
         if ( version != expectedVersion )
-            return "version " + version + " where " + expectedVersion + " was expected";
+            return Result.failed("version " + version + " where " + expectedVersion + " was expected");
         long len = hdr.getLong(AT_LENGTH);
         if ( len < 0 || len > fileSize - pos - HEADER_BYTES - TRAILER_BYTES )
-            return "record length " + len + " runs past the end of the file";
-        return checksumMatches(ch, pos, hdr, len) ? null : "checksum mismatch";
+            return Result.failed("record length " + len + " runs past the end of the file");
+        return checksumMatches(ch, pos, hdr, len) ? new Result(hdr, null) : Result.failed("checksum mismatch");
     }
 
     private static boolean checksumMatches(FileChannel ch, long pos, ByteBuffer hdr, long len) throws IOException {
         CRC32C crc = new CRC32C();
-        ByteBuffer buf = ByteBuffer.allocate((int)Math.min(BUFFER, Math.max(len, TRAILER_BYTES)));
-        long p = pos + HEADER_BYTES;
-        long remaining = len;
-        while ( remaining > 0 ) {
+        int trailer;
+        if ( len + TRAILER_BYTES <= BUFFER ) {
+            // Most patches: payload and checksum in one read.
+            ByteBuffer buf = ByteBuffer.allocate((int)len + TRAILER_BYTES);
+            readFully(ch, buf, pos + HEADER_BYTES);
+            crc.update(buf.array(), 0, (int)len);
+            trailer = buf.getInt((int)len);
+        } else {
+            ByteBuffer buf = ByteBuffer.allocate(BUFFER);
+            long p = pos + HEADER_BYTES;
+            long remaining = len;
+            while ( remaining > 0 ) {
+                buf.clear();
+                buf.limit((int)Math.min(buf.capacity(), remaining));
+                int r = ch.read(buf, p);
+                if ( r <= 0 )
+                    return false;
+                buf.flip();
+                crc.update(buf);
+                p += r;
+                remaining -= r;
+            }
             buf.clear();
-            buf.limit((int)Math.min(buf.capacity(), remaining));
-            int r = ch.read(buf, p);
-            if ( r <= 0 )
-                return false;
-            buf.flip();
-            crc.update(buf);
-            p += r;
-            remaining -= r;
+            buf.limit(TRAILER_BYTES);
+            readFully(ch, buf, pos + HEADER_BYTES + len);
+            trailer = buf.getInt(0);
         }
+        crc.update(hdr.rewind());
         hdr.rewind();
-        crc.update(hdr);
-        hdr.rewind();
-        buf.clear();
-        buf.limit(TRAILER_BYTES);
-        readFully(ch, buf, pos + HEADER_BYTES + len);
-        return buf.getInt(0) == (int)crc.getValue();
+        return trailer == (int)crc.getValue();
     }
 
     /**

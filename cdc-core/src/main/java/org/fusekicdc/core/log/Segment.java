@@ -165,7 +165,8 @@ final class Segment implements AutoCloseable {
         index.truncate(0);
         long idxPos = 0;
         while ( pos < fileSize ) {
-            problem = RecordCheck.problem(log, pos, firstVersion + n, fileSize);
+            RecordCheck.Result checked = RecordCheck.check(log, pos, firstVersion + n, fileSize);
+            problem = checked.problem();
             if ( problem != null )
                 break;
             if ( idxBuf.remaining() < 8 ) {
@@ -174,7 +175,7 @@ final class Segment implements AutoCloseable {
                 idxBuf.clear();
             }
             idxBuf.putLong(pos);
-            pos += HEADER_BYTES + readHeader(pos).getLong(AT_LENGTH) + TRAILER_BYTES;
+            pos += HEADER_BYTES + checked.header().getLong(AT_LENGTH) + TRAILER_BYTES;
             n++;
         }
         idxBuf.flip();
@@ -230,15 +231,14 @@ final class Segment implements AutoCloseable {
     LogRecord read(long version) {
         long pos = offsetOf(version);
         try {
-            String problem = RecordCheck.problem(log, pos, version, size);
-            if ( problem == null ) {
-                ByteBuffer hdr = readHeader(pos);
+            RecordCheck.Result checked = RecordCheck.check(log, pos, version, size);
+            ByteBuffer hdr = checked.header();
+            if ( hdr != null )
                 return new LogRecord(metaOf(hdr), this, pos + HEADER_BYTES, hdr.getLong(AT_LENGTH));
-            }
             if ( !indexEntryChains(version, pos) )
                 throw new ChangeLogException("Dataset '" + dataset + "': index " + indexFile + " points to a bad record for version "
-                                             + version + " (" + problem + "); delete the .idx file and restart to rebuild it");
-            throw new DamagedRecordException(dataset, new LogDamage(logFile, version, pos, problem), "It is not served.");
+                                             + version + " (" + checked.problem() + "); delete the .idx file and restart to rebuild it");
+            throw new DamagedRecordException(dataset, new LogDamage(logFile, version, pos, checked.problem()), "It is not served.");
         } catch (IOException ex) {
             throw new ChangeLogException("Dataset '" + dataset + "': cannot read version " + version + " from " + logFile + ": " + ex.getMessage(), ex);
         }
