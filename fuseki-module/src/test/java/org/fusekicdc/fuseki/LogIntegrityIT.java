@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import org.apache.jena.atlas.io.IOX;
 import org.apache.jena.atlas.json.JSON;
@@ -119,7 +120,7 @@ class LogIntegrityIT {
     }
 
     @Test
-    void aDamagedRecordIsNeverServedAndStatusShowsWhereItIs() throws IOException {
+    void aDamagedRecordIsNeverServedAndStatusShowsWhereItIs() throws Exception {
         writeAndStop(8);
         Path sealed = segments().get(0);
         flipByte(sealed, offsetOf(sealed, 2) + HEADER + 20);     // version 2's payload: only a read finds it
@@ -140,6 +141,14 @@ class LogIntegrityIT {
             assertEquals(2, damage.get("version").getAsNumber().value().longValue());
             assertEquals(sealed.toString(), damage.get("segment").getAsString().value());
             assertEquals("checksum mismatch", damage.get("problem").getAsString().value());
+
+            // A live tail gets the versions before it, then an error event naming it, and ends.
+            try (SseClient sse = new SseClient(f.url("/ds/changes?after=0"), Map.of())) {
+                assertEquals("1", sse.next().id());
+                SseClient.Event error = sse.next();
+                assertEquals("error", error.event());
+                assertContains(error.data(), "version 2 in segment", sealed.getFileName().toString());
+            }
 
             // The store is intact and writes go on after the last version.
             insert(f, 9);
@@ -187,6 +196,7 @@ class LogIntegrityIT {
             HttpResponse<String> page = get(f, "/ds/changes?after=0");
             assertContains(page.body(), "H version 1 .", "H epoch 1 .");
             assertEquals(1, status(f).get("epoch").getAsNumber().value().longValue());
+            assertContains(get(f, "/$/cdc/ds/snapshot").body(), "H epoch 1 .", "H version 1 .");
             HttpResponse<String> count = f.post("/ds/query", "application/sparql-query", "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }");
             assertContains(count.body(), ">4</literal>");
         }

@@ -97,6 +97,9 @@ public final class Snapshot implements AutoCloseable {
         if ( id != null )
             w.header(PatchHeaders.ID, Id.fromUUID(id).asNode());
         w.header(PatchHeaders.VERSION, NodeFactory.createLiteralDT(Long.toString(version), XSDDatatype.XSDinteger));
+        long epoch = dsg.changeLog().epoch();
+        if ( epoch > 0 )
+            w.header(PatchHeaders.EPOCH, NodeFactory.createLiteralDT(Long.toString(epoch), XSDDatatype.XSDinteger));
         w.header(PatchHeaders.DATASET, NodeFactory.createLiteralString(dsg.datasetName()));
         w.header(PatchHeaders.TIMESTAMP, NodeFactory.createLiteralDT(Instant.now().toString(), XSDDatatype.XSDdateTime));
         w.header(SNAPSHOT_HEADER, NodeFactory.createLiteralDT("true", XSDDatatype.XSDboolean));
