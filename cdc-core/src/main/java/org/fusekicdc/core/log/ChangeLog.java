@@ -176,8 +176,7 @@ public final class ChangeLog implements AutoCloseable {
             if ( segments.isEmpty() )
                 segments.put(baseVersion + 1, Segment.create(dataset, dir, baseVersion + 1));
         }
-        if ( meta.getProperty(History.ID) != null )
-            history = new History(UUID.fromString(meta.getProperty(History.ID)), Long.parseLong(meta.getProperty(History.EPOCH)));
+        history = LogProperties.history(meta);
         if ( meta.getProperty(REBASE_ID) != null ) {
             pendingRebase = new Rebase(Long.parseLong(meta.getProperty(REBASE_VERSION)), UUID.fromString(meta.getProperty(REBASE_ID)),
                                        Path.of(meta.getProperty(REBASE_FILE)));
@@ -262,14 +261,7 @@ public final class ChangeLog implements AutoCloseable {
     public void recordHistory(History value) {
         synchronized (writeLock) {
             checkOpen();
-            Properties meta = LogProperties.read(dir, dataset);
-            meta.setProperty(History.ID, value.id().toString());
-            meta.setProperty(History.EPOCH, Long.toString(value.epoch()));
-            try {
-                LogProperties.write(dir, meta);
-            } catch (IOException ex) {
-                throw new ChangeLogException("Dataset '" + dataset + "': cannot record the log's history in " + dir + ": " + ex, ex);
-            }
+            LogProperties.recordHistory(dir, dataset, value);
             history = value;
         }
     }

@@ -11,9 +11,6 @@ import java.util.UUID;
  * @param epoch 0 for a dataset's first history, one more for each new history started over it
  */
 public record History(UUID id, long epoch) {
-    static final String ID = "historyId";
-    static final String EPOCH = "epoch";
-
     /** A fresh history with the given epoch. */
     public static History create(long epoch) {
         return new History(UUID.randomUUID(), epoch);

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Properties;
+import java.util.UUID;
 
 import org.fusekicdc.core.CdcConfigException;
 
@@ -17,6 +18,8 @@ import org.fusekicdc.core.CdcConfigException;
 final class LogProperties {
     static final String META_FILE = "changelog.properties";
     private static final int FORMAT = 1;
+    private static final String HISTORY_ID = "historyId";
+    private static final String EPOCH = "epoch";
 
     private LogProperties() {}
 
@@ -71,6 +74,23 @@ final class LogProperties {
     static void forceDirectory(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
+        }
+    }
+
+    /** The history recorded in the properties, or null. */
+    static History history(Properties meta) {
+        String id = meta.getProperty(HISTORY_ID);
+        return id == null ? null : new History(UUID.fromString(id), Long.parseLong(meta.getProperty(EPOCH)));
+    }
+
+    static void recordHistory(Path dir, String dataset, History value) {
+        Properties meta = read(dir, dataset);
+        meta.setProperty(HISTORY_ID, value.id().toString());
+        meta.setProperty(EPOCH, Long.toString(value.epoch()));
+        try {
+            write(dir, meta);
+        } catch (IOException ex) {
+            throw new ChangeLogException("Dataset '" + dataset + "': cannot record the log's history in " + dir + ": " + ex, ex);
         }
     }
 }
