@@ -147,6 +147,31 @@ final class RecordCheck {
         return version >= minVersion && version - minVersion < VERSION_WINDOW && problem(ch, pos, version, fileSize) == null;
     }
 
+    /** Reads record headers front to back through a read-ahead buffer: one read covers many small records. */
+    static final class Headers {
+        private final FileChannel ch;
+        private final long fileSize;
+        private final ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+        private long bufStart = -1;
+
+        Headers(FileChannel ch, long fileSize) {
+            this.ch = ch;
+            this.fileSize = fileSize;
+        }
+
+        /** The header at {@code pos}, which must lie within the file; valid until the next call. */
+        ByteBuffer at(long pos) throws IOException {
+            if ( bufStart < 0 || pos < bufStart || pos + HEADER_BYTES > bufStart + buf.limit() ) {
+                buf.clear();
+                buf.limit((int)Math.min(buf.capacity(), fileSize - pos));
+                readFully(ch, buf, pos);
+                buf.flip();
+                bufStart = pos;
+            }
+            return buf.slice((int)(pos - bufStart), HEADER_BYTES);
+        }
+    }
+
     static ByteBuffer header(FileChannel ch, long pos) throws IOException {
         ByteBuffer hdr = ByteBuffer.allocate(HEADER_BYTES);
         readFully(ch, hdr, pos);

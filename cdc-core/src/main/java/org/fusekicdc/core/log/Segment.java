@@ -129,6 +129,7 @@ final class Segment implements AutoCloseable {
             return false;
         long n = idxSize / 8;
         ByteBuffer offsets = ByteBuffer.allocate(IO_BUFFER);
+        RecordCheck.Headers headers = new RecordCheck.Headers(log, fileSize);
         long pos = 0;
         for ( long i = 0 ; i < n ; i++ ) {
             if ( !offsets.hasRemaining() || i == 0 ) {
@@ -139,7 +140,7 @@ final class Segment implements AutoCloseable {
             }
             if ( offsets.getLong() != pos || pos + HEADER_BYTES + TRAILER_BYTES > fileSize )
                 return false;
-            ByteBuffer hdr = readHeader(pos);
+            ByteBuffer hdr = headers.at(pos);
             long len = hdr.getLong(AT_LENGTH);
             if ( hdr.getInt(0) != MAGIC || hdr.getLong(AT_VERSION) != firstVersion + i || len < 0 )
                 return false;
