@@ -191,8 +191,9 @@ final class Segment implements AutoCloseable {
                 throw new DamagedRecordException(dataset, damage, "Intact records follow it (at byte " + intactAfter
                                                                   + "), so it was written whole and acknowledged.");
             if ( !RecordCheck.tornTail(log, pos, version, fileSize) )
-                throw new DamagedRecordException(dataset, damage, "It is the last record and it is complete (the file holds all of it),"
-                                                                  + " so its write may have been acknowledged: it is not cut off.");
+                throw new DamagedRecordException(dataset, damage, "It is the last record, but not what an interrupted append leaves"
+                                                                  + " (a file that ends inside the record, or zeros where its header goes):"
+                                                                  + " it was damaged after it was written and may have been acknowledged, so it is not cut off.");
             LOG.warn("Dataset '{}': change log {} has a torn tail at byte {} ({} bytes, would-be version {}): {}. "
                      + "An append was interrupted before it was acknowledged; truncating it.",
                      dataset, logFile.getFileName(), pos, fileSize - pos, version, problem);
