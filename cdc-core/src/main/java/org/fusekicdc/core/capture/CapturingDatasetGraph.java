@@ -51,6 +51,11 @@ import org.slf4j.LoggerFactory;
  * already present, or deleting one absent, records nothing) and their net effect is kept per
  * transaction, so an add followed by a delete of the same quad leaves nothing.
  * <p>
+ * Changes are recorded in the store's terms, the terms a later find or delete sees: on TDB2 a
+ * literal it keeps by value is recorded in the canonical form it reads back ({@code 1.5} for an
+ * added {@code "01.50"^^xsd:decimal}), so an add and its later delete name the same term and a
+ * replay onto any store reproduces the dataset.
+ * <p>
  * Order at commit: the patch is appended to the log (durable), then the store commits, then the
  * record is published to readers. If the store's commit fails, the record is removed before the
  * writer lock is released. If the process dies between append and store commit, start-up
@@ -157,15 +162,19 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
         Node gn = graphName(g);
         requireConcrete(gn, s, p, o);
         TransactionChanges tc = writing();
+        Quad stored;
         if ( tdb2Adds != null ) {
-            if ( !tdb2Adds.addIfAbsent(gn, s, p, o) )
+            stored = tdb2Adds.addIfAbsent(gn, s, p, o);
+            if ( stored == null )
                 return;
         } else {
             if ( get().contains(gn, s, p, o) )
                 return;
             get().add(gn, s, p, o);
+            // Stores other than TDB2 (TIM, graphs in memory) keep terms as given.
+            stored = Quad.create(gn, s, p, o);
         }
-        tc.added(Quad.create(gn, s, p, o));
+        tc.added(stored);
     }
 
     @Override
@@ -173,10 +182,28 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
         Node gn = graphName(g);
         requireConcrete(gn, s, p, o);
         TransactionChanges tc = writing();
-        if ( !get().contains(gn, s, p, o) )
+        Quad stored = storedQuad(gn, s, p, o);
+        if ( stored == null )
             return;
-        get().delete(gn, s, p, o);
-        tc.deleted(Quad.create(gn, s, p, o));
+        get().delete(stored);
+        tc.deleted(stored);
+    }
+
+    /**
+     * The quad as the store holds it, or null if absent. A store may match another spelling of
+     * a literal (TDB2 deletes {@code "1.50"^^xsd:decimal} by deleting the {@code "1.5"} it
+     * holds); the patch must name the term that was there, as a later add named it.
+     */
+    private Quad storedQuad(Node g, Node s, Node p, Node o) {
+        Iterator<Quad> iter = get().find(g, s, p, o);
+        try {
+            if ( !iter.hasNext() )
+                return null;
+            Quad found = iter.next();
+            return Quad.create(g, found.getSubject(), found.getPredicate(), found.getObject());
+        } finally {
+            Iter.close(iter);
+        }
     }
 
     @Override
