@@ -51,9 +51,9 @@ import org.slf4j.LoggerFactory;
  * already present, or deleting one absent, records nothing) and their net effect is kept per
  * transaction, so an add followed by a delete of the same quad leaves nothing.
  * <p>
- * Changes are recorded in the store's terms, the terms a later find or delete sees: on TDB2 a
- * literal it keeps by value is recorded in the canonical form it reads back ({@code 1.5} for an
- * added {@code "01.50"^^xsd:decimal}), so an add and its later delete name the same term and a
+ * Changes are recorded in the store's terms (see {@link StoreWrites}): on TDB2 a literal it
+ * keeps by value is recorded in the canonical form it reads back ({@code 1.5} for an added
+ * {@code "01.50"^^xsd:decimal}), so an add and its later delete name the same term and a
  * replay onto any store reproduces the dataset.
  * <p>
  * Order at commit: the patch is appended to the log (durable), then the store commits, then the
@@ -69,8 +69,8 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
 
     private final ChangeLog log;
     private final CaptureConfig config;
-    // One-lookup adds when the store is TDB2; null otherwise.
-    private final Tdb2Adds tdb2Adds;
+    // Single-quad writes that report real changes in the store's terms.
+    private final StoreWrites storeWrites;
     // The version the store holds while no commit is under way; -1 during a store commit.
     // Lets readers open a snapshot and know exactly which version it shows (beginReadAtKnownVersion).
     private final AtomicLong stableVersion;
@@ -99,7 +99,7 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
         super(base);
         this.log = log;
         this.config = config;
-        this.tdb2Adds = tdb2Available() ? Tdb2Adds.forStore(base) : null;
+        this.storeWrites = new StoreWrites(base);
         this.stableVersion = new AtomicLong(log.publishedVersion());
     }
 
@@ -114,16 +114,6 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
         CommitRecovery.recover(base, log);
         cleanSpillDirectory(config.spillDirectory(), log.dataset());
         return new CapturingDatasetGraph(base, log, config);
-    }
-
-    /** TDB2 is optional: a server without it captures through the generic path. */
-    private static boolean tdb2Available() {
-        try {
-            Class.forName("org.apache.jena.tdb2.sys.TDBInternal", false, CapturingDatasetGraph.class.getClassLoader());
-            return true;
-        } catch (ClassNotFoundException ex) {
-            return false;
-        }
     }
 
     private static void cleanSpillDirectory(Path dir, String dataset) {
@@ -162,19 +152,9 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
         Node gn = graphName(g);
         requireConcrete(gn, s, p, o);
         TransactionChanges tc = writing();
-        Quad stored;
-        if ( tdb2Adds != null ) {
-            stored = tdb2Adds.addIfAbsent(gn, s, p, o);
-            if ( stored == null )
-                return;
-        } else {
-            if ( get().contains(gn, s, p, o) )
-                return;
-            get().add(gn, s, p, o);
-            // Stores other than TDB2 (TIM, graphs in memory) keep terms as given.
-            stored = Quad.create(gn, s, p, o);
-        }
-        tc.added(stored);
+        Quad stored = storeWrites.add(gn, s, p, o);
+        if ( stored != null )
+            tc.added(stored);
     }
 
     @Override
@@ -182,28 +162,9 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
         Node gn = graphName(g);
         requireConcrete(gn, s, p, o);
         TransactionChanges tc = writing();
-        Quad stored = storedQuad(gn, s, p, o);
-        if ( stored == null )
-            return;
-        get().delete(stored);
-        tc.deleted(stored);
-    }
-
-    /**
-     * The quad as the store holds it, or null if absent. A store may match another spelling of
-     * a literal (TDB2 deletes {@code "1.50"^^xsd:decimal} by deleting the {@code "1.5"} it
-     * holds); the patch must name the term that was there, as a later add named it.
-     */
-    private Quad storedQuad(Node g, Node s, Node p, Node o) {
-        Iterator<Quad> iter = get().find(g, s, p, o);
-        try {
-            if ( !iter.hasNext() )
-                return null;
-            Quad found = iter.next();
-            return Quad.create(g, found.getSubject(), found.getPredicate(), found.getObject());
-        } finally {
-            Iter.close(iter);
-        }
+        Quad stored = storeWrites.delete(gn, s, p, o);
+        if ( stored != null )
+            tc.deleted(stored);
     }
 
     @Override
