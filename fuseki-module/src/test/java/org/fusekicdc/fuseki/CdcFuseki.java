@@ -1,5 +1,6 @@
 package org.fusekicdc.fuseki;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -10,9 +11,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 
 import org.apache.jena.fuseki.main.FusekiServer;
+import org.apache.jena.rdfpatch.RDFPatch;
+import org.apache.jena.rdfpatch.RDFPatchOps;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.tdb2.sys.TDBInternal;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
@@ -123,6 +128,35 @@ public final class CdcFuseki implements AutoCloseable {
 
     public HttpResponse<String> update(String dataset, String sparqlUpdate) {
         return post("/" + dataset + "/update", "application/sparql-update", sparqlUpdate);
+    }
+
+    /** Every patch of the dataset's change feed, read from {@code /<dataset>/changes} page by page. */
+    public List<RDFPatch> feed(String dataset) {
+        List<RDFPatch> out = new ArrayList<>();
+        String after = "0";
+        while ( true ) {
+            HttpResponse<String> page = send(HttpRequest.newBuilder(URI.create(url("/" + dataset + "/changes?after=" + after + "&limit=1000"))).GET());
+            if ( page.statusCode() != 200 )
+                throw new IllegalStateException("GET /" + dataset + "/changes?after=" + after + ": HTTP " + page.statusCode() + ": " + page.body());
+            out.addAll(patches(page.body()));
+            after = page.headers().firstValue("X-CDC-Last-Version").orElseThrow();
+            if ( after.equals(page.headers().firstValue("X-CDC-Head-Version").orElseThrow()) )
+                return out;
+        }
+    }
+
+    /** The patches of a change feed page (text), one after the other. */
+    public static List<RDFPatch> patches(String text) {
+        List<RDFPatch> out = new ArrayList<>();
+        StringBuilder one = new StringBuilder();
+        for ( String line : text.split("\n") ) {
+            one.append(line).append('\n');
+            if ( line.startsWith("TC") ) {
+                out.add(RDFPatchOps.read(new ByteArrayInputStream(one.toString().getBytes(StandardCharsets.UTF_8))));
+                one.setLength(0);
+            }
+        }
+        return out;
     }
 
     @Override

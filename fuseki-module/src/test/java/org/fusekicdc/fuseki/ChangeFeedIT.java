@@ -47,19 +47,6 @@ class ChangeFeedIT {
         return f.send(b);
     }
 
-    private static List<RDFPatch> patches(String text) {
-        List<RDFPatch> out = new ArrayList<>();
-        StringBuilder one = new StringBuilder();
-        for ( String line : text.split("\n") ) {
-            one.append(line).append('\n');
-            if ( line.startsWith("TC") ) {
-                out.add(RDFPatchOps.read(new ByteArrayInputStream(one.toString().getBytes(StandardCharsets.UTF_8))));
-                one.setLength(0);
-            }
-        }
-        return out;
-    }
-
     private static long version(RDFPatch p) {
         return Long.parseLong(p.getHeader("version").getLiteralLexicalForm());
     }
@@ -72,14 +59,14 @@ class ChangeFeedIT {
             HttpResponse<String> all = get(f, "/ds/changes", null);
             assertEquals(200, all.statusCode());
             assertEquals("application/rdf-patch", all.headers().firstValue("Content-Type").orElseThrow().split(";")[0]);
-            List<RDFPatch> ps = patches(all.body());
+            List<RDFPatch> ps = CdcFuseki.patches(all.body());
             assertEquals(List.of(1L, 2L, 3L, 4L, 5L), ps.stream().map(ChangeFeedIT::version).toList());
             for ( int i = 1 ; i < ps.size() ; i++ )
                 assertEquals(ps.get(i - 1).getId(), ps.get(i).getPrevious(), "prev chain");
             assertEquals("5", all.headers().firstValue("X-CDC-Head-Version").orElseThrow());
 
             HttpResponse<String> page = get(f, "/ds/changes?after=2&limit=2", "application/rdf-patch");
-            assertEquals(List.of(3L, 4L), patches(page.body()).stream().map(ChangeFeedIT::version).toList());
+            assertEquals(List.of(3L, 4L), CdcFuseki.patches(page.body()).stream().map(ChangeFeedIT::version).toList());
             assertEquals("4", page.headers().firstValue("X-CDC-Last-Version").orElseThrow());
 
             HttpResponse<String> none = get(f, "/ds/changes?after=5", null);

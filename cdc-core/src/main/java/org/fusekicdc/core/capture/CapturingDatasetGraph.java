@@ -51,6 +51,11 @@ import org.slf4j.LoggerFactory;
  * already present, or deleting one absent, records nothing) and their net effect is kept per
  * transaction, so an add followed by a delete of the same quad leaves nothing.
  * <p>
+ * Changes are recorded in the store's terms (see {@link StoreWrites}): on TDB2 a literal it
+ * keeps by value is recorded in the canonical form it reads back ({@code 1.5} for an added
+ * {@code "01.50"^^xsd:decimal}), so an add and its later delete name the same term and a
+ * replay onto any store reproduces the dataset.
+ * <p>
  * Order at commit: the patch is appended to the log (durable), then the store commits, then the
  * record is published to readers. If the store's commit fails, the record is removed before the
  * writer lock is released. If the process dies between append and store commit, start-up
@@ -64,8 +69,8 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
 
     private final ChangeLog log;
     private final CaptureConfig config;
-    // One-lookup adds when the store is TDB2; null otherwise.
-    private final Tdb2Adds tdb2Adds;
+    // Single-quad writes that report real changes in the store's terms.
+    private final StoreWrites storeWrites;
     // The version the store holds while no commit is under way; -1 during a store commit.
     // Lets readers open a snapshot and know exactly which version it shows (beginReadAtKnownVersion).
     private final AtomicLong stableVersion;
@@ -94,7 +99,7 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
         super(base);
         this.log = log;
         this.config = config;
-        this.tdb2Adds = tdb2Available() ? Tdb2Adds.forStore(base) : null;
+        this.storeWrites = new StoreWrites(base);
         this.stableVersion = new AtomicLong(log.publishedVersion());
     }
 
@@ -109,16 +114,6 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
         CommitRecovery.recover(base, log);
         cleanSpillDirectory(config.spillDirectory(), log.dataset());
         return new CapturingDatasetGraph(base, log, config);
-    }
-
-    /** TDB2 is optional: a server without it captures through the generic path. */
-    private static boolean tdb2Available() {
-        try {
-            Class.forName("org.apache.jena.tdb2.sys.TDBInternal", false, CapturingDatasetGraph.class.getClassLoader());
-            return true;
-        } catch (ClassNotFoundException ex) {
-            return false;
-        }
     }
 
     private static void cleanSpillDirectory(Path dir, String dataset) {
@@ -157,15 +152,9 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
         Node gn = graphName(g);
         requireConcrete(gn, s, p, o);
         TransactionChanges tc = writing();
-        if ( tdb2Adds != null ) {
-            if ( !tdb2Adds.addIfAbsent(gn, s, p, o) )
-                return;
-        } else {
-            if ( get().contains(gn, s, p, o) )
-                return;
-            get().add(gn, s, p, o);
-        }
-        tc.added(Quad.create(gn, s, p, o));
+        Quad stored = storeWrites.add(gn, s, p, o);
+        if ( stored != null )
+            tc.added(stored);
     }
 
     @Override
@@ -173,10 +162,9 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
         Node gn = graphName(g);
         requireConcrete(gn, s, p, o);
         TransactionChanges tc = writing();
-        if ( !get().contains(gn, s, p, o) )
-            return;
-        get().delete(gn, s, p, o);
-        tc.deleted(Quad.create(gn, s, p, o));
+        Quad stored = storeWrites.delete(gn, s, p, o);
+        if ( stored != null )
+            tc.deleted(stored);
     }
 
     @Override

@@ -17,13 +17,19 @@ import org.apache.jena.tdb2.store.tupletable.TupleTable;
 import org.apache.jena.tdb2.sys.TDBInternal;
 
 /**
- * Adds to a TDB2 store that also say whether the quad was new, at the cost of one add.
+ * Adds to a TDB2 store that also say whether the quad was new, at the cost of one add, and
+ * give the quad back as the store holds it.
  * <p>
  * The generic path asks {@code contains} and then adds: each looks every node up in TDB2's
  * node table, which is most of the work of a bulk load. Here the nodes are looked up (and
  * allocated) once and the ids are inserted into the primary index, whose B+tree says whether
  * the key was new; only then into the other indexes. That is TDB2's own add, minus its no-op
  * inserts of a quad that is already there.
+ * <p>
+ * TDB2 keeps a literal whose value fits in a node id (most numbers, dates, date-times and
+ * booleans) as that value, not as written: {@code "01.50"^^xsd:decimal} is stored, found and
+ * deleted as {@code "1.5"^^xsd:decimal}. The quad returned spells such a literal as the store
+ * does, decoded from the id the add already computed; other terms are kept as given.
  */
 final class Tdb2Adds {
     private final DatasetGraph base;
@@ -40,18 +46,25 @@ final class Tdb2Adds {
     /**
      * Add a concrete quad in the current write transaction.
      *
-     * @return true if it was absent (a real change), false if it was there already
+     * @return the quad in the store's terms if it was absent (a real change), null if it was there already
      */
-    boolean addIfAbsent(Node g, Node s, Node p, Node o) {
+    Quad addIfAbsent(Node g, Node s, Node p, Node o) {
         // Looked up per call: compaction may switch the storage under the dataset.
         DatasetGraphTDB store = TDBInternal.getDatasetGraphTDB(base);
         boolean defaultGraph = Quad.isDefaultGraph(g);
         NodeTupleTable table = defaultGraph ? store.getTripleTable().getNodeTupleTable() : store.getQuadTable().getNodeTupleTable();
         NodeTable nodes = table.getNodeTable();
-        Tuple<NodeId> tuple = defaultGraph
-            ? TupleFactory.create3(nodes.getAllocateNodeId(s), nodes.getAllocateNodeId(p), nodes.getAllocateNodeId(o))
-            : TupleFactory.create4(nodes.getAllocateNodeId(g), nodes.getAllocateNodeId(s), nodes.getAllocateNodeId(p), nodes.getAllocateNodeId(o));
-        TupleTable tuples = table.getTupleTable();
+        NodeId gid = defaultGraph ? null : nodes.getAllocateNodeId(g);
+        NodeId sid = nodes.getAllocateNodeId(s);
+        NodeId pid = nodes.getAllocateNodeId(p);
+        NodeId oid = nodes.getAllocateNodeId(o);
+        Tuple<NodeId> tuple = defaultGraph ? TupleFactory.create3(sid, pid, oid) : TupleFactory.create4(gid, sid, pid, oid);
+        if ( !insertIfAbsent(table.getTupleTable(), tuple) )
+            return null;
+        return Quad.create(defaultGraph ? g : stored(g, gid), stored(s, sid), stored(p, pid), stored(o, oid));
+    }
+
+    private static boolean insertIfAbsent(TupleTable tuples, Tuple<NodeId> tuple) {
         TupleIndex[] indexes = tuples.getIndexes();
         if ( !(indexes[0] instanceof TupleIndexRecord primary) ) {
             // Some other index implementation: ask it first.
@@ -68,5 +81,10 @@ final class Tdb2Adds {
                 indexes[i].add(tuple);
         }
         return true;
+    }
+
+    /** The term as TDB2 reads it back: an inline id decodes to the value's canonical form. */
+    private static Node stored(Node written, NodeId id) {
+        return id.isInline() ? NodeId.extract(id) : written;
     }
 }

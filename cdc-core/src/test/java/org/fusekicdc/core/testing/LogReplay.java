@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import org.apache.jena.atlas.iterator.Iter;
 import org.apache.jena.graph.Node;
 import org.apache.jena.rdfpatch.RDFPatch;
 import org.apache.jena.rdfpatch.RDFPatchOps;
@@ -85,16 +86,29 @@ public final class LogReplay {
         });
     }
 
-    /** Replay of the whole log from version 1 equals the dataset (quads and prefixes). */
-    public static void assertLogReproduces(ChangeLog log, DatasetGraph dataset) {
-        DatasetGraph replay = DatasetGraphFactory.createTxnMem();
-        replayInto(log, 0, replay);
-        assertSameDataset(dataset, replay, "replay of the change log of '" + log.dataset() + "'");
+    /** Apply one patch (read from a feed, say) in one transaction, failing if any change is not real. */
+    public static void applyChecked(DatasetGraph target, RDFPatch patch) {
+        Node version = patch.getHeader(PatchHeaders.VERSION);
+        Txn.executeWrite(target, () -> patch.apply(new CheckedApply(target, version == null ? -1 : Long.parseLong(version.getLiteralLexicalForm()))));
     }
 
+    /** Replay of the whole log from version 1 onto an in-memory dataset equals the dataset (quads and prefixes). */
+    public static void assertLogReproduces(ChangeLog log, DatasetGraph dataset) {
+        assertLogReproduces(log, dataset, DatasetGraphFactory.createTxnMem());
+    }
+
+    /** Replay of the whole log from version 1 onto {@code emptyTarget} (any store) equals the dataset. */
+    public static void assertLogReproduces(ChangeLog log, DatasetGraph dataset, DatasetGraph emptyTarget) {
+        replayInto(log, 0, emptyTarget);
+        assertSameDataset(dataset, emptyTarget, "replay of the change log of '" + log.dataset() + "'");
+    }
+
+    /** The same quads, term for term (up to blank node labels), as many of them, and the same prefixes. */
     public static void assertSameDataset(DatasetGraph expected, DatasetGraph actual, String what) {
         DatasetGraph e = copy(expected);
         DatasetGraph a = copy(actual);
+        assertEquals(Txn.calculateRead(e, () -> Iter.count(e.find())), Txn.calculateRead(a, () -> Iter.count(a.find())),
+                     () -> what + ": number of quads.\nExpected:\n" + dump(e) + "\nActual:\n" + dump(a));
         if ( !IsoMatcher.isomorphic(e, a) )
             fail(what + ": datasets differ.\nExpected:\n" + dump(e) + "\nActual:\n" + dump(a));
         assertEquals(e.prefixes().getMapping(), a.prefixes().getMapping(), what + ": prefixes differ");
