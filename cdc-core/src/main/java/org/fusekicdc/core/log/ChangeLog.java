@@ -79,9 +79,13 @@ public final class ChangeLog implements AutoCloseable {
     }
 
     /**
-     * Open (creating if needed) the log in {@code config.directory()}. A torn last record is cut
-     * off with a warning; any other damage, a log of another dataset, or a log already open in
-     * another process stops with an exception saying what to do.
+     * Open (creating if needed) the log in {@code config.directory()}. A torn last record (an
+     * append a crash interrupted) is cut off with a warning; a damaged record anywhere, a missing
+     * segment, a log of another dataset, or a log already open in another process stops with an
+     * exception saying what to do. Whether the log belongs to the store beside it is
+     * {@code StoreHistory}'s to check.
+     *
+     * @throws DamagedRecordException for a damaged record or a missing segment
      */
     public static ChangeLog open(ChangeLogConfig config) {
         Path dir = config.directory().toAbsolutePath();
