@@ -269,6 +269,26 @@ class ChangeFeedIT {
     }
 
     @Test
+    void aLiveTailDeliversAPatchLargerThanOneReadWholeBetweenSmallOnes() throws Exception {
+        try (CdcFuseki f = CdcFuseki.startQuickstart(work);
+             SseClient tail = tail(f, "/ds/changes", null)) {
+            insert(f, 1);
+            // Lines of 2 KB, a megabyte in all: read from the log and sent in many pieces.
+            StringBuilder big = new StringBuilder("INSERT DATA {");
+            for ( int i = 0 ; i < 500 ; i++ )
+                big.append(" <http://example/big> <http://example/p> \"").append("y".repeat(2000)).append(i).append("\" .");
+            assertEquals(204, f.update("ds", big.append(" }").toString()).statusCode());
+            insert(f, 3);
+            assertEquals(1L, nextPatch(tail));
+            SseClient.Event e = tail.next();
+            RDFPatch p = RDFPatchOps.read(new ByteArrayInputStream(e.data().getBytes(StandardCharsets.UTF_8)));
+            assertEquals(2L, version(p));
+            assertEquals(500, RDFPatchOps.summary(p).getCountAddData(), "every line of the large patch");
+            assertEquals(3L, nextPatch(tail));
+        }
+    }
+
+    @Test
     void tooManyLiveStreamsGetServiceUnavailable() throws Exception {
         try (CdcFuseki f = CdcFuseki.start(work, config(work, "cdc:feedMaxStreams 1 ;"), b -> {});
              SseClient first = tail(f, "/ds/changes", null)) {
