@@ -148,7 +148,8 @@ class ChangeFeedIT {
 
     @Test
     void oneClientMayHoldItsShareOfLiveStreamsOnly() throws Exception {
-        try (CdcFuseki f = CdcFuseki.start(work, config(work, "cdc:feedMaxStreams 4 ; cdc:feedMaxStreamsPerClient 2 ; cdc:feedHeartbeatSeconds 1 ;"), b -> {})) {
+        try (CdcFuseki f = CdcFuseki.start(work, config(work, "cdc:feedMaxStreams 4 ; cdc:feedMaxStreamsPerClient 2 ; cdc:feedHeartbeatSeconds 1 ;"),
+                                           b -> b.enableMetrics(true))) {
             FeedStreams streams;
             try (SseClient first = tail(f, "/ds/changes", null);
                  SseClient second = tail(f, "/ds/changes", null)) {
@@ -159,11 +160,27 @@ class ChangeFeedIT {
                 assertTrue(third.headers().firstValue("Retry-After").isPresent());
                 streams = FeedStreams.find(f.dataset("ds"));
                 assertEquals(2, streams.openCount());
+                assertEquals(2.0, feedStreamsGauge(f));
             }
             waitFor(() -> streams.openCount() == 0, "the closed streams are released");
+            assertEquals(0.0, feedStreamsGauge(f));
             try (SseClient again = tail(f, "/ds/changes", null)) {
                 assertEquals(200, again.response.statusCode(), "a client that closed its streams may open new ones");
             }
+        }
+    }
+
+    @Test
+    void stoppingTheServerEndsEveryLiveStreamAndReleasesIt() throws Exception {
+        CdcFuseki f = CdcFuseki.startQuickstart(work);
+        try (SseClient first = tail(f, "/ds/changes", null);
+             SseClient second = tail(f, "/ds/changes", null)) {
+            insert(f, 1);
+            assertEquals(1L, nextPatch(first));
+            FeedStreams streams = FeedStreams.find(f.dataset("ds"));
+            assertEquals(2, streams.openCount());
+            f.close();
+            assertEquals(0, streams.openCount(), "every stream is counted out when the server stops");
         }
     }
 
@@ -191,6 +208,13 @@ class ChangeFeedIT {
     }
 
     /** Ten megabytes: more than a connection and the kernel's buffers hold for a client that does not read. */
+    private static double feedStreamsGauge(CdcFuseki f) {
+        String metrics = get(f, "/$/metrics", null).body();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^fusekicdc_feed_streams\\{[^}]*dataset=\"ds\"[^}]*\\} (\\S+)$").matcher(metrics);
+        assertTrue(m.find(), () -> "no fusekicdc_feed_streams in\n" + metrics);
+        return Double.parseDouble(m.group(1));
+    }
+
     private static void insertBig(CdcFuseki f) {
         StringBuilder big = new StringBuilder("INSERT DATA {");
         for ( int i = 0 ; i < 5_000 ; i++ )
