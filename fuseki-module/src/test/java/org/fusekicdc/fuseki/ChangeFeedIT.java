@@ -7,6 +7,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,6 +23,7 @@ import org.apache.jena.rdfpatch.RDFPatch;
 import org.apache.jena.rdfpatch.RDFPatchOps;
 import org.apache.jena.rdfpatch.binary.RDFPatchReaderBinary;
 import org.apache.jena.rdfpatch.changes.RDFChangesCollector;
+import org.fusekicdc.fuseki.feed.FeedStreams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -104,15 +106,115 @@ class ChangeFeedIT {
             insert(f, 1);
             HttpResponse<String> r = get(f, "/ds/changes?after=abc", null);
             assertEquals(400, r.statusCode());
-            assertTrue(r.body().contains("after must be a version number"), r.body());
+            assertTrue(r.body().contains("after parameter must be a version number"), r.body());
             r = get(f, "/ds/changes?limit=5000", null);
             assertEquals(400, r.statusCode());
             assertTrue(r.body().contains("from 1 to 1000"), r.body());
             r = get(f, "/ds/changes?after=99", null);
             assertEquals(400, r.statusCode());
             assertTrue(r.body().contains("newer than the newest version"), r.body());
-            assertEquals(405, f.post("/ds/changes", "application/rdf-patch", "TX .\nTC .\n").statusCode());
+            r = f.post("/ds/changes", "application/rdf-patch", "TX .\nTC .\n");
+            assertEquals(405, r.statusCode());
+            assertEquals("GET, HEAD, OPTIONS", r.headers().firstValue("Allow").orElse(null), "a 405 names the methods allowed");
             assertEquals(406, get(f, "/ds/changes", "image/png").statusCode());
+        }
+    }
+
+    @Test
+    void aHugeLastEventIdIsNamedNotEchoedWhole() {
+        try (CdcFuseki f = CdcFuseki.startQuickstart(work)) {
+            String huge = "9".repeat(50_000) + "x".repeat(50_000);
+            HttpResponse<String> r = f.send(HttpRequest.newBuilder(URI.create(f.url("/ds/changes"))).header("Accept", "text/event-stream")
+                                                       .header("Last-Event-ID", huge).GET());
+            assertEquals(400, r.statusCode());
+            assertTrue(r.body().contains("Last-Event-ID header must be a version number"), r.body());
+            assertTrue(r.body().contains("(100000 characters)"), r.body());
+            assertTrue(r.body().length() < 1000, () -> "the body quotes the start of the header only: " + r.body().length() + " characters");
+        }
+    }
+
+    @Test
+    void oneClientMayHoldItsShareOfLiveStreamsOnly() throws Exception {
+        try (CdcFuseki f = CdcFuseki.start(work, config(work, "cdc:feedMaxStreams 4 ; cdc:feedMaxStreamsPerClient 2 ; cdc:feedHeartbeatSeconds 1 ;"),
+                                           b -> b.enableMetrics(true))) {
+            FeedStreams streams;
+            try (SseClient first = tail(f, "/ds/changes", null);
+                 SseClient second = tail(f, "/ds/changes", null)) {
+                assertEquals(200, second.response.statusCode());
+                HttpResponse<String> third = get(f, "/ds/changes", "text/event-stream");
+                assertEquals(429, third.statusCode());
+                assertTrue(third.body().contains("cdc:feedMaxStreamsPerClient"), third.body());
+                assertTrue(third.headers().firstValue("Retry-After").isPresent());
+                streams = FeedStreams.find(f.dataset("ds"));
+                assertEquals(2, streams.openCount());
+                assertEquals(2.0, feedStreamsGauge(f));
+            }
+            waitFor(() -> streams.openCount() == 0, "the closed streams are released");
+            assertEquals(0.0, feedStreamsGauge(f));
+            try (SseClient again = tail(f, "/ds/changes", null)) {
+                assertEquals(200, again.response.statusCode(), "a client that closed its streams may open new ones");
+            }
+        }
+    }
+
+    @Test
+    void stoppingTheServerEndsEveryLiveStreamAndReleasesIt() throws Exception {
+        CdcFuseki f = CdcFuseki.startQuickstart(work);
+        try (SseClient first = tail(f, "/ds/changes", null);
+             SseClient second = tail(f, "/ds/changes", null)) {
+            insert(f, 1);
+            assertEquals(1L, nextPatch(first));
+            FeedStreams streams = FeedStreams.find(f.dataset("ds"));
+            assertEquals(2, streams.openCount());
+            f.close();
+            assertEquals(0, streams.openCount(), "every stream is counted out when the server stops");
+        }
+    }
+
+    @Test
+    void aReaderThatStopsReadingIsDisconnectedAndItsStreamReleased() throws Exception {
+        try (CdcFuseki f = CdcFuseki.start(work, config(work, "cdc:slowReaderSeconds 1 ;"), b -> {})) {
+            insertBig(f);
+            try (Socket stalled = new Socket()) {
+                stalled.setReceiveBufferSize(16 * 1024);
+                stalled.connect(new InetSocketAddress("localhost", f.server().getHttpPort()));
+                stalled.getOutputStream().write(("GET /ds/changes HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n")
+                                                    .getBytes(StandardCharsets.US_ASCII));
+                assertTrue(stalled.getInputStream().read() > 0, "the stream started");
+                FeedStreams streams = FeedStreams.find(f.dataset("ds"));
+                assertEquals(1, streams.openCount());
+                waitFor(() -> streams.droppedCount() == 1 && streams.openCount() == 0, "the stalled reader is dropped");
+                // Its connection is cut: reading on finds the end of the stream, not a patch completed later.
+                stalled.setSoTimeout(10_000);
+                InputStream in = stalled.getInputStream();
+                while ( in.read(new byte[8192]) >= 0 ) {}
+            }
+            HttpResponse<String> status = f.send(HttpRequest.newBuilder(URI.create(f.url("/$/cdc"))).GET());
+            assertTrue(status.body().replaceAll("\\s", "").contains("\"feed\":{\"streams\":0,\"dropped\":1}"), status.body());
+        }
+    }
+
+    /** Ten megabytes: more than a connection and the kernel's buffers hold for a client that does not read. */
+    private static double feedStreamsGauge(CdcFuseki f) {
+        String metrics = get(f, "/$/metrics", null).body();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^fusekicdc_feed_streams\\{[^}]*dataset=\"ds\"[^}]*\\} (\\S+)$").matcher(metrics);
+        assertTrue(m.find(), () -> "no fusekicdc_feed_streams in\n" + metrics);
+        return Double.parseDouble(m.group(1));
+    }
+
+    private static void insertBig(CdcFuseki f) {
+        StringBuilder big = new StringBuilder("INSERT DATA {");
+        for ( int i = 0 ; i < 5_000 ; i++ )
+            big.append(" <http://example/big> <http://example/p> \"").append("x".repeat(2000)).append(i).append("\" .");
+        assertEquals(204, f.update("ds", big.append(" }").toString()).statusCode());
+    }
+
+    private static void waitFor(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        while ( !condition.getAsBoolean() ) {
+            if ( System.nanoTime() > deadline )
+                throw new AssertionError("Not within 20 s: " + what);
+            Thread.sleep(50);
         }
     }
 
@@ -178,6 +280,26 @@ class ChangeFeedIT {
     }
 
     @Test
+    void aLiveTailDeliversAPatchLargerThanOneReadWholeBetweenSmallOnes() throws Exception {
+        try (CdcFuseki f = CdcFuseki.startQuickstart(work);
+             SseClient tail = tail(f, "/ds/changes", null)) {
+            insert(f, 1);
+            // Lines of 2 KB, a megabyte in all: read from the log and sent in many pieces.
+            StringBuilder big = new StringBuilder("INSERT DATA {");
+            for ( int i = 0 ; i < 500 ; i++ )
+                big.append(" <http://example/big> <http://example/p> \"").append("y".repeat(2000)).append(i).append("\" .");
+            assertEquals(204, f.update("ds", big.append(" }").toString()).statusCode());
+            insert(f, 3);
+            assertEquals(1L, nextPatch(tail));
+            SseClient.Event e = tail.next();
+            RDFPatch p = RDFPatchOps.read(new ByteArrayInputStream(e.data().getBytes(StandardCharsets.UTF_8)));
+            assertEquals(2L, version(p));
+            assertEquals(500, RDFPatchOps.summary(p).getCountAddData(), "every line of the large patch");
+            assertEquals(3L, nextPatch(tail));
+        }
+    }
+
+    @Test
     void tooManyLiveStreamsGetServiceUnavailable() throws Exception {
         try (CdcFuseki f = CdcFuseki.start(work, config(work, "cdc:feedMaxStreams 1 ;"), b -> {});
              SseClient first = tail(f, "/ds/changes", null)) {
@@ -193,10 +315,7 @@ class ChangeFeedIT {
     void aReaderThatStopsReadingDoesNotHoldUpWriters() throws Exception {
         try (CdcFuseki f = CdcFuseki.startQuickstart(work)) {
             // A big patch the stalled reader will never drain.
-            StringBuilder big = new StringBuilder("INSERT DATA {");
-            for ( int i = 0 ; i < 20_000 ; i++ )
-                big.append(" <http://example/big> <http://example/p> \"").append("x".repeat(50)).append(i).append("\" .");
-            assertEquals(204, f.update("ds", big.append(" }").toString()).statusCode());
+            insertBig(f);
             try (Socket stalled = new Socket("localhost", f.server().getHttpPort())) {
                 OutputStream out = stalled.getOutputStream();
                 out.write(("GET /ds/changes HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));

@@ -56,9 +56,9 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
                                             optionalDuration(root, VocabCdc.retainAge, where),
                                             optionalLong(root, VocabCdc.retainBytes, where, 0, 0),
                                             optionalBoolean(root, VocabCdc.retentionOverridesReaders, where, false));
-        FeedSettings feed = new FeedSettings((int)optionalLong(root, VocabCdc.feedMaxStreams, where, FeedSettings.DEFAULT_MAX_STREAMS, 1),
-                                             Duration.ofSeconds(optionalLong(root, VocabCdc.feedHeartbeatSeconds, where,
-                                                                             FeedSettings.DEFAULT_HEARTBEAT.toSeconds(), 1)));
+        Duration slowReaderTimeout = Duration.ofSeconds(optionalLong(root, VocabCdc.slowReaderSeconds, where,
+                                                                     FeedSettings.DEFAULT_SLOW_READER_TIMEOUT.toSeconds(), 1));
+        FeedSettings feed = feedSettings(root, where, slowReaderTimeout);
         LiveConfig dl = LiveConfig.DEFAULTS;
         LiveConfig liveConfig = new LiveConfig(
             (int)optionalLong(root, VocabCdc.liveMaxSubscriptions, where, dl.maxSubscriptions(), 1),
@@ -77,7 +77,7 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
         } catch (IllegalArgumentException ex) {
             throw new CdcConfigException(VocabCdc.liveAllowedOrigins.getLocalName(), where + ": cdc:liveAllowedOrigins: " + ex.getMessage() + ".");
         }
-        LiveSettings live = new LiveSettings(liveConfig, Duration.ofSeconds(heartbeat), allowedOrigins);
+        LiveSettings live = new LiveSettings(liveConfig, Duration.ofSeconds(heartbeat), allowedOrigins, slowReaderTimeout);
         List<SinkSettings> sinks = new ArrayList<>();
         for ( Statement st : root.listProperties(VocabCdc.sink).toList() )
             sinks.add(SinkSettings.from(st.getObject(), name, logDir, where));
@@ -169,6 +169,19 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
             case "false" -> false;
             default -> throw new CdcConfigException(p.getLocalName(), where + ": cdc:" + p.getLocalName() + " must be true or false, got " + n + ".");
         };
+    }
+
+    private static FeedSettings feedSettings(Resource root, String where, Duration slowReaderTimeout) {
+        int maxStreams = (int)optionalLong(root, VocabCdc.feedMaxStreams, where, FeedSettings.DEFAULT_MAX_STREAMS, 1);
+        // Unless given, one client may have the default share, or every stream when there are fewer.
+        int perClient = (int)optionalLong(root, VocabCdc.feedMaxStreamsPerClient, where,
+                                          Math.min(FeedSettings.DEFAULT_MAX_STREAMS_PER_CLIENT, maxStreams), 1);
+        if ( perClient > maxStreams )
+            throw new CdcConfigException(VocabCdc.feedMaxStreamsPerClient.getLocalName(), where + ": cdc:feedMaxStreamsPerClient " + perClient
+                                         + " is more than cdc:feedMaxStreams " + maxStreams + ", the most streams of all clients together;"
+                                         + " use at most " + maxStreams + ", or raise cdc:feedMaxStreams.");
+        Duration heartbeat = Duration.ofSeconds(optionalLong(root, VocabCdc.feedHeartbeatSeconds, where, FeedSettings.DEFAULT_HEARTBEAT.toSeconds(), 1));
+        return new FeedSettings(maxStreams, perClient, heartbeat, slowReaderTimeout);
     }
 
     private static long optionalLong(Resource root, Property p, String where, long dft, long min) {

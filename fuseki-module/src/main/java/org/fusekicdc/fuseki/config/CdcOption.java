@@ -64,8 +64,13 @@ public record CdcOption(Property property, String type, String defaultValue, Str
                       "Live queries: web pages of these origins (space-separated `https://host[:port]`, or `*` for any) may open a WebSocket besides the server's own; other origins get 403. Clients that send no Origin (not browsers) are not affected."),
         new CdcOption(VocabCdc.feedMaxStreams, "integer", "64",
                       "Change feed: most live (text/event-stream) readers of this dataset at once; more get 503 with Retry-After."),
+        new CdcOption(VocabCdc.feedMaxStreamsPerClient, "integer", "8, or cdc:feedMaxStreams when that is less",
+                      "Change feed: most live readers of one client (authenticated user, else address) at once; more get 429 with Retry-After. At most cdc:feedMaxStreams."),
         new CdcOption(VocabCdc.feedHeartbeatSeconds, "integer (seconds)", "15",
                       "Change feed: a live stream with nothing new sends a heartbeat comment this often."),
+        new CdcOption(VocabCdc.slowReaderSeconds, "integer (seconds)", "20",
+                      "Change feed and live query streams (SSE and WebSocket): a client that takes none of the data waiting for it for this long is"
+                      + " disconnected, and the reason logged. Keep it below Jetty's idle timeout (30 s), which would otherwise close the connection first."),
         new CdcOption(VocabCdc.follow, "resource", "none (a leader: takes local writes)",
                       "Make this dataset a read-only follower of a leader's change topic: `[ a cdc:KafkaTopic ; ... ]`, `[ a cdc:JetStreamSubject ; ... ]`."
                       + " See docs/replicas.md."));

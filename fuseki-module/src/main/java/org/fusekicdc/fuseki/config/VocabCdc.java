@@ -40,6 +40,8 @@ public final class VocabCdc {
     public static final Property liveAllowedOrigins = property("liveAllowedOrigins");
     public static final Property feedMaxStreams = property("feedMaxStreams");
     public static final Property feedHeartbeatSeconds = property("feedHeartbeatSeconds");
+    public static final Property feedMaxStreamsPerClient = property("feedMaxStreamsPerClient");
+    public static final Property slowReaderSeconds = property("slowReaderSeconds");
     public static final Property follow = property("follow");
     public static final Property leaderDataset = property("leaderDataset");
     public static final Property leaderUrl = property("leaderUrl");

@@ -1,15 +1,9 @@
 package org.fusekicdc.fuseki.feed;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
 
 import jakarta.servlet.http.HttpServletResponse;
 import org.apache.jena.atlas.web.AcceptList;
@@ -26,8 +20,8 @@ import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.DamagedRecordException;
 import org.fusekicdc.core.log.LogRecord;
 import org.fusekicdc.core.log.VersionGoneException;
-import org.fusekicdc.fuseki.config.FeedSettings;
 import org.fusekicdc.fuseki.server.CapturedDatasets;
+import org.fusekicdc.fuseki.server.ClientInput;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,8 +35,9 @@ import org.slf4j.LoggerFactory;
  * version, resuming after {@code Last-Event-ID} (or {@code after}), heartbeat comments when idle.</li>
  * </ul>
  * Every record is streamed from the log file to the client, so a patch of any size, or a
- * slow client, costs a buffer, not the patch. Writers never wait for readers: a reader only
- * waits on the log's publish signal.
+ * slow client, costs a buffer, not the patch. Live tails are written without blocking by the
+ * dataset's feed threads ({@link FeedStreams}): no client holds a request thread, and writers
+ * never wait for readers.
  */
 public class ChangeFeedService extends ActionREST {
     private static final Logger LOG = LoggerFactory.getLogger(ChangeFeedService.class);
@@ -54,9 +49,8 @@ public class ChangeFeedService extends ActionREST {
     static final String HDR_LAST = "X-CDC-Last-Version";
     static final String HDR_EPOCH = "X-CDC-Epoch";
     private static final String EVENT_STREAM = "text/event-stream";
+    private static final String ALLOW = "GET, HEAD, OPTIONS";
     private static final AcceptList OFFERS = AcceptList.create(WebContent.contentTypePatch, WebContent.contentTypePatchThrift, EVENT_STREAM);
-
-    private final Map<ChangeLog, Semaphore> liveStreams = new ConcurrentHashMap<>();
 
     @Override
     public void validate(HttpAction action) {}
@@ -68,9 +62,9 @@ public class ChangeFeedService extends ActionREST {
         String contentType = negotiate(action);
         if ( EVENT_STREAM.equals(contentType) ) {
             String lastEventId = action.getRequest().getHeader("Last-Event-ID");
-            long after = lastEventId != null ? parseVersion(lastEventId, "Last-Event-ID") : afterParam(action);
+            long after = lastEventId != null ? parseVersion(lastEventId, "Last-Event-ID header") : afterParam(action);
             checkNotAhead(log, after);
-            tail(action, log, after, settings(dsg));
+            tail(action, dsg, after);
             return;
         }
         long after = afterParam(action);
@@ -88,7 +82,7 @@ public class ChangeFeedService extends ActionREST {
 
     @Override
     protected void doOptions(HttpAction action) {
-        action.setResponseHeader("Allow", "GET, HEAD, OPTIONS");
+        action.setResponseHeader("Allow", ALLOW);
         action.setResponseStatus(HttpSC.OK_200);
     }
 
@@ -98,6 +92,7 @@ public class ChangeFeedService extends ActionREST {
     @Override protected void doPatch(HttpAction action)  { notAllowed(action); }
 
     private static void notAllowed(HttpAction action) {
+        action.setResponseHeader("Allow", ALLOW);
         ServletOps.errorMethodNotAllowed(action.getRequestMethod() + ": the change feed is read-only; use GET");
     }
 
@@ -144,73 +139,35 @@ public class ChangeFeedService extends ActionREST {
 
     // ---- Live tail (Server-Sent Events)
 
-    private void tail(HttpAction action, ChangeLog log, long after, FeedSettings settings) {
-        Semaphore permits = liveStreams.computeIfAbsent(log, l -> new Semaphore(settings.maxStreams()));
-        if ( !permits.tryAcquire() ) {
-            action.setResponseHeader("Retry-After", "5");
-            ServletOps.error(HttpSC.SERVICE_UNAVAILABLE_503, "Dataset '" + log.dataset() + "': " + settings.maxStreams()
-                             + " live change feed streams are open already, the most allowed. Retry later, read pages with ?after=N instead,"
-                             + " or raise cdc:feedMaxStreams.");
+    /** Start the stream and return: the stream is written by the feed's own threads, without blocking. */
+    private static void tail(HttpAction action, CapturingDatasetGraph dsg, long after) {
+        ChangeLog log = dsg.changeLog();
+        FeedStreams streams = FeedStreams.of(dsg);
+        FeedStreams.Admitted admitted;
+        try {
+            admitted = streams.admit(ClientInput.clientId(action), after);
+        } catch (FeedStreams.Refused ex) {
+            action.setResponseHeader("Retry-After", String.valueOf(ex.retryAfterSeconds));
+            ServletOps.error(ex.status, ex.getMessage());
             return;
         }
-        HttpServletResponse resp = action.getResponse();
         try {
+            HttpServletResponse resp = action.getResponse();
             setVersionHeaders(resp, log);
             resp.setContentType(EVENT_STREAM);
             resp.setCharacterEncoding("UTF-8");
             resp.setHeader("Cache-Control", "no-cache");
             resp.setHeader("X-Accel-Buffering", "no");
             action.setResponseStatus(HttpSC.OK_200);
-            OutputStream out = resp.getOutputStream();
-            write(out, ": fuseki-cdc change feed of dataset '" + log.dataset() + "', after version " + after + "\n\n");
-            out.flush();
-            long cursor = after;
-            long heartbeatMillis = settings.heartbeat().toMillis();
-            while ( true ) {
-                List<LogRecord> batch;
-                try {
-                    batch = log.readAfter(cursor, DEFAULT_LIMIT);
-                } catch (VersionGoneException | DamagedRecordException ex) {
-                    write(out, "event: error\ndata: " + ex.getMessage() + "\n\n");
-                    out.flush();
-                    return;
-                }
-                for ( LogRecord r : batch ) {
-                    writeEvent(out, r);
-                    cursor = r.version();
-                }
-                if ( !batch.isEmpty() ) {
-                    out.flush();
-                    continue;
-                }
-                if ( log.awaitPublishedAfter(cursor, heartbeatMillis) <= cursor ) {
-                    if ( log.isClosed() )
-                        return;
-                    write(out, ": heartbeat\n\n");
-                    out.flush();
-                }
-            }
+        } catch (RuntimeException ex) {
+            streams.cancel(admitted, "could not start: " + ex);
+            throw ex;
+        }
+        try {
+            streams.start(admitted, action.getRequest());
         } catch (IOException ex) {
-            LOG.debug("Dataset '{}': live change feed client disconnected: {}", log.dataset(), ex.toString());
-        } catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-        } finally {
-            permits.release();
+            LOG.debug("Dataset '{}': live change feed client went away at start: {}", log.dataset(), ex.toString());
         }
-    }
-
-    private static void writeEvent(OutputStream out, LogRecord r) throws IOException {
-        write(out, "id: " + r.version() + "\nevent: patch\n");
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(r.openPayload(), StandardCharsets.UTF_8))) {
-            String line;
-            while ( (line = in.readLine()) != null )
-                write(out, "data: " + line + "\n");
-        }
-        write(out, "\n");
-    }
-
-    private static void write(OutputStream out, String s) throws IOException {
-        out.write(s.getBytes(StandardCharsets.UTF_8));
     }
 
     // ---- Parameters
@@ -224,14 +181,15 @@ public class ChangeFeedService extends ActionREST {
             if ( accept.contains("*/*") || accept.contains("text/plain") )
                 return WebContent.contentTypePatch;
             ServletOps.error(HttpSC.NOT_ACCEPTABLE_406, "The change feed offers " + WebContent.contentTypePatch + ", "
-                             + WebContent.contentTypePatchThrift + " and " + EVENT_STREAM + "; the request accepts only " + accept);
+                             + WebContent.contentTypePatchThrift + " and " + EVENT_STREAM + "; the request's Accept header allows only "
+                             + ClientInput.quote(accept));
         }
         return mt.getContentTypeStr();
     }
 
     private static long afterParam(HttpAction action) {
         String s = action.getRequestParameter("after");
-        return s == null ? 0 : parseVersion(s, "after");
+        return s == null ? 0 : parseVersion(s, "after parameter");
     }
 
     private static long parseVersion(String s, String what) {
@@ -242,7 +200,8 @@ public class ChangeFeedService extends ActionREST {
         } catch (NumberFormatException ex) {
             // Reported below.
         }
-        ServletOps.errorBadRequest(what + " must be a version number (0 or more), got '" + s + "'");
+        ServletOps.errorBadRequest("The " + what + " must be a version number (a whole number, 0 or more, such as the id of the last"
+                                   + " event received), got " + ClientInput.quote(s));
         return -1;
     }
 
@@ -257,7 +216,7 @@ public class ChangeFeedService extends ActionREST {
         } catch (NumberFormatException ex) {
             // Reported below.
         }
-        ServletOps.errorBadRequest("limit must be a whole number from 1 to " + MAX_LIMIT + ", got '" + s + "'");
+        ServletOps.errorBadRequest("The limit parameter must be a whole number from 1 to " + MAX_LIMIT + ", got " + ClientInput.quote(s));
         return -1;
     }
 
@@ -270,10 +229,5 @@ public class ChangeFeedService extends ActionREST {
 
     private static CapturingDatasetGraph captured(HttpAction action) {
         return CapturedDatasets.require(action, "change feed");
-    }
-
-    private static FeedSettings settings(CapturingDatasetGraph dsg) {
-        FeedSettings s = dsg.getContext().get(FeedSettings.SYMBOL);
-        return s == null ? FeedSettings.DEFAULTS : s;
     }
 }

@@ -2,19 +2,10 @@ package org.fusekicdc.fuseki.live;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
-import jakarta.servlet.AsyncContext;
-import jakarta.servlet.AsyncEvent;
-import jakarta.servlet.AsyncListener;
-import jakarta.servlet.ServletOutputStream;
-import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.apache.jena.atlas.json.JSON;
@@ -30,6 +21,8 @@ import org.eclipse.jetty.server.ConnectionMetaData;
 import org.eclipse.jetty.server.HttpStream;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.fuseki.config.LiveSettings;
+import org.fusekicdc.fuseki.server.ClientInput;
+import org.fusekicdc.fuseki.server.EventStream;
 import org.fusekicdc.live.LiveEvent;
 import org.fusekicdc.live.LiveQueryEngine;
 import org.fusekicdc.live.LiveQueryException;
@@ -47,8 +40,9 @@ import org.slf4j.LoggerFactory;
  * {@code error}. A client reconnecting with {@code Last-Event-ID} gets the changes after that
  * version when still known, otherwise a fresh {@code initial} with {@code "resync": true}.
  * <p>
- * Connections are asynchronous and written without blocking: a slow client holds no thread,
- * only its subscription's bounded queue.
+ * Connections are asynchronous and written without blocking ({@link EventStream}): a slow
+ * client holds no thread, only its subscription's bounded queue, and one that takes nothing
+ * for {@code cdc:slowReaderSeconds} is disconnected.
  * <p>
  * A GET with {@code Upgrade: websocket} opens a WebSocket instead, carrying any number of
  * subscriptions ({@link LiveWebSocket}).
@@ -56,7 +50,6 @@ import org.slf4j.LoggerFactory;
 public class LiveQueryService extends ActionREST {
     private static final Logger LOG = LoggerFactory.getLogger(LiveQueryService.class);
     private static final String EVENT_STREAM = "text/event-stream";
-    private static final byte[] HEARTBEAT = ": heartbeat\n\n".getBytes(StandardCharsets.UTF_8);
 
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
         Thread.ofPlatform().daemon().name("cdc-live-heartbeat").factory());
@@ -131,11 +124,8 @@ public class LiveQueryService extends ActionREST {
         // Jetty switches the socket to this connection once the 101 response is sent.
         req.setAttribute(HttpStream.UPGRADE_CONNECTION_ATTRIBUTE,
                          new LiveWebSocket(connection.getConnection().getEndPoint(), connection.getConnector().getExecutor(), engine,
-                                           client(action), timer, settings.heartbeat().toMillis()));
-    }
-
-    private static String client(HttpAction action) {
-        return action.getUser() != null ? "user:" + action.getUser() : "addr:" + action.getRequest().getRemoteAddr();
+                                           ClientInput.clientId(action), timer, settings.heartbeat().toMillis(),
+                                           settings.slowReaderTimeout()));
     }
 
     private void subscribe(HttpAction action) {
@@ -152,11 +142,14 @@ public class LiveQueryService extends ActionREST {
         long resumeAfter = resumeAfter(action);
         Subscription sub;
         try {
-            sub = engine.subscribe(query, client(action), resumeAfter);
+            sub = engine.subscribe(query, ClientInput.clientId(action), resumeAfter);
         } catch (LiveQueryException ex) {
             switch (ex.kind()) {
                 case BAD_QUERY -> ServletOps.errorBadRequest(ex.getMessage());
-                case TOO_MANY_FOR_CLIENT -> ServletOps.error(429, ex.getMessage());
+                case TOO_MANY_FOR_CLIENT -> {
+                    action.setResponseHeader("Retry-After", "30");
+                    ServletOps.error(429, ex.getMessage());
+                }
                 case TOO_MANY -> {
                     action.setResponseHeader("Retry-After", "30");
                     ServletOps.error(HttpSC.SERVICE_UNAVAILABLE_503, ex.getMessage());
@@ -171,14 +164,29 @@ public class LiveQueryService extends ActionREST {
         resp.setCharacterEncoding("UTF-8");
         resp.setHeader("Cache-Control", "no-cache");
         resp.setHeader("X-Accel-Buffering", "no");
-        AsyncContext async = action.getRequest().startAsync();
-        async.setTimeout(0);
+        LiveEvents events = new LiveEvents(sub);
+        String dataset = engine.dataset();
+        String client = ClientInput.clientId(action);
+        EventStream stream;
         try {
-            new Connection(async, sub, settings, engine.dataset()).start();
-        } catch (IOException ex) {
+            // Events are formatted and written on the thread that has them (engine, container, timer): cheap, never blocking.
+            stream = EventStream.start(action.getRequest(), events, settings.heartbeat(), settings.slowReaderTimeout(), timer, Runnable::run,
+                                       ending -> ended(dataset, client, sub, events, ending));
+        } catch (IOException | RuntimeException ex) {
             sub.close();
-            LOG.debug("Dataset '{}': live client went away at start: {}", engine.dataset(), ex.toString());
+            LOG.debug("Dataset '{}': live client went away at start: {}", dataset, ex.toString());
+            return;
         }
+        sub.onAvailable(stream::wake);
+    }
+
+    private static void ended(String dataset, String client, Subscription sub, LiveEvents events, EventStream.Ending ending) {
+        sub.close();
+        if ( ending.slowReader() )
+            LOG.info("Dataset '{}': live subscription {} of {} disconnected, sent up to version {}: the client {} (cdc:slowReaderSeconds)",
+                     dataset, sub.id(), client, events.lastVersion, ending.reason());
+        else
+            LOG.debug("Dataset '{}': live subscription {} ended: {}", dataset, sub.id(), ending.reason());
     }
 
     private static long resumeAfter(HttpAction action) {
@@ -194,80 +202,35 @@ public class LiveQueryService extends ActionREST {
         } catch (NumberFormatException ex) {
             // Reported below.
         }
-        ServletOps.errorBadRequest("Last-Event-ID (or since) must be a dataset version, got '" + last + "'");
+        ServletOps.errorBadRequest("Last-Event-ID (or since) must be a dataset version (a whole number, 0 or more), got " + ClientInput.quote(last));
         return -1;
     }
 
-    /** One client's event stream, written without blocking. */
-    private final class Connection implements WriteListener, AsyncListener {
-        private final AsyncContext async;
+    /** A subscription's events as Server-Sent Events. */
+    private static final class LiveEvents implements EventStream.Source {
         private final Subscription sub;
-        private final String dataset;
-        private final ServletOutputStream out;
-        private final Deque<byte[]> pending = new ArrayDeque<>();
-        private final ScheduledFuture<?> heartbeat;
         private List<Var> vars = List.of();
-        private boolean done;
+        private volatile long lastVersion = -1;
 
-        Connection(AsyncContext async, Subscription sub, LiveSettings settings, String dataset) throws IOException {
-            this.async = async;
+        LiveEvents(Subscription sub) {
             this.sub = sub;
-            this.dataset = dataset;
-            this.out = async.getResponse().getOutputStream();
-            long hb = settings.heartbeat().toMillis();
-            this.heartbeat = timer.scheduleAtFixedRate(this::heartbeat, hb, hb, TimeUnit.MILLISECONDS);
         }
 
-        void start() {
-            async.addListener(this);
-            out.setWriteListener(this);
-            sub.onAvailable(this::pump);
-        }
-
-        private void heartbeat() {
-            synchronized (this) {
-                if ( !pending.isEmpty() )
-                    return;
-                pending.addLast(HEARTBEAT);
-            }
-            pump();
-        }
-
-        /**
-         * Write while the client can take it. Events are taken from the subscription only when
-         * the last one went out, so a slow client's backlog stays in its bounded subscription.
-         */
-        private synchronized void pump() {
-            try {
-                while ( !done && out.isReady() ) {
-                    byte[] b = pending.pollFirst();
-                    if ( b == null ) {
-                        LiveEvent e = sub.next();
-                        if ( e == null && sub.isClosed() ) {
-                            // Closed by an error event or an administrator: end the stream.
-                            out.flush();
-                            finish("subscription closed");
-                            return;
-                        }
-                        if ( e == null ) {
-                            out.flush();
-                            return;
-                        }
-                        b = format(e).getBytes(StandardCharsets.UTF_8);
-                    }
-                    out.write(b);
-                }
-            } catch (IOException | IllegalStateException ex) {
-                finish("write failed: " + ex);
-            }
-        }
-
+        /** Events are taken from the subscription only as the client takes them: a slow client's backlog stays in its bounded queue. */
         @Override
-        public void onWritePossible() {
-            pump();
+        public byte[] next() {
+            LiveEvent e = sub.next();
+            return e == null ? null : format(e).getBytes(StandardCharsets.UTF_8);
+        }
+
+        /** Closed by an error event or an administrator. */
+        @Override
+        public boolean ended() {
+            return sub.isClosed();
         }
 
         private String format(LiveEvent e) {
+            lastVersion = e.version();
             return switch (e) {
                 case LiveEvent.Initial i -> {
                     vars = i.result().vars();
@@ -288,33 +251,6 @@ public class LiveQueryService extends ActionREST {
 
         private static String event(long version, String name, JsonObject data) {
             return "id: " + version + "\nevent: " + name + "\ndata: " + JSON.toStringFlat(data) + "\n\n";
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            finish(t.toString());
-        }
-
-        @Override public void onComplete(AsyncEvent event) { finish("complete"); }
-        @Override public void onTimeout(AsyncEvent event)  { finish("timeout"); }
-        @Override public void onError(AsyncEvent event)    { finish(String.valueOf(event.getThrowable())); }
-        @Override public void onStartAsync(AsyncEvent event) {}
-
-        private void finish(String why) {
-            synchronized (this) {
-                if ( done )
-                    return;
-                done = true;
-                pending.clear();
-            }
-            heartbeat.cancel(false);
-            sub.close();
-            LOG.debug("Dataset '{}': live subscription {} ended: {}", dataset, sub.id(), why);
-            try {
-                async.complete();
-            } catch (IllegalStateException ex) {
-                // Already completed by the container.
-            }
         }
     }
 }

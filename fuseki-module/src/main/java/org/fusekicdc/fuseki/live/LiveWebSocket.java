@@ -3,6 +3,7 @@ package org.fusekicdc.fuseki.live;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -54,6 +55,8 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
     private static final int MAX_QUEUED_REPLIES = 1000;
     /** How long the client has to answer a close frame. */
     private static final long CLOSE_WAIT_SECONDS = 5;
+    /** How often a pending write is checked for progress. */
+    private static final long PROGRESS_CHECK_MILLIS = 500;
     /** Most bytes given to one socket write. */
     private static final int MAX_WRITE_BYTES = 64 * 1024;
 
@@ -61,10 +64,14 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
     private final String client;
     private final ScheduledExecutorService timer;
     private final long heartbeatMillis;
+    private final Duration slowReaderTimeout;
     private final WebSocketFrames.Decoder decoder = new WebSocketFrames.Decoder(MAX_MESSAGE_BYTES, new Messages());
     private final ByteBuffer input = ByteBuffer.allocate(8192);
     private ByteBuffer prefilled;
     private ScheduledFuture<?> heartbeat;
+    private ScheduledFuture<?> progressCheck;
+    private volatile long writeStartedNanos;
+    private volatile long lastVersion = -1;
 
     private final Map<Long, Live> subscriptions = new ConcurrentHashMap<>();
     /** Subscriptions that may have events, in the order they said so: written in turn. */
@@ -79,6 +86,8 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
     private volatile byte[] closeFrame;
     private volatile boolean closeSent;
     private volatile boolean writing;
+    /** The rest of a frame larger than one write; only touched by the writer. */
+    private ByteBuffer unsent;
 
     /** One subscription on this connection. {@code sequence} and {@code vars} are only touched by the writer. */
     private static final class Live {
@@ -95,12 +104,13 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
     }
 
     LiveWebSocket(EndPoint endPoint, Executor executor, LiveQueryEngine engine, String client, ScheduledExecutorService timer,
-                  long heartbeatMillis) {
+                  long heartbeatMillis, Duration slowReaderTimeout) {
         super(endPoint, executor);
         this.engine = engine;
         this.client = client;
         this.timer = timer;
         this.heartbeatMillis = heartbeatMillis;
+        this.slowReaderTimeout = slowReaderTimeout;
         input.limit(0);
     }
 
@@ -118,6 +128,7 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
         super.onOpen();
         LOG.debug("Dataset '{}': live WebSocket opened for {}", engine.dataset(), client);
         heartbeat = timer.scheduleAtFixedRate(this::heartbeat, heartbeatMillis, heartbeatMillis, TimeUnit.MILLISECONDS);
+        progressCheck = timer.scheduleAtFixedRate(this::checkProgress, PROGRESS_CHECK_MILLIS, PROGRESS_CHECK_MILLIS, TimeUnit.MILLISECONDS);
         if ( prefilled != null ) {
             ByteBuffer b = prefilled;
             prefilled = null;
@@ -167,6 +178,18 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
     public void onClose(Throwable cause) {
         finish(cause == null ? "connection closed" : cause.toString());
         super.onClose(cause);
+    }
+
+    /** A client that takes none of a write for cdc:slowReaderSeconds is cut off: it would hold its subscriptions for ever. */
+    private void checkProgress() {
+        long started = writeStartedNanos;
+        if ( !writing || started == 0 || System.nanoTime() - started <= slowReaderTimeout.toNanos() )
+            return;
+        if ( finished.get() )
+            return;
+        LOG.info("Dataset '{}': live WebSocket of {} disconnected, sent up to version {}: the client took none of the waiting data for {} s"
+                 + " (cdc:slowReaderSeconds)", engine.dataset(), client, lastVersion, slowReaderTimeout.toSeconds());
+        finish("slow reader");
     }
 
     /** A ping keeps proxies and idle timeouts from closing a quiet connection; none while replies wait anyway. */
@@ -337,30 +360,39 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
      * subscription in turn. The write's completion calls this again.
      */
     private void write() {
-        if ( writing || closeSent || finished.get() )
+        if ( writing || (closeSent && unsent == null) || finished.get() )
             return;
         List<ByteBuffer> batch = new ArrayList<>();
         int bytes = 0;
         boolean last = false;
-        while ( bytes < MAX_WRITE_BYTES ) {
-            byte[] frame = replies.poll();
-            if ( frame != null )
-                queuedReplies.decrementAndGet();
-            else if ( closeFrame != null ) {
-                frame = closeFrame;
-                closeSent = true;
-                last = true;
-            } else
-                frame = nextNotification();
-            if ( frame == null )
-                break;
-            batch.add(ByteBuffer.wrap(frame));
-            bytes += frame.length;
-            if ( last )
-                break;
+        while ( bytes < MAX_WRITE_BYTES && !last ) {
+            if ( unsent == null ) {
+                byte[] frame = replies.poll();
+                if ( frame != null )
+                    queuedReplies.decrementAndGet();
+                else if ( closeFrame != null ) {
+                    if ( bytes > 0 )
+                        break;  // The close frame goes alone, last.
+                    frame = closeFrame;
+                    closeSent = true;
+                    last = true;
+                } else
+                    frame = nextNotification();
+                if ( frame == null )
+                    break;
+                unsent = ByteBuffer.wrap(frame);
+            }
+            // A large frame goes out in slices, so that a client still reading is seen to progress.
+            int n = Math.min(unsent.remaining(), MAX_WRITE_BYTES - bytes);
+            batch.add(unsent.slice(unsent.position(), n));
+            unsent.position(unsent.position() + n);
+            bytes += n;
+            if ( !unsent.hasRemaining() )
+                unsent = null;
         }
         if ( batch.isEmpty() )
             return;
+        writeStartedNanos = System.nanoTime();
         writing = true;
         boolean closeAfter = last;
         getEndPoint().write(Callback.from(() -> {
@@ -398,6 +430,7 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
             }
             if ( e instanceof LiveEvent.Initial i )
                 live.vars = i.result().vars();
+            lastVersion = e.version();
             return WebSocketFrames.text(JSON.toStringFlat(LiveJson.notification(live.sub.id(), live.alias, live.sequence++, e, live.vars)));
         }
         return null;
@@ -409,6 +442,8 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
             return;
         if ( heartbeat != null )
             heartbeat.cancel(false);
+        if ( progressCheck != null )
+            progressCheck.cancel(false);
         subscriptions.values().forEach(l -> l.sub.close());
         subscriptions.clear();
         LOG.debug("Dataset '{}': live WebSocket of {} ended: {}", engine.dataset(), client, why);

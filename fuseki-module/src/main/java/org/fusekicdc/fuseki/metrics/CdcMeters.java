@@ -25,6 +25,7 @@ import org.fusekicdc.core.metrics.CdcObserver;
 import org.fusekicdc.core.sink.Dispatcher;
 import org.fusekicdc.core.sink.SinkRunner;
 import org.fusekicdc.core.sink.SinkState;
+import org.fusekicdc.fuseki.feed.FeedStreams;
 import org.fusekicdc.fuseki.live.LiveEngines;
 import org.fusekicdc.live.LiveQueryEngine;
 
@@ -95,6 +96,10 @@ public final class CdcMeters implements CdcObserver, AutoCloseable {
                                             .description("Live queries: from a commit to its changes being handed to subscribers")));
         gauge("fusekicdc.live.subscriptions", null, this, m -> m.live(LiveQueryEngine::subscriptionCount), datasetTags, "Open live query subscriptions");
         gauge("fusekicdc.live.queries", null, this, m -> m.live(LiveQueryEngine::queryCount), datasetTags, "Distinct live queries kept up to date");
+        gauge("fusekicdc.feed.streams", null, this, m -> m.feed(FeedStreams::openCount), datasetTags, "Open live change feed streams (SSE)");
+        add(FunctionCounter.builder("fusekicdc.feed.dropped", this, m -> m.feed(FeedStreams::droppedCount)).tags(datasetTags)
+                           .description("Live change feed streams disconnected because their client took nothing for cdc:slowReaderSeconds")
+                           .register(registry));
     }
 
     private void bindSink(SinkRunner r) {
@@ -132,6 +137,11 @@ public final class CdcMeters implements CdcObserver, AutoCloseable {
     private double live(java.util.function.ToIntFunction<LiveQueryEngine> f) {
         LiveQueryEngine e = dsg.getContext().get(LiveEngines.ENGINE);
         return e == null ? 0 : f.applyAsInt(e);
+    }
+
+    private double feed(java.util.function.ToDoubleFunction<FeedStreams> f) {
+        FeedStreams s = FeedStreams.find(dsg);
+        return s == null ? 0 : f.applyAsDouble(s);
     }
 
     private <T> void gauge(String name, String unit, T obj, ToDoubleFunction<T> f, Tags tags, String description) {

@@ -21,6 +21,7 @@ import org.fusekicdc.core.follow.FollowerStatus;
 import org.fusekicdc.core.log.Retention;
 import org.fusekicdc.core.sink.Dispatcher;
 import org.fusekicdc.core.sink.SinkStatus;
+import org.fusekicdc.fuseki.feed.FeedStreams;
 import org.fusekicdc.fuseki.live.LiveEngines;
 import org.fusekicdc.live.LiveQueryEngine;
 import org.fusekicdc.core.source.Source;
@@ -95,6 +96,11 @@ final class CdcStatusServlet extends HttpServlet {
         if ( e != null && e.version() >= 0 )
             live.put("version", e.version());
         o.put("live", live);
+        JsonObject feed = new JsonObject();
+        FeedStreams streams = FeedStreams.find(dsg);
+        feed.put("streams", streams == null ? 0 : streams.openCount());
+        feed.put("dropped", streams == null ? 0 : streams.droppedCount());
+        o.put("feed", feed);
         Follower f = FMod_FusekiCdc.follower(dsg);
         if ( f != null )
             o.put("follower", follower(f.status()));

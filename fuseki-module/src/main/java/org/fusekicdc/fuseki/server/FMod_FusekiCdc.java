@@ -29,6 +29,7 @@ import org.fusekicdc.fuseki.admin.CdcAdminServlet;
 import org.fusekicdc.core.source.Source;
 import org.fusekicdc.fuseki.config.AssemblerCapturedDataset;
 import org.fusekicdc.fuseki.feed.ChangeFeedService;
+import org.fusekicdc.fuseki.feed.FeedStreams;
 import org.fusekicdc.fuseki.follow.SnapshotService;
 import org.fusekicdc.fuseki.live.LiveEngines;
 import org.fusekicdc.fuseki.live.LiveQueryService;
@@ -164,6 +165,7 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
             if ( d != null )
                 d.close();
             LiveEngines.close(c);
+            FeedStreams.close(c);
             c.changeLog().close();
         }
     }

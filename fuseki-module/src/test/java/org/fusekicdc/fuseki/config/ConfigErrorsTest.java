@@ -37,6 +37,8 @@ class ConfigErrorsTest {
         bad-live-allowed-origins.ttl        | is not an origin: write scheme://host | https://app.example.org/dashboard
         bad-segment-bytes.ttl               | must be at least 1024             | line 15
         bad-start-new-history.ttl           | cdc:startNewHistory must be a whole number | line 15
+        bad-slow-reader-seconds.ttl         | cdc:slowReaderSeconds must be at least 1 | line 15
+        bad-feed-max-streams-per-client.ttl | cdc:feedMaxStreamsPerClient 5 is more than cdc:feedMaxStreams 4 | use at most 4
         bad-name-ambiguous.ttl              | several services serve it         | cdc:name "ds"
         bad-log-directory-not-creatable.ttl | cannot create the change log directory | cdc:logDirectory
         bad-log-of-another-dataset.ttl      | belongs to dataset 'other', not to 'ds' | own cdc:logDirectory

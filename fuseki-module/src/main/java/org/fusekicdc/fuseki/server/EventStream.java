@@ -1,0 +1,219 @@
+package org.fusekicdc.fuseki.server;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpServletRequest;
+import org.eclipse.jetty.ee11.servlet.ServletContextRequest;
+import org.eclipse.jetty.io.EndPoint;
+
+/**
+ * One Server-Sent Events response, written without blocking: the request thread returns at
+ * once, and bytes are taken from the {@link Source} only while the client takes them
+ * (servlet async IO), so a client that does not read holds no thread and costs only the bytes
+ * of one write.
+ * <p>
+ * An idle stream sends a heartbeat comment; a client that has data waiting and takes none of
+ * it for the slow-reader bound is disconnected. The owner is told once, however the stream
+ * ends (end of the source, client gone, dropped, server stopping).
+ */
+public final class EventStream implements WriteListener, AsyncListener {
+    private static final byte[] HEARTBEAT = ": heartbeat\n\n".getBytes(StandardCharsets.UTF_8);
+    private static final long TICK_MILLIS = 500;
+    private static final int MAX_WRITE_BYTES = 64 * 1024;
+
+    /** Where a stream's bytes come from; called by one thread at a time. */
+    public interface Source {
+        /** The next bytes to send, or null when nothing is waiting now (the owner calls {@link #wake} when there is). */
+        byte[] next() throws IOException;
+
+        /** Whether nothing will ever follow, asked when {@link #next} returned null: the stream then ends. */
+        boolean ended();
+    }
+
+    /**
+     * How a stream ended.
+     *
+     * @param reason     why, for the log
+     * @param slowReader true when the client was disconnected for not reading
+     */
+    public record Ending(String reason, boolean slowReader) {}
+
+    private final AsyncContext async;
+    private final ServletOutputStream out;
+    private final EndPoint endPoint;
+    private final Source source;
+    private final Executor executor;
+    private final Consumer<Ending> onEnd;
+    private final long heartbeatNanos;
+    private final Duration slowReaderTimeout;
+    private final ScheduledFuture<?> ticker;
+    private final AtomicBoolean wakeQueued = new AtomicBoolean();
+    private long lastWriteNanos = System.nanoTime();
+    /** When the client last stopped taking bytes while some waited; 0 while it takes them. */
+    private long blockedSinceNanos;
+    private boolean heartbeatDue;
+    private byte[] unsent;
+    private int unsentOffset;
+    private boolean done;
+
+    /**
+     * Start streaming the response of {@code request}, whose status and headers are set. The
+     * caller returns from the request right after.
+     *
+     * @param executor where bytes are taken from the source and written (a direct executor when that is cheap)
+     * @param onEnd    told once when the stream ends, on whichever thread ends it
+     */
+    public static EventStream start(HttpServletRequest request, Source source, Duration heartbeat, Duration slowReaderTimeout,
+                                    ScheduledExecutorService timer, Executor executor, Consumer<Ending> onEnd) throws IOException {
+        AsyncContext async = request.startAsync();
+        async.setTimeout(0);
+        EventStream s = new EventStream(async, endPoint(request), source, heartbeat, slowReaderTimeout, timer, executor, onEnd);
+        async.addListener(s);
+        s.out.setWriteListener(s);
+        return s;
+    }
+
+    private static EndPoint endPoint(HttpServletRequest request) {
+        ServletContextRequest jetty = ServletContextRequest.getServletContextRequest(request);
+        return jetty == null ? null : jetty.getConnectionMetaData().getConnection().getEndPoint();
+    }
+
+    private EventStream(AsyncContext async, EndPoint endPoint, Source source, Duration heartbeat, Duration slowReaderTimeout,
+                        ScheduledExecutorService timer, Executor executor, Consumer<Ending> onEnd) throws IOException {
+        this.async = async;
+        this.out = async.getResponse().getOutputStream();
+        this.endPoint = endPoint;
+        this.source = source;
+        this.executor = executor;
+        this.onEnd = onEnd;
+        this.heartbeatNanos = heartbeat.toNanos();
+        this.slowReaderTimeout = slowReaderTimeout;
+        this.ticker = timer.scheduleAtFixedRate(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** The source may have bytes: write them (on the executor). Cheap to call often. */
+    public void wake() {
+        if ( !wakeQueued.compareAndSet(false, true) )
+            return;
+        try {
+            executor.execute(() -> {
+                wakeQueued.set(false);
+                pump();
+            });
+        } catch (RejectedExecutionException ex) {
+            finish(new Ending("the server is stopping", false));
+        }
+    }
+
+    /** End the stream now (the server is stopping, or the owner says so). */
+    public void close(String reason) {
+        finish(new Ending(reason, false));
+    }
+
+    private void tick() {
+        boolean slow;
+        boolean beat = false;
+        synchronized (this) {
+            if ( done )
+                return;
+            long now = System.nanoTime();
+            slow = blockedSinceNanos != 0 && now - blockedSinceNanos > slowReaderTimeout.toNanos();
+            if ( !slow && blockedSinceNanos == 0 && now - lastWriteNanos >= heartbeatNanos )
+                beat = heartbeatDue = true;
+        }
+        if ( slow )
+            finish(new Ending("took none of the waiting data for " + slowReaderTimeout.toSeconds() + " s", true));
+        else if ( beat )
+            wake();
+    }
+
+    /** Write while the client takes it; the container calls {@link #onWritePossible} when it can take more. */
+    private void pump() {
+        Ending end = null;
+        synchronized (this) {
+            try {
+                boolean flushed = true;
+                while ( !done ) {
+                    if ( !out.isReady() ) {
+                        if ( blockedSinceNanos == 0 )
+                            blockedSinceNanos = System.nanoTime();
+                        return;
+                    }
+                    if ( unsent == null ) {
+                        unsent = heartbeatDue ? HEARTBEAT : source.next();
+                        unsentOffset = 0;
+                        heartbeatDue = false;
+                    }
+                    if ( unsent != null ) {
+                        // Large events go out in slices, so that a client still reading is seen to progress.
+                        int n = Math.min(unsent.length - unsentOffset, MAX_WRITE_BYTES);
+                        out.write(unsent, unsentOffset, n);
+                        unsentOffset += n;
+                        if ( unsentOffset == unsent.length )
+                            unsent = null;
+                        lastWriteNanos = System.nanoTime();
+                        flushed = false;
+                    } else if ( !flushed ) {
+                        // The container holds small writes back until flushed.
+                        out.flush();
+                        flushed = true;
+                    } else {
+                        if ( source.ended() )
+                            end = new Ending("the stream is over", false);
+                        break;
+                    }
+                }
+            } catch (IOException | RuntimeException ex) {
+                end = new Ending("failed: " + ex, false);
+            }
+        }
+        if ( end != null )
+            finish(end);
+    }
+
+    @Override
+    public void onWritePossible() {
+        synchronized (this) {
+            blockedSinceNanos = 0;
+        }
+        wake();
+    }
+
+    @Override public void onError(Throwable t)          { finish(new Ending("write failed: " + t, false)); }
+    @Override public void onComplete(AsyncEvent event)   { finish(new Ending("completed", false)); }
+    @Override public void onTimeout(AsyncEvent event)    { finish(new Ending("timed out", false)); }
+    @Override public void onError(AsyncEvent event)      { finish(new Ending("failed: " + event.getThrowable(), false)); }
+    @Override public void onStartAsync(AsyncEvent event) {}
+
+    private void finish(Ending ending) {
+        synchronized (this) {
+            if ( done )
+                return;
+            done = true;
+        }
+        ticker.cancel(false);
+        onEnd.accept(ending);
+        // A dropped client would never take what is left: cut the connection instead of flushing to it.
+        if ( ending.slowReader() && endPoint != null )
+            endPoint.close();
+        try {
+            async.complete();
+        } catch (IllegalStateException ex) {
+            // Already completed by the container.
+        }
+    }
+}
