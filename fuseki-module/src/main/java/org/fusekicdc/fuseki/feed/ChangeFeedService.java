@@ -25,6 +25,8 @@ import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.LogRecord;
 import org.fusekicdc.core.log.VersionGoneException;
+import org.fusekicdc.fuseki.access.PatchFilter;
+import org.fusekicdc.fuseki.access.ReaderView;
 import org.fusekicdc.fuseki.config.FeedSettings;
 import org.fusekicdc.fuseki.server.CapturedDatasets;
 import org.slf4j.Logger;
@@ -40,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * version, resuming after {@code Last-Event-ID} (or {@code after}), heartbeat comments when idle.</li>
  * </ul>
  * Every record is streamed from the log file to the client, so a patch of any size, or a
- * slow client, costs a buffer, not the patch. Writers never wait for readers: a reader only
+ * slow client, costs a buffer, not the patch. Under graph-level access control a reader gets each
+ * patch filtered to the graphs it may read ({@link PatchFilter}). Writers never wait for readers: a reader only
  * waits on the log's publish signal.
  */
 public class ChangeFeedService extends ActionREST {
@@ -63,18 +66,19 @@ public class ChangeFeedService extends ActionREST {
     protected void doGet(HttpAction action) {
         CapturingDatasetGraph dsg = captured(action);
         ChangeLog log = dsg.changeLog();
+        ReaderView view = ReaderView.of(action);
         String contentType = negotiate(action);
         if ( EVENT_STREAM.equals(contentType) ) {
             String lastEventId = action.getRequest().getHeader("Last-Event-ID");
             long after = lastEventId != null ? parseVersion(lastEventId, "Last-Event-ID") : afterParam(action);
             checkNotAhead(log, after);
-            tail(action, log, after, settings(dsg));
+            tail(action, log, view, after, settings(dsg));
             return;
         }
         long after = afterParam(action);
         int limit = limitParam(action);
         checkNotAhead(log, after);
-        page(action, log, after, limit, contentType);
+        page(action, log, view, after, limit, contentType);
     }
 
     @Override
@@ -101,7 +105,7 @@ public class ChangeFeedService extends ActionREST {
 
     // ---- One page of patches
 
-    private static void page(HttpAction action, ChangeLog log, long after, int limit, String contentType) {
+    private static void page(HttpAction action, ChangeLog log, ReaderView view, long after, int limit, String contentType) {
         List<LogRecord> records;
         try {
             records = log.readAfter(after, limit);
@@ -118,7 +122,7 @@ public class ChangeFeedService extends ActionREST {
         try {
             OutputStream out = resp.getOutputStream();
             for ( LogRecord r : records ) {
-                try (InputStream in = r.openPayload()) {
+                try (InputStream in = PatchFilter.payload(r, view)) {
                     if ( binary )
                         RDFChangesWriterBinary.writeBinary(out, changes -> new RDFPatchReaderText(in).apply(changes));
                     else
@@ -138,7 +142,7 @@ public class ChangeFeedService extends ActionREST {
 
     // ---- Live tail (Server-Sent Events)
 
-    private void tail(HttpAction action, ChangeLog log, long after, FeedSettings settings) {
+    private void tail(HttpAction action, ChangeLog log, ReaderView view, long after, FeedSettings settings) {
         Semaphore permits = liveStreams.computeIfAbsent(log, l -> new Semaphore(settings.maxStreams()));
         if ( !permits.tryAcquire() ) {
             action.setResponseHeader("Retry-After", "5");
@@ -170,7 +174,7 @@ public class ChangeFeedService extends ActionREST {
                     return;
                 }
                 for ( LogRecord r : batch ) {
-                    writeEvent(out, r);
+                    writeEvent(out, r, view);
                     cursor = r.version();
                 }
                 if ( !batch.isEmpty() ) {
@@ -193,9 +197,9 @@ public class ChangeFeedService extends ActionREST {
         }
     }
 
-    private static void writeEvent(OutputStream out, LogRecord r) throws IOException {
+    private static void writeEvent(OutputStream out, LogRecord r, ReaderView view) throws IOException {
         write(out, "id: " + r.version() + "\nevent: patch\n");
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(r.openPayload(), StandardCharsets.UTF_8))) {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(PatchFilter.payload(r, view), StandardCharsets.UTF_8))) {
             String line;
             while ( (line = in.readLine()) != null )
                 write(out, "data: " + line + "\n");

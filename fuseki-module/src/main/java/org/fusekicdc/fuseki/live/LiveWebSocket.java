@@ -27,6 +27,7 @@ import org.eclipse.jetty.util.Callback;
 import org.fusekicdc.fuseki.live.WebSocketFrames.ProtocolException;
 import org.fusekicdc.live.LiveEvent;
 import org.fusekicdc.live.LiveQueryEngine;
+import org.fusekicdc.live.LiveView;
 import org.fusekicdc.live.LiveQueryException;
 import org.fusekicdc.live.Subscription;
 import org.slf4j.Logger;
@@ -59,6 +60,7 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
 
     private final LiveQueryEngine engine;
     private final String client;
+    private final LiveView view;
     private final ScheduledExecutorService timer;
     private final long heartbeatMillis;
     private final WebSocketFrames.Decoder decoder = new WebSocketFrames.Decoder(MAX_MESSAGE_BYTES, new Messages());
@@ -94,11 +96,12 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
         }
     }
 
-    LiveWebSocket(EndPoint endPoint, Executor executor, LiveQueryEngine engine, String client, ScheduledExecutorService timer,
-                  long heartbeatMillis) {
+    LiveWebSocket(EndPoint endPoint, Executor executor, LiveQueryEngine engine, String client, LiveView view,
+                  ScheduledExecutorService timer, long heartbeatMillis) {
         super(endPoint, executor);
         this.engine = engine;
         this.client = client;
+        this.view = view;
         this.timer = timer;
         this.heartbeatMillis = heartbeatMillis;
         input.limit(0);
@@ -231,7 +234,7 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
         }
         Subscription sub;
         try {
-            sub = engine.subscribe(sparql, client, since);
+            sub = engine.subscribe(sparql, client, since, view);
         } catch (LiveQueryException ex) {
             switch (ex.kind()) {
                 case BAD_QUERY -> error(null, alias, 400, "bad_query", ex.getMessage());

@@ -34,7 +34,7 @@ class ConfigErrorsTest {
         bad-missing-log-directory.ttl       | cdc:logDirectory is required      | for example
         bad-retain-age.ttl                  | months and years                  | line 15
         bad-fsync.ttl                       | must be true or false             | line 15
-        bad-live-allowed-origins.ttl        | is not an origin: write scheme://host | https://app.example.org/dashboard
+        bad-allowed-origins.ttl             | is not an origin: write scheme://host | https://app.example.org/dashboard
         bad-segment-bytes.ttl               | must be at least 1024             | line 15
         bad-name-ambiguous.ttl              | several services serve it         | cdc:name "ds"
         bad-log-directory-not-creatable.ttl | cannot create the change log directory | cdc:logDirectory
