@@ -14,6 +14,7 @@ import org.apache.jena.atlas.json.JsonArray;
 import org.apache.jena.atlas.json.JsonNumber;
 import org.apache.jena.atlas.json.JsonObject;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.fuseki.access.AdminAccess;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.follow.Follower;
 import org.fusekicdc.core.follow.FollowerStatus;
@@ -27,8 +28,10 @@ import org.fusekicdc.core.source.SourceStatus;
 
 /**
  * {@code GET /$/cdc}: the state of capture on this server as JSON: per captured dataset its
- * endpoints, the change log's head and oldest version, size and retention, each sink's state,
- * cursor, lag and last error, and the live query counts; and where the dashboard is.
+ * endpoints, the change log's head and oldest version and the live query counts; for the
+ * dataset's admins ({@link AdminAccess}) also the log's size, directory and retention, each
+ * sink's state, cursor, lag and last error, the follower and the sources; and where the
+ * dashboard is.
  */
 final class CdcStatusServlet extends HttpServlet {
     private final List<CapturedService> services;
@@ -45,7 +48,7 @@ final class CdcStatusServlet extends HttpServlet {
             if ( seen.contains(s.dataset()) )
                 continue;
             seen.add(s.dataset());
-            list.add(dataset(s));
+            list.add(dataset(s, AdminAccess.isAdmin(req, s.dataset())));
         }
         JsonObject root = new JsonObject();
         root.put("dashboard", FMod_FusekiCdc.STATUS_PATH + "/dashboard");
@@ -59,11 +62,13 @@ final class CdcStatusServlet extends HttpServlet {
         }
     }
 
-    private static JsonObject dataset(CapturedService svc) {
+    /** What everyone may see of a dataset: its name, endpoints, versions and live counts; the rest for its admins only. */
+    private static JsonObject dataset(CapturedService svc, boolean admin) {
         CapturingDatasetGraph dsg = svc.dataset();
         ChangeLog log = dsg.changeLog();
         JsonObject o = new JsonObject();
         o.put("name", dsg.datasetName());
+        o.put("admin", admin);
         JsonObject endpoints = new JsonObject();
         endpoints.put("service", svc.service());
         if ( svc.live() != null )
@@ -73,16 +78,6 @@ final class CdcStatusServlet extends HttpServlet {
         o.put("endpoints", endpoints);
         o.put("headVersion", log.publishedVersion());
         o.put("oldestVersion", log.firstVersion());
-        o.put("logBytes", log.sizeBytes());
-        o.put("logDirectory", log.config().directory().toString());
-        o.put("retention", retention(log.config().retention()));
-        JsonArray sinks = new JsonArray();
-        Dispatcher d = FMod_FusekiCdc.dispatcher(dsg);
-        if ( d != null ) {
-            for ( SinkStatus s : d.status() )
-                sinks.add(sink(s));
-        }
-        o.put("sinks", sinks);
         JsonObject live = new JsonObject();
         LiveQueryEngine e = dsg.getContext().get(LiveEngines.ENGINE);
         live.put("subscriptions", e == null ? 0 : e.subscriptionCount());
@@ -90,6 +85,18 @@ final class CdcStatusServlet extends HttpServlet {
         if ( e != null && e.version() >= 0 )
             live.put("version", e.version());
         o.put("live", live);
+        JsonArray sinks = new JsonArray();
+        o.put("sinks", sinks);
+        if ( !admin )
+            return o;
+        o.put("logBytes", log.sizeBytes());
+        o.put("logDirectory", log.config().directory().toString());
+        o.put("retention", retention(log.config().retention()));
+        Dispatcher d = FMod_FusekiCdc.dispatcher(dsg);
+        if ( d != null ) {
+            for ( SinkStatus s : d.status() )
+                sinks.add(sink(s));
+        }
         Follower f = FMod_FusekiCdc.follower(dsg);
         if ( f != null )
             o.put("follower", follower(f.status()));

@@ -1,4 +1,4 @@
-package org.fusekicdc.fuseki.admin;
+package org.fusekicdc.fuseki.access;
 
 import java.util.Set;
 
@@ -15,19 +15,19 @@ import org.fusekicdc.fuseki.config.AssemblerCapturedDataset;
  * admin. Fuseki itself has no admin role to reuse: its server-level {@code fuseki:allowedUsers}
  * says who may use the server at all.
  */
-final class AdminAccess {
+public final class AdminAccess {
     private static final Set<String> LOOPBACK = Set.of("127.0.0.1", "0:0:0:0:0:0:0:1", "[0:0:0:0:0:0:0:1]", "::1", "[::1]");
 
     private AdminAccess() {}
 
-    static boolean isAdmin(HttpServletRequest req, CapturingDatasetGraph dsg) {
+    public static boolean isAdmin(HttpServletRequest req, CapturingDatasetGraph dsg) {
         if ( !authenticationOn(req) )
             return isLoopback(req.getRemoteAddr());
         return req.getRemoteUser() != null && adminUsers(dsg).contains(req.getRemoteUser());
     }
 
     /** Why a request is not the admin, and what would make it one. */
-    static String refusal(HttpServletRequest req, CapturingDatasetGraph dsg) {
+    public static String refusal(HttpServletRequest req, CapturingDatasetGraph dsg) {
         if ( !authenticationOn(req) )
             return "fuseki-cdc admin operations are allowed only from this machine while the server does not authenticate users"
                    + " (start it with a password file and list the admins in cdc:adminUsers to administer it from elsewhere).";
@@ -37,22 +37,22 @@ final class AdminAccess {
     }
 
     /** Whether Fuseki authenticates users on this server (a security handler is installed). */
-    static boolean authenticationOn(HttpServletRequest req) {
+    public static boolean authenticationOn(HttpServletRequest req) {
         ServletContextHandler handler = ServletContextHandler.getServletContextHandler(req.getServletContext());
         return handler != null && handler.getSecurityHandler() != null;
     }
 
-    static Set<String> adminUsers(CapturingDatasetGraph dsg) {
+    public static Set<String> adminUsers(CapturingDatasetGraph dsg) {
         Set<String> users = dsg.getContext().get(AssemblerCapturedDataset.ADMIN_USERS);
         return users == null ? Set.of() : users;
     }
 
-    static boolean isLoopback(String addr) {
+    public static boolean isLoopback(String addr) {
         return addr != null && (LOOPBACK.contains(addr) || addr.startsWith("127."));
     }
 
     /** Who made the request, for the log: the user if authenticated, and the address. */
-    static String who(HttpServletRequest req) {
+    public static String who(HttpServletRequest req) {
         return (req.getRemoteUser() != null ? "user " + req.getRemoteUser() + " at " : "") + req.getRemoteAddr();
     }
 }
