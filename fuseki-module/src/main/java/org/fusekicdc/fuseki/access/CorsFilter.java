@@ -3,10 +3,12 @@ package org.fusekicdc.fuseki.access;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -15,6 +17,11 @@ import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
+import org.apache.jena.fuseki.main.FusekiServer;
+import org.eclipse.jetty.ee11.servlet.FilterHolder;
+import org.eclipse.jetty.ee11.servlet.FilterMapping;
+import org.eclipse.jetty.ee11.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee11.servlet.ServletHandler;
 import org.fusekicdc.fuseki.config.AllowedOrigins;
 import org.fusekicdc.fuseki.config.AllowedOrigins.Cors;
 
@@ -43,6 +50,22 @@ public final class CorsFilter implements Filter {
         this.endpoints = Map.copyOf(endpoints);
         this.datasets = Map.copyOf(datasets);
         this.adminPath = adminPath;
+    }
+
+    /**
+     * Put this filter before every other of the server, Fuseki's CORS filter included: that
+     * one answers preflights itself, naming any origin.
+     */
+    public void installFirst(FusekiServer server) {
+        ServletHandler handler = ServletContextHandler.getServletContextHandler(server.getServletContext()).getServletHandler();
+        FilterHolder holder = new FilterHolder(this);
+        holder.setName("fuseki-cdc-cors");
+        handler.prependFilter(holder);
+        FilterMapping mapping = new FilterMapping();
+        mapping.setFilterName(holder.getName());
+        mapping.setPathSpec("/*");
+        mapping.setDispatcherTypes(EnumSet.of(DispatcherType.REQUEST));
+        handler.prependFilterMapping(mapping);
     }
 
     @Override

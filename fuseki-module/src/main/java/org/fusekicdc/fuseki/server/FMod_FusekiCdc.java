@@ -58,6 +58,7 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
     private final List<CapturingDatasetGraph> captured = new ArrayList<>();
     private final List<CapturedService> services = new ArrayList<>();
     private final List<CdcMeters> meters = new ArrayList<>();
+    private CorsFilter cors;
 
     @Override
     public String name() {
@@ -93,6 +94,7 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
     public void configured(FusekiServer.Builder serverBuilder, DataAccessPointRegistry dapRegistry, Model configModel) {
         captured.clear();
         services.clear();
+        cors = null;
         Map<String, AllowedOrigins> corsEndpoints = new HashMap<>();
         for ( DataAccessPoint dap : dapRegistry.accessPoints() ) {
             // The captured dataset itself, or behind an access:AccessControlledDataset.
@@ -116,7 +118,7 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
             serverBuilder.addFilter("/*", new RequestAttributes());
             Map<String, AllowedOrigins> corsDatasets = new HashMap<>();
             captured.forEach(c -> corsDatasets.put(c.datasetName(), origins(c)));
-            serverBuilder.addFilter("/*", new CorsFilter(corsEndpoints, corsDatasets, STATUS_PATH));
+            cors = new CorsFilter(corsEndpoints, corsDatasets, STATUS_PATH);
             serverBuilder.addServlet(STATUS_PATH, new CdcStatusServlet(List.copyOf(services)));
             serverBuilder.addServlet(STATUS_PATH + "/*", new CdcAdminServlet(List.copyOf(services)));
         }
@@ -129,6 +131,8 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
     @Override
     public void serverBeforeStarting(FusekiServer server) {
         AccessControlledEndpoints.restore(server, CDC_OPERATIONS);
+        if ( cors != null )
+            cors.installFirst(server);
         bindMetrics(server);
         for ( CapturingDatasetGraph c : captured ) {
             Dispatcher d = dispatcher(c);

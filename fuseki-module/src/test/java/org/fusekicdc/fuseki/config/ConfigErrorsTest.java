@@ -42,6 +42,7 @@ class ConfigErrorsTest {
         bad-source-unknown-type.ttl         | unknown source type cdc:MysqlSource | cdc:PostgresSource
         bad-source-password.ttl             | unknown option cdc:password       | cdc:passwordEnv
         bad-source-no-subject-template.ttl  | cdc:subjectTemplate is required   | table public.c
+        bad-capture-inside-access-control.ttl | its cdc:dataset is an access:AccessControlledDataset | give the access:AccessControlledDataset this cdc:CapturedDataset as its access:dataset
         """)
     void badConfigurationStopsStartUpWithTheCauseAndTheFix(String fixture, String cause, String where) throws IOException {
         // A log directory already used by another dataset.
