@@ -207,6 +207,11 @@ class AccessControlIT {
              SseClient bob = new SseClient(url, Map.of("Authorization", basic("bob")))) {
             assertEquals(ALICE_NOW, initialObjects(alice));
             assertEquals(BOB_NOW, initialObjects(bob));
+            assertLiveQueries(2, "one query, two views: evaluated apart");
+            try (SseClient alice2 = new SseClient(url, Map.of("Authorization", basic("alice")))) {
+                assertEquals(ALICE_NOW, initialObjects(alice2));
+                assertLiveQueries(2, "the same query with the same view is shared");
+            }
             write("INSERT DATA { GRAPH <" + G + "alice> { <http://example/s6> <http://example/p> \"alice2\" } }");
             SseClient.Event update = alice.next();
             assertEquals("update", update.event());
@@ -218,6 +223,16 @@ class AccessControlIT {
         try (SseClient carol = new SseClient(url, Map.of("Authorization", basic("carol")))) {
             assertEquals(Set.of(), initialObjects(carol));
         }
+    }
+
+    /** Distinct live queries kept up to date; subscriptions closed by earlier tests leave the engine in the background, so wait for them. */
+    private static void assertLiveQueries(int expected, String why) throws InterruptedException {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        int n;
+        while ( (n = dataset(get("/$/cdc", "admin")).get("live").getAsObject().get("queries").getAsNumber().value().intValue()) != expected
+                && System.nanoTime() < deadline )
+            Thread.sleep(50);
+        assertEquals(expected, n, why);
     }
 
     private static Set<String> initialObjects(SseClient c) throws InterruptedException {
