@@ -305,6 +305,7 @@ class AccessControlIT {
         assertFalse(alice.hasKey("logDirectory"));
         assertFalse(alice.hasKey("retention"));
         assertEquals(admin.get("headVersion"), alice.get("headVersion"), "versions are no data: everyone sees them");
+        assertEquals("/ds/live", alice.get("endpoints").getAsObject().get("live").getAsString().value(), "the service with live queries, for the playground");
     }
 
     private static JsonObject dataset(HttpResponse<String> r) {

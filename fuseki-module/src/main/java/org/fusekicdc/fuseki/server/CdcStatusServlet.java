@@ -48,7 +48,9 @@ final class CdcStatusServlet extends HttpServlet {
             if ( seen.contains(s.dataset()) )
                 continue;
             seen.add(s.dataset());
-            list.add(dataset(s, AdminAccess.isAdmin(req, s.dataset())));
+            // Of the services of one dataset (say a reader and a writer service), the one with live queries, for the dashboard.
+            CapturedService shown = services.stream().filter(o -> o.dataset() == s.dataset() && o.live() != null).findFirst().orElse(s);
+            list.add(dataset(shown, AdminAccess.isAdmin(req, s.dataset())));
         }
         JsonObject root = new JsonObject();
         root.put("dashboard", FMod_FusekiCdc.STATUS_PATH + "/dashboard");

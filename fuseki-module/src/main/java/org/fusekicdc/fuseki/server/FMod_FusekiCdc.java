@@ -21,7 +21,6 @@ import org.apache.jena.fuseki.server.Operation;
 import org.apache.jena.fuseki.server.OperationRegistry;
 import org.apache.jena.rdf.model.Model;
 import org.apache.jena.riot.WebContent;
-import org.apache.jena.sparql.core.DatasetGraph;
 import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.follow.Follower;
