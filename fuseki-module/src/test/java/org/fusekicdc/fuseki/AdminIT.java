@@ -202,7 +202,7 @@ class AdminIT {
     }
 
     @Test
-    void adminOperationsNeedLocalhostOrAnAuthenticatedUser() throws Exception {
+    void adminOperationsNeedLocalhostWithoutAuthenticationOrAnAdminUserWithIt() throws Exception {
         String addr = nonLoopbackAddress();
         String noAddress = "this machine has no non-loopback IPv4 address to make a remote request from, so the localhost-only rule cannot be checked";
         if ( addr == null )
@@ -216,8 +216,9 @@ class AdminIT {
             Dispatcher d = f.dataset("ds").getContext().get(AssemblerCapturedDataset.DISPATCHER);
             assertEquals(SinkState.RUNNING, d.status().getFirst().state());
         }
-        Path passwd = CdcFuseki.passwordFile("admin: admin-pw\n");
-        try (CdcFuseki f = CdcFuseki.start(work.resolve("auth"), config(),
+        Path passwd = CdcFuseki.passwordFile("admin: admin-pw\nalice: alice-pw\n");
+        String withAdmin = config().replace("cdc:logDirectory", "cdc:adminUsers \"admin\" ;\n    cdc:logDirectory");
+        try (CdcFuseki f = CdcFuseki.start(work.resolve("auth"), withAdmin,
                                            b -> b.passwordFile(passwd.toString()).auth(AuthScheme.BASIC).serverAuthPolicy(Auth.ANY_USER))) {
             String remote = "http://" + addr + ":" + f.server().getHttpPort();
             String auth = "Basic " + Base64.getEncoder().encodeToString("admin:admin-pw".getBytes(StandardCharsets.UTF_8));
@@ -226,6 +227,11 @@ class AdminIT {
             HttpResponse<String> r = f.send(HttpRequest.newBuilder(URI.create(remote + "/$/cdc/ds/sinks/files/pause")).header("Authorization", auth)
                                                        .POST(HttpRequest.BodyPublishers.noBody()));
             assertEquals(202, r.statusCode(), r.body());
+            String alice = "Basic " + Base64.getEncoder().encodeToString("alice:alice-pw".getBytes(StandardCharsets.UTF_8));
+            HttpResponse<String> notAdmin = f.send(HttpRequest.newBuilder(URI.create(f.url("/$/cdc/ds/sinks/files/resume"))).header("Authorization", alice)
+                                                              .POST(HttpRequest.BodyPublishers.noBody()));
+            assertEquals(403, notAdmin.statusCode(), "logged in, from this machine, but not in cdc:adminUsers");
+            assertTrue(notAdmin.body().contains("cdc:adminUsers"), notAdmin.body());
         }
     }
 }

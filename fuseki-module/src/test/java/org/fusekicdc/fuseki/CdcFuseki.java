@@ -21,6 +21,7 @@ import org.apache.jena.rdfpatch.RDFPatchOps;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.tdb2.sys.TDBInternal;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.fuseki.server.CapturedDatasets;
 
 /**
  * Test support: a real Fuseki server on a free port, configured from one of the files in
@@ -97,8 +98,7 @@ public final class CdcFuseki implements AutoCloseable {
     }
 
     public CapturingDatasetGraph dataset(String name) {
-        DatasetGraph dsg = server.getDataAccessPointRegistry().get("/" + name).getDataService().getDataset();
-        return (CapturingDatasetGraph)dsg;
+        return CapturedDatasets.find(server.getDataAccessPointRegistry().get("/" + name).getDataService().getDataset());
     }
 
     public HttpResponse<String> send(HttpRequest.Builder request) {
@@ -169,8 +169,8 @@ public final class CdcFuseki implements AutoCloseable {
     /** Close the change logs and release the TDB2 databases of a server's captured datasets. */
     public static void closeDatasets(java.util.Collection<org.apache.jena.fuseki.server.DataAccessPoint> accessPoints) {
         accessPoints.forEach(dap -> {
-            DatasetGraph dsg = dap.getDataService().getDataset();
-            if ( dsg instanceof CapturingDatasetGraph c ) {
+            CapturingDatasetGraph c = CapturedDatasets.find(dap.getDataService().getDataset());
+            if ( c != null && !c.changeLog().isClosed() ) {
                 c.changeLog().close();
                 DatasetGraph base = c.getWrapped();
                 if ( TDBInternal.isTDB2(base) )

@@ -276,10 +276,10 @@ class LiveWebSocketIT {
             assertTrue(own.startsWith("HTTP/1.1 101 "), own);
             String other = handshake(f, "13", key, "Origin: https://evil.example\r\n");
             assertTrue(other.startsWith("HTTP/1.1 403 "), other);
-            assertTrue(other.contains("https://evil.example") && other.contains("cdc:liveAllowedOrigins"), other);
+            assertTrue(other.contains("https://evil.example") && other.contains("cdc:allowedOrigins"), other);
         }
         String config = CdcFuseki.exampleConfig("quickstart.ttl", work)
-                                 .replace("cdc:logDirectory", "cdc:liveAllowedOrigins \"https://dashboard.example.org\" ;\n    cdc:logDirectory");
+                                 .replace("cdc:logDirectory", "cdc:allowedOrigins \"https://dashboard.example.org\" ;\n    cdc:logDirectory");
         try (CdcFuseki f = CdcFuseki.start(work, config, b -> {})) {
             assertTrue(handshake(f, "13", key, "Origin: https://dashboard.example.org\r\n").startsWith("HTTP/1.1 101 "));
             assertTrue(handshake(f, "13", key, "Origin: https://evil.example\r\n").startsWith("HTTP/1.1 403 "));

@@ -17,6 +17,7 @@ import org.fusekicdc.live.QueryPatterns.QuadPattern;
  */
 final class LiveGroup {
     private final String key;
+    private final LiveView view;
     private final Query query;
     private final List<QuadPattern> patterns;
     private final int historyLimit;
@@ -36,8 +37,9 @@ final class LiveGroup {
     IncrementalPlan plan;
     Map<Binding, Integer> counts;
 
-    LiveGroup(String key, Query query, List<QuadPattern> patterns, IncrementalPlan plan, int historyLimit) {
+    LiveGroup(String key, Query query, List<QuadPattern> patterns, IncrementalPlan plan, int historyLimit, LiveView view) {
         this.key = key;
+        this.view = view;
         this.query = query;
         this.patterns = patterns;
         this.plan = plan;
@@ -54,6 +56,11 @@ final class LiveGroup {
 
     String key() {
         return key;
+    }
+
+    /** The part of the dataset this query is evaluated on. */
+    LiveView view() {
+        return view;
     }
 
     Query query() {

@@ -106,9 +106,18 @@ public final class LiveQueryEngine implements AutoCloseable {
      * @throws LiveQueryException for a bad query or when a limit is reached
      */
     public Subscription subscribe(String queryString, String client, long resumeAfter) {
+        return subscribe(queryString, client, resumeAfter, LiveView.ALL);
+    }
+
+    /**
+     * Subscribe to a query evaluated on the subscriber's {@code view} of the dataset. A restricted
+     * view re-runs its query on each change that can affect it (no delta rules: the changes
+     * themselves are not filtered per view).
+     */
+    public Subscription subscribe(String queryString, String client, long resumeAfter, LiveView view) {
         Query query = parse(queryString);
         List<QueryPatterns.QuadPattern> patterns = QueryPatterns.of(Algebra.compile(query));
-        String key = query.serialize();
+        String key = view.isAll() ? query.serialize() : view.key() + "\n" + query.serialize();
         AtomicInteger mine = perClient.computeIfAbsent(client, c -> new AtomicInteger());
         if ( mine.incrementAndGet() > config.maxPerClient() ) {
             mine.decrementAndGet();
@@ -129,7 +138,8 @@ public final class LiveQueryEngine implements AutoCloseable {
                 LiveGroup g = groups.get(key);
                 if ( g == null ) {
                     long t0 = System.nanoTime();
-                    g = new LiveGroup(key, query, patterns, IncrementalPlan.of(query, index.unionDefaultGraph()), config.historyDeltas());
+                    g = new LiveGroup(key, query, patterns, view.isAll() ? IncrementalPlan.of(query, index.unionDefaultGraph()) : null,
+                                      config.historyDeltas(), view);
                     g.start(evaluateWhole(g, version));
                     g.costNanos = System.nanoTime() - t0;
                     groups.put(key, g);
@@ -455,7 +465,7 @@ public final class LiveQueryEngine implements AutoCloseable {
     private LiveResult evaluateWhole(LiveGroup g, long at) {
         if ( g.plan != null && g.plan.distinct() ) {
             try {
-                LiveResult all = evaluate(g.plan.whole(), at);
+                LiveResult all = evaluate(g.plan.whole(), g.view(), at);
                 g.counts = new HashMap<>(all.rows());
                 Map<Binding, Integer> rows = new HashMap<>();
                 all.rows().keySet().forEach(b -> rows.put(b, 1));
@@ -466,7 +476,7 @@ public final class LiveQueryEngine implements AutoCloseable {
                 g.counts = null;
             }
         }
-        return evaluate(g.query(), at);
+        return evaluate(g.query(), g.view(), at);
     }
 
     /** The queries the patches in (from, to] can affect; their changes go to {@code collector}. */
@@ -531,17 +541,17 @@ public final class LiveQueryEngine implements AutoCloseable {
         }
     }
 
-    private LiveResult evaluate(Query query, long atVersion) {
+    private LiveResult evaluate(Query query, LiveView view, long atVersion) {
         long t0 = System.nanoTime();
         try {
-            return evaluate0(query, atVersion);
+            return evaluate0(query, view, atVersion);
         } finally {
             log.observer().liveEvaluated(System.nanoTime() - t0);
         }
     }
 
-    private LiveResult evaluate0(Query query, long atVersion) {
-        try (QueryExec qe = QueryExec.dataset(dsg).query(query).timeout(config.queryTimeout().toMillis(), TimeUnit.MILLISECONDS).build()) {
+    private LiveResult evaluate0(Query query, LiveView view, long atVersion) {
+        try (QueryExec qe = QueryExec.dataset(view.over().apply(dsg)).query(query).timeout(config.queryTimeout().toMillis(), TimeUnit.MILLISECONDS).build()) {
             if ( query.isAskType() )
                 return new LiveResult(atVersion, List.of(), Map.of(), qe.ask());
             Map<Binding, Integer> rows = new HashMap<>();

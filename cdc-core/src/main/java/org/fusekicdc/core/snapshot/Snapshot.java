@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.Iterator;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.function.Predicate;
 
 import org.apache.jena.atlas.iterator.Iter;
 import org.apache.jena.datatypes.xsd.XSDDatatype;
@@ -90,6 +91,11 @@ public final class Snapshot implements AutoCloseable {
 
     /** Write the snapshot as RDF Patch text; returns the number of quads. */
     public long writeTo(OutputStream out) {
+        return writeTo(out, q -> true);
+    }
+
+    /** Write the snapshot with only the quads {@code include} accepts (one reader's view); returns the number written. */
+    public long writeTo(OutputStream out, Predicate<Quad> include) {
         if ( !open )
             throw new IllegalStateException("Dataset '" + dataset() + "': snapshot at version " + version + " is closed");
         long[] quadCount = {0};
@@ -108,6 +114,8 @@ public final class Snapshot implements AutoCloseable {
         Iterator<Quad> quads = dsg.find();
         try {
             quads.forEachRemaining(q -> {
+                if ( !include.test(q) )
+                    return;
                 w.add(q.getGraph(), q.getSubject(), q.getPredicate(), q.getObject());
                 quadCount[0]++;
             });

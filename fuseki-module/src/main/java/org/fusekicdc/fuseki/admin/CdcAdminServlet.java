@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -19,19 +20,21 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.apache.jena.atlas.json.JSON;
 import org.apache.jena.atlas.json.JsonArray;
 import org.apache.jena.atlas.json.JsonObject;
+import org.apache.jena.fuseki.Fuseki;
+import org.apache.jena.riot.WebContent;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.sink.Dispatcher;
 import org.fusekicdc.core.sink.SinkRunner;
 import org.fusekicdc.core.sink.SinkStatus;
-import org.apache.jena.riot.WebContent;
 import org.fusekicdc.core.snapshot.Snapshot;
+import org.fusekicdc.fuseki.access.AdminAccess;
 import org.fusekicdc.fuseki.config.AssemblerCapturedDataset;
 import org.fusekicdc.fuseki.live.LiveEngines;
 import org.fusekicdc.fuseki.server.CapturedService;
+import org.fusekicdc.fuseki.server.ClientInput;
 import org.fusekicdc.live.LiveQueryEngine;
 import org.fusekicdc.live.Subscription;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code /$/cdc/*}: the dashboard page, and the admin operations on captured datasets:
@@ -44,11 +47,13 @@ import org.slf4j.LoggerFactory;
  * GET    /$/cdc/{dataset}/subscriptions                   open live query subscriptions
  * DELETE /$/cdc/{dataset}/subscriptions/{id}              close one
  * </pre>
- * Admin operations are for authenticated users or requests from this machine
- * ({@link AdminAccess}); each one, allowed or refused, is logged.
+ * Admin operations are for the dataset's admins ({@link AdminAccess}); a user who is not one may
+ * list and close only the live subscriptions made as that user. Each operation, allowed or
+ * refused, is logged to Fuseki's admin log with who, what and the dataset.
  */
 public final class CdcAdminServlet extends HttpServlet {
-    private static final Logger LOG = LoggerFactory.getLogger(CdcAdminServlet.class);
+    // Fuseki's admin log: printed at INFO by Fuseki's default logging set-up, unlike other loggers.
+    private static final Logger LOG = Fuseki.adminLog;
     private static final Map<String, String> PAGES = Map.of("/dashboard", "dashboard.html|text/html",
                                                             "/dashboard.js", "dashboard.js|text/javascript",
                                                             "/dashboard.css", "dashboard.css|text/css");
@@ -74,27 +79,29 @@ public final class CdcAdminServlet extends HttpServlet {
             return;
         }
         String op = method + " " + req.getRequestURI() + (req.getQueryString() == null ? "" : "?" + req.getQueryString());
-        if ( !AdminAccess.allowed(req) ) {
-            LOG.warn("Admin: {} refused for {}: not authenticated and not from this machine", op, AdminAccess.who(req));
-            error(resp, 403, "fuseki-cdc admin operations are allowed from this machine, or for users authenticated by Fuseki's"
-                             + " server-level authentication (--passwd with --auth, or fuseki:allowedUsers on the server).");
-            return;
-        }
         Optional<CapturedService> svc = services.stream().filter(s -> s.name().equals(parts[0])).findFirst();
         if ( svc.isEmpty() ) {
-            error(resp, 404, "No captured dataset '" + parts[0] + "'; captured here: " + services.stream().map(CapturedService::name).distinct().toList());
+            error(resp, 404, "No captured dataset '" + parts[0] + "'.");
             return;
         }
         CapturingDatasetGraph dsg = svc.get().dataset();
+        boolean admin = AdminAccess.isAdmin(req, dsg);
+        // Authenticated users may list and close their own live subscriptions; everything else is for the admin.
+        boolean ownSubscriptions = parts[1].equals("subscriptions") && req.getRemoteUser() != null;
+        if ( !admin && !ownSubscriptions ) {
+            LOG.warn("fuseki-cdc admin: {} by {} refused: not an admin of dataset '{}'", op, AdminAccess.who(req), dsg.datasetName());
+            error(resp, 403, AdminAccess.refusal(req, dsg));
+            return;
+        }
         try {
             switch (parts[1]) {
                 case "sinks" -> sink(req, resp, op, dsg, parts);
                 case "snapshot" -> snapshot(req, resp, op, dsg, parts);
-                case "subscriptions" -> subscriptions(req, resp, op, dsg, parts);
+                case "subscriptions" -> subscriptions(req, resp, op, dsg, parts, admin);
                 default -> error(resp, 404, "No such cdc admin resource: " + path);
             }
         } catch (BadRequest ex) {
-            LOG.info("Admin: {} by {} rejected: {}", op, AdminAccess.who(req), ex.getMessage());
+            LOG.info("fuseki-cdc admin: {} by {} rejected: {}", op, AdminAccess.who(req), ex.getMessage());
             error(resp, ex.status, ex.getMessage());
         }
     }
@@ -138,7 +145,7 @@ public final class CdcAdminServlet extends HttpServlet {
             default -> throw new BadRequest(404, "Unknown sink operation '" + parts[3] + "': pause, resume or rewind");
         }
         SinkStatus s = r.status();
-        LOG.info("Admin: {} by {}: dataset '{}' sink '{}' {} requested (state {}, cursor version {}, head version {})", op, AdminAccess.who(req),
+        LOG.info("fuseki-cdc admin: {} by {}: dataset '{}' sink '{}' {} requested (state {}, cursor version {}, head version {})", op, AdminAccess.who(req),
                  dsg.datasetName(), r.name(), parts[3], s.state(), s.cursor(), dsg.changeLog().publishedVersion());
         JsonObject o = new JsonObject();
         o.put("dataset", dsg.datasetName());
@@ -156,7 +163,7 @@ public final class CdcAdminServlet extends HttpServlet {
         switch (req.getMethod()) {
             case "GET" -> {
                 try (Snapshot s = Snapshot.begin(dsg)) {
-                    LOG.info("Admin: {} by {}: dataset '{}' snapshot at version {} streaming", op, AdminAccess.who(req), dsg.datasetName(), s.version());
+                    LOG.info("fuseki-cdc admin: {} by {}: dataset '{}' snapshot at version {} streaming", op, AdminAccess.who(req), dsg.datasetName(), s.version());
                     resp.setStatus(200);
                     resp.setContentType(WebContent.contentTypePatch);
                     resp.setCharacterEncoding("UTF-8");
@@ -164,7 +171,7 @@ public final class CdcAdminServlet extends HttpServlet {
                     resp.setHeader("Content-Disposition", "attachment; filename=\"" + s.fileName() + "\"");
                     try (OutputStream out = new BufferedOutputStream(resp.getOutputStream(), 1 << 16)) {
                         long quads = s.writeTo(out);
-                        LOG.info("Admin: dataset '{}' snapshot at version {} sent to {} ({} quads)", dsg.datasetName(), s.version(), AdminAccess.who(req), quads);
+                        LOG.info("fuseki-cdc admin: dataset '{}' snapshot at version {} sent to {} ({} quads)", dsg.datasetName(), s.version(), AdminAccess.who(req), quads);
                     }
                 }
             }
@@ -172,7 +179,7 @@ public final class CdcAdminServlet extends HttpServlet {
                 Path dir = dsg.getContext().get(AssemblerCapturedDataset.SNAPSHOT_DIRECTORY);
                 require(dir != null, 500, "Dataset '" + dsg.datasetName() + "' has no snapshot directory");
                 Snapshot.Written w = Snapshot.writeFile(dsg, dir);
-                LOG.info("Admin: {} by {}: dataset '{}' snapshot at version {} written to {} ({} quads)", op, AdminAccess.who(req),
+                LOG.info("fuseki-cdc admin: {} by {}: dataset '{}' snapshot at version {} written to {} ({} quads)", op, AdminAccess.who(req),
                          dsg.datasetName(), w.version(), w.file(), w.quads());
                 JsonObject o = new JsonObject();
                 o.put("dataset", dsg.datasetName());
@@ -187,12 +194,17 @@ public final class CdcAdminServlet extends HttpServlet {
 
     // ---- Live query subscriptions
 
-    private static void subscriptions(HttpServletRequest req, HttpServletResponse resp, String op, CapturingDatasetGraph dsg, String[] parts) throws IOException {
+    private static void subscriptions(HttpServletRequest req, HttpServletResponse resp, String op, CapturingDatasetGraph dsg, String[] parts,
+                                      boolean admin) throws IOException {
         LiveQueryEngine e = dsg.getContext().get(LiveEngines.ENGINE);
+        // A user who is not the admin sees and closes only the subscriptions made as that user.
+        Predicate<Subscription> visible = admin ? s -> true : s -> s.client().equals(ClientInput.userClient(req.getRemoteUser()));
         if ( parts.length == 2 ) {
             require(req.getMethod().equals("GET"), 405, "List subscriptions with GET; close one with DELETE .../subscriptions/{id}");
             JsonArray list = new JsonArray();
             for ( Subscription s : e == null ? List.<Subscription>of() : e.subscriptions() ) {
+                if ( !visible.test(s) )
+                    continue;
                 JsonObject o = new JsonObject();
                 o.put("id", s.id());
                 o.put("client", s.client());
@@ -200,7 +212,7 @@ public final class CdcAdminServlet extends HttpServlet {
                 o.put("since", s.created().toString());
                 list.add(o);
             }
-            LOG.info("Admin: {} by {}: dataset '{}' {} live subscription(s)", op, AdminAccess.who(req), dsg.datasetName(), list.size());
+            LOG.info("fuseki-cdc admin: {} by {}: dataset '{}' {} live subscription(s)", op, AdminAccess.who(req), dsg.datasetName(), list.size());
             JsonObject o = new JsonObject();
             o.put("dataset", dsg.datasetName());
             o.put("subscriptions", list);
@@ -210,8 +222,9 @@ public final class CdcAdminServlet extends HttpServlet {
         require(parts.length == 3 && req.getMethod().equals("DELETE"), 405, "Close a subscription with DELETE /$/cdc/{dataset}/subscriptions/{id}");
         require(parts[2].matches("\\d{1,18}"), 404, "No subscription '" + parts[2] + "'");
         long id = Long.parseLong(parts[2]);
-        require(e != null && e.close(id), 404, "Dataset '" + dsg.datasetName() + "' has no open live subscription " + id);
-        LOG.info("Admin: {} by {}: dataset '{}' live subscription {} closed", op, AdminAccess.who(req), dsg.datasetName(), id);
+        boolean mine = e != null && e.subscriptions().stream().anyMatch(s -> s.id() == id && visible.test(s));
+        require(mine && e.close(id), 404, "Dataset '" + dsg.datasetName() + "' has no open live subscription " + id);
+        LOG.info("fuseki-cdc admin: {} by {}: dataset '{}' live subscription {} closed", op, AdminAccess.who(req), dsg.datasetName(), id);
         resp.setStatus(204);
     }
 

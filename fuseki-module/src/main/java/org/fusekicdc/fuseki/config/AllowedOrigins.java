@@ -7,7 +7,11 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Which web pages may open a live-query WebSocket. Browsers send a WebSocket handshake with
+ * Which web pages may read a captured dataset's endpoints from a browser ({@code cdc:allowedOrigins}):
+ * the CORS answer on the feed, live query and admin resources ({@link #cors}), and the WebSocket
+ * handshake check ({@link #allows}).
+ * <p>
+ * WebSocket handshakes: browsers send a WebSocket handshake with
  * the user's cookies or cached credentials whatever page opens it, and no CORS check stands in
  * the way, so without this any site could subscribe as the user. A handshake is accepted when it
  * has no {@code Origin} (not a browser), when its origin is the server's own (the {@code Host}
@@ -60,6 +64,24 @@ public final class AllowedOrigins {
         if ( origin == null )
             return false;    // "null" (sandboxed pages, files) or garbage
         return origins.contains(origin) || sameOrigin(origin, hostHeader);
+    }
+
+    /** What a cross-origin request from a browser page of this origin may have. */
+    public enum Cors {
+        /** No CORS headers: the browser keeps the response from the page. */
+        NONE,
+        /** {@code Access-Control-Allow-Origin: *}: readable, but never with the user's credentials. */
+        ANY,
+        /** The origin named, with {@code Access-Control-Allow-Credentials: true}. */
+        WITH_CREDENTIALS
+    }
+
+    /** The CORS answer for a request with this {@code Origin} header: credentials only for an origin listed by name. */
+    public Cors cors(String originHeader) {
+        String origin = originHeader == null ? null : normalize(originHeader.trim());
+        if ( origin != null && origins.contains(origin) )
+            return Cors.WITH_CREDENTIALS;
+        return any && origin != null ? Cors.ANY : Cors.NONE;
     }
 
     /** The origin's host and port against the Host header; a Host without a port means the scheme's default. */

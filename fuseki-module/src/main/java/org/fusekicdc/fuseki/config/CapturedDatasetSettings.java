@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -29,7 +30,8 @@ import org.fusekicdc.live.LiveConfig;
  */
 public record CapturedDatasetSettings(Resource datasetDescription, String name, Path logDirectory, boolean fsync,
                                       long segmentBytes, long startNewHistory, int spillThreshold, Path spillDirectory, Path snapshotDirectory, Retention retention,
-                                      FeedSettings feed, LiveSettings live, List<SinkSettings> sinks, FollowSettings follow, List<SourceSettings> sources) {
+                                      FeedSettings feed, LiveSettings live, List<SinkSettings> sinks, FollowSettings follow, List<SourceSettings> sources,
+                                      Set<String> adminUsers) {
 
     private static final String FUSEKI_NS = "http://jena.apache.org/fuseki#";
     private static final Property FUSEKI_DATASET = ResourceFactory.createProperty(FUSEKI_NS + "dataset");
@@ -70,12 +72,12 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
         if ( heartbeat > 25 )
             throw new CdcConfigException(VocabCdc.liveHeartbeatSeconds.getLocalName(), where + ": cdc:liveHeartbeatSeconds " + heartbeat
                                          + " is too long: proxies and browsers drop streams idle for 30 s or more. Use at most 25.");
-        String origins = optionalString(root, VocabCdc.liveAllowedOrigins, where);
+        String origins = optionalString(root, VocabCdc.allowedOrigins, where);
         AllowedOrigins allowedOrigins;
         try {
             allowedOrigins = origins == null ? AllowedOrigins.SAME_ORIGIN : AllowedOrigins.parse(origins);
         } catch (IllegalArgumentException ex) {
-            throw new CdcConfigException(VocabCdc.liveAllowedOrigins.getLocalName(), where + ": cdc:liveAllowedOrigins: " + ex.getMessage() + ".");
+            throw new CdcConfigException(VocabCdc.allowedOrigins.getLocalName(), where + ": cdc:allowedOrigins: " + ex.getMessage() + ".");
         }
         LiveSettings live = new LiveSettings(liveConfig, Duration.ofSeconds(heartbeat), allowedOrigins, slowReaderTimeout);
         List<SinkSettings> sinks = new ArrayList<>();
@@ -97,7 +99,15 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
         return new CapturedDatasetSettings(ds, name, logDir, fsync, segmentBytes, startNewHistory, (int)spill,
                                            spillDir == null ? logDir.resolve("spill") : Path.of(spillDir),
                                            snapshotDir == null ? logDir.resolve("snapshots") : Path.of(snapshotDir), retention, feed, live,
-                                           List.copyOf(sinks), follow, List.copyOf(sources));
+                                           List.copyOf(sinks), follow, List.copyOf(sources), adminUsers(root, where));
+    }
+
+    /** {@code cdc:adminUsers}: user names separated by spaces or commas; none when absent. */
+    private static Set<String> adminUsers(Resource root, String where) {
+        String list = optionalString(root, VocabCdc.adminUsers, where);
+        if ( list == null )
+            return Set.of();
+        return Set.of(Arrays.stream(list.trim().split("[\\s,]+")).filter(u -> !u.isEmpty()).distinct().toArray(String[]::new));
     }
 
     public ChangeLogConfig logConfig() {

@@ -60,8 +60,13 @@ public record CdcOption(Property property, String type, String defaultValue, Str
                       "Live queries: longest evaluation of one query."),
         new CdcOption(VocabCdc.liveHeartbeatSeconds, "integer (seconds)", "20",
                       "Live queries: an idle stream sends a heartbeat comment (a ping on WebSocket) this often (at most 25)."),
-        new CdcOption(VocabCdc.liveAllowedOrigins, "string (origins)", "none: same origin only",
-                      "Live queries: web pages of these origins (space-separated `https://host[:port]`, or `*` for any) may open a WebSocket besides the server's own; other origins get 403. Clients that send no Origin (not browsers) are not affected."),
+        new CdcOption(VocabCdc.allowedOrigins, "string (origins)", "none: same origin only",
+                      "Web pages of these origins (space-separated `https://host[:port]`, or `*` for any) may read this dataset's change feed, live queries"
+                      + " (Server-Sent Events and WebSocket) and admin resources from a browser: listed origins get CORS headers with credentials,"
+                      + " `*` gets them without credentials; other origins get none, and their WebSocket handshakes 403. See docs/security.md."),
+        new CdcOption(VocabCdc.adminUsers, "string (user names)", "none: no admin when Fuseki authenticates users",
+                      "Users (space-separated, as Fuseki authenticates them) allowed the admin operations on this dataset under /$/cdc/<dataset>/."
+                      + " Without authentication on the server, requests from this machine are the admin. See docs/security.md."),
         new CdcOption(VocabCdc.feedMaxStreams, "integer", "64",
                       "Change feed: most live (text/event-stream) readers of this dataset at once; more get 503 with Retry-After."),
         new CdcOption(VocabCdc.feedMaxStreamsPerClient, "integer", "8, or cdc:feedMaxStreams when that is less",

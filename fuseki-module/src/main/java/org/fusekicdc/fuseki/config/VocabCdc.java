@@ -37,7 +37,8 @@ public final class VocabCdc {
     public static final Property liveMaxResultRows = property("liveMaxResultRows");
     public static final Property liveQueryTimeoutSeconds = property("liveQueryTimeoutSeconds");
     public static final Property liveHeartbeatSeconds = property("liveHeartbeatSeconds");
-    public static final Property liveAllowedOrigins = property("liveAllowedOrigins");
+    public static final Property allowedOrigins = property("allowedOrigins");
+    public static final Property adminUsers = property("adminUsers");
     public static final Property feedMaxStreams = property("feedMaxStreams");
     public static final Property feedHeartbeatSeconds = property("feedHeartbeatSeconds");
     public static final Property feedMaxStreamsPerClient = property("feedMaxStreamsPerClient");

@@ -20,6 +20,8 @@ import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.DamagedRecordException;
 import org.fusekicdc.core.log.LogRecord;
 import org.fusekicdc.core.log.VersionGoneException;
+import org.fusekicdc.fuseki.access.PatchFilter;
+import org.fusekicdc.fuseki.access.ReaderView;
 import org.fusekicdc.fuseki.server.CapturedDatasets;
 import org.fusekicdc.fuseki.server.ClientInput;
 import org.slf4j.Logger;
@@ -35,9 +37,10 @@ import org.slf4j.LoggerFactory;
  * version, resuming after {@code Last-Event-ID} (or {@code after}), heartbeat comments when idle.</li>
  * </ul>
  * Every record is streamed from the log file to the client, so a patch of any size, or a
- * slow client, costs a buffer, not the patch. Live tails are written without blocking by the
- * dataset's feed threads ({@link FeedStreams}): no client holds a request thread, and writers
- * never wait for readers.
+ * slow client, costs a buffer, not the patch. Under graph-level access control a reader gets each
+ * patch filtered to the graphs it may read ({@link PatchFilter}). Live tails
+ * are written without blocking by the dataset's feed threads ({@link FeedStreams}): no client holds a
+ * request thread, and writers never wait for readers.
  */
 public class ChangeFeedService extends ActionREST {
     private static final Logger LOG = LoggerFactory.getLogger(ChangeFeedService.class);
@@ -59,18 +62,19 @@ public class ChangeFeedService extends ActionREST {
     protected void doGet(HttpAction action) {
         CapturingDatasetGraph dsg = captured(action);
         ChangeLog log = dsg.changeLog();
+        ReaderView view = ReaderView.of(action);
         String contentType = negotiate(action);
         if ( EVENT_STREAM.equals(contentType) ) {
             String lastEventId = action.getRequest().getHeader("Last-Event-ID");
             long after = lastEventId != null ? parseVersion(lastEventId, "Last-Event-ID header") : afterParam(action);
             checkNotAhead(log, after);
-            tail(action, dsg, after);
+            tail(action, dsg, view, after);
             return;
         }
         long after = afterParam(action);
         int limit = limitParam(action);
         checkNotAhead(log, after);
-        page(action, log, after, limit, contentType);
+        page(action, log, view, after, limit, contentType);
     }
 
     @Override
@@ -98,7 +102,7 @@ public class ChangeFeedService extends ActionREST {
 
     // ---- One page of patches
 
-    private static void page(HttpAction action, ChangeLog log, long after, int limit, String contentType) {
+    private static void page(HttpAction action, ChangeLog log, ReaderView view, long after, int limit, String contentType) {
         List<LogRecord> records;
         try {
             records = log.readAfter(after, limit);
@@ -118,7 +122,7 @@ public class ChangeFeedService extends ActionREST {
         try {
             OutputStream out = resp.getOutputStream();
             for ( LogRecord r : records ) {
-                try (InputStream in = r.openPayload()) {
+                try (InputStream in = PatchFilter.payload(r, view)) {
                     if ( binary )
                         RDFChangesWriterBinary.writeBinary(out, changes -> new RDFPatchReaderText(in).apply(changes));
                     else
@@ -140,12 +144,12 @@ public class ChangeFeedService extends ActionREST {
     // ---- Live tail (Server-Sent Events)
 
     /** Start the stream and return: the stream is written by the feed's own threads, without blocking. */
-    private static void tail(HttpAction action, CapturingDatasetGraph dsg, long after) {
+    private static void tail(HttpAction action, CapturingDatasetGraph dsg, ReaderView view, long after) {
         ChangeLog log = dsg.changeLog();
         FeedStreams streams = FeedStreams.of(dsg);
         FeedStreams.Admitted admitted;
         try {
-            admitted = streams.admit(ClientInput.clientId(action), after);
+            admitted = streams.admit(ClientInput.clientId(action), after, view);
         } catch (FeedStreams.Refused ex) {
             action.setResponseHeader("Retry-After", String.valueOf(ex.retryAfterSeconds));
             ServletOps.error(ex.status, ex.getMessage());

@@ -19,6 +19,7 @@ import org.apache.jena.sparql.util.Symbol;
 import org.apache.jena.web.HttpSC;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.fuseki.access.ReaderView;
 import org.fusekicdc.fuseki.config.FeedSettings;
 import org.fusekicdc.fuseki.config.VocabCdc;
 import org.fusekicdc.fuseki.server.EventStream;
@@ -130,7 +131,7 @@ public final class FeedStreams {
      *
      * @throws Refused when a limit is reached
      */
-    synchronized Admitted admit(String client, long after) {
+    synchronized Admitted admit(String client, long after, ReaderView view) {
         if ( open.size() >= settings.maxStreams() )
             throw new Refused(HttpSC.SERVICE_UNAVAILABLE_503, "Dataset '" + log.dataset() + "': " + settings.maxStreams()
                               + " live change feed streams are open already, the most allowed (cdc:feedMaxStreams). Retry later, read pages"
@@ -141,7 +142,7 @@ public final class FeedStreams {
                               + " live change feed streams open already, the most one client may have (cdc:feedMaxStreamsPerClient)."
                               + " Close one, read pages with ?after=N instead, or raise cdc:feedMaxStreamsPerClient.", 30);
         perClient.put(client, mine + 1);
-        Admitted a = new Admitted(client, new FeedTail(log, after));
+        Admitted a = new Admitted(client, new FeedTail(log, after, view));
         open.add(a);
         return a;
     }

@@ -10,6 +10,8 @@ import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogException;
 import org.fusekicdc.core.log.LogRecord;
 import org.fusekicdc.core.log.VersionGoneException;
+import org.fusekicdc.fuseki.access.PatchFilter;
+import org.fusekicdc.fuseki.access.ReaderView;
 import org.fusekicdc.fuseki.server.EventStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,7 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The events of one live change feed stream, read from the log a piece at a time: one event
  * per patch ({@code id:} = version, one {@code data:} line per patch line). A patch is read
- * from its record as the client takes it, so a reader costs a piece, whatever the patch size.
+ * from its record as the client takes it, so a reader costs a piece, whatever the patch size
+ * (a reader restricted by graph-level access control holds its filtered patch).
  */
 final class FeedTail implements EventStream.Source {
     /** Characters of a patch formatted per piece. */
@@ -25,6 +28,7 @@ final class FeedTail implements EventStream.Source {
     private static final Logger LOG = LoggerFactory.getLogger(FeedTail.class);
 
     private final ChangeLog log;
+    private final ReaderView view;
     private byte[] greeting;
     private volatile long sent;
     private Reader patch;
@@ -33,8 +37,9 @@ final class FeedTail implements EventStream.Source {
     private boolean afterCarriageReturn;
     private boolean ended;
 
-    FeedTail(ChangeLog log, long after) {
+    FeedTail(ChangeLog log, long after, ReaderView view) {
         this.log = log;
+        this.view = view;
         this.sent = after;
         this.greeting = utf8(": fuseki-cdc change feed of dataset '" + log.dataset() + "', after version " + after + "\n\n");
     }
@@ -63,7 +68,7 @@ final class FeedTail implements EventStream.Source {
         return ended || log.isClosed();
     }
 
-    private byte[] startNextPatch() {
+    private byte[] startNextPatch() throws IOException {
         if ( log.isClosed() )
             return null;
         List<LogRecord> next;
@@ -82,7 +87,7 @@ final class FeedTail implements EventStream.Source {
         if ( next.isEmpty() )
             return null;
         LogRecord r = next.getFirst();
-        patch = new InputStreamReader(r.openPayload(), StandardCharsets.UTF_8);
+        patch = new InputStreamReader(PatchFilter.payload(r, view), StandardCharsets.UTF_8);
         patchVersion = r.version();
         lineStart = true;
         afterCarriageReturn = false;

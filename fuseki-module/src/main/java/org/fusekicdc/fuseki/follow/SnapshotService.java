@@ -10,6 +10,7 @@ import org.apache.jena.riot.WebContent;
 import org.apache.jena.web.HttpSC;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.snapshot.Snapshot;
+import org.fusekicdc.fuseki.access.ReaderView;
 import org.fusekicdc.fuseki.server.CapturedDatasets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * version, as an RDF Patch that adds every quad and prefix, with the version and its patch id in
  * the {@code X-CDC-Version} and {@code X-CDC-Patch-Id} headers and in the patch's own headers. A
  * follower loads it and then applies the patches after that version. The dump is read in one
- * read transaction: writers go on meanwhile.
+ * read transaction: writers go on meanwhile. Under graph-level access control it holds only the
+ * quads of graphs the request's user may read.
  */
 public class SnapshotService extends ActionREST {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotService.class);
@@ -30,6 +32,7 @@ public class SnapshotService extends ActionREST {
     @Override
     protected void doGet(HttpAction action) {
         CapturingDatasetGraph dsg = CapturedDatasets.require(action, "cdc:snapshot");
+        ReaderView view = ReaderView.of(action);
         long start = System.nanoTime();
         try (Snapshot snapshot = Snapshot.begin(dsg)) {
             action.setResponseHeader("X-CDC-Version", Long.toString(snapshot.version()));
@@ -39,7 +42,7 @@ public class SnapshotService extends ActionREST {
             action.setResponseStatus(HttpSC.OK_200);
             try {
                 OutputStream out = action.getResponseOutputStream();
-                snapshot.writeTo(out);
+                snapshot.writeTo(out, q -> view.sees(q.getGraph(), q.getSubject(), q.getPredicate(), q.getObject()));
                 out.flush();
             } catch (IOException ex) {
                 LOG.info("Dataset '{}': snapshot of version {} not completed: the client went away ({})", dsg.datasetName(), snapshot.version(), ex.toString());

@@ -36,7 +36,7 @@ public final class LiveEngines {
         }
     }
 
-    static LiveSettings settings(CapturingDatasetGraph dsg) {
+    public static LiveSettings settings(CapturingDatasetGraph dsg) {
         LiveSettings s = dsg.getContext().get(SETTINGS);
         return s == null ? LiveSettings.DEFAULTS : s;
     }

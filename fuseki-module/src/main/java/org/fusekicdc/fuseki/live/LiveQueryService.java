@@ -20,11 +20,13 @@ import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.server.ConnectionMetaData;
 import org.eclipse.jetty.server.HttpStream;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.fuseki.access.ReaderView;
 import org.fusekicdc.fuseki.config.LiveSettings;
 import org.fusekicdc.fuseki.server.ClientInput;
 import org.fusekicdc.fuseki.server.EventStream;
 import org.fusekicdc.live.LiveEvent;
 import org.fusekicdc.live.LiveQueryEngine;
+import org.fusekicdc.live.LiveView;
 import org.fusekicdc.live.LiveQueryException;
 import org.fusekicdc.live.Subscription;
 import org.slf4j.Logger;
@@ -39,6 +41,9 @@ import org.slf4j.LoggerFactory;
  * or {@code "boolean"} for ASK), {@code up-to-date} after the answer or resumed changes, and
  * {@code error}. A client reconnecting with {@code Last-Event-ID} gets the changes after that
  * version when still known, otherwise a fresh {@code initial} with {@code "resync": true}.
+ * <p>
+ * Queries are evaluated on the request user's view of the dataset ({@link ReaderView}) under
+ * graph-level access control.
  * <p>
  * Connections are asynchronous and written without blocking ({@link EventStream}): a slow
  * client holds no thread, only its subscription's bounded queue, and one that takes nothing
@@ -109,13 +114,14 @@ public class LiveQueryService extends ActionREST {
         if ( connection == null || connection.getHttpVersion() != HttpVersion.HTTP_1_1 )
             ServletOps.errorBadRequest("WebSocket handshakes are served over HTTP/1.1 only, got " + req.getProtocol());
         CapturingDatasetGraph dsg = LiveEngines.captured(action);
+        LiveView view = ReaderView.of(action).live();
         LiveQueryEngine engine = LiveEngines.engine(dsg);
         LiveSettings settings = LiveEngines.settings(dsg);
         String origin = req.getHeader("Origin");
         if ( !settings.allowedOrigins().allows(origin, req.getHeader("Host")) )
             ServletOps.errorForbidden("WebSocket handshake refused: a page from " + origin + " may not open live queries on this server"
                                       + " (it would subscribe with its visitors' credentials). If that site should, add its origin to"
-                                      + " cdc:liveAllowedOrigins (see docs/live-queries.md).");
+                                      + " cdc:allowedOrigins (see docs/security.md).");
         HttpServletResponse resp = action.getResponse();
         resp.setStatus(HttpSC.SWITCHING_PROTOCOLS_101);
         resp.setHeader("Upgrade", "websocket");
@@ -124,7 +130,7 @@ public class LiveQueryService extends ActionREST {
         // Jetty switches the socket to this connection once the 101 response is sent.
         req.setAttribute(HttpStream.UPGRADE_CONNECTION_ATTRIBUTE,
                          new LiveWebSocket(connection.getConnection().getEndPoint(), connection.getConnector().getExecutor(), engine,
-                                           ClientInput.clientId(action), timer, settings.heartbeat().toMillis(),
+                                           ClientInput.clientId(action), view, timer, settings.heartbeat().toMillis(),
                                            settings.slowReaderTimeout()));
     }
 
@@ -137,12 +143,13 @@ public class LiveQueryService extends ActionREST {
         if ( query == null || query.isBlank() )
             ServletOps.errorBadRequest("No query: give the live query as the 'query' parameter");
         CapturingDatasetGraph dsg = LiveEngines.captured(action);
+        LiveView view = ReaderView.of(action).live();
         LiveQueryEngine engine = LiveEngines.engine(dsg);
         LiveSettings settings = LiveEngines.settings(dsg);
         long resumeAfter = resumeAfter(action);
         Subscription sub;
         try {
-            sub = engine.subscribe(query, ClientInput.clientId(action), resumeAfter);
+            sub = engine.subscribe(query, ClientInput.clientId(action), resumeAfter, view);
         } catch (LiveQueryException ex) {
             switch (ex.kind()) {
                 case BAD_QUERY -> ServletOps.errorBadRequest(ex.getMessage());

@@ -28,6 +28,7 @@ import org.eclipse.jetty.util.Callback;
 import org.fusekicdc.fuseki.live.WebSocketFrames.ProtocolException;
 import org.fusekicdc.live.LiveEvent;
 import org.fusekicdc.live.LiveQueryEngine;
+import org.fusekicdc.live.LiveView;
 import org.fusekicdc.live.LiveQueryException;
 import org.fusekicdc.live.Subscription;
 import org.slf4j.Logger;
@@ -62,6 +63,7 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
 
     private final LiveQueryEngine engine;
     private final String client;
+    private final LiveView view;
     private final ScheduledExecutorService timer;
     private final long heartbeatMillis;
     private final Duration slowReaderTimeout;
@@ -103,11 +105,12 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
         }
     }
 
-    LiveWebSocket(EndPoint endPoint, Executor executor, LiveQueryEngine engine, String client, ScheduledExecutorService timer,
-                  long heartbeatMillis, Duration slowReaderTimeout) {
+    LiveWebSocket(EndPoint endPoint, Executor executor, LiveQueryEngine engine, String client, LiveView view,
+                  ScheduledExecutorService timer, long heartbeatMillis, Duration slowReaderTimeout) {
         super(endPoint, executor);
         this.engine = engine;
         this.client = client;
+        this.view = view;
         this.timer = timer;
         this.heartbeatMillis = heartbeatMillis;
         this.slowReaderTimeout = slowReaderTimeout;
@@ -254,7 +257,7 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
         }
         Subscription sub;
         try {
-            sub = engine.subscribe(sparql, client, since);
+            sub = engine.subscribe(sparql, client, since, view);
         } catch (LiveQueryException ex) {
             switch (ex.kind()) {
                 case BAD_QUERY -> error(null, alias, 400, "bad_query", ex.getMessage());

@@ -17,9 +17,11 @@ public record CapturedService(CapturingDatasetGraph dataset, String service, Str
 
     private static String endpoint(DataAccessPoint dap, Operation op) {
         var eps = dap.getDataService().getEndpoints(op);
-        if ( eps.isEmpty() )
-            return null;
-        Endpoint ep = eps.getFirst();
+        return eps.isEmpty() ? null : path(dap, eps.getFirst());
+    }
+
+    /** The path of a service's endpoint, relative to the server's context path. */
+    public static String path(DataAccessPoint dap, Endpoint ep) {
         return ep.isUnnamed() ? dap.getName() : dap.getName() + "/" + ep.getName();
     }
 

@@ -14,6 +14,7 @@ import org.apache.jena.atlas.json.JsonArray;
 import org.apache.jena.atlas.json.JsonNumber;
 import org.apache.jena.atlas.json.JsonObject;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.fuseki.access.AdminAccess;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.LogDamage;
 import org.fusekicdc.core.follow.Follower;
@@ -29,8 +30,10 @@ import org.fusekicdc.core.source.SourceStatus;
 
 /**
  * {@code GET /$/cdc}: the state of capture on this server as JSON: per captured dataset its
- * endpoints, the change log's head and oldest version, size and retention, each sink's state,
- * cursor, lag and last error, and the live query counts; and where the dashboard is.
+ * endpoints, the change log's head and oldest version and the live query counts; for the
+ * dataset's admins ({@link AdminAccess}) also the log's size, directory and retention, each
+ * sink's state, cursor, lag and last error, the follower and the sources; and where the
+ * dashboard is.
  */
 final class CdcStatusServlet extends HttpServlet {
     private final List<CapturedService> services;
@@ -47,7 +50,9 @@ final class CdcStatusServlet extends HttpServlet {
             if ( seen.contains(s.dataset()) )
                 continue;
             seen.add(s.dataset());
-            list.add(dataset(s));
+            // Of the services of one dataset (say a reader and a writer service), the one with live queries, for the dashboard.
+            CapturedService shown = services.stream().filter(o -> o.dataset() == s.dataset() && o.live() != null).findFirst().orElse(s);
+            list.add(dataset(shown, AdminAccess.isAdmin(req, s.dataset())));
         }
         JsonObject root = new JsonObject();
         root.put("dashboard", FMod_FusekiCdc.STATUS_PATH + "/dashboard");
@@ -61,11 +66,13 @@ final class CdcStatusServlet extends HttpServlet {
         }
     }
 
-    private static JsonObject dataset(CapturedService svc) {
+    /** What everyone may see of a dataset: its name, endpoints, versions and live counts; the rest for its admins only. */
+    private static JsonObject dataset(CapturedService svc, boolean admin) {
         CapturingDatasetGraph dsg = svc.dataset();
         ChangeLog log = dsg.changeLog();
         JsonObject o = new JsonObject();
         o.put("name", dsg.datasetName());
+        o.put("admin", admin);
         JsonObject endpoints = new JsonObject();
         endpoints.put("service", svc.service());
         if ( svc.live() != null )
@@ -76,19 +83,6 @@ final class CdcStatusServlet extends HttpServlet {
         o.put("epoch", log.epoch());
         o.put("headVersion", log.publishedVersion());
         o.put("oldestVersion", log.firstVersion());
-        o.put("logBytes", log.sizeBytes());
-        o.put("logDirectory", log.config().directory().toString());
-        o.put("retention", retention(log.config().retention()));
-        LogDamage damage = log.damage();
-        if ( damage != null )
-            o.put("damage", damage(damage));
-        JsonArray sinks = new JsonArray();
-        Dispatcher d = FMod_FusekiCdc.dispatcher(dsg);
-        if ( d != null ) {
-            for ( SinkStatus s : d.status() )
-                sinks.add(sink(s));
-        }
-        o.put("sinks", sinks);
         JsonObject live = new JsonObject();
         LiveQueryEngine e = dsg.getContext().get(LiveEngines.ENGINE);
         live.put("subscriptions", e == null ? 0 : e.subscriptionCount());
@@ -101,6 +95,21 @@ final class CdcStatusServlet extends HttpServlet {
         feed.put("streams", streams == null ? 0 : streams.openCount());
         feed.put("dropped", streams == null ? 0 : streams.droppedCount());
         o.put("feed", feed);
+        JsonArray sinks = new JsonArray();
+        o.put("sinks", sinks);
+        if ( !admin )
+            return o;
+        o.put("logBytes", log.sizeBytes());
+        o.put("logDirectory", log.config().directory().toString());
+        o.put("retention", retention(log.config().retention()));
+        LogDamage damage = log.damage();
+        if ( damage != null )
+            o.put("damage", damage(damage));
+        Dispatcher d = FMod_FusekiCdc.dispatcher(dsg);
+        if ( d != null ) {
+            for ( SinkStatus s : d.status() )
+                sinks.add(sink(s));
+        }
         Follower f = FMod_FusekiCdc.follower(dsg);
         if ( f != null )
             o.put("follower", follower(f.status()));

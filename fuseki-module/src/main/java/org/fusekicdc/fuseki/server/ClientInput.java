@@ -11,7 +11,12 @@ public final class ClientInput {
 
     /** The client a per-client limit counts against: the authenticated user, else the remote address. */
     public static String clientId(HttpAction action) {
-        return action.getUser() != null ? "user:" + action.getUser() : "addr:" + action.getRequest().getRemoteAddr();
+        return action.getUser() != null ? userClient(action.getUser()) : "addr:" + action.getRequest().getRemoteAddr();
+    }
+
+    /** The client name of an authenticated user's requests and subscriptions. */
+    public static String userClient(String user) {
+        return "user:" + user;
     }
 
     /**

@@ -2,6 +2,7 @@ package org.fusekicdc.fuseki.server;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,12 +21,14 @@ import org.apache.jena.fuseki.server.Operation;
 import org.apache.jena.fuseki.server.OperationRegistry;
 import org.apache.jena.rdf.model.Model;
 import org.apache.jena.riot.WebContent;
-import org.apache.jena.sparql.core.DatasetGraph;
 import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.follow.Follower;
 import org.fusekicdc.core.sink.Dispatcher;
+import org.fusekicdc.fuseki.access.AccessControlledEndpoints;
+import org.fusekicdc.fuseki.access.CorsFilter;
 import org.fusekicdc.fuseki.admin.CdcAdminServlet;
+import org.fusekicdc.fuseki.config.AllowedOrigins;
 import org.fusekicdc.core.source.Source;
 import org.fusekicdc.fuseki.config.AssemblerCapturedDataset;
 import org.fusekicdc.fuseki.feed.ChangeFeedService;
@@ -50,9 +53,12 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
     /** The status endpoint: capture, change logs and sinks of every captured dataset, as JSON. */
     public static final String STATUS_PATH = "/$/cdc";
 
+    private static final List<Operation> CDC_OPERATIONS = List.of(CdcOperations.CHANGES, CdcOperations.LIVE, CdcOperations.SNAPSHOT);
+
     private final List<CapturingDatasetGraph> captured = new ArrayList<>();
     private final List<CapturedService> services = new ArrayList<>();
     private final List<CdcMeters> meters = new ArrayList<>();
+    private CorsFilter cors;
 
     @Override
     public String name() {
@@ -88,14 +94,19 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
     public void configured(FusekiServer.Builder serverBuilder, DataAccessPointRegistry dapRegistry, Model configModel) {
         captured.clear();
         services.clear();
+        cors = null;
+        Map<String, AllowedOrigins> corsEndpoints = new HashMap<>();
         for ( DataAccessPoint dap : dapRegistry.accessPoints() ) {
-            DatasetGraph dsg = dap.getDataService().getDataset();
-            for ( Operation op : List.of(CdcOperations.CHANGES, CdcOperations.LIVE, CdcOperations.SNAPSHOT) ) {
-                if ( !dap.getDataService().getEndpoints(op).isEmpty() && !(dsg instanceof CapturingDatasetGraph) )
+            // The captured dataset itself, or behind an access:AccessControlledDataset.
+            CapturingDatasetGraph c = CapturedDatasets.find(dap.getDataService().getDataset());
+            for ( Operation op : CDC_OPERATIONS ) {
+                if ( !dap.getDataService().getEndpoints(op).isEmpty() && c == null )
                     throw new CdcConfigException("Service " + dap.getName() + " has a " + op.getName() + " endpoint but its dataset is not a"
                                                  + " cdc:CapturedDataset. Wrap the dataset in a cdc:CapturedDataset (see docs/configuration.md) or remove the endpoint.");
+                if ( c != null )
+                    dap.getDataService().getEndpoints(op).forEach(ep -> corsEndpoints.put(CapturedService.path(dap, ep), origins(c)));
             }
-            if ( dsg instanceof CapturingDatasetGraph c ) {
+            if ( c != null ) {
                 if ( !captured.contains(c) )
                     captured.add(c);
                 services.add(CapturedService.of(dap, c));
@@ -105,13 +116,23 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
         }
         if ( !captured.isEmpty() ) {
             serverBuilder.addFilter("/*", new RequestAttributes());
+            Map<String, AllowedOrigins> corsDatasets = new HashMap<>();
+            captured.forEach(c -> corsDatasets.put(c.datasetName(), origins(c)));
+            cors = new CorsFilter(corsEndpoints, corsDatasets, STATUS_PATH);
             serverBuilder.addServlet(STATUS_PATH, new CdcStatusServlet(List.copyOf(services)));
             serverBuilder.addServlet(STATUS_PATH + "/*", new CdcAdminServlet(List.copyOf(services)));
         }
     }
 
+    private static AllowedOrigins origins(CapturingDatasetGraph c) {
+        return LiveEngines.settings(c).allowedOrigins();
+    }
+
     @Override
     public void serverBeforeStarting(FusekiServer server) {
+        AccessControlledEndpoints.restore(server, CDC_OPERATIONS);
+        if ( cors != null )
+            cors.installFirst(server);
         bindMetrics(server);
         for ( CapturingDatasetGraph c : captured ) {
             Dispatcher d = dispatcher(c);

@@ -92,16 +92,19 @@ function render(status) {
     const lagSeries = ds.sinks.map(s => ({ name: s.name, values: h.lag[s.name] || [] }));
     root.append(el('div', { class: 'dataset', 'data-dataset': ds.name },
       el('h2', {}, `Dataset ${ds.name} `, el('span', { class: 'muted' },
-        `head version ${ds.headVersion}, oldest ${ds.oldestVersion}, log ${(ds.logBytes / 1048576).toFixed(2)} MiB, `
+        `head version ${ds.headVersion}, oldest ${ds.oldestVersion}, `
+        + (ds.admin ? `log ${(ds.logBytes / 1048576).toFixed(2)} MiB, ` : '')
         + `live: ${ds.live.subscriptions} subscription(s), ${ds.live.queries} quer${ds.live.queries === 1 ? 'y' : 'ies'}`)),
       el('div', { class: 'charts' },
         chart('Throughput', 'transactions/s', [{ name: 'commits', values: throughput(h) }]),
         chart('Sink lag', 'versions', lagSeries)),
+      // Sinks and snapshots are for the dataset's admins; the server sends their details to admins only.
+      !ds.admin ? el('p', { class: 'muted' }, 'Sinks and snapshots: for this dataset\'s admins.') :
       ds.sinks.length === 0 ? el('p', { class: 'muted' }, 'No sinks.') :
         el('table', { class: 'sinks' },
           el('thead', {}, el('tr', {}, ...['Sink', 'State', 'Cursor', 'Lag', 'Last error', ''].map(t => el('th', {}, t)))),
           el('tbody', {}, ...ds.sinks.map(s => sinkRow(ds, s)))),
-      el('p', {}, el('button', { type: 'button', onclick: () => admin(ds.name, 'snapshot').then(() => {}) }, 'Write snapshot'), ' ',
+      !ds.admin ? '' : el('p', {}, el('button', { type: 'button', onclick: () => admin(ds.name, 'snapshot').then(() => {}) }, 'Write snapshot'), ' ',
         el('a', { href: `${STATUS}/${encodeURIComponent(ds.name)}/snapshot` }, 'download snapshot (RDF Patch)'))));
   }
   const sel = document.getElementById('pgDataset');

@@ -34,7 +34,7 @@ class ConfigErrorsTest {
         bad-missing-log-directory.ttl       | cdc:logDirectory is required      | for example
         bad-retain-age.ttl                  | months and years                  | line 15
         bad-fsync.ttl                       | must be true or false             | line 15
-        bad-live-allowed-origins.ttl        | is not an origin: write scheme://host | https://app.example.org/dashboard
+        bad-allowed-origins.ttl             | is not an origin: write scheme://host | https://app.example.org/dashboard
         bad-segment-bytes.ttl               | must be at least 1024             | line 15
         bad-start-new-history.ttl           | cdc:startNewHistory must be a whole number | line 15
         bad-slow-reader-seconds.ttl         | cdc:slowReaderSeconds must be at least 1 | line 15
@@ -45,6 +45,7 @@ class ConfigErrorsTest {
         bad-source-unknown-type.ttl         | unknown source type cdc:MysqlSource | cdc:PostgresSource
         bad-source-password.ttl             | unknown option cdc:password       | cdc:passwordEnv
         bad-source-no-subject-template.ttl  | cdc:subjectTemplate is required   | table public.c
+        bad-capture-inside-access-control.ttl | its cdc:dataset is an access:AccessControlledDataset | give the access:AccessControlledDataset this cdc:CapturedDataset as its access:dataset
         """)
     void badConfigurationStopsStartUpWithTheCauseAndTheFix(String fixture, String cause, String where) throws IOException {
         // A log directory already used by another dataset.
