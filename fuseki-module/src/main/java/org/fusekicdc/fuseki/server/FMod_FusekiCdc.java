@@ -73,6 +73,7 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
 
     @Override
     public void prepare(FusekiServer.Builder serverBuilder, Set<String> datasetNames, Model configModel) {
+        ModuleLogging.showInfo();
         serverBuilder.registerOperation(CdcOperations.CHANGES, new ChangeFeedService());
         serverBuilder.registerOperation(CdcOperations.LIVE, new LiveQueryService());
         serverBuilder.registerOperation(CdcOperations.SNAPSHOT, new SnapshotService());
