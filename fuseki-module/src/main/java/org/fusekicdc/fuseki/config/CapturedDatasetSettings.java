@@ -59,12 +59,21 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
                                              Duration.ofSeconds(optionalLong(root, VocabCdc.feedHeartbeatSeconds, where,
                                                                              FeedSettings.DEFAULT_HEARTBEAT.toSeconds(), 1)));
         LiveConfig dl = LiveConfig.DEFAULTS;
+        Duration queryTimeout = Duration.ofSeconds(optionalLong(root, VocabCdc.liveQueryTimeoutSeconds, where, dl.queryTimeout().toSeconds(), 1));
+        long costlyMillis = optionalLong(root, VocabCdc.liveCostlyQueryMillis, where, dl.costlyThreshold().toMillis(), 1);
+        if ( costlyMillis > queryTimeout.toMillis() )
+            throw new CdcConfigException(VocabCdc.liveCostlyQueryMillis.getLocalName(), where + ": cdc:liveCostlyQueryMillis " + costlyMillis
+                                         + " is longer than cdc:liveQueryTimeoutSeconds (" + queryTimeout.toSeconds() + " s): no query could be costly."
+                                         + " Use at most " + queryTimeout.toMillis() + ".");
+        long costlyThreads = optionalLong(root, VocabCdc.liveCostlyThreads, where, dl.costlyThreads(), 1);
+        if ( costlyThreads > 64 )
+            throw new CdcConfigException(VocabCdc.liveCostlyThreads.getLocalName(), where + ": cdc:liveCostlyThreads " + costlyThreads
+                                         + " would let costly live queries take that many cores; use at most 64.");
         LiveConfig liveConfig = new LiveConfig(
             (int)optionalLong(root, VocabCdc.liveMaxSubscriptions, where, dl.maxSubscriptions(), 1),
             (int)optionalLong(root, VocabCdc.liveMaxPerClient, where, dl.maxPerClient(), 1),
             (int)optionalLong(root, VocabCdc.liveMaxResultRows, where, dl.maxResultRows(), 1),
-            Duration.ofSeconds(optionalLong(root, VocabCdc.liveQueryTimeoutSeconds, where, dl.queryTimeout().toSeconds(), 1)),
-            dl.maxPendingRows(), dl.historyDeltas());
+            queryTimeout, dl.maxPendingRows(), dl.historyDeltas(), Duration.ofMillis(costlyMillis), (int)costlyThreads);
         long heartbeat = optionalLong(root, VocabCdc.liveHeartbeatSeconds, where, LiveSettings.DEFAULT_HEARTBEAT.toSeconds(), 1);
         if ( heartbeat > 25 )
             throw new CdcConfigException(VocabCdc.liveHeartbeatSeconds.getLocalName(), where + ": cdc:liveHeartbeatSeconds " + heartbeat

@@ -146,6 +146,10 @@ public class LiveQueryService extends ActionREST {
         String query = action.getRequestParameter("query");
         if ( query == null || query.isBlank() )
             ServletOps.errorBadRequest("No query: give the live query as the 'query' parameter");
+        for ( String p : LiveRefusals.GRAPH_PARAMETERS ) {
+            if ( action.getRequestParameter(p) != null )
+                ServletOps.errorBadRequest(LiveRefusals.graphParameterRefused(p));
+        }
         CapturingDatasetGraph dsg = LiveEngines.captured(action);
         LiveQueryEngine engine = LiveEngines.engine(dsg);
         LiveSettings settings = LiveEngines.settings(dsg);
@@ -154,15 +158,10 @@ public class LiveQueryService extends ActionREST {
         try {
             sub = engine.subscribe(query, client(action), resumeAfter);
         } catch (LiveQueryException ex) {
-            switch (ex.kind()) {
-                case BAD_QUERY -> ServletOps.errorBadRequest(ex.getMessage());
-                case TOO_MANY_FOR_CLIENT -> ServletOps.error(429, ex.getMessage());
-                case TOO_MANY -> {
-                    action.setResponseHeader("Retry-After", "30");
-                    ServletOps.error(HttpSC.SERVICE_UNAVAILABLE_503, ex.getMessage());
-                }
-                case TOO_EXPENSIVE -> ServletOps.error(HttpSC.SERVICE_UNAVAILABLE_503, ex.getMessage());
-            }
+            int status = LiveRefusals.status(ex.kind());
+            if ( status == HttpSC.SERVICE_UNAVAILABLE_503 )
+                action.setResponseHeader("Retry-After", "30");
+            ServletOps.error(status, ex.getMessage());
             return;
         }
         HttpServletResponse resp = action.getResponse();
