@@ -128,6 +128,7 @@ import org.fusekicdc.live.Subscription;
  *     each new costly query costs the engine's thread up to {@code bench.costlyMillis} once, before it is handed over.</td></tr>
  * <tr><td>bench.costlyMillis</td><td>100</td><td>The engine's costly threshold ({@code cdc:liveCostlyQueryMillis}).</td></tr>
  * <tr><td>bench.costlyThreads</td><td>1</td><td>Threads for costly queries ({@code cdc:liveCostlyThreads}).</td></tr>
+ * <tr><td>bench.costlyBusyPercent</td><td>50</td><td>Their share of busy time ({@code cdc:liveCostlyBusyPercent}).</td></tr>
  * </table>
  */
 public final class LiveQueryBench {
@@ -158,6 +159,7 @@ public final class LiveQueryBench {
     private final double settleSeconds = Double.parseDouble(System.getProperty("bench.settleSeconds", "3"));
     private final int costlyMillis = Integer.getInteger("bench.costlyMillis", 100);
     private final int costlyThreads = Integer.getInteger("bench.costlyThreads", 1);
+    private final int costlyBusyPercent = Integer.getInteger("bench.costlyBusyPercent", 50);
     // The isolation scenario: first version after the costly queries were subscribed, first version measured as loaded.
     private long costlyFromVersion = Long.MAX_VALUE, loadedFromVersion = Long.MAX_VALUE;
     private CostlyLoad costlyLoad;
@@ -259,7 +261,7 @@ public final class LiveQueryBench {
         ChangeLog log = ChangeLog.open(ChangeLogConfig.defaults(dir.resolve("log"), "ds"));
         CapturingDatasetGraph dsg = CapturingDatasetGraph.create(base, log, CaptureConfig.defaults(dir.resolve("spill")));
         LiveQueryEngine engine = new LiveQueryEngine(dsg, new LiveConfig(nSubs + 100, nSubs + 100, 100_000, Duration.ofSeconds(30), 10_000, 100,
-                                                                         Duration.ofMillis(costlyMillis), costlyThreads));
+                                                                         Duration.ofMillis(costlyMillis), costlyThreads, costlyBusyPercent));
         try {
             measure(dsg, log, engine, triples, loadSecs, heapData);
         } finally {

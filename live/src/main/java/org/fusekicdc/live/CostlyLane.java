@@ -17,7 +17,11 @@ import org.slf4j.LoggerFactory;
  * A costly query is re-evaluated whole, on a snapshot of its own at a known version, and its
  * subscribers get the difference tagged with that version. One evaluation of a query at a time;
  * changes that arrive meanwhile are taken up by one more evaluation afterwards (queued behind
- * the other costly queries, so each gets its turn). An evaluation that exceeds
+ * the other costly queries, so each gets its turn). After each evaluation a thread rests, so that
+ * it evaluates at most {@link LiveConfig#costlyBusyPercent()} of the time: costly queries take
+ * at most that share of a core per thread, and of the garbage collector's work, from the rest of
+ * the server. A query whose evaluation here takes less than half the costly threshold goes back
+ * to the engine's thread (its slow evaluation was a pause, or its data shrank). An evaluation that exceeds
  * {@link LiveConfig#queryTimeout()} or {@link LiveConfig#maxResultRows()} ends the query: its
  * subscribers get an error naming the limit.
  */
@@ -29,12 +33,18 @@ final class CostlyLane implements AutoCloseable {
     private final Evaluator evaluator;
     private final long budgetMillis;
     private final ExecutorService threads;
+    private final int busyPercent;
+    private final long cheapNanos;
+    private final Object rest = new Object();
+    private volatile boolean closing;
 
     CostlyLane(CapturingDatasetGraph dsg, LiveQueryEngine engine, Evaluator evaluator, LiveConfig config) {
         this.dsg = dsg;
         this.engine = engine;
         this.evaluator = evaluator;
         this.budgetMillis = config.queryTimeout().toMillis();
+        this.busyPercent = config.costlyBusyPercent();
+        this.cheapNanos = config.costlyThreshold().toNanos() / 2;
         AtomicInteger n = new AtomicInteger();
         this.threads = Executors.newFixedThreadPool(config.costlyThreads(), r -> Thread.ofPlatform().daemon()
             .name("cdc-live-costly-" + dsg.datasetName() + "-" + n.incrementAndGet()).unstarted(r));
@@ -46,6 +56,7 @@ final class CostlyLane implements AutoCloseable {
             if ( g.isEnded() )
                 return;
             long v = dsg.beginReadAtKnownVersion();
+            long t0 = System.nanoTime();
             try {
                 engine.firstAnswer(g, evaluator.evaluate(g.query(), v, budgetMillis, g), null);
             } catch (QueryCancelledException ex) {
@@ -59,6 +70,7 @@ final class CostlyLane implements AutoCloseable {
             } finally {
                 dsg.end();
             }
+            restAfter(System.nanoTime() - t0);
         });
     }
 
@@ -80,10 +92,12 @@ final class CostlyLane implements AutoCloseable {
         }
         long v = dsg.beginReadAtKnownVersion();
         long t0 = System.nanoTime();
+        boolean evaluated = false;
         try {
             // Changes are only ever marked after their version is published, so this snapshot holds them all.
             if ( !g.isEnded() && v > g.result().version() ) {
                 LiveResult next = evaluator.evaluate(g.query(), v, budgetMillis, g);
+                evaluated = true;
                 engine.notify(g, next);
             }
         } catch (QueryCancelledException ex) {
@@ -98,19 +112,46 @@ final class CostlyLane implements AutoCloseable {
             dsg.end();
             g.costNanos = System.nanoTime() - t0;
         }
+        restAfter(g.costNanos);
         synchronized (g) {
             g.queued = g.dirty && !g.isEnded();
             if ( !g.queued ) {
                 g.stale = false;
+                if ( evaluated && g.costNanos < cheapNanos ) {
+                    g.costly = false;
+                    LOG.debug("Dataset '{}': live query evaluated in {} ms at version {}; back on the engine's thread: {}", dsg.datasetName(),
+                              g.costNanos / 1_000_000, v, g.key());
+                }
                 return;
             }
         }
         threads.execute(() -> refresh(g));
     }
 
+    /** Keep this thread's share of busy time within the limit. */
+    private void restAfter(long busyNanos) {
+        long restMillis = busyNanos * (100 - busyPercent) / busyPercent / 1_000_000;
+        long until = System.currentTimeMillis() + restMillis;
+        synchronized (rest) {
+            long left;
+            while ( !closing && (left = until - System.currentTimeMillis()) > 0 ) {
+                try {
+                    rest.wait(left);
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
     /** Stop once the evaluations under way end (the engine aborts them); never interrupted, as they may be reading the log. */
     @Override
     public void close() {
+        closing = true;
+        synchronized (rest) {
+            rest.notifyAll();
+        }
         threads.shutdown();
         try {
             threads.awaitTermination(10, TimeUnit.SECONDS);

@@ -1,7 +1,5 @@
 package org.fusekicdc.live;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -16,20 +14,15 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.apache.jena.graph.Node;
 import org.apache.jena.query.Query;
 import org.apache.jena.query.QueryCancelledException;
 import org.apache.jena.query.QueryFactory;
 import org.apache.jena.query.QueryParseException;
-import org.apache.jena.rdfpatch.changes.RDFChangesBase;
-import org.apache.jena.rdfpatch.text.RDFPatchReaderText;
 import org.apache.jena.sparql.algebra.Algebra;
-import org.apache.jena.sparql.core.Quad;
 import org.apache.jena.sparql.engine.binding.Binding;
 import org.apache.jena.sparql.util.Symbol;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
-import org.fusekicdc.core.log.LogRecord;
 import org.fusekicdc.core.log.VersionGoneException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,7 +45,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class LiveQueryEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LiveQueryEngine.class);
-    private static final int ALL_AFFECTED_AFTER_CHANGES = 200_000;
     // Above this many changed quads in a step, re-running the affected queries is as cheap as delta rules.
     private static final int MAX_DELTA_CHANGES = 1_000;
     // Queries whose last evaluation took longer are evaluated after the others, within a budget per step.
@@ -418,7 +410,7 @@ public final class LiveQueryEngine implements AutoCloseable {
     private void advance(long from, long to) {
         long t0 = System.nanoTime();
         IncrementalPlan.ChangeCollector collector = new IncrementalPlan.ChangeCollector(MAX_DELTA_CHANGES);
-        Set<LiveGroup> affected = affected(from, to, collector);
+        Set<LiveGroup> affected = AffectedQueries.find(log, index, groups.values(), from, to, collector, dataset());
         lastMatchNanos = System.nanoTime() - t0;
         log.observer().liveMatched(lastMatchNanos);
         affected.addAll(stale);
@@ -459,6 +451,9 @@ public final class LiveQueryEngine implements AutoCloseable {
      * handed to the costly threads.
      */
     private boolean refresh(LiveGroup g, long to, IncrementalPlan.StepChanges changes) {
+        // Back from the costly threads with an answer newer than this step: nothing to do.
+        if ( g.result().version() >= to )
+            return false;
         DeltaAnswers.Applied applied = null;
         long t0 = System.nanoTime();
         try {
@@ -510,11 +505,15 @@ public final class LiveQueryEngine implements AutoCloseable {
     }
 
     /**
-     * The answer of the group's query at {@code at}, evaluated whole within the costly threshold;
+     * The answer of the group's query at {@code at}, evaluated whole within the costly threshold
+     * (ten times that for a query whose last evaluation took under a tenth of it, so that a pause
+     * of the whole process, for garbage collection or a starved CPU, does not move a cheap query);
      * for a DISTINCT plan, its counts too.
      */
     private LiveResult evaluateWhole(LiveGroup g, long at) {
-        long budget = config.costlyThreshold().toMillis();
+        long threshold = config.costlyThreshold().toMillis();
+        boolean cheap = g.result() != null && g.costNanos < config.costlyThreshold().toNanos() / 10;
+        long budget = cheap ? 10 * threshold : threshold;
         if ( g.plan != null && g.plan.distinct() ) {
             try {
                 LiveResult all = evaluator.evaluate(g.plan.whole(), at, budget, g);
@@ -529,59 +528,6 @@ public final class LiveQueryEngine implements AutoCloseable {
             }
         }
         return evaluator.evaluate(g.query(), at, budget, g);
-    }
-
-    /** The queries the patches in (from, to] can affect; their changes go to {@code collector}. */
-    private Set<LiveGroup> affected(long from, long to, IncrementalPlan.ChangeCollector collector) {
-        Set<LiveGroup> out = new HashSet<>();
-        if ( groups.isEmpty() )
-            return out;
-        int[] changes = {0};
-        try {
-            for ( long v = from + 1 ; v <= to ; v++ ) {
-                LogRecord r = log.read(v);
-                try (InputStream in = r.openPayload()) {
-                    new RDFPatchReaderText(in).apply(new RDFChangesBase() {
-                        @Override
-                        public void add(Node g, Node s, Node p, Node o) {
-                            probe(g, s, p, o, true);
-                        }
-
-                        @Override
-                        public void delete(Node g, Node s, Node p, Node o) {
-                            probe(g, s, p, o, false);
-                        }
-
-                        private void probe(Node g, Node s, Node p, Node o, boolean add) {
-                            if ( ++changes[0] > ALL_AFFECTED_AFTER_CHANGES )
-                                throw new AllAffected();
-                            Quad q = Quad.create(g == null ? Quad.defaultGraphIRI : g, s, p, o);
-                            index.affected(q, out);
-                            collector.change(q, add);
-                        }
-                    });
-                }
-                if ( out.size() == groups.size() ) {
-                    collector.giveUp();
-                    break;
-                }
-            }
-        } catch (AllAffected | VersionGoneException ex) {
-            collector.giveUp();
-            out.addAll(groups.values());
-        } catch (IOException ex) {
-            LOG.warn("Dataset '{}': cannot read patches {}..{} for live queries ({}); re-evaluating all", dataset(), from + 1, to, ex.toString());
-            collector.giveUp();
-            out.addAll(groups.values());
-        }
-        return out;
-    }
-
-    /** Thrown to stop matching when a step changed so much that every query is re-evaluated anyway. */
-    private static final class AllAffected extends RuntimeException {
-        AllAffected() {
-            super(null, null, false, false);
-        }
     }
 
     void notifiedLatency(long v) {

@@ -60,6 +60,8 @@ public record CdcOption(Property property, String type, String defaultValue, Str
                       "Live queries: an evaluation that takes longer is cancelled on the engine's thread, and the query is evaluated from then on by the costly-query threads, so that it cannot delay other queries' notifications. At most cdc:liveQueryTimeoutSeconds."),
         new CdcOption(VocabCdc.liveCostlyThreads, "integer", "1",
                       "Live queries: threads that evaluate costly queries (besides the engine's own thread), each query on its own snapshot, in turn."),
+        new CdcOption(VocabCdc.liveCostlyBusyPercent, "integer (1-100)", "50",
+                      "Live queries: each costly-query thread rests after an evaluation so that it evaluates at most this share of the time, leaving the rest of a core to the server. Higher keeps costly queries fresher."),
         new CdcOption(VocabCdc.liveHeartbeatSeconds, "integer (seconds)", "20",
                       "Live queries: an idle stream sends a heartbeat comment (a ping on WebSocket) this often (at most 25)."),
         new CdcOption(VocabCdc.liveAllowedOrigins, "string (origins)", "none: same origin only",

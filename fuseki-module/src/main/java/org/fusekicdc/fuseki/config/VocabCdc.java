@@ -37,6 +37,7 @@ public final class VocabCdc {
     public static final Property liveQueryTimeoutSeconds = property("liveQueryTimeoutSeconds");
     public static final Property liveCostlyQueryMillis = property("liveCostlyQueryMillis");
     public static final Property liveCostlyThreads = property("liveCostlyThreads");
+    public static final Property liveCostlyBusyPercent = property("liveCostlyBusyPercent");
     public static final Property liveHeartbeatSeconds = property("liveHeartbeatSeconds");
     public static final Property liveAllowedOrigins = property("liveAllowedOrigins");
     public static final Property feedMaxStreams = property("feedMaxStreams");
