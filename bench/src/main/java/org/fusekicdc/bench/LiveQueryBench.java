@@ -163,6 +163,7 @@ public final class LiveQueryBench {
     // The isolation scenario: first version after the costly queries were subscribed, first version measured as loaded.
     private long costlyFromVersion = Long.MAX_VALUE, loadedFromVersion = Long.MAX_VALUE;
     private CostlyLoad costlyLoad;
+    private int costlyAtEnd;
 
     private final List<String> report = new ArrayList<>();
     private final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
@@ -460,6 +461,7 @@ public final class LiveQueryBench {
             k++;
         }
         long windowNanos = System.nanoTime() - warmEnd;
+        costlyAtEnd = engine.costlyQueryCount();
         long processCpu = os.getProcessCpuTime() - processCpu0;
         long engineCpu = threads.getThreadCpuTime(engineThread.threadId()) - engineCpu0;
         long[] gc1 = gcTotals();
@@ -665,7 +667,7 @@ public final class LiveQueryBench {
         long[] unloaded = exactLatencies(0, costlyFromVersion);
         long[] loaded = exactLatencies(loadedFromVersion, Long.MAX_VALUE);
         out("");
-        out(costlyLoad.summary());
+        out(costlyLoad.summary() + "; queries on the costly threads at the end of the window: " + costlyAtEnd);
         costlyLoad.queries().forEach(q -> out("  " + q.substring(q.indexOf('\n') + 1)));
         out(String.format(Locale.ROOT, "Cheap subscriptions, exact latency, unloaded (versions before %d): %,d notifications, p50 %.1f ms, p99 %.1f ms, max %.1f ms",
                           costlyFromVersion, unloaded.length, pct(unloaded, 0.5) / 1e6, pct(unloaded, 0.99) / 1e6, max(unloaded) / 1e6));

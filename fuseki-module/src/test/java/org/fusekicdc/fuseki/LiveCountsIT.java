@@ -54,7 +54,7 @@ class LiveCountsIT {
 
     /** Wait until the gauge, the engine and the admin listing all say {@code n} subscriptions. */
     private static void awaitCount(CdcFuseki f, int n, String after) throws InterruptedException {
-        await(() -> engine(f).subscriptionCount() == n, n + " subscriptions after " + after);
+        await(() -> engine(f).subscriptionCount() == n && engine(f).placesHeld() == n, n + " subscriptions after " + after);
         assertEquals(n, gauge(f, "fusekicdc_live_subscriptions"), "gauge after " + after);
         JsonObject list = JSON.parse(f.send(HttpRequest.newBuilder(URI.create(f.url("/$/cdc/ds/subscriptions")))).body());
         assertEquals(n, list.get("subscriptions").getAsArray().size(), "admin listing after " + after);
@@ -110,10 +110,12 @@ class LiveCountsIT {
             insertTriples(f, 300);
             try (WsClient ws = new WsClient(f.url("/ds/live").replace("http", "ws"), Map.of())) {
                 ws.send(subscribe(COSTLY));
-                await(() -> engine(f).queryCount() == 1 && engine(f).subscriptionCount() == 1, "the request under way");
-                assertEquals(0, engine(f).subscriptions().size(), "not registered before it is answered");
+                await(() -> engine(f).queryCount() == 1 && engine(f).placesHeld() == 1, "the request under way");
+                assertEquals(0, engine(f).subscriptionCount(), "not registered before it is answered");
+                assertEquals(1, gauge(f, "fusekicdc_live_costly_queries"), "evaluated by the costly-query threads");
             }
             await(() -> engine(f).queryCount() == 0, "the costly query dropped (its evaluation aborted)");
+            assertEquals(0, gauge(f, "fusekicdc_live_costly_queries"));
             awaitCount(f, 0, "the client left before its answer");
             try (SseClient sse = new SseClient(live(f, CHEAP), Map.of("Accept", "text/event-stream"))) {
                 assertEquals("initial", sse.next().event(), "the client's place was given back");

@@ -118,7 +118,7 @@ final class CostlyLane implements AutoCloseable {
             if ( !g.queued ) {
                 g.stale = false;
                 if ( evaluated && g.costNanos < cheapNanos ) {
-                    g.costly = false;
+                    engine.costly(g, false);
                     LOG.debug("Dataset '{}': live query evaluated in {} ms at version {}; back on the engine's thread: {}", dsg.datasetName(),
                               g.costNanos / 1_000_000, v, g.key());
                 }

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.jena.query.Query;
@@ -67,6 +68,7 @@ public final class LiveQueryEngine implements AutoCloseable {
     private final ConcurrentLinkedQueue<Runnable> requests = new ConcurrentLinkedQueue<>();
     private final Set<CompletableFuture<Subscription>> unanswered = ConcurrentHashMap.newKeySet();
     private final AtomicLong ids = new AtomicLong();
+    private final AtomicInteger costlyQueries = new AtomicInteger();
     private final Map<Long, Subscription> open = new ConcurrentHashMap<>();
     // Only touched by the engine thread.
     private final Map<String, LiveGroup> groups = new HashMap<>();
@@ -204,10 +206,20 @@ public final class LiveQueryEngine implements AutoCloseable {
             attach(g, r);
     }
 
-    private static void makeCostly(LiveGroup g) {
-        g.costly = true;
+    private void makeCostly(LiveGroup g) {
+        costly(g, true);
         g.plan = null;
         g.counts = null;
+    }
+
+    /** Mark {@code g} costly or not (unless it was dropped), keeping {@link #costlyQueryCount()}. */
+    void costly(LiveGroup g, boolean costly) {
+        synchronized (g) {
+            if ( g.costly == costly || g.isEnded() )
+                return;
+            g.costly = costly;
+            costlyQueries.addAndGet(costly ? 1 : -1);
+        }
     }
 
     /** On the engine thread: the subscription of {@code r} to {@code g}, with its first event, unless the request was abandoned meanwhile. */
@@ -265,8 +277,12 @@ public final class LiveQueryEngine implements AutoCloseable {
 
     /** On the engine thread: forget {@code g} and abort its evaluation. */
     private void drop(LiveGroup g) {
-        if ( !g.end() )
-            return;
+        synchronized (g) {
+            if ( !g.end() )
+                return;
+            if ( g.costly )
+                costlyQueries.decrementAndGet();
+        }
         if ( groups.get(g.key()) == g )
             groups.remove(g.key());
         stale.remove(g);
@@ -299,23 +315,30 @@ public final class LiveQueryEngine implements AutoCloseable {
         LOG.info("Dataset '{}': live query ended at version {} for {} subscriber(s): {} Query: {}", dataset(), at, g.subscribers.size(), why, g.key());
         // Under the group's lock: no update of the costly threads can follow the error.
         synchronized (g) {
+            // Counted out before the client can see the error.
             for ( Subscription s : g.subscribers ) {
-                s.endWith(new LiveEvent.Error(at, why));
                 open.remove(s.id());
                 if ( g.subscribers.remove(s) )
                     counts.give(s.client());
+                s.endWith(new LiveEvent.Error(at, why));
             }
             drop(g);
         }
     }
 
+    /** Open subscriptions: those {@link #subscriptions()} lists. */
     public int subscriptionCount() {
-        return counts.total();
+        return open.size();
     }
 
-    /** Subscriptions {@code client} holds, including requests not yet answered. */
-    public int subscriptionCount(String client) {
+    /** Places {@code client} holds against {@link LiveConfig#maxPerClient()}: its subscriptions and its requests not yet answered. */
+    public int placesHeld(String client) {
         return counts.of(client);
+    }
+
+    /** Places held against {@link LiveConfig#maxSubscriptions()}: open subscriptions and requests not yet answered. */
+    public int placesHeld() {
+        return counts.total();
     }
 
     /** The open subscriptions, oldest first. */
@@ -333,6 +356,11 @@ public final class LiveQueryEngine implements AutoCloseable {
             return false;
         unsubscribe(s);
         return true;
+    }
+
+    /** Distinct queries evaluated by the costly-query threads. */
+    public int costlyQueryCount() {
+        return costlyQueries.get();
     }
 
     /** Distinct queries being kept up to date (or waiting for their first answer). */
