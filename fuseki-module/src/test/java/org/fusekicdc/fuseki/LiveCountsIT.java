@@ -49,7 +49,7 @@ class LiveCountsIT {
     }
 
     private static LiveQueryEngine engine(CdcFuseki f) {
-        return f.dataset("ds").getContext().get(LiveEngines.ENGINE);
+        return LiveEngines.engine(f.dataset("ds"));
     }
 
     /** Wait until the gauge, the engine and the admin listing all say {@code n} subscriptions. */
@@ -120,6 +120,25 @@ class LiveCountsIT {
             try (SseClient sse = new SseClient(live(f, CHEAP), Map.of("Accept", "text/event-stream"))) {
                 assertEquals("initial", sse.next().event(), "the client's place was given back");
                 awaitCount(f, 1, "a new subscription");
+            }
+        }
+    }
+
+    /** The server notices an SSE client has gone only when it writes to it: here its answer, a 422 after the 2 s budget. */
+    @Test
+    void anSseClientThatLeavesBeforeItsAnswerIsNeverRegistered() throws Exception {
+        try (CdcFuseki f = start("cdc:liveMaxPerClient 1 ; cdc:liveCostlyQueryMillis 50 ; cdc:liveQueryTimeoutSeconds 2 ;")) {
+            insertTriples(f, 300);
+            URI uri = URI.create(live(f, COSTLY));
+            try (java.net.Socket socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
+                socket.getOutputStream().write(("GET " + uri.getRawPath() + "?" + uri.getRawQuery() + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort()
+                                                + "\r\nAccept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                await(() -> engine(f).queryCount() == 1 && engine(f).placesHeld() == 1, "the request under way");
+            }
+            await(() -> engine(f).queryCount() == 0, "the costly query ended by its time budget");
+            awaitCount(f, 0, "the client left before its answer");
+            try (SseClient sse = new SseClient(live(f, CHEAP), Map.of("Accept", "text/event-stream"))) {
+                assertEquals("initial", sse.next().event(), "the client's place was given back");
             }
         }
     }

@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -47,8 +49,9 @@ import org.slf4j.LoggerFactory;
  * {@code error}. A client reconnecting with {@code Last-Event-ID} gets the changes after that
  * version when still known, otherwise a fresh {@code initial} with {@code "resync": true}.
  * <p>
- * Connections are asynchronous and written without blocking: a slow client holds no thread,
- * only its subscription's bounded queue.
+ * Connections are asynchronous and written without blocking: no thread waits for the first
+ * answer (a costly query's may take a while), and a slow client holds no thread, only its
+ * subscription's bounded queue.
  * <p>
  * A GET with {@code Upgrade: websocket} opens a WebSocket instead, carrying any number of
  * subscriptions ({@link LiveWebSocket}).
@@ -154,29 +157,77 @@ public class LiveQueryService extends ActionREST {
         LiveQueryEngine engine = LiveEngines.engine(dsg);
         LiveSettings settings = LiveEngines.settings(dsg);
         long resumeAfter = resumeAfter(action);
-        Subscription sub;
+        CompletableFuture<Subscription> pending;
         try {
-            sub = engine.subscribe(query, client(action), resumeAfter);
+            pending = engine.subscribeAsync(query, client(action), resumeAfter);
         } catch (LiveQueryException ex) {
-            int status = LiveRefusals.status(ex.kind());
-            if ( status == HttpSC.SERVICE_UNAVAILABLE_503 )
-                action.setResponseHeader("Retry-After", "30");
-            ServletOps.error(status, ex.getMessage());
+            ServletOps.error(refusal(action.getResponse(), ex), ex.getMessage());
             return;
         }
-        HttpServletResponse resp = action.getResponse();
+        // No thread waits for the first answer; a request whose client left before it is abandoned.
+        AsyncContext async = action.getRequest().startAsync();
+        async.setTimeout(0);
+        async.addListener(new AsyncListener() {
+            @Override public void onComplete(AsyncEvent event) { pending.cancel(false); }
+            @Override public void onTimeout(AsyncEvent event)  { pending.cancel(false); }
+            @Override public void onError(AsyncEvent event)    { pending.cancel(false); }
+            @Override public void onStartAsync(AsyncEvent event) {}
+        });
+        pending.whenComplete((sub, failure) -> {
+            try {
+                async.start(() -> answer(async, sub, failure, settings, engine.dataset()));
+            } catch (IllegalStateException ex) {
+                // The request ended (the client left) just as the answer came.
+                if ( sub != null )
+                    sub.close();
+            }
+        });
+    }
+
+    /** The response's status for a refused request, with Retry-After when trying again may help. */
+    private static int refusal(HttpServletResponse resp, LiveQueryException ex) {
+        int status = LiveRefusals.status(ex.kind());
+        if ( status == HttpSC.SERVICE_UNAVAILABLE_503 )
+            resp.setHeader("Retry-After", "30");
+        return status;
+    }
+
+    /** Start the event stream of {@code sub}, or answer why there is none. */
+    private void answer(AsyncContext async, Subscription sub, Throwable failure, LiveSettings settings, String dataset) {
+        HttpServletResponse resp = (HttpServletResponse)async.getResponse();
+        if ( failure != null ) {
+            Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+            if ( cause instanceof LiveQueryException ex ) {
+                try {
+                    resp.setStatus(refusal(resp, ex));
+                    resp.setContentType("text/plain;charset=utf-8");
+                    resp.getWriter().println(ex.getMessage());
+                } catch (IOException | IllegalStateException e) {
+                    LOG.debug("Dataset '{}': live client went away before its answer: {}", dataset, e.toString());
+                }
+            }
+            completeQuietly(async);
+            return;
+        }
         resp.setStatus(HttpSC.OK_200);
         resp.setContentType(EVENT_STREAM);
         resp.setCharacterEncoding("UTF-8");
         resp.setHeader("Cache-Control", "no-cache");
         resp.setHeader("X-Accel-Buffering", "no");
-        AsyncContext async = action.getRequest().startAsync();
-        async.setTimeout(0);
         try {
-            new Connection(async, sub, settings, engine.dataset()).start();
-        } catch (IOException ex) {
+            new Connection(async, sub, settings, dataset).start();
+        } catch (IOException | IllegalStateException ex) {
             sub.close();
-            LOG.debug("Dataset '{}': live client went away at start: {}", engine.dataset(), ex.toString());
+            completeQuietly(async);
+            LOG.debug("Dataset '{}': live client went away at start: {}", dataset, ex.toString());
+        }
+    }
+
+    private static void completeQuietly(AsyncContext async) {
+        try {
+            async.complete();
+        } catch (IllegalStateException ex) {
+            // Already completed by the container.
         }
     }
 
@@ -309,11 +360,7 @@ public class LiveQueryService extends ActionREST {
             heartbeat.cancel(false);
             sub.close();
             LOG.debug("Dataset '{}': live subscription {} ended: {}", dataset, sub.id(), why);
-            try {
-                async.complete();
-            } catch (IllegalStateException ex) {
-                // Already completed by the container.
-            }
+            completeQuietly(async);
         }
     }
 }
