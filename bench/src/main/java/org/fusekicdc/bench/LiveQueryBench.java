@@ -96,6 +96,10 @@ import org.fusekicdc.live.Subscription;
  * ./mvnw -q -B package -DskipTests -pl bench -am
  * java -Xmx4g -XX:+UseG1GC -cp "bench/target/classes:$(cat bench/target/classpath.txt)" org.fusekicdc.bench.LiveQueryBench
  * </pre>
+ * The isolation scenario (costly queries alongside cheap ones, see {@code bench.costly}):
+ * <pre>
+ * java -Xmx4g -XX:+UseG1GC -Dbench.costly=4 -Dbench.seconds=40 -cp "bench/target/classes:$(cat bench/target/classpath.txt)" org.fusekicdc.bench.LiveQueryBench
+ * </pre>
  *
  * <h2>Options</h2>
  * System properties, given as {@code -Dname=value} before the class name:
