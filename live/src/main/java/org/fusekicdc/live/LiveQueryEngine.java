@@ -315,14 +315,15 @@ public final class LiveQueryEngine implements AutoCloseable {
         LOG.info("Dataset '{}': live query ended at version {} for {} subscriber(s): {} Query: {}", dataset(), at, g.subscribers.size(), why, g.key());
         // Under the group's lock: no update of the costly threads can follow the error.
         synchronized (g) {
-            // Counted out before the client can see the error.
-            for ( Subscription s : g.subscribers ) {
+            List<Subscription> ended = List.copyOf(g.subscribers);
+            for ( Subscription s : ended ) {
                 open.remove(s.id());
                 if ( g.subscribers.remove(s) )
                     counts.give(s.client());
-                s.endWith(new LiveEvent.Error(at, why));
             }
             drop(g);
+            // Counted out and dropped before the clients can see why.
+            ended.forEach(s -> s.endWith(new LiveEvent.Error(at, why)));
         }
     }
 
