@@ -96,6 +96,10 @@ import org.fusekicdc.live.Subscription;
  * ./mvnw -q -B package -DskipTests -pl bench -am
  * java -Xmx4g -XX:+UseG1GC -cp "bench/target/classes:$(cat bench/target/classpath.txt)" org.fusekicdc.bench.LiveQueryBench
  * </pre>
+ * The isolation scenario (costly queries alongside cheap ones, see {@code bench.costly}):
+ * <pre>
+ * java -Xmx4g -XX:+UseG1GC -Dbench.costly=4 -Dbench.seconds=40 -cp "bench/target/classes:$(cat bench/target/classpath.txt)" org.fusekicdc.bench.LiveQueryBench
+ * </pre>
  *
  * <h2>Options</h2>
  * System properties, given as {@code -Dname=value} before the class name:
@@ -120,6 +124,15 @@ import org.fusekicdc.live.Subscription;
  * <tr><td>bench.baselineRounds</td><td>3</td><td>Evaluations of all queries for the baseline.</td></tr>
  * <tr><td>bench.seed</td><td>20261127</td><td>Seed of data, queries and commits.</td></tr>
  * <tr><td>bench.keep</td><td>false</td><td>Keep the work directory.</td></tr>
+ * <tr><td>bench.costly</td><td>0</td><td>The isolation scenario: this many costly queries ({@link CostlyLoad}: COUNTs over two- and
+ *     three-way joins, re-evaluated on about one commit in three) are subscribed halfway through the measured window. The exact
+ *     latency of the cheap subscriptions is reported for the first half (unloaded) and for the second half (loaded, from
+ *     {@code bench.settleSeconds} after the costly queries were subscribed), with the ratio of the p99s.</td></tr>
+ * <tr><td>bench.settleSeconds</td><td>3</td><td>Commits after the costly queries are subscribed that count in neither half:
+ *     each new costly query costs the engine's thread up to {@code bench.costlyMillis} once, before it is handed over.</td></tr>
+ * <tr><td>bench.costlyMillis</td><td>100</td><td>The engine's costly threshold ({@code cdc:liveCostlyQueryMillis}).</td></tr>
+ * <tr><td>bench.costlyThreads</td><td>1</td><td>Threads for costly queries ({@code cdc:liveCostlyThreads}).</td></tr>
+ * <tr><td>bench.costlyBusyPercent</td><td>50</td><td>Their share of busy time ({@code cdc:liveCostlyBusyPercent}).</td></tr>
  * </table>
  */
 public final class LiveQueryBench {
@@ -146,6 +159,15 @@ public final class LiveQueryBench {
     private final int baselineRounds = Integer.getInteger("bench.baselineRounds", 3);
     private final long seed = Long.getLong("bench.seed", 20261127L);
     private final boolean keep = Boolean.getBoolean("bench.keep");
+    private final int costly = Integer.getInteger("bench.costly", 0);
+    private final double settleSeconds = Double.parseDouble(System.getProperty("bench.settleSeconds", "3"));
+    private final int costlyMillis = Integer.getInteger("bench.costlyMillis", 100);
+    private final int costlyThreads = Integer.getInteger("bench.costlyThreads", 1);
+    private final int costlyBusyPercent = Integer.getInteger("bench.costlyBusyPercent", 50);
+    // The isolation scenario: first version after the costly queries were subscribed, first version measured as loaded.
+    private long costlyFromVersion = Long.MAX_VALUE, loadedFromVersion = Long.MAX_VALUE;
+    private CostlyLoad costlyLoad;
+    private int costlyAtEnd;
 
     private final List<String> report = new ArrayList<>();
     private final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
@@ -243,7 +265,8 @@ public final class LiveQueryBench {
         long heapData = heapAfterGc();
         ChangeLog log = ChangeLog.open(ChangeLogConfig.defaults(dir.resolve("log"), "ds"));
         CapturingDatasetGraph dsg = CapturingDatasetGraph.create(base, log, CaptureConfig.defaults(dir.resolve("spill")));
-        LiveQueryEngine engine = new LiveQueryEngine(dsg, new LiveConfig(nSubs + 100, nSubs + 100, 100_000, Duration.ofSeconds(30), 10_000, 100));
+        LiveQueryEngine engine = new LiveQueryEngine(dsg, new LiveConfig(nSubs + 100, nSubs + 100, 100_000, Duration.ofSeconds(30), 10_000, 100,
+                                                                         Duration.ofMillis(costlyMillis), costlyThreads, costlyBusyPercent));
         try {
             measure(dsg, log, engine, triples, loadSecs, heapData);
         } finally {
@@ -328,12 +351,22 @@ public final class LiveQueryBench {
         Thread[] sampler = new Thread[1];
         boolean[] sampling = {true};
         long k = 0;
+        long costlyAt = costly > 0 ? warmEnd + (long)(seconds * 1e9 / 2) : Long.MAX_VALUE;
+        long loadedAt = costlyAt == Long.MAX_VALUE ? Long.MAX_VALUE : costlyAt + (long)(settleSeconds * 1e9);
         progress(String.format(Locale.ROOT, "committing %.0f/s: %.0f s warm-up, %.0f s measured", rate, warmupSeconds, seconds));
         while ( true ) {
             long due = start + k * periodNanos;
             long now = System.nanoTime();
             if ( due >= end )
                 break;
+            if ( costlyLoad == null && now >= costlyAt ) {
+                costlyFromVersion = lastVersion + 1;
+                costlyLoad = new CostlyLoad(engine, costly);
+                costlyLoad.start();
+                progress(costly + " costly queries subscribed at version " + costlyFromVersion);
+            }
+            if ( loadedFromVersion == Long.MAX_VALUE && now >= loadedAt )
+                loadedFromVersion = lastVersion + 1;
             if ( due > now )
                 LockSupport.parkNanos(due - now);
             else if ( now - due > periodNanos )
@@ -432,6 +465,7 @@ public final class LiveQueryBench {
             k++;
         }
         long windowNanos = System.nanoTime() - warmEnd;
+        costlyAtEnd = engine.costlyQueryCount();
         long processCpu = os.getProcessCpuTime() - processCpu0;
         long engineCpu = threads.getThreadCpuTime(engineThread.threadId()) - engineCpu0;
         long[] gc1 = gcTotals();
@@ -474,6 +508,8 @@ public final class LiveQueryBench {
         }
         ready.add(-1);
         consumer.join(5000);
+        if ( costlyLoad != null )
+            costlyLoad.stop();
 
         report(triples, loadSecs, heapData, heapSubs, heapEnd, subSecs, engine, measuredCommits, quadsCommitted, late, firstMeasuredVersion,
                lastVersion, windowNanos, processCpu, engineCpu, steps, baseWall, baseCpu, rows, catchUp);
@@ -588,7 +624,7 @@ public final class LiveQueryBench {
         out(String.format(Locale.ROOT, "Filter/join queries (pattern filed under its predicate) whose predicate a step touched, so affected (brought up to date by delta rules): p50 %d, p99 %d of %d per step",
                           pct(predTouched, 0.5), pct(predTouched, 0.99), Arrays.stream(predBound).sum()));
         // Latency.
-        long[] exact = exactLatencies();
+        long[] exact = exactLatencies(0, Long.MAX_VALUE);
         long missing = expected.size() - exact.length;
         List<Long> all = new ArrayList<>();
         for ( List<long[]> rs : receipts )
@@ -626,12 +662,38 @@ public final class LiveQueryBench {
                           bc / enginePerStep));
         out(String.format(Locale.ROOT, "Baseline at %.0f commits/s would need %.1f cores (it cannot keep up on %d)", rate, bc * rate / 1000,
                           Runtime.getRuntime().availableProcessors()));
+        if ( costlyLoad != null )
+            reportIsolation();
     }
 
-    /** For each expected notification, receive time minus commit time of the first update at or after the commit. */
-    private long[] exactLatencies() {
+    /** The isolation scenario: the cheap subscriptions' exact latency before and while costly queries run. */
+    private void reportIsolation() {
+        long[] unloaded = exactLatencies(0, costlyFromVersion);
+        long[] loaded = exactLatencies(loadedFromVersion, Long.MAX_VALUE);
+        out("");
+        out(costlyLoad.summary() + "; queries on the costly threads at the end of the window: " + costlyAtEnd);
+        costlyLoad.queries().forEach(q -> out("  " + q.substring(q.indexOf('\n') + 1)));
+        out(String.format(Locale.ROOT, "Cheap subscriptions, exact latency, unloaded (versions before %d): %,d notifications, p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+                          costlyFromVersion, unloaded.length, pct(unloaded, 0.5) / 1e6, pct(unloaded, 0.99) / 1e6, max(unloaded) / 1e6));
+        out(String.format(Locale.ROOT, "Cheap subscriptions, exact latency, with %d costly queries (versions from %d): %,d notifications, p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+                          costly, loadedFromVersion, loaded.length, pct(loaded, 0.5) / 1e6, pct(loaded, 0.99) / 1e6, max(loaded) / 1e6));
+        double ratio = (double)pct(loaded, 0.99) / Math.max(1, pct(unloaded, 0.99));
+        out(String.format(Locale.ROOT, "Isolation: p99 loaded / unloaded = %.2f (target <= 2)", ratio));
+    }
+
+    private static long max(long[] sorted) {
+        return sorted.length == 0 ? 0 : sorted[sorted.length - 1];
+    }
+
+    /**
+     * For each expected notification of a version in [fromVersion, toVersion), receive time minus commit time of the
+     * first update at or after the commit.
+     */
+    private long[] exactLatencies(long fromVersion, long toVersion) {
         List<Long> out = new ArrayList<>();
         for ( long[] e : expected ) {
+            if ( e[0] < fromVersion || e[0] >= toVersion )
+                continue;
             for ( long[] r : receipts[(int)e[1]] ) {
                 if ( r[0] >= e[0] ) {
                     out.add(r[1] - commitEnd[(int)e[0]]);

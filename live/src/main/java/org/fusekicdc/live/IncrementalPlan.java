@@ -205,11 +205,11 @@ final class IncrementalPlan {
         Map<Binding, Integer> out = new HashMap<>();
         for ( Binding b : additions ? solutions(now, changes.added()) : Set.<Binding>of() ) {
             if ( passes(b, env) )
-                out.merge(LiveQueryEngine.project(b, vars), 1, Integer::sum);
+                out.merge(Evaluator.project(b, vars), 1, Integer::sum);
         }
         for ( Binding b : solutions(before, changes.deleted()) ) {
             if ( passes(b, env) )
-                out.merge(LiveQueryEngine.project(b, vars), -1, Integer::sum);
+                out.merge(Evaluator.project(b, vars), -1, Integer::sum);
         }
         out.values().removeIf(c -> c == 0);
         return out;

@@ -28,6 +28,16 @@ final class LiveGroup {
     private long historyFloor;
     // Set while a change may have reached this query but it was not yet evaluated: its answer is then only valid at its own version.
     volatile boolean stale;
+    // Evaluated by the costly-query threads (CostlyLane) since an evaluation took longer than the threshold; then set for good.
+    volatile boolean costly;
+    // Set when the query is dropped (no subscriber left, ended by an error, server stop): its evaluation is aborted.
+    private boolean ended;
+    private org.apache.jena.sparql.exec.QueryExec running;
+    // Guarded by this, for a costly query: changed since its last evaluation began; an evaluation is queued or under way.
+    boolean dirty;
+    boolean queued;
+    // Only touched by the engine thread: subscribe requests waiting for the first answer of a costly query.
+    final List<LiveQueryEngine.Request> waiters = new java.util.ArrayList<>();
     // Only touched by the engine thread: the version of the last evaluation and the time it took; the
     // answer's rows (duplicates counted); how to follow changes by delta rules (null: re-run); for a
     // DISTINCT plan, the solutions behind each row.
@@ -44,6 +54,27 @@ final class LiveGroup {
         this.patterns = patterns;
         this.plan = plan;
         this.historyLimit = historyLimit;
+    }
+
+    /** The evaluation under way (null when it ends), aborted if the query is dropped meanwhile. */
+    synchronized void running(org.apache.jena.sparql.exec.QueryExec exec) {
+        running = exec;
+        if ( ended && exec != null )
+            exec.abort();
+    }
+
+    /** Drop the query: abort its evaluation; false if it was dropped already. */
+    synchronized boolean end() {
+        if ( ended )
+            return false;
+        ended = true;
+        if ( running != null )
+            running.abort();
+        return true;
+    }
+
+    synchronized boolean isEnded() {
+        return ended;
     }
 
     /** The first answer. */

@@ -12,7 +12,12 @@ public class LiveQueryException extends CdcException {
         TOO_MANY_FOR_CLIENT,
         /** The server holds as many subscriptions as it may (503). */
         TOO_MANY,
-        /** Evaluating the query took too long or produced too many rows. */
+        /** The engine did not answer in time, or is stopping: the same request may succeed later (503). */
+        BUSY,
+        /**
+         * Evaluating the query exceeded a per-evaluation budget (time or rows): as written, it will
+         * not succeed however often it is tried (422).
+         */
         TOO_EXPENSIVE
     }
 

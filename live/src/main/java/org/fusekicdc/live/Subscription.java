@@ -132,12 +132,28 @@ public final class Subscription implements AutoCloseable {
     /** End the subscription; the query is dropped when it has no subscriber left. */
     @Override
     public void close() {
+        if ( end() )
+            engine.unsubscribe(this);
+    }
+
+    /** Mark the subscription closed (events already queued are still handed out); false if it was closed already. */
+    boolean end() {
+        return endWith(null);
+    }
+
+    /** {@link #end()}, with {@code last} (if not null) as the last event handed out. */
+    boolean endWith(LiveEvent.Error last) {
+        Runnable notify;
         synchronized (this) {
             if ( closed )
-                return;
+                return false;
+            if ( last != null )
+                queue.addLast(last);
             closed = true;
+            notify = onAvailable;
             notifyAll();
         }
-        engine.unsubscribe(this);
+        notify.run();
+        return true;
     }
 }

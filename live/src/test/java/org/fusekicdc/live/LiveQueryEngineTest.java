@@ -189,7 +189,7 @@ class LiveQueryEngineTest {
     @Test
     void aSlowSubscriberGetsMergedChangesAndThenAResyncNotUnboundedMemory() throws Exception {
         engine.close();
-        engine = new LiveQueryEngine(dsg, new LiveConfig(100, 10, 100_000, Duration.ofSeconds(30), 50, 10));
+        engine = new LiveQueryEngine(dsg, new LiveConfig(100, 10, 100_000, Duration.ofSeconds(30), 50, 10, Duration.ofMillis(100), 1, 50));
         Subscription s = engine.subscribe(PREFIX + "SELECT ?o { :s :p ?o }", "slow", -1);
         for ( int i = 0 ; i < 30 ; i++ )
             update("INSERT DATA { :s :p " + i + " }");
@@ -225,7 +225,7 @@ class LiveQueryEngineTest {
         ex = assertThrows(LiveQueryException.class, () -> engine.subscribe("SELECT * { SERVICE <http://x/> { ?s ?p ?o } }", "c", -1));
         assertTrue(ex.getMessage().contains("SERVICE"), ex.getMessage());
         engine.close();
-        engine = new LiveQueryEngine(dsg, new LiveConfig(3, 2, 100_000, Duration.ofSeconds(30), 100, 10));
+        engine = new LiveQueryEngine(dsg, new LiveConfig(3, 2, 100_000, Duration.ofSeconds(30), 100, 10, Duration.ofMillis(100), 1, 50));
         engine.subscribe("SELECT * { ?s ?p ?o }", "a", -1);
         engine.subscribe("SELECT * { ?s ?p ?o }", "a", -1);
         ex = assertThrows(LiveQueryException.class, () -> engine.subscribe("SELECT * { ?s ?p ?o }", "a", -1));

@@ -62,12 +62,25 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
                                                                      FeedSettings.DEFAULT_SLOW_READER_TIMEOUT.toSeconds(), 1));
         FeedSettings feed = feedSettings(root, where, slowReaderTimeout);
         LiveConfig dl = LiveConfig.DEFAULTS;
+        Duration queryTimeout = Duration.ofSeconds(optionalLong(root, VocabCdc.liveQueryTimeoutSeconds, where, dl.queryTimeout().toSeconds(), 1));
+        long costlyMillis = optionalLong(root, VocabCdc.liveCostlyQueryMillis, where, dl.costlyThreshold().toMillis(), 1);
+        if ( costlyMillis > queryTimeout.toMillis() )
+            throw new CdcConfigException(VocabCdc.liveCostlyQueryMillis.getLocalName(), where + ": cdc:liveCostlyQueryMillis " + costlyMillis
+                                         + " is longer than cdc:liveQueryTimeoutSeconds (" + queryTimeout.toSeconds() + " s): no query could be costly."
+                                         + " Use at most " + queryTimeout.toMillis() + ".");
+        long costlyThreads = optionalLong(root, VocabCdc.liveCostlyThreads, where, dl.costlyThreads(), 1);
+        if ( costlyThreads > 64 )
+            throw new CdcConfigException(VocabCdc.liveCostlyThreads.getLocalName(), where + ": cdc:liveCostlyThreads " + costlyThreads
+                                         + " would let costly live queries take that many cores; use at most 64.");
+        long costlyBusy = optionalLong(root, VocabCdc.liveCostlyBusyPercent, where, dl.costlyBusyPercent(), 1);
+        if ( costlyBusy > 100 )
+            throw new CdcConfigException(VocabCdc.liveCostlyBusyPercent.getLocalName(), where + ": cdc:liveCostlyBusyPercent " + costlyBusy
+                                         + " is a share of the time: use 1 to 100.");
         LiveConfig liveConfig = new LiveConfig(
             (int)optionalLong(root, VocabCdc.liveMaxSubscriptions, where, dl.maxSubscriptions(), 1),
             (int)optionalLong(root, VocabCdc.liveMaxPerClient, where, dl.maxPerClient(), 1),
             (int)optionalLong(root, VocabCdc.liveMaxResultRows, where, dl.maxResultRows(), 1),
-            Duration.ofSeconds(optionalLong(root, VocabCdc.liveQueryTimeoutSeconds, where, dl.queryTimeout().toSeconds(), 1)),
-            dl.maxPendingRows(), dl.historyDeltas());
+            queryTimeout, dl.maxPendingRows(), dl.historyDeltas(), Duration.ofMillis(costlyMillis), (int)costlyThreads, (int)costlyBusy);
         long heartbeat = optionalLong(root, VocabCdc.liveHeartbeatSeconds, where, LiveSettings.DEFAULT_HEARTBEAT.toSeconds(), 1);
         if ( heartbeat > 25 )
             throw new CdcConfigException(VocabCdc.liveHeartbeatSeconds.getLocalName(), where + ": cdc:liveHeartbeatSeconds " + heartbeat

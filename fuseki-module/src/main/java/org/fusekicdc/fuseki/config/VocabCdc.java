@@ -36,6 +36,9 @@ public final class VocabCdc {
     public static final Property liveMaxPerClient = property("liveMaxPerClient");
     public static final Property liveMaxResultRows = property("liveMaxResultRows");
     public static final Property liveQueryTimeoutSeconds = property("liveQueryTimeoutSeconds");
+    public static final Property liveCostlyQueryMillis = property("liveCostlyQueryMillis");
+    public static final Property liveCostlyThreads = property("liveCostlyThreads");
+    public static final Property liveCostlyBusyPercent = property("liveCostlyBusyPercent");
     public static final Property liveHeartbeatSeconds = property("liveHeartbeatSeconds");
     public static final Property allowedOrigins = property("allowedOrigins");
     public static final Property adminUsers = property("adminUsers");

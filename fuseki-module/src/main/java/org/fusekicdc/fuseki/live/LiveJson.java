@@ -163,6 +163,30 @@ final class LiveJson {
         return o;
     }
 
+    /**
+     * Whether JSON text nests arrays and objects more than {@code max} deep. Counted without
+     * parsing, so a message of any depth can be checked before it reaches a recursive parser.
+     */
+    static boolean nestsDeeperThan(String text, int max) {
+        int depth = 0;
+        boolean inString = false;
+        for ( int i = 0 ; i < text.length() ; i++ ) {
+            char c = text.charAt(i);
+            if ( inString ) {
+                if ( c == '\\' )
+                    i++;
+                else if ( c == '"' )
+                    inString = false;
+            } else if ( c == '"' )
+                inString = true;
+            else if ( (c == '{' || c == '[') && ++depth > max )
+                return true;
+            else if ( c == '}' || c == ']' )
+                depth--;
+        }
+        return false;
+    }
+
     private static JsonObject message(String type, JsonObject body) {
         JsonObject m = new JsonObject();
         m.put(type, body);

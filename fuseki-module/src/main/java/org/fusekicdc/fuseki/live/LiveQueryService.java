@@ -3,9 +3,14 @@ package org.fusekicdc.fuseki.live;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.apache.jena.atlas.json.JSON;
@@ -26,8 +31,8 @@ import org.fusekicdc.fuseki.server.ClientInput;
 import org.fusekicdc.fuseki.server.EventStream;
 import org.fusekicdc.live.LiveEvent;
 import org.fusekicdc.live.LiveQueryEngine;
-import org.fusekicdc.live.LiveView;
 import org.fusekicdc.live.LiveQueryException;
+import org.fusekicdc.live.LiveView;
 import org.fusekicdc.live.Subscription;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,9 +50,10 @@ import org.slf4j.LoggerFactory;
  * Queries are evaluated on the request user's view of the dataset ({@link ReaderView}) under
  * graph-level access control.
  * <p>
- * Connections are asynchronous and written without blocking ({@link EventStream}): a slow
- * client holds no thread, only its subscription's bounded queue, and one that takes nothing
- * for {@code cdc:slowReaderSeconds} is disconnected.
+ * Connections are asynchronous and written without blocking ({@link EventStream}): no thread
+ * waits for the first answer (a costly query's may take a while), a slow client holds no
+ * thread, only its subscription's bounded queue, and one that takes nothing for
+ * {@code cdc:slowReaderSeconds} is disconnected.
  * <p>
  * A GET with {@code Upgrade: websocket} opens a WebSocket instead, carrying any number of
  * subscriptions ({@link LiveWebSocket}).
@@ -142,49 +148,94 @@ public class LiveQueryService extends ActionREST {
         String query = action.getRequestParameter("query");
         if ( query == null || query.isBlank() )
             ServletOps.errorBadRequest("No query: give the live query as the 'query' parameter");
+        for ( String p : LiveRefusals.GRAPH_PARAMETERS ) {
+            if ( action.getRequestParameter(p) != null )
+                ServletOps.errorBadRequest(LiveRefusals.graphParameterRefused(p));
+        }
         CapturingDatasetGraph dsg = LiveEngines.captured(action);
         LiveView view = ReaderView.of(action).live();
         LiveQueryEngine engine = LiveEngines.engine(dsg);
         LiveSettings settings = LiveEngines.settings(dsg);
         long resumeAfter = resumeAfter(action);
-        Subscription sub;
+        String client = ClientInput.clientId(action);
+        CompletableFuture<Subscription> pending;
         try {
-            sub = engine.subscribe(query, ClientInput.clientId(action), resumeAfter, view);
+            pending = engine.subscribeAsync(query, client, resumeAfter, view);
         } catch (LiveQueryException ex) {
-            switch (ex.kind()) {
-                case BAD_QUERY -> ServletOps.errorBadRequest(ex.getMessage());
-                case TOO_MANY_FOR_CLIENT -> {
-                    action.setResponseHeader("Retry-After", "30");
-                    ServletOps.error(429, ex.getMessage());
-                }
-                case TOO_MANY -> {
-                    action.setResponseHeader("Retry-After", "30");
-                    ServletOps.error(HttpSC.SERVICE_UNAVAILABLE_503, ex.getMessage());
-                }
-                case TOO_EXPENSIVE -> ServletOps.error(HttpSC.SERVICE_UNAVAILABLE_503, ex.getMessage());
-            }
+            ServletOps.error(refusal(action.getResponse(), ex), ex.getMessage());
             return;
         }
-        HttpServletResponse resp = action.getResponse();
+        // No thread waits for the first answer; a request whose client left before it is abandoned.
+        AsyncContext async = action.getRequest().startAsync();
+        async.setTimeout(0);
+        async.addListener(new AsyncListener() {
+            @Override public void onComplete(AsyncEvent event) { pending.cancel(false); }
+            @Override public void onTimeout(AsyncEvent event)  { pending.cancel(false); }
+            @Override public void onError(AsyncEvent event)    { pending.cancel(false); }
+            @Override public void onStartAsync(AsyncEvent event) {}
+        });
+        pending.whenComplete((sub, failure) -> {
+            try {
+                async.start(() -> answer(async, sub, failure, settings, engine.dataset(), client));
+            } catch (IllegalStateException ex) {
+                // The request ended (the client left) just as the answer came.
+                if ( sub != null )
+                    sub.close();
+            }
+        });
+    }
+
+    /** The response's status for a refused request, with Retry-After when trying again may help. */
+    private static int refusal(HttpServletResponse resp, LiveQueryException ex) {
+        int status = LiveRefusals.status(ex.kind());
+        if ( status == HttpSC.SERVICE_UNAVAILABLE_503 || status == 429 )
+            resp.setHeader("Retry-After", "30");
+        return status;
+    }
+
+    /** Start the event stream of {@code sub}, or answer why there is none. */
+    private void answer(AsyncContext async, Subscription sub, Throwable failure, LiveSettings settings, String dataset, String client) {
+        HttpServletResponse resp = (HttpServletResponse)async.getResponse();
+        if ( failure != null ) {
+            Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+            if ( cause instanceof LiveQueryException ex ) {
+                try {
+                    resp.setStatus(refusal(resp, ex));
+                    resp.setContentType("text/plain;charset=utf-8");
+                    resp.getWriter().println(ex.getMessage());
+                } catch (IOException | IllegalStateException e) {
+                    LOG.debug("Dataset '{}': live client went away before its answer: {}", dataset, e.toString());
+                }
+            }
+            completeQuietly(async);
+            return;
+        }
         resp.setStatus(HttpSC.OK_200);
         resp.setContentType(EVENT_STREAM);
         resp.setCharacterEncoding("UTF-8");
         resp.setHeader("Cache-Control", "no-cache");
         resp.setHeader("X-Accel-Buffering", "no");
         LiveEvents events = new LiveEvents(sub);
-        String dataset = engine.dataset();
-        String client = ClientInput.clientId(action);
         EventStream stream;
         try {
             // Events are formatted and written on the thread that has them (engine, container, timer): cheap, never blocking.
-            stream = EventStream.start(action.getRequest(), events, settings.heartbeat(), settings.slowReaderTimeout(), timer, Runnable::run,
+            stream = EventStream.start(async, events, settings.heartbeat(), settings.slowReaderTimeout(), timer, Runnable::run,
                                        ending -> ended(dataset, client, sub, events, ending));
         } catch (IOException | RuntimeException ex) {
             sub.close();
+            completeQuietly(async);
             LOG.debug("Dataset '{}': live client went away at start: {}", dataset, ex.toString());
             return;
         }
         sub.onAvailable(stream::wake);
+    }
+
+    private static void completeQuietly(AsyncContext async) {
+        try {
+            async.complete();
+        } catch (IllegalStateException ex) {
+            // Already completed by the container.
+        }
     }
 
     private static void ended(String dataset, String client, Subscription sub, LiveEvents events, EventStream.Ending ending) {

@@ -7,6 +7,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
@@ -52,6 +55,8 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
     private static final Logger LOG = LoggerFactory.getLogger(LiveWebSocket.class);
     /** Largest message a client may send (after joining fragments): room for a long query. */
     static final int MAX_MESSAGE_BYTES = 1 << 20;
+    /** Deepest nesting of arrays and objects in a message: far more than any message needs, far less than the parser's stack allows. */
+    static final int MAX_JSON_DEPTH = 64;
     /** Replies waiting for a client that does not read them; beyond this the client is cut off. */
     private static final int MAX_QUEUED_REPLIES = 1000;
     /** How long the client has to answer a close frame. */
@@ -76,6 +81,8 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
     private volatile long lastVersion = -1;
 
     private final Map<Long, Live> subscriptions = new ConcurrentHashMap<>();
+    /** Subscribe requests the engine has not answered yet: cancelled if the connection ends first. */
+    private final Set<CompletableFuture<Subscription>> unanswered = ConcurrentHashMap.newKeySet();
     /** Subscriptions that may have events, in the order they said so: written in turn. */
     private final ConcurrentLinkedQueue<Live> ready = new ConcurrentLinkedQueue<>();
     /** Frames other than notifications (replies, errors, pings, pongs), written first. */
@@ -174,6 +181,10 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
             decoder.feed(bytes, off, n);
         } catch (ProtocolException ex) {
             sendClose(ex.code, ex.getMessage());
+        } catch (RuntimeException ex) {
+            // A fault of ours: the client gets the reason and its subscriptions end with the connection.
+            LOG.warn("Dataset '{}': live WebSocket of {} failed on a message: {}", engine.dataset(), client, ex.toString(), ex);
+            sendClose(WebSocketFrames.INTERNAL_ERROR, "Server error: " + ex);
         }
     }
 
@@ -204,6 +215,10 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
     private final class Messages implements WebSocketFrames.Listener {
         @Override
         public void onText(String text) {
+            if ( LiveJson.nestsDeeperThan(text, MAX_JSON_DEPTH) ) {
+                error(null, null, 400, "too_deep", "Messages may nest arrays and objects at most " + MAX_JSON_DEPTH + " deep; this one nests deeper.");
+                return;
+            }
             JsonValue parsed;
             try {
                 parsed = JSON.parseAny(text);
@@ -255,18 +270,33 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
             error(null, alias, 400, "bad_request", "\"since\" must be a dataset version (a whole number, 0 or more), got " + request.get("since"));
             return;
         }
-        Subscription sub;
-        try {
-            sub = engine.subscribe(sparql, client, since, view);
-        } catch (LiveQueryException ex) {
-            switch (ex.kind()) {
-                case BAD_QUERY -> error(null, alias, 400, "bad_query", ex.getMessage());
-                case TOO_MANY_FOR_CLIENT -> error(null, alias, 429, "too_many_for_client", ex.getMessage());
-                case TOO_MANY -> error(null, alias, 503, "too_many", ex.getMessage());
-                case TOO_EXPENSIVE -> error(null, alias, 503, "too_expensive", ex.getMessage());
+        for ( String p : LiveRefusals.GRAPH_PARAMETERS ) {
+            if ( request.hasKey(p) ) {
+                error(null, alias, 400, "bad_request", LiveRefusals.graphParameterRefused(p));
+                return;
             }
+        }
+        CompletableFuture<Subscription> pending;
+        try {
+            pending = engine.subscribeAsync(sparql, client, since, view);
+        } catch (LiveQueryException ex) {
+            refused(alias, ex);
             return;
         }
+        // Answered on Jetty's threads, while this connection goes on reading.
+        unanswered.add(pending);
+        if ( finished.get() )
+            pending.cancel(false);
+        pending.whenCompleteAsync((sub, failure) -> {
+            unanswered.remove(pending);
+            if ( failure == null )
+                attach(sub, alias);
+            else if ( (failure instanceof CompletionException ? failure.getCause() : failure) instanceof LiveQueryException ex )
+                refused(alias, ex);
+        }, getExecutor());
+    }
+
+    private void attach(Subscription sub, String alias) {
         Live live = new Live(sub, alias);
         subscriptions.put(sub.id(), live);
         // The connection may have ended while the engine answered.
@@ -276,6 +306,10 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
             return;
         }
         sub.onAvailable(() -> available(live));
+    }
+
+    private void refused(String alias, LiveQueryException ex) {
+        error(null, alias, LiveRefusals.status(ex.kind()), LiveRefusals.token(ex.kind()), ex.getMessage());
     }
 
     private void unsubscribe(JsonObject request) {
@@ -447,6 +481,7 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
             heartbeat.cancel(false);
         if ( progressCheck != null )
             progressCheck.cancel(false);
+        List.copyOf(unanswered).forEach(f -> f.cancel(false));
         subscriptions.values().forEach(l -> l.sub.close());
         subscriptions.clear();
         LOG.debug("Dataset '{}': live WebSocket of {} ended: {}", engine.dataset(), client, why);

@@ -96,6 +96,8 @@ public final class CdcMeters implements CdcObserver, AutoCloseable {
                                             .description("Live queries: from a commit to its changes being handed to subscribers")));
         gauge("fusekicdc.live.subscriptions", null, this, m -> m.live(LiveQueryEngine::subscriptionCount), datasetTags, "Open live query subscriptions");
         gauge("fusekicdc.live.queries", null, this, m -> m.live(LiveQueryEngine::queryCount), datasetTags, "Distinct live queries kept up to date");
+        gauge("fusekicdc.live.costly.queries", null, this, m -> m.live(LiveQueryEngine::costlyQueryCount), datasetTags,
+              "Distinct live queries evaluated by the costly-query threads");
         gauge("fusekicdc.feed.streams", null, this, m -> m.feed(FeedStreams::openCount), datasetTags, "Open live change feed streams (SSE)");
         add(FunctionCounter.builder("fusekicdc.feed.dropped", this, m -> m.feed(FeedStreams::droppedCount)).tags(datasetTags)
                            .description("Live change feed streams disconnected because their client took nothing for cdc:slowReaderSeconds")

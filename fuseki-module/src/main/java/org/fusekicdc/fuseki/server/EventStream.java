@@ -81,7 +81,14 @@ public final class EventStream implements WriteListener, AsyncListener {
                                     ScheduledExecutorService timer, Executor executor, Consumer<Ending> onEnd) throws IOException {
         AsyncContext async = request.startAsync();
         async.setTimeout(0);
-        EventStream s = new EventStream(async, endPoint(request), source, heartbeat, slowReaderTimeout, timer, executor, onEnd);
+        return start(async, source, heartbeat, slowReaderTimeout, timer, executor, onEnd);
+    }
+
+    /** As {@link #start(HttpServletRequest, Source, Duration, Duration, ScheduledExecutorService, Executor, Consumer)}, on a request already in async mode. */
+    public static EventStream start(AsyncContext async, Source source, Duration heartbeat, Duration slowReaderTimeout,
+                                    ScheduledExecutorService timer, Executor executor, Consumer<Ending> onEnd) throws IOException {
+        EventStream s = new EventStream(async, endPoint((HttpServletRequest)async.getRequest()), source, heartbeat, slowReaderTimeout,
+                                        timer, executor, onEnd);
         async.addListener(s);
         s.out.setWriteListener(s);
         return s;

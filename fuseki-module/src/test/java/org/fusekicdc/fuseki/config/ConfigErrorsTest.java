@@ -35,6 +35,9 @@ class ConfigErrorsTest {
         bad-retain-age.ttl                  | months and years                  | line 15
         bad-fsync.ttl                       | must be true or false             | line 15
         bad-allowed-origins.ttl             | is not an origin: write scheme://host | https://app.example.org/dashboard
+        bad-live-costly-threshold.ttl       | cdc:liveCostlyQueryMillis 5000 is longer than cdc:liveQueryTimeoutSeconds (2 s) | Use at most 2000
+        bad-live-costly-threads.ttl         | cdc:liveCostlyThreads 1000 would let | use at most 64
+        bad-live-costly-busy.ttl            | cdc:liveCostlyBusyPercent 150 is a share of the time | use 1 to 100
         bad-segment-bytes.ttl               | must be at least 1024             | line 15
         bad-start-new-history.ttl           | cdc:startNewHistory must be a whole number | line 15
         bad-slow-reader-seconds.ttl         | cdc:slowReaderSeconds must be at least 1 | line 15
