@@ -1,5 +1,8 @@
 package org.fusekicdc.core.capture;
 
+import java.util.EnumSet;
+import java.util.Set;
+
 import org.apache.jena.atlas.lib.tuple.Tuple;
 import org.apache.jena.atlas.lib.tuple.TupleFactory;
 import org.apache.jena.dboe.index.RangeIndex;
@@ -9,11 +12,13 @@ import org.apache.jena.sparql.core.Quad;
 import org.apache.jena.tdb2.lib.TupleLib;
 import org.apache.jena.tdb2.store.DatasetGraphTDB;
 import org.apache.jena.tdb2.store.NodeId;
+import org.apache.jena.tdb2.store.NodeIdType;
 import org.apache.jena.tdb2.store.nodetable.NodeTable;
 import org.apache.jena.tdb2.store.nodetupletable.NodeTupleTable;
 import org.apache.jena.tdb2.store.tupletable.TupleIndex;
 import org.apache.jena.tdb2.store.tupletable.TupleIndexRecord;
 import org.apache.jena.tdb2.store.tupletable.TupleTable;
+import org.apache.jena.tdb2.store.value.IntegerNode;
 import org.apache.jena.tdb2.sys.TDBInternal;
 
 /**
@@ -32,6 +37,12 @@ import org.apache.jena.tdb2.sys.TDBInternal;
  * does, decoded from the id the add already computed; other terms are kept as given.
  */
 final class Tdb2Adds {
+    // The inline types TDB2 reads back as Long.toString of the value, with the literal's own datatype.
+    private static final Set<NodeIdType> INTEGERS = EnumSet.of(
+        NodeIdType.XSD_INTEGER, NodeIdType.XSD_LONG, NodeIdType.XSD_INT, NodeIdType.XSD_SHORT, NodeIdType.XSD_BYTE,
+        NodeIdType.XSD_POSITIVE_INTEGER, NodeIdType.XSD_NEGATIVE_INTEGER, NodeIdType.XSD_NON_NEGATIVE_INTEGER, NodeIdType.XSD_NON_POSITIVE_INTEGER,
+        NodeIdType.XSD_UNSIGNEDLONG, NodeIdType.XSD_UNSIGNEDINT, NodeIdType.XSD_UNSIGNEDSHORT, NodeIdType.XSD_UNSIGNEDBYTE);
+
     private final DatasetGraph base;
 
     private Tdb2Adds(DatasetGraph base) {
@@ -85,6 +96,12 @@ final class Tdb2Adds {
 
     /** The term as TDB2 reads it back: an inline id decodes to the value's canonical form. */
     private static Node stored(Node written, NodeId id) {
-        return id.isInline() ? NodeId.extract(id) : written;
+        if ( !id.isInline() )
+            return written;
+        // Most inlined literals are integers already written canonically: keep those without
+        // building a node (decoding costs about as much as TDB2's own encoding of the literal).
+        if ( INTEGERS.contains(id.type()) && Long.toString(IntegerNode.unpack56(id.getValue56())).equals(written.getLiteralLexicalForm()) )
+            return written;
+        return NodeId.extract(id);
     }
 }

@@ -105,6 +105,11 @@ class StoreTermsTest {
         return Stream.of(
             Arguments.of("TDB2", "'01.50'^^xsd:decimal", "'1.5'^^xsd:decimal"),
             Arguments.of("TDB2", "'007'^^xsd:byte", "'7'^^xsd:byte"),
+            Arguments.of("TDB2", "'-0'^^xsd:integer", "'0'^^xsd:integer"),
+            // Integers already canonical are kept as they came (no node built).
+            Arguments.of("TDB2", "'-42'^^xsd:long", "'-42'^^xsd:long"),
+            Arguments.of("TDB2", "'36028797018963967'^^xsd:integer", "'36028797018963967'^^xsd:integer"),
+            Arguments.of("TDB2", "'4294967295'^^xsd:unsignedInt", "'4294967295'^^xsd:unsignedInt"),
             Arguments.of("TDB2", "'1e0'^^xsd:double", "'1.0e0'^^xsd:double"),
             Arguments.of("TDB2", "'1'^^xsd:boolean", "'true'^^xsd:boolean"),
             Arguments.of("TDB2", "'2026-01-02T03:04:05.100-00:00'^^xsd:dateTime", "'2026-01-02T03:04:05.1+00:00'^^xsd:dateTime"),
