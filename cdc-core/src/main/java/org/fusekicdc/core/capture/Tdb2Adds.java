@@ -75,6 +75,21 @@ final class Tdb2Adds {
         return Quad.create(defaultGraph ? g : stored(g, gid), stored(s, sid), stored(p, pid), stored(o, oid));
     }
 
+    /**
+     * The quad in the terms TDB2 holds it in, if it holds it: an inlinable literal in canonical
+     * form, any other term as given (TDB2 finds those by the term itself). No lookup needed.
+     */
+    static Quad storedTerms(Node g, Node s, Node p, Node o) {
+        return Quad.create(g, storedTerm(s), storedTerm(p), storedTerm(o));
+    }
+
+    private static Node storedTerm(Node node) {
+        if ( !node.isLiteral() )
+            return node;
+        NodeId id = NodeId.inline(node);
+        return id == null ? node : stored(node, id);
+    }
+
     private static boolean insertIfAbsent(TupleTable tuples, Tuple<NodeId> tuple) {
         TupleIndex[] indexes = tuples.getIndexes();
         if ( !(indexes[0] instanceof TupleIndexRecord primary) ) {
