@@ -33,8 +33,9 @@ import org.apache.jena.tdb2.sys.TDBInternal;
  * <p>
  * TDB2 keeps a literal whose value fits in a node id (most numbers, dates, date-times and
  * booleans) as that value, not as written: {@code "01.50"^^xsd:decimal} is stored, found and
- * deleted as {@code "1.5"^^xsd:decimal}. The quad returned spells such a literal as the store
- * does, decoded from the id the add already computed; other terms are kept as given.
+ * deleted as {@code "1.5"^^xsd:decimal}. The quad an add returns spells such a literal as the
+ * store does, decoded from the id the add already computed, and {@link #storedTerms} does the
+ * same for a delete; other terms are kept as given.
  */
 final class Tdb2Adds {
     // The inline types TDB2 reads back as Long.toString of the value, with the literal's own datatype.
