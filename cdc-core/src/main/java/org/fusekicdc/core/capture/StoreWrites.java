@@ -49,6 +49,13 @@ final class StoreWrites {
 
     /** Delete a concrete quad: the quad as it was stored if present, null if absent. */
     Quad delete(Node g, Node s, Node p, Node o) {
+        if ( tdb2Adds != null ) {
+            // TDB2's terms follow from the quad's own literals: no need to read the stored quad back.
+            if ( !store.contains(g, s, p, o) )
+                return null;
+            store.delete(g, s, p, o);
+            return Tdb2Adds.storedTerms(g, s, p, o);
+        }
         Quad stored = find(g, s, p, o);
         if ( stored != null )
             store.delete(stored);

@@ -1,5 +1,8 @@
 package org.fusekicdc.core.capture;
 
+import java.util.EnumSet;
+import java.util.Set;
+
 import org.apache.jena.atlas.lib.tuple.Tuple;
 import org.apache.jena.atlas.lib.tuple.TupleFactory;
 import org.apache.jena.dboe.index.RangeIndex;
@@ -9,11 +12,13 @@ import org.apache.jena.sparql.core.Quad;
 import org.apache.jena.tdb2.lib.TupleLib;
 import org.apache.jena.tdb2.store.DatasetGraphTDB;
 import org.apache.jena.tdb2.store.NodeId;
+import org.apache.jena.tdb2.store.NodeIdType;
 import org.apache.jena.tdb2.store.nodetable.NodeTable;
 import org.apache.jena.tdb2.store.nodetupletable.NodeTupleTable;
 import org.apache.jena.tdb2.store.tupletable.TupleIndex;
 import org.apache.jena.tdb2.store.tupletable.TupleIndexRecord;
 import org.apache.jena.tdb2.store.tupletable.TupleTable;
+import org.apache.jena.tdb2.store.value.IntegerNode;
 import org.apache.jena.tdb2.sys.TDBInternal;
 
 /**
@@ -28,10 +33,17 @@ import org.apache.jena.tdb2.sys.TDBInternal;
  * <p>
  * TDB2 keeps a literal whose value fits in a node id (most numbers, dates, date-times and
  * booleans) as that value, not as written: {@code "01.50"^^xsd:decimal} is stored, found and
- * deleted as {@code "1.5"^^xsd:decimal}. The quad returned spells such a literal as the store
- * does, decoded from the id the add already computed; other terms are kept as given.
+ * deleted as {@code "1.5"^^xsd:decimal}. The quad an add returns spells such a literal as the
+ * store does, decoded from the id the add already computed, and {@link #storedTerms} does the
+ * same for a delete; other terms are kept as given.
  */
 final class Tdb2Adds {
+    // The inline types TDB2 reads back as Long.toString of the value, with the literal's own datatype.
+    private static final Set<NodeIdType> INTEGERS = EnumSet.of(
+        NodeIdType.XSD_INTEGER, NodeIdType.XSD_LONG, NodeIdType.XSD_INT, NodeIdType.XSD_SHORT, NodeIdType.XSD_BYTE,
+        NodeIdType.XSD_POSITIVE_INTEGER, NodeIdType.XSD_NEGATIVE_INTEGER, NodeIdType.XSD_NON_NEGATIVE_INTEGER, NodeIdType.XSD_NON_POSITIVE_INTEGER,
+        NodeIdType.XSD_UNSIGNEDLONG, NodeIdType.XSD_UNSIGNEDINT, NodeIdType.XSD_UNSIGNEDSHORT, NodeIdType.XSD_UNSIGNEDBYTE);
+
     private final DatasetGraph base;
 
     private Tdb2Adds(DatasetGraph base) {
@@ -64,6 +76,21 @@ final class Tdb2Adds {
         return Quad.create(defaultGraph ? g : stored(g, gid), stored(s, sid), stored(p, pid), stored(o, oid));
     }
 
+    /**
+     * The quad in the terms TDB2 holds it in, if it holds it: an inlinable literal in canonical
+     * form, any other term as given (TDB2 finds those by the term itself). No lookup needed.
+     */
+    static Quad storedTerms(Node g, Node s, Node p, Node o) {
+        return Quad.create(g, storedTerm(s), storedTerm(p), storedTerm(o));
+    }
+
+    private static Node storedTerm(Node node) {
+        if ( !node.isLiteral() )
+            return node;
+        NodeId id = NodeId.inline(node);
+        return id == null ? node : stored(node, id);
+    }
+
     private static boolean insertIfAbsent(TupleTable tuples, Tuple<NodeId> tuple) {
         TupleIndex[] indexes = tuples.getIndexes();
         if ( !(indexes[0] instanceof TupleIndexRecord primary) ) {
@@ -85,6 +112,12 @@ final class Tdb2Adds {
 
     /** The term as TDB2 reads it back: an inline id decodes to the value's canonical form. */
     private static Node stored(Node written, NodeId id) {
-        return id.isInline() ? NodeId.extract(id) : written;
+        if ( !id.isInline() )
+            return written;
+        // Most inlined literals are integers already written canonically: keep those without
+        // building a node (decoding costs about as much as TDB2's own encoding of the literal).
+        if ( INTEGERS.contains(id.type()) && Long.toString(IntegerNode.unpack56(id.getValue56())).equals(written.getLiteralLexicalForm()) )
+            return written;
+        return NodeId.extract(id);
     }
 }

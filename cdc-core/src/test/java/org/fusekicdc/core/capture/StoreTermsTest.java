@@ -5,11 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import org.apache.jena.graph.Node;
 import org.apache.jena.rdfpatch.RDFPatch;
 import org.apache.jena.rdfpatch.RDFPatchOps;
+import org.apache.jena.rdfpatch.changes.PatchSummary;
+import org.apache.jena.rdfpatch.changes.RDFChangesApply;
 import org.apache.jena.rdfpatch.changes.RDFChangesBase;
 import org.apache.jena.riot.Lang;
 import org.apache.jena.riot.RDFParser;
@@ -24,6 +27,7 @@ import org.apache.jena.tdb2.TDB2Factory;
 import org.apache.jena.update.UpdateAction;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
+import org.fusekicdc.core.log.LogRecord;
 import org.fusekicdc.core.testing.LiteralSpellings;
 import org.fusekicdc.core.testing.LogReplay;
 import org.junit.jupiter.api.AfterEach;
@@ -105,6 +109,11 @@ class StoreTermsTest {
         return Stream.of(
             Arguments.of("TDB2", "'01.50'^^xsd:decimal", "'1.5'^^xsd:decimal"),
             Arguments.of("TDB2", "'007'^^xsd:byte", "'7'^^xsd:byte"),
+            Arguments.of("TDB2", "'-0'^^xsd:integer", "'0'^^xsd:integer"),
+            // Integers already canonical are kept as they came (no node built).
+            Arguments.of("TDB2", "'-42'^^xsd:long", "'-42'^^xsd:long"),
+            Arguments.of("TDB2", "'36028797018963967'^^xsd:integer", "'36028797018963967'^^xsd:integer"),
+            Arguments.of("TDB2", "'4294967295'^^xsd:unsignedInt", "'4294967295'^^xsd:unsignedInt"),
             Arguments.of("TDB2", "'1e0'^^xsd:double", "'1.0e0'^^xsd:double"),
             Arguments.of("TDB2", "'1'^^xsd:boolean", "'true'^^xsd:boolean"),
             Arguments.of("TDB2", "'2026-01-02T03:04:05.100-00:00'^^xsd:dateTime", "'2026-01-02T03:04:05.1+00:00'^^xsd:dateTime"),
@@ -139,6 +148,31 @@ class StoreTermsTest {
             dsg.delete(quad("'1.5'^^xsd:decimal"));
         });
         assertEquals(1, log.publishedVersion(), "no net change, no patch");
+    }
+
+    @Test
+    void anInMemoryFollowerOfATdb2LeaderAppliesEveryPatchAndHoldsTheLeadersQuads() {
+        capture("TDB2", 50_000);
+        LiteralSpellings.updates().forEach(u -> Txn.executeWrite(dsg, () -> UpdateAction.parseExecute(u, dsg)));
+        try (ChangeLog followerLog = ChangeLog.open(ChangeLogConfig.defaults(tmp.resolve("follower"), "ds").withFsync(false))) {
+            CapturingDatasetGraph follower = CapturingDatasetGraph.create(DatasetGraphFactory.createTxnMem(), followerLog,
+                                                                          CaptureConfig.defaults(tmp.resolve("follower-spill")));
+            for ( LogRecord r : log.readAfter(0, Integer.MAX_VALUE) ) {
+                RDFPatch p = LogReplay.patch(r);
+                PatchSummary summary = RDFPatchOps.summary(p);
+                // Refused as diverged if any change is a no-op on the follower.
+                follower.applyFromLeader(r.meta(), Map.of(), target -> {
+                    p.apply(new RDFChangesApply(target) {
+                        // applyFromLeader owns the transaction.
+                        @Override public void txnBegin() {}
+                        @Override public void txnCommit() {}
+                        @Override public void txnAbort() {}
+                    });
+                    return summary.getCountAddData() + summary.getCountDeleteData();
+                });
+            }
+            LogReplay.assertSameDataset(dsg, follower, "the in-memory follower");
+        }
     }
 
     static Stream<Arguments> storesAndSpills() {
