@@ -27,7 +27,6 @@ import org.apache.jena.sparql.expr.NodeValue;
 import org.apache.jena.sparql.function.FunctionBase1;
 import org.apache.jena.sparql.function.FunctionRegistry;
 import org.apache.jena.system.Txn;
-import org.apache.jena.update.UpdateAction;
 import org.fusekicdc.core.capture.CaptureConfig;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
@@ -44,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code :gate(row)}, a function that takes 10 ms per call while the gate is shut.
  */
 class LiveIsolationTest {
-    private static final String PREFIX = "PREFIX : <http://example/>\n";
+    private static final String PREFIX = LiveTesting.PREFIX;
     private static final String CHEAP = PREFIX + "SELECT ?o { :cheap :p ?o }";
     private static final String COSTLY = PREFIX + "SELECT (COUNT(*) AS ?n) { ?s :row ?o FILTER(:gate(?o)) }";
     private static volatile boolean shut;
@@ -101,14 +100,11 @@ class LiveIsolationTest {
     }
 
     private void update(String u) {
-        Txn.executeWrite(dsg, () -> UpdateAction.parseExecute(PREFIX + u, dsg));
+        LiveTesting.update(dsg, u);
     }
 
     private static LiveEvent next(Subscription s) throws InterruptedException {
-        LiveEvent e = s.poll(20, TimeUnit.SECONDS);
-        if ( e == null )
-            throw new AssertionError("no event within 20 s");
-        return e;
+        return LiveTesting.next(s);
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {

@@ -25,7 +25,6 @@ import org.apache.jena.sparql.exec.QueryExec;
 import org.apache.jena.sparql.exec.RowSet;
 import org.apache.jena.sparql.sse.SSE;
 import org.apache.jena.system.Txn;
-import org.apache.jena.update.UpdateAction;
 import org.fusekicdc.core.capture.CaptureConfig;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
@@ -36,7 +35,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class LiveQueryEngineTest {
-    private static final String PREFIX = "PREFIX : <http://example/>\n";
+    private static final String PREFIX = LiveTesting.PREFIX;
 
     @TempDir
     Path tmp;
@@ -58,14 +57,11 @@ class LiveQueryEngineTest {
     }
 
     private void update(String u) {
-        Txn.executeWrite(dsg, () -> UpdateAction.parseExecute(PREFIX + u, dsg));
+        LiveTesting.update(dsg, u);
     }
 
     private static LiveEvent next(Subscription s) throws InterruptedException {
-        LiveEvent e = s.poll(20, TimeUnit.SECONDS);
-        if ( e == null )
-            throw new AssertionError("no event within 20 s");
-        return e;
+        return LiveTesting.next(s);
     }
 
     /** The answer a fresh evaluation gives now, as a multiset. */
