@@ -75,6 +75,36 @@ class DashboardIT {
         }
     }
 
+    @Test
+    void aReaderLeftByARemovedSinkIsListedAndRemovedFromThePage() throws Exception {
+        String twoSinks = CdcFuseki.exampleConfig("quickstart.ttl", work)
+                                   .replace("cdc:logDirectory", "cdc:sink [ a cdc:TestDirectorySink ; cdc:name \"gone\" ; cdc:directory \""
+                                                                + work.resolve("patches") + "\" ] ;\n    cdc:logDirectory");
+        try (CdcFuseki f = CdcFuseki.start(work.resolve("server"), twoSinks, b -> {})) {
+            assertEquals(204, f.update("ds", "INSERT DATA { <http://example/book1> <http://purl.org/dc/terms/title> \"Capture\" }").statusCode());
+            Dispatcher d = f.dataset("ds").getContext().get(AssemblerCapturedDataset.DISPATCHER);
+            await(() -> Long.toString(d.status().getFirst().cursor()), "1"::equals, "sink 'gone' delivered version 1");
+        }
+        try (CdcFuseki f = CdcFuseki.start(work.resolve("server"), CdcFuseki.exampleConfig("quickstart.ttl", work), b -> {});
+             HeadlessChromium browser = HeadlessChromium.start(work.resolve("profile"))) {
+            browser.open(f.url("/$/cdc/dashboard"));
+            await(() -> browser.text("[data-reader=\"sink.gone\"]"), t -> t.startsWith("sink.gone1"), "the orphaned reader, acknowledged version 1");
+            await(() -> {
+                try {
+                    String remove = browser.find("[data-reader=\"sink.gone\"] button[data-action=\"remove-reader\"]");
+                    if ( remove != null ) {
+                        browser.click(remove);
+                        browser.acceptDialog();
+                    }
+                } catch (HeadlessChromium.WebDriverException stale) {
+                    // Redrawn under us: try again.
+                }
+                return Boolean.toString(f.dataset("ds").changeLog().readers().isEmpty());
+            }, "true"::equals, "the reader removed by the page's button");
+            await(() -> String.valueOf(browser.find("[data-reader]")), "null"::equals, "the reader gone from the page");
+        }
+    }
+
     private static void await(Supplier<String> value, java.util.function.Predicate<String> ok, String what) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         String last = null;

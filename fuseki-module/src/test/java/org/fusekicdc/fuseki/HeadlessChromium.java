@@ -122,6 +122,11 @@ public final class HeadlessChromium implements AutoCloseable {
         call("POST", s("/element/" + element + "/click"), new JsonObject());
     }
 
+    /** Answer OK to the page's open {@code confirm()} or {@code prompt()} dialog. */
+    public void acceptDialog() {
+        call("POST", s("/alert/accept"), new JsonObject());
+    }
+
     /** Replace the text of an input or textarea by typing. */
     public void type(String element, String text) {
         call("POST", s("/element/" + element + "/clear"), new JsonObject());

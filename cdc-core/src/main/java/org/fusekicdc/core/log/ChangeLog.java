@@ -612,6 +612,20 @@ public final class ChangeLog implements AutoCloseable {
         return List.copyOf(readers.values());
     }
 
+    /**
+     * The bytes retention could free but for a reader that has acknowledged {@code version}:
+     * the segments holding a version after it, except the newest, which retention always keeps.
+     */
+    public long bytesKeptFor(long version) {
+        List<Segment> all = List.copyOf(segments.values());
+        long total = 0;
+        for ( Segment s : all.subList(0, Math.max(0, all.size() - 1)) ) {
+            if ( s.count() > 0 && s.lastVersion() > version )
+                total += s.sizeBytes();
+        }
+        return total;
+    }
+
     private void loadReaders() throws IOException {
         Path rdir = dir.resolve(READERS_DIR);
         if ( !Files.isDirectory(rdir) )

@@ -23,7 +23,10 @@ import org.apache.jena.atlas.json.JsonObject;
 import org.apache.jena.fuseki.Fuseki;
 import org.apache.jena.riot.WebContent;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.core.log.ReaderCursor;
 import org.fusekicdc.core.sink.Dispatcher;
+import org.fusekicdc.core.sink.OrphanedReaders;
 import org.fusekicdc.core.sink.SinkRunner;
 import org.fusekicdc.core.sink.SinkStatus;
 import org.fusekicdc.core.snapshot.Snapshot;
@@ -42,6 +45,7 @@ import org.slf4j.Logger;
  * POST   /$/cdc/{dataset}/sinks/{sink}/pause
  * POST   /$/cdc/{dataset}/sinks/{sink}/resume
  * POST   /$/cdc/{dataset}/sinks/{sink}/rewind?version=N   deliver again after version N
+ * DELETE /$/cdc/{dataset}/readers/{reader}                 forget a reader no configured sink owns ({@link OrphanedReaders})
  * GET    /$/cdc/{dataset}/snapshot                        the dataset at one version, as N-Quads
  * POST   /$/cdc/{dataset}/snapshot                        the same, written to cdc:snapshotDirectory
  * GET    /$/cdc/{dataset}/subscriptions                   open live query subscriptions
@@ -96,6 +100,7 @@ public final class CdcAdminServlet extends HttpServlet {
         try {
             switch (parts[1]) {
                 case "sinks" -> sink(req, resp, op, dsg, parts);
+                case "readers" -> reader(req, resp, op, dsg, parts);
                 case "snapshot" -> snapshot(req, resp, op, dsg, parts);
                 case "subscriptions" -> subscriptions(req, resp, op, dsg, parts, admin);
                 default -> error(resp, 404, "No such cdc admin resource: " + path);
@@ -154,6 +159,33 @@ public final class CdcAdminServlet extends HttpServlet {
         o.put("state", s.state().name().toLowerCase(Locale.ROOT));
         o.put("cursor", s.cursor());
         json(resp, 202, o);
+    }
+
+    // ---- Readers no configured sink owns
+
+    private static void reader(HttpServletRequest req, HttpServletResponse resp, String op, CapturingDatasetGraph dsg, String[] parts) throws IOException {
+        require(parts.length == 3 && req.getMethod().equals("DELETE"), 405, "Remove a reader with DELETE /$/cdc/{dataset}/readers/{reader}");
+        ChangeLog log = dsg.changeLog();
+        String name = parts[2];
+        Optional<ReaderCursor> cursor = log.readers().stream().filter(c -> c.name().equals(name)).findFirst();
+        require(cursor.isPresent(), 404, "Dataset '" + dsg.datasetName() + "' has no change log reader '" + name
+                                         + "'. The status (GET /$/cdc) lists the readers no sink owns under orphanedReaders.");
+        Dispatcher d = dsg.getContext().get(AssemblerCapturedDataset.DISPATCHER);
+        Optional<String> sink = d == null ? Optional.empty() : OrphanedReaders.owningSink(d, name);
+        require(sink.isEmpty(), 409, "Reader '" + name + "' of dataset '" + dsg.datasetName() + "' is the cursor of configured sink '" + sink.orElse("")
+                                     + "'; it is not removed. To stop the sink holding back retention, remove it from the configuration and restart first.");
+        long acknowledged = cursor.get().acknowledged();
+        log.unregisterReader(name);
+        long removed = log.applyRetention();
+        LOG.info("fuseki-cdc admin: {} by {}: dataset '{}' reader '{}' (acknowledged version {}) removed; retention then removed {} version(s), oldest version now {}",
+                 op, AdminAccess.who(req), dsg.datasetName(), name, acknowledged, removed, log.firstVersion());
+        JsonObject o = new JsonObject();
+        o.put("dataset", dsg.datasetName());
+        o.put("reader", name);
+        o.put("acknowledged", acknowledged);
+        o.put("versionsRemoved", removed);
+        o.put("oldestVersion", log.firstVersion());
+        json(resp, 200, o);
     }
 
     // ---- Snapshots

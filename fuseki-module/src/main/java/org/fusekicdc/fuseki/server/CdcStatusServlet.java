@@ -21,6 +21,7 @@ import org.fusekicdc.core.follow.Follower;
 import org.fusekicdc.core.follow.FollowerStatus;
 import org.fusekicdc.core.log.Retention;
 import org.fusekicdc.core.sink.Dispatcher;
+import org.fusekicdc.core.sink.OrphanedReaders;
 import org.fusekicdc.core.sink.SinkStatus;
 import org.fusekicdc.fuseki.feed.FeedStreams;
 import org.fusekicdc.fuseki.live.LiveEngines;
@@ -32,8 +33,8 @@ import org.fusekicdc.core.source.SourceStatus;
  * {@code GET /$/cdc}: the state of capture on this server as JSON: per captured dataset its
  * endpoints, the change log's head and oldest version and the live query counts; for the
  * dataset's admins ({@link AdminAccess}) also the log's size, directory and retention, each
- * sink's state, cursor, lag and last error, the follower and the sources; and where the
- * dashboard is.
+ * sink's state, cursor, lag and last error, the readers no configured sink owns
+ * ({@link OrphanedReaders}), the follower and the sources; and where the dashboard is.
  */
 final class CdcStatusServlet extends HttpServlet {
     private final List<CapturedService> services;
@@ -106,10 +107,14 @@ final class CdcStatusServlet extends HttpServlet {
         if ( damage != null )
             o.put("damage", damage(damage));
         Dispatcher d = FMod_FusekiCdc.dispatcher(dsg);
+        JsonArray orphans = new JsonArray();
         if ( d != null ) {
             for ( SinkStatus s : d.status() )
                 sinks.add(sink(s));
+            for ( OrphanedReaders.Orphan r : OrphanedReaders.find(log, d) )
+                orphans.add(orphan(r));
         }
+        o.put("orphanedReaders", orphans);
         Follower f = FMod_FusekiCdc.follower(dsg);
         if ( f != null )
             o.put("follower", follower(f.status()));
@@ -161,6 +166,15 @@ final class CdcStatusServlet extends HttpServlet {
             o.put("maxAge", r.maxAge().toString());
         o.put("maxBytes", r.maxBytes());
         o.put("overridesReaders", r.overrideReaders());
+        return o;
+    }
+
+    private static JsonObject orphan(OrphanedReaders.Orphan r) {
+        JsonObject o = new JsonObject();
+        o.put("name", r.name());
+        o.put("acknowledged", r.acknowledged());
+        o.put("heldVersions", r.heldVersions());
+        o.put("heldBytes", r.heldBytes());
         return o;
     }
 

@@ -25,6 +25,7 @@ import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.follow.Follower;
 import org.fusekicdc.core.sink.Dispatcher;
+import org.fusekicdc.core.sink.OrphanedReaders;
 import org.fusekicdc.fuseki.access.AccessControlledEndpoints;
 import org.fusekicdc.fuseki.access.CorsFilter;
 import org.fusekicdc.fuseki.admin.CdcAdminServlet;
@@ -142,6 +143,8 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
                 LOG.info("Dataset '{}': {} sink(s) started: {}", c.datasetName(), d.status().size(),
                          d.status().stream().map(s -> s.sink() + " after version " + s.cursor()).toList());
             }
+            if ( d != null )
+                warnOrphanedReaders(c, d);
             for ( Source source : sources(c) ) {
                 source.start();
                 LOG.info("Dataset '{}': source '{}' started ({})", c.datasetName(), source.name(), source.status().state());
@@ -150,6 +153,15 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
             if ( f != null )
                 f.start();
         }
+    }
+
+    /** Readers left behind by sinks since removed from the configuration keep the log from retention until an admin removes them. */
+    private static void warnOrphanedReaders(CapturingDatasetGraph c, Dispatcher d) {
+        for ( OrphanedReaders.Orphan r : OrphanedReaders.find(c.changeLog(), d) )
+            LOG.warn("Dataset '{}': change log reader '{}' (acknowledged version {}) belongs to no configured sink, and keeps {} version(s), {} bytes,"
+                     + " from retention. If its sink was removed from the configuration, remove the reader: DELETE {}/{}/readers/{}"
+                     + " (see docs/operations.md); if the sink was renamed, give it back its old cdc:name to continue from that version.",
+                     c.datasetName(), r.name(), r.acknowledged(), r.heldVersions(), r.heldBytes(), STATUS_PATH, c.datasetName(), r.name());
     }
 
     /** Meters in Fuseki's own registry, when the server has one ({@code --metrics}, {@code enableMetrics(true)}). */

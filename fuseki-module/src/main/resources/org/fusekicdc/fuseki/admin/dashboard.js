@@ -84,6 +84,18 @@ function sinkRow(ds, s) {
       } }, 'Rewind…')));
 }
 
+// A reader left behind by a sink removed from the configuration: it keeps the log from retention until removed.
+function orphanRow(ds, r) {
+  return el('tr', { 'data-reader': r.name },
+    el('td', {}, r.name),
+    el('td', {}, r.acknowledged),
+    el('td', {}, `${r.heldVersions} versions / ${(r.heldBytes / 1048576).toFixed(2)} MiB`),
+    el('td', {}, el('button', { type: 'button', 'data-action': 'remove-reader', onclick: () => {
+      if (confirm(`Remove reader '${r.name}'? Retention may then remove the versions after ${r.acknowledged}.`))
+        admin(ds.name, `readers/${encodeURIComponent(r.name)}`, 'DELETE');
+    } }, 'Remove…')));
+}
+
 function render(status) {
   const root = document.getElementById('datasets');
   root.replaceChildren();
@@ -104,6 +116,11 @@ function render(status) {
         el('table', { class: 'sinks' },
           el('thead', {}, el('tr', {}, ...['Sink', 'State', 'Cursor', 'Lag', 'Last error', ''].map(t => el('th', {}, t)))),
           el('tbody', {}, ...ds.sinks.map(s => sinkRow(ds, s)))),
+      !ds.admin || ds.orphanedReaders.length === 0 ? '' : el('div', { class: 'orphans' },
+        el('p', {}, 'Readers no configured sink owns, left by a removed sink (see docs/operations.md, Removing a sink):'),
+        el('table', { class: 'sinks' },
+          el('thead', {}, el('tr', {}, ...['Reader', 'Acknowledged', 'Keeps from retention', ''].map(t => el('th', {}, t)))),
+          el('tbody', {}, ...ds.orphanedReaders.map(r => orphanRow(ds, r))))),
       !ds.admin ? '' : el('p', {}, el('button', { type: 'button', onclick: () => admin(ds.name, 'snapshot').then(() => {}) }, 'Write snapshot'), ' ',
         el('a', { href: `${STATUS}/${encodeURIComponent(ds.name)}/snapshot` }, 'download snapshot (RDF Patch)'))));
   }
