@@ -10,6 +10,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.jena.atlas.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -65,6 +67,33 @@ class LiveRequestLimitsIT {
                 + URLEncoder.encode("SELECT * FROM <http://example/g> { ?s ?p ?o }", StandardCharsets.UTF_8)))).header("Accept", "text/event-stream"));
             assertEquals(400, r.statusCode());
             assertTrue(r.body().contains("FROM"), r.body());
+        }
+    }
+    @Test
+    void aClientGetsNoMoreWebSocketsThanItMayHoldSubscriptions() throws Exception {
+        String config = CdcFuseki.exampleConfig("quickstart.ttl", work).replace("cdc:logDirectory", "cdc:liveMaxPerClient 2 ;\n    cdc:logDirectory");
+        try (CdcFuseki f = CdcFuseki.start(work, config, b -> {})) {
+            String url = f.url("/ds/live").replace("http", "ws");
+            WsClient first = new WsClient(url, Map.of());
+            try (WsClient second = new WsClient(url, Map.of());
+                 WsClient third = new WsClient(url, Map.of())) {
+                String refused = third.closed.get(10, TimeUnit.SECONDS);
+                assertTrue(refused.startsWith("1008 ") && refused.contains("cdc:liveMaxPerClient"), refused);
+                second.send("{\"subscribe\": {\"sparql\": \"" + Q + "\"}}");
+                assertTrue(second.next().hasKey("notification"), "the connections within the limit are served");
+            }
+            first.close();
+            // Closed connections give their places back (the server sees the close a moment after the client).
+            JsonObject answer = null;
+            for ( int attempt = 0 ; attempt < 20 && answer == null ; attempt++ ) {
+                try (WsClient again = new WsClient(url, Map.of())) {
+                    again.send("{\"subscribe\": {\"sparql\": \"" + Q + "\"}}");
+                    answer = again.poll(1000);
+                } catch (CompletionException refusedBeforeTheSend) {
+                    // Still counted: try again.
+                }
+            }
+            assertTrue(answer != null && answer.hasKey("notification"), "a new connection is admitted once others have closed: " + answer);
         }
     }
 }

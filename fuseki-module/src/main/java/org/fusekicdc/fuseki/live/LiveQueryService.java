@@ -3,8 +3,10 @@ package org.fusekicdc.fuseki.live;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -64,6 +66,8 @@ public class LiveQueryService extends ActionREST {
 
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
         Thread.ofPlatform().daemon().name("cdc-live-heartbeat").factory());
+    /** Open WebSockets, by dataset (its engine). */
+    private final Map<LiveQueryEngine, WebSocketCounts> webSockets = new ConcurrentHashMap<>();
 
     @Override
     public void validate(HttpAction action) {}
@@ -136,8 +140,14 @@ public class LiveQueryService extends ActionREST {
         // Jetty switches the socket to this connection once the 101 response is sent.
         req.setAttribute(HttpStream.UPGRADE_CONNECTION_ATTRIBUTE,
                          new LiveWebSocket(connection.getConnection().getEndPoint(), connection.getConnector().getExecutor(), engine,
-                                           ClientInput.clientId(action), view, timer, settings.heartbeat().toMillis(),
+                                           ClientInput.clientId(action), view, webSocketCounts(engine, settings), timer,
+                                           settings.heartbeat().toMillis(),
                                            settings.slowReaderTimeout()));
+    }
+
+    private WebSocketCounts webSocketCounts(LiveQueryEngine engine, LiveSettings settings) {
+        return webSockets.computeIfAbsent(engine, e -> new WebSocketCounts(e.dataset(), settings.engineConfig().maxSubscriptions(),
+                                                                           settings.engineConfig().maxPerClient()));
     }
 
     private void subscribe(HttpAction action) {

@@ -69,6 +69,9 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
     private final LiveQueryEngine engine;
     private final String client;
     private final LiveView view;
+    private final WebSocketCounts counts;
+    /** Whether this connection is counted in {@link #counts}: released once when it ends. */
+    private volatile boolean counted;
     private final ScheduledExecutorService timer;
     private final long heartbeatMillis;
     private final Duration slowReaderTimeout;
@@ -112,10 +115,11 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
         }
     }
 
-    LiveWebSocket(EndPoint endPoint, Executor executor, LiveQueryEngine engine, String client, LiveView view,
+    LiveWebSocket(EndPoint endPoint, Executor executor, LiveQueryEngine engine, String client, LiveView view, WebSocketCounts counts,
                   ScheduledExecutorService timer, long heartbeatMillis, Duration slowReaderTimeout) {
         super(endPoint, executor);
         this.engine = engine;
+        this.counts = counts;
         this.client = client;
         this.view = view;
         this.timer = timer;
@@ -137,6 +141,15 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
     public void onOpen() {
         super.onOpen();
         LOG.debug("Dataset '{}': live WebSocket opened for {}", engine.dataset(), client);
+        WebSocketCounts.Refusal refusal = counts.admit(client);
+        if ( refusal != null ) {
+            LOG.info("Dataset '{}': live WebSocket of {} refused: {}", engine.dataset(), client, refusal.reason());
+            // The close frame is sent, and the client's bytes read and dropped until it closes too.
+            sendClose(refusal.closeCode(), refusal.reason());
+            fillInterested();
+            return;
+        }
+        counted = true;
         heartbeat = timer.scheduleAtFixedRate(this::heartbeat, heartbeatMillis, heartbeatMillis, TimeUnit.MILLISECONDS);
         progressCheck = timer.scheduleAtFixedRate(this::checkProgress, PROGRESS_CHECK_MILLIS, PROGRESS_CHECK_MILLIS, TimeUnit.MILLISECONDS);
         if ( prefilled != null ) {
@@ -477,6 +490,8 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
     private void finish(String why) {
         if ( !finished.compareAndSet(false, true) )
             return;
+        if ( counted )
+            counts.release(client);
         if ( heartbeat != null )
             heartbeat.cancel(false);
         if ( progressCheck != null )
