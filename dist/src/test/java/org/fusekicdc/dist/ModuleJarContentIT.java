@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
  * never run classes left over from an earlier build: each of our files in the jar has the content of
  * the same file in a module's {@code target/classes}, each file there is in the jar, and the merged
  * {@code META-INF/services} files register exactly the modules' providers. The modules are those the
- * dist pom lists in {@code fusekicdc.moduleClasses}.
+ * dist pom lists in {@code fusekicdc.moduleClasses}. An integration test because the jar exists only
+ * after {@code package}; it needs no server or broker.
  */
 class ModuleJarContentIT {
     private static final String SERVICES = "META-INF/services/";
