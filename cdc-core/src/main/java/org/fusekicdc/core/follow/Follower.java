@@ -279,6 +279,8 @@ public final class Follower implements AutoCloseable {
         } catch (RuntimeException ex) {
             throw new BadPatchException("not a readable RDF Patch: " + ex.getMessage());
         }
+        if ( applier.aborted )
+            throw new BadPatchException("the patch ends with TA (abort): a leader never publishes an aborted transaction");
         if ( !applier.committed )
             throw new BadPatchException("the patch is incomplete: it has no TC (commit) line");
         return applier.quadChanges;
@@ -291,6 +293,7 @@ public final class Follower implements AutoCloseable {
         private final Map<String, String> kept;
         long quadChanges;
         boolean committed;
+        boolean aborted;
 
         Applier(DatasetGraph target, RecordMeta meta, Map<String, String> kept) {
             this.target = target;
@@ -337,9 +340,10 @@ public final class Follower implements AutoCloseable {
             committed = true;
         }
 
+        /** Noted, not thrown: Jena's reader also calls this when it fails, and its error says more. */
         @Override
         public void txnAbort() {
-            throw new BadPatchException("the patch ends with TA (abort): a leader never publishes an aborted transaction");
+            aborted = true;
         }
 
         private static void store(Runnable change) {
