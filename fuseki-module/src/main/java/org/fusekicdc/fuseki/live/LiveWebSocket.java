@@ -181,8 +181,10 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
             JsonValue parsed;
             try {
                 parsed = JSON.parseAny(text);
-            } catch (JsonException ex) {
-                error(null, null, 400, "bad_request", "Messages are JSON objects; this one does not parse: " + ex.getMessage());
+            } catch (RuntimeException ex) {
+                // Not only JsonException: Jena's parser throws NullPointerException on text that is blank or only a comment.
+                error(null, null, 400, "bad_request", "Messages are JSON objects; this one does not parse"
+                                                      + (ex instanceof JsonException ? ": " + ex.getMessage() : ""));
                 return;
             }
             if ( !parsed.isObject() ) {
