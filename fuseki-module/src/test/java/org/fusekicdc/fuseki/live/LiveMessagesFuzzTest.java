@@ -115,7 +115,7 @@ class LiveMessagesFuzzTest {
         }
     }
 
-    /** The JSON escapes \\b and \\f, which Jena writes but its reader refuses, as \\u escapes. */
+    /** The JSON escapes for backspace and form feed, which Jena writes but its reader refuses, as hexadecimal escapes. */
     private static String jenaReadable(String json) {
         return json.replaceAll("(?<!\\\\)((?:\\\\\\\\)*)\\\\f", "$1\\\\u000C").replaceAll("(?<!\\\\)((?:\\\\\\\\)*)\\\\b", "$1\\\\u0008");
     }
