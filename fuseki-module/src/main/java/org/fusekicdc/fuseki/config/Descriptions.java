@@ -38,7 +38,7 @@ final class Descriptions {
         if ( types.size() != 1 )
             throw new CdcConfigException(property, where + ": " + what + " needs exactly one type, one of " + knownTypes + "; got " + types + ".");
         if ( !known.contains(types.get(0)) )
-            throw new CdcConfigException(property, where + ": unknown " + property + " type cdc:" + types.get(0) + ". Types on the server's classpath: "
+            throw new CdcConfigException(property, where + ": unknown cdc:" + property + " type cdc:" + types.get(0) + ". Types on the server's classpath: "
                                          + knownTypes + ". " + missing);
         return types.get(0);
     }

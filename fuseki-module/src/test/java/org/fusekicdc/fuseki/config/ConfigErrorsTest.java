@@ -39,7 +39,7 @@ class ConfigErrorsTest {
         bad-name-ambiguous.ttl              | several services serve it         | cdc:name "ds"
         bad-log-directory-not-creatable.ttl | cannot create the change log directory | cdc:logDirectory
         bad-log-of-another-dataset.ttl      | belongs to dataset 'other', not to 'ds' | own cdc:logDirectory
-        bad-source-unknown-type.ttl         | unknown source type cdc:MysqlSource | cdc:PostgresSource
+        bad-source-unknown-type.ttl         | unknown cdc:source type cdc:MysqlSource | cdc:PostgresSource
         bad-source-password.ttl             | unknown option cdc:password       | cdc:passwordEnv
         bad-source-no-subject-template.ttl  | cdc:subjectTemplate is required   | table public.c
         """)
