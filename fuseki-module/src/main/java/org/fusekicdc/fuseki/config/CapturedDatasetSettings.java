@@ -39,7 +39,7 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
         String where = describe(root);
         checkProperties(root, where);
         Resource ds = requiredResource(root, VocabCdc.dataset, where);
-        Path logDir = Path.of(requiredString(root, VocabCdc.logDirectory, where));
+        Path logDir = Descriptions.directory(VocabCdc.logDirectory.getLocalName(), requiredString(root, VocabCdc.logDirectory, where), where);
         String name = optionalString(root, VocabCdc.name, where);
         if ( name == null )
             name = serviceName(root, where);
@@ -94,8 +94,8 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
             throw new CdcConfigException(VocabCdc.follow.getLocalName(), where + ": a follower takes its changes from its leader only; remove cdc:source,"
                                          + " or give the source to the leader.");
         return new CapturedDatasetSettings(ds, name, logDir, fsync, segmentBytes, (int)spill,
-                                           spillDir == null ? logDir.resolve("spill") : Path.of(spillDir),
-                                           snapshotDir == null ? logDir.resolve("snapshots") : Path.of(snapshotDir), retention, feed, live,
+                                           spillDir == null ? logDir.resolve("spill") : Descriptions.directory(VocabCdc.spillDirectory.getLocalName(), spillDir, where),
+                                           snapshotDir == null ? logDir.resolve("snapshots") : Descriptions.directory(VocabCdc.snapshotDirectory.getLocalName(), snapshotDir, where), retention, feed, live,
                                            List.copyOf(sinks), follow, List.copyOf(sources));
     }
 

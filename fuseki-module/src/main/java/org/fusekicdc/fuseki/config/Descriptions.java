@@ -1,5 +1,7 @@
 package org.fusekicdc.fuseki.config;
 
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,6 +52,27 @@ final class Descriptions {
      * @param what how errors name the description, e.g. "sink of type cdc:KafkaSink"
      * @param docs where the options are documented
      */
+    /** The directory an option names; an error naming the option for a value the file system cannot take (a NUL character). */
+    static Path directory(String option, String value, String where) {
+        try {
+            return Path.of(value);
+        } catch (InvalidPathException ex) {
+            throw new CdcConfigException(option, where + ": cdc:" + option + " is not a usable path (" + ex.getReason() + "): " + ex.getInput().replace("\0", "\\0") + ".");
+        }
+    }
+
+    /**
+     * A sink's or source's name, which also names the directory of its state under
+     * {@code parent}: one path element, so that it stays there.
+     */
+    static Path stateDirectory(Path parent, String name, String where, String what) {
+        if ( name.isBlank() || name.equals(".") || name.equals("..") || name.contains("/") || name.contains("\\") || name.contains("\0") )
+            throw new CdcConfigException(VocabCdc.name.getLocalName(), where + ": cdc:name \"" + name.replace("\0", "\\0") + "\" of a " + what
+                                         + " also names the directory of its state (" + parent + "): give a name without '/', '\\' or NUL"
+                                         + " that is not '.' or '..', such as \"main\".");
+        return parent.resolve(name);
+    }
+
     static Map<String, String> literalOptions(Resource r, Set<String> allowed, String where, String what, String docs) {
         Map<String, String> values = new LinkedHashMap<>();
         for ( Statement st : r.listProperties().toList() ) {

@@ -42,6 +42,8 @@ class ConfigErrorsTest {
         bad-source-unknown-type.ttl         | unknown cdc:source type cdc:MysqlSource | cdc:PostgresSource
         bad-source-password.ttl             | unknown option cdc:password       | cdc:passwordEnv
         bad-source-no-subject-template.ttl  | cdc:subjectTemplate is required   | table public.c
+        bad-sink-name.ttl                   | cdc:name "../../elsewhere" of a sink also names the directory of its state | such as "main"
+        bad-log-directory-path.ttl          | cdc:logDirectory is not a usable path | Nul character
         """)
     void badConfigurationStopsStartUpWithTheCauseAndTheFix(String fixture, String cause, String where) throws IOException {
         // A log directory already used by another dataset.
