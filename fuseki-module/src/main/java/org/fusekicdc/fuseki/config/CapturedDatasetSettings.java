@@ -55,15 +55,15 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
                                             optionalDuration(root, VocabCdc.retainAge, where),
                                             optionalLong(root, VocabCdc.retainBytes, where, 0, 0),
                                             optionalBoolean(root, VocabCdc.retentionOverridesReaders, where, false));
-        FeedSettings feed = new FeedSettings((int)optionalLong(root, VocabCdc.feedMaxStreams, where, FeedSettings.DEFAULT_MAX_STREAMS, 1),
-                                             Duration.ofSeconds(optionalLong(root, VocabCdc.feedHeartbeatSeconds, where,
+        FeedSettings feed = new FeedSettings(optionalInt(root, VocabCdc.feedMaxStreams, where, FeedSettings.DEFAULT_MAX_STREAMS, 1),
+                                             Duration.ofSeconds(optionalInt(root, VocabCdc.feedHeartbeatSeconds, where,
                                                                              FeedSettings.DEFAULT_HEARTBEAT.toSeconds(), 1)));
         LiveConfig dl = LiveConfig.DEFAULTS;
         LiveConfig liveConfig = new LiveConfig(
-            (int)optionalLong(root, VocabCdc.liveMaxSubscriptions, where, dl.maxSubscriptions(), 1),
-            (int)optionalLong(root, VocabCdc.liveMaxPerClient, where, dl.maxPerClient(), 1),
-            (int)optionalLong(root, VocabCdc.liveMaxResultRows, where, dl.maxResultRows(), 1),
-            Duration.ofSeconds(optionalLong(root, VocabCdc.liveQueryTimeoutSeconds, where, dl.queryTimeout().toSeconds(), 1)),
+            optionalInt(root, VocabCdc.liveMaxSubscriptions, where, dl.maxSubscriptions(), 1),
+            optionalInt(root, VocabCdc.liveMaxPerClient, where, dl.maxPerClient(), 1),
+            optionalInt(root, VocabCdc.liveMaxResultRows, where, dl.maxResultRows(), 1),
+            Duration.ofSeconds(optionalInt(root, VocabCdc.liveQueryTimeoutSeconds, where, dl.queryTimeout().toSeconds(), 1)),
             dl.maxPendingRows(), dl.historyDeltas());
         long heartbeat = optionalLong(root, VocabCdc.liveHeartbeatSeconds, where, LiveSettings.DEFAULT_HEARTBEAT.toSeconds(), 1);
         if ( heartbeat > 25 )
@@ -170,6 +170,14 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
         };
     }
 
+    /** A whole number that an int holds (limits, and seconds that durations in milliseconds hold). */
+    private static int optionalInt(Resource root, Property p, String where, long dft, long min) {
+        long v = optionalLong(root, p, where, dft, min);
+        if ( v > Integer.MAX_VALUE )
+            throw new CdcConfigException(p.getLocalName(), where + ": cdc:" + p.getLocalName() + " must be at most " + Integer.MAX_VALUE + ", got " + v + ".");
+        return (int)v;
+    }
+
     private static long optionalLong(Resource root, Property p, String where, long dft, long min) {
         RDFNode n = value(root, p);
         if ( n == null )
@@ -196,7 +204,10 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
             Duration d = Duration.parse(lex);
             if ( d.isNegative() || d.isZero() )
                 throw new CdcConfigException(p.getLocalName(), where + ": cdc:" + p.getLocalName() + " must be a positive duration, got " + lex + ".");
+            d.toMillis();
             return d;
+        } catch (ArithmeticException ex) {
+            throw new CdcConfigException(p.getLocalName(), where + ": cdc:" + p.getLocalName() + " " + lex + " is longer than any clock counts; give a duration such as \"P7D\".");
         } catch (DateTimeParseException ex) {
             throw new CdcConfigException(p.getLocalName(), where + ": cdc:" + p.getLocalName() + " must be a duration in days, hours, minutes or seconds such as \"P7D\" or \"PT12H\""
                                      + " (months and years are not fixed lengths), got \"" + lex + "\".");

@@ -44,6 +44,8 @@ class ConfigErrorsTest {
         bad-source-no-subject-template.ttl  | cdc:subjectTemplate is required   | table public.c
         bad-sink-name.ttl                   | cdc:name "../../elsewhere" of a sink also names the directory of its state | such as "main"
         bad-log-directory-path.ttl          | cdc:logDirectory is not a usable path | Nul character
+        bad-feed-max-streams.ttl            | cdc:feedMaxStreams must be at most 2147483647 | got 4294967296
+        bad-retain-age-too-long.ttl         | longer than any clock counts      | cdc:retainAge
         """)
     void badConfigurationStopsStartUpWithTheCauseAndTheFix(String fixture, String cause, String where) throws IOException {
         // A log directory already used by another dataset.
