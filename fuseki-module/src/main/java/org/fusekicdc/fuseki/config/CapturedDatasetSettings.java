@@ -204,7 +204,7 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
             Duration d = Duration.parse(lex);
             if ( d.isNegative() || d.isZero() )
                 throw new CdcConfigException(p.getLocalName(), where + ": cdc:" + p.getLocalName() + " must be a positive duration, got " + lex + ".");
-            d.toMillis();
+            d.toMillis();  // throws for a duration longer than the milliseconds timers count
             return d;
         } catch (ArithmeticException ex) {
             throw new CdcConfigException(p.getLocalName(), where + ": cdc:" + p.getLocalName() + " " + lex + " is longer than any clock counts; give a duration such as \"P7D\".");

@@ -45,13 +45,6 @@ final class Descriptions {
         return types.get(0);
     }
 
-    /**
-     * The description's {@code cdc:} options, each a literal given once and one of
-     * {@code allowed}; other namespaces are left to their own readers.
-     *
-     * @param what how errors name the description, e.g. "sink of type cdc:KafkaSink"
-     * @param docs where the options are documented
-     */
     /** The directory an option names; an error naming the option for a value the file system cannot take (a NUL character). */
     static Path directory(String option, String value, String where) {
         try {
@@ -73,6 +66,13 @@ final class Descriptions {
         return parent.resolve(name);
     }
 
+    /**
+     * The description's {@code cdc:} options, each a literal given once and one of
+     * {@code allowed}; other namespaces are left to their own readers.
+     *
+     * @param what how errors name the description, e.g. "sink of type cdc:KafkaSink"
+     * @param docs where the options are documented
+     */
     static Map<String, String> literalOptions(Resource r, Set<String> allowed, String where, String what, String docs) {
         Map<String, String> values = new LinkedHashMap<>();
         for ( Statement st : r.listProperties().toList() ) {
