@@ -21,6 +21,7 @@ import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 import org.apache.jena.graph.Node;
 import org.apache.jena.rdfpatch.binary.RDFPatchReaderBinary;
@@ -288,6 +289,7 @@ public final class Follower implements AutoCloseable {
 
     /** Applies a leader's patch to the dataset in the follower's transaction. */
     private static final class Applier extends RDFChangesBase {
+        private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_-]*");
         private final DatasetGraph target;
         private final RecordMeta meta;
         private final Map<String, String> kept;
@@ -309,20 +311,39 @@ public final class Follower implements AutoCloseable {
                         throw new BadPatchException("the patch's id header " + value + " is not the message's id " + meta.id());
                 }
                 case PatchHeaders.PREV, PatchHeaders.VERSION, PatchHeaders.TIMESTAMP, PatchHeaders.DATASET -> {}
-                default -> kept.put(field, value.isLiteral() ? value.getLiteralLexicalForm() : value.toString());
+                default -> {
+                    // Kept headers go into this dataset's log, whose text format takes words as header names.
+                    if ( !HEADER_NAME.matcher(field).matches() )
+                        throw new BadPatchException("its header name '" + field + "' is not a word (letters, digits, '_', '-')");
+                    checkTerms("H", value);
+                    kept.put(field, value.isLiteral() ? value.getLiteralLexicalForm() : value.toString());
+                }
             }
         }
 
         @Override
         public void add(Node g, Node s, Node p, Node o) {
             quadChanges++;
+            checkTerms("A", g, s, p, o);
             store(() -> target.add(g == null ? Quad.defaultGraphIRI : g, s, p, o));
         }
 
         @Override
         public void delete(Node g, Node s, Node p, Node o) {
             quadChanges++;
+            checkTerms("D", g, s, p, o);
             store(() -> target.delete(g == null ? Quad.defaultGraphIRI : g, s, p, o));
+        }
+
+        /**
+         * Jena's text reader also takes variables ({@code ?x}) and {@code ANY}, which no leader
+         * writes: a store refuses them, and that refusal would be retried as a store failure.
+         */
+        private static void checkTerms(String line, Node... terms) {
+            for ( Node n : terms ) {
+                if ( n != null && !n.isConcrete() )
+                    throw new BadPatchException("its " + line + " line holds " + n + ", which is not an RDF term");
+            }
         }
 
         @Override
