@@ -290,6 +290,9 @@ public final class Follower implements AutoCloseable {
     /** Applies a leader's patch to the dataset in the follower's transaction. */
     private static final class Applier extends RDFChangesBase {
         private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_-]*");
+        /** What RDF 1.1 Turtle's IRIREF allows. */
+        private static final Pattern IRI_CHARACTERS = Pattern.compile("[^\\x00-\\x20<>\"{}|^`\\\\]*");
+        private static final Pattern LANGUAGE_TAG = Pattern.compile("[A-Za-z]+(-[A-Za-z0-9]+)*(--[a-z]+)?");
         private final DatasetGraph target;
         private final RecordMeta meta;
         private final Map<String, String> kept;
@@ -338,11 +341,21 @@ public final class Follower implements AutoCloseable {
         /**
          * Jena's text reader also takes variables ({@code ?x}) and {@code ANY}, which no leader
          * writes: a store refuses them, and that refusal would be retried as a store failure.
+         * Its binary reader takes IRIs and language tags with characters that the text format of
+         * this dataset's log cannot hold: logged, the patch could not be read back.
          */
         private static void checkTerms(String line, Node... terms) {
             for ( Node n : terms ) {
-                if ( n != null && !n.isConcrete() )
+                if ( n == null )
+                    continue;
+                if ( !n.isConcrete() )
                     throw new BadPatchException("its " + line + " line holds " + n + ", which is not an RDF term");
+                String iri = n.isURI() ? n.getURI() : n.isLiteral() ? n.getLiteralDatatypeURI() : null;
+                if ( iri != null && !IRI_CHARACTERS.matcher(iri).matches() )
+                    throw new BadPatchException("its " + line + " line holds an IRI with a character an IRI cannot have: " + iri.replaceAll("\\p{Cntrl}", "?"));
+                if ( n.isLiteral() && !n.getLiteralLanguage().isEmpty() && !LANGUAGE_TAG.matcher(n.getLiteralLanguage()).matches() )
+                    throw new BadPatchException("its " + line + " line holds a literal whose language tag is not one: "
+                                                + n.getLiteralLanguage().replaceAll("\\p{Cntrl}", "?"));
             }
         }
 
