@@ -93,7 +93,7 @@ class SinkWiringIT {
         assertTrue(ex.getMessage().contains("line "), ex.getMessage());
         Files.writeString(cfg, config("cdc:sink [ a cdc:NoSuchSink ]"));
         ex = assertThrows(Throwable.class, () -> FusekiMain.builder(FusekiRunner.fmodsServerPlain(), "--port=0", "--config=" + cfg).build());
-        assertTrue(ex.getMessage().contains("unknown sink type cdc:NoSuchSink"), ex.getMessage());
+        assertTrue(ex.getMessage().contains("unknown cdc:sink type cdc:NoSuchSink"), ex.getMessage());
         Files.writeString(cfg, config("cdc:sink [ a cdc:TestDirectorySink ; cdc:directory \"${env:FUSEKI_CDC_NO_SUCH_VARIABLE}\" ]"));
         ex = assertThrows(Throwable.class, () -> FusekiMain.builder(FusekiRunner.fmodsServerPlain(), "--port=0", "--config=" + cfg).build());
         assertTrue(ex.getMessage().contains("environment variable FUSEKI_CDC_NO_SUCH_VARIABLE, which is not set"), ex.getMessage());

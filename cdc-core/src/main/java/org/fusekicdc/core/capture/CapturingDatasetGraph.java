@@ -417,7 +417,13 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
         try {
             Replicated replica = new Replicated(leader, headers);
             replicating = replica;
-            replica.quadChanges = changes.applyAsLong(this);
+            try {
+                replica.quadChanges = changes.applyAsLong(this);
+            } catch (RuntimeException ex) {
+                // end() without commit or abort throws, hiding why the patch could not be applied.
+                abort();
+                throw ex;
+            }
             commit();
             return leader;
         } finally {

@@ -21,6 +21,7 @@ import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 import org.apache.jena.graph.Node;
 import org.apache.jena.rdfpatch.binary.RDFPatchReaderBinary;
@@ -279,6 +280,8 @@ public final class Follower implements AutoCloseable {
         } catch (RuntimeException ex) {
             throw new BadPatchException("not a readable RDF Patch: " + ex.getMessage());
         }
+        if ( applier.aborted )
+            throw new BadPatchException("the patch ends with TA (abort): a leader never publishes an aborted transaction");
         if ( !applier.committed )
             throw new BadPatchException("the patch is incomplete: it has no TC (commit) line");
         return applier.quadChanges;
@@ -286,11 +289,16 @@ public final class Follower implements AutoCloseable {
 
     /** Applies a leader's patch to the dataset in the follower's transaction. */
     private static final class Applier extends RDFChangesBase {
+        private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_-]*");
+        /** What RDF 1.1 Turtle's IRIREF allows. */
+        private static final Pattern IRI_CHARACTERS = Pattern.compile("[^\\x00-\\x20<>\"{}|^`\\\\]*");
+        private static final Pattern LANGUAGE_TAG = Pattern.compile("[A-Za-z]+(-[A-Za-z0-9]+)*(--[a-z]+)?");
         private final DatasetGraph target;
         private final RecordMeta meta;
         private final Map<String, String> kept;
         long quadChanges;
         boolean committed;
+        boolean aborted;
 
         Applier(DatasetGraph target, RecordMeta meta, Map<String, String> kept) {
             this.target = target;
@@ -306,20 +314,49 @@ public final class Follower implements AutoCloseable {
                         throw new BadPatchException("the patch's id header " + value + " is not the message's id " + meta.id());
                 }
                 case PatchHeaders.PREV, PatchHeaders.VERSION, PatchHeaders.TIMESTAMP, PatchHeaders.DATASET -> {}
-                default -> kept.put(field, value.isLiteral() ? value.getLiteralLexicalForm() : value.toString());
+                default -> {
+                    // Kept headers go into this dataset's log, whose text format takes words as header names.
+                    if ( !HEADER_NAME.matcher(field).matches() )
+                        throw new BadPatchException("its header name '" + field + "' is not a word (letters, digits, '_', '-')");
+                    checkTerms("H", value);
+                    kept.put(field, value.isLiteral() ? value.getLiteralLexicalForm() : value.toString());
+                }
             }
         }
 
         @Override
         public void add(Node g, Node s, Node p, Node o) {
             quadChanges++;
+            checkTerms("A", g, s, p, o);
             store(() -> target.add(g == null ? Quad.defaultGraphIRI : g, s, p, o));
         }
 
         @Override
         public void delete(Node g, Node s, Node p, Node o) {
             quadChanges++;
+            checkTerms("D", g, s, p, o);
             store(() -> target.delete(g == null ? Quad.defaultGraphIRI : g, s, p, o));
+        }
+
+        /**
+         * Jena's text reader also takes variables ({@code ?x}) and {@code ANY}, which no leader
+         * writes: a store refuses them, and that refusal would be retried as a store failure.
+         * Its binary reader takes IRIs and language tags with characters that the text format of
+         * this dataset's log cannot hold: logged, the patch could not be read back.
+         */
+        private static void checkTerms(String line, Node... terms) {
+            for ( Node n : terms ) {
+                if ( n == null )
+                    continue;
+                if ( !n.isConcrete() )
+                    throw new BadPatchException("its " + line + " line holds " + n + ", which is not an RDF term");
+                String iri = n.isURI() ? n.getURI() : n.isLiteral() ? n.getLiteralDatatypeURI() : null;
+                if ( iri != null && !IRI_CHARACTERS.matcher(iri).matches() )
+                    throw new BadPatchException("its " + line + " line holds an IRI with a character an IRI cannot have: " + iri.replaceAll("\\p{Cntrl}", "?"));
+                if ( n.isLiteral() && !n.getLiteralLanguage().isEmpty() && !LANGUAGE_TAG.matcher(n.getLiteralLanguage()).matches() )
+                    throw new BadPatchException("its " + line + " line holds a literal whose language tag is not one: "
+                                                + n.getLiteralLanguage().replaceAll("\\p{Cntrl}", "?"));
+            }
         }
 
         @Override
@@ -337,9 +374,10 @@ public final class Follower implements AutoCloseable {
             committed = true;
         }
 
+        /** Noted, not thrown: Jena's reader also calls this when it fails, and its error says more. */
         @Override
         public void txnAbort() {
-            throw new BadPatchException("the patch ends with TA (abort): a leader never publishes an aborted transaction");
+            aborted = true;
         }
 
         private static void store(Runnable change) {

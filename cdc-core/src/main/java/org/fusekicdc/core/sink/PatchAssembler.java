@@ -71,14 +71,23 @@ public final class PatchAssembler implements AutoCloseable {
      * Take one message.
      *
      * @return the patch, when this message completes one
-     * @throws IllegalArgumentException for a message that is not a fuseki-cdc patch message, or a
-     *         segment that does not continue the patch being assembled
+     * @throws IllegalArgumentException for a message that is not a fuseki-cdc patch message (its
+     *         segment headers included), or a segment that does not continue the patch being assembled
      */
     public Optional<Patch> offer(Map<String, String> headers, byte[] value) {
         long version = number(headers, PatchMessages.VERSION);
-        int segment = headers.containsKey(PatchMessages.SEGMENT) ? (int)number(headers, PatchMessages.SEGMENT) : 0;
-        int count = headers.containsKey(PatchMessages.SEGMENTS) ? (int)number(headers, PatchMessages.SEGMENTS) : 1;
+        long segmentNumber = headers.containsKey(PatchMessages.SEGMENT) ? number(headers, PatchMessages.SEGMENT) : 0;
+        long segmentCount = headers.containsKey(PatchMessages.SEGMENTS) ? number(headers, PatchMessages.SEGMENTS) : 1;
         String id = headers.get(PatchMessages.ID);
+        if ( segmentCount < 1 || segmentCount > Integer.MAX_VALUE || segmentNumber < 0 || segmentNumber >= segmentCount )
+            throw new IllegalArgumentException("Segment " + segmentNumber + " of " + segmentCount + " (headers " + PatchMessages.SEGMENT + ", "
+                                               + PatchMessages.SEGMENTS + ") of version " + version + " is not a segment of a patch:"
+                                               + " segments are numbered from 0 to their count - 1");
+        if ( segmentCount > 1 && id == null )
+            throw new IllegalArgumentException("Segment " + segmentNumber + " of version " + version + " has no " + PatchMessages.ID
+                                               + " header: the segments of a patch cannot be matched without it");
+        int segment = (int)segmentNumber;
+        int count = (int)segmentCount;
         if ( version <= lastVersion )
             return Optional.empty();
         if ( segment == 0 )

@@ -129,7 +129,8 @@ public final class SinkOptions {
             return p;
         try {
             p.load(new java.io.StringReader(v));
-        } catch (java.io.IOException ex) {
+        } catch (java.io.IOException | IllegalArgumentException ex) {
+            // IllegalArgumentException: a malformed Unicode escape in a value.
             throw error(option, "is not in key=value lines: " + ex.getMessage());
         }
         for ( String k : p.stringPropertyNames() )

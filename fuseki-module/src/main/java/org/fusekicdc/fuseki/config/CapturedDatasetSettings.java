@@ -41,7 +41,7 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
         String where = describe(root);
         checkProperties(root, where);
         Resource ds = requiredResource(root, VocabCdc.dataset, where);
-        Path logDir = Path.of(requiredString(root, VocabCdc.logDirectory, where));
+        Path logDir = Descriptions.directory(VocabCdc.logDirectory.getLocalName(), requiredString(root, VocabCdc.logDirectory, where), where);
         String name = optionalString(root, VocabCdc.name, where);
         if ( name == null )
             name = serviceName(root, where);
@@ -58,11 +58,11 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
                                             optionalDuration(root, VocabCdc.retainAge, where),
                                             optionalLong(root, VocabCdc.retainBytes, where, 0, 0),
                                             optionalBoolean(root, VocabCdc.retentionOverridesReaders, where, false));
-        Duration slowReaderTimeout = Duration.ofSeconds(optionalLong(root, VocabCdc.slowReaderSeconds, where,
+        Duration slowReaderTimeout = Duration.ofSeconds(optionalInt(root, VocabCdc.slowReaderSeconds, where,
                                                                      FeedSettings.DEFAULT_SLOW_READER_TIMEOUT.toSeconds(), 1));
         FeedSettings feed = feedSettings(root, where, slowReaderTimeout);
         LiveConfig dl = LiveConfig.DEFAULTS;
-        Duration queryTimeout = Duration.ofSeconds(optionalLong(root, VocabCdc.liveQueryTimeoutSeconds, where, dl.queryTimeout().toSeconds(), 1));
+        Duration queryTimeout = Duration.ofSeconds(optionalInt(root, VocabCdc.liveQueryTimeoutSeconds, where, dl.queryTimeout().toSeconds(), 1));
         long costlyMillis = optionalLong(root, VocabCdc.liveCostlyQueryMillis, where, dl.costlyThreshold().toMillis(), 1);
         if ( costlyMillis > queryTimeout.toMillis() )
             throw new CdcConfigException(VocabCdc.liveCostlyQueryMillis.getLocalName(), where + ": cdc:liveCostlyQueryMillis " + costlyMillis
@@ -77,9 +77,9 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
             throw new CdcConfigException(VocabCdc.liveCostlyBusyPercent.getLocalName(), where + ": cdc:liveCostlyBusyPercent " + costlyBusy
                                          + " is a share of the time: use 1 to 100.");
         LiveConfig liveConfig = new LiveConfig(
-            (int)optionalLong(root, VocabCdc.liveMaxSubscriptions, where, dl.maxSubscriptions(), 1),
-            (int)optionalLong(root, VocabCdc.liveMaxPerClient, where, dl.maxPerClient(), 1),
-            (int)optionalLong(root, VocabCdc.liveMaxResultRows, where, dl.maxResultRows(), 1),
+            optionalInt(root, VocabCdc.liveMaxSubscriptions, where, dl.maxSubscriptions(), 1),
+            optionalInt(root, VocabCdc.liveMaxPerClient, where, dl.maxPerClient(), 1),
+            optionalInt(root, VocabCdc.liveMaxResultRows, where, dl.maxResultRows(), 1),
             queryTimeout, dl.maxPendingRows(), dl.historyDeltas(), Duration.ofMillis(costlyMillis), (int)costlyThreads, (int)costlyBusy);
         long heartbeat = optionalLong(root, VocabCdc.liveHeartbeatSeconds, where, LiveSettings.DEFAULT_HEARTBEAT.toSeconds(), 1);
         if ( heartbeat > 25 )
@@ -110,8 +110,9 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
             throw new CdcConfigException(VocabCdc.follow.getLocalName(), where + ": a follower takes its changes from its leader only; remove cdc:source,"
                                          + " or give the source to the leader.");
         return new CapturedDatasetSettings(ds, name, logDir, fsync, segmentBytes, startNewHistory, (int)spill,
-                                           spillDir == null ? logDir.resolve("spill") : Path.of(spillDir),
-                                           snapshotDir == null ? logDir.resolve("snapshots") : Path.of(snapshotDir), retention, feed, live,
+                                           spillDir == null ? logDir.resolve("spill") : Descriptions.directory(VocabCdc.spillDirectory.getLocalName(), spillDir, where),
+                                           snapshotDir == null ? logDir.resolve("snapshots")
+                                               : Descriptions.directory(VocabCdc.snapshotDirectory.getLocalName(), snapshotDir, where), retention, feed, live,
                                            List.copyOf(sinks), follow, List.copyOf(sources), adminUsers(root, where));
     }
 
@@ -195,16 +196,24 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
     }
 
     private static FeedSettings feedSettings(Resource root, String where, Duration slowReaderTimeout) {
-        int maxStreams = (int)optionalLong(root, VocabCdc.feedMaxStreams, where, FeedSettings.DEFAULT_MAX_STREAMS, 1);
+        int maxStreams = optionalInt(root, VocabCdc.feedMaxStreams, where, FeedSettings.DEFAULT_MAX_STREAMS, 1);
         // Unless given, one client may have the default share, or every stream when there are fewer.
-        int perClient = (int)optionalLong(root, VocabCdc.feedMaxStreamsPerClient, where,
-                                          Math.min(FeedSettings.DEFAULT_MAX_STREAMS_PER_CLIENT, maxStreams), 1);
+        int perClient = optionalInt(root, VocabCdc.feedMaxStreamsPerClient, where,
+                                      Math.min(FeedSettings.DEFAULT_MAX_STREAMS_PER_CLIENT, maxStreams), 1);
         if ( perClient > maxStreams )
             throw new CdcConfigException(VocabCdc.feedMaxStreamsPerClient.getLocalName(), where + ": cdc:feedMaxStreamsPerClient " + perClient
                                          + " is more than cdc:feedMaxStreams " + maxStreams + ", the most streams of all clients together;"
                                          + " use at most " + maxStreams + ", or raise cdc:feedMaxStreams.");
-        Duration heartbeat = Duration.ofSeconds(optionalLong(root, VocabCdc.feedHeartbeatSeconds, where, FeedSettings.DEFAULT_HEARTBEAT.toSeconds(), 1));
+        Duration heartbeat = Duration.ofSeconds(optionalInt(root, VocabCdc.feedHeartbeatSeconds, where, FeedSettings.DEFAULT_HEARTBEAT.toSeconds(), 1));
         return new FeedSettings(maxStreams, perClient, heartbeat, slowReaderTimeout);
+    }
+
+    /** A whole number that an int holds (limits, and seconds that durations in milliseconds hold). */
+    private static int optionalInt(Resource root, Property p, String where, long dft, long min) {
+        long v = optionalLong(root, p, where, dft, min);
+        if ( v > Integer.MAX_VALUE )
+            throw new CdcConfigException(p.getLocalName(), where + ": cdc:" + p.getLocalName() + " must be at most " + Integer.MAX_VALUE + ", got " + v + ".");
+        return (int)v;
     }
 
     private static long optionalLong(Resource root, Property p, String where, long dft, long min) {
@@ -233,7 +242,10 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
             Duration d = Duration.parse(lex);
             if ( d.isNegative() || d.isZero() )
                 throw new CdcConfigException(p.getLocalName(), where + ": cdc:" + p.getLocalName() + " must be a positive duration, got " + lex + ".");
+            d.toMillis();  // throws for a duration longer than the milliseconds timers count
             return d;
+        } catch (ArithmeticException ex) {
+            throw new CdcConfigException(p.getLocalName(), where + ": cdc:" + p.getLocalName() + " " + lex + " is longer than any clock counts; give a duration such as \"P7D\".");
         } catch (DateTimeParseException ex) {
             throw new CdcConfigException(p.getLocalName(), where + ": cdc:" + p.getLocalName() + " must be a duration in days, hours, minutes or seconds such as \"P7D\" or \"PT12H\""
                                      + " (months and years are not fixed lengths), got \"" + lex + "\".");

@@ -111,7 +111,7 @@ public record CdcOption(Property property, String type, String defaultValue, Str
     /** Options every sink has, whatever its type (on the {@code cdc:sink} resource). */
     public static final List<CdcOption> SINK_COMMON = List.of(
         new CdcOption(VocabCdc.name, "string", "the sink type's name in lower case (kafka, nats, redis, webhook)",
-                      "The sink's name, unique per dataset; names its durable cursor and appears in logs and status."),
+                      "The sink's name, unique per dataset; names its durable cursor and its state directory (`<logDirectory>/sinks/<name>`, so one path element: no `/`, `\\` or NUL, not `.` or `..`) and appears in logs and status."),
         new CdcOption(VocabCdc.deadLetterDirectory, "string (path)", "none: such a patch pauses the sink",
                       "Where a patch that can never be delivered (too large, not authorised) is written, with the reason, so delivery continues."),
         new CdcOption(VocabCdc.maxLagVersions, "integer", "0 (no bound)",

@@ -1,5 +1,7 @@
 package org.fusekicdc.fuseki.config;
 
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,9 +40,30 @@ final class Descriptions {
         if ( types.size() != 1 )
             throw new CdcConfigException(property, where + ": " + what + " needs exactly one type, one of " + knownTypes + "; got " + types + ".");
         if ( !known.contains(types.get(0)) )
-            throw new CdcConfigException(property, where + ": unknown " + property + " type cdc:" + types.get(0) + ". Types on the server's classpath: "
+            throw new CdcConfigException(property, where + ": unknown cdc:" + property + " type cdc:" + types.get(0) + ". Types on the server's classpath: "
                                          + knownTypes + ". " + missing);
         return types.get(0);
+    }
+
+    /** The directory an option names; an error naming the option for a value the file system cannot take (a NUL character). */
+    static Path directory(String option, String value, String where) {
+        try {
+            return Path.of(value);
+        } catch (InvalidPathException ex) {
+            throw new CdcConfigException(option, where + ": cdc:" + option + " is not a usable path (" + ex.getReason() + "): " + ex.getInput().replace("\0", "\\0") + ".");
+        }
+    }
+
+    /**
+     * A sink's or source's name, which also names the directory of its state under
+     * {@code parent}: one path element, so that it stays there.
+     */
+    static Path stateDirectory(Path parent, String name, String where, String what) {
+        if ( name.isBlank() || name.equals(".") || name.equals("..") || name.contains("/") || name.contains("\\") || name.contains("\0") )
+            throw new CdcConfigException(VocabCdc.name.getLocalName(), where + ": cdc:name \"" + name.replace("\0", "\\0") + "\" of a " + what
+                                         + " also names the directory of its state (" + parent + "): give a name without '/', '\\' or NUL"
+                                         + " that is not '.' or '..', such as \"main\".");
+        return parent.resolve(name);
     }
 
     /**

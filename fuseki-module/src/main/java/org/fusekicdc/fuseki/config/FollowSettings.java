@@ -52,7 +52,7 @@ public record FollowSettings(PatchSourceProvider provider, SinkOptions options, 
             throw options.error(VocabCdc.retryMaxMillis.getLocalName(), "(" + max + ") is smaller than cdc:retryInitialMillis (" + initial + ")");
         FollowerConfig config = new FollowerConfig(leader, onBad.equals("deadLetter") ? FollowerConfig.OnBadMessage.DEAD_LETTER : FollowerConfig.OnBadMessage.HALT,
                                                    onGap.equals("resync") ? FollowerConfig.OnGap.RESYNC : FollowerConfig.OnGap.HALT,
-                                                   deadLetter == null ? null : Path.of(deadLetter), snapshot, authorization,
+                                                   deadLetter == null ? null : Descriptions.directory(VocabCdc.deadLetterDirectory.getLocalName(), deadLetter, where), snapshot, authorization,
                                                    options.string(VocabCdc.leaderUrl.getLocalName(), null),
                                                    Duration.ofMillis(initial), Duration.ofMillis(max));
         FollowSettings settings = new FollowSettings(provider, options, config, logDir.resolve("follower"));

@@ -46,9 +46,9 @@ public record SinkSettings(SinkProvider provider, String name, SinkOptions optio
         if ( max < initial )
             throw options.error(VocabCdc.retryMaxMillis.getLocalName(), "(" + max + ") is smaller than cdc:retryInitialMillis (" + initial + ")");
         SinkConfig config = SinkConfig.DEFAULTS.withBackoff(Duration.ofMillis(initial), Duration.ofMillis(max))
-                                               .withDeadLetterDir(deadLetter == null ? null : Path.of(deadLetter))
+                                               .withDeadLetterDir(deadLetter == null ? null : Descriptions.directory(VocabCdc.deadLetterDirectory.getLocalName(), deadLetter, where))
                                                .withLagBound(maxLag, onLag.equals("refuse") ? SinkConfig.LagPolicy.REFUSE : SinkConfig.LagPolicy.BUFFER);
-        SinkSettings settings = new SinkSettings(provider, name, options, config, logDir.resolve("sinks").resolve(name));
+        SinkSettings settings = new SinkSettings(provider, name, options, config, Descriptions.stateDirectory(logDir.resolve("sinks"), name, where, "sink"));
         // Validate the type's own options now, so a mistake stops start-up.
         settings.create(dataset).close();
         return settings;

@@ -66,7 +66,7 @@ public record SourceSettings(SourceProvider provider, String name, SinkOptions o
         }
         String name = values.getOrDefault(nameOpt, defaultName(provider));
         SinkOptions options = new SinkOptions("Source", name, values, System::getenv);
-        return new SourceSettings(provider, name, options, r, logDir.resolve("sources").resolve(name));
+        return new SourceSettings(provider, name, options, r, Descriptions.stateDirectory(logDir.resolve("sources"), name, where, "source"));
     }
 
     private static String defaultName(SourceProvider provider) {

@@ -29,6 +29,7 @@ import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.util.Callback;
 import org.fusekicdc.fuseki.live.WebSocketFrames.ProtocolException;
+import org.fusekicdc.fuseki.server.ClientInput;
 import org.fusekicdc.live.LiveEvent;
 import org.fusekicdc.live.LiveQueryEngine;
 import org.fusekicdc.live.LiveView;
@@ -235,12 +236,14 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
             JsonValue parsed;
             try {
                 parsed = JSON.parseAny(text);
-            } catch (JsonException ex) {
-                error(null, null, 400, "bad_request", "Messages are JSON objects; this one does not parse: " + ex.getMessage());
+            } catch (RuntimeException ex) {
+                // Not only JsonException: Jena's parser throws NullPointerException on text that is blank or only a comment.
+                error(null, null, 400, "bad_request", "Messages are JSON objects; this one does not parse"
+                                                      + (ex instanceof JsonException ? ": " + ex.getMessage() : ""));
                 return;
             }
             if ( !parsed.isObject() ) {
-                error(null, null, 400, "bad_request", "Messages are JSON objects, not " + text);
+                error(null, null, 400, "bad_request", "Messages are JSON objects, not " + ClientInput.quote(text));
                 return;
             }
             JsonObject msg = parsed.getAsObject();
@@ -270,7 +273,7 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
     private void subscribe(JsonObject request) {
         String alias = optionalString(request, "alias");
         if ( request.hasKey("alias") && alias == null ) {
-            error(null, null, 400, "bad_request", "\"alias\" must be a string, got " + request.get("alias"));
+            error(null, null, 400, "bad_request", "\"alias\" must be a string, got " + ClientInput.quote(String.valueOf(request.get("alias"))));
             return;
         }
         String sparql = optionalString(request, "sparql");
@@ -280,7 +283,7 @@ final class LiveWebSocket extends AbstractConnection implements Connection.Upgra
         }
         long since = request.hasKey("since") ? version(request.get("since")) : -1;
         if ( since < -1 ) {
-            error(null, alias, 400, "bad_request", "\"since\" must be a dataset version (a whole number, 0 or more), got " + request.get("since"));
+            error(null, alias, 400, "bad_request", "\"since\" must be a dataset version (a whole number, 0 or more), got " + ClientInput.quote(String.valueOf(request.get("since"))));
             return;
         }
         for ( String p : LiveRefusals.GRAPH_PARAMETERS ) {

@@ -124,6 +124,8 @@ final class WebSocketFrames {
         // The text message being put together from fragments, or null between messages.
         private byte[] message;
         private int messageLen;
+        // After the client's close frame nothing it sends counts (RFC 6455 section 5.5.1).
+        private boolean closed;
 
         Decoder(int maxMessageBytes, Listener listener) {
             this.maxMessageBytes = maxMessageBytes;
@@ -131,13 +133,15 @@ final class WebSocketFrames {
         }
 
         void feed(byte[] bytes, int off, int n) throws ProtocolException {
+            if ( closed )
+                return;
             if ( len + n > buf.length )
                 buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + n));
             System.arraycopy(bytes, off, buf, len, n);
             len += n;
             int used = 0;
             int step;
-            while ( (step = frame(used)) > 0 )
+            while ( !closed && (step = frame(used)) > 0 )
                 used += step;
             System.arraycopy(buf, used, buf, 0, len - used);
             len -= used;
@@ -222,13 +226,23 @@ final class WebSocketFrames {
 
         private void close(byte[] payload) throws ProtocolException {
             if ( payload.length == 0 ) {
+                closed = true;
                 listener.onClose(NO_STATUS, "");
                 return;
             }
             if ( payload.length == 1 )
                 throw new ProtocolException(PROTOCOL_ERROR, "Close frame with a one-byte payload");
             int code = ((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF);
-            listener.onClose(code, utf8(Arrays.copyOfRange(payload, 2, payload.length), payload.length - 2));
+            if ( !isSendable(code) )
+                throw new ProtocolException(PROTOCOL_ERROR, "Close code " + code + " is not one an endpoint may send (RFC 6455 section 7.4)");
+            String reason = utf8(Arrays.copyOfRange(payload, 2, payload.length), payload.length - 2);
+            closed = true;
+            listener.onClose(code, reason);
+        }
+
+        /** Codes RFC 6455 section 7.4 lets an endpoint put in a close frame: the defined ones, and those of libraries and applications. */
+        private static boolean isSendable(int code) {
+            return (code >= NORMAL && code <= UNSUPPORTED_DATA) || (code >= INVALID_DATA && code <= 1014) || (code >= 3000 && code <= 4999);
         }
 
         private static String utf8(byte[] b, int n) throws ProtocolException {

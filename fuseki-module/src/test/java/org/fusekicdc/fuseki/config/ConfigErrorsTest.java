@@ -45,10 +45,14 @@ class ConfigErrorsTest {
         bad-name-ambiguous.ttl              | several services serve it         | cdc:name "ds"
         bad-log-directory-not-creatable.ttl | cannot create the change log directory | cdc:logDirectory
         bad-log-of-another-dataset.ttl      | belongs to dataset 'other', not to 'ds' | own cdc:logDirectory
-        bad-source-unknown-type.ttl         | unknown source type cdc:MysqlSource | cdc:PostgresSource
+        bad-source-unknown-type.ttl         | unknown cdc:source type cdc:MysqlSource | cdc:PostgresSource
         bad-source-password.ttl             | unknown option cdc:password       | cdc:passwordEnv
         bad-source-no-subject-template.ttl  | cdc:subjectTemplate is required   | table public.c
         bad-capture-inside-access-control.ttl | its cdc:dataset is an access:AccessControlledDataset | give the access:AccessControlledDataset this cdc:CapturedDataset as its access:dataset
+        bad-sink-name.ttl                   | cdc:name "../../elsewhere" of a sink also names the directory of its state | such as "main"
+        bad-log-directory-path.ttl          | cdc:logDirectory is not a usable path | Nul character
+        bad-feed-max-streams.ttl            | cdc:feedMaxStreams must be at most 2147483647 | got 4294967296
+        bad-retain-age-too-long.ttl         | longer than any clock counts      | cdc:retainAge
         """)
     void badConfigurationStopsStartUpWithTheCauseAndTheFix(String fixture, String cause, String where) throws IOException {
         // A log directory already used by another dataset.
