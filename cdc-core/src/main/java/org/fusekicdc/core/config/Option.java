@@ -65,6 +65,11 @@ public record Option<T>(String name, String type, T defaultValue, String default
         return new Option<>(name, "boolean", defaultValue, null, anyValue(), doc);
     }
 
+    /** A text with a default. */
+    public static Option<String> text(String name, String type, String defaultValue, String doc) {
+        return new Option<>(name, type, defaultValue, null, anyValue(), doc);
+    }
+
     /** One of {@code allowed}, {@code defaultValue} when absent. */
     public static Option<String> oneOf(String name, String type, String defaultValue, List<String> allowed, String doc) {
         return new Option<>(name, type, defaultValue, null, new OneOf(List.copyOf(allowed)), doc);
@@ -93,8 +98,6 @@ public record Option<T>(String name, String type, T defaultValue, String default
     /** This whole-number option bounded to {@code min..max}, with {@code tooHigh} saying why a value is too high and what to use. */
     @SuppressWarnings("unchecked")
     public Option<T> range(long min, long max, LongFunction<String> tooHigh) {
-        if ( !(defaultValue instanceof Long) )
-            throw new IllegalStateException("cdc:" + name + " is not a whole-number option");
         return new Option<>(name, type, defaultValue, defaultText, (Validator<T>)new Range(min, max, tooHigh), doc);
     }
 

@@ -117,7 +117,9 @@ public final class SinkOptions {
     public long number(Option<Long> option) {
         if ( !(option.validator() instanceof Option.Range range) )
             throw new IllegalArgumentException(option.prefixedName() + " is not declared with a range");
-        return number(option.name(), option.defaultValue(), range.min(), range.max());
+        if ( option.defaultValue() == null && !has(option.name()) )
+            throw new IllegalArgumentException(option.prefixedName() + " has no default; ask has() first");
+        return number(option.name(), option.defaultValue() == null ? range.min() : option.defaultValue(), range.min(), range.max());
     }
 
     /** The option's value, or its declared default. */

@@ -3,6 +3,7 @@ package org.fusekicdc.sink.kafka;
 import java.nio.file.Path;
 import java.util.List;
 
+import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkOptions;
 import org.fusekicdc.core.sink.SinkProvider;
@@ -17,7 +18,7 @@ public final class KafkaSinkProvider implements SinkProvider {
     }
 
     @Override
-    public List<SinkOption> options() {
+    public List<Option<?>> options() {
         return KafkaSinkConfig.OPTIONS;
     }
 

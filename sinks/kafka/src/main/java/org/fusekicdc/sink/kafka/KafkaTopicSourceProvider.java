@@ -3,10 +3,10 @@ package org.fusekicdc.sink.kafka;
 import java.nio.file.Path;
 import java.util.List;
 
+import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.follow.PatchSource;
 import org.fusekicdc.core.follow.PatchSourceProvider;
 import org.fusekicdc.core.sink.SinkOptions;
-import org.fusekicdc.core.sink.SinkProvider.SinkOption;
 
 /** {@code cdc:follow [ a cdc:KafkaTopic ; ... ]}: a follower reads its leader's patches from a Kafka topic. */
 public final class KafkaTopicSourceProvider implements PatchSourceProvider {
@@ -18,7 +18,7 @@ public final class KafkaTopicSourceProvider implements PatchSourceProvider {
     }
 
     @Override
-    public List<SinkOption> options() {
+    public List<Option<?>> options() {
         return KafkaTopicSource.OPTIONS;
     }
 

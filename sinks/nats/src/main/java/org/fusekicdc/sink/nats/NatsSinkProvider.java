@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Function;
 
+import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkOptions;
 import org.fusekicdc.core.sink.SinkProvider;
@@ -32,7 +33,7 @@ public final class NatsSinkProvider implements SinkProvider {
     }
 
     @Override
-    public List<SinkOption> options() {
+    public List<Option<?>> options() {
         return NatsSinkConfig.OPTIONS;
     }
 

@@ -3,10 +3,10 @@ package org.fusekicdc.sink.nats;
 import java.nio.file.Path;
 import java.util.List;
 
+import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.follow.PatchSource;
 import org.fusekicdc.core.follow.PatchSourceProvider;
 import org.fusekicdc.core.sink.SinkOptions;
-import org.fusekicdc.core.sink.SinkProvider.SinkOption;
 
 /** {@code cdc:follow [ a cdc:JetStreamSubject ; ... ]}: a follower reads its leader's patches from a JetStream subject. */
 public final class NatsSubjectSourceProvider implements PatchSourceProvider {
@@ -18,7 +18,7 @@ public final class NatsSubjectSourceProvider implements PatchSourceProvider {
     }
 
     @Override
-    public List<SinkOption> options() {
+    public List<Option<?>> options() {
         return NatsSubjectSource.OPTIONS;
     }
 
