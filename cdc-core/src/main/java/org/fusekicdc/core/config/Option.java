@@ -111,6 +111,16 @@ public record Option<T>(String name, String type, T defaultValue, String default
         return validator.problem(value);
     }
 
+    /** Whether the value is a description (a resource) rather than a literal: its type says "resource". */
+    public boolean takesResource() {
+        return type.startsWith("resource");
+    }
+
+    /** Whether the option may be given more than once: its type says "(repeatable)". */
+    public boolean repeatable() {
+        return type.endsWith("(repeatable)");
+    }
+
     /** The prefixed name, e.g. {@code cdc:logDirectory}. */
     public String prefixedName() {
         return "cdc:" + name;

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -125,17 +126,17 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
     }
 
     private static void checkProperties(Resource root, String where) {
-        Set<String> known = CdcOption.ALL.stream().map(o -> VocabCdc.NS + o.name()).collect(Collectors.toSet());
+        Map<String, Option<?>> known = CdcOption.ALL.stream().collect(Collectors.toMap(o -> VocabCdc.NS + o.name(), o -> o));
         Set<String> seen = new LinkedHashSet<>();
         for ( Statement st : root.listProperties().toList() ) {
             Property p = st.getPredicate();
             if ( !p.getURI().startsWith(VocabCdc.NS) )
                 continue;
-            if ( !known.contains(p.getURI()) )
+            if ( !known.containsKey(p.getURI()) )
                 throw new CdcConfigException(p.getLocalName(), where + ": unknown property cdc:" + p.getLocalName() + ". Known properties: "
                                          + CdcOption.ALL.stream().map(Option::prefixedName).collect(Collectors.joining(", "))
                                          + " (see docs/configuration.md).");
-            if ( !seen.add(p.getURI()) && !p.equals(VocabCdc.sink) && !p.equals(VocabCdc.source) )
+            if ( !seen.add(p.getURI()) && !known.get(p.getURI()).repeatable() )
                 throw new CdcConfigException(p.getLocalName(), where + ": cdc:" + p.getLocalName() + " is given more than once; give it once.");
         }
     }

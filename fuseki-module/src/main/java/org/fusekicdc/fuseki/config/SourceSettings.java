@@ -13,6 +13,7 @@ import org.apache.jena.rdf.model.Resource;
 import org.apache.jena.rdf.model.Statement;
 import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.sink.SinkOptions;
 import org.fusekicdc.core.source.Source;
 import org.fusekicdc.core.source.SourceContext;
@@ -39,8 +40,7 @@ public record SourceSettings(SourceProvider provider, String name, SinkOptions o
                                                                   providers.keySet(), "Each source kind is its own jar (for cdc:PostgresSource,"
                                                                   + " fuseki-cdc-source-postgres-*.jar): put it beside the fuseki-cdc jar (see docs/sources.md)."));
         Resource r = node.asResource();
-        Map<String, SourceProvider.SourceOption> own = provider.options().stream()
-                                                               .collect(Collectors.toMap(SourceProvider.SourceOption::name, o -> o));
+        Map<String, Option<?>> own = provider.options().stream().collect(Collectors.toMap(Option::name, o -> o));
         String nameOpt = VocabCdc.name.getLocalName();
         Map<String, String> values = new LinkedHashMap<>();
         Map<String, Integer> counts = new LinkedHashMap<>();
@@ -48,7 +48,7 @@ public record SourceSettings(SourceProvider provider, String name, SinkOptions o
             if ( !st.getPredicate().getURI().startsWith(VocabCdc.NS) )
                 continue;
             String local = st.getPredicate().getLocalName();
-            SourceProvider.SourceOption opt = own.get(local);
+            Option<?> opt = own.get(local);
             if ( opt == null && !local.equals(nameOpt) )
                 throw new CdcConfigException(local, where + ", source of type cdc:" + provider.type() + ": unknown option cdc:" + local + ". Options: "
                                              + Stream.concat(Stream.of(nameOpt), own.keySet().stream()).sorted().map(o -> "cdc:" + o)
