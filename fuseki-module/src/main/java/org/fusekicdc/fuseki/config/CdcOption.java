@@ -32,13 +32,16 @@ public final class CdcOption {
     public static final Option<Long> SEGMENT_BYTES = Option.integer(VocabCdc.segmentBytes.getLocalName(), "integer (bytes)", ChangeLogConfig.DEFAULT_SEGMENT_BYTES,
         "Start a new log segment file when the current one reaches this size. Retention removes whole segments.").range(1024, Long.MAX_VALUE);
     public static final Option<Long> SPILL_THRESHOLD = Option.integer(VocabCdc.spillThreshold.getLocalName(), "integer (quads)", CaptureConfig.DEFAULT_SPILL_THRESHOLD,
-        "A transaction's changes are kept in memory up to this many quads; beyond it they go to files on disk (sorted runs only when the transaction both adds and deletes).").range(1, 10_000_000, v -> v + " would keep up to that many quads in memory per transaction; use at most 10000000");
+        "A transaction's changes are kept in memory up to this many quads; beyond it they go to files on disk (sorted runs only when the transaction both adds and deletes).")
+        .range(1, 10_000_000, v -> v + " would keep up to that many quads in memory per transaction; use at most 10000000");
     public static final Option<String> SPILL_DIRECTORY = Option.withoutDefault(VocabCdc.spillDirectory.getLocalName(), "string (path)", "<logDirectory>/spill",
         "Where large transactions spill their changes. Needs free space of about twice the transaction's patch size.");
     public static final Option<String> SNAPSHOT_DIRECTORY = Option.withoutDefault(VocabCdc.snapshotDirectory.getLocalName(), "string (path)", "<logDirectory>/snapshots",
         "Where the admin snapshot operation (POST /$/cdc/<dataset>/snapshot) writes <dataset>-<version>.rdfp files. See docs/operations.md.");
     public static final Option<Long> RETAIN_VERSIONS = Option.integer(VocabCdc.retainVersions.getLocalName(), "integer", 0,
-        "Retention: keep at least this many most recent versions; older whole segments may be removed.").range(0, Long.MAX_VALUE).defaultText("0 (no limit)");
+        "Retention: keep at least this many most recent versions; older whole segments may be removed.")
+        .range(0, Long.MAX_VALUE)
+        .defaultText("0 (no limit)");
     public static final Option<Duration> RETAIN_AGE = Option.withoutDefault(VocabCdc.retainAge.getLocalName(), "xsd:duration (e.g. \"P7D\")", "none (no limit)",
         "Retention: segments whose newest patch is older than this may be removed.");
     public static final Option<Long> RETAIN_BYTES = Option.integer(VocabCdc.retainBytes.getLocalName(), "integer (bytes)", 0,
@@ -46,7 +49,9 @@ public final class CdcOption {
     public static final Option<Boolean> RETENTION_OVERRIDES_READERS = Option.bool(VocabCdc.retentionOverridesReaders.getLocalName(), false,
         "Retention normally keeps every version a registered reader (a sink, a follower) has not acknowledged; true removes them anyway.");
     public static final Option<Long> START_NEW_HISTORY = Option.integer(VocabCdc.startNewHistory.getLocalName(), "integer (epoch)", 0,
-        "Start a new history with this epoch (the store's current epoch plus one, which the start-up error names) when the change log is missing, damaged or another store's: the old log is moved aside, versions start again at 1 and patches carry `H epoch N`. Acts only when needed and only with the right number; remove it once started. See docs/operations.md.").range(1, Long.MAX_VALUE).defaultText("none");
+        "Start a new history with this epoch (the store's current epoch plus one, which the start-up error names) when the change log is missing, damaged or another store's: the old log is moved aside, versions start again at 1 and patches carry `H epoch N`. Acts only when needed and only with the right number; remove it once started. See docs/operations.md.")
+        .range(1, Long.MAX_VALUE)
+        .defaultText("none");
     public static final Option<String> SINK = Option.withoutDefault(VocabCdc.sink.getLocalName(), "resource (repeatable)", "none",
         "A sink fed from the change log: `[ a cdc:KafkaSink ; ... ]`, `[ a cdc:NatsSink ; ... ]`, `[ a cdc:RedisSink ; ... ]`, `[ a cdc:WebhookSink ; ... ]`. See docs/sinks.md.");
     public static final Option<String> SOURCE = Option.withoutDefault(VocabCdc.source.getLocalName(), "resource (repeatable)", "none",
@@ -57,17 +62,23 @@ public final class CdcOption {
     public static final Option<Long> LIVE_MAX_PER_CLIENT = Option.integer(VocabCdc.liveMaxPerClient.getLocalName(), "integer", LIVE.maxPerClient(),
         "Live queries: most subscriptions of one client (authenticated user, else address); more get 429.").range(1, Integer.MAX_VALUE);
     public static final Option<Long> LIVE_MAX_RESULT_ROWS = Option.integer(VocabCdc.liveMaxResultRows.getLocalName(), "integer", LIVE.maxResultRows(),
-        "Live queries: a query whose answer has more rows cannot be live: a new subscription gets 422, the subscribers of a query whose answer grows past it an error event, and the query ends.").range(1, Integer.MAX_VALUE);
+        "Live queries: a query whose answer has more rows cannot be live: a new subscription gets 422, the subscribers of a query whose answer grows past it an error event, and the query ends.")
+        .range(1, Integer.MAX_VALUE);
     public static final Option<Long> LIVE_QUERY_TIMEOUT_SECONDS = Option.integer(VocabCdc.liveQueryTimeoutSeconds.getLocalName(), "integer (seconds)", LIVE.queryTimeout().toSeconds(),
-        "Live queries: longest evaluation of one query. A query that takes longer is cancelled: a new subscription gets 422, existing subscribers an error event, and the query ends.").range(1, Integer.MAX_VALUE);
+        "Live queries: longest evaluation of one query. A query that takes longer is cancelled: a new subscription gets 422, existing subscribers an error event, and the query ends.")
+        .range(1, Integer.MAX_VALUE);
     public static final Option<Long> LIVE_COSTLY_QUERY_MILLIS = Option.integer(VocabCdc.liveCostlyQueryMillis.getLocalName(), "integer (ms)", LIVE.costlyThreshold().toMillis(),
-        "Live queries: an evaluation that takes longer is cancelled on the engine's thread, and the query is evaluated from then on by the costly-query threads, so that it cannot delay other queries' notifications. At most cdc:liveQueryTimeoutSeconds.").range(1, Long.MAX_VALUE);
+        "Live queries: an evaluation that takes longer is cancelled on the engine's thread, and the query is evaluated from then on by the costly-query threads, so that it cannot delay other queries' notifications. At most cdc:liveQueryTimeoutSeconds.")
+        .range(1, Long.MAX_VALUE);
     public static final Option<Long> LIVE_COSTLY_THREADS = Option.integer(VocabCdc.liveCostlyThreads.getLocalName(), "integer", LIVE.costlyThreads(),
-        "Live queries: threads that evaluate costly queries (besides the engine's own thread), each query on its own snapshot, in turn.").range(1, 64, v -> v + " would let costly live queries take that many cores; use at most 64");
+        "Live queries: threads that evaluate costly queries (besides the engine's own thread), each query on its own snapshot, in turn.")
+        .range(1, 64, v -> v + " would let costly live queries take that many cores; use at most 64");
     public static final Option<Long> LIVE_COSTLY_BUSY_PERCENT = Option.integer(VocabCdc.liveCostlyBusyPercent.getLocalName(), "integer (1-100)", LIVE.costlyBusyPercent(),
-        "Live queries: each costly-query thread rests after an evaluation so that it evaluates at most this share of the time, leaving the rest of a core to the server. Higher keeps costly queries fresher.").range(1, 100, v -> v + " is a share of the time: use 1 to 100");
+        "Live queries: each costly-query thread rests after an evaluation so that it evaluates at most this share of the time, leaving the rest of a core to the server. Higher keeps costly queries fresher.")
+        .range(1, 100, v -> v + " is a share of the time: use 1 to 100");
     public static final Option<Long> LIVE_HEARTBEAT_SECONDS = Option.integer(VocabCdc.liveHeartbeatSeconds.getLocalName(), "integer (seconds)", LiveSettings.DEFAULT_HEARTBEAT.toSeconds(),
-        "Live queries: an idle stream sends a heartbeat comment (a ping on WebSocket) this often (at most 25).").range(1, 25, v -> v + " is too long: proxies and browsers drop streams idle for 30 s or more. Use at most 25");
+        "Live queries: an idle stream sends a heartbeat comment (a ping on WebSocket) this often (at most 25).")
+        .range(1, 25, v -> v + " is too long: proxies and browsers drop streams idle for 30 s or more. Use at most 25");
     public static final Option<String> ALLOWED_ORIGINS = Option.withoutDefault(VocabCdc.allowedOrigins.getLocalName(), "string (origins)", "none: same origin only",
         "Web pages of these origins (space-separated `https://host[:port]`, or `*` for any) may read this dataset's change feed, live queries"
         + " (Server-Sent Events and WebSocket) and admin resources from a browser: listed origins get CORS headers with credentials,"

@@ -49,7 +49,8 @@ public record KafkaSinkConfig(String dataset, String sink, String bootstrapServe
     public static final Option<String> FORMAT = Option.oneOf("format", "text or binary", "text", List.of("text", "binary"),
         "Record value format: RDF Patch text (application/rdf-patch) or binary (application/rdf-patch+thrift).");
     public static final Option<Long> MAX_MESSAGE_BYTES = Option.integer("maxMessageBytes", "integer (bytes)", 1_000_000,
-        "Largest record value; a larger patch is split into segments of this size. Keep it at least 4 KB below the topic's max.message.bytes, for key and headers.").range(1024, Integer.MAX_VALUE - RECORD_OVERHEAD_BYTES);
+        "Largest record value; a larger patch is split into segments of this size. Keep it at least 4 KB below the topic's max.message.bytes, for key and headers.")
+        .range(1024, Integer.MAX_VALUE - RECORD_OVERHEAD_BYTES);
     public static final Option<Boolean> TRANSACTIONAL = Option.bool("transactional", false,
         "Publish each patch in its own Kafka transaction (transactional.id fuseki-cdc-<dataset>-<sink name>): read_committed consumers never see part of a patch.");
     public static final Option<Boolean> CREATE_TOPIC = Option.bool("createTopic", true,
@@ -59,7 +60,8 @@ public record KafkaSinkConfig(String dataset, String sink, String bootstrapServe
     public static final Option<String> PRODUCER_PROPERTIES = Option.withoutDefault("producerProperties", "string (key=value lines)", "none",
         "Extra Kafka client properties (security, tuning), one key=value per line; ${env:NAME} in a value is replaced by an environment variable. Security settings also apply to the sink's admin client and consumer.");
     public static final Option<Long> SEND_TIMEOUT_SECONDS = Option.integer("sendTimeoutSeconds", "integer (seconds)", 30,
-        "How long the brokers may take to acknowledge one record (a patch, or one segment of a large one); a record not acknowledged in time fails the attempt, which is retried. Also bounds each start-up step.").range(1, 3600);
+        "How long the brokers may take to acknowledge one record (a patch, or one segment of a large one); a record not acknowledged in time fails the attempt, which is retried. Also bounds each start-up step.")
+        .range(1, 3600);
 
     /** Every option, in documentation order. */
     public static final List<Option<?>> OPTIONS = List.of(BOOTSTRAP_SERVERS, TOPIC, FORMAT, MAX_MESSAGE_BYTES, TRANSACTIONAL, CREATE_TOPIC,

@@ -61,7 +61,9 @@ public record NatsSinkConfig(String dataset, String sinkName, List<String> serve
     public static final Option<String> FORMAT = Option.oneOf("format", "text | binary", "text", List.of("text", "binary"),
         "Message body: RDF Patch text (application/rdf-patch) or RDF Patch binary (application/rdf-patch+thrift).");
     public static final Option<Long> MAX_MESSAGE_BYTES = Option.integer("maxMessageBytes", "integer (bytes)", 0,
-        "Largest message body; larger patches are split into segments. Derived by default from the server's max_payload and the stream's max_msg_size, less room for headers. At least 1024.").range(MIN_MESSAGE_BYTES, Integer.MAX_VALUE).defaultText("derived");
+        "Largest message body; larger patches are split into segments. Derived by default from the server's max_payload and the stream's max_msg_size, less room for headers. At least 1024.")
+        .range(MIN_MESSAGE_BYTES, Integer.MAX_VALUE)
+        .defaultText("derived");
     public static final Option<String> STREAM_STORAGE = Option.oneOf("streamStorage", "file | memory", "file", List.of("file", "memory"),
         "Storage of a stream the sink creates. Checked against an existing stream when given.");
     public static final Option<Long> STREAM_REPLICAS = Option.integer("streamReplicas", "integer", 1,

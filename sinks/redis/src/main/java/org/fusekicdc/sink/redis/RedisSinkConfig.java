@@ -51,9 +51,12 @@ public record RedisSinkConfig(String dataset, String sinkName, URI url, String s
     public static final Option<String> FORMAT = Option.oneOf("format", "text | binary", "text", List.of("text", "binary"),
         "The entry's patch field: RDF Patch text (application/rdf-patch) or RDF Patch binary (application/rdf-patch+thrift).");
     public static final Option<Long> MAX_LEN = Option.integer("maxLen", "integer (entries)", 0,
-        "Approximate trimming: each XADD keeps about this many newest entries (MAXLEN ~). Consumers that fall further behind miss entries.").range(0, Long.MAX_VALUE).defaultText("0 (no trimming)");
+        "Approximate trimming: each XADD keeps about this many newest entries (MAXLEN ~). Consumers that fall further behind miss entries.")
+        .range(0, Long.MAX_VALUE)
+        .defaultText("0 (no trimming)");
     public static final Option<Long> MAX_ENTRY_BYTES = Option.integer("maxEntryBytes", "integer (bytes)", DEFAULT_MAX_ENTRY_BYTES,
-        "Largest patch (in the chosen format) written as an entry; a larger one is refused (dead-letter directory, or the sink pauses). At most 536870912, Redis's proto-max-bulk-len default.").range(1024, REDIS_MAX_BULK);
+        "Largest patch (in the chosen format) written as an entry; a larger one is refused (dead-letter directory, or the sink pauses). At most 536870912, Redis's proto-max-bulk-len default.")
+        .range(1024, REDIS_MAX_BULK);
     public static final Option<String> USER_ENV = Option.withoutDefault("userEnv", "string (variable name)", "none",
         "Name of the environment variable holding the Redis ACL user name; needs passwordEnv.");
     public static final Option<String> PASSWORD_ENV = Option.withoutDefault("passwordEnv", "string (variable name)", "none",
@@ -61,7 +64,8 @@ public record RedisSinkConfig(String dataset, String sinkName, URI url, String s
     public static final Option<Long> CONNECT_TIMEOUT_SECONDS = Option.integer("connectTimeoutSeconds", "integer (seconds)", 5,
         "Timeout to connect.").range(1, 600);
     public static final Option<Long> COMMAND_TIMEOUT_SECONDS = Option.integer("commandTimeoutSeconds", "integer (seconds)", 30,
-        "Longest wait for Redis to answer one command; then the delivery is retried (an entry written meanwhile is recognised, not written twice).").range(1, 3600);
+        "Longest wait for Redis to answer one command; then the delivery is retried (an entry written meanwhile is recognised, not written twice).")
+        .range(1, 3600);
 
     /** Every option of a Redis sink: name, type, default, meaning. */
     public static final List<Option<?>> OPTIONS = List.of(

@@ -64,9 +64,11 @@ public record WebhookSinkConfig(String dataset, String sinkName, List<URI> endpo
     public static final Option<Boolean> SEND_EMPTY_PATCHES = Option.bool("sendEmptyPatches", false,
         "Send a patch the filters left without changes (headers only). When false it is skipped and counts as delivered.");
     public static final Option<Long> MAX_ATTEMPTS = Option.integer("maxAttempts", "integer", 10,
-        "Attempts per endpoint on 5xx, 408, 429 and network errors before the patch counts as undeliverable (dead-letter directory, or the sink pauses).").range(1, 1_000_000);
+        "Attempts per endpoint on 5xx, 408, 429 and network errors before the patch counts as undeliverable (dead-letter directory, or the sink pauses).")
+        .range(1, 1_000_000);
     public static final Option<Long> BACKOFF_INITIAL_MILLIS = Option.integer("backoffInitialMillis", "integer (ms)", 500,
-        "First wait before a retry; doubled after each failure up to backoffMaxMillis, with jitter. A longer Retry-After is honoured.").range(1, 3_600_000);
+        "First wait before a retry; doubled after each failure up to backoffMaxMillis, with jitter. A longer Retry-After is honoured.")
+        .range(1, 3_600_000);
     public static final Option<Long> BACKOFF_MAX_MILLIS = Option.integer("backoffMaxMillis", "integer (ms)", 60_000,
         "Longest wait before a retry (Retry-After included).").range(1, 3_600_000);
     public static final Option<Long> CONNECT_TIMEOUT_SECONDS = Option.integer("connectTimeoutSeconds", "integer (seconds)", 10,
@@ -76,7 +78,8 @@ public record WebhookSinkConfig(String dataset, String sinkName, List<URI> endpo
     public static final Option<String> MAX_REQUESTS_PER_SECOND = Option.withoutDefault("maxRequestsPerSecond", "number", "0 (no limit)",
         "Most requests per second to each endpoint, retries included.");
     public static final Option<Long> MAX_BODY_BYTES = Option.integer("maxBodyBytes", "integer (bytes)", 16L * 1024 * 1024,
-        "Largest request body; a larger patch is undeliverable (dead-letter directory, or the sink pauses). A larger batch is sent one patch at a time.").range(1024, Integer.MAX_VALUE - 8);
+        "Largest request body; a larger patch is undeliverable (dead-letter directory, or the sink pauses). A larger batch is sent one patch at a time.")
+        .range(1024, Integer.MAX_VALUE - 8);
 
     /** Every option, in documentation order. */
     public static final List<Option<?>> OPTIONS = List.of(
