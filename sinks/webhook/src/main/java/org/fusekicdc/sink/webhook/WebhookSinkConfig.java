@@ -75,8 +75,9 @@ public record WebhookSinkConfig(String dataset, String sinkName, List<URI> endpo
         "Timeout to connect to an endpoint.").range(1, 600);
     public static final Option<Long> REQUEST_TIMEOUT_SECONDS = Option.integer("requestTimeoutSeconds", "integer (seconds)", 30,
         "Longest wait for an endpoint's response; then the request is retried.").range(1, 3600);
-    public static final Option<String> MAX_REQUESTS_PER_SECOND = Option.withoutDefault("maxRequestsPerSecond", "number", "0 (no limit)",
-        "Most requests per second to each endpoint, retries included.");
+    public static final Option<String> MAX_REQUESTS_PER_SECOND = Option.text("maxRequestsPerSecond", "number", "0",
+        "Most requests per second to each endpoint, retries included.")
+        .defaultText("0 (no limit)");
     public static final Option<Long> MAX_BODY_BYTES = Option.integer("maxBodyBytes", "integer (bytes)", 16L * 1024 * 1024,
         "Largest request body; a larger patch is undeliverable (dead-letter directory, or the sink pauses). A larger batch is sent one patch at a time.")
         .range(1024, Integer.MAX_VALUE - 8);
@@ -180,7 +181,7 @@ public record WebhookSinkConfig(String dataset, String sinkName, List<URI> endpo
     }
 
     private static double rate(SinkOptions options) {
-        String v = options.string(MAX_REQUESTS_PER_SECOND.name(), "0").trim();
+        String v = options.string(MAX_REQUESTS_PER_SECOND).trim();
         try {
             double d = Double.parseDouble(v);
             if ( d < 0 || d > 1_000_000 || Double.isNaN(d) )
