@@ -3,9 +3,7 @@ package org.fusekicdc.fuseki.config;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.Set;
 
 import org.apache.jena.rdf.model.RDFNode;
@@ -23,9 +21,7 @@ public record FollowSettings(PatchSourceProvider provider, SinkOptions options, 
 
     /** Patch source providers on the classpath, by configuration type. */
     public static Map<String, PatchSourceProvider> providers() {
-        Map<String, PatchSourceProvider> m = new LinkedHashMap<>();
-        ServiceLoader.load(PatchSourceProvider.class, FollowSettings.class.getClassLoader()).forEach(p -> m.put(p.type(), p));
-        return m;
+        return Descriptions.providers(PatchSourceProvider.class, PatchSourceProvider::type);
     }
 
     static FollowSettings from(RDFNode node, String dataset, Path logDir, String where) {

@@ -2,10 +2,8 @@ package org.fusekicdc.fuseki.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.Set;
 
 import org.apache.jena.rdf.model.RDFNode;
@@ -23,9 +21,7 @@ public record SinkSettings(SinkProvider provider, String name, SinkOptions optio
 
     /** Sink providers on the classpath, by configuration type. */
     public static Map<String, SinkProvider> providers() {
-        Map<String, SinkProvider> m = new LinkedHashMap<>();
-        ServiceLoader.load(SinkProvider.class, SinkSettings.class.getClassLoader()).forEach(p -> m.put(p.type(), p));
-        return m;
+        return Descriptions.providers(SinkProvider.class, SinkProvider::type);
     }
 
     static SinkSettings from(RDFNode node, String dataset, Path logDir, String where) {

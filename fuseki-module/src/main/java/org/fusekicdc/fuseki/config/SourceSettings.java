@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -29,9 +28,7 @@ public record SourceSettings(SourceProvider provider, String name, SinkOptions o
 
     /** Source providers on the classpath, by configuration type. */
     public static Map<String, SourceProvider> providers() {
-        Map<String, SourceProvider> m = new LinkedHashMap<>();
-        ServiceLoader.load(SourceProvider.class, SourceSettings.class.getClassLoader()).forEach(p -> m.put(p.type(), p));
-        return m;
+        return Descriptions.providers(SourceProvider.class, SourceProvider::type);
     }
 
     static SourceSettings from(RDFNode node, Path logDir, String where) {
