@@ -6,10 +6,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.sink.PatchRecord;
+import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.sink.Sink;
+import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.sink.SinkException;
+import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.sink.SinkProvider;
 
 /**
@@ -24,9 +29,9 @@ public class DirectorySinkProvider implements SinkProvider {
     }
 
     @Override
-    public List<SinkOption> options() {
-        return List.of(new SinkOption("directory", "string (path)", "required", "Where patches are written."),
-                       new SinkOption("failing", "boolean", "false", "Fail every delivery while a file 'fail' exists in the directory."));
+    public List<Option<?>> options() {
+        return List.of(Option.required("directory", "string (path)", "Where patches are written."),
+                       Option.bool("failing", false, "Fail every delivery while a file 'fail' exists in the directory."));
     }
 
     @Override

@@ -3,8 +3,8 @@ package org.fusekicdc.core.follow;
 import java.nio.file.Path;
 import java.util.List;
 
+import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.sink.SinkOptions;
-import org.fusekicdc.core.sink.SinkProvider.SinkOption;
 
 /**
  * A kind of patch source (Kafka topic, JetStream subject), found with
@@ -16,7 +16,7 @@ public interface PatchSourceProvider {
     String type();
 
     /** Options this kind of source understands, beyond the ones every follower has. */
-    List<SinkOption> options();
+    List<Option<?>> options();
 
     /**
      * Create a source of the patches of {@code leaderDataset}. Validate every option here, so

@@ -10,6 +10,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.fusekicdc.core.CdcConfigException;
+import org.fusekicdc.core.config.Option;
 
 /**
  * The settings of one sink as written in the configuration (option name to text), with typed
@@ -105,6 +106,32 @@ public final class SinkOptions {
                 return v;
         }
         throw error(option, "must be one of " + String.join(", ", allowed) + ", got '" + v + "'");
+    }
+
+    /** The option's value, or its declared default. */
+    public String string(Option<String> option) {
+        return string(option.name(), option.defaultValue());
+    }
+
+    /** The option's value, or its declared default, within its declared {@link Option.Range range}. */
+    public long number(Option<Long> option) {
+        if ( !(option.validator() instanceof Option.Range range) )
+            throw new IllegalArgumentException(option.prefixedName() + " is not declared with a range");
+        if ( option.defaultValue() == null && !has(option.name()) )
+            throw new IllegalArgumentException(option.prefixedName() + " has no default; ask has() first");
+        return number(option.name(), option.defaultValue() == null ? range.min() : option.defaultValue(), range.min(), range.max());
+    }
+
+    /** The option's value, or its declared default. */
+    public boolean bool(Option<Boolean> option) {
+        return bool(option.name(), option.defaultValue());
+    }
+
+    /** The option's value, or its declared default, one of its declared {@link Option.OneOf words}. */
+    public String oneOf(Option<String> option) {
+        if ( !(option.validator() instanceof Option.OneOf words) )
+            throw new IllegalArgumentException(option.prefixedName() + " is not declared with its words");
+        return oneOf(option.name(), option.defaultValue(), words.allowed().toArray(String[]::new));
     }
 
     public Duration duration(String option, Duration dft) {

@@ -3,6 +3,8 @@ package org.fusekicdc.core.sink;
 import java.nio.file.Path;
 import java.util.List;
 
+import org.fusekicdc.core.config.Option;
+
 /**
  * A kind of sink (Kafka, NATS JetStream, ...), found with {@link java.util.ServiceLoader}. The
  * server configuration names it by type ({@code cdc:sink [ a cdc:KafkaSink ; ... ]}); the
@@ -13,7 +15,7 @@ public interface SinkProvider {
     String type();
 
     /** Options this kind of sink understands, beyond the ones every sink has. */
-    List<SinkOption> options();
+    List<Option<?>> options();
 
     /**
      * Create a sink for a dataset. Validate every option here, so that a mistake stops
@@ -24,13 +26,4 @@ public interface SinkProvider {
      */
     Sink create(String dataset, SinkOptions options, Path workDir);
 
-    /**
-     * One option of a kind of sink.
-     *
-     * @param name         local name in the {@code cdc:} namespace
-     * @param type         what the value must be
-     * @param defaultValue used when absent, or "required"
-     * @param doc          what it does
-     */
-    record SinkOption(String name, String type, String defaultValue, String doc) {}
 }

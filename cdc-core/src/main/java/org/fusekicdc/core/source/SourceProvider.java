@@ -2,6 +2,8 @@ package org.fusekicdc.core.source;
 
 import java.util.List;
 
+import org.fusekicdc.core.config.Option;
+
 /**
  * A kind of source (PostgreSQL, ...), found with {@link java.util.ServiceLoader}: something
  * outside the dataset whose changes are written into it, each source transaction as one dataset
@@ -16,8 +18,12 @@ public interface SourceProvider {
     /** The local name of the configuration type in the {@code cdc:} namespace, e.g. {@code PostgresSource}. */
     String type();
 
-    /** Options this kind of source understands, beyond {@code cdc:name}. */
-    List<SourceOption> options();
+    /**
+     * Options this kind of source understands, beyond {@code cdc:name}. An option whose type
+     * starts with "resource" takes a nested description; one whose type ends with "(repeatable)"
+     * may be given more than once ({@link Option#takesResource()}, {@link Option#repeatable()}).
+     */
+    List<Option<?>> options();
 
     /**
      * Create a source for a dataset, validating every option and the mapping, without
@@ -26,19 +32,4 @@ public interface SourceProvider {
      */
     Source create(SourceContext context);
 
-    /**
-     * One option of a kind of source.
-     *
-     * @param name         local name in the {@code cdc:} namespace
-     * @param type         what the value must be; a type starting with "resource" takes a
-     *                     resource (a nested description) instead of a literal
-     * @param repeatable   whether it may be given more than once
-     * @param defaultValue used when absent, or "required"
-     * @param doc          what it does
-     */
-    record SourceOption(String name, String type, boolean repeatable, String defaultValue, String doc) {
-        public boolean takesResource() {
-            return type.startsWith("resource");
-        }
-    }
 }

@@ -3,13 +3,9 @@ package org.fusekicdc.core.testing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -20,9 +16,9 @@ import org.apache.jena.graph.Triple;
 import org.apache.jena.riot.RDFParser;
 import org.apache.jena.sparql.graph.GraphFactory;
 import org.apache.jena.vocabulary.RDF;
-import org.fusekicdc.core.sink.SinkProvider.SinkOption;
+import org.fusekicdc.core.config.Option;
 
-/** Checks that keep a sink's documentation and example configuration in step with its option table. */
+/** Checks that keep a sink's example configuration in step with its option declarations ({@link GeneratedDocs} keeps the docs). */
 public final class SinkDocChecks {
     private static final String CDC = "https://w3id.org/fuseki-cdc#";
     /** Options every sink has (fuseki-module's CdcOption.SINK_COMMON, documented in docs/configuration.md). */
@@ -39,43 +35,17 @@ public final class SinkDocChecks {
         throw new AssertionError(relative + " not found above " + Path.of("").toAbsolutePath());
     }
 
-    /** The options table in the section of docs/sinks.md headed {@code heading} lists exactly {@code options}. */
-    public static void optionsTableMatches(String heading, String sinkName, List<SinkOption> options) throws IOException {
-        List<String> lines = Files.readAllLines(repositoryFile("docs/sinks.md"), StandardCharsets.UTF_8);
-        int start = lines.indexOf(heading);
-        assertTrue(start >= 0, "docs/sinks.md has a '" + heading + "' section");
-        Map<String, String[]> rows = new LinkedHashMap<>();
-        for ( String line : lines.subList(start + 1, lines.size()) ) {
-            if ( line.startsWith("## ") )
-                break;
-            if ( !line.startsWith("| `cdc:") )
-                continue;
-            String[] cells = line.substring(1, line.length() - 1).split("(?<!\\\\)\\|");
-            for ( int i = 0 ; i < cells.length ; i++ )
-                cells[i] = cells[i].trim().replace("\\|", "|");
-            rows.put(cells[0].replace("`", "").substring("cdc:".length()), cells);
-        }
-        for ( SinkOption o : options ) {
-            String[] cells = rows.remove(o.name());
-            assertTrue(cells != null, () -> "cdc:" + o.name() + " is missing from the " + sinkName + " section of docs/sinks.md");
-            assertEquals(o.type(), cells[1], o.name() + " type");
-            assertEquals(o.defaultValue(), cells[2], o.name() + " default");
-            assertEquals(o.doc(), cells[3], o.name() + " meaning");
-        }
-        assertTrue(rows.isEmpty(), () -> "docs/sinks.md lists " + sinkName + " options the code does not know: " + rows.keySet());
-    }
-
     /**
      * {@code config-examples/<example>} has one sink of {@code type}, attached with cdc:sink, that
      * names itself and sets {@code required}, and uses only {@code options} and the options every
      * sink has.
      */
-    public static void exampleUsesOnlyKnownOptions(String example, String type, List<SinkOption> options, String... required) {
+    public static void exampleUsesOnlyKnownOptions(String example, String type, List<? extends Option<?>> options, String... required) {
         Graph g = GraphFactory.createDefaultGraph();
         RDFParser.source(repositoryFile("config-examples/" + example)).parse(g);
         List<Node> sinks = g.find(Node.ANY, RDF.type.asNode(), NodeFactory.createURI(CDC + type)).mapWith(Triple::getSubject).toList();
         assertEquals(1, sinks.size(), "one cdc:" + type);
-        Set<String> known = options.stream().map(SinkOption::name).collect(Collectors.toSet());
+        Set<String> known = options.stream().map(Option::name).collect(Collectors.toSet());
         Set<String> used = g.find(sinks.get(0), Node.ANY, Node.ANY).mapWith(t -> t.getPredicate().getURI()).filterDrop(RDF.type.getURI()::equals)
                             .mapWith(uri -> uri.substring(CDC.length())).toSet();  // a mutable HashSet
         assertTrue(used.contains("name"), "names the sink: " + used);

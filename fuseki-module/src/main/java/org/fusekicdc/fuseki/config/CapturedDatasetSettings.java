@@ -7,10 +7,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-import org.apache.jena.rdf.model.Literal;
 import org.apache.jena.rdf.model.Property;
 import org.apache.jena.rdf.model.RDFNode;
 import org.apache.jena.rdf.model.Resource;
@@ -19,6 +19,7 @@ import org.apache.jena.rdf.model.Statement;
 import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.capture.CaptureConfig;
 import org.fusekicdc.core.capture.CommitAttributes;
+import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.log.ChangeLogConfig;
 import org.fusekicdc.core.log.Retention;
 import org.fusekicdc.live.LiveConfig;
@@ -45,46 +46,34 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
         String name = optionalString(root, VocabCdc.name, where);
         if ( name == null )
             name = serviceName(root, where);
-        boolean fsync = optionalBoolean(root, VocabCdc.fsync, where, true);
-        long segmentBytes = optionalLong(root, VocabCdc.segmentBytes, where, ChangeLogConfig.DEFAULT_SEGMENT_BYTES, 1024);
-        long startNewHistory = optionalLong(root, VocabCdc.startNewHistory, where, 0, 1);
-        long spill = optionalLong(root, VocabCdc.spillThreshold, where, CaptureConfig.DEFAULT_SPILL_THRESHOLD, 1);
-        if ( spill > 10_000_000 )
-            throw new CdcConfigException(VocabCdc.spillThreshold.getLocalName(), where + ": cdc:spillThreshold " + spill
-                                     + " would keep up to that many quads in memory per transaction; use at most 10000000.");
+        boolean fsync = optionalBoolean(root, CdcOption.FSYNC, where);
+        long segmentBytes = optionalLong(root, CdcOption.SEGMENT_BYTES, where);
+        long startNewHistory = optionalLong(root, CdcOption.START_NEW_HISTORY, where);
+        int spill = optionalInt(root, CdcOption.SPILL_THRESHOLD, where);
         String spillDir = optionalString(root, VocabCdc.spillDirectory, where);
         String snapshotDir = optionalString(root, VocabCdc.snapshotDirectory, where);
-        Retention retention = new Retention(optionalLong(root, VocabCdc.retainVersions, where, 0, 0),
+        Retention retention = new Retention(optionalLong(root, CdcOption.RETAIN_VERSIONS, where),
                                             optionalDuration(root, VocabCdc.retainAge, where),
-                                            optionalLong(root, VocabCdc.retainBytes, where, 0, 0),
-                                            optionalBoolean(root, VocabCdc.retentionOverridesReaders, where, false));
-        Duration slowReaderTimeout = Duration.ofSeconds(optionalInt(root, VocabCdc.slowReaderSeconds, where,
-                                                                     FeedSettings.DEFAULT_SLOW_READER_TIMEOUT.toSeconds(), 1));
+                                            optionalLong(root, CdcOption.RETAIN_BYTES, where),
+                                            optionalBoolean(root, CdcOption.RETENTION_OVERRIDES_READERS, where));
+        Duration slowReaderTimeout = Duration.ofSeconds(optionalInt(root, CdcOption.SLOW_READER_SECONDS, where));
         FeedSettings feed = feedSettings(root, where, slowReaderTimeout);
         LiveConfig dl = LiveConfig.DEFAULTS;
-        Duration queryTimeout = Duration.ofSeconds(optionalInt(root, VocabCdc.liveQueryTimeoutSeconds, where, dl.queryTimeout().toSeconds(), 1));
-        long costlyMillis = optionalLong(root, VocabCdc.liveCostlyQueryMillis, where, dl.costlyThreshold().toMillis(), 1);
+        Duration queryTimeout = Duration.ofSeconds(optionalInt(root, CdcOption.LIVE_QUERY_TIMEOUT_SECONDS, where));
+        long costlyMillis = optionalLong(root, CdcOption.LIVE_COSTLY_QUERY_MILLIS, where);
         if ( costlyMillis > queryTimeout.toMillis() )
             throw new CdcConfigException(VocabCdc.liveCostlyQueryMillis.getLocalName(), where + ": cdc:liveCostlyQueryMillis " + costlyMillis
                                          + " is longer than cdc:liveQueryTimeoutSeconds (" + queryTimeout.toSeconds() + " s): no query could be costly."
                                          + " Use at most " + queryTimeout.toMillis() + ".");
-        long costlyThreads = optionalLong(root, VocabCdc.liveCostlyThreads, where, dl.costlyThreads(), 1);
-        if ( costlyThreads > 64 )
-            throw new CdcConfigException(VocabCdc.liveCostlyThreads.getLocalName(), where + ": cdc:liveCostlyThreads " + costlyThreads
-                                         + " would let costly live queries take that many cores; use at most 64.");
-        long costlyBusy = optionalLong(root, VocabCdc.liveCostlyBusyPercent, where, dl.costlyBusyPercent(), 1);
-        if ( costlyBusy > 100 )
-            throw new CdcConfigException(VocabCdc.liveCostlyBusyPercent.getLocalName(), where + ": cdc:liveCostlyBusyPercent " + costlyBusy
-                                         + " is a share of the time: use 1 to 100.");
+        int costlyThreads = optionalInt(root, CdcOption.LIVE_COSTLY_THREADS, where);
+        int costlyBusy = optionalInt(root, CdcOption.LIVE_COSTLY_BUSY_PERCENT, where);
         LiveConfig liveConfig = new LiveConfig(
-            optionalInt(root, VocabCdc.liveMaxSubscriptions, where, dl.maxSubscriptions(), 1),
-            optionalInt(root, VocabCdc.liveMaxPerClient, where, dl.maxPerClient(), 1),
-            optionalInt(root, VocabCdc.liveMaxResultRows, where, dl.maxResultRows(), 1),
-            queryTimeout, dl.maxPendingRows(), dl.historyDeltas(), Duration.ofMillis(costlyMillis), (int)costlyThreads, (int)costlyBusy);
-        long heartbeat = optionalLong(root, VocabCdc.liveHeartbeatSeconds, where, LiveSettings.DEFAULT_HEARTBEAT.toSeconds(), 1);
-        if ( heartbeat > 25 )
-            throw new CdcConfigException(VocabCdc.liveHeartbeatSeconds.getLocalName(), where + ": cdc:liveHeartbeatSeconds " + heartbeat
-                                         + " is too long: proxies and browsers drop streams idle for 30 s or more. Use at most 25.");
+            optionalInt(root, CdcOption.LIVE_MAX_SUBSCRIPTIONS, where),
+            optionalInt(root, CdcOption.LIVE_MAX_PER_CLIENT, where),
+            optionalInt(root, CdcOption.LIVE_MAX_RESULT_ROWS, where),
+            queryTimeout, dl.maxPendingRows(), dl.historyDeltas(), Duration.ofMillis(costlyMillis),
+            costlyThreads, costlyBusy);
+        long heartbeat = optionalLong(root, CdcOption.LIVE_HEARTBEAT_SECONDS, where);
         String origins = optionalString(root, VocabCdc.allowedOrigins, where);
         AllowedOrigins allowedOrigins;
         try {
@@ -109,7 +98,7 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
         if ( follow != null && !sources.isEmpty() )
             throw new CdcConfigException(VocabCdc.follow.getLocalName(), where + ": a follower takes its changes from its leader only; remove cdc:source,"
                                          + " or give the source to the leader.");
-        return new CapturedDatasetSettings(ds, name, logDir, fsync, segmentBytes, startNewHistory, (int)spill,
+        return new CapturedDatasetSettings(ds, name, logDir, fsync, segmentBytes, startNewHistory, spill,
                                            spillDir == null ? logDir.resolve("spill") : Descriptions.directory(VocabCdc.spillDirectory.getLocalName(), spillDir, where),
                                            snapshotDir == null ? logDir.resolve("snapshots")
                                                : Descriptions.directory(VocabCdc.snapshotDirectory.getLocalName(), snapshotDir, where), retention, feed, live,
@@ -137,17 +126,17 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
     }
 
     private static void checkProperties(Resource root, String where) {
-        Set<String> known = CdcOption.ALL.stream().map(o -> o.property().getURI()).collect(Collectors.toSet());
+        Map<String, Option<?>> known = CdcOption.ALL.stream().collect(Collectors.toMap(o -> VocabCdc.NS + o.name(), o -> o));
         Set<String> seen = new LinkedHashSet<>();
         for ( Statement st : root.listProperties().toList() ) {
             Property p = st.getPredicate();
             if ( !p.getURI().startsWith(VocabCdc.NS) )
                 continue;
-            if ( !known.contains(p.getURI()) )
+            if ( !known.containsKey(p.getURI()) )
                 throw new CdcConfigException(p.getLocalName(), where + ": unknown property cdc:" + p.getLocalName() + ". Known properties: "
-                                         + CdcOption.ALL.stream().map(CdcOption::prefixedName).collect(Collectors.joining(", "))
+                                         + CdcOption.ALL.stream().map(Option::prefixedName).collect(Collectors.joining(", "))
                                          + " (see docs/configuration.md).");
-            if ( !seen.add(p.getURI()) && !p.equals(VocabCdc.sink) && !p.equals(VocabCdc.source) )
+            if ( !seen.add(p.getURI()) && !known.get(p.getURI()).repeatable() )
                 throw new CdcConfigException(p.getLocalName(), where + ": cdc:" + p.getLocalName() + " is given more than once; give it once.");
         }
     }
@@ -183,54 +172,58 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
         return n.asLiteral().getLexicalForm();
     }
 
-    private static boolean optionalBoolean(Resource root, Property p, String where, boolean dft) {
-        RDFNode n = value(root, p);
+    private static boolean optionalBoolean(Resource root, Option<Boolean> option, String where) {
+        RDFNode n = value(root, option);
         if ( n == null )
-            return dft;
+            return option.defaultValue();
         String lex = n.isLiteral() ? n.asLiteral().getLexicalForm() : "";
         return switch (lex) {
             case "true" -> true;
             case "false" -> false;
-            default -> throw new CdcConfigException(p.getLocalName(), where + ": cdc:" + p.getLocalName() + " must be true or false, got " + n + ".");
+            default -> throw new CdcConfigException(option.name(), where + ": " + option.prefixedName() + " must be true or false, got " + n + ".");
         };
     }
 
     private static FeedSettings feedSettings(Resource root, String where, Duration slowReaderTimeout) {
-        int maxStreams = optionalInt(root, VocabCdc.feedMaxStreams, where, FeedSettings.DEFAULT_MAX_STREAMS, 1);
+        int maxStreams = optionalInt(root, CdcOption.FEED_MAX_STREAMS, where);
         // Unless given, one client may have the default share, or every stream when there are fewer.
-        int perClient = optionalInt(root, VocabCdc.feedMaxStreamsPerClient, where,
-                                      Math.min(FeedSettings.DEFAULT_MAX_STREAMS_PER_CLIENT, maxStreams), 1);
+        int perClient = value(root, CdcOption.FEED_MAX_STREAMS_PER_CLIENT) == null
+            ? (int)Math.min(CdcOption.FEED_MAX_STREAMS_PER_CLIENT.defaultValue(), maxStreams)
+            : optionalInt(root, CdcOption.FEED_MAX_STREAMS_PER_CLIENT, where);
         if ( perClient > maxStreams )
             throw new CdcConfigException(VocabCdc.feedMaxStreamsPerClient.getLocalName(), where + ": cdc:feedMaxStreamsPerClient " + perClient
                                          + " is more than cdc:feedMaxStreams " + maxStreams + ", the most streams of all clients together;"
                                          + " use at most " + maxStreams + ", or raise cdc:feedMaxStreams.");
-        Duration heartbeat = Duration.ofSeconds(optionalInt(root, VocabCdc.feedHeartbeatSeconds, where, FeedSettings.DEFAULT_HEARTBEAT.toSeconds(), 1));
+        Duration heartbeat = Duration.ofSeconds(optionalInt(root, CdcOption.FEED_HEARTBEAT_SECONDS, where));
         return new FeedSettings(maxStreams, perClient, heartbeat, slowReaderTimeout);
     }
 
-    /** A whole number that an int holds (limits, and seconds that durations in milliseconds hold). */
-    private static int optionalInt(Resource root, Property p, String where, long dft, long min) {
-        long v = optionalLong(root, p, where, dft, min);
-        if ( v > Integer.MAX_VALUE )
-            throw new CdcConfigException(p.getLocalName(), where + ": cdc:" + p.getLocalName() + " must be at most " + Integer.MAX_VALUE + ", got " + v + ".");
-        return (int)v;
+    /** A whole-number option whose bounds (declared at most {@link Integer#MAX_VALUE}) an int holds. */
+    private static int optionalInt(Resource root, Option<Long> option, String where) {
+        return Math.toIntExact(optionalLong(root, option, where));
     }
 
-    private static long optionalLong(Resource root, Property p, String where, long dft, long min) {
-        RDFNode n = value(root, p);
+    /** A whole-number option: its default when absent, else the value, checked against the option's bounds. */
+    private static long optionalLong(Resource root, Option<Long> option, String where) {
+        RDFNode n = value(root, option);
         if ( n == null )
-            return dft;
+            return option.defaultValue();
+        long v;
         try {
             if ( !n.isLiteral() )
                 throw new NumberFormatException();
-            Literal lit = n.asLiteral();
-            long v = Long.parseLong(lit.getLexicalForm().trim());
-            if ( v < min )
-                throw new CdcConfigException(p.getLocalName(), where + ": cdc:" + p.getLocalName() + " must be at least " + min + ", got " + v + ".");
-            return v;
+            v = Long.parseLong(n.asLiteral().getLexicalForm().trim());
         } catch (NumberFormatException ex) {
-            throw new CdcConfigException(p.getLocalName(), where + ": cdc:" + p.getLocalName() + " must be a whole number, got " + n + ".");
+            throw new CdcConfigException(option.name(), where + ": " + option.prefixedName() + " must be a whole number, got " + n + ".");
         }
+        String problem = option.problem(v);
+        if ( problem != null )
+            throw new CdcConfigException(option.name(), where + ": " + option.prefixedName() + " " + problem + ".");
+        return v;
+    }
+
+    private static RDFNode value(Resource root, Option<?> option) {
+        return value(root, ResourceFactory.createProperty(VocabCdc.NS + option.name()));
     }
 
     private static Duration optionalDuration(Resource root, Property p, String where) {

@@ -6,7 +6,9 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import org.apache.jena.rdf.model.RDFNode;
@@ -22,6 +24,13 @@ import org.fusekicdc.core.CdcConfigException;
  */
 final class Descriptions {
     private Descriptions() {}
+
+    /** The providers of {@code spi} on the classpath (found with ServiceLoader), by configuration type. */
+    static <P> Map<String, P> providers(Class<P> spi, Function<P, String> type) {
+        Map<String, P> m = new LinkedHashMap<>();
+        ServiceLoader.load(spi, Descriptions.class.getClassLoader()).forEach(p -> m.put(type.apply(p), p));
+        return m;
+    }
 
     /**
      * The description's one {@code cdc:} type, which must be one of {@code known}.

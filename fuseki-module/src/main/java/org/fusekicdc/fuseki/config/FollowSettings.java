@@ -3,12 +3,11 @@ package org.fusekicdc.fuseki.config;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.Set;
 
 import org.apache.jena.rdf.model.RDFNode;
+import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.follow.FollowerConfig;
 import org.fusekicdc.core.follow.PatchSource;
 import org.fusekicdc.core.follow.PatchSourceProvider;
@@ -22,38 +21,36 @@ public record FollowSettings(PatchSourceProvider provider, SinkOptions options, 
 
     /** Patch source providers on the classpath, by configuration type. */
     public static Map<String, PatchSourceProvider> providers() {
-        Map<String, PatchSourceProvider> m = new LinkedHashMap<>();
-        ServiceLoader.load(PatchSourceProvider.class, FollowSettings.class.getClassLoader()).forEach(p -> m.put(p.type(), p));
-        return m;
+        return Descriptions.providers(PatchSourceProvider.class, PatchSourceProvider::type);
     }
 
     static FollowSettings from(RDFNode node, String dataset, Path logDir, String where) {
         Map<String, PatchSourceProvider> providers = providers();
         PatchSourceProvider provider = providers.get(Descriptions.type(node, VocabCdc.follow.getLocalName(), where, "cdc:follow", "[ a cdc:KafkaTopic ; ... ]",
                                                                        providers.keySet(), "Is the sink's jar (which also reads its topic) in Fuseki's classpath?"));
-        Set<String> allowed = new java.util.HashSet<>(CdcOption.FOLLOW_COMMON.stream().map(o -> o.property().getLocalName()).toList());
+        Set<String> allowed = new java.util.HashSet<>(CdcOption.FOLLOW_COMMON.stream().map(Option::name).toList());
         provider.options().forEach(o -> allowed.add(o.name()));
         Map<String, String> values = Descriptions.literalOptions(node.asResource(), allowed, where, "cdc:follow of type cdc:" + provider.type(), "docs/replicas.md");
         SinkOptions options = SinkOptions.forFollower(dataset, values);
         String leader = options.string(VocabCdc.leaderDataset.getLocalName(), dataset);
-        String onBad = options.oneOf(VocabCdc.onBadMessage.getLocalName(), "halt", "halt", "deadLetter");
-        String deadLetter = options.string(VocabCdc.deadLetterDirectory.getLocalName(), null);
+        String onBad = options.oneOf(CdcOption.ON_BAD_MESSAGE);
+        String deadLetter = options.string(CdcOption.FOLLOW_DEAD_LETTER_DIRECTORY);
         if ( onBad.equals("deadLetter") && deadLetter == null )
             throw options.error(VocabCdc.onBadMessage.getLocalName(), "is \"deadLetter\" but cdc:deadLetterDirectory is not set; set it, e.g. cdc:deadLetterDirectory \"run/dead-letter/ds\"");
         URI snapshot = uri(options, VocabCdc.snapshotUrl.getLocalName());
-        String onGap = options.oneOf(VocabCdc.onGap.getLocalName(), "halt", "halt", "resync");
+        String onGap = options.oneOf(CdcOption.ON_GAP);
         if ( onGap.equals("resync") && snapshot == null )
             throw options.error(VocabCdc.onGap.getLocalName(), "is \"resync\" but cdc:snapshotUrl is not set; set it to the leader's cdc:snapshot endpoint,"
                                 + " e.g. cdc:snapshotUrl \"http://leader:3030/ds/snapshot\"");
-        String authorization = options.string(VocabCdc.snapshotAuthorization.getLocalName(), null);
-        long initial = options.number(VocabCdc.retryInitialMillis.getLocalName(), 200, 1, 3_600_000);
-        long max = options.number(VocabCdc.retryMaxMillis.getLocalName(), 30_000, 1, 3_600_000);
+        String authorization = options.string(CdcOption.SNAPSHOT_AUTHORIZATION);
+        long initial = options.number(CdcOption.FOLLOW_RETRY_INITIAL_MILLIS);
+        long max = options.number(CdcOption.FOLLOW_RETRY_MAX_MILLIS);
         if ( max < initial )
             throw options.error(VocabCdc.retryMaxMillis.getLocalName(), "(" + max + ") is smaller than cdc:retryInitialMillis (" + initial + ")");
         FollowerConfig config = new FollowerConfig(leader, onBad.equals("deadLetter") ? FollowerConfig.OnBadMessage.DEAD_LETTER : FollowerConfig.OnBadMessage.HALT,
                                                    onGap.equals("resync") ? FollowerConfig.OnGap.RESYNC : FollowerConfig.OnGap.HALT,
                                                    deadLetter == null ? null : Descriptions.directory(VocabCdc.deadLetterDirectory.getLocalName(), deadLetter, where), snapshot, authorization,
-                                                   options.string(VocabCdc.leaderUrl.getLocalName(), null),
+                                                   options.string(CdcOption.LEADER_URL),
                                                    Duration.ofMillis(initial), Duration.ofMillis(max));
         FollowSettings settings = new FollowSettings(provider, options, config, logDir.resolve("follower"));
         // Validate the source's own options now, so a mistake stops start-up.

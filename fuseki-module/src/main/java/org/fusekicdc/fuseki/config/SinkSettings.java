@@ -2,13 +2,12 @@ package org.fusekicdc.fuseki.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.Set;
 
 import org.apache.jena.rdf.model.RDFNode;
+import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkConfig;
 import org.fusekicdc.core.sink.SinkOptions;
@@ -22,27 +21,25 @@ public record SinkSettings(SinkProvider provider, String name, SinkOptions optio
 
     /** Sink providers on the classpath, by configuration type. */
     public static Map<String, SinkProvider> providers() {
-        Map<String, SinkProvider> m = new LinkedHashMap<>();
-        ServiceLoader.load(SinkProvider.class, SinkSettings.class.getClassLoader()).forEach(p -> m.put(p.type(), p));
-        return m;
+        return Descriptions.providers(SinkProvider.class, SinkProvider::type);
     }
 
     static SinkSettings from(RDFNode node, String dataset, Path logDir, String where) {
         Map<String, SinkProvider> providers = providers();
         SinkProvider provider = providers.get(Descriptions.type(node, VocabCdc.sink.getLocalName(), where, "each cdc:sink", "[ a cdc:KafkaSink ; ... ]",
                                                                 providers.keySet(), "Is the sink's jar in Fuseki's classpath?"));
-        Set<String> allowed = new java.util.HashSet<>(CdcOption.SINK_COMMON.stream().map(o -> o.property().getLocalName()).toList());
+        Set<String> allowed = new java.util.HashSet<>(CdcOption.SINK_COMMON.stream().map(Option::name).toList());
         provider.options().forEach(o -> allowed.add(o.name()));
         Map<String, String> values = Descriptions.literalOptions(node.asResource(), allowed, where, "sink of type cdc:" + provider.type(), "docs/sinks.md");
         String name = values.getOrDefault(VocabCdc.name.getLocalName(), defaultName(provider));
         SinkOptions options = new SinkOptions(name, values);
-        String deadLetter = options.string(VocabCdc.deadLetterDirectory.getLocalName(), null);
-        long maxLag = options.number(VocabCdc.maxLagVersions.getLocalName(), 0, 0, Long.MAX_VALUE);
-        String onLag = options.oneOf(VocabCdc.onLag.getLocalName(), "buffer", "buffer", "refuse");
+        String deadLetter = options.string(CdcOption.SINK_DEAD_LETTER_DIRECTORY);
+        long maxLag = options.number(CdcOption.MAX_LAG_VERSIONS);
+        String onLag = options.oneOf(CdcOption.ON_LAG);
         if ( onLag.equals("refuse") && maxLag == 0 )
             throw options.error(VocabCdc.onLag.getLocalName(), "is \"refuse\" but cdc:maxLagVersions is not set; set the bound, e.g. cdc:maxLagVersions 100000");
-        long initial = options.number(VocabCdc.retryInitialMillis.getLocalName(), 200, 1, 3_600_000);
-        long max = options.number(VocabCdc.retryMaxMillis.getLocalName(), 30_000, 1, 3_600_000);
+        long initial = options.number(CdcOption.SINK_RETRY_INITIAL_MILLIS);
+        long max = options.number(CdcOption.SINK_RETRY_MAX_MILLIS);
         if ( max < initial )
             throw options.error(VocabCdc.retryMaxMillis.getLocalName(), "(" + max + ") is smaller than cdc:retryInitialMillis (" + initial + ")");
         SinkConfig config = SinkConfig.DEFAULTS.withBackoff(Duration.ofMillis(initial), Duration.ofMillis(max))

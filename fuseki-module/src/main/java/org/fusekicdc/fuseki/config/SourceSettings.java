@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -13,6 +12,7 @@ import org.apache.jena.rdf.model.Resource;
 import org.apache.jena.rdf.model.Statement;
 import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.sink.SinkOptions;
 import org.fusekicdc.core.source.Source;
 import org.fusekicdc.core.source.SourceContext;
@@ -28,9 +28,7 @@ public record SourceSettings(SourceProvider provider, String name, SinkOptions o
 
     /** Source providers on the classpath, by configuration type. */
     public static Map<String, SourceProvider> providers() {
-        Map<String, SourceProvider> m = new LinkedHashMap<>();
-        ServiceLoader.load(SourceProvider.class, SourceSettings.class.getClassLoader()).forEach(p -> m.put(p.type(), p));
-        return m;
+        return Descriptions.providers(SourceProvider.class, SourceProvider::type);
     }
 
     static SourceSettings from(RDFNode node, Path logDir, String where) {
@@ -39,8 +37,7 @@ public record SourceSettings(SourceProvider provider, String name, SinkOptions o
                                                                   providers.keySet(), "Each source kind is its own jar (for cdc:PostgresSource,"
                                                                   + " fuseki-cdc-source-postgres-*.jar): put it beside the fuseki-cdc jar (see docs/sources.md)."));
         Resource r = node.asResource();
-        Map<String, SourceProvider.SourceOption> own = provider.options().stream()
-                                                               .collect(Collectors.toMap(SourceProvider.SourceOption::name, o -> o));
+        Map<String, Option<?>> own = provider.options().stream().collect(Collectors.toMap(Option::name, o -> o));
         String nameOpt = VocabCdc.name.getLocalName();
         Map<String, String> values = new LinkedHashMap<>();
         Map<String, Integer> counts = new LinkedHashMap<>();
@@ -48,7 +45,7 @@ public record SourceSettings(SourceProvider provider, String name, SinkOptions o
             if ( !st.getPredicate().getURI().startsWith(VocabCdc.NS) )
                 continue;
             String local = st.getPredicate().getLocalName();
-            SourceProvider.SourceOption opt = own.get(local);
+            Option<?> opt = own.get(local);
             if ( opt == null && !local.equals(nameOpt) )
                 throw new CdcConfigException(local, where + ", source of type cdc:" + provider.type() + ": unknown option cdc:" + local + ". Options: "
                                              + Stream.concat(Stream.of(nameOpt), own.keySet().stream()).sorted().map(o -> "cdc:" + o)

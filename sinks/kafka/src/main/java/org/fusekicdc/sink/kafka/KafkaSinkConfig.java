@@ -13,9 +13,9 @@ import java.util.regex.Pattern;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.fusekicdc.core.CdcConfigException;
+import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.sink.PatchRecord;
 import org.fusekicdc.core.sink.SinkOptions;
-import org.fusekicdc.core.sink.SinkProvider.SinkOption;
 
 /**
  * The settings of one Kafka sink, validated all at once from the {@code cdc:} options of the
@@ -39,31 +39,33 @@ public record KafkaSinkConfig(String dataset, String sink, String bootstrapServe
                               int maxMessageBytes, boolean transactional, boolean createTopic, Optional<Short> replicationFactor,
                               Duration sendTimeout, Properties producerProperties) {
 
-    public static final SinkOption BOOTSTRAP_SERVERS = new SinkOption("bootstrapServers", "string", "required",
-        "Kafka brokers to connect to, host:port separated by commas.");
-    public static final SinkOption TOPIC = new SinkOption("topic", "string", "fuseki-cdc.<dataset>",
-        "Topic the patches go to. Records are keyed by the dataset name, so one partition carries the dataset in order.");
-    public static final SinkOption FORMAT = new SinkOption("format", "text or binary", "text",
-        "Record value format: RDF Patch text (application/rdf-patch) or binary (application/rdf-patch+thrift).");
-    public static final SinkOption MAX_MESSAGE_BYTES = new SinkOption("maxMessageBytes", "integer (bytes)", "1000000",
-        "Largest record value; a larger patch is split into segments of this size. Keep it at least 4 KB below the topic's max.message.bytes, for key and headers.");
-    public static final SinkOption TRANSACTIONAL = new SinkOption("transactional", "boolean", "false",
-        "Publish each patch in its own Kafka transaction (transactional.id fuseki-cdc-<dataset>-<sink name>): read_committed consumers never see part of a patch.");
-    public static final SinkOption CREATE_TOPIC = new SinkOption("createTopic", "boolean", "true",
-        "Create the topic, with one partition, if it does not exist. When false a missing topic is retried until someone creates it.");
-    public static final SinkOption REPLICATION_FACTOR = new SinkOption("replicationFactor", "integer", "the broker's default.replication.factor",
-        "Replication factor of a topic the sink creates.");
-    public static final SinkOption PRODUCER_PROPERTIES = new SinkOption("producerProperties", "string (key=value lines)", "none",
-        "Extra Kafka client properties (security, tuning), one key=value per line; ${env:NAME} in a value is replaced by an environment variable. Security settings also apply to the sink's admin client and consumer.");
-    public static final SinkOption SEND_TIMEOUT_SECONDS = new SinkOption("sendTimeoutSeconds", "integer (seconds)", "30",
-        "How long the brokers may take to acknowledge one record (a patch, or one segment of a large one); a record not acknowledged in time fails the attempt, which is retried. Also bounds each start-up step.");
-
-    /** Every option, in documentation order. */
-    public static final List<SinkOption> OPTIONS = List.of(BOOTSTRAP_SERVERS, TOPIC, FORMAT, MAX_MESSAGE_BYTES, TRANSACTIONAL, CREATE_TOPIC,
-                                                           REPLICATION_FACTOR, PRODUCER_PROPERTIES, SEND_TIMEOUT_SECONDS);
-
     /** Room in a record for the key, the headers and the record overhead, beyond the value. */
     static final int RECORD_OVERHEAD_BYTES = 4096;
+
+    public static final Option<String> BOOTSTRAP_SERVERS = Option.required("bootstrapServers", "string",
+        "Kafka brokers to connect to, host:port separated by commas.");
+    public static final Option<String> TOPIC = Option.withoutDefault("topic", "string", "fuseki-cdc.<dataset>",
+        "Topic the patches go to. Records are keyed by the dataset name, so one partition carries the dataset in order.");
+    public static final Option<String> FORMAT = Option.oneOf("format", "text or binary", "text", List.of("text", "binary"),
+        "Record value format: RDF Patch text (application/rdf-patch) or binary (application/rdf-patch+thrift).");
+    public static final Option<Long> MAX_MESSAGE_BYTES = Option.integer("maxMessageBytes", "integer (bytes)", 1_000_000,
+        "Largest record value; a larger patch is split into segments of this size. Keep it at least 4 KB below the topic's max.message.bytes, for key and headers.")
+        .range(1024, Integer.MAX_VALUE - RECORD_OVERHEAD_BYTES);
+    public static final Option<Boolean> TRANSACTIONAL = Option.bool("transactional", false,
+        "Publish each patch in its own Kafka transaction (transactional.id fuseki-cdc-<dataset>-<sink name>): read_committed consumers never see part of a patch.");
+    public static final Option<Boolean> CREATE_TOPIC = Option.bool("createTopic", true,
+        "Create the topic, with one partition, if it does not exist. When false a missing topic is retried until someone creates it.");
+    public static final Option<Long> REPLICATION_FACTOR = Option.<Long>withoutDefault("replicationFactor", "integer", "the broker's default.replication.factor",
+        "Replication factor of a topic the sink creates.").range(1, Short.MAX_VALUE);
+    public static final Option<String> PRODUCER_PROPERTIES = Option.withoutDefault("producerProperties", "string (key=value lines)", "none",
+        "Extra Kafka client properties (security, tuning), one key=value per line; ${env:NAME} in a value is replaced by an environment variable. Security settings also apply to the sink's admin client and consumer.");
+    public static final Option<Long> SEND_TIMEOUT_SECONDS = Option.integer("sendTimeoutSeconds", "integer (seconds)", 30,
+        "How long the brokers may take to acknowledge one record (a patch, or one segment of a large one); a record not acknowledged in time fails the attempt, which is retried. Also bounds each start-up step.")
+        .range(1, 3600);
+
+    /** Every option, in documentation order. */
+    public static final List<Option<?>> OPTIONS = List.of(BOOTSTRAP_SERVERS, TOPIC, FORMAT, MAX_MESSAGE_BYTES, TRANSACTIONAL, CREATE_TOPIC,
+                                                           REPLICATION_FACTOR, PRODUCER_PROPERTIES, SEND_TIMEOUT_SECONDS);
 
     private static final Pattern LEGAL_TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
 
@@ -90,7 +92,7 @@ public record KafkaSinkConfig(String dataset, String sink, String bootstrapServe
     public static KafkaSinkConfig parse(String dataset, SinkOptions options) {
         String sink = options.sink();
         String bootstrap = options.required(BOOTSTRAP_SERVERS.name(), "\"broker1:9092,broker2:9092\"").trim();
-        String topic = options.string(TOPIC.name(), null);
+        String topic = options.string(TOPIC);
         if ( topic == null ) {
             topic = "fuseki-cdc." + dataset;
             if ( !LEGAL_TOPIC.matcher(topic).matches() )
@@ -99,15 +101,15 @@ public record KafkaSinkConfig(String dataset, String sink, String bootstrapServe
         } else if ( !LEGAL_TOPIC.matcher(topic).matches() ) {
             throw options.error(TOPIC.name(), "'" + topic + "' is not a legal Kafka topic name; use letters, digits, '.', '_' and '-' (at most 249 characters)");
         }
-        String format = options.oneOf(FORMAT.name(), "text", "text", "binary");
+        String format = options.oneOf(FORMAT);
         String contentType = format.equals("binary") ? PatchRecord.BINARY : PatchRecord.TEXT;
-        int maxMessageBytes = (int)options.number(MAX_MESSAGE_BYTES.name(), 1_000_000, 1024, Integer.MAX_VALUE - RECORD_OVERHEAD_BYTES);
-        boolean transactional = options.bool(TRANSACTIONAL.name(), false);
-        boolean createTopic = options.bool(CREATE_TOPIC.name(), true);
+        int maxMessageBytes = (int)options.number(MAX_MESSAGE_BYTES);
+        boolean transactional = options.bool(TRANSACTIONAL);
+        boolean createTopic = options.bool(CREATE_TOPIC);
         Optional<Short> replication = options.has(REPLICATION_FACTOR.name())
-            ? Optional.of((short)options.number(REPLICATION_FACTOR.name(), 1, 1, Short.MAX_VALUE))
+            ? Optional.of((short)options.number(REPLICATION_FACTOR))
             : Optional.empty();
-        Duration sendTimeout = Duration.ofSeconds(options.number(SEND_TIMEOUT_SECONDS.name(), 30, 1, 3600));
+        Duration sendTimeout = Duration.ofSeconds(options.number(SEND_TIMEOUT_SECONDS));
         Properties props = options.properties(PRODUCER_PROPERTIES.name());
         checkProducerProperties(options, props, maxMessageBytes, sendTimeout);
         return new KafkaSinkConfig(dataset, sink, bootstrap, topic, contentType, maxMessageBytes, transactional, createTopic, replication,

@@ -1,28 +1,12 @@
 package org.fusekicdc.sink.kafka;
 
-import java.nio.file.Path;
-import java.util.List;
-
-import org.fusekicdc.core.sink.Sink;
-import org.fusekicdc.core.sink.SinkOptions;
-import org.fusekicdc.core.sink.SinkProvider;
+import org.fusekicdc.core.sink.DeclaredSinkProvider;
 
 /** {@code cdc:KafkaSink}: patches to a Kafka topic. Options: {@link KafkaSinkConfig#OPTIONS}. */
-public final class KafkaSinkProvider implements SinkProvider {
+public final class KafkaSinkProvider extends DeclaredSinkProvider {
     public static final String TYPE = "KafkaSink";
 
-    @Override
-    public String type() {
-        return TYPE;
-    }
-
-    @Override
-    public List<SinkOption> options() {
-        return KafkaSinkConfig.OPTIONS;
-    }
-
-    @Override
-    public Sink create(String dataset, SinkOptions options, Path workDir) {
-        return new KafkaSink(KafkaSinkConfig.parse(dataset, options), workDir);
+    public KafkaSinkProvider() {
+        super(TYPE, KafkaSinkConfig.OPTIONS, (dataset, options, workDir) -> new KafkaSink(KafkaSinkConfig.parse(dataset, options), workDir));
     }
 }

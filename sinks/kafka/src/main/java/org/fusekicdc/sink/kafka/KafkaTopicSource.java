@@ -12,8 +12,8 @@ import java.util.Properties;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.fusekicdc.core.follow.PatchSource;
+import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.sink.SinkOptions;
-import org.fusekicdc.core.sink.SinkProvider.SinkOption;
 
 /**
  * A follower's source: the topic a leader's {@link KafkaSink} writes, read with
@@ -21,13 +21,13 @@ import org.fusekicdc.core.sink.SinkProvider.SinkOption;
  * its own change log's head).
  */
 public final class KafkaTopicSource implements PatchSource {
-    public static final SinkOption BOOTSTRAP_SERVERS = new SinkOption("bootstrapServers", "string", "required",
+    public static final Option<String> BOOTSTRAP_SERVERS = Option.required("bootstrapServers", "string",
         "Kafka brokers to connect to, host:port separated by commas.");
-    public static final SinkOption TOPIC = new SinkOption("topic", "string", "fuseki-cdc.<leader dataset>",
+    public static final Option<String> TOPIC = Option.withoutDefault("topic", "string", "fuseki-cdc.<leader dataset>",
         "The topic the leader's Kafka sink writes.");
-    public static final SinkOption CONSUMER_PROPERTIES = new SinkOption("consumerProperties", "string (key=value lines)", "none",
+    public static final Option<String> CONSUMER_PROPERTIES = Option.withoutDefault("consumerProperties", "string (key=value lines)", "none",
         "Extra Kafka consumer properties (security, tuning), one key=value per line; ${env:NAME} in a value is replaced by an environment variable.");
-    public static final List<SinkOption> OPTIONS = List.of(BOOTSTRAP_SERVERS, TOPIC, CONSUMER_PROPERTIES);
+    public static final List<Option<?>> OPTIONS = List.of(BOOTSTRAP_SERVERS, TOPIC, CONSUMER_PROPERTIES);
 
     private final String leaderDataset;
     private final String bootstrapServers;

@@ -1,29 +1,12 @@
 package org.fusekicdc.sink.kafka;
 
-import java.nio.file.Path;
-import java.util.List;
-
-import org.fusekicdc.core.follow.PatchSource;
-import org.fusekicdc.core.follow.PatchSourceProvider;
-import org.fusekicdc.core.sink.SinkOptions;
-import org.fusekicdc.core.sink.SinkProvider.SinkOption;
+import org.fusekicdc.core.follow.DeclaredPatchSourceProvider;
 
 /** {@code cdc:follow [ a cdc:KafkaTopic ; ... ]}: a follower reads its leader's patches from a Kafka topic. */
-public final class KafkaTopicSourceProvider implements PatchSourceProvider {
+public final class KafkaTopicSourceProvider extends DeclaredPatchSourceProvider {
     public static final String TYPE = "KafkaTopic";
 
-    @Override
-    public String type() {
-        return TYPE;
-    }
-
-    @Override
-    public List<SinkOption> options() {
-        return KafkaTopicSource.OPTIONS;
-    }
-
-    @Override
-    public PatchSource create(String leaderDataset, SinkOptions options, Path workDir) {
-        return new KafkaTopicSource(leaderDataset, options, workDir);
+    public KafkaTopicSourceProvider() {
+        super(TYPE, KafkaTopicSource.OPTIONS, (leaderDataset, options, workDir) -> new KafkaTopicSource(leaderDataset, options, workDir));
     }
 }

@@ -15,9 +15,13 @@ import java.util.Optional;
 import java.util.ServiceLoader;
 
 import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
+import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.CdcConfigException;
+import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.sink.PatchRecord;
+import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.sink.SinkProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -177,7 +181,7 @@ class KafkaSinkConfigTest {
                                       .filter(x -> x.type().equals("KafkaSink")).findFirst().orElseThrow();
         assertEquals(List.of("bootstrapServers", "topic", "format", "maxMessageBytes", "transactional", "createTopic", "replicationFactor",
                              "producerProperties", "sendTimeoutSeconds"),
-                     p.options().stream().map(SinkProvider.SinkOption::name).toList());
+                     p.options().stream().map(Option::name).toList());
         assertTrue(p.create("ds", new SinkOptions("k", Map.of("bootstrapServers", "b:9092")), Path.of("work")) instanceof KafkaSink);
     }
 }

@@ -143,12 +143,12 @@ public final class NatsSink implements Sink {
             connection = Nats.connect(connectOptions());
         } catch (AuthenticationException ex) {
             throw SinkException.permanentFailure("the NATS server " + config.servers() + " refused the credentials (" + config.credentials() + "): "
-                                                 + ex.getMessage() + ". Fix cdc:" + NatsSinkConfig.USER_ENV + "/cdc:" + NatsSinkConfig.PASSWORD_ENV
-                                                 + ", cdc:" + NatsSinkConfig.TOKEN_ENV + " or cdc:" + NatsSinkConfig.CREDS_FILE_ENV
+                                                 + ex.getMessage() + ". Fix cdc:" + NatsSinkConfig.USER_ENV.name() + "/cdc:" + NatsSinkConfig.PASSWORD_ENV.name()
+                                                 + ", cdc:" + NatsSinkConfig.TOKEN_ENV.name() + " or cdc:" + NatsSinkConfig.CREDS_FILE_ENV.name()
                                                  + " (or the variables they name), then resume the sink", ex);
         } catch (IOException ex) {
             throw SinkException.transientFailure("cannot connect to NATS at " + config.servers() + ": " + ex.getMessage()
-                                                 + ". Check that the server runs and cdc:" + NatsSinkConfig.URL, ex);
+                                                 + ". Check that the server runs and cdc:" + NatsSinkConfig.URL.name(), ex);
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
             throw SinkException.transientFailure("interrupted while connecting to NATS", ex);
@@ -214,12 +214,12 @@ public final class NatsSink implements Sink {
             List<String> capturing = jsm.getStreamNames(subject);
             if ( !capturing.isEmpty() )
                 throw SinkException.permanentFailure("subject " + subject + " is stored by stream " + capturing.get(0) + ", and stream " + stream
-                                                     + " does not exist. Set cdc:" + NatsSinkConfig.STREAM + " \"" + capturing.get(0)
-                                                     + "\" to publish into that stream, or choose another cdc:" + NatsSinkConfig.SUBJECT, null);
+                                                     + " does not exist. Set cdc:" + NatsSinkConfig.STREAM.name() + " \"" + capturing.get(0)
+                                                     + "\" to publish into that stream, or choose another cdc:" + NatsSinkConfig.SUBJECT.name(), null);
             if ( !config.createStream() )
-                throw SinkException.permanentFailure("stream " + stream + " does not exist and cdc:" + NatsSinkConfig.CREATE_STREAM
+                throw SinkException.permanentFailure("stream " + stream + " does not exist and cdc:" + NatsSinkConfig.CREATE_STREAM.name()
                                                      + " is false. Create it (nats stream add " + stream + " --subjects " + subject
-                                                     + ") or set cdc:" + NatsSinkConfig.CREATE_STREAM + " true", null);
+                                                     + ") or set cdc:" + NatsSinkConfig.CREATE_STREAM.name() + " true", null);
             try {
                 info = jsm.addStream(streamConfiguration());
                 LOG.info("Dataset '{}': NATS sink '{}' created stream {} for subject {} ({} storage, {} replica(s), duplicate window {}, max age {})",
@@ -229,8 +229,8 @@ public final class NatsSink implements Sink {
                 if ( ex.getApiErrorCode() == ERR_SUBJECT_OVERLAP )
                     throw SinkException.permanentFailure("cannot create stream " + stream + ": subject " + subject
                                                          + " overlaps the subjects of another stream (" + ex.getErrorDescription()
-                                                         + "). Set cdc:" + NatsSinkConfig.STREAM + " to that stream, or choose another cdc:"
-                                                         + NatsSinkConfig.SUBJECT, ex);
+                                                         + "). Set cdc:" + NatsSinkConfig.STREAM.name() + " to that stream, or choose another cdc:"
+                                                         + NatsSinkConfig.SUBJECT.name(), ex);
                 if ( ex.getApiErrorCode() != ERR_STREAM_NAME_IN_USE )
                     throw ex;
                 // Created meanwhile by someone else: check it like any existing stream.
@@ -275,29 +275,29 @@ public final class NatsSink implements Sink {
         if ( subjects.stream().noneMatch(p -> NatsHeaders.covers(p, subject)) )
             throw SinkException.permanentFailure("stream " + stream + " exists but stores subjects " + subjects + ", not " + subject
                                                  + ". Add the subject to the stream (nats stream edit " + stream + " --subjects ...), set cdc:"
-                                                 + NatsSinkConfig.SUBJECT + " to a subject it stores, or set cdc:" + NatsSinkConfig.STREAM
+                                                 + NatsSinkConfig.SUBJECT.name() + " to a subject it stores, or set cdc:" + NatsSinkConfig.STREAM.name()
                                                  + " to another stream", null);
         if ( sc.getMirror() != null )
-            throw problem("is a mirror of stream " + sc.getMirror().getName() + " and takes no publishes", "Point cdc:" + NatsSinkConfig.STREAM + " at the origin stream");
+            throw problem("is a mirror of stream " + sc.getMirror().getName() + " and takes no publishes", "Point cdc:" + NatsSinkConfig.STREAM.name() + " at the origin stream");
         if ( sc.getSealed() )
-            throw problem("is sealed and takes no publishes", "Point cdc:" + NatsSinkConfig.STREAM + " at another stream");
+            throw problem("is sealed and takes no publishes", "Point cdc:" + NatsSinkConfig.STREAM.name() + " at another stream");
         if ( sc.getNoAck() )
             throw problem("does not acknowledge publishes (no_ack), so the sink cannot know what it stored",
                           "Use a stream with acknowledgements (no_ack false)");
         if ( sc.getRetentionPolicy() == RetentionPolicy.WorkQueue )
             throw problem("has work-queue retention: a message is removed once one consumer takes it, so followers would miss patches"
                           + " and the sink could not tell which versions the stream holds", "Use limits retention");
-        checkGiven(NatsSinkConfig.STREAM_STORAGE, "memory".equals(config.storage()) ? StorageType.Memory : StorageType.File, sc.getStorageType(),
-                   "storage cannot be changed on a stream; remove cdc:" + NatsSinkConfig.STREAM_STORAGE + " or use another stream");
-        checkGiven(NatsSinkConfig.STREAM_REPLICAS, config.replicas(), sc.getReplicas(),
-                   "nats stream edit " + stream + " --replicas " + config.replicas() + ", or remove cdc:" + NatsSinkConfig.STREAM_REPLICAS);
-        checkGiven(NatsSinkConfig.DUPLICATE_WINDOW_SECONDS, config.duplicateWindow(), sc.getDuplicateWindow(),
+        checkGiven(NatsSinkConfig.STREAM_STORAGE.name(), "memory".equals(config.storage()) ? StorageType.Memory : StorageType.File, sc.getStorageType(),
+                   "storage cannot be changed on a stream; remove cdc:" + NatsSinkConfig.STREAM_STORAGE.name() + " or use another stream");
+        checkGiven(NatsSinkConfig.STREAM_REPLICAS.name(), config.replicas(), sc.getReplicas(),
+                   "nats stream edit " + stream + " --replicas " + config.replicas() + ", or remove cdc:" + NatsSinkConfig.STREAM_REPLICAS.name());
+        checkGiven(NatsSinkConfig.DUPLICATE_WINDOW_SECONDS.name(), config.duplicateWindow(), sc.getDuplicateWindow(),
                    "nats stream edit " + stream + " --dupe-window " + config.duplicateWindow().toSeconds() + "s, or remove cdc:"
-                   + NatsSinkConfig.DUPLICATE_WINDOW_SECONDS);
+                   + NatsSinkConfig.DUPLICATE_WINDOW_SECONDS.name());
         Duration age = sc.getMaxAge() == null || sc.getMaxAge().isZero() ? null : sc.getMaxAge();
-        if ( config.given().contains(NatsSinkConfig.STREAM_MAX_AGE) && !java.util.Objects.equals(config.maxAge(), age) )
-            throw problem("has max age " + (age == null ? "none" : age) + " but cdc:" + NatsSinkConfig.STREAM_MAX_AGE + " is " + config.maxAge(),
-                          "nats stream edit " + stream + " --max-age ..., or remove cdc:" + NatsSinkConfig.STREAM_MAX_AGE);
+        if ( config.given().contains(NatsSinkConfig.STREAM_MAX_AGE.name()) && !java.util.Objects.equals(config.maxAge(), age) )
+            throw problem("has max age " + (age == null ? "none" : age) + " but cdc:" + NatsSinkConfig.STREAM_MAX_AGE.name() + " is " + config.maxAge(),
+                          "nats stream edit " + stream + " --max-age ..., or remove cdc:" + NatsSinkConfig.STREAM_MAX_AGE.name());
         if ( sc.getRetentionPolicy() == RetentionPolicy.Interest )
             LOG.warn("Dataset '{}': NATS sink '{}': stream {} has interest retention; messages go once every consumer has them, so a new follower cannot read history",
                      config.dataset(), name(), stream);
@@ -333,7 +333,7 @@ public final class NatsSink implements Sink {
         int room = headerRoom();
         if ( config.maxMessageBytes() > 0 ) {
             if ( config.maxMessageBytes() + room > limit )
-                throw SinkException.permanentFailure("cdc:" + NatsSinkConfig.MAX_MESSAGE_BYTES + " is " + config.maxMessageBytes() + ", but " + limitText
+                throw SinkException.permanentFailure("cdc:" + NatsSinkConfig.MAX_MESSAGE_BYTES.name() + " is " + config.maxMessageBytes() + ", but " + limitText
                                                      + " leaves room for " + (limit - room) + " bytes of body beside the headers. Set it to at most "
                                                      + (limit - room) + ", or remove it to follow the limit", null);
             return config.maxMessageBytes();
@@ -388,11 +388,11 @@ public final class NatsSink implements Sink {
         if ( v == null )
             throw SinkException.permanentFailure("the last message on subject " + config.subject() + " (stream " + config.stream() + " sequence "
                                                  + last.getSeq() + ") is not a fuseki-cdc patch: something else publishes there."
-                                                 + " Give this dataset a subject of its own (cdc:" + NatsSinkConfig.SUBJECT + ")", null);
+                                                 + " Give this dataset a subject of its own (cdc:" + NatsSinkConfig.SUBJECT.name() + ")", null);
         String dataset = h.get(PatchMessages.DATASET);
         if ( !config.dataset().equals(dataset) )
             throw SinkException.permanentFailure("subject " + config.subject() + " holds patches of dataset '" + dataset + "', not '" + config.dataset()
-                                                 + "'. Give each dataset its own subject (cdc:" + NatsSinkConfig.SUBJECT + ")", null);
+                                                 + "'. Give each dataset its own subject (cdc:" + NatsSinkConfig.SUBJECT.name() + ")", null);
         long version;
         int segment, segments;
         try {
@@ -461,7 +461,7 @@ public final class NatsSink implements Sink {
                                                  + (partialId != null ? " and part of patch " + partialId + ", but this log's next patch is " + id
                                                                       : " as patch " + lastPatchId + ", but this log's version " + lastVersion + " is patch " + prevId)
                                                  + ": the subject holds another log's patches (the change log was replaced, or another server publishes there)."
-                                                 + " Point cdc:" + NatsSinkConfig.SUBJECT + " at a subject of its own, or purge this one", null);
+                                                 + " Point cdc:" + NatsSinkConfig.SUBJECT.name() + " at a subject of its own, or purge this one", null);
     }
 
     private void publish(String patchId, Map<String, String> patchHeaders, byte[] value) throws SinkException {
@@ -588,11 +588,11 @@ public final class NatsSink implements Sink {
         String msg = String.valueOf(ex.getMessage());
         if ( msg.contains("503") || msg.contains("No Responders") )
             return SinkException.transientFailure(where + ": no stream answered (" + msg + "). Stream " + config.stream()
-                                                  + " was deleted (it is created again on reconnect when cdc:" + NatsSinkConfig.CREATE_STREAM
+                                                  + " was deleted (it is created again on reconnect when cdc:" + NatsSinkConfig.CREATE_STREAM.name()
                                                   + " is true) or JetStream is unavailable; retrying", ex);
         if ( msg.contains("Timeout") )
             return SinkException.transientFailure(where + ": no acknowledgement within " + config.publishTimeout().toSeconds() + " s (cdc:"
-                                                  + NatsSinkConfig.PUBLISH_TIMEOUT_SECONDS + ")" + permissionErrors.hint()
+                                                  + NatsSinkConfig.PUBLISH_TIMEOUT_SECONDS.name() + ")" + permissionErrors.hint()
                                                   + "; retrying (a message stored meanwhile is recognised, not stored twice)", ex);
         return SinkException.transientFailure(where + " failed: " + ex + "; retrying", ex);
     }
@@ -608,7 +608,7 @@ public final class NatsSink implements Sink {
             return SinkException.transientFailure(where + ": a message of " + bytes + " bytes plus headers exceeds " + limit
                                                   + ", which changed since the sink sized its segments; sizing them again", ex);
         return SinkException.permanentFailure(where + ": a message of " + bytes + " bytes plus headers exceeds " + limit + " (" + ex.getMessage()
-                                              + "). Lower cdc:" + NatsSinkConfig.MAX_MESSAGE_BYTES + " (now " + config.maxMessageBytes()
+                                              + "). Lower cdc:" + NatsSinkConfig.MAX_MESSAGE_BYTES.name() + " (now " + config.maxMessageBytes()
                                               + ") or remove it to follow the limit, or raise the limit", ex);
     }
 
@@ -640,7 +640,7 @@ public final class NatsSink implements Sink {
         String hint() {
             String l = last;
             return l == null ? "" : ". The server reported: " + l + ". Grant the NATS user permission to publish to " + config.subject()
-                                    + " and to use the JetStream API ($JS.API.>), or change cdc:" + NatsSinkConfig.SUBJECT;
+                                    + " and to use the JetStream API ($JS.API.>), or change cdc:" + NatsSinkConfig.SUBJECT.name();
         }
 
         @Override

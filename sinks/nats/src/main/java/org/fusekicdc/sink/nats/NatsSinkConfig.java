@@ -13,8 +13,8 @@ import java.util.function.Function;
 
 import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.sink.PatchRecord;
+import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.sink.SinkOptions;
-import org.fusekicdc.core.sink.SinkProvider.SinkOption;
 
 /**
  * The settings of one NATS JetStream sink, read from its {@code cdc:} options and checked all at
@@ -43,23 +43,6 @@ public record NatsSinkConfig(String dataset, String sinkName, List<String> serve
                              Duration maxAge, boolean createStream, Credentials credentials, Duration connectTimeout,
                              Duration publishTimeout, Set<String> given) {
 
-    public static final String URL = "url";
-    public static final String SUBJECT = "subject";
-    public static final String STREAM = "stream";
-    public static final String FORMAT = "format";
-    public static final String MAX_MESSAGE_BYTES = "maxMessageBytes";
-    public static final String STREAM_STORAGE = "streamStorage";
-    public static final String STREAM_REPLICAS = "streamReplicas";
-    public static final String DUPLICATE_WINDOW_SECONDS = "duplicateWindowSeconds";
-    public static final String STREAM_MAX_AGE = "streamMaxAge";
-    public static final String CREATE_STREAM = "createStream";
-    public static final String USER_ENV = "userEnv";
-    public static final String PASSWORD_ENV = "passwordEnv";
-    public static final String TOKEN_ENV = "tokenEnv";
-    public static final String CREDS_FILE_ENV = "credsFileEnv";
-    public static final String CONNECT_TIMEOUT_SECONDS = "connectTimeoutSeconds";
-    public static final String PUBLISH_TIMEOUT_SECONDS = "publishTimeoutSeconds";
-
     public static final String DEFAULT_URL = "nats://127.0.0.1:4222";
     public static final String SUBJECT_PREFIX = "fuseki-cdc.";
     public static final String STREAM_PREFIX = "FUSEKI_CDC_";
@@ -69,40 +52,46 @@ public record NatsSinkConfig(String dataset, String sinkName, List<String> serve
     /** PatchMessages cannot cut smaller segments. */
     public static final int MIN_MESSAGE_BYTES = 1024;
 
+    public static final Option<String> URL = Option.text("url", "string", DEFAULT_URL,
+        "NATS server URL, or a comma-separated list of URLs of one cluster (nats://, tls://, ws://, wss://). No credentials in it: see userEnv, tokenEnv, credsFileEnv.");
+    public static final Option<String> SUBJECT = Option.withoutDefault("subject", "string", "fuseki-cdc.<dataset>",
+        "Subject the patches are published to; one subject per dataset. The default replaces characters other than letters, digits, '-' and '_' in the dataset name by '_'.");
+    public static final Option<String> STREAM = Option.withoutDefault("stream", "string", "FUSEKI_CDC_<DATASET>",
+        "JetStream stream that stores the subject. The default is the dataset name upper-cased, with characters other than A-Z and 0-9 replaced by '_'.");
+    public static final Option<String> FORMAT = Option.oneOf("format", "text | binary", "text", List.of("text", "binary"),
+        "Message body: RDF Patch text (application/rdf-patch) or RDF Patch binary (application/rdf-patch+thrift).");
+    public static final Option<Long> MAX_MESSAGE_BYTES = Option.integer("maxMessageBytes", "integer (bytes)", 0,
+        "Largest message body; larger patches are split into segments. Derived by default from the server's max_payload and the stream's max_msg_size, less room for headers. At least 1024.")
+        .range(MIN_MESSAGE_BYTES, Integer.MAX_VALUE)
+        .defaultText("derived");
+    public static final Option<String> STREAM_STORAGE = Option.oneOf("streamStorage", "file | memory", "file", List.of("file", "memory"),
+        "Storage of a stream the sink creates. Checked against an existing stream when given.");
+    public static final Option<Long> STREAM_REPLICAS = Option.integer("streamReplicas", "integer", 1,
+        "Replicas of a stream the sink creates (1 to 5). Checked against an existing stream when given.").range(1, 5);
+    public static final Option<Long> DUPLICATE_WINDOW_SECONDS = Option.integer("duplicateWindowSeconds", "integer (seconds)", DEFAULT_DUPLICATE_WINDOW_SECONDS,
+        "Duplicate-detection window of a stream the sink creates. Checked against an existing stream when given.").range(1, 7 * 24 * 3600);
+    public static final Option<String> STREAM_MAX_AGE = Option.withoutDefault("streamMaxAge", "xsd:duration (e.g. \"P7D\")", "none",
+        "Age limit of messages in a stream the sink creates; none keeps them until removed by other limits. Checked against an existing stream when given.");
+    public static final Option<Boolean> CREATE_STREAM = Option.bool("createStream", true,
+        "Create the stream when it does not exist. An existing stream is always checked: it must capture the subject and accept acknowledged publishes.");
+    public static final Option<String> USER_ENV = Option.withoutDefault("userEnv", "string (variable name)", "none",
+        "Name of the environment variable holding the user name; needs passwordEnv.");
+    public static final Option<String> PASSWORD_ENV = Option.withoutDefault("passwordEnv", "string (variable name)", "none",
+        "Name of the environment variable holding the password; needs userEnv.");
+    public static final Option<String> TOKEN_ENV = Option.withoutDefault("tokenEnv", "string (variable name)", "none",
+        "Name of the environment variable holding an authentication token.");
+    public static final Option<String> CREDS_FILE_ENV = Option.withoutDefault("credsFileEnv", "string (variable name)", "none",
+        "Name of the environment variable holding the path of a NATS credentials (.creds) file.");
+    public static final Option<Long> CONNECT_TIMEOUT_SECONDS = Option.integer("connectTimeoutSeconds", "integer (seconds)", DEFAULT_CONNECT_TIMEOUT_SECONDS,
+        "Timeout to connect, and for each stream management request.").range(1, 600);
+    public static final Option<Long> PUBLISH_TIMEOUT_SECONDS = Option.integer("publishTimeoutSeconds", "integer (seconds)", DEFAULT_PUBLISH_TIMEOUT_SECONDS,
+        "Longest wait for the stream to acknowledge one message; then the delivery is retried.").range(1, 600);
+
     /** Every option of a NATS sink: name, type, default, meaning. */
-    public static final List<SinkOption> OPTIONS = List.of(
-        new SinkOption(URL, "string", DEFAULT_URL,
-                       "NATS server URL, or a comma-separated list of URLs of one cluster (nats://, tls://, ws://, wss://). No credentials in it: see userEnv, tokenEnv, credsFileEnv."),
-        new SinkOption(SUBJECT, "string", "fuseki-cdc.<dataset>",
-                       "Subject the patches are published to; one subject per dataset. The default replaces characters other than letters, digits, '-' and '_' in the dataset name by '_'."),
-        new SinkOption(STREAM, "string", "FUSEKI_CDC_<DATASET>",
-                       "JetStream stream that stores the subject. The default is the dataset name upper-cased, with characters other than A-Z and 0-9 replaced by '_'."),
-        new SinkOption(FORMAT, "text | binary", "text",
-                       "Message body: RDF Patch text (application/rdf-patch) or RDF Patch binary (application/rdf-patch+thrift)."),
-        new SinkOption(MAX_MESSAGE_BYTES, "integer (bytes)", "derived",
-                       "Largest message body; larger patches are split into segments. Derived by default from the server's max_payload and the stream's max_msg_size, less room for headers. At least 1024."),
-        new SinkOption(STREAM_STORAGE, "file | memory", "file",
-                       "Storage of a stream the sink creates. Checked against an existing stream when given."),
-        new SinkOption(STREAM_REPLICAS, "integer", "1",
-                       "Replicas of a stream the sink creates (1 to 5). Checked against an existing stream when given."),
-        new SinkOption(DUPLICATE_WINDOW_SECONDS, "integer (seconds)", String.valueOf(DEFAULT_DUPLICATE_WINDOW_SECONDS),
-                       "Duplicate-detection window of a stream the sink creates. Checked against an existing stream when given."),
-        new SinkOption(STREAM_MAX_AGE, "xsd:duration (e.g. \"P7D\")", "none",
-                       "Age limit of messages in a stream the sink creates; none keeps them until removed by other limits. Checked against an existing stream when given."),
-        new SinkOption(CREATE_STREAM, "boolean", "true",
-                       "Create the stream when it does not exist. An existing stream is always checked: it must capture the subject and accept acknowledged publishes."),
-        new SinkOption(USER_ENV, "string (variable name)", "none",
-                       "Name of the environment variable holding the user name; needs passwordEnv."),
-        new SinkOption(PASSWORD_ENV, "string (variable name)", "none",
-                       "Name of the environment variable holding the password; needs userEnv."),
-        new SinkOption(TOKEN_ENV, "string (variable name)", "none",
-                       "Name of the environment variable holding an authentication token."),
-        new SinkOption(CREDS_FILE_ENV, "string (variable name)", "none",
-                       "Name of the environment variable holding the path of a NATS credentials (.creds) file."),
-        new SinkOption(CONNECT_TIMEOUT_SECONDS, "integer (seconds)", String.valueOf(DEFAULT_CONNECT_TIMEOUT_SECONDS),
-                       "Timeout to connect, and for each stream management request."),
-        new SinkOption(PUBLISH_TIMEOUT_SECONDS, "integer (seconds)", String.valueOf(DEFAULT_PUBLISH_TIMEOUT_SECONDS),
-                       "Longest wait for the stream to acknowledge one message; then the delivery is retried."));
+    public static final List<Option<?>> OPTIONS = List.of(
+        URL, SUBJECT, STREAM, FORMAT, MAX_MESSAGE_BYTES, STREAM_STORAGE, STREAM_REPLICAS, DUPLICATE_WINDOW_SECONDS,
+        STREAM_MAX_AGE, CREATE_STREAM, USER_ENV, PASSWORD_ENV, TOKEN_ENV, CREDS_FILE_ENV, CONNECT_TIMEOUT_SECONDS,
+        PUBLISH_TIMEOUT_SECONDS);
 
     private static final Set<String> SCHEMES = Set.of("nats", "tls", "ws", "wss");
 
@@ -136,27 +125,27 @@ public record NatsSinkConfig(String dataset, String sinkName, List<String> serve
     public static NatsSinkConfig from(String dataset, SinkOptions options, Function<String, String> environment) {
         String name = options.sink();
         List<String> servers = servers(options);
-        String subject = options.has(SUBJECT) ? options.string(SUBJECT, null).trim() : defaultSubject(dataset);
+        String subject = options.has(SUBJECT.name()) ? options.string(SUBJECT.name(), null).trim() : defaultSubject(dataset);
         checkSubject(options, subject);
-        String stream = options.has(STREAM) ? options.string(STREAM, null).trim() : defaultStream(dataset);
+        String stream = options.has(STREAM.name()) ? options.string(STREAM.name(), null).trim() : defaultStream(dataset);
         checkStream(options, stream);
-        String format = options.oneOf(FORMAT, "text", "text", "binary");
-        int maxMessageBytes = (int)options.number(MAX_MESSAGE_BYTES, 0, MIN_MESSAGE_BYTES, Integer.MAX_VALUE);
-        String storage = options.oneOf(STREAM_STORAGE, "file", "file", "memory");
-        int replicas = (int)options.number(STREAM_REPLICAS, 1, 1, 5);
-        Duration duplicateWindow = Duration.ofSeconds(options.number(DUPLICATE_WINDOW_SECONDS, DEFAULT_DUPLICATE_WINDOW_SECONDS, 1, 7 * 24 * 3600));
-        Duration maxAge = options.duration(STREAM_MAX_AGE, null);
+        String format = options.oneOf(FORMAT);
+        int maxMessageBytes = (int)options.number(MAX_MESSAGE_BYTES);
+        String storage = options.oneOf(STREAM_STORAGE);
+        int replicas = (int)options.number(STREAM_REPLICAS);
+        Duration duplicateWindow = Duration.ofSeconds(options.number(DUPLICATE_WINDOW_SECONDS));
+        Duration maxAge = options.duration(STREAM_MAX_AGE.name(), null);
         if ( maxAge != null && (maxAge.isNegative() || maxAge.isZero()) )
-            throw options.error(STREAM_MAX_AGE, "must be a positive duration such as \"P7D\", got " + maxAge);
+            throw options.error(STREAM_MAX_AGE.name(), "must be a positive duration such as \"P7D\", got " + maxAge);
         if ( maxAge != null && duplicateWindow.compareTo(maxAge) > 0 )
-            throw options.error(DUPLICATE_WINDOW_SECONDS, "(" + duplicateWindow.toSeconds() + " s) must not be longer than cdc:" + STREAM_MAX_AGE
+            throw options.error(DUPLICATE_WINDOW_SECONDS.name(), "(" + duplicateWindow.toSeconds() + " s) must not be longer than cdc:" + STREAM_MAX_AGE.name()
                                                           + " (" + maxAge + "); JetStream refuses such a stream. Shorten the window or lengthen the age");
-        boolean createStream = options.bool(CREATE_STREAM, true);
+        boolean createStream = options.bool(CREATE_STREAM);
         Credentials credentials = credentials(options, environment);
-        Duration connectTimeout = Duration.ofSeconds(options.number(CONNECT_TIMEOUT_SECONDS, DEFAULT_CONNECT_TIMEOUT_SECONDS, 1, 600));
-        Duration publishTimeout = Duration.ofSeconds(options.number(PUBLISH_TIMEOUT_SECONDS, DEFAULT_PUBLISH_TIMEOUT_SECONDS, 1, 600));
+        Duration connectTimeout = Duration.ofSeconds(options.number(CONNECT_TIMEOUT_SECONDS));
+        Duration publishTimeout = Duration.ofSeconds(options.number(PUBLISH_TIMEOUT_SECONDS));
         Set<String> given = new java.util.HashSet<>();
-        for ( SinkOption o : OPTIONS ) {
+        for ( Option<?> o : OPTIONS ) {
             if ( options.has(o.name()) )
                 given.add(o.name());
         }
@@ -176,7 +165,7 @@ public record NatsSinkConfig(String dataset, String sinkName, List<String> serve
     }
 
     static List<String> servers(SinkOptions options) {
-        String v = options.string(URL, DEFAULT_URL);
+        String v = options.string(URL);
         List<String> out = new ArrayList<>();
         for ( String s : v.split(",") ) {
             String url = s.trim();
@@ -186,62 +175,62 @@ public record NatsSinkConfig(String dataset, String sinkName, List<String> serve
             try {
                 uri = new URI(url);
             } catch (URISyntaxException ex) {
-                throw options.error(URL, "holds '" + url + "', which is not a URL; write e.g. \"nats://host:4222\" or a comma-separated list of them");
+                throw options.error(URL.name(), "holds '" + url + "', which is not a URL; write e.g. \"nats://host:4222\" or a comma-separated list of them");
             }
             if ( uri.getRawUserInfo() != null )
-                throw options.error(URL, "must not hold credentials (a URL has user information); pass them through the environment with cdc:"
-                                         + USER_ENV + "/cdc:" + PASSWORD_ENV + ", cdc:" + TOKEN_ENV + " or cdc:" + CREDS_FILE_ENV);
+                throw options.error(URL.name(), "must not hold credentials (a URL has user information); pass them through the environment with cdc:"
+                                         + USER_ENV.name() + "/cdc:" + PASSWORD_ENV.name() + ", cdc:" + TOKEN_ENV.name() + " or cdc:" + CREDS_FILE_ENV.name());
             if ( uri.getScheme() == null || !SCHEMES.contains(uri.getScheme().toLowerCase(Locale.ROOT)) || uri.getHost() == null )
-                throw options.error(URL, "holds '" + url + "'; each URL needs a scheme nats://, tls://, ws:// or wss:// and a host, e.g. \"nats://host:4222\"");
+                throw options.error(URL.name(), "holds '" + url + "'; each URL needs a scheme nats://, tls://, ws:// or wss:// and a host, e.g. \"nats://host:4222\"");
             out.add(url);
         }
         if ( out.isEmpty() )
-            throw options.error(URL, "is empty; write e.g. \"" + DEFAULT_URL + "\"");
+            throw options.error(URL.name(), "is empty; write e.g. \"" + DEFAULT_URL + "\"");
         return List.copyOf(out);
     }
 
     private static void checkSubject(SinkOptions options, String subject) {
         if ( subject.isEmpty() || subject.chars().anyMatch(c -> Character.isWhitespace(c) || c > 126 || c < 33) )
-            throw options.error(SUBJECT, "must be a NATS subject of printable ASCII characters without spaces, got '" + subject + "'");
+            throw options.error(SUBJECT.name(), "must be a NATS subject of printable ASCII characters without spaces, got '" + subject + "'");
         for ( String token : subject.split("\\.", -1) ) {
             if ( token.isEmpty() )
-                throw options.error(SUBJECT, "has an empty token ('..' or a '.' at either end): '" + subject + "'");
+                throw options.error(SUBJECT.name(), "has an empty token ('..' or a '.' at either end): '" + subject + "'");
             if ( token.equals("*") || token.equals(">") )
-                throw options.error(SUBJECT, "must not contain wildcards ('*', '>'): patches are published to one exact subject, got '" + subject + "'");
+                throw options.error(SUBJECT.name(), "must not contain wildcards ('*', '>'): patches are published to one exact subject, got '" + subject + "'");
         }
     }
 
     private static void checkStream(SinkOptions options, String stream) {
         if ( stream.isEmpty() || stream.length() > 255
              || stream.chars().anyMatch(c -> c < 33 || c > 126 || c == '.' || c == '*' || c == '>' || c == '/' || c == '\\') )
-            throw options.error(STREAM, "must be a JetStream stream name: 1 to 255 printable ASCII characters without '.', '*', '>', '/', '\\' or spaces; got '"
+            throw options.error(STREAM.name(), "must be a JetStream stream name: 1 to 255 printable ASCII characters without '.', '*', '>', '/', '\\' or spaces; got '"
                                         + stream + "'");
     }
 
     static Credentials credentials(SinkOptions options, Function<String, String> environment) {
-        boolean user = options.has(USER_ENV), password = options.has(PASSWORD_ENV);
-        boolean token = options.has(TOKEN_ENV), creds = options.has(CREDS_FILE_ENV);
+        boolean user = options.has(USER_ENV.name()), password = options.has(PASSWORD_ENV.name());
+        boolean token = options.has(TOKEN_ENV.name()), creds = options.has(CREDS_FILE_ENV.name());
         if ( user != password )
-            throw options.error(user ? PASSWORD_ENV : USER_ENV, "is missing: cdc:" + USER_ENV + " and cdc:" + PASSWORD_ENV + " go together");
+            throw options.error(user ? PASSWORD_ENV.name() : USER_ENV.name(), "is missing: cdc:" + USER_ENV.name() + " and cdc:" + PASSWORD_ENV.name() + " go together");
         int kinds = (user ? 1 : 0) + (token ? 1 : 0) + (creds ? 1 : 0);
         if ( kinds > 1 )
-            throw options.error(user ? USER_ENV : TOKEN_ENV, "conflicts with another way to authenticate; give only one of cdc:" + USER_ENV + "/cdc:"
-                                                             + PASSWORD_ENV + ", cdc:" + TOKEN_ENV + ", cdc:" + CREDS_FILE_ENV);
+            throw options.error(user ? USER_ENV.name() : TOKEN_ENV.name(), "conflicts with another way to authenticate; give only one of cdc:" + USER_ENV.name() + "/cdc:"
+                                                             + PASSWORD_ENV.name() + ", cdc:" + TOKEN_ENV.name() + ", cdc:" + CREDS_FILE_ENV.name());
         if ( user ) {
-            String u = options.secretFromVariable(USER_ENV, "NATS_TOKEN", environment);
-            String p = options.secretFromVariable(PASSWORD_ENV, "NATS_TOKEN", environment);
+            String u = options.secretFromVariable(USER_ENV.name(), "NATS_TOKEN", environment);
+            String p = options.secretFromVariable(PASSWORD_ENV.name(), "NATS_TOKEN", environment);
             return new Credentials(Credentials.Kind.USER_PASSWORD, u, p, null,
-                                   "user and password from $" + options.string(USER_ENV, null) + " and $" + options.string(PASSWORD_ENV, null));
+                                   "user and password from $" + options.string(USER_ENV.name(), null) + " and $" + options.string(PASSWORD_ENV.name(), null));
         }
         if ( token )
-            return new Credentials(Credentials.Kind.TOKEN, null, options.secretFromVariable(TOKEN_ENV, "NATS_TOKEN", environment), null,
-                                   "token from $" + options.string(TOKEN_ENV, null));
+            return new Credentials(Credentials.Kind.TOKEN, null, options.secretFromVariable(TOKEN_ENV.name(), "NATS_TOKEN", environment), null,
+                                   "token from $" + options.string(TOKEN_ENV.name(), null));
         if ( creds ) {
-            Path file = Path.of(options.secretFromVariable(CREDS_FILE_ENV, "NATS_TOKEN", environment));
+            Path file = Path.of(options.secretFromVariable(CREDS_FILE_ENV.name(), "NATS_TOKEN", environment));
             if ( !Files.isReadable(file) )
-                throw options.error(CREDS_FILE_ENV, "names variable " + options.string(CREDS_FILE_ENV, null) + ", whose value " + file
+                throw options.error(CREDS_FILE_ENV.name(), "names variable " + options.string(CREDS_FILE_ENV.name(), null) + ", whose value " + file
                                                     + " is not a readable file; point it at the NATS .creds file");
-            return new Credentials(Credentials.Kind.CREDS_FILE, null, null, file, "credentials file " + file + " from $" + options.string(CREDS_FILE_ENV, null));
+            return new Credentials(Credentials.Kind.CREDS_FILE, null, null, file, "credentials file " + file + " from $" + options.string(CREDS_FILE_ENV.name(), null));
         }
         return Credentials.NONE;
     }

@@ -1,21 +1,15 @@
 package org.fusekicdc.sink.nats;
 
-import java.nio.file.Path;
-import java.util.List;
 import java.util.function.Function;
 
-import org.fusekicdc.core.sink.Sink;
-import org.fusekicdc.core.sink.SinkOptions;
-import org.fusekicdc.core.sink.SinkProvider;
+import org.fusekicdc.core.sink.DeclaredSinkProvider;
 
 /**
  * The NATS JetStream sink, {@code cdc:sink [ a cdc:NatsSink ; cdc:name "nats" ; cdc:url "nats://host:4222" ]}.
  * Options: {@link NatsSinkConfig#OPTIONS}.
  */
-public final class NatsSinkProvider implements SinkProvider {
+public final class NatsSinkProvider extends DeclaredSinkProvider {
     public static final String TYPE = "NatsSink";
-
-    private final Function<String, String> environment;
 
     public NatsSinkProvider() {
         this(System::getenv);
@@ -23,21 +17,6 @@ public final class NatsSinkProvider implements SinkProvider {
 
     /** @param environment where the credential options' variables are looked up */
     NatsSinkProvider(Function<String, String> environment) {
-        this.environment = environment;
-    }
-
-    @Override
-    public String type() {
-        return TYPE;
-    }
-
-    @Override
-    public List<SinkOption> options() {
-        return NatsSinkConfig.OPTIONS;
-    }
-
-    @Override
-    public Sink create(String dataset, SinkOptions options, Path workDir) {
-        return new NatsSink(NatsSinkConfig.from(dataset, options, environment), workDir);
+        super(TYPE, NatsSinkConfig.OPTIONS, (dataset, options, workDir) -> new NatsSink(NatsSinkConfig.from(dataset, options, environment), workDir));
     }
 }

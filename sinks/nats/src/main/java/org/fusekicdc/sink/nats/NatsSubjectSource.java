@@ -10,9 +10,9 @@ import java.util.function.Function;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.nats.client.Options;
+import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.follow.PatchSource;
 import org.fusekicdc.core.sink.SinkOptions;
-import org.fusekicdc.core.sink.SinkProvider.SinkOption;
 
 /**
  * A follower's source: the JetStream subject a leader's {@link NatsSink} writes, read with
@@ -20,11 +20,11 @@ import org.fusekicdc.core.sink.SinkProvider.SinkOption;
  * position is its own change log's head).
  */
 public final class NatsSubjectSource implements PatchSource {
-    private static final Set<String> OPTION_NAMES = Set.of(NatsSinkConfig.URL, NatsSinkConfig.SUBJECT, NatsSinkConfig.STREAM,
-                                                           NatsSinkConfig.USER_ENV, NatsSinkConfig.PASSWORD_ENV, NatsSinkConfig.TOKEN_ENV,
-                                                           NatsSinkConfig.CREDS_FILE_ENV, NatsSinkConfig.CONNECT_TIMEOUT_SECONDS);
+    private static final Set<String> OPTION_NAMES = Set.of(NatsSinkConfig.URL.name(), NatsSinkConfig.SUBJECT.name(), NatsSinkConfig.STREAM.name(),
+                                                           NatsSinkConfig.USER_ENV.name(), NatsSinkConfig.PASSWORD_ENV.name(), NatsSinkConfig.TOKEN_ENV.name(),
+                                                           NatsSinkConfig.CREDS_FILE_ENV.name(), NatsSinkConfig.CONNECT_TIMEOUT_SECONDS.name());
     /** The connection options a NATS sink has, minus those about publishing and the stream's creation. */
-    public static final List<SinkOption> OPTIONS = NatsSinkConfig.OPTIONS.stream().filter(o -> OPTION_NAMES.contains(o.name())).toList();
+    public static final List<Option<?>> OPTIONS = NatsSinkConfig.OPTIONS.stream().filter(o -> OPTION_NAMES.contains(o.name())).toList();
 
     private final String leaderDataset;
     private final List<String> servers;
@@ -39,10 +39,10 @@ public final class NatsSubjectSource implements PatchSource {
     NatsSubjectSource(String leaderDataset, SinkOptions options, Function<String, String> environment, Path workDir) {
         this.leaderDataset = leaderDataset;
         this.servers = NatsSinkConfig.servers(options);
-        this.subject = options.string(NatsSinkConfig.SUBJECT, NatsSinkConfig.defaultSubject(leaderDataset));
-        this.stream = options.string(NatsSinkConfig.STREAM, NatsSinkConfig.defaultStream(leaderDataset));
+        this.subject = options.string(NatsSinkConfig.SUBJECT.name(), NatsSinkConfig.defaultSubject(leaderDataset));
+        this.stream = options.string(NatsSinkConfig.STREAM.name(), NatsSinkConfig.defaultStream(leaderDataset));
         this.credentials = NatsSinkConfig.credentials(options, environment);
-        this.connectTimeout = Duration.ofSeconds(options.number(NatsSinkConfig.CONNECT_TIMEOUT_SECONDS,
+        this.connectTimeout = Duration.ofSeconds(options.number(NatsSinkConfig.CONNECT_TIMEOUT_SECONDS.name(),
                                                                 NatsSinkConfig.DEFAULT_CONNECT_TIMEOUT_SECONDS, 1, 3600));
         this.workDir = workDir;
     }

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.stream.Stream;
 
+import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.sink.PatchMessages;
 import org.fusekicdc.core.sink.PatchRecord;
@@ -45,7 +46,7 @@ class NatsSinkConfigTest {
         SinkProvider provider = ServiceLoader.load(SinkProvider.class).stream().map(ServiceLoader.Provider::get)
                                              .filter(p -> p.type().equals("NatsSink")).findFirst().orElseThrow();
         assertEquals(NatsSinkConfig.OPTIONS, provider.options());
-        List<String> names = provider.options().stream().map(SinkProvider.SinkOption::name).toList();
+        List<String> names = provider.options().stream().map(Option::name).toList();
         assertEquals(List.of("url", "subject", "stream", "format", "maxMessageBytes", "streamStorage", "streamReplicas", "duplicateWindowSeconds",
                              "streamMaxAge", "createStream", "userEnv", "passwordEnv", "tokenEnv", "credsFileEnv", "connectTimeoutSeconds",
                              "publishTimeoutSeconds"), names);

@@ -122,19 +122,19 @@ public final class RedisSink implements Sink {
         } catch (JedisAccessControlException ex) {
             close();
             throw SinkException.permanentSinkFailure("Redis at " + config.url() + " refused the credentials (" + config.credentialsSource() + "): "
-                                                     + ex.getMessage() + ". Fix cdc:" + RedisSinkConfig.USER_ENV + "/cdc:" + RedisSinkConfig.PASSWORD_ENV
+                                                     + ex.getMessage() + ". Fix cdc:" + RedisSinkConfig.USER_ENV.name() + "/cdc:" + RedisSinkConfig.PASSWORD_ENV.name()
                                                      + " (or the variables they name), then resume the sink", ex);
         } catch (JedisConnectionException ex) {
             close();
             throw SinkException.transientFailure("cannot connect to Redis at " + config.url() + ": " + rootMessage(ex)
-                                                 + ". Check that the server runs and cdc:" + RedisSinkConfig.URL, ex);
+                                                 + ". Check that the server runs and cdc:" + RedisSinkConfig.URL.name(), ex);
         } catch (JedisException ex) {
             close();
             throw failure("connecting to " + config.url(), ex);
         }
         try {
-            checkType(config.stream(), "stream", RedisSinkConfig.STREAM_KEY);
-            checkType(config.versionKey(), "hash", RedisSinkConfig.VERSION_KEY);
+            checkType(config.stream(), "stream", RedisSinkConfig.STREAM_KEY.name());
+            checkType(config.versionKey(), "hash", RedisSinkConfig.VERSION_KEY.name());
             scriptSha = jedis.scriptLoad(APPEND.getBytes(StandardCharsets.UTF_8));
             List<String> state = jedis.hmget(config.versionKey(), F_VERSION, F_ID);
             StreamEntry last = lastEntry();
@@ -168,7 +168,7 @@ public final class RedisSink implements Sink {
         } catch (NumberFormatException ex) {
             close();
             throw SinkException.permanentSinkFailure("version key " + config.versionKey() + " holds a version that is not a number (" + ex.getMessage()
-                                                     + "): it was not written by fuseki-cdc. Choose another cdc:" + RedisSinkConfig.VERSION_KEY, ex);
+                                                     + "): it was not written by fuseki-cdc. Choose another cdc:" + RedisSinkConfig.VERSION_KEY.name(), ex);
         } catch (JedisException ex) {
             close();
             throw failure("setting up stream " + config.stream(), ex);
@@ -191,7 +191,7 @@ public final class RedisSink implements Sink {
         if ( !f.containsKey(F_VERSION) || !f.containsKey(F_ID) || !config.dataset().equals(f.get(F_DATASET)) )
             throw SinkException.permanentSinkFailure("stream " + config.stream() + " ends with entry " + e.getID()
                                                      + ", which is not a patch of dataset " + config.dataset() + " (fields " + f.keySet()
-                                                     + "): the stream is used by something else. Choose another cdc:" + RedisSinkConfig.STREAM_KEY, null);
+                                                     + "): the stream is used by something else. Choose another cdc:" + RedisSinkConfig.STREAM_KEY.name(), null);
         return e;
     }
 
@@ -200,7 +200,7 @@ public final class RedisSink implements Sink {
             return Long.parseLong(e.getFields().get(F_VERSION));
         } catch (NumberFormatException ex) {
             throw SinkException.permanentSinkFailure("stream " + config.stream() + " ends with entry " + e.getID() + " whose version is not a number"
-                                                     + ": the stream is used by something else. Choose another cdc:" + RedisSinkConfig.STREAM_KEY, ex);
+                                                     + ": the stream is used by something else. Choose another cdc:" + RedisSinkConfig.STREAM_KEY.name(), ex);
         }
     }
 
@@ -266,7 +266,7 @@ public final class RedisSink implements Sink {
                                                  + (thereId.isEmpty() ? "" : " (patch " + thereId + ")") + ", but this sink wrote version " + lastVersion
                                                  + (lastId.isEmpty() ? "" : " (patch " + lastId + ")")
                                                  + " last: another writer uses the stream, or the keys were changed. Re-reading the stream."
-                                                 + " If it persists, give each dataset and server a cdc:" + RedisSinkConfig.STREAM_KEY + " of its own", null);
+                                                 + " If it persists, give each dataset and server a cdc:" + RedisSinkConfig.STREAM_KEY.name() + " of its own", null);
         }
         if ( outcome == 0 )
             LOG.debug("Dataset '{}': Redis sink '{}': version {} was already in stream {}", config.dataset(), name(), version, config.stream());
@@ -301,8 +301,8 @@ public final class RedisSink implements Sink {
 
     private SinkException tooLarge(long version, String size) {
         return SinkException.permanentFailure("patch version " + version + " is " + size + " bytes in " + config.contentType() + ", over cdc:"
-                                              + RedisSinkConfig.MAX_ENTRY_BYTES + " (" + config.maxEntryBytes() + "). Raise cdc:"
-                                              + RedisSinkConfig.MAX_ENTRY_BYTES + " (Redis takes up to its proto-max-bulk-len, 512 MB by default)"
+                                              + RedisSinkConfig.MAX_ENTRY_BYTES.name() + " (" + config.maxEntryBytes() + "). Raise cdc:"
+                                              + RedisSinkConfig.MAX_ENTRY_BYTES.name() + " (Redis takes up to its proto-max-bulk-len, 512 MB by default)"
                                               + " or configure a dead-letter directory for such patches", null);
     }
 
@@ -314,7 +314,7 @@ public final class RedisSink implements Sink {
                                                   + "); reconnecting (an entry written meanwhile is recognised, not written twice)", ex);
         if ( ex instanceof JedisAccessControlException || upper.startsWith("NOAUTH") || upper.startsWith("WRONGPASS") )
             return SinkException.permanentSinkFailure(what + ": Redis at " + config.url() + " refused the credentials (" + config.credentialsSource()
-                                                      + "): " + msg + ". Fix cdc:" + RedisSinkConfig.PASSWORD_ENV + " (or the variable it names), then resume the sink", ex);
+                                                      + "): " + msg + ". Fix cdc:" + RedisSinkConfig.PASSWORD_ENV.name() + " (or the variable it names), then resume the sink", ex);
         if ( upper.startsWith("NOPERM") )
             return SinkException.transientFailure(what + ": Redis refused a command (" + msg + "). Grant the sink's user +xadd +hset +hmget +xrevrange"
                                                   + " +type +evalsha +script|load and access to keys " + config.stream() + " and " + config.versionKey()
@@ -327,13 +327,13 @@ public final class RedisSink implements Sink {
                                                       + "); the sink needs a standalone server (or the current primary of a replicated one)", ex);
         if ( upper.startsWith("OOM") )
             return SinkException.transientFailure(what + ": Redis is out of memory (" + msg + "). Raise maxmemory, trim the stream (cdc:"
-                                                  + RedisSinkConfig.MAX_LEN + ") or let consumers delete what they have read; retrying", ex);
+                                                  + RedisSinkConfig.MAX_LEN.name() + ") or let consumers delete what they have read; retrying", ex);
         if ( upper.startsWith("READONLY") )
             return SinkException.transientFailure(what + ": " + config.url() + " is a read-only replica (" + msg
-                                                  + "). Point cdc:" + RedisSinkConfig.URL + " at the primary; retrying", ex);
+                                                  + "). Point cdc:" + RedisSinkConfig.URL.name() + " at the primary; retrying", ex);
         if ( upper.contains("BULK LENGTH") || upper.contains("PROTO-MAX-BULK-LEN") )
             return SinkException.permanentFailure(what + ": Redis refused the entry as too large (" + msg + "). Lower cdc:"
-                                                  + RedisSinkConfig.MAX_ENTRY_BYTES + " below the server's proto-max-bulk-len, or raise that", ex);
+                                                  + RedisSinkConfig.MAX_ENTRY_BYTES.name() + " below the server's proto-max-bulk-len, or raise that", ex);
         if ( ex instanceof JedisDataException )
             return SinkException.transientFailure(what + ": Redis answered " + msg + "; retrying", ex);
         return SinkException.transientFailure(what + " failed: " + ex + "; retrying", ex);

@@ -1,21 +1,15 @@
 package org.fusekicdc.sink.redis;
 
-import java.nio.file.Path;
-import java.util.List;
 import java.util.function.Function;
 
-import org.fusekicdc.core.sink.Sink;
-import org.fusekicdc.core.sink.SinkOptions;
-import org.fusekicdc.core.sink.SinkProvider;
+import org.fusekicdc.core.sink.DeclaredSinkProvider;
 
 /**
  * The Redis Streams sink, {@code cdc:sink [ a cdc:RedisSink ; cdc:name "redis" ; cdc:url "redis://host:6379" ]}.
  * Options: {@link RedisSinkConfig#OPTIONS}.
  */
-public final class RedisSinkProvider implements SinkProvider {
+public final class RedisSinkProvider extends DeclaredSinkProvider {
     public static final String TYPE = "RedisSink";
-
-    private final Function<String, String> environment;
 
     public RedisSinkProvider() {
         this(System::getenv);
@@ -23,21 +17,6 @@ public final class RedisSinkProvider implements SinkProvider {
 
     /** @param environment where the credential options' variables are looked up */
     RedisSinkProvider(Function<String, String> environment) {
-        this.environment = environment;
-    }
-
-    @Override
-    public String type() {
-        return TYPE;
-    }
-
-    @Override
-    public List<SinkOption> options() {
-        return RedisSinkConfig.OPTIONS;
-    }
-
-    @Override
-    public Sink create(String dataset, SinkOptions options, Path workDir) {
-        return new RedisSink(RedisSinkConfig.from(dataset, options, environment), workDir);
+        super(TYPE, RedisSinkConfig.OPTIONS, (dataset, options, workDir) -> new RedisSink(RedisSinkConfig.from(dataset, options, environment), workDir));
     }
 }

@@ -166,8 +166,8 @@ public final class WebhookSink implements Sink {
                 if ( out.overflowed )
                     throw SinkException.permanentFailure(
                         (patches.size() == 1 ? "patch version " + p.version() : "versions " + patches.get(0).version() + ".." + patches.getLast().version())
-                        + " make a request body over cdc:" + WebhookSinkConfig.MAX_BODY_BYTES + " (" + config.maxBodyBytes() + " bytes)"
-                        + (patches.size() == 1 ? ". Raise cdc:" + WebhookSinkConfig.MAX_BODY_BYTES + " (and the receivers' limit), or configure a dead-letter directory for such patches"
+                        + " make a request body over cdc:" + WebhookSinkConfig.MAX_BODY_BYTES.name() + " (" + config.maxBodyBytes() + " bytes)"
+                        + (patches.size() == 1 ? ". Raise cdc:" + WebhookSinkConfig.MAX_BODY_BYTES.name() + " (and the receivers' limit), or configure a dead-letter directory for such patches"
                                                : "; sending them one at a time"), null);
                 if ( ex instanceof IOException io )
                     throw SinkException.transientFailure("cannot read patch version " + p.version() + " from the change log: " + io, io);
@@ -243,11 +243,11 @@ public final class WebhookSink implements Sink {
                 if ( status == 401 || status == 403 )
                     throw SinkException.permanentSinkFailure(what + " was refused with " + answer + ": the receiver does not accept the signature or"
                                                              + " this sender. Check that it verifies cdc-signature with the secret in " + config.secretSource()
-                                                             + " (cdc:" + WebhookSinkConfig.SECRET_ENV + "), then resume the sink", null);
+                                                             + " (cdc:" + WebhookSinkConfig.SECRET_ENV.name() + "), then resume the sink", null);
                 if ( status == 404 || status == 405 || status == 410 || status / 100 == 3 )
                     throw SinkException.permanentSinkFailure(what + " got " + answer
                                                              + (status / 100 == 3 ? " (redirect to " + response.headers().firstValue("Location").orElse("?") + ")" : "")
-                                                             + ": the URL is not a receiver that accepts POST. Fix cdc:" + WebhookSinkConfig.URL
+                                                             + ": the URL is not a receiver that accepts POST. Fix cdc:" + WebhookSinkConfig.URL.name()
                                                              + ", then resume the sink", null);
                 if ( status / 100 == 4 && status != 408 && status != 429 )
                     throw SinkException.permanentFailure(what + " was refused with " + answer + " (a client error, not retried): the receiver does not"
@@ -256,7 +256,7 @@ public final class WebhookSink implements Sink {
                 retryAfterMillis = retryAfter(response);
                 lastProblem = "HTTP " + answer;
             } catch (HttpTimeoutException ex) {
-                lastProblem = "no response within " + config.requestTimeout().toSeconds() + " s (cdc:" + WebhookSinkConfig.REQUEST_TIMEOUT_SECONDS + ")";
+                lastProblem = "no response within " + config.requestTimeout().toSeconds() + " s (cdc:" + WebhookSinkConfig.REQUEST_TIMEOUT_SECONDS.name() + ")";
             } catch (IOException ex) {
                 lastProblem = "cannot reach the endpoint (" + ex + ")";
             } catch (InterruptedException ex) {
@@ -264,7 +264,7 @@ public final class WebhookSink implements Sink {
                 throw SinkException.transientFailure(what + ": interrupted", ex);
             }
             if ( attempt >= config.maxAttempts() )
-                throw SinkException.permanentFailure(what + " failed " + attempt + " times (cdc:" + WebhookSinkConfig.MAX_ATTEMPTS + "), last: " + lastProblem
+                throw SinkException.permanentFailure(what + " failed " + attempt + " times (cdc:" + WebhookSinkConfig.MAX_ATTEMPTS.name() + "), last: " + lastProblem
                                                      + ". Check the receiver, then resume the sink (patches not delivered are kept);"
                                                      + " with a dead-letter directory such patches are written there instead", null);
             long wait = Math.min(config.backoffMax().toMillis(),

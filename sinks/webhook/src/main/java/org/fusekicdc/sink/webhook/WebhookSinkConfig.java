@@ -16,8 +16,8 @@ import org.apache.jena.graph.NodeFactory;
 import org.apache.jena.irix.IRIs;
 import org.apache.jena.sparql.core.Quad;
 import org.fusekicdc.core.sink.PatchRecord;
+import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.sink.SinkOptions;
-import org.fusekicdc.core.sink.SinkProvider.SinkOption;
 
 /**
  * The settings of one webhook sink, read from its {@code cdc:} options and checked all at once.
@@ -46,53 +46,47 @@ public record WebhookSinkConfig(String dataset, String sinkName, List<URI> endpo
                                 Duration backoffInitial, Duration backoffMax, Duration connectTimeout, Duration requestTimeout,
                                 double maxRequestsPerSecond, int maxBodyBytes) {
 
-    public static final String URL = "url";
-    public static final String SECRET_ENV = "secretEnv";
-    public static final String FORMAT = "format";
-    public static final String BATCH_MAX_PATCHES = "batchMaxPatches";
-    public static final String GRAPHS = "graphs";
-    public static final String PREDICATES = "predicates";
-    public static final String SEND_EMPTY_PATCHES = "sendEmptyPatches";
-    public static final String MAX_ATTEMPTS = "maxAttempts";
-    public static final String BACKOFF_INITIAL_MILLIS = "backoffInitialMillis";
-    public static final String BACKOFF_MAX_MILLIS = "backoffMaxMillis";
-    public static final String CONNECT_TIMEOUT_SECONDS = "connectTimeoutSeconds";
-    public static final String REQUEST_TIMEOUT_SECONDS = "requestTimeoutSeconds";
-    public static final String MAX_REQUESTS_PER_SECOND = "maxRequestsPerSecond";
-    public static final String MAX_BODY_BYTES = "maxBodyBytes";
-
     /** The word that stands for the default graph in {@code cdc:graphs}. */
     public static final String DEFAULT_GRAPH = "default";
 
-    public static final List<SinkOption> OPTIONS = List.of(
-        new SinkOption(URL, "string", "required",
-                       "Receiver URL (http:// or https://), or several separated by spaces or commas; each gets every patch. No credentials in it."),
-        new SinkOption(SECRET_ENV, "string (variable name)", "required",
-                       "Name of the environment variable holding the shared secret; each request carries cdc-signature: sha256=<hex HMAC-SHA256 of the body>."),
-        new SinkOption(FORMAT, "text | binary", "text",
-                       "Request body: RDF Patch text (application/rdf-patch) or RDF Patch binary (application/rdf-patch+thrift)."),
-        new SinkOption(BATCH_MAX_PATCHES, "integer", "1",
-                       "Most patches in one request; more than 1 sends the patches waiting, in order, one after another in one body."),
-        new SinkOption(GRAPHS, "IRIs (spaces or commas)", "none (all graphs)",
-                       "Send only changes in these named graphs; the word default stands for the default graph."),
-        new SinkOption(PREDICATES, "IRIs (spaces or commas)", "none (all predicates)",
-                       "Send only changes whose predicate is one of these."),
-        new SinkOption(SEND_EMPTY_PATCHES, "boolean", "false",
-                       "Send a patch the filters left without changes (headers only). When false it is skipped and counts as delivered."),
-        new SinkOption(MAX_ATTEMPTS, "integer", "10",
-                       "Attempts per endpoint on 5xx, 408, 429 and network errors before the patch counts as undeliverable (dead-letter directory, or the sink pauses)."),
-        new SinkOption(BACKOFF_INITIAL_MILLIS, "integer (ms)", "500",
-                       "First wait before a retry; doubled after each failure up to backoffMaxMillis, with jitter. A longer Retry-After is honoured."),
-        new SinkOption(BACKOFF_MAX_MILLIS, "integer (ms)", "60000",
-                       "Longest wait before a retry (Retry-After included)."),
-        new SinkOption(CONNECT_TIMEOUT_SECONDS, "integer (seconds)", "10",
-                       "Timeout to connect to an endpoint."),
-        new SinkOption(REQUEST_TIMEOUT_SECONDS, "integer (seconds)", "30",
-                       "Longest wait for an endpoint's response; then the request is retried."),
-        new SinkOption(MAX_REQUESTS_PER_SECOND, "number", "0 (no limit)",
-                       "Most requests per second to each endpoint, retries included."),
-        new SinkOption(MAX_BODY_BYTES, "integer (bytes)", "16777216",
-                       "Largest request body; a larger patch is undeliverable (dead-letter directory, or the sink pauses). A larger batch is sent one patch at a time."));
+    public static final Option<String> URL = Option.required("url", "string",
+        "Receiver URL (http:// or https://), or several separated by spaces or commas; each gets every patch. No credentials in it.");
+    public static final Option<String> SECRET_ENV = Option.required("secretEnv", "string (variable name)",
+        "Name of the environment variable holding the shared secret; each request carries cdc-signature: sha256=<hex HMAC-SHA256 of the body>.");
+    public static final Option<String> FORMAT = Option.oneOf("format", "text | binary", "text", List.of("text", "binary"),
+        "Request body: RDF Patch text (application/rdf-patch) or RDF Patch binary (application/rdf-patch+thrift).");
+    public static final Option<Long> BATCH_MAX_PATCHES = Option.integer("batchMaxPatches", "integer", 1,
+        "Most patches in one request; more than 1 sends the patches waiting, in order, one after another in one body.").range(1, 10_000);
+    public static final Option<String> GRAPHS = Option.withoutDefault("graphs", "IRIs (spaces or commas)", "none (all graphs)",
+        "Send only changes in these named graphs; the word default stands for the default graph.");
+    public static final Option<String> PREDICATES = Option.withoutDefault("predicates", "IRIs (spaces or commas)", "none (all predicates)",
+        "Send only changes whose predicate is one of these.");
+    public static final Option<Boolean> SEND_EMPTY_PATCHES = Option.bool("sendEmptyPatches", false,
+        "Send a patch the filters left without changes (headers only). When false it is skipped and counts as delivered.");
+    public static final Option<Long> MAX_ATTEMPTS = Option.integer("maxAttempts", "integer", 10,
+        "Attempts per endpoint on 5xx, 408, 429 and network errors before the patch counts as undeliverable (dead-letter directory, or the sink pauses).")
+        .range(1, 1_000_000);
+    public static final Option<Long> BACKOFF_INITIAL_MILLIS = Option.integer("backoffInitialMillis", "integer (ms)", 500,
+        "First wait before a retry; doubled after each failure up to backoffMaxMillis, with jitter. A longer Retry-After is honoured.")
+        .range(1, 3_600_000);
+    public static final Option<Long> BACKOFF_MAX_MILLIS = Option.integer("backoffMaxMillis", "integer (ms)", 60_000,
+        "Longest wait before a retry (Retry-After included).").range(1, 3_600_000);
+    public static final Option<Long> CONNECT_TIMEOUT_SECONDS = Option.integer("connectTimeoutSeconds", "integer (seconds)", 10,
+        "Timeout to connect to an endpoint.").range(1, 600);
+    public static final Option<Long> REQUEST_TIMEOUT_SECONDS = Option.integer("requestTimeoutSeconds", "integer (seconds)", 30,
+        "Longest wait for an endpoint's response; then the request is retried.").range(1, 3600);
+    public static final Option<String> MAX_REQUESTS_PER_SECOND = Option.text("maxRequestsPerSecond", "number", "0",
+        "Most requests per second to each endpoint, retries included.")
+        .defaultText("0 (no limit)");
+    public static final Option<Long> MAX_BODY_BYTES = Option.integer("maxBodyBytes", "integer (bytes)", 16L * 1024 * 1024,
+        "Largest request body; a larger patch is undeliverable (dead-letter directory, or the sink pauses). A larger batch is sent one patch at a time.")
+        .range(1024, Integer.MAX_VALUE - 8);
+
+    /** Every option, in documentation order. */
+    public static final List<Option<?>> OPTIONS = List.of(
+        URL, SECRET_ENV, FORMAT, BATCH_MAX_PATCHES, GRAPHS, PREDICATES, SEND_EMPTY_PATCHES, MAX_ATTEMPTS,
+        BACKOFF_INITIAL_MILLIS, BACKOFF_MAX_MILLIS, CONNECT_TIMEOUT_SECONDS, REQUEST_TIMEOUT_SECONDS, MAX_REQUESTS_PER_SECOND,
+        MAX_BODY_BYTES);
 
     private static final Pattern LIST = Pattern.compile("[\\s,]+");
 
@@ -116,29 +110,29 @@ public record WebhookSinkConfig(String dataset, String sinkName, List<URI> endpo
 
     public static WebhookSinkConfig from(String dataset, SinkOptions options, Function<String, String> environment) {
         List<URI> endpoints = endpoints(options);
-        String envName = options.required(SECRET_ENV, "\"WEBHOOK_SECRET\" (the name of the variable that holds the secret)").trim();
-        String secret = options.secretFromVariable(SECRET_ENV, "WEBHOOK_SECRET", environment);
-        String format = options.oneOf(FORMAT, "text", "text", "binary");
-        int batch = (int)options.number(BATCH_MAX_PATCHES, 1, 1, 10_000);
-        Set<Node> graphs = iris(options, GRAPHS, true);
-        Set<Node> predicates = iris(options, PREDICATES, false);
-        boolean sendEmpty = options.bool(SEND_EMPTY_PATCHES, false);
-        int attempts = (int)options.number(MAX_ATTEMPTS, 10, 1, 1_000_000);
-        long initial = options.number(BACKOFF_INITIAL_MILLIS, 500, 1, 3_600_000);
-        long max = options.number(BACKOFF_MAX_MILLIS, 60_000, 1, 3_600_000);
+        String envName = options.required(SECRET_ENV.name(), "\"WEBHOOK_SECRET\" (the name of the variable that holds the secret)").trim();
+        String secret = options.secretFromVariable(SECRET_ENV.name(), "WEBHOOK_SECRET", environment);
+        String format = options.oneOf(FORMAT);
+        int batch = (int)options.number(BATCH_MAX_PATCHES);
+        Set<Node> graphs = iris(options, GRAPHS.name(), true);
+        Set<Node> predicates = iris(options, PREDICATES.name(), false);
+        boolean sendEmpty = options.bool(SEND_EMPTY_PATCHES);
+        int attempts = (int)options.number(MAX_ATTEMPTS);
+        long initial = options.number(BACKOFF_INITIAL_MILLIS);
+        long max = options.number(BACKOFF_MAX_MILLIS);
         if ( max < initial )
-            throw options.error(BACKOFF_MAX_MILLIS, "(" + max + ") is smaller than cdc:" + BACKOFF_INITIAL_MILLIS + " (" + initial + "); raise it or lower the other");
-        Duration connect = Duration.ofSeconds(options.number(CONNECT_TIMEOUT_SECONDS, 10, 1, 600));
-        Duration request = Duration.ofSeconds(options.number(REQUEST_TIMEOUT_SECONDS, 30, 1, 3600));
+            throw options.error(BACKOFF_MAX_MILLIS.name(), "(" + max + ") is smaller than cdc:" + BACKOFF_INITIAL_MILLIS.name() + " (" + initial + "); raise it or lower the other");
+        Duration connect = Duration.ofSeconds(options.number(CONNECT_TIMEOUT_SECONDS));
+        Duration request = Duration.ofSeconds(options.number(REQUEST_TIMEOUT_SECONDS));
         double rate = rate(options);
-        int maxBody = (int)options.number(MAX_BODY_BYTES, 16L * 1024 * 1024, 1024, Integer.MAX_VALUE - 8);
+        int maxBody = (int)options.number(MAX_BODY_BYTES);
         return new WebhookSinkConfig(dataset, options.sink(), endpoints, secret.getBytes(java.nio.charset.StandardCharsets.UTF_8), "$" + envName,
                                      "binary".equals(format) ? PatchRecord.BINARY : PatchRecord.TEXT, batch, graphs, predicates, sendEmpty, attempts,
                                      Duration.ofMillis(initial), Duration.ofMillis(max), connect, request, rate, maxBody);
     }
 
     private static List<URI> endpoints(SinkOptions options) {
-        String v = options.required(URL, "\"https://receiver.example/fuseki-cdc\"");
+        String v = options.required(URL.name(), "\"https://receiver.example/fuseki-cdc\"");
         List<URI> out = new ArrayList<>();
         for ( String s : LIST.split(v.trim()) ) {
             if ( s.isEmpty() )
@@ -147,19 +141,19 @@ public record WebhookSinkConfig(String dataset, String sinkName, List<URI> endpo
             try {
                 uri = new URI(s);
             } catch (URISyntaxException ex) {
-                throw options.error(URL, "holds '" + s + "', which is not a URL; write e.g. \"https://receiver.example/fuseki-cdc\"");
+                throw options.error(URL.name(), "holds '" + s + "', which is not a URL; write e.g. \"https://receiver.example/fuseki-cdc\"");
             }
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
             if ( !scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null )
-                throw options.error(URL, "holds '" + s + "'; each URL needs the scheme http:// or https:// and a host, e.g. \"https://receiver.example/fuseki-cdc\"");
+                throw options.error(URL.name(), "holds '" + s + "'; each URL needs the scheme http:// or https:// and a host, e.g. \"https://receiver.example/fuseki-cdc\"");
             if ( uri.getRawUserInfo() != null )
-                throw options.error(URL, "must not hold credentials (a URL has user information); receivers check the cdc-signature header instead");
+                throw options.error(URL.name(), "must not hold credentials (a URL has user information); receivers check the cdc-signature header instead");
             if ( out.contains(uri) )
-                throw options.error(URL, "names " + s + " twice; give each endpoint once");
+                throw options.error(URL.name(), "names " + s + " twice; give each endpoint once");
             out.add(uri);
         }
         if ( out.isEmpty() )
-            throw options.error(URL, "is empty; write e.g. \"https://receiver.example/fuseki-cdc\"");
+            throw options.error(URL.name(), "is empty; write e.g. \"https://receiver.example/fuseki-cdc\"");
         return List.copyOf(out);
     }
 
@@ -187,14 +181,14 @@ public record WebhookSinkConfig(String dataset, String sinkName, List<URI> endpo
     }
 
     private static double rate(SinkOptions options) {
-        String v = options.string(MAX_REQUESTS_PER_SECOND, "0").trim();
+        String v = options.string(MAX_REQUESTS_PER_SECOND).trim();
         try {
             double d = Double.parseDouble(v);
             if ( d < 0 || d > 1_000_000 || Double.isNaN(d) )
-                throw options.error(MAX_REQUESTS_PER_SECOND, "must be from 0 (no limit) to 1000000, got " + v);
+                throw options.error(MAX_REQUESTS_PER_SECOND.name(), "must be from 0 (no limit) to 1000000, got " + v);
             return d;
         } catch (NumberFormatException ex) {
-            throw options.error(MAX_REQUESTS_PER_SECOND, "must be a number such as 5 or 0.5, got '" + v + "'");
+            throw options.error(MAX_REQUESTS_PER_SECOND.name(), "must be a number such as 5 or 0.5, got '" + v + "'");
         }
     }
 }

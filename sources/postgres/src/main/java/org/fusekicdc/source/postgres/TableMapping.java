@@ -41,7 +41,7 @@ record TableMapping(String table, IriTemplate subject, List<Node> classes, Node 
     }
 
     static TableMapping from(RDFNode node, String where) {
-        String opt = PostgresSourceProvider.TABLE;
+        String opt = PostgresSourceConfig.TABLE.name();
         if ( !node.isResource() )
             throw new CdcConfigException(opt, where + ": cdc:table must be a table mapping [ cdc:tableName \"public.customer\" ; ... ], got " + node + ".");
         Resource r = node.asResource();
