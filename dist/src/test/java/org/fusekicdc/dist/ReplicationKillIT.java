@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.nats.client.Connection;
 import io.nats.client.Nats;
+import org.apache.jena.atlas.iterator.Iter;
 import org.apache.jena.atlas.json.JSON;
 import org.apache.jena.atlas.json.JsonArray;
 import org.apache.jena.atlas.json.JsonObject;
@@ -27,6 +28,7 @@ import org.apache.jena.riot.Lang;
 import org.apache.jena.riot.RDFParser;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.DatasetGraphFactory;
+import org.apache.jena.sparql.core.Quad;
 import org.apache.jena.sparql.util.IsoMatcher;
 import org.fusekicdc.sink.kafka.TestBroker;
 import org.junit.jupiter.api.AfterEach;
@@ -152,7 +154,9 @@ class ReplicationKillIT {
         DatasetGraph expected = dump(leader);
         for ( FusekiJvm f : followers ) {
             awaitCaughtUp(f, head);
-            assertTrue(IsoMatcher.isomorphic(expected, dump(f)), f.name + " holds exactly the leader's data at version " + head);
+            DatasetGraph actual = dump(f);
+            assertTrue(IsoMatcher.isomorphic(expected, actual), () -> f.name + " holds exactly the leader's data at version " + head + ": "
+                                                                    + difference(expected, actual) + "; follower status " + followerStatus(f));
         }
         System.out.printf("Replication: %d transactions committed (%d requests failed while a node was down), leader head %d,"
                           + " %d follower(s) equal to the leader after %d kills%n", writer.committed(), writer.failed.get(), head,
@@ -297,6 +301,25 @@ class ReplicationKillIT {
             Thread.sleep(100);
         }
         throw new AssertionError(follower.name + " did not reach the leader's head " + head + ": " + f);
+    }
+
+    /** What two datasets of ground quads disagree on, a few quads each way. */
+    private static String difference(DatasetGraph expected, DatasetGraph actual) {
+        List<Quad> missing = new ArrayList<>();
+        expected.find().forEachRemaining(q -> { if ( !actual.contains(q) ) missing.add(q); });
+        List<Quad> extra = new ArrayList<>();
+        actual.find().forEachRemaining(q -> { if ( !expected.contains(q) ) extra.add(q); });
+        return "leader " + Iter.count(expected.find()) + " quads, follower " + Iter.count(actual.find()) + "; missing on the follower "
+               + missing.size() + " " + missing.stream().limit(5).toList() + ", only on the follower " + extra.size() + " "
+               + extra.stream().limit(5).toList();
+    }
+
+    private String followerStatus(FusekiJvm f) {
+        try {
+            return status(f).get("follower").toString();
+        } catch (Exception ex) {
+            return "unreadable: " + ex;
+        }
     }
 
     private DatasetGraph dump(FusekiJvm node) throws Exception {
