@@ -32,14 +32,15 @@ import org.apache.logging.log4j.core.config.LoggerConfig;
 import org.apache.logging.log4j.core.config.Property;
 import org.fusekicdc.fuseki.feed.FeedStreams;
 import org.fusekicdc.fuseki.live.LiveEngines;
+import org.fusekicdc.fuseki.server.ResponseStreams;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Clients that never read, on every streaming endpoint (change feed SSE, live query SSE, live
- * query WebSocket), opened beyond the limits and re-opened every few seconds, while writes go
+ * Clients that never read, on every streaming endpoint (change feed SSE, change feed pages, live
+ * query SSE, live query WebSocket), opened beyond the limits and re-opened every few seconds, while writes go
  * on. The bound: writes keep at least a third of the rate measured unloaded in the same run, and
  * every write, query and status request completes within 5 s (before the fix, 25 such feed
  * readers held writes, queries and status for about 28 s each). The non-readers are dropped
@@ -63,10 +64,13 @@ class StreamingSoakIT {
     /** Clients come from different loopback addresses, so that per-client and total limits are both reached. */
     private static final List<String> CLIENT_ADDRESSES = List.of("127.0.0.2", "127.0.0.3", "127.0.0.4");
     private static final String QUERY = "SELECT * { ?s ?p ?o }";
+    /** Non-reading clients of change feed pages per address and wave. */
+    private static final int PAGES_PER_CLIENT = 3;
     /**
      * Fewer server threads than the non-reading streams admitted at once (10 feed, 3 live SSE, 3
-     * WebSockets), so that streams holding a thread each stall everyone. With the change feed of
-     * 65e4dec, which did, this test fails: the server stops answering new requests.
+     * WebSockets, 9 pages), so that streams holding a thread each stall everyone. With the change
+     * feed of 65e4dec, which did, this test fails: the server stops answering new requests; so it
+     * did with the blocking pages of 82a48be.
      */
     private static final int SERVER_THREADS = 12;
 
@@ -109,6 +113,8 @@ class StreamingSoakIT {
         String options = "cdc:feedMaxStreams 10 ; cdc:feedMaxStreamsPerClient 4 ; cdc:liveMaxPerClient 3 ; cdc:slowReaderSeconds 2 ;"
                          + " cdc:feedHeartbeatSeconds 1 ; cdc:liveHeartbeatSeconds 1 ;";
         String config = CdcFuseki.exampleConfig("quickstart.ttl", work).replace("cdc:logDirectory", options + "\n    cdc:logDirectory");
+        config = config.replace("fuseki:endpoint [ fuseki:operation cdc:live ;",
+                                "fuseki:endpoint [ fuseki:operation cdc:snapshot ; fuseki:name \"snapshot\" ] ;\n    fuseki:endpoint [ fuseki:operation cdc:live ;");
         try (CdcFuseki f = CdcFuseki.start(work, config, b -> b.maxServerThreads(SERVER_THREADS))) {
             insertBig(f);
             // Warm up (JIT, connections) so that the unloaded rate is not measured on a cold server.
@@ -142,24 +148,28 @@ class StreamingSoakIT {
             assertTrue(waves.firstWave.contains("feed 429") && waves.firstWave.contains("feed 503"), waves.firstWave.toString());
 
             for ( String logger : List.of("FeedStreams", "LiveQueryService", "LiveWebSocket") )
-                assertTrue(dropsLoggedBy(logger) > 0, "a non-reading client of " + logger + " was dropped with the reason logged");
+                assertTrue(dropsLoggedBy(logger, "") > 0, "a non-reading client of " + logger + " was dropped with the reason logged");
+            assertTrue(dropsLoggedBy("ResponseStreams", "change feed page after version 0") > 0,
+                       "a non-reading client of a change feed page was dropped with the reason logged");
 
             FeedStreams streams = FeedStreams.find(f.dataset("ds"));
-            waitFor(() -> streams.openCount() == 0 && LiveEngines.engine(f.dataset("ds")).subscriptionCount() == 0,
-                    "every stream and subscription is released");
+            ResponseStreams responses = ResponseStreams.find(f.dataset("ds"));
+            waitFor(() -> streams.openCount() == 0 && responses.openCount() == 0 && LiveEngines.engine(f.dataset("ds")).subscriptionCount() == 0,
+                    "every stream, response and subscription is released");
             String status = f.send(HttpRequest.newBuilder(URI.create(f.url("/$/cdc"))).GET()).body().replaceAll("\\s", "");
             assertTrue(status.contains("\"feed\":{\"streams\":0,"), status);
             assertTrue(status.contains("\"live\":{\"subscriptions\":0,"), status);
             assertTrue(streams.droppedCount() > 0);
+            assertEquals(dropsLoggedBy("ResponseStreams", ""), responses.droppedCount(), "every dropped response is counted once");
         }
     }
 
-    private long dropsLoggedBy(String loggerSimpleName) {
+    private long dropsLoggedBy(String loggerSimpleName, String what) {
         synchronized (logged) {
             return logged.stream()
                          .filter(e -> e.getLoggerName().endsWith("." + loggerSimpleName))
                          .map(e -> e.getMessage().getFormattedMessage())
-                         .filter(m -> m.contains("disconnected") && m.contains("took none of the waiting data") && m.contains("cdc:slowReaderSeconds"))
+                         .filter(m -> m.contains(what) && m.contains("disconnected") && m.contains("took none of the waiting data") && m.contains("cdc:slowReaderSeconds"))
                          .count();
         }
     }
@@ -241,6 +251,10 @@ class StreamingSoakIT {
                     for ( int i = 0 ; i < 5 ; i++ )
                         note(first, "feed", openFeed(address));
                 }
+                for ( String address : CLIENT_ADDRESSES ) {
+                    for ( int i = 0 ; i < PAGES_PER_CLIENT ; i++ )
+                        note(first, "page", openPage(address));
+                }
                 // With the WebSocket's subscriptions, more live subscriptions than a client may hold.
                 for ( String address : CLIENT_ADDRESSES ) {
                     note(first, "live-sse", openLiveSse(address));
@@ -263,6 +277,11 @@ class StreamingSoakIT {
 
         private int openFeed(String address) {
             return request(address, "GET /ds/changes?after=0 HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n");
+        }
+
+        /** The first page holds the ten megabyte patch. */
+        private int openPage(String address) {
+            return request(address, "GET /ds/changes?after=0&limit=1000 HTTP/1.1\r\nHost: localhost\r\n\r\n");
         }
 
         private int openLiveSse(String address) {
