@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Clients that never read, on every streaming endpoint (change feed SSE, change feed pages, live
- * query SSE, live query WebSocket), opened beyond the limits and re-opened every few seconds, while writes go
+ * query SSE, live query WebSocket, snapshots for followers and admins), opened beyond the limits and re-opened every few seconds, while writes go
  * on. The bound: writes keep at least a third of the rate measured unloaded in the same run, and
  * every write, query and status request completes within 5 s (before the fix, 25 such feed
  * readers held writes, queries and status for about 28 s each). The non-readers are dropped
@@ -68,9 +68,9 @@ class StreamingSoakIT {
     private static final int PAGES_PER_CLIENT = 3;
     /**
      * Fewer server threads than the non-reading streams admitted at once (10 feed, 3 live SSE, 3
-     * WebSockets, 9 pages), so that streams holding a thread each stall everyone. With the change
+     * WebSockets, 9 pages, 3 snapshots, 3 admin snapshots), so that streams holding a thread each stall everyone. With the change
      * feed of 65e4dec, which did, this test fails: the server stops answering new requests; so it
-     * did with the blocking pages of 82a48be.
+     * did with the blocking pages and snapshots of 82a48be.
      */
     private static final int SERVER_THREADS = 12;
 
@@ -146,11 +146,13 @@ class StreamingSoakIT {
 
             // The limits were reached: one client's share (429), then all streams (503).
             assertTrue(waves.firstWave.contains("feed 429") && waves.firstWave.contains("feed 503"), waves.firstWave.toString());
+            for ( String endpoint : List.of("page", "snapshot", "admin-snapshot") )
+                assertTrue(waves.firstWave.contains(endpoint + " 200"), waves.firstWave.toString());
 
             for ( String logger : List.of("FeedStreams", "LiveQueryService", "LiveWebSocket") )
                 assertTrue(dropsLoggedBy(logger, "") > 0, "a non-reading client of " + logger + " was dropped with the reason logged");
-            assertTrue(dropsLoggedBy("ResponseStreams", "change feed page after version 0") > 0,
-                       "a non-reading client of a change feed page was dropped with the reason logged");
+            for ( String what : List.of("change feed page after version 0", "snapshot of version", "admin snapshot download of version") )
+                assertTrue(dropsLoggedBy("ResponseStreams", what) > 0, "a non-reading client of a " + what + " was dropped with the reason logged");
 
             FeedStreams streams = FeedStreams.find(f.dataset("ds"));
             ResponseStreams responses = ResponseStreams.find(f.dataset("ds"));
@@ -254,6 +256,8 @@ class StreamingSoakIT {
                 for ( String address : CLIENT_ADDRESSES ) {
                     for ( int i = 0 ; i < PAGES_PER_CLIENT ; i++ )
                         note(first, "page", openPage(address));
+                    note(first, "snapshot", request(address, "GET /ds/snapshot HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+                    note(first, "admin-snapshot", request(address, "GET /$/cdc/ds/snapshot HTTP/1.1\r\nHost: localhost\r\n\r\n"));
                 }
                 // With the WebSocket's subscriptions, more live subscriptions than a client may hold.
                 for ( String address : CLIENT_ADDRESSES ) {
