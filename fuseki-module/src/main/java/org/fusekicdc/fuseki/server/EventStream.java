@@ -53,6 +53,9 @@ public final class EventStream implements WriteListener, AsyncListener {
      */
     public record Ending(String reason, boolean slowReader) {}
 
+    /** The source ended, and the client took all of it. */
+    private static final Ending OVER = new Ending("the stream is over", false);
+
     private final AsyncContext async;
     private final ServletOutputStream out;
     private final EndPoint endPoint;
@@ -64,6 +67,8 @@ public final class EventStream implements WriteListener, AsyncListener {
     private final Duration slowReaderTimeout;
     private final ScheduledFuture<?> ticker;
     private final AtomicBoolean wakeQueued = new AtomicBoolean();
+    private final AtomicBoolean pumping = new AtomicBoolean();
+    private volatile boolean pumpAgain;
     private long lastWriteNanos = System.nanoTime();
     /** When the client last stopped taking bytes while some waited; 0 while it takes them. */
     private long blockedSinceNanos;
@@ -161,50 +166,74 @@ public final class EventStream implements WriteListener, AsyncListener {
             wake();
     }
 
-    /** Write while the client takes it; the container calls {@link #onWritePossible} when it can take more. */
+    /**
+     * Write while the client takes it; the container calls {@link #onWritePossible} when it can
+     * take more. One thread pumps at a time; a wake-up meanwhile makes it pump again. The source
+     * is called without holding this stream's lock, so that an owner calling {@link #wake} or
+     * {@link #close} under a lock of its own, which its source also takes, cannot deadlock.
+     */
     private void pump() {
-        Ending end = null;
-        boolean cut = false;
-        synchronized (this) {
+        pumpAgain = true;
+        while ( pumpAgain && pumping.compareAndSet(false, true) ) {
+            Ending end;
             try {
-                boolean flushed = true;
-                while ( !done ) {
+                pumpAgain = false;
+                end = writeWhileReady();
+            } finally {
+                pumping.set(false);
+            }
+            if ( end != null ) {
+                finish(end, end != OVER);
+                return;
+            }
+        }
+    }
+
+    /** On the pumping thread: how the stream ended, or null when it waits for the client or the source. */
+    private Ending writeWhileReady() {
+        try {
+            boolean flushed = true;
+            while ( true ) {
+                synchronized (this) {
+                    if ( done )
+                        return null;
                     if ( !out.isReady() ) {
                         if ( blockedSinceNanos == 0 )
                             blockedSinceNanos = System.nanoTime();
-                        return;
+                        return null;
                     }
-                    if ( unsent == null ) {
-                        unsent = heartbeatDue ? HEARTBEAT : source.next();
+                    blockedSinceNanos = 0;
+                    if ( unsent == null && heartbeatDue ) {
+                        unsent = HEARTBEAT;
                         unsentOffset = 0;
                         heartbeatDue = false;
                     }
-                    if ( unsent != null ) {
-                        // Large events go out in slices, so that a client still reading is seen to progress.
-                        int n = Math.min(unsent.length - unsentOffset, MAX_WRITE_BYTES);
-                        out.write(unsent, unsentOffset, n);
-                        unsentOffset += n;
-                        if ( unsentOffset == unsent.length )
-                            unsent = null;
-                        lastWriteNanos = System.nanoTime();
-                        flushed = false;
-                    } else if ( !flushed ) {
-                        // The container holds small writes back until flushed.
-                        out.flush();
-                        flushed = true;
-                    } else {
-                        if ( source.ended() )
-                            end = new Ending("the stream is over", false);
-                        break;
-                    }
                 }
-            } catch (IOException | RuntimeException ex) {
-                end = new Ending("failed: " + ex, false);
-                cut = true;
+                if ( unsent == null ) {
+                    unsent = source.next();
+                    unsentOffset = 0;
+                }
+                if ( unsent != null ) {
+                    // Large events go out in slices, so that a client still reading is seen to progress.
+                    int n = Math.min(unsent.length - unsentOffset, MAX_WRITE_BYTES);
+                    out.write(unsent, unsentOffset, n);
+                    unsentOffset += n;
+                    if ( unsentOffset == unsent.length )
+                        unsent = null;
+                    synchronized (this) {
+                        lastWriteNanos = System.nanoTime();
+                    }
+                    flushed = false;
+                } else if ( !flushed ) {
+                    // The container holds small writes back until flushed.
+                    out.flush();
+                    flushed = true;
+                } else
+                    return source.ended() ? OVER : null;
             }
+        } catch (IOException | RuntimeException ex) {
+            return new Ending("failed: " + ex, false);
         }
-        if ( end != null )
-            finish(end, cut);
     }
 
     @Override
