@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * follower loads it and then applies the patches after that version. The dump is read in one
  * read transaction (writers go on meanwhile) into a file in the snapshot directory, which is then
  * sent without blocking a request thread ({@link ResponseStreams}) and deleted: the transaction
- * lasts as long as the disk takes, never as long as a slow client, and memory stays a piece. Under graph-level access control it holds only the
- * quads of graphs the request's user may read.
+ * lasts as long as the disk takes, never as long as a slow client, and memory stays a piece.
+ * Under graph-level access control it holds only the quads of graphs the request's user may read.
  */
 public class SnapshotService extends ActionREST {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotService.class);
