@@ -32,14 +32,15 @@ import org.apache.logging.log4j.core.config.LoggerConfig;
 import org.apache.logging.log4j.core.config.Property;
 import org.fusekicdc.fuseki.feed.FeedStreams;
 import org.fusekicdc.fuseki.live.LiveEngines;
+import org.fusekicdc.fuseki.server.ResponseStreams;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Clients that never read, on every streaming endpoint (change feed SSE, live query SSE, live
- * query WebSocket), opened beyond the limits and re-opened every few seconds, while writes go
+ * Clients that never read, on every streaming endpoint (change feed SSE, change feed pages, live
+ * query SSE, live query WebSocket, snapshots for followers and admins), opened beyond the limits and re-opened every few seconds, while writes go
  * on. The bound: writes keep at least a third of the rate measured unloaded in the same run, and
  * every write, query and status request completes within 5 s (before the fix, 25 such feed
  * readers held writes, queries and status for about 28 s each). The non-readers are dropped
@@ -63,10 +64,15 @@ class StreamingSoakIT {
     /** Clients come from different loopback addresses, so that per-client and total limits are both reached. */
     private static final List<String> CLIENT_ADDRESSES = List.of("127.0.0.2", "127.0.0.3", "127.0.0.4");
     private static final String QUERY = "SELECT * { ?s ?p ?o }";
+    /** Non-reading clients of change feed pages per address and wave. */
+    private static final int PAGES_PER_CLIENT = 3;
+    /** Non-reading clients of snapshots, and of admin snapshot downloads, per address and wave: alone as many as the server's threads. */
+    private static final int SNAPSHOTS_PER_CLIENT = 2;
     /**
      * Fewer server threads than the non-reading streams admitted at once (10 feed, 3 live SSE, 3
-     * WebSockets), so that streams holding a thread each stall everyone. With the change feed of
-     * 65e4dec, which did, this test fails: the server stops answering new requests.
+     * WebSockets, 9 pages, 6 snapshots, 6 admin snapshots), so that streams holding a thread each stall everyone. With the change
+     * feed of 65e4dec, which did, this test fails: the server stops answering new requests; so it
+     * did with the blocking pages and snapshots of 82a48be.
      */
     private static final int SERVER_THREADS = 12;
 
@@ -109,6 +115,8 @@ class StreamingSoakIT {
         String options = "cdc:feedMaxStreams 10 ; cdc:feedMaxStreamsPerClient 4 ; cdc:liveMaxPerClient 3 ; cdc:slowReaderSeconds 2 ;"
                          + " cdc:feedHeartbeatSeconds 1 ; cdc:liveHeartbeatSeconds 1 ;";
         String config = CdcFuseki.exampleConfig("quickstart.ttl", work).replace("cdc:logDirectory", options + "\n    cdc:logDirectory");
+        config = config.replace("fuseki:endpoint [ fuseki:operation cdc:live ;",
+                                "fuseki:endpoint [ fuseki:operation cdc:snapshot ; fuseki:name \"snapshot\" ] ;\n    fuseki:endpoint [ fuseki:operation cdc:live ;");
         try (CdcFuseki f = CdcFuseki.start(work, config, b -> b.maxServerThreads(SERVER_THREADS))) {
             insertBig(f);
             // Warm up (JIT, connections) so that the unloaded rate is not measured on a cold server.
@@ -140,26 +148,32 @@ class StreamingSoakIT {
 
             // The limits were reached: one client's share (429), then all streams (503).
             assertTrue(waves.answered.contains("feed 429") && waves.answered.contains("feed 503"), waves.answered.toString());
+            for ( String endpoint : List.of("page", "snapshot", "admin-snapshot") )
+                assertTrue(waves.answered.contains(endpoint + " 200"), waves.answered.toString());
 
             for ( String logger : List.of("FeedStreams", "LiveQueryService", "LiveWebSocket") )
-                assertTrue(dropsLoggedBy(logger) > 0, "a non-reading client of " + logger + " was dropped with the reason logged");
+                assertTrue(dropsLoggedBy(logger, "") > 0, "a non-reading client of " + logger + " was dropped with the reason logged");
+            for ( String what : List.of("change feed page after version 0", "snapshot of version", "admin snapshot download of version") )
+                assertTrue(dropsLoggedBy("ResponseStreams", what) > 0, "a non-reading client of a " + what + " was dropped with the reason logged");
 
             FeedStreams streams = FeedStreams.find(f.dataset("ds"));
-            waitFor(() -> streams.openCount() == 0 && LiveEngines.engine(f.dataset("ds")).subscriptionCount() == 0,
-                    "every stream and subscription is released");
+            ResponseStreams responses = ResponseStreams.find(f.dataset("ds"));
+            waitFor(() -> streams.openCount() == 0 && responses.openCount() == 0 && LiveEngines.engine(f.dataset("ds")).subscriptionCount() == 0,
+                    "every stream, response and subscription is released");
             String status = f.send(HttpRequest.newBuilder(URI.create(f.url("/$/cdc"))).GET()).body().replaceAll("\\s", "");
             assertTrue(status.contains("\"feed\":{\"streams\":0,"), status);
             assertTrue(status.contains("\"live\":{\"subscriptions\":0,"), status);
             assertTrue(streams.droppedCount() > 0);
+            assertEquals(dropsLoggedBy("ResponseStreams", ""), responses.droppedCount(), "every dropped response is counted once");
         }
     }
 
-    private long dropsLoggedBy(String loggerSimpleName) {
+    private long dropsLoggedBy(String loggerSimpleName, String what) {
         synchronized (logged) {
             return logged.stream()
                          .filter(e -> e.getLoggerName().endsWith("." + loggerSimpleName))
                          .map(e -> e.getMessage().getFormattedMessage())
-                         .filter(m -> m.contains("disconnected") && m.contains("took none of the waiting data") && m.contains("cdc:slowReaderSeconds"))
+                         .filter(m -> m.contains(what) && m.contains("disconnected") && m.contains("took none of the waiting data") && m.contains("cdc:slowReaderSeconds"))
                          .count();
         }
     }
@@ -240,6 +254,14 @@ class StreamingSoakIT {
                     for ( int i = 0 ; i < 5 ; i++ )
                         note("feed", openFeed(address));
                 }
+                for ( String address : CLIENT_ADDRESSES ) {
+                    for ( int i = 0 ; i < PAGES_PER_CLIENT ; i++ )
+                        note("page", openPage(address));
+                    for ( int i = 0 ; i < SNAPSHOTS_PER_CLIENT ; i++ ) {
+                        note("snapshot", request(address, "GET /ds/snapshot HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+                        note("admin-snapshot", request(address, "GET /$/cdc/ds/snapshot HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+                    }
+                }
                 // With the WebSocket's subscriptions, more live subscriptions than a client may hold.
                 for ( String address : CLIENT_ADDRESSES ) {
                     note("live-sse", openLiveSse(address));
@@ -260,6 +282,11 @@ class StreamingSoakIT {
 
         private int openFeed(String address) {
             return request(address, "GET /ds/changes?after=0 HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n");
+        }
+
+        /** The first page holds the ten megabyte patch. */
+        private int openPage(String address) {
+            return request(address, "GET /ds/changes?after=0&limit=1000 HTTP/1.1\r\nHost: localhost\r\n\r\n");
         }
 
         private int openLiveSse(String address) {

@@ -1,6 +1,5 @@
 package org.fusekicdc.fuseki.admin;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -35,6 +34,8 @@ import org.fusekicdc.fuseki.config.AssemblerCapturedDataset;
 import org.fusekicdc.fuseki.live.LiveEngines;
 import org.fusekicdc.fuseki.server.CapturedService;
 import org.fusekicdc.fuseki.server.ClientInput;
+import org.fusekicdc.fuseki.server.ResponseStreams;
+import org.fusekicdc.fuseki.server.SpooledBody;
 import org.fusekicdc.live.LiveQueryEngine;
 import org.fusekicdc.live.Subscription;
 import org.slf4j.Logger;
@@ -194,18 +195,23 @@ public final class CdcAdminServlet extends HttpServlet {
         require(parts.length == 2, 404, "Snapshots are GET or POST /$/cdc/{dataset}/snapshot");
         switch (req.getMethod()) {
             case "GET" -> {
+                long version;
+                long[] quads = {0};
+                String fileName;
+                SpooledBody body;
                 try (Snapshot s = Snapshot.begin(dsg)) {
-                    LOG.info("fuseki-cdc admin: {} by {}: dataset '{}' snapshot at version {} streaming", op, AdminAccess.who(req), dsg.datasetName(), s.version());
-                    resp.setStatus(200);
-                    resp.setContentType(WebContent.contentTypePatch);
-                    resp.setCharacterEncoding("UTF-8");
-                    resp.setHeader("X-CDC-Version", Long.toString(s.version()));
-                    resp.setHeader("Content-Disposition", "attachment; filename=\"" + s.fileName() + "\"");
-                    try (OutputStream out = new BufferedOutputStream(resp.getOutputStream(), 1 << 16)) {
-                        long quads = s.writeTo(out);
-                        LOG.info("fuseki-cdc admin: dataset '{}' snapshot at version {} sent to {} ({} quads)", dsg.datasetName(), s.version(), AdminAccess.who(req), quads);
-                    }
+                    version = s.version();
+                    fileName = s.fileName();
+                    LOG.info("fuseki-cdc admin: {} by {}: dataset '{}' snapshot at version {} streaming", op, AdminAccess.who(req), dsg.datasetName(), version);
+                    body = SpooledBody.write(dsg, fileName, out -> quads[0] = s.writeTo(out));
                 }
+                resp.setStatus(200);
+                resp.setContentType(WebContent.contentTypePatch);
+                resp.setCharacterEncoding("UTF-8");
+                resp.setHeader("X-CDC-Version", Long.toString(version));
+                resp.setHeader("Content-Disposition", "attachment; filename=\"" + fileName + "\"");
+                LOG.info("fuseki-cdc admin: dataset '{}' snapshot at version {} sending to {} ({} quads)", dsg.datasetName(), version, AdminAccess.who(req), quads[0]);
+                ResponseStreams.of(dsg).send(req, body, AdminAccess.who(req), "admin snapshot download of version " + version);
             }
             case "POST" -> {
                 Path dir = dsg.getContext().get(AssemblerCapturedDataset.SNAPSHOT_DIRECTORY);

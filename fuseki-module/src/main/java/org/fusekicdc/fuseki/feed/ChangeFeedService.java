@@ -1,8 +1,6 @@
 package org.fusekicdc.fuseki.feed;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.List;
 
 import jakarta.servlet.http.HttpServletResponse;
@@ -11,8 +9,6 @@ import org.apache.jena.atlas.web.MediaType;
 import org.apache.jena.fuseki.servlets.ActionREST;
 import org.apache.jena.fuseki.servlets.HttpAction;
 import org.apache.jena.fuseki.servlets.ServletOps;
-import org.apache.jena.rdfpatch.binary.RDFChangesWriterBinary;
-import org.apache.jena.rdfpatch.text.RDFPatchReaderText;
 import org.apache.jena.riot.WebContent;
 import org.apache.jena.web.HttpSC;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
@@ -20,10 +16,10 @@ import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.DamagedRecordException;
 import org.fusekicdc.core.log.LogRecord;
 import org.fusekicdc.core.log.VersionGoneException;
-import org.fusekicdc.fuseki.access.PatchFilter;
 import org.fusekicdc.fuseki.access.ReaderView;
 import org.fusekicdc.fuseki.server.CapturedDatasets;
 import org.fusekicdc.fuseki.server.ClientInput;
+import org.fusekicdc.fuseki.server.ResponseStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,8 +33,10 @@ import org.slf4j.LoggerFactory;
  * version, resuming after {@code Last-Event-ID} (or {@code after}), heartbeat comments when idle.</li>
  * </ul>
  * Every record is streamed from the log file to the client, so a patch of any size, or a
- * slow client, costs a buffer, not the patch. Under graph-level access control a reader gets each
- * patch filtered to the graphs it may read ({@link PatchFilter}). Live tails
+ * slow client, costs a buffer, not the patch. Pages are written without blocking by the dataset's
+ * response threads ({@link ResponseStreams}), a client that stops reading dropped after
+ * {@code cdc:slowReaderSeconds}. Under graph-level access control a reader gets each
+ * patch filtered to the graphs it may read ({@link org.fusekicdc.fuseki.access.PatchFilter}). Live tails
  * are written without blocking by the dataset's feed threads ({@link FeedStreams}): no client holds a
  * request thread, and writers never wait for readers.
  */
@@ -74,7 +72,7 @@ public class ChangeFeedService extends ActionREST {
         long after = afterParam(action);
         int limit = limitParam(action);
         checkNotAhead(log, after);
-        page(action, log, view, after, limit, contentType);
+        page(action, dsg, view, after, limit, contentType);
     }
 
     @Override
@@ -102,7 +100,9 @@ public class ChangeFeedService extends ActionREST {
 
     // ---- One page of patches
 
-    private static void page(HttpAction action, ChangeLog log, ReaderView view, long after, int limit, String contentType) {
+    /** Read the page's records (a damaged one answers 500 before any byte), then send it without blocking. */
+    private static void page(HttpAction action, CapturingDatasetGraph dsg, ReaderView view, long after, int limit, String contentType) {
+        ChangeLog log = dsg.changeLog();
         List<LogRecord> records;
         try {
             records = log.readAfter(after, limit);
@@ -119,19 +119,11 @@ public class ChangeFeedService extends ActionREST {
         resp.setContentType(contentType);
         action.setResponseStatus(HttpSC.OK_200);
         boolean binary = WebContent.contentTypePatchThrift.equals(contentType);
+        String what = "change feed page after version " + after + (records.isEmpty() ? "" : " up to " + records.getLast().version());
         try {
-            OutputStream out = resp.getOutputStream();
-            for ( LogRecord r : records ) {
-                try (InputStream in = PatchFilter.payload(r, view)) {
-                    if ( binary )
-                        RDFChangesWriterBinary.writeBinary(out, changes -> new RDFPatchReaderText(in).apply(changes));
-                    else
-                        in.transferTo(out);
-                }
-            }
-            out.flush();
+            ResponseStreams.of(dsg).send(action.getRequest(), new PageBody(records, view, binary), ClientInput.clientId(action), what);
         } catch (IOException ex) {
-            LOG.debug("Dataset '{}': change feed client went away after version {}: {}", log.dataset(), after, ex.toString());
+            LOG.debug("Dataset '{}': change feed client went away before the page after version {}: {}", log.dataset(), after, ex.toString());
         }
     }
 

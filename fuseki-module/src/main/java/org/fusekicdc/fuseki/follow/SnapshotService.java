@@ -1,7 +1,6 @@
 package org.fusekicdc.fuseki.follow;
 
 import java.io.IOException;
-import java.io.OutputStream;
 
 import org.apache.jena.fuseki.servlets.ActionREST;
 import org.apache.jena.fuseki.servlets.HttpAction;
@@ -12,6 +11,9 @@ import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.snapshot.Snapshot;
 import org.fusekicdc.fuseki.access.ReaderView;
 import org.fusekicdc.fuseki.server.CapturedDatasets;
+import org.fusekicdc.fuseki.server.ClientInput;
+import org.fusekicdc.fuseki.server.ResponseStreams;
+import org.fusekicdc.fuseki.server.SpooledBody;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,8 +22,10 @@ import org.slf4j.LoggerFactory;
  * version, as an RDF Patch that adds every quad and prefix, with the version and its patch id in
  * the {@code X-CDC-Version} and {@code X-CDC-Patch-Id} headers and in the patch's own headers. A
  * follower loads it and then applies the patches after that version. The dump is read in one
- * read transaction: writers go on meanwhile. Under graph-level access control it holds only the
- * quads of graphs the request's user may read.
+ * read transaction (writers go on meanwhile) into a file in the snapshot directory, which is then
+ * sent without blocking a request thread ({@link ResponseStreams}) and deleted: the transaction
+ * lasts as long as the disk takes, never as long as a slow client, and memory stays a piece.
+ * Under graph-level access control it holds only the quads of graphs the request's user may read.
  */
 public class SnapshotService extends ActionREST {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotService.class);
@@ -34,21 +38,25 @@ public class SnapshotService extends ActionREST {
         CapturingDatasetGraph dsg = CapturedDatasets.require(action, "cdc:snapshot");
         ReaderView view = ReaderView.of(action);
         long start = System.nanoTime();
+        long version;
+        long[] quads = {0};
+        SpooledBody body;
         try (Snapshot snapshot = Snapshot.begin(dsg)) {
-            action.setResponseHeader("X-CDC-Version", Long.toString(snapshot.version()));
+            version = snapshot.version();
+            body = SpooledBody.write(dsg, snapshot.fileName(),
+                                     out -> quads[0] = snapshot.writeTo(out, q -> view.sees(q.getGraph(), q.getSubject(), q.getPredicate(), q.getObject())));
+            action.setResponseHeader("X-CDC-Version", Long.toString(version));
             if ( snapshot.id() != null )
                 action.setResponseHeader("X-CDC-Patch-Id", snapshot.id().toString());
-            action.setResponseContentType(WebContent.contentTypePatch);
-            action.setResponseStatus(HttpSC.OK_200);
-            try {
-                OutputStream out = action.getResponseOutputStream();
-                snapshot.writeTo(out, q -> view.sees(q.getGraph(), q.getSubject(), q.getPredicate(), q.getObject()));
-                out.flush();
-            } catch (IOException ex) {
-                LOG.info("Dataset '{}': snapshot of version {} not completed: the client went away ({})", dsg.datasetName(), snapshot.version(), ex.toString());
-                return;
-            }
-            LOG.info("Dataset '{}': snapshot of version {} sent in {} ms", dsg.datasetName(), snapshot.version(), (System.nanoTime() - start) / 1_000_000);
+        }
+        action.setResponseContentType(WebContent.contentTypePatch);
+        action.setResponseStatus(HttpSC.OK_200);
+        LOG.info("Dataset '{}': snapshot of version {} ({} quads, {} bytes) written in {} ms, sending", dsg.datasetName(), version, quads[0],
+                 body.size(), (System.nanoTime() - start) / 1_000_000);
+        try {
+            ResponseStreams.of(dsg).send(action.getRequest(), body, ClientInput.clientId(action), "snapshot of version " + version);
+        } catch (IOException ex) {
+            LOG.info("Dataset '{}': snapshot of version {} not sent: the client went away ({})", dsg.datasetName(), version, ex.toString());
         }
     }
 

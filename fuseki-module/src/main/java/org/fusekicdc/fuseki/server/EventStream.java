@@ -21,14 +21,15 @@ import org.eclipse.jetty.ee11.servlet.ServletContextRequest;
 import org.eclipse.jetty.io.EndPoint;
 
 /**
- * One Server-Sent Events response, written without blocking: the request thread returns at
- * once, and bytes are taken from the {@link Source} only while the client takes them
- * (servlet async IO), so a client that does not read holds no thread and costs only the bytes
- * of one write.
+ * One streamed response, written without blocking: the request thread returns at once, and
+ * bytes are taken from the {@link Source} only while the client takes them (servlet async IO),
+ * so a client that does not read holds no thread and costs only the bytes of one write. Used for
+ * Server-Sent Events and for finite bodies (change feed pages, snapshots: see {@link ResponseStreams}).
  * <p>
- * An idle stream sends a heartbeat comment; a client that has data waiting and takes none of
- * it for the slow-reader bound is disconnected. The owner is told once, however the stream
- * ends (end of the source, client gone, dropped, server stopping).
+ * An idle Server-Sent Events stream sends a heartbeat comment; a client that has data waiting
+ * and takes none of it for the slow-reader bound is disconnected. The owner is told once,
+ * however the stream ends (end of the source, client gone, dropped, server stopping). A stream
+ * that fails or is dropped is cut, so that the client never takes a cut body for a whole one.
  */
 public final class EventStream implements WriteListener, AsyncListener {
     private static final byte[] HEARTBEAT = ": heartbeat\n\n".getBytes(StandardCharsets.UTF_8);
@@ -52,16 +53,22 @@ public final class EventStream implements WriteListener, AsyncListener {
      */
     public record Ending(String reason, boolean slowReader) {}
 
+    /** The source ended, and the client took all of it. */
+    private static final Ending OVER = new Ending("the stream is over", false);
+
     private final AsyncContext async;
     private final ServletOutputStream out;
     private final EndPoint endPoint;
     private final Source source;
     private final Executor executor;
     private final Consumer<Ending> onEnd;
+    /** Long.MAX_VALUE for a body that has no heartbeat. */
     private final long heartbeatNanos;
     private final Duration slowReaderTimeout;
     private final ScheduledFuture<?> ticker;
     private final AtomicBoolean wakeQueued = new AtomicBoolean();
+    private final AtomicBoolean pumping = new AtomicBoolean();
+    private volatile boolean pumpAgain;
     private long lastWriteNanos = System.nanoTime();
     /** When the client last stopped taking bytes while some waited; 0 while it takes them. */
     private long blockedSinceNanos;
@@ -82,6 +89,12 @@ public final class EventStream implements WriteListener, AsyncListener {
         AsyncContext async = request.startAsync();
         async.setTimeout(0);
         return start(async, source, heartbeat, slowReaderTimeout, timer, executor, onEnd);
+    }
+
+    /** A finite body (no heartbeat), ended when the source is. */
+    public static EventStream startBody(HttpServletRequest request, Source source, Duration slowReaderTimeout, ScheduledExecutorService timer,
+                                        Executor executor, Consumer<Ending> onEnd) throws IOException {
+        return start(request, source, null, slowReaderTimeout, timer, executor, onEnd);
     }
 
     /** As {@link #start(HttpServletRequest, Source, Duration, Duration, ScheduledExecutorService, Executor, Consumer)}, on a request already in async mode. */
@@ -107,7 +120,7 @@ public final class EventStream implements WriteListener, AsyncListener {
         this.source = source;
         this.executor = executor;
         this.onEnd = onEnd;
-        this.heartbeatNanos = heartbeat.toNanos();
+        this.heartbeatNanos = heartbeat == null ? Long.MAX_VALUE : heartbeat.toNanos();
         this.slowReaderTimeout = slowReaderTimeout;
         this.ticker = timer.scheduleAtFixedRate(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
     }
@@ -122,13 +135,18 @@ public final class EventStream implements WriteListener, AsyncListener {
                 pump();
             });
         } catch (RejectedExecutionException ex) {
-            finish(new Ending("the server is stopping", false));
+            finish(new Ending("the server is stopping", false), isBody());
         }
     }
 
     /** End the stream now (the server is stopping, or the owner says so). */
     public void close(String reason) {
-        finish(new Ending(reason, false));
+        finish(new Ending(reason, false), isBody());
+    }
+
+    /** A finite body ended early is cut; an event stream's end is an end like any other. */
+    private boolean isBody() {
+        return heartbeatNanos == Long.MAX_VALUE;
     }
 
     private void tick() {
@@ -143,53 +161,79 @@ public final class EventStream implements WriteListener, AsyncListener {
                 beat = heartbeatDue = true;
         }
         if ( slow )
-            finish(new Ending("took none of the waiting data for " + slowReaderTimeout.toSeconds() + " s", true));
+            finish(new Ending("took none of the waiting data for " + slowReaderTimeout.toSeconds() + " s", true), true);
         else if ( beat )
             wake();
     }
 
-    /** Write while the client takes it; the container calls {@link #onWritePossible} when it can take more. */
+    /**
+     * Write while the client takes it; the container calls {@link #onWritePossible} when it can
+     * take more. One thread pumps at a time; a wake-up meanwhile makes it pump again. The source
+     * is called without holding this stream's lock, so that an owner calling {@link #wake} or
+     * {@link #close} under a lock of its own, which its source also takes, cannot deadlock.
+     */
     private void pump() {
-        Ending end = null;
-        synchronized (this) {
+        pumpAgain = true;
+        while ( pumpAgain && pumping.compareAndSet(false, true) ) {
+            Ending end;
             try {
-                boolean flushed = true;
-                while ( !done ) {
+                pumpAgain = false;
+                end = writeWhileReady();
+            } finally {
+                pumping.set(false);
+            }
+            if ( end != null ) {
+                finish(end, end != OVER);
+                return;
+            }
+        }
+    }
+
+    /** On the pumping thread: how the stream ended, or null when it waits for the client or the source. */
+    private Ending writeWhileReady() {
+        try {
+            boolean flushed = true;
+            while ( true ) {
+                synchronized (this) {
+                    if ( done )
+                        return null;
                     if ( !out.isReady() ) {
                         if ( blockedSinceNanos == 0 )
                             blockedSinceNanos = System.nanoTime();
-                        return;
+                        return null;
                     }
-                    if ( unsent == null ) {
-                        unsent = heartbeatDue ? HEARTBEAT : source.next();
+                    blockedSinceNanos = 0;
+                    if ( unsent == null && heartbeatDue ) {
+                        unsent = HEARTBEAT;
                         unsentOffset = 0;
                         heartbeatDue = false;
                     }
-                    if ( unsent != null ) {
-                        // Large events go out in slices, so that a client still reading is seen to progress.
-                        int n = Math.min(unsent.length - unsentOffset, MAX_WRITE_BYTES);
-                        out.write(unsent, unsentOffset, n);
-                        unsentOffset += n;
-                        if ( unsentOffset == unsent.length )
-                            unsent = null;
-                        lastWriteNanos = System.nanoTime();
-                        flushed = false;
-                    } else if ( !flushed ) {
-                        // The container holds small writes back until flushed.
-                        out.flush();
-                        flushed = true;
-                    } else {
-                        if ( source.ended() )
-                            end = new Ending("the stream is over", false);
-                        break;
-                    }
                 }
-            } catch (IOException | RuntimeException ex) {
-                end = new Ending("failed: " + ex, false);
+                if ( unsent == null ) {
+                    unsent = source.next();
+                    unsentOffset = 0;
+                }
+                if ( unsent != null ) {
+                    // Large events go out in slices, so that a client still reading is seen to progress.
+                    int n = Math.min(unsent.length - unsentOffset, MAX_WRITE_BYTES);
+                    out.write(unsent, unsentOffset, n);
+                    unsentOffset += n;
+                    if ( unsentOffset == unsent.length )
+                        unsent = null;
+                    synchronized (this) {
+                        lastWriteNanos = System.nanoTime();
+                    }
+                    flushed = false;
+                } else if ( !flushed ) {
+                    // The container holds small writes back until flushed.
+                    out.flush();
+                    flushed = true;
+                } else
+                    return source.ended() ? OVER : null;
             }
+        } catch (IOException | RuntimeException ex) {
+            return new Ending("failed: " + ex, false);
         }
-        if ( end != null )
-            finish(end);
     }
 
     @Override
@@ -200,13 +244,14 @@ public final class EventStream implements WriteListener, AsyncListener {
         wake();
     }
 
-    @Override public void onError(Throwable t)          { finish(new Ending("write failed: " + t, false)); }
-    @Override public void onComplete(AsyncEvent event)   { finish(new Ending("completed", false)); }
-    @Override public void onTimeout(AsyncEvent event)    { finish(new Ending("timed out", false)); }
-    @Override public void onError(AsyncEvent event)      { finish(new Ending("failed: " + event.getThrowable(), false)); }
+    @Override public void onError(Throwable t)          { finish(new Ending("write failed: " + t, false), true); }
+    @Override public void onComplete(AsyncEvent event)   { finish(new Ending("completed", false), false); }
+    @Override public void onTimeout(AsyncEvent event)    { finish(new Ending("timed out", false), true); }
+    @Override public void onError(AsyncEvent event)      { finish(new Ending("failed: " + event.getThrowable(), false), true); }
     @Override public void onStartAsync(AsyncEvent event) {}
 
-    private void finish(Ending ending) {
+    /** @param cut close the connection rather than end the body: the client must not take what it got for all there was */
+    private void finish(Ending ending, boolean cut) {
         synchronized (this) {
             if ( done )
                 return;
@@ -215,7 +260,7 @@ public final class EventStream implements WriteListener, AsyncListener {
         ticker.cancel(false);
         onEnd.accept(ending);
         // A dropped client would never take what is left: cut the connection instead of flushing to it.
-        if ( ending.slowReader() && endPoint != null )
+        if ( cut && endPoint != null )
             endPoint.close();
         try {
             async.complete();

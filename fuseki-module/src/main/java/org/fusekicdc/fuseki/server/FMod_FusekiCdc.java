@@ -200,6 +200,7 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
                 d.close();
             LiveEngines.close(c);
             FeedStreams.close(c);
+            ResponseStreams.close(c);
             c.changeLog().close();
         }
     }
