@@ -94,8 +94,8 @@ public final class CdcOption {
     public static final Option<Long> FEED_HEARTBEAT_SECONDS = Option.integer(VocabCdc.feedHeartbeatSeconds.getLocalName(), "integer (seconds)", FeedSettings.DEFAULT_HEARTBEAT.toSeconds(),
         "Change feed: a live stream with nothing new sends a heartbeat comment this often.").range(1, Integer.MAX_VALUE);
     public static final Option<Long> SLOW_READER_SECONDS = Option.integer(VocabCdc.slowReaderSeconds.getLocalName(), "integer (seconds)", FeedSettings.DEFAULT_SLOW_READER_TIMEOUT.toSeconds(),
-        "Change feed and live query streams (SSE and WebSocket): a client that takes none of the data waiting for it for this long is"
-        + " disconnected, and the reason logged. Keep it below Jetty's idle timeout (30 s), which would otherwise close the connection first.").range(1, Integer.MAX_VALUE);
+        "Change feed streams and pages, snapshots, and live query streams (SSE and WebSocket): a client that takes none of the data"
+        + " waiting for it for this long is disconnected, and the reason logged. Keep it below Jetty's idle timeout (30 s), which would otherwise close the connection first.").range(1, Integer.MAX_VALUE);
     public static final Option<String> FOLLOW = Option.withoutDefault(VocabCdc.follow.getLocalName(), "resource", "none (a leader: takes local writes)",
         "Make this dataset a read-only follower of a leader's change topic: `[ a cdc:KafkaTopic ; ... ]`, `[ a cdc:JetStreamSubject ; ... ]`."
         + " See docs/replicas.md.");
