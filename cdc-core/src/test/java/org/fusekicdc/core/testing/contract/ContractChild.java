@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
+import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkConfig;
 import org.fusekicdc.core.sink.SinkProvider;
 import org.fusekicdc.core.sink.SinkRunner;
@@ -15,11 +16,15 @@ import org.fusekicdc.core.testing.Workload;
 /**
  * Child JVM of the kill -9 clause of {@link SinkContract}: a captured TDB2 dataset, its change
  * log and a sink runner, as a server has them, and a write loop that never ends; the parent
- * kills it. Every {@value #LARGE_EVERY}th transaction is large, so that a sink which splits
+ * kills it, or it halts itself right after the destination accepted a patch and before the
+ * sink's cursor records it (so the next start must learn from the destination where to go on).
+ * Every {@value #LARGE_EVERY}th transaction is large, so that a sink which splits
  * patches is also killed in the middle of one. Prints {@code READY v} (the log's version after
  * start-up recovery) once writing starts.
  * <p>
- * Arguments: store directory, provider class, round, then the sink's options as {@code name=value}.
+ * Arguments: store directory, provider class, round, {@code haltAfter} (halt once the version
+ * {@code haltAfter} past the start is delivered; 0 for never), then the sink's options as
+ * {@code name=value}.
  */
 public final class ContractChild {
     static final int LARGE_EVERY = 7;
@@ -32,13 +37,16 @@ public final class ContractChild {
         ContractStore store = ContractStore.open(Path.of(args[0]));
         SinkProvider provider = (SinkProvider)Class.forName(args[1]).getConstructor().newInstance();
         int round = Integer.parseInt(args[2]);
+        long haltAfter = Long.parseLong(args[3]);
         Map<String, String> options = new HashMap<>();
-        for ( int i = 3 ; i < args.length ; i++ ) {
+        for ( int i = 4 ; i < args.length ; i++ ) {
             int eq = args[i].indexOf('=');
             options.put(args[i].substring(0, eq), args[i].substring(eq + 1));
         }
-        SinkRunner runner = new SinkRunner(store.log, store.sink(provider, SinkContract.SINK, options),
-                                           SinkConfig.DEFAULTS.withBackoff(Duration.ofMillis(100), Duration.ofSeconds(1)));
+        Sink sink = store.sink(provider, SinkContract.SINK, options);
+        if ( haltAfter > 0 )
+            sink = new HaltingSink(sink, store.log.publishedVersion() + haltAfter);
+        SinkRunner runner = new SinkRunner(store.log, sink, SinkConfig.DEFAULTS.withBackoff(Duration.ofMillis(100), Duration.ofSeconds(1)));
         runner.start();
         System.out.println("READY " + store.log.publishedVersion());
         System.out.flush();

@@ -6,6 +6,7 @@ import java.util.Map;
 import org.apache.jena.graph.Node;
 import org.apache.jena.graph.NodeFactory;
 import org.apache.jena.sparql.core.DatasetGraph;
+import org.apache.jena.sparql.core.DatasetGraphFactory;
 import org.apache.jena.system.Txn;
 import org.apache.jena.tdb2.TDB2Factory;
 import org.fusekicdc.core.capture.CaptureConfig;
@@ -18,9 +19,10 @@ import org.fusekicdc.core.sink.SinkOptions;
 import org.fusekicdc.core.sink.SinkProvider;
 
 /**
- * A captured TDB2 dataset named {@value #DATASET} with its change log, set up as the assembler
- * does (torn journal repaired first, since a kill -9 can tear it), and sinks created through
- * their provider, as the server creates them.
+ * A captured dataset named {@value #DATASET} with its change log, and sinks created through
+ * their provider, as the server creates them. On TDB2, set up as the assembler does (torn
+ * journal repaired first), where a process is killed; in memory and without fsync elsewhere,
+ * which keeps the clauses quick and changes nothing a sink sees.
  */
 final class ContractStore implements AutoCloseable {
     static final String DATASET = "ds";
@@ -35,6 +37,12 @@ final class ContractStore implements AutoCloseable {
         this.dir = dir;
         this.log = log;
         this.dsg = dsg;
+    }
+
+    static ContractStore inMemory(Path dir) {
+        ChangeLog log = ChangeLog.open(ChangeLogConfig.defaults(dir.resolve("changes"), DATASET).withFsync(false));
+        return new ContractStore(dir, log, CapturingDatasetGraph.create(DatasetGraphFactory.createTxnMem(), log,
+                                                                         CaptureConfig.defaults(dir.resolve("spill"))));
     }
 
     static ContractStore open(Path dir) {

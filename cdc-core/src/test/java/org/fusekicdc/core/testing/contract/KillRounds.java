@@ -1,5 +1,6 @@
 package org.fusekicdc.core.testing.contract;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -18,8 +19,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Rounds of {@link ContractChild}: each is started on the same store and killed with SIGKILL
- * ({@code destroyForcibly}) at a random moment while it writes and publishes. Reproduce a run
+ * Rounds of {@link ContractChild}, each started on the same store while the previous one's
+ * writes and deliveries were cut short: odd rounds are killed with SIGKILL ({@code destroyForcibly})
+ * at a random moment; even rounds halt right after a delivery, before the cursor records it. Reproduce a run
  * with {@code -Dfusekicdc.crashSeed=<seed printed at start>}.
  */
 final class KillRounds {
@@ -34,13 +36,18 @@ final class KillRounds {
         Random rnd = new Random(seed);
         List<Long> readyVersions = new ArrayList<>();
         for ( int round = 1 ; round <= rounds ; round++ ) {
-            Process child = start(round, store, provider, options, readyVersions);
+            boolean halt = round % 2 == 0;
+            Process child = start(round, store, provider, halt ? 30 + rnd.nextInt(50) : 0, options, readyVersions);
             try {
-                // Long enough to publish a good part of what it writes, short enough to kill it mid-stream.
-                long killAfter = 800 + rnd.nextInt(1700);
-                Thread.sleep(killAfter);
-                if ( !child.isAlive() )
-                    fail("Round " + round + ": the child stopped by itself with status " + child.exitValue());
+                if ( halt ) {
+                    assertTrue(child.waitFor(60, TimeUnit.SECONDS), "round " + round + ": the child halts after a delivery");
+                    assertEquals(137, child.exitValue(), "round " + round + ": the child halted after a delivery");
+                } else {
+                    // Long enough to publish a good part of what it writes, short enough to kill it mid-stream.
+                    Thread.sleep(800 + rnd.nextInt(1700));
+                    if ( !child.isAlive() )
+                        fail("Round " + round + ": the child stopped by itself with status " + child.exitValue());
+                }
             } finally {
                 child.destroyForcibly();
                 assertTrue(child.waitFor(30, TimeUnit.SECONDS), "child died");
@@ -49,14 +56,14 @@ final class KillRounds {
         return readyVersions;
     }
 
-    private static Process start(int round, Path store, Class<?> provider, Map<String, String> options, List<Long> readyVersions)
+    private static Process start(int round, Path store, Class<?> provider, long haltAfter, Map<String, String> options, List<Long> readyVersions)
             throws Exception {
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> cmd = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto", "-Xmx256m"));
         System.getProperties().stringPropertyNames().stream().filter(n -> n.startsWith("log4j")).sorted()
               .forEach(n -> cmd.add("-D" + n + "=" + System.getProperty(n)));
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ContractChild.class.getName(), store.toString(), provider.getName(),
-                           Integer.toString(round)));
+                           Integer.toString(round), Long.toString(haltAfter)));
         options.forEach((k, v) -> cmd.add(k + "=" + v));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         CompletableFuture<Long> ready = new CompletableFuture<>();

@@ -2,6 +2,7 @@ package org.fusekicdc.core.testing.contract;
 
 import static org.fusekicdc.core.testing.TestSupport.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -91,8 +92,11 @@ public abstract class SinkContract {
         throw notProvided("wrongCredentials", Clause.WRONG_CREDENTIALS);
     }
 
-    /** Options with wrong credentials, the option the error must name and the state the sink must end in. */
-    public record WrongCredentials(Map<String, String> options, String option, SinkState state) {}
+    /**
+     * Options with wrong credentials, the option the error must name, the state the sink must
+     * end in, and the secret the error must not show.
+     */
+    public record WrongCredentials(Map<String, String> options, String option, SinkState state, String secret) {}
 
     /**
      * The sink's rule for a patch larger than {@code maxBytes}, and {@link #options()} changed so
@@ -174,7 +178,7 @@ public abstract class SinkContract {
     @Test
     void everyVersionIsDeliveredOnceInOrder() throws Exception {
         clause(Clause.ONCE_IN_ORDER);
-        try (ContractStore store = ContractStore.open(dir.resolve("store")); SinkRunner runner = runner(store, options(), FAST_RETRY)) {
+        try (ContractStore store = ContractStore.inMemory(dir.resolve("store")); SinkRunner runner = runner(store, options(), FAST_RETRY)) {
             write(store, new Workload(1, "once"), 60);
             awaitCaughtUp(runner, store);
             assertEquals(SinkState.RUNNING, runner.status().state());
@@ -186,7 +190,7 @@ public abstract class SinkContract {
     void aCleanRestartDeliversEachVersionOnce() throws Exception {
         clause(Clause.ONCE_ACROSS_RESTART);
         Workload workload = new Workload(2, "restart");
-        try (ContractStore store = ContractStore.open(dir.resolve("store"))) {
+        try (ContractStore store = ContractStore.inMemory(dir.resolve("store"))) {
             try (SinkRunner runner = runner(store, options(), FAST_RETRY)) {
                 write(store, workload, 30);
                 awaitCaughtUp(runner, store);
@@ -204,7 +208,7 @@ public abstract class SinkContract {
     void killedWhilePublishingEachVersionEndsUpOnceInOrder() throws Exception {
         clause(Clause.ONCE_ACROSS_KILL);
         Path storeDir = dir.resolve("store");
-        List<Long> readyVersions = KillRounds.run(3, storeDir, provider().getClass(), options());
+        List<Long> readyVersions = KillRounds.run(4, storeDir, provider().getClass(), options());
         // Start-up after the last kill, here: recovery, then the sink catches up.
         try (ContractStore store = ContractStore.open(storeDir); SinkRunner runner = runner(store, options(), FAST_RETRY)) {
             awaitCaughtUp(runner, store);
@@ -217,7 +221,7 @@ public abstract class SinkContract {
     @Test
     void aDestinationOutageIsRetriedAndLosesOrRepeatsNothing() throws Exception {
         clause(Clause.OUTAGE);
-        try (ContractStore store = ContractStore.open(dir.resolve("store"));
+        try (ContractStore store = ContractStore.inMemory(dir.resolve("store"));
              SinkRunner runner = new SinkRunner(store.log, store.sink(provider(), SINK, options()), FAST_RETRY)) {
             SinkOutage.Outage o = SinkOutage.run(store.dsg, store.log, runner, new Workload(3, "outage"), Duration.ofMillis(1500),
                                                  this::stopDestination, this::startDestination);
@@ -230,7 +234,7 @@ public abstract class SinkContract {
     void anOversizedPatchIsSplitOrRefusedByTheSinksRule() throws Exception {
         clause(Clause.OVERSIZED_PATCH);
         Oversize oversize = oversize(2048);
-        try (ContractStore store = ContractStore.open(dir.resolve("store")); SinkRunner runner = runner(store, oversize.options(), FAST_RETRY)) {
+        try (ContractStore store = ContractStore.inMemory(dir.resolve("store")); SinkRunner runner = runner(store, oversize.options(), FAST_RETRY)) {
             Workload workload = new Workload(4, "oversize");
             write(store, workload, 1);
             store.writeLarge("big", 200);   // about 16 KB
@@ -252,7 +256,7 @@ public abstract class SinkContract {
     void pauseResumeAndRewindKeepTheOrder() throws Exception {
         clause(Clause.PAUSE_RESUME_REWIND);
         Workload workload = new Workload(5, "pause");
-        try (ContractStore store = ContractStore.open(dir.resolve("store")); SinkRunner runner = runner(store, options(), FAST_RETRY)) {
+        try (ContractStore store = ContractStore.inMemory(dir.resolve("store")); SinkRunner runner = runner(store, options(), FAST_RETRY)) {
             write(store, workload, 10);
             awaitCaughtUp(runner, store);
             runner.pause();
@@ -291,12 +295,13 @@ public abstract class SinkContract {
     void wrongCredentialsStopTheSinkNamingTheOption() throws Exception {
         clause(Clause.WRONG_CREDENTIALS);
         WrongCredentials wrong = wrongCredentials();
-        try (ContractStore store = ContractStore.open(dir.resolve("store")); SinkRunner runner = runner(store, wrong.options(), FAST_RETRY)) {
+        try (ContractStore store = ContractStore.inMemory(dir.resolve("store")); SinkRunner runner = runner(store, wrong.options(), FAST_RETRY)) {
             write(store, new Workload(6, "credentials"), 3);
             await("sink " + wrong.state(), WAIT, () -> runner.status().state() == wrong.state());
             SinkStatus st = runner.status();
             assertNotNull(st.lastError());
             assertTrue(st.lastError().contains(wrong.option()), "the error names " + wrong.option() + ": " + st.lastError());
+            assertFalse(st.lastError().contains(wrong.secret()), "the error must not show the secret: " + st.lastError());
             assertEquals(0, st.cursor(), "nothing is delivered");
         }
     }
@@ -305,7 +310,7 @@ public abstract class SinkContract {
     void anUndeliverablePatchGoesToTheDeadLetterDirectoryAndDeliveryContinues() throws Exception {
         clause(Clause.DEAD_LETTER);
         Path deadLetters = dir.resolve("dead-letters");
-        try (ContractStore store = ContractStore.open(dir.resolve("store"));
+        try (ContractStore store = ContractStore.inMemory(dir.resolve("store"));
              SinkRunner runner = runner(store, refusingOptions(2048), FAST_RETRY.withDeadLetterDir(deadLetters))) {
             Workload workload = new Workload(7, "dead-letter");
             write(store, workload, 1);

@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -167,34 +166,6 @@ class NatsSinkIT {
                 assertTrue(st.lastError().contains("max_msg_size"), "names the limit: " + st.lastError());
             }
             assertEquals(List.of(1L), readSubject(nc, stream, subject).stream().map(NatsTesting.Stored::version).toList());
-        }
-    }
-
-    @Test
-    void withADeadLetterDirectoryAnUndeliverablePatchIsSetAsideAndDeliveryContinues() throws Exception {
-        String stream = newStream(), subject = newSubject();
-        Path dead = work.resolve("dead");
-        try (ChangeLog log = log("log")) {
-            CapturingDatasetGraph dsg = captured(log);
-            Sink sink = provider.create("ds", options("nats", "url", URL, "stream", stream, "subject", subject, "maxMessageBytes", "4096"), work);
-            try (SinkRunner runner = new SinkRunner(log, sink, FAST_RETRY.withDeadLetterDir(dead))) {
-                runner.start();
-                write(dsg, 1, 10);
-                await("version 1 delivered", Duration.ofSeconds(20), () -> runner.status().cursor() == 1);
-                shrinkMaxMessageSize(stream, 2048);
-                write(dsg, 2, 8000);
-                write(dsg, 3, 10);
-                await("delivery continues after version 2", Duration.ofSeconds(20), () -> runner.status().cursor() == 3);
-                SinkStatus st = runner.status();
-                assertEquals(SinkState.RUNNING, st.state());
-                assertEquals(1, st.deadLettered());
-                assertTrue(st.lastError().contains("version 2"), st.lastError());
-            }
-            assertTrue(Files.size(dead.resolve("nats/2.rdfp")) > 8000);
-            String reason = Files.readString(dead.resolve("nats/2.reason.txt"));
-            assertTrue(reason.contains("version 2") && reason.contains("cdc:maxMessageBytes"), reason);
-            List<NatsTesting.Stored> messages = readSubject(nc, stream, subject);
-            assertEquals(List.of(1L, 3L), messages.stream().map(NatsTesting.Stored::version).toList());
         }
     }
 
