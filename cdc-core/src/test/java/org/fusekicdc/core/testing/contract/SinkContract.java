@@ -295,7 +295,9 @@ public abstract class SinkContract {
     void wrongCredentialsStopTheSinkNamingTheOption() throws Exception {
         clause(Clause.WRONG_CREDENTIALS);
         WrongCredentials wrong = wrongCredentials();
-        try (ContractStore store = ContractStore.inMemory(dir.resolve("store")); SinkRunner runner = runner(store, wrong.options(), FAST_RETRY)) {
+        Path deadLetters = dir.resolve("dead-letters");
+        try (ContractStore store = ContractStore.inMemory(dir.resolve("store"));
+             SinkRunner runner = runner(store, wrong.options(), FAST_RETRY.withDeadLetterDir(deadLetters))) {
             write(store, new Workload(6, "credentials"), 3);
             await("sink " + wrong.state(), WAIT, () -> runner.status().state() == wrong.state());
             SinkStatus st = runner.status();
@@ -303,7 +305,9 @@ public abstract class SinkContract {
             assertTrue(st.lastError().contains(wrong.option()), "the error names " + wrong.option() + ": " + st.lastError());
             assertFalse(st.lastError().contains(wrong.secret()), "the error must not show the secret: " + st.lastError());
             assertEquals(0, st.cursor(), "nothing is delivered");
+            assertEquals(0, st.deadLettered(), "every patch would fail alike: none is set aside");
         }
+        assertFalse(Files.exists(deadLetters.resolve(SINK)), "nothing in the dead-letter directory");
     }
 
     @Test
