@@ -9,6 +9,7 @@ import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.DatasetGraphFactory;
 import org.apache.jena.system.Txn;
 import org.apache.jena.tdb2.TDB2Factory;
+import org.apache.jena.tdb2.sys.TDBInternal;
 import org.fusekicdc.core.capture.CaptureConfig;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.capture.Tdb2JournalRepair;
@@ -32,24 +33,27 @@ final class ContractStore implements AutoCloseable {
     final Path dir;
     final ChangeLog log;
     final CapturingDatasetGraph dsg;
+    /** The TDB2 dataset under {@link #dsg}, or null in memory. */
+    private final DatasetGraph tdb;
 
-    private ContractStore(Path dir, ChangeLog log, CapturingDatasetGraph dsg) {
+    private ContractStore(Path dir, ChangeLog log, CapturingDatasetGraph dsg, DatasetGraph tdb) {
         this.dir = dir;
         this.log = log;
         this.dsg = dsg;
+        this.tdb = tdb;
     }
 
     static ContractStore inMemory(Path dir) {
         ChangeLog log = ChangeLog.open(ChangeLogConfig.defaults(dir.resolve("changes"), DATASET).withFsync(false));
         return new ContractStore(dir, log, CapturingDatasetGraph.create(DatasetGraphFactory.createTxnMem(), log,
-                                                                         CaptureConfig.defaults(dir.resolve("spill"))));
+                                                                         CaptureConfig.defaults(dir.resolve("spill"))), null);
     }
 
     static ContractStore open(Path dir) {
         Tdb2JournalRepair.repairTornTail(dir.resolve("tdb"));
         DatasetGraph tdb = TDB2Factory.connectDataset(dir.resolve("tdb").toString()).asDatasetGraph();
         ChangeLog log = ChangeLog.open(ChangeLogConfig.defaults(dir.resolve("changes"), DATASET));
-        return new ContractStore(dir, log, CapturingDatasetGraph.create(tdb, log, CaptureConfig.defaults(dir.resolve("spill"))));
+        return new ContractStore(dir, log, CapturingDatasetGraph.create(tdb, log, CaptureConfig.defaults(dir.resolve("spill"))), tdb);
     }
 
     Sink sink(SinkProvider provider, String name, Map<String, String> options) {
@@ -68,5 +72,7 @@ final class ContractStore implements AutoCloseable {
     @Override
     public void close() {
         dsg.close();   // closes the log too
+        if ( tdb != null )
+            TDBInternal.expel(tdb);   // so that the temporary directory can go
     }
 }

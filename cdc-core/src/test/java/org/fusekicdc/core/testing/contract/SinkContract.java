@@ -208,7 +208,7 @@ public abstract class SinkContract {
     void killedWhilePublishingEachVersionEndsUpOnceInOrder() throws Exception {
         clause(Clause.ONCE_ACROSS_KILL);
         Path storeDir = dir.resolve("store");
-        List<Long> readyVersions = KillRounds.run(4, storeDir, provider().getClass(), options());
+        List<Long> readyVersions = KillRounds.run(3, storeDir, provider().getClass(), options());
         // Start-up after the last kill, here: recovery, then the sink catches up.
         try (ContractStore store = ContractStore.open(storeDir); SinkRunner runner = runner(store, options(), FAST_RETRY)) {
             awaitCaughtUp(runner, store);
