@@ -40,8 +40,6 @@ import org.fusekicdc.core.testing.LogReplay;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The Kafka sink against a real broker, fed by a real change log of a captured TDB2 dataset
@@ -73,9 +71,10 @@ class KafkaSinkIT {
                     () -> "sink caught up with version " + store.log.publishedVersion() + "; status " + runner.status());
     }
 
-    @ParameterizedTest(name = "format {0}")
-    @ValueSource(strings = { "text", "binary" })
-    void everyVersionArrivesOnceInOrderAndReplaysToTheDataset(String format, TestBroker broker) throws Exception {
+    /** In the binary format: the text format is the sink contract's (every clause). */
+    @Test
+    void everyVersionArrivesOnceInOrderAndReplaysToTheDataset(TestBroker broker) throws Exception {
+        String format = "binary";
         String topic = uniqueTopic("exact-" + format);
         Map<String, String> opts = options(broker, topic);
         opts.put("format", format);

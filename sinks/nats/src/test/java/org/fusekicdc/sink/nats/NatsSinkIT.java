@@ -43,8 +43,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The NATS sink against a real server: ordered exactly-once delivery from a captured dataset,
@@ -94,9 +92,10 @@ class NatsSinkIT {
         return ChangeLog.open(ChangeLogConfig.defaults(work.resolve(dir), "ds").withFsync(false));
     }
 
-    @ParameterizedTest(name = "format {0}")
-    @ValueSource(strings = {"text", "binary"})
-    void everyVersionArrivesOnceInOrderAndReplaysToTheDataset(String format) throws Exception {
+    /** In the binary format: the text format is the sink contract's (every clause). */
+    @Test
+    void everyVersionArrivesOnceInOrderAndReplaysToTheDataset() throws Exception {
+        String format = "binary";
         String stream = newStream(), subject = newSubject();
         int transactions = 300;
         try (ChangeLog log = log("log")) {

@@ -35,8 +35,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.params.XReadGroupParams;
@@ -88,9 +86,10 @@ class RedisSinkIT {
         return ChangeLog.open(ChangeLogConfig.defaults(work.resolve(dir), "ds").withFsync(false));
     }
 
-    @ParameterizedTest(name = "format {0}")
-    @ValueSource(strings = {"text", "binary"})
-    void everyVersionArrivesOnceInOrderAndReplaysToTheDataset(String format) throws Exception {
+    /** In the binary format: the text format is the sink contract's (every clause). */
+    @Test
+    void everyVersionArrivesOnceInOrderAndReplaysToTheDataset() throws Exception {
+        String format = "binary";
         String stream = newStream();
         int transactions = 300;
         try (ChangeLog log = log("log")) {
