@@ -2,6 +2,7 @@ package org.fusekicdc.sink.kafka;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
@@ -69,5 +70,43 @@ final class PatchChecks {
             assertEquals(Id.fromUUID(UUID.fromString(expectedPrev)).asNode(), prevHeader, "prev of version " + version);
             assertEquals(expectedPrev, cdcPrev, "cdc-prev of version " + version);
         }
+    }
+
+    /**
+     * Versions 1..n, each complete exactly once, in order; a run of first segments of version v
+     * that stops short is allowed only right before the complete run of v.
+     *
+     * @return how many interrupted runs there were
+     */
+    static int checkOnceInOrder(List<ConsumerRecord<byte[], byte[]>> records, long n) {
+        long expect = 1;
+        int interrupted = 0;
+        int i = 0;
+        while ( i < records.size() ) {
+            ConsumerRecord<byte[], byte[]> first = records.get(i);
+            long v = TopicRecords.version(first);
+            int count = Integer.parseInt(TopicRecords.header(first, PatchMessages.SEGMENTS));
+            assertEquals(expect, v, () -> "expected version at " + TopicRecords.describe(first));
+            assertEquals("0", TopicRecords.header(first, PatchMessages.SEGMENT), () -> "a patch starts with segment 0: " + TopicRecords.describe(first));
+            int s = 0;
+            int j = i;
+            while ( j < records.size() && s < count && TopicRecords.version(records.get(j)) == v
+                    && Integer.toString(s).equals(TopicRecords.header(records.get(j), PatchMessages.SEGMENT)) ) {
+                j++;
+                s++;
+            }
+            if ( s == count ) {
+                expect++;
+            } else {
+                interrupted++;
+                int at = j;
+                assertTrue(at < records.size() && TopicRecords.version(records.get(at)) == v
+                           && "0".equals(TopicRecords.header(records.get(at), PatchMessages.SEGMENT)),
+                           () -> "an interrupted patch must be followed by the whole patch again; after " + TopicRecords.describe(records.get(at - 1)));
+            }
+            i = j;
+        }
+        assertEquals(n, expect - 1, "the last version in the topic is the log's last");
+        return interrupted;
     }
 }

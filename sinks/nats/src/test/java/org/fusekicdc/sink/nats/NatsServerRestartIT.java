@@ -3,9 +3,6 @@ package org.fusekicdc.sink.nats;
 import static org.fusekicdc.sink.nats.NatsTesting.options;
 import static org.fusekicdc.sink.nats.NatsTesting.readSubject;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,24 +16,20 @@ import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
 import org.fusekicdc.core.sink.Sink;
-import org.fusekicdc.core.sink.SinkException;
 import org.fusekicdc.core.sink.SinkRunner;
 import org.fusekicdc.core.testing.LogReplay;
 import org.fusekicdc.core.testing.SinkOutage;
 import org.fusekicdc.core.testing.Workload;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * A private nats-server is stopped in the middle of a write workload and started again later on
- * the same port and store. The sink retries during the outage (status RETRYING) and afterwards
- * the subject holds every version once, in order.
- * <p>
- * With a one-second duplicate window the outage outlasts the window, so the restarted server
- * has forgotten its last message id ({@code Nats-Expected-Last-Msg-Id} then fails although the
- * subject ends where the sink expects): the sink must recognise that and carry on.
+ * What only JetStream has, beyond the sink contract ({@link NatsSinkContractIT}): a private
+ * nats-server stopped in the middle of a write workload with a one-second duplicate window, so
+ * the outage outlasts the window and the restarted server has forgotten its last message id
+ * ({@code Nats-Expected-Last-Msg-Id} then fails although the subject ends where the sink
+ * expects): the sink must recognise that and carry on, and the subject hold every version once,
+ * in order. And a token from the environment that the server accepts.
  */
 @SuppressWarnings("try")  // jnats Connection.close() may throw InterruptedException
 class NatsServerRestartIT {
@@ -45,9 +38,9 @@ class NatsServerRestartIT {
     @TempDir
     Path work;
 
-    @ParameterizedTest(name = "duplicate window {0} s")
-    @ValueSource(ints = {120, 1})
-    void aServerRestartMidWorkloadLosesAndDuplicatesNothing(int duplicateWindowSeconds) throws Exception {
+    @Test
+    void aRestartPastTheDuplicateWindowLosesAndDuplicatesNothing() throws Exception {
+        int duplicateWindowSeconds = 1;
         try (NatsTesting.PrivateServer server = new NatsTesting.PrivateServer(work); ChangeLog log = ChangeLog.open(
                 ChangeLogConfig.defaults(work.resolve("log"), "ds").withFsync(false))) {
             server.start();
@@ -71,20 +64,13 @@ class NatsServerRestartIT {
     }
 
     @Test
-    void credentialsComeFromTheEnvironmentAndARefusalIsPermanentWithoutShowingTheSecret() throws Exception {
+    void aTokenFromTheEnvironmentIsAccepted() throws Exception {
         String token = "s3cr3t-" + NatsTesting.unique("t");
         try (NatsTesting.PrivateServer server = new NatsTesting.PrivateServer(work, "--auth", token)) {
             server.start();
             NatsSinkProvider right = new NatsSinkProvider(Map.of("NATS_TOKEN", token)::get);
             try (Sink sink = right.create("ds", options("nats", "url", server.url(), "tokenEnv", "NATS_TOKEN", "connectTimeoutSeconds", "2"), work)) {
                 assertEquals(0, sink.open());
-            }
-            NatsSinkProvider wrong = new NatsSinkProvider(Map.of("NATS_TOKEN", "wrong-" + token)::get);
-            try (Sink sink = wrong.create("ds", options("nats", "url", server.url(), "tokenEnv", "NATS_TOKEN", "connectTimeoutSeconds", "2"), work)) {
-                SinkException ex = assertThrows(SinkException.class, sink::open);
-                assertTrue(ex.permanent(), ex.getMessage());
-                assertTrue(ex.getMessage().contains("refused the credentials (token from $NATS_TOKEN)"), ex.getMessage());
-                assertFalse(ex.getMessage().contains(token), "the message must not show the token: " + ex.getMessage());
             }
         }
     }

@@ -209,21 +209,6 @@ class WebhookSinkIT {
     }
 
     @Test
-    void anUnauthorisedAnswerPausesTheSinkEvenWithADeadLetterDirectory() throws Exception {
-        Receiver r = receiver((q, n) -> Receiver.Answer.status(401));
-        workload(3);
-        Path dead = work.resolve("dead");
-        try (SinkRunner runner = runner(FAST_RETRY.withDeadLetterDir(dead), "url", r.url())) {
-            runner.start();
-            await("paused", () -> runner.status().state() == SinkState.PAUSED);
-            assertEquals(0, runner.status().cursor());
-            assertEquals(0, runner.status().deadLettered());
-            assertTrue(runner.status().lastError().contains("401") && runner.status().lastError().contains("$HOOK_SECRET"), runner.status().lastError());
-        }
-        assertFalse(Files.exists(dead.resolve("hook")));
-    }
-
-    @Test
     void whenRetriesAreExhaustedTheSinkPausesAndTheCursorStays() throws Exception {
         Receiver r = receiver((q, n) -> Receiver.Answer.status(500));
         workload(3);
