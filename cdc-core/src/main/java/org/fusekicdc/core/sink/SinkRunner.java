@@ -151,6 +151,11 @@ public final class SinkRunner implements AutoCloseable {
             while ( true ) {
                 if ( !awaitRunnable() )
                     return;
+                if ( log.isClosed() ) {
+                    // Nothing more will come, and waiting on a closed log returns at once: this loop would spin.
+                    LOG.info("Dataset '{}': sink '{}' stops: the change log is closed (delivered up to version {})", log.dataset(), sink.name(), position);
+                    return;
+                }
                 if ( !open && !openSink() )
                     continue;
                 deliverBatch();
