@@ -23,6 +23,7 @@ import org.apache.jena.rdfpatch.RDFPatch;
 import org.apache.jena.rdfpatch.RDFPatchOps;
 import org.apache.jena.rdfpatch.binary.RDFPatchReaderBinary;
 import org.apache.jena.rdfpatch.changes.RDFChangesCollector;
+import org.fusekicdc.core.testing.TestSupport;
 import org.fusekicdc.fuseki.feed.FeedStreams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -210,12 +211,7 @@ class ChangeFeedIT {
     }
 
     private static void waitFor(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
-        while ( !condition.getAsBoolean() ) {
-            if ( System.nanoTime() > deadline )
-                throw new AssertionError("Not within 20 s: " + what);
-            Thread.sleep(50);
-        }
+        TestSupport.await(what, java.time.Duration.ofSeconds(20), condition);
     }
 
     @Test

@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 
 import org.apache.jena.atlas.json.JSON;
 import org.apache.jena.atlas.json.JsonObject;
+import org.fusekicdc.core.testing.TestSupport;
 import org.fusekicdc.fuseki.live.LiveEngines;
 import org.fusekicdc.live.LiveQueryEngine;
 import org.junit.jupiter.api.Test;
@@ -68,12 +69,7 @@ class LiveCountsIT {
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while ( !condition.getAsBoolean() ) {
-            if ( System.nanoTime() > deadline )
-                throw new AssertionError("timed out waiting for " + what);
-            Thread.sleep(20);
-        }
+        TestSupport.await(what, java.time.Duration.ofSeconds(20), condition);
     }
 
     private static void insertTriples(CdcFuseki f, int n) {

@@ -30,6 +30,7 @@ import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.appender.AbstractAppender;
 import org.apache.logging.log4j.core.config.LoggerConfig;
 import org.apache.logging.log4j.core.config.Property;
+import org.fusekicdc.core.testing.TestSupport;
 import org.fusekicdc.fuseki.feed.FeedStreams;
 import org.fusekicdc.fuseki.live.LiveEngines;
 import org.fusekicdc.fuseki.server.ResponseStreams;
@@ -374,11 +375,6 @@ class StreamingSoakIT {
     }
 
     private static void waitFor(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while ( !condition.getAsBoolean() ) {
-            if ( System.nanoTime() > deadline )
-                throw new AssertionError("Not within 20 s: " + what);
-            Thread.sleep(50);
-        }
+        TestSupport.await(what, java.time.Duration.ofSeconds(20), condition);
     }
 }
