@@ -132,7 +132,7 @@ import org.fusekicdc.live.Subscription;
  *     each new costly query costs the engine's thread up to {@code bench.costlyMillis} once, before it is handed over.</td></tr>
  * <tr><td>bench.costlyMillis</td><td>100</td><td>The engine's costly threshold ({@code cdc:liveCostlyQueryMillis}).</td></tr>
  * <tr><td>bench.costlyThreads</td><td>1</td><td>Threads for costly queries ({@code cdc:liveCostlyThreads}).</td></tr>
- * <tr><td>bench.costlyBusyPercent</td><td>50</td><td>Their share of busy time ({@code cdc:liveCostlyBusyPercent}).</td></tr>
+ * <tr><td>bench.costlyBusyPercent</td><td>25 (the default)</td><td>Their share of busy time ({@code cdc:liveCostlyBusyPercent}).</td></tr>
  * </table>
  */
 public final class LiveQueryBench {
@@ -163,7 +163,7 @@ public final class LiveQueryBench {
     private final double settleSeconds = Double.parseDouble(System.getProperty("bench.settleSeconds", "3"));
     private final int costlyMillis = Integer.getInteger("bench.costlyMillis", 100);
     private final int costlyThreads = Integer.getInteger("bench.costlyThreads", 1);
-    private final int costlyBusyPercent = Integer.getInteger("bench.costlyBusyPercent", 50);
+    private final int costlyBusyPercent = Integer.getInteger("bench.costlyBusyPercent", LiveConfig.DEFAULTS.costlyBusyPercent());
     // The isolation scenario: first version after the costly queries were subscribed, first version measured as loaded.
     private long costlyFromVersion = Long.MAX_VALUE, loadedFromVersion = Long.MAX_VALUE;
     private CostlyLoad costlyLoad;

@@ -18,7 +18,7 @@ import java.time.Duration;
 public record LiveConfig(int maxSubscriptions, int maxPerClient, int maxResultRows, Duration queryTimeout, int maxPendingRows,
                          int historyDeltas, Duration costlyThreshold, int costlyThreads, int costlyBusyPercent) {
     public static final LiveConfig DEFAULTS = new LiveConfig(10_000, 100, 100_000, Duration.ofSeconds(30), 10_000, 100,
-                                                             Duration.ofMillis(100), 1, 50);
+                                                             Duration.ofMillis(100), 1, 25);
 
     public LiveConfig {
         if ( maxSubscriptions < 1 || maxPerClient < 1 || maxResultRows < 1 || maxPendingRows < 1 || historyDeltas < 0 || costlyThreads < 1
