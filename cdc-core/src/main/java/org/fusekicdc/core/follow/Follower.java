@@ -238,7 +238,7 @@ public final class Follower implements AutoCloseable {
             meta = new RecordMeta(version, UUID.fromString(required(h, PatchMessages.ID)),
                                   h.get(PatchMessages.PREV) == null ? null : UUID.fromString(h.get(PatchMessages.PREV)),
                                   h.containsKey(PatchMessages.TIMESTAMP) ? Instant.parse(h.get(PatchMessages.TIMESTAMP)).toEpochMilli()
-                                                                          : System.currentTimeMillis());
+                                                                          : log.config().clock().millis());
         } catch (RuntimeException ex) {
             badMessage(position, h, bytesOf(p), "unreadable patch headers: " + ex.getMessage());
             return;
@@ -261,7 +261,7 @@ public final class Follower implements AutoCloseable {
         } catch (StoreFailure ex) {
             throw ex.getCause();
         }
-        lagMillis = Math.max(0, System.currentTimeMillis() - meta.timestamp());
+        lagMillis = Math.max(0, log.config().clock().millis() - meta.timestamp());
         LOG.debug("Dataset '{}': applied the leader's version {} (patch {}) from {}", dsg.datasetName(), version, meta.id(), where);
     }
 

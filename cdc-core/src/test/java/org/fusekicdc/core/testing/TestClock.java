@@ -1,0 +1,28 @@
+package org.fusekicdc.core.testing;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+
+/** A clock that stands still until a test moves it: time-based behaviour without sleeping. */
+public final class TestClock implements InstantSource {
+    private volatile Instant now;
+
+    public TestClock() {
+        this(Instant.parse("2030-01-01T00:00:00Z"));
+    }
+
+    public TestClock(Instant start) {
+        this.now = start;
+    }
+
+    @Override
+    public Instant instant() {
+        return now;
+    }
+
+    /** Move the clock forward by {@code d}. */
+    public synchronized void advance(Duration d) {
+        now = now.plus(d);
+    }
+}
