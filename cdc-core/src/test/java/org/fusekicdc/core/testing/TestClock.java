@@ -4,8 +4,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 
-/** A clock that stands still until a test moves it: time-based behaviour without sleeping. */
-public final class TestClock implements InstantSource {
+import org.fusekicdc.core.time.Sleeper;
+
+/**
+ * A clock that stands still until a test moves it: time-based behaviour without sleeping. As a
+ * {@link Sleeper}, a wait moves it forward by the time waited, at once.
+ */
+public final class TestClock implements InstantSource, Sleeper {
     private volatile Instant now;
 
     public TestClock() {
@@ -24,5 +29,10 @@ public final class TestClock implements InstantSource {
     /** Move the clock forward by {@code d}. */
     public synchronized void advance(Duration d) {
         now = now.plus(d);
+    }
+
+    @Override
+    public void sleep(Duration d) {
+        advance(d);
     }
 }
