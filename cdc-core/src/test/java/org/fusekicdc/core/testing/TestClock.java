@@ -26,6 +26,12 @@ public final class TestClock implements InstantSource, Sleeper {
         return now;
     }
 
+    /** The clock's time in nanoseconds, for code that measures elapsed time with a ticker ({@code System::nanoTime} otherwise). */
+    public long nanoTime() {
+        Instant t = now;
+        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+    }
+
     /** Move the clock forward by {@code d}. */
     public synchronized void advance(Duration d) {
         now = now.plus(d);
