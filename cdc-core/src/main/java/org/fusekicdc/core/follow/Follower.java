@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -63,6 +64,7 @@ import org.slf4j.LoggerFactory;
 public final class Follower implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Follower.class);
     private static final Duration POLL = Duration.ofMillis(500);
+    private static final long CLOCK_CHECK_MILLIS = 100;
 
     private final CapturingDatasetGraph dsg;
     private final ChangeLog log;
@@ -499,11 +501,19 @@ public final class Follower implements AutoCloseable {
 
     // ---- Helpers
 
-    /** Wait for the backoff, with jitter; false if the follower was closed meanwhile. */
+    /** Wait for the backoff, with jitter, by the log's clock; false if the follower was closed meanwhile. */
     private boolean sleep(Duration backoff) {
         long jittered = (long)(backoff.toMillis() * (0.5 + ThreadLocalRandom.current().nextDouble() / 2));
+        InstantSource clock = log.config().clock();
+        long until = clock.millis() + jittered;
         try {
-            return !stopped.await(jittered, TimeUnit.MILLISECONDS) && running;
+            long left;
+            // The clock is read again at least every CLOCK_CHECK_MILLIS, so that a clock set forward ends the wait.
+            while ( (left = until - clock.millis()) > 0 ) {
+                if ( stopped.await(Math.min(left, CLOCK_CHECK_MILLIS), TimeUnit.MILLISECONDS) )
+                    return false;
+            }
+            return running;
         } catch (InterruptedException ex) {
             return false;
         }

@@ -3,6 +3,7 @@ package org.fusekicdc.core.testing;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.function.BooleanSupplier;
 
 import org.fusekicdc.core.time.Sleeper;
 
@@ -40,5 +41,19 @@ public final class TestClock implements InstantSource, Sleeper {
     @Override
     public void sleep(Duration d) {
         advance(d);
+    }
+
+    /**
+     * Move the clock forward by {@code step} at a time until {@code condition} holds (failing
+     * after 20 s): for code that reads the clock on a thread of its own, which may read it before
+     * or after any one move.
+     */
+    public void advanceUntil(Duration step, String what, BooleanSupplier condition) throws InterruptedException {
+        TestSupport.await(what, Duration.ofSeconds(20), () -> {
+            if ( condition.getAsBoolean() )
+                return true;
+            advance(step);
+            return false;
+        });
     }
 }
