@@ -64,7 +64,7 @@ public final class LiveQueryEngine implements AutoCloseable {
         this.costly = new CostlyLane(dsg, this, evaluator, config);
         this.counts = new ClientCounts(config, dsg.datasetName());
         boolean union = UNION_DEFAULT.stream().anyMatch(s -> dsg.getContext().isTrue(s));
-        this.registry = new QueryRegistry(this, config, evaluator, costly, counts, union);
+        this.registry = new QueryRegistry(this, config, evaluator, costly, counts, log.config().clock(), union);
         this.refresher = new QueryRefresher(dsg, config, evaluator, costly, registry);
         this.thread = Thread.ofPlatform().daemon().name("cdc-live-" + dsg.datasetName()).unstarted(this::run);
         log.addPublishListener(wakeUp);

@@ -1,5 +1,6 @@
 package org.fusekicdc.live;
 
+import java.time.InstantSource;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -28,6 +29,7 @@ final class QueryRegistry {
     private final Evaluator evaluator;
     private final CostlyLane costly;
     private final ClientCounts counts;
+    private final InstantSource clock;
     private final AtomicInteger costlyQueries = new AtomicInteger();
     private final Map<Long, Subscription> open = new ConcurrentHashMap<>();
     final Map<String, LiveGroup> groups = new HashMap<>();
@@ -35,12 +37,14 @@ final class QueryRegistry {
     // Affected queries left for a later step (see QueryRefresher#advance); each has stale set.
     final Set<LiveGroup> stale = new HashSet<>();
 
-    QueryRegistry(LiveQueryEngine engine, LiveConfig config, Evaluator evaluator, CostlyLane costly, ClientCounts counts, boolean unionDefaultGraph) {
+    QueryRegistry(LiveQueryEngine engine, LiveConfig config, Evaluator evaluator, CostlyLane costly, ClientCounts counts, InstantSource clock,
+                  boolean unionDefaultGraph) {
         this.engine = engine;
         this.config = config;
         this.evaluator = evaluator;
         this.costly = costly;
         this.counts = counts;
+        this.clock = clock;
         this.index = new PatternIndex<>(unionDefaultGraph);
     }
 
@@ -96,7 +100,7 @@ final class QueryRegistry {
 
     /** The subscription of {@code r} to {@code g}, with its first event, unless the request was abandoned meanwhile. */
     private void attach(LiveGroup g, SubscribeRequest r) {
-        Subscription s = new Subscription(r.id(), r.client(), g, engine, config.maxPendingRows());
+        Subscription s = new Subscription(r.id(), r.client(), g, engine, config.maxPendingRows(), clock.instant());
         synchronized (g) {
             LiveResult current = g.resultAt(engine.version());
             if ( r.resumeAfter() >= 0 && g.canResumeAfter(r.resumeAfter(), current.version()) ) {
