@@ -131,8 +131,8 @@ public final class LiveQueryEngine implements AutoCloseable {
                 post(registry::dropAbandoned);
             }
         });
-        SubscribeRequest r = new SubscribeRequest(ids.incrementAndGet(), query, view, view.isAll() ? query.serialize() : view.key() + "\n" + query.serialize(),
-                                patterns, client, resumeAfter, done);
+        String key = view.isAll() ? query.serialize() : view.key() + "\n" + query.serialize();
+        SubscribeRequest r = new SubscribeRequest(ids.incrementAndGet(), query, view, key, patterns, client, resumeAfter, done);
         post(() -> registry.join(r));
         CompletableFuture.delayedExecutor(config.queryTimeout().toMillis() + ANSWER_GRACE_MILLIS, TimeUnit.MILLISECONDS).execute(
             () -> done.completeExceptionally(new LiveQueryException(LiveQueryException.Kind.BUSY, "The live query engine of dataset '"
@@ -166,6 +166,7 @@ public final class LiveQueryEngine implements AutoCloseable {
         post(() -> registry.end(g, why));
     }
 
+    /** A subscription closed by its client or an administrator leaves its query, and its place goes back. */
     void unsubscribe(Subscription s) {
         post(() -> registry.unsubscribe(s));
     }
