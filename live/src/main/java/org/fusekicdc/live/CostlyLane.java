@@ -1,5 +1,6 @@
 package org.fusekicdc.live;
 
+import java.time.InstantSource;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -27,6 +28,8 @@ import org.slf4j.LoggerFactory;
  */
 final class CostlyLane implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CostlyLane.class);
+    // A rest re-reads the clock at least this often, so that a clock set forward ends it.
+    private static final long CLOCK_CHECK_MILLIS = 100;
 
     private final CapturingDatasetGraph dsg;
     private final LiveQueryEngine engine;
@@ -35,6 +38,7 @@ final class CostlyLane implements AutoCloseable {
     private final ExecutorService threads;
     private final int busyPercent;
     private final long cheapNanos;
+    private final InstantSource clock;
     private final Object rest = new Object();
     private volatile boolean closing;
 
@@ -45,6 +49,7 @@ final class CostlyLane implements AutoCloseable {
         this.budgetMillis = config.queryTimeout().toMillis();
         this.busyPercent = config.costlyBusyPercent();
         this.cheapNanos = config.costlyThreshold().toNanos() / 2;
+        this.clock = dsg.changeLog().config().clock();
         AtomicInteger n = new AtomicInteger();
         this.threads = Executors.newFixedThreadPool(config.costlyThreads(), r -> Thread.ofPlatform().daemon()
             .name("cdc-live-costly-" + dsg.datasetName() + "-" + n.incrementAndGet()).unstarted(r));
@@ -128,15 +133,15 @@ final class CostlyLane implements AutoCloseable {
         threads.execute(() -> refresh(g));
     }
 
-    /** Keep this thread's share of busy time within the limit. */
+    /** Keep this thread's share of busy time within the limit: rest, by the log's clock, for the rest of the share. */
     private void restAfter(long busyNanos) {
         long restMillis = busyNanos * (100 - busyPercent) / busyPercent / 1_000_000;
-        long until = System.currentTimeMillis() + restMillis;
+        long until = clock.millis() + restMillis;
         synchronized (rest) {
             long left;
-            while ( !closing && (left = until - System.currentTimeMillis()) > 0 ) {
+            while ( !closing && (left = until - clock.millis()) > 0 ) {
                 try {
-                    rest.wait(left);
+                    rest.wait(Math.min(left, CLOCK_CHECK_MILLIS));
                 } catch (InterruptedException ex) {
                     Thread.currentThread().interrupt();
                     return;

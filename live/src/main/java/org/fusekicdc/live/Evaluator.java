@@ -51,6 +51,32 @@ final class Evaluator {
         }
     }
 
+    /**
+     * The answer of the group's query at {@code at}, evaluated whole within the costly threshold
+     * (ten times that for a query whose last evaluation took under a tenth of it, so that a pause
+     * of the whole process, for garbage collection or a starved CPU, does not move a cheap query);
+     * for a DISTINCT plan, its counts too.
+     */
+    LiveResult evaluateWhole(LiveGroup g, long at) {
+        long threshold = config.costlyThreshold().toMillis();
+        boolean cheap = g.result() != null && g.costNanos < config.costlyThreshold().toNanos() / 10;
+        long budget = cheap ? 10 * threshold : threshold;
+        if ( g.plan != null && g.plan.distinct() ) {
+            try {
+                LiveResult all = evaluate(g.plan.whole(), at, budget, g);
+                g.counts = new HashMap<>(all.rows());
+                Map<Binding, Integer> rows = new HashMap<>();
+                all.rows().keySet().forEach(b -> rows.put(b, 1));
+                return new LiveResult(at, all.vars(), rows, null);
+            } catch (LiveQueryException ex) {
+                // Too many solutions to count (though maybe not too many distinct rows): re-run this query from now on.
+                g.plan = null;
+                g.counts = null;
+            }
+        }
+        return evaluate(g.query(), at, budget, g);
+    }
+
     private LiveResult evaluate(QueryExec qe, Query query, long atVersion) {
         if ( query.isAskType() )
             return new LiveResult(atVersion, List.of(), Map.of(), qe.ask());

@@ -37,7 +37,7 @@ final class LiveGroup {
     boolean dirty;
     boolean queued;
     // Only touched by the engine thread: subscribe requests waiting for the first answer of a costly query.
-    final List<LiveQueryEngine.Request> waiters = new java.util.ArrayList<>();
+    final List<SubscribeRequest> waiters = new java.util.ArrayList<>();
     // Only touched by the engine thread: the version of the last evaluation and the time it took; the
     // answer's rows (duplicates counted); how to follow changes by delta rules (null: re-run); for a
     // DISTINCT plan, the solutions behind each row.

@@ -1,5 +1,6 @@
 package org.fusekicdc.live;
 
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.TimeUnit;
@@ -15,7 +16,7 @@ public final class Subscription implements AutoCloseable {
     private final String client;
     private final LiveQueryEngine engine;
     private final int maxPendingRows;
-    private final java.time.Instant created = java.time.Instant.now();
+    private final Instant created;
     final LiveGroup group;
     private final Deque<LiveEvent> queue = new ArrayDeque<>();
     private boolean resync;
@@ -24,8 +25,9 @@ public final class Subscription implements AutoCloseable {
     private long answeredVersion = -1;
     private Runnable onAvailable = () -> {};
 
-    Subscription(long id, String client, LiveGroup group, LiveQueryEngine engine, int maxPendingRows) {
+    Subscription(long id, String client, LiveGroup group, LiveQueryEngine engine, int maxPendingRows, Instant created) {
         this.id = id;
+        this.created = created;
         this.client = client;
         this.group = group;
         this.engine = engine;
@@ -41,7 +43,7 @@ public final class Subscription implements AutoCloseable {
     }
 
     /** When the client subscribed. */
-    public java.time.Instant created() {
+    public Instant created() {
         return created;
     }
 

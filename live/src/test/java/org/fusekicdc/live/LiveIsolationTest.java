@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +32,8 @@ import org.fusekicdc.core.capture.CaptureConfig;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
+import org.fusekicdc.core.testing.TestClock;
+import org.fusekicdc.core.testing.TestSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -70,6 +73,7 @@ class LiveIsolationTest {
     ChangeLog log;
     CapturingDatasetGraph dsg;
     LiveQueryEngine engine;
+    TestClock clock;
 
     @BeforeAll
     static void registerGate() {
@@ -79,7 +83,8 @@ class LiveIsolationTest {
     @BeforeEach
     void open() {
         shut = false;
-        log = ChangeLog.open(ChangeLogConfig.defaults(tmp.resolve("log"), "ds").withFsync(false));
+        clock = new TestClock();
+        log = ChangeLog.open(ChangeLogConfig.defaults(tmp.resolve("log"), "ds").withFsync(false).withClock(clock));
         dsg = CapturingDatasetGraph.create(DatasetGraphFactory.createTxnMem(), log, CaptureConfig.defaults(tmp.resolve("spill")));
         StringBuilder rows = new StringBuilder("INSERT DATA {");
         for ( int i = 0 ; i < 2000 ; i++ )
@@ -108,12 +113,7 @@ class LiveIsolationTest {
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while ( !condition.getAsBoolean() ) {
-            if ( System.nanoTime() > deadline )
-                throw new AssertionError("timed out waiting for " + what);
-            Thread.sleep(5);
-        }
+        TestSupport.await(what, Duration.ofSeconds(20), condition);
     }
 
     private void assertCounts(int total, String client) {
@@ -203,6 +203,27 @@ class LiveIsolationTest {
         assertEquals(0, engine.queryCount());
         s.close();
         assertCounts(0, "c");
+    }
+
+    @Test
+    void aCostlyThreadRestsByTheLogsClockAfterEachEvaluation() throws Exception {
+        engine.close();
+        // Busy at most 1% of the time: each evaluation (30 gate calls of 10 ms) is followed by a rest of about 30 s.
+        engine = new LiveQueryEngine(dsg, new LiveConfig(100, 10, 100_000, Duration.ofSeconds(30), 10_000, 100, Duration.ofMillis(50), 1, 1));
+        shut = true;
+        Subscription s = engine.subscribe(PREFIX + "SELECT (COUNT(*) AS ?n) { ?s :row ?o FILTER(?o < 30 && :gate(?o)) }", "c", -1);
+        assertInstanceOf(LiveEvent.Initial.class, next(s));
+        assertEquals(1, engine.costlyQueryCount());
+        update("INSERT DATA { :extra :row 0 }");
+        // The update waits for the rest to end; only moving the clock ends it within the 20 s allowed here.
+        List<LiveEvent> events = new ArrayList<>();
+        clock.advanceUntil(Duration.ofSeconds(10), "the update after the rest", () -> {
+            LiveEvent e = s.next();
+            if ( e != null )
+                events.add(e);
+            return !events.isEmpty();
+        });
+        assertInstanceOf(LiveEvent.Update.class, events.get(0));
     }
 
     @Test

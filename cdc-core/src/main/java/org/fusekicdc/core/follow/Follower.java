@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -63,6 +64,7 @@ import org.slf4j.LoggerFactory;
 public final class Follower implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Follower.class);
     private static final Duration POLL = Duration.ofMillis(500);
+    private static final long CLOCK_CHECK_MILLIS = 100;
 
     private final CapturingDatasetGraph dsg;
     private final ChangeLog log;
@@ -238,7 +240,7 @@ public final class Follower implements AutoCloseable {
             meta = new RecordMeta(version, UUID.fromString(required(h, PatchMessages.ID)),
                                   h.get(PatchMessages.PREV) == null ? null : UUID.fromString(h.get(PatchMessages.PREV)),
                                   h.containsKey(PatchMessages.TIMESTAMP) ? Instant.parse(h.get(PatchMessages.TIMESTAMP)).toEpochMilli()
-                                                                          : System.currentTimeMillis());
+                                                                          : log.config().clock().millis());
         } catch (RuntimeException ex) {
             badMessage(position, h, bytesOf(p), "unreadable patch headers: " + ex.getMessage());
             return;
@@ -261,7 +263,7 @@ public final class Follower implements AutoCloseable {
         } catch (StoreFailure ex) {
             throw ex.getCause();
         }
-        lagMillis = Math.max(0, System.currentTimeMillis() - meta.timestamp());
+        lagMillis = Math.max(0, log.config().clock().millis() - meta.timestamp());
         LOG.debug("Dataset '{}': applied the leader's version {} (patch {}) from {}", dsg.datasetName(), version, meta.id(), where);
     }
 
@@ -499,11 +501,19 @@ public final class Follower implements AutoCloseable {
 
     // ---- Helpers
 
-    /** Wait for the backoff, with jitter; false if the follower was closed meanwhile. */
+    /** Wait for the backoff, with jitter, by the log's clock; false if the follower was closed meanwhile. */
     private boolean sleep(Duration backoff) {
         long jittered = (long)(backoff.toMillis() * (0.5 + ThreadLocalRandom.current().nextDouble() / 2));
+        InstantSource clock = log.config().clock();
+        long until = clock.millis() + jittered;
         try {
-            return !stopped.await(jittered, TimeUnit.MILLISECONDS) && running;
+            long left;
+            // The clock is read again at least every CLOCK_CHECK_MILLIS, so that a clock set forward ends the wait.
+            while ( (left = until - clock.millis()) > 0 ) {
+                if ( stopped.await(Math.min(left, CLOCK_CHECK_MILLIS), TimeUnit.MILLISECONDS) )
+                    return false;
+            }
+            return running;
         } catch (InterruptedException ex) {
             return false;
         }

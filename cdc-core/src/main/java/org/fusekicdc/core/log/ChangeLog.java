@@ -296,7 +296,7 @@ public final class ChangeLog implements AutoCloseable {
     public RecordMeta append(PayloadWriter writer) {
         synchronized (writeLock) {
             long version = headVersion() + 1;
-            return appendRecord(new RecordMeta(version, UUID.randomUUID(), headId(), System.currentTimeMillis()), writer);
+            return appendRecord(new RecordMeta(version, UUID.randomUUID(), headId(), config.clock().millis()), writer);
         }
     }
 
@@ -654,7 +654,7 @@ public final class ChangeLog implements AutoCloseable {
             long minAck = Long.MAX_VALUE;
             for ( ReaderCursor c : readers.values() )
                 minAck = Math.min(minAck, c.acknowledged());
-            long now = System.currentTimeMillis();
+            long now = config.clock().millis();
             long total = sizeBytes();
             long headV = headVersion();
             while ( segments.size() > 1 ) {

@@ -6,8 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.LogRecord;
@@ -34,11 +34,14 @@ public final class SinkRunner implements AutoCloseable {
     private static final int BATCH = 100;
     private static final long IDLE_WAIT_MILLIS = 1000;
     private static final long ACK_INTERVAL_NANOS = 100_000_000;
+    // A backoff re-reads the clock at least this often, so that a clock set forward ends it.
+    private static final long CLOCK_CHECK_MILLIS = 100;
 
     private final ChangeLog log;
     private final Sink sink;
     private final SinkConfig config;
     private final ReaderCursor cursor;
+    private final InstantSource clock;
     private final Object monitor = new Object();
     private final Thread thread;
 
@@ -57,15 +60,16 @@ public final class SinkRunner implements AutoCloseable {
     // is written at most every ACK_INTERVAL, not after every patch (each write forces a file).
     private boolean destinationKnowsPosition;
     private long lastAckNanos;
-    private long backoffMillis;
+    private final Backoff backoff;
 
     public SinkRunner(ChangeLog log, Sink sink, SinkConfig config) {
         this.log = log;
         this.sink = sink;
         this.config = config;
         this.cursor = log.reader(cursorName(sink.name()));
+        this.clock = log.config().clock();
         this.position = cursor.acknowledged();
-        this.backoffMillis = config.initialBackoff().toMillis();
+        this.backoff = new Backoff(config.initialBackoff(), config.maxBackoff());
         this.thread = Thread.ofPlatform().daemon().name("cdc-sink-" + log.dataset() + "-" + sink.name()).unstarted(this::run);
     }
 
@@ -135,7 +139,7 @@ public final class SinkRunner implements AutoCloseable {
         if ( published > acked ) {
             try {
                 long ts = log.read(acked + 1).meta().timestamp();
-                lagSeconds = Math.max(0, (System.currentTimeMillis() - ts) / 1000.0);
+                lagSeconds = Math.max(0, (clock.millis() - ts) / 1000.0);
             } catch (VersionGoneException | DamagedRecordException ex) {
                 lagSeconds = Double.NaN;
             }
@@ -379,19 +383,18 @@ public final class SinkRunner implements AutoCloseable {
         }
         String msg = which + ": " + ex.getMessage();
         setState(SinkState.RETRYING, msg);
-        long jittered = (long)(backoffMillis * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble()));
+        long jittered = backoff.nextMillis();
         LOG.warn("Dataset '{}': sink '{}' failed: {}; retrying in {} ms", log.dataset(), sink.name(), msg, jittered);
-        backoffMillis = Math.min(backoffMillis * 2, config.maxBackoff().toMillis());
         synchronized (monitor) {
-            long deadline = System.currentTimeMillis() + jittered;
+            long deadline = clock.millis() + jittered;
             long wait;
-            while ( !stopping && !pauseRequested && rewindTo < 0 && (wait = deadline - System.currentTimeMillis()) > 0 )
-                monitor.wait(wait);
+            while ( !stopping && !pauseRequested && rewindTo < 0 && (wait = deadline - clock.millis()) > 0 )
+                monitor.wait(Math.min(wait, CLOCK_CHECK_MILLIS));
         }
     }
 
     private void succeeded() {
-        backoffMillis = config.initialBackoff().toMillis();
+        backoff.reset();
         synchronized (monitor) {
             if ( state == SinkState.RETRYING ) {
                 LOG.info("Dataset '{}': sink '{}' recovered; delivering after version {}", log.dataset(), sink.name(), position);
@@ -405,7 +408,7 @@ public final class SinkRunner implements AutoCloseable {
         synchronized (monitor) {
             state = SinkState.PAUSED;
             lastError = message;
-            lastErrorTime = Instant.now();
+            lastErrorTime = clock.instant();
         }
     }
 
@@ -413,7 +416,7 @@ public final class SinkRunner implements AutoCloseable {
         synchronized (monitor) {
             state = s;
             lastError = error;
-            lastErrorTime = Instant.now();
+            lastErrorTime = clock.instant();
         }
     }
 
@@ -433,7 +436,7 @@ public final class SinkRunner implements AutoCloseable {
         synchronized (monitor) {
             deadLettered++;
             lastError = "version " + r.version() + " sent to the dead-letter directory: " + ex.getMessage();
-            lastErrorTime = Instant.now();
+            lastErrorTime = clock.instant();
         }
         LOG.error("Dataset '{}': sink '{}' could not deliver version {} (patch {}): {}; written to {}", log.dataset(), sink.name(), r.version(),
                   r.meta().id(), ex.getMessage(), dir);

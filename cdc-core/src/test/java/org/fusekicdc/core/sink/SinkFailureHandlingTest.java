@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,6 +19,8 @@ import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
 import org.fusekicdc.core.log.RecordMeta;
 import org.fusekicdc.core.metrics.CdcObserver;
+import org.fusekicdc.core.testing.TestClock;
+import org.fusekicdc.core.testing.TestSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -70,12 +73,7 @@ class SinkFailureHandlingTest {
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while ( !condition.getAsBoolean() ) {
-            if ( System.nanoTime() > deadline )
-                throw new AssertionError("Not within 20 s: " + what);
-            Thread.sleep(10);
-        }
+        TestSupport.await(what, Duration.ofSeconds(20), condition);
     }
 
     @Test
@@ -111,16 +109,21 @@ class SinkFailureHandlingTest {
     }
 
     @Test
-    void backoffGrowsWhenTheSinkOpensButEveryDeliveryFails() throws Exception {
+    void aRetryWaitsOutTheBackoffOnTheLogsClock() throws Exception {
+        TestClock clock = new TestClock();
+        log.close();
+        log = ChangeLog.open(ChangeLogConfig.defaults(dir.resolve("log"), "ds").withFsync(false).withClock(clock));
         append(1);
         ScriptedSink sink = new ScriptedSink(v -> SinkException.transientFailure("broker refuses", null));
-        try (SinkRunner runner = new SinkRunner(log, sink, SinkConfig.DEFAULTS.withBackoff(Duration.ofMillis(50), Duration.ofSeconds(10)))) {
+        try (SinkRunner runner = new SinkRunner(log, sink, SinkConfig.DEFAULTS.withBackoff(Duration.ofHours(1), Duration.ofHours(4)))) {
             runner.start();
-            Thread.sleep(1600);
-            // Exponential: 50 + 100 + 200 + 400 + 800 ms (with jitter) fit about six attempts in 1.6 s;
-            // staying at 50 ms would make about thirty.
-            int opens = sink.opens.get();
-            assertTrue(opens >= 2 && opens <= 8, "attempts in 1.6 s: " + opens);
+            await(() -> runner.status().state() == SinkState.RETRYING, "the first failure");
+            assertEquals(clock.instant(), runner.status().lastErrorTime());
+            Instant first = clock.instant();
+            // The first backoff is an hour, give or take a fifth: without the clock, the retry would take that long.
+            clock.advanceUntil(Duration.ofMinutes(10), "the retry an hour later", () -> sink.opens.get() == 2);
+            await(() -> !first.equals(runner.status().lastErrorTime()), "the second failure");
+            assertTrue(runner.status().lastErrorTime().isAfter(first.plus(Duration.ofMinutes(47))), "the retry came after the backoff");
             assertEquals(SinkState.RETRYING, runner.status().state());
         }
     }

@@ -19,6 +19,7 @@ import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
 import org.fusekicdc.core.log.Retention;
+import org.fusekicdc.core.testing.TestClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -83,6 +84,28 @@ class SinkRunnerTest {
         await(() -> runner.status().cursor() == 200, "cursor acknowledged");
         assertEquals(SinkState.RUNNING, runner.status().state());
         assertEquals(0, runner.status().lagVersions());
+    }
+
+    @Test
+    void lagInSecondsIsTheAgeOfTheOldestPatchNotYetDeliveredByTheLogsClock() {
+        TestClock clock = new TestClock();
+        try (ChangeLog timed = ChangeLog.open(ChangeLogConfig.defaults(tmp.resolve("timed"), "ds").withFsync(false).withClock(clock));
+             SinkRunner idle = new SinkRunner(timed, new RecordingSink("test"), FAST)) {
+            appendPublished(timed);
+            clock.advance(Duration.ofSeconds(30));
+            appendPublished(timed);
+            assertEquals(30.0, idle.status().lagSeconds());
+            clock.advance(Duration.ofSeconds(15));
+            assertEquals(45.0, idle.status().lagSeconds());
+            timed.reader(SinkRunner.cursorName("test")).acknowledge(1);
+            assertEquals(15.0, idle.status().lagSeconds());
+            timed.reader(SinkRunner.cursorName("test")).acknowledge(2);
+            assertEquals(0.0, idle.status().lagSeconds());
+        }
+    }
+
+    private static void appendPublished(ChangeLog l) {
+        l.publish(l.append((meta, out) -> out.write("TX .\nTC .\n".getBytes(StandardCharsets.UTF_8))).version());
     }
 
     @Test

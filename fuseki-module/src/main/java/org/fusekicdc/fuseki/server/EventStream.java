@@ -62,16 +62,12 @@ public final class EventStream implements WriteListener, AsyncListener {
     private final Source source;
     private final Executor executor;
     private final Consumer<Ending> onEnd;
-    /** Long.MAX_VALUE for a body that has no heartbeat. */
-    private final long heartbeatNanos;
+    private final StreamWatch watch;
     private final Duration slowReaderTimeout;
     private final ScheduledFuture<?> ticker;
     private final AtomicBoolean wakeQueued = new AtomicBoolean();
     private final AtomicBoolean pumping = new AtomicBoolean();
     private volatile boolean pumpAgain;
-    private long lastWriteNanos = System.nanoTime();
-    /** When the client last stopped taking bytes while some waited; 0 while it takes them. */
-    private long blockedSinceNanos;
     private boolean heartbeatDue;
     private byte[] unsent;
     private int unsentOffset;
@@ -120,7 +116,7 @@ public final class EventStream implements WriteListener, AsyncListener {
         this.source = source;
         this.executor = executor;
         this.onEnd = onEnd;
-        this.heartbeatNanos = heartbeat == null ? Long.MAX_VALUE : heartbeat.toNanos();
+        this.watch = new StreamWatch(heartbeat, slowReaderTimeout, System::nanoTime);
         this.slowReaderTimeout = slowReaderTimeout;
         this.ticker = timer.scheduleAtFixedRate(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
     }
@@ -146,23 +142,21 @@ public final class EventStream implements WriteListener, AsyncListener {
 
     /** A finite body ended early is cut; an event stream's end is an end like any other. */
     private boolean isBody() {
-        return heartbeatNanos == Long.MAX_VALUE;
+        return !watch.hasHeartbeat();
     }
 
     private void tick() {
-        boolean slow;
-        boolean beat = false;
+        StreamWatch.Due due;
         synchronized (this) {
             if ( done )
                 return;
-            long now = System.nanoTime();
-            slow = blockedSinceNanos != 0 && now - blockedSinceNanos > slowReaderTimeout.toNanos();
-            if ( !slow && blockedSinceNanos == 0 && now - lastWriteNanos >= heartbeatNanos )
-                beat = heartbeatDue = true;
+            due = watch.due();
+            if ( due == StreamWatch.Due.HEARTBEAT )
+                heartbeatDue = true;
         }
-        if ( slow )
+        if ( due == StreamWatch.Due.SLOW_READER )
             finish(new Ending("took none of the waiting data for " + slowReaderTimeout.toSeconds() + " s", true), true);
-        else if ( beat )
+        else if ( due == StreamWatch.Due.HEARTBEAT )
             wake();
     }
 
@@ -198,11 +192,10 @@ public final class EventStream implements WriteListener, AsyncListener {
                     if ( done )
                         return null;
                     if ( !out.isReady() ) {
-                        if ( blockedSinceNanos == 0 )
-                            blockedSinceNanos = System.nanoTime();
+                        watch.blocked();
                         return null;
                     }
-                    blockedSinceNanos = 0;
+                    watch.unblocked();
                     if ( unsent == null && heartbeatDue ) {
                         unsent = HEARTBEAT;
                         unsentOffset = 0;
@@ -221,7 +214,7 @@ public final class EventStream implements WriteListener, AsyncListener {
                     if ( unsentOffset == unsent.length )
                         unsent = null;
                     synchronized (this) {
-                        lastWriteNanos = System.nanoTime();
+                        watch.wrote();
                     }
                     flushed = false;
                 } else if ( !flushed ) {
@@ -239,7 +232,7 @@ public final class EventStream implements WriteListener, AsyncListener {
     @Override
     public void onWritePossible() {
         synchronized (this) {
-            blockedSinceNanos = 0;
+            watch.unblocked();
         }
         wake();
     }

@@ -13,6 +13,7 @@ import java.security.InvalidKeyException;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
@@ -33,6 +34,7 @@ import org.fusekicdc.core.sink.PatchMessages;
 import org.fusekicdc.core.sink.PatchRecord;
 import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkException;
+import org.fusekicdc.core.time.Sleeper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,6 +64,8 @@ public final class WebhookSink implements Sink {
     private static final HexFormat HEX = HexFormat.of();
 
     private final WebhookSinkConfig config;
+    private final InstantSource clock;
+    private final Sleeper sleeper;
     private final List<Endpoint> endpoints = new ArrayList<>();
     private HttpClient client;
 
@@ -69,7 +73,8 @@ public final class WebhookSink implements Sink {
     private static final class Endpoint {
         final URI uri;
         long acknowledged = -1;
-        long nextRequestNanos = System.nanoTime();
+        // When the rate limit lets the next request go; null before the first.
+        Instant nextRequest;
 
         Endpoint(URI uri) {
             this.uri = uri;
@@ -77,7 +82,14 @@ public final class WebhookSink implements Sink {
     }
 
     public WebhookSink(WebhookSinkConfig config) {
+        this(config, InstantSource.system(), Sleeper.SYSTEM);
+    }
+
+    /** A sink whose rate limit and retry delays follow {@code clock} and wait with {@code sleeper}. */
+    WebhookSink(WebhookSinkConfig config, InstantSource clock, Sleeper sleeper) {
         this.config = config;
+        this.clock = clock;
+        this.sleeper = sleeper;
         config.endpoints().forEach(u -> endpoints.add(new Endpoint(u)));
         LOG.info("Dataset '{}': webhook sink '{}': {}", config.dataset(), config.sinkName(), config.describe());
     }
@@ -253,7 +265,7 @@ public final class WebhookSink implements Sink {
                     throw SinkException.permanentFailure(what + " was refused with " + answer + " (a client error, not retried): the receiver does not"
                                                          + " accept this patch. Fix the receiver, then resume the sink; or configure a dead-letter"
                                                          + " directory for such patches", null);
-                retryAfterMillis = retryAfter(response);
+                retryAfterMillis = retryAfter(response, clock.instant());
                 lastProblem = "HTTP " + answer;
             } catch (HttpTimeoutException ex) {
                 lastProblem = "no response within " + config.requestTimeout().toSeconds() + " s (cdc:" + WebhookSinkConfig.REQUEST_TIMEOUT_SECONDS.name() + ")";
@@ -273,7 +285,7 @@ public final class WebhookSink implements Sink {
                      config.maxAttempts(), lastProblem, wait);
             backoff = Math.min(backoff * 2, config.backoffMax().toMillis());
             try {
-                Thread.sleep(wait);
+                sleeper.sleep(Duration.ofMillis(wait));
             } catch (InterruptedException ex) {
                 Thread.currentThread().interrupt();
                 throw SinkException.transientFailure(what + ": interrupted while waiting to retry", ex);
@@ -285,15 +297,18 @@ public final class WebhookSink implements Sink {
     private void awaitRate(Endpoint e) throws InterruptedException {
         if ( config.maxRequestsPerSecond() <= 0 )
             return;
-        long now = System.nanoTime();
-        long wait = e.nextRequestNanos - now;
-        if ( wait > 0 )
-            Thread.sleep(wait / 1_000_000, (int)(wait % 1_000_000));
-        e.nextRequestNanos = Math.max(now, e.nextRequestNanos) + (long)(1e9 / config.maxRequestsPerSecond());
+        Duration interval = Duration.ofNanos((long)(1e9 / config.maxRequestsPerSecond()));
+        Instant now = clock.instant();
+        if ( e.nextRequest != null && now.isBefore(e.nextRequest) ) {
+            Duration wait = Duration.between(now, e.nextRequest);
+            // At most one interval: a wall clock set back must not hold the requests back.
+            sleeper.sleep(wait.compareTo(interval) < 0 ? wait : interval);
+        }
+        e.nextRequest = (e.nextRequest == null || now.isAfter(e.nextRequest) ? now : e.nextRequest).plus(interval);
     }
 
-    /** Retry-After in milliseconds (seconds, or an HTTP date); 0 when absent or unreadable. */
-    static long retryAfter(HttpResponse<?> response) {
+    /** Retry-After in milliseconds (seconds, or an HTTP date after {@code now}); 0 when absent or unreadable. */
+    static long retryAfter(HttpResponse<?> response, Instant now) {
         String v = response.headers().firstValue("Retry-After").orElse(null);
         if ( v == null )
             return 0;
@@ -302,7 +317,7 @@ public final class WebhookSink implements Sink {
             return Math.max(0, Long.parseLong(v)) * 1000;
         } catch (NumberFormatException ex) {
             try {
-                return Math.max(0, Duration.between(Instant.now(), ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant()).toMillis());
+                return Math.max(0, Duration.between(now, ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant()).toMillis());
             } catch (DateTimeParseException ex2) {
                 return 0;
             }

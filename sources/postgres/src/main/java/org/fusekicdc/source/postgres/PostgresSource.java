@@ -7,6 +7,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -270,7 +271,7 @@ final class PostgresSource implements Source {
             AtomicReference<String> failureMessage = new AtomicReference<>();
             ChangeApplier a = new ChangeApplier(config, dsg, applied);
             applier = a;
-            long started = System.nanoTime();
+            long started = dsg.changeLog().config().clock().millis();
             try {
                 engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
                                        .using(engineProperties())
@@ -305,7 +306,7 @@ final class PostgresSource implements Source {
             }
             Throwable t = failure.get();
             String why = describe(t, failureMessage.get());
-            if ( System.nanoTime() - started > 60_000_000_000L )
+            if ( dsg.changeLog().config().clock().millis() - started > 60_000 )
                 delay = config.retryInitial().toMillis();   // it ran a while: start the backoff again
             setState(State.RETRYING, "engine stopped: " + why + "; restarting in " + delay + " ms");
             checked = false;
@@ -323,13 +324,16 @@ final class PostgresSource implements Source {
         return t.getMessage() + (root != t ? " (cause: " + root + ")" : "");
     }
 
-    /** Sleep with jitter, return the next delay. */
+    /** Sleep with jitter, by the log's clock (read again at least every 100 ms, so that a clock set forward ends it); return the next delay. */
     private long pause(long delay) {
         long jittered = delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
+        InstantSource clock = dsg.changeLog().config().clock();
+        long until = clock.millis() + Math.max(1, jittered);
         synchronized (sleeper) {
-            if ( !closing ) {
+            long left;
+            while ( !closing && (left = until - clock.millis()) > 0 ) {
                 try {
-                    sleeper.wait(Math.max(1, jittered));
+                    sleeper.wait(Math.min(left, 100));
                 } catch (InterruptedException ex) {
                     Thread.currentThread().interrupt();
                     closing = true;
