@@ -34,7 +34,7 @@ import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.DatasetGraphFactory;
 import org.fusekicdc.core.sink.Dispatcher;
 import org.fusekicdc.core.sink.SinkState;
-import org.fusekicdc.fuseki.config.AssemblerCapturedDataset;
+import org.fusekicdc.fuseki.runtime.AssemblerCapturedDataset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.fusekicdc.core.testing.TestSupport;

@@ -21,7 +21,7 @@ import org.apache.jena.rdfpatch.RDFPatchOps;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.tdb2.sys.TDBInternal;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
-import org.fusekicdc.fuseki.server.CapturedDatasets;
+import org.fusekicdc.fuseki.runtime.DatasetRuntimes;
 
 /**
  * Test support: a real Fuseki server on a free port, configured from one of the files in

@@ -24,7 +24,7 @@ import org.apache.jena.rdfpatch.RDFPatchOps;
 import org.apache.jena.rdfpatch.binary.RDFPatchReaderBinary;
 import org.apache.jena.rdfpatch.changes.RDFChangesCollector;
 import org.fusekicdc.core.testing.TestSupport;
-import org.fusekicdc.fuseki.feed.FeedStreams;
+import org.fusekicdc.fuseki.stream.FeedStreams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -10,7 +10,7 @@ import java.util.function.Supplier;
 
 import org.fusekicdc.core.sink.Dispatcher;
 import org.fusekicdc.core.sink.SinkState;
-import org.fusekicdc.fuseki.config.AssemblerCapturedDataset;
+import org.fusekicdc.fuseki.runtime.AssemblerCapturedDataset;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

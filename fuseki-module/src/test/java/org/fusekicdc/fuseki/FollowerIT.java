@@ -34,7 +34,7 @@ import org.fusekicdc.core.follow.FollowerState;
 import org.fusekicdc.core.follow.FollowerStatus;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.sink.Dispatcher;
-import org.fusekicdc.fuseki.config.AssemblerCapturedDataset;
+import org.fusekicdc.fuseki.runtime.AssemblerCapturedDataset;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -13,7 +13,7 @@ import org.apache.jena.fuseki.main.FusekiMain;
 import org.apache.jena.fuseki.main.runner.FusekiRunner;
 import org.fusekicdc.core.sink.Dispatcher;
 import org.fusekicdc.core.sink.SinkState;
-import org.fusekicdc.fuseki.config.AssemblerCapturedDataset;
+import org.fusekicdc.fuseki.runtime.AssemblerCapturedDataset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
