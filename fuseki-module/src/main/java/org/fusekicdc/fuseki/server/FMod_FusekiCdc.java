@@ -134,11 +134,12 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
         if ( cors != null )
             cors.installFirst(server);
         List<DatasetRuntime> runtimes = runtimes(server);
+        // Meters first, so that they count from the first change a source or a follower writes.
+        running.put(server, new Running(runtimes, bindMetrics(server, runtimes)));
         for ( DatasetRuntime runtime : runtimes ) {
             runtime.start();
             warnOrphanedReaders(runtime);
         }
-        running.put(server, new Running(runtimes, bindMetrics(server, runtimes)));
     }
 
     /** The captured datasets the server serves, each once. */
