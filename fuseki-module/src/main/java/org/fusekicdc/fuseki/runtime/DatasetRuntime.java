@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.jena.fuseki.Fuseki;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
@@ -28,6 +29,9 @@ import org.slf4j.LoggerFactory;
  * when the server stops ({@link #close()}).
  */
 public final class DatasetRuntime implements AutoCloseable {
+    /** Where the runtime is in its life: built, started with a server, closed for good. */
+    public enum State { CREATED, STARTED, CLOSED }
+
     private static final Logger LOG = LoggerFactory.getLogger(DatasetRuntime.class);
     // Fuseki's own configuration logger, so that the start-up summary shows with Fuseki's default logging setup.
     private static final Logger START_LOG = Fuseki.configLog;
@@ -37,6 +41,7 @@ public final class DatasetRuntime implements AutoCloseable {
     private final Dispatcher sinks;
     private final Follower follower;
     private final List<Source> sources;
+    private final AtomicReference<State> state = new AtomicReference<>(State.CREATED);
     // Set up on first use: most datasets never serve a live query or a feed stream.
     private LiveQueryEngine liveEngine;
     private FeedStreams feedStreams;
@@ -124,8 +129,17 @@ public final class DatasetRuntime implements AutoCloseable {
         return responseStreams;
     }
 
-    /** Start the sinks, sources and follower: the server is starting. */
+    public State state() {
+        return state.get();
+    }
+
+    /** Start the sinks, sources and follower: the server is starting. Only a runtime just built starts. */
     public void start() {
+        if ( !state.compareAndSet(State.CREATED, State.STARTED) ) {
+            LOG.warn("Dataset '{}': not started: it is {} already", name(), state.get());
+            return;
+        }
+        LOG.debug("Dataset '{}': starting", name());
         if ( !sinks.isEmpty() ) {
             sinks.start();
             START_LOG.info("Dataset '{}': {} sink(s) started: {}", name(), sinks.status().size(),
@@ -146,6 +160,10 @@ public final class DatasetRuntime implements AutoCloseable {
      */
     @Override
     public void close() {
+        State was = state.getAndSet(State.CLOSED);
+        if ( was == State.CLOSED )
+            return;
+        LOG.debug("Dataset '{}': closing ({})", name(), was);
         sources.forEach(s -> closeStep("source '" + s.name() + "'", s::close));
         if ( follower != null )
             closeStep("follower", follower::close);
@@ -168,6 +186,7 @@ public final class DatasetRuntime implements AutoCloseable {
         if ( responses != null )
             closeStep("responses", responses::close);
         closeStep("change log", log()::close);
+        LOG.info("Dataset '{}': closed (sources, follower, sinks, live queries, streams, change log)", name());
     }
 
     /** One step of {@link #close()}: a failure is logged, and the steps after it still run. */

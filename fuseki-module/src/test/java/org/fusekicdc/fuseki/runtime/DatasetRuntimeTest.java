@@ -24,7 +24,7 @@ import org.fusekicdc.fuseki.stream.FeedStreams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A captured dataset's runtime: found from the dataset Fuseki serves, started, and closed in order. */
+/** A captured dataset's runtime: found from the dataset Fuseki serves, started once, and closed in order, once. */
 class DatasetRuntimeTest {
     @TempDir
     Path work;
@@ -68,7 +68,10 @@ class DatasetRuntimeTest {
         FeedStreams streams = runtime.feedStreams();
 
         runtime.close();
+        runtime.close();
+        runtime.start();
 
+        assertEquals(DatasetRuntime.State.CLOSED, runtime.state(), "closed for good: a second close and a later start change nothing");
         assertEquals(SinkState.STOPPED, runtime.sinks().status().getFirst().state(), "the sink runner stopped");
         assertTrue(runtime.log().isClosed(), "the change log is closed last");
         assertTrue(runtime.startedLiveEngine().isEmpty(), "the live engine is released");
