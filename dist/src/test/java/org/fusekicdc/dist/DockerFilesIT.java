@@ -18,7 +18,8 @@ import org.apache.jena.fuseki.main.FusekiMain;
 import org.apache.jena.fuseki.main.FusekiServer;
 import org.apache.jena.fuseki.main.runner.FusekiRunner;
 import org.apache.jena.tdb2.sys.TDBInternal;
-import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.fuseki.runtime.DatasetRuntime;
+import org.fusekicdc.fuseki.runtime.DatasetRuntimes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -101,9 +102,10 @@ class DockerFilesIT {
         Files.writeString(config, ttl);
         FusekiServer server = FusekiMain.builder(FusekiRunner.fmodsServerPlain(), "--port=0", "--config=" + config).build();
         server.getDataAccessPointRegistry().accessPoints().forEach(dap -> {
-            if ( dap.getDataService().getDataset() instanceof CapturingDatasetGraph c ) {
-                c.changeLog().close();
-                TDBInternal.expel(c.getWrapped());
+            DatasetRuntime r = DatasetRuntimes.find(dap.getDataService().getDataset());
+            if ( r != null ) {
+                r.log().close();
+                TDBInternal.expel(r.dataset().getWrapped());
             }
         });
     }

@@ -233,7 +233,7 @@ class AccessControlIT {
                  SseClient alice2 = new SseClient(url, Map.of("Authorization", basic("alice")))) {
                 for ( SseClient c : List.of(alice, bob, alice2) )
                     initialObjects(c);
-                var engine = org.fusekicdc.fuseki.live.LiveEngines.engine(g.dataset("ds"));
+                var engine = g.runtime("ds").liveEngine();
                 assertEquals(3, engine.subscriptionCount());
                 assertEquals(2, engine.queryCount(), "alice's two subscriptions share one evaluation; bob's view has its own");
             }

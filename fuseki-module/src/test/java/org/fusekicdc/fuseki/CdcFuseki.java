@@ -21,7 +21,8 @@ import org.apache.jena.rdfpatch.RDFPatchOps;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.tdb2.sys.TDBInternal;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
-import org.fusekicdc.fuseki.server.CapturedDatasets;
+import org.fusekicdc.fuseki.runtime.DatasetRuntime;
+import org.fusekicdc.fuseki.runtime.DatasetRuntimes;
 
 /**
  * Test support: a real Fuseki server on a free port, configured from one of the files in
@@ -98,7 +99,12 @@ public final class CdcFuseki implements AutoCloseable {
     }
 
     public CapturingDatasetGraph dataset(String name) {
-        return CapturedDatasets.find(server.getDataAccessPointRegistry().get("/" + name).getDataService().getDataset());
+        return runtime(name).dataset();
+    }
+
+    /** What the captured dataset of service {@code name} runs with: sinks, follower, live engine, streams. */
+    public DatasetRuntime runtime(String name) {
+        return DatasetRuntimes.find(server.getDataAccessPointRegistry().get("/" + name).getDataService().getDataset());
     }
 
     public HttpResponse<String> send(HttpRequest.Builder request) {
@@ -169,10 +175,10 @@ public final class CdcFuseki implements AutoCloseable {
     /** Close the change logs and release the TDB2 databases of a server's captured datasets. */
     public static void closeDatasets(java.util.Collection<org.apache.jena.fuseki.server.DataAccessPoint> accessPoints) {
         accessPoints.forEach(dap -> {
-            CapturingDatasetGraph c = CapturedDatasets.find(dap.getDataService().getDataset());
-            if ( c != null && !c.changeLog().isClosed() ) {
-                c.changeLog().close();
-                DatasetGraph base = c.getWrapped();
+            DatasetRuntime r = DatasetRuntimes.find(dap.getDataService().getDataset());
+            if ( r != null && !r.log().isClosed() ) {
+                r.log().close();
+                DatasetGraph base = r.dataset().getWrapped();
                 if ( TDBInternal.isTDB2(base) )
                     TDBInternal.expel(base);
             }

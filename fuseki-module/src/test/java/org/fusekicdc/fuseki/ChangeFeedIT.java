@@ -24,7 +24,7 @@ import org.apache.jena.rdfpatch.RDFPatchOps;
 import org.apache.jena.rdfpatch.binary.RDFPatchReaderBinary;
 import org.apache.jena.rdfpatch.changes.RDFChangesCollector;
 import org.fusekicdc.core.testing.TestSupport;
-import org.fusekicdc.fuseki.feed.FeedStreams;
+import org.fusekicdc.fuseki.stream.FeedStreams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -146,7 +146,7 @@ class ChangeFeedIT {
                 assertEquals(429, third.statusCode());
                 assertTrue(third.body().contains("cdc:feedMaxStreamsPerClient"), third.body());
                 assertTrue(third.headers().firstValue("Retry-After").isPresent());
-                streams = FeedStreams.find(f.dataset("ds"));
+                streams = f.runtime("ds").openedFeedStreams().orElseThrow();
                 assertEquals(2, streams.openCount());
                 assertEquals(2.0, feedStreamsGauge(f));
             }
@@ -165,7 +165,7 @@ class ChangeFeedIT {
              SseClient second = tail(f, "/ds/changes", null)) {
             insert(f, 1);
             assertEquals(1L, nextPatch(first));
-            FeedStreams streams = FeedStreams.find(f.dataset("ds"));
+            FeedStreams streams = f.runtime("ds").openedFeedStreams().orElseThrow();
             assertEquals(2, streams.openCount());
             f.close();
             assertEquals(0, streams.openCount(), "every stream is counted out when the server stops");
@@ -182,7 +182,7 @@ class ChangeFeedIT {
                 stalled.getOutputStream().write(("GET /ds/changes HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n")
                                                     .getBytes(StandardCharsets.US_ASCII));
                 assertTrue(stalled.getInputStream().read() > 0, "the stream started");
-                FeedStreams streams = FeedStreams.find(f.dataset("ds"));
+                FeedStreams streams = f.runtime("ds").openedFeedStreams().orElseThrow();
                 assertEquals(1, streams.openCount());
                 waitFor(() -> streams.droppedCount() == 1 && streams.openCount() == 0, "the stalled reader is dropped");
                 // Its connection is cut: reading on finds the end of the stream, not a patch completed later.

@@ -34,7 +34,6 @@ import org.fusekicdc.core.follow.FollowerState;
 import org.fusekicdc.core.follow.FollowerStatus;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.sink.Dispatcher;
-import org.fusekicdc.fuseki.config.AssemblerCapturedDataset;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -106,12 +105,12 @@ class FollowerIT {
     }
 
     private static Follower follower(CdcFuseki f) {
-        return f.dataset("ds").getContext().get(AssemblerCapturedDataset.FOLLOWER);
+        return f.runtime("ds").follower().orElseThrow();
     }
 
     /** The version the leader's NATS sink has delivered up to. */
     private static long delivered(CdcFuseki leader) {
-        Dispatcher d = leader.dataset("ds").getContext().get(AssemblerCapturedDataset.DISPATCHER);
+        Dispatcher d = leader.runtime("ds").sinks();
         return d.status().get(0).cursor();
     }
 

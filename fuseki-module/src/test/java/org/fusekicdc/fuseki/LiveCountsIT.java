@@ -18,7 +18,6 @@ import java.util.regex.Pattern;
 import org.apache.jena.atlas.json.JSON;
 import org.apache.jena.atlas.json.JsonObject;
 import org.fusekicdc.core.testing.TestSupport;
-import org.fusekicdc.fuseki.live.LiveEngines;
 import org.fusekicdc.live.LiveQueryEngine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,7 +49,7 @@ class LiveCountsIT {
     }
 
     private static LiveQueryEngine engine(CdcFuseki f) {
-        return LiveEngines.engine(f.dataset("ds"));
+        return f.runtime("ds").liveEngine();
     }
 
     /** Wait until the gauge, the engine and the admin listing all say {@code n} subscriptions. */

@@ -18,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.jena.atlas.json.JsonArray;
 import org.apache.jena.atlas.json.JsonObject;
-import org.fusekicdc.fuseki.live.LiveEngines;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -110,7 +109,7 @@ class LiveWebSocketIT {
                 spuids.put(str(n, "alias"), str(n, "spuid"));
             }
             assertEquals(3, spuids.size());
-            assertEquals(3, LiveEngines.engine(f.dataset("ds")).subscriptionCount());
+            assertEquals(3, f.runtime("ds").liveEngine().subscriptionCount());
 
             insert(f, ":a :p 1 . :b :q 2 .");
             Map<String, JsonObject> byAlias = new java.util.HashMap<>();
@@ -126,14 +125,14 @@ class LiveWebSocketIT {
             JsonObject bye = c.next().get("unsubscribed").getAsObject();
             assertEquals(spuids.get("p"), str(bye, "spuid"));
             assertEquals("p", str(bye, "alias"));
-            waitFor(() -> LiveEngines.engine(f.dataset("ds")).subscriptionCount() == 2, "the engine drops the unsubscribed query");
+            waitFor(() -> f.runtime("ds").liveEngine().subscriptionCount() == 2, "the engine drops the unsubscribed query");
 
             insert(f, ":c :p 3 . :d :q 4 .");
             JsonObject n = notification(c.next());
             assertEquals("q", str(n, "alias"));
             assertNull(c.poll(1000), "nothing more for the unsubscribed query");
 
-            LiveEngines.engine(f.dataset("ds")).close(Long.parseLong(spuids.get("q")));
+            f.runtime("ds").liveEngine().close(Long.parseLong(spuids.get("q")));
             JsonObject ended = error(c.next());
             assertEquals(spuids.get("q"), str(ended, "spuid"));
             assertEquals("subscription_ended", str(ended, "error"));
@@ -228,7 +227,7 @@ class LiveWebSocketIT {
                 String closed = c.closed.get(20, TimeUnit.SECONDS);
                 assertTrue(closed.startsWith("1009 "), closed);
             }
-            waitFor(() -> LiveEngines.engine(f.dataset("ds")).subscriptionCount() == 0, "a closed connection releases its subscriptions");
+            waitFor(() -> f.runtime("ds").liveEngine().subscriptionCount() == 0, "a closed connection releases its subscriptions");
         }
     }
 
@@ -316,7 +315,7 @@ class LiveWebSocketIT {
             try (WsClient c = new WsClient(f.url("/ds/live"), Map.of("Authorization", alice))) {
                 c.send(subscribe(Q, "values"));
                 assertTrue(notification(c.next()).get("initial").getAsBoolean().value());
-                assertEquals("user:alice", LiveEngines.engine(f.dataset("ds")).subscriptions().get(0).client());
+                assertEquals("user:alice", f.runtime("ds").liveEngine().subscriptions().get(0).client());
             }
         }
     }
@@ -431,7 +430,7 @@ class LiveWebSocketIT {
             c.send(subscribe(Q, "values"));
             insertBig(f);
             long version = f.dataset("ds").changeLog().headVersion();
-            waitFor(() -> LiveEngines.engine(f.dataset("ds")).version() == version, "the engine reaches the big change");
+            waitFor(() -> f.runtime("ds").liveEngine().version() == version, "the engine reaches the big change");
             // Each gets an error reply, which waits once the big change fills the connection.
             for ( int i = 0 ; i < 3000 ; i++ )
                 c.send("{\"publish\": {}}");
@@ -444,7 +443,7 @@ class LiveWebSocketIT {
                     break;
                 }
             }
-            waitFor(() -> LiveEngines.engine(f.dataset("ds")).subscriptionCount() == 0, "the connection's subscription is released");
+            waitFor(() -> f.runtime("ds").liveEngine().subscriptionCount() == 0, "the connection's subscription is released");
         }
     }
 

@@ -31,9 +31,8 @@ import org.apache.logging.log4j.core.appender.AbstractAppender;
 import org.apache.logging.log4j.core.config.LoggerConfig;
 import org.apache.logging.log4j.core.config.Property;
 import org.fusekicdc.core.testing.TestSupport;
-import org.fusekicdc.fuseki.feed.FeedStreams;
-import org.fusekicdc.fuseki.live.LiveEngines;
-import org.fusekicdc.fuseki.server.ResponseStreams;
+import org.fusekicdc.fuseki.stream.FeedStreams;
+import org.fusekicdc.fuseki.stream.ResponseStreams;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -157,9 +156,9 @@ class StreamingSoakIT {
             for ( String what : List.of("change feed page after version 0", "snapshot of version", "admin snapshot download of version") )
                 assertTrue(dropsLoggedBy("ResponseStreams", what) > 0, "a non-reading client of a " + what + " was dropped with the reason logged");
 
-            FeedStreams streams = FeedStreams.find(f.dataset("ds"));
-            ResponseStreams responses = ResponseStreams.find(f.dataset("ds"));
-            waitFor(() -> streams.openCount() == 0 && responses.openCount() == 0 && LiveEngines.engine(f.dataset("ds")).subscriptionCount() == 0,
+            FeedStreams streams = f.runtime("ds").openedFeedStreams().orElseThrow();
+            ResponseStreams responses = f.runtime("ds").responseStreams();
+            waitFor(() -> streams.openCount() == 0 && responses.openCount() == 0 && f.runtime("ds").liveEngine().subscriptionCount() == 0,
                     "every stream, response and subscription is released");
             String status = f.send(HttpRequest.newBuilder(URI.create(f.url("/$/cdc"))).GET()).body().replaceAll("\\s", "");
             assertTrue(status.contains("\"feed\":{\"streams\":0,"), status);

@@ -4,8 +4,6 @@ import java.util.Set;
 
 import jakarta.servlet.http.HttpServletRequest;
 import org.eclipse.jetty.ee11.servlet.ServletContextHandler;
-import org.fusekicdc.core.capture.CapturingDatasetGraph;
-import org.fusekicdc.fuseki.config.AssemblerCapturedDataset;
 
 /**
  * Who may use the admin operations of a captured dataset. When Fuseki authenticates users
@@ -20,31 +18,27 @@ public final class AdminAccess {
 
     private AdminAccess() {}
 
-    public static boolean isAdmin(HttpServletRequest req, CapturingDatasetGraph dsg) {
+    /** @param adminUsers the dataset's {@code cdc:adminUsers} */
+    public static boolean isAdmin(HttpServletRequest req, Set<String> adminUsers) {
         if ( !authenticationOn(req) )
             return isLoopback(req.getRemoteAddr());
-        return req.getRemoteUser() != null && adminUsers(dsg).contains(req.getRemoteUser());
+        return req.getRemoteUser() != null && adminUsers.contains(req.getRemoteUser());
     }
 
     /** Why a request is not the admin, and what would make it one. */
-    public static String refusal(HttpServletRequest req, CapturingDatasetGraph dsg) {
+    public static String refusal(HttpServletRequest req, String dataset, Set<String> adminUsers) {
         if ( !authenticationOn(req) )
             return "fuseki-cdc admin operations are allowed only from this machine while the server does not authenticate users"
                    + " (start it with a password file and list the admins in cdc:adminUsers to administer it from elsewhere).";
         String who = req.getRemoteUser() == null ? "An anonymous request" : "User " + req.getRemoteUser();
-        return who + " is not an admin of dataset '" + dsg.datasetName() + "': authenticate as one of the users its cdc:adminUsers lists "
-               + (adminUsers(dsg).isEmpty() ? "(it lists none; add one to the configuration)" : "") + ". See docs/security.md.";
+        return who + " is not an admin of dataset '" + dataset + "': authenticate as one of the users its cdc:adminUsers lists "
+               + (adminUsers.isEmpty() ? "(it lists none; add one to the configuration)" : "") + ". See docs/security.md.";
     }
 
     /** Whether Fuseki authenticates users on this server (a security handler is installed). */
     public static boolean authenticationOn(HttpServletRequest req) {
         ServletContextHandler handler = ServletContextHandler.getServletContextHandler(req.getServletContext());
         return handler != null && handler.getSecurityHandler() != null;
-    }
-
-    public static Set<String> adminUsers(CapturingDatasetGraph dsg) {
-        Set<String> users = dsg.getContext().get(AssemblerCapturedDataset.ADMIN_USERS);
-        return users == null ? Set.of() : users;
     }
 
     public static boolean isLoopback(String addr) {

@@ -30,12 +30,10 @@ import org.fusekicdc.core.sink.SinkRunner;
 import org.fusekicdc.core.sink.SinkStatus;
 import org.fusekicdc.core.snapshot.Snapshot;
 import org.fusekicdc.fuseki.access.AdminAccess;
-import org.fusekicdc.fuseki.config.AssemblerCapturedDataset;
-import org.fusekicdc.fuseki.live.LiveEngines;
-import org.fusekicdc.fuseki.server.CapturedService;
-import org.fusekicdc.fuseki.server.ClientInput;
-import org.fusekicdc.fuseki.server.ResponseStreams;
-import org.fusekicdc.fuseki.server.SpooledBody;
+import org.fusekicdc.fuseki.runtime.CapturedService;
+import org.fusekicdc.fuseki.runtime.DatasetRuntime;
+import org.fusekicdc.fuseki.http.ClientInput;
+import org.fusekicdc.fuseki.stream.SpooledBody;
 import org.fusekicdc.live.LiveQueryEngine;
 import org.fusekicdc.live.Subscription;
 import org.slf4j.Logger;
@@ -89,21 +87,21 @@ public final class CdcAdminServlet extends HttpServlet {
             error(resp, 404, "No captured dataset '" + parts[0] + "'.");
             return;
         }
-        CapturingDatasetGraph dsg = svc.get().dataset();
-        boolean admin = AdminAccess.isAdmin(req, dsg);
+        DatasetRuntime runtime = svc.get().runtime();
+        boolean admin = AdminAccess.isAdmin(req, runtime.adminUsers());
         // Authenticated users may list and close their own live subscriptions; everything else is for the admin.
         boolean ownSubscriptions = parts[1].equals("subscriptions") && req.getRemoteUser() != null;
         if ( !admin && !ownSubscriptions ) {
-            LOG.warn("fuseki-cdc admin: {} by {} refused: not an admin of dataset '{}'", op, AdminAccess.who(req), dsg.datasetName());
-            error(resp, 403, AdminAccess.refusal(req, dsg));
+            LOG.warn("fuseki-cdc admin: {} by {} refused: not an admin of dataset '{}'", op, AdminAccess.who(req), runtime.name());
+            error(resp, 403, AdminAccess.refusal(req, runtime.name(), runtime.adminUsers()));
             return;
         }
         try {
             switch (parts[1]) {
-                case "sinks" -> sink(req, resp, op, dsg, parts);
-                case "readers" -> reader(req, resp, op, dsg, parts);
-                case "snapshot" -> snapshot(req, resp, op, dsg, parts);
-                case "subscriptions" -> subscriptions(req, resp, op, dsg, parts, admin);
+                case "sinks" -> sink(req, resp, op, runtime, parts);
+                case "readers" -> reader(req, resp, op, runtime, parts);
+                case "snapshot" -> snapshot(req, resp, op, runtime, parts);
+                case "subscriptions" -> subscriptions(req, resp, op, runtime, parts, admin);
                 default -> error(resp, 404, "No such cdc admin resource: " + path);
             }
         } catch (BadRequest ex) {
@@ -128,11 +126,12 @@ public final class CdcAdminServlet extends HttpServlet {
 
     // ---- Sinks
 
-    private static void sink(HttpServletRequest req, HttpServletResponse resp, String op, CapturingDatasetGraph dsg, String[] parts) throws IOException {
+    private static void sink(HttpServletRequest req, HttpServletResponse resp, String op, DatasetRuntime runtime, String[] parts) throws IOException {
+        CapturingDatasetGraph dsg = runtime.dataset();
         require(parts.length == 4, 404, "Sink operations are POST /$/cdc/{dataset}/sinks/{sink}/pause, resume or rewind?version=N");
         require(req.getMethod().equals("POST"), 405, "Sink operations are POSTs");
-        Dispatcher d = dsg.getContext().get(AssemblerCapturedDataset.DISPATCHER);
-        Optional<SinkRunner> runner = d == null ? Optional.empty() : d.runner(parts[2]);
+        Dispatcher d = runtime.sinks();
+        Optional<SinkRunner> runner = d.runner(parts[2]);
         require(runner.isPresent(), 404, "Dataset '" + dsg.datasetName() + "' has no sink '" + parts[2] + "'");
         SinkRunner r = runner.get();
         switch (parts[3]) {
@@ -164,15 +163,16 @@ public final class CdcAdminServlet extends HttpServlet {
 
     // ---- Readers no configured sink owns
 
-    private static void reader(HttpServletRequest req, HttpServletResponse resp, String op, CapturingDatasetGraph dsg, String[] parts) throws IOException {
+    private static void reader(HttpServletRequest req, HttpServletResponse resp, String op, DatasetRuntime runtime, String[] parts) throws IOException {
+        CapturingDatasetGraph dsg = runtime.dataset();
         require(parts.length == 3 && req.getMethod().equals("DELETE"), 405, "Remove a reader with DELETE /$/cdc/{dataset}/readers/{reader}");
         ChangeLog log = dsg.changeLog();
         String name = parts[2];
         Optional<ReaderCursor> cursor = log.readers().stream().filter(c -> c.name().equals(name)).findFirst();
         require(cursor.isPresent(), 404, "Dataset '" + dsg.datasetName() + "' has no change log reader '" + name
                                          + "'. The status (GET /$/cdc) lists the readers no sink owns under orphanedReaders.");
-        Dispatcher d = dsg.getContext().get(AssemblerCapturedDataset.DISPATCHER);
-        Optional<String> sink = d == null ? Optional.empty() : OrphanedReaders.owningSink(d, name);
+        Dispatcher d = runtime.sinks();
+        Optional<String> sink = OrphanedReaders.owningSink(d, name);
         require(sink.isEmpty(), 409, "Reader '" + name + "' of dataset '" + dsg.datasetName() + "' is the cursor of configured sink '" + sink.orElse("")
                                      + "'; it is not removed. To stop the sink holding back retention, remove it from the configuration and restart first.");
         long acknowledged = cursor.get().acknowledged();
@@ -191,7 +191,8 @@ public final class CdcAdminServlet extends HttpServlet {
 
     // ---- Snapshots
 
-    private static void snapshot(HttpServletRequest req, HttpServletResponse resp, String op, CapturingDatasetGraph dsg, String[] parts) throws IOException {
+    private static void snapshot(HttpServletRequest req, HttpServletResponse resp, String op, DatasetRuntime runtime, String[] parts) throws IOException {
+        CapturingDatasetGraph dsg = runtime.dataset();
         require(parts.length == 2, 404, "Snapshots are GET or POST /$/cdc/{dataset}/snapshot");
         switch (req.getMethod()) {
             case "GET" -> {
@@ -203,7 +204,7 @@ public final class CdcAdminServlet extends HttpServlet {
                     version = s.version();
                     fileName = s.fileName();
                     LOG.info("fuseki-cdc admin: {} by {}: dataset '{}' snapshot at version {} streaming", op, AdminAccess.who(req), dsg.datasetName(), version);
-                    body = SpooledBody.write(dsg, fileName, out -> quads[0] = s.writeTo(out));
+                    body = SpooledBody.write(dsg.datasetName(), runtime.snapshotDirectory(), fileName, out -> quads[0] = s.writeTo(out));
                 }
                 resp.setStatus(200);
                 resp.setContentType(WebContent.contentTypePatch);
@@ -211,11 +212,10 @@ public final class CdcAdminServlet extends HttpServlet {
                 resp.setHeader("X-CDC-Version", Long.toString(version));
                 resp.setHeader("Content-Disposition", "attachment; filename=\"" + fileName + "\"");
                 LOG.info("fuseki-cdc admin: dataset '{}' snapshot at version {} sending to {} ({} quads)", dsg.datasetName(), version, AdminAccess.who(req), quads[0]);
-                ResponseStreams.of(dsg).send(req, body, AdminAccess.who(req), "admin snapshot download of version " + version);
+                runtime.responseStreams().send(req, body, AdminAccess.who(req), "admin snapshot download of version " + version);
             }
             case "POST" -> {
-                Path dir = dsg.getContext().get(AssemblerCapturedDataset.SNAPSHOT_DIRECTORY);
-                require(dir != null, 500, "Dataset '" + dsg.datasetName() + "' has no snapshot directory");
+                Path dir = runtime.snapshotDirectory();
                 Snapshot.Written w = Snapshot.writeFile(dsg, dir);
                 LOG.info("fuseki-cdc admin: {} by {}: dataset '{}' snapshot at version {} written to {} ({} quads)", op, AdminAccess.who(req),
                          dsg.datasetName(), w.version(), w.file(), w.quads());
@@ -232,9 +232,10 @@ public final class CdcAdminServlet extends HttpServlet {
 
     // ---- Live query subscriptions
 
-    private static void subscriptions(HttpServletRequest req, HttpServletResponse resp, String op, CapturingDatasetGraph dsg, String[] parts,
+    private static void subscriptions(HttpServletRequest req, HttpServletResponse resp, String op, DatasetRuntime runtime, String[] parts,
                                       boolean admin) throws IOException {
-        LiveQueryEngine e = dsg.getContext().get(LiveEngines.ENGINE);
+        CapturingDatasetGraph dsg = runtime.dataset();
+        LiveQueryEngine e = runtime.startedLiveEngine().orElse(null);
         // A user who is not the admin sees and closes only the subscriptions made as that user.
         Predicate<Subscription> visible = admin ? s -> true : s -> s.client().equals(ClientInput.userClient(req.getRemoteUser()));
         if ( parts.length == 2 ) {

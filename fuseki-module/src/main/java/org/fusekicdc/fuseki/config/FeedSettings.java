@@ -2,11 +2,8 @@ package org.fusekicdc.fuseki.config;
 
 import java.time.Duration;
 
-import org.apache.jena.sparql.util.Symbol;
-
 /**
- * Change feed settings of one captured dataset, kept in the dataset's context so that the
- * feed endpoint finds them.
+ * Change feed settings of one captured dataset.
  *
  * @param maxStreams          most live streams at once
  * @param maxStreamsPerClient most live streams of one client (user, else address) at once
@@ -19,9 +16,4 @@ public record FeedSettings(int maxStreams, int maxStreamsPerClient, Duration hea
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(15);
     /** Below Jetty's idle timeout (30 s), so that a stalled client is dropped here, with the reason logged. */
     public static final Duration DEFAULT_SLOW_READER_TIMEOUT = Duration.ofSeconds(20);
-    public static final FeedSettings DEFAULTS = new FeedSettings(DEFAULT_MAX_STREAMS, DEFAULT_MAX_STREAMS_PER_CLIENT, DEFAULT_HEARTBEAT,
-                                                                 DEFAULT_SLOW_READER_TIMEOUT);
-
-    /** Context key of a captured dataset's feed settings. */
-    public static final Symbol SYMBOL = Symbol.create(VocabCdc.NS + "feedSettings");
 }

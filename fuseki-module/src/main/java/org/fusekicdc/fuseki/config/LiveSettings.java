@@ -14,6 +14,4 @@ import org.fusekicdc.live.LiveConfig;
  */
 public record LiveSettings(LiveConfig engineConfig, Duration heartbeat, AllowedOrigins allowedOrigins, Duration slowReaderTimeout) {
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(20);
-    public static final LiveSettings DEFAULTS = new LiveSettings(LiveConfig.DEFAULTS, DEFAULT_HEARTBEAT, AllowedOrigins.SAME_ORIGIN,
-                                                                 FeedSettings.DEFAULT_SLOW_READER_TIMEOUT);
 }

@@ -11,15 +11,16 @@ import org.apache.jena.fuseki.servlets.HttpAction;
 import org.apache.jena.fuseki.servlets.ServletOps;
 import org.apache.jena.riot.WebContent;
 import org.apache.jena.web.HttpSC;
-import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.fuseki.runtime.DatasetRuntime;
+import org.fusekicdc.fuseki.stream.FeedStreams;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.DamagedRecordException;
 import org.fusekicdc.core.log.LogRecord;
 import org.fusekicdc.core.log.VersionGoneException;
 import org.fusekicdc.fuseki.access.ReaderView;
-import org.fusekicdc.fuseki.server.CapturedDatasets;
-import org.fusekicdc.fuseki.server.ClientInput;
-import org.fusekicdc.fuseki.server.ResponseStreams;
+import org.fusekicdc.fuseki.runtime.DatasetRuntimes;
+import org.fusekicdc.fuseki.http.ClientInput;
+import org.fusekicdc.fuseki.stream.ResponseStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,26 +59,26 @@ public class ChangeFeedService extends ActionREST {
 
     @Override
     protected void doGet(HttpAction action) {
-        CapturingDatasetGraph dsg = captured(action);
-        ChangeLog log = dsg.changeLog();
+        DatasetRuntime runtime = DatasetRuntimes.require(action, "change feed");
+        ChangeLog log = runtime.log();
         ReaderView view = ReaderView.of(action);
         String contentType = negotiate(action);
         if ( EVENT_STREAM.equals(contentType) ) {
             String lastEventId = action.getRequest().getHeader("Last-Event-ID");
             long after = lastEventId != null ? parseVersion(lastEventId, "Last-Event-ID header") : afterParam(action);
             checkNotAhead(log, after);
-            tail(action, dsg, view, after);
+            tail(action, runtime, view, after);
             return;
         }
         long after = afterParam(action);
         int limit = limitParam(action);
         checkNotAhead(log, after);
-        page(action, dsg, view, after, limit, contentType);
+        page(action, runtime, view, after, limit, contentType);
     }
 
     @Override
     protected void doHead(HttpAction action) {
-        ChangeLog log = captured(action).changeLog();
+        ChangeLog log = DatasetRuntimes.require(action, "change feed").log();
         setVersionHeaders(action.getResponse(), log);
         action.setResponseStatus(HttpSC.OK_200);
     }
@@ -101,8 +102,8 @@ public class ChangeFeedService extends ActionREST {
     // ---- One page of patches
 
     /** Read the page's records (a damaged one answers 500 before any byte), then send it without blocking. */
-    private static void page(HttpAction action, CapturingDatasetGraph dsg, ReaderView view, long after, int limit, String contentType) {
-        ChangeLog log = dsg.changeLog();
+    private static void page(HttpAction action, DatasetRuntime runtime, ReaderView view, long after, int limit, String contentType) {
+        ChangeLog log = runtime.log();
         List<LogRecord> records;
         try {
             records = log.readAfter(after, limit);
@@ -121,7 +122,7 @@ public class ChangeFeedService extends ActionREST {
         boolean binary = WebContent.contentTypePatchThrift.equals(contentType);
         String what = "change feed page after version " + after + (records.isEmpty() ? "" : " up to " + records.getLast().version());
         try {
-            ResponseStreams.of(dsg).send(action.getRequest(), new PageBody(records, view, binary), ClientInput.clientId(action), what);
+            runtime.responseStreams().send(action.getRequest(), new PageBody(records, view, binary), ClientInput.clientId(action), what);
         } catch (IOException ex) {
             LOG.debug("Dataset '{}': change feed client went away before the page after version {}: {}", log.dataset(), after, ex.toString());
         }
@@ -136,9 +137,9 @@ public class ChangeFeedService extends ActionREST {
     // ---- Live tail (Server-Sent Events)
 
     /** Start the stream and return: the stream is written by the feed's own threads, without blocking. */
-    private static void tail(HttpAction action, CapturingDatasetGraph dsg, ReaderView view, long after) {
-        ChangeLog log = dsg.changeLog();
-        FeedStreams streams = FeedStreams.of(dsg);
+    private static void tail(HttpAction action, DatasetRuntime runtime, ReaderView view, long after) {
+        ChangeLog log = runtime.log();
+        FeedStreams streams = runtime.feedStreams();
         FeedStreams.Admitted admitted;
         try {
             admitted = streams.admit(ClientInput.clientId(action), after, view);
@@ -221,9 +222,5 @@ public class ChangeFeedService extends ActionREST {
         if ( after > head )
             ServletOps.errorBadRequest("Version " + after + " is newer than the newest version of dataset '" + log.dataset() + "' (" + head
                                        + "). Is the client following another server, or was the log replaced? Read from after=" + head + " or earlier.");
-    }
-
-    private static CapturingDatasetGraph captured(HttpAction action) {
-        return CapturedDatasets.require(action, "change feed");
     }
 }

@@ -12,7 +12,7 @@ import org.apache.jena.rdfpatch.text.RDFPatchReaderText;
 import org.fusekicdc.core.log.LogRecord;
 import org.fusekicdc.fuseki.access.PatchFilter;
 import org.fusekicdc.fuseki.access.ReaderView;
-import org.fusekicdc.fuseki.server.ResponseStreams;
+import org.fusekicdc.fuseki.stream.ResponseStreams;
 
 /**
  * One page of the change feed as a response body, read from the log a piece at a time as the

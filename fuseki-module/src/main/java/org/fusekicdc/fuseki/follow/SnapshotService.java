@@ -10,10 +10,11 @@ import org.apache.jena.web.HttpSC;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.snapshot.Snapshot;
 import org.fusekicdc.fuseki.access.ReaderView;
-import org.fusekicdc.fuseki.server.CapturedDatasets;
-import org.fusekicdc.fuseki.server.ClientInput;
-import org.fusekicdc.fuseki.server.ResponseStreams;
-import org.fusekicdc.fuseki.server.SpooledBody;
+import org.fusekicdc.fuseki.runtime.DatasetRuntime;
+import org.fusekicdc.fuseki.runtime.DatasetRuntimes;
+import org.fusekicdc.fuseki.http.ClientInput;
+import org.fusekicdc.fuseki.stream.ResponseStreams;
+import org.fusekicdc.fuseki.stream.SpooledBody;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +36,8 @@ public class SnapshotService extends ActionREST {
 
     @Override
     protected void doGet(HttpAction action) {
-        CapturingDatasetGraph dsg = CapturedDatasets.require(action, "cdc:snapshot");
+        DatasetRuntime runtime = DatasetRuntimes.require(action, "cdc:snapshot");
+        CapturingDatasetGraph dsg = runtime.dataset();
         ReaderView view = ReaderView.of(action);
         long start = System.nanoTime();
         long version;
@@ -43,7 +45,7 @@ public class SnapshotService extends ActionREST {
         SpooledBody body;
         try (Snapshot snapshot = Snapshot.begin(dsg)) {
             version = snapshot.version();
-            body = SpooledBody.write(dsg, snapshot.fileName(),
+            body = SpooledBody.write(dsg.datasetName(), runtime.snapshotDirectory(), snapshot.fileName(),
                                      out -> quads[0] = snapshot.writeTo(out, q -> view.sees(q.getGraph(), q.getSubject(), q.getPredicate(), q.getObject())));
             action.setResponseHeader("X-CDC-Version", Long.toString(version));
             if ( snapshot.id() != null )
@@ -54,7 +56,7 @@ public class SnapshotService extends ActionREST {
         LOG.info("Dataset '{}': snapshot of version {} ({} quads, {} bytes) written in {} ms, sending", dsg.datasetName(), version, quads[0],
                  body.size(), (System.nanoTime() - start) / 1_000_000);
         try {
-            ResponseStreams.of(dsg).send(action.getRequest(), body, ClientInput.clientId(action), "snapshot of version " + version);
+            runtime.responseStreams().send(action.getRequest(), body, ClientInput.clientId(action), "snapshot of version " + version);
         } catch (IOException ex) {
             LOG.info("Dataset '{}': snapshot of version {} not sent: the client went away ({})", dsg.datasetName(), version, ex.toString());
         }

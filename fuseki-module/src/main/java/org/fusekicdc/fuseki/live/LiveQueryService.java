@@ -26,11 +26,12 @@ import org.eclipse.jetty.ee11.servlet.ServletContextRequest;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.server.ConnectionMetaData;
 import org.eclipse.jetty.server.HttpStream;
-import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.fuseki.access.ReaderView;
 import org.fusekicdc.fuseki.config.LiveSettings;
-import org.fusekicdc.fuseki.server.ClientInput;
-import org.fusekicdc.fuseki.server.EventStream;
+import org.fusekicdc.fuseki.http.ClientInput;
+import org.fusekicdc.fuseki.runtime.DatasetRuntime;
+import org.fusekicdc.fuseki.runtime.DatasetRuntimes;
+import org.fusekicdc.fuseki.stream.EventStream;
 import org.fusekicdc.live.LiveEvent;
 import org.fusekicdc.live.LiveQueryEngine;
 import org.fusekicdc.live.LiveQueryException;
@@ -123,10 +124,10 @@ public class LiveQueryService extends ActionREST {
         ConnectionMetaData connection = jetty == null ? null : jetty.getConnectionMetaData();
         if ( connection == null || connection.getHttpVersion() != HttpVersion.HTTP_1_1 )
             ServletOps.errorBadRequest("WebSocket handshakes are served over HTTP/1.1 only, got " + req.getProtocol());
-        CapturingDatasetGraph dsg = LiveEngines.captured(action);
+        DatasetRuntime runtime = DatasetRuntimes.require(action, "live query");
         LiveView view = ReaderView.of(action).live();
-        LiveQueryEngine engine = LiveEngines.engine(dsg);
-        LiveSettings settings = LiveEngines.settings(dsg);
+        LiveQueryEngine engine = runtime.liveEngine();
+        LiveSettings settings = runtime.liveSettings();
         String origin = req.getHeader("Origin");
         if ( !settings.allowedOrigins().allows(origin, req.getHeader("Host")) )
             ServletOps.errorForbidden("WebSocket handshake refused: a page from " + origin + " may not open live queries on this server"
@@ -162,10 +163,10 @@ public class LiveQueryService extends ActionREST {
             if ( action.getRequestParameter(p) != null )
                 ServletOps.errorBadRequest(LiveRefusals.graphParameterRefused(p));
         }
-        CapturingDatasetGraph dsg = LiveEngines.captured(action);
+        DatasetRuntime runtime = DatasetRuntimes.require(action, "live query");
         LiveView view = ReaderView.of(action).live();
-        LiveQueryEngine engine = LiveEngines.engine(dsg);
-        LiveSettings settings = LiveEngines.settings(dsg);
+        LiveQueryEngine engine = runtime.liveEngine();
+        LiveSettings settings = runtime.liveSettings();
         long resumeAfter = resumeAfter(action);
         String client = ClientInput.clientId(action);
         CompletableFuture<Subscription> pending;

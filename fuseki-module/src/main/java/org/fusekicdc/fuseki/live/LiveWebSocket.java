@@ -29,7 +29,7 @@ import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.util.Callback;
 import org.fusekicdc.fuseki.live.WebSocketFrames.ProtocolException;
-import org.fusekicdc.fuseki.server.ClientInput;
+import org.fusekicdc.fuseki.http.ClientInput;
 import org.fusekicdc.live.LiveEvent;
 import org.fusekicdc.live.LiveQueryEngine;
 import org.fusekicdc.live.LiveView;

@@ -19,14 +19,12 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.metrics.CdcObserver;
-import org.fusekicdc.core.sink.Dispatcher;
 import org.fusekicdc.core.sink.SinkRunner;
 import org.fusekicdc.core.sink.SinkState;
-import org.fusekicdc.fuseki.feed.FeedStreams;
-import org.fusekicdc.fuseki.live.LiveEngines;
+import org.fusekicdc.fuseki.runtime.DatasetRuntime;
+import org.fusekicdc.fuseki.stream.FeedStreams;
 import org.fusekicdc.live.LiveQueryEngine;
 
 /**
@@ -43,7 +41,7 @@ public final class CdcMeters implements CdcObserver, AutoCloseable {
     private static final Duration MAX_LATENCY = Duration.ofSeconds(60);
 
     private final MeterRegistry registry;
-    private final CapturingDatasetGraph dsg;
+    private final DatasetRuntime runtime;
     private final Tags datasetTags;
     private final List<Meter> meters = new ArrayList<>();
     private final Counter transactions;
@@ -58,17 +56,18 @@ public final class CdcMeters implements CdcObserver, AutoCloseable {
     private record SinkMeters(Timer publish, Counter transientErrors, Counter permanentErrors) {}
 
     /** Register the dataset's meters and start observing it. */
-    public static CdcMeters bind(MeterRegistry registry, CapturingDatasetGraph dsg, Dispatcher dispatcher) {
-        CdcMeters m = new CdcMeters(registry, dsg, dispatcher);
-        dsg.changeLog().observe(m);
+    public static CdcMeters bind(MeterRegistry registry, DatasetRuntime runtime) {
+        CdcMeters m = new CdcMeters(registry, runtime);
+        runtime.log().observe(m);
+        runtime.follower().ifPresent(f -> m.bindFollower(f.status().source(), () -> f.status().lagVersions(), () -> f.status().lagMillis() / 1000.0));
         return m;
     }
 
-    private CdcMeters(MeterRegistry registry, CapturingDatasetGraph dsg, Dispatcher dispatcher) {
+    private CdcMeters(MeterRegistry registry, DatasetRuntime runtime) {
         this.registry = registry;
-        this.dsg = dsg;
-        this.datasetTags = Tags.of("dataset", dsg.datasetName());
-        ChangeLog log = dsg.changeLog();
+        this.runtime = runtime;
+        this.datasetTags = Tags.of("dataset", runtime.name());
+        ChangeLog log = runtime.log();
 
         transactions = add(Counter.builder("fusekicdc.capture.transactions").tags(datasetTags)
                                   .description("Write transactions captured: one patch each").register(registry));
@@ -83,10 +82,8 @@ public final class CdcMeters implements CdcObserver, AutoCloseable {
         gauge("fusekicdc.log.oldest.version", null, log, ChangeLog::firstVersion, datasetTags, "Oldest version still in the change log (retention)");
         gauge("fusekicdc.log.size", "bytes", log, ChangeLog::sizeBytes, datasetTags, "Size of the change log on disk");
 
-        if ( dispatcher != null ) {
-            for ( SinkRunner r : dispatcher.runners() )
-                bindSink(r);
-        }
+        for ( SinkRunner r : runtime.sinks().runners() )
+            bindSink(r);
 
         liveMatch = add(latency(Timer.builder("fusekicdc.live.match").tags(datasetTags)
                                      .description("Live queries: time to find the queries a step's patches can affect")));
@@ -130,20 +127,18 @@ public final class CdcMeters implements CdcObserver, AutoCloseable {
      * {@code fusekicdc_follower_lag_seconds} (leader commit to local commit of the last applied
      * patch), tagged {@code dataset} and {@code follower} (the source).
      */
-    public void bindFollower(String follower, LongSupplier lagVersions, DoubleSupplier lagSeconds) {
+    private void bindFollower(String follower, LongSupplier lagVersions, DoubleSupplier lagSeconds) {
         Tags tags = datasetTags.and("follower", follower);
         gauge("fusekicdc.follower.lag.versions", null, lagVersions, LongSupplier::getAsLong, tags, "Versions the follower has not applied");
         gauge("fusekicdc.follower.lag", "seconds", lagSeconds, DoubleSupplier::getAsDouble, tags, "From the leader's commit to the commit here, for the last patch applied");
     }
 
     private double live(java.util.function.ToIntFunction<LiveQueryEngine> f) {
-        LiveQueryEngine e = dsg.getContext().get(LiveEngines.ENGINE);
-        return e == null ? 0 : f.applyAsInt(e);
+        return runtime.startedLiveEngine().map(f::applyAsInt).orElse(0);
     }
 
     private double feed(java.util.function.ToDoubleFunction<FeedStreams> f) {
-        FeedStreams s = FeedStreams.find(dsg);
-        return s == null ? 0 : f.applyAsDouble(s);
+        return runtime.openedFeedStreams().map(f::applyAsDouble).orElse(0.0);
     }
 
     private <T> void gauge(String name, String unit, T obj, ToDoubleFunction<T> f, Tags tags, String description) {
@@ -199,8 +194,8 @@ public final class CdcMeters implements CdcObserver, AutoCloseable {
     /** Stop observing the dataset and remove its meters from the registry. */
     @Override
     public synchronized void close() {
-        if ( dsg.changeLog().observer() == this )
-            dsg.changeLog().observe(null);
+        if ( runtime.log().observer() == this )
+            runtime.log().observe(null);
         meters.forEach(registry::remove);
         meters.clear();
     }

@@ -13,18 +13,17 @@ import org.apache.jena.atlas.json.JSON;
 import org.apache.jena.atlas.json.JsonArray;
 import org.apache.jena.atlas.json.JsonNumber;
 import org.apache.jena.atlas.json.JsonObject;
-import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.fuseki.access.AdminAccess;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.LogDamage;
-import org.fusekicdc.core.follow.Follower;
 import org.fusekicdc.core.follow.FollowerStatus;
 import org.fusekicdc.core.log.Retention;
 import org.fusekicdc.core.sink.Dispatcher;
 import org.fusekicdc.core.sink.OrphanedReaders;
 import org.fusekicdc.core.sink.SinkStatus;
-import org.fusekicdc.fuseki.feed.FeedStreams;
-import org.fusekicdc.fuseki.live.LiveEngines;
+import org.fusekicdc.fuseki.stream.FeedStreams;
+import org.fusekicdc.fuseki.runtime.CapturedService;
+import org.fusekicdc.fuseki.runtime.DatasetRuntime;
 import org.fusekicdc.live.LiveQueryEngine;
 import org.fusekicdc.core.source.Source;
 import org.fusekicdc.core.source.SourceStatus;
@@ -38,25 +37,27 @@ import org.fusekicdc.core.source.SourceStatus;
  */
 final class CdcStatusServlet extends HttpServlet {
     private final List<CapturedService> services;
+    private final String dashboardPath;
 
-    CdcStatusServlet(List<CapturedService> services) {
+    CdcStatusServlet(List<CapturedService> services, String dashboardPath) {
         this.services = services;
+        this.dashboardPath = dashboardPath;
     }
 
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         JsonArray list = new JsonArray();
-        List<CapturingDatasetGraph> seen = new ArrayList<>();
+        List<DatasetRuntime> seen = new ArrayList<>();
         for ( CapturedService s : services ) {
-            if ( seen.contains(s.dataset()) )
+            if ( seen.contains(s.runtime()) )
                 continue;
-            seen.add(s.dataset());
+            seen.add(s.runtime());
             // Of the services of one dataset (say a reader and a writer service), the one with live queries, for the dashboard.
-            CapturedService shown = services.stream().filter(o -> o.dataset() == s.dataset() && o.live() != null).findFirst().orElse(s);
-            list.add(dataset(shown, AdminAccess.isAdmin(req, s.dataset())));
+            CapturedService shown = services.stream().filter(o -> o.runtime() == s.runtime() && o.live() != null).findFirst().orElse(s);
+            list.add(dataset(shown, AdminAccess.isAdmin(req, s.runtime().adminUsers())));
         }
         JsonObject root = new JsonObject();
-        root.put("dashboard", FMod_FusekiCdc.STATUS_PATH + "/dashboard");
+        root.put("dashboard", dashboardPath);
         root.put("datasets", list);
         resp.setStatus(HttpServletResponse.SC_OK);
         resp.setContentType("application/json");
@@ -69,10 +70,10 @@ final class CdcStatusServlet extends HttpServlet {
 
     /** What everyone may see of a dataset: its name, endpoints, versions and live counts; the rest for its admins only. */
     private static JsonObject dataset(CapturedService svc, boolean admin) {
-        CapturingDatasetGraph dsg = svc.dataset();
-        ChangeLog log = dsg.changeLog();
+        DatasetRuntime runtime = svc.runtime();
+        ChangeLog log = runtime.log();
         JsonObject o = new JsonObject();
-        o.put("name", dsg.datasetName());
+        o.put("name", runtime.name());
         o.put("admin", admin);
         JsonObject endpoints = new JsonObject();
         endpoints.put("service", svc.service());
@@ -85,14 +86,14 @@ final class CdcStatusServlet extends HttpServlet {
         o.put("headVersion", log.publishedVersion());
         o.put("oldestVersion", log.firstVersion());
         JsonObject live = new JsonObject();
-        LiveQueryEngine e = dsg.getContext().get(LiveEngines.ENGINE);
+        LiveQueryEngine e = runtime.startedLiveEngine().orElse(null);
         live.put("subscriptions", e == null ? 0 : e.subscriptionCount());
         live.put("queries", e == null ? 0 : e.queryCount());
         if ( e != null && e.version() >= 0 )
             live.put("version", e.version());
         o.put("live", live);
         JsonObject feed = new JsonObject();
-        FeedStreams streams = FeedStreams.find(dsg);
+        FeedStreams streams = runtime.openedFeedStreams().orElse(null);
         feed.put("streams", streams == null ? 0 : streams.openCount());
         feed.put("dropped", streams == null ? 0 : streams.droppedCount());
         o.put("feed", feed);
@@ -106,20 +107,16 @@ final class CdcStatusServlet extends HttpServlet {
         LogDamage damage = log.damage();
         if ( damage != null )
             o.put("damage", damage(damage));
-        Dispatcher d = FMod_FusekiCdc.dispatcher(dsg);
+        Dispatcher d = runtime.sinks();
+        for ( SinkStatus s : d.status() )
+            sinks.add(sink(s));
         JsonArray orphans = new JsonArray();
-        if ( d != null ) {
-            for ( SinkStatus s : d.status() )
-                sinks.add(sink(s));
-            for ( OrphanedReaders.Orphan r : OrphanedReaders.find(log, d) )
-                orphans.add(orphan(r));
-        }
+        for ( OrphanedReaders.Orphan r : OrphanedReaders.find(log, d) )
+            orphans.add(orphan(r));
         o.put("orphanedReaders", orphans);
-        Follower f = FMod_FusekiCdc.follower(dsg);
-        if ( f != null )
-            o.put("follower", follower(f.status()));
+        runtime.follower().ifPresent(f -> o.put("follower", follower(f.status())));
         JsonArray sources = new JsonArray();
-        for ( Source source : FMod_FusekiCdc.sources(dsg) ) {
+        for ( Source source : runtime.sources() ) {
             SourceStatus st = source.status();
             JsonObject so = new JsonObject();
             so.put("name", st.source());

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.jena.atlas.lib.FileOps;
 import org.apache.jena.cmd.CmdGeneral;
@@ -22,29 +23,28 @@ import org.apache.jena.fuseki.server.OperationRegistry;
 import org.apache.jena.rdf.model.Model;
 import org.apache.jena.riot.WebContent;
 import org.fusekicdc.core.CdcConfigException;
-import org.fusekicdc.core.capture.CapturingDatasetGraph;
-import org.fusekicdc.core.follow.Follower;
-import org.fusekicdc.core.sink.Dispatcher;
 import org.fusekicdc.core.sink.OrphanedReaders;
 import org.fusekicdc.fuseki.access.AccessControlledEndpoints;
 import org.fusekicdc.fuseki.access.CorsFilter;
 import org.fusekicdc.fuseki.admin.CdcAdminServlet;
 import org.fusekicdc.fuseki.config.AllowedOrigins;
-import org.fusekicdc.core.source.Source;
-import org.fusekicdc.fuseki.config.AssemblerCapturedDataset;
+import org.fusekicdc.fuseki.config.CdcOperations;
 import org.fusekicdc.fuseki.feed.ChangeFeedService;
-import org.fusekicdc.fuseki.feed.FeedStreams;
 import org.fusekicdc.fuseki.follow.SnapshotService;
-import org.fusekicdc.fuseki.live.LiveEngines;
+import org.fusekicdc.fuseki.http.RequestAttributes;
 import org.fusekicdc.fuseki.live.LiveQueryService;
 import org.fusekicdc.fuseki.metrics.CdcMeters;
+import org.fusekicdc.fuseki.runtime.CapturedService;
+import org.fusekicdc.fuseki.runtime.DatasetRuntime;
+import org.fusekicdc.fuseki.runtime.DatasetRuntimes;
 import org.slf4j.Logger;
 
 /**
  * The fuseki-cdc Fuseki module, found by ServiceLoader. Datasets described as
  * {@code cdc:CapturedDataset} are built by the assembler; this module checks the configuration
  * file up front (so errors carry line numbers), attaches request attributes (user, request id)
- * to captured patches, and closes the change logs when the server stops. A server without
+ * to captured patches, starts each captured dataset's runtime ({@link DatasetRuntime}) with the
+ * server and closes it when the server stops. A server without
  * {@code cdc:} configuration is left exactly as it was.
  */
 public class FMod_FusekiCdc implements FusekiAutoModule {
@@ -56,10 +56,12 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
 
     private static final List<Operation> CDC_OPERATIONS = List.of(CdcOperations.CHANGES, CdcOperations.LIVE, CdcOperations.SNAPSHOT);
 
-    private final List<CapturingDatasetGraph> captured = new ArrayList<>();
-    private final List<CapturedService> services = new ArrayList<>();
-    private final List<CdcMeters> meters = new ArrayList<>();
+    // One module instance serves every server in the JVM: what runs is kept per server, from its start to its stop.
+    private final Map<FusekiServer, Running> running = new ConcurrentHashMap<>();
     private CorsFilter cors;
+
+    /** The captured datasets a server started, and the meters bound to its registry. */
+    private record Running(List<DatasetRuntime> runtimes, List<CdcMeters> meters) {}
 
     @Override
     public String name() {
@@ -94,40 +96,36 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
 
     @Override
     public void configured(FusekiServer.Builder serverBuilder, DataAccessPointRegistry dapRegistry, Model configModel) {
-        captured.clear();
-        services.clear();
+        List<DatasetRuntime> captured = new ArrayList<>();
+        List<CapturedService> services = new ArrayList<>();
         cors = null;
         Map<String, AllowedOrigins> corsEndpoints = new HashMap<>();
         for ( DataAccessPoint dap : dapRegistry.accessPoints() ) {
             // The captured dataset itself, or behind an access:AccessControlledDataset.
-            CapturingDatasetGraph c = CapturedDatasets.find(dap.getDataService().getDataset());
+            DatasetRuntime c = DatasetRuntimes.find(dap.getDataService().getDataset());
             for ( Operation op : CDC_OPERATIONS ) {
                 if ( !dap.getDataService().getEndpoints(op).isEmpty() && c == null )
                     throw new CdcConfigException("Service " + dap.getName() + " has a " + op.getName() + " endpoint but its dataset is not a"
                                                  + " cdc:CapturedDataset. Wrap the dataset in a cdc:CapturedDataset (see docs/configuration.md) or remove the endpoint.");
                 if ( c != null )
-                    dap.getDataService().getEndpoints(op).forEach(ep -> corsEndpoints.put(CapturedService.path(dap, ep), origins(c)));
+                    dap.getDataService().getEndpoints(op).forEach(ep -> corsEndpoints.put(CapturedService.path(dap, ep), c.liveSettings().allowedOrigins()));
             }
             if ( c != null ) {
                 if ( !captured.contains(c) )
                     captured.add(c);
                 services.add(CapturedService.of(dap, c));
-                LOG.info("Dataset '{}': capture on for {} (change log {}, head version {})", c.datasetName(), dap.getName(),
-                         c.changeLog().config().directory(), c.changeLog().headVersion());
+                LOG.info("Dataset '{}': capture on for {} (change log {}, head version {})", c.name(), dap.getName(),
+                         c.log().config().directory(), c.log().headVersion());
             }
         }
         if ( !captured.isEmpty() ) {
             serverBuilder.addFilter("/*", new RequestAttributes());
             Map<String, AllowedOrigins> corsDatasets = new HashMap<>();
-            captured.forEach(c -> corsDatasets.put(c.datasetName(), origins(c)));
+            captured.forEach(c -> corsDatasets.put(c.name(), c.liveSettings().allowedOrigins()));
             cors = new CorsFilter(corsEndpoints, corsDatasets, STATUS_PATH);
-            serverBuilder.addServlet(STATUS_PATH, new CdcStatusServlet(List.copyOf(services)));
+            serverBuilder.addServlet(STATUS_PATH, new CdcStatusServlet(List.copyOf(services), STATUS_PATH + "/dashboard"));
             serverBuilder.addServlet(STATUS_PATH + "/*", new CdcAdminServlet(List.copyOf(services)));
         }
-    }
-
-    private static AllowedOrigins origins(CapturingDatasetGraph c) {
-        return LiveEngines.settings(c).allowedOrigins();
     }
 
     @Override
@@ -135,86 +133,54 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
         AccessControlledEndpoints.restore(server, CDC_OPERATIONS);
         if ( cors != null )
             cors.installFirst(server);
-        bindMetrics(server);
-        for ( CapturingDatasetGraph c : captured ) {
-            Dispatcher d = dispatcher(c);
-            if ( d != null && !d.isEmpty() ) {
-                d.start();
-                LOG.info("Dataset '{}': {} sink(s) started: {}", c.datasetName(), d.status().size(),
-                         d.status().stream().map(s -> s.sink() + " after version " + s.cursor()).toList());
-            }
-            if ( d != null )
-                warnOrphanedReaders(c, d);
-            for ( Source source : sources(c) ) {
-                source.start();
-                LOG.info("Dataset '{}': source '{}' started ({})", c.datasetName(), source.name(), source.status().state());
-            }
-            Follower f = follower(c);
-            if ( f != null )
-                f.start();
+        List<DatasetRuntime> runtimes = runtimes(server);
+        // Meters first, so that they count from the first change a source or a follower writes.
+        running.put(server, new Running(runtimes, bindMetrics(server, runtimes)));
+        for ( DatasetRuntime runtime : runtimes ) {
+            runtime.start();
+            warnOrphanedReaders(runtime);
         }
+    }
+
+    /** The captured datasets the server serves, each once. */
+    private static List<DatasetRuntime> runtimes(FusekiServer server) {
+        List<DatasetRuntime> runtimes = new ArrayList<>();
+        for ( DataAccessPoint dap : server.getDataAccessPointRegistry().accessPoints() ) {
+            DatasetRuntime r = DatasetRuntimes.find(dap.getDataService().getDataset());
+            if ( r != null && !runtimes.contains(r) )
+                runtimes.add(r);
+        }
+        return runtimes;
     }
 
     /** Readers left behind by sinks since removed from the configuration keep the log from retention until an admin removes them. */
-    private static void warnOrphanedReaders(CapturingDatasetGraph c, Dispatcher d) {
-        for ( OrphanedReaders.Orphan r : OrphanedReaders.find(c.changeLog(), d) )
+    private static void warnOrphanedReaders(DatasetRuntime c) {
+        for ( OrphanedReaders.Orphan r : OrphanedReaders.find(c.log(), c.sinks()) )
             LOG.warn("Dataset '{}': change log reader '{}' (acknowledged version {}) belongs to no configured sink, and keeps {} version(s), {} bytes,"
                      + " from retention. If its sink was removed from the configuration, remove the reader: DELETE {}/{}/readers/{}"
                      + " (see docs/operations.md); if the sink was renamed, give it back its old cdc:name to continue from that version.",
-                     c.datasetName(), r.name(), r.acknowledged(), r.heldVersions(), r.heldBytes(), STATUS_PATH, c.datasetName(), r.name());
+                     c.name(), r.name(), r.acknowledged(), r.heldVersions(), r.heldBytes(), STATUS_PATH, c.name(), r.name());
     }
 
     /** Meters in Fuseki's own registry, when the server has one ({@code --metrics}, {@code enableMetrics(true)}). */
-    private void bindMetrics(FusekiServer server) {
-        meters.forEach(CdcMeters::close);
-        meters.clear();
-        if ( captured.isEmpty() )
-            return;
+    private static List<CdcMeters> bindMetrics(FusekiServer server, List<DatasetRuntime> runtimes) {
+        if ( runtimes.isEmpty() )
+            return List.of();
         MetricsProvider provider = MetricsProvider.getMetricsProvider(server.getServletContext());
         if ( provider == null ) {
             LOG.info("fuseki-cdc: Fuseki metrics are off, so capture and sink metrics are not exported; start Fuseki with --metrics to have them at /$/metrics");
-            return;
+            return List.of();
         }
-        for ( CapturingDatasetGraph c : captured ) {
-            CdcMeters m = CdcMeters.bind(provider.getMeterRegistry(), c, dispatcher(c));
-            Follower f = follower(c);
-            if ( f != null )
-                m.bindFollower(f.status().source(), () -> f.status().lagVersions(), () -> f.status().lagMillis() / 1000.0);
-            meters.add(m);
-        }
+        return runtimes.stream().map(r -> CdcMeters.bind(provider.getMeterRegistry(), r)).toList();
     }
 
+    /** Unbind the meters, then close each captured dataset in order (its sources and follower first, its change log last). */
     @Override
     public void serverStopped(FusekiServer server) {
-        meters.forEach(CdcMeters::close);
-        meters.clear();
-        for ( CapturingDatasetGraph c : captured ) {
-            // Sources write into the dataset: stop them before anything else closes.
-            for ( Source source : sources(c) )
-                source.close();
-            Follower f = follower(c);
-            if ( f != null )
-                f.close();
-            Dispatcher d = dispatcher(c);
-            if ( d != null )
-                d.close();
-            LiveEngines.close(c);
-            FeedStreams.close(c);
-            ResponseStreams.close(c);
-            c.changeLog().close();
-        }
-    }
-
-    static List<Source> sources(CapturingDatasetGraph dsg) {
-        List<Source> sources = dsg.getContext().get(AssemblerCapturedDataset.SOURCES);
-        return sources == null ? List.of() : sources;
-    }
-
-    static Dispatcher dispatcher(CapturingDatasetGraph dsg) {
-        return dsg.getContext().get(AssemblerCapturedDataset.DISPATCHER);
-    }
-
-    static Follower follower(CapturingDatasetGraph dsg) {
-        return dsg.getContext().get(AssemblerCapturedDataset.FOLLOWER);
+        Running r = running.remove(server);
+        if ( r == null )
+            return;
+        r.meters().forEach(CdcMeters::close);
+        r.runtimes().forEach(DatasetRuntime::close);
     }
 }

@@ -8,9 +8,8 @@ import org.apache.jena.fuseki.servlets.HttpAction;
 import org.apache.jena.fuseki.servlets.ServletOps;
 import org.apache.jena.http.HttpMethod;
 import org.apache.jena.web.HttpSC;
-import org.fusekicdc.core.capture.CapturingDatasetGraph;
-import org.fusekicdc.core.sink.Dispatcher;
-import org.fusekicdc.fuseki.config.AssemblerCapturedDataset;
+import org.fusekicdc.fuseki.runtime.DatasetRuntime;
+import org.fusekicdc.fuseki.runtime.DatasetRuntimes;
 
 /**
  * Wraps one of Fuseki's write operations (update, Graph Store Protocol, upload, patch) so that
@@ -47,13 +46,12 @@ final class WriteGate extends ActionService {
     private static void refuseIfLagging(HttpAction action) {
         if ( !WRITE_METHODS.contains(action.getRequestMethod()) )
             return;
-        CapturingDatasetGraph c = CapturedDatasets.find(action.getDataset());
-        if ( c == null )
+        DatasetRuntime runtime = DatasetRuntimes.find(action.getDataset());
+        if ( runtime == null )
             return;
-        if ( c.followerOf() != null )
-            ServletOps.error(HttpSC.FORBIDDEN_403, c.followerOf());
-        Dispatcher d = c.getContext().get(AssemblerCapturedDataset.DISPATCHER);
-        Optional<String> refusal = d == null ? Optional.empty() : d.writeRefusal();
+        if ( runtime.dataset().followerOf() != null )
+            ServletOps.error(HttpSC.FORBIDDEN_403, runtime.dataset().followerOf());
+        Optional<String> refusal = runtime.sinks().writeRefusal();
         if ( refusal.isPresent() ) {
             action.setResponseHeader("Retry-After", "10");
             ServletOps.error(HttpSC.SERVICE_UNAVAILABLE_503, refusal.get());

@@ -1,4 +1,4 @@
-package org.fusekicdc.fuseki.feed;
+package org.fusekicdc.fuseki.stream;
 
 import java.io.IOException;
 import java.util.HashMap;
@@ -15,14 +15,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.servlet.http.HttpServletRequest;
-import org.apache.jena.sparql.util.Symbol;
 import org.apache.jena.web.HttpSC;
-import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.fuseki.access.ReaderView;
 import org.fusekicdc.fuseki.config.FeedSettings;
-import org.fusekicdc.fuseki.config.VocabCdc;
-import org.fusekicdc.fuseki.server.EventStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,14 +29,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class FeedStreams {
     private static final Logger LOG = LoggerFactory.getLogger(FeedStreams.class);
-    /** Context key of a captured dataset's {@link FeedStreams}. */
-    static final Symbol STREAMS = Symbol.create(VocabCdc.NS + "feedStreams");
     private static final int READER_THREADS = 2;
 
     /** A request the limits turn away: the status, the message, and when to retry. */
-    static final class Refused extends RuntimeException {
-        final int status;
-        final int retryAfterSeconds;
+    public static final class Refused extends RuntimeException {
+        public final int status;
+        public final int retryAfterSeconds;
 
         Refused(int status, String message, int retryAfterSeconds) {
             super(message, null, false, false);
@@ -60,7 +54,7 @@ public final class FeedStreams {
     private final Runnable onPublish = this::published;
 
     /** One admitted stream, counted until it ends. */
-    static final class Admitted {
+    public static final class Admitted {
         final String client;
         final FeedTail tail;
         volatile EventStream stream;
@@ -71,7 +65,7 @@ public final class FeedStreams {
         }
     }
 
-    private FeedStreams(ChangeLog log, FeedSettings settings) {
+    public FeedStreams(ChangeLog log, FeedSettings settings) {
         this.log = log;
         this.settings = settings;
         String name = log.dataset();
@@ -83,36 +77,16 @@ public final class FeedStreams {
         log.addPublishListener(onPublish);
     }
 
-    /** The dataset's streams, set up on first use. */
-    static synchronized FeedStreams of(CapturingDatasetGraph dsg) {
-        FeedStreams s = dsg.getContext().get(STREAMS);
-        if ( s == null ) {
-            FeedSettings settings = dsg.getContext().get(FeedSettings.SYMBOL);
-            s = new FeedStreams(dsg.changeLog(), settings == null ? FeedSettings.DEFAULTS : settings);
-            dsg.getContext().set(STREAMS, s);
-        }
-        return s;
-    }
-
-    /** The dataset's streams, or null when none was ever opened. */
-    public static FeedStreams find(CapturingDatasetGraph dsg) {
-        return dsg.getContext().get(STREAMS);
-    }
-
     /** End every stream of the dataset (the server is stopping) and release the threads. */
-    public static synchronized void close(CapturingDatasetGraph dsg) {
-        FeedStreams s = find(dsg);
-        if ( s == null )
-            return;
-        dsg.getContext().remove(STREAMS);
-        s.log.removePublishListener(s.onPublish);
-        for ( Admitted o : List.copyOf(s.open) ) {
+    public void close() {
+        log.removePublishListener(onPublish);
+        for ( Admitted o : List.copyOf(open) ) {
             EventStream stream = o.stream;
             if ( stream != null )
                 stream.close("the server is stopping");
         }
-        s.timer.shutdownNow();
-        s.readers.shutdownNow();
+        timer.shutdownNow();
+        readers.shutdownNow();
     }
 
     /** Streams open now. */
@@ -131,7 +105,7 @@ public final class FeedStreams {
      *
      * @throws Refused when a limit is reached
      */
-    synchronized Admitted admit(String client, long after, ReaderView view) {
+    public synchronized Admitted admit(String client, long after, ReaderView view) {
         if ( open.size() >= settings.maxStreams() )
             throw new Refused(HttpSC.SERVICE_UNAVAILABLE_503, "Dataset '" + log.dataset() + "': " + settings.maxStreams()
                               + " live change feed streams are open already, the most allowed (cdc:feedMaxStreams). Retry later, read pages"
@@ -148,7 +122,7 @@ public final class FeedStreams {
     }
 
     /** Stream an admitted client's feed as the response to {@code request}, whose status and headers are set. */
-    void start(Admitted a, HttpServletRequest request) throws IOException {
+    public void start(Admitted a, HttpServletRequest request) throws IOException {
         try {
             a.stream = EventStream.start(request, a.tail, settings.heartbeat(), settings.slowReaderTimeout(), timer, readers, e -> ended(a, e));
         } catch (IOException | RuntimeException ex) {
@@ -159,7 +133,7 @@ public final class FeedStreams {
     }
 
     /** Release an admitted stream that will not start. */
-    void cancel(Admitted a, String reason) {
+    public void cancel(Admitted a, String reason) {
         ended(a, new EventStream.Ending(reason, false));
     }
 

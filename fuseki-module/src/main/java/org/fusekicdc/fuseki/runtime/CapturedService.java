@@ -1,18 +1,18 @@
-package org.fusekicdc.fuseki.server;
+package org.fusekicdc.fuseki.runtime;
 
 import org.apache.jena.fuseki.server.DataAccessPoint;
 import org.apache.jena.fuseki.server.Endpoint;
 import org.apache.jena.fuseki.server.Operation;
-import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.fuseki.config.CdcOperations;
 
 /**
- * A captured dataset as the server serves it: the service path, and the paths of its live
+ * A captured dataset as the server serves it: its runtime, the service path, and the paths of its live
  * query and change feed endpoints (null when it has none). Paths are relative to the server's
  * context path.
  */
-public record CapturedService(CapturingDatasetGraph dataset, String service, String live, String changes) {
-    static CapturedService of(DataAccessPoint dap, CapturingDatasetGraph dsg) {
-        return new CapturedService(dsg, dap.getName(), endpoint(dap, CdcOperations.LIVE), endpoint(dap, CdcOperations.CHANGES));
+public record CapturedService(DatasetRuntime runtime, String service, String live, String changes) {
+    public static CapturedService of(DataAccessPoint dap, DatasetRuntime runtime) {
+        return new CapturedService(runtime, dap.getName(), endpoint(dap, CdcOperations.LIVE), endpoint(dap, CdcOperations.CHANGES));
     }
 
     private static String endpoint(DataAccessPoint dap, Operation op) {
@@ -26,6 +26,6 @@ public record CapturedService(CapturingDatasetGraph dataset, String service, Str
     }
 
     public String name() {
-        return dataset.datasetName();
+        return runtime.name();
     }
 }

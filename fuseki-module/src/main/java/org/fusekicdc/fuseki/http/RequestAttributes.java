@@ -1,4 +1,4 @@
-package org.fusekicdc.fuseki.server;
+package org.fusekicdc.fuseki.http;
 
 import java.io.IOException;
 import java.util.LinkedHashMap;

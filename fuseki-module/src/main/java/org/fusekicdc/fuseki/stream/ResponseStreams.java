@@ -1,4 +1,4 @@
-package org.fusekicdc.fuseki.server;
+package org.fusekicdc.fuseki.stream;
 
 import java.io.IOException;
 import java.util.List;
@@ -11,10 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.servlet.http.HttpServletRequest;
-import org.apache.jena.sparql.util.Symbol;
-import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.fuseki.config.FeedSettings;
-import org.fusekicdc.fuseki.config.VocabCdc;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +24,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ResponseStreams {
     private static final Logger LOG = LoggerFactory.getLogger(ResponseStreams.class);
-    private static final Symbol KEY = Symbol.create(VocabCdc.NS + "responseStreams");
     private static final int WRITER_THREADS = 2;
 
     /** A response body: its bytes, and what to release once it has been sent or abandoned. */
@@ -46,7 +42,7 @@ public final class ResponseStreams {
     private final ScheduledThreadPoolExecutor timer;
     private final ThreadPoolExecutor writers;
 
-    private ResponseStreams(String dataset, FeedSettings settings) {
+    public ResponseStreams(String dataset, FeedSettings settings) {
         this.dataset = dataset;
         this.settings = settings;
         this.timer = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon().name("cdc-response-timer-" + dataset).factory());
@@ -56,35 +52,15 @@ public final class ResponseStreams {
         this.writers.allowCoreThreadTimeOut(true);
     }
 
-    /** The dataset's responses, set up on first use. */
-    public static synchronized ResponseStreams of(CapturingDatasetGraph dsg) {
-        ResponseStreams r = dsg.getContext().get(KEY);
-        if ( r == null ) {
-            FeedSettings settings = dsg.getContext().get(FeedSettings.SYMBOL);
-            r = new ResponseStreams(dsg.datasetName(), settings == null ? FeedSettings.DEFAULTS : settings);
-            dsg.getContext().set(KEY, r);
-        }
-        return r;
-    }
-
-    /** The dataset's responses, or null when none was ever sent. */
-    public static ResponseStreams find(CapturingDatasetGraph dsg) {
-        return dsg.getContext().get(KEY);
-    }
-
     /** Cut every response still being sent (the server is stopping) and release the threads. */
-    public static synchronized void close(CapturingDatasetGraph dsg) {
-        ResponseStreams r = find(dsg);
-        if ( r == null )
-            return;
-        dsg.getContext().remove(KEY);
-        for ( Sending s : List.copyOf(r.open) ) {
+    public void close() {
+        for ( Sending s : List.copyOf(open) ) {
             EventStream stream = s.stream;
             if ( stream != null )
                 stream.close("the server is stopping");
         }
-        r.timer.shutdownNow();
-        r.writers.shutdownNow();
+        timer.shutdownNow();
+        writers.shutdownNow();
     }
 
     /** Responses being sent now. */

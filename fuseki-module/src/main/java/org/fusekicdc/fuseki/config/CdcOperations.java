@@ -1,7 +1,6 @@
-package org.fusekicdc.fuseki.server;
+package org.fusekicdc.fuseki.config;
 
 import org.apache.jena.fuseki.server.Operation;
-import org.fusekicdc.fuseki.config.VocabCdc;
 
 /** The Fuseki operations the module adds, usable in {@code fuseki:endpoint} like Fuseki's own. */
 public final class CdcOperations {

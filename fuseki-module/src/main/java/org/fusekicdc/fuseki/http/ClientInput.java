@@ -1,4 +1,4 @@
-package org.fusekicdc.fuseki.server;
+package org.fusekicdc.fuseki.http;
 
 import org.apache.jena.fuseki.servlets.HttpAction;
 

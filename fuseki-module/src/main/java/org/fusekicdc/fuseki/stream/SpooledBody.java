@@ -1,4 +1,4 @@
-package org.fusekicdc.fuseki.server;
+package org.fusekicdc.fuseki.stream;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -8,8 +8,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import org.fusekicdc.core.capture.CapturingDatasetGraph;
-import org.fusekicdc.fuseki.config.AssemblerCapturedDataset;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,27 +40,24 @@ public final class SpooledBody implements ResponseStreams.Body {
     }
 
     /**
-     * Write a body of {@code dsg} to a new file with {@code writer}, on this thread.
+     * Write a body of a dataset to a new file with {@code writer}, on this thread.
      *
-     * @param name what the file holds, for its name
+     * @param dataset the dataset's name, for errors
+     * @param dir     where to write the file: the dataset's {@code cdc:snapshotDirectory}
+     * @param name    what the file holds, for its name
      */
-    public static SpooledBody write(CapturingDatasetGraph dsg, String name, Writer writer) {
-        Path dir = dsg.getContext().get(AssemblerCapturedDataset.SNAPSHOT_DIRECTORY);
+    public static SpooledBody write(String dataset, Path dir, String name, Writer writer) {
         Path file = null;
         try {
-            if ( dir == null )
-                file = Files.createTempFile(name + "-", ".sending");
-            else {
-                Files.createDirectories(dir);
-                file = Files.createTempFile(dir, name + "-", ".sending");
-            }
+            Files.createDirectories(dir);
+            file = Files.createTempFile(dir, name + "-", ".sending");
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), PIECE_BYTES)) {
                 writer.writeTo(out);
             }
             return new SpooledBody(file);
         } catch (IOException ex) {
             delete(file);
-            throw new UncheckedIOException("Dataset '" + dsg.datasetName() + "': cannot write " + name + " to " + (file == null ? dir : file)
+            throw new UncheckedIOException("Dataset '" + dataset + "': cannot write " + name + " to " + (file == null ? dir : file)
                                            + " before sending it: " + ex + ". Check the free space and permissions of cdc:snapshotDirectory.", ex);
         } catch (RuntimeException ex) {
             delete(file);

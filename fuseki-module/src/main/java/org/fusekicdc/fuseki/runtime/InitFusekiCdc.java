@@ -1,10 +1,11 @@
-package org.fusekicdc.fuseki.config;
+package org.fusekicdc.fuseki.runtime;
 
 import org.apache.jena.rdf.model.ResourceFactory;
 import org.apache.jena.sparql.core.assembler.AssemblerUtils;
 import org.apache.jena.sys.JenaSubsystemLifecycle;
 import org.apache.jena.sys.JenaSystem;
-import org.fusekicdc.fuseki.server.CdcOperations;
+import org.fusekicdc.fuseki.config.CdcOperations;
+import org.fusekicdc.fuseki.config.VocabCdc;
 
 /** Registers the {@code cdc:} assembler vocabulary when Jena initialises (ServiceLoader). */
 public class InitFusekiCdc implements JenaSubsystemLifecycle {

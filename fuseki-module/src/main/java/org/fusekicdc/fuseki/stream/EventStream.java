@@ -1,4 +1,4 @@
-package org.fusekicdc.fuseki.server;
+package org.fusekicdc.fuseki.stream;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package org.fusekicdc.fuseki.feed;
+package org.fusekicdc.fuseki.stream;
 
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -12,7 +12,6 @@ import org.fusekicdc.core.log.LogRecord;
 import org.fusekicdc.core.log.VersionGoneException;
 import org.fusekicdc.fuseki.access.PatchFilter;
 import org.fusekicdc.fuseki.access.ReaderView;
-import org.fusekicdc.fuseki.server.EventStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

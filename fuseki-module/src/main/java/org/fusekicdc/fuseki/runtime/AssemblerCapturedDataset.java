@@ -1,4 +1,4 @@
-package org.fusekicdc.fuseki.config;
+package org.fusekicdc.fuseki.runtime;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,7 +14,6 @@ import org.apache.jena.rdf.model.Resource;
 import org.apache.jena.rdf.model.Statement;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.assembler.DatasetAssembler;
-import org.apache.jena.sparql.util.Symbol;
 import org.apache.jena.tdb2.assembler.VocabTDB2;
 import org.apache.jena.vocabulary.RDF;
 import org.fusekicdc.core.CdcConfigException;
@@ -25,8 +24,12 @@ import org.fusekicdc.core.follow.Follower;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.sink.Dispatcher;
 import org.fusekicdc.core.source.Source;
-import org.fusekicdc.fuseki.live.LiveEngines;
-import org.fusekicdc.fuseki.server.RequestAttributes;
+import org.fusekicdc.fuseki.config.CapturedDatasetSettings;
+import org.fusekicdc.fuseki.config.FollowSettings;
+import org.fusekicdc.fuseki.config.SinkSettings;
+import org.fusekicdc.fuseki.config.SourceSettings;
+import org.fusekicdc.fuseki.config.VocabCdc;
+import org.fusekicdc.fuseki.http.RequestAttributes;
 
 /**
  * Builds a {@code cdc:CapturedDataset}: assembles the dataset named by {@code cdc:dataset},
@@ -38,38 +41,27 @@ import org.fusekicdc.fuseki.server.RequestAttributes;
  *     cdc:logDirectory "run/changes/ds" ;
  *     cdc:sink [ a cdc:KafkaSink ; cdc:bootstrapServers "localhost:9092" ] .
  * </pre>
- * The dataset's sinks are put in its context ({@link #DISPATCHER}); the Fuseki module starts
- * them with the server and stops them when it stops. A description opened again while its change
- * log is open gives the same dataset, so one captured dataset can be served by several services,
- * directly and through an {@code access:AccessControlledDataset}.
+ * The dataset comes with its {@link DatasetRuntime}: its sinks, follower and sources, which the
+ * Fuseki module starts with the server and stops when it stops. A description opened again while
+ * its change log is open gives the same dataset, so one captured dataset can be served by several
+ * services, directly and through an {@code access:AccessControlledDataset}.
  */
 public class AssemblerCapturedDataset extends DatasetAssembler {
-    /** Context key of a captured dataset's {@link Dispatcher}: its sinks, started with the server. */
-    public static final Symbol DISPATCHER = Symbol.create(VocabCdc.NS + "dispatcher");
-    /** Context key of a follower dataset's {@link Follower}, started with the server. */
-    public static final Symbol FOLLOWER = Symbol.create(VocabCdc.NS + "follower");
-    /** Context key of a captured dataset's snapshot directory ({@code cdc:snapshotDirectory}), a {@link java.nio.file.Path}. */
-    public static final Symbol SNAPSHOT_DIRECTORY = Symbol.create(VocabCdc.NS + "snapshotDirectory");
-    /** Context key of a captured dataset's admin users ({@code cdc:adminUsers}), a {@code Set<String>}. */
-    public static final Symbol ADMIN_USERS = Symbol.create(VocabCdc.NS + "adminUsers");
-    /** Context key of a captured dataset's sources ({@code List<Source>}), started with the server. */
-    public static final Symbol SOURCES = Symbol.create(VocabCdc.NS + "sources");
-
     // Captured datasets opened and not yet closed, by description: Jena's access:AccessControlledDataset
     // opens its access:dataset itself, so a dataset served both with and without access control is asked for twice.
-    private final Map<Node, CapturingDatasetGraph> opened = new ConcurrentHashMap<>();
+    private final Map<Node, ServedDataset> opened = new ConcurrentHashMap<>();
 
     @Override
     protected synchronized DatasetGraph createDataset(Assembler a, Resource root) {
-        CapturingDatasetGraph open = opened.get(root.asNode());
-        if ( open != null && !open.changeLog().isClosed() )
+        ServedDataset open = opened.get(root.asNode());
+        if ( open != null && !open.runtime().log().isClosed() )
             return open;
-        CapturingDatasetGraph dsg = create(a, root);
+        ServedDataset dsg = new ServedDataset(create(a, root));
         opened.put(root.asNode(), dsg);
         return dsg;
     }
 
-    private static CapturingDatasetGraph create(Assembler a, Resource root) {
+    private static DatasetRuntime create(Assembler a, Resource root) {
         CapturedDatasetSettings settings = CapturedDatasetSettings.from(root);
         Path storeDirectory = tdb2Location(settings.datasetDescription());
         if ( storeDirectory != null )
@@ -83,23 +75,15 @@ public class AssemblerCapturedDataset extends DatasetAssembler {
         ChangeLog log = StoreHistory.open(settings.logConfig(), base, storeDirectory, settings.startNewHistory());
         try {
             CapturingDatasetGraph dsg = CapturingDatasetGraph.create(base, log, settings.captureConfig(RequestAttributes::current));
-            dsg.getContext().set(FeedSettings.SYMBOL, settings.feed());
-            dsg.getContext().set(LiveEngines.SETTINGS, settings.live());
-            dsg.getContext().set(SNAPSHOT_DIRECTORY, settings.snapshotDirectory());
-            dsg.getContext().set(ADMIN_USERS, settings.adminUsers());
             Dispatcher dispatcher = new Dispatcher(log);
             for ( SinkSettings sink : settings.sinks() )
                 dispatcher.add(sink.create(settings.name()), sink.runnerConfig());
-            dsg.getContext().set(DISPATCHER, dispatcher);
-            if ( settings.follow() != null ) {
-                FollowSettings f = settings.follow();
-                dsg.getContext().set(FOLLOWER, new Follower(dsg, f.createSource(), f.config(), f.workDir()));
-            }
+            FollowSettings f = settings.follow();
+            Follower follower = f == null ? null : new Follower(dsg, f.createSource(), f.config(), f.workDir());
             List<Source> sources = new ArrayList<>();
             for ( SourceSettings source : settings.sources() )
                 sources.add(source.create(dsg));
-            dsg.getContext().set(SOURCES, List.copyOf(sources));
-            return dsg;
+            return new DatasetRuntime(settings, dsg, dispatcher, follower, sources);
         } catch (RuntimeException ex) {
             log.close();
             throw ex;

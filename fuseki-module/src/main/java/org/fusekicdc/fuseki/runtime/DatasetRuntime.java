@@ -1,0 +1,200 @@
+package org.fusekicdc.fuseki.runtime;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.apache.jena.fuseki.Fuseki;
+import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.follow.Follower;
+import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.core.sink.Dispatcher;
+import org.fusekicdc.core.source.Source;
+import org.fusekicdc.fuseki.config.CapturedDatasetSettings;
+import org.fusekicdc.fuseki.config.FeedSettings;
+import org.fusekicdc.fuseki.config.LiveSettings;
+import org.fusekicdc.fuseki.stream.FeedStreams;
+import org.fusekicdc.fuseki.stream.ResponseStreams;
+import org.fusekicdc.live.LiveQueryEngine;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything one captured dataset runs with: the dataset and its change log, its settings, its
+ * sinks, its follower or sources, and the live query engine and streams its endpoints open. The
+ * assembler builds it ({@link AssemblerCapturedDataset}), every endpoint finds it through
+ * {@link DatasetRuntimes}, the module starts it with the server ({@link #start()}) and closes it
+ * when the server stops ({@link #close()}).
+ */
+public final class DatasetRuntime implements AutoCloseable {
+    /** Where the runtime is in its life: built, started with a server, closed for good. */
+    public enum State { CREATED, STARTED, CLOSED }
+
+    private static final Logger LOG = LoggerFactory.getLogger(DatasetRuntime.class);
+    // Fuseki's own configuration logger, so that the start-up summary shows with Fuseki's default logging setup.
+    private static final Logger START_LOG = Fuseki.configLog;
+
+    private final CapturedDatasetSettings settings;
+    private final CapturingDatasetGraph dataset;
+    private final Dispatcher sinks;
+    private final Follower follower;
+    private final List<Source> sources;
+    private final AtomicReference<State> state = new AtomicReference<>(State.CREATED);
+    // Set up on first use: most datasets never serve a live query or a feed stream.
+    private LiveQueryEngine liveEngine;
+    private FeedStreams feedStreams;
+    private ResponseStreams responseStreams;
+
+    DatasetRuntime(CapturedDatasetSettings settings, CapturingDatasetGraph dataset, Dispatcher sinks, Follower follower, List<Source> sources) {
+        this.settings = settings;
+        this.dataset = dataset;
+        this.sinks = sinks;
+        this.follower = follower;
+        this.sources = List.copyOf(sources);
+    }
+
+    public String name() {
+        return dataset.datasetName();
+    }
+
+    public CapturingDatasetGraph dataset() {
+        return dataset;
+    }
+
+    public ChangeLog log() {
+        return dataset.changeLog();
+    }
+
+    public Dispatcher sinks() {
+        return sinks;
+    }
+
+    /** The follower when this dataset follows a leader ({@code cdc:follow}). */
+    public Optional<Follower> follower() {
+        return Optional.ofNullable(follower);
+    }
+
+    public List<Source> sources() {
+        return sources;
+    }
+
+    public FeedSettings feedSettings() {
+        return settings.feed();
+    }
+
+    public LiveSettings liveSettings() {
+        return settings.live();
+    }
+
+    /** Where snapshots are written and large responses spooled ({@code cdc:snapshotDirectory}). */
+    public Path snapshotDirectory() {
+        return settings.snapshotDirectory();
+    }
+
+    /** The users who may administer the dataset ({@code cdc:adminUsers}). */
+    public Set<String> adminUsers() {
+        return settings.adminUsers();
+    }
+
+    /** The live query engine, started on first use. */
+    public synchronized LiveQueryEngine liveEngine() {
+        if ( liveEngine == null )
+            liveEngine = new LiveQueryEngine(dataset, settings.live().engineConfig());
+        return liveEngine;
+    }
+
+    /** The live query engine if a live query has started it. */
+    public synchronized Optional<LiveQueryEngine> startedLiveEngine() {
+        return Optional.ofNullable(liveEngine);
+    }
+
+    /** The change feed's live streams, set up on first use. */
+    public synchronized FeedStreams feedStreams() {
+        if ( feedStreams == null )
+            feedStreams = new FeedStreams(log(), settings.feed());
+        return feedStreams;
+    }
+
+    /** The change feed's live streams if one was ever opened. */
+    public synchronized Optional<FeedStreams> openedFeedStreams() {
+        return Optional.ofNullable(feedStreams);
+    }
+
+    /** Responses (pages, snapshots) sent without holding a request thread, set up on first use. */
+    public synchronized ResponseStreams responseStreams() {
+        if ( responseStreams == null )
+            responseStreams = new ResponseStreams(name(), settings.feed());
+        return responseStreams;
+    }
+
+    public State state() {
+        return state.get();
+    }
+
+    /** Start the sinks, sources and follower: the server is starting. Only a runtime just built starts. */
+    public void start() {
+        if ( !state.compareAndSet(State.CREATED, State.STARTED) ) {
+            LOG.warn("Dataset '{}': not started: it is {} already", name(), state.get());
+            return;
+        }
+        LOG.debug("Dataset '{}': starting", name());
+        if ( !sinks.isEmpty() ) {
+            sinks.start();
+            START_LOG.info("Dataset '{}': {} sink(s) started: {}", name(), sinks.status().size(),
+                     sinks.status().stream().map(s -> s.sink() + " after version " + s.cursor()).toList());
+        }
+        for ( Source source : sources ) {
+            source.start();
+            START_LOG.info("Dataset '{}': source '{}' started ({})", name(), source.name(), source.status().state());
+        }
+        if ( follower != null )
+            follower.start();
+    }
+
+    /**
+     * Stop everything, in order, each step bounded (runners and followers wait a bounded time for
+     * their threads): sources and the follower first, since they write into the dataset; then the
+     * sinks, the live engine and the open streams; the change log last.
+     */
+    @Override
+    public void close() {
+        State was = state.getAndSet(State.CLOSED);
+        if ( was == State.CLOSED )
+            return;
+        LOG.debug("Dataset '{}': closing ({})", name(), was);
+        sources.forEach(s -> closeStep("source '" + s.name() + "'", s::close));
+        if ( follower != null )
+            closeStep("follower", follower::close);
+        closeStep("sinks", sinks::close);
+        LiveQueryEngine engine;
+        FeedStreams feeds;
+        ResponseStreams responses;
+        synchronized (this) {
+            engine = liveEngine;
+            feeds = feedStreams;
+            responses = responseStreams;
+            liveEngine = null;
+            feedStreams = null;
+            responseStreams = null;
+        }
+        if ( engine != null )
+            closeStep("live query engine", engine::close);
+        if ( feeds != null )
+            closeStep("change feed streams", feeds::close);
+        if ( responses != null )
+            closeStep("responses", responses::close);
+        closeStep("change log", log()::close);
+        LOG.info("Dataset '{}': closed (sources, follower, sinks, live queries, streams, change log)", name());
+    }
+
+    /** One step of {@link #close()}: a failure is logged, and the steps after it still run. */
+    private void closeStep(String what, Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException ex) {
+            LOG.error("Dataset '{}': closing the {} failed; closing the rest: {}", name(), what, ex.toString(), ex);
+        }
+    }
+}
