@@ -1,4 +1,4 @@
-package org.fusekicdc.fuseki.server;
+package org.fusekicdc.fuseki.stream;
 
 import java.time.Duration;
 import java.util.function.LongSupplier;

@@ -1,4 +1,4 @@
-package org.fusekicdc.fuseki.server;
+package org.fusekicdc.fuseki.stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import java.time.Duration;
 
 import org.fusekicdc.core.testing.TestClock;
-import org.fusekicdc.fuseki.server.StreamWatch.Due;
+import org.fusekicdc.fuseki.stream.StreamWatch.Due;
 import org.junit.jupiter.api.Test;
 
 /** Heartbeats and the slow-reader bound of an event stream, on a test clock. */
