@@ -16,6 +16,7 @@ import java.util.function.LongFunction;
 
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
+import org.fusekicdc.core.log.LogWriter;
 import org.fusekicdc.core.log.RecordMeta;
 import org.fusekicdc.core.metrics.CdcObserver;
 import org.junit.jupiter.api.AfterEach;
@@ -28,10 +29,12 @@ class SinkFailureHandlingTest {
     @TempDir
     Path dir;
     private ChangeLog log;
+    private LogWriter writer;
 
     @BeforeEach
     void openLog() {
         log = ChangeLog.open(ChangeLogConfig.defaults(dir.resolve("log"), "ds").withFsync(false));
+        writer = LogWriter.claim(log);
     }
 
     @AfterEach
@@ -41,8 +44,8 @@ class SinkFailureHandlingTest {
 
     private void append(int n) {
         for ( int i = 0 ; i < n ; i++ ) {
-            RecordMeta m = log.append((meta, out) -> out.write("TX .\nTC .\n".getBytes(StandardCharsets.UTF_8)));
-            log.publish(m.version());
+            RecordMeta m = writer.append((meta, out) -> out.write("TX .\nTC .\n".getBytes(StandardCharsets.UTF_8)));
+            writer.publish(m.version());
         }
     }
 
