@@ -20,7 +20,7 @@ import org.apache.jena.vocabulary.RDF;
 import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.capture.StoreHistory;
-import org.fusekicdc.core.capture.Tdb2JournalRepair;
+import org.fusekicdc.core.capture.tdb2.Tdb2JournalRepair;
 import org.fusekicdc.core.follow.Follower;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.LogWriter;
