@@ -477,6 +477,15 @@ class CapturingDatasetGraphTest {
     }
 
     @Test
+    void readersOfACapturedDatasetsLogCannotWriteToIt() {
+        CapturingDatasetGraph dsg = capture(DatasetGraphFactory.createTxnMem(), 100, CommitAttributes.NONE);
+        IllegalStateException ex = assertThrows(IllegalStateException.class, () -> LogWriter.claim(dsg.changeLog()));
+        assertTrue(ex.getMessage().contains("already has its writer"), ex.getMessage());
+        Txn.executeWrite(dsg, () -> dsg.add(q("(:g :s :p 1)")));
+        assertEquals(1, log.publishedVersion(), "capture still writes");
+    }
+
+    @Test
     void recoveryRemovesALoggedRecordWhoseTransactionNeverCommitted() {
         DatasetGraph mem = DatasetGraphFactory.createTxnMem();
         CapturingDatasetGraph dsg = capture(mem, 100, CommitAttributes.NONE);
