@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.Iterator;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.function.Predicate;
 
