@@ -17,8 +17,9 @@ import org.fusekicdc.core.log.RecordMeta;
 
 /**
  * The order in which a captured write transaction reaches the change log and the store, and
- * what happens when either fails. This is the only class that writes records through the
- * dataset's {@link LogWriter}; the lock and the fsync below are all here.
+ * what happens when either fails. Every append, publish, undo and rebase of a captured
+ * dataset's records goes through here, and start-up recovery runs from {@link #open}; so the
+ * lock and the fsync below are in this one place.
  * <p>
  * When a change is logged, relative to the store's commit:
  * <ol>
@@ -43,7 +44,8 @@ import org.fusekicdc.core.log.RecordMeta;
  * Locking: one lock, {@code commitLock}, is held from the append to the publish (or undo). The
  * store admits the next writer as soon as its commit returns, and the log takes one pending
  * record at a time; the lock makes that next writer's append wait until this record is
- * published. While the lock is held a store commit may be under way; {@link #beginReadAtKnownVersion}
+ * published. The append, with its fsync, runs both under this lock and inside the store's
+ * single-writer section, so the next writer waits for it twice over. While the lock is held a store commit may be under way; {@link #beginReadAtKnownVersion}
  * uses {@code stableVersion} (-1 during a store commit) to open read transactions that show
  * exactly one version.
  */
