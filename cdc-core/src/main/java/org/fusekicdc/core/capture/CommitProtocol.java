@@ -44,8 +44,9 @@ import org.fusekicdc.core.log.RecordMeta;
  * Locking: one lock, {@code commitLock}, is held from the append to the publish (or undo). The
  * store admits the next writer as soon as its commit returns, and the log takes one pending
  * record at a time; the lock makes that next writer's append wait until this record is
- * published. The append, with its fsync, runs both under this lock and inside the store's
- * single-writer section, so the next writer waits for it twice over. While the lock is held a store commit may be under way; {@link #beginReadAtKnownVersion}
+ * published. The append, with its fsync, runs under this lock and also inside the store's
+ * single-writer section (the store's transaction is still open), so it delays the next writer
+ * either way. While the lock is held a store commit may be under way; {@link #beginReadAtKnownVersion}
  * uses {@code stableVersion} (-1 during a store commit) to open read transactions that show
  * exactly one version.
  */
