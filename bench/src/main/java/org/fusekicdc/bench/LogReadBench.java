@@ -15,6 +15,7 @@ import org.apache.jena.atlas.io.IOX;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
 import org.fusekicdc.core.log.LogRecord;
+import org.fusekicdc.core.log.LogWriter;
 
 /**
  * What checking every record costs a reader: a log of small patches and one of large ones are
@@ -49,8 +50,9 @@ public final class LogReadBench {
         byte[] payload = new byte[shape.payloadBytes()];
         new Random(1).nextBytes(payload);
         try (ChangeLog log = ChangeLog.open(config)) {
+            LogWriter writer = LogWriter.claim(log);
             for ( int i = 0 ; i < shape.records() ; i++ )
-                log.publish(log.append((meta, out) -> out.write(payload)).version());
+                writer.publish(writer.append((meta, out) -> out.write(payload)).version());
         }
         double mb = (double)shape.records() * shape.payloadBytes() / (1024 * 1024);
         double[] open = new double[rounds];

@@ -48,7 +48,7 @@ import org.apache.jena.system.Txn;
 import org.apache.jena.tdb2.TDB2Factory;
 import org.apache.jena.tdb2.sys.TDBInternal;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
-import org.fusekicdc.core.capture.Tdb2JournalRepair;
+import org.fusekicdc.core.capture.tdb2.Tdb2JournalRepair;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.LogRecord;
 import org.fusekicdc.core.testing.LogReplay;

@@ -12,6 +12,7 @@ import org.apache.jena.system.Txn;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogException;
 import org.fusekicdc.core.log.LogRecord;
+import org.fusekicdc.core.log.LogWriter;
 import org.fusekicdc.core.log.RecordMeta;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +32,8 @@ final class CommitRecovery {
 
     private CommitRecovery() {}
 
-    static void recover(DatasetGraph dsg, ChangeLog log) {
+    static void recover(DatasetGraph dsg, LogWriter writer) {
+        ChangeLog log = writer.log();
         RecordMeta head = log.head();
         if ( head == null )
             return;
@@ -45,7 +47,7 @@ final class CommitRecovery {
             return;
         }
         if ( tally.visible == 0 ) {
-            log.removeLast(head.version());
+            writer.removeLast(head.version());
             LOG.warn("Dataset '{}': version {} (patch {}) was logged but its transaction did not commit (the server stopped before the store's commit); "
                      + "removed it from the change log. The log now ends at version {}.",
                      log.dataset(), head.version(), head.id(), log.headVersion());

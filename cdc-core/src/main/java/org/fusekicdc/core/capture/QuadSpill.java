@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,6 +20,7 @@ import org.apache.jena.atlas.RuntimeIOException;
 import org.apache.jena.rdfpatch.text.RDFChangesWriterText;
 import org.apache.jena.rdfpatch.text.TokenWriterText;
 import org.apache.jena.sparql.core.Quad;
+import org.slf4j.LoggerFactory;
 
 /**
  * The changes of a transaction too large to keep in memory, on disk, in bounded memory.
@@ -35,6 +37,18 @@ import org.apache.jena.sparql.core.Quad;
 final class QuadSpill implements AutoCloseable {
     private static final Comparator<String> BY_KEY = QuadSpill::compareKeys;
     private static final int FILE_BUFFER = 1 << 16;
+
+    /** Remove the spill files a process that stopped mid-transaction left in {@code dir}. */
+    static void removeLeftovers(Path dir, String dataset) {
+        if ( !Files.isDirectory(dir) )
+            return;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "{run,net}-*.rdfp")) {
+            for ( Path p : ds )
+                Files.deleteIfExists(p);
+        } catch (IOException ex) {
+            LoggerFactory.getLogger(QuadSpill.class).warn("Dataset '{}': could not clean spill directory {}: {}", dataset, dir, ex.toString());
+        }
+    }
 
     private final Path dir;
     private final int runSize;

@@ -21,6 +21,7 @@ import org.fusekicdc.core.log.ChangeLogException;
 import org.fusekicdc.core.log.DamagedRecordException;
 import org.fusekicdc.core.log.History;
 import org.fusekicdc.core.log.LogArchive;
+import org.fusekicdc.core.log.LogWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,7 +57,8 @@ public final class StoreHistory {
     }
 
     /**
-     * Open the change log of {@code store}, checking that it belongs to it.
+     * Open the change log of {@code store}, checking that it belongs to it, and claim its writer
+     * (to record the history); hand that writer to {@link CapturingDatasetGraph#create(DatasetGraph, LogWriter, CaptureConfig)}.
      *
      * @param storeDirectory where the store keeps its files (the marker goes there); null for an in-memory store
      * @param newEpoch       the epoch of a new history to start if the log is missing, damaged or not the
@@ -64,17 +66,17 @@ public final class StoreHistory {
      * @throws ChangeLogException if the log is missing, damaged or another history's and no new history was asked
      *                            for, or {@code newEpoch} is not the next epoch
      */
-    public static ChangeLog open(ChangeLogConfig config, DatasetGraph store, Path storeDirectory, long newEpoch) {
+    public static LogWriter open(ChangeLogConfig config, DatasetGraph store, Path storeDirectory, long newEpoch) {
         if ( newEpoch < 0 )
             throw new IllegalArgumentException("newEpoch must be 0 (none) or more, got " + newEpoch);
         return new StoreHistory(config, store, storeDirectory, newEpoch).open();
     }
 
-    private ChangeLog open() {
+    private LogWriter open() {
         History stored = storeDirectory == null ? null : readMarker();
-        ChangeLog log;
+        LogWriter log;
         try {
-            log = ChangeLog.open(config);
+            log = LogWriter.claim(ChangeLog.open(config));
         } catch (DamagedRecordException ex) {
             if ( newEpoch == 0 )
                 throw ex;
@@ -83,31 +85,32 @@ public final class StoreHistory {
         try {
             return settle(log, stored);
         } catch (RuntimeException ex) {
-            if ( !log.isClosed() )
-                log.close();
+            if ( !log.log().isClosed() )
+                log.log().close();
             throw ex;
         }
     }
 
-    private ChangeLog settle(ChangeLog log, History stored) {
+    private LogWriter settle(LogWriter writer, History stored) {
+        ChangeLog log = writer.log();
         History logged = log.history();
         boolean logEmpty = log.headVersion() == 0 && log.headId() == null;
         String mismatch = storeDirectory == null ? null : mismatch(log, stored, logged, logEmpty);
         if ( mismatch == null ) {
             History h = logged != null ? logged : stored != null ? stored : History.create(0);
             if ( logged == null )
-                log.recordHistory(h);
+                writer.recordHistory(h);
             if ( storeDirectory != null && stored == null )
                 writeMarker(h);
             if ( newEpoch != 0 )
                 LOG.info("Dataset '{}': cdc:startNewHistory {} has nothing to do: the change log and the store are at epoch {}. Remove it from the configuration.",
                          dataset, newEpoch, h.epoch());
-            return log;
+            return writer;
         }
         if ( newEpoch != 0 && logged != null && logged.epoch() == newEpoch && logEmpty ) {
             // A new history that stopped between recording it in the log and in the store: finish it.
             writeMarker(logged);
-            return log;
+            return writer;
         }
         long current = Math.max(stored == null ? 0 : stored.epoch(), logged == null ? 0 : logged.epoch());
         if ( newEpoch == 0 )
@@ -117,7 +120,7 @@ public final class StoreHistory {
                                          + " start once with cdc:startNewHistory " + (current + 1) + ": " + FIX_HINT + ".");
         if ( !logEmpty )
             log.close();
-        return startNew(logEmpty ? log : null, current, mismatch);
+        return startNew(logEmpty ? writer : null, current, mismatch);
     }
 
     /** Why the log is not the store's, or null when it is (or the pair is new, or older than markers). */
@@ -153,17 +156,17 @@ public final class StoreHistory {
         return Txn.calculateRead(store, () -> store.isEmpty() && store.prefixes().isEmpty());
     }
 
-    private ChangeLog startNew(ChangeLog emptyLog, long current, String reason) {
+    private LogWriter startNew(LogWriter emptyLog, long current, String reason) {
         if ( newEpoch != current + 1 )
             throw new ChangeLogException("Dataset '" + dataset + "': cdc:startNewHistory is " + newEpoch + ", but the new history's epoch would be "
                                          + (current + 1) + " (the store's history is at epoch " + current + "). Set cdc:startNewHistory "
                                          + (current + 1) + " to start it: " + FIX_HINT + ".");
-        ChangeLog log = emptyLog;
+        LogWriter log = emptyLog;
         Path aside = null;
         if ( log == null ) {
             String name = "epoch-" + current + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss"));
             aside = LogArchive.moveAside(config.directory().toAbsolutePath(), dataset, name);
-            log = ChangeLog.open(config);
+            log = LogWriter.claim(ChangeLog.open(config));
         }
         try {
             History h = History.create(newEpoch);
@@ -176,7 +179,7 @@ public final class StoreHistory {
                      dataset, newEpoch, reason, aside == null ? "" : "; the old log was moved to " + aside);
             return log;
         } catch (RuntimeException ex) {
-            log.close();
+            log.log().close();
             throw ex;
         }
     }

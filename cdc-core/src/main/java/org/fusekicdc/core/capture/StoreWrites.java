@@ -6,6 +6,8 @@ import org.apache.jena.atlas.iterator.Iter;
 import org.apache.jena.graph.Node;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.Quad;
+import org.fusekicdc.core.capture.tdb2.Tdb2Adds;
+import org.fusekicdc.core.capture.tdb2.Tdb2Classpath;
 
 /**
  * Adds and deletes of single quads that say whether they changed the store and, when they
@@ -24,17 +26,7 @@ final class StoreWrites {
 
     StoreWrites(DatasetGraph store) {
         this.store = store;
-        this.tdb2Adds = tdb2Available() ? Tdb2Adds.forStore(store) : null;
-    }
-
-    /** TDB2 is optional: a server without it writes through the generic path. */
-    private static boolean tdb2Available() {
-        try {
-            Class.forName("org.apache.jena.tdb2.sys.TDBInternal", false, StoreWrites.class.getClassLoader());
-            return true;
-        } catch (ClassNotFoundException ex) {
-            return false;
-        }
+        this.tdb2Adds = Tdb2Classpath.present() ? Tdb2Adds.forStore(store) : null;
     }
 
     /** Add a concrete quad: the quad as stored if it was absent, null if the store held it already. */

@@ -2,47 +2,31 @@ package org.fusekicdc.core.follow;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 
-import org.apache.jena.graph.Node;
-import org.apache.jena.rdfpatch.binary.RDFPatchReaderBinary;
-import org.apache.jena.rdfpatch.changes.RDFChangesBase;
-import org.apache.jena.rdfpatch.system.Id;
-import org.apache.jena.rdfpatch.text.RDFPatchReaderText;
-import org.apache.jena.sparql.core.DatasetGraph;
-import org.apache.jena.sparql.core.Quad;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
-import org.fusekicdc.core.capture.PatchHeaders;
 import org.fusekicdc.core.capture.ReplicaDivergedException;
 import org.fusekicdc.core.follow.PatchSource.ForeignMessage;
 import org.fusekicdc.core.follow.PatchSource.Incoming;
+import org.fusekicdc.core.follow.LeaderPatchApplier.BadPatchException;
+import org.fusekicdc.core.follow.LeaderPatchApplier.StoreFailure;
 import org.fusekicdc.core.follow.PatchSource.PatchMessage;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogException;
 import org.fusekicdc.core.log.RecordMeta;
 import org.fusekicdc.core.sink.PatchAssembler.Patch;
 import org.fusekicdc.core.sink.PatchMessages;
-import org.fusekicdc.core.sink.PatchRecord;
 import org.fusekicdc.core.snapshot.Snapshot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,7 +34,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps a captured dataset a copy of a leader's: reads the leader's patches from a
  * {@link PatchSource} and applies each in one transaction that keeps the leader's version and id
- * ({@link CapturingDatasetGraph#applyFromLeader}).
+ * ({@link LeaderPatchApplier}).
  * <p>
  * Exactly once: the last applied version is this dataset's change-log head, made durable with
  * the data by the capture layer's commit order and start-up recovery, and reading restarts after
@@ -250,9 +234,8 @@ public final class Follower implements AutoCloseable {
                                     + head + " is patch " + log.headId() + ": the leader's history and this follower's have forked"
                                     + " (the leader was restored from a backup, or this follower followed another leader)."
                                     + " Rebuild this follower from a snapshot of the leader (see docs/replicas.md).");
-        Map<String, String> kept = new LinkedHashMap<>();
         try {
-            dsg.applyFromLeader(meta, kept, target -> applyChanges(p, meta, target, kept));
+            LeaderPatchApplier.apply(dsg, p, meta);
         } catch (BadPatchException ex) {
             badMessage(position, h, bytesOf(p), ex.getMessage());
             return;
@@ -267,130 +250,6 @@ public final class Follower implements AutoCloseable {
         LOG.debug("Dataset '{}': applied the leader's version {} (patch {}) from {}", dsg.datasetName(), version, meta.id(), where);
     }
 
-    /** Apply the patch's changes to {@code target}; returns its number of quad changes. */
-    private long applyChanges(Patch p, RecordMeta meta, DatasetGraph target, Map<String, String> kept) {
-        Applier applier = new Applier(target, meta, kept);
-        try (InputStream in = p.open()) {
-            if ( PatchRecord.BINARY.equals(p.headers().get(PatchMessages.CONTENT_TYPE)) )
-                RDFPatchReaderBinary.read(in, applier);
-            else
-                new RDFPatchReaderText(in).apply(applier);
-        } catch (StoreFailure | BadPatchException ex) {
-            throw ex;
-        } catch (IOException ex) {
-            throw new StoreFailure(new UncheckedIOException(ex));
-        } catch (RuntimeException ex) {
-            throw new BadPatchException("not a readable RDF Patch: " + ex.getMessage());
-        }
-        if ( applier.aborted )
-            throw new BadPatchException("the patch ends with TA (abort): a leader never publishes an aborted transaction");
-        if ( !applier.committed )
-            throw new BadPatchException("the patch is incomplete: it has no TC (commit) line");
-        return applier.quadChanges;
-    }
-
-    /** Applies a leader's patch to the dataset in the follower's transaction. */
-    private static final class Applier extends RDFChangesBase {
-        private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_-]*");
-        /** What RDF 1.1 Turtle's IRIREF allows. */
-        private static final Pattern IRI_CHARACTERS = Pattern.compile("[^\\x00-\\x20<>\"{}|^`\\\\]*");
-        private static final Pattern LANGUAGE_TAG = Pattern.compile("[A-Za-z]+(-[A-Za-z0-9]+)*(--[a-z]+)?");
-        private final DatasetGraph target;
-        private final RecordMeta meta;
-        private final Map<String, String> kept;
-        long quadChanges;
-        boolean committed;
-        boolean aborted;
-
-        Applier(DatasetGraph target, RecordMeta meta, Map<String, String> kept) {
-            this.target = target;
-            this.meta = meta;
-            this.kept = kept;
-        }
-
-        @Override
-        public void header(String field, Node value) {
-            switch (field) {
-                case PatchHeaders.ID -> {
-                    if ( !Id.fromNode(value).equals(Id.fromUUID(meta.id())) )
-                        throw new BadPatchException("the patch's id header " + value + " is not the message's id " + meta.id());
-                }
-                case PatchHeaders.PREV, PatchHeaders.VERSION, PatchHeaders.TIMESTAMP, PatchHeaders.DATASET -> {}
-                default -> {
-                    // Kept headers go into this dataset's log, whose text format takes words as header names.
-                    if ( !HEADER_NAME.matcher(field).matches() )
-                        throw new BadPatchException("its header name '" + field + "' is not a word (letters, digits, '_', '-')");
-                    checkTerms("H", value);
-                    kept.put(field, value.isLiteral() ? value.getLiteralLexicalForm() : value.toString());
-                }
-            }
-        }
-
-        @Override
-        public void add(Node g, Node s, Node p, Node o) {
-            quadChanges++;
-            checkTerms("A", g, s, p, o);
-            store(() -> target.add(g == null ? Quad.defaultGraphIRI : g, s, p, o));
-        }
-
-        @Override
-        public void delete(Node g, Node s, Node p, Node o) {
-            quadChanges++;
-            checkTerms("D", g, s, p, o);
-            store(() -> target.delete(g == null ? Quad.defaultGraphIRI : g, s, p, o));
-        }
-
-        /**
-         * Jena's text reader also takes variables ({@code ?x}) and {@code ANY}, which no leader
-         * writes: a store refuses them, and that refusal would be retried as a store failure.
-         * Its binary reader takes IRIs and language tags with characters that the text format of
-         * this dataset's log cannot hold: logged, the patch could not be read back.
-         */
-        private static void checkTerms(String line, Node... terms) {
-            for ( Node n : terms ) {
-                if ( n == null )
-                    continue;
-                if ( !n.isConcrete() )
-                    throw new BadPatchException("its " + line + " line holds " + n + ", which is not an RDF term");
-                String iri = n.isURI() ? n.getURI() : n.isLiteral() ? n.getLiteralDatatypeURI() : null;
-                if ( iri != null && !IRI_CHARACTERS.matcher(iri).matches() )
-                    throw new BadPatchException("its " + line + " line holds an IRI with a character an IRI cannot have: " + iri.replaceAll("\\p{Cntrl}", "?"));
-                if ( n.isLiteral() && !n.getLiteralLanguage().isEmpty() && !LANGUAGE_TAG.matcher(n.getLiteralLanguage()).matches() )
-                    throw new BadPatchException("its " + line + " line holds a literal whose language tag is not one: "
-                                                + n.getLiteralLanguage().replaceAll("\\p{Cntrl}", "?"));
-            }
-        }
-
-        @Override
-        public void addPrefix(Node gn, String prefix, String uriStr) {
-            store(() -> target.prefixes().add(prefix, uriStr));
-        }
-
-        @Override
-        public void deletePrefix(Node gn, String prefix) {
-            store(() -> target.prefixes().delete(prefix));
-        }
-
-        @Override
-        public void txnCommit() {
-            committed = true;
-        }
-
-        /** Noted, not thrown: Jena's reader also calls this when it fails, and its error says more. */
-        @Override
-        public void txnAbort() {
-            aborted = true;
-        }
-
-        private static void store(Runnable change) {
-            try {
-                change.run();
-            } catch (RuntimeException ex) {
-                throw new StoreFailure(ex);
-            }
-        }
-    }
-
     /** A gap, a fork or diverged data: halt, or resynchronise if so configured. */
     private HaltException cannotContinue(String reason) {
         return config.onGap() == FollowerConfig.OnGap.RESYNC ? new ResyncNeeded(reason) : new HaltException(reason);
@@ -401,18 +260,8 @@ public final class Follower implements AutoCloseable {
         if ( config.onBadMessage() == FollowerConfig.OnBadMessage.HALT )
             throw new HaltException("bad message at " + where + ": " + reason + ". Remove it from the source, or set cdc:onBadMessage \"deadLetter\""
                                     + " to set such messages aside.");
-        Path dir = Files.createDirectories(config.deadLetterDirectory());
-        // Named by position: the same message read again after a restart overwrites its own file.
-        String base = "message-" + position.replaceAll("[^A-Za-z0-9._-]", "_");
-        Properties props = new Properties();
-        headers.forEach(props::setProperty);
-        props.setProperty("x-dead-letter-reason", reason);
-        props.setProperty("x-dead-letter-source", where);
-        try (OutputStream out = Files.newOutputStream(dir.resolve(base + ".properties"))) {
-            props.store(out, "fuseki-cdc follower: a message that is not a patch of the leader's dataset");
-        }
-        Files.write(dir.resolve(base + ".bin"), value == null ? new byte[0] : value);
-        LOG.warn("Dataset '{}': bad message at {} set aside in {}: {}", dsg.datasetName(), where, dir.resolve(base + ".bin"), reason);
+        Path file = DeadLetters.write(config.deadLetterDirectory(), position, headers, value, reason, where);
+        LOG.warn("Dataset '{}': bad message at {} set aside in {}: {}", dsg.datasetName(), where, file, reason);
     }
 
     private static byte[] bytesOf(Patch p) throws IOException {
@@ -448,7 +297,7 @@ public final class Follower implements AutoCloseable {
             Path file = workDir.resolve("snapshot-" + System.currentTimeMillis() + ".rdfp");
             try {
                 Files.createDirectories(workDir);
-                fetchSnapshot(file);
+                SnapshotDownload.fetch(config, file);
                 Snapshot.SnapshotHeader header = Snapshot.readHeader(file);
                 if ( header.version() > 0 )
                     Snapshot.load(dsg, file, replaceHistory);
@@ -482,21 +331,6 @@ public final class Follower implements AutoCloseable {
         } catch (IOException ex) {
             LOG.debug("removing {}: {}", file, ex.toString());
         }
-    }
-
-    private void fetchSnapshot(Path file) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(config.snapshotUrl()).GET().header("Accept", PatchRecord.TEXT);
-        if ( config.snapshotAuthorization() != null )
-            request.header("Authorization", config.snapshotAuthorization());
-        Path tmp = file.resolveSibling(file.getFileName() + ".part");
-        try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()) {
-            HttpResponse<Path> response = client.send(request.build(), HttpResponse.BodyHandlers.ofFile(tmp));
-            if ( response.statusCode() != 200 ) {
-                String body = Files.readString(tmp);
-                throw new IOException("HTTP " + response.statusCode() + (body.isBlank() ? "" : ": " + body.strip()));
-            }
-        }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
     }
 
     // ---- Helpers
@@ -540,25 +374,6 @@ public final class Follower implements AutoCloseable {
     private static final class ResyncNeeded extends HaltException {
         ResyncNeeded(String message) {
             super(message);
-        }
-    }
-
-    /** The patch cannot be read or is not consistent with its message. */
-    private static final class BadPatchException extends RuntimeException {
-        BadPatchException(String message) {
-            super(message);
-        }
-    }
-
-    /** The store failed while applying: the transaction is aborted and the patch retried. */
-    private static final class StoreFailure extends RuntimeException {
-        StoreFailure(RuntimeException cause) {
-            super(cause);
-        }
-
-        @Override
-        public synchronized RuntimeException getCause() {
-            return (RuntimeException)super.getCause();
         }
     }
 }

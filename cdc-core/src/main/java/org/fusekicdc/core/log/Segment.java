@@ -172,7 +172,7 @@ final class Segment implements AutoCloseable {
                 break;
             if ( idxBuf.remaining() < 8 ) {
                 idxBuf.flip();
-                idxPos += writeFully(index, idxBuf, idxPos);
+                idxPos += ChannelStreams.writeFully(index, idxBuf, idxPos);
                 idxBuf.clear();
             }
             idxBuf.putLong(pos);
@@ -180,7 +180,7 @@ final class Segment implements AutoCloseable {
             n++;
         }
         idxBuf.flip();
-        writeFully(index, idxBuf, idxPos);
+        ChannelStreams.writeFully(index, idxBuf, idxPos);
         if ( problem != null ) {
             long version = firstVersion + n;
             LogDamage damage = new LogDamage(logFile, version, pos, problem);
@@ -264,7 +264,7 @@ final class Segment implements AutoCloseable {
     }
 
     InputStream openRange(long offset, long length) {
-        return new RangeInputStream(log, offset, length);
+        return new ChannelStreams.RangeInputStream(log, offset, length);
     }
 
     /**
@@ -275,7 +275,7 @@ final class Segment implements AutoCloseable {
         long start = size;
         try {
             CRC32C crc = new CRC32C();
-            ChannelOutputStream body = new ChannelOutputStream(log, start + HEADER_BYTES, crc);
+            ChannelStreams.ChannelOutputStream body = new ChannelStreams.ChannelOutputStream(log, start + HEADER_BYTES, crc);
             try (OutputStream out = new BufferedOutputStream(body, IO_BUFFER)) {
                 writer.write(meta, out);
             }
@@ -289,15 +289,15 @@ final class Segment implements AutoCloseable {
             hdr.flip();
             crc.update(hdr);
             hdr.rewind();
-            writeFully(log, hdr, start);
+            ChannelStreams.writeFully(log, hdr, start);
             ByteBuffer trailer = ByteBuffer.allocate(TRAILER_BYTES).putInt((int)crc.getValue());
             trailer.flip();
-            writeFully(log, trailer, start + HEADER_BYTES + len);
+            ChannelStreams.writeFully(log, trailer, start + HEADER_BYTES + len);
             if ( fsync )
                 log.force(false);
             ByteBuffer ix = ByteBuffer.allocate(8).putLong(start);
             ix.flip();
-            writeFully(index, ix, count * 8);
+            ChannelStreams.writeFully(index, ix, count * 8);
             size = start + HEADER_BYTES + len + TRAILER_BYTES;
             count = count + 1;
             return new LogRecord(meta, this, start + HEADER_BYTES, len);
@@ -347,81 +347,5 @@ final class Segment implements AutoCloseable {
         close();
         Files.deleteIfExists(logFile);
         Files.deleteIfExists(indexFile);
-    }
-
-    private static int writeFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
-        int total = 0;
-        while ( buf.hasRemaining() ) {
-            int w = ch.write(buf, pos + total);
-            total += w;
-        }
-        return total;
-    }
-
-    /** Positional, checksumming output to a channel. */
-    private static final class ChannelOutputStream extends OutputStream {
-        private final FileChannel ch;
-        private final CRC32C crc;
-        private long pos;
-        private long written;
-
-        ChannelOutputStream(FileChannel ch, long pos, CRC32C crc) {
-            this.ch = ch;
-            this.pos = pos;
-            this.crc = crc;
-        }
-
-        long written() { return written; }
-
-        @Override
-        public void write(int b) throws IOException {
-            write(new byte[] {(byte)b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            crc.update(b, off, len);
-            int n = writeFully(ch, ByteBuffer.wrap(b, off, len), pos);
-            pos += n;
-            written += n;
-        }
-    }
-
-    /** Positional input from a channel, so many readers can share one channel. */
-    private static final class RangeInputStream extends InputStream {
-        private final FileChannel ch;
-        private long pos;
-        private long remaining;
-
-        RangeInputStream(FileChannel ch, long pos, long length) {
-            this.ch = ch;
-            this.pos = pos;
-            this.remaining = length;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xFF;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if ( remaining <= 0 )
-                return -1;
-            int want = (int)Math.min(len, remaining);
-            int n = ch.read(ByteBuffer.wrap(b, off, want), pos);
-            if ( n < 0 )
-                throw new IOException("Change log file ended inside a record");
-            pos += n;
-            remaining -= n;
-            return n;
-        }
-
-        @Override
-        public int available() {
-            return (int)Math.min(Integer.MAX_VALUE, remaining);
-        }
     }
 }

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.Iterator;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.function.Predicate;
 
@@ -169,7 +168,7 @@ public final class Snapshot implements AutoCloseable {
     /**
      * Replace a follower's data with a snapshot file and make its change log continue after the
      * snapshot's version. Crash-safe: the load is first recorded in the change log
-     * ({@link ChangeLog#markRebase}); a load that a crash interrupts is finished at the next
+     * ({@link CapturingDatasetGraph#markRebase}); a load that a crash interrupts is finished at the next
      * start by {@link #finishInterruptedLoad}, from the same file, which is kept until then.
      *
      * @param replaceHistory false for a follower's first start: the log must be empty and the
@@ -189,7 +188,7 @@ public final class Snapshot implements AutoCloseable {
                 throw new CdcException("Dataset '" + dsg.datasetName() + "': cannot load a snapshot: the dataset holds data but its change log is empty."
                                        + " A follower must start empty: point it at an empty database directory, or remove this one's content.");
         }
-        log.markRebase(header.version, header.id, file);
+        dsg.markRebase(header.version, header.id, file);
         replace(dsg, file, header);
         LOG.info("Dataset '{}': loaded snapshot of version {} (patch {}) from {}", dsg.datasetName(), header.version, header.id, file);
         return header.version;

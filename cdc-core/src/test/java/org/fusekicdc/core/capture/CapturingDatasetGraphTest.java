@@ -42,6 +42,7 @@ import org.apache.jena.update.UpdateAction;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
 import org.fusekicdc.core.log.ChangeLogException;
+import org.fusekicdc.core.log.LogWriter;
 import org.fusekicdc.core.testing.LogReplay;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -476,14 +477,25 @@ class CapturingDatasetGraphTest {
     }
 
     @Test
+    void readersOfACapturedDatasetsLogCannotWriteToIt() {
+        CapturingDatasetGraph dsg = capture(DatasetGraphFactory.createTxnMem(), 100, CommitAttributes.NONE);
+        IllegalStateException ex = assertThrows(IllegalStateException.class, () -> LogWriter.claim(dsg.changeLog()));
+        assertTrue(ex.getMessage().contains("already has its writer"), ex.getMessage());
+        Txn.executeWrite(dsg, () -> dsg.add(q("(:g :s :p 1)")));
+        assertEquals(1, log.publishedVersion(), "capture still writes");
+    }
+
+    @Test
     void recoveryRemovesALoggedRecordWhoseTransactionNeverCommitted() {
         DatasetGraph mem = DatasetGraphFactory.createTxnMem();
         CapturingDatasetGraph dsg = capture(mem, 100, CommitAttributes.NONE);
         Txn.executeWrite(dsg, () -> dsg.add(q("(:g :s :p 1)")));
-        // As if the process died after appending version 2 but before the store committed it.
-        log.append((meta, out) -> out.write("TX .\nA <http://example/s> <http://example/p> 2 <http://example/g> .\nTC .\n"
-                                                .getBytes(StandardCharsets.UTF_8)));
         log.close();
+        // As if the process died after appending version 2 but before the store committed it.
+        try (ChangeLog reopened = ChangeLog.open(ChangeLogConfig.defaults(tmp.resolve("log"), "ds"))) {
+            LogWriter.claim(reopened).append((meta, out) -> out.write("TX .\nA <http://example/s> <http://example/p> 2 <http://example/g> .\nTC .\n"
+                                                                      .getBytes(StandardCharsets.UTF_8)));
+        }
         log = ChangeLog.open(ChangeLogConfig.defaults(tmp.resolve("log"), "ds"));
         assertEquals(2, log.headVersion());
         CapturingDatasetGraph.create(mem, log, CaptureConfig.defaults(tmp.resolve("spill")));

@@ -26,6 +26,7 @@ import org.fusekicdc.core.log.ChangeLogConfig;
 import org.fusekicdc.core.log.ChangeLogException;
 import org.fusekicdc.core.log.DamagedRecordException;
 import org.fusekicdc.core.log.History;
+import org.fusekicdc.core.log.LogWriter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,8 +62,9 @@ class StoreHistoryTest {
     /** Open the pair as the server does, write {@code n} captured transactions, close the log. */
     private ChangeLog captureWrites(long newEpoch, int n) {
         DatasetGraph base = store();
-        ChangeLog log = StoreHistory.open(logConfig(), base, storeDir(), newEpoch);
-        CapturingDatasetGraph dsg = CapturingDatasetGraph.create(base, log, CaptureConfig.defaults(work.resolve("spill")));
+        LogWriter writer = StoreHistory.open(logConfig(), base, storeDir(), newEpoch);
+        ChangeLog log = writer.log();
+        CapturingDatasetGraph dsg = CapturingDatasetGraph.create(base, writer, CaptureConfig.defaults(work.resolve("spill")));
         for ( int i = 0 ; i < n ; i++ ) {
             int value = ++written;
             Txn.executeWrite(dsg, () -> dsg.add(SSE.parseQuad("(:g :s :p " + value + ")")));
@@ -97,7 +99,7 @@ class StoreHistoryTest {
         ChangeLog log = captureWrites(0, 2);
         assertEquals(0, log.epoch());
         assertEquals(log.history(), marker());
-        try (ChangeLog again = StoreHistory.open(logConfig(), store(), storeDir(), 0)) {
+        try (ChangeLog again = StoreHistory.open(logConfig(), store(), storeDir(), 0).log()) {
             assertEquals(log.history(), again.history());
             assertEquals(2, again.headVersion());
         }
@@ -130,7 +132,7 @@ class StoreHistoryTest {
         assertEquals(1, log.epoch());
         assertNotEquals(first.id(), log.history().id());
         assertEquals(log.history(), marker());
-        try (ChangeLog again = StoreHistory.open(logConfig(), store(), storeDir(), 0)) {
+        try (ChangeLog again = StoreHistory.open(logConfig(), store(), storeDir(), 0).log()) {
             assertEquals(2, again.headVersion());
             assertEquals(1, again.epoch());
             String patch = new String(again.read(1).payloadBytes(), StandardCharsets.UTF_8);
@@ -141,7 +143,7 @@ class StoreHistoryTest {
     @Test
     void firstHistoryPatchesCarryNoEpochHeader() {
         captureWrites(0, 1);
-        try (ChangeLog log = StoreHistory.open(logConfig(), store(), storeDir(), 0)) {
+        try (ChangeLog log = StoreHistory.open(logConfig(), store(), storeDir(), 0).log()) {
             assertFalse(new String(log.read(1).payloadBytes(), StandardCharsets.UTF_8).contains("epoch"));
         }
     }
@@ -173,7 +175,7 @@ class StoreHistoryTest {
         Path otherStore = work.resolve("other-store");
         Path otherLog = work.resolve("other-log");
         DatasetGraph other = DatabaseMgr.connectDatasetGraph(otherStore.toString());
-        StoreHistory.open(ChangeLogConfig.defaults(otherLog, "ds").withFsync(false), other, otherStore, 0).close();
+        StoreHistory.open(ChangeLogConfig.defaults(otherLog, "ds").withFsync(false), other, otherStore, 0).log().close();
         ChangeLogException ex = assertThrows(ChangeLogException.class,
                                              () -> StoreHistory.open(ChangeLogConfig.defaults(otherLog, "ds"), store(), storeDir(), 0));
         assertContains(ex.getMessage(), "the log is another store's", otherLog.toString(), storeDir().toString());
@@ -197,7 +199,7 @@ class StoreHistoryTest {
         Files.write(segment, bytes);
         DamagedRecordException ex = assertThrows(DamagedRecordException.class, () -> StoreHistory.open(logConfig(), store(), storeDir(), 0));
         assertContains(ex.getMessage(), "version 3", segment.toString(), "cdc:startNewHistory");
-        try (ChangeLog log = StoreHistory.open(logConfig(), store(), storeDir(), 1)) {
+        try (ChangeLog log = StoreHistory.open(logConfig(), store(), storeDir(), 1).log()) {
             assertEquals(0, log.headVersion());
             assertEquals(1, log.epoch());
         }
@@ -217,7 +219,7 @@ class StoreHistoryTest {
             Txn.executeWrite(dsg, () -> dsg.add(SSE.parseQuad("(:g :s :p :o)")));
             assertEquals(null, log.history());
         }
-        try (ChangeLog log = StoreHistory.open(logConfig(), store(), storeDir(), 0)) {
+        try (ChangeLog log = StoreHistory.open(logConfig(), store(), storeDir(), 0).log()) {
             assertEquals(1, log.headVersion());
             assertEquals(0, log.epoch());
             assertEquals(log.history(), marker());
@@ -231,10 +233,10 @@ class StoreHistoryTest {
         // As if the server stopped after recording the new history in the log, before marking the store.
         History fresh = History.create(1);
         try (ChangeLog log = ChangeLog.open(logConfig())) {
-            log.recordHistory(fresh);
+            LogWriter.claim(log).recordHistory(fresh);
         }
         assertEquals(old, marker());
-        try (ChangeLog log = StoreHistory.open(logConfig(), store(), storeDir(), 1)) {
+        try (ChangeLog log = StoreHistory.open(logConfig(), store(), storeDir(), 1).log()) {
             assertEquals(fresh, log.history());
         }
         assertEquals(fresh, marker());
@@ -244,7 +246,7 @@ class StoreHistoryTest {
     void inMemoryStoresHaveNothingToCheck() {
         DatasetGraph mem = DatasetGraphFactory.createTxnMem();
         Txn.executeWrite(mem, () -> mem.add(SSE.parseQuad("(:g :s :p :o)")));
-        try (ChangeLog log = StoreHistory.open(logConfig(), mem, null, 0)) {
+        try (ChangeLog log = StoreHistory.open(logConfig(), mem, null, 0).log()) {
             assertEquals(0, log.epoch());
         }
     }

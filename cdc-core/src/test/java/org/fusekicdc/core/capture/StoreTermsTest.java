@@ -161,14 +161,13 @@ class StoreTermsTest {
                 RDFPatch p = LogReplay.patch(r);
                 PatchSummary summary = RDFPatchOps.summary(p);
                 // Refused as diverged if any change is a no-op on the follower.
-                follower.applyFromLeader(r.meta(), Map.of(), target -> {
+                LogReplay.commitAs(follower, r.meta(), Map.of(), summary.getCountAddData() + summary.getCountDeleteData(), target -> {
                     p.apply(new RDFChangesApply(target) {
-                        // applyFromLeader owns the transaction.
+                        // commitAs owns the transaction.
                         @Override public void txnBegin() {}
                         @Override public void txnCommit() {}
                         @Override public void txnAbort() {}
                     });
-                    return summary.getCountAddData() + summary.getCountDeleteData();
                 });
             }
             LogReplay.assertSameDataset(dsg, follower, "the in-memory follower");

@@ -14,6 +14,7 @@ import static org.fusekicdc.core.log.LogFixtures.segmentFile;
 import static org.fusekicdc.core.log.LogFixtures.segmentStarts;
 import static org.fusekicdc.core.log.LogFixtures.smallSegments;
 import static org.fusekicdc.core.log.LogFixtures.truncate;
+import static org.fusekicdc.core.log.LogFixtures.writer;
 import static org.fusekicdc.core.log.LogFixtures.writing;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -61,10 +62,10 @@ class ChangeLogRecoveryTest {
     /** The next append continues the chain after the last of {@code metas}. */
     private static void assertNextAppendContinues(ChangeLog log, List<RecordMeta> metas) {
         RecordMeta last = metas.get(metas.size() - 1);
-        RecordMeta m = log.append(writing(payload(last.version() + 1)));
+        RecordMeta m = writer(log).append(writing(payload(last.version() + 1)));
         assertEquals(last.version() + 1, m.version());
         assertEquals(last.id(), m.prevId());
-        log.publish(m.version());
+        writer(log).publish(m.version());
         assertPayload(log, m.version());
     }
 
@@ -96,7 +97,7 @@ class ChangeLogRecoveryTest {
         try (ChangeLog log = ChangeLog.open(config(dir))) {
             assertEquals(0, log.headVersion());
             assertEquals(1, log.firstVersion());
-            assertEquals(1, log.append(writing(payload(1))).version());
+            assertEquals(1, writer(log).append(writing(payload(1))).version());
         }
     }
 
@@ -127,7 +128,7 @@ class ChangeLogRecoveryTest {
         new Random(1).nextBytes(big);
         try (ChangeLog log = ChangeLog.open(smallSegments(dir))) {
             appendPublished(log);
-            log.publish(log.append(writing(big)).version());
+            writer(log).publish(writer(log).append(writing(big)).version());
             appendPublished(log);
             assertEquals(List.of(1L, 3L), segmentStarts(dir));
         }
@@ -244,7 +245,7 @@ class ChangeLogRecoveryTest {
         List<RecordMeta> metas = writeLog(smallSegments(dir), 5);
         // Version 6 was being written when the process died: only part of it reached the file.
         try (ChangeLog log = ChangeLog.open(smallSegments(dir))) {
-            log.append(writing(payload(6)));
+            writer(log).append(writing(payload(6)));
         }
         Path last = segmentFile(dir, 4);
         long full = Files.size(last);
@@ -301,7 +302,7 @@ class ChangeLogRecoveryTest {
     void tornFirstRecordOfANewSegmentLeavesAnEmptySegmentThatTakesTheNextAppend() throws IOException {
         List<RecordMeta> metas = writeLog(smallSegments(dir), 3);
         try (ChangeLog log = ChangeLog.open(smallSegments(dir))) {
-            log.append(writing(payload(4)));       // rolls; then the process dies mid-write
+            writer(log).append(writing(payload(4)));       // rolls; then the process dies mid-write
         }
         truncate(segmentFile(dir, 4), 30);
         try (ChangeLog log = ChangeLog.open(smallSegments(dir))) {
@@ -319,7 +320,7 @@ class ChangeLogRecoveryTest {
     void emptySegmentLeftByACrashJustAfterARollIsUsedForTheNextAppend() throws IOException {
         List<RecordMeta> metas = writeLog(smallSegments(dir), 3);
         try (ChangeLog log = ChangeLog.open(smallSegments(dir))) {
-            assertThrows(IllegalStateException.class, () -> log.append((m, out) -> { throw new IllegalStateException("x"); }));
+            assertThrows(IllegalStateException.class, () -> writer(log).append((m, out) -> { throw new IllegalStateException("x"); }));
         }
         assertEquals(List.of(1L, 4L), segmentStarts(dir));
         try (ChangeLog log = ChangeLog.open(smallSegments(dir))) {
@@ -377,7 +378,7 @@ class ChangeLogRecoveryTest {
         // State left by a roll whose retention removed every older segment, before the new record was written.
         writeLog(smallSegments(dir), 3);
         try (ChangeLog log = ChangeLog.open(smallSegments(dir))) {
-            assertThrows(IllegalStateException.class, () -> log.append((m, out) -> { throw new IllegalStateException("x"); }));
+            assertThrows(IllegalStateException.class, () -> writer(log).append((m, out) -> { throw new IllegalStateException("x"); }));
         }
         Files.delete(segmentFile(dir, 1));
         Files.delete(indexFile(dir, 1));
@@ -388,9 +389,9 @@ class ChangeLogRecoveryTest {
             VersionGoneException ex = assertThrows(VersionGoneException.class, () -> log.readAfter(0, 10));
             assertEquals(4, ex.oldestAvailable());
             assertEquals(List.of(), log.readAfter(3, 10));
-            RecordMeta m = log.append(writing(payload(4)));
+            RecordMeta m = writer(log).append(writing(payload(4)));
             assertEquals(4, m.version());
-            log.publish(4);
+            writer(log).publish(4);
             assertEquals(4, log.awaitPublishedAfter(3, 0));
         } catch (InterruptedException ex) {
             throw new AssertionError(ex);

@@ -7,6 +7,7 @@ import static org.fusekicdc.core.log.LogFixtures.config;
 import static org.fusekicdc.core.log.LogFixtures.payload;
 import static org.fusekicdc.core.log.LogFixtures.segmentStarts;
 import static org.fusekicdc.core.log.LogFixtures.smallSegments;
+import static org.fusekicdc.core.log.LogFixtures.writer;
 import static org.fusekicdc.core.log.LogFixtures.writing;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -56,11 +57,11 @@ class ChangeLogTest {
             List<Long> heard = new java.util.ArrayList<>();
             Runnable listener = () -> heard.add(log.publishedVersion());
             log.addPublishListener(listener);
-            log.publish(log.append((m, out) -> out.write(payload(1))).version());
-            log.undoAppend(log.append((m, out) -> out.write(payload(2))).version());
-            log.publish(log.append((m, out) -> out.write(payload(3))).version());
+            writer(log).publish(writer(log).append((m, out) -> out.write(payload(1))).version());
+            writer(log).undoAppend(writer(log).append((m, out) -> out.write(payload(2))).version());
+            writer(log).publish(writer(log).append((m, out) -> out.write(payload(3))).version());
             log.removePublishListener(listener);
-            log.publish(log.append((m, out) -> out.write(payload(4))).version());
+            writer(log).publish(writer(log).append((m, out) -> out.write(payload(4))).version());
             assertEquals(List.of(1L, 2L), heard);
         }
     }
@@ -69,8 +70,8 @@ class ChangeLogTest {
     void publishedPayloadReadsBackByteForByte() {
         byte[] bytes = "H id <urn:uuid:1> .\nA <s> <p> <o> .\n".getBytes(StandardCharsets.UTF_8);
         try (ChangeLog log = ChangeLog.open(config(dir))) {
-            RecordMeta m = log.append(writing(bytes));
-            log.publish(m.version());
+            RecordMeta m = writer(log).append(writing(bytes));
+            writer(log).publish(m.version());
             LogRecord r = log.read(1);
             assertEquals(m, r.meta());
             assertEquals(bytes.length, r.payloadLength());
@@ -87,9 +88,9 @@ class ChangeLogTest {
         for ( int i = 0 ; i < large.length ; i++ )
             large[i] = (byte)(i * 31 + (i >>> 8));
         try (ChangeLog log = ChangeLog.open(config(dir))) {
-            log.publish(log.append(writing(new byte[0])).version());
-            log.publish(log.append(writing(large)).version());
-            log.publish(log.append((meta, out) -> out.write(7)).version());
+            writer(log).publish(writer(log).append(writing(new byte[0])).version());
+            writer(log).publish(writer(log).append(writing(large)).version());
+            writer(log).publish(writer(log).append((meta, out) -> out.write(7)).version());
 
             assertEquals(0, log.read(1).payloadLength());
             assertArrayEquals(new byte[0], log.read(1).payloadBytes());
@@ -139,7 +140,7 @@ class ChangeLogTest {
         AtomicReference<RecordMeta> seen = new AtomicReference<>();
         try (ChangeLog log = ChangeLog.open(config(dir))) {
             RecordMeta first = appendPublished(log);
-            RecordMeta m = log.append((meta, out) -> {
+            RecordMeta m = writer(log).append((meta, out) -> {
                 seen.set(meta);
                 out.write(("version " + meta.version()).getBytes(StandardCharsets.US_ASCII));
             });
@@ -187,7 +188,7 @@ class ChangeLogTest {
     void pendingRecordIsInvisibleToReadersUntilPublished() {
         try (ChangeLog log = ChangeLog.open(config(dir))) {
             appendPublished(log, 2);
-            RecordMeta m = log.append(writing(payload(3)));
+            RecordMeta m = writer(log).append(writing(payload(3)));
             assertEquals(3, m.version());
             assertEquals(3, log.headVersion());
             assertEquals(2, log.publishedVersion());
@@ -196,7 +197,7 @@ class ChangeLogTest {
             // The writer and recovery can still see it.
             assertPayload(log, 3);
 
-            log.publish(3);
+            writer(log).publish(3);
             assertEquals(3, log.publishedVersion());
             assertEquals(List.of(3L), versions(log.readAfter(2, 10)));
         }
@@ -205,8 +206,8 @@ class ChangeLogTest {
     @Test
     void onlyOneAppendMayBePendingAtATime() {
         try (ChangeLog log = ChangeLog.open(config(dir))) {
-            log.append(writing(payload(1)));
-            IllegalStateException ex = assertThrows(IllegalStateException.class, () -> log.append(writing(payload(2))));
+            writer(log).append(writing(payload(1)));
+            IllegalStateException ex = assertThrows(IllegalStateException.class, () -> writer(log).append(writing(payload(2))));
             assertTrue(ex.getMessage().contains("pending"), ex.getMessage());
             assertEquals(1, log.headVersion());
         }
@@ -215,15 +216,15 @@ class ChangeLogTest {
     @Test
     void publishOrUndoOfAVersionThatIsNotPendingFails() {
         try (ChangeLog log = ChangeLog.open(config(dir))) {
-            assertThrows(IllegalStateException.class, () -> log.publish(1));
-            assertThrows(IllegalStateException.class, () -> log.undoAppend(1));
+            assertThrows(IllegalStateException.class, () -> writer(log).publish(1));
+            assertThrows(IllegalStateException.class, () -> writer(log).undoAppend(1));
             appendPublished(log);
-            assertThrows(IllegalStateException.class, () -> log.publish(1), "already published");
-            assertThrows(IllegalStateException.class, () -> log.undoAppend(1), "published records cannot be undone");
-            log.append(writing(payload(2)));
-            assertThrows(IllegalStateException.class, () -> log.publish(3));
-            assertThrows(IllegalStateException.class, () -> log.undoAppend(1));
-            log.publish(2);
+            assertThrows(IllegalStateException.class, () -> writer(log).publish(1), "already published");
+            assertThrows(IllegalStateException.class, () -> writer(log).undoAppend(1), "published records cannot be undone");
+            writer(log).append(writing(payload(2)));
+            assertThrows(IllegalStateException.class, () -> writer(log).publish(3));
+            assertThrows(IllegalStateException.class, () -> writer(log).undoAppend(1));
+            writer(log).publish(2);
             assertEquals(2, log.publishedVersion());
         }
     }
@@ -233,8 +234,8 @@ class ChangeLogTest {
         try (ChangeLog log = ChangeLog.open(config(dir))) {
             List<RecordMeta> metas = appendPublished(log, 2);
             long sizeBefore = log.sizeBytes();
-            RecordMeta undone = log.append(writing(payload(3)));
-            log.undoAppend(3);
+            RecordMeta undone = writer(log).append(writing(payload(3)));
+            writer(log).undoAppend(3);
 
             assertEquals(2, log.headVersion());
             assertEquals(metas.get(1), log.head());
@@ -242,11 +243,11 @@ class ChangeLogTest {
             assertEquals(sizeBefore, log.sizeBytes());
             assertThrows(IllegalArgumentException.class, () -> log.read(3));
 
-            RecordMeta again = log.append(writing(payload(3)));
+            RecordMeta again = writer(log).append(writing(payload(3)));
             assertEquals(3, again.version());
             assertEquals(metas.get(1).id(), again.prevId());
             assertNotEquals(undone.id(), again.id(), "a new record gets a new id");
-            log.publish(3);
+            writer(log).publish(3);
             assertPayload(log, 3);
         }
         try (ChangeLog log = ChangeLog.open(config(dir))) {
@@ -258,12 +259,12 @@ class ChangeLogTest {
     @Test
     void undoOfTheFirstRecordLeavesAnEmptyLog() {
         try (ChangeLog log = ChangeLog.open(config(dir))) {
-            log.append(writing(payload(1)));
-            log.undoAppend(1);
+            writer(log).append(writing(payload(1)));
+            writer(log).undoAppend(1);
             assertNull(log.head());
             assertEquals(0, log.headVersion());
             assertEquals(0, log.sizeBytes());
-            RecordMeta m = log.append(writing(payload(1)));
+            RecordMeta m = writer(log).append(writing(payload(1)));
             assertEquals(1, m.version());
             assertNull(m.prevId());
         }
@@ -273,14 +274,14 @@ class ChangeLogTest {
     void undoOfARecordThatStartedANewSegmentKeepsTheChain() throws IOException {
         try (ChangeLog log = ChangeLog.open(smallSegments(dir))) {
             List<RecordMeta> metas = appendPublished(log, 3);
-            log.append(writing(payload(4)));            // rolls to a new segment
+            writer(log).append(writing(payload(4)));            // rolls to a new segment
             assertEquals(List.of(1L, 4L), segmentStarts(dir));
-            log.undoAppend(4);
+            writer(log).undoAppend(4);
             assertEquals(metas.get(2), log.head());
-            RecordMeta again = log.append(writing(payload(4)));
+            RecordMeta again = writer(log).append(writing(payload(4)));
             assertEquals(4, again.version());
             assertEquals(metas.get(2).id(), again.prevId());
-            log.publish(4);
+            writer(log).publish(4);
         }
         try (ChangeLog log = ChangeLog.open(smallSegments(dir))) {
             for ( long v = 1 ; v <= 4 ; v++ )
@@ -296,7 +297,7 @@ class ChangeLogTest {
         try (ChangeLog log = ChangeLog.open(config(dir))) {
             List<RecordMeta> metas = appendPublished(log, 2);
             long size = log.sizeBytes();
-            RuntimeException ex = assertThrows(RuntimeException.class, () -> log.append((meta, out) -> {
+            RuntimeException ex = assertThrows(RuntimeException.class, () -> writer(log).append((meta, out) -> {
                 out.write(new byte[100_000]);      // some of it reaches the file before the failure
                 throw boom;
             }));
@@ -306,10 +307,10 @@ class ChangeLogTest {
             assertEquals(2, log.publishedVersion());
             assertEquals(size, log.sizeBytes());
 
-            RecordMeta next = log.append(writing(payload(3)));
+            RecordMeta next = writer(log).append(writing(payload(3)));
             assertEquals(3, next.version());
             assertEquals(metas.get(1).id(), next.prevId());
-            log.publish(3);
+            writer(log).publish(3);
         }
         try (ChangeLog log = ChangeLog.open(config(dir))) {
             assertEquals(3, log.headVersion());
@@ -323,14 +324,14 @@ class ChangeLogTest {
         IOException io = new IOException("disk says no");
         try (ChangeLog log = ChangeLog.open(config(dir))) {
             appendPublished(log);
-            ChangeLogException ex = assertThrows(ChangeLogException.class, () -> log.append((meta, out) -> {
+            ChangeLogException ex = assertThrows(ChangeLogException.class, () -> writer(log).append((meta, out) -> {
                 out.write(1);
                 throw io;
             }));
             assertSame(io, ex.getCause());
             assertTrue(ex.getMessage().contains("version 2"), ex.getMessage());
             assertEquals(1, log.headVersion());
-            assertEquals(2, log.append(writing(payload(2))).version());
+            assertEquals(2, writer(log).append(writing(payload(2))).version());
         }
     }
 
@@ -338,15 +339,15 @@ class ChangeLogTest {
     void failingWriterOnTheFirstRecordOfANewSegmentLeavesNoRecord() {
         try (ChangeLog log = ChangeLog.open(smallSegments(dir))) {
             List<RecordMeta> metas = appendPublished(log, 3);
-            assertThrows(IllegalStateException.class, () -> log.append((meta, out) -> {
+            assertThrows(IllegalStateException.class, () -> writer(log).append((meta, out) -> {
                 out.write(payload(4));
                 throw new IllegalStateException("store rejected it");
             }));
             assertEquals(metas.get(2), log.head());
-            RecordMeta m = log.append(writing(payload(4)));
+            RecordMeta m = writer(log).append(writing(payload(4)));
             assertEquals(4, m.version());
             assertEquals(metas.get(2).id(), m.prevId());
-            log.publish(4);
+            writer(log).publish(4);
             assertPayload(log, 4);
         }
     }
@@ -357,14 +358,14 @@ class ChangeLogTest {
     void removeLastDropsTheHeadWhenNothingIsPending() {
         try (ChangeLog log = ChangeLog.open(config(dir))) {
             List<RecordMeta> metas = appendPublished(log, 3);
-            log.removeLast(3);
+            writer(log).removeLast(3);
             assertEquals(2, log.headVersion());
             assertEquals(2, log.publishedVersion());
             assertEquals(metas.get(1), log.head());
             assertThrows(IllegalArgumentException.class, () -> log.read(3));
             assertEquals(List.of(1L, 2L), versions(log.readAfter(0, 10)));
 
-            RecordMeta m = log.append(writing(payload(3)));
+            RecordMeta m = writer(log).append(writing(payload(3)));
             assertEquals(3, m.version());
             assertEquals(metas.get(1).id(), m.prevId());
         }
@@ -373,12 +374,12 @@ class ChangeLogTest {
     @Test
     void removeLastOfAnythingButTheHeadFails() {
         try (ChangeLog log = ChangeLog.open(config(dir))) {
-            assertThrows(IllegalStateException.class, () -> log.removeLast(0), "empty log");
-            assertThrows(IllegalStateException.class, () -> log.removeLast(1), "empty log");
+            assertThrows(IllegalStateException.class, () -> writer(log).removeLast(0), "empty log");
+            assertThrows(IllegalStateException.class, () -> writer(log).removeLast(1), "empty log");
             appendPublished(log, 3);
-            IllegalStateException ex = assertThrows(IllegalStateException.class, () -> log.removeLast(2));
+            IllegalStateException ex = assertThrows(IllegalStateException.class, () -> writer(log).removeLast(2));
             assertTrue(ex.getMessage().contains("head is 3"), ex.getMessage());
-            assertThrows(IllegalStateException.class, () -> log.removeLast(4));
+            assertThrows(IllegalStateException.class, () -> writer(log).removeLast(4));
             assertEquals(3, log.headVersion());
         }
     }
@@ -387,11 +388,11 @@ class ChangeLogTest {
     void removeLastIsRefusedWhileARecordIsPending() {
         try (ChangeLog log = ChangeLog.open(config(dir))) {
             appendPublished(log, 2);
-            log.append(writing(payload(3)));
-            IllegalStateException ex = assertThrows(IllegalStateException.class, () -> log.removeLast(3));
+            writer(log).append(writing(payload(3)));
+            IllegalStateException ex = assertThrows(IllegalStateException.class, () -> writer(log).removeLast(3));
             assertTrue(ex.getMessage().contains("pending"), ex.getMessage());
             assertEquals(3, log.headVersion());
-            log.publish(3);
+            writer(log).publish(3);
         }
     }
 
@@ -400,12 +401,12 @@ class ChangeLogTest {
         RecordMeta first;
         try (ChangeLog log = ChangeLog.open(config(dir))) {
             first = appendPublished(log);
-            log.append(writing(payload(2)));       // store commit outcome unknown: process "dies"
+            writer(log).append(writing(payload(2)));       // store commit outcome unknown: process "dies"
         }
         try (ChangeLog log = ChangeLog.open(config(dir))) {
             assertEquals(2, log.headVersion());
             assertEquals(2, log.publishedVersion());
-            log.removeLast(2);                     // recovery: the store never committed it
+            writer(log).removeLast(2);                     // recovery: the store never committed it
             assertEquals(first, log.head());
             assertEquals(1, log.publishedVersion());
         }
@@ -420,15 +421,15 @@ class ChangeLogTest {
         try (ChangeLog log = ChangeLog.open(smallSegments(dir))) {
             List<RecordMeta> metas = appendPublished(log, 4);
             assertEquals(List.of(1L, 4L), segmentStarts(dir));
-            log.removeLast(4);
+            writer(log).removeLast(4);
             assertEquals(metas.get(2), log.head());
-            log.removeLast(3);                     // the now-empty newest segment goes, the record is cut from the one before
+            writer(log).removeLast(3);                     // the now-empty newest segment goes, the record is cut from the one before
             assertEquals(metas.get(1), log.head());
             assertEquals(List.of(1L), segmentStarts(dir));
-            RecordMeta m = log.append(writing(payload(3)));
+            RecordMeta m = writer(log).append(writing(payload(3)));
             assertEquals(3, m.version());
             assertEquals(metas.get(1).id(), m.prevId());
-            log.publish(3);
+            writer(log).publish(3);
         }
         try (ChangeLog log = ChangeLog.open(smallSegments(dir))) {
             assertEquals(3, log.headVersion());
@@ -447,8 +448,8 @@ class ChangeLogTest {
             Thread publisher = new Thread(() -> {
                 try {
                     awaitWaiting(waiter);
-                    RecordMeta m = log.append(writing(payload(1)));
-                    log.publish(m.version());
+                    RecordMeta m = writer(log).append(writing(payload(1)));
+                    writer(log).publish(m.version());
                 } catch (Throwable t) {
                     failure.set(t);
                 }
@@ -468,7 +469,7 @@ class ChangeLogTest {
     void awaitPublishedAfterTimesOutWhenNothingIsPublished() throws InterruptedException {
         try (ChangeLog log = ChangeLog.open(config(dir))) {
             appendPublished(log);
-            log.append(writing(payload(2)));       // pending does not count
+            writer(log).append(writing(payload(2)));       // pending does not count
             long start = System.nanoTime();
             long published = log.awaitPublishedAfter(1, 100);
             long elapsedMs = (System.nanoTime() - start) / 1_000_000;
@@ -574,10 +575,10 @@ class ChangeLogTest {
         appendPublished(log);
         log.close();
         log.close();                               // closing twice is harmless
-        assertThrows(ChangeLogException.class, () -> log.append(writing(payload(2))));
+        assertThrows(ChangeLogException.class, () -> writer(log).append(writing(payload(2))));
         assertThrows(ChangeLogException.class, () -> log.read(1));
         assertThrows(ChangeLogException.class, () -> log.reader("sink"));
-        assertThrows(ChangeLogException.class, () -> log.removeLast(1));
+        assertThrows(ChangeLogException.class, () -> writer(log).removeLast(1));
     }
 
     static List<Long> versions(List<LogRecord> records) {

@@ -11,11 +11,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.zip.CRC32C;
 
 /** Shared helpers for the change log tests: configs, payloads and direct access to the files on disk. */
 final class LogFixtures {
+    private static final Map<ChangeLog, LogWriter> WRITERS = Collections.synchronizedMap(new WeakHashMap<>());
     static final String DATASET = "ds";
     /** Record overhead on disk: header plus checksum trailer. */
     static final int OVERHEAD = Segment.HEADER_BYTES + Segment.TRAILER_BYTES;
@@ -49,6 +53,11 @@ final class LogFixtures {
         return b;
     }
 
+    /** The log's writer, claimed on first use (a log gives out its writer once). */
+    static LogWriter writer(ChangeLog log) {
+        return WRITERS.computeIfAbsent(log, LogWriter::claim);
+    }
+
     static PayloadWriter writing(byte[] bytes) {
         return (meta, out) -> out.write(bytes);
     }
@@ -56,8 +65,8 @@ final class LogFixtures {
     /** Append and publish {@link #payload(long)} for the next version. */
     static RecordMeta appendPublished(ChangeLog log) {
         long v = log.headVersion() + 1;
-        RecordMeta m = log.append(writing(payload(v)));
-        log.publish(m.version());
+        RecordMeta m = writer(log).append(writing(payload(v)));
+        writer(log).publish(m.version());
         return m;
     }
 

@@ -3,6 +3,7 @@ package org.fusekicdc.core.log;
 import static org.fusekicdc.core.log.LogFixtures.appendPublished;
 import static org.fusekicdc.core.log.LogFixtures.config;
 import static org.fusekicdc.core.log.LogFixtures.payload;
+import static org.fusekicdc.core.log.LogFixtures.writer;
 import static org.fusekicdc.core.log.LogFixtures.writing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -28,8 +29,8 @@ class ReplicaLogTest {
         try (ChangeLog leader = ChangeLog.open(config(leaderDir)); ChangeLog follower = ChangeLog.open(config(followerDir))) {
             List<RecordMeta> metas = appendPublished(leader, 3);
             for ( RecordMeta m : metas ) {
-                RecordMeta copied = follower.appendReplica(m, writing(payload(m.version())));
-                follower.publish(copied.version());
+                RecordMeta copied = writer(follower).appendReplica(m, writing(payload(m.version())));
+                writer(follower).publish(copied.version());
             }
             for ( RecordMeta m : metas )
                 assertEquals(m, follower.read(m.version()).meta());
@@ -41,15 +42,15 @@ class ReplicaLogTest {
     void aRecordThatSkipsAVersionOrForksTheChainIsRefusedAndNothingIsWritten() {
         try (ChangeLog leader = ChangeLog.open(config(leaderDir)); ChangeLog follower = ChangeLog.open(config(followerDir))) {
             List<RecordMeta> metas = appendPublished(leader, 3);
-            follower.publish(follower.appendReplica(metas.get(0), writing(payload(1))).version());
+            writer(follower).publish(writer(follower).appendReplica(metas.get(0), writing(payload(1))).version());
 
-            ChangeLogException gap = assertThrows(ChangeLogException.class, () -> follower.appendReplica(metas.get(2), writing(payload(3))));
+            ChangeLogException gap = assertThrows(ChangeLogException.class, () -> writer(follower).appendReplica(metas.get(2), writing(payload(3))));
             assertTrue(gap.getMessage().contains("next version is 2"), gap.getMessage());
             RecordMeta forked = new RecordMeta(2, UUID.randomUUID(), UUID.randomUUID(), 0);
-            ChangeLogException fork = assertThrows(ChangeLogException.class, () -> follower.appendReplica(forked, writing(payload(2))));
+            ChangeLogException fork = assertThrows(ChangeLogException.class, () -> writer(follower).appendReplica(forked, writing(payload(2))));
             assertTrue(fork.getMessage().contains("forked"), fork.getMessage());
             assertEquals(1, follower.headVersion());
-            follower.publish(follower.appendReplica(metas.get(1), writing(payload(2))).version());
+            writer(follower).publish(writer(follower).appendReplica(metas.get(1), writing(payload(2))).version());
             assertEquals(2, follower.headVersion());
         }
     }
@@ -58,9 +59,9 @@ class ReplicaLogTest {
     void aLogStartedAfterASnapshotContinuesFromItsVersionAcrossRestarts() {
         UUID snapshotId = UUID.randomUUID();
         try (ChangeLog log = ChangeLog.open(config(followerDir))) {
-            log.markRebase(41, snapshotId, followerDir.resolve("snapshot.rdfp"));
+            writer(log).markRebase(41, snapshotId, followerDir.resolve("snapshot.rdfp"));
             assertEquals(41, log.pendingRebase().version());
-            log.rebase(41, snapshotId);
+            writer(log).rebase(41, snapshotId);
             assertNull(log.pendingRebase());
             assertEquals(41, log.headVersion());
             assertEquals(41, log.publishedVersion());
@@ -72,7 +73,7 @@ class ReplicaLogTest {
             assertNull(log.pendingRebase());
             assertEquals(snapshotId, log.idOf(41));
             RecordMeta next = new RecordMeta(42, UUID.randomUUID(), snapshotId, 0);
-            log.publish(log.appendReplica(next, writing(payload(42))).version());
+            writer(log).publish(writer(log).appendReplica(next, writing(payload(42))).version());
             assertEquals(42, log.firstVersion());
             assertEquals(List.of(42L), log.readAfter(41, 10).stream().map(LogRecord::version).toList());
         }
@@ -83,12 +84,12 @@ class ReplicaLogTest {
         UUID id = UUID.randomUUID();
         try (ChangeLog log = ChangeLog.open(config(followerDir))) {
             appendPublished(log, 5);
-            log.markRebase(3, id, followerDir.resolve("snapshot.rdfp"));
+            writer(log).markRebase(3, id, followerDir.resolve("snapshot.rdfp"));
         }
         try (ChangeLog log = ChangeLog.open(config(followerDir))) {
             assertEquals(3, log.pendingRebase().version(), "a crash before the rebase leaves it pending");
             assertEquals(5, log.headVersion(), "and the old history in place until it is done");
-            log.rebase(3, id);
+            writer(log).rebase(3, id);
             assertEquals(3, log.headVersion());
             assertThrows(VersionGoneException.class, () -> log.read(2), "the discarded versions are gone");
             assertEquals(List.of(), log.readAfter(3, 10));

@@ -10,6 +10,7 @@ import static org.fusekicdc.core.log.LogFixtures.payload;
 import static org.fusekicdc.core.log.LogFixtures.segmentFile;
 import static org.fusekicdc.core.log.LogFixtures.segmentStarts;
 import static org.fusekicdc.core.log.LogFixtures.smallSegments;
+import static org.fusekicdc.core.log.LogFixtures.writer;
 import static org.fusekicdc.core.log.LogFixtures.writing;
 import static org.fusekicdc.core.log.ChangeLogTest.versions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -147,7 +148,7 @@ class RetentionTest {
         List<RecordMeta> metas;
         try (ChangeLog log = ChangeLog.open(cfg(maxBytes(1)))) {
             metas = appendPublished(log, 3);
-            assertThrows(IllegalStateException.class, () -> log.append((m, out) -> { throw new IllegalStateException("store failed"); }));
+            assertThrows(IllegalStateException.class, () -> writer(log).append((m, out) -> { throw new IllegalStateException("store failed"); }));
             assertEquals(metas.get(2), log.head());
             assertPayload(log, 3);
         }
@@ -156,7 +157,7 @@ class RetentionTest {
             assertEquals(3, log.headVersion());
             assertEquals(3, log.publishedVersion());
             assertEquals(List.of(3L), versions(log.readAfter(2, 10)));
-            RecordMeta m = log.append(writing(payload(4)));
+            RecordMeta m = writer(log).append(writing(payload(4)));
             assertEquals(4, m.version());
             assertEquals(metas.get(2).id(), m.prevId());
         }
@@ -166,10 +167,10 @@ class RetentionTest {
     void undoAfterARollWithRetentionKeepsTheChain() {
         try (ChangeLog log = ChangeLog.open(cfg(maxBytes(1)))) {
             List<RecordMeta> metas = appendPublished(log, 3);
-            log.append(writing(payload(4)));       // rolls; retention runs
-            log.undoAppend(4);
+            writer(log).append(writing(payload(4)));       // rolls; retention runs
+            writer(log).undoAppend(4);
             assertEquals(metas.get(2), log.head());
-            RecordMeta m = log.append(writing(payload(4)));
+            RecordMeta m = writer(log).append(writing(payload(4)));
             assertEquals(metas.get(2).id(), m.prevId());
         }
     }
@@ -178,12 +179,12 @@ class RetentionTest {
     void retentionWhileARecordIsPendingKeepsTheRecordAnUndoFallsBackTo() {
         try (ChangeLog log = ChangeLog.open(cfg(maxBytes(1)))) {
             List<RecordMeta> metas = appendPublished(log, 3);
-            log.append(writing(payload(4)));       // pending, in a new segment
+            writer(log).append(writing(payload(4)));       // pending, in a new segment
             log.applyRetention();
-            log.undoAppend(4);
+            writer(log).undoAppend(4);
             assertEquals(metas.get(2), log.head());
             assertEquals(3, log.publishedVersion());
-            assertEquals(metas.get(2).id(), log.append(writing(payload(4))).prevId());
+            assertEquals(metas.get(2).id(), writer(log).append(writing(payload(4))).prevId());
         }
     }
 

@@ -17,6 +17,7 @@ import java.util.function.LongFunction;
 
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
+import org.fusekicdc.core.log.LogWriter;
 import org.fusekicdc.core.log.RecordMeta;
 import org.fusekicdc.core.metrics.CdcObserver;
 import org.fusekicdc.core.testing.TestClock;
@@ -31,10 +32,12 @@ class SinkFailureHandlingTest {
     @TempDir
     Path dir;
     private ChangeLog log;
+    private LogWriter writer;
 
     @BeforeEach
     void openLog() {
         log = ChangeLog.open(ChangeLogConfig.defaults(dir.resolve("log"), "ds").withFsync(false));
+        writer = LogWriter.claim(log);
     }
 
     @AfterEach
@@ -44,8 +47,8 @@ class SinkFailureHandlingTest {
 
     private void append(int n) {
         for ( int i = 0 ; i < n ; i++ ) {
-            RecordMeta m = log.append((meta, out) -> out.write("TX .\nTC .\n".getBytes(StandardCharsets.UTF_8)));
-            log.publish(m.version());
+            RecordMeta m = writer.append((meta, out) -> out.write("TX .\nTC .\n".getBytes(StandardCharsets.UTF_8)));
+            writer.publish(m.version());
         }
     }
 

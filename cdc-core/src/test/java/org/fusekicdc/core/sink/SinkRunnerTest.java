@@ -18,6 +18,7 @@ import org.fusekicdc.core.capture.CaptureConfig;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
+import org.fusekicdc.core.log.LogWriter;
 import org.fusekicdc.core.log.Retention;
 import org.fusekicdc.core.testing.TestClock;
 import org.junit.jupiter.api.AfterEach;
@@ -91,9 +92,10 @@ class SinkRunnerTest {
         TestClock clock = new TestClock();
         try (ChangeLog timed = ChangeLog.open(ChangeLogConfig.defaults(tmp.resolve("timed"), "ds").withFsync(false).withClock(clock));
              SinkRunner idle = new SinkRunner(timed, new RecordingSink("test"), FAST)) {
-            appendPublished(timed);
+            LogWriter writer = LogWriter.claim(timed);
+            appendPublished(writer);
             clock.advance(Duration.ofSeconds(30));
-            appendPublished(timed);
+            appendPublished(writer);
             assertEquals(30.0, idle.status().lagSeconds());
             clock.advance(Duration.ofSeconds(15));
             assertEquals(45.0, idle.status().lagSeconds());
@@ -104,8 +106,8 @@ class SinkRunnerTest {
         }
     }
 
-    private static void appendPublished(ChangeLog l) {
-        l.publish(l.append((meta, out) -> out.write("TX .\nTC .\n".getBytes(StandardCharsets.UTF_8))).version());
+    private static void appendPublished(LogWriter w) {
+        w.publish(w.append((meta, out) -> out.write("TX .\nTC .\n".getBytes(StandardCharsets.UTF_8))).version());
     }
 
     @Test

@@ -25,6 +25,7 @@ import org.fusekicdc.core.capture.ReplicaDivergedException;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
 import org.fusekicdc.core.log.RecordMeta;
+import org.fusekicdc.core.testing.LogReplay;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -87,19 +88,15 @@ class SnapshotLoadTest {
         Txn.executeWrite(leader, () -> leader.delete(quad(null, 0)));
         RecordMeta next = leader.changeLog().head();
         follower.setFollowerOf("Dataset 'ds' is a read-only follower");
-        follower.applyFromLeader(next, Map.of("user", "alice"), target -> {
-            target.delete(quad(null, 0));
-            return 1;
-        });
+        LogReplay.commitAs(follower, next, Map.of("user", "alice"), 1, target -> target.delete(quad(null, 0)));
         assertEquals(next, follower.changeLog().read(6).meta(), "the leader's version, id, prev and time");
         assertTrue(new String(follower.changeLog().read(6).payloadBytes()).contains("H user \"alice\""));
 
         // A patch that does not change the follower as it says is refused before anything changes.
         RecordMeta diverging = new RecordMeta(7, UUID.randomUUID(), next.id(), 0);
-        assertThrows(ReplicaDivergedException.class, () -> follower.applyFromLeader(diverging, Map.of(), target -> {
+        assertThrows(ReplicaDivergedException.class, () -> LogReplay.commitAs(follower, diverging, Map.of(), 2, target -> {
             target.add(quad(null, 1));   // already there
             target.add(quad(null, 99));
-            return 2;
         }));
         assertEquals(6, follower.changeLog().headVersion());
         Txn.executeRead(follower, () -> assertFalse(follower.contains(quad(null, 99)), "the refused patch changed nothing"));
@@ -119,7 +116,7 @@ class SnapshotLoadTest {
         follower = captured("follower");
         Txn.executeWrite(follower, () -> follower.add(quad(null, 7)));   // a history of its own, about to be replaced
         // As if the process died half way through a load: announced, data partly replaced, log not rebased.
-        follower.changeLog().markRebase(2, leader.changeLog().headId(), file);
+        follower.markRebase(2, leader.changeLog().headId(), file);
         DatasetGraph store = follower.getWrapped();
         Txn.executeWrite(store, () -> store.add(quad(null, 1)));
         DatasetGraph base = follower.getWrapped();

@@ -12,9 +12,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 import org.apache.jena.atlas.iterator.Iter;
 import org.apache.jena.graph.Node;
+import org.apache.jena.query.TxnType;
 import org.apache.jena.rdfpatch.RDFPatch;
 import org.apache.jena.rdfpatch.RDFPatchOps;
 import org.apache.jena.rdfpatch.changes.RDFChangesApply;
@@ -25,9 +27,11 @@ import org.apache.jena.sparql.core.DatasetGraphFactory;
 import org.apache.jena.sparql.core.Quad;
 import org.apache.jena.sparql.util.IsoMatcher;
 import org.apache.jena.system.Txn;
+import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.capture.PatchHeaders;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.LogRecord;
+import org.fusekicdc.core.log.RecordMeta;
 
 /**
  * Test support: replays a change log with Jena's own patch code and checks what a user of the
@@ -36,6 +40,21 @@ import org.fusekicdc.core.log.LogRecord;
  */
 public final class LogReplay {
     private LogReplay() {}
+
+    /**
+     * Commit {@code changes} on {@code follower} in one write transaction as a copy of the record
+     * {@code identity} of another log, as a follower applies its leader's patch.
+     */
+    public static void commitAs(CapturingDatasetGraph follower, RecordMeta identity, Map<String, String> headers, long quadChanges,
+                                Consumer<DatasetGraph> changes) {
+        follower.begin(TxnType.WRITE);
+        try {
+            changes.accept(follower);
+            follower.commitAs(identity, headers, quadChanges);
+        } finally {
+            follower.end();
+        }
+    }
 
     /** Parse one record with Jena's patch reader. */
     public static RDFPatch patch(LogRecord record) {

@@ -19,9 +19,10 @@ import org.apache.jena.vocabulary.RDF;
 import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.capture.StoreHistory;
-import org.fusekicdc.core.capture.Tdb2JournalRepair;
+import org.fusekicdc.core.capture.tdb2.Tdb2JournalRepair;
 import org.fusekicdc.core.follow.Follower;
 import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.core.log.LogWriter;
 import org.fusekicdc.core.sink.Dispatcher;
 import org.fusekicdc.core.source.Source;
 import org.fusekicdc.fuseki.config.CapturedDatasetSettings;
@@ -72,9 +73,10 @@ public class AssemblerCapturedDataset extends DatasetAssembler {
                                          + " Capture inside access control would serve every graph to every reader. Put the access control outside:"
                                          + " give the access:AccessControlledDataset this cdc:CapturedDataset as its access:dataset, and capture"
                                          + " the plain dataset (see docs/security.md).");
-        ChangeLog log = StoreHistory.open(settings.logConfig(), base, storeDirectory, settings.startNewHistory());
+        LogWriter writer = StoreHistory.open(settings.logConfig(), base, storeDirectory, settings.startNewHistory());
+        ChangeLog log = writer.log();
         try {
-            CapturingDatasetGraph dsg = CapturingDatasetGraph.create(base, log, settings.captureConfig(RequestAttributes::current));
+            CapturingDatasetGraph dsg = CapturingDatasetGraph.create(base, writer, settings.captureConfig(RequestAttributes::current));
             Dispatcher dispatcher = new Dispatcher(log);
             for ( SinkSettings sink : settings.sinks() )
                 dispatcher.add(sink.create(settings.name()), sink.runnerConfig());

@@ -15,6 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
+import org.fusekicdc.core.log.LogWriter;
 import org.fusekicdc.core.sink.PatchRecord;
 import org.fusekicdc.core.sink.SinkOptions;
 import org.fusekicdc.core.testing.TestClock;
@@ -28,6 +29,7 @@ class WebhookSinkTest {
     @TempDir
     Path dir;
     private ChangeLog log;
+    private LogWriter writer;
     private Receiver receiver;
     private final TestClock clock = new TestClock();
     private final Instant start = clock.instant();
@@ -37,6 +39,7 @@ class WebhookSinkTest {
     @BeforeEach
     void openLog() {
         log = ChangeLog.open(ChangeLogConfig.defaults(dir.resolve("log"), "ds").withFsync(false));
+        writer = LogWriter.claim(log);
     }
 
     @AfterEach
@@ -64,8 +67,8 @@ class WebhookSinkTest {
     }
 
     private PatchRecord patch() {
-        long v = log.append((meta, out) -> out.write("TX .\nTC .\n".getBytes(StandardCharsets.UTF_8))).version();
-        log.publish(v);
+        long v = writer.append((meta, out) -> out.write("TX .\nTC .\n".getBytes(StandardCharsets.UTF_8))).version();
+        writer.publish(v);
         return new PatchRecord("ds", log.read(v));
     }
 

@@ -6,9 +6,9 @@ import java.util.Map;
 
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.tdb2.TDB2Factory;
-import org.fusekicdc.core.capture.Tdb2JournalRepair;
 import org.fusekicdc.core.capture.CaptureConfig;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.capture.tdb2.Tdb2JournalRepair;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
 import org.fusekicdc.core.source.Source;

@@ -1,4 +1,4 @@
-package org.fusekicdc.core.capture;
+package org.fusekicdc.core.capture.tdb2;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -36,10 +36,12 @@ public final class Tdb2JournalRepair {
     private static final Logger LOG = LoggerFactory.getLogger(Tdb2JournalRepair.class);
 
     /** TDB2's journal entry header: data length, Adler-32 of header and data, entry type, component id. */
-    private static final int HEADER_LENGTH = 4 + 4 + 4 + ComponentId.SIZE;
-    private static final int CHECKSUM_OFFSET = 4;
-    private static final String JOURNAL_FILE = "journal.jrnl";
-    private static final String LOCK_FILE = "tdb.lock";
+    static final int HEADER_LENGTH = 4 + 4 + 4 + ComponentId.SIZE;
+    static final int CHECKSUM_OFFSET = 4;
+    static final String JOURNAL_FILE = "journal.jrnl";
+    static final String LOCK_FILE = "tdb.lock";
+    /** TDB2's storage directories under a database directory, each with its own journal. */
+    static final String STORAGE_GLOB = "Data-*";
 
     private Tdb2JournalRepair() {}
 
@@ -56,7 +58,7 @@ public final class Tdb2JournalRepair {
         List<Cut> cuts = new ArrayList<>();
         if ( !Files.isDirectory(databaseDir) || isOpen(databaseDir) )
             return cuts;
-        try (DirectoryStream<Path> storages = Files.newDirectoryStream(databaseDir, "Data-*")) {
+        try (DirectoryStream<Path> storages = Files.newDirectoryStream(databaseDir, STORAGE_GLOB)) {
             for ( Path storage : storages ) {
                 Path journal = storage.resolve(JOURNAL_FILE);
                 if ( Files.isRegularFile(journal) && !isOpen(storage) ) {

@@ -1,4 +1,4 @@
-package org.fusekicdc.core.capture;
+package org.fusekicdc.core.capture.tdb2;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package org.fusekicdc.core.capture;
+package org.fusekicdc.core.capture.tdb2;
 
 import java.util.EnumSet;
 import java.util.Set;
@@ -37,7 +37,7 @@ import org.apache.jena.tdb2.sys.TDBInternal;
  * store does, decoded from the id the add already computed, and {@link #storedTerms} does the
  * same for a delete; other terms are kept as given.
  */
-final class Tdb2Adds {
+public final class Tdb2Adds {
     // The inline types TDB2 reads back as Long.toString of the value, with the literal's own datatype.
     private static final Set<NodeIdType> INTEGERS = EnumSet.of(
         NodeIdType.XSD_INTEGER, NodeIdType.XSD_LONG, NodeIdType.XSD_INT, NodeIdType.XSD_SHORT, NodeIdType.XSD_BYTE,
@@ -50,8 +50,8 @@ final class Tdb2Adds {
         this.base = base;
     }
 
-    /** For a TDB2 store, else null (the caller keeps the generic path). */
-    static Tdb2Adds forStore(DatasetGraph base) {
+    /** For a TDB2 store, else null (the caller keeps the generic path). Call only if {@link Tdb2Classpath#present()}. */
+    public static Tdb2Adds forStore(DatasetGraph base) {
         return TDBInternal.isTDB2(base) ? new Tdb2Adds(base) : null;
     }
 
@@ -60,7 +60,7 @@ final class Tdb2Adds {
      *
      * @return the quad in the store's terms if it was absent (a real change), null if it was there already
      */
-    Quad addIfAbsent(Node g, Node s, Node p, Node o) {
+    public Quad addIfAbsent(Node g, Node s, Node p, Node o) {
         // Looked up per call: compaction may switch the storage under the dataset.
         DatasetGraphTDB store = TDBInternal.getDatasetGraphTDB(base);
         boolean defaultGraph = Quad.isDefaultGraph(g);
@@ -80,7 +80,7 @@ final class Tdb2Adds {
      * The quad in the terms TDB2 holds it in, if it holds it: an inlinable literal in canonical
      * form, any other term as given (TDB2 finds those by the term itself). No lookup needed.
      */
-    static Quad storedTerms(Node g, Node s, Node p, Node o) {
+    public static Quad storedTerms(Node g, Node s, Node p, Node o) {
         return Quad.create(g, storedTerm(s), storedTerm(p), storedTerm(o));
     }
 
