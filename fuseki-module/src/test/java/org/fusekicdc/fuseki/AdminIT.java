@@ -32,7 +32,7 @@ import org.apache.jena.atlas.web.AuthScheme;
 import org.apache.jena.fuseki.auth.Auth;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.DatasetGraphFactory;
-import org.fusekicdc.core.sink.Dispatcher;
+import org.fusekicdc.core.sink.internal.SinkRunners;
 import org.fusekicdc.core.sink.SinkState;
 import org.fusekicdc.fuseki.config.AssemblerCapturedDataset;
 import org.junit.jupiter.api.Test;
@@ -213,7 +213,7 @@ class AdminIT {
             assertEquals(403, r.statusCode(), r.body());
             assertEquals(403, f.send(HttpRequest.newBuilder(URI.create(remote + "/$/cdc/ds/snapshot"))).statusCode());
             assertEquals(200, f.send(HttpRequest.newBuilder(URI.create(remote + "/$/cdc"))).statusCode(), "status is read-only and open");
-            Dispatcher d = f.dataset("ds").getContext().get(AssemblerCapturedDataset.DISPATCHER);
+            SinkRunners d = f.dataset("ds").getContext().get(AssemblerCapturedDataset.DISPATCHER);
             assertEquals(SinkState.RUNNING, d.status().getFirst().state());
         }
         Path passwd = CdcFuseki.passwordFile("admin: admin-pw\nalice: alice-pw\n");

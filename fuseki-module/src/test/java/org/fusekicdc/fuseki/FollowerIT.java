@@ -33,7 +33,7 @@ import org.fusekicdc.core.follow.Follower;
 import org.fusekicdc.core.follow.FollowerState;
 import org.fusekicdc.core.follow.FollowerStatus;
 import org.fusekicdc.core.log.ChangeLog;
-import org.fusekicdc.core.sink.Dispatcher;
+import org.fusekicdc.core.sink.internal.SinkRunners;
 import org.fusekicdc.fuseki.config.AssemblerCapturedDataset;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -111,7 +111,7 @@ class FollowerIT {
 
     /** The version the leader's NATS sink has delivered up to. */
     private static long delivered(CdcFuseki leader) {
-        Dispatcher d = leader.dataset("ds").getContext().get(AssemblerCapturedDataset.DISPATCHER);
+        SinkRunners d = leader.dataset("ds").getContext().get(AssemblerCapturedDataset.DISPATCHER);
         return d.status().get(0).cursor();
     }
 

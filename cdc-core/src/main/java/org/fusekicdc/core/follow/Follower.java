@@ -31,24 +31,25 @@ import org.apache.jena.rdfpatch.text.RDFPatchReaderText;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.Quad;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
-import org.fusekicdc.core.capture.PatchHeaders;
+import org.fusekicdc.core.wire.PatchHeaders;
 import org.fusekicdc.core.capture.ReplicaDivergedException;
-import org.fusekicdc.core.follow.PatchSource.ForeignMessage;
-import org.fusekicdc.core.follow.PatchSource.Incoming;
-import org.fusekicdc.core.follow.PatchSource.PatchMessage;
+import org.fusekicdc.core.topic.TopicReader;
+import org.fusekicdc.core.topic.TopicReader.ForeignMessage;
+import org.fusekicdc.core.topic.TopicReader.Incoming;
+import org.fusekicdc.core.topic.TopicReader.PatchMessage;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogException;
 import org.fusekicdc.core.log.RecordMeta;
-import org.fusekicdc.core.sink.PatchAssembler.Patch;
-import org.fusekicdc.core.sink.PatchMessages;
-import org.fusekicdc.core.sink.PatchRecord;
+import org.fusekicdc.core.wire.PatchReassembler.Patch;
+import org.fusekicdc.core.wire.PatchMessages;
+import org.fusekicdc.core.wire.PatchRecord;
 import org.fusekicdc.core.snapshot.Snapshot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Keeps a captured dataset a copy of a leader's: reads the leader's patches from a
- * {@link PatchSource} and applies each in one transaction that keeps the leader's version and id
+ * {@link TopicReader} and applies each in one transaction that keeps the leader's version and id
  * ({@link CapturingDatasetGraph#applyFromLeader}).
  * <p>
  * Exactly once: the last applied version is this dataset's change-log head, made durable with
@@ -66,7 +67,7 @@ public final class Follower implements AutoCloseable {
 
     private final CapturingDatasetGraph dsg;
     private final ChangeLog log;
-    private final PatchSource source;
+    private final TopicReader source;
     private final FollowerConfig config;
     private final Path workDir;
     private volatile boolean running;
@@ -79,7 +80,7 @@ public final class Follower implements AutoCloseable {
     private volatile long lagMillis;
     private volatile String lastError;
 
-    public Follower(CapturingDatasetGraph dsg, PatchSource source, FollowerConfig config, Path workDir) {
+    public Follower(CapturingDatasetGraph dsg, TopicReader source, FollowerConfig config, Path workDir) {
         this.dsg = dsg;
         this.log = dsg.changeLog();
         this.source = source;

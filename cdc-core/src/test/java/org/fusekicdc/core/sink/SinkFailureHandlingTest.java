@@ -22,6 +22,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.fusekicdc.core.sink.internal.SinkRunner;
+import org.fusekicdc.core.wire.PatchRecord;
 
 /** How {@link SinkRunner} treats failures: which permanent ones are dead-lettered, backoff, the cursor while retrying. */
 class SinkFailureHandlingTest {

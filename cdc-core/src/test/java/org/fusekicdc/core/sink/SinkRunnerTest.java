@@ -23,6 +23,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.fusekicdc.core.sink.internal.SinkRunner;
+import org.fusekicdc.core.sink.internal.SinkRunners;
 
 class SinkRunnerTest {
     private static final SinkConfig FAST = SinkConfig.DEFAULTS.withBackoff(Duration.ofMillis(5), Duration.ofMillis(20));
@@ -189,7 +191,7 @@ class SinkRunnerTest {
     void aSinkBehindItsBoundWithTheRefusePolicyRefusesWrites() {
         RecordingSink sink = new RecordingSink("test");
         sink.transientFailures.set(Integer.MAX_VALUE);
-        Dispatcher d = new Dispatcher(log);
+        SinkRunners d = new SinkRunners(log);
         d.add(sink, FAST.withLagBound(3, SinkConfig.LagPolicy.REFUSE));
         d.start();
         try {

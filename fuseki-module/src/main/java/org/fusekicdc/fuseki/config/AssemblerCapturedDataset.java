@@ -23,7 +23,7 @@ import org.fusekicdc.core.capture.StoreHistory;
 import org.fusekicdc.core.capture.Tdb2JournalRepair;
 import org.fusekicdc.core.follow.Follower;
 import org.fusekicdc.core.log.ChangeLog;
-import org.fusekicdc.core.sink.Dispatcher;
+import org.fusekicdc.core.sink.internal.SinkRunners;
 import org.fusekicdc.core.source.Source;
 import org.fusekicdc.fuseki.live.LiveEngines;
 import org.fusekicdc.fuseki.server.RequestAttributes;
@@ -44,7 +44,7 @@ import org.fusekicdc.fuseki.server.RequestAttributes;
  * directly and through an {@code access:AccessControlledDataset}.
  */
 public class AssemblerCapturedDataset extends DatasetAssembler {
-    /** Context key of a captured dataset's {@link Dispatcher}: its sinks, started with the server. */
+    /** Context key of a captured dataset's {@link SinkRunners}: its sinks, started with the server. */
     public static final Symbol DISPATCHER = Symbol.create(VocabCdc.NS + "dispatcher");
     /** Context key of a follower dataset's {@link Follower}, started with the server. */
     public static final Symbol FOLLOWER = Symbol.create(VocabCdc.NS + "follower");
@@ -87,7 +87,7 @@ public class AssemblerCapturedDataset extends DatasetAssembler {
             dsg.getContext().set(LiveEngines.SETTINGS, settings.live());
             dsg.getContext().set(SNAPSHOT_DIRECTORY, settings.snapshotDirectory());
             dsg.getContext().set(ADMIN_USERS, settings.adminUsers());
-            Dispatcher dispatcher = new Dispatcher(log);
+            SinkRunners dispatcher = new SinkRunners(log);
             for ( SinkSettings sink : settings.sinks() )
                 dispatcher.add(sink.create(settings.name()), sink.runnerConfig());
             dsg.getContext().set(DISPATCHER, dispatcher);

@@ -22,8 +22,8 @@ import io.micrometer.core.instrument.Timer;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.metrics.CdcObserver;
-import org.fusekicdc.core.sink.Dispatcher;
-import org.fusekicdc.core.sink.SinkRunner;
+import org.fusekicdc.core.sink.internal.SinkRunners;
+import org.fusekicdc.core.sink.internal.SinkRunner;
 import org.fusekicdc.core.sink.SinkState;
 import org.fusekicdc.fuseki.feed.FeedStreams;
 import org.fusekicdc.fuseki.live.LiveEngines;
@@ -58,13 +58,13 @@ public final class CdcMeters implements CdcObserver, AutoCloseable {
     private record SinkMeters(Timer publish, Counter transientErrors, Counter permanentErrors) {}
 
     /** Register the dataset's meters and start observing it. */
-    public static CdcMeters bind(MeterRegistry registry, CapturingDatasetGraph dsg, Dispatcher dispatcher) {
+    public static CdcMeters bind(MeterRegistry registry, CapturingDatasetGraph dsg, SinkRunners dispatcher) {
         CdcMeters m = new CdcMeters(registry, dsg, dispatcher);
         dsg.changeLog().observe(m);
         return m;
     }
 
-    private CdcMeters(MeterRegistry registry, CapturingDatasetGraph dsg, Dispatcher dispatcher) {
+    private CdcMeters(MeterRegistry registry, CapturingDatasetGraph dsg, SinkRunners dispatcher) {
         this.registry = registry;
         this.dsg = dsg;
         this.datasetTags = Tags.of("dataset", dsg.datasetName());

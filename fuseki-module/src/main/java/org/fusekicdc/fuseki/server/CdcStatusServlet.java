@@ -20,8 +20,8 @@ import org.fusekicdc.core.log.LogDamage;
 import org.fusekicdc.core.follow.Follower;
 import org.fusekicdc.core.follow.FollowerStatus;
 import org.fusekicdc.core.log.Retention;
-import org.fusekicdc.core.sink.Dispatcher;
-import org.fusekicdc.core.sink.OrphanedReaders;
+import org.fusekicdc.core.sink.internal.SinkRunners;
+import org.fusekicdc.core.sink.internal.OrphanedReaders;
 import org.fusekicdc.core.sink.SinkStatus;
 import org.fusekicdc.fuseki.feed.FeedStreams;
 import org.fusekicdc.fuseki.live.LiveEngines;
@@ -106,7 +106,7 @@ final class CdcStatusServlet extends HttpServlet {
         LogDamage damage = log.damage();
         if ( damage != null )
             o.put("damage", damage(damage));
-        Dispatcher d = FMod_FusekiCdc.dispatcher(dsg);
+        SinkRunners d = FMod_FusekiCdc.dispatcher(dsg);
         JsonArray orphans = new JsonArray();
         if ( d != null ) {
             for ( SinkStatus s : d.status() )

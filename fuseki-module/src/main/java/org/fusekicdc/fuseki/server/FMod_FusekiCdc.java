@@ -24,8 +24,8 @@ import org.apache.jena.riot.WebContent;
 import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.follow.Follower;
-import org.fusekicdc.core.sink.Dispatcher;
-import org.fusekicdc.core.sink.OrphanedReaders;
+import org.fusekicdc.core.sink.internal.SinkRunners;
+import org.fusekicdc.core.sink.internal.OrphanedReaders;
 import org.fusekicdc.fuseki.access.AccessControlledEndpoints;
 import org.fusekicdc.fuseki.access.CorsFilter;
 import org.fusekicdc.fuseki.admin.CdcAdminServlet;
@@ -137,7 +137,7 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
             cors.installFirst(server);
         bindMetrics(server);
         for ( CapturingDatasetGraph c : captured ) {
-            Dispatcher d = dispatcher(c);
+            SinkRunners d = dispatcher(c);
             if ( d != null && !d.isEmpty() ) {
                 d.start();
                 LOG.info("Dataset '{}': {} sink(s) started: {}", c.datasetName(), d.status().size(),
@@ -156,7 +156,7 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
     }
 
     /** Readers left behind by sinks since removed from the configuration keep the log from retention until an admin removes them. */
-    private static void warnOrphanedReaders(CapturingDatasetGraph c, Dispatcher d) {
+    private static void warnOrphanedReaders(CapturingDatasetGraph c, SinkRunners d) {
         for ( OrphanedReaders.Orphan r : OrphanedReaders.find(c.changeLog(), d) )
             LOG.warn("Dataset '{}': change log reader '{}' (acknowledged version {}) belongs to no configured sink, and keeps {} version(s), {} bytes,"
                      + " from retention. If its sink was removed from the configuration, remove the reader: DELETE {}/{}/readers/{}"
@@ -195,7 +195,7 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
             Follower f = follower(c);
             if ( f != null )
                 f.close();
-            Dispatcher d = dispatcher(c);
+            SinkRunners d = dispatcher(c);
             if ( d != null )
                 d.close();
             LiveEngines.close(c);
@@ -210,7 +210,7 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
         return sources == null ? List.of() : sources;
     }
 
-    static Dispatcher dispatcher(CapturingDatasetGraph dsg) {
+    static SinkRunners dispatcher(CapturingDatasetGraph dsg) {
         return dsg.getContext().get(AssemblerCapturedDataset.DISPATCHER);
     }
 

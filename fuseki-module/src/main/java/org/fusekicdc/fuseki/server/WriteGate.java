@@ -9,7 +9,7 @@ import org.apache.jena.fuseki.servlets.ServletOps;
 import org.apache.jena.http.HttpMethod;
 import org.apache.jena.web.HttpSC;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
-import org.fusekicdc.core.sink.Dispatcher;
+import org.fusekicdc.core.sink.internal.SinkRunners;
 import org.fusekicdc.fuseki.config.AssemblerCapturedDataset;
 
 /**
@@ -52,7 +52,7 @@ final class WriteGate extends ActionService {
             return;
         if ( c.followerOf() != null )
             ServletOps.error(HttpSC.FORBIDDEN_403, c.followerOf());
-        Dispatcher d = c.getContext().get(AssemblerCapturedDataset.DISPATCHER);
+        SinkRunners d = c.getContext().get(AssemblerCapturedDataset.DISPATCHER);
         Optional<String> refusal = d == null ? Optional.empty() : d.writeRefusal();
         if ( refusal.isPresent() ) {
             action.setResponseHeader("Retry-After", "10");

@@ -22,10 +22,10 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.fusekicdc.core.follow.PatchSource;
-import org.fusekicdc.core.sink.PatchAssembler;
-import org.fusekicdc.core.sink.PatchAssembler.Patch;
-import org.fusekicdc.core.sink.PatchMessages;
+import org.fusekicdc.core.topic.TopicReader;
+import org.fusekicdc.core.wire.PatchReassembler;
+import org.fusekicdc.core.wire.PatchReassembler.Patch;
+import org.fusekicdc.core.wire.PatchMessages;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +50,7 @@ public final class KafkaPatchReader implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final TopicPartition partition;
     private final byte[] key;
-    private final PatchAssembler assembler;
+    private final PatchReassembler assembler;
     private final long startOffset;
     private final Path tmpDir;
     private boolean warnedForeign;
@@ -89,7 +89,7 @@ public final class KafkaPatchReader implements AutoCloseable {
             consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
             throw ex;
         }
-        this.assembler = new PatchAssembler(this.tmpDir, afterVersion);
+        this.assembler = new PatchReassembler(this.tmpDir, afterVersion);
     }
 
     /**
@@ -158,10 +158,10 @@ public final class KafkaPatchReader implements AutoCloseable {
      */
     public List<Patch> poll(Duration timeout) {
         List<Patch> out = new ArrayList<>();
-        for ( PatchSource.Incoming in : pollMessages(timeout) ) {
+        for ( TopicReader.Incoming in : pollMessages(timeout) ) {
             switch (in) {
-                case PatchSource.PatchMessage m -> out.add(m.patch());
-                case PatchSource.ForeignMessage f -> {
+                case TopicReader.PatchMessage m -> out.add(m.patch());
+                case TopicReader.ForeignMessage f -> {
                     if ( f.headers().containsKey(PatchMessages.VERSION) )
                         throw new IllegalArgumentException(partition + " " + f.position() + ": " + f.reason());
                     if ( !warnedForeign ) {
@@ -179,21 +179,21 @@ public final class KafkaPatchReader implements AutoCloseable {
      * The whole patches completed by the records that arrive within {@code timeout}, each with
      * its offset, and the records under the dataset's key that cannot be part of a patch.
      */
-    public List<PatchSource.Incoming> pollMessages(Duration timeout) {
-        List<PatchSource.Incoming> out = new ArrayList<>();
+    public List<TopicReader.Incoming> pollMessages(Duration timeout) {
+        List<TopicReader.Incoming> out = new ArrayList<>();
         for ( ConsumerRecord<byte[], byte[]> r : consumer.poll(timeout).records(partition) ) {
             if ( !Arrays.equals(key, r.key()) )
                 continue;
             Map<String, String> headers = headers(r);
             String position = "offset " + r.offset();
             if ( !headers.containsKey(PatchMessages.VERSION) ) {
-                out.add(new PatchSource.ForeignMessage(position, headers, r.value(), "a record without a " + PatchMessages.VERSION + " header: not a fuseki-cdc patch"));
+                out.add(new TopicReader.ForeignMessage(position, headers, r.value(), "a record without a " + PatchMessages.VERSION + " header: not a fuseki-cdc patch"));
                 continue;
             }
             try {
-                assembler.offer(headers, r.value()).ifPresent(p -> out.add(new PatchSource.PatchMessage(p, position)));
+                assembler.offer(headers, r.value()).ifPresent(p -> out.add(new TopicReader.PatchMessage(p, position)));
             } catch (IllegalArgumentException ex) {
-                out.add(new PatchSource.ForeignMessage(position, headers, r.value(), ex.getMessage()));
+                out.add(new TopicReader.ForeignMessage(position, headers, r.value(), ex.getMessage()));
             }
         }
         return out;

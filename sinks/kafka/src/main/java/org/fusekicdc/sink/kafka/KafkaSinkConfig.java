@@ -14,8 +14,8 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.config.Option;
-import org.fusekicdc.core.sink.PatchRecord;
-import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.wire.PatchRecord;
+import org.fusekicdc.core.config.OptionValues;
 
 /**
  * The settings of one Kafka sink, validated all at once from the {@code cdc:} options of the
@@ -89,7 +89,7 @@ public record KafkaSinkConfig(String dataset, String sink, String bootstrapServe
      *
      * @throws CdcConfigException naming the option, the value and the fix, for the first problem found
      */
-    public static KafkaSinkConfig parse(String dataset, SinkOptions options) {
+    public static KafkaSinkConfig parse(String dataset, OptionValues options) {
         String sink = options.sink();
         String bootstrap = options.required(BOOTSTRAP_SERVERS.name(), "\"broker1:9092,broker2:9092\"").trim();
         String topic = options.string(TOPIC);
@@ -117,7 +117,7 @@ public record KafkaSinkConfig(String dataset, String sink, String bootstrapServe
     }
 
     /** Refuse settings that would break ordering or exactly-once delivery; never rewrite them. */
-    private static void checkProducerProperties(SinkOptions options, Properties p, int maxMessageBytes, Duration sendTimeout) {
+    private static void checkProducerProperties(OptionValues options, Properties p, int maxMessageBytes, Duration sendTimeout) {
         String opt = PRODUCER_PROPERTIES.name();
         for ( Map.Entry<String, String> e : OWNED.entrySet() ) {
             if ( p.containsKey(e.getKey()) )
@@ -174,7 +174,7 @@ public record KafkaSinkConfig(String dataset, String sink, String bootstrapServe
             throw options.error(opt, "sets isolation.level=" + isolation + ": the sink's start-up check reads committed records only; remove it");
     }
 
-    private static long integer(SinkOptions options, Properties p, String key) {
+    private static long integer(OptionValues options, Properties p, String key) {
         String v = p.getProperty(key);
         try {
             return Long.parseLong(v.trim());

@@ -18,9 +18,9 @@ import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
 import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.config.Option;
-import org.fusekicdc.core.sink.PatchRecord;
+import org.fusekicdc.core.wire.PatchRecord;
 import org.fusekicdc.core.config.Option;
-import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.config.OptionValues;
 import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.sink.SinkProvider;
 import org.junit.jupiter.api.Test;
@@ -37,7 +37,7 @@ class KafkaSinkConfigTest {
         Map<String, String> o = new HashMap<>();
         o.put("bootstrapServers", "broker1:9092,broker2:9092");
         o.putAll(extra);
-        return KafkaSinkConfig.parse(dataset, new SinkOptions("kafka", o, env::get));
+        return KafkaSinkConfig.parse(dataset, new OptionValues("kafka", o, env::get));
     }
 
     private static String error(Map<String, String> extra) {
@@ -75,7 +75,7 @@ class KafkaSinkConfigTest {
 
     @Test
     void bootstrapServersIsRequired() {
-        String msg = assertThrows(CdcConfigException.class, () -> KafkaSinkConfig.parse("ds", new SinkOptions("kafka", Map.of()))).getMessage();
+        String msg = assertThrows(CdcConfigException.class, () -> KafkaSinkConfig.parse("ds", new OptionValues("kafka", Map.of()))).getMessage();
         assertTrue(msg.contains("cdc:bootstrapServers is required"), msg);
     }
 
@@ -182,6 +182,6 @@ class KafkaSinkConfigTest {
         assertEquals(List.of("bootstrapServers", "topic", "format", "maxMessageBytes", "transactional", "createTopic", "replicationFactor",
                              "producerProperties", "sendTimeoutSeconds"),
                      p.options().stream().map(Option::name).toList());
-        assertTrue(p.create("ds", new SinkOptions("k", Map.of("bootstrapServers", "b:9092")), Path.of("work")) instanceof KafkaSink);
+        assertTrue(p.create("ds", new OptionValues("k", Map.of("bootstrapServers", "b:9092")), Path.of("work")) instanceof KafkaSink);
     }
 }

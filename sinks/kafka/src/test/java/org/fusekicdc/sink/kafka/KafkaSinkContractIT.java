@@ -13,7 +13,7 @@ import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.config.ConfigResource;
-import org.fusekicdc.core.sink.PatchMessages;
+import org.fusekicdc.core.wire.PatchMessages;
 import org.fusekicdc.core.sink.SinkProvider;
 import org.fusekicdc.core.testing.TestSupport;
 import org.fusekicdc.core.testing.contract.SinkContract;

@@ -17,9 +17,9 @@ import org.apache.jena.rdfpatch.system.Id;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.DatasetGraphFactory;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.fusekicdc.core.capture.PatchHeaders;
-import org.fusekicdc.core.sink.PatchMessages;
-import org.fusekicdc.core.sink.PatchRecord;
+import org.fusekicdc.core.wire.PatchHeaders;
+import org.fusekicdc.core.wire.PatchMessages;
+import org.fusekicdc.core.wire.PatchRecord;
 
 /**
  * Checks on what a topic holds, made with Jena's own patch readers: versions, the id/prev

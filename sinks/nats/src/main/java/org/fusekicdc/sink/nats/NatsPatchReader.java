@@ -19,10 +19,10 @@ import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.MessageInfo;
 import io.nats.client.api.OrderedConsumerConfiguration;
 import io.nats.client.api.StreamState;
-import org.fusekicdc.core.follow.PatchSource;
-import org.fusekicdc.core.sink.PatchAssembler;
-import org.fusekicdc.core.sink.PatchAssembler.Patch;
-import org.fusekicdc.core.sink.PatchMessages;
+import org.fusekicdc.core.topic.TopicReader;
+import org.fusekicdc.core.wire.PatchReassembler;
+import org.fusekicdc.core.wire.PatchReassembler.Patch;
+import org.fusekicdc.core.wire.PatchMessages;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * try (Connection nc = Nats.connect("nats://127.0.0.1:4222");
  *      NatsPatchReader reader = new NatsPatchReader(nc, "FUSEKI_CDC_DS", "fuseki-cdc.ds", 0, Path.of("/tmp"))) {
  *     while (true) {
- *         Optional<PatchAssembler.Patch> p = reader.next(Duration.ofSeconds(5));
+ *         Optional<PatchReassembler.Patch> p = reader.next(Duration.ofSeconds(5));
  *         if (p.isEmpty()) continue;
  *         try (InputStream in = p.get().open()) {
  *             RDFPatch patch = RDFPatchOps.read(in);   // text; binary: RDFPatchReaderBinary
@@ -62,7 +62,7 @@ public final class NatsPatchReader implements AutoCloseable {
     private final String subject;
     private final long startSequence;
     private final IterableConsumer consumer;
-    private final PatchAssembler assembler;
+    private final PatchReassembler assembler;
     private boolean aligned;
     private Patch current;
 
@@ -83,7 +83,7 @@ public final class NatsPatchReader implements AutoCloseable {
         // bytes, ConsumeOptions.batchBytes, stalls against nats-server 2.9 once messages are large.)
         int batch = (int)Math.max(MIN_BATCH, Math.min(MAX_BATCH, BUFFER_BYTES / Math.max(1, connection.getMaxPayload())));
         this.consumer = occ.iterate(ConsumeOptions.builder().batchSize(batch).build());
-        this.assembler = new PatchAssembler(tmpDir, afterVersion);
+        this.assembler = new PatchReassembler(tmpDir, afterVersion);
     }
 
     /**
@@ -95,15 +95,15 @@ public final class NatsPatchReader implements AutoCloseable {
      */
     public Optional<Patch> next(Duration timeout) throws InterruptedException {
         releaseCurrent();
-        Optional<PatchSource.Incoming> in = nextMessage(timeout);
+        Optional<TopicReader.Incoming> in = nextMessage(timeout);
         if ( in.isEmpty() )
             return Optional.empty();
         return switch (in.get()) {
-            case PatchSource.PatchMessage m -> {
+            case TopicReader.PatchMessage m -> {
                 current = m.patch();
                 yield Optional.of(current);
             }
-            case PatchSource.ForeignMessage f -> throw new IllegalStateException("Stream " + stream + ", subject " + subject + ", "
+            case TopicReader.ForeignMessage f -> throw new IllegalStateException("Stream " + stream + ", subject " + subject + ", "
                                                                                  + f.position() + ": " + f.reason());
         };
     }
@@ -112,7 +112,7 @@ public final class NatsPatchReader implements AutoCloseable {
      * The next whole patch with its stream sequence, or the next message that cannot be part of
      * one, waiting up to {@code timeout}. The caller closes the patch.
      */
-    public Optional<PatchSource.Incoming> nextMessage(Duration timeout) throws InterruptedException {
+    public Optional<TopicReader.Incoming> nextMessage(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while ( true ) {
             long left = deadline - System.nanoTime();
@@ -131,7 +131,7 @@ public final class NatsPatchReader implements AutoCloseable {
             Map<String, String> headers = NatsHeaders.fromNats(m.getHeaders());
             byte[] data = m.getData() == null ? new byte[0] : m.getData();
             if ( !headers.containsKey(PatchMessages.VERSION) )
-                return Optional.of(new PatchSource.ForeignMessage(position, headers, data, "not a fuseki-cdc patch (no " + PatchMessages.VERSION + " header)"));
+                return Optional.of(new TopicReader.ForeignMessage(position, headers, data, "not a fuseki-cdc patch (no " + PatchMessages.VERSION + " header)"));
             if ( !aligned ) {
                 // Start at a patch's first segment: earlier ones of a patch may have been removed.
                 if ( !"0".equals(headers.getOrDefault(PatchMessages.SEGMENT, "0")) ) {
@@ -145,10 +145,10 @@ public final class NatsPatchReader implements AutoCloseable {
             try {
                 p = assembler.offer(headers, data);
             } catch (IllegalArgumentException ex) {
-                return Optional.of(new PatchSource.ForeignMessage(position, headers, data, ex.getMessage()));
+                return Optional.of(new TopicReader.ForeignMessage(position, headers, data, ex.getMessage()));
             }
             if ( p.isPresent() )
-                return Optional.of(new PatchSource.PatchMessage(p.get(), position));
+                return Optional.of(new TopicReader.PatchMessage(p.get(), position));
         }
     }
 

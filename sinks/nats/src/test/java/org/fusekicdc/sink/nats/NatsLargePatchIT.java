@@ -24,9 +24,9 @@ import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
 import org.fusekicdc.core.log.LogRecord;
-import org.fusekicdc.core.sink.PatchAssembler;
-import org.fusekicdc.core.sink.PatchMessages;
-import org.fusekicdc.core.sink.SinkRunner;
+import org.fusekicdc.core.wire.PatchReassembler;
+import org.fusekicdc.core.wire.PatchMessages;
+import org.fusekicdc.core.sink.internal.SinkRunner;
 import org.fusekicdc.core.sink.SinkState;
 import org.fusekicdc.core.testing.TestSupport;
 import org.junit.jupiter.api.BeforeEach;
@@ -89,7 +89,7 @@ class NatsLargePatchIT {
                 long t4 = System.nanoTime();
                 try (NatsPatchReader reader = new NatsPatchReader(nc, stream, subject, 0, work.resolve("reader"))) {
                     assertEquals(1, reader.next(Duration.ofSeconds(10)).orElseThrow().version());
-                    Optional<PatchAssembler.Patch> p = reader.next(Duration.ofSeconds(60));
+                    Optional<PatchReassembler.Patch> p = reader.next(Duration.ofSeconds(60));
                     assertEquals(2, p.orElseThrow().version());
                     assertEquals(String.valueOf(segments), p.get().headers().get(PatchMessages.SEGMENTS));
                     assertEquals(large.meta().id().toString(), p.get().headers().get(PatchMessages.ID));

@@ -10,7 +10,7 @@ import java.util.Map;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.api.StreamConfiguration;
-import org.fusekicdc.core.sink.PatchMessages;
+import org.fusekicdc.core.wire.PatchMessages;
 import org.fusekicdc.core.sink.SinkProvider;
 import org.fusekicdc.core.sink.SinkState;
 import org.fusekicdc.core.testing.TestSupport;

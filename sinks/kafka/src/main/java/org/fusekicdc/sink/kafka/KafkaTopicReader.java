@@ -11,16 +11,16 @@ import java.util.Optional;
 import java.util.Properties;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.fusekicdc.core.follow.PatchSource;
+import org.fusekicdc.core.topic.TopicReader;
 import org.fusekicdc.core.config.Option;
-import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.config.OptionValues;
 
 /**
  * A follower's source: the topic a leader's {@link KafkaSink} writes, read with
  * {@link KafkaPatchReader} (committed records only, no consumer group: the follower's position is
  * its own change log's head).
  */
-public final class KafkaTopicSource implements PatchSource {
+public final class KafkaTopicReader implements TopicReader {
     public static final Option<String> BOOTSTRAP_SERVERS = Option.required("bootstrapServers", "string",
         "Kafka brokers to connect to, host:port separated by commas.");
     public static final Option<String> TOPIC = Option.withoutDefault("topic", "string", "fuseki-cdc.<leader dataset>",
@@ -37,7 +37,7 @@ public final class KafkaTopicSource implements PatchSource {
     private final Deque<Incoming> ready = new ArrayDeque<>();
     private KafkaPatchReader reader;
 
-    KafkaTopicSource(String leaderDataset, SinkOptions options, Path workDir) {
+    KafkaTopicReader(String leaderDataset, OptionValues options, Path workDir) {
         this.leaderDataset = leaderDataset;
         this.bootstrapServers = options.required(BOOTSTRAP_SERVERS.name(), "\"localhost:9092\"");
         this.topic = options.string(TOPIC.name(), "fuseki-cdc." + leaderDataset);

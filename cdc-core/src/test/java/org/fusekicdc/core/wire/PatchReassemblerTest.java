@@ -1,4 +1,4 @@
-package org.fusekicdc.core.sink;
+package org.fusekicdc.core.wire;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Putting segments back together, as a consumer meets them in a topic. */
-class PatchAssemblerTest {
+class PatchReassemblerTest {
     @TempDir
     Path dir;
 
@@ -32,14 +32,14 @@ class PatchAssemblerTest {
 
     @Test
     void segmentsWhoseStartWasNotSeenAreDroppedAndTheNextPatchIsWhole() throws Exception {
-        try (PatchAssembler a = new PatchAssembler(dir)) {
+        try (PatchReassembler a = new PatchReassembler(dir)) {
             // Reading began in the middle of version 7 (or retention removed its start).
             assertEquals(Optional.empty(), a.offer(h("p7", 7, 1, 3), b("bb")));
             assertEquals(Optional.empty(), a.offer(h("p7", 7, 2, 3), b("cc")));
             assertEquals(Optional.empty(), a.offer(h("p8", 8, 0, 2), b("x")));
-            Optional<PatchAssembler.Patch> p = a.offer(h("p8", 8, 1, 2), b("y"));
+            Optional<PatchReassembler.Patch> p = a.offer(h("p8", 8, 1, 2), b("y"));
             assertTrue(p.isPresent());
-            try (PatchAssembler.Patch patch = p.get(); InputStream in = patch.open()) {
+            try (PatchReassembler.Patch patch = p.get(); InputStream in = patch.open()) {
                 assertArrayEquals(b("xy"), in.readAllBytes());
             }
             assertEquals(8, a.lastVersion());
@@ -48,7 +48,7 @@ class PatchAssemblerTest {
 
     @Test
     void aSegmentThatDoesNotContinueThePatchBeingAssembledIsAnError() {
-        try (PatchAssembler a = new PatchAssembler(dir)) {
+        try (PatchReassembler a = new PatchReassembler(dir)) {
             a.offer(h("p1", 1, 0, 3), b("a"));
             assertThrows(IllegalArgumentException.class, () -> a.offer(h("p1", 1, 2, 3), b("c")));
         }
@@ -56,12 +56,12 @@ class PatchAssemblerTest {
 
     @Test
     void aPatchCutShortAndSentAgainIsReturnedOnceWhole() throws Exception {
-        try (PatchAssembler a = new PatchAssembler(dir)) {
+        try (PatchReassembler a = new PatchReassembler(dir)) {
             a.offer(h("p1", 1, 0, 3), b("a"));
             a.offer(h("p1", 1, 1, 3), b("b"));
             a.offer(h("p1", 1, 0, 3), b("a"));
             a.offer(h("p1", 1, 1, 3), b("b"));
-            PatchAssembler.Patch p = a.offer(h("p1", 1, 2, 3), b("c")).orElseThrow();
+            PatchReassembler.Patch p = a.offer(h("p1", 1, 2, 3), b("c")).orElseThrow();
             try (InputStream in = p.open()) {
                 assertArrayEquals(b("abc"), in.readAllBytes());
             }
@@ -73,9 +73,9 @@ class PatchAssemblerTest {
 
     @Test
     void closingAnAssembledPatchDeletesItsTemporaryFile() {
-        try (PatchAssembler a = new PatchAssembler(dir)) {
+        try (PatchReassembler a = new PatchReassembler(dir)) {
             a.offer(h("p1", 1, 0, 2), b("a"));
-            PatchAssembler.Patch p = a.offer(h("p1", 1, 1, 2), b("b")).orElseThrow();
+            PatchReassembler.Patch p = a.offer(h("p1", 1, 1, 2), b("b")).orElseThrow();
             assertTrue(p.file() != null && Files.exists(p.file()));
             p.close();
             assertFalse(Files.exists(p.file()));
@@ -84,10 +84,10 @@ class PatchAssemblerTest {
 
     @Test
     void aSegmentedPatchComesBackWholeWithTheHeadersOfItsFirstMessage() throws Exception {
-        try (PatchAssembler a = new PatchAssembler(dir)) {
+        try (PatchReassembler a = new PatchReassembler(dir)) {
             assertTrue(a.offer(h("a", 1, 0, 3), b("one ")).isEmpty());
             assertTrue(a.offer(h("a", 1, 1, 3), b("two ")).isEmpty());
-            Optional<PatchAssembler.Patch> p = a.offer(h("a", 1, 2, 3), b("three"));
+            Optional<PatchReassembler.Patch> p = a.offer(h("a", 1, 2, 3), b("three"));
             assertEquals(1, p.orElseThrow().version());
             assertEquals("0", p.get().headers().get(PatchMessages.SEGMENT), "headers of the first message, as documented");
             try (InputStream in = p.get().open()) {

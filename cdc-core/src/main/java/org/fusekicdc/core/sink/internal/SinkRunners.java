@@ -1,4 +1,4 @@
-package org.fusekicdc.core.sink;
+package org.fusekicdc.core.sink.internal;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -6,17 +6,20 @@ import java.util.Map;
 import java.util.Optional;
 
 import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.core.sink.Sink;
+import org.fusekicdc.core.sink.SinkConfig;
+import org.fusekicdc.core.sink.SinkStatus;
 
 /**
  * The sinks of one dataset, each fed by its own {@link SinkRunner}. Starting, stopping and
  * status in one place; and the write gate: while a sink whose policy is to refuse writes is
  * further behind than its bound, {@link #writeRefusal} says why.
  */
-public final class Dispatcher implements AutoCloseable {
+public final class SinkRunners implements AutoCloseable {
     private final ChangeLog log;
     private final Map<String, SinkRunner> runners = new LinkedHashMap<>();
 
-    public Dispatcher(ChangeLog log) {
+    public SinkRunners(ChangeLog log) {
         this.log = log;
     }
 

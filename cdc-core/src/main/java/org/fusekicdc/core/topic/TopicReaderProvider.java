@@ -1,17 +1,17 @@
-package org.fusekicdc.core.follow;
+package org.fusekicdc.core.topic;
 
 import java.nio.file.Path;
 import java.util.List;
 
 import org.fusekicdc.core.config.Option;
-import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.config.OptionValues;
 
 /**
  * A kind of patch source (Kafka topic, JetStream subject), found with
  * {@link java.util.ServiceLoader}. The configuration names it by type
  * ({@code cdc:follow [ a cdc:KafkaTopic ; ... ]}).
  */
-public interface PatchSourceProvider {
+public interface TopicReaderProvider {
     /** The local name of the configuration type in the {@code cdc:} namespace, e.g. {@code KafkaTopic}. */
     String type();
 
@@ -24,5 +24,5 @@ public interface PatchSourceProvider {
      *
      * @param workDir a directory the source may use for temporary files
      */
-    PatchSource create(String leaderDataset, SinkOptions options, Path workDir);
+    TopicReader create(String leaderDataset, OptionValues options, Path workDir);
 }

@@ -1,4 +1,4 @@
-package org.fusekicdc.core.sink;
+package org.fusekicdc.core.wire;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,11 +8,12 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.fusekicdc.core.sink.SinkException;
 
 /**
  * How patches become broker messages, the same for every broker: headers naming the patch,
  * and, for a patch larger than a message may be, ordered segments that all carry the patch's
- * headers plus their index and count. {@link PatchAssembler} puts segments back together.
+ * headers plus their index and count. {@link PatchReassembler} puts segments back together.
  */
 public final class PatchMessages {
     public static final String CONTENT_TYPE = "Content-Type";

@@ -1,4 +1,4 @@
-package org.fusekicdc.core.sink;
+package org.fusekicdc.core.wire;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,10 +27,10 @@ import org.apache.jena.atlas.io.IOX;
  * patches come out in increasing versions, each ending with the message that completed it; and no
  * temporary file is left once the patches and the assembler are closed.
  * <p>
- * Inputs: {@code src/test/resources/org/fusekicdc/core/sink/PatchAssemblerFuzzTestInputs/}, one
+ * Inputs: {@code src/test/resources/org/fusekicdc/core/sink/PatchReassemblerFuzzTestInputs/}, one
  * message a line. See docs/testing.md.
  */
-class PatchAssemblerFuzzTest {
+class PatchReassemblerFuzzTest {
     private static final Map<String, String> HEADERS = Map.of("v", PatchMessages.VERSION, "seg", PatchMessages.SEGMENT,
                                                               "of", PatchMessages.SEGMENTS, "id", PatchMessages.ID);
 
@@ -50,12 +50,12 @@ class PatchAssemblerFuzzTest {
 
     private static void assemble(String input, Path tmp) throws IOException {
         long last = 0;
-        try (PatchAssembler assembler = new PatchAssembler(tmp)) {
+        try (PatchReassembler assembler = new PatchReassembler(tmp)) {
             for ( String line : input.split("\n") ) {
                 int bar = line.indexOf('|');
                 Map<String, String> headers = headers(bar < 0 ? line : line.substring(0, bar));
                 byte[] value = (bar < 0 ? "" : line.substring(bar + 1)).getBytes(StandardCharsets.UTF_8);
-                Optional<PatchAssembler.Patch> out;
+                Optional<PatchReassembler.Patch> out;
                 try {
                     out = assembler.offer(headers, value);
                 } catch (IllegalArgumentException ex) {
@@ -68,7 +68,7 @@ class PatchAssemblerFuzzTest {
                 assertTrue(segments == 1 || headers.containsKey(PatchMessages.ID), "taken: a segment without a patch id");
                 if ( out.isEmpty() )
                     continue;
-                try (PatchAssembler.Patch p = out.get(); InputStream in = p.open()) {
+                try (PatchReassembler.Patch p = out.get(); InputStream in = p.open()) {
                     assertTrue(p.version() > last, "version " + p.version() + " after " + last);
                     assertEquals(p.version(), assembler.lastVersion());
                     last = p.version();

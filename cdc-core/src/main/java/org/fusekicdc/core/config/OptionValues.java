@@ -1,4 +1,4 @@
-package org.fusekicdc.core.sink;
+package org.fusekicdc.core.config;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -17,7 +17,7 @@ import org.fusekicdc.core.config.Option;
  * getters whose errors name the sink, the option, the value and the fix. Values may refer to
  * environment variables as {@code ${env:NAME}}, the only way to pass secrets.
  */
-public final class SinkOptions {
+public final class OptionValues {
     private static final Pattern ENV = Pattern.compile("\\$\\{env:([A-Za-z_][A-Za-z0-9_]*)}");
     private static final Pattern VARIABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
@@ -26,11 +26,11 @@ public final class SinkOptions {
     private final Map<String, String> values;
     private final Function<String, String> environment;
 
-    public SinkOptions(String sink, Map<String, String> values) {
+    public OptionValues(String sink, Map<String, String> values) {
         this(sink, values, System::getenv);
     }
 
-    public SinkOptions(String sink, Map<String, String> values, Function<String, String> environment) {
+    public OptionValues(String sink, Map<String, String> values, Function<String, String> environment) {
         this("Sink", sink, values, environment);
     }
 
@@ -38,11 +38,11 @@ public final class SinkOptions {
      * Options of something other than a sink, e.g. a source: {@code kind} ("Source") starts
      * every error message.
      */
-    public SinkOptions(String kind, String sink, Map<String, String> values, Function<String, String> environment) {
+    public OptionValues(String kind, String sink, Map<String, String> values, Function<String, String> environment) {
         this(sink, values, environment, kind + " '" + sink + "'");
     }
 
-    private SinkOptions(String sink, Map<String, String> values, Function<String, String> environment, String owner) {
+    private OptionValues(String sink, Map<String, String> values, Function<String, String> environment, String owner) {
         this.sink = sink;
         this.owner = owner;
         this.values = new LinkedHashMap<>(values);
@@ -50,8 +50,8 @@ public final class SinkOptions {
     }
 
     /** The options of a follower's {@code cdc:follow} (same syntax, errors name the follower). */
-    public static SinkOptions forFollower(String dataset, Map<String, String> values) {
-        return new SinkOptions("follow", values, System::getenv, "Dataset '" + dataset + "', cdc:follow");
+    public static OptionValues forFollower(String dataset, Map<String, String> values) {
+        return new OptionValues("follow", values, System::getenv, "Dataset '" + dataset + "', cdc:follow");
     }
 
     public String sink() {

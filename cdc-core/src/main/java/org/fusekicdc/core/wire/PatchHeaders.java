@@ -1,4 +1,4 @@
-package org.fusekicdc.core.capture;
+package org.fusekicdc.core.wire;
 
 import org.apache.jena.rdfpatch.RDFPatchConst;
 

@@ -1,4 +1,4 @@
-package org.fusekicdc.core.sink;
+package org.fusekicdc.core.wire;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -20,7 +20,7 @@ import java.util.Optional;
  * not seen (reading began part-way through a patch, or the broker's retention removed its
  * start) are dropped: the patch cannot be completed from them.
  */
-public final class PatchAssembler implements AutoCloseable {
+public final class PatchReassembler implements AutoCloseable {
     private final Path tmpDir;
     private long lastVersion;
     private String partialId;
@@ -31,12 +31,12 @@ public final class PatchAssembler implements AutoCloseable {
     private OutputStream partialOut;
 
     /** @param tmpDir where segments of a patch wait for the rest */
-    public PatchAssembler(Path tmpDir) {
+    public PatchReassembler(Path tmpDir) {
         this.tmpDir = tmpDir;
     }
 
     /** @param afterVersion versions up to this one are treated as already seen */
-    public PatchAssembler(Path tmpDir, long afterVersion) {
+    public PatchReassembler(Path tmpDir, long afterVersion) {
         this(tmpDir);
         this.lastVersion = afterVersion;
     }

@@ -1,4 +1,4 @@
-package org.fusekicdc.core.sink;
+package org.fusekicdc.core.sink.internal;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -16,6 +16,12 @@ import org.fusekicdc.core.log.DamagedRecordException;
 import org.fusekicdc.core.log.VersionGoneException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.fusekicdc.core.sink.Sink;
+import org.fusekicdc.core.sink.SinkConfig;
+import org.fusekicdc.core.sink.SinkException;
+import org.fusekicdc.core.sink.SinkState;
+import org.fusekicdc.core.sink.SinkStatus;
+import org.fusekicdc.core.wire.PatchRecord;
 
 /**
  * Feeds one sink from the change log, in version order, on its own thread.

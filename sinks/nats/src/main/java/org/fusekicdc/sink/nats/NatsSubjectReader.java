@@ -11,15 +11,15 @@ import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import org.fusekicdc.core.config.Option;
-import org.fusekicdc.core.follow.PatchSource;
-import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.topic.TopicReader;
+import org.fusekicdc.core.config.OptionValues;
 
 /**
  * A follower's source: the JetStream subject a leader's {@link NatsSink} writes, read with
  * {@link NatsPatchReader} (an ordered consumer: no durable state on the server; the follower's
  * position is its own change log's head).
  */
-public final class NatsSubjectSource implements PatchSource {
+public final class NatsSubjectReader implements TopicReader {
     private static final Set<String> OPTION_NAMES = Set.of(NatsSinkConfig.URL.name(), NatsSinkConfig.SUBJECT.name(), NatsSinkConfig.STREAM.name(),
                                                            NatsSinkConfig.USER_ENV.name(), NatsSinkConfig.PASSWORD_ENV.name(), NatsSinkConfig.TOKEN_ENV.name(),
                                                            NatsSinkConfig.CREDS_FILE_ENV.name(), NatsSinkConfig.CONNECT_TIMEOUT_SECONDS.name());
@@ -36,7 +36,7 @@ public final class NatsSubjectSource implements PatchSource {
     private Connection connection;
     private NatsPatchReader reader;
 
-    NatsSubjectSource(String leaderDataset, SinkOptions options, Function<String, String> environment, Path workDir) {
+    NatsSubjectReader(String leaderDataset, OptionValues options, Function<String, String> environment, Path workDir) {
         this.leaderDataset = leaderDataset;
         this.servers = NatsSinkConfig.servers(options);
         this.subject = options.string(NatsSinkConfig.SUBJECT.name(), NatsSinkConfig.defaultSubject(leaderDataset));

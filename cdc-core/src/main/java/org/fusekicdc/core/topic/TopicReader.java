@@ -1,17 +1,18 @@
-package org.fusekicdc.core.follow;
+package org.fusekicdc.core.topic;
 
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
-import org.fusekicdc.core.sink.PatchAssembler;
+import org.fusekicdc.core.wire.PatchReassembler;
+import org.fusekicdc.core.follow.Follower;
 
 /**
  * Where a follower reads its leader's patches: a Kafka topic, a JetStream subject. One source
  * reads one leader dataset, in order; {@link Follower} checks versions and the id chain, so a
  * source need not. After a failure the follower closes the source and opens it again.
  */
-public interface PatchSource extends AutoCloseable {
+public interface TopicReader extends AutoCloseable {
     /** Where patches come from, for status and error messages (topic, subject, servers). */
     String describe();
 
@@ -32,7 +33,7 @@ public interface PatchSource extends AutoCloseable {
      *
      * @param position where its last message is (offset, stream sequence), for error messages
      */
-    record PatchMessage(PatchAssembler.Patch patch, String position) implements Incoming {}
+    record PatchMessage(PatchReassembler.Patch patch, String position) implements Incoming {}
 
     /** A message on the source that is not a fuseki-cdc patch, or a segment that cannot be part of one. */
     record ForeignMessage(String position, Map<String, String> headers, byte[] value, String reason) implements Incoming {}

@@ -1,4 +1,4 @@
-package org.fusekicdc.core.sink;
+package org.fusekicdc.core.wire;
 
 import java.io.IOException;
 import java.io.InputStream;

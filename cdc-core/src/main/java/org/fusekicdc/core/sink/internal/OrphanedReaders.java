@@ -1,4 +1,4 @@
-package org.fusekicdc.core.sink;
+package org.fusekicdc.core.sink.internal;
 
 import java.util.Comparator;
 import java.util.List;
@@ -27,7 +27,7 @@ public final class OrphanedReaders {
     private OrphanedReaders() {}
 
     /** The log's readers that no sink of {@code sinks} owns, by name. */
-    public static List<Orphan> find(ChangeLog log, Dispatcher sinks) {
+    public static List<Orphan> find(ChangeLog log, SinkRunners sinks) {
         Retention r = log.config().retention();
         boolean holds = !r.keepsEverything() && !r.overrideReaders();
         return log.readers().stream()
@@ -40,7 +40,7 @@ public final class OrphanedReaders {
     }
 
     /** The configured sink whose cursor {@code reader} is; empty when no sink owns it. */
-    public static Optional<String> owningSink(Dispatcher sinks, String reader) {
+    public static Optional<String> owningSink(SinkRunners sinks, String reader) {
         return sinks.runners().stream().map(SinkRunner::name)
                     .filter(sink -> SinkRunner.cursorName(sink).equals(reader))
                     .findFirst();
