@@ -29,12 +29,12 @@ public interface TopicReader extends AutoCloseable {
     sealed interface Incoming permits PatchMessage, ForeignMessage {}
 
     /**
-     * A whole patch (segments put together); the caller closes it.
+     * A whole patch (parts put together); the caller closes it.
      *
      * @param position where its last message is (offset, stream sequence), for error messages
      */
     record PatchMessage(PatchReassembler.Patch patch, String position) implements Incoming {}
 
-    /** A message on the source that is not a fuseki-cdc patch, or a segment that cannot be part of one. */
+    /** A message on the source that is not a fuseki-cdc patch, or a part that cannot be part of one. */
     record ForeignMessage(String position, Map<String, String> headers, byte[] value, String reason) implements Incoming {}
 }

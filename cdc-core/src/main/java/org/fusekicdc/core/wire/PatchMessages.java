@@ -12,8 +12,8 @@ import org.fusekicdc.core.sink.SinkException;
 
 /**
  * How patches become broker messages, the same for every broker: headers naming the patch,
- * and, for a patch larger than a message may be, ordered segments that all carry the patch's
- * headers plus their index and count. {@link PatchReassembler} puts segments back together.
+ * and, for a patch larger than a message may be, ordered parts that all carry the patch's
+ * headers plus their index and count. {@link PatchReassembler} puts parts back together.
  */
 public final class PatchMessages {
     public static final String CONTENT_TYPE = "Content-Type";
@@ -22,20 +22,20 @@ public final class PatchMessages {
     public static final String VERSION = "cdc-version";
     public static final String DATASET = "cdc-dataset";
     public static final String TIMESTAMP = "cdc-timestamp";
-    /** 0-based index of this segment. */
-    public static final String SEGMENT = "cdc-segment";
-    /** Number of segments of the patch (1 for a patch sent whole). */
-    public static final String SEGMENTS = "cdc-segments";
+    /** 0-based index of this part. The header names keep the word "segment": consumers of existing topics read them. */
+    public static final String PART = "cdc-segment";
+    /** Number of parts of the patch (1 for a patch sent whole). */
+    public static final String PARTS = "cdc-segments";
 
     private PatchMessages() {}
 
     /** Receives the messages of one patch, in order. */
     @FunctionalInterface
-    public interface SegmentConsumer {
+    public interface PartConsumer {
         void accept(Map<String, String> headers, byte[] value) throws SinkException;
     }
 
-    /** The headers of a patch (without the segment headers). Ids are bare UUIDs; the timestamp is ISO-8601 UTC. */
+    /** The headers of a patch (without the part headers). Ids are bare UUIDs; the timestamp is ISO-8601 UTC. */
     public static Map<String, String> headers(PatchRecord patch, String contentType) {
         Map<String, String> h = new LinkedHashMap<>();
         h.put(CONTENT_TYPE, contentType);
@@ -52,7 +52,7 @@ public final class PatchMessages {
      * Cut a patch into messages of at most {@code maxBytes} each and hand them to
      * {@code consumer} in order. Memory used: one message.
      */
-    public static void segments(PatchRecord patch, String contentType, int maxBytes, Path tmpDir, SegmentConsumer consumer)
+    public static void parts(PatchRecord patch, String contentType, int maxBytes, Path tmpDir, PartConsumer consumer)
             throws SinkException {
         if ( maxBytes < 1024 )
             throw new IllegalArgumentException("maxBytes must be at least 1024, got " + maxBytes);
@@ -75,14 +75,14 @@ public final class PatchMessages {
             }
             long count = Math.max(1, (length + maxBytes - 1) / maxBytes);
             if ( count > Integer.MAX_VALUE )
-                throw SinkException.permanentFailure("patch version " + patch.version() + " would need " + count + " segments", null);
+                throw SinkException.permanentFailure("patch version " + patch.version() + " would need " + count + " parts", null);
             Map<String, String> base = headers(patch, contentType);
             try (in) {
                 for ( int i = 0 ; i < count ; i++ ) {
                     byte[] value = in.readNBytes((int)Math.min(maxBytes, length - (long)i * maxBytes));
                     Map<String, String> h = new LinkedHashMap<>(base);
-                    h.put(SEGMENT, Integer.toString(i));
-                    h.put(SEGMENTS, Long.toString(count));
+                    h.put(PART, Integer.toString(i));
+                    h.put(PARTS, Long.toString(count));
                     consumer.accept(h, value);
                 }
             }

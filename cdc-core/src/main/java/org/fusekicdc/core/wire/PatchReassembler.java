@@ -14,9 +14,9 @@ import java.util.Optional;
  * Consumer side of {@link PatchMessages}: turns the messages read from a topic or subject back
  * into whole patches, in order, once each.
  * <p>
- * Segments of a patch are kept in a temporary file until the last one arrives. A patch whose
- * segments start again (the publisher restarted part-way) starts over; a message for a
- * version already returned is a duplicate and is dropped. Segments whose first segment was
+ * Parts of a patch are kept in a temporary file until the last one arrives. A patch whose
+ * parts start again (the publisher restarted part-way) starts over; a message for a
+ * version already returned is a duplicate and is dropped. Parts whose first part was
  * not seen (reading began part-way through a patch, or the broker's retention removed its
  * start) are dropped: the patch cannot be completed from them.
  */
@@ -25,12 +25,12 @@ public final class PatchReassembler implements AutoCloseable {
     private long lastVersion;
     private String partialId;
     private Map<String, String> partialHeaders;
-    private int nextSegment;
-    private int segments;
+    private int nextPart;
+    private int parts;
     private Path partialFile;
     private OutputStream partialOut;
 
-    /** @param tmpDir where segments of a patch wait for the rest */
+    /** @param tmpDir where parts of a patch wait for the rest */
     public PatchReassembler(Path tmpDir) {
         this.tmpDir = tmpDir;
     }
@@ -43,7 +43,7 @@ public final class PatchReassembler implements AutoCloseable {
 
     /**
      * A whole patch: its headers (those of its first message) and its bytes, in memory or, for a
-     * patch assembled from segments, in a temporary file that {@link #close} deletes.
+     * patch assembled from parts, in a temporary file that {@link #close} deletes.
      */
     public record Patch(Map<String, String> headers, long version, Path file, byte[] bytes) implements AutoCloseable {
         public InputStream open() {
@@ -72,47 +72,47 @@ public final class PatchReassembler implements AutoCloseable {
      *
      * @return the patch, when this message completes one
      * @throws IllegalArgumentException for a message that is not a fuseki-cdc patch message (its
-     *         segment headers included), or a segment that does not continue the patch being assembled
+     *         part headers included), or a part that does not continue the patch being assembled
      */
     public Optional<Patch> offer(Map<String, String> headers, byte[] value) {
         long version = number(headers, PatchMessages.VERSION);
-        long segmentNumber = headers.containsKey(PatchMessages.SEGMENT) ? number(headers, PatchMessages.SEGMENT) : 0;
-        long segmentCount = headers.containsKey(PatchMessages.SEGMENTS) ? number(headers, PatchMessages.SEGMENTS) : 1;
+        long partNumber = headers.containsKey(PatchMessages.PART) ? number(headers, PatchMessages.PART) : 0;
+        long partCount = headers.containsKey(PatchMessages.PARTS) ? number(headers, PatchMessages.PARTS) : 1;
         String id = headers.get(PatchMessages.ID);
-        if ( segmentCount < 1 || segmentCount > Integer.MAX_VALUE || segmentNumber < 0 || segmentNumber >= segmentCount )
-            throw new IllegalArgumentException("Segment " + segmentNumber + " of " + segmentCount + " (headers " + PatchMessages.SEGMENT + ", "
-                                               + PatchMessages.SEGMENTS + ") of version " + version + " is not a segment of a patch:"
-                                               + " segments are numbered from 0 to their count - 1");
-        if ( segmentCount > 1 && id == null )
-            throw new IllegalArgumentException("Segment " + segmentNumber + " of version " + version + " has no " + PatchMessages.ID
-                                               + " header: the segments of a patch cannot be matched without it");
-        int segment = (int)segmentNumber;
-        int count = (int)segmentCount;
+        if ( partCount < 1 || partCount > Integer.MAX_VALUE || partNumber < 0 || partNumber >= partCount )
+            throw new IllegalArgumentException("Part " + partNumber + " of " + partCount + " (headers " + PatchMessages.PART + ", "
+                                               + PatchMessages.PARTS + ") of version " + version + " is not a part of a patch:"
+                                               + " parts are numbered from 0 to their count - 1");
+        if ( partCount > 1 && id == null )
+            throw new IllegalArgumentException("Part " + partNumber + " of version " + version + " has no " + PatchMessages.ID
+                                               + " header: the parts of a patch cannot be matched without it");
+        int part = (int)partNumber;
+        int count = (int)partCount;
         if ( version <= lastVersion )
             return Optional.empty();
-        if ( segment == 0 )
+        if ( part == 0 )
             discardPartial();
         else if ( partialId == null )
             return Optional.empty();
-        else if ( !partialId.equals(id) || segment != nextSegment )
-            throw new IllegalArgumentException("Segment " + segment + " of patch " + id + " (version " + version + ") arrived out of order"
-                                               + "; expected segment " + nextSegment + " of " + partialId);
+        else if ( !partialId.equals(id) || part != nextPart )
+            throw new IllegalArgumentException("Part " + part + " of patch " + id + " (version " + version + ") arrived out of order"
+                                               + "; expected part " + nextPart + " of " + partialId);
         if ( count == 1 ) {
             lastVersion = version;
             return Optional.of(new Patch(Map.copyOf(headers), version, null, value));
         }
         try {
-            if ( segment == 0 ) {
+            if ( part == 0 ) {
                 Files.createDirectories(tmpDir);
                 partialFile = Files.createTempFile(tmpDir, "assemble-" + version + "-", ".part");
                 partialOut = Files.newOutputStream(partialFile);
                 partialId = id;
                 partialHeaders = Map.copyOf(headers);
-                segments = count;
+                parts = count;
             }
             partialOut.write(value);
-            nextSegment = segment + 1;
-            if ( nextSegment < segments )
+            nextPart = part + 1;
+            if ( nextPart < parts )
                 return Optional.empty();
             partialOut.close();
             Patch p = new Patch(partialHeaders, version, partialFile, null);
@@ -122,7 +122,7 @@ public final class PatchReassembler implements AutoCloseable {
             lastVersion = version;
             return Optional.of(p);
         } catch (IOException ex) {
-            throw new UncheckedIOException("Cannot keep patch segments in " + tmpDir + ": " + ex, ex);
+            throw new UncheckedIOException("Cannot keep patch parts in " + tmpDir + ": " + ex, ex);
         }
     }
 

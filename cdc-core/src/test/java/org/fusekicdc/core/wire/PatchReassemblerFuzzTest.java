@@ -22,7 +22,7 @@ import org.apache.jena.atlas.io.IOX;
  * Reassembly of split messages, as a follower's reader takes them off a topic: any sequence
  * of messages with any headers. A message is either taken or refused with an
  * IllegalArgumentException naming it (the readers turn that into a bad message); only
- * messages whose segment headers make sense (segment 0 to segments - 1, an id when there are
+ * messages whose part headers make sense (part 0 to parts - 1, an id when there are
  * several) are taken; whole
  * patches come out in increasing versions, each ending with the message that completed it; and no
  * temporary file is left once the patches and the assembler are closed.
@@ -31,8 +31,8 @@ import org.apache.jena.atlas.io.IOX;
  * message a line. See docs/testing.md.
  */
 class PatchReassemblerFuzzTest {
-    private static final Map<String, String> HEADERS = Map.of("v", PatchMessages.VERSION, "seg", PatchMessages.SEGMENT,
-                                                              "of", PatchMessages.SEGMENTS, "id", PatchMessages.ID);
+    private static final Map<String, String> HEADERS = Map.of("v", PatchMessages.VERSION, "seg", PatchMessages.PART,
+                                                              "of", PatchMessages.PARTS, "id", PatchMessages.ID);
 
     /** @param input messages, one a line: {@code v=2 seg=0 of=3 id=a|value}, any header left out or malformed */
     @FuzzTest
@@ -62,10 +62,10 @@ class PatchReassemblerFuzzTest {
                     assertTrue(ex.getMessage() != null && !ex.getMessage().isBlank(), "a refusal says why");
                     continue;
                 }
-                long segment = Long.parseLong(headers.getOrDefault(PatchMessages.SEGMENT, "0"));
-                long segments = Long.parseLong(headers.getOrDefault(PatchMessages.SEGMENTS, "1"));
-                assertTrue(0 <= segment && segment < segments, "taken: segment " + segment + " of " + segments);
-                assertTrue(segments == 1 || headers.containsKey(PatchMessages.ID), "taken: a segment without a patch id");
+                long part = Long.parseLong(headers.getOrDefault(PatchMessages.PART, "0"));
+                long parts = Long.parseLong(headers.getOrDefault(PatchMessages.PARTS, "1"));
+                assertTrue(0 <= part && part < parts, "taken: part " + part + " of " + parts);
+                assertTrue(parts == 1 || headers.containsKey(PatchMessages.ID), "taken: a part without a patch id");
                 if ( out.isEmpty() )
                     continue;
                 try (PatchReassembler.Patch p = out.get(); InputStream in = p.open()) {
@@ -73,8 +73,8 @@ class PatchReassemblerFuzzTest {
                     assertEquals(p.version(), assembler.lastVersion());
                     last = p.version();
                     byte[] whole = in.readAllBytes();
-                    assertTrue(whole.length >= value.length, "a whole patch holds its last segment");
-                    assertArrayEquals(value, Arrays.copyOfRange(whole, whole.length - value.length, whole.length), "a whole patch ends with its last segment");
+                    assertTrue(whole.length >= value.length, "a whole patch holds its last part");
+                    assertArrayEquals(value, Arrays.copyOfRange(whole, whole.length - value.length, whole.length), "a whole patch ends with its last part");
                 }
             }
         }

@@ -16,14 +16,14 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Putting segments back together, as a consumer meets them in a topic. */
+/** Putting parts back together, as a consumer meets them in a topic. */
 class PatchReassemblerTest {
     @TempDir
     Path dir;
 
-    private static Map<String, String> h(String id, long version, int segment, int segments) {
-        return Map.of(PatchMessages.ID, id, PatchMessages.VERSION, Long.toString(version), PatchMessages.SEGMENT, Integer.toString(segment),
-                      PatchMessages.SEGMENTS, Integer.toString(segments));
+    private static Map<String, String> h(String id, long version, int part, int parts) {
+        return Map.of(PatchMessages.ID, id, PatchMessages.VERSION, Long.toString(version), PatchMessages.PART, Integer.toString(part),
+                      PatchMessages.PARTS, Integer.toString(parts));
     }
 
     private static byte[] b(String s) {
@@ -31,7 +31,7 @@ class PatchReassemblerTest {
     }
 
     @Test
-    void segmentsWhoseStartWasNotSeenAreDroppedAndTheNextPatchIsWhole() throws Exception {
+    void partsWhoseStartWasNotSeenAreDroppedAndTheNextPatchIsWhole() throws Exception {
         try (PatchReassembler a = new PatchReassembler(dir)) {
             // Reading began in the middle of version 7 (or retention removed its start).
             assertEquals(Optional.empty(), a.offer(h("p7", 7, 1, 3), b("bb")));
@@ -47,7 +47,7 @@ class PatchReassemblerTest {
     }
 
     @Test
-    void aSegmentThatDoesNotContinueThePatchBeingAssembledIsAnError() {
+    void aPartThatDoesNotContinueThePatchBeingAssembledIsAnError() {
         try (PatchReassembler a = new PatchReassembler(dir)) {
             a.offer(h("p1", 1, 0, 3), b("a"));
             assertThrows(IllegalArgumentException.class, () -> a.offer(h("p1", 1, 2, 3), b("c")));
@@ -83,13 +83,13 @@ class PatchReassemblerTest {
     }
 
     @Test
-    void aSegmentedPatchComesBackWholeWithTheHeadersOfItsFirstMessage() throws Exception {
+    void aSplitPatchComesBackWholeWithTheHeadersOfItsFirstMessage() throws Exception {
         try (PatchReassembler a = new PatchReassembler(dir)) {
             assertTrue(a.offer(h("a", 1, 0, 3), b("one ")).isEmpty());
             assertTrue(a.offer(h("a", 1, 1, 3), b("two ")).isEmpty());
             Optional<PatchReassembler.Patch> p = a.offer(h("a", 1, 2, 3), b("three"));
             assertEquals(1, p.orElseThrow().version());
-            assertEquals("0", p.get().headers().get(PatchMessages.SEGMENT), "headers of the first message, as documented");
+            assertEquals("0", p.get().headers().get(PatchMessages.PART), "headers of the first message, as documented");
             try (InputStream in = p.get().open()) {
                 assertArrayEquals(b("one two three"), in.readAllBytes());
             }

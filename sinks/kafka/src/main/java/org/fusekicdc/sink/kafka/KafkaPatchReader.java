@@ -31,13 +31,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads one dataset's patches back from a topic written by {@link KafkaSink}: whole patches,
- * segments put back together, in version order, each version once (duplicates and interrupted
+ * parts put back together, in version order, each version once (duplicates and interrupted
  * first parts are dropped).
  * <p>
  * A plain {@link KafkaConsumer} without a consumer group: the reader assigns itself the
  * dataset's partition and reads it from the first record after {@code afterVersion} (found by
  * bisection over the partition's offsets), skipping anything up to that version. It reads committed records only ({@code isolation.level=read_committed})
- * unless the given consumer properties say otherwise. Patches assembled from segments live in
+ * unless the given consumer properties say otherwise. Patches assembled from parts live in
  * temporary files: close each patch when done with it. Not thread-safe.
  * <p>
  * What the reader does not check, its user should: that each patch's {@code cdc-prev} is the
@@ -60,7 +60,7 @@ public final class KafkaPatchReader implements AutoCloseable {
      * @param topic              the sink's topic
      * @param dataset            the dataset's name (the records' key)
      * @param afterVersion       versions up to this one are skipped
-     * @param tmpDir             where segments wait for the rest of their patch
+     * @param tmpDir             where parts wait for the rest of their patch
      */
     public KafkaPatchReader(Map<String, Object> consumerProperties, String topic, String dataset, long afterVersion, Path tmpDir) {
         Map<String, Object> c = new HashMap<>(consumerProperties);
@@ -74,7 +74,7 @@ public final class KafkaPatchReader implements AutoCloseable {
             this.tmpDir = Files.createDirectories(tmpDir).resolve("kafka-patch-reader-" + System.nanoTime());
             Files.createDirectories(this.tmpDir);
         } catch (IOException ex) {
-            throw new UncheckedIOException("Cannot create a directory for patch segments in " + tmpDir + ": " + ex, ex);
+            throw new UncheckedIOException("Cannot create a directory for patch parts in " + tmpDir + ": " + ex, ex);
         }
         this.consumer = new KafkaConsumer<>(c);
         try {
@@ -154,7 +154,7 @@ public final class KafkaPatchReader implements AutoCloseable {
      * The whole patches completed by the records that arrive within {@code timeout}, in version order.
      * Records under the dataset's key that are not fuseki-cdc patches are skipped, with a warning.
      *
-     * @throws IllegalArgumentException when the partition holds a segment that does not continue the patch being assembled (the topic is damaged)
+     * @throws IllegalArgumentException when the partition holds a part that does not continue the patch being assembled (the topic is damaged)
      */
     public List<Patch> poll(Duration timeout) {
         List<Patch> out = new ArrayList<>();

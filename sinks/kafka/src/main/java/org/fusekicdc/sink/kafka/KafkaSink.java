@@ -63,15 +63,15 @@ import org.slf4j.LoggerFactory;
  * <p>
  * Exactly once: the producer is idempotent ({@code enable.idempotence=true}, {@code acks=all}),
  * and {@link #deliver} returns only once every record of the patch is acknowledged, sending the
- * segments of a large patch one after another, so that the partition only ever holds whole
+ * parts of a large patch one after another, so that the partition only ever holds whole
  * patches in version order, each possibly preceded by an interrupted first part of itself
- * (segments 0..k). {@link #open} reads the partition's last patch record and reports its
- * version, or the version before it when that record is not the last segment of its patch,
+ * (parts 0..k). {@link #open} reads the partition's last patch record and reports its
+ * version, or the version before it when that record is not the last part of its patch,
  * so the runner resumes exactly after what the topic holds. With {@code transactional} each
  * patch is one Kafka transaction and {@code read_committed} consumers only ever see whole
  * patches.
  * <p>
- * Record: key = dataset name (UTF-8), value = the patch (or one segment of it) in text or
+ * Record: key = dataset name (UTF-8), value = the patch (or one part of it) in text or
  * binary RDF Patch, headers = {@link PatchMessages} headers as UTF-8.
  */
 public final class KafkaSink implements Sink {
@@ -291,10 +291,10 @@ public final class KafkaSink implements Sink {
     private long resumeVersion(ConsumerRecord<byte[], byte[]> r) throws SinkException {
         try {
             long version = Long.parseLong(header(r, PatchMessages.VERSION));
-            String seg = header(r, PatchMessages.SEGMENT);
-            String segs = header(r, PatchMessages.SEGMENTS);
+            String seg = header(r, PatchMessages.PART);
+            String segs = header(r, PatchMessages.PARTS);
             if ( seg != null && segs != null && Long.parseLong(seg) < Long.parseLong(segs) - 1 ) {
-                LOG.info("Dataset '{}': Kafka sink '{}': the last record in {} is segment {} of {} of version {}; sending that version again, whole",
+                LOG.info("Dataset '{}': Kafka sink '{}': the last record in {} is part {} of {} of version {}; sending that version again, whole",
                          config.dataset(), config.sink(), partition, seg, segs, version);
                 return version - 1;
             }
@@ -322,22 +322,22 @@ public final class KafkaSink implements Sink {
             deliverInOrder(patch);
     }
 
-    /** One segment at a time, each acknowledged before the next, so a failure leaves at most a first part of the patch. */
+    /** One part at a time, each acknowledged before the next, so a failure leaves at most a first part of the patch. */
     private void deliverInOrder(PatchRecord patch) throws SinkException {
-        PatchMessages.segments(patch, config.contentType(), config.maxMessageBytes(), workDir, (headers, value) -> {
+        PatchMessages.parts(patch, config.contentType(), config.maxMessageBytes(), workDir, (headers, value) -> {
             Future<RecordMetadata> f = send(patch, headers, value);
             await(f, patch, headers);
         });
     }
 
-    /** All segments in one transaction: consumers reading committed records see the whole patch or nothing. */
+    /** All parts in one transaction: consumers reading committed records see the whole patch or nothing. */
     private void deliverInTransaction(PatchRecord patch) throws SinkException {
         try {
             producer.beginTransaction();
             inTransaction = true;
             List<Future<RecordMetadata>> sent = new ArrayList<>();
             List<Map<String, String>> sentHeaders = new ArrayList<>();
-            PatchMessages.segments(patch, config.contentType(), config.maxMessageBytes(), workDir, (headers, value) -> {
+            PatchMessages.parts(patch, config.contentType(), config.maxMessageBytes(), workDir, (headers, value) -> {
                 Future<RecordMetadata> f = send(patch, headers, value);
                 if ( f.isDone() )
                     await(f, patch, headers);
@@ -364,7 +364,7 @@ public final class KafkaSink implements Sink {
         try {
             return producer.send(rec);
         } catch (Exception ex) {
-            throw classify(ex, "version " + patch.version() + segmentText(headers) + " could not be sent");
+            throw classify(ex, "version " + patch.version() + partText(headers) + " could not be sent");
         }
     }
 
@@ -377,16 +377,16 @@ public final class KafkaSink implements Sink {
             throw SinkException.transientFailure("Kafka sink '" + config.sink() + "': interrupted while waiting for version " + patch.version()
                                                  + " to be acknowledged", ex);
         } catch (java.util.concurrent.TimeoutException ex) {
-            throw SinkException.transientFailure("Kafka sink '" + config.sink() + "': version " + patch.version() + segmentText(headers)
+            throw SinkException.transientFailure("Kafka sink '" + config.sink() + "': version " + patch.version() + partText(headers)
                                                  + " was not acknowledged by " + partition + " within " + waitMs / 1000 + " s", ex);
         } catch (ExecutionException ex) {
-            throw classify(ex.getCause(), "version " + patch.version() + segmentText(headers) + " was not accepted by " + partition);
+            throw classify(ex.getCause(), "version " + patch.version() + partText(headers) + " was not accepted by " + partition);
         }
     }
 
-    private static String segmentText(Map<String, String> headers) {
-        String n = headers.get(PatchMessages.SEGMENTS);
-        return n == null || n.equals("1") ? "" : " (segment " + headers.get(PatchMessages.SEGMENT) + " of " + n + ")";
+    private static String partText(Map<String, String> headers) {
+        String n = headers.get(PatchMessages.PARTS);
+        return n == null || n.equals("1") ? "" : " (part " + headers.get(PatchMessages.PART) + " of " + n + ")";
     }
 
     private void abortQuietly() {

@@ -28,7 +28,7 @@ import org.fusekicdc.core.config.OptionValues;
  * @param bootstrapServers  {@code host:port,...}
  * @param topic             the topic
  * @param contentType       {@link PatchRecord#TEXT} or {@link PatchRecord#BINARY}
- * @param maxMessageBytes   largest record value; larger patches are split into segments
+ * @param maxMessageBytes   largest record value; larger patches are split into parts
  * @param transactional     one Kafka transaction per patch
  * @param createTopic       create the topic if absent
  * @param replicationFactor replication factor of a created topic, empty for the broker's default
@@ -49,7 +49,7 @@ public record KafkaSinkConfig(String dataset, String sink, String bootstrapServe
     public static final Option<String> FORMAT = Option.oneOf("format", "text or binary", "text", List.of("text", "binary"),
         "Record value format: RDF Patch text (application/rdf-patch) or binary (application/rdf-patch+thrift).");
     public static final Option<Long> MAX_MESSAGE_BYTES = Option.integer("maxMessageBytes", "integer (bytes)", 1_000_000,
-        "Largest record value; a larger patch is split into segments of this size. Keep it at least 4 KB below the topic's max.message.bytes, for key and headers.")
+        "Largest record value; a larger patch is split into parts of this size. Keep it at least 4 KB below the topic's max.message.bytes, for key and headers.")
         .range(1024, Integer.MAX_VALUE - RECORD_OVERHEAD_BYTES);
     public static final Option<Boolean> TRANSACTIONAL = Option.bool("transactional", false,
         "Publish each patch in its own Kafka transaction (transactional.id fuseki-cdc-<dataset>-<sink name>): read_committed consumers never see part of a patch.");
@@ -60,7 +60,7 @@ public record KafkaSinkConfig(String dataset, String sink, String bootstrapServe
     public static final Option<String> PRODUCER_PROPERTIES = Option.withoutDefault("producerProperties", "string (key=value lines)", "none",
         "Extra Kafka client properties (security, tuning), one key=value per line; ${env:NAME} in a value is replaced by an environment variable. Security settings also apply to the sink's admin client and consumer.");
     public static final Option<Long> SEND_TIMEOUT_SECONDS = Option.integer("sendTimeoutSeconds", "integer (seconds)", 30,
-        "How long the brokers may take to acknowledge one record (a patch, or one segment of a large one); a record not acknowledged in time fails the attempt, which is retried. Also bounds each start-up step.")
+        "How long the brokers may take to acknowledge one record (a patch, or one part of a large one); a record not acknowledged in time fails the attempt, which is retried. Also bounds each start-up step.")
         .range(1, 3600);
 
     /** Every option, in documentation order. */
@@ -151,7 +151,7 @@ public record KafkaSinkConfig(String dataset, String sink, String bootstrapServe
         }
         String bufferMemory = p.getProperty(ProducerConfig.BUFFER_MEMORY_CONFIG);
         if ( bufferMemory != null && integer(options, p, ProducerConfig.BUFFER_MEMORY_CONFIG) < (long)maxMessageBytes + RECORD_OVERHEAD_BYTES )
-            throw options.error(opt, "sets buffer.memory=" + bufferMemory + ", which cannot hold one segment of cdc:" + MAX_MESSAGE_BYTES.name()
+            throw options.error(opt, "sets buffer.memory=" + bufferMemory + ", which cannot hold one part of cdc:" + MAX_MESSAGE_BYTES.name()
                                      + " (" + maxMessageBytes + ") bytes; remove it or raise it");
         long sendMs = sendTimeout.toMillis();
         String delivery = p.getProperty(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG);

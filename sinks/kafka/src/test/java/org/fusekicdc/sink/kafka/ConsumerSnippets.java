@@ -68,7 +68,7 @@ final class ConsumerSnippets {
                     Map<String, String> headers = new HashMap<>();
                     for ( Header h : rec.headers() )
                         headers.put(h.key(), new String(h.value(), StandardCharsets.UTF_8));
-                    // Segments are put together; versions already applied (duplicates) are dropped.
+                    // Parts are put together; versions already applied (duplicates) are dropped.
                     Optional<PatchReassembler.Patch> whole = assembler.offer(headers, rec.value());
                     if ( whole.isEmpty() )
                         continue;

@@ -51,7 +51,7 @@ final class TopicRecords {
     }
 
     static String describe(ConsumerRecord<byte[], byte[]> r) {
-        return "offset " + r.offset() + " version " + header(r, PatchMessages.VERSION) + " segment " + header(r, PatchMessages.SEGMENT) + "/"
-               + header(r, PatchMessages.SEGMENTS);
+        return "offset " + r.offset() + " version " + header(r, PatchMessages.VERSION) + " part " + header(r, PatchMessages.PART) + "/"
+               + header(r, PatchMessages.PARTS);
     }
 }

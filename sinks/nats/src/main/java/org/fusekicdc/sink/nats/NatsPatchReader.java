@@ -27,7 +27,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads a dataset's patches back from its JetStream subject: whole (segments put together), in
+ * Reads a dataset's patches back from its JetStream subject: whole (parts put together), in
  * stream order, each version once (a version not above the last one returned is dropped).
  * Consumers should still check that each patch's version is the one they expect next and that
  * its {@code cdc-prev} is the id of the patch they applied last: a gap means a patch is missing
@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * Uses a JetStream ordered consumer (ephemeral, no acknowledgements, recreated by the client
  * when it falls out of order), so any number of readers can follow one subject independently.
  * Reading starts at the first message after {@code afterVersion}, found by bisection over the
- * stream's sequences; segments of a patch whose start was already removed are skipped.
+ * stream's sequences; parts of a patch whose start was already removed are skipped.
  *
  * {@snippet :
  * try (Connection nc = Nats.connect("nats://127.0.0.1:4222");
@@ -68,7 +68,7 @@ public final class NatsPatchReader implements AutoCloseable {
 
     /**
      * @param afterVersion patches up to this version are skipped
-     * @param tmpDir       where the segments of a large patch are put together
+     * @param tmpDir       where the parts of a large patch are put together
      */
     public NatsPatchReader(Connection connection, String stream, String subject, long afterVersion, Path tmpDir)
             throws IOException, JetStreamApiException {
@@ -91,7 +91,7 @@ public final class NatsPatchReader implements AutoCloseable {
      * file (see {@link Patch#open}) that is deleted at the next call or at {@link #close}.
      *
      * @return the patch, or empty if none completed in time
-     * @throws IllegalStateException for a message that is not a fuseki-cdc patch message, or segments out of order
+     * @throws IllegalStateException for a message that is not a fuseki-cdc patch message, or parts out of order
      */
     public Optional<Patch> next(Duration timeout) throws InterruptedException {
         releaseCurrent();
@@ -133,10 +133,10 @@ public final class NatsPatchReader implements AutoCloseable {
             if ( !headers.containsKey(PatchMessages.VERSION) )
                 return Optional.of(new TopicReader.ForeignMessage(position, headers, data, "not a fuseki-cdc patch (no " + PatchMessages.VERSION + " header)"));
             if ( !aligned ) {
-                // Start at a patch's first segment: earlier ones of a patch may have been removed.
-                if ( !"0".equals(headers.getOrDefault(PatchMessages.SEGMENT, "0")) ) {
-                    LOG.debug("Stream {}: skipping message {} (segment {} of version {}): its patch's first segment is gone", stream, seq,
-                              headers.get(PatchMessages.SEGMENT), headers.get(PatchMessages.VERSION));
+                // Start at a patch's first part: earlier ones of a patch may have been removed.
+                if ( !"0".equals(headers.getOrDefault(PatchMessages.PART, "0")) ) {
+                    LOG.debug("Stream {}: skipping message {} (part {} of version {}): its patch's first part is gone", stream, seq,
+                              headers.get(PatchMessages.PART), headers.get(PatchMessages.VERSION));
                     continue;
                 }
                 aligned = true;

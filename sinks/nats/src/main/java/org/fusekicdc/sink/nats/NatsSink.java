@@ -44,8 +44,8 @@ import org.slf4j.LoggerFactory;
  * <p>
  * Each message carries the {@link PatchMessages} headers and:
  * <ul>
- * <li>{@code Nats-Msg-Id}: the patch id, or for a patch split into segments the patch id, '-'
- *     and the segment index. Within the stream's duplicate window the server stores a message
+ * <li>{@code Nats-Msg-Id}: the patch id, or for a patch split into parts the patch id, '-'
+ *     and the part index. Within the stream's duplicate window the server stores a message
  *     sent twice (a retry after a lost acknowledgement) only once.</li>
  * <li>{@code Nats-Expected-Last-Subject-Sequence}: the stream sequence of the subject's last
  *     message as this sink knows it (0 for none). The server refuses a message that does not
@@ -57,10 +57,10 @@ import org.slf4j.LoggerFactory;
  *     the sink sends that message once more without this header (the subject sequence still
  *     guards it), which sets the server's memory again.</li>
  * </ul>
- * {@link #open} reads the subject's last message and returns the version it completes: a segment
+ * {@link #open} reads the subject's last message and returns the version it completes: a part
  * that is not its patch's last means that patch is incomplete, so {@code open} returns the
- * version before it and the whole patch is sent again (segments already stored are dropped as
- * duplicates within the window; later, consumers start the patch over at its segment 0).
+ * version before it and the whole patch is sent again (parts already stored are dropped as
+ * duplicates within the window; later, consumers start the patch over at its part 0).
  * <p>
  * Failures: anything a retry can cure (server down, timeout, disconnect, no stream responding,
  * the subject moved on, a stream full or limits changed) is transient, and the runner reopens
@@ -69,7 +69,7 @@ import org.slf4j.LoggerFactory;
  * send patch after patch to a dead-letter directory. Permanent: a configuration the server or
  * the stream rejects at open (authentication, the stream's subjects or settings, a subject
  * holding something else), and a message over the stream's size limit when
- * {@code cdc:maxMessageBytes} fixes the segment size ("too large even when split").
+ * {@code cdc:maxMessageBytes} fixes the part size ("too large even when split").
  */
 public final class NatsSink implements Sink {
     private static final Logger LOG = LoggerFactory.getLogger(NatsSink.class);
@@ -99,7 +99,7 @@ public final class NatsSink implements Sink {
     private JetStream js;
     private JetStreamManagement jsm;
     private PublishOptions publishOptions;
-    private int segmentBytes;
+    private int partBytes;
     /** The stream holds our subject only, so its last message id is ours to expect. */
     private boolean guardByMsgId;
 
@@ -112,7 +112,7 @@ public final class NatsSink implements Sink {
     private long lastVersion = -1;
     /** The id of that version's patch, or null. */
     private String lastPatchId;
-    /** The id of a patch whose first segments end the subject, or null. */
+    /** The id of a patch whose first parts end the subject, or null. */
     private String partialId;
 
     public NatsSink(NatsSinkConfig config, Path workDir) {
@@ -130,9 +130,9 @@ public final class NatsSink implements Sink {
         return config.sinkName();
     }
 
-    /** The segment size in use (valid after {@link #open}). */
-    public int segmentBytes() {
-        return segmentBytes;
+    /** The part size in use (valid after {@link #open}). */
+    public int partBytes() {
+        return partBytes;
     }
 
     @Override
@@ -158,12 +158,12 @@ public final class NatsSink implements Sink {
             js = connection.jetStream(JetStreamOptions.builder().requestTimeout(config.publishTimeout()).build());
             publishOptions = PublishOptions.builder().expectedStream(config.stream()).build();
             StreamInfo info = ensureStream();
-            segmentBytes = segmentSize(info.getConfiguration());
+            partBytes = partSize(info.getConfiguration());
             long there = readSubjectEnd(info);
-            LOG.info("Dataset '{}': NATS sink '{}' connected to {}; stream {} ({} messages), subject {} holds {}; segments up to {} bytes{}",
+            LOG.info("Dataset '{}': NATS sink '{}' connected to {}; stream {} ({} messages), subject {} holds {}; parts up to {} bytes{}",
                      config.dataset(), name(), connection.getConnectedUrl(), config.stream(), info.getStreamState().getMsgCount(), config.subject(),
                      there == UNKNOWN ? "no message (older ones were removed: continuing from the sink's cursor)" : "up to version " + there,
-                     segmentBytes, partialId != null ? "; version " + (there + 1) + " is incomplete there and is sent again whole" : "");
+                     partBytes, partialId != null ? "; version " + (there + 1) + " is incomplete there and is sent again whole" : "");
             return there;
         } catch (SinkException ex) {
             close();
@@ -323,8 +323,8 @@ public final class NatsSink implements Sink {
         return SinkException.permanentFailure("stream " + config.stream() + " " + what + ". " + fix, null);
     }
 
-    /** Segment size: the configured one if it fits, otherwise the largest that does. */
-    private int segmentSize(StreamConfiguration sc) throws SinkException {
+    /** Part size: the configured one if it fits, otherwise the largest that does. */
+    private int partSize(StreamConfiguration sc) throws SinkException {
         long maxPayload = connection.getMaxPayload();
         long streamMax = sc.getMaximumMessageSize();
         long limit = streamMax > 0 ? Math.min(maxPayload, streamMax) : maxPayload;
@@ -340,7 +340,7 @@ public final class NatsSink implements Sink {
         }
         long body = limit - room;
         if ( body < NatsSinkConfig.MIN_MESSAGE_BYTES )
-            throw SinkException.permanentFailure(limitText + " leaves " + body + " bytes of body beside the headers; patches are cut into segments of at least "
+            throw SinkException.permanentFailure(limitText + " leaves " + body + " bytes of body beside the headers; patches are cut into parts of at least "
                                                  + NatsSinkConfig.MIN_MESSAGE_BYTES + ". Raise it to at least " + (NatsSinkConfig.MIN_MESSAGE_BYTES + room), null);
         return (int)Math.min(body, Integer.MAX_VALUE - 16);
     }
@@ -355,8 +355,8 @@ public final class NatsSink implements Sink {
         h.put(PatchMessages.VERSION, Long.toString(Long.MAX_VALUE));
         h.put(PatchMessages.DATASET, config.dataset());
         h.put(PatchMessages.TIMESTAMP, "+1000000000-12-31T23:59:59.999999999Z");
-        h.put(PatchMessages.SEGMENT, Integer.toString(Integer.MAX_VALUE));
-        h.put(PatchMessages.SEGMENTS, Integer.toString(Integer.MAX_VALUE));
+        h.put(PatchMessages.PART, Integer.toString(Integer.MAX_VALUE));
+        h.put(PatchMessages.PARTS, Integer.toString(Integer.MAX_VALUE));
         h.put(NatsHeaders.MSG_ID, uuid + "-" + Integer.MAX_VALUE);
         h.put(NatsHeaders.EXPECTED_LAST_MSG_ID, uuid + "-" + Integer.MAX_VALUE);
         h.put(NatsHeaders.EXPECTED_LAST_SUBJECT_SEQUENCE, Long.toUnsignedString(-1L));
@@ -394,18 +394,18 @@ public final class NatsSink implements Sink {
             throw SinkException.permanentFailure("subject " + config.subject() + " holds patches of dataset '" + dataset + "', not '" + config.dataset()
                                                  + "'. Give each dataset its own subject (cdc:" + NatsSinkConfig.SUBJECT.name() + ")", null);
         long version;
-        int segment, segments;
+        int part, parts;
         try {
             version = Long.parseLong(v);
-            segment = Integer.parseInt(h.getOrDefault(PatchMessages.SEGMENT, "0"));
-            segments = Integer.parseInt(h.getOrDefault(PatchMessages.SEGMENTS, "1"));
+            part = Integer.parseInt(h.getOrDefault(PatchMessages.PART, "0"));
+            parts = Integer.parseInt(h.getOrDefault(PatchMessages.PARTS, "1"));
         } catch (NumberFormatException ex) {
             throw SinkException.permanentFailure("the last message on subject " + config.subject() + " (stream sequence " + last.getSeq()
                                                  + ") has malformed fuseki-cdc headers " + h + ". Give this dataset a subject of its own", ex);
         }
         lastSeq = last.getSeq();
         lastMsgId = h.get(NatsHeaders.MSG_ID);
-        if ( segment + 1 >= segments ) {
+        if ( part + 1 >= parts ) {
             lastVersion = version;
             lastPatchId = h.get(PatchMessages.ID);
         } else {
@@ -440,7 +440,7 @@ public final class NatsSink implements Sink {
         }
         if ( lastVersion >= 0 && version == lastVersion + 1 )
             checkChain(patch, id);
-        PatchMessages.segments(patch, config.contentType(), segmentBytes, workDir, (headers, value) -> publish(id, headers, value));
+        PatchMessages.parts(patch, config.contentType(), partBytes, workDir, (headers, value) -> publish(id, headers, value));
         lastVersion = version;
         lastPatchId = id;
         partialId = null;
@@ -448,7 +448,7 @@ public final class NatsSink implements Sink {
 
     /**
      * The subject must continue this log: the patch follows the subject's last one, or the
-     * subject ends with its first segments. Otherwise the subject belongs to another log (the log
+     * subject ends with its first parts. Otherwise the subject belongs to another log (the log
      * was replaced, or two servers share it); that is not this patch's fault, so it is not
      * permanent (which could send patch after patch to the dead-letter directory): the sink
      * keeps retrying, and says why, until the subject is fixed.
@@ -465,9 +465,9 @@ public final class NatsSink implements Sink {
     }
 
     private void publish(String patchId, Map<String, String> patchHeaders, byte[] value) throws SinkException {
-        int segment = Integer.parseInt(patchHeaders.get(PatchMessages.SEGMENT));
-        int segments = Integer.parseInt(patchHeaders.get(PatchMessages.SEGMENTS));
-        String msgId = segments == 1 ? patchId : patchId + "-" + segment;
+        int part = Integer.parseInt(patchHeaders.get(PatchMessages.PART));
+        int parts = Integer.parseInt(patchHeaders.get(PatchMessages.PARTS));
+        String msgId = parts == 1 ? patchId : patchId + "-" + part;
         boolean expectMsgId = guardByMsgId && lastMsgId != null;
         while ( true ) {
             Headers headers = NatsHeaders.toNats(patchHeaders);
@@ -492,19 +492,19 @@ public final class NatsSink implements Sink {
                     expectMsgId = false;
                     continue;
                 }
-                throw failure(segment, segments, value.length, ex);
+                throw failure(part, parts, value.length, ex);
             } catch (IOException ex) {
-                throw failure(segment, segments, ex);
+                throw failure(part, parts, ex);
             } catch (InterruptedException ex) {
                 Thread.currentThread().interrupt();
-                throw SinkException.transientFailure(where(segment, segments) + ": interrupted while waiting for the acknowledgement", ex);
+                throw SinkException.transientFailure(where(part, parts) + ": interrupted while waiting for the acknowledgement", ex);
             } catch (IllegalStateException ex) {
-                throw SinkException.transientFailure(where(segment, segments) + ": the connection to " + config.servers() + " is lost ("
+                throw SinkException.transientFailure(where(part, parts) + ": the connection to " + config.servers() + " is lost ("
                                                      + ex.getMessage() + "); reconnecting", ex);
             } catch (IllegalArgumentException ex) {
                 if ( String.valueOf(ex.getMessage()).contains("payload size") )
-                    throw tooLarge(segment, segments, value.length, "the server's max_payload " + connection.getMaxPayload(), ex);
-                throw SinkException.permanentFailure(where(segment, segments) + ": the client refused the message: " + ex.getMessage(), ex);
+                    throw tooLarge(part, parts, value.length, "the server's max_payload " + connection.getMaxPayload(), ex);
+                throw SinkException.permanentFailure(where(part, parts) + ": the client refused the message: " + ex.getMessage(), ex);
             }
         }
     }
@@ -561,13 +561,13 @@ public final class NatsSink implements Sink {
         }
     }
 
-    private String where(int segment, int segments) {
-        return (segments > 1 ? "segment " + (segment + 1) + " of " + segments + " to " : "publishing to ") + "subject " + config.subject()
+    private String where(int part, int parts) {
+        return (parts > 1 ? "part " + (part + 1) + " of " + parts + " to " : "publishing to ") + "subject " + config.subject()
                + " (stream " + config.stream() + ")";
     }
 
-    private SinkException failure(int segment, int segments, int bytes, JetStreamApiException ex) {
-        String where = where(segment, segments);
+    private SinkException failure(int part, int parts, int bytes, JetStreamApiException ex) {
+        String where = where(part, parts);
         return switch (ex.getApiErrorCode()) {
             case ERR_WRONG_LAST_SEQUENCE -> SinkException.transientFailure(
                 where + ": the subject no longer ends with the message this sink wrote last (stream sequence " + lastSeq + "; " + ex.getErrorDescription()
@@ -575,7 +575,7 @@ public final class NatsSink implements Sink {
             case ERR_WRONG_LAST_MSG_ID -> SinkException.transientFailure(
                 where + ": the stream's last message is not the one this sink wrote last (" + lastMsgId + "; " + ex.getErrorDescription()
                 + "); re-reading the subject", ex);
-            case ERR_MESSAGE_TOO_LARGE -> tooLarge(segment, segments, bytes, "stream " + config.stream() + "'s max_msg_size", ex);
+            case ERR_MESSAGE_TOO_LARGE -> tooLarge(part, parts, bytes, "stream " + config.stream() + "'s max_msg_size", ex);
             case ERR_STREAM_NOT_MATCH -> SinkException.transientFailure(
                 where + ": the subject is no longer stored by stream " + config.stream() + " (" + ex.getErrorDescription() + "); re-checking the stream", ex);
             default -> SinkException.transientFailure(
@@ -583,8 +583,8 @@ public final class NatsSink implements Sink {
         };
     }
 
-    private SinkException failure(int segment, int segments, IOException ex) {
-        String where = where(segment, segments);
+    private SinkException failure(int part, int parts, IOException ex) {
+        String where = where(part, parts);
         String msg = String.valueOf(ex.getMessage());
         if ( msg.contains("503") || msg.contains("No Responders") )
             return SinkException.transientFailure(where + ": no stream answered (" + msg + "). Stream " + config.stream()
@@ -598,15 +598,15 @@ public final class NatsSink implements Sink {
     }
 
     /**
-     * A message over a size limit. With segments sized by the sink, the limit changed since
+     * A message over a size limit. With parts sized by the sink, the limit changed since
      * {@link #open}: reopening sizes them again. With {@code cdc:maxMessageBytes} fixed, this
      * patch cannot be sent as configured: permanent.
      */
-    private SinkException tooLarge(int segment, int segments, int bytes, String limit, Exception ex) {
-        String where = where(segment, segments);
+    private SinkException tooLarge(int part, int parts, int bytes, String limit, Exception ex) {
+        String where = where(part, parts);
         if ( config.maxMessageBytes() == 0 )
             return SinkException.transientFailure(where + ": a message of " + bytes + " bytes plus headers exceeds " + limit
-                                                  + ", which changed since the sink sized its segments; sizing them again", ex);
+                                                  + ", which changed since the sink sized its parts; sizing them again", ex);
         return SinkException.permanentFailure(where + ": a message of " + bytes + " bytes plus headers exceeds " + limit + " (" + ex.getMessage()
                                               + "). Lower cdc:" + NatsSinkConfig.MAX_MESSAGE_BYTES.name() + " (now " + config.maxMessageBytes()
                                               + ") or remove it to follow the limit, or raise the limit", ex);

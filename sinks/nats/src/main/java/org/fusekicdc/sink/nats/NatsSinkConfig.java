@@ -49,7 +49,7 @@ public record NatsSinkConfig(String dataset, String sinkName, List<String> serve
     public static final long DEFAULT_DUPLICATE_WINDOW_SECONDS = 120;
     public static final long DEFAULT_CONNECT_TIMEOUT_SECONDS = 5;
     public static final long DEFAULT_PUBLISH_TIMEOUT_SECONDS = 30;
-    /** PatchMessages cannot cut smaller segments. */
+    /** PatchMessages cannot cut smaller parts. */
     public static final int MIN_MESSAGE_BYTES = 1024;
 
     public static final Option<String> URL = Option.text("url", "string", DEFAULT_URL,
@@ -61,7 +61,7 @@ public record NatsSinkConfig(String dataset, String sinkName, List<String> serve
     public static final Option<String> FORMAT = Option.oneOf("format", "text | binary", "text", List.of("text", "binary"),
         "Message body: RDF Patch text (application/rdf-patch) or RDF Patch binary (application/rdf-patch+thrift).");
     public static final Option<Long> MAX_MESSAGE_BYTES = Option.integer("maxMessageBytes", "integer (bytes)", 0,
-        "Largest message body; larger patches are split into segments. Derived by default from the server's max_payload and the stream's max_msg_size, less room for headers. At least 1024.")
+        "Largest message body; larger patches are split into parts. Derived by default from the server's max_payload and the stream's max_msg_size, less room for headers. At least 1024.")
         .range(MIN_MESSAGE_BYTES, Integer.MAX_VALUE)
         .defaultText("derived");
     public static final Option<String> STREAM_STORAGE = Option.oneOf("streamStorage", "file | memory", "file", List.of("file", "memory"),

@@ -91,8 +91,8 @@ final class NatsTesting {
         long version() {
             return Long.parseLong(headers.get(PatchMessages.VERSION));
         }
-        boolean isSegment() {
-            return headers.containsKey(PatchMessages.SEGMENTS) && !"1".equals(headers.get(PatchMessages.SEGMENTS));
+        boolean isPart() {
+            return headers.containsKey(PatchMessages.PARTS) && !"1".equals(headers.get(PatchMessages.PARTS));
         }
     }
 
@@ -126,7 +126,7 @@ final class NatsTesting {
     }
 
     /**
-     * The subject holds versions 1..n, each once, in order, whole (no segments), each naming the
+     * The subject holds versions 1..n, each once, in order, whole (no parts), each naming the
      * one before as prev; each body parses with Jena's patch reader of its format and its patch
      * headers agree with the message headers. Applies them in order to a fresh dataset and returns it.
      */
