@@ -1,13 +1,6 @@
 package org.fusekicdc.core.sink.internal;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.LogRecord;
@@ -45,17 +38,11 @@ public final class SinkRunner implements AutoCloseable {
     private final Sink sink;
     private final SinkConfig config;
     private final ReaderCursor cursor;
-    private final Object monitor = new Object();
+    private final RunnerControl control;
+    private final Backoff backoff;
+    private final DeadLetters deadLetters;
     private final Thread thread;
 
-    // Guarded by monitor.
-    private SinkState state = SinkState.STOPPED;
-    private boolean pauseRequested;
-    private boolean stopping;
-    private long rewindTo = -1;
-    private String lastError;
-    private Instant lastErrorTime;
-    private long deadLettered;
     // Only touched by the runner thread.
     private long position;
     private boolean open;
@@ -63,7 +50,6 @@ public final class SinkRunner implements AutoCloseable {
     // is written at most every ACK_INTERVAL, not after every patch (each write forces a file).
     private boolean destinationKnowsPosition;
     private long lastAckNanos;
-    private long backoffMillis;
 
     public SinkRunner(ChangeLog log, Sink sink, SinkConfig config) {
         this.log = log;
@@ -71,7 +57,9 @@ public final class SinkRunner implements AutoCloseable {
         this.config = config;
         this.cursor = log.reader(cursorName(sink.name()));
         this.position = cursor.acknowledged();
-        this.backoffMillis = config.initialBackoff().toMillis();
+        this.control = new RunnerControl(log.dataset(), sink.name());
+        this.backoff = new Backoff(config.initialBackoff(), config.maxBackoff());
+        this.deadLetters = config.deadLetterDir() == null ? null : new DeadLetters(config.deadLetterDir(), log.dataset(), sink.name());
         this.thread = Thread.ofPlatform().daemon().name("cdc-sink-" + log.dataset() + "-" + sink.name()).unstarted(this::run);
     }
 
@@ -85,29 +73,19 @@ public final class SinkRunner implements AutoCloseable {
     }
 
     public void start() {
-        synchronized (monitor) {
-            state = SinkState.RUNNING;
-        }
+        control.started();
         thread.start();
     }
 
     /** Stop delivering after the current patch; the cursor keeps the position. */
     public void pause() {
-        synchronized (monitor) {
-            pauseRequested = true;
-            monitor.notifyAll();
-        }
+        control.requestPause();
         LOG.info("Dataset '{}': sink '{}' pause requested", log.dataset(), sink.name());
     }
 
     /** Deliver again after a pause (also after a permanent error: the failed patch is tried again). */
     public void resume() {
-        synchronized (monitor) {
-            pauseRequested = false;
-            if ( state == SinkState.PAUSED )
-                state = SinkState.RUNNING;
-            monitor.notifyAll();
-        }
+        control.resume();
         LOG.info("Dataset '{}': sink '{}' resumed", log.dataset(), sink.name());
     }
 
@@ -118,10 +96,7 @@ public final class SinkRunner implements AutoCloseable {
     public void rewind(long version) {
         if ( version < 0 || version > log.publishedVersion() )
             throw new IllegalArgumentException("Sink '" + sink.name() + "': rewind to " + version + " is outside 0.." + log.publishedVersion());
-        synchronized (monitor) {
-            rewindTo = version;
-            monitor.notifyAll();
-        }
+        control.requestRewind(version);
         LOG.info("Dataset '{}': sink '{}' rewind to version {} requested", log.dataset(), sink.name(), version);
     }
 
@@ -146,16 +121,14 @@ public final class SinkRunner implements AutoCloseable {
                 lagSeconds = Double.NaN;
             }
         }
-        synchronized (monitor) {
-            return new SinkStatus(sink.name(), state, acked, Math.max(0, published - acked), lagSeconds, lastError, lastErrorTime, deadLettered);
-        }
+        return control.status(acked, Math.max(0, published - acked), lagSeconds);
     }
 
     private void run() {
         LOG.info("Dataset '{}': sink '{}' starting after version {}", log.dataset(), sink.name(), position);
         try {
             while ( true ) {
-                if ( !awaitRunnable() )
+                if ( !control.awaitRunnable(this::rewound, () -> position) )
                     return;
                 if ( log.isClosed() ) {
                     // Nothing more will come, and waiting on a closed log returns at once: this loop would spin.
@@ -170,36 +143,18 @@ public final class SinkRunner implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (RuntimeException | Error ex) {
             LOG.error("Dataset '{}': sink '{}' stopped by an unexpected error at version {}: {}", log.dataset(), sink.name(), position + 1, ex.toString(), ex);
-            setState(SinkState.FAILED, ex.toString());
+            control.set(SinkState.FAILED, ex.toString());
         } finally {
             acknowledge(true);
             closeSink();
         }
     }
 
-    /** Wait while paused; apply a rewind; false when stopping. */
-    private boolean awaitRunnable() throws InterruptedException {
-        synchronized (monitor) {
-            while ( true ) {
-                if ( stopping )
-                    return false;
-                if ( rewindTo >= 0 ) {
-                    position = rewindTo;
-                    cursor.rewind(rewindTo);
-                    rewindTo = -1;
-                    LOG.info("Dataset '{}': sink '{}' rewound: delivering again after version {}", log.dataset(), sink.name(), position);
-                }
-                if ( pauseRequested || state == SinkState.PAUSED ) {
-                    if ( state != SinkState.PAUSED ) {
-                        state = SinkState.PAUSED;
-                        LOG.info("Dataset '{}': sink '{}' paused after version {}", log.dataset(), sink.name(), position);
-                    }
-                    monitor.wait();
-                    continue;
-                }
-                return true;
-            }
-        }
+    /** Deliver again after {@code version}, as an admin asked. */
+    private void rewound(long version) {
+        position = version;
+        cursor.rewind(version);
+        LOG.info("Dataset '{}': sink '{}' rewound: delivering again after version {}", log.dataset(), sink.name(), position);
     }
 
     private boolean openSink() throws InterruptedException {
@@ -257,7 +212,7 @@ public final class SinkRunner implements AutoCloseable {
                 return;
             }
             for ( LogRecord r : batch ) {
-                if ( interruptRequested() || !deliverOne(r) )
+                if ( control.interruptRequested() || !deliverOne(r) )
                     break;
             }
         } finally {
@@ -272,7 +227,7 @@ public final class SinkRunner implements AutoCloseable {
      */
     private void deliverGrouped(List<LogRecord> batch, int max) throws InterruptedException {
         for ( int from = 0 ; from < batch.size() ; from += max ) {
-            if ( interruptRequested() )
+            if ( control.interruptRequested() )
                 return;
             List<LogRecord> group = batch.subList(from, Math.min(batch.size(), from + max));
             try {
@@ -286,7 +241,7 @@ public final class SinkRunner implements AutoCloseable {
             } catch (SinkException ex) {
                 log.observer().deliveryFailed(sink.name(), group.get(0).version(), ex.permanent());
                 boolean patchFault = ex.permanent() && !ex.sinkWide();
-                if ( patchFault && group.size() == 1 && config.deadLetterDir() != null ) {
+                if ( patchFault && group.size() == 1 && deadLetters != null ) {
                     deadLetter(group.get(0), ex);
                     position = group.get(0).version();
                     continue;
@@ -300,7 +255,7 @@ public final class SinkRunner implements AutoCloseable {
                          log.dataset(), sink.name(), group.get(0).version(), group.get(group.size() - 1).version(), ex.getMessage());
             }
             for ( LogRecord r : group ) {
-                if ( interruptRequested() || !deliverOne(r) )
+                if ( control.interruptRequested() || !deliverOne(r) )
                     return;
             }
         }
@@ -321,7 +276,7 @@ public final class SinkRunner implements AutoCloseable {
             return true;
         } catch (SinkException ex) {
             log.observer().deliveryFailed(sink.name(), r.version(), ex.permanent());
-            if ( ex.permanent() && !ex.sinkWide() && config.deadLetterDir() != null ) {
+            if ( ex.permanent() && !ex.sinkWide() && deadLetters != null ) {
                 deadLetter(r, ex);
                 position = r.version();
                 return true;
@@ -352,12 +307,6 @@ public final class SinkRunner implements AutoCloseable {
         }
     }
 
-    private boolean interruptRequested() {
-        synchronized (monitor) {
-            return stopping || pauseRequested || rewindTo >= 0;
-        }
-    }
-
     /** The next version to deliver and its patch, for messages; empty when there is none yet. */
     private String next() {
         long v = position + 1;
@@ -384,65 +333,28 @@ public final class SinkRunner implements AutoCloseable {
             return;
         }
         String msg = which + ": " + ex.getMessage();
-        setState(SinkState.RETRYING, msg);
-        long jittered = (long)(backoffMillis * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble()));
+        control.set(SinkState.RETRYING, msg);
+        long jittered = backoff.next();
         LOG.warn("Dataset '{}': sink '{}' failed: {}; retrying in {} ms", log.dataset(), sink.name(), msg, jittered);
-        backoffMillis = Math.min(backoffMillis * 2, config.maxBackoff().toMillis());
-        synchronized (monitor) {
-            long deadline = System.currentTimeMillis() + jittered;
-            long wait;
-            while ( !stopping && !pauseRequested && rewindTo < 0 && (wait = deadline - System.currentTimeMillis()) > 0 )
-                monitor.wait(wait);
-        }
+        control.waitOut(jittered);
     }
 
     private void succeeded() {
-        backoffMillis = config.initialBackoff().toMillis();
-        synchronized (monitor) {
-            if ( state == SinkState.RETRYING ) {
-                LOG.info("Dataset '{}': sink '{}' recovered; delivering after version {}", log.dataset(), sink.name(), position);
-                state = SinkState.RUNNING;
-            }
-        }
+        backoff.reset();
+        if ( control.recovered() )
+            LOG.info("Dataset '{}': sink '{}' recovered; delivering after version {}", log.dataset(), sink.name(), position);
     }
 
     private void pauseWith(String message) {
         LOG.error("Dataset '{}': sink '{}' paused: {}", log.dataset(), sink.name(), message);
-        synchronized (monitor) {
-            state = SinkState.PAUSED;
-            lastError = message;
-            lastErrorTime = Instant.now();
-        }
-    }
-
-    private void setState(SinkState s, String error) {
-        synchronized (monitor) {
-            state = s;
-            lastError = error;
-            lastErrorTime = Instant.now();
-        }
+        control.pauseWith(message);
     }
 
     private void deadLetter(LogRecord r, SinkException ex) {
-        Path dir = config.deadLetterDir().resolve(sink.name());
-        try {
-            Files.createDirectories(dir);
-            try (OutputStream out = Files.newOutputStream(dir.resolve(r.version() + ".rdfp"))) {
-                new PatchRecord(log.dataset(), r).writeTo(PatchRecord.TEXT, out);
-            }
-            Files.writeString(dir.resolve(r.version() + ".reason.txt"), "dataset " + log.dataset() + ", sink " + sink.name() + ", version "
-                              + r.version() + ", patch " + r.meta().id() + "\n" + ex.getMessage() + "\n", StandardCharsets.UTF_8);
-        } catch (IOException io) {
-            throw new IllegalStateException("Dataset '" + log.dataset() + "': sink '" + sink.name() + "' cannot write version " + r.version()
-                                            + " to the dead-letter directory " + dir + ": " + io, io);
-        }
-        synchronized (monitor) {
-            deadLettered++;
-            lastError = "version " + r.version() + " sent to the dead-letter directory: " + ex.getMessage();
-            lastErrorTime = Instant.now();
-        }
+        deadLetters.write(r, ex);
+        control.deadLettered("version " + r.version() + " sent to the dead-letter directory: " + ex.getMessage());
         LOG.error("Dataset '{}': sink '{}' could not deliver version {} (patch {}): {}; written to {}", log.dataset(), sink.name(), r.version(),
-                  r.meta().id(), ex.getMessage(), dir);
+                  r.meta().id(), ex.getMessage(), deadLetters.dir());
     }
 
     private void closeSink() {
@@ -459,10 +371,7 @@ public final class SinkRunner implements AutoCloseable {
     /** Stop the runner: waits for the current delivery to finish (bounded), then closes the sink. */
     @Override
     public void close() {
-        synchronized (monitor) {
-            stopping = true;
-            monitor.notifyAll();
-        }
+        control.requestStop();
         try {
             thread.join(30_000);
             if ( thread.isAlive() ) {
@@ -473,9 +382,7 @@ public final class SinkRunner implements AutoCloseable {
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
         }
-        synchronized (monitor) {
-            state = SinkState.STOPPED;
-        }
+        control.stopped();
         LOG.info("Dataset '{}': sink '{}' stopped at version {}", log.dataset(), sink.name(), cursor.acknowledged());
     }
 }

@@ -104,7 +104,7 @@ final class NatsTesting {
         try {
             info = jsm.getStreamInfo(stream);
         } catch (JetStreamApiException ex) {
-            if ( ex.getApiErrorCode() == NatsSink.ERR_STREAM_NOT_FOUND )
+            if ( ex.getApiErrorCode() == JetStreamErrors.STREAM_NOT_FOUND )
                 return out;
             throw ex;
         }
@@ -115,7 +115,7 @@ final class NatsTesting {
             try {
                 m = jsm.getNextMessage(stream, seq, subject);
             } catch (JetStreamApiException ex) {
-                if ( ex.getApiErrorCode() == NatsSink.ERR_NO_MESSAGE_FOUND )
+                if ( ex.getApiErrorCode() == JetStreamErrors.NO_MESSAGE_FOUND )
                     break;
                 throw ex;
             }
