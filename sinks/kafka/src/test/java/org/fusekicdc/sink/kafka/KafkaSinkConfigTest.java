@@ -120,13 +120,13 @@ class KafkaSinkConfigTest {
             """), Map.of("KAFKA_PASSWORD", "s3cret"));
         assertTrue(c.producerProperties().getProperty("sasl.jaas.config").contains("password=\"s3cret\""));
         KafkaSink sink = new KafkaSink(c, Path.of("work"));
-        Map<String, Object> producer = sink.producerConfig();
+        Map<String, Object> producer = KafkaClientSettings.producer(sink.config());
         assertEquals("SASL_SSL", producer.get("security.protocol"));
         String logged = KafkaSinkConfig.masked(producer);
         assertFalse(logged.contains("s3cret"), logged);
         assertTrue(logged.contains("key.serializer=org.apache.kafka.common.serialization.ByteArraySerializer"), logged);
         // Security settings reach the consumer the sink uses at start-up, producer-only ones do not.
-        Map<String, Object> consumer = sink.consumerConfig("tail");
+        Map<String, Object> consumer = KafkaClientSettings.consumer(sink.config(), "tail");
         assertEquals("SASL_SSL", consumer.get("security.protocol"));
         assertTrue(String.valueOf(consumer.get("sasl.jaas.config")).contains("s3cret"));
         assertFalse(consumer.containsKey("acks"));
@@ -140,7 +140,7 @@ class KafkaSinkConfigTest {
     @Test
     void producerIsIdempotentWithTimeoutsWithinTheSendTimeout() {
         KafkaSink sink = new KafkaSink(parse(Map.of("sendTimeoutSeconds", "8", "maxMessageBytes", "2000000")), Path.of("work"));
-        Map<String, Object> p = sink.producerConfig();
+        Map<String, Object> p = KafkaClientSettings.producer(sink.config());
         assertEquals("true", p.get("enable.idempotence"));
         assertEquals("all", p.get("acks"));
         assertEquals("5", p.get("max.in.flight.requests.per.connection"));
@@ -151,7 +151,7 @@ class KafkaSinkConfigTest {
         assertEquals(Integer.toString(2_000_000 + KafkaSinkConfig.RECORD_OVERHEAD_BYTES), p.get("max.request.size"));
         assertFalse(p.containsKey("transactional.id"));
         KafkaSink txn = new KafkaSink(parse(Map.of("transactional", "true")), Path.of("work"));
-        assertEquals("fuseki-cdc-ds-kafka", txn.producerConfig().get("transactional.id"));
+        assertEquals("fuseki-cdc-ds-kafka", KafkaClientSettings.producer(txn.config()).get("transactional.id"));
     }
 
     @Test
