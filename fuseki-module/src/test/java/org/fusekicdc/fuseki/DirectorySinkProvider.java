@@ -41,7 +41,7 @@ public class DirectorySinkProvider implements SinkProvider {
         return new Sink() {
             @Override
             public String name() {
-                return options.sink();
+                return options.name();
             }
 
             @Override

@@ -10,26 +10,27 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.fusekicdc.core.CdcConfigException;
-import org.fusekicdc.core.config.Option;
 
 /**
- * The settings of one sink as written in the configuration (option name to text), with typed
- * getters whose errors name the sink, the option, the value and the fix. Values may refer to
+ * The settings of one sink, source or topic reader as written in the configuration (option name
+ * to text), with typed getters whose errors name its owner, the option, the value and the fix. Values may refer to
  * environment variables as {@code ${env:NAME}}, the only way to pass secrets.
  */
 public final class OptionValues {
     private static final Pattern ENV = Pattern.compile("\\$\\{env:([A-Za-z_][A-Za-z0-9_]*)}");
     private static final Pattern VARIABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
-    private final String sink;
+    private final String name;
     private final String owner;
     private final Map<String, String> values;
     private final Function<String, String> environment;
 
+    /** The options of the sink named {@code sink}. */
     public OptionValues(String sink, Map<String, String> values) {
         this(sink, values, System::getenv);
     }
 
+    /** The options of the sink named {@code sink}, with {@code ${env:NAME}} looked up in {@code environment}. */
     public OptionValues(String sink, Map<String, String> values, Function<String, String> environment) {
         this("Sink", sink, values, environment);
     }
@@ -38,12 +39,12 @@ public final class OptionValues {
      * Options of something other than a sink, e.g. a source: {@code kind} ("Source") starts
      * every error message.
      */
-    public OptionValues(String kind, String sink, Map<String, String> values, Function<String, String> environment) {
-        this(sink, values, environment, kind + " '" + sink + "'");
+    public OptionValues(String kind, String name, Map<String, String> values, Function<String, String> environment) {
+        this(name, values, environment, kind + " '" + name + "'");
     }
 
-    private OptionValues(String sink, Map<String, String> values, Function<String, String> environment, String owner) {
-        this.sink = sink;
+    private OptionValues(String name, Map<String, String> values, Function<String, String> environment, String owner) {
+        this.name = name;
         this.owner = owner;
         this.values = new LinkedHashMap<>(values);
         this.environment = environment;
@@ -54,8 +55,9 @@ public final class OptionValues {
         return new OptionValues("follow", values, System::getenv, "Dataset '" + dataset + "', cdc:follow");
     }
 
-    public String sink() {
-        return sink;
+    /** The name of the sink or source these options belong to (its {@code cdc:name}, else its type's default). */
+    public String name() {
+        return name;
     }
 
     public boolean has(String option) {
@@ -165,10 +167,6 @@ public final class OptionValues {
         return p;
     }
 
-    /**
-     * The value of the environment variable that option {@code option} names (an option such as
-     * {@code cdc:passwordEnv "PGPASSWORD"}); an error naming both when it is not set.
-     */
     /**
      * The secret held by the environment variable that {@code option} names (options such as
      * {@code cdc:passwordEnv} name a variable; a secret is never written in a file). Messages

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
+import org.fusekicdc.core.config.internal.OptionTable;
 
 /** Option declarations give the docs their rows and the parsers their defaults and checks. */
 class OptionTableTest {

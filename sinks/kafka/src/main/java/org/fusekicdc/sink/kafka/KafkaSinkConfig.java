@@ -90,7 +90,7 @@ public record KafkaSinkConfig(String dataset, String sink, String bootstrapServe
      * @throws CdcConfigException naming the option, the value and the fix, for the first problem found
      */
     public static KafkaSinkConfig parse(String dataset, OptionValues options) {
-        String sink = options.sink();
+        String sink = options.name();
         String bootstrap = options.required(BOOTSTRAP_SERVERS.name(), "\"broker1:9092,broker2:9092\"").trim();
         String topic = options.string(TOPIC);
         if ( topic == null ) {

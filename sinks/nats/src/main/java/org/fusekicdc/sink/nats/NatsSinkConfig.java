@@ -123,7 +123,7 @@ public record NatsSinkConfig(String dataset, String sinkName, List<String> serve
      * @throws CdcConfigException naming the first bad option, its value and the fix
      */
     public static NatsSinkConfig from(String dataset, OptionValues options, Function<String, String> environment) {
-        String name = options.sink();
+        String name = options.name();
         List<String> servers = servers(options);
         String subject = options.has(SUBJECT.name()) ? options.string(SUBJECT.name(), null).trim() : defaultSubject(dataset);
         checkSubject(options, subject);

@@ -111,7 +111,7 @@ public record RedisSinkConfig(String dataset, String sinkName, URI url, String s
             : (hasUser ? "user from $" + options.string(USER_ENV.name(), null).trim() + ", " : "") + "password from $" + options.string(PASSWORD_ENV.name(), null).trim();
         Duration connect = Duration.ofSeconds(options.number(CONNECT_TIMEOUT_SECONDS));
         Duration command = Duration.ofSeconds(options.number(COMMAND_TIMEOUT_SECONDS));
-        return new RedisSinkConfig(dataset, options.sink(), url, stream, versionKey, "binary".equals(format) ? PatchRecord.BINARY : PatchRecord.TEXT,
+        return new RedisSinkConfig(dataset, options.name(), url, stream, versionKey, "binary".equals(format) ? PatchRecord.BINARY : PatchRecord.TEXT,
                                    maxLen, maxEntryBytes, user, password, source, connect, command);
     }
 

@@ -126,7 +126,7 @@ public record WebhookSinkConfig(String dataset, String sinkName, List<URI> endpo
         Duration request = Duration.ofSeconds(options.number(REQUEST_TIMEOUT_SECONDS));
         double rate = rate(options);
         int maxBody = (int)options.number(MAX_BODY_BYTES);
-        return new WebhookSinkConfig(dataset, options.sink(), endpoints, secret.getBytes(java.nio.charset.StandardCharsets.UTF_8), "$" + envName,
+        return new WebhookSinkConfig(dataset, options.name(), endpoints, secret.getBytes(java.nio.charset.StandardCharsets.UTF_8), "$" + envName,
                                      "binary".equals(format) ? PatchRecord.BINARY : PatchRecord.TEXT, batch, graphs, predicates, sendEmpty, attempts,
                                      Duration.ofMillis(initial), Duration.ofMillis(max), connect, request, rate, maxBody);
     }

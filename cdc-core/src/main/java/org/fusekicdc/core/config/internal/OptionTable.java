@@ -1,8 +1,10 @@
-package org.fusekicdc.core.config;
+package org.fusekicdc.core.config.internal;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+
+import org.fusekicdc.core.config.Option;
 
 /**
  * The Markdown reference table of a list of {@link Option}s, and its place in a document: a
