@@ -41,7 +41,7 @@ class PatchReassemblerFuzzTest {
         try {
             assemble(new String(input, StandardCharsets.UTF_8), tmp);
             try (var left = Files.list(tmp)) {
-                assertFalse(left.findAny().isPresent(), "temporary segment files left behind");
+                assertFalse(left.findAny().isPresent(), "temporary part files left behind");
             }
         } finally {
             IOX.deleteAll(tmp);
