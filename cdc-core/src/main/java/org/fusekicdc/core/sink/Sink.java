@@ -1,6 +1,7 @@
 package org.fusekicdc.core.sink;
 
 import java.util.List;
+
 import org.fusekicdc.core.wire.PatchRecord;
 
 /**

@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
-import org.fusekicdc.core.wire.PatchReassembler;
 import org.fusekicdc.core.follow.Follower;
+import org.fusekicdc.core.wire.PatchReassembler;
 
 /**
  * Where a follower reads its leader's patches: a Kafka topic, a JetStream subject. One source

@@ -15,10 +15,10 @@ import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
 import org.fusekicdc.core.log.Retention;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.fusekicdc.core.sink.internal.OrphanedReaders;
 import org.fusekicdc.core.sink.internal.SinkRunners;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Which readers no sink owns, and what they keep from retention. */
 class OrphanedReadersTest {

@@ -18,12 +18,12 @@ import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
 import org.fusekicdc.core.log.RecordMeta;
 import org.fusekicdc.core.metrics.CdcObserver;
+import org.fusekicdc.core.sink.internal.SinkRunner;
+import org.fusekicdc.core.wire.PatchRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.fusekicdc.core.sink.internal.SinkRunner;
-import org.fusekicdc.core.wire.PatchRecord;
 
 /** How {@link SinkRunner} treats failures: which permanent ones are dead-lettered, backoff, the cursor while retrying. */
 class SinkFailureHandlingTest {

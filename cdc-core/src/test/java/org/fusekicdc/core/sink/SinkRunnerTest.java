@@ -19,12 +19,12 @@ import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
 import org.fusekicdc.core.log.Retention;
+import org.fusekicdc.core.sink.internal.SinkRunner;
+import org.fusekicdc.core.sink.internal.SinkRunners;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.fusekicdc.core.sink.internal.SinkRunner;
-import org.fusekicdc.core.sink.internal.SinkRunners;
 
 class SinkRunnerTest {
     private static final SinkConfig FAST = SinkConfig.DEFAULTS.withBackoff(Duration.ofMillis(5), Duration.ofMillis(20));

@@ -3,18 +3,18 @@ package org.fusekicdc.core.sink.internal;
 import java.util.List;
 
 import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.core.log.DamagedRecordException;
 import org.fusekicdc.core.log.LogRecord;
 import org.fusekicdc.core.log.ReaderCursor;
-import org.fusekicdc.core.log.DamagedRecordException;
 import org.fusekicdc.core.log.VersionGoneException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkConfig;
 import org.fusekicdc.core.sink.SinkException;
 import org.fusekicdc.core.sink.SinkState;
 import org.fusekicdc.core.sink.SinkStatus;
 import org.fusekicdc.core.wire.PatchRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Feeds one sink from the change log, in version order, on its own thread.

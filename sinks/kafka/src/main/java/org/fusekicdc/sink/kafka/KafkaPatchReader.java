@@ -23,9 +23,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.fusekicdc.core.topic.TopicReader;
-import org.fusekicdc.core.wire.PatchReassembler;
-import org.fusekicdc.core.wire.PatchReassembler.Patch;
 import org.fusekicdc.core.wire.PatchMessages;
+import org.fusekicdc.core.wire.PatchReassembler.Patch;
+import org.fusekicdc.core.wire.PatchReassembler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

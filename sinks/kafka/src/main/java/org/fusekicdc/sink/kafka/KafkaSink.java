@@ -18,10 +18,10 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Utils;
-import org.fusekicdc.core.wire.PatchMessages;
-import org.fusekicdc.core.wire.PatchRecord;
 import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkException;
+import org.fusekicdc.core.wire.PatchMessages;
+import org.fusekicdc.core.wire.PatchRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

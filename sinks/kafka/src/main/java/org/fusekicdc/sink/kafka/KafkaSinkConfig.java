@@ -14,8 +14,8 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.config.Option;
-import org.fusekicdc.core.wire.PatchRecord;
 import org.fusekicdc.core.config.OptionValues;
+import org.fusekicdc.core.wire.PatchRecord;
 
 /**
  * The settings of one Kafka sink, validated all at once from the {@code cdc:} options of the

@@ -11,9 +11,9 @@ import java.util.Optional;
 import java.util.Properties;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.fusekicdc.core.topic.TopicReader;
 import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.config.OptionValues;
+import org.fusekicdc.core.topic.TopicReader;
 
 /**
  * A follower's source: the topic a leader's {@link KafkaSink} writes, read with

@@ -20,9 +20,9 @@ import io.nats.client.api.MessageInfo;
 import io.nats.client.api.OrderedConsumerConfiguration;
 import io.nats.client.api.StreamState;
 import org.fusekicdc.core.topic.TopicReader;
-import org.fusekicdc.core.wire.PatchReassembler;
-import org.fusekicdc.core.wire.PatchReassembler.Patch;
 import org.fusekicdc.core.wire.PatchMessages;
+import org.fusekicdc.core.wire.PatchReassembler.Patch;
+import org.fusekicdc.core.wire.PatchReassembler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -18,10 +18,10 @@ import io.nats.client.api.MessageInfo;
 import io.nats.client.api.PublishAck;
 import io.nats.client.api.StreamInfo;
 import io.nats.client.impl.Headers;
-import org.fusekicdc.core.wire.PatchMessages;
-import org.fusekicdc.core.wire.PatchRecord;
 import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkException;
+import org.fusekicdc.core.wire.PatchMessages;
+import org.fusekicdc.core.wire.PatchRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -12,9 +12,9 @@ import java.util.Set;
 import java.util.function.Function;
 
 import org.fusekicdc.core.CdcConfigException;
-import org.fusekicdc.core.wire.PatchRecord;
 import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.config.OptionValues;
+import org.fusekicdc.core.wire.PatchRecord;
 
 /**
  * The settings of one NATS JetStream sink, read from its {@code cdc:} options and checked all at

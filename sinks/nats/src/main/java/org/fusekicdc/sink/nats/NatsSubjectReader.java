@@ -11,8 +11,8 @@ import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import org.fusekicdc.core.config.Option;
-import org.fusekicdc.core.topic.TopicReader;
 import org.fusekicdc.core.config.OptionValues;
+import org.fusekicdc.core.topic.TopicReader;
 
 /**
  * A follower's source: the JetStream subject a leader's {@link NatsSink} writes, read with
