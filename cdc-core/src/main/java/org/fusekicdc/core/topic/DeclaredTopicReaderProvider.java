@@ -8,11 +8,11 @@ import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.config.OptionValues;
 
 /**
- * A {@link TopicReaderProvider} that is nothing but its declarations. A kind of patch source
+ * A {@link TopicReaderProvider} that is nothing but its declarations. A kind of topic reader
  * extends it with a public no-argument constructor, which {@link java.util.ServiceLoader} calls.
  */
 public abstract class DeclaredTopicReaderProvider extends DeclaredProvider<DeclaredTopicReaderProvider.Factory> implements TopicReaderProvider {
-    /** Makes a patch source; see {@link TopicReaderProvider#create}. */
+    /** Makes a topic reader; see {@link TopicReaderProvider#create}. */
     @FunctionalInterface
     public interface Factory {
         TopicReader create(String leaderDataset, OptionValues options, Path workDir);

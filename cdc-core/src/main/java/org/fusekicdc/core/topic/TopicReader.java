@@ -8,9 +8,9 @@ import org.fusekicdc.core.follow.Follower;
 import org.fusekicdc.core.wire.PatchReassembler;
 
 /**
- * Where a follower reads its leader's patches: a Kafka topic, a JetStream subject. One source
+ * Where a follower reads its leader's patches: a Kafka topic, a JetStream subject. One reader
  * reads one leader dataset, in order; {@link Follower} checks versions and the id chain, so a
- * source need not. After a failure the follower closes the source and opens it again.
+ * reader need not. After a failure the follower closes the reader and opens it again.
  */
 public interface TopicReader extends AutoCloseable {
     /** Where patches come from, for status and error messages (topic, subject, servers). */
@@ -25,7 +25,7 @@ public interface TopicReader extends AutoCloseable {
     @Override
     void close();
 
-    /** What a source hands the follower. */
+    /** What a reader hands the follower. */
     sealed interface Incoming permits PatchMessage, ForeignMessage {}
 
     /**
@@ -35,6 +35,6 @@ public interface TopicReader extends AutoCloseable {
      */
     record PatchMessage(PatchReassembler.Patch patch, String position) implements Incoming {}
 
-    /** A message on the source that is not a fuseki-cdc patch, or a part that cannot be part of one. */
+    /** A message on the topic that is not a fuseki-cdc patch, or a part that cannot be part of one. */
     record ForeignMessage(String position, Map<String, String> headers, byte[] value, String reason) implements Incoming {}
 }

@@ -19,7 +19,7 @@ import org.fusekicdc.core.config.OptionValues;
  */
 public record FollowSettings(TopicReaderProvider provider, OptionValues options, FollowerConfig config, Path workDir) {
 
-    /** Patch source providers on the classpath, by configuration type. */
+    /** Topic reader providers on the classpath, by configuration type. */
     public static Map<String, TopicReaderProvider> providers() {
         return Descriptions.providers(TopicReaderProvider.class, TopicReaderProvider::type);
     }

@@ -16,7 +16,7 @@ import org.fusekicdc.core.config.OptionValues;
 import org.fusekicdc.core.topic.TopicReader;
 
 /**
- * A follower's source: the topic a leader's {@link KafkaSink} writes, read with
+ * A follower's topic reader: the topic a leader's {@link KafkaSink} writes, read with
  * {@link KafkaPatchReader} (committed records only, no consumer group: the follower's position is
  * its own change log's head).
  */

@@ -15,7 +15,7 @@ import org.fusekicdc.core.config.OptionValues;
 import org.fusekicdc.core.topic.TopicReader;
 
 /**
- * A follower's source: the JetStream subject a leader's {@link NatsSink} writes, read with
+ * A follower's topic reader: the JetStream subject a leader's {@link NatsSink} writes, read with
  * {@link NatsPatchReader} (an ordered consumer: no durable state on the server; the follower's
  * position is its own change log's head).
  */
