@@ -9,7 +9,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import org.fusekicdc.core.sink.SinkException;
 
 /**
  * How patches become broker messages, the same for every broker: headers naming the patch,
@@ -32,8 +31,8 @@ public final class PatchMessages {
 
     /** Receives the messages of one patch, in order. */
     @FunctionalInterface
-    public interface PartConsumer {
-        void accept(Map<String, String> headers, byte[] value) throws SinkException;
+    public interface PartConsumer<E extends Exception> {
+        void accept(Map<String, String> headers, byte[] value) throws E;
     }
 
     /** The headers of a patch (without the part headers). Ids are bare UUIDs; the timestamp is ISO-8601 UTC. */
@@ -52,9 +51,11 @@ public final class PatchMessages {
     /**
      * Cut a patch into messages of at most {@code maxBytes} each and hand them to
      * {@code consumer} in order. Memory used: one message.
+     *
+     * @throws IOException when the patch cannot be read from the change log
      */
-    public static void parts(PatchRecord patch, String contentType, int maxBytes, Path tmpDir, PartConsumer consumer)
-            throws SinkException {
+    public static <E extends Exception> void parts(PatchRecord patch, String contentType, int maxBytes, Path tmpDir, PartConsumer<E> consumer)
+            throws IOException, E {
         if ( maxBytes < 1024 )
             throw new IllegalArgumentException("maxBytes must be at least 1024, got " + maxBytes);
         Path tmp = null;
@@ -76,7 +77,7 @@ public final class PatchMessages {
             }
             long count = Math.max(1, (length + maxBytes - 1) / maxBytes);
             if ( count > Integer.MAX_VALUE )
-                throw SinkException.permanentFailure("patch version " + patch.version() + " would need " + count + " parts", null);
+                throw new IllegalArgumentException("patch version " + patch.version() + " would need " + count + " parts of " + maxBytes + " bytes");
             Map<String, String> base = headers(patch, contentType);
             try (in) {
                 for ( int i = 0 ; i < count ; i++ ) {
@@ -87,8 +88,6 @@ public final class PatchMessages {
                     consumer.accept(h, value);
                 }
             }
-        } catch (IOException ex) {
-            throw SinkException.transientFailure("cannot read patch version " + patch.version() + " from the change log: " + ex, ex);
         } finally {
             if ( tmp != null ) {
                 try {

@@ -1,5 +1,6 @@
 package org.fusekicdc.sink.kafka;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -141,10 +142,14 @@ public final class KafkaSink implements Sink {
 
     /** One part at a time, each acknowledged before the next, so a failure leaves at most a first part of the patch. */
     private void deliverInOrder(PatchRecord patch) throws SinkException {
-        PatchMessages.parts(patch, config.contentType(), config.maxMessageBytes(), workDir, (headers, value) -> {
-            Future<RecordMetadata> f = send(patch, headers, value);
-            await(f, patch, headers);
-        });
+        try {
+            PatchMessages.parts(patch, config.contentType(), config.maxMessageBytes(), workDir, (headers, value) -> {
+                Future<RecordMetadata> f = send(patch, headers, value);
+                await(f, patch, headers);
+            });
+        } catch (IOException ex) {
+            throw SinkException.logReadFailure(patch.version(), ex);
+        }
     }
 
     /** All parts in one transaction: consumers reading committed records see the whole patch or nothing. */
@@ -168,6 +173,9 @@ public final class KafkaSink implements Sink {
         } catch (SinkException ex) {
             abortQuietly();
             throw ex;
+        } catch (IOException ex) {
+            abortQuietly();
+            throw SinkException.logReadFailure(patch.version(), ex);
         } catch (Exception ex) {
             abortQuietly();
             throw KafkaFailures.classify(config, ex, "version " + patch.version() + " could not be committed in a Kafka transaction");

@@ -256,7 +256,11 @@ public final class NatsSink implements Sink {
         }
         if ( lastVersion >= 0 && version == lastVersion + 1 )
             checkChain(patch, id);
-        PatchMessages.parts(patch, config.contentType(), partBytes, workDir, (headers, value) -> publish(id, headers, value));
+        try {
+            PatchMessages.parts(patch, config.contentType(), partBytes, workDir, (headers, value) -> publish(id, headers, value));
+        } catch (IOException ex) {
+            throw SinkException.logReadFailure(version, ex);
+        }
         lastVersion = version;
         lastPatchId = id;
         partialId = null;
