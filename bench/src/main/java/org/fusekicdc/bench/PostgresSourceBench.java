@@ -27,11 +27,11 @@ import org.apache.jena.riot.RDFParser;
 import org.apache.jena.tdb2.TDB2Factory;
 import org.fusekicdc.core.capture.CaptureConfig;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
-import org.fusekicdc.core.capture.PatchHeaders;
+import org.fusekicdc.core.wire.PatchHeaders;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
 import org.fusekicdc.core.log.LogRecord;
-import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.config.OptionValues;
 import org.fusekicdc.core.source.Source;
 import org.fusekicdc.core.source.SourceContext;
 import org.fusekicdc.core.source.SourceProvider;
@@ -215,7 +215,7 @@ public final class PostgresSourceBench {
                 values.put(st.getPredicate().getLocalName(), st.getObject().asLiteral().getLexicalForm());
         });
         SourceProvider provider = java.util.ServiceLoader.load(SourceProvider.class).findFirst().orElseThrow();
-        return provider.create(new SourceContext(dsg, "pg", new SinkOptions("Source", "pg", values, System::getenv), r, work.resolve("source")));
+        return provider.create(new SourceContext(dsg, "pg", new OptionValues("Source", "pg", values, System::getenv), r, work.resolve("source")));
     }
 
 }

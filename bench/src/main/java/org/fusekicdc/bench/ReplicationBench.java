@@ -24,11 +24,11 @@ import org.fusekicdc.core.follow.Follower;
 import org.fusekicdc.core.follow.FollowerConfig;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
-import org.fusekicdc.core.sink.Dispatcher;
+import org.fusekicdc.core.sink.internal.SinkRunners;
 import org.fusekicdc.core.sink.SinkConfig;
-import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.config.OptionValues;
 import org.fusekicdc.sink.nats.NatsSinkProvider;
-import org.fusekicdc.sink.nats.NatsSubjectSourceProvider;
+import org.fusekicdc.sink.nats.NatsSubjectReaderProvider;
 
 /**
  * Replication over NATS JetStream, in one JVM: a leader (TDB2, capture, NATS sink) and a
@@ -81,8 +81,8 @@ public final class ReplicationBench {
         System.out.printf("Replication over NATS JetStream (%s): lag at %d tx/s for %d s, then apply rate over %d transactions of %d quads%n",
                           NATS_URL, RATE, SECONDS, APPLY_TXNS, APPLY_QUADS_PER_TXN);
         CapturingDatasetGraph leader = captured("leader");
-        Dispatcher sinks = new Dispatcher(leader.changeLog());
-        sinks.add(new NatsSinkProvider().create("ds", new SinkOptions("nats", Map.of("url", NATS_URL, "subject", subject, "stream", stream)),
+        SinkRunners sinks = new SinkRunners(leader.changeLog());
+        sinks.add(new NatsSinkProvider().create("ds", new OptionValues("nats", Map.of("url", NATS_URL, "subject", subject, "stream", stream)),
                                                 dir.resolve("leader-sink")), SinkConfig.DEFAULTS);
         sinks.start();
 
@@ -152,7 +152,7 @@ public final class ReplicationBench {
     }
 
     private Follower follow(CapturingDatasetGraph dsg, String name) {
-        var source = new NatsSubjectSourceProvider().create("ds", new SinkOptions("follow", Map.of("url", NATS_URL, "subject", subject, "stream", stream)),
+        var source = new NatsSubjectReaderProvider().create("ds", new OptionValues("follow", Map.of("url", NATS_URL, "subject", subject, "stream", stream)),
                                                             dir.resolve(name).resolve("work"));
         FollowerConfig config = new FollowerConfig("ds", FollowerConfig.OnBadMessage.HALT, FollowerConfig.OnGap.HALT, null, null, null, null,
                                                    Duration.ofMillis(100), Duration.ofSeconds(1));

@@ -36,11 +36,11 @@ import org.fusekicdc.core.capture.CaptureConfig;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
-import org.fusekicdc.core.sink.PatchAssembler;
+import org.fusekicdc.core.wire.PatchReassembler;
 import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkConfig;
-import org.fusekicdc.core.sink.SinkOptions;
-import org.fusekicdc.core.sink.SinkRunner;
+import org.fusekicdc.core.config.OptionValues;
+import org.fusekicdc.core.sink.internal.SinkRunner;
 import org.fusekicdc.sink.kafka.KafkaPatchReader;
 import org.fusekicdc.sink.kafka.KafkaSinkProvider;
 import org.fusekicdc.sink.kafka.TestBroker;
@@ -419,7 +419,7 @@ public final class SinkDeliveryBench {
         }
 
         @Override
-        public void deliver(org.fusekicdc.core.sink.PatchRecord patch) throws org.fusekicdc.core.sink.SinkException {
+        public void deliver(org.fusekicdc.core.wire.PatchRecord patch) throws org.fusekicdc.core.sink.SinkException {
             int v = (int)patch.version();
             long t = System.nanoTime();
             sink.deliver(patch);
@@ -514,7 +514,7 @@ public final class SinkDeliveryBench {
         opts.put("format", format);
         if ( !kafkaProducerProperties.isEmpty() )
             opts.put("producerProperties", kafkaProducerProperties.replace(';', '\n'));
-        Sink sink = new KafkaSinkProvider().create(dataset, new SinkOptions("kafka", opts), dir.resolve("sink-work"));
+        Sink sink = new KafkaSinkProvider().create(dataset, new OptionValues("kafka", opts), dir.resolve("sink-work"));
         return new Destination() {
             @Override
             public Sink sink() {
@@ -528,9 +528,9 @@ public final class SinkDeliveryBench {
                     @Override
                     void loop() {
                         while ( !stop.get() ) {
-                            List<PatchAssembler.Patch> got = reader.poll(Duration.ofMillis(100));
+                            List<PatchReassembler.Patch> got = reader.poll(Duration.ofMillis(100));
                             long now = System.nanoTime();
-                            for ( PatchAssembler.Patch p : got ) {
+                            for ( PatchReassembler.Patch p : got ) {
                                 note(p.version(), now);
                                 p.close();
                             }
@@ -566,7 +566,7 @@ public final class SinkDeliveryBench {
                                          .duplicateWindow(Duration.ofSeconds(120)).build());
         natsStreams.add(stream);
         Map<String, String> opts = Map.of("url", NATS_URL, "stream", stream, "subject", subject, "format", format);
-        Sink sink = new NatsSinkProvider().create(dataset, new SinkOptions("nats", opts), dir.resolve("sink-work"));
+        Sink sink = new NatsSinkProvider().create(dataset, new OptionValues("nats", opts), dir.resolve("sink-work"));
         return new Destination() {
             @Override
             public Sink sink() {

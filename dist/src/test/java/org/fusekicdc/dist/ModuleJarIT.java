@@ -25,7 +25,7 @@ import io.nats.client.Connection;
 import io.nats.client.Nats;
 import org.apache.jena.atlas.json.JSON;
 import org.apache.jena.atlas.json.JsonObject;
-import org.fusekicdc.core.sink.PatchAssembler;
+import org.fusekicdc.core.wire.PatchReassembler;
 import org.fusekicdc.sink.kafka.KafkaPatchReader;
 import org.fusekicdc.sink.kafka.TestBroker;
 import org.fusekicdc.sink.nats.NatsPatchReader;
@@ -96,7 +96,7 @@ class ModuleJarIT {
                 List<Long> versions = new ArrayList<>();
                 try (NatsPatchReader reader = new NatsPatchReader(nats, stream, subject, 0, work.resolve("tmp"))) {
                     while ( versions.size() < 3 ) {
-                        Optional<PatchAssembler.Patch> p = reader.next(Duration.ofSeconds(30));
+                        Optional<PatchReassembler.Patch> p = reader.next(Duration.ofSeconds(30));
                         if ( p.isEmpty() )
                             throw new AssertionError("NATS received only " + versions + "\n" + Files.readString(fuseki.log()));
                         versions.add(p.get().version());

@@ -32,7 +32,7 @@ import org.apache.jena.atlas.web.AuthScheme;
 import org.apache.jena.fuseki.auth.Auth;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.DatasetGraphFactory;
-import org.fusekicdc.core.sink.Dispatcher;
+import org.fusekicdc.core.sink.internal.SinkRunners;
 import org.fusekicdc.core.sink.SinkState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -212,7 +212,7 @@ class AdminIT {
             assertEquals(403, r.statusCode(), r.body());
             assertEquals(403, f.send(HttpRequest.newBuilder(URI.create(remote + "/$/cdc/ds/snapshot"))).statusCode());
             assertEquals(200, f.send(HttpRequest.newBuilder(URI.create(remote + "/$/cdc"))).statusCode(), "status is read-only and open");
-            Dispatcher d = f.runtime("ds").sinks();
+            SinkRunners d = f.runtime("ds").sinks();
             assertEquals(SinkState.RUNNING, d.status().getFirst().state());
         }
         Path passwd = CdcFuseki.passwordFile("admin: admin-pw\nalice: alice-pw\n");

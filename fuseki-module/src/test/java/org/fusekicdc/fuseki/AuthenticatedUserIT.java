@@ -12,7 +12,7 @@ import java.util.Base64;
 import org.apache.jena.fuseki.auth.Auth;
 import org.apache.jena.atlas.web.AuthScheme;
 import org.apache.jena.rdfpatch.RDFPatch;
-import org.fusekicdc.core.capture.PatchHeaders;
+import org.fusekicdc.core.wire.PatchHeaders;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.testing.LogReplay;
 import org.junit.jupiter.api.Test;

@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Supplier;
 
-import org.fusekicdc.core.sink.Dispatcher;
+import org.fusekicdc.core.sink.internal.SinkRunners;
 import org.fusekicdc.core.sink.SinkState;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -55,7 +55,7 @@ class DashboardIT {
             await(() -> browser.text("#pgVersion"), t -> t.startsWith("version 2:"), "the version of the update");
 
             // Pause from the page. The panel is redrawn every second, so retry a click that lands on a replaced button.
-            Dispatcher d = f.runtime("ds").sinks();
+            SinkRunners d = f.runtime("ds").sinks();
             await(() -> {
                 try {
                     String pause = browser.find("[data-sink=\"files\"] button[data-action=\"pause\"]");
@@ -81,7 +81,7 @@ class DashboardIT {
                                                                 + work.resolve("patches") + "\" ] ;\n    cdc:logDirectory");
         try (CdcFuseki f = CdcFuseki.start(work.resolve("server"), twoSinks, b -> {})) {
             assertEquals(204, f.update("ds", "INSERT DATA { <http://example/book1> <http://purl.org/dc/terms/title> \"Capture\" }").statusCode());
-            Dispatcher d = f.runtime("ds").sinks();
+            SinkRunners d = f.runtime("ds").sinks();
             await(() -> Long.toString(d.status().getFirst().cursor()), "1"::equals, "sink 'gone' delivered version 1");
         }
         try (CdcFuseki f = CdcFuseki.start(work.resolve("server"), CdcFuseki.exampleConfig("quickstart.ttl", work), b -> {});

@@ -7,13 +7,13 @@ import java.nio.file.Path;
 import java.util.List;
 
 import org.fusekicdc.core.config.Option;
-import org.fusekicdc.core.sink.PatchRecord;
+import org.fusekicdc.core.wire.PatchRecord;
 import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.sink.SinkException;
 import org.fusekicdc.core.config.Option;
-import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.config.OptionValues;
 import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.sink.SinkProvider;
 
@@ -35,13 +35,13 @@ public class DirectorySinkProvider implements SinkProvider {
     }
 
     @Override
-    public Sink create(String dataset, SinkOptions options, Path workDir) {
+    public Sink create(String dataset, OptionValues options, Path workDir) {
         Path dir = Path.of(options.required("directory", "\"/tmp/patches\""));
         boolean canFail = options.bool("failing", false);
         return new Sink() {
             @Override
             public String name() {
-                return options.sink();
+                return options.name();
             }
 
             @Override

@@ -33,7 +33,7 @@ import org.fusekicdc.core.follow.Follower;
 import org.fusekicdc.core.follow.FollowerState;
 import org.fusekicdc.core.follow.FollowerStatus;
 import org.fusekicdc.core.log.ChangeLog;
-import org.fusekicdc.core.sink.Dispatcher;
+import org.fusekicdc.core.sink.internal.SinkRunners;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -110,7 +110,7 @@ class FollowerIT {
 
     /** The version the leader's NATS sink has delivered up to. */
     private static long delivered(CdcFuseki leader) {
-        Dispatcher d = leader.runtime("ds").sinks();
+        SinkRunners d = leader.runtime("ds").sinks();
         return d.status().get(0).cursor();
     }
 

@@ -11,8 +11,8 @@ import java.util.UUID;
 
 import io.nats.client.Connection;
 import io.nats.client.Nats;
-import org.fusekicdc.core.sink.PatchAssembler;
-import org.fusekicdc.core.sink.PatchMessages;
+import org.fusekicdc.core.wire.PatchReassembler;
+import org.fusekicdc.core.wire.PatchMessages;
 import org.fusekicdc.sink.nats.NatsPatchReader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,7 +42,7 @@ class NatsSinkThroughFusekiIT {
                 List<Long> versions = new ArrayList<>();
                 try (NatsPatchReader reader = new NatsPatchReader(nats, stream, subject, 0, work.resolve("tmp"))) {
                     while ( versions.size() < 20 ) {
-                        Optional<PatchAssembler.Patch> p = reader.next(Duration.ofSeconds(30));
+                        Optional<PatchReassembler.Patch> p = reader.next(Duration.ofSeconds(30));
                         if ( p.isEmpty() )
                             throw new AssertionError("only " + versions + " arrived");
                         assertEquals("ds", p.get().headers().get(PatchMessages.DATASET));

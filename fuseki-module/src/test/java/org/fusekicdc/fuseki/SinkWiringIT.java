@@ -11,7 +11,7 @@ import java.util.function.BooleanSupplier;
 
 import org.apache.jena.fuseki.main.FusekiMain;
 import org.apache.jena.fuseki.main.runner.FusekiRunner;
-import org.fusekicdc.core.sink.Dispatcher;
+import org.fusekicdc.core.sink.internal.SinkRunners;
 import org.fusekicdc.core.sink.SinkState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,7 +41,7 @@ class SinkWiringIT {
             for ( int i = 1 ; i <= 5 ; i++ )
                 assertEquals(204, f.update("ds", "INSERT DATA { <http://example/s> <http://example/p> " + i + " }").statusCode());
             await(() -> Files.exists(out.resolve("5.rdfp")), "version 5 delivered");
-            Dispatcher d = f.runtime("ds").sinks();
+            SinkRunners d = f.runtime("ds").sinks();
             await(() -> d.status().getFirst().cursor() == 5, "cursor at 5");
             assertEquals("files", d.status().getFirst().sink());
             var status = f.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(f.url("/$/cdc"))));
@@ -75,7 +75,7 @@ class SinkWiringIT {
             assertEquals(503, f.put("/ds?graph=http://example/g", "text/turtle", "<http://example/a> <http://example/b> 1 .").statusCode());
             assertEquals(200, f.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(f.url("/ds?query=ASK%7B%7D")))).statusCode(),
                          "reads are not refused");
-            Dispatcher d = f.runtime("ds").sinks();
+            SinkRunners d = f.runtime("ds").sinks();
             assertEquals(SinkState.RETRYING, d.status().getFirst().state());
             Files.delete(out.resolve("fail"));
             await(() -> d.writeRefusal().isEmpty(), "the sink caught up");

@@ -16,7 +16,7 @@ import org.apache.jena.rdfpatch.changes.PatchSummary;
 import org.apache.jena.sparql.sse.SSE;
 import org.apache.jena.system.Txn;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
-import org.fusekicdc.core.capture.PatchHeaders;
+import org.fusekicdc.core.wire.PatchHeaders;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.testing.LogReplay;
 import org.junit.jupiter.api.AfterAll;

@@ -10,6 +10,7 @@ import org.apache.jena.graph.NodeFactory;
 import org.apache.jena.rdfpatch.system.Id;
 import org.apache.jena.rdfpatch.text.RDFChangesWriterText;
 import org.fusekicdc.core.log.RecordMeta;
+import org.fusekicdc.core.wire.PatchHeaders;
 
 /**
  * The text of a captured transaction's patch as the change log keeps it: the identity headers

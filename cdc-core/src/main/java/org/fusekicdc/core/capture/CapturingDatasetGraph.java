@@ -27,6 +27,7 @@ import org.fusekicdc.core.log.PayloadWriter;
 import org.fusekicdc.core.log.RecordMeta;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.fusekicdc.core.wire.PatchHeaders;
 
 /**
  * A dataset whose every committed write transaction is recorded as one RDF Patch in a

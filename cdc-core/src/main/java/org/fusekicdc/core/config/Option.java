@@ -7,7 +7,7 @@ import java.util.function.LongFunction;
  * Everything about one {@code cdc:} configuration option in one place, as Kafka's
  * {@code ConfigDef} keeps it: name, type, default as a typed value, validator and meaning.
  * Parsers take the default and the validator from here, and the reference tables in
- * {@code docs/} are generated from it ({@link OptionTable}), so the code, the tables and the
+ * {@code docs/} are generated from it ({@code OptionTable}), so the code, the tables and the
  * docs cannot disagree.
  *
  * @param name         local name in the {@code cdc:} namespace

@@ -17,23 +17,24 @@ import java.util.concurrent.TimeUnit;
 
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.capture.ReplicaDivergedException;
-import org.fusekicdc.core.follow.PatchSource.ForeignMessage;
-import org.fusekicdc.core.follow.PatchSource.Incoming;
+import org.fusekicdc.core.topic.TopicReader;
+import org.fusekicdc.core.topic.TopicReader.ForeignMessage;
+import org.fusekicdc.core.topic.TopicReader.Incoming;
 import org.fusekicdc.core.follow.LeaderPatchApplier.BadPatchException;
 import org.fusekicdc.core.follow.LeaderPatchApplier.StoreFailure;
-import org.fusekicdc.core.follow.PatchSource.PatchMessage;
+import org.fusekicdc.core.topic.TopicReader.PatchMessage;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogException;
 import org.fusekicdc.core.log.RecordMeta;
-import org.fusekicdc.core.sink.PatchAssembler.Patch;
-import org.fusekicdc.core.sink.PatchMessages;
+import org.fusekicdc.core.wire.PatchReassembler.Patch;
+import org.fusekicdc.core.wire.PatchMessages;
 import org.fusekicdc.core.snapshot.Snapshot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Keeps a captured dataset a copy of a leader's: reads the leader's patches from a
- * {@link PatchSource} and applies each in one transaction that keeps the leader's version and id
+ * {@link TopicReader} and applies each in one transaction that keeps the leader's version and id
  * ({@link LeaderPatchApplier}).
  * <p>
  * Exactly once: the last applied version is this dataset's change-log head, made durable with
@@ -52,7 +53,7 @@ public final class Follower implements AutoCloseable {
 
     private final CapturingDatasetGraph dsg;
     private final ChangeLog log;
-    private final PatchSource source;
+    private final TopicReader reader;
     private final FollowerConfig config;
     private final Path workDir;
     private volatile boolean running;
@@ -65,13 +66,13 @@ public final class Follower implements AutoCloseable {
     private volatile long lagMillis;
     private volatile String lastError;
 
-    public Follower(CapturingDatasetGraph dsg, PatchSource source, FollowerConfig config, Path workDir) {
+    public Follower(CapturingDatasetGraph dsg, TopicReader reader, FollowerConfig config, Path workDir) {
         this.dsg = dsg;
         this.log = dsg.changeLog();
-        this.source = source;
+        this.reader = reader;
         this.config = config;
         this.workDir = workDir;
-        dsg.setFollowerOf("Dataset '" + dsg.datasetName() + "' is a read-only follower of " + source.describe() + " (leader dataset '"
+        dsg.setFollowerOf("Dataset '" + dsg.datasetName() + "' is a read-only follower of " + reader.describe() + " (leader dataset '"
                           + config.leaderDataset() + "'): it changes only through its leader. Send writes to the leader"
                           + (config.leaderUrl() == null ? "." : " at " + config.leaderUrl() + "."));
     }
@@ -87,7 +88,7 @@ public final class Follower implements AutoCloseable {
     public FollowerStatus status() {
         long applied = log.headVersion();
         long seen = Math.max(leaderVersion, applied);
-        return new FollowerStatus(state, source.describe(), applied, seen, seen - applied, lagMillis, lastError);
+        return new FollowerStatus(state, reader.describe(), applied, seen, seen - applied, lagMillis, lastError);
     }
 
     public String dataset() {
@@ -118,7 +119,7 @@ public final class Follower implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        source.close();
+        reader.close();
         if ( state != FollowerState.HALTED )
             state = FollowerState.STOPPED;
     }
@@ -137,11 +138,11 @@ public final class Follower implements AutoCloseable {
         Duration backoff = config.initialBackoff();
         while ( running ) {
             try {
-                source.open(log.headVersion());
+                reader.open(log.headVersion());
                 state = FollowerState.FOLLOWING;
-                LOG.info("Dataset '{}': following {} after version {}", dsg.datasetName(), source.describe(), log.headVersion());
+                LOG.info("Dataset '{}': following {} after version {}", dsg.datasetName(), reader.describe(), log.headVersion());
                 while ( running ) {
-                    Optional<Incoming> in = source.poll(POLL);
+                    Optional<Incoming> in = reader.poll(POLL);
                     if ( in.isEmpty() )
                         continue;
                     handle(in.get());
@@ -149,7 +150,7 @@ public final class Follower implements AutoCloseable {
                     lastError = null;
                 }
             } catch (ResyncNeeded ex) {
-                source.close();
+                reader.close();
                 LOG.warn("Dataset '{}': follower at version {} resynchronises from a snapshot of the leader: {}", dsg.datasetName(), log.headVersion(),
                          ex.getMessage());
                 lastError = "resynchronised from a snapshot: " + ex.getMessage();
@@ -173,8 +174,8 @@ public final class Follower implements AutoCloseable {
                 if ( !running )
                     return;
                 lastError = describe(ex) + "; retrying in " + backoff.toMillis() + " ms";
-                LOG.warn("Dataset '{}': following {} at version {}: {}", dsg.datasetName(), source.describe(), log.headVersion(), lastError);
-                source.close();
+                LOG.warn("Dataset '{}': following {} at version {}: {}", dsg.datasetName(), reader.describe(), log.headVersion(), lastError);
+                reader.close();
                 if ( !sleep(backoff) )
                     return;
                 backoff = next(backoff);
@@ -186,7 +187,7 @@ public final class Follower implements AutoCloseable {
         lastError = reason;
         state = FollowerState.HALTED;
         running = false;
-        source.close();
+        reader.close();
         LOG.error("Dataset '{}': follower halted at version {}: {}", dsg.datasetName(), log.headVersion(), reason);
     }
 
@@ -205,7 +206,7 @@ public final class Follower implements AutoCloseable {
         Map<String, String> h = p.headers();
         long version = p.version();
         leaderVersion = Math.max(leaderVersion, version);
-        String where = source.describe() + " " + position;
+        String where = reader.describe() + " " + position;
         String dataset = h.get(PatchMessages.DATASET);
         if ( dataset != null && !dataset.equals(config.leaderDataset()) ) {
             badMessage(position, h, bytesOf(p), "a patch of dataset '" + dataset + "', not of the leader's dataset '" + config.leaderDataset() + "'");
@@ -213,10 +214,10 @@ public final class Follower implements AutoCloseable {
         }
         long head = log.headVersion();
         if ( version <= head )
-            return;   // applied before a restart; the source re-read it
+            return;   // applied before a restart; the reader re-read it
         if ( version > head + 1 )
             throw cannotContinue("patch version " + version + " arrived (" + where + ") but this follower is at version " + head
-                                    + ": versions " + (head + 1) + ".." + (version - 1) + " are missing from the source (removed by its"
+                                    + ": versions " + (head + 1) + ".." + (version - 1) + " are missing from the topic (removed by its"
                                     + " retention, or set aside by the leader's sink). Rebuild this follower from a snapshot of the leader"
                                     + " (see docs/replicas.md).");
         RecordMeta meta;
@@ -256,9 +257,9 @@ public final class Follower implements AutoCloseable {
     }
 
     private void badMessage(String position, Map<String, String> headers, byte[] value, String reason) throws HaltException, IOException {
-        String where = source.describe() + " " + position;
+        String where = reader.describe() + " " + position;
         if ( config.onBadMessage() == FollowerConfig.OnBadMessage.HALT )
-            throw new HaltException("bad message at " + where + ": " + reason + ". Remove it from the source, or set cdc:onBadMessage \"deadLetter\""
+            throw new HaltException("bad message at " + where + ": " + reason + ". Remove it from the topic, or set cdc:onBadMessage \"deadLetter\""
                                     + " to set such messages aside.");
         Path file = DeadLetters.write(config.deadLetterDirectory(), position, headers, value, reason, where);
         LOG.warn("Dataset '{}': bad message at {} set aside in {}: {}", dsg.datasetName(), where, file, reason);

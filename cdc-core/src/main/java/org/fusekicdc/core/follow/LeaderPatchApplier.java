@@ -16,12 +16,12 @@ import org.apache.jena.rdfpatch.text.RDFPatchReaderText;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.Quad;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
-import org.fusekicdc.core.capture.PatchHeaders;
+import org.fusekicdc.core.wire.PatchHeaders;
 import org.fusekicdc.core.capture.ReplicaDivergedException;
 import org.fusekicdc.core.log.RecordMeta;
-import org.fusekicdc.core.sink.PatchAssembler.Patch;
-import org.fusekicdc.core.sink.PatchMessages;
-import org.fusekicdc.core.sink.PatchRecord;
+import org.fusekicdc.core.wire.PatchReassembler.Patch;
+import org.fusekicdc.core.wire.PatchMessages;
+import org.fusekicdc.core.wire.PatchRecord;
 
 /**
  * Applies one of a leader's patches to a follower's dataset, in one transaction that keeps the

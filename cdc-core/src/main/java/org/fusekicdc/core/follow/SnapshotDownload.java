@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 
-import org.fusekicdc.core.sink.PatchRecord;
+import org.fusekicdc.core.wire.PatchRecord;
 
 /** Downloads the leader's snapshot ({@code cdc:snapshotUrl}) for a follower to start from. */
 final class SnapshotDownload {

@@ -5,6 +5,7 @@ import java.util.List;
 
 import org.fusekicdc.core.config.DeclaredProvider;
 import org.fusekicdc.core.config.Option;
+import org.fusekicdc.core.config.OptionValues;
 
 /**
  * A {@link SinkProvider} that is nothing but its declarations. A kind of sink extends it with a
@@ -14,7 +15,7 @@ public abstract class DeclaredSinkProvider extends DeclaredProvider<DeclaredSink
     /** Makes a sink; see {@link SinkProvider#create}. */
     @FunctionalInterface
     public interface Factory {
-        Sink create(String dataset, SinkOptions options, Path workDir);
+        Sink create(String dataset, OptionValues options, Path workDir);
     }
 
     protected DeclaredSinkProvider(String type, List<Option<?>> options, Factory factory) {
@@ -22,7 +23,7 @@ public abstract class DeclaredSinkProvider extends DeclaredProvider<DeclaredSink
     }
 
     @Override
-    public final Sink create(String dataset, SinkOptions options, Path workDir) {
+    public final Sink create(String dataset, OptionValues options, Path workDir) {
         return factory().create(dataset, options, workDir);
     }
 }

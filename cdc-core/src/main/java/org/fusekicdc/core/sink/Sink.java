@@ -2,10 +2,13 @@ package org.fusekicdc.core.sink;
 
 import java.util.List;
 
+import org.fusekicdc.core.wire.PatchRecord;
+
 /**
  * A destination for a dataset's patches (a Kafka topic, a JetStream subject, ...). The
- * {@link SinkRunner} calls {@link #open} once, then {@link #deliver} for each patch in
- * version order, one at a time, from one thread.
+ * server's runner calls {@link #open} once, then {@link #deliver} for each patch in version
+ * order, one at a time, from one thread; after a failure it calls {@link #close} and
+ * {@link #open} again.
  * <p>
  * Exactly once: a sink that can see what its destination already holds reports the last
  * version there from {@code open}, and delivery resumes after it, whatever the sink's cursor

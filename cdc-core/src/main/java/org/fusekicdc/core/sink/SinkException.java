@@ -1,5 +1,7 @@
 package org.fusekicdc.core.sink;
 
+import java.io.IOException;
+
 import org.fusekicdc.core.CdcException;
 
 /**
@@ -32,6 +34,11 @@ public class SinkException extends CdcException {
     /** A failure of the sink as a whole that retrying will not fix: the sink pauses, patches are never dead-lettered for it. */
     public static SinkException permanentSinkFailure(String message, Throwable cause) {
         return new SinkException(message, cause, true, true);
+    }
+
+    /** The change log could not be read (a transient failure: the runner retries). */
+    public static SinkException logReadFailure(long version, IOException cause) {
+        return transientFailure("cannot read patch version " + version + " from the change log: " + cause, cause);
     }
 
     public boolean permanent() {

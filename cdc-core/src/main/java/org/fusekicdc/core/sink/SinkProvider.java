@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import org.fusekicdc.core.config.Option;
+import org.fusekicdc.core.config.OptionValues;
 
 /**
  * A kind of sink (Kafka, NATS JetStream, ...), found with {@link java.util.ServiceLoader}. The
@@ -24,6 +25,6 @@ public interface SinkProvider {
      * @param dataset the dataset's name
      * @param workDir a directory the sink may use for temporary files
      */
-    Sink create(String dataset, SinkOptions options, Path workDir);
+    Sink create(String dataset, OptionValues options, Path workDir);
 
 }

@@ -26,7 +26,7 @@ import org.apache.jena.sparql.core.Quad;
 import org.apache.jena.system.Txn;
 import org.fusekicdc.core.CdcException;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
-import org.fusekicdc.core.capture.PatchHeaders;
+import org.fusekicdc.core.wire.PatchHeaders;
 import org.fusekicdc.core.log.ChangeLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -4,7 +4,7 @@ import java.nio.file.Path;
 
 import org.apache.jena.rdf.model.Resource;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
-import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.config.OptionValues;
 
 /**
  * Everything a source is created from.
@@ -16,4 +16,4 @@ import org.fusekicdc.core.sink.SinkOptions;
  * @param workDir     a directory of the source's own, beside the dataset's change log, for state
  *                    that must survive restarts
  */
-public record SourceContext(CapturingDatasetGraph dataset, String name, SinkOptions options, Resource description, Path workDir) {}
+public record SourceContext(CapturingDatasetGraph dataset, String name, OptionValues options, Resource description, Path workDir) {}

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Optional;
 
+import org.fusekicdc.core.config.internal.OptionTable;
 import org.junit.jupiter.api.Test;
 
 /** Option declarations give the docs their rows and the parsers their defaults and checks. */

@@ -19,10 +19,11 @@ import org.fusekicdc.core.capture.CaptureConfig;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
-import org.fusekicdc.core.sink.PatchAssembler;
-import org.fusekicdc.core.sink.PatchMessages;
-import org.fusekicdc.core.sink.PatchRecord;
+import org.fusekicdc.core.wire.PatchReassembler;
+import org.fusekicdc.core.wire.PatchMessages;
+import org.fusekicdc.core.wire.PatchRecord;
 import org.fusekicdc.core.testing.TestClock;
+import org.fusekicdc.core.topic.TopicReader;
 import org.fusekicdc.core.testing.TestSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -50,53 +51,53 @@ class FollowerClockTest {
         log.close();
     }
 
-    private Follower follower(ScriptedSource source, Duration initialBackoff) {
+    private Follower follower(ScriptedReader reader, Duration initialBackoff) {
         FollowerConfig config = new FollowerConfig("ds", FollowerConfig.OnBadMessage.HALT, FollowerConfig.OnGap.HALT, null, null, null, null,
                                                    initialBackoff, initialBackoff.multipliedBy(4));
-        return new Follower(dsg, source, config, dir.resolve("work"));
+        return new Follower(dsg, reader, config, dir.resolve("work"));
     }
 
     @Test
     void aFollowerThatCannotReachItsSourceRetriesAfterTheBackoffOnTheLogsClock() throws Exception {
-        ScriptedSource source = new ScriptedSource(Integer.MAX_VALUE);
-        try (Follower follower = follower(source, Duration.ofHours(1))) {
+        ScriptedReader reader = new ScriptedReader(Integer.MAX_VALUE);
+        try (Follower follower = follower(reader, Duration.ofHours(1))) {
             follower.start();
-            TestSupport.await("the first attempt", WAIT, () -> source.opens.get() == 1 && follower.status().lastError() != null);
+            TestSupport.await("the first attempt", WAIT, () -> reader.opens.get() == 1 && follower.status().lastError() != null);
             assertTrue(follower.status().lastError().contains("retrying in 3600000 ms"), follower.status().lastError());
             // The first backoff is at most an hour (jitter takes up to half of it off): without the clock, the retry would take that long.
-            clock.advanceUntil(Duration.ofMinutes(10), "the retry", () -> source.opens.get() == 2);
+            clock.advanceUntil(Duration.ofMinutes(10), "the retry", () -> reader.opens.get() == 2);
         }
     }
 
     @Test
     void lagIsTheAgeOfTheLastAppliedPatchByTheLogsClock() throws Exception {
-        ScriptedSource source = new ScriptedSource(0);
-        try (Follower follower = follower(source, Duration.ofMillis(10))) {
+        ScriptedReader reader = new ScriptedReader(0);
+        try (Follower follower = follower(reader, Duration.ofMillis(10))) {
             follower.start();
-            source.offer(patch(1, clock.instant().minusSeconds(30).toString()));
+            reader.offer(patch(1, clock.instant().minusSeconds(30).toString()));
             TestSupport.await("the patch applied", WAIT, () -> log.headVersion() == 1);
             assertEquals(30_000, follower.status().lagMillis());
             assertEquals(clock.instant().minusSeconds(30).toEpochMilli(), log.read(1).meta().timestamp(), "the leader's time is kept");
-            source.finish();
+            reader.finish();
         }
     }
 
-    private static PatchSource.PatchMessage patch(long version, String timestamp) {
+    private static TopicReader.PatchMessage patch(long version, String timestamp) {
         Map<String, String> headers = Map.of(PatchMessages.VERSION, Long.toString(version), PatchMessages.ID, UUID.randomUUID().toString(),
                                              PatchMessages.DATASET, "ds", PatchMessages.CONTENT_TYPE, PatchRecord.TEXT,
                                              PatchMessages.TIMESTAMP, timestamp);
         byte[] body = "TX .\nA <http://example/s> <http://example/p> \"o\" .\nTC .\n".getBytes(StandardCharsets.UTF_8);
-        return new PatchSource.PatchMessage(new PatchAssembler.Patch(headers, 1, null, body), "offset " + version);
+        return new TopicReader.PatchMessage(new PatchReassembler.Patch(headers, 1, null, body), "offset " + version);
     }
 
-    /** A source that refuses its first opens, then hands out what the test offers; once finished, polls return at once. */
-    private static final class ScriptedSource implements PatchSource {
+    /** A topic reader that refuses its first opens, then hands out what the test offers; once finished, polls return at once. */
+    private static final class ScriptedReader implements TopicReader {
         final AtomicInteger opens = new AtomicInteger();
         private final int refusals;
         private final BlockingQueue<Optional<Incoming>> queue = new LinkedBlockingQueue<>();
         private volatile boolean finished;
 
-        ScriptedSource(int refusals) {
+        ScriptedReader(int refusals) {
             this.refusals = refusals;
         }
 

@@ -30,10 +30,11 @@ import org.fusekicdc.core.capture.CaptureConfig;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
-import org.fusekicdc.core.sink.PatchRecord;
-import org.fusekicdc.core.sink.PatchAssembler;
-import org.fusekicdc.core.sink.PatchMessages;
+import org.fusekicdc.core.wire.PatchRecord;
+import org.fusekicdc.core.wire.PatchReassembler;
+import org.fusekicdc.core.wire.PatchMessages;
 import org.fusekicdc.core.testing.TestSupport;
+import org.fusekicdc.core.topic.TopicReader;
 
 /**
  * RDF Patch input on a follower, as a leader's topic could hold it: any bytes, read as text or
@@ -69,7 +70,7 @@ class FollowerPatchFuzzTest {
             Map<String, String> headers = Map.of(PatchMessages.VERSION, "1", PatchMessages.ID, UUID.randomUUID().toString(),
                                                  PatchMessages.DATASET, "ds",
                                                  PatchMessages.CONTENT_TYPE, binary ? PatchRecord.BINARY : PatchRecord.TEXT);
-            OneMessage source = new OneMessage(new PatchSource.PatchMessage(new PatchAssembler.Patch(headers, 1, null, body), "offset 0"));
+            OneMessage source = new OneMessage(new TopicReader.PatchMessage(new PatchReassembler.Patch(headers, 1, null, body), "offset 0"));
             FollowerConfig config = new FollowerConfig("ds", FollowerConfig.OnBadMessage.DEAD_LETTER, FollowerConfig.OnGap.HALT, deadLetters,
                                                        null, null, null, Duration.ofMillis(10), Duration.ofMillis(50));
             try (Follower follower = new Follower(dsg, source, config, dir.resolve("work"))) {
@@ -115,7 +116,7 @@ class FollowerPatchFuzzTest {
     }
 
     /** A source holding one message, then nothing; once finished, polls return at once so that the follower stops without waiting. */
-    private static final class OneMessage implements PatchSource {
+    private static final class OneMessage implements TopicReader {
         private final BlockingQueue<Optional<Incoming>> queue = new LinkedBlockingQueue<>();
 
         OneMessage(Incoming message) {

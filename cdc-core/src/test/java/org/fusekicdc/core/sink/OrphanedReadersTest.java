@@ -15,6 +15,8 @@ import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
 import org.fusekicdc.core.log.Retention;
+import org.fusekicdc.core.sink.internal.OrphanedReaders;
+import org.fusekicdc.core.sink.internal.SinkRunners;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,8 +39,8 @@ class OrphanedReadersTest {
     }
 
     /** The configured sinks: only "kept". */
-    private static Dispatcher sinks(ChangeLog log) {
-        Dispatcher d = new Dispatcher(log);
+    private static SinkRunners sinks(ChangeLog log) {
+        SinkRunners d = new SinkRunners(log);
         d.add(new RecordingSink("kept"), SinkConfig.DEFAULTS);
         return d;
     }
@@ -46,7 +48,7 @@ class OrphanedReadersTest {
     @Test
     void aReaderNoSinkOwnsIsListedWithTheVersionsAndSegmentsItKeeps() {
         try (ChangeLog log = logWithOrphan(tmp, new Retention(1, null, 0, false))) {
-            Dispatcher sinks = sinks(log);
+            SinkRunners sinks = sinks(log);
             List<OrphanedReaders.Orphan> orphans = OrphanedReaders.find(log, sinks);
             assertEquals(1, orphans.size(), orphans.toString());
             OrphanedReaders.Orphan o = orphans.getFirst();

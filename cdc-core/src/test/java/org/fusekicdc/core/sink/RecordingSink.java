@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.fusekicdc.core.wire.PatchRecord;
+
 /**
  * A sink for tests of the runner: keeps delivered versions in memory, reports them from
  * {@code open} like a broker reporting its last message would, and fails on demand.

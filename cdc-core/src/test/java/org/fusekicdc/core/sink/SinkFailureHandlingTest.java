@@ -22,6 +22,8 @@ import org.fusekicdc.core.log.RecordMeta;
 import org.fusekicdc.core.metrics.CdcObserver;
 import org.fusekicdc.core.testing.TestClock;
 import org.fusekicdc.core.testing.TestSupport;
+import org.fusekicdc.core.sink.internal.SinkRunner;
+import org.fusekicdc.core.wire.PatchRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -116,6 +118,7 @@ class SinkFailureHandlingTest {
         TestClock clock = new TestClock();
         log.close();
         log = ChangeLog.open(ChangeLogConfig.defaults(dir.resolve("log"), "ds").withFsync(false).withClock(clock));
+        writer = LogWriter.claim(log);
         append(1);
         ScriptedSink sink = new ScriptedSink(v -> SinkException.transientFailure("broker refuses", null));
         try (SinkRunner runner = new SinkRunner(log, sink, SinkConfig.DEFAULTS.withBackoff(Duration.ofHours(1), Duration.ofHours(4)))) {

@@ -21,6 +21,8 @@ import org.fusekicdc.core.log.ChangeLogConfig;
 import org.fusekicdc.core.log.LogWriter;
 import org.fusekicdc.core.log.Retention;
 import org.fusekicdc.core.testing.TestClock;
+import org.fusekicdc.core.sink.internal.SinkRunner;
+import org.fusekicdc.core.sink.internal.SinkRunners;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -214,7 +216,7 @@ class SinkRunnerTest {
     void aSinkBehindItsBoundWithTheRefusePolicyRefusesWrites() {
         RecordingSink sink = new RecordingSink("test");
         sink.transientFailures.set(Integer.MAX_VALUE);
-        Dispatcher d = new Dispatcher(log);
+        SinkRunners d = new SinkRunners(log);
         d.add(sink, FAST.withLagBound(3, SinkConfig.LagPolicy.REFUSE));
         d.start();
         try {

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.fusekicdc.core.config.Option;
-import org.fusekicdc.core.config.OptionTable;
+import org.fusekicdc.core.config.internal.OptionTable;
 
 /**
  * Checks that a document's option tables are what the option declarations generate; run with

@@ -17,7 +17,7 @@ import java.util.function.BooleanSupplier;
 import org.apache.jena.rdfpatch.RDFPatch;
 import org.apache.jena.rdfpatch.RDFPatchOps;
 import org.apache.jena.rdfpatch.binary.RDFPatchReaderBinary;
-import org.fusekicdc.core.sink.PatchRecord;
+import org.fusekicdc.core.wire.PatchRecord;
 import org.junit.jupiter.api.Assumptions;
 
 /** Small helpers the sink tests share: waiting, ports, server binaries, reading patches back. */

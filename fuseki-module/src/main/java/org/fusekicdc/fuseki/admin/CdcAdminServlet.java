@@ -24,9 +24,9 @@ import org.apache.jena.riot.WebContent;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ReaderCursor;
-import org.fusekicdc.core.sink.Dispatcher;
-import org.fusekicdc.core.sink.OrphanedReaders;
-import org.fusekicdc.core.sink.SinkRunner;
+import org.fusekicdc.core.sink.internal.SinkRunners;
+import org.fusekicdc.core.sink.internal.OrphanedReaders;
+import org.fusekicdc.core.sink.internal.SinkRunner;
 import org.fusekicdc.core.sink.SinkStatus;
 import org.fusekicdc.core.snapshot.Snapshot;
 import org.fusekicdc.fuseki.access.AdminAccess;
@@ -130,7 +130,7 @@ public final class CdcAdminServlet extends HttpServlet {
         CapturingDatasetGraph dsg = runtime.dataset();
         require(parts.length == 4, 404, "Sink operations are POST /$/cdc/{dataset}/sinks/{sink}/pause, resume or rewind?version=N");
         require(req.getMethod().equals("POST"), 405, "Sink operations are POSTs");
-        Dispatcher d = runtime.sinks();
+        SinkRunners d = runtime.sinks();
         Optional<SinkRunner> runner = d.runner(parts[2]);
         require(runner.isPresent(), 404, "Dataset '" + dsg.datasetName() + "' has no sink '" + parts[2] + "'");
         SinkRunner r = runner.get();
@@ -171,7 +171,7 @@ public final class CdcAdminServlet extends HttpServlet {
         Optional<ReaderCursor> cursor = log.readers().stream().filter(c -> c.name().equals(name)).findFirst();
         require(cursor.isPresent(), 404, "Dataset '" + dsg.datasetName() + "' has no change log reader '" + name
                                          + "'. The status (GET /$/cdc) lists the readers no sink owns under orphanedReaders.");
-        Dispatcher d = runtime.sinks();
+        SinkRunners d = runtime.sinks();
         Optional<String> sink = OrphanedReaders.owningSink(d, name);
         require(sink.isEmpty(), 409, "Reader '" + name + "' of dataset '" + dsg.datasetName() + "' is the cursor of configured sink '" + sink.orElse("")
                                      + "'; it is not removed. To stop the sink holding back retention, remove it from the configuration and restart first.");

@@ -9,29 +9,29 @@ import java.util.Set;
 import org.apache.jena.rdf.model.RDFNode;
 import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.follow.FollowerConfig;
-import org.fusekicdc.core.follow.PatchSource;
-import org.fusekicdc.core.follow.PatchSourceProvider;
-import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.topic.TopicReader;
+import org.fusekicdc.core.topic.TopicReaderProvider;
+import org.fusekicdc.core.config.OptionValues;
 
 /**
- * The {@code cdc:follow} of a captured dataset: which {@link PatchSourceProvider} reads the
+ * The {@code cdc:follow} of a captured dataset: which {@link TopicReaderProvider} reads the
  * leader's patches, with what options, and how the follower treats them; all checked at start-up.
  */
-public record FollowSettings(PatchSourceProvider provider, SinkOptions options, FollowerConfig config, Path workDir) {
+public record FollowSettings(TopicReaderProvider provider, OptionValues options, FollowerConfig config, Path workDir) {
 
-    /** Patch source providers on the classpath, by configuration type. */
-    public static Map<String, PatchSourceProvider> providers() {
-        return Descriptions.providers(PatchSourceProvider.class, PatchSourceProvider::type);
+    /** Topic reader providers on the classpath, by configuration type. */
+    public static Map<String, TopicReaderProvider> providers() {
+        return Descriptions.providers(TopicReaderProvider.class, TopicReaderProvider::type);
     }
 
     static FollowSettings from(RDFNode node, String dataset, Path logDir, String where) {
-        Map<String, PatchSourceProvider> providers = providers();
-        PatchSourceProvider provider = providers.get(Descriptions.type(node, VocabCdc.follow.getLocalName(), where, "cdc:follow", "[ a cdc:KafkaTopic ; ... ]",
+        Map<String, TopicReaderProvider> providers = providers();
+        TopicReaderProvider provider = providers.get(Descriptions.type(node, VocabCdc.follow.getLocalName(), where, "cdc:follow", "[ a cdc:KafkaTopic ; ... ]",
                                                                        providers.keySet(), "Is the sink's jar (which also reads its topic) in Fuseki's classpath?"));
         Set<String> allowed = new java.util.HashSet<>(CdcOption.FOLLOW_COMMON.stream().map(Option::name).toList());
         provider.options().forEach(o -> allowed.add(o.name()));
         Map<String, String> values = Descriptions.literalOptions(node.asResource(), allowed, where, "cdc:follow of type cdc:" + provider.type(), "docs/replicas.md");
-        SinkOptions options = SinkOptions.forFollower(dataset, values);
+        OptionValues options = OptionValues.forFollower(dataset, values);
         String leader = options.string(VocabCdc.leaderDataset.getLocalName(), dataset);
         String onBad = options.oneOf(CdcOption.ON_BAD_MESSAGE);
         String deadLetter = options.string(CdcOption.FOLLOW_DEAD_LETTER_DIRECTORY);
@@ -58,7 +58,7 @@ public record FollowSettings(PatchSourceProvider provider, SinkOptions options, 
         return settings;
     }
 
-    private static URI uri(SinkOptions options, String option) {
+    private static URI uri(OptionValues options, String option) {
         String v = options.string(option, null);
         if ( v == null )
             return null;
@@ -73,7 +73,7 @@ public record FollowSettings(PatchSourceProvider provider, SinkOptions options, 
     }
 
     /** A new source as configured (not yet connected). */
-    public PatchSource createSource() {
+    public TopicReader createSource() {
         return provider.create(config.leaderDataset(), options, workDir);
     }
 }

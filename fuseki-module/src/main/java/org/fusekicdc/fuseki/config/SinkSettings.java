@@ -10,14 +10,14 @@ import org.apache.jena.rdf.model.RDFNode;
 import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkConfig;
-import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.config.OptionValues;
 import org.fusekicdc.core.sink.SinkProvider;
 
 /**
  * One {@code cdc:sink} of a captured dataset: its type (which {@link SinkProvider} builds
  * it), the options every sink has, and the type's own options, all checked at start-up.
  */
-public record SinkSettings(SinkProvider provider, String name, SinkOptions options, SinkConfig runnerConfig, Path workDir) {
+public record SinkSettings(SinkProvider provider, String name, OptionValues options, SinkConfig runnerConfig, Path workDir) {
 
     /** Sink providers on the classpath, by configuration type. */
     public static Map<String, SinkProvider> providers() {
@@ -32,7 +32,7 @@ public record SinkSettings(SinkProvider provider, String name, SinkOptions optio
         provider.options().forEach(o -> allowed.add(o.name()));
         Map<String, String> values = Descriptions.literalOptions(node.asResource(), allowed, where, "sink of type cdc:" + provider.type(), "docs/sinks.md");
         String name = values.getOrDefault(VocabCdc.name.getLocalName(), defaultName(provider));
-        SinkOptions options = new SinkOptions(name, values);
+        OptionValues options = new OptionValues(name, values);
         String deadLetter = options.string(CdcOption.SINK_DEAD_LETTER_DIRECTORY);
         long maxLag = options.number(CdcOption.MAX_LAG_VERSIONS);
         String onLag = options.oneOf(CdcOption.ON_LAG);

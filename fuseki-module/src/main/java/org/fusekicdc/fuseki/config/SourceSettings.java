@@ -13,7 +13,7 @@ import org.apache.jena.rdf.model.Statement;
 import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.config.Option;
-import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.config.OptionValues;
 import org.fusekicdc.core.source.Source;
 import org.fusekicdc.core.source.SourceContext;
 import org.fusekicdc.core.source.SourceProvider;
@@ -24,7 +24,7 @@ import org.fusekicdc.core.source.SourceProvider;
  * provider validates its own options and nested descriptions when the source is created, with
  * the dataset, before the server starts.
  */
-public record SourceSettings(SourceProvider provider, String name, SinkOptions options, Resource description, Path workDir) {
+public record SourceSettings(SourceProvider provider, String name, OptionValues options, Resource description, Path workDir) {
 
     /** Source providers on the classpath, by configuration type. */
     public static Map<String, SourceProvider> providers() {
@@ -62,7 +62,7 @@ public record SourceSettings(SourceProvider provider, String name, SinkOptions o
                 values.put(local, st.getObject().asLiteral().getLexicalForm());
         }
         String name = values.getOrDefault(nameOpt, defaultName(provider));
-        SinkOptions options = new SinkOptions("Source", name, values, System::getenv);
+        OptionValues options = new OptionValues("Source", name, values, System::getenv);
         return new SourceSettings(provider, name, options, r, Descriptions.stateDirectory(logDir.resolve("sources"), name, where, "source"));
     }
 

@@ -23,7 +23,7 @@ import org.fusekicdc.core.capture.tdb2.Tdb2JournalRepair;
 import org.fusekicdc.core.follow.Follower;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.LogWriter;
-import org.fusekicdc.core.sink.Dispatcher;
+import org.fusekicdc.core.sink.internal.SinkRunners;
 import org.fusekicdc.core.source.Source;
 import org.fusekicdc.fuseki.config.CapturedDatasetSettings;
 import org.fusekicdc.fuseki.config.FollowSettings;
@@ -77,7 +77,7 @@ public class AssemblerCapturedDataset extends DatasetAssembler {
         ChangeLog log = writer.log();
         try {
             CapturingDatasetGraph dsg = CapturingDatasetGraph.create(base, writer, settings.captureConfig(RequestAttributes::current));
-            Dispatcher dispatcher = new Dispatcher(log);
+            SinkRunners dispatcher = new SinkRunners(log);
             for ( SinkSettings sink : settings.sinks() )
                 dispatcher.add(sink.create(settings.name()), sink.runnerConfig());
             FollowSettings f = settings.follow();

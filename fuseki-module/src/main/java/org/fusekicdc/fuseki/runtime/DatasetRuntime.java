@@ -10,7 +10,7 @@ import org.apache.jena.fuseki.Fuseki;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.follow.Follower;
 import org.fusekicdc.core.log.ChangeLog;
-import org.fusekicdc.core.sink.Dispatcher;
+import org.fusekicdc.core.sink.internal.SinkRunners;
 import org.fusekicdc.core.source.Source;
 import org.fusekicdc.fuseki.config.CapturedDatasetSettings;
 import org.fusekicdc.fuseki.config.FeedSettings;
@@ -38,7 +38,7 @@ public final class DatasetRuntime implements AutoCloseable {
 
     private final CapturedDatasetSettings settings;
     private final CapturingDatasetGraph dataset;
-    private final Dispatcher sinks;
+    private final SinkRunners sinks;
     private final Follower follower;
     private final List<Source> sources;
     private final AtomicReference<State> state = new AtomicReference<>(State.CREATED);
@@ -47,7 +47,7 @@ public final class DatasetRuntime implements AutoCloseable {
     private FeedStreams feedStreams;
     private ResponseStreams responseStreams;
 
-    DatasetRuntime(CapturedDatasetSettings settings, CapturingDatasetGraph dataset, Dispatcher sinks, Follower follower, List<Source> sources) {
+    DatasetRuntime(CapturedDatasetSettings settings, CapturingDatasetGraph dataset, SinkRunners sinks, Follower follower, List<Source> sources) {
         this.settings = settings;
         this.dataset = dataset;
         this.sinks = sinks;
@@ -67,7 +67,7 @@ public final class DatasetRuntime implements AutoCloseable {
         return dataset.changeLog();
     }
 
-    public Dispatcher sinks() {
+    public SinkRunners sinks() {
         return sinks;
     }
 

@@ -18,8 +18,8 @@ import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.LogDamage;
 import org.fusekicdc.core.follow.FollowerStatus;
 import org.fusekicdc.core.log.Retention;
-import org.fusekicdc.core.sink.Dispatcher;
-import org.fusekicdc.core.sink.OrphanedReaders;
+import org.fusekicdc.core.sink.internal.SinkRunners;
+import org.fusekicdc.core.sink.internal.OrphanedReaders;
 import org.fusekicdc.core.sink.SinkStatus;
 import org.fusekicdc.fuseki.stream.FeedStreams;
 import org.fusekicdc.fuseki.runtime.CapturedService;
@@ -107,7 +107,7 @@ final class CdcStatusServlet extends HttpServlet {
         LogDamage damage = log.damage();
         if ( damage != null )
             o.put("damage", damage(damage));
-        Dispatcher d = runtime.sinks();
+        SinkRunners d = runtime.sinks();
         for ( SinkStatus s : d.status() )
             sinks.add(sink(s));
         JsonArray orphans = new JsonArray();

@@ -23,7 +23,7 @@ import org.apache.jena.fuseki.server.OperationRegistry;
 import org.apache.jena.rdf.model.Model;
 import org.apache.jena.riot.WebContent;
 import org.fusekicdc.core.CdcConfigException;
-import org.fusekicdc.core.sink.OrphanedReaders;
+import org.fusekicdc.core.sink.internal.OrphanedReaders;
 import org.fusekicdc.fuseki.access.AccessControlledEndpoints;
 import org.fusekicdc.fuseki.access.CorsFilter;
 import org.fusekicdc.fuseki.admin.CdcAdminServlet;

@@ -32,7 +32,7 @@ class ModuleLoggingTest {
         configuration.removeLogger(ModuleLogging.MODULE_LOGGER);
         Configurator.setRootLevel(Level.WARN);
         ModuleLogging.showInfo();
-        assertEquals(Level.INFO, LogManager.getLogger("org.fusekicdc.core.sink.SinkRunner").getLevel());
+        assertEquals(Level.INFO, LogManager.getLogger("org.fusekicdc.core.sink.internal.SinkRunner").getLevel());
     }
 
     @Test
@@ -40,7 +40,7 @@ class ModuleLoggingTest {
         Configurator.setRootLevel(Level.WARN);
         Configurator.setLevel(ModuleLogging.MODULE_LOGGER, Level.ERROR);
         ModuleLogging.showInfo();
-        assertEquals(Level.ERROR, LogManager.getLogger("org.fusekicdc.core.sink.SinkRunner").getLevel());
+        assertEquals(Level.ERROR, LogManager.getLogger("org.fusekicdc.core.sink.internal.SinkRunner").getLevel());
     }
 
     @Test
@@ -48,6 +48,6 @@ class ModuleLoggingTest {
         configuration.removeLogger(ModuleLogging.MODULE_LOGGER);
         Configurator.setRootLevel(Level.DEBUG);
         ModuleLogging.showInfo();
-        assertEquals(Level.DEBUG, LogManager.getLogger("org.fusekicdc.core.sink.SinkRunner").getLevel());
+        assertEquals(Level.DEBUG, LogManager.getLogger("org.fusekicdc.core.sink.internal.SinkRunner").getLevel());
     }
 }

@@ -16,7 +16,7 @@ import org.fusekicdc.core.capture.tdb2.Tdb2JournalRepair;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
 import org.fusekicdc.core.sink.Sink;
-import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.config.OptionValues;
 import org.fusekicdc.core.sink.SinkProvider;
 
 /**
@@ -57,7 +57,7 @@ final class ContractStore implements AutoCloseable {
     }
 
     Sink sink(SinkProvider provider, String name, Map<String, String> options) {
-        return provider.create(DATASET, new SinkOptions(name, Map.copyOf(options)), dir.resolve("sink-work"));
+        return provider.create(DATASET, new OptionValues(name, Map.copyOf(options)), dir.resolve("sink-work"));
     }
 
     /** One transaction adding {@code quads} quads to graph {@code g}: a patch of about 80 bytes a quad. */

@@ -2,7 +2,7 @@ package org.fusekicdc.core.testing.contract;
 
 import java.util.List;
 
-import org.fusekicdc.core.sink.PatchRecord;
+import org.fusekicdc.core.wire.PatchRecord;
 import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkException;
 

@@ -22,22 +22,22 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.fusekicdc.core.follow.PatchSource;
-import org.fusekicdc.core.sink.PatchAssembler;
-import org.fusekicdc.core.sink.PatchAssembler.Patch;
-import org.fusekicdc.core.sink.PatchMessages;
+import org.fusekicdc.core.topic.TopicReader;
+import org.fusekicdc.core.wire.PatchMessages;
+import org.fusekicdc.core.wire.PatchReassembler.Patch;
+import org.fusekicdc.core.wire.PatchReassembler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Reads one dataset's patches back from a topic written by {@link KafkaSink}: whole patches,
- * segments put back together, in version order, each version once (duplicates and interrupted
+ * parts put back together, in version order, each version once (duplicates and interrupted
  * first parts are dropped).
  * <p>
  * A plain {@link KafkaConsumer} without a consumer group: the reader assigns itself the
  * dataset's partition and reads it from the first record after {@code afterVersion} (found by
  * bisection over the partition's offsets), skipping anything up to that version. It reads committed records only ({@code isolation.level=read_committed})
- * unless the given consumer properties say otherwise. Patches assembled from segments live in
+ * unless the given consumer properties say otherwise. Patches assembled from parts live in
  * temporary files: close each patch when done with it. Not thread-safe.
  * <p>
  * What the reader does not check, its user should: that each patch's {@code cdc-prev} is the
@@ -50,7 +50,7 @@ public final class KafkaPatchReader implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final TopicPartition partition;
     private final byte[] key;
-    private final PatchAssembler assembler;
+    private final PatchReassembler assembler;
     private final long startOffset;
     private final Path tmpDir;
     private boolean warnedForeign;
@@ -60,7 +60,7 @@ public final class KafkaPatchReader implements AutoCloseable {
      * @param topic              the sink's topic
      * @param dataset            the dataset's name (the records' key)
      * @param afterVersion       versions up to this one are skipped
-     * @param tmpDir             where segments wait for the rest of their patch
+     * @param tmpDir             where parts wait for the rest of their patch
      */
     public KafkaPatchReader(Map<String, Object> consumerProperties, String topic, String dataset, long afterVersion, Path tmpDir) {
         Map<String, Object> c = new HashMap<>(consumerProperties);
@@ -74,7 +74,7 @@ public final class KafkaPatchReader implements AutoCloseable {
             this.tmpDir = Files.createDirectories(tmpDir).resolve("kafka-patch-reader-" + System.nanoTime());
             Files.createDirectories(this.tmpDir);
         } catch (IOException ex) {
-            throw new UncheckedIOException("Cannot create a directory for patch segments in " + tmpDir + ": " + ex, ex);
+            throw new UncheckedIOException("Cannot create a directory for patch parts in " + tmpDir + ": " + ex, ex);
         }
         this.consumer = new KafkaConsumer<>(c);
         try {
@@ -89,7 +89,7 @@ public final class KafkaPatchReader implements AutoCloseable {
             consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
             throw ex;
         }
-        this.assembler = new PatchAssembler(this.tmpDir, afterVersion);
+        this.assembler = new PatchReassembler(this.tmpDir, afterVersion);
     }
 
     /**
@@ -154,14 +154,14 @@ public final class KafkaPatchReader implements AutoCloseable {
      * The whole patches completed by the records that arrive within {@code timeout}, in version order.
      * Records under the dataset's key that are not fuseki-cdc patches are skipped, with a warning.
      *
-     * @throws IllegalArgumentException when the partition holds a segment that does not continue the patch being assembled (the topic is damaged)
+     * @throws IllegalArgumentException when the partition holds a part that does not continue the patch being assembled (the topic is damaged)
      */
     public List<Patch> poll(Duration timeout) {
         List<Patch> out = new ArrayList<>();
-        for ( PatchSource.Incoming in : pollMessages(timeout) ) {
+        for ( TopicReader.Incoming in : pollMessages(timeout) ) {
             switch (in) {
-                case PatchSource.PatchMessage m -> out.add(m.patch());
-                case PatchSource.ForeignMessage f -> {
+                case TopicReader.PatchMessage m -> out.add(m.patch());
+                case TopicReader.ForeignMessage f -> {
                     if ( f.headers().containsKey(PatchMessages.VERSION) )
                         throw new IllegalArgumentException(partition + " " + f.position() + ": " + f.reason());
                     if ( !warnedForeign ) {
@@ -179,21 +179,21 @@ public final class KafkaPatchReader implements AutoCloseable {
      * The whole patches completed by the records that arrive within {@code timeout}, each with
      * its offset, and the records under the dataset's key that cannot be part of a patch.
      */
-    public List<PatchSource.Incoming> pollMessages(Duration timeout) {
-        List<PatchSource.Incoming> out = new ArrayList<>();
+    public List<TopicReader.Incoming> pollMessages(Duration timeout) {
+        List<TopicReader.Incoming> out = new ArrayList<>();
         for ( ConsumerRecord<byte[], byte[]> r : consumer.poll(timeout).records(partition) ) {
             if ( !Arrays.equals(key, r.key()) )
                 continue;
             Map<String, String> headers = headers(r);
             String position = "offset " + r.offset();
             if ( !headers.containsKey(PatchMessages.VERSION) ) {
-                out.add(new PatchSource.ForeignMessage(position, headers, r.value(), "a record without a " + PatchMessages.VERSION + " header: not a fuseki-cdc patch"));
+                out.add(new TopicReader.ForeignMessage(position, headers, r.value(), "a record without a " + PatchMessages.VERSION + " header: not a fuseki-cdc patch"));
                 continue;
             }
             try {
-                assembler.offer(headers, r.value()).ifPresent(p -> out.add(new PatchSource.PatchMessage(p, position)));
+                assembler.offer(headers, r.value()).ifPresent(p -> out.add(new TopicReader.PatchMessage(p, position)));
             } catch (IllegalArgumentException ex) {
-                out.add(new PatchSource.ForeignMessage(position, headers, r.value(), ex.getMessage()));
+                out.add(new TopicReader.ForeignMessage(position, headers, r.value(), ex.getMessage()));
             }
         }
         return out;

@@ -14,8 +14,8 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.config.Option;
-import org.fusekicdc.core.sink.PatchRecord;
-import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.config.OptionValues;
+import org.fusekicdc.core.wire.PatchRecord;
 
 /**
  * The settings of one Kafka sink, validated all at once from the {@code cdc:} options of the
@@ -28,7 +28,7 @@ import org.fusekicdc.core.sink.SinkOptions;
  * @param bootstrapServers  {@code host:port,...}
  * @param topic             the topic
  * @param contentType       {@link PatchRecord#TEXT} or {@link PatchRecord#BINARY}
- * @param maxMessageBytes   largest record value; larger patches are split into segments
+ * @param maxMessageBytes   largest record value; larger patches are split into parts
  * @param transactional     one Kafka transaction per patch
  * @param createTopic       create the topic if absent
  * @param replicationFactor replication factor of a created topic, empty for the broker's default
@@ -49,7 +49,7 @@ public record KafkaSinkConfig(String dataset, String sink, String bootstrapServe
     public static final Option<String> FORMAT = Option.oneOf("format", "text or binary", "text", List.of("text", "binary"),
         "Record value format: RDF Patch text (application/rdf-patch) or binary (application/rdf-patch+thrift).");
     public static final Option<Long> MAX_MESSAGE_BYTES = Option.integer("maxMessageBytes", "integer (bytes)", 1_000_000,
-        "Largest record value; a larger patch is split into segments of this size. Keep it at least 4 KB below the topic's max.message.bytes, for key and headers.")
+        "Largest record value; a larger patch is split into parts of this size. Keep it at least 4 KB below the topic's max.message.bytes, for key and headers.")
         .range(1024, Integer.MAX_VALUE - RECORD_OVERHEAD_BYTES);
     public static final Option<Boolean> TRANSACTIONAL = Option.bool("transactional", false,
         "Publish each patch in its own Kafka transaction (transactional.id fuseki-cdc-<dataset>-<sink name>): read_committed consumers never see part of a patch.");
@@ -60,7 +60,7 @@ public record KafkaSinkConfig(String dataset, String sink, String bootstrapServe
     public static final Option<String> PRODUCER_PROPERTIES = Option.withoutDefault("producerProperties", "string (key=value lines)", "none",
         "Extra Kafka client properties (security, tuning), one key=value per line; ${env:NAME} in a value is replaced by an environment variable. Security settings also apply to the sink's admin client and consumer.");
     public static final Option<Long> SEND_TIMEOUT_SECONDS = Option.integer("sendTimeoutSeconds", "integer (seconds)", 30,
-        "How long the brokers may take to acknowledge one record (a patch, or one segment of a large one); a record not acknowledged in time fails the attempt, which is retried. Also bounds each start-up step.")
+        "How long the brokers may take to acknowledge one record (a patch, or one part of a large one); a record not acknowledged in time fails the attempt, which is retried. Also bounds each start-up step.")
         .range(1, 3600);
 
     /** Every option, in documentation order. */
@@ -89,8 +89,8 @@ public record KafkaSinkConfig(String dataset, String sink, String bootstrapServe
      *
      * @throws CdcConfigException naming the option, the value and the fix, for the first problem found
      */
-    public static KafkaSinkConfig parse(String dataset, SinkOptions options) {
-        String sink = options.sink();
+    public static KafkaSinkConfig parse(String dataset, OptionValues options) {
+        String sink = options.name();
         String bootstrap = options.required(BOOTSTRAP_SERVERS.name(), "\"broker1:9092,broker2:9092\"").trim();
         String topic = options.string(TOPIC);
         if ( topic == null ) {
@@ -117,7 +117,7 @@ public record KafkaSinkConfig(String dataset, String sink, String bootstrapServe
     }
 
     /** Refuse settings that would break ordering or exactly-once delivery; never rewrite them. */
-    private static void checkProducerProperties(SinkOptions options, Properties p, int maxMessageBytes, Duration sendTimeout) {
+    private static void checkProducerProperties(OptionValues options, Properties p, int maxMessageBytes, Duration sendTimeout) {
         String opt = PRODUCER_PROPERTIES.name();
         for ( Map.Entry<String, String> e : OWNED.entrySet() ) {
             if ( p.containsKey(e.getKey()) )
@@ -151,7 +151,7 @@ public record KafkaSinkConfig(String dataset, String sink, String bootstrapServe
         }
         String bufferMemory = p.getProperty(ProducerConfig.BUFFER_MEMORY_CONFIG);
         if ( bufferMemory != null && integer(options, p, ProducerConfig.BUFFER_MEMORY_CONFIG) < (long)maxMessageBytes + RECORD_OVERHEAD_BYTES )
-            throw options.error(opt, "sets buffer.memory=" + bufferMemory + ", which cannot hold one segment of cdc:" + MAX_MESSAGE_BYTES.name()
+            throw options.error(opt, "sets buffer.memory=" + bufferMemory + ", which cannot hold one part of cdc:" + MAX_MESSAGE_BYTES.name()
                                      + " (" + maxMessageBytes + ") bytes; remove it or raise it");
         long sendMs = sendTimeout.toMillis();
         String delivery = p.getProperty(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG);
@@ -174,7 +174,7 @@ public record KafkaSinkConfig(String dataset, String sink, String bootstrapServe
             throw options.error(opt, "sets isolation.level=" + isolation + ": the sink's start-up check reads committed records only; remove it");
     }
 
-    private static long integer(SinkOptions options, Properties p, String key) {
+    private static long integer(OptionValues options, Properties p, String key) {
         String v = p.getProperty(key);
         try {
             return Long.parseLong(v.trim());

@@ -16,8 +16,8 @@ import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
 import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkConfig;
-import org.fusekicdc.core.sink.SinkOptions;
-import org.fusekicdc.core.sink.SinkRunner;
+import org.fusekicdc.core.config.OptionValues;
+import org.fusekicdc.core.sink.internal.SinkRunner;
 
 /**
  * A captured TDB2 dataset with its change log, as the Fuseki module sets it up: writes go
@@ -88,7 +88,7 @@ final class CapturedStore implements AutoCloseable {
 
     /** A Kafka sink named {@code name} for this dataset through the provider, as the server creates it. */
     Sink kafkaSink(String name, Map<String, String> options) {
-        return new KafkaSinkProvider().create(dataset(), new SinkOptions(name, new HashMap<>(options)), workDir(dir));
+        return new KafkaSinkProvider().create(dataset(), new OptionValues(name, new HashMap<>(options)), workDir(dir));
     }
 
     SinkRunner runner(Sink sink, SinkConfig config) {

@@ -19,8 +19,8 @@ import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.header.Header;
-import org.fusekicdc.core.sink.PatchAssembler;
-import org.fusekicdc.core.sink.PatchRecord;
+import org.fusekicdc.core.wire.PatchReassembler;
+import org.fusekicdc.core.wire.PatchRecord;
 
 /**
  * The consumer examples of docs/sinks.md, compiled and run by {@link KafkaSinkIT}; the text
@@ -35,7 +35,7 @@ final class ConsumerSnippets {
         Map<String, Object> props = Map.of("bootstrap.servers", bootstrapServers);
         try (KafkaPatchReader reader = new KafkaPatchReader(props, "fuseki-cdc.ds", "ds", lastApplied, Path.of("/tmp/cdc-reader"))) {
             while ( running.getAsBoolean() ) {
-                for ( PatchAssembler.Patch patch : reader.poll(Duration.ofSeconds(1)) ) {
+                for ( PatchReassembler.Patch patch : reader.poll(Duration.ofSeconds(1)) ) {
                     try (patch; InputStream in = patch.open()) {
                         RDFPatch p = PatchRecord.BINARY.equals(patch.headers().get("Content-Type"))
                             ? RDFPatchReaderBinary.read(in) : RDFPatchOps.read(in);
@@ -61,18 +61,18 @@ final class ConsumerSnippets {
         props.put("key.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
         props.put("value.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props);
-             PatchAssembler assembler = new PatchAssembler(Path.of("/tmp/cdc-segments"), lastApplied)) {
+             PatchReassembler assembler = new PatchReassembler(Path.of("/tmp/cdc-segments"), lastApplied)) {
             consumer.subscribe(List.of("fuseki-cdc.ds"));
             while ( running.getAsBoolean() ) {
                 for ( ConsumerRecord<byte[], byte[]> rec : consumer.poll(Duration.ofSeconds(1)) ) {
                     Map<String, String> headers = new HashMap<>();
                     for ( Header h : rec.headers() )
                         headers.put(h.key(), new String(h.value(), StandardCharsets.UTF_8));
-                    // Segments are put together; versions already applied (duplicates) are dropped.
-                    Optional<PatchAssembler.Patch> whole = assembler.offer(headers, rec.value());
+                    // Parts are put together; versions already applied (duplicates) are dropped.
+                    Optional<PatchReassembler.Patch> whole = assembler.offer(headers, rec.value());
                     if ( whole.isEmpty() )
                         continue;
-                    try (PatchAssembler.Patch patch = whole.get(); InputStream in = patch.open()) {
+                    try (PatchReassembler.Patch patch = whole.get(); InputStream in = patch.open()) {
                         RDFPatchOps.applyChange(replica, RDFPatchOps.read(in));
                         lastApplied = patch.version();
                     }

@@ -16,8 +16,8 @@ import org.apache.jena.rdf.model.Resource;
 import org.apache.jena.rdf.model.Statement;
 import org.apache.jena.riot.RDFDataMgr;
 import org.apache.jena.vocabulary.RDF;
-import org.fusekicdc.core.sink.PatchRecord;
-import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.wire.PatchRecord;
+import org.fusekicdc.core.config.OptionValues;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -53,7 +53,7 @@ class KafkaConfigExampleTest {
         Set<String> known = KafkaSinkConfig.OPTIONS.stream().map(o -> o.name()).collect(Collectors.toSet());
         assertTrue(known.containsAll(options.keySet()), "unknown options in the example: " + options.keySet());
         assertEquals("kafka", name);
-        KafkaSinkConfig c = KafkaSinkConfig.parse("ds", new SinkOptions(name, options, Map.of("KAFKA_PASSWORD", "pw")::get));
+        KafkaSinkConfig c = KafkaSinkConfig.parse("ds", new OptionValues(name, options, Map.of("KAFKA_PASSWORD", "pw")::get));
         assertEquals("fuseki-cdc.ds", c.topic());
         assertEquals(PatchRecord.TEXT, c.contentType());
         assertEquals("SASL_SSL", c.producerProperties().getProperty("security.protocol"));

@@ -18,9 +18,9 @@ import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
 import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.config.Option;
-import org.fusekicdc.core.sink.PatchRecord;
+import org.fusekicdc.core.wire.PatchRecord;
 import org.fusekicdc.core.config.Option;
-import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.config.OptionValues;
 import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.sink.SinkProvider;
 import org.junit.jupiter.api.Test;
@@ -37,7 +37,7 @@ class KafkaSinkConfigTest {
         Map<String, String> o = new HashMap<>();
         o.put("bootstrapServers", "broker1:9092,broker2:9092");
         o.putAll(extra);
-        return KafkaSinkConfig.parse(dataset, new SinkOptions("kafka", o, env::get));
+        return KafkaSinkConfig.parse(dataset, new OptionValues("kafka", o, env::get));
     }
 
     private static String error(Map<String, String> extra) {
@@ -75,7 +75,7 @@ class KafkaSinkConfigTest {
 
     @Test
     void bootstrapServersIsRequired() {
-        String msg = assertThrows(CdcConfigException.class, () -> KafkaSinkConfig.parse("ds", new SinkOptions("kafka", Map.of()))).getMessage();
+        String msg = assertThrows(CdcConfigException.class, () -> KafkaSinkConfig.parse("ds", new OptionValues("kafka", Map.of()))).getMessage();
         assertTrue(msg.contains("cdc:bootstrapServers is required"), msg);
     }
 
@@ -120,13 +120,13 @@ class KafkaSinkConfigTest {
             """), Map.of("KAFKA_PASSWORD", "s3cret"));
         assertTrue(c.producerProperties().getProperty("sasl.jaas.config").contains("password=\"s3cret\""));
         KafkaSink sink = new KafkaSink(c, Path.of("work"));
-        Map<String, Object> producer = sink.producerConfig();
+        Map<String, Object> producer = KafkaClientSettings.producer(sink.config());
         assertEquals("SASL_SSL", producer.get("security.protocol"));
         String logged = KafkaSinkConfig.masked(producer);
         assertFalse(logged.contains("s3cret"), logged);
         assertTrue(logged.contains("key.serializer=org.apache.kafka.common.serialization.ByteArraySerializer"), logged);
         // Security settings reach the consumer the sink uses at start-up, producer-only ones do not.
-        Map<String, Object> consumer = sink.consumerConfig("tail");
+        Map<String, Object> consumer = KafkaClientSettings.consumer(sink.config(), "tail");
         assertEquals("SASL_SSL", consumer.get("security.protocol"));
         assertTrue(String.valueOf(consumer.get("sasl.jaas.config")).contains("s3cret"));
         assertFalse(consumer.containsKey("acks"));
@@ -140,7 +140,7 @@ class KafkaSinkConfigTest {
     @Test
     void producerIsIdempotentWithTimeoutsWithinTheSendTimeout() {
         KafkaSink sink = new KafkaSink(parse(Map.of("sendTimeoutSeconds", "8", "maxMessageBytes", "2000000")), Path.of("work"));
-        Map<String, Object> p = sink.producerConfig();
+        Map<String, Object> p = KafkaClientSettings.producer(sink.config());
         assertEquals("true", p.get("enable.idempotence"));
         assertEquals("all", p.get("acks"));
         assertEquals("5", p.get("max.in.flight.requests.per.connection"));
@@ -151,7 +151,7 @@ class KafkaSinkConfigTest {
         assertEquals(Integer.toString(2_000_000 + KafkaSinkConfig.RECORD_OVERHEAD_BYTES), p.get("max.request.size"));
         assertFalse(p.containsKey("transactional.id"));
         KafkaSink txn = new KafkaSink(parse(Map.of("transactional", "true")), Path.of("work"));
-        assertEquals("fuseki-cdc-ds-kafka", txn.producerConfig().get("transactional.id"));
+        assertEquals("fuseki-cdc-ds-kafka", KafkaClientSettings.producer(txn.config()).get("transactional.id"));
     }
 
     @Test
@@ -182,6 +182,6 @@ class KafkaSinkConfigTest {
         assertEquals(List.of("bootstrapServers", "topic", "format", "maxMessageBytes", "transactional", "createTopic", "replicationFactor",
                              "producerProperties", "sendTimeoutSeconds"),
                      p.options().stream().map(Option::name).toList());
-        assertTrue(p.create("ds", new SinkOptions("k", Map.of("bootstrapServers", "b:9092")), Path.of("work")) instanceof KafkaSink);
+        assertTrue(p.create("ds", new OptionValues("k", Map.of("bootstrapServers", "b:9092")), Path.of("work")) instanceof KafkaSink);
     }
 }

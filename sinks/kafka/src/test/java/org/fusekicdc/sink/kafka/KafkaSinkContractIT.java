@@ -13,7 +13,7 @@ import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.config.ConfigResource;
-import org.fusekicdc.core.sink.PatchMessages;
+import org.fusekicdc.core.wire.PatchMessages;
 import org.fusekicdc.core.sink.SinkProvider;
 import org.fusekicdc.core.testing.TestSupport;
 import org.fusekicdc.core.testing.contract.SinkContract;
@@ -65,7 +65,7 @@ class KafkaSinkContractIT extends SinkContract {
         return o;
     }
 
-    /** The partition's records, a split patch put back together; a run of segments a kill cut short is left out. */
+    /** The partition's records, a split patch put back together; a run of parts a kill cut short is left out. */
     @Override
     protected List<Delivered> read() {
         List<Delivered> out = new ArrayList<>();
@@ -73,17 +73,17 @@ class KafkaSinkContractIT extends SinkContract {
         long version = -1;
         int next = 0;
         for ( ConsumerRecord<byte[], byte[]> r : TopicRecords.readAll(broker, topic, false) ) {
-            int segment = Integer.parseInt(TopicRecords.header(r, PatchMessages.SEGMENT));
-            if ( segment == 0 ) {
+            int part = Integer.parseInt(TopicRecords.header(r, PatchMessages.PART));
+            if ( part == 0 ) {
                 body.reset();
                 version = TopicRecords.version(r);
                 next = 0;
             }
-            if ( segment != next || TopicRecords.version(r) != version )
+            if ( part != next || TopicRecords.version(r) != version )
                 continue;
             body.writeBytes(r.value());
             next++;
-            if ( next == Integer.parseInt(TopicRecords.header(r, PatchMessages.SEGMENTS)) )
+            if ( next == Integer.parseInt(TopicRecords.header(r, PatchMessages.PARTS)) )
                 out.add(new Delivered(version, TestSupport.parsePatch(TopicRecords.header(r, PatchMessages.CONTENT_TYPE), body.toByteArray())));
         }
         return out;

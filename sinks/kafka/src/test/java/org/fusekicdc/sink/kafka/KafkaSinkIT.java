@@ -28,12 +28,12 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.fusekicdc.core.sink.PatchAssembler.Patch;
-import org.fusekicdc.core.sink.PatchMessages;
-import org.fusekicdc.core.sink.PatchRecord;
+import org.fusekicdc.core.wire.PatchReassembler.Patch;
+import org.fusekicdc.core.wire.PatchMessages;
+import org.fusekicdc.core.wire.PatchRecord;
 import org.fusekicdc.core.sink.SinkException;
 import org.fusekicdc.core.sink.SinkConfig;
-import org.fusekicdc.core.sink.SinkRunner;
+import org.fusekicdc.core.sink.internal.SinkRunner;
 import org.fusekicdc.core.sink.SinkState;
 import org.fusekicdc.core.sink.SinkStatus;
 import org.fusekicdc.core.testing.LogReplay;
@@ -152,12 +152,12 @@ class KafkaSinkIT {
             }
             store.writeLarge("big", 60);
             store.write(4);
-            // What a server killed after the first segment of version 3 leaves in the topic:
-            // segment 0 of several, as the sink sends it.
+            // What a server killed after the first part of version 3 leaves in the topic:
+            // part 0 of several, as the sink sends it.
             int[] sent = { 0 };
             try (KafkaProducer<byte[], byte[]> producer = plainProducer(broker)) {
                 try {
-                    PatchMessages.segments(new PatchRecord("ds", store.log.read(3)), PatchRecord.TEXT, 1024, dir.resolve("tmp"),
+                    PatchMessages.parts(new PatchRecord("ds", store.log.read(3)), PatchRecord.TEXT, 1024, dir.resolve("tmp"),
                                            (headers, value) -> {
                         RecordHeaders h = new RecordHeaders();
                         headers.forEach((k, v) -> h.add(k, v.getBytes(StandardCharsets.UTF_8)));
@@ -179,8 +179,8 @@ class KafkaSinkIT {
             }
             List<ConsumerRecord<byte[], byte[]>> records = TopicRecords.readAll(broker, topic, false);
             assertEquals(1, PatchChecks.checkOnceInOrder(records, 4), "one cut-short patch, followed by the whole of it");
-            assertEquals("0", TopicRecords.header(records.get(2), PatchMessages.SEGMENT));
-            assertEquals("0", TopicRecords.header(records.get(3), PatchMessages.SEGMENT));
+            assertEquals("0", TopicRecords.header(records.get(2), PatchMessages.PART));
+            assertEquals("0", TopicRecords.header(records.get(3), PatchMessages.PART));
             LogReplay.assertSameDataset(store.dsg, readAllWithReader(broker, topic, "ds", 4), "replay through KafkaPatchReader");
         }
     }
@@ -256,7 +256,7 @@ class KafkaSinkIT {
         String topic = uniqueTopic("txn");
         Map<String, String> opts = options(broker, topic);
         opts.put("transactional", "true");
-        opts.put("maxMessageBytes", "1024");   // patches of a few KB become several segments
+        opts.put("maxMessageBytes", "1024");   // patches of a few KB become several parts
         UUID rogueId = UUID.randomUUID();
         try (CapturedStore store = CapturedStore.open(dir, "ds")) {
             try (SinkRunner runner = store.runner(store.kafkaSink("kafka", opts), FAST_RETRY)) {
@@ -269,15 +269,15 @@ class KafkaSinkIT {
                 awaitCaughtUp(runner, store);
             }
             // A producer with the sink's transactional id (a previous instance of it, say) leaves
-            // the first segment of a patch in a transaction it never commits.
+            // the first part of a patch in a transaction it never commits.
             try (KafkaProducer<byte[], byte[]> rogue = rogueProducer(broker, "fuseki-cdc-ds-kafka")) {
                 rogue.initTransactions();
                 rogue.beginTransaction();
                 RecordHeaders h = new RecordHeaders();
                 h.add(PatchMessages.ID, rogueId.toString().getBytes(StandardCharsets.UTF_8));
                 h.add(PatchMessages.VERSION, "11".getBytes(StandardCharsets.UTF_8));
-                h.add(PatchMessages.SEGMENT, "0".getBytes(StandardCharsets.UTF_8));
-                h.add(PatchMessages.SEGMENTS, "3".getBytes(StandardCharsets.UTF_8));
+                h.add(PatchMessages.PART, "0".getBytes(StandardCharsets.UTF_8));
+                h.add(PatchMessages.PARTS, "3".getBytes(StandardCharsets.UTF_8));
                 rogue.send(new ProducerRecord<>(topic, 0, "ds".getBytes(StandardCharsets.UTF_8), "TX .\n".getBytes(StandardCharsets.UTF_8), h))
                      .get(10, TimeUnit.SECONDS);
                 // The sink starts again: its producer fences the rogue one and aborts that transaction.
@@ -293,28 +293,28 @@ class KafkaSinkIT {
             }
             List<ConsumerRecord<byte[], byte[]>> uncommitted = TopicRecords.readAll(broker, topic, false);
             assertTrue(uncommitted.stream().anyMatch(r -> rogueId.toString().equals(TopicRecords.header(r, PatchMessages.ID))),
-                       "the aborted segment is in the log, visible to read_uncommitted");
+                       "the aborted part is in the log, visible to read_uncommitted");
 
             List<ConsumerRecord<byte[], byte[]>> committed = TopicRecords.readAll(broker, topic, true);
             assertFalse(committed.stream().anyMatch(r -> rogueId.toString().equals(TopicRecords.header(r, PatchMessages.ID))),
-                        "read_committed never sees the aborted segment");
-            // Whole patches only: for each version, segments 0..n-1 in a row, once.
+                        "read_committed never sees the aborted part");
+            // Whole patches only: for each version, parts 0..n-1 in a row, once.
             int i = 0;
-            int segmented = 0;
+            int split = 0;
             for ( long v = 1 ; v <= 20 ; v++ ) {
                 ConsumerRecord<byte[], byte[]> first = committed.get(i);
                 assertEquals(v, TopicRecords.version(first), "version at " + TopicRecords.describe(first));
-                int count = Integer.parseInt(TopicRecords.header(first, PatchMessages.SEGMENTS));
+                int count = Integer.parseInt(TopicRecords.header(first, PatchMessages.PARTS));
                 if ( count > 1 )
-                    segmented++;
+                    split++;
                 for ( int s = 0 ; s < count ; s++ ) {
                     ConsumerRecord<byte[], byte[]> r = committed.get(i++);
-                    assertEquals(v, TopicRecords.version(r), () -> "segment of " + TopicRecords.describe(r));
-                    assertEquals(Integer.toString(s), TopicRecords.header(r, PatchMessages.SEGMENT), () -> "segment order at " + TopicRecords.describe(r));
+                    assertEquals(v, TopicRecords.version(r), () -> "part of " + TopicRecords.describe(r));
+                    assertEquals(Integer.toString(s), TopicRecords.header(r, PatchMessages.PART), () -> "part order at " + TopicRecords.describe(r));
                 }
             }
             assertEquals(committed.size(), i, "nothing after version 20");
-            assertEquals(5, segmented, "the large patches were split");
+            assertEquals(5, split, "the large patches were split");
             DatasetGraph replay = readAllWithReader(broker, topic, "ds", 20);
             LogReplay.assertSameDataset(store.dsg, replay, "replay of the committed patches");
         }
@@ -334,7 +334,7 @@ class KafkaSinkIT {
              SinkRunner runner = store.runner(store.kafkaSink("kafka", opts), FAST_RETRY)) {
             for ( int i = 1 ; i <= 8 ; i++ ) {
                 if ( i == 4 )
-                    store.writeLarge("big", 100);   // segments
+                    store.writeLarge("big", 100);   // parts
                 else
                     store.write(i);
             }

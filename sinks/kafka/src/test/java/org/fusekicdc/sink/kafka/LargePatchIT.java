@@ -17,10 +17,10 @@ import java.util.Map;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.fusekicdc.core.log.LogRecord;
-import org.fusekicdc.core.sink.PatchAssembler.Patch;
-import org.fusekicdc.core.sink.PatchMessages;
+import org.fusekicdc.core.wire.PatchReassembler.Patch;
+import org.fusekicdc.core.wire.PatchMessages;
 import org.fusekicdc.core.sink.SinkConfig;
-import org.fusekicdc.core.sink.SinkRunner;
+import org.fusekicdc.core.sink.internal.SinkRunner;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,11 +28,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * One very large transaction through a broker whose records may be at most 1 MiB
  * ({@code message.max.bytes} on the in-JVM broker, {@code max.message.bytes} on the topic): the
- * sink splits the patch into segments of 900,000 bytes and {@link KafkaPatchReader} puts them
+ * sink splits the patch into parts of 900,000 bytes and {@link KafkaPatchReader} puts them
  * back together. Counted and compared by streaming, never holding the patch in memory.
  * <p>
  * Size: {@value #DEFAULT_QUADS} quads by default ({@code -Dfusekicdc.largeQuads=N} to change).
- * Measured on the 2-core development machine: the patch is 186 MB, 207 segments; capturing the
+ * Measured on the 2-core development machine: the patch is 186 MB, 207 parts; capturing the
  * transaction into TDB2 takes about 52 s, publishing it 3.6 s, reading it back 1.5 s, so the
  * test takes about 60 s, nearly all of it TDB2 and the capture layer, not Kafka.
  */
@@ -58,7 +58,7 @@ class LargePatchIT {
             long t1 = System.nanoTime();
             store.write(3);
             LogRecord large = store.log.read(2);
-            long expectedSegments = (large.payloadLength() + MAX_MESSAGE_BYTES - 1) / MAX_MESSAGE_BYTES;
+            long expectedParts = (large.payloadLength() + MAX_MESSAGE_BYTES - 1) / MAX_MESSAGE_BYTES;
             String expectedDigest;
             try (InputStream in = large.openPayload()) {
                 expectedDigest = sha256(in);
@@ -79,8 +79,8 @@ class LargePatchIT {
                             patches++;
                             if ( p.version() != 2 )
                                 continue;
-                            assertEquals(Long.toString(expectedSegments), p.headers().get(PatchMessages.SEGMENTS), "segments of version 2");
-                            assertTrue(p.file() != null, "a segmented patch is assembled in a file");
+                            assertEquals(Long.toString(expectedParts), p.headers().get(PatchMessages.PARTS), "parts of version 2");
+                            assertTrue(p.file() != null, "a split patch is assembled in a file");
                             try (InputStream in = p.open()) {
                                 assertEquals(quads, countAdds(in), "quads added by the reassembled patch");
                             }
@@ -96,10 +96,10 @@ class LargePatchIT {
             long t4 = System.nanoTime();
 
             List<ConsumerRecord<byte[], byte[]>> records = TopicRecords.readAll(broker, topic, false);
-            assertEquals(expectedSegments + 2, records.size(), "one record per segment, plus the two small patches");
-            records.forEach(r -> assertTrue(r.value().length <= MAX_MESSAGE_BYTES, "segment size"));
-            System.out.printf("LargePatch: %,d quads, patch %,d bytes in %d segments; capture into TDB2 %.1f s, publish %.1f s, read back %.1f s%n",
-                              quads, large.payloadLength(), expectedSegments, (t1 - t0) / 1e9, (t3 - t2) / 1e9, (t4 - t3) / 1e9);
+            assertEquals(expectedParts + 2, records.size(), "one record per part, plus the two small patches");
+            records.forEach(r -> assertTrue(r.value().length <= MAX_MESSAGE_BYTES, "part size"));
+            System.out.printf("LargePatch: %,d quads, patch %,d bytes in %d parts; capture into TDB2 %.1f s, publish %.1f s, read back %.1f s%n",
+                              quads, large.payloadLength(), expectedParts, (t1 - t0) / 1e9, (t3 - t2) / 1e9, (t4 - t3) / 1e9);
         }
     }
 

@@ -17,9 +17,9 @@ import org.apache.jena.rdfpatch.system.Id;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.DatasetGraphFactory;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.fusekicdc.core.capture.PatchHeaders;
-import org.fusekicdc.core.sink.PatchMessages;
-import org.fusekicdc.core.sink.PatchRecord;
+import org.fusekicdc.core.wire.PatchHeaders;
+import org.fusekicdc.core.wire.PatchMessages;
+import org.fusekicdc.core.wire.PatchRecord;
 
 /**
  * Checks on what a topic holds, made with Jena's own patch readers: versions, the id/prev
@@ -28,13 +28,13 @@ import org.fusekicdc.core.sink.PatchRecord;
 final class PatchChecks {
     private PatchChecks() {}
 
-    /** Records, one per patch (no segments), are versions 1..n, each once, in order. */
+    /** Records, one per patch (no parts), are versions 1..n, each once, in order. */
     static void assertVersionsOnceInOrder(List<ConsumerRecord<byte[], byte[]>> records, long n) {
         for ( int i = 0 ; i < records.size() ; i++ ) {
             ConsumerRecord<byte[], byte[]> r = records.get(i);
             assertEquals(i + 1, TopicRecords.version(r), () -> "record " + TopicRecords.describe(r) + " out of place; versions "
                                                                + records.stream().map(TopicRecords::version).toList());
-            assertEquals("1", TopicRecords.header(r, PatchMessages.SEGMENTS), "whole patch in one record");
+            assertEquals("1", TopicRecords.header(r, PatchMessages.PARTS), "whole patch in one record");
         }
         assertEquals(n, records.size(), "number of records (one per version)");
     }
@@ -73,7 +73,7 @@ final class PatchChecks {
     }
 
     /**
-     * Versions 1..n, each complete exactly once, in order; a run of first segments of version v
+     * Versions 1..n, each complete exactly once, in order; a run of first parts of version v
      * that stops short is allowed only right before the complete run of v.
      *
      * @return how many interrupted runs there were
@@ -85,13 +85,13 @@ final class PatchChecks {
         while ( i < records.size() ) {
             ConsumerRecord<byte[], byte[]> first = records.get(i);
             long v = TopicRecords.version(first);
-            int count = Integer.parseInt(TopicRecords.header(first, PatchMessages.SEGMENTS));
+            int count = Integer.parseInt(TopicRecords.header(first, PatchMessages.PARTS));
             assertEquals(expect, v, () -> "expected version at " + TopicRecords.describe(first));
-            assertEquals("0", TopicRecords.header(first, PatchMessages.SEGMENT), () -> "a patch starts with segment 0: " + TopicRecords.describe(first));
+            assertEquals("0", TopicRecords.header(first, PatchMessages.PART), () -> "a patch starts with part 0: " + TopicRecords.describe(first));
             int s = 0;
             int j = i;
             while ( j < records.size() && s < count && TopicRecords.version(records.get(j)) == v
-                    && Integer.toString(s).equals(TopicRecords.header(records.get(j), PatchMessages.SEGMENT)) ) {
+                    && Integer.toString(s).equals(TopicRecords.header(records.get(j), PatchMessages.PART)) ) {
                 j++;
                 s++;
             }
@@ -101,7 +101,7 @@ final class PatchChecks {
                 interrupted++;
                 int at = j;
                 assertTrue(at < records.size() && TopicRecords.version(records.get(at)) == v
-                           && "0".equals(TopicRecords.header(records.get(at), PatchMessages.SEGMENT)),
+                           && "0".equals(TopicRecords.header(records.get(at), PatchMessages.PART)),
                            () -> "an interrupted patch must be followed by the whole patch again; after " + TopicRecords.describe(records.get(at - 1)));
             }
             i = j;

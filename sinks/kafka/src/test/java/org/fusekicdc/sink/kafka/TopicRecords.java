@@ -12,7 +12,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.fusekicdc.core.sink.PatchMessages;
+import org.fusekicdc.core.wire.PatchMessages;
 
 /** Low-level look at a topic: every record of a partition, with a plain consumer and no fuseki-cdc code. */
 final class TopicRecords {
@@ -51,7 +51,7 @@ final class TopicRecords {
     }
 
     static String describe(ConsumerRecord<byte[], byte[]> r) {
-        return "offset " + r.offset() + " version " + header(r, PatchMessages.VERSION) + " segment " + header(r, PatchMessages.SEGMENT) + "/"
-               + header(r, PatchMessages.SEGMENTS);
+        return "offset " + r.offset() + " version " + header(r, PatchMessages.VERSION) + " part " + header(r, PatchMessages.PART) + "/"
+               + header(r, PatchMessages.PARTS);
     }
 }

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.nats.client.impl.Headers;
-import org.fusekicdc.core.sink.PatchMessages;
+import org.fusekicdc.core.wire.PatchMessages;
 
 /**
  * The NATS side of {@link PatchMessages}: header names JetStream acts on, and the mapping of the

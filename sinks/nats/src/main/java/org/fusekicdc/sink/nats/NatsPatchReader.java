@@ -19,15 +19,15 @@ import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.MessageInfo;
 import io.nats.client.api.OrderedConsumerConfiguration;
 import io.nats.client.api.StreamState;
-import org.fusekicdc.core.follow.PatchSource;
-import org.fusekicdc.core.sink.PatchAssembler;
-import org.fusekicdc.core.sink.PatchAssembler.Patch;
-import org.fusekicdc.core.sink.PatchMessages;
+import org.fusekicdc.core.topic.TopicReader;
+import org.fusekicdc.core.wire.PatchMessages;
+import org.fusekicdc.core.wire.PatchReassembler.Patch;
+import org.fusekicdc.core.wire.PatchReassembler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads a dataset's patches back from its JetStream subject: whole (segments put together), in
+ * Reads a dataset's patches back from its JetStream subject: whole (parts put together), in
  * stream order, each version once (a version not above the last one returned is dropped).
  * Consumers should still check that each patch's version is the one they expect next and that
  * its {@code cdc-prev} is the id of the patch they applied last: a gap means a patch is missing
@@ -36,13 +36,13 @@ import org.slf4j.LoggerFactory;
  * Uses a JetStream ordered consumer (ephemeral, no acknowledgements, recreated by the client
  * when it falls out of order), so any number of readers can follow one subject independently.
  * Reading starts at the first message after {@code afterVersion}, found by bisection over the
- * stream's sequences; segments of a patch whose start was already removed are skipped.
+ * stream's sequences; parts of a patch whose start was already removed are skipped.
  *
  * {@snippet :
  * try (Connection nc = Nats.connect("nats://127.0.0.1:4222");
  *      NatsPatchReader reader = new NatsPatchReader(nc, "FUSEKI_CDC_DS", "fuseki-cdc.ds", 0, Path.of("/tmp"))) {
  *     while (true) {
- *         Optional<PatchAssembler.Patch> p = reader.next(Duration.ofSeconds(5));
+ *         Optional<PatchReassembler.Patch> p = reader.next(Duration.ofSeconds(5));
  *         if (p.isEmpty()) continue;
  *         try (InputStream in = p.get().open()) {
  *             RDFPatch patch = RDFPatchOps.read(in);   // text; binary: RDFPatchReaderBinary
@@ -62,13 +62,13 @@ public final class NatsPatchReader implements AutoCloseable {
     private final String subject;
     private final long startSequence;
     private final IterableConsumer consumer;
-    private final PatchAssembler assembler;
+    private final PatchReassembler assembler;
     private boolean aligned;
     private Patch current;
 
     /**
      * @param afterVersion patches up to this version are skipped
-     * @param tmpDir       where the segments of a large patch are put together
+     * @param tmpDir       where the parts of a large patch are put together
      */
     public NatsPatchReader(Connection connection, String stream, String subject, long afterVersion, Path tmpDir)
             throws IOException, JetStreamApiException {
@@ -83,7 +83,7 @@ public final class NatsPatchReader implements AutoCloseable {
         // bytes, ConsumeOptions.batchBytes, stalls against nats-server 2.9 once messages are large.)
         int batch = (int)Math.max(MIN_BATCH, Math.min(MAX_BATCH, BUFFER_BYTES / Math.max(1, connection.getMaxPayload())));
         this.consumer = occ.iterate(ConsumeOptions.builder().batchSize(batch).build());
-        this.assembler = new PatchAssembler(tmpDir, afterVersion);
+        this.assembler = new PatchReassembler(tmpDir, afterVersion);
     }
 
     /**
@@ -91,19 +91,19 @@ public final class NatsPatchReader implements AutoCloseable {
      * file (see {@link Patch#open}) that is deleted at the next call or at {@link #close}.
      *
      * @return the patch, or empty if none completed in time
-     * @throws IllegalStateException for a message that is not a fuseki-cdc patch message, or segments out of order
+     * @throws IllegalStateException for a message that is not a fuseki-cdc patch message, or parts out of order
      */
     public Optional<Patch> next(Duration timeout) throws InterruptedException {
         releaseCurrent();
-        Optional<PatchSource.Incoming> in = nextMessage(timeout);
+        Optional<TopicReader.Incoming> in = nextMessage(timeout);
         if ( in.isEmpty() )
             return Optional.empty();
         return switch (in.get()) {
-            case PatchSource.PatchMessage m -> {
+            case TopicReader.PatchMessage m -> {
                 current = m.patch();
                 yield Optional.of(current);
             }
-            case PatchSource.ForeignMessage f -> throw new IllegalStateException("Stream " + stream + ", subject " + subject + ", "
+            case TopicReader.ForeignMessage f -> throw new IllegalStateException("Stream " + stream + ", subject " + subject + ", "
                                                                                  + f.position() + ": " + f.reason());
         };
     }
@@ -112,7 +112,7 @@ public final class NatsPatchReader implements AutoCloseable {
      * The next whole patch with its stream sequence, or the next message that cannot be part of
      * one, waiting up to {@code timeout}. The caller closes the patch.
      */
-    public Optional<PatchSource.Incoming> nextMessage(Duration timeout) throws InterruptedException {
+    public Optional<TopicReader.Incoming> nextMessage(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while ( true ) {
             long left = deadline - System.nanoTime();
@@ -131,12 +131,12 @@ public final class NatsPatchReader implements AutoCloseable {
             Map<String, String> headers = NatsHeaders.fromNats(m.getHeaders());
             byte[] data = m.getData() == null ? new byte[0] : m.getData();
             if ( !headers.containsKey(PatchMessages.VERSION) )
-                return Optional.of(new PatchSource.ForeignMessage(position, headers, data, "not a fuseki-cdc patch (no " + PatchMessages.VERSION + " header)"));
+                return Optional.of(new TopicReader.ForeignMessage(position, headers, data, "not a fuseki-cdc patch (no " + PatchMessages.VERSION + " header)"));
             if ( !aligned ) {
-                // Start at a patch's first segment: earlier ones of a patch may have been removed.
-                if ( !"0".equals(headers.getOrDefault(PatchMessages.SEGMENT, "0")) ) {
-                    LOG.debug("Stream {}: skipping message {} (segment {} of version {}): its patch's first segment is gone", stream, seq,
-                              headers.get(PatchMessages.SEGMENT), headers.get(PatchMessages.VERSION));
+                // Start at a patch's first part: earlier ones of a patch may have been removed.
+                if ( !"0".equals(headers.getOrDefault(PatchMessages.PART, "0")) ) {
+                    LOG.debug("Stream {}: skipping message {} (part {} of version {}): its patch's first part is gone", stream, seq,
+                              headers.get(PatchMessages.PART), headers.get(PatchMessages.VERSION));
                     continue;
                 }
                 aligned = true;
@@ -145,10 +145,10 @@ public final class NatsPatchReader implements AutoCloseable {
             try {
                 p = assembler.offer(headers, data);
             } catch (IllegalArgumentException ex) {
-                return Optional.of(new PatchSource.ForeignMessage(position, headers, data, ex.getMessage()));
+                return Optional.of(new TopicReader.ForeignMessage(position, headers, data, ex.getMessage()));
             }
             if ( p.isPresent() )
-                return Optional.of(new PatchSource.PatchMessage(p.get(), position));
+                return Optional.of(new TopicReader.PatchMessage(p.get(), position));
         }
     }
 

@@ -12,9 +12,9 @@ import java.util.Set;
 import java.util.function.Function;
 
 import org.fusekicdc.core.CdcConfigException;
-import org.fusekicdc.core.sink.PatchRecord;
 import org.fusekicdc.core.config.Option;
-import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.config.OptionValues;
+import org.fusekicdc.core.wire.PatchRecord;
 
 /**
  * The settings of one NATS JetStream sink, read from its {@code cdc:} options and checked all at
@@ -49,7 +49,7 @@ public record NatsSinkConfig(String dataset, String sinkName, List<String> serve
     public static final long DEFAULT_DUPLICATE_WINDOW_SECONDS = 120;
     public static final long DEFAULT_CONNECT_TIMEOUT_SECONDS = 5;
     public static final long DEFAULT_PUBLISH_TIMEOUT_SECONDS = 30;
-    /** PatchMessages cannot cut smaller segments. */
+    /** PatchMessages cannot cut smaller parts. */
     public static final int MIN_MESSAGE_BYTES = 1024;
 
     public static final Option<String> URL = Option.text("url", "string", DEFAULT_URL,
@@ -61,7 +61,7 @@ public record NatsSinkConfig(String dataset, String sinkName, List<String> serve
     public static final Option<String> FORMAT = Option.oneOf("format", "text | binary", "text", List.of("text", "binary"),
         "Message body: RDF Patch text (application/rdf-patch) or RDF Patch binary (application/rdf-patch+thrift).");
     public static final Option<Long> MAX_MESSAGE_BYTES = Option.integer("maxMessageBytes", "integer (bytes)", 0,
-        "Largest message body; larger patches are split into segments. Derived by default from the server's max_payload and the stream's max_msg_size, less room for headers. At least 1024.")
+        "Largest message body; larger patches are split into parts. Derived by default from the server's max_payload and the stream's max_msg_size, less room for headers. At least 1024.")
         .range(MIN_MESSAGE_BYTES, Integer.MAX_VALUE)
         .defaultText("derived");
     public static final Option<String> STREAM_STORAGE = Option.oneOf("streamStorage", "file | memory", "file", List.of("file", "memory"),
@@ -122,8 +122,8 @@ public record NatsSinkConfig(String dataset, String sinkName, List<String> serve
      * @param environment looks up the variables named by the credential options
      * @throws CdcConfigException naming the first bad option, its value and the fix
      */
-    public static NatsSinkConfig from(String dataset, SinkOptions options, Function<String, String> environment) {
-        String name = options.sink();
+    public static NatsSinkConfig from(String dataset, OptionValues options, Function<String, String> environment) {
+        String name = options.name();
         List<String> servers = servers(options);
         String subject = options.has(SUBJECT.name()) ? options.string(SUBJECT.name(), null).trim() : defaultSubject(dataset);
         checkSubject(options, subject);
@@ -164,7 +164,7 @@ public record NatsSinkConfig(String dataset, String sinkName, List<String> serve
         return STREAM_PREFIX + dataset.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
     }
 
-    static List<String> servers(SinkOptions options) {
+    static List<String> servers(OptionValues options) {
         String v = options.string(URL);
         List<String> out = new ArrayList<>();
         for ( String s : v.split(",") ) {
@@ -189,7 +189,7 @@ public record NatsSinkConfig(String dataset, String sinkName, List<String> serve
         return List.copyOf(out);
     }
 
-    private static void checkSubject(SinkOptions options, String subject) {
+    private static void checkSubject(OptionValues options, String subject) {
         if ( subject.isEmpty() || subject.chars().anyMatch(c -> Character.isWhitespace(c) || c > 126 || c < 33) )
             throw options.error(SUBJECT.name(), "must be a NATS subject of printable ASCII characters without spaces, got '" + subject + "'");
         for ( String token : subject.split("\\.", -1) ) {
@@ -200,14 +200,14 @@ public record NatsSinkConfig(String dataset, String sinkName, List<String> serve
         }
     }
 
-    private static void checkStream(SinkOptions options, String stream) {
+    private static void checkStream(OptionValues options, String stream) {
         if ( stream.isEmpty() || stream.length() > 255
              || stream.chars().anyMatch(c -> c < 33 || c > 126 || c == '.' || c == '*' || c == '>' || c == '/' || c == '\\') )
             throw options.error(STREAM.name(), "must be a JetStream stream name: 1 to 255 printable ASCII characters without '.', '*', '>', '/', '\\' or spaces; got '"
                                         + stream + "'");
     }
 
-    static Credentials credentials(SinkOptions options, Function<String, String> environment) {
+    static Credentials credentials(OptionValues options, Function<String, String> environment) {
         boolean user = options.has(USER_ENV.name()), password = options.has(PASSWORD_ENV.name());
         boolean token = options.has(TOKEN_ENV.name()), creds = options.has(CREDS_FILE_ENV.name());
         if ( user != password )

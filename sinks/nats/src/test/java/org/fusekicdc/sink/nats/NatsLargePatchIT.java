@@ -24,9 +24,9 @@ import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
 import org.fusekicdc.core.log.LogRecord;
-import org.fusekicdc.core.sink.PatchAssembler;
-import org.fusekicdc.core.sink.PatchMessages;
-import org.fusekicdc.core.sink.SinkRunner;
+import org.fusekicdc.core.wire.PatchReassembler;
+import org.fusekicdc.core.wire.PatchMessages;
+import org.fusekicdc.core.sink.internal.SinkRunner;
 import org.fusekicdc.core.sink.SinkState;
 import org.fusekicdc.core.testing.TestSupport;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * One transaction of two million quads (about 150 MB of patch text), captured with spilling,
- * published in segments sized to the server's max_payload (1 MB by default) and put back
+ * published in parts sized to the server's max_payload (1 MB by default) and put back
  * together by {@link NatsPatchReader}; quad counts are compared by streaming, never holding the
  * patch in memory. Between two small patches, so order around it is checked too.
  */
@@ -52,7 +52,7 @@ class NatsLargePatchIT {
     }
 
     @Test
-    void aTwoMillionQuadTransactionIsSentInSegmentsAndReassembledWhole() throws Exception {
+    void aTwoMillionQuadTransactionIsSentInPartsAndReassembledWhole() throws Exception {
         String stream = NatsTesting.unique("FUSEKI_CDC_LARGE_"), subject = "fuseki-cdc-it." + NatsTesting.unique("large");
         try (Connection nc = NatsTesting.connect(URL); ChangeLog log = ChangeLog.open(ChangeLogConfig.defaults(work.resolve("log"), "ds").withFsync(false))) {
             try {
@@ -79,19 +79,19 @@ class NatsLargePatchIT {
                     t3 = System.nanoTime();
                     assertEquals(SinkState.RUNNING, runner.status().state());
                 }
-                int segment = sink.segmentBytes();
+                int part = sink.partBytes();
                 long maxPayload = nc.getMaxPayload();
-                assertTrue(segment < maxPayload && segment > maxPayload - 2048, "segments fill max_payload less the headers: " + segment + " of " + maxPayload);
-                long segments = (large.payloadLength() + segment - 1) / segment;
-                assertEquals(2 + segments, nc.jetStreamManagement().getStreamInfo(stream).getStreamState().getMsgCount(),
-                             "one message per small patch, " + segments + " for the large one");
+                assertTrue(part < maxPayload && part > maxPayload - 2048, "parts fill max_payload less the headers: " + part + " of " + maxPayload);
+                long parts = (large.payloadLength() + part - 1) / part;
+                assertEquals(2 + parts, nc.jetStreamManagement().getStreamInfo(stream).getStreamState().getMsgCount(),
+                             "one message per small patch, " + parts + " for the large one");
 
                 long t4 = System.nanoTime();
                 try (NatsPatchReader reader = new NatsPatchReader(nc, stream, subject, 0, work.resolve("reader"))) {
                     assertEquals(1, reader.next(Duration.ofSeconds(10)).orElseThrow().version());
-                    Optional<PatchAssembler.Patch> p = reader.next(Duration.ofSeconds(60));
+                    Optional<PatchReassembler.Patch> p = reader.next(Duration.ofSeconds(60));
                     assertEquals(2, p.orElseThrow().version());
-                    assertEquals(String.valueOf(segments), p.get().headers().get(PatchMessages.SEGMENTS));
+                    assertEquals(String.valueOf(parts), p.get().headers().get(PatchMessages.PARTS));
                     assertEquals(large.meta().id().toString(), p.get().headers().get(PatchMessages.ID));
                     try (InputStream in = p.get().open()) {
                         assertEquals(QUADS, countAdds(in), "adds in the patch read back from the stream");
@@ -99,8 +99,8 @@ class NatsLargePatchIT {
                     assertEquals(3, reader.next(Duration.ofSeconds(10)).orElseThrow().version());
                 }
                 long t5 = System.nanoTime();
-                System.out.printf("Large patch: %,d quads, %,d bytes, %d segments of %,d bytes; capture %.1f s, publish %.1f s, read back and count %.1f s%n",
-                                  QUADS, large.payloadLength(), segments, segment, (t1 - t0) / 1e9, (t3 - t2) / 1e9, (t5 - t4) / 1e9);
+                System.out.printf("Large patch: %,d quads, %,d bytes, %d parts of %,d bytes; capture %.1f s, publish %.1f s, read back and count %.1f s%n",
+                                  QUADS, large.payloadLength(), parts, part, (t1 - t0) / 1e9, (t3 - t2) / 1e9, (t5 - t4) / 1e9);
             } finally {
                 NatsTesting.deleteStream(nc, stream);
             }

@@ -16,7 +16,7 @@ import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
 import org.fusekicdc.core.sink.Sink;
-import org.fusekicdc.core.sink.SinkRunner;
+import org.fusekicdc.core.sink.internal.SinkRunner;
 import org.fusekicdc.core.testing.LogReplay;
 import org.fusekicdc.core.testing.SinkOutage;
 import org.fusekicdc.core.testing.Workload;

@@ -17,9 +17,9 @@ import java.util.stream.Stream;
 
 import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.CdcConfigException;
-import org.fusekicdc.core.sink.PatchMessages;
-import org.fusekicdc.core.sink.PatchRecord;
-import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.wire.PatchMessages;
+import org.fusekicdc.core.wire.PatchRecord;
+import org.fusekicdc.core.config.OptionValues;
 import org.fusekicdc.core.sink.SinkProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,7 +38,7 @@ class NatsSinkConfigTest {
         Map<String, String> m = new HashMap<>();
         for ( int i = 0 ; i < keyValues.length ; i += 2 )
             m.put(keyValues[i], keyValues[i + 1]);
-        return NatsSinkConfig.from(dataset, new SinkOptions("nats", m, ENV::get), ENV::get);
+        return NatsSinkConfig.from(dataset, new OptionValues("nats", m, ENV::get), ENV::get);
     }
 
     @Test
@@ -99,7 +99,7 @@ class NatsSinkConfigTest {
     void aCredentialsFileIsNamedByAVariable() throws Exception {
         Path creds = Files.writeString(work.resolve("user.creds"), "-----BEGIN NATS USER JWT-----\n");
         Map<String, String> env = Map.of("NATS_CREDS", creds.toString());
-        NatsSinkConfig c = NatsSinkConfig.from("ds", new SinkOptions("nats", Map.of("credsFileEnv", "NATS_CREDS")), env::get);
+        NatsSinkConfig c = NatsSinkConfig.from("ds", new OptionValues("nats", Map.of("credsFileEnv", "NATS_CREDS")), env::get);
         assertEquals(creds, c.credentials().credsFile());
     }
 
@@ -131,7 +131,7 @@ class NatsSinkConfigTest {
     @ParameterizedTest(name = "{1}")
     @MethodSource("badOptions")
     void aBadOptionStopsStartWithAMessageNamingIt(Map<String, String> options, String expected) {
-        CdcConfigException ex = assertThrows(CdcConfigException.class, () -> NatsSinkConfig.from("ds", new SinkOptions("nats", options, ENV::get), ENV::get));
+        CdcConfigException ex = assertThrows(CdcConfigException.class, () -> NatsSinkConfig.from("ds", new OptionValues("nats", options, ENV::get), ENV::get));
         assertTrue(ex.getMessage().startsWith("Sink 'nats': cdc:"), ex.getMessage());
         assertTrue(ex.getMessage().contains(expected), "expected '" + expected + "' in: " + ex.getMessage());
         assertFalse(ex.getMessage().contains("secret") || ex.getMessage().contains("hunter2"), "no secret in: " + ex.getMessage());

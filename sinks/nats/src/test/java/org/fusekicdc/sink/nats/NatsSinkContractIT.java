@@ -10,7 +10,7 @@ import java.util.Map;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.api.StreamConfiguration;
-import org.fusekicdc.core.sink.PatchMessages;
+import org.fusekicdc.core.wire.PatchMessages;
 import org.fusekicdc.core.sink.SinkProvider;
 import org.fusekicdc.core.sink.SinkState;
 import org.fusekicdc.core.testing.TestSupport;
@@ -73,7 +73,7 @@ class NatsSinkContractIT extends SinkContract {
         return o;
     }
 
-    /** The subject's messages in stream order, the segments of a split patch put back together. */
+    /** The subject's messages in stream order, the parts of a split patch put back together. */
     @Override
     protected List<Delivered> read() throws Exception {
         List<Delivered> out = new ArrayList<>();
@@ -82,20 +82,20 @@ class NatsSinkContractIT extends SinkContract {
         try (Connection c = NatsTesting.connect(server.url())) {
             for ( NatsTesting.Stored m : NatsTesting.readSubject(c, stream, subject) ) {
                 String contentType = m.headers().get(PatchMessages.CONTENT_TYPE);
-                if ( !m.isSegment() ) {
+                if ( !m.isPart() ) {
                     out.add(new Delivered(m.version(), TestSupport.parsePatch(contentType, m.data())));
                     continue;
                 }
-                int segment = Integer.parseInt(m.headers().get(PatchMessages.SEGMENT));
-                if ( segment == 0 ) {
+                int part = Integer.parseInt(m.headers().get(PatchMessages.PART));
+                if ( part == 0 ) {
                     body.reset();
                     next = 0;
                 }
-                if ( segment != next )
+                if ( part != next )
                     continue;
                 body.writeBytes(m.data());
                 next++;
-                if ( next == Integer.parseInt(m.headers().get(PatchMessages.SEGMENTS)) )
+                if ( next == Integer.parseInt(m.headers().get(PatchMessages.PARTS)) )
                     out.add(new Delivered(m.version(), TestSupport.parsePatch(contentType, body.toByteArray())));
             }
         }
@@ -136,7 +136,7 @@ class NatsSinkContractIT extends SinkContract {
         return o;
     }
 
-    /** The stream's max_msg_size lowered below the sink's segment size after start-up, as an operator might. */
+    /** The stream's max_msg_size lowered below the sink's part size after start-up, as an operator might. */
     @Override
     protected void refuseMessagesOver(int maxBytes) throws Exception {
         try (Connection c = NatsTesting.connect(server.url())) {

@@ -29,12 +29,12 @@ import org.fusekicdc.core.capture.CaptureConfig;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
-import org.fusekicdc.core.sink.PatchAssembler;
-import org.fusekicdc.core.sink.PatchMessages;
+import org.fusekicdc.core.wire.PatchReassembler;
+import org.fusekicdc.core.wire.PatchMessages;
 import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkConfig;
 import org.fusekicdc.core.sink.SinkException;
-import org.fusekicdc.core.sink.SinkRunner;
+import org.fusekicdc.core.sink.internal.SinkRunner;
 import org.fusekicdc.core.sink.SinkState;
 import org.fusekicdc.core.sink.SinkStatus;
 import org.fusekicdc.core.testing.LogReplay;
@@ -116,7 +116,7 @@ class NatsSinkIT {
             assertTrue(last > transactions * 9 / 10, "most transactions change something: " + last);
 
             List<NatsTesting.Stored> messages = readSubject(nc, stream, subject);
-            String contentType = "binary".equals(format) ? org.fusekicdc.core.sink.PatchRecord.BINARY : org.fusekicdc.core.sink.PatchRecord.TEXT;
+            String contentType = "binary".equals(format) ? org.fusekicdc.core.wire.PatchRecord.BINARY : org.fusekicdc.core.wire.PatchRecord.TEXT;
             messages.forEach(m -> assertEquals(contentType, m.headers().get(PatchMessages.CONTENT_TYPE)));
             DatasetGraph replay = NatsTesting.checkAndReplay(messages, last, "ds");
             LogReplay.assertSameDataset(dsg, replay, "replay of subject " + subject);
@@ -124,7 +124,7 @@ class NatsSinkIT {
             // The same through NatsPatchReader, starting part-way.
             try (NatsPatchReader reader = new NatsPatchReader(nc, stream, subject, 100, work.resolve("reader"))) {
                 long expected = 101;
-                Optional<PatchAssembler.Patch> p;
+                Optional<PatchReassembler.Patch> p;
                 while ( (p = reader.next(Duration.ofSeconds(2))).isPresent() ) {
                     assertEquals(expected, p.get().version());
                     assertEquals(String.valueOf(expected), p.get().headers().get(PatchMessages.VERSION));
@@ -138,7 +138,7 @@ class NatsSinkIT {
             try (again) {
                 assertEquals(last, again.open());
                 for ( var r : log.readAfter(last - 5, 5) )
-                    again.deliver(new org.fusekicdc.core.sink.PatchRecord("ds", r));
+                    again.deliver(new org.fusekicdc.core.wire.PatchRecord("ds", r));
             }
             assertEquals(messages.size(), readSubject(nc, stream, subject).size(), "nothing published twice");
         }
@@ -232,7 +232,7 @@ class NatsSinkIT {
             write(dsg, 1, 5);
             try (Sink sink = provider.create("other", options("nats", "url", URL, "stream", stream, "subject", subject), work)) {
                 assertEquals(0, sink.open());
-                sink.deliver(new org.fusekicdc.core.sink.PatchRecord("other", log.read(1)));
+                sink.deliver(new org.fusekicdc.core.wire.PatchRecord("other", log.read(1)));
             }
         }
         try (Sink sink = provider.create("ds", options("nats", "url", URL, "stream", stream, "subject", subject), work)) {

@@ -26,9 +26,9 @@ import org.apache.jena.rdfpatch.RDFPatch;
 import org.apache.jena.rdfpatch.RDFPatchOps;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.DatasetGraphFactory;
-import org.fusekicdc.core.capture.PatchHeaders;
-import org.fusekicdc.core.sink.PatchMessages;
-import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.wire.PatchHeaders;
+import org.fusekicdc.core.wire.PatchMessages;
+import org.fusekicdc.core.config.OptionValues;
 import org.fusekicdc.core.testing.ServerProcess;
 import org.fusekicdc.core.testing.TestSupport;
 
@@ -71,11 +71,11 @@ final class NatsTesting {
         return prefix + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     }
 
-    static SinkOptions options(String sinkName, String... keyValues) {
+    static OptionValues options(String sinkName, String... keyValues) {
         Map<String, String> m = new HashMap<>();
         for ( int i = 0 ; i < keyValues.length ; i += 2 )
             m.put(keyValues[i], keyValues[i + 1]);
-        return new SinkOptions(sinkName, m);
+        return new OptionValues(sinkName, m);
     }
 
     static void deleteStream(Connection c, String stream) {
@@ -91,8 +91,8 @@ final class NatsTesting {
         long version() {
             return Long.parseLong(headers.get(PatchMessages.VERSION));
         }
-        boolean isSegment() {
-            return headers.containsKey(PatchMessages.SEGMENTS) && !"1".equals(headers.get(PatchMessages.SEGMENTS));
+        boolean isPart() {
+            return headers.containsKey(PatchMessages.PARTS) && !"1".equals(headers.get(PatchMessages.PARTS));
         }
     }
 
@@ -104,7 +104,7 @@ final class NatsTesting {
         try {
             info = jsm.getStreamInfo(stream);
         } catch (JetStreamApiException ex) {
-            if ( ex.getApiErrorCode() == NatsSink.ERR_STREAM_NOT_FOUND )
+            if ( ex.getApiErrorCode() == JetStreamErrors.STREAM_NOT_FOUND )
                 return out;
             throw ex;
         }
@@ -115,7 +115,7 @@ final class NatsTesting {
             try {
                 m = jsm.getNextMessage(stream, seq, subject);
             } catch (JetStreamApiException ex) {
-                if ( ex.getApiErrorCode() == NatsSink.ERR_NO_MESSAGE_FOUND )
+                if ( ex.getApiErrorCode() == JetStreamErrors.NO_MESSAGE_FOUND )
                     break;
                 throw ex;
             }
@@ -126,7 +126,7 @@ final class NatsTesting {
     }
 
     /**
-     * The subject holds versions 1..n, each once, in order, whole (no segments), each naming the
+     * The subject holds versions 1..n, each once, in order, whole (no parts), each naming the
      * one before as prev; each body parses with Jena's patch reader of its format and its patch
      * headers agree with the message headers. Applies them in order to a fresh dataset and returns it.
      */

@@ -8,9 +8,9 @@ import java.util.Locale;
 import java.util.function.Function;
 
 import org.fusekicdc.core.CdcConfigException;
-import org.fusekicdc.core.sink.PatchRecord;
+import org.fusekicdc.core.wire.PatchRecord;
 import org.fusekicdc.core.config.Option;
-import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.config.OptionValues;
 
 /**
  * The settings of one Redis Streams sink, read from its {@code cdc:} options and checked all at
@@ -90,7 +90,7 @@ public record RedisSinkConfig(String dataset, String sinkName, URI url, String s
      * @param environment looks up the variables named by the credential options
      * @throws CdcConfigException naming the first bad option, its value and the fix
      */
-    public static RedisSinkConfig from(String dataset, SinkOptions options, Function<String, String> environment) {
+    public static RedisSinkConfig from(String dataset, OptionValues options, Function<String, String> environment) {
         URI url = url(options);
         String stream = options.has(STREAM_KEY.name()) ? options.string(STREAM_KEY.name(), null).trim() : STREAM_PREFIX + dataset;
         checkKey(options, STREAM_KEY.name(), stream);
@@ -111,7 +111,7 @@ public record RedisSinkConfig(String dataset, String sinkName, URI url, String s
             : (hasUser ? "user from $" + options.string(USER_ENV.name(), null).trim() + ", " : "") + "password from $" + options.string(PASSWORD_ENV.name(), null).trim();
         Duration connect = Duration.ofSeconds(options.number(CONNECT_TIMEOUT_SECONDS));
         Duration command = Duration.ofSeconds(options.number(COMMAND_TIMEOUT_SECONDS));
-        return new RedisSinkConfig(dataset, options.sink(), url, stream, versionKey, "binary".equals(format) ? PatchRecord.BINARY : PatchRecord.TEXT,
+        return new RedisSinkConfig(dataset, options.name(), url, stream, versionKey, "binary".equals(format) ? PatchRecord.BINARY : PatchRecord.TEXT,
                                    maxLen, maxEntryBytes, user, password, source, connect, command);
     }
 
@@ -125,7 +125,7 @@ public record RedisSinkConfig(String dataset, String sinkName, URI url, String s
         return "rediss".equalsIgnoreCase(url.getScheme());
     }
 
-    private static URI url(SinkOptions options) {
+    private static URI url(OptionValues options) {
         String v = options.string(URL).trim();
         URI uri;
         try {
@@ -147,7 +147,7 @@ public record RedisSinkConfig(String dataset, String sinkName, URI url, String s
         return uri;
     }
 
-    private static void checkKey(SinkOptions options, String option, String key) {
+    private static void checkKey(OptionValues options, String option, String key) {
         if ( key.isEmpty() )
             throw options.error(option, "is empty; give a Redis key such as \"fuseki-cdc:ds\"");
         if ( key.chars().anyMatch(c -> c < 32 || c == 127) )

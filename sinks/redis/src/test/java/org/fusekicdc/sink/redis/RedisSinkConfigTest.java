@@ -11,8 +11,8 @@ import java.util.Map;
 import java.util.function.Function;
 
 import org.fusekicdc.core.CdcConfigException;
-import org.fusekicdc.core.sink.PatchRecord;
-import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.wire.PatchRecord;
+import org.fusekicdc.core.config.OptionValues;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
@@ -68,7 +68,7 @@ class RedisSinkConfigTest {
 
     @Test
     void theStartUpDescriptionNamesTheVariablesNotTheSecrets() {
-        RedisSinkConfig c = RedisSinkConfig.from("ds", new SinkOptions("redis", Map.of("userEnv", "REDIS_USER", "passwordEnv", "REDIS_PASSWORD")), ENV);
+        RedisSinkConfig c = RedisSinkConfig.from("ds", new OptionValues("redis", Map.of("userEnv", "REDIS_USER", "passwordEnv", "REDIS_PASSWORD")), ENV);
         assertEquals("cdc", c.user());
         assertEquals("pw-secret", c.password());
         assertTrue(c.describe().contains("user from $REDIS_USER, password from $REDIS_PASSWORD"), c.describe());

@@ -19,8 +19,8 @@ import org.apache.jena.rdfpatch.RDFPatch;
 import org.apache.jena.rdfpatch.RDFPatchOps;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.DatasetGraphFactory;
-import org.fusekicdc.core.capture.PatchHeaders;
-import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.wire.PatchHeaders;
+import org.fusekicdc.core.config.OptionValues;
 import org.fusekicdc.core.testing.ServerProcess;
 import org.fusekicdc.core.testing.TestSupport;
 import redis.clients.jedis.DefaultJedisClientConfig;
@@ -66,11 +66,11 @@ final class RedisTesting {
         return prefix + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     }
 
-    static SinkOptions options(String sinkName, String... keyValues) {
+    static OptionValues options(String sinkName, String... keyValues) {
         Map<String, String> m = new HashMap<>();
         for ( int i = 0 ; i < keyValues.length ; i += 2 )
             m.put(keyValues[i], keyValues[i + 1]);
-        return new SinkOptions(sinkName, m);
+        return new OptionValues(sinkName, m);
     }
 
     /** One stream entry: its id and fields (values as bytes). */

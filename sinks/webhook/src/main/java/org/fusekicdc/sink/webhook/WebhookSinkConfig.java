@@ -15,9 +15,9 @@ import org.apache.jena.graph.Node;
 import org.apache.jena.graph.NodeFactory;
 import org.apache.jena.irix.IRIs;
 import org.apache.jena.sparql.core.Quad;
-import org.fusekicdc.core.sink.PatchRecord;
+import org.fusekicdc.core.wire.PatchRecord;
 import org.fusekicdc.core.config.Option;
-import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.config.OptionValues;
 
 /**
  * The settings of one webhook sink, read from its {@code cdc:} options and checked all at once.
@@ -108,7 +108,7 @@ public record WebhookSinkConfig(String dataset, String sinkName, List<URI> endpo
         return !graphs.isEmpty() || !predicates.isEmpty();
     }
 
-    public static WebhookSinkConfig from(String dataset, SinkOptions options, Function<String, String> environment) {
+    public static WebhookSinkConfig from(String dataset, OptionValues options, Function<String, String> environment) {
         List<URI> endpoints = endpoints(options);
         String envName = options.required(SECRET_ENV.name(), "\"WEBHOOK_SECRET\" (the name of the variable that holds the secret)").trim();
         String secret = options.secretFromVariable(SECRET_ENV.name(), "WEBHOOK_SECRET", environment);
@@ -126,12 +126,12 @@ public record WebhookSinkConfig(String dataset, String sinkName, List<URI> endpo
         Duration request = Duration.ofSeconds(options.number(REQUEST_TIMEOUT_SECONDS));
         double rate = rate(options);
         int maxBody = (int)options.number(MAX_BODY_BYTES);
-        return new WebhookSinkConfig(dataset, options.sink(), endpoints, secret.getBytes(java.nio.charset.StandardCharsets.UTF_8), "$" + envName,
+        return new WebhookSinkConfig(dataset, options.name(), endpoints, secret.getBytes(java.nio.charset.StandardCharsets.UTF_8), "$" + envName,
                                      "binary".equals(format) ? PatchRecord.BINARY : PatchRecord.TEXT, batch, graphs, predicates, sendEmpty, attempts,
                                      Duration.ofMillis(initial), Duration.ofMillis(max), connect, request, rate, maxBody);
     }
 
-    private static List<URI> endpoints(SinkOptions options) {
+    private static List<URI> endpoints(OptionValues options) {
         String v = options.required(URL.name(), "\"https://receiver.example/fuseki-cdc\"");
         List<URI> out = new ArrayList<>();
         for ( String s : LIST.split(v.trim()) ) {
@@ -157,7 +157,7 @@ public record WebhookSinkConfig(String dataset, String sinkName, List<URI> endpo
         return List.copyOf(out);
     }
 
-    private static Set<Node> iris(SinkOptions options, String option, boolean allowDefault) {
+    private static Set<Node> iris(OptionValues options, String option, boolean allowDefault) {
         Set<Node> out = new LinkedHashSet<>();
         String v = options.string(option, null);
         if ( v == null )
@@ -180,7 +180,7 @@ public record WebhookSinkConfig(String dataset, String sinkName, List<URI> endpo
         return Set.copyOf(out);
     }
 
-    private static double rate(SinkOptions options) {
+    private static double rate(OptionValues options) {
         String v = options.string(MAX_REQUESTS_PER_SECOND).trim();
         try {
             double d = Double.parseDouble(v);

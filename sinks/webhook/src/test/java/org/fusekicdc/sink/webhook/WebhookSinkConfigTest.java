@@ -12,7 +12,7 @@ import java.util.Set;
 import org.apache.jena.graph.NodeFactory;
 import org.apache.jena.sparql.core.Quad;
 import org.fusekicdc.core.CdcConfigException;
-import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.config.OptionValues;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -23,7 +23,7 @@ class WebhookSinkConfigTest {
         Map<String, String> m = new HashMap<>(Map.of("url", "https://a.example/hook", "secretEnv", "HOOK_SECRET"));
         for ( int i = 0 ; i < kv.length ; i += 2 )
             m.put(kv[i], kv[i + 1]);
-        return WebhookSinkConfig.from("ds", new SinkOptions("hook", m), Map.of("HOOK_SECRET", "hush-hush")::get);
+        return WebhookSinkConfig.from("ds", new OptionValues("hook", m), Map.of("HOOK_SECRET", "hush-hush")::get);
     }
 
     @Test

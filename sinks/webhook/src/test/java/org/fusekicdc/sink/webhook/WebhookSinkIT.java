@@ -30,13 +30,13 @@ import org.apache.jena.sparql.core.Quad;
 import org.apache.jena.system.Txn;
 import org.fusekicdc.core.capture.CaptureConfig;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
-import org.fusekicdc.core.capture.PatchHeaders;
+import org.fusekicdc.core.wire.PatchHeaders;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
-import org.fusekicdc.core.sink.PatchRecord;
+import org.fusekicdc.core.wire.PatchRecord;
 import org.fusekicdc.core.sink.SinkConfig;
-import org.fusekicdc.core.sink.SinkOptions;
-import org.fusekicdc.core.sink.SinkRunner;
+import org.fusekicdc.core.config.OptionValues;
+import org.fusekicdc.core.sink.internal.SinkRunner;
 import org.fusekicdc.core.sink.SinkState;
 import org.fusekicdc.core.sink.SinkStatus;
 import org.fusekicdc.core.testing.LogReplay;
@@ -89,7 +89,7 @@ class WebhookSinkIT {
         Map<String, String> m = new HashMap<>(Map.of("secretEnv", "HOOK_SECRET", "backoffInitialMillis", "20", "backoffMaxMillis", "200"));
         for ( int i = 0 ; i < kv.length ; i += 2 )
             m.put(kv[i], kv[i + 1]);
-        return new SinkRunner(log, provider.create("ds", new SinkOptions("hook", m), work), config);
+        return new SinkRunner(log, provider.create("ds", new OptionValues("hook", m), work), config);
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
@@ -264,7 +264,7 @@ class WebhookSinkIT {
         assertEquals(log.read(4).meta().id().toString(), r.requests.get(1).header("cdc-id"), "a filtered patch keeps its id");
         assertTrue(Receiver.verify(SECRET.getBytes(StandardCharsets.UTF_8), r.requests.get(1).body(), r.requests.get(1).header("cdc-signature")));
 
-        try (SinkRunner runner = new SinkRunner(log, provider.create("ds", new SinkOptions("hook2", Map.of("secretEnv", "HOOK_SECRET", "url", all.url(),
+        try (SinkRunner runner = new SinkRunner(log, provider.create("ds", new OptionValues("hook2", Map.of("secretEnv", "HOOK_SECRET", "url", all.url(),
                                                                      "predicates", NS + "name", "sendEmptyPatches", "true")), work), FAST_RETRY)) {
             runner.start();
             await("delivered", () -> runner.status().cursor() == 5);

@@ -16,8 +16,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
 import org.fusekicdc.core.log.LogWriter;
-import org.fusekicdc.core.sink.PatchRecord;
-import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.wire.PatchRecord;
+import org.fusekicdc.core.config.OptionValues;
 import org.fusekicdc.core.testing.TestClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -61,7 +61,7 @@ class WebhookSinkTest {
         Map<String, String> m = new HashMap<>(Map.of("url", receiver.url(), "secretEnv", "HOOK_SECRET"));
         for ( int i = 0 ; i < kv.length ; i += 2 )
             m.put(kv[i], kv[i + 1]);
-        WebhookSink sink = new WebhookSink(WebhookSinkConfig.from("ds", new SinkOptions("hook", m), Map.of("HOOK_SECRET", "s")::get), clock, clock);
+        WebhookSink sink = new WebhookSink(WebhookSinkConfig.from("ds", new OptionValues("hook", m), Map.of("HOOK_SECRET", "s")::get), clock, clock);
         sink.open();
         return sink;
     }

@@ -11,7 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.fusekicdc.core.capture.PatchHeaders;
+import org.fusekicdc.core.wire.PatchHeaders;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.DamagedRecordException;
 import org.fusekicdc.core.log.LogRecord;

@@ -11,14 +11,14 @@ import java.util.regex.Pattern;
 import org.apache.jena.rdf.model.Statement;
 import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.config.Option;
-import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.config.OptionValues;
 import org.fusekicdc.core.source.SourceContext;
 
 /**
  * The validated settings of one {@code cdc:PostgresSource}: connection, replication slot and
  * publication, snapshot mode, failure handling and the table mappings.
  */
-record PostgresSourceConfig(String name, String dataset, String host, int port, String database, String user, String passwordEnv, SinkOptions options,
+record PostgresSourceConfig(String name, String dataset, String host, int port, String database, String user, String passwordEnv, OptionValues options,
                             String slotName, String publicationName, String snapshotMode, boolean skipUnmappable,
                             Duration retryInitial, Duration retryMax, Properties debeziumProperties, List<TableMapping> tables,
                             Path workDir) {
@@ -58,7 +58,7 @@ record PostgresSourceConfig(String name, String dataset, String host, int port, 
     private static final Pattern SLOT = Pattern.compile("[a-z0-9_]{1,63}");
 
     static PostgresSourceConfig from(SourceContext ctx) {
-        SinkOptions o = ctx.options();
+        OptionValues o = ctx.options();
         String where = "Source '" + ctx.name() + "' of dataset '" + ctx.dataset().datasetName() + "'";
         String host = o.string(HOST);
         int port = (int)o.number(PORT);

@@ -12,7 +12,7 @@ import org.apache.jena.riot.Lang;
 import org.apache.jena.riot.RDFParser;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
-import org.fusekicdc.core.sink.SinkOptions;
+import org.fusekicdc.core.config.OptionValues;
 import org.fusekicdc.core.source.Source;
 import org.fusekicdc.core.source.SourceContext;
 import org.fusekicdc.core.testing.TestPostgres;
@@ -45,7 +45,7 @@ final class PgTesting {
             if ( st.getPredicate().getURI().startsWith(Vocab.NS) && st.getObject().isLiteral() )
                 values.put(st.getPredicate().getLocalName(), st.getObject().asLiteral().getLexicalForm());
         });
-        SinkOptions options = new SinkOptions("Source", name, values, env::get);
+        OptionValues options = new OptionValues("Source", name, values, env::get);
         return new PostgresSourceProvider().create(new SourceContext(dsg, name, options, r, workDir));
     }
 

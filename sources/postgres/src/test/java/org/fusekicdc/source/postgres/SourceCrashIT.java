@@ -27,7 +27,7 @@ import org.apache.jena.rdfpatch.RDFPatch;
 import org.apache.jena.system.Txn;
 import org.fusekicdc.core.capture.CaptureConfig;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
-import org.fusekicdc.core.capture.PatchHeaders;
+import org.fusekicdc.core.wire.PatchHeaders;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.LogRecord;
 import org.fusekicdc.core.testing.LogReplay;

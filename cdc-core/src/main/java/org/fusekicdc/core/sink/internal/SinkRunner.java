@@ -1,0 +1,391 @@
+package org.fusekicdc.core.sink.internal;
+
+import java.time.InstantSource;
+import java.util.List;
+
+import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.core.log.DamagedRecordException;
+import org.fusekicdc.core.log.LogRecord;
+import org.fusekicdc.core.log.ReaderCursor;
+import org.fusekicdc.core.log.VersionGoneException;
+import org.fusekicdc.core.sink.Sink;
+import org.fusekicdc.core.sink.SinkConfig;
+import org.fusekicdc.core.sink.SinkException;
+import org.fusekicdc.core.sink.SinkState;
+import org.fusekicdc.core.sink.SinkStatus;
+import org.fusekicdc.core.wire.PatchRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Feeds one sink from the change log, in version order, on its own thread.
+ * <p>
+ * The runner reads the log after the sink's durable cursor ({@code sink.<name>} reader of the
+ * log, so retention keeps what the sink has not delivered), delivers each patch, and
+ * acknowledges the cursor after each batch. A transient failure closes the sink, waits an
+ * exponential backoff with jitter, and opens it again, which re-reads what the destination
+ * holds: nothing is delivered twice or skipped. A permanent failure pauses the sink with the
+ * version and cause, or, if one is configured and the failure is the patch's rather than the
+ * sink's as a whole ({@link SinkException#sinkWide()}), sends the patch to the dead-letter directory.
+ * Sinks are independent: a stuck sink holds up neither capture, nor writers, nor other sinks.
+ */
+public final class SinkRunner implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SinkRunner.class);
+    private static final int BATCH = 100;
+    private static final long IDLE_WAIT_MILLIS = 1000;
+    private static final long ACK_INTERVAL_NANOS = 100_000_000;
+
+    private final ChangeLog log;
+    private final Sink sink;
+    private final SinkConfig config;
+    private final ReaderCursor cursor;
+    private final InstantSource clock;
+    private final RunnerControl control;
+    private final Backoff backoff;
+    private final DeadLetters deadLetters;
+    private final Thread thread;
+
+    // Only touched by the runner thread.
+    private long position;
+    private boolean open;
+    // The destination told open() which version it holds: then the cursor is only a hint and
+    // is written at most every ACK_INTERVAL, not after every patch (each write forces a file).
+    private boolean destinationKnowsPosition;
+    private long lastAckNanos;
+
+    public SinkRunner(ChangeLog log, Sink sink, SinkConfig config) {
+        this.log = log;
+        this.sink = sink;
+        this.config = config;
+        this.cursor = log.reader(cursorName(sink.name()));
+        this.clock = log.config().clock();
+        this.position = cursor.acknowledged();
+        this.control = new RunnerControl(log.dataset(), sink.name(), clock);
+        this.backoff = new Backoff(config.initialBackoff(), config.maxBackoff());
+        this.deadLetters = config.deadLetterDir() == null ? null : new DeadLetters(config.deadLetterDir(), log.dataset(), sink.name());
+        this.thread = Thread.ofPlatform().daemon().name("cdc-sink-" + log.dataset() + "-" + sink.name()).unstarted(this::run);
+    }
+
+    /** The change log reader name of a sink. */
+    public static String cursorName(String sinkName) {
+        return "sink." + sinkName;
+    }
+
+    public String name() {
+        return sink.name();
+    }
+
+    public void start() {
+        control.started();
+        thread.start();
+    }
+
+    /** Stop delivering after the current patch; the cursor keeps the position. */
+    public void pause() {
+        control.requestPause();
+        LOG.info("Dataset '{}': sink '{}' pause requested", log.dataset(), sink.name());
+    }
+
+    /** Deliver again after a pause (also after a permanent error: the failed patch is tried again). */
+    public void resume() {
+        control.resume();
+        LOG.info("Dataset '{}': sink '{}' resumed", log.dataset(), sink.name());
+    }
+
+    /**
+     * Deliver again from the version after {@code version} (replay). The destination may
+     * then hold those patches twice; its consumers can drop them by version.
+     */
+    public void rewind(long version) {
+        if ( version < 0 || version > log.publishedVersion() )
+            throw new IllegalArgumentException("Sink '" + sink.name() + "': rewind to " + version + " is outside 0.." + log.publishedVersion());
+        control.requestRewind(version);
+        LOG.info("Dataset '{}': sink '{}' rewind to version {} requested", log.dataset(), sink.name(), version);
+    }
+
+    /** True when the sink is further behind than its bound and its policy is to refuse writes. */
+    public boolean refusesWrites() {
+        return config.lagPolicy() == SinkConfig.LagPolicy.REFUSE && log.publishedVersion() - cursor.acknowledged() > config.maxLagVersions();
+    }
+
+    public SinkConfig config() {
+        return config;
+    }
+
+    public SinkStatus status() {
+        long acked = cursor.acknowledged();
+        long published = log.publishedVersion();
+        double lagSeconds = 0;
+        if ( published > acked ) {
+            try {
+                long ts = log.read(acked + 1).meta().timestamp();
+                lagSeconds = Math.max(0, (clock.millis() - ts) / 1000.0);
+            } catch (VersionGoneException | DamagedRecordException ex) {
+                lagSeconds = Double.NaN;
+            }
+        }
+        return control.status(acked, Math.max(0, published - acked), lagSeconds);
+    }
+
+    private void run() {
+        LOG.info("Dataset '{}': sink '{}' starting after version {}", log.dataset(), sink.name(), position);
+        try {
+            while ( true ) {
+                if ( !control.awaitRunnable(this::rewound, () -> position) )
+                    return;
+                if ( log.isClosed() ) {
+                    // Nothing more will come, and waiting on a closed log returns at once: this loop would spin.
+                    LOG.info("Dataset '{}': sink '{}' stops: the change log is closed (delivered up to version {})", log.dataset(), sink.name(), position);
+                    return;
+                }
+                if ( !open && !openSink() )
+                    continue;
+                deliverBatch();
+            }
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error ex) {
+            LOG.error("Dataset '{}': sink '{}' stopped by an unexpected error at version {}: {}", log.dataset(), sink.name(), position + 1, ex.toString(), ex);
+            control.set(SinkState.FAILED, ex.toString());
+        } finally {
+            acknowledge(true);
+            closeSink();
+        }
+    }
+
+    /** Deliver again after {@code version}, as an admin asked. */
+    private void rewound(long version) {
+        position = version;
+        cursor.rewind(version);
+        LOG.info("Dataset '{}': sink '{}' rewound: delivering again after version {}", log.dataset(), sink.name(), position);
+    }
+
+    private boolean openSink() throws InterruptedException {
+        long there;
+        try {
+            there = sink.open();
+        } catch (SinkException ex) {
+            failed(ex, "opening the destination" + next());
+            return false;
+        }
+        open = true;
+        destinationKnowsPosition = there != Sink.UNKNOWN;
+        if ( there != Sink.UNKNOWN && there != position ) {
+            if ( there > log.publishedVersion() ) {
+                // Closed, so that a resume opens it again and looks at the destination again.
+                closeSink();
+                pauseWith("the destination already holds version " + there + " but this dataset's log ends at " + log.publishedVersion()
+                          + ": the destination is shared with another dataset or server, or this log was replaced. Point the sink at its own destination.");
+                return false;
+            }
+            LOG.info("Dataset '{}': sink '{}' destination holds up to version {} (cursor {}); continuing after {}", log.dataset(), sink.name(),
+                     there, position, there);
+            position = there;
+            cursor.rewind(there);
+        }
+        // Not succeeded(): the backoff only resets once a patch is delivered (or there is none to
+        // deliver), so a destination that accepts connections but refuses patches is not retried
+        // at the initial backoff forever.
+        return true;
+    }
+
+    private void deliverBatch() throws InterruptedException {
+        List<LogRecord> batch;
+        try {
+            batch = log.readAfter(position, BATCH);
+        } catch (VersionGoneException ex) {
+            pauseWith("versions from " + (position + 1) + " were removed from the change log by retention before this sink delivered them"
+                      + " (oldest left: " + ex.oldestAvailable() + "). Rewind the sink to " + (ex.oldestAvailable() - 1)
+                      + " to skip the gap knowingly, or restore the log; raise retention or stop overriding readers to avoid it.");
+            return;
+        } catch (DamagedRecordException ex) {
+            pauseWith(ex.getMessage() + " Resume the sink once the log is repaired.");
+            return;
+        }
+        if ( batch.isEmpty() ) {
+            // Caught up: the cursor is written when due (the idle wait comes round within a second).
+            acknowledge(false);
+            succeeded();
+            log.awaitPublishedAfter(position, IDLE_WAIT_MILLIS);
+            return;
+        }
+        try {
+            if ( sink.maxBatch() > 1 ) {
+                deliverGrouped(batch, sink.maxBatch());
+                return;
+            }
+            for ( LogRecord r : batch ) {
+                if ( control.interruptRequested() || !deliverOne(r) )
+                    break;
+            }
+        } finally {
+            acknowledge(false);
+        }
+    }
+
+    /**
+     * Deliver in groups of up to {@code max} patches with {@link Sink#deliver(List)}. A group
+     * that fails permanently, for a reason of its patches, is delivered again one patch at a
+     * time, so that only the patch at fault is dead-lettered (or pauses the sink).
+     */
+    private void deliverGrouped(List<LogRecord> batch, int max) throws InterruptedException {
+        for ( int from = 0 ; from < batch.size() ; from += max ) {
+            if ( control.interruptRequested() )
+                return;
+            List<LogRecord> group = batch.subList(from, Math.min(batch.size(), from + max));
+            try {
+                long t0 = System.nanoTime();
+                sink.deliver(group.stream().map(r -> new PatchRecord(log.dataset(), r)).toList());
+                long nanos = System.nanoTime() - t0;
+                group.forEach(r -> delivered(r, nanos));
+                position = group.get(group.size() - 1).version();
+                succeeded();
+                continue;
+            } catch (SinkException ex) {
+                log.observer().deliveryFailed(sink.name(), group.get(0).version(), ex.permanent());
+                boolean patchFault = ex.permanent() && !ex.sinkWide();
+                if ( patchFault && group.size() == 1 && deadLetters != null ) {
+                    deadLetter(group.get(0), ex);
+                    position = group.get(0).version();
+                    continue;
+                }
+                if ( !patchFault || group.size() == 1 ) {
+                    acknowledge(true);
+                    failed(ex, which(group.get(0)));
+                    return;
+                }
+                LOG.warn("Dataset '{}': sink '{}' could not deliver versions {} to {} together ({}); delivering them one at a time",
+                         log.dataset(), sink.name(), group.get(0).version(), group.get(group.size() - 1).version(), ex.getMessage());
+            }
+            for ( LogRecord r : group ) {
+                if ( control.interruptRequested() || !deliverOne(r) )
+                    return;
+            }
+        }
+    }
+
+    /**
+     * Deliver one patch, or dead-letter it when it can never be delivered and there is a
+     * dead-letter directory. False when the sink failed: the caller stops, the backoff (or the
+     * pause) has been taken.
+     */
+    private boolean deliverOne(LogRecord r) throws InterruptedException {
+        try {
+            long t0 = System.nanoTime();
+            sink.deliver(new PatchRecord(log.dataset(), r));
+            delivered(r, System.nanoTime() - t0);
+            position = r.version();
+            succeeded();
+            return true;
+        } catch (SinkException ex) {
+            log.observer().deliveryFailed(sink.name(), r.version(), ex.permanent());
+            if ( ex.permanent() && !ex.sinkWide() && deadLetters != null ) {
+                deadLetter(r, ex);
+                position = r.version();
+                return true;
+            }
+            // Acknowledge what was delivered before waiting out the backoff (or pausing),
+            // so the cursor and the status are not left behind meanwhile.
+            acknowledge(true);
+            failed(ex, which(r));
+            return false;
+        }
+    }
+
+    private void delivered(LogRecord r, long nanos) {
+        log.observer().delivered(sink.name(), r.version(), nanos);
+        if ( LOG.isDebugEnabled() )
+            LOG.debug("Dataset '{}': sink '{}' delivered version {} (patch {}) in {} ms", log.dataset(), sink.name(), r.version(),
+                      r.meta().id(), nanos / 1_000_000.0);
+    }
+
+    /** Record the position in the durable cursor: now when forced, else when it is due. */
+    private void acknowledge(boolean force) {
+        if ( position <= cursor.acknowledged() )
+            return;
+        long now = System.nanoTime();
+        if ( force || !destinationKnowsPosition || now - lastAckNanos >= ACK_INTERVAL_NANOS ) {
+            cursor.acknowledge(position);
+            lastAckNanos = now;
+        }
+    }
+
+    /** The next version to deliver and its patch, for messages; empty when there is none yet. */
+    private String next() {
+        long v = position + 1;
+        if ( v > log.publishedVersion() )
+            return "";
+        try {
+            return " (next: version " + v + ", patch " + log.read(v).meta().id() + ")";
+        } catch (VersionGoneException | DamagedRecordException ex) {
+            return "";
+        }
+    }
+
+    /** {@code which}: the version and patch that failed, or what else failed ("opening the destination"). */
+    private static String which(LogRecord r) {
+        return "version " + r.version() + " (patch " + r.meta().id() + ")";
+    }
+
+    private void failed(SinkException ex, String which) throws InterruptedException {
+        closeSink();
+        if ( ex.permanent() ) {
+            pauseWith(which + " cannot be delivered: " + ex.getMessage()
+                      + (ex.sinkWide() ? ". Fix the cause and resume the sink."
+                                       : ". Fix the cause and resume the sink, or configure a dead-letter directory for such patches."));
+            return;
+        }
+        String msg = which + ": " + ex.getMessage();
+        control.set(SinkState.RETRYING, msg);
+        long jittered = backoff.nextMillis();
+        LOG.warn("Dataset '{}': sink '{}' failed: {}; retrying in {} ms", log.dataset(), sink.name(), msg, jittered);
+        control.waitOut(jittered);
+    }
+
+    private void succeeded() {
+        backoff.reset();
+        if ( control.recovered() )
+            LOG.info("Dataset '{}': sink '{}' recovered; delivering after version {}", log.dataset(), sink.name(), position);
+    }
+
+    private void pauseWith(String message) {
+        LOG.error("Dataset '{}': sink '{}' paused: {}", log.dataset(), sink.name(), message);
+        control.pauseWith(message);
+    }
+
+    private void deadLetter(LogRecord r, SinkException ex) {
+        deadLetters.write(r, ex);
+        control.deadLettered("version " + r.version() + " sent to the dead-letter directory: " + ex.getMessage());
+        LOG.error("Dataset '{}': sink '{}' could not deliver version {} (patch {}): {}; written to {}", log.dataset(), sink.name(), r.version(),
+                  r.meta().id(), ex.getMessage(), deadLetters.dir());
+    }
+
+    private void closeSink() {
+        if ( !open )
+            return;
+        open = false;
+        try {
+            sink.close();
+        } catch (RuntimeException ex) {
+            LOG.warn("Dataset '{}': closing sink '{}': {}", log.dataset(), sink.name(), ex.toString());
+        }
+    }
+
+    /** Stop the runner: waits for the current delivery to finish (bounded), then closes the sink. */
+    @Override
+    public void close() {
+        control.requestStop();
+        try {
+            thread.join(30_000);
+            if ( thread.isAlive() ) {
+                LOG.warn("Dataset '{}': sink '{}' did not stop within 30 s; interrupting it", log.dataset(), sink.name());
+                thread.interrupt();
+                thread.join(5_000);
+            }
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+        control.stopped();
+        LOG.info("Dataset '{}': sink '{}' stopped at version {}", log.dataset(), sink.name(), cursor.acknowledged());
+    }
+}

@@ -1,0 +1,72 @@
+package org.fusekicdc.core.sink.internal;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.core.sink.Sink;
+import org.fusekicdc.core.sink.SinkConfig;
+import org.fusekicdc.core.sink.SinkStatus;
+
+/**
+ * The sinks of one dataset, each fed by its own {@link SinkRunner}. Starting, stopping and
+ * status in one place; and the write gate: while a sink whose policy is to refuse writes is
+ * further behind than its bound, {@link #writeRefusal} says why.
+ */
+public final class SinkRunners implements AutoCloseable {
+    private final ChangeLog log;
+    private final Map<String, SinkRunner> runners = new LinkedHashMap<>();
+
+    public SinkRunners(ChangeLog log) {
+        this.log = log;
+    }
+
+    /** Add a sink; before {@link #start}. */
+    public void add(Sink sink, SinkConfig config) {
+        if ( runners.containsKey(sink.name()) )
+            throw new IllegalArgumentException("Dataset '" + log.dataset() + "': two sinks are named '" + sink.name() + "'; give each its own cdc:name");
+        runners.put(sink.name(), new SinkRunner(log, sink, config));
+    }
+
+    public void start() {
+        runners.values().forEach(SinkRunner::start);
+    }
+
+    public Optional<SinkRunner> runner(String name) {
+        return Optional.ofNullable(runners.get(name));
+    }
+
+    /** The runners, in the order the sinks were added. */
+    public List<SinkRunner> runners() {
+        return List.copyOf(runners.values());
+    }
+
+    public List<SinkStatus> status() {
+        return runners.values().stream().map(SinkRunner::status).toList();
+    }
+
+    /** Why writes are refused now, or empty when they are accepted. */
+    public Optional<String> writeRefusal() {
+        for ( SinkRunner r : runners.values() ) {
+            if ( r.refusesWrites() ) {
+                SinkStatus s = r.status();
+                return Optional.of("Dataset '" + log.dataset() + "' refuses writes: sink '" + r.name() + "' is " + s.lagVersions()
+                                   + " versions behind (bound " + r.config().maxLagVersions() + ", state " + s.state()
+                                   + (s.lastError() == null ? "" : ", last error: " + s.lastError())
+                                   + "). Writes resume when it catches up; check the sink's destination.");
+            }
+        }
+        return Optional.empty();
+    }
+
+    public boolean isEmpty() {
+        return runners.isEmpty();
+    }
+
+    @Override
+    public void close() {
+        runners.values().forEach(SinkRunner::close);
+    }
+}

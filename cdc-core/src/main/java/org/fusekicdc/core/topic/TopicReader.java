@@ -1,0 +1,40 @@
+package org.fusekicdc.core.topic;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+import org.fusekicdc.core.follow.Follower;
+import org.fusekicdc.core.wire.PatchReassembler;
+
+/**
+ * Where a follower reads its leader's patches: a Kafka topic, a JetStream subject. One reader
+ * reads one leader dataset, in order; {@link Follower} checks versions and the id chain, so a
+ * reader need not. After a failure the follower closes the reader and opens it again.
+ */
+public interface TopicReader extends AutoCloseable {
+    /** Where patches come from, for status and error messages (topic, subject, servers). */
+    String describe();
+
+    /** Start reading; patches up to {@code afterVersion} are skipped. */
+    void open(long afterVersion) throws Exception;
+
+    /** The next message, or empty if none arrived within {@code timeout}. */
+    Optional<Incoming> poll(Duration timeout) throws Exception;
+
+    @Override
+    void close();
+
+    /** What a reader hands the follower. */
+    sealed interface Incoming permits PatchMessage, ForeignMessage {}
+
+    /**
+     * A whole patch (parts put together); the caller closes it.
+     *
+     * @param position where its last message is (offset, stream sequence), for error messages
+     */
+    record PatchMessage(PatchReassembler.Patch patch, String position) implements Incoming {}
+
+    /** A message on the topic that is not a fuseki-cdc patch, or a part that cannot be part of one. */
+    record ForeignMessage(String position, Map<String, String> headers, byte[] value, String reason) implements Incoming {}
+}

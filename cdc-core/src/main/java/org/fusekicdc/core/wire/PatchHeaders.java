@@ -1,0 +1,38 @@
+package org.fusekicdc.core.wire;
+
+import org.apache.jena.rdfpatch.RDFPatchConst;
+
+/** Names of the headers fuseki-cdc puts on every patch it records. */
+public final class PatchHeaders {
+    /** Unique id of the patch, {@code <uuid:...>}. */
+    public static final String ID = RDFPatchConst.ID;
+    /** Id of the previous patch of the same dataset; absent on the first one. */
+    public static final String PREV = RDFPatchConst.PREV;
+    /** 1, 2, 3, ... without gaps per dataset. */
+    public static final String VERSION = "version";
+    /**
+     * The dataset's history: absent (0) on its first, one more for each new history started over it
+     * ({@code cdc:startNewHistory}), where versions begin again at 1.
+     */
+    public static final String EPOCH = "epoch";
+    /** Commit time, {@code xsd:dateTime} in UTC. */
+    public static final String TIMESTAMP = "timestamp";
+    /** The dataset's name. */
+    public static final String DATASET = "dataset";
+    /** The authenticated user of the request that wrote the change, when there was one. */
+    public static final String USER = "user";
+    /** The id of the HTTP request that wrote the change, when there was one. */
+    public static final String REQUEST_ID = "requestId";
+    /** The name of the source (e.g. a PostgreSQL source) whose transaction the patch applies. */
+    public static final String SOURCE = "source";
+    /** The kind of the source's database connector, e.g. {@code postgresql}. */
+    public static final String SOURCE_CONNECTOR = "sourceConnector";
+    /** The source's log position of the transaction: for PostgreSQL the commit LSN, e.g. {@code 0/1A2B3C8}. */
+    public static final String SOURCE_LSN = "sourceLsn";
+    /** The source database's transaction id. */
+    public static final String SOURCE_TXID = "sourceTxId";
+    /** {@code true} on patches that load a source's initial snapshot (no single source transaction). */
+    public static final String SOURCE_SNAPSHOT = "sourceSnapshot";
+
+    private PatchHeaders() {}
+}

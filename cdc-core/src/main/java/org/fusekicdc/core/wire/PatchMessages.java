@@ -1,0 +1,101 @@
+package org.fusekicdc.core.wire;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+
+/**
+ * How patches become broker messages, the same for every broker: headers naming the patch,
+ * and, for a patch larger than a message may be, ordered parts that all carry the patch's
+ * headers plus their index and count. {@link PatchReassembler} puts parts back together.
+ */
+public final class PatchMessages {
+    public static final String CONTENT_TYPE = "Content-Type";
+    public static final String ID = "cdc-id";
+    public static final String PREV = "cdc-prev";
+    public static final String VERSION = "cdc-version";
+    public static final String DATASET = "cdc-dataset";
+    public static final String TIMESTAMP = "cdc-timestamp";
+    /** 0-based index of this part. The header names keep the word "segment": consumers of existing topics read them. */
+    public static final String PART = "cdc-segment";
+    /** Number of parts of the patch (1 for a patch sent whole). */
+    public static final String PARTS = "cdc-segments";
+
+    private PatchMessages() {}
+
+    /** Receives the messages of one patch, in order. */
+    @FunctionalInterface
+    public interface PartConsumer<E extends Exception> {
+        void accept(Map<String, String> headers, byte[] value) throws E;
+    }
+
+    /** The headers of a patch (without the part headers). Ids are bare UUIDs; the timestamp is ISO-8601 UTC. */
+    public static Map<String, String> headers(PatchRecord patch, String contentType) {
+        Map<String, String> h = new LinkedHashMap<>();
+        h.put(CONTENT_TYPE, contentType);
+        h.put(ID, patch.meta().id().toString());
+        if ( patch.meta().prevId() != null )
+            h.put(PREV, patch.meta().prevId().toString());
+        h.put(VERSION, Long.toString(patch.version()));
+        h.put(DATASET, patch.dataset());
+        h.put(TIMESTAMP, Instant.ofEpochMilli(patch.meta().timestamp()).toString());
+        return h;
+    }
+
+    /**
+     * Cut a patch into messages of at most {@code maxBytes} each and hand them to
+     * {@code consumer} in order. Memory used: one message.
+     *
+     * @throws IOException when the patch cannot be read from the change log
+     */
+    public static <E extends Exception> void parts(PatchRecord patch, String contentType, int maxBytes, Path tmpDir, PartConsumer<E> consumer)
+            throws IOException, E {
+        if ( maxBytes < 1024 )
+            throw new IllegalArgumentException("maxBytes must be at least 1024, got " + maxBytes);
+        Path tmp = null;
+        try {
+            long length;
+            InputStream in;
+            if ( PatchRecord.TEXT.equals(contentType) ) {
+                length = patch.record().payloadLength();
+                in = patch.openText();
+            } else {
+                // The binary form's length is only known once written.
+                Files.createDirectories(tmpDir);
+                tmp = Files.createTempFile(tmpDir, "patch-" + patch.version() + "-", ".bin");
+                try (OutputStream out = Files.newOutputStream(tmp)) {
+                    patch.writeTo(contentType, out);
+                }
+                length = Files.size(tmp);
+                in = Files.newInputStream(tmp);
+            }
+            long count = Math.max(1, (length + maxBytes - 1) / maxBytes);
+            if ( count > Integer.MAX_VALUE )
+                throw new IllegalArgumentException("patch version " + patch.version() + " would need " + count + " parts of " + maxBytes + " bytes");
+            Map<String, String> base = headers(patch, contentType);
+            try (in) {
+                for ( int i = 0 ; i < count ; i++ ) {
+                    byte[] value = in.readNBytes((int)Math.min(maxBytes, length - (long)i * maxBytes));
+                    Map<String, String> h = new LinkedHashMap<>(base);
+                    h.put(PART, Integer.toString(i));
+                    h.put(PARTS, Long.toString(count));
+                    consumer.accept(h, value);
+                }
+            }
+        } finally {
+            if ( tmp != null ) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ex) {
+                    // A leftover temp file only costs disk space.
+                }
+            }
+        }
+    }
+}

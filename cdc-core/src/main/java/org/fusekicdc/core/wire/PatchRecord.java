@@ -1,0 +1,45 @@
+package org.fusekicdc.core.wire;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+
+import org.apache.jena.rdfpatch.binary.RDFChangesWriterBinary;
+import org.apache.jena.rdfpatch.text.RDFPatchReaderText;
+import org.fusekicdc.core.log.LogRecord;
+import org.fusekicdc.core.log.RecordMeta;
+
+/**
+ * A patch handed to a sink: the log record and the dataset it belongs to, with the patch
+ * in either RDF Patch format.
+ *
+ * @param dataset the dataset's name
+ * @param record  the change log record
+ */
+public record PatchRecord(String dataset, LogRecord record) {
+    public static final String TEXT = "application/rdf-patch";
+    public static final String BINARY = "application/rdf-patch+thrift";
+
+    public RecordMeta meta() {
+        return record.meta();
+    }
+
+    public long version() {
+        return record.version();
+    }
+
+    /** The patch as RDF Patch text. */
+    public InputStream openText() {
+        return record.openPayload();
+    }
+
+    /** Write the patch in the given format ({@link #TEXT} or {@link #BINARY}). */
+    public void writeTo(String contentType, OutputStream out) throws IOException {
+        try (InputStream in = record.openPayload()) {
+            if ( BINARY.equals(contentType) )
+                RDFChangesWriterBinary.writeBinary(out, changes -> new RDFPatchReaderText(in).apply(changes));
+            else
+                in.transferTo(out);
+        }
+    }
+}
