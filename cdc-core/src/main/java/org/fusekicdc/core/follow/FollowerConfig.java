@@ -28,7 +28,7 @@ public record FollowerConfig(String leaderDataset, OnBadMessage onBadMessage, On
         DEAD_LETTER
     }
 
-    /** What happens when the follower cannot continue from its own history: versions missing from the source, a forked chain, diverged data. */
+    /** What happens when the follower cannot continue from its own history: versions missing from the leader's topic, a forked chain, diverged data. */
     public enum OnGap {
         /** Stop following, with the cause and the fix; the dataset stays at the last applied version and keeps serving reads. */
         HALT,

@@ -110,7 +110,7 @@ public final class CdcOption {
     public static final Option<String> ON_BAD_MESSAGE = Option.oneOf(VocabCdc.onBadMessage.getLocalName(), "\"halt\" or \"deadLetter\"", "halt", List.of("halt", "deadLetter"),
         "A message on the source that is not a readable patch of the leader's dataset: halt the follower, or write it to cdc:deadLetterDirectory and go on.");
     public static final Option<String> ON_GAP = Option.oneOf(VocabCdc.onGap.getLocalName(), "\"halt\" or \"resync\"", "halt", List.of("halt", "resync"),
-        "Versions missing from the source, a forked history or diverged data: halt the follower (it keeps serving reads at its version),"
+        "Versions missing from the leader's topic, a forked history or diverged data: halt the follower (it keeps serving reads at its version),"
         + " or replace its data and history with a new snapshot (needs cdc:snapshotUrl).");
     public static final Option<String> FOLLOW_DEAD_LETTER_DIRECTORY = Option.withoutDefault(VocabCdc.deadLetterDirectory.getLocalName(), "string (path)", "none",
         "Where cdc:onBadMessage \"deadLetter\" puts bad messages (headers in a .properties file, body in a .bin file).");

@@ -59,7 +59,7 @@ public final class CdcMeters implements CdcObserver, AutoCloseable {
     public static CdcMeters bind(MeterRegistry registry, DatasetRuntime runtime) {
         CdcMeters m = new CdcMeters(registry, runtime);
         runtime.log().observe(m);
-        runtime.follower().ifPresent(f -> m.bindFollower(f.status().source(), () -> f.status().lagVersions(), () -> f.status().lagMillis() / 1000.0));
+        runtime.follower().ifPresent(f -> m.bindFollower(f.status().topic(), () -> f.status().lagVersions(), () -> f.status().lagMillis() / 1000.0));
         return m;
     }
 

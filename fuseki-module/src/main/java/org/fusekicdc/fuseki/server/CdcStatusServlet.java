@@ -137,7 +137,7 @@ final class CdcStatusServlet extends HttpServlet {
     private static JsonObject follower(FollowerStatus s) {
         JsonObject o = new JsonObject();
         o.put("state", s.state().name().toLowerCase(java.util.Locale.ROOT));
-        o.put("source", s.source());
+        o.put("topic", s.topic());
         o.put("appliedVersion", s.appliedVersion());
         o.put("leaderVersion", s.leaderVersion());
         o.put("lagVersions", s.lagVersions());
