@@ -77,15 +77,15 @@ public class AssemblerCapturedDataset extends DatasetAssembler {
         ChangeLog log = writer.log();
         try {
             CapturingDatasetGraph dsg = CapturingDatasetGraph.create(base, writer, settings.captureConfig(RequestAttributes::current));
-            SinkRunners dispatcher = new SinkRunners(log);
+            SinkRunners sinkRunners = new SinkRunners(log);
             for ( SinkSettings sink : settings.sinks() )
-                dispatcher.add(sink.create(settings.name()), sink.runnerConfig());
+                sinkRunners.add(sink.create(settings.name()), sink.runnerConfig());
             FollowSettings f = settings.follow();
             Follower follower = f == null ? null : new Follower(dsg, f.createSource(), f.config(), f.workDir());
             List<Source> sources = new ArrayList<>();
             for ( SourceSettings source : settings.sources() )
                 sources.add(source.create(dsg));
-            return new DatasetRuntime(settings, dsg, dispatcher, follower, sources);
+            return new DatasetRuntime(settings, dsg, sinkRunners, follower, sources);
         } catch (RuntimeException ex) {
             log.close();
             throw ex;
