@@ -133,6 +133,7 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
     @Override
     public void serverBeforeStarting(FusekiServer server) {
         AccessControlledEndpoints.restore(server, CDC_OPERATIONS);
+        LiveQueryService.enableWebSockets(server);
         if ( cors != null )
             cors.installFirst(server);
         bindMetrics(server);
