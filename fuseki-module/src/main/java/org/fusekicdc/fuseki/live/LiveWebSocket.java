@@ -47,9 +47,9 @@ import org.slf4j.LoggerFactory;
  * {@code unsubscribed} and {@code error} messages (see docs/live-queries.md).
  * <p>
  * Jetty's WebSocket implementation frames, masks, joins fragments, checks UTF-8 and the
- * message limit, and answers the client's close; this class speaks the protocol. Notifications
- * are taken from a subscription one at a time, each when the last was written, so a slow
- * client's backlog stays in its subscriptions' bounded queues.
+ * message limit, and answers the client's close; this class speaks the protocol. Messages go
+ * out one at a time, each when the last was written, and events are taken from a subscription
+ * only then, so a slow client's backlog stays in its subscriptions' bounded queues.
  */
 final class LiveWebSocket implements FrameHandler {
     private static final Logger LOG = LoggerFactory.getLogger(LiveWebSocket.class);
@@ -80,14 +80,17 @@ final class LiveWebSocket implements FrameHandler {
     private final Map<Long, Live> subscriptions = new ConcurrentHashMap<>();
     /** Subscribe requests the engine has not answered yet: cancelled if the connection ends first. */
     private final Set<CompletableFuture<Subscription>> unanswered = ConcurrentHashMap.newKeySet();
+    /** Replies (to subscribe and unsubscribe messages, errors) not yet sent. */
+    private final ConcurrentLinkedQueue<String> replies = new ConcurrentLinkedQueue<>();
     /** Subscriptions that may have events, in the order they said so: written in turn. */
     private final ConcurrentLinkedQueue<Live> ready = new ConcurrentLinkedQueue<>();
     /** Frames handed to Jetty and not yet written: a client that takes none of them for a while is slow. */
     private final AtomicInteger unwritten = new AtomicInteger();
     private final AtomicInteger queuedReplies = new AtomicInteger();
-    /** Calls to pump: whoever raises it from 0 sends for all, so no thread ever waits for another. */
+    /** Calls to {@link #pump}: whoever raises it from 0 sends for all, so no thread ever waits for another. */
     private final AtomicInteger pumpRequests = new AtomicInteger();
-    private volatile boolean notifying;
+    /** Whether a message is being written: the next waits for it, so what a slow client has not taken stays queued here. */
+    private volatile boolean writing;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final AtomicBoolean finished = new AtomicBoolean();
 
@@ -124,6 +127,10 @@ final class LiveWebSocket implements FrameHandler {
     public void onOpen(CoreSession coreSession, Callback callback) {
         session = coreSession;
         coreSession.setMaxTextMessageSize(MAX_MESSAGE_BYTES);
+        // No frame limit: a client's frames are taken in pieces as they arrive (the message limit bounds them), and a
+        // notification goes out as one frame, however large.
+        coreSession.setMaxFrameSize(0);
+        coreSession.setAutoFragment(true);
         // Jetty's idle timeout counts time without reading or writing; it cuts a connection off only while a write waits.
         coreSession.setIdleTimeout(slowReaderTimeout);
         coreSession.addIdleTimeoutListener(this::idle);
@@ -348,16 +355,18 @@ final class LiveWebSocket implements FrameHandler {
         reply(LiveJson.wsError(spuid, alias, status, token, description));
     }
 
-    /** A reply goes out at once, ahead of notifications not yet taken from their subscriptions. */
+    /** A reply goes out after the message being written, ahead of notifications not yet taken from their subscriptions. */
     private void reply(JsonObject message) {
         if ( finished.get() || closing.get() )
             return;
         // Replies pile up only when the client sends without reading.
         if ( queuedReplies.incrementAndGet() > MAX_QUEUED_REPLIES ) {
+            replies.clear();
             close(CloseStatus.POLICY_VIOLATION, "Too many unread replies: read the server's messages");
             return;
         }
-        send(new Frame(OpCode.TEXT, JSON.toStringFlat(message)), queuedReplies::decrementAndGet);
+        replies.add(JSON.toStringFlat(message));
+        pump();
     }
 
     /** Called on the engine's thread: formatting and sending happen on {@link #executor} instead. */
@@ -373,21 +382,28 @@ final class LiveWebSocket implements FrameHandler {
             return;
         int requests = 1;
         do {
-            notifyNext();
+            sendNext();
             requests = pumpRequests.addAndGet(-requests);
         } while ( requests != 0 );
     }
 
-    /** Send the next notification unless one is still being written; its completion calls {@link #pump} again. */
-    private void notifyNext() {
-        if ( notifying || finished.get() || closing.get() )
+    /**
+     * Send the next message unless one is still being written (its completion calls {@link #pump} again): replies
+     * first, then one event of each ready subscription in turn.
+     */
+    private void sendNext() {
+        if ( writing || finished.get() || closing.get() )
             return;
-        String text = nextNotification();
+        String text = replies.poll();
+        if ( text != null )
+            queuedReplies.decrementAndGet();
+        else
+            text = nextNotification();
         if ( text == null )
             return;
-        notifying = true;
+        writing = true;
         send(new Frame(OpCode.TEXT, text), () -> {
-            notifying = false;
+            writing = false;
             pump();
         });
     }
