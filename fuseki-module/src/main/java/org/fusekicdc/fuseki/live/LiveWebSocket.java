@@ -1,6 +1,5 @@
 package org.fusekicdc.fuseki.live;
 
-import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -17,9 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.jena.atlas.json.JSON;
-import org.apache.jena.atlas.json.JsonException;
 import org.apache.jena.atlas.json.JsonObject;
-import org.apache.jena.atlas.json.JsonValue;
 import org.apache.jena.sparql.core.Var;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.websocket.core.CloseStatus;
@@ -30,7 +27,6 @@ import org.eclipse.jetty.websocket.core.OpCode;
 import org.eclipse.jetty.websocket.core.exception.CloseException;
 import org.eclipse.jetty.websocket.core.exception.WebSocketTimeoutException;
 import org.eclipse.jetty.websocket.core.messages.StringMessageSink;
-import org.fusekicdc.fuseki.server.ClientInput;
 import org.fusekicdc.live.LiveEvent;
 import org.fusekicdc.live.LiveQueryEngine;
 import org.fusekicdc.live.LiveQueryException;
@@ -55,8 +51,6 @@ final class LiveWebSocket implements FrameHandler {
     private static final Logger LOG = LoggerFactory.getLogger(LiveWebSocket.class);
     /** Largest message a client may send (after joining fragments): room for a long query. */
     static final int MAX_MESSAGE_BYTES = 1 << 20;
-    /** Deepest nesting of arrays and objects in a message: far more than any message needs, far less than the parser's stack allows. */
-    static final int MAX_JSON_DEPTH = 64;
     /** Replies waiting for a client that does not read them; beyond this the client is cut off. */
     private static final int MAX_QUEUED_REPLIES = 1000;
 
@@ -232,57 +226,18 @@ final class LiveWebSocket implements FrameHandler {
     }
 
     private void message(String text) {
-        if ( LiveJson.nestsDeeperThan(text, MAX_JSON_DEPTH) ) {
-            error(null, null, 400, "too_deep", "Messages may nest arrays and objects at most " + MAX_JSON_DEPTH + " deep; this one nests deeper.");
-            return;
+        switch ( LiveMessages.read(text) ) {
+            case LiveMessages.Subscribe request -> subscribe(request);
+            case LiveMessages.Unsubscribe request -> unsubscribe(request);
+            case LiveMessages.Invalid invalid -> error(null, invalid.alias(), 400, invalid.token(), invalid.description());
         }
-        JsonValue parsed;
-        try {
-            parsed = JSON.parseAny(text);
-        } catch (RuntimeException ex) {
-            // Not only JsonException: Jena's parser throws NullPointerException on text that is blank or only a comment.
-            error(null, null, 400, "bad_request", "Messages are JSON objects; this one does not parse"
-                                                  + (ex instanceof JsonException ? ": " + ex.getMessage() : ""));
-            return;
-        }
-        if ( !parsed.isObject() ) {
-            error(null, null, 400, "bad_request", "Messages are JSON objects, not " + ClientInput.quote(text));
-            return;
-        }
-        JsonObject msg = parsed.getAsObject();
-        if ( msg.hasKey("subscribe") && msg.get("subscribe").isObject() )
-            subscribe(msg.get("subscribe").getAsObject());
-        else if ( msg.hasKey("unsubscribe") && msg.get("unsubscribe").isObject() )
-            unsubscribe(msg.get("unsubscribe").getAsObject());
-        else
-            error(null, null, 400, "bad_request", "Unknown message: expected {\"subscribe\": {\"sparql\": ...}} or {\"unsubscribe\": {\"spuid\": ...}}");
     }
 
-    private void subscribe(JsonObject request) {
-        String alias = optionalString(request, "alias");
-        if ( request.hasKey("alias") && alias == null ) {
-            error(null, null, 400, "bad_request", "\"alias\" must be a string, got " + ClientInput.quote(String.valueOf(request.get("alias"))));
-            return;
-        }
-        String sparql = optionalString(request, "sparql");
-        if ( sparql == null || sparql.isBlank() ) {
-            error(null, alias, 400, "bad_request", "A subscribe message needs the query as a string in \"sparql\"");
-            return;
-        }
-        long since = request.hasKey("since") ? version(request.get("since")) : -1;
-        if ( since < -1 ) {
-            error(null, alias, 400, "bad_request", "\"since\" must be a dataset version (a whole number, 0 or more), got " + ClientInput.quote(String.valueOf(request.get("since"))));
-            return;
-        }
-        for ( String p : LiveRefusals.GRAPH_PARAMETERS ) {
-            if ( request.hasKey(p) ) {
-                error(null, alias, 400, "bad_request", LiveRefusals.graphParameterRefused(p));
-                return;
-            }
-        }
+    private void subscribe(LiveMessages.Subscribe request) {
+        String alias = request.alias();
         CompletableFuture<Subscription> pending;
         try {
-            pending = engine.subscribeAsync(sparql, client, since, view);
+            pending = engine.subscribeAsync(request.sparql(), client, request.since(), view);
         } catch (LiveQueryException ex) {
             refused(alias, ex);
             return;
@@ -316,39 +271,16 @@ final class LiveWebSocket implements FrameHandler {
         error(null, alias, LiveRefusals.status(ex.kind()), LiveRefusals.token(ex.kind()), ex.getMessage());
     }
 
-    private void unsubscribe(JsonObject request) {
-        JsonValue v = request.get("spuid");
-        String id = v == null ? null : v.isString() ? v.getAsString().value() : v.isNumber() ? v.getAsNumber().value().toString() : null;
-        Live live = null;
-        try {
-            live = id == null ? null : subscriptions.remove(Long.parseLong(id));
-        } catch (NumberFormatException ex) {
-            // Reported below.
-        }
+    private void unsubscribe(LiveMessages.Unsubscribe request) {
+        Long id = LiveMessages.spuid(request);
+        Live live = id == null ? null : subscriptions.remove(id);
         if ( live == null ) {
-            error(null, null, 404, "unknown_subscription", "No subscription " + (v == null ? "(no \"spuid\" given)" : v.toString())
+            error(null, null, 404, "unknown_subscription", "No subscription " + (request.spuid() == null ? "(no \"spuid\" given)" : request.spuid().toString())
                                                            + " on this connection");
             return;
         }
         live.sub.close();
         reply(LiveJson.unsubscribed(live.sub.id(), live.alias));
-    }
-
-    /** A version given by the client, or -2 when it is not one. */
-    private static long version(JsonValue v) {
-        if ( !v.isNumber() )
-            return -2;
-        try {
-            long n = new BigDecimal(v.getAsNumber().value().toString()).longValueExact();
-            return n >= 0 ? n : -2;
-        } catch (ArithmeticException | NumberFormatException ex) {
-            return -2;
-        }
-    }
-
-    private static String optionalString(JsonObject o, String key) {
-        JsonValue v = o.get(key);
-        return v != null && v.isString() ? v.getAsString().value() : null;
     }
 
     private void error(Long spuid, String alias, int status, String token, String description) {
