@@ -36,8 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The deployment an admin does: the official jena-fuseki-server jar, in its own JVM, with the
  * fuseki-cdc jar beside it on the classpath (as $FUSEKI_BASE/extra/ puts it) and a
  * configuration from config-examples/. Checks capture, the change feed, the status endpoint,
- * a NATS JetStream sink end to end, and live queries over WebSocket (which use Jetty's
- * connection API from the server jar, not shipped in ours).
+ * a NATS JetStream sink end to end, and live queries over WebSocket (Jetty's WebSocket
+ * implementation, relocated inside our jar, running on the server jar's Jetty).
  */
 class ModuleJarIT {
     @TempDir

@@ -2,6 +2,7 @@ package org.fusekicdc.fuseki.live;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -17,15 +18,20 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.apache.jena.atlas.json.JSON;
 import org.apache.jena.atlas.json.JsonObject;
+import org.apache.jena.fuseki.main.FusekiServer;
 import org.apache.jena.fuseki.servlets.ActionREST;
 import org.apache.jena.fuseki.servlets.HttpAction;
 import org.apache.jena.fuseki.servlets.ServletOps;
 import org.apache.jena.sparql.core.Var;
 import org.apache.jena.web.HttpSC;
+import org.eclipse.jetty.ee11.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee11.servlet.ServletContextRequest;
 import org.eclipse.jetty.http.HttpVersion;
-import org.eclipse.jetty.server.ConnectionMetaData;
-import org.eclipse.jetty.server.HttpStream;
+import org.eclipse.jetty.util.FutureCallback;
+import org.eclipse.jetty.websocket.core.WebSocketComponents;
+import org.eclipse.jetty.websocket.core.exception.WebSocketException;
+import org.eclipse.jetty.websocket.core.server.Handshaker;
+import org.eclipse.jetty.websocket.core.server.WebSocketServerComponents;
 import org.fusekicdc.fuseki.access.ReaderView;
 import org.fusekicdc.fuseki.config.LiveSettings;
 import org.fusekicdc.fuseki.http.ClientInput;
@@ -64,6 +70,8 @@ import org.slf4j.LoggerFactory;
 public class LiveQueryService extends ActionREST {
     private static final Logger LOG = LoggerFactory.getLogger(LiveQueryService.class);
     private static final String EVENT_STREAM = "text/event-stream";
+
+    private static final Handshaker HANDSHAKER = Handshaker.newInstance();
 
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
         Thread.ofPlatform().daemon().name("cdc-live-heartbeat").factory());
@@ -106,7 +114,19 @@ public class LiveQueryService extends ActionREST {
         return upgrade != null && upgrade.trim().equalsIgnoreCase("websocket");
     }
 
-    /** The WebSocket handshake (RFC 6455 section 4.2); subscriptions then come as messages. */
+    /**
+     * Make Jetty's WebSocket implementation available to the live endpoints of this server: its components
+     * (buffers, extensions, executor) live with the servlet context. Called before the server starts.
+     */
+    public static void enableWebSockets(FusekiServer server) {
+        WebSocketServerComponents.ensureWebSocketComponents(server.getJettyServer(),
+                                                            ServletContextHandler.getServletContextHandler(server.getServletContext()));
+    }
+
+    /**
+     * The WebSocket handshake (RFC 6455 section 4.2), after Fuseki's authentication and the origin check; Jetty
+     * answers it and switches the connection to a {@link LiveWebSocket}. Subscriptions then come as messages.
+     */
     private void upgrade(HttpAction action) {
         HttpServletRequest req = action.getRequest();
         String connectionHeader = req.getHeader("Connection");
@@ -118,11 +138,10 @@ public class LiveQueryService extends ActionREST {
                                   + req.getHeader("Sec-WebSocket-Version"));
         }
         String key = req.getHeader("Sec-WebSocket-Key");
-        if ( !WebSocketFrames.isValidKey(key) )
+        if ( !isValidKey(key) )
             ServletOps.errorBadRequest("Sec-WebSocket-Key must be 16 bytes in base64, got " + key);
         ServletContextRequest jetty = ServletContextRequest.getServletContextRequest(req);
-        ConnectionMetaData connection = jetty == null ? null : jetty.getConnectionMetaData();
-        if ( connection == null || connection.getHttpVersion() != HttpVersion.HTTP_1_1 )
+        if ( jetty == null || jetty.getConnectionMetaData().getHttpVersion() != HttpVersion.HTTP_1_1 )
             ServletOps.errorBadRequest("WebSocket handshakes are served over HTTP/1.1 only, got " + req.getProtocol());
         DatasetRuntime runtime = DatasetRuntimes.require(action, "live query");
         LiveView view = ReaderView.of(action).live();
@@ -133,17 +152,47 @@ public class LiveQueryService extends ActionREST {
             ServletOps.errorForbidden("WebSocket handshake refused: a page from " + origin + " may not open live queries on this server"
                                       + " (it would subscribe with its visitors' credentials). If that site should, add its origin to"
                                       + " cdc:allowedOrigins (see docs/security.md).");
-        HttpServletResponse resp = action.getResponse();
-        resp.setStatus(HttpSC.SWITCHING_PROTOCOLS_101);
-        resp.setHeader("Upgrade", "websocket");
-        resp.setHeader("Connection", "Upgrade");
-        resp.setHeader("Sec-WebSocket-Accept", WebSocketFrames.acceptKey(key));
-        // Jetty switches the socket to this connection once the 101 response is sent.
-        req.setAttribute(HttpStream.UPGRADE_CONNECTION_ATTRIBUTE,
-                         new LiveWebSocket(connection.getConnection().getEndPoint(), connection.getConnector().getExecutor(), engine,
-                                           ClientInput.clientId(action), view, webSocketCounts(engine, settings), timer,
-                                           settings.heartbeat().toMillis(),
-                                           settings.slowReaderTimeout()));
+        WebSocketComponents components = webSocketComponents(req);
+        LiveWebSocket socket = new LiveWebSocket(engine, ClientInput.clientId(action), view, webSocketCounts(engine, settings),
+                                                 components.getExecutor(), timer, settings.heartbeat().toMillis(), settings.slowReaderTimeout());
+        // Jetty writes the 101 response and switches the connection once it is sent; the servlet waits for that.
+        FutureCallback switched = new FutureCallback();
+        boolean answered;
+        try {
+            answered = HANDSHAKER.upgradeRequest((request, response, callback) -> socket, jetty, jetty.getServletContextResponse(), switched,
+                                                 components, null);
+        } catch (WebSocketException ex) {
+            ServletOps.errorBadRequest("WebSocket handshake refused: " + ex.getMessage());
+            return;
+        }
+        if ( !answered )
+            ServletOps.errorBadRequest("Not a WebSocket handshake: a GET over HTTP/1.1 with Upgrade: websocket, Connection: Upgrade,"
+                                       + " Sec-WebSocket-Version: 13 and a Sec-WebSocket-Key");
+        try {
+            switched.block();
+        } catch (IOException ex) {
+            LOG.debug("Dataset '{}': live WebSocket handshake of {} not completed: {}", engine.dataset(), ClientInput.clientId(action), ex.toString());
+        }
+    }
+
+    private static WebSocketComponents webSocketComponents(HttpServletRequest req) {
+        try {
+            return WebSocketServerComponents.getWebSocketComponents(ServletContextHandler.getServletContextHandler(req.getServletContext()));
+        } catch (IllegalStateException ex) {
+            ServletOps.errorOccurred("Live WebSockets are not set up on this server: the fuseki-cdc module sets them up before the server"
+                                     + " starts (FusekiModule.serverBeforeStarting). Start the server with the module loaded, as Fuseki does"
+                                     + " for jars in $FUSEKI_BASE/extra/.");
+            return null;
+        }
+    }
+
+    /** Whether a {@code Sec-WebSocket-Key} is what RFC 6455 asks for: 16 bytes, base64. */
+    private static boolean isValidKey(String clientKey) {
+        try {
+            return clientKey != null && Base64.getDecoder().decode(clientKey.trim()).length == 16;
+        } catch (IllegalArgumentException ex) {
+            return false;
+        }
     }
 
     private WebSocketCounts webSocketCounts(LiveQueryEngine engine, LiveSettings settings) {

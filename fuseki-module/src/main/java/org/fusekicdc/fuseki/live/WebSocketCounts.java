@@ -3,6 +3,8 @@ package org.fusekicdc.fuseki.live;
 import java.util.HashMap;
 import java.util.Map;
 
+import org.eclipse.jetty.websocket.core.CloseStatus;
+
 /**
  * Open live-query WebSockets of one dataset, per client and in total. A connection is of use
  * only with a subscription, so the subscription limits bound the connections too: no client
@@ -30,10 +32,10 @@ final class WebSocketCounts {
     synchronized Refusal admit(String client) {
         int mine = perClient.getOrDefault(client, 0);
         if ( mine >= maxPerClient )
-            return new Refusal(WebSocketFrames.POLICY_VIOLATION, "client has " + mine + " live WebSockets open, the most allowed"
+            return new Refusal(CloseStatus.POLICY_VIOLATION, "client has " + mine + " live WebSockets open, the most allowed"
                                                                  + " (cdc:liveMaxPerClient); subscribe on one of them");
         if ( total >= maxTotal )
-            return new Refusal(WebSocketFrames.TRY_AGAIN_LATER, "dataset '" + dataset + "' has " + total + " live WebSockets open, the most"
+            return new Refusal(CloseStatus.TRY_AGAIN_LATER, "dataset '" + dataset + "' has " + total + " live WebSockets open, the most"
                                                                 + " allowed (cdc:liveMaxSubscriptions); try again later");
         perClient.put(client, mine + 1);
         total++;

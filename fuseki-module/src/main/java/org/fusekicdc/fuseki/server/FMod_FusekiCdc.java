@@ -131,6 +131,7 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
     @Override
     public void serverBeforeStarting(FusekiServer server) {
         AccessControlledEndpoints.restore(server, CDC_OPERATIONS);
+        LiveQueryService.enableWebSockets(server);
         if ( cors != null )
             cors.installFirst(server);
         List<DatasetRuntime> runtimes = runtimes(server);

@@ -4,13 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -19,7 +19,14 @@ import org.apache.jena.atlas.json.JSON;
 import org.apache.jena.atlas.json.JsonObject;
 import org.apache.jena.atlas.json.JsonValue;
 import org.apache.jena.sparql.core.DatasetGraphFactory;
-import org.eclipse.jetty.io.ByteArrayEndPoint;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.websocket.core.CloseStatus;
+import org.eclipse.jetty.websocket.core.CoreSession;
+import org.eclipse.jetty.websocket.core.Frame;
+import org.eclipse.jetty.websocket.core.OpCode;
+import org.eclipse.jetty.websocket.core.OutgoingEntry;
+import org.eclipse.jetty.websocket.core.exception.CloseException;
 import org.fusekicdc.core.capture.CaptureConfig;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
@@ -33,9 +40,10 @@ import org.fusekicdc.live.LiveView;
  * JSON messages of the WebSocket protocol (docs/live-queries.md), any text a client sends, on
  * a real {@link LiveWebSocket} over a real live query engine. The connection answers each
  * message with protocol messages ({@code notification}, {@code unsubscribed}, or {@code error}
- * with a status and a sentence) or closes with a reason; nothing escapes to Jetty's thread (an
- * exception there stops the connection reading, with no answer); and once the connection ends,
- * none of its subscriptions is left in the engine.
+ * with a status and a sentence) or closes with a reason (text that is not UTF-8 is refused by
+ * Jetty with its close code); nothing else escapes to Jetty's thread (which would close with a
+ * bare server error); and once the connection ends, none of its subscriptions is left in the
+ * engine.
  * <p>
  * Inputs: {@code src/test/resources/org/fusekicdc/fuseki/live/LiveMessagesFuzzTestInputs/}, one
  * message each. See docs/testing.md.
@@ -64,36 +72,50 @@ class LiveMessagesFuzzTest {
 
     @FuzzTest
     void everyMessageIsAnsweredAndNoSubscriptionOutlivesTheConnection(byte[] message) throws InterruptedException {
-        ByteArrayEndPoint endPoint = new ByteArrayEndPoint(null, 0, ByteBuffer.allocate(0), 1024, true);
-        LiveWebSocket ws = new LiveWebSocket(endPoint, Runnable::run, ENGINE, "fuzz", LiveView.ALL, CONNECTIONS, TIMER, 20_000, Duration.ofSeconds(20));
-        ws.onUpgradeTo(ByteBuffer.wrap(clientTextFrame(message)));
-        ws.onOpen();
-        ws.onClose(null);
+        RecordingSession session = new RecordingSession();
+        LiveWebSocket ws = new LiveWebSocket(ENGINE, "fuzz", LiveView.ALL, CONNECTIONS, Runnable::run, TIMER, 20_000, Duration.ofSeconds(20));
+        ws.onOpen(session, Callback.NOOP);
+        ws.onFrame(new Frame(OpCode.TEXT, ByteBuffer.wrap(message)), Callback.from(() -> {}, session::refused));
+        ws.onClosed(CloseStatus.NORMAL_STATUS, Callback.NOOP);
         // The engine releases subscriptions on its own thread.
         TestSupport.await("no subscription left after the connection ended (" + ENGINE.subscriptionCount() + " left)", Duration.ofSeconds(10),
                           () -> ENGINE.subscriptionCount() == 0);
-        checkServerFrames(endPoint.takeOutput());
+        session.frames.forEach(LiveMessagesFuzzTest::checkFrame);
+        if ( session.failure != null )
+            assertTrue(session.failure instanceof CloseException, () -> "a message failed with " + session.failure + ", not a close code");
+    }
+
+    /** What the connection sends; a failed frame is what Jetty turns into a close frame with the failure's code. */
+    private static final class RecordingSession extends CoreSession.Empty {
+        final List<Frame> frames = new CopyOnWriteArrayList<>();
+        volatile Throwable failure;
+
+        @Override
+        public void sendFrame(OutgoingEntry entry) {
+            Frame f = entry.getFrame();
+            frames.add(new Frame(f.getOpCode(), f.hasPayload() ? ByteBuffer.wrap(BufferUtil.toArray(f.getPayload())) : null));
+            entry.getCallback().succeeded();
+        }
+
+        @Override
+        public void close(int statusCode, String reason, Callback callback) {
+            frames.add(new CloseStatus(statusCode, reason).toFrame());
+            callback.succeeded();
+        }
+
+        void refused(Throwable cause) {
+            failure = cause;
+        }
     }
 
     /** Every frame the server sent is a protocol message, a ping or a close. */
-    private static void checkServerFrames(ByteBuffer out) {
-        while ( out.remaining() >= 2 ) {
-            int opcode = out.get() & 0x0F;
-            int len = out.get() & 0x7F;
-            if ( len == 126 )
-                len = out.getShort() & 0xFFFF;
-            else if ( len == 127 )
-                len = Math.toIntExact(out.getLong());
-            byte[] payload = new byte[len];
-            out.get(payload);
-            switch ( opcode ) {
-                case WebSocketFrames.TEXT -> checkMessage(new String(payload, StandardCharsets.UTF_8));
-                case WebSocketFrames.CLOSE -> assertTrue(len >= 2, "a close frame from the server carries its code");
-                case WebSocketFrames.PING, WebSocketFrames.PONG -> {}
-                default -> fail("the server sent a frame with opcode " + opcode);
-            }
+    private static void checkFrame(Frame frame) {
+        switch ( frame.getOpCode() ) {
+            case OpCode.TEXT -> checkMessage(frame.getPayloadAsUTF8());
+            case OpCode.CLOSE -> assertTrue(frame.getPayloadLength() >= 2, "a close frame from the server carries its code");
+            case OpCode.PING, OpCode.PONG -> {}
+            default -> fail("the server sent a frame with opcode " + frame.getOpCode());
         }
-        assertEquals(0, out.remaining(), "a partial frame at the end of the server's output");
     }
 
     private static void checkMessage(String text) {
@@ -112,28 +134,5 @@ class LiveMessagesFuzzTest {
     /** The JSON escapes for backspace and form feed, which Jena writes but its reader refuses, as hexadecimal escapes. */
     private static String jenaReadable(String json) {
         return json.replaceAll("(?<!\\\\)((?:\\\\\\\\)*)\\\\f", "$1\\\\u000C").replaceAll("(?<!\\\\)((?:\\\\\\\\)*)\\\\b", "$1\\\\u0008");
-    }
-
-    /** One final, masked text frame, as a client sends it (the payload need not be UTF-8). */
-    private static byte[] clientTextFrame(byte[] payload) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(0x80 | WebSocketFrames.TEXT);
-        int n = payload.length;
-        if ( n <= 125 )
-            out.write(0x80 | n);
-        else if ( n <= 0xFFFF ) {
-            out.write(0x80 | 126);
-            out.write(n >> 8);
-            out.write(n);
-        } else {
-            out.write(0x80 | 127);
-            for ( int i = 7 ; i >= 0 ; i-- )
-                out.write((int)((long)n >> (8 * i)));
-        }
-        byte[] mask = {0x5a, 0x13, (byte)0xc4, 0x7e};
-        out.writeBytes(mask);
-        for ( int i = 0 ; i < n ; i++ )
-            out.write(payload[i] ^ mask[i & 3]);
-        return out.toByteArray();
     }
 }

@@ -1,0 +1,140 @@
+package org.fusekicdc.fuseki.live;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Predicate;
+
+import org.apache.jena.sparql.core.DatasetGraphFactory;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.websocket.core.CloseStatus;
+import org.eclipse.jetty.websocket.core.CoreSession;
+import org.eclipse.jetty.websocket.core.Frame;
+import org.eclipse.jetty.websocket.core.OpCode;
+import org.eclipse.jetty.websocket.core.OutgoingEntry;
+import org.eclipse.jetty.websocket.core.exception.WebSocketTimeoutException;
+import org.fusekicdc.core.capture.CaptureConfig;
+import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.core.log.ChangeLogConfig;
+import org.fusekicdc.live.LiveConfig;
+import org.fusekicdc.live.LiveQueryEngine;
+import org.fusekicdc.live.LiveView;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What the live WebSocket asks of Jetty's session: when an idle connection is cut off, what a refused one gets, pongs. */
+class LiveWebSocketTest {
+    private static final WebSocketTimeoutException IDLE = new WebSocketTimeoutException("idle");
+
+    @TempDir
+    Path dir;
+    private LiveQueryEngine engine;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+
+    @BeforeEach
+    void engine() throws IOException {
+        ChangeLog log = ChangeLog.open(ChangeLogConfig.defaults(dir.resolve("log"), "ds"));
+        CapturingDatasetGraph dsg = CapturingDatasetGraph.create(DatasetGraphFactory.createTxnMem(), log, CaptureConfig.defaults(dir.resolve("spill")));
+        engine = new LiveQueryEngine(dsg, LiveConfig.DEFAULTS);
+    }
+
+    @AfterEach
+    void close() {
+        engine.close();
+        timer.shutdownNow();
+    }
+
+    /** A session whose writes complete when the test says so, and which keeps the idle-timeout listener. */
+    private static final class Session extends CoreSession.Empty {
+        final List<OutgoingEntry> unwritten = new CopyOnWriteArrayList<>();
+        Predicate<WebSocketTimeoutException> idle;
+        volatile CloseStatus closed;
+
+        @Override
+        public void sendFrame(OutgoingEntry entry) {
+            unwritten.add(entry);
+        }
+
+        @Override
+        public void addIdleTimeoutListener(Predicate<WebSocketTimeoutException> onIdleTimeout) {
+            idle = onIdleTimeout;
+        }
+
+        @Override
+        public boolean isOutputOpen() {
+            return closed == null;
+        }
+
+        @Override
+        public void close(int statusCode, String reason, Callback callback) {
+            closed = new CloseStatus(statusCode, reason);
+            callback.succeeded();
+        }
+
+        void writeAll() {
+            List<OutgoingEntry> entries = List.copyOf(unwritten);
+            unwritten.clear();
+            entries.forEach(e -> e.getCallback().succeeded());
+        }
+    }
+
+    private LiveWebSocket open(Session session, WebSocketCounts counts) {
+        LiveWebSocket ws = new LiveWebSocket(engine, "client", LiveView.ALL, counts, Runnable::run, timer, 60_000, Duration.ofSeconds(20));
+        ws.onOpen(session, Callback.NOOP);
+        return ws;
+    }
+
+    private static WebSocketCounts unlimited() {
+        return new WebSocketCounts("ds", Integer.MAX_VALUE, Integer.MAX_VALUE);
+    }
+
+    @Test
+    void aQuietConnectionOutlivesTheIdleTimeoutButOneWhoseWriteWaitsIsCutOff() {
+        Session session = new Session();
+        LiveWebSocket ws = open(session, unlimited());
+        assertFalse(session.idle.test(IDLE), "nothing waits to be written: the connection stays");
+
+        ws.onFrame(new Frame(OpCode.TEXT, "{\"publish\": {}}"), Callback.NOOP);
+        assertEquals(1, session.unwritten.size(), "the error reply");
+        assertTrue(session.idle.test(IDLE), "the client took none of the reply for the whole idle timeout: cut off");
+
+        session.writeAll();
+        assertFalse(session.idle.test(IDLE), "once written, quiet again");
+    }
+
+    @Test
+    void aConnectionOverTheClientsLimitIsClosedWith1008AndEndsAtTheIdleTimeoutIfTheClientDoesNotAnswer() {
+        WebSocketCounts counts = new WebSocketCounts("ds", 10, 1);
+        open(new Session(), counts);
+        Session refused = new Session();
+        open(refused, counts);
+        assertEquals(CloseStatus.POLICY_VIOLATION, refused.closed.getCode());
+        assertTrue(refused.closed.getReason().contains("cdc:liveMaxPerClient"), refused.closed.getReason());
+        assertTrue(refused.idle.test(IDLE), "no close from the client: the connection ends");
+        assertEquals(1, counts.open(), "a refused connection is not counted");
+    }
+
+    @Test
+    void aPingIsAnsweredWithAPongCarryingItsPayload() {
+        Session session = new Session();
+        LiveWebSocket ws = open(session, unlimited());
+        ws.onFrame(new Frame(OpCode.PING, ByteBuffer.wrap(new byte[] {1, 2, 3})), Callback.NOOP);
+        Frame pong = session.unwritten.get(0).getFrame();
+        assertEquals(OpCode.PONG, pong.getOpCode());
+        assertArrayEquals(new byte[] {1, 2, 3}, BufferUtil.toArray(pong.getPayload()));
+    }
+}
