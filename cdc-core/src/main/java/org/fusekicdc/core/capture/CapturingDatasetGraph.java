@@ -56,8 +56,8 @@ import org.slf4j.LoggerFactory;
  * {@code "01.50"^^xsd:decimal}), so an add and its later delete name the same term and a
  * replay onto any store reproduces the dataset.
  * <p>
- * Order at commit: the patch is appended to the log (durable), then the store commits, then the
- * record is published to readers. If the store's commit fails, the record is removed before the
+ * Order at commit: the patch is appended to the log, then the store commits, then the record is
+ * published to readers. The record is durable before the store's commit point ({@link LogForce}). If the store's commit fails, the record is removed before the
  * writer lock is released. If the process dies between append and store commit, start-up
  * recovery ({@link CommitRecovery}) decides the last record by looking at the data.
  * <p>
@@ -78,6 +78,8 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
     private TransactionChanges changes;
     // Held from log append to publish: the store's writer lock is released when its commit returns.
     private final ReentrantLock commitLock = new ReentrantLock();
+    // Makes each appended record durable before the store's commit point.
+    private final LogForce logForce;
     // Set while a leader's patch is applied (applyFromLeader); only touched by the writing thread.
     private Replicated replicating;
     // Non-null while this dataset follows a leader: why local writes are refused.
@@ -101,6 +103,7 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
         this.config = config;
         this.storeWrites = new StoreWrites(base);
         this.stableVersion = new AtomicLong(log.publishedVersion());
+        this.logForce = new LogForce(base, log);
     }
 
     /**
@@ -372,7 +375,7 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
                         writePatch(m, tc, patchHeaders, counting);
                         patchBytes[0] = counting.count();
                     };
-                    meta = replica != null ? log.appendReplica(replica.meta, writer) : log.append(writer);
+                    meta = replica != null ? log.appendReplica(replica.meta, writer, false) : log.append(writer, false);
                 } catch (RuntimeException ex) {
                     // Not logged, so it must not commit.
                     super.abort();
@@ -381,7 +384,7 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
                 stableVersion.set(-1);
                 long s0 = System.nanoTime();
                 try {
-                    super.commit();
+                    logForce.commit(super::commit);
                 } catch (RuntimeException | Error ex) {
                     log.undoAppend(meta.version());
                     throw ex;
@@ -531,6 +534,7 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
     @Override
     public void close() {
         try {
+            logForce.close();
             super.close();
         } finally {
             log.close();

@@ -28,7 +28,7 @@ final class StoreWrites {
     }
 
     /** TDB2 is optional: a server without it writes through the generic path. */
-    private static boolean tdb2Available() {
+    static boolean tdb2Available() {
         try {
             Class.forName("org.apache.jena.tdb2.sys.TDBInternal", false, StoreWrites.class.getClassLoader());
             return true;

@@ -294,9 +294,18 @@ public final class ChangeLog implements AutoCloseable {
      * If the writer throws, nothing is left in the log.
      */
     public RecordMeta append(PayloadWriter writer) {
+        return append(writer, true);
+    }
+
+    /**
+     * As {@link #append(PayloadWriter)}; with {@code force} false the record is written but not
+     * forced to disk, and the caller makes it durable with {@link #forcePending} before anything
+     * depends on it (the store's commit point).
+     */
+    public RecordMeta append(PayloadWriter writer, boolean force) {
         synchronized (writeLock) {
             long version = headVersion() + 1;
-            return appendRecord(new RecordMeta(version, UUID.randomUUID(), headId(), System.currentTimeMillis()), writer);
+            return appendRecord(new RecordMeta(version, UUID.randomUUID(), headId(), System.currentTimeMillis()), writer, force);
         }
     }
 
@@ -309,6 +318,11 @@ public final class ChangeLog implements AutoCloseable {
      *         head + 1 (a gap), or its previous id is not the head's id (a fork)
      */
     public RecordMeta appendReplica(RecordMeta record, PayloadWriter writer) {
+        return appendReplica(record, writer, true);
+    }
+
+    /** As {@link #appendReplica(RecordMeta, PayloadWriter)}, forcing as {@link #append(PayloadWriter, boolean)} does. */
+    public RecordMeta appendReplica(RecordMeta record, PayloadWriter writer, boolean force) {
         synchronized (writeLock) {
             long expected = headVersion() + 1;
             if ( record.version() != expected )
@@ -317,11 +331,11 @@ public final class ChangeLog implements AutoCloseable {
             if ( !java.util.Objects.equals(record.prevId(), headId()) )
                 throw new ChangeLogException("Dataset '" + dataset + "': patch version " + record.version() + " follows patch " + record.prevId()
                                              + " but this log's version " + headVersion() + " is patch " + headId() + ": the histories have forked");
-            return appendRecord(record, writer);
+            return appendRecord(record, writer, force);
         }
     }
 
-    private RecordMeta appendRecord(RecordMeta meta, PayloadWriter writer) {
+    private RecordMeta appendRecord(RecordMeta meta, PayloadWriter writer, boolean force) {
         checkOpen();
         if ( pending != null )
             throw new IllegalStateException("Dataset '" + dataset + "': version " + pending.version()
@@ -329,7 +343,7 @@ public final class ChangeLog implements AutoCloseable {
         long version = meta.version();
         try {
             Segment seg = segmentForAppend(version);
-            seg.append(meta, writer, config.fsync());
+            seg.append(meta, writer, force && config.fsync());
         } catch (IOException ex) {
             throw new ChangeLogException("Dataset '" + dataset + "': cannot write version " + version + " to the change log in " + dir
                                          + ": " + ex + ". The write was not applied. Free disk space or fix the directory's permissions.", ex);
@@ -430,6 +444,24 @@ public final class ChangeLog implements AutoCloseable {
         LOG.debug("Dataset '{}': new change log segment from version {}", dataset, version);
         applyRetention();
         return seg;
+    }
+
+    /**
+     * Force the pending record, appended without forcing, to disk (when fsync is on). May run on
+     * another thread than the appender's while the record is pending.
+     */
+    public void forcePending() {
+        synchronized (writeLock) {
+            if ( pending == null || !config.fsync() )
+                return;
+            Segment seg = segments.lastEntry().getValue();
+            try {
+                seg.force();
+            } catch (IOException ex) {
+                throw new ChangeLogException("Dataset '" + dataset + "': cannot force version " + pending.version() + " to disk in " + seg.file()
+                                             + ": " + ex + ". The write was not applied. Check the disk.", ex);
+            }
+        }
     }
 
     /** Make the pending record visible to readers: the store has committed it. */
