@@ -57,9 +57,10 @@ import org.slf4j.LoggerFactory;
  * replay onto any store reproduces the dataset.
  * <p>
  * Order at commit: the patch is appended to the log, then the store commits, then the record is
- * published to readers. The record is durable before the store's commit point ({@link LogForce}). If the store's commit fails, the record is removed before the
- * writer lock is released. If the process dies between append and store commit, start-up
- * recovery ({@link CommitRecovery}) decides the last record by looking at the data.
+ * published to readers. The record is durable before the store's commit point
+ * ({@link LogForce}). If the store's commit fails, the record is removed before the writer lock
+ * is released. If the process dies between append and store commit, start-up recovery
+ * ({@link CommitRecovery}) decides the last record by looking at the data.
  * <p>
  * The wrapped dataset must be transactional with a single writer at a time (TDB2, TIM).
  */

@@ -2,8 +2,10 @@ package org.fusekicdc.core.capture;
 
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.jena.dboe.transaction.txn.Transaction;
 import org.apache.jena.dboe.transaction.txn.TransactionCoordinator;
@@ -46,11 +48,14 @@ final class Tdb2CommitPoint implements TransactionListener, AutoCloseable {
         this.log = log;
         this.base = base;
         this.coordinator = TDBInternal.getTransactionCoordinator(base);
-        this.forcer = Executors.newSingleThreadExecutor(r -> {
+        // One thread, ended when idle so that a dataset that is dropped without closing leaves none behind.
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "cdc-log-force-" + log.dataset());
             t.setDaemon(true);
             return t;
         });
+        pool.allowCoreThreadTimeOut(true);
+        this.forcer = pool;
         // Without waiting for exclusive use: the dataset is not served yet.
         coordinator.modifyConfigDirect(() -> coordinator.addListener(this));
     }
