@@ -87,16 +87,16 @@ final class BulkUploadPart {
     private void reportBulk(List<ServerKind> kinds, List<Bulk> results) {
         ServerKind base = kinds.contains(ServerKind.PLAIN) ? ServerKind.PLAIN : kinds.get(0);
         report.out("Part 2: bulk upload, POST /ds/data?default of " + opt.bulkTriples() + " N-Triples (one transaction), "
-            + opt.bulkRounds() + " fresh server(s) per configuration, -Xmx" + opt.heap());
+                   + opt.bulkRounds() + " fresh server(s) per configuration, -Xmx" + opt.heap());
         report.out("  each server first took a " + opt.bulkWarmup() + "-triple warm-up upload; peak heap = sum of the heap pools' peak use during the"
-            + " upload, after a full GC and a reset just before it");
+                   + " upload, after a full GC and a reset just before it");
         report.out("");
         report.out(String.format(Locale.ROOT, "  | %-15s | %5s | %9s | %11s | %14s | %12s | %15s |", "server", "round", "seconds", "triples/s",
-                          "peak heap MB", "old gen MB", "max after GC MB"));
+                                 "peak heap MB", "old gen MB", "max after GC MB"));
         report.out("  |-----------------|-------|-----------|-------------|----------------|--------------|-----------------|");
         for ( Bulk b : results )
             report.out(String.format(Locale.ROOT, "  | %-15s | %5d | %9.1f | %11.0f | %14d | %12d | %15d |", b.kind().id, b.round(), b.seconds(),
-                              opt.bulkTriples() / b.seconds(), b.peakHeap() / MB, b.oldPeak() / MB, b.maxAfterGc() / MB));
+                                     opt.bulkTriples() / b.seconds(), b.peakHeap() / MB, b.oldPeak() / MB, b.maxAfterGc() / MB));
         report.out("");
         double baseT = median(results.stream().filter(b -> b.kind() == base).mapToDouble(Bulk::seconds).toArray());
         double baseMin = results.stream().filter(b -> b.kind() == base).mapToDouble(Bulk::seconds).min().orElse(Double.NaN);
@@ -109,11 +109,11 @@ final class BulkUploadPart {
             double h = median(results.stream().filter(b -> b.kind() == k).mapToDouble(Bulk::peakHeap).toArray());
             boolean targets = k == ServerKind.CAPTURE && base == ServerKind.PLAIN;
             report.out(String.format(Locale.ROOT, "  %s/%s throughput ratio (%s time / %s time): %.3f of the medians%s, %.3f of the fastest uploads",
-                              k.id, base.id, base.id, k.id, baseT / t,
-                              targets ? (baseT / t >= 0.90 ? " (target >= 0.90: met)" : " (target >= 0.90: NOT met)") : "", baseMin / tMin));
+                                     k.id, base.id, base.id, k.id, baseT / t,
+                                     targets ? (baseT / t >= 0.90 ? " (target >= 0.90: met)" : " (target >= 0.90: NOT met)") : "", baseMin / tMin));
             report.out(String.format(Locale.ROOT, "  %s/%s peak heap (medians): %.0f MB vs %.0f MB, %+.0f MB%s",
-                              k.id, base.id, h / MB, baseH / MB, (h - baseH) / MB,
-                              targets ? (h - baseH <= 256 * MB ? " (target <= +256 MB: met)" : " (target <= +256 MB: NOT met)") : ""));
+                                     k.id, base.id, h / MB, baseH / MB, (h - baseH) / MB,
+                                     targets ? (h - baseH <= 256 * MB ? " (target <= +256 MB: met)" : " (target <= +256 MB: NOT met)") : ""));
         }
         report.out("  With few uploads per server either ratio can be off on a noisy machine: compare runs (see docs/benchmarks.md).");
         report.out("");

@@ -134,9 +134,9 @@ public final class CaptureOverheadBench {
         report.out("Machine");
         report.out("  cores (available processors) " + Runtime.getRuntime().availableProcessors() + ", CPU " + cpu + ", RAM " + mem / MB / 1024 + " GB");
         report.out("  JDK " + System.getProperty("java.vendor") + " " + Runtime.version() + " (" + System.getProperty("java.vm.name") + "), "
-            + System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
+                   + System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
         report.out("  work directory " + opt.dir() + " on " + fs.name() + " (" + fs.type() + ")");
         report.out("  server JVMs: " + String.join(" ", opt.serverJvm()) + "; Fuseki " + org.apache.jena.Jena.VERSION
-            + " FusekiServerUICmd, TDB2, default logging");
+                   + " FusekiServerUICmd, TDB2, default logging");
     }
 }

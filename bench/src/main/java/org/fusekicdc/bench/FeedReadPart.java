@@ -42,10 +42,10 @@ final class FeedReadPart {
         report.out("  GET /ds/changes?after=N&limit=1000 from version 0 to the head, text patches; median of " + reads.size() + " full reads");
         report.out("");
         report.out(String.format(Locale.ROOT, "  | %8s | %9s | %11s | %9s | %9s | %11s | %12s |", "pages", "patches", "quads (A/D)", "MB", "seconds",
-                          "patches/s", "quads/s"));
+                                 "patches/s", "quads/s"));
         report.out("  |----------|-----------|-------------|-----------|-----------|-------------|--------------|");
         report.out(String.format(Locale.ROOT, "  | %8d | %9d | %11d | %9.1f | %9.2f | %11.0f | %12.0f |", m.pages(), m.patches(), m.quads(),
-                          m.bytes() / (double)MB, m.seconds(), m.patches() / m.seconds(), m.quads() / m.seconds()));
+                                 m.bytes() / (double)MB, m.seconds(), m.patches() / m.seconds(), m.quads() / m.seconds()));
         report.out("");
     }
 

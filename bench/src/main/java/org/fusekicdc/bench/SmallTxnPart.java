@@ -41,7 +41,7 @@ final class SmallTxnPart {
             // DatasetGraphChanges (Jena 6.2.0) calls txnBegin() on its shared patch writer before the store's
             // begin(WRITE) takes the writer lock, so a second concurrent writer breaks the first one's patch.
             report.out("Note: jenaPatchLog left out of part 1: patch:LoggedDataset fails under concurrent writers (its patch writer is started"
-                + " before the store's writer lock is taken; updates fail with a NullPointerException). Use bench.clients=1 to include it.");
+                       + " before the store's writer lock is taken; updates fail with a NullPointerException). Use bench.clients=1 to include it.");
             kinds = kinds.stream().filter(k -> k != ServerKind.JENA_PATCH_LOG).toList();
         }
         progress("Part 1: small transactions, servers " + kinds.stream().map(k -> k.id).toList() + ", " + opt.clients() + " client(s)");
@@ -90,15 +90,15 @@ final class SmallTxnPart {
         ServerKind base = kinds.contains(ServerKind.PLAIN) ? ServerKind.PLAIN : kinds.get(0);
         double baseMedian = median(rates(rounds.get(base)));
         report.out("Part 1: small transactions (SPARQL Update over HTTP, 1-10 quads each, " + Math.round(opt.deleteFraction() * 100)
-            + "% DELETE DATA)");
+                   + "% DELETE DATA)");
         report.out(String.format(Locale.ROOT, "  %d client(s); warm-up %d transactions, then %d interleaved rounds of %s per server (order rotating); seed %d",
-                          opt.clients(), opt.warmup(), opt.rounds(),
-                          opt.txns() > 0 ? opt.txns() + " transactions" : String.format(Locale.ROOT, "%.1f s", opt.turnSeconds()), opt.seed()));
+                                 opt.clients(), opt.warmup(), opt.rounds(),
+                                 opt.txns() > 0 ? opt.txns() + " transactions" : String.format(Locale.ROOT, "%.1f s", opt.turnSeconds()), opt.seed()));
         report.out("");
         report.out(String.format(Locale.ROOT, "  | %-15s | %12s | %17s | %8s | %8s | %16s | %24s |", "server", "median txn/s", "IQR txn/s",
-                          "p50 ms", "p99 ms", "ratio of medians", "paired ratio [95% CI]"));
+                                 "p50 ms", "p99 ms", "ratio of medians", "paired ratio [95% CI]"));
         report.out(String.format(Locale.ROOT, "  |%s|%s|%s|%s|%s|%s|%s|", "-".repeat(17), "-".repeat(14), "-".repeat(19), "-".repeat(10),
-                          "-".repeat(10), "-".repeat(18), "-".repeat(26)));
+                                 "-".repeat(10), "-".repeat(18), "-".repeat(26)));
         double[] baseRates = rates(rounds.get(base));
         for ( ServerKind k : kinds ) {
             double[] rs = rates(rounds.get(k));
@@ -108,13 +108,13 @@ final class SmallTxnPart {
                 paired[i] = rs[i] / baseRates[i];
             double[] ci = bootstrapMedianCi(paired);
             report.out(String.format(Locale.ROOT, "  | %-15s | %12.1f | %7.1f - %7.1f | %8.2f | %8.2f | %16.3f | %24s |", k.id, median(rs),
-                              quantile(rs, 0.25), quantile(rs, 0.75), pct(lat, 0.50) / 1e6, pct(lat, 0.99) / 1e6, median(rs) / baseMedian,
-                              k == base ? "-" : String.format(Locale.ROOT, "%.3f [%.3f-%.3f]", median(paired), ci[0], ci[1])));
+                                     quantile(rs, 0.25), quantile(rs, 0.75), pct(lat, 0.50) / 1e6, pct(lat, 0.99) / 1e6, median(rs) / baseMedian,
+                                     k == base ? "-" : String.format(Locale.ROOT, "%.3f [%.3f-%.3f]", median(paired), ci[0], ci[1])));
         }
         report.out("");
         report.out("  Servers: " + String.join("; ", kinds.stream().map(k -> k.id + " = " + k.description).toList()));
         report.out("  txn/s: median and interquartile range over the rounds. Ratios to " + base.id + ": ratio of medians, and paired ratio ="
-            + " median over the rounds of (txn/s / " + base.id + "'s txn/s in the same round), with a bootstrap 95% confidence interval.");
+                   + " median over the rounds of (txn/s / " + base.id + "'s txn/s in the same round), with a bootstrap 95% confidence interval.");
         // Consistency: every server must hold exactly what it was sent; a captured log one patch per transaction.
         StringBuilder check = new StringBuilder("  Check (each server holds what it was sent):");
         for ( ServerKind k : kinds ) {
