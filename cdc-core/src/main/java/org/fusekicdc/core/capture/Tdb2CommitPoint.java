@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
  * force fail, the transaction is still active there and aborts as any failed commit does.
  * A crash before the commit point leaves a record whose transaction is not in the data, which
  * start-up recovery ({@link CommitRecovery}) truncates, as after a crash between append and
- * commit. Two forces of different files at once cost about as much as one, so the log's force
- * leaves the stretch in which the store admits a single writer.
+ * commit. The writer thus no longer waits for the log's force before the store's own forces;
+ * whether the stretch in which the store admits a single writer gets shorter depends on the
+ * storage flushing two files in parallel (docs/benchmarks.md, concurrent writers).
  * <p>
  * After a compaction switches the dataset to a new storage, which this does not listen to,
  * records are forced before the store commits (until restart).
