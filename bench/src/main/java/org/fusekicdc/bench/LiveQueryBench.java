@@ -1,6 +1,14 @@
 package org.fusekicdc.bench;
 
-import java.io.IOException;
+import static org.fusekicdc.bench.BenchReport.progress;
+import static org.fusekicdc.bench.BenchStats.loadAverage;
+import static org.fusekicdc.bench.BenchStats.median;
+import static org.fusekicdc.bench.LiveBenchQueries.PREDICATES;
+import static org.fusekicdc.bench.LiveBenchQueries.p;
+import static org.fusekicdc.bench.LiveBenchQueries.s;
+import static org.fusekicdc.bench.LiveLatencies.max;
+import static org.fusekicdc.bench.LiveLatencies.pct;
+
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.lang.management.ThreadMXBean;
@@ -12,45 +20,22 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import java.util.SplittableRandom;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.atomic.AtomicIntegerArray;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
-import org.apache.jena.datatypes.xsd.XSDDatatype;
-import org.apache.jena.graph.Node;
-import org.apache.jena.graph.NodeFactory;
-import org.apache.jena.query.Query;
-import org.apache.jena.query.QueryFactory;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.DatasetGraphFactory;
 import org.apache.jena.sparql.core.Quad;
-import org.apache.jena.sparql.core.Var;
-import org.apache.jena.sparql.engine.binding.Binding;
-import org.apache.jena.sparql.engine.binding.BindingBuilder;
-import org.apache.jena.sparql.exec.QueryExec;
-import org.apache.jena.sparql.exec.RowSet;
 import org.apache.jena.system.Txn;
 import org.apache.jena.tdb2.TDB2Factory;
-import org.apache.jena.vocabulary.RDF;
 import org.fusekicdc.core.capture.CaptureConfig;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
 import org.fusekicdc.live.LiveConfig;
-import org.fusekicdc.live.LiveEvent;
 import org.fusekicdc.live.LiveQueryEngine;
-import org.fusekicdc.live.Subscription;
 
 /**
  * Live queries at scale, in one JVM through the Java API: how long the engine takes to find
@@ -136,15 +121,7 @@ import org.fusekicdc.live.Subscription;
  * </table>
  */
 public final class LiveQueryBench {
-    private static final String NS = "http://example/";
-    private static final String PREFIX = "PREFIX : <" + NS + ">\n";
-    private static final int PREDICATES = 10;
     private static final long MB = 1024 * 1024;
-    private static final Node TYPE;
-    static {
-        org.apache.jena.sys.JenaSystem.init();  // before any vocabulary class: Jena initialises in a fixed order
-        TYPE = RDF.type.asNode();
-    }
 
     private final String store = System.getProperty("bench.store", "tdb2");
     private final int subjects = Integer.getInteger("bench.subjects", 100_000);
@@ -169,63 +146,17 @@ public final class LiveQueryBench {
     private CostlyLoad costlyLoad;
     private int costlyAtEnd;
 
-    private final List<String> report = new ArrayList<>();
+    private final BenchReport report = new BenchReport();
     private final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
     private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     private final com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)ManagementFactory.getOperatingSystemMXBean();
 
-    // Queries: text and shape per subscription index; what the writer knows about them.
-    private final List<String> queries = new ArrayList<>();
-    private final List<String> shapes = new ArrayList<>();
-    private final Map<Long, Integer> subjectSub = new HashMap<>();  // key(i, j) -> subscription
-    private final Map<Integer, Integer> classSub = new HashMap<>(); // class -> subscription
-    private final List<long[]> subjectPairs = new ArrayList<>();
-
-    // Writer's record: commit end time by version, expected notifications (version, subscription).
-    private long[] commitEnd = new long[1 << 16];
-    private int[] predMask = new int[1 << 16];           // predicates a version touched, bit j for :p_j
-    private final int[] predBound = new int[PREDICATES]; // filter and join queries with a pattern filed under :p_j
-    private final List<long[]> expected = new ArrayList<>();
-    // Consumer's record: per subscription, (version, receive time) of each update.
-    private List<long[]>[] receipts;
+    private final LiveBenchQueries data = new LiveBenchQueries(seed, subjects, classes);
+    private final LiveLatencies latencies = new LiveLatencies(nSubs);
     private String gcInWindow = "", loadInWindow = "";
-    private final Map<String, Double> baselineShapeCpu = new java.util.TreeMap<>();
-    private final AtomicLong initials = new AtomicLong(), updates = new AtomicLong(), errors = new AtomicLong();
 
     public static void main(String... args) throws Exception {
         new LiveQueryBench().run();
-    }
-
-    private static long key(long i, long j) {
-        return i * PREDICATES + j;
-    }
-
-    private static Node s(long i) {
-        return NodeFactory.createURI(NS + "s_" + i);
-    }
-
-    private static Node p(int j) {
-        return j == 0 ? TYPE : NodeFactory.createURI(NS + "p_" + j);
-    }
-
-    private static Node cls(long k) {
-        return NodeFactory.createURI(NS + "Class_" + k);
-    }
-
-    private static long mixBits(long z) {
-        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
-        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
-        return z ^ (z >>> 31);
-    }
-
-    /** The loaded object of subject i, predicate j. */
-    private Node loaded(long i, int j) {
-        long h = mixBits(seed * 31 + key(i, j)) >>> 1;
-        if ( j == 0 )
-            return cls(h % classes);
-        if ( j <= 3 )
-            return s(h % subjects);
-        return NodeFactory.createLiteralDT(Long.toString(h % 1_000_000), XSDDatatype.XSDinteger);
     }
 
     private void run() throws Exception {
@@ -243,12 +174,9 @@ public final class LiveQueryBench {
                 BenchFiles.deleteTree(dir);
         }
         progress(String.format(Locale.ROOT, "done in %.1f min", (System.nanoTime() - t0) / 60e9));
-        System.out.println();
-        System.out.println("=".repeat(100));
-        report.forEach(System.out::println);
+        report.printAll();
     }
 
-    @SuppressWarnings("unchecked")
     private void bench(Path dir) throws Exception {
         // ---- Dataset, loaded before wrapping: the log starts empty.
         DatasetGraph base = store.equals("mem") ? DatasetGraphFactory.createTxnMem()
@@ -257,7 +185,7 @@ public final class LiveQueryBench {
         Txn.executeWrite(base, () -> {
             for ( long i = 0 ; i < subjects ; i++ )
                 for ( int j = 0 ; j < PREDICATES ; j++ )
-                    base.add(Quad.defaultGraphIRI, s(i), p(j), loaded(i, j));
+                    base.add(Quad.defaultGraphIRI, s(i), p(j), data.loaded(i, j));
         });
         long triples = Txn.calculateRead(base, () -> base.getDefaultGraph().size());
         double loadSecs = (System.nanoTime() - tl) / 1e9;
@@ -277,67 +205,17 @@ public final class LiveQueryBench {
     }
 
     private void measure(CapturingDatasetGraph dsg, ChangeLog log, LiveQueryEngine engine, long triples, double loadSecs, long heapData) throws Exception {
-        makeQueries();
-        receipts = new List[nSubs];
-        for ( int i = 0 ; i < nSubs ; i++ )
-            receipts[i] = new ArrayList<>();
+        data.make(nSubs, mix, filterMax);
 
         // ---- Subscribe, with one consumer thread draining every subscription.
-        Subscription[] subs = new Subscription[nSubs];
-        AtomicIntegerArray queued = new AtomicIntegerArray(nSubs);
-        LinkedBlockingQueue<Integer> ready = new LinkedBlockingQueue<>();
-        Thread consumer = Thread.ofPlatform().daemon().name("bench-consumer").start(() -> {
-            try {
-                while ( true ) {
-                    int i = ready.take();
-                    if ( i < 0 )
-                        return;
-                    queued.set(i, 0);
-                    LiveEvent e;
-                    while ( (e = subs[i].next()) != null ) {
-                        long now = System.nanoTime();
-                        switch (e) {
-                            case LiveEvent.Initial in -> initials.incrementAndGet();
-                            case LiveEvent.Update u -> {
-                                updates.incrementAndGet();
-                                receipts[i].add(new long[] {u.version(), now});
-                            }
-                            case LiveEvent.Error er -> errors.incrementAndGet();
-                        }
-                    }
-                }
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-            }
-        });
         long ts = System.nanoTime();
-        try (ExecutorService pool = Executors.newFixedThreadPool(4)) {
-            List<Future<?>> fs = new ArrayList<>();
-            for ( int t = 0 ; t < 4 ; t++ ) {
-                int first = t;
-                fs.add(pool.submit(() -> {
-                    for ( int i = first ; i < nSubs ; i += 4 ) {
-                        int idx = i;
-                        subs[i] = engine.subscribe(queries.get(i), "bench", -1);
-                        subs[i].onAvailable(() -> {
-                            if ( queued.compareAndSet(idx, 0, 1) )
-                                ready.add(idx);
-                        });
-                    }
-                    return null;
-                }));
-            }
-            for ( Future<?> f : fs )
-                f.get();
-        }
+        LiveBenchConsumer consumer = LiveBenchConsumer.subscribeAll(engine, data.queries, latencies);
         double subSecs = (System.nanoTime() - ts) / 1e9;
         progress(String.format(Locale.ROOT, "%d subscriptions (%d distinct queries) in %.1f s", engine.subscriptionCount(), engine.queryCount(), subSecs));
         long heapSubs = heapAfterGc();
 
         // ---- Commits: warm-up, then the measured window.
-        SplittableRandom rnd = new SplittableRandom(seed + 1);
-        Set<Long> deletedLoaded = new HashSet<>();
-        long[] extraCounter = {0};
+        LiveBenchWriter writer = new LiveBenchWriter(dsg, log, data, latencies, seed, subjects, classes, hot);
         long periodNanos = (long)(1e9 / rate);
         long start = System.nanoTime();
         long warmEnd = start + (long)(warmupSeconds * 1e9);
@@ -390,77 +268,11 @@ public final class LiveQueryBench {
                 load0 = loadAverage();
                 engineCpu0 = threads.getThreadCpuTime(engineThread.threadId());
             }
-            int nQuads = 1 + rnd.nextInt(5);
-            List<long[]> ops = new ArrayList<>();  // (i, j, delete?1:0, extra id)
-            dsg.begin(org.apache.jena.query.TxnType.WRITE);
-            try {
-                for ( int q = 0 ; q < nQuads ; q++ ) {
-                    long i;
-                    int j;
-                    if ( rnd.nextDouble() < hot && !subjectPairs.isEmpty() ) {
-                        long[] pair = subjectPairs.get(rnd.nextInt(subjectPairs.size()));
-                        i = pair[0];
-                        j = (int)pair[1];
-                    } else {
-                        i = rnd.nextInt(subjects);
-                        j = rnd.nextInt(PREDICATES);
-                    }
-                    if ( rnd.nextBoolean() && deletedLoaded.add(key(i, j)) ) {
-                        dsg.delete(Quad.defaultGraphIRI, s(i), p(j), loaded(i, j));
-                        ops.add(new long[] {i, j, 1, -1});
-                    } else {
-                        long x = extraCounter[0]++;
-                        Node o;
-                        long extraClass = -1;
-                        if ( j == 0 ) {
-                            // A class the subject does not have yet.
-                            extraClass = (mixBits(seed * 17 + x) >>> 1) % classes;
-                            if ( cls(extraClass).equals(loaded(i, 0)) )
-                                extraClass = (extraClass + 1) % classes;
-                            o = cls(extraClass);
-                        } else if ( j <= 3 )
-                            o = s(rnd.nextInt(subjects));
-                        else
-                            o = NodeFactory.createLiteralDT(Long.toString(1_000_000 + x), XSDDatatype.XSDinteger);  // never loaded
-                        dsg.add(Quad.defaultGraphIRI, s(i), p(j), o);
-                        ops.add(new long[] {i, j, 0, extraClass});
-                    }
-                }
-                dsg.commit();
-            } finally {
-                dsg.end();
-            }
-            long committed = System.nanoTime();
-            long v = log.publishedVersion();
-            if ( v >= commitEnd.length ) {
-                commitEnd = Arrays.copyOf(commitEnd, commitEnd.length * 2);
-                predMask = Arrays.copyOf(predMask, predMask.length * 2);
-            }
-            commitEnd[(int)v] = committed;
-            for ( long[] op : ops )
-                predMask[(int)v] |= 1 << op[1];
-            lastVersion = v;
+            int nQuads = writer.commit(firstMeasuredVersion > 0);
+            lastVersion = writer.lastVersion();
             if ( firstMeasuredVersion > 0 ) {
                 measuredCommits++;
                 quadsCommitted += nQuads;
-                // Which subscriptions this commit changes, as far as the writer knows for sure.
-                Set<Integer> changed = new LinkedHashSet<>();
-                for ( long[] op : ops ) {
-                    Integer sub = subjectSub.get(key(op[0], op[1]));
-                    if ( sub != null )
-                        changed.add(sub);
-                    if ( op[1] == 0 ) {
-                        Integer c = op[2] == 1 ? classSub.get((int)((mixBits(seed * 31 + key(op[0], 0)) >>> 1) % classes))
-                            : op[3] >= 0 ? classSub.get((int)op[3]) : null;
-                        if ( c != null && op[2] == 1 )
-                            changed.add(c);
-                        // An added class: changes the class query unless the subject was given that class before (rare; not tracked).
-                        if ( c != null && op[2] == 0 )
-                            changed.add(c);
-                    }
-                }
-                for ( int sub : changed )
-                    expected.add(new long[] {v, sub});
             }
             k++;
         }
@@ -483,116 +295,21 @@ public final class LiveQueryBench {
         progress(String.format(Locale.ROOT, "window done: %d commits, engine caught up %.2f s after the last", measuredCommits, catchUp));
 
         // ---- Baseline: every query evaluated once on a snapshot.
-        List<Query> parsed = queries.stream().map(QueryFactory::create).toList();
-        double[] baseWall = new double[baselineRounds];
-        double[] baseCpu = new double[baselineRounds];
-        long rows = 0;
-        for ( int r = 0 ; r < baselineRounds ; r++ ) {
-            long c0 = threads.getCurrentThreadCpuTime();
-            long w0 = System.nanoTime();
-            boolean last = r == baselineRounds - 1;
-            rows = Txn.calculateRead(dsg, () -> {
-                long n = 0;
-                for ( int i = 0 ; i < parsed.size() ; i++ ) {
-                    long q0 = last ? threads.getCurrentThreadCpuTime() : 0;
-                    n += evaluate(dsg, parsed.get(i));
-                    if ( last )
-                        baselineShapeCpu.merge(shapes.get(i), (threads.getCurrentThreadCpuTime() - q0) / 1e6, Double::sum);
-                }
-                return n;
-            });
-            baseWall[r] = (System.nanoTime() - w0) / 1e6;
-            baseCpu[r] = (threads.getCurrentThreadCpuTime() - c0) / 1e6;
-            progress(String.format(Locale.ROOT, "baseline round %d: all %d queries in %.0f ms (CPU %.0f ms), %d rows", r + 1, parsed.size(), baseWall[r],
-                                   baseCpu[r], rows));
-        }
-        ready.add(-1);
-        consumer.join(5000);
+        LiveBaseline baseline = LiveBaseline.run(dsg, data.queries, data.shapes, baselineRounds);
+        consumer.stop();
         if ( costlyLoad != null )
             costlyLoad.stop();
 
         report(triples, loadSecs, heapData, heapSubs, heapEnd, subSecs, engine, measuredCommits, quadsCommitted, late, firstMeasuredVersion,
-               lastVersion, windowNanos, processCpu, engineCpu, steps, baseWall, baseCpu, rows, catchUp);
-    }
-
-    /** As the engine evaluates a query: rows projected and collected into a multiset. */
-    private static long evaluate(DatasetGraph dsg, Query q) {
-        try (QueryExec qe = QueryExec.dataset(dsg).query(q).build()) {
-            RowSet rs = qe.select();
-            List<Var> vars = rs.getResultVars();
-            Map<Binding, Integer> m = new HashMap<>();
-            while ( rs.hasNext() ) {
-                Binding b = rs.next();
-                BindingBuilder bb = Binding.builder();
-                for ( Var v : vars ) {
-                    Node n = b.get(v);
-                    if ( n != null )
-                        bb.add(v, n);
-                }
-                m.merge(bb.build(), 1, Integer::sum);
-            }
-            return m.size();
-        }
-    }
-
-    private void makeQueries() {
-        SplittableRandom rnd = new SplittableRandom(seed + 2);
-        Map<String, Integer> pct = new HashMap<>();
-        for ( String part : mix.split(",") ) {
-            String[] kv = part.trim().split(":");
-            pct.put(kv[0], Integer.parseInt(kv[1]));
-        }
-        int total = pct.values().stream().mapToInt(Integer::intValue).sum();
-        Set<String> seen = new HashSet<>();
-        for ( String shape : List.of("class", "filter", "join", "subject") ) {
-            int n = shape.equals("subject") ? nSubs - queries.size() : (int)Math.round((double)nSubs * pct.getOrDefault(shape, 0) / total);
-            int made = 0, attempts = 0;
-            while ( made < n && attempts++ < 100 * n + 1000 ) {
-                String q;
-                long i = 0, kk = 0;
-                int j = 0;
-                switch (shape) {
-                    case "class" -> {
-                        kk = made < classes ? made : rnd.nextInt(classes);
-                        q = "SELECT ?s { ?s a :Class_" + kk + " }";
-                    }
-                    case "filter" -> {
-                        j = 4 + rnd.nextInt(6);
-                        q = "SELECT ?s ?v { ?s :p_" + j + " ?v FILTER(?v > " + rnd.nextInt(filterMax) + ") } LIMIT 10";
-                    }
-                    case "join" -> {
-                        j = 4 + rnd.nextInt(6);
-                        q = "SELECT ?s ?v { ?s a :Class_" + rnd.nextInt(classes) + " . ?s :p_" + j + " ?v }";
-                    }
-                    default -> {
-                        i = rnd.nextInt(subjects);
-                        j = 1 + rnd.nextInt(PREDICATES - 1);
-                        q = "SELECT ?o { :s_" + i + " :p_" + j + " ?o }";
-                    }
-                }
-                if ( !seen.add(q) )
-                    continue;
-                int idx = queries.size();
-                queries.add(PREFIX + q);
-                shapes.add(shape);
-                if ( shape.equals("subject") ) {
-                    subjectSub.put(key(i, j), idx);
-                    subjectPairs.add(new long[] {i, j});
-                } else if ( shape.equals("class") )
-                    classSub.put((int)kk, idx);
-                else
-                    predBound[j]++;
-                made++;
-            }
-        }
+               lastVersion, windowNanos, processCpu, engineCpu, steps, baseline, consumer, catchUp);
     }
 
     private void report(long triples, double loadSecs, long heapData, long heapSubs, long heapEnd, double subSecs, LiveQueryEngine engine,
                         long commits, long quads, long late, long firstV, long lastV, long windowNanos, long processCpu, long engineCpu,
-                        List<long[]> steps, double[] baseWall, double[] baseCpu, long baseRows, double catchUp) {
+                        List<long[]> steps, LiveBaseline baseline, LiveBenchConsumer consumer, double catchUp) {
         double win = windowNanos / 1e9;
         Map<String, Long> byShape = new java.util.TreeMap<>();
-        shapes.forEach(s -> byShape.merge(s, 1L, Long::sum));
+        data.shapes.forEach(s -> byShape.merge(s, 1L, Long::sum));
         out("");
         out(String.format(Locale.ROOT, "Dataset: %,d triples (%s), loaded in %.1f s; change log durable (fsync) in the same directory", triples, store, loadSecs));
         out(String.format(Locale.ROOT, "Subscriptions: %,d (%,d distinct queries) %s, subscribed in %.1f s", engine.subscriptionCount(), engine.queryCount(), byShape,
@@ -610,35 +327,20 @@ public final class LiveQueryBench {
                           pct(match, 0.5) / 1e6, pct(match, 0.99) / 1e6, match.length == 0 ? 0 : match[match.length - 1] / 1e6,
                           Arrays.stream(match).sum() / 1e6 / Math.max(1, coveredBySteps)));
         // Filter and join queries have a pattern with only a predicate constant: every change to that predicate affects them.
-        long[] predTouched = steps.stream().mapToLong(st -> {
-            int m = 0;
-            for ( long v = st[0] - st[1] + 1 ; v <= st[0] ; v++ )
-                if ( v >= 0 && v < predMask.length )
-                    m |= predMask[(int)v];
-            int n = 0;
-            for ( int j = 0 ; j < PREDICATES ; j++ )
-                if ( (m & (1 << j)) != 0 )
-                    n += predBound[j];
-            return n;
-        }).sorted().toArray();
+        long[] predTouched = latencies.predTouched(steps, data.predBound);
         out(String.format(Locale.ROOT, "Filter/join queries (pattern filed under its predicate) whose predicate a step touched, so affected (brought up to date by delta rules): p50 %d, p99 %d of %d per step",
-                          pct(predTouched, 0.5), pct(predTouched, 0.99), Arrays.stream(predBound).sum()));
+                          pct(predTouched, 0.5), pct(predTouched, 0.99), Arrays.stream(data.predBound).sum()));
         // Latency.
-        long[] exact = exactLatencies(0, Long.MAX_VALUE);
-        long missing = expected.size() - exact.length;
-        List<Long> all = new ArrayList<>();
-        for ( List<long[]> rs : receipts )
-            for ( long[] r : rs )
-                if ( r[0] >= firstV && r[0] <= lastV )
-                    all.add(r[1] - commitEnd[(int)r[0]]);
-        long[] allLat = all.stream().mapToLong(Long::longValue).sorted().toArray();
+        long[] exact = latencies.exact(0, Long.MAX_VALUE);
+        long missing = latencies.expected.size() - exact.length;
+        long[] allLat = latencies.all(firstV, lastV);
         out(String.format(Locale.ROOT, "Latency, exact (watched quad changed -> its subscriber has the update): %,d notifications, p50 %.1f ms, p99 %.1f ms, max %.1f ms%s",
                           exact.length, pct(exact, 0.5) / 1e6, pct(exact, 0.99) / 1e6, exact.length == 0 ? 0 : exact[exact.length - 1] / 1e6,
                           missing == 0 ? "" : "; " + missing + " expected notifications NOT received"));
         out(String.format(Locale.ROOT, "Latency, all updates (commit of the update's version -> received): %,d updates, p50 %.1f ms, p99 %.1f ms, max %.1f ms",
                           allLat.length, pct(allLat, 0.5) / 1e6, pct(allLat, 0.99) / 1e6, allLat.length == 0 ? 0 : allLat[allLat.length - 1] / 1e6));
-        out(String.format(Locale.ROOT, "Events received: %,d initial, %,d updates, %,d errors; engine caught up %.2f s after the last commit", initials.get(),
-                          updates.get(), errors.get(), catchUp));
+        out(String.format(Locale.ROOT, "Events received: %,d initial, %,d updates, %,d errors; engine caught up %.2f s after the last commit",
+                          consumer.initials.get(), consumer.updates.get(), consumer.errors.get(), catchUp));
         out("");
         out(String.format(Locale.ROOT, "CPU over the window: process %.2f cores (%.1f s of %.1f s), engine thread %.2f cores (%.1f s) = %.3f ms per commit, %.3f ms per step",
                           processCpu / 1e9 / win, processCpu / 1e9, win, engineCpu / 1e9 / win, engineCpu / 1e9, engineCpu / 1e6 / commits,
@@ -647,13 +349,14 @@ public final class LiveQueryBench {
         out(String.format(Locale.ROOT, "Heap after GC: data loaded %d MB; with %d subscriptions %d MB (+%d MB); end of window %d MB", heapData / MB,
                           engine.subscriptionCount(), heapSubs / MB, (heapSubs - heapData) / MB, heapEnd / MB));
         out("");
-        double bw = median(baseWall), bc = median(baseCpu);
-        out(String.format(Locale.ROOT, "Baseline: all %,d queries evaluated once, %d rounds: %s ms wall (median %.0f), CPU median %.0f ms; %,d rows", queries.size(),
-                          baseWall.length, Arrays.toString(Arrays.stream(baseWall).map(Math::rint).toArray()), bw, bc, baseRows));
+        double[] baseWall = baseline.wall;
+        double bw = median(baseWall), bc = median(baseline.cpu);
+        out(String.format(Locale.ROOT, "Baseline: all %,d queries evaluated once, %d rounds: %s ms wall (median %.0f), CPU median %.0f ms; %,d rows", data.queries.size(),
+                          baseWall.length, Arrays.toString(Arrays.stream(baseWall).map(Math::rint).toArray()), bw, bc, baseline.rows));
         StringBuilder perShape = new StringBuilder("Baseline CPU by query shape (last round):");
         Map<String, Long> count = new HashMap<>();
-        shapes.forEach(sh -> count.merge(sh, 1L, Long::sum));
-        baselineShapeCpu.forEach((sh, ms) -> perShape.append(String.format(Locale.ROOT, " %s %.0f ms (%.3f ms/query);", sh, ms, ms / count.get(sh))));
+        data.shapes.forEach(sh -> count.merge(sh, 1L, Long::sum));
+        baseline.shapeCpu.forEach((sh, ms) -> perShape.append(String.format(Locale.ROOT, " %s %.0f ms (%.3f ms/query);", sh, ms, ms / count.get(sh))));
         out(perShape.toString());
         double enginePerCommit = engineCpu / 1e6 / commits;
         double enginePerStep = engineCpu / 1e6 / Math.max(1, steps.size());
@@ -668,8 +371,8 @@ public final class LiveQueryBench {
 
     /** The isolation scenario: the cheap subscriptions' exact latency before and while costly queries run. */
     private void reportIsolation() {
-        long[] unloaded = exactLatencies(0, costlyFromVersion);
-        long[] loaded = exactLatencies(loadedFromVersion, Long.MAX_VALUE);
+        long[] unloaded = latencies.exact(0, costlyFromVersion);
+        long[] loaded = latencies.exact(loadedFromVersion, Long.MAX_VALUE);
         out("");
         out(costlyLoad.summary() + "; queries on the costly threads at the end of the window: " + costlyAtEnd);
         costlyLoad.queries().forEach(q -> out("  " + q.substring(q.indexOf('\n') + 1)));
@@ -681,29 +384,6 @@ public final class LiveQueryBench {
         out(String.format(Locale.ROOT, "Isolation: p99 loaded / unloaded = %.2f (target <= 2)", ratio));
     }
 
-    private static long max(long[] sorted) {
-        return sorted.length == 0 ? 0 : sorted[sorted.length - 1];
-    }
-
-    /**
-     * For each expected notification of a version in [fromVersion, toVersion), receive time minus commit time of the
-     * first update at or after the commit.
-     */
-    private long[] exactLatencies(long fromVersion, long toVersion) {
-        List<Long> out = new ArrayList<>();
-        for ( long[] e : expected ) {
-            if ( e[0] < fromVersion || e[0] >= toVersion )
-                continue;
-            for ( long[] r : receipts[(int)e[1]] ) {
-                if ( r[0] >= e[0] ) {
-                    out.add(r[1] - commitEnd[(int)e[0]]);
-                    break;
-                }
-            }
-        }
-        return out.stream().mapToLong(Long::longValue).sorted().toArray();
-    }
-
     private static long[] gcTotals() {
         long n = 0, ms = 0;
         for ( var b : ManagementFactory.getGarbageCollectorMXBeans() ) {
@@ -713,39 +393,13 @@ public final class LiveQueryBench {
         return new long[] {n, ms};
     }
 
-    private static String loadAverage() {
-        try {
-            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
-        } catch (IOException | RuntimeException ex) {
-            return String.format(Locale.ROOT, "%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-        }
-    }
-
     private long heapAfterGc() {
         memory.gc();
         memory.gc();
         return memory.getHeapMemoryUsage().getUsed();
     }
 
-    private static long pct(long[] sorted, double p) {
-        if ( sorted.length == 0 )
-            return 0;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, (int)Math.ceil(p * sorted.length) - 1))];
-    }
-
-    private static double median(double[] xs) {
-        double[] s = xs.clone();
-        Arrays.sort(s);
-        int m = s.length / 2;
-        return s.length % 2 == 1 ? s[m] : (s[m - 1] + s[m]) / 2;
-    }
-
     private void out(String line) {
-        report.add(line);
-        System.out.println(line);
-    }
-
-    private static void progress(String line) {
-        System.out.println("# " + line);
+        report.out(line);
     }
 }

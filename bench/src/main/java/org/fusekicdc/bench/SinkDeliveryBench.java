@@ -1,33 +1,27 @@
 package org.fusekicdc.bench;
 
+import static org.fusekicdc.bench.DeliveryFigures.f1;
+import static org.fusekicdc.bench.DeliveryFigures.f2;
+import static org.fusekicdc.bench.DeliveryFigures.ms;
+import static org.fusekicdc.bench.DeliveryFigures.pct;
+import static org.fusekicdc.bench.DeliveryFigures.stage;
+import static org.fusekicdc.bench.DeliveryFigures.stageText;
+
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Random;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 import io.nats.client.Connection;
-import io.nats.client.JetStreamManagement;
-import io.nats.client.Nats;
-import io.nats.client.api.StorageType;
-import io.nats.client.api.StreamConfiguration;
 import org.apache.jena.graph.Node;
 import org.apache.jena.graph.NodeFactory;
-import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.DatasetGraphFactory;
 import org.apache.jena.sparql.core.Quad;
 import org.apache.jena.system.Txn;
@@ -36,16 +30,11 @@ import org.fusekicdc.core.capture.CaptureConfig;
 import org.fusekicdc.core.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.log.ChangeLog;
 import org.fusekicdc.core.log.ChangeLogConfig;
-import org.fusekicdc.core.wire.PatchReassembler;
-import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkConfig;
-import org.fusekicdc.core.config.OptionValues;
 import org.fusekicdc.core.sink.internal.SinkRunner;
 import org.fusekicdc.sink.kafka.KafkaPatchReader;
-import org.fusekicdc.sink.kafka.KafkaSinkProvider;
 import org.fusekicdc.sink.kafka.TestBroker;
 import org.fusekicdc.sink.nats.NatsPatchReader;
-import org.fusekicdc.sink.nats.NatsSinkProvider;
 
 /**
  * How fast the sinks deliver, for Kafka and NATS JetStream, in one run, in one JVM: the writer,
@@ -114,7 +103,6 @@ import org.fusekicdc.sink.nats.NatsSinkProvider;
  */
 public final class SinkDeliveryBench {
     private static final String NS = "http://example.org/bench/";
-    private static final String NATS_URL = System.getenv().getOrDefault("NATS_URL", "nats://127.0.0.1:4222");
 
     private final List<String> brokers = list(System.getProperty("bench.brokers", "kafka,nats"));
     private final List<String> parts = list(System.getProperty("bench.parts", "latency,throughput"));
@@ -132,9 +120,7 @@ public final class SinkDeliveryBench {
     private final String runId = Long.toString(System.currentTimeMillis() % 100_000_000L, 36);
     private final Path work;
 
-    private TestBroker kafka;
-    private Connection nats;
-    private final List<String> natsStreams = new ArrayList<>();
+    private final SinkDestinations destinations = new SinkDestinations(format, kafkaProducerProperties);
     private final List<String> report = new ArrayList<>();
     private final List<String[]> stageRows = new ArrayList<>();
 
@@ -163,13 +149,12 @@ public final class SinkDeliveryBench {
         try {
             if ( brokers.contains("kafka") ) {
                 long s = System.nanoTime();
-                kafka = TestBroker.obtain();
+                TestBroker kafka = destinations.startKafka();
                 out(String.format(Locale.ROOT, "Kafka: %s (ready in %.1f s)", kafka, (System.nanoTime() - s) / 1e9));
             }
             if ( brokers.contains("nats") ) {
-                nats = Nats.connect(new io.nats.client.Options.Builder().server(NATS_URL).connectionTimeout(Duration.ofSeconds(5))
-                                                                       .errorListener(new io.nats.client.ErrorListener() {}).build());
-                out("NATS: " + NATS_URL + " (server " + nats.getServerInfo().getVersion() + ", max_payload " + nats.getMaxPayload() + ")");
+                Connection nats = destinations.connectNats();
+                out("NATS: " + SinkDestinations.NATS_URL + " (server " + nats.getServerInfo().getVersion() + ", max_payload " + nats.getMaxPayload() + ")");
             }
             List<String[]> latencyRows = new ArrayList<>();
             List<String[]> throughputRows = new ArrayList<>();
@@ -231,15 +216,15 @@ public final class SinkDeliveryBench {
         long[] received = new long[total + 3];
         long[] deliverStart = new long[total + 3];
         long[] deliverEnd = new long[total + 3];
-        Destination dest = destination(broker, name, dir);
-        try (SinkRunner runner = new SinkRunner(log, new TimedSink(dest.sink(), deliverStart, deliverEnd), SinkConfig.DEFAULTS)) {
+        SinkDestinations.Destination dest = destinations.destination(broker, name, dir);
+        try (SinkRunner runner = new SinkRunner(log, new SinkDestinations.TimedSink(dest.sink(), deliverStart, deliverEnd), SinkConfig.DEFAULTS)) {
             runner.start();
-            Consumer consumer = dest.consumer(received);
+            SinkDestinations.Consumer consumer = dest.consumer(received);
             consumer.start();
             // Wait until the sink has opened and the consumer reads: one transaction goes all the way through first.
-            SmallTxns txns = new SmallTxns(seed);
+            SinkTxnWorkload txns = new SinkTxnWorkload(seed);
             long v0 = writeOne(dsg, txns);
-            if ( !awaitVersion(consumer, v0, 60) )
+            if ( !SinkDestinations.awaitVersion(consumer, v0, 60) )
                 throw new IllegalStateException("The first transaction did not reach the consumer within 60 s; sink " + runner.status());
             long base = v0;
             long start = System.nanoTime();
@@ -264,7 +249,7 @@ public final class SinkDeliveryBench {
             long last = base + total;
             // A sink slower than the offered rate falls behind: wait a bounded time for it, then
             // count what is still missing as not delivered (latency above any figure measured).
-            awaitVersion(consumer, last, drainSeconds);
+            SinkDestinations.awaitVersion(consumer, last, drainSeconds);
             consumer.stop();
             long delivered = consumer.lastVersion.get();
             long lastRecv = received[(int)consumer.lastVersion.get()];
@@ -313,7 +298,7 @@ public final class SinkDeliveryBench {
         }
     }
 
-    private static long writeOne(CapturingDatasetGraph dsg, SmallTxns txns) {
+    private static long writeOne(CapturingDatasetGraph dsg, SinkTxnWorkload txns) {
         Txn.executeWrite(dsg, () -> txns.next(dsg));
         return dsg.changeLog().headVersion();
     }
@@ -352,14 +337,14 @@ public final class SinkDeliveryBench {
         double mb = log.sizeBytes() / 1e6;
         out(String.format(Locale.ROOT, "Pre-filled %,d patches, %,d quad changes, log %.1f MB, in %.1f s", patches, quadChanges, mb, fillSeconds));
         long[] received = new long[patches + 2];
-        Destination dest = destination(broker, name, dir);
+        SinkDestinations.Destination dest = destinations.destination(broker, name, dir);
         try {
-            Consumer consumer = dest.consumer(received);
+            SinkDestinations.Consumer consumer = dest.consumer(received);
             consumer.start();
             long sinkStart = System.nanoTime();
             try (SinkRunner runner = new SinkRunner(log, dest.sink(), SinkConfig.DEFAULTS)) {
                 runner.start();
-                boolean all = awaitVersion(consumer, last, throughputSeconds);
+                boolean all = SinkDestinations.awaitVersion(consumer, last, throughputSeconds);
                 consumer.stop();
                 int got = (int)consumer.lastVersion.get();
                 if ( got < 2 )
@@ -388,288 +373,10 @@ public final class SinkDeliveryBench {
         }
     }
 
-    private static String stageText(double[] d) {
-        return d.length == 0 ? "-" : f2(pct(d, 50)) + " / " + f2(pct(d, 99)) + " / " + f2(d[d.length - 1]);
-    }
-
-    /** The times of the stage from {@code from[v]} to {@code to[v]} in ms, sorted, for the versions where both are known. */
-    private static double[] stage(long[] from, long[] to, int firstVersion, int n) {
-        double[] d = new double[n];
-        int m = 0;
-        for ( int j = 0 ; j < n ; j++ ) {
-            int v = firstVersion + j;
-            if ( from[v] != 0 && to[v] != 0 )
-                d[m++] = (to[v] - from[v]) / 1e6;
-        }
-        d = Arrays.copyOf(d, m);
-        Arrays.sort(d);
-        return d;
-    }
-
-    /** Notes when each patch is handed to the sink and when the sink returns (the broker acknowledged it). */
-    private record TimedSink(Sink sink, long[] start, long[] end) implements Sink {
-        @Override
-        public String name() {
-            return sink.name();
-        }
-
-        @Override
-        public long open() throws org.fusekicdc.core.sink.SinkException {
-            return sink.open();
-        }
-
-        @Override
-        public void deliver(org.fusekicdc.core.wire.PatchRecord patch) throws org.fusekicdc.core.sink.SinkException {
-            int v = (int)patch.version();
-            long t = System.nanoTime();
-            sink.deliver(patch);
-            if ( v < start.length ) {
-                start[v] = t;
-                end[v] = System.nanoTime();
-            }
-        }
-
-        @Override
-        public void close() {
-            sink.close();
-        }
-    }
-
-    // ---- Destinations and consumers
-
-    /** A sink and a consumer of what it publishes. */
-    private interface Destination extends AutoCloseable {
-        Sink sink();
-
-        Consumer consumer(long[] received) throws Exception;
-
-        @Override
-        void close();
-    }
-
-    /** Notes the arrival time of each version in {@code received[version - firstVersion + 1]}, on a thread of its own. */
-    private abstract static class Consumer {
-        final long[] received;
-        final AtomicLong lastVersion = new AtomicLong();
-        final AtomicBoolean stop = new AtomicBoolean();
-        final AtomicReference<Throwable> failure = new AtomicReference<>();
-        private final Thread thread;
-
-        Consumer(long[] received, String name) {
-            this.received = received;
-            this.thread = new Thread(() -> {
-                try {
-                    loop();
-                } catch (Throwable t) {
-                    failure.set(t);
-                } finally {
-                    try {
-                        closeReader();
-                    } catch (Exception ex) {
-                        // ignore
-                    }
-                }
-            }, name);
-            this.thread.setDaemon(true);
-        }
-
-        abstract void loop() throws Exception;
-
-        abstract void closeReader() throws Exception;
-
-        void start() {
-            thread.start();
-        }
-
-        void stop() throws InterruptedException {
-            stop.set(true);
-            thread.join(10_000);
-        }
-
-        void note(long version, long now) {
-            long prev = lastVersion.get();
-            if ( version != prev + 1 && prev != 0 )
-                throw new IllegalStateException("Consumer: version " + version + " after " + prev);
-            int idx = (int)version;
-            if ( idx < received.length )
-                received[idx] = now;
-            lastVersion.set(version);
-        }
-    }
-
-    private Destination destination(String broker, String dataset, Path dir) throws Exception {
-        return switch (broker) {
-            case "kafka" -> kafkaDestination(dataset, dir);
-            case "nats" -> natsDestination(dataset, dir);
-            default -> throw new IllegalArgumentException("bench.brokers: unknown broker " + broker + " (kafka, nats)");
-        };
-    }
-
-    private Destination kafkaDestination(String dataset, Path dir) throws Exception {
-        String topic = "bench." + dataset;
-        kafka.createTopic(topic, Map.of());
-        Map<String, String> opts = new HashMap<>();
-        opts.put("bootstrapServers", kafka.bootstrapServers());
-        opts.put("topic", topic);
-        opts.put("format", format);
-        if ( !kafkaProducerProperties.isEmpty() )
-            opts.put("producerProperties", kafkaProducerProperties.replace(';', '\n'));
-        Sink sink = new KafkaSinkProvider().create(dataset, new OptionValues("kafka", opts), dir.resolve("sink-work"));
-        return new Destination() {
-            @Override
-            public Sink sink() {
-                return sink;
-            }
-
-            @Override
-            public Consumer consumer(long[] received) {
-                KafkaPatchReader reader = new KafkaPatchReader(new HashMap<>(kafka.clientProperties()), topic, dataset, 0, dir.resolve("reader"));
-                return new Consumer(received, "bench-kafka-consumer") {
-                    @Override
-                    void loop() {
-                        while ( !stop.get() ) {
-                            List<PatchReassembler.Patch> got = reader.poll(Duration.ofMillis(100));
-                            long now = System.nanoTime();
-                            for ( PatchReassembler.Patch p : got ) {
-                                note(p.version(), now);
-                                p.close();
-                            }
-                        }
-                    }
-
-                    @Override
-                    void closeReader() {
-                        reader.close();
-                    }
-                };
-            }
-
-            @Override
-            public void close() {
-                if ( kafka.embedded() )
-                    return;
-                try (var admin = kafka.admin()) {
-                    admin.deleteTopics(List.of(topic)).all().get();
-                } catch (Exception ex) {
-                    out("Could not delete topic " + topic + ": " + ex);
-                }
-            }
-        };
-    }
-
-    private Destination natsDestination(String dataset, Path dir) throws Exception {
-        String stream = ("BENCH_" + dataset).toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
-        String subject = "bench." + dataset;
-        JetStreamManagement jsm = nats.jetStreamManagement();
-        // Made here, as the sink would make it, so that the consumer can start before the sink.
-        jsm.addStream(StreamConfiguration.builder().name(stream).subjects(subject).storageType(StorageType.File)
-                                         .duplicateWindow(Duration.ofSeconds(120)).build());
-        natsStreams.add(stream);
-        Map<String, String> opts = Map.of("url", NATS_URL, "stream", stream, "subject", subject, "format", format);
-        Sink sink = new NatsSinkProvider().create(dataset, new OptionValues("nats", opts), dir.resolve("sink-work"));
-        return new Destination() {
-            @Override
-            public Sink sink() {
-                return sink;
-            }
-
-            @Override
-            public Consumer consumer(long[] received) throws Exception {
-                NatsPatchReader reader = new NatsPatchReader(nats, stream, subject, 0, Files.createDirectories(dir.resolve("reader")));
-                return new Consumer(received, "bench-nats-consumer") {
-                    @Override
-                    void loop() throws Exception {
-                        while ( !stop.get() ) {
-                            var p = reader.next(Duration.ofMillis(100));
-                            long now = System.nanoTime();
-                            if ( p.isPresent() )
-                                note(p.get().version(), now);
-                        }
-                    }
-
-                    @Override
-                    void closeReader() {
-                        reader.close();
-                    }
-                };
-            }
-
-            @Override
-            public void close() {}
-        };
-    }
-
-    /** Wait until the consumer has {@code version}; false if it has not after {@code timeoutSeconds}. */
-    private static boolean awaitVersion(Consumer c, long version, double timeoutSeconds) throws InterruptedException {
-        long deadline = System.nanoTime() + (long)(timeoutSeconds * 1e9);
-        while ( c.lastVersion.get() < version ) {
-            if ( c.failure.get() != null )
-                throw new IllegalStateException("Consumer failed: " + c.failure.get(), c.failure.get());
-            if ( System.nanoTime() > deadline )
-                return false;
-            Thread.sleep(2);
-        }
-        return true;
-    }
-
-    // ---- The small-transaction workload
-
-    /** 1-10 quads per transaction: inserts of new quads, 15 % deletes of the oldest live ones; each one a real change. */
-    private static final class SmallTxns {
-        private final Random rnd;
-        private final ArrayDeque<Quad> live = new ArrayDeque<>();
-        private long serial;
-
-        SmallTxns(long seed) {
-            this.rnd = new Random(seed);
-        }
-
-        void next(DatasetGraph dsg) {
-            int size = 1 + rnd.nextInt(10);
-            if ( rnd.nextDouble() < 0.15 && live.size() >= size + 50 ) {
-                for ( int i = 0 ; i < size ; i++ )
-                    dsg.delete(live.pollFirst());
-                return;
-            }
-            for ( int i = 0 ; i < size ; i++ ) {
-                Quad q = newQuad();
-                dsg.add(q);
-                live.addLast(q);
-            }
-        }
-
-        private Quad newQuad() {
-            long k = serial++;
-            Node s = NodeFactory.createURI(NS + "item/" + (k / 5));
-            Node p = NodeFactory.createURI(NS + "prop" + rnd.nextInt(20));
-            Node o = switch (rnd.nextInt(5)) {
-                case 0 -> NodeFactory.createURI(NS + "item/" + (k * 7919 % 100_003) + "/" + k);
-                case 1 -> NodeFactory.createLiteralDT(Long.toString(k * 1000 + rnd.nextInt(1000)), XSDDatatype.XSDinteger);
-                case 2 -> NodeFactory.createLiteralLang("label " + k, "en");
-                case 3 -> NodeFactory.createLiteralDT(String.format(Locale.ROOT, "2026-01-%02dT%02d:%02d:%02dZ", 10 + k % 19, (k / 19) / 3600 % 24,
-                                                                    (k / 19) / 60 % 60, (k / 19) % 60), XSDDatatype.XSDdateTime);
-                default -> NodeFactory.createLiteralString("text value " + k + " " + Long.toHexString(rnd.nextLong()));
-            };
-            Node g = rnd.nextBoolean() ? Quad.defaultGraphIRI : NodeFactory.createURI(NS + "graph/" + rnd.nextInt(10));
-            return Quad.create(g, s, p, o);
-        }
-    }
-
     // ---- Helpers
 
     private void cleanUp() {
-        if ( nats != null ) {
-            try {
-                JetStreamManagement jsm = nats.jetStreamManagement();
-                for ( String s : natsStreams )
-                    jsm.deleteStream(s);
-                nats.close();
-            } catch (Exception ex) {
-                System.out.println("Cleaning up NATS streams " + natsStreams + ": " + ex);
-            }
-        }
-        if ( kafka != null )
-            kafka.close();
+        destinations.close();
         if ( !keep )
             BenchFiles.deleteTree(work);
     }
@@ -680,25 +387,6 @@ public final class SinkDeliveryBench {
         if ( line.startsWith("|") || line.startsWith("## ") || line.startsWith("Where") || line.startsWith("Run time") || line.startsWith("Machine") || line.startsWith("Options")
              || line.startsWith("Kafka:") || line.startsWith("NATS:") || (line.isEmpty() && !report.isEmpty() && !report.getLast().isEmpty()) )
             report.add(line);
-    }
-
-    private static double pct(double[] sorted, double p) {
-        if ( sorted.length == 0 )
-            return Double.NaN;
-        int i = (int)Math.ceil(p / 100.0 * sorted.length) - 1;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
-    }
-
-    private static String ms(double d) {
-        return Double.isInfinite(d) ? "not delivered" : f2(d);
-    }
-
-    private static String f1(double d) {
-        return String.format(Locale.ROOT, "%.1f", d);
-    }
-
-    private static String f2(double d) {
-        return String.format(Locale.ROOT, "%.2f", d);
     }
 
     private static List<String> list(String csv) {

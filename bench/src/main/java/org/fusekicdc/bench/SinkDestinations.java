@@ -1,0 +1,279 @@
+package org.fusekicdc.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.nats.client.Connection;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.Nats;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
+import org.fusekicdc.core.wire.PatchReassembler;
+import org.fusekicdc.core.sink.Sink;
+import org.fusekicdc.core.config.OptionValues;
+import org.fusekicdc.sink.kafka.KafkaPatchReader;
+import org.fusekicdc.sink.kafka.KafkaSinkProvider;
+import org.fusekicdc.sink.kafka.TestBroker;
+import org.fusekicdc.sink.nats.NatsPatchReader;
+import org.fusekicdc.sink.nats.NatsSinkProvider;
+
+/**
+ * The brokers of {@link SinkDeliveryBench}: for each, a sink with the benchmark's options and a
+ * consumer that notes when each version arrives. Closing deletes the NATS streams it made and
+ * stops the Kafka broker.
+ */
+final class SinkDestinations implements AutoCloseable {
+    static final String NATS_URL = System.getenv().getOrDefault("NATS_URL", "nats://127.0.0.1:4222");
+
+    private final String format;
+    private final String kafkaProducerProperties;
+    private TestBroker kafka;
+    private Connection nats;
+    private final List<String> natsStreams = new ArrayList<>();
+
+    SinkDestinations(String format, String kafkaProducerProperties) {
+        this.format = format;
+        this.kafkaProducerProperties = kafkaProducerProperties;
+    }
+
+    /** The broker named by {@code KAFKA_BOOTSTRAP_SERVERS}, else one in this JVM. */
+    TestBroker startKafka() throws Exception {
+        kafka = TestBroker.obtain();
+        return kafka;
+    }
+
+    Connection connectNats() throws Exception {
+        nats = Nats.connect(new io.nats.client.Options.Builder().server(NATS_URL).connectionTimeout(Duration.ofSeconds(5))
+                                                               .errorListener(new io.nats.client.ErrorListener() {}).build());
+        return nats;
+    }
+
+    /** A sink and a consumer of what it publishes. */
+    interface Destination extends AutoCloseable {
+        Sink sink();
+
+        Consumer consumer(long[] received) throws Exception;
+
+        @Override
+        void close();
+    }
+
+    /** Notes the arrival time of each version in {@code received[version - firstVersion + 1]}, on a thread of its own. */
+    abstract static class Consumer {
+        final long[] received;
+        final AtomicLong lastVersion = new AtomicLong();
+        final AtomicBoolean stop = new AtomicBoolean();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        private final Thread thread;
+
+        Consumer(long[] received, String name) {
+            this.received = received;
+            this.thread = new Thread(() -> {
+                try {
+                    loop();
+                } catch (Throwable t) {
+                    failure.set(t);
+                } finally {
+                    try {
+                        closeReader();
+                    } catch (Exception ex) {
+                        // ignore
+                    }
+                }
+            }, name);
+            this.thread.setDaemon(true);
+        }
+
+        abstract void loop() throws Exception;
+
+        abstract void closeReader() throws Exception;
+
+        void start() {
+            thread.start();
+        }
+
+        void stop() throws InterruptedException {
+            stop.set(true);
+            thread.join(10_000);
+        }
+
+        void note(long version, long now) {
+            long prev = lastVersion.get();
+            if ( version != prev + 1 && prev != 0 )
+                throw new IllegalStateException("Consumer: version " + version + " after " + prev);
+            int idx = (int)version;
+            if ( idx < received.length )
+                received[idx] = now;
+            lastVersion.set(version);
+        }
+    }
+
+    Destination destination(String broker, String dataset, Path dir) throws Exception {
+        return switch (broker) {
+            case "kafka" -> kafkaDestination(dataset, dir);
+            case "nats" -> natsDestination(dataset, dir);
+            default -> throw new IllegalArgumentException("bench.brokers: unknown broker " + broker + " (kafka, nats)");
+        };
+    }
+
+    private Destination kafkaDestination(String dataset, Path dir) throws Exception {
+        String topic = "bench." + dataset;
+        kafka.createTopic(topic, Map.of());
+        Map<String, String> opts = new HashMap<>();
+        opts.put("bootstrapServers", kafka.bootstrapServers());
+        opts.put("topic", topic);
+        opts.put("format", format);
+        if ( !kafkaProducerProperties.isEmpty() )
+            opts.put("producerProperties", kafkaProducerProperties.replace(';', '\n'));
+        Sink sink = new KafkaSinkProvider().create(dataset, new OptionValues("kafka", opts), dir.resolve("sink-work"));
+        return new Destination() {
+            @Override
+            public Sink sink() {
+                return sink;
+            }
+
+            @Override
+            public Consumer consumer(long[] received) {
+                KafkaPatchReader reader = new KafkaPatchReader(new HashMap<>(kafka.clientProperties()), topic, dataset, 0, dir.resolve("reader"));
+                return new Consumer(received, "bench-kafka-consumer") {
+                    @Override
+                    void loop() {
+                        while ( !stop.get() ) {
+                            List<PatchReassembler.Patch> got = reader.poll(Duration.ofMillis(100));
+                            long now = System.nanoTime();
+                            for ( PatchReassembler.Patch p : got ) {
+                                note(p.version(), now);
+                                p.close();
+                            }
+                        }
+                    }
+
+                    @Override
+                    void closeReader() {
+                        reader.close();
+                    }
+                };
+            }
+
+            @Override
+            public void close() {
+                if ( kafka.embedded() )
+                    return;
+                try (var admin = kafka.admin()) {
+                    admin.deleteTopics(List.of(topic)).all().get();
+                } catch (Exception ex) {
+                    System.out.println("Could not delete topic " + topic + ": " + ex);
+                }
+            }
+        };
+    }
+
+    private Destination natsDestination(String dataset, Path dir) throws Exception {
+        String stream = ("BENCH_" + dataset).toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
+        String subject = "bench." + dataset;
+        JetStreamManagement jsm = nats.jetStreamManagement();
+        // Made here, as the sink would make it, so that the consumer can start before the sink.
+        jsm.addStream(StreamConfiguration.builder().name(stream).subjects(subject).storageType(StorageType.File)
+                                         .duplicateWindow(Duration.ofSeconds(120)).build());
+        natsStreams.add(stream);
+        Map<String, String> opts = Map.of("url", NATS_URL, "stream", stream, "subject", subject, "format", format);
+        Sink sink = new NatsSinkProvider().create(dataset, new OptionValues("nats", opts), dir.resolve("sink-work"));
+        return new Destination() {
+            @Override
+            public Sink sink() {
+                return sink;
+            }
+
+            @Override
+            public Consumer consumer(long[] received) throws Exception {
+                NatsPatchReader reader = new NatsPatchReader(nats, stream, subject, 0, Files.createDirectories(dir.resolve("reader")));
+                return new Consumer(received, "bench-nats-consumer") {
+                    @Override
+                    void loop() throws Exception {
+                        while ( !stop.get() ) {
+                            var p = reader.next(Duration.ofMillis(100));
+                            long now = System.nanoTime();
+                            if ( p.isPresent() )
+                                note(p.get().version(), now);
+                        }
+                    }
+
+                    @Override
+                    void closeReader() {
+                        reader.close();
+                    }
+                };
+            }
+
+            @Override
+            public void close() {}
+        };
+    }
+
+    /** Wait until the consumer has {@code version}; false if it has not after {@code timeoutSeconds}. */
+    static boolean awaitVersion(Consumer c, long version, double timeoutSeconds) throws InterruptedException {
+        long deadline = System.nanoTime() + (long)(timeoutSeconds * 1e9);
+        while ( c.lastVersion.get() < version ) {
+            if ( c.failure.get() != null )
+                throw new IllegalStateException("Consumer failed: " + c.failure.get(), c.failure.get());
+            if ( System.nanoTime() > deadline )
+                return false;
+            Thread.sleep(2);
+        }
+        return true;
+    }
+
+    /** Notes when each patch is handed to the sink and when the sink returns (the broker acknowledged it). */
+    record TimedSink(Sink sink, long[] start, long[] end) implements Sink {
+        @Override
+        public String name() {
+            return sink.name();
+        }
+
+        @Override
+        public long open() throws org.fusekicdc.core.sink.SinkException {
+            return sink.open();
+        }
+
+        @Override
+        public void deliver(org.fusekicdc.core.wire.PatchRecord patch) throws org.fusekicdc.core.sink.SinkException {
+            int v = (int)patch.version();
+            long t = System.nanoTime();
+            sink.deliver(patch);
+            if ( v < start.length ) {
+                start[v] = t;
+                end[v] = System.nanoTime();
+            }
+        }
+
+        @Override
+        public void close() {
+            sink.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        if ( nats != null ) {
+            try {
+                JetStreamManagement jsm = nats.jetStreamManagement();
+                for ( String s : natsStreams )
+                    jsm.deleteStream(s);
+                nats.close();
+            } catch (Exception ex) {
+                System.out.println("Cleaning up NATS streams " + natsStreams + ": " + ex);
+            }
+        }
+        if ( kafka != null )
+            kafka.close();
+    }
+}
