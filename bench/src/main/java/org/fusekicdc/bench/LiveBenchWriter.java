@@ -19,8 +19,8 @@ import org.apache.jena.graph.Node;
 import org.apache.jena.graph.NodeFactory;
 import org.apache.jena.query.TxnType;
 import org.apache.jena.sparql.core.Quad;
-import org.fusekicdc.core.capture.CapturingDatasetGraph;
-import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.internal.log.ChangeLog;
 
 /**
  * The writer of {@link LiveQueryBench}: one small transaction per call (1-5 quads, each an

@@ -30,10 +30,10 @@ import org.apache.jena.sparql.core.DatasetGraphFactory;
 import org.apache.jena.sparql.core.Quad;
 import org.apache.jena.system.Txn;
 import org.apache.jena.tdb2.TDB2Factory;
-import org.fusekicdc.core.capture.CaptureConfig;
-import org.fusekicdc.core.capture.CapturingDatasetGraph;
-import org.fusekicdc.core.log.ChangeLog;
-import org.fusekicdc.core.log.ChangeLogConfig;
+import org.fusekicdc.core.internal.capture.CaptureConfig;
+import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.internal.log.ChangeLog;
+import org.fusekicdc.core.internal.log.ChangeLogConfig;
 import org.fusekicdc.live.LiveConfig;
 import org.fusekicdc.live.LiveQueryEngine;
 

@@ -12,10 +12,10 @@ import java.util.Locale;
 import java.util.Random;
 
 import org.apache.jena.atlas.io.IOX;
-import org.fusekicdc.core.log.ChangeLog;
-import org.fusekicdc.core.log.ChangeLogConfig;
-import org.fusekicdc.core.log.LogRecord;
-import org.fusekicdc.core.log.LogWriter;
+import org.fusekicdc.core.internal.log.ChangeLog;
+import org.fusekicdc.core.internal.log.ChangeLogConfig;
+import org.fusekicdc.core.internal.log.LogRecord;
+import org.fusekicdc.core.internal.log.LogWriter;
 
 /**
  * What checking every record costs a reader: a log of small patches and one of large ones are

@@ -13,7 +13,7 @@ import org.apache.jena.fuseki.auth.Auth;
 import org.apache.jena.atlas.web.AuthScheme;
 import org.apache.jena.rdfpatch.RDFPatch;
 import org.fusekicdc.core.wire.PatchHeaders;
-import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.testing.LogReplay;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -20,7 +20,7 @@ import org.apache.jena.rdfpatch.RDFPatch;
 import org.apache.jena.rdfpatch.RDFPatchOps;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.tdb2.sys.TDBInternal;
-import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.fusekicdc.fuseki.runtime.DatasetRuntime;
 import org.fusekicdc.fuseki.runtime.DatasetRuntimes;
 

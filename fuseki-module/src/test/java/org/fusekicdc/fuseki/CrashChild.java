@@ -11,11 +11,11 @@ import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.DatasetGraphWrapper;
 import org.apache.jena.sparql.core.Quad;
 import org.apache.jena.tdb2.TDB2Factory;
-import org.fusekicdc.core.capture.CaptureConfig;
-import org.fusekicdc.core.capture.CapturingDatasetGraph;
-import org.fusekicdc.core.capture.tdb2.Tdb2JournalRepair;
-import org.fusekicdc.core.log.ChangeLog;
-import org.fusekicdc.core.log.ChangeLogConfig;
+import org.fusekicdc.core.internal.capture.CaptureConfig;
+import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.internal.capture.tdb2.Tdb2JournalRepair;
+import org.fusekicdc.core.internal.log.ChangeLog;
+import org.fusekicdc.core.internal.log.ChangeLogConfig;
 import org.fusekicdc.core.testing.ChildJvm;
 
 /**

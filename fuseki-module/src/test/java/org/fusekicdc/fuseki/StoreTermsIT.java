@@ -12,7 +12,7 @@ import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.DatasetGraphFactory;
 import org.apache.jena.tdb2.DatabaseMgr;
 import org.apache.jena.tdb2.sys.TDBInternal;
-import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.testing.LiteralSpellings;
 import org.fusekicdc.core.testing.LogReplay;
 import org.junit.jupiter.api.Test;

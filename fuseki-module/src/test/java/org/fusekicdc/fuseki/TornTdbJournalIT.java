@@ -11,7 +11,7 @@ import java.nio.file.StandardOpenOption;
 
 import org.apache.jena.dboe.transaction.txn.ComponentId;
 import org.apache.jena.system.Txn;
-import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -10,10 +10,10 @@ import org.apache.jena.graph.Node;
 import org.apache.jena.rdfpatch.changes.RDFChangesBase;
 import org.apache.jena.rdfpatch.text.RDFPatchReaderText;
 import org.apache.jena.sparql.core.Quad;
-import org.fusekicdc.core.log.ChangeLog;
-import org.fusekicdc.core.log.DamagedRecordException;
-import org.fusekicdc.core.log.LogRecord;
-import org.fusekicdc.core.log.VersionGoneException;
+import org.fusekicdc.core.internal.log.ChangeLog;
+import org.fusekicdc.core.internal.log.DamagedRecordException;
+import org.fusekicdc.core.internal.log.LogRecord;
+import org.fusekicdc.core.internal.log.VersionGoneException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -7,7 +7,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.jena.query.QueryCancelledException;
-import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -16,7 +16,7 @@ import org.apache.jena.sparql.engine.binding.BindingBuilder;
 import org.apache.jena.sparql.engine.binding.BindingFactory;
 import org.apache.jena.sparql.exec.QueryExec;
 import org.apache.jena.sparql.exec.RowSet;
-import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.core.internal.log.ChangeLog;
 
 /**
  * Evaluates a live query whole, on the snapshot the calling thread has open, within a budget:

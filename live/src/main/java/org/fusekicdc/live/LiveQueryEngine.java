@@ -12,8 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.jena.query.Query;
 import org.apache.jena.sparql.algebra.Algebra;
 import org.apache.jena.sparql.util.Symbol;
-import org.fusekicdc.core.capture.CapturingDatasetGraph;
-import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.internal.log.ChangeLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -7,10 +7,10 @@ import java.util.List;
 import java.util.Set;
 
 import org.apache.jena.query.QueryCancelledException;
-import org.fusekicdc.core.capture.CapturingDatasetGraph;
-import org.fusekicdc.core.log.ChangeLog;
-import org.fusekicdc.core.log.DamagedRecordException;
-import org.fusekicdc.core.log.VersionGoneException;
+import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.internal.log.ChangeLog;
+import org.fusekicdc.core.internal.log.DamagedRecordException;
+import org.fusekicdc.core.internal.log.VersionGoneException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -3,7 +3,7 @@ package org.fusekicdc.core.source;
 import java.nio.file.Path;
 
 import org.apache.jena.rdf.model.Resource;
-import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.config.OptionValues;
 
 /**

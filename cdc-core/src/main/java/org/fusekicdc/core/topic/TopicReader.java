@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
-import org.fusekicdc.core.follow.Follower;
+import org.fusekicdc.core.internal.follow.Follower;
 import org.fusekicdc.core.wire.PatchReassembler;
 
 /**

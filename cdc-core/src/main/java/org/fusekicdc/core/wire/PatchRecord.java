@@ -6,8 +6,8 @@ import java.io.OutputStream;
 
 import org.apache.jena.rdfpatch.binary.RDFChangesWriterBinary;
 import org.apache.jena.rdfpatch.text.RDFPatchReaderText;
-import org.fusekicdc.core.log.LogRecord;
-import org.fusekicdc.core.log.RecordMeta;
+import org.fusekicdc.core.internal.log.LogRecord;
+import org.fusekicdc.core.internal.log.RecordMeta;
 
 /**
  * A patch handed to a sink: the log record and the dataset it belongs to, with the patch

@@ -81,10 +81,30 @@ class ApiSurfaceTest {
     }
 
     @Test
+    void everyOtherPackageIsInternal() throws Exception {
+        Path root = classesRoot();
+        TreeSet<String> stray = new TreeSet<>();
+        try (Stream<Path> files = Files.walk(root)) {
+            files.filter(f -> f.toString().endsWith(".class")).map(f -> root.relativize(f.getParent()).toString().replace('/', '.'))
+                 .filter(pkg -> pkg.startsWith("org.fusekicdc.core") && !API_PACKAGES.contains(pkg) && !pkg.contains(".internal"))
+                 .forEach(stray::add);
+        }
+        assertTrue(stray.isEmpty(), "Packages of cdc-core that are neither API (docs/extending.md) nor ...internal: " + stray
+                                    + ". Name the package ...internal, or make it API: list it in API_PACKAGES and the guide.");
+    }
+
+    @Test
     void theGuideNamesEveryApiPackage() throws IOException {
         String guide = Files.readString(Path.of("..", "docs", "extending.md"));
         for ( String p : API_PACKAGES )
             assertTrue(guide.contains("`" + p + "`"), "docs/extending.md does not name API package " + p);
+    }
+
+    /** cdc-core's compiled main classes: a directory when run in the build. */
+    private static Path classesRoot() throws URISyntaxException {
+        Path location = Path.of(CdcException.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        assertTrue(Files.isDirectory(location), "cdc-core's classes are not a directory: " + location);
+        return location;
     }
 
     /** Public top-level types of the API packages, and their public member types, from the compiled classes. */

@@ -15,11 +15,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongFunction;
 
-import org.fusekicdc.core.log.ChangeLog;
-import org.fusekicdc.core.log.ChangeLogConfig;
-import org.fusekicdc.core.log.LogWriter;
-import org.fusekicdc.core.log.RecordMeta;
-import org.fusekicdc.core.metrics.CdcObserver;
+import org.fusekicdc.core.internal.log.ChangeLog;
+import org.fusekicdc.core.internal.log.ChangeLogConfig;
+import org.fusekicdc.core.internal.log.LogWriter;
+import org.fusekicdc.core.internal.log.RecordMeta;
+import org.fusekicdc.core.internal.metrics.CdcObserver;
 import org.fusekicdc.core.testing.TestClock;
 import org.fusekicdc.core.testing.TestSupport;
 import org.fusekicdc.core.sink.internal.SinkRunner;

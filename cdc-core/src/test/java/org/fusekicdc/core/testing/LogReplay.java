@@ -27,11 +27,11 @@ import org.apache.jena.sparql.core.DatasetGraphFactory;
 import org.apache.jena.sparql.core.Quad;
 import org.apache.jena.sparql.util.IsoMatcher;
 import org.apache.jena.system.Txn;
-import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.wire.PatchHeaders;
-import org.fusekicdc.core.log.ChangeLog;
-import org.fusekicdc.core.log.LogRecord;
-import org.fusekicdc.core.log.RecordMeta;
+import org.fusekicdc.core.internal.log.ChangeLog;
+import org.fusekicdc.core.internal.log.LogRecord;
+import org.fusekicdc.core.internal.log.RecordMeta;
 
 /**
  * Test support: replays a change log with Jena's own patch code and checks what a user of the

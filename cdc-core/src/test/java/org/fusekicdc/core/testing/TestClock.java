@@ -5,7 +5,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.function.BooleanSupplier;
 
-import org.fusekicdc.core.time.Sleeper;
+import org.fusekicdc.core.internal.time.Sleeper;
 
 /**
  * A clock that stands still until a test moves it: time-based behaviour without sleeping. As a

@@ -10,7 +10,7 @@ import org.apache.jena.rdfpatch.RDFChanges;
 import org.apache.jena.rdfpatch.changes.RDFChangesWrapper;
 import org.apache.jena.rdfpatch.text.RDFChangesWriterText;
 import org.apache.jena.rdfpatch.text.RDFPatchReaderText;
-import org.fusekicdc.core.log.LogRecord;
+import org.fusekicdc.core.internal.log.LogRecord;
 
 /**
  * A logged patch as one reader may see it: headers, transaction lines and prefix lines as

@@ -17,11 +17,11 @@ import org.apache.jena.rdf.model.Resource;
 import org.apache.jena.rdf.model.ResourceFactory;
 import org.apache.jena.rdf.model.Statement;
 import org.fusekicdc.core.CdcConfigException;
-import org.fusekicdc.core.capture.CaptureConfig;
-import org.fusekicdc.core.capture.CommitAttributes;
+import org.fusekicdc.core.internal.capture.CaptureConfig;
+import org.fusekicdc.core.internal.capture.CommitAttributes;
 import org.fusekicdc.core.config.Option;
-import org.fusekicdc.core.log.ChangeLogConfig;
-import org.fusekicdc.core.log.Retention;
+import org.fusekicdc.core.internal.log.ChangeLogConfig;
+import org.fusekicdc.core.internal.log.Retention;
 import org.fusekicdc.live.LiveConfig;
 
 /**

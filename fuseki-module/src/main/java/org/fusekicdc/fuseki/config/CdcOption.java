@@ -3,9 +3,9 @@ package org.fusekicdc.fuseki.config;
 import java.time.Duration;
 import java.util.List;
 
-import org.fusekicdc.core.capture.CaptureConfig;
+import org.fusekicdc.core.internal.capture.CaptureConfig;
 import org.fusekicdc.core.config.Option;
-import org.fusekicdc.core.log.ChangeLogConfig;
+import org.fusekicdc.core.internal.log.ChangeLogConfig;
 import org.fusekicdc.core.sink.SinkConfig;
 import org.fusekicdc.live.LiveConfig;
 

@@ -8,7 +8,7 @@ import java.util.Set;
 
 import org.apache.jena.rdf.model.RDFNode;
 import org.fusekicdc.core.config.Option;
-import org.fusekicdc.core.follow.FollowerConfig;
+import org.fusekicdc.core.internal.follow.FollowerConfig;
 import org.fusekicdc.core.topic.TopicReader;
 import org.fusekicdc.core.topic.TopicReaderProvider;
 import org.fusekicdc.core.config.OptionValues;

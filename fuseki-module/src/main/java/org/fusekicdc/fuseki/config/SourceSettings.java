@@ -11,7 +11,7 @@ import org.apache.jena.rdf.model.RDFNode;
 import org.apache.jena.rdf.model.Resource;
 import org.apache.jena.rdf.model.Statement;
 import org.fusekicdc.core.CdcConfigException;
-import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.config.OptionValues;
 import org.fusekicdc.core.source.Source;

@@ -9,7 +9,7 @@ import java.util.List;
 
 import org.apache.jena.rdfpatch.binary.RDFChangesWriterBinary;
 import org.apache.jena.rdfpatch.text.RDFPatchReaderText;
-import org.fusekicdc.core.log.LogRecord;
+import org.fusekicdc.core.internal.log.LogRecord;
 import org.fusekicdc.fuseki.access.PatchFilter;
 import org.fusekicdc.fuseki.access.ReaderView;
 import org.fusekicdc.fuseki.stream.ResponseStreams;

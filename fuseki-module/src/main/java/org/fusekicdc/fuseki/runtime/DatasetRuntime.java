@@ -7,9 +7,9 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.jena.fuseki.Fuseki;
-import org.fusekicdc.core.capture.CapturingDatasetGraph;
-import org.fusekicdc.core.follow.Follower;
-import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.internal.follow.Follower;
+import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.sink.internal.SinkRunners;
 import org.fusekicdc.core.source.Source;
 import org.fusekicdc.fuseki.config.CapturedDatasetSettings;

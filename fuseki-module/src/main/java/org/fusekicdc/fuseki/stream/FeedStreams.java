@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.servlet.http.HttpServletRequest;
 import org.apache.jena.web.HttpSC;
-import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.fuseki.access.ReaderView;
 import org.fusekicdc.fuseki.config.FeedSettings;
 import org.slf4j.Logger;

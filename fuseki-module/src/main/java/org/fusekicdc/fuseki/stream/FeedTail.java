@@ -6,10 +6,10 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-import org.fusekicdc.core.log.ChangeLog;
-import org.fusekicdc.core.log.ChangeLogException;
-import org.fusekicdc.core.log.LogRecord;
-import org.fusekicdc.core.log.VersionGoneException;
+import org.fusekicdc.core.internal.log.ChangeLog;
+import org.fusekicdc.core.internal.log.ChangeLogException;
+import org.fusekicdc.core.internal.log.LogRecord;
+import org.fusekicdc.core.internal.log.VersionGoneException;
 import org.fusekicdc.fuseki.access.PatchFilter;
 import org.fusekicdc.fuseki.access.ReaderView;
 import org.slf4j.Logger;

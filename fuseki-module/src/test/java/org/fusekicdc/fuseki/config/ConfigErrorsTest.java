@@ -13,8 +13,8 @@ import java.util.List;
 
 import org.apache.jena.fuseki.main.FusekiMain;
 import org.apache.jena.fuseki.main.runner.FusekiRunner;
-import org.fusekicdc.core.log.ChangeLog;
-import org.fusekicdc.core.log.ChangeLogConfig;
+import org.fusekicdc.core.internal.log.ChangeLog;
+import org.fusekicdc.core.internal.log.ChangeLogConfig;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import org.fusekicdc.core.log.LogRecord;
+import org.fusekicdc.core.internal.log.LogRecord;
 import org.fusekicdc.core.sink.SinkException;
 import org.fusekicdc.core.wire.PatchRecord;
 

@@ -4,9 +4,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
-import org.fusekicdc.core.log.ChangeLog;
-import org.fusekicdc.core.log.ReaderCursor;
-import org.fusekicdc.core.log.Retention;
+import org.fusekicdc.core.internal.log.ChangeLog;
+import org.fusekicdc.core.internal.log.ReaderCursor;
+import org.fusekicdc.core.internal.log.Retention;
 
 /**
  * Readers of a change log that no configured sink owns. Sinks are the only readers that

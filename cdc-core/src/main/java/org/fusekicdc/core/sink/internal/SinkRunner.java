@@ -3,11 +3,11 @@ package org.fusekicdc.core.sink.internal;
 import java.time.InstantSource;
 import java.util.List;
 
-import org.fusekicdc.core.log.ChangeLog;
-import org.fusekicdc.core.log.DamagedRecordException;
-import org.fusekicdc.core.log.LogRecord;
-import org.fusekicdc.core.log.ReaderCursor;
-import org.fusekicdc.core.log.VersionGoneException;
+import org.fusekicdc.core.internal.log.ChangeLog;
+import org.fusekicdc.core.internal.log.DamagedRecordException;
+import org.fusekicdc.core.internal.log.LogRecord;
+import org.fusekicdc.core.internal.log.ReaderCursor;
+import org.fusekicdc.core.internal.log.VersionGoneException;
 import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkConfig;
 import org.fusekicdc.core.sink.SinkException;

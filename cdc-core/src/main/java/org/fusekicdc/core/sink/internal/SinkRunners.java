@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import org.fusekicdc.core.log.ChangeLog;
+import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkConfig;
 import org.fusekicdc.core.sink.SinkStatus;

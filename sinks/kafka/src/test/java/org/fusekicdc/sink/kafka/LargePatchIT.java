@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.fusekicdc.core.log.LogRecord;
+import org.fusekicdc.core.internal.log.LogRecord;
 import org.fusekicdc.core.wire.PatchReassembler.Patch;
 import org.fusekicdc.core.wire.PatchMessages;
 import org.fusekicdc.core.sink.SinkConfig;

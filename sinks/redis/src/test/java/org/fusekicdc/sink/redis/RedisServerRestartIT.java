@@ -12,10 +12,10 @@ import java.util.Map;
 
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.DatasetGraphFactory;
-import org.fusekicdc.core.capture.CaptureConfig;
-import org.fusekicdc.core.capture.CapturingDatasetGraph;
-import org.fusekicdc.core.log.ChangeLog;
-import org.fusekicdc.core.log.ChangeLogConfig;
+import org.fusekicdc.core.internal.capture.CaptureConfig;
+import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.internal.log.ChangeLog;
+import org.fusekicdc.core.internal.log.ChangeLogConfig;
 import org.fusekicdc.core.wire.PatchRecord;
 import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkException;

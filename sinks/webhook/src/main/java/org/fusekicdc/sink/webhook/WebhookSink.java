@@ -34,7 +34,7 @@ import org.fusekicdc.core.wire.PatchMessages;
 import org.fusekicdc.core.wire.PatchRecord;
 import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkException;
-import org.fusekicdc.core.time.Sleeper;
+import org.fusekicdc.core.internal.time.Sleeper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -13,9 +13,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import org.fusekicdc.core.log.ChangeLog;
-import org.fusekicdc.core.log.ChangeLogConfig;
-import org.fusekicdc.core.log.LogWriter;
+import org.fusekicdc.core.internal.log.ChangeLog;
+import org.fusekicdc.core.internal.log.ChangeLogConfig;
+import org.fusekicdc.core.internal.log.LogWriter;
 import org.fusekicdc.core.wire.PatchRecord;
 import org.fusekicdc.core.config.OptionValues;
 import org.fusekicdc.core.testing.TestClock;

@@ -12,9 +12,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.fusekicdc.core.wire.PatchHeaders;
-import org.fusekicdc.core.log.ChangeLog;
-import org.fusekicdc.core.log.DamagedRecordException;
-import org.fusekicdc.core.log.LogRecord;
+import org.fusekicdc.core.internal.log.ChangeLog;
+import org.fusekicdc.core.internal.log.DamagedRecordException;
+import org.fusekicdc.core.internal.log.LogRecord;
 
 /**
  * The commit LSN of the last source transaction applied to the dataset. The authority is the

@@ -11,7 +11,7 @@ import io.debezium.engine.RecordChangeEvent;
 import org.apache.jena.query.TxnType;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
-import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.wire.PatchHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

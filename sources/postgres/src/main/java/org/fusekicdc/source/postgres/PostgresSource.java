@@ -21,7 +21,7 @@ import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
 import io.debezium.engine.spi.OffsetCommitPolicy;
 import org.apache.kafka.connect.source.SourceRecord;
-import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.source.Source;
 import org.fusekicdc.core.source.SourceContext;
 import org.fusekicdc.core.source.SourceException;

@@ -25,11 +25,11 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.jena.rdfpatch.RDFPatch;
 import org.apache.jena.system.Txn;
-import org.fusekicdc.core.capture.CaptureConfig;
-import org.fusekicdc.core.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.internal.capture.CaptureConfig;
+import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.wire.PatchHeaders;
-import org.fusekicdc.core.log.ChangeLog;
-import org.fusekicdc.core.log.LogRecord;
+import org.fusekicdc.core.internal.log.ChangeLog;
+import org.fusekicdc.core.internal.log.LogRecord;
 import org.fusekicdc.core.testing.LogReplay;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

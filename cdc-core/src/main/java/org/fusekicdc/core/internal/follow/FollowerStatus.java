@@ -1,0 +1,15 @@
+package org.fusekicdc.core.internal.follow;
+
+/**
+ * A follower at one moment.
+ *
+ * @param state          where it is
+ * @param topic          what it reads (topic or subject, servers)
+ * @param appliedVersion the last version applied here (this dataset's head)
+ * @param leaderVersion  the highest version seen on the topic
+ * @param lagVersions    versions seen but not yet applied
+ * @param lagMillis      for the last patch applied: from the leader's commit to the commit here
+ * @param lastError      the last failure, or null; for {@link FollowerState#HALTED}, why it stopped and the fix
+ */
+public record FollowerStatus(FollowerState state, String topic, long appliedVersion, long leaderVersion, long lagVersions,
+                             long lagMillis, String lastError) {}
