@@ -131,10 +131,12 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
     @Override
     public void serverBeforeStarting(FusekiServer server) {
         AccessControlledEndpoints.restore(server, CDC_OPERATIONS);
-        LiveQueryService.enableWebSockets(server);
         if ( cors != null )
             cors.installFirst(server);
         List<DatasetRuntime> runtimes = runtimes(server);
+        // Jetty's WebSocket support only where live queries can be served: a server without captured datasets stays as it was.
+        if ( !runtimes.isEmpty() )
+            LiveQueryService.enableWebSockets(server);
         // Meters first, so that they count from the first change a source or a follower writes.
         running.put(server, new Running(runtimes, bindMetrics(server, runtimes)));
         for ( DatasetRuntime runtime : runtimes ) {
