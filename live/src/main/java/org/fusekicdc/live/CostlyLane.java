@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.jena.query.QueryCancelledException;
 import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.internal.time.ClockDeadline;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,8 +29,6 @@ import org.slf4j.LoggerFactory;
  */
 final class CostlyLane implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CostlyLane.class);
-    // A rest re-reads the clock at least this often, so that a clock set forward ends it.
-    private static final long CLOCK_CHECK_MILLIS = 100;
 
     private final CapturingDatasetGraph dsg;
     private final LiveQueryEngine engine;
@@ -139,9 +138,9 @@ final class CostlyLane implements AutoCloseable {
         long until = clock.millis() + restMillis;
         synchronized (rest) {
             long left;
-            while ( !closing && (left = until - clock.millis()) > 0 ) {
+            while ( !closing && (left = ClockDeadline.nextWait(clock, until)) > 0 ) {
                 try {
-                    rest.wait(Math.min(left, CLOCK_CHECK_MILLIS));
+                    rest.wait(left);
                 } catch (InterruptedException ex) {
                     Thread.currentThread().interrupt();
                     return;

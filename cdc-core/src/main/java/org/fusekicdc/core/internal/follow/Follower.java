@@ -29,6 +29,7 @@ import org.fusekicdc.core.internal.log.RecordMeta;
 import org.fusekicdc.core.wire.PatchReassembler.Patch;
 import org.fusekicdc.core.wire.PatchMessages;
 import org.fusekicdc.core.internal.snapshot.Snapshot;
+import org.fusekicdc.core.internal.time.ClockDeadline;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,7 +50,6 @@ import org.slf4j.LoggerFactory;
 public final class Follower implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Follower.class);
     private static final Duration POLL = Duration.ofMillis(500);
-    private static final long CLOCK_CHECK_MILLIS = 100;
 
     private final CapturingDatasetGraph dsg;
     private final ChangeLog log;
@@ -343,9 +343,8 @@ public final class Follower implements AutoCloseable {
         long until = clock.millis() + jittered;
         try {
             long left;
-            // The clock is read again at least every CLOCK_CHECK_MILLIS, so that a clock set forward ends the wait.
-            while ( (left = until - clock.millis()) > 0 ) {
-                if ( stopped.await(Math.min(left, CLOCK_CHECK_MILLIS), TimeUnit.MILLISECONDS) )
+            while ( (left = ClockDeadline.nextWait(clock, until)) > 0 ) {
+                if ( stopped.await(left, TimeUnit.MILLISECONDS) )
                     return false;
             }
             return running;

@@ -7,6 +7,7 @@ import java.util.function.LongSupplier;
 
 import org.fusekicdc.core.sink.SinkState;
 import org.fusekicdc.core.sink.SinkStatus;
+import org.fusekicdc.core.internal.time.ClockDeadline;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,8 +18,6 @@ import org.slf4j.LoggerFactory;
  */
 final class RunnerControl {
     private static final Logger LOG = LoggerFactory.getLogger(SinkRunner.class);
-    // A backoff re-reads the clock at least this often, so that a clock set forward ends it.
-    private static final long CLOCK_CHECK_MILLIS = 100;
 
     private final String dataset;
     private final String sink;
@@ -103,9 +102,8 @@ final class RunnerControl {
     synchronized void waitOut(long millis) throws InterruptedException {
         long deadline = clock.millis() + millis;
         long wait;
-        // The clock is read again at least every CLOCK_CHECK_MILLIS, so that a clock set forward ends the wait.
-        while ( !stopping && !pauseRequested && rewindTo < 0 && (wait = deadline - clock.millis()) > 0 )
-            wait(Math.min(wait, CLOCK_CHECK_MILLIS));
+        while ( !stopping && !pauseRequested && rewindTo < 0 && (wait = ClockDeadline.nextWait(clock, deadline)) > 0 )
+            wait(wait);
     }
 
     /** A delivery succeeded: true when that ends a run of retries. */

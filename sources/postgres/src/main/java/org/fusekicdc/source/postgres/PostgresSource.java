@@ -28,6 +28,7 @@ import org.fusekicdc.core.source.SourceException;
 import org.fusekicdc.core.source.SourceStatus;
 import org.fusekicdc.core.source.SourceStatus.State;
 import org.fusekicdc.source.postgres.internal.SourceOffsetStore;
+import org.fusekicdc.core.internal.time.ClockDeadline;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -324,16 +325,16 @@ final class PostgresSource implements Source {
         return t.getMessage() + (root != t ? " (cause: " + root + ")" : "");
     }
 
-    /** Sleep with jitter, by the log's clock (read again at least every 100 ms, so that a clock set forward ends it); return the next delay. */
+    /** Sleep with jitter, by the log's clock ({@link ClockDeadline}); return the next delay. */
     private long pause(long delay) {
         long jittered = delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
         InstantSource clock = dsg.changeLog().config().clock();
         long until = clock.millis() + Math.max(1, jittered);
         synchronized (sleeper) {
             long left;
-            while ( !closing && (left = until - clock.millis()) > 0 ) {
+            while ( !closing && (left = ClockDeadline.nextWait(clock, until)) > 0 ) {
                 try {
-                    sleeper.wait(Math.min(left, 100));
+                    sleeper.wait(left);
                 } catch (InterruptedException ex) {
                     Thread.currentThread().interrupt();
                     closing = true;
