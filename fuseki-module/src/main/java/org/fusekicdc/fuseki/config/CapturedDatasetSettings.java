@@ -32,7 +32,7 @@ import org.fusekicdc.live.LiveConfig;
 public record CapturedDatasetSettings(Resource datasetDescription, String name, Path logDirectory, boolean fsync,
                                       long segmentBytes, long startNewHistory, int spillThreshold, Path spillDirectory, Path snapshotDirectory, Retention retention,
                                       FeedSettings feed, LiveSettings live, List<SinkSettings> sinks, FollowSettings follow, List<SourceSettings> sources,
-                                      Set<String> adminUsers) {
+                                      Set<String> adminUsers, LdesSettings ldes) {
 
     private static final String FUSEKI_NS = "http://jena.apache.org/fuseki#";
     private static final Property FUSEKI_DATASET = ResourceFactory.createProperty(FUSEKI_NS + "dataset");
@@ -102,7 +102,9 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
                                            spillDir == null ? logDir.resolve("spill") : Descriptions.directory(VocabCdc.spillDirectory.getLocalName(), spillDir, where),
                                            snapshotDir == null ? logDir.resolve("snapshots")
                                                : Descriptions.directory(VocabCdc.snapshotDirectory.getLocalName(), snapshotDir, where), retention, feed, live,
-                                           List.copyOf(sinks), follow, List.copyOf(sources), adminUsers(root, where));
+                                           List.copyOf(sinks), follow, List.copyOf(sources), adminUsers(root, where),
+                                           new LdesSettings(optionalInt(root, CdcOption.LDES_PAGE_SIZE, where),
+                                                            Duration.ofSeconds(optionalInt(root, CdcOption.LDES_MAX_AGE_SECONDS, where))));
     }
 
     /** {@code cdc:adminUsers}: user names separated by spaces or commas; none when absent. */

@@ -12,6 +12,9 @@ public final class CdcOperations {
     /** {@code cdc:snapshot}: a consistent dump of a captured dataset at a version, to start a follower. */
     public static final Operation SNAPSHOT = Operation.alloc(VocabCdc.opSnapshot, "cdc-snapshot", "fuseki-cdc snapshot");
 
+    /** {@code cdc:ldes}: the change log as a Linked Data Event Stream. */
+    public static final Operation LDES = Operation.alloc(VocabCdc.opLdes, "cdc-ldes", "fuseki-cdc Linked Data Event Stream");
+
     private CdcOperations() {}
 
     /** Make sure the operations exist before a configuration file names them. */

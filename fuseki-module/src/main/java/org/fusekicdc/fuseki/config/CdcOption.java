@@ -96,6 +96,12 @@ public final class CdcOption {
     public static final Option<Long> SLOW_READER_SECONDS = Option.integer(VocabCdc.slowReaderSeconds.getLocalName(), "integer (seconds)", FeedSettings.DEFAULT_SLOW_READER_TIMEOUT.toSeconds(),
         "Change feed streams and pages, snapshots, and live query streams (SSE and WebSocket): a client that takes none of the data"
         + " waiting for it for this long is disconnected, and the reason logged. Keep it below Jetty's idle timeout (30 s), which would otherwise close the connection first.").range(1, Integer.MAX_VALUE);
+    public static final Option<Long> LDES_PAGE_SIZE = Option.integer(VocabCdc.ldesPageSize.getLocalName(), "integer (versions)", LdesSettings.DEFAULT_PAGE_SIZE,
+        "Linked Data Event Stream (cdc:ldes): versions per page. A page whose versions all exist never changes and is served as immutable;"
+        + " changing this starts new page addresses (old ones stay valid). See docs/ldes.md.").range(1, LdesSettings.MAX_PAGE_SIZE);
+    public static final Option<Long> LDES_MAX_AGE_SECONDS = Option.integer(VocabCdc.ldesMaxAgeSeconds.getLocalName(), "integer (seconds)", LdesSettings.DEFAULT_MAX_AGE.toSeconds(),
+        "Linked Data Event Stream (cdc:ldes): how long caches and clients may keep the newest page and the stream's description (Cache-Control max-age).")
+        .range(1, 86_400, v -> v + " s would hide new versions from caching clients for more than a day; use at most 86400");
     public static final Option<String> FOLLOW = Option.withoutDefault(VocabCdc.follow.getLocalName(), "resource", "none (a leader: takes local writes)",
         "Make this dataset a read-only follower of a leader's change topic: `[ a cdc:KafkaTopic ; ... ]`, `[ a cdc:JetStreamSubject ; ... ]`."
         + " See docs/replicas.md.");
@@ -138,7 +144,7 @@ public final class CdcOption {
         LIVE_MAX_SUBSCRIPTIONS, LIVE_MAX_PER_CLIENT, LIVE_MAX_RESULT_ROWS, LIVE_QUERY_TIMEOUT_SECONDS,
         LIVE_COSTLY_QUERY_MILLIS, LIVE_COSTLY_THREADS, LIVE_COSTLY_BUSY_PERCENT, LIVE_HEARTBEAT_SECONDS,
         ALLOWED_ORIGINS, ADMIN_USERS, FEED_MAX_STREAMS, FEED_MAX_STREAMS_PER_CLIENT, FEED_HEARTBEAT_SECONDS,
-        SLOW_READER_SECONDS, FOLLOW);
+        SLOW_READER_SECONDS, LDES_PAGE_SIZE, LDES_MAX_AGE_SECONDS, FOLLOW);
 
     /** Options every follower has, whatever its source (on the {@code cdc:follow} resource). */
     public static final List<Option<?>> FOLLOW_COMMON = List.of(

@@ -46,6 +46,8 @@ public final class VocabCdc {
     public static final Property feedHeartbeatSeconds = property("feedHeartbeatSeconds");
     public static final Property feedMaxStreamsPerClient = property("feedMaxStreamsPerClient");
     public static final Property slowReaderSeconds = property("slowReaderSeconds");
+    public static final Property ldesPageSize = property("ldesPageSize");
+    public static final Property ldesMaxAgeSeconds = property("ldesMaxAgeSeconds");
     public static final Property follow = property("follow");
     public static final Property leaderDataset = property("leaderDataset");
     public static final Property leaderUrl = property("leaderUrl");
@@ -62,6 +64,9 @@ public final class VocabCdc {
 
     /** The snapshot operation, for {@code fuseki:endpoint [ fuseki:operation cdc:snapshot ]}. */
     public static final String opSnapshot = NS + "snapshot";
+
+    /** The Linked Data Event Stream operation, for {@code fuseki:endpoint [ fuseki:operation cdc:ldes ]}. */
+    public static final String opLdes = NS + "ldes";
 
     private VocabCdc() {}
 

@@ -14,6 +14,7 @@ import org.fusekicdc.core.sink.internal.SinkRunners;
 import org.fusekicdc.core.source.Source;
 import org.fusekicdc.fuseki.config.CapturedDatasetSettings;
 import org.fusekicdc.fuseki.config.FeedSettings;
+import org.fusekicdc.fuseki.config.LdesSettings;
 import org.fusekicdc.fuseki.config.LiveSettings;
 import org.fusekicdc.fuseki.stream.FeedStreams;
 import org.fusekicdc.fuseki.stream.ResponseStreams;
@@ -82,6 +83,10 @@ public final class DatasetRuntime implements AutoCloseable {
 
     public FeedSettings feedSettings() {
         return settings.feed();
+    }
+
+    public LdesSettings ldesSettings() {
+        return settings.ldes();
     }
 
     public LiveSettings liveSettings() {

@@ -31,6 +31,7 @@ import org.fusekicdc.fuseki.config.AllowedOrigins;
 import org.fusekicdc.fuseki.config.CdcOperations;
 import org.fusekicdc.fuseki.feed.ChangeFeedService;
 import org.fusekicdc.fuseki.follow.SnapshotService;
+import org.fusekicdc.fuseki.ldes.LdesService;
 import org.fusekicdc.fuseki.http.RequestAttributes;
 import org.fusekicdc.fuseki.live.LiveQueryService;
 import org.fusekicdc.fuseki.metrics.CdcMeters;
@@ -54,7 +55,7 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
     /** The status endpoint: capture, change logs and sinks of every captured dataset, as JSON. */
     public static final String STATUS_PATH = "/$/cdc";
 
-    private static final List<Operation> CDC_OPERATIONS = List.of(CdcOperations.CHANGES, CdcOperations.LIVE, CdcOperations.SNAPSHOT);
+    private static final List<Operation> CDC_OPERATIONS = List.of(CdcOperations.CHANGES, CdcOperations.LIVE, CdcOperations.SNAPSHOT, CdcOperations.LDES);
 
     // One module instance serves every server in the JVM: what runs is kept per server, from its start to its stop.
     private final Map<FusekiServer, Running> running = new ConcurrentHashMap<>();
@@ -80,6 +81,7 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
         serverBuilder.registerOperation(CdcOperations.CHANGES, new ChangeFeedService());
         serverBuilder.registerOperation(CdcOperations.LIVE, new LiveQueryService());
         serverBuilder.registerOperation(CdcOperations.SNAPSHOT, new SnapshotService());
+        serverBuilder.registerOperation(CdcOperations.LDES, new LdesService());
         // Writes are refused (503) while a sink with cdc:onLag "refuse" is too far behind.
         OperationRegistry std = OperationRegistry.createStd();
         Map<Operation, String> writeOps = new LinkedHashMap<>();
