@@ -271,7 +271,8 @@ class LdesIT {
     private void awaitRebuilt(CdcFuseki f, ClientOutput out, long head) throws Exception {
         TestSupport.await("ldes-client to give versions 1 to " + head + " (client's stderr in " + CLIENT_LOG.toAbsolutePath() + ")",
                           Duration.ofSeconds(90), () -> out.versions().containsAll(range(head)));
-        assertEquals(range(head), out.versions(), "each version once, none other");
+        assertEquals(range(head), out.versions(), "every version, none other");
+        System.out.println("LdesIT: ldes-client gave versions 1 to " + head + ", " + out.repeats() + " of its members repeated (identical)");
         DatasetGraph rebuilt = out.rebuild(head);
         DatasetGraph server = f.dataset("ds");
         DatasetGraph copy = DatasetGraphFactory.createTxnMem();
@@ -296,7 +297,7 @@ class LdesIT {
     /** The members the client prints: one block of lines per member (triples, Turtle terms), separated by a blank line. */
     private static final class ClientOutput {
         private final Map<Long, Graph> members = new TreeMap<>();
-        private final List<String> duplicates = new ArrayList<>();
+        private int repeats;
         private final List<String> problems = new ArrayList<>();
 
         ClientOutput(Process p) {
@@ -340,15 +341,23 @@ class LdesIT {
             List<Triple> v = g.find(Node.ANY, iri(CDC + "version"), Node.ANY).toList();
             assertEquals(1, v.size(), () -> "one member per block: " + nquads);
             long version = Long.parseLong(v.getFirst().getObject().getLiteralLexicalForm());
-            if ( members.put(version, g) != null )
-                duplicates.add("version " + version);
+            // ldes-client 0.3.0 may emit a member twice when it extracts a page it is polling again before it has recorded the
+            // member as emitted; a consumer drops the repeat by the member's IRI. A repeat must be the same member, whole.
+            Graph before = members.putIfAbsent(version, g);
+            if ( before != null ) {
+                repeats++;
+                if ( !before.isIsomorphicWith(g) )
+                    problems.add("version " + version + " given twice with different content:\n" + before + "\n" + g);
+            }
+        }
+
+        synchronized int repeats() {
+            return repeats;
         }
 
         synchronized List<Long> versions() {
             assertEquals(List.of(), problems, "members the test could not read");
-            List<Long> out = new ArrayList<>(members.keySet());
-            out.addAll(duplicates.stream().map(d -> -1L).toList());
-            return out;
+            return new ArrayList<>(members.keySet());
         }
 
         /** Apply the members of versions 1 to {@code head} in order to an empty dataset. */
