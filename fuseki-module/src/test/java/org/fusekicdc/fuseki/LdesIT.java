@@ -427,6 +427,29 @@ class LdesIT {
     }
 
     @Test
+    void theViewStartsAtTheOldestPageRetentionKeepsAndRemovedPagesAreGone() {
+        try (CdcFuseki f = CdcFuseki.start(work, config(work, "cdc:segmentBytes 1024 ; cdc:retainVersions 2 ; cdc:ldesPageSize 3 ;"), b -> {})) {
+            for ( int i = 1 ; i <= 40 ; i++ )
+                update(f, "INSERT DATA { <http://example/s> <http://example/p> " + i + " }");
+            long oldest = f.dataset("ds").changeLog().firstVersion();
+            assertTrue(oldest > 3, "retention removed the first page's versions: oldest " + oldest);
+            Graph g = parse(get(f, "/ds/ldes", null, null));
+            Node view = objects(g, iri(f.url("/ds/ldes")), TREE + "view").getFirst();
+            Node first = objects(g, objects(g, view, TREE + "relation").getFirst(), TREE + "node").getFirst();
+            long from = (oldest - 1) / 3 * 3 + 1;
+            assertEquals(f.url("/ds/ldes?epoch=0&from=" + from + "&to=" + (from + 2)), first.getURI(), "the page of the oldest version kept");
+            HttpResponse<String> gone = get(f, "/ds/ldes?epoch=0&from=1&to=3", null, null);
+            assertEquals(410, gone.statusCode());
+            assertTrue(gone.body().contains("oldest version kept is " + oldest), gone.body());
+            Graph page = parse(get(f, first.getURI(), null, null));
+            List<Long> versions = page.find(Node.ANY, iri(CDC + "version"), Node.ANY).mapWith(t -> Long.parseLong(t.getObject().getLiteralLexicalForm()))
+                                      .toList().stream().sorted().toList();
+            assertEquals(oldest, versions.getFirst(), "the versions of the page still kept: " + versions);
+            assertEquals(from + 2, versions.getLast());
+        }
+    }
+
+    @Test
     void aStreamWithoutVersionsHasAnEmptyNewestPage() {
         try (CdcFuseki f = CdcFuseki.startQuickstart(work)) {
             HttpResponse<String> root = get(f, "/ds/ldes", "application/ld+json", null);

@@ -131,6 +131,10 @@ class LogIntegrityIT {
             assertContains(page.body(), "H version 1 .");
             assertFalse(page.body().contains("H version 2 ."), page.body());
 
+            HttpResponse<String> ldesPage = get(f, "/ds/ldes?epoch=0&from=1&to=100");
+            assertEquals(500, ldesPage.statusCode(), "a Linked Data Event Stream page is whole or not served");
+            assertContains(ldesPage.body(), "version 2 in segment", sealed.getFileName().toString());
+
             HttpResponse<String> damaged = get(f, "/ds/changes?after=1");
             assertEquals(500, damaged.statusCode());
             assertContains(damaged.body(), "version 2 in segment", sealed.getFileName().toString(), "checksum mismatch",
