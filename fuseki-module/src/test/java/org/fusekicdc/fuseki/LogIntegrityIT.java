@@ -134,6 +134,7 @@ class LogIntegrityIT {
             HttpResponse<String> ldesPage = get(f, "/ds/ldes?epoch=0&from=1&to=100");
             assertEquals(500, ldesPage.statusCode(), "a Linked Data Event Stream page is whole or not served");
             assertContains(ldesPage.body(), "version 2 in segment", sealed.getFileName().toString());
+            assertFalse(ldesPage.headers().firstValue("Cache-Control").orElse("").contains("immutable"), "an error is not cached as the page");
 
             HttpResponse<String> damaged = get(f, "/ds/changes?after=1");
             assertEquals(500, damaged.statusCode());

@@ -14,6 +14,7 @@ import org.apache.jena.graph.NodeFactory;
 import org.apache.jena.graph.Triple;
 import org.apache.jena.rdfpatch.changes.RDFChangesBase;
 import org.apache.jena.rdfpatch.text.RDFPatchReaderText;
+import org.apache.jena.sparql.core.Quad;
 import org.fusekicdc.core.internal.log.LogRecord;
 import org.fusekicdc.core.internal.log.RecordMeta;
 import org.fusekicdc.fuseki.access.PatchFilter;
@@ -93,7 +94,7 @@ final class LdesMembers {
                 private void change(Node kind, Node g, Node s, Node p, Node o) {
                     Node c = NodeFactory.createBlankNode();
                     out.add(Triple.create(m, kind, c));
-                    if ( g != null && !org.apache.jena.sparql.core.Quad.isDefaultGraph(g) )
+                    if ( g != null && !Quad.isDefaultGraph(g) )
                         out.add(Triple.create(c, LdesVocab.graph, skolem(g)));
                     out.add(Triple.create(c, LdesVocab.rdfSubject, skolem(s)));
                     out.add(Triple.create(c, LdesVocab.rdfPredicate, p));
@@ -103,7 +104,7 @@ final class LdesMembers {
                 private void prefixChange(Node kind, Node g, String prefix, String ns) {
                     Node c = NodeFactory.createBlankNode();
                     out.add(Triple.create(m, kind, c));
-                    if ( g != null && !org.apache.jena.sparql.core.Quad.isDefaultGraph(g) )
+                    if ( g != null && !Quad.isDefaultGraph(g) )
                         out.add(Triple.create(c, LdesVocab.graph, skolem(g)));
                     out.add(Triple.create(c, LdesVocab.prefix, NodeFactory.createLiteralString(prefix)));
                     if ( ns != null )

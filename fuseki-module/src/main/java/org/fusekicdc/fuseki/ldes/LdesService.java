@@ -129,7 +129,8 @@ public class LdesService extends ActionREST {
         String firstPage = links.page(log.epoch(), first, first + size - 1);
         Retention retention = log.config().retention();
         String etag = etag("stream", firstPage, retention, format, view.key());
-        if ( notModified(action, etag, cacheControl(action, view, false, runtime.ldesSettings())) )
+        setCacheHeaders(action, etag, cacheControl(action, view, false, runtime.ldesSettings()));
+        if ( notModified(action, etag) )
             return;
         List<Triple> triples = new ArrayList<>(streamTriples(links));
         Node v = NodeFactory.createURI(links.view());
@@ -202,8 +203,10 @@ public class LdesService extends ActionREST {
         String self = links.page(epoch, from, to);
         String etag = etag("page", self, start, end, format, view.key());
         String cacheControl = cacheControl(action, view, complete, runtime.ldesSettings());
-        if ( notModified(action, etag, cacheControl) )
+        if ( notModified(action, etag) ) {
+            setCacheHeaders(action, etag, cacheControl);
             return;
+        }
         List<LogRecord> records = List.of();
         if ( start <= end ) {
             try {
@@ -217,6 +220,8 @@ public class LdesService extends ActionREST {
                 ServletOps.error(HttpSC.INTERNAL_SERVER_ERROR_500, ex.getMessage());
             }
         }
+        // Only now: an error above must not be cached as the page.
+        setCacheHeaders(action, etag, cacheControl);
         List<Triple> triples = new ArrayList<>(streamTriples(links));
         Node page = NodeFactory.createURI(self);
         triples.add(Triple.create(page, LdesVocab.type, LdesVocab.Node));
@@ -249,12 +254,15 @@ public class LdesService extends ActionREST {
         }
     }
 
-    /** Sets the caching headers; true (and 304 sent) when the client's copy is current. */
-    private static boolean notModified(HttpAction action, String etag, String cacheControl) {
+    private static void setCacheHeaders(HttpAction action, String etag, String cacheControl) {
         HttpServletResponse resp = action.getResponse();
         resp.setHeader("ETag", etag);
         resp.setHeader("Cache-Control", cacheControl);
         resp.setHeader("Vary", "Accept");
+    }
+
+    /** True (and 304 set) when the client's copy, named by {@code If-None-Match}, is current. */
+    private static boolean notModified(HttpAction action, String etag) {
         String ifNoneMatch = action.getRequest().getHeader("If-None-Match");
         if ( ifNoneMatch == null )
             return false;
