@@ -259,6 +259,13 @@ class LdesIT {
                 update(f, "PREFIX ex: <http://example/> DELETE DATA { GRAPH ex:g1 { ex:a ex:in ex:g1 } } ; INSERT DATA { GRAPH ex:g2 { ex:a ex:in ex:g2 } }");
                 update(f, "PREFIX ex: <http://example/> DELETE WHERE { ex:d ?p ?o }");
                 awaitRebuilt(f, out, 11);
+                // The same pages in every format: escapes, language tags, datatypes, named graphs and skolem IRIs included.
+                for ( long from = 1 ; from <= 10 ; from += 3 ) {
+                    String page = "/ds/ldes?epoch=0&from=" + from + "&to=" + (from + 2);
+                    Graph turtle = parse(get(f, page, "text/turtle", null));
+                    for ( String accept : List.of("application/n-triples", "application/ld+json") )
+                        assertTrue(parse(get(f, page, accept, null)).isIsomorphicWith(turtle), page + " as " + accept + " holds what Turtle holds");
+                }
             } finally {
                 client.destroy();
                 if ( !client.waitFor(10, TimeUnit.SECONDS) )
@@ -446,6 +453,17 @@ class LdesIT {
                                       .toList().stream().sorted().toList();
             assertEquals(oldest, versions.getFirst(), "the versions of the page still kept: " + versions);
             assertEquals(from + 2, versions.getLast());
+        }
+    }
+
+    @Test
+    void aListedOriginGetsCorsHeadersOthersNone() {
+        try (CdcFuseki f = CdcFuseki.start(work, config(work, "cdc:allowedOrigins \"https://app.example\" ;"), b -> {})) {
+            HttpResponse<String> listed = f.send(HttpRequest.newBuilder(URI.create(f.url("/ds/ldes"))).header("Origin", "https://app.example"));
+            assertEquals(200, listed.statusCode());
+            assertEquals("https://app.example", header(listed, "Access-Control-Allow-Origin"));
+            HttpResponse<String> other = f.send(HttpRequest.newBuilder(URI.create(f.url("/ds/ldes"))).header("Origin", "https://other.example"));
+            assertEquals("", header(other, "Access-Control-Allow-Origin"), "cdc:allowedOrigins decides, not Fuseki's filter");
         }
     }
 
