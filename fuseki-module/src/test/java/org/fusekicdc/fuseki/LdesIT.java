@@ -457,6 +457,32 @@ class LdesIT {
     }
 
     @Test
+    void aPageWhoseClientStopsReadingIsCutAndHoldsNoThread() throws Exception {
+        try (CdcFuseki f = CdcFuseki.start(work, config(work, "cdc:slowReaderSeconds 1 ;"), b -> {})) {
+            // Ten megabytes in one version: more than a connection and the kernel's buffers hold for a client that does not read.
+            StringBuilder big = new StringBuilder("INSERT DATA {");
+            for ( int i = 0 ; i < 5_000 ; i++ )
+                big.append(" <http://example/big> <http://example/p> \"").append("x".repeat(2000)).append(i).append("\" .");
+            update(f, big.append(" }").toString());
+            try (java.net.Socket stalled = new java.net.Socket()) {
+                stalled.setReceiveBufferSize(16 * 1024);
+                stalled.connect(new java.net.InetSocketAddress("localhost", f.server().getHttpPort()));
+                stalled.getOutputStream().write("GET /ds/ldes?epoch=0&from=1&to=100 HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                assertTrue(stalled.getInputStream().read() > 0, "the page started");
+                var responses = f.runtime("ds").responseStreams();
+                assertEquals(200, get(f, "/ds/ldes", null, null).statusCode(), "other requests are served meanwhile");
+                TestSupport.await("the stalled page to be cut", Duration.ofSeconds(60), () -> responses.droppedCount() == 1 && responses.openCount() == 0);
+                stalled.setSoTimeout(10_000);
+                java.io.InputStream in = stalled.getInputStream();
+                long read = 0;
+                for ( int n ; (n = in.read(new byte[8192])) >= 0 ; )
+                    read += n;
+                assertTrue(read < 10_000_000, "the connection was cut, not the page completed: " + read + " bytes");
+            }
+        }
+    }
+
+    @Test
     void aListedOriginGetsCorsHeadersOthersNone() {
         try (CdcFuseki f = CdcFuseki.start(work, config(work, "cdc:allowedOrigins \"https://app.example\" ;"), b -> {})) {
             HttpResponse<String> listed = f.send(HttpRequest.newBuilder(URI.create(f.url("/ds/ldes"))).header("Origin", "https://app.example"));
