@@ -37,7 +37,8 @@ final class AsOfGraphStore {
             if ( dft )
                 Responses.doResponseGraph(action, dsg.getDefaultGraph());
             else if ( graphName != null ) {
-                if ( !dsg.containsGraph(graphName) )
+                // Whether it has a triple the user may see: a filtered view may still name a hidden graph.
+                if ( dsg.getGraph(graphName).isEmpty() )
                     ServletOps.errorNotFound("No graph <" + graph + "> at version " + read.version());
                 Responses.doResponseGraph(action, dsg.getGraph(graphName));
             } else
