@@ -222,4 +222,54 @@ class AsOfReadTest {
         assertEquals(5, VersionAtTime.at(log, Instant.parse("2030-01-01T00:00:00Z")).version());
         assertEquals(null, VersionAtTime.at(log, Instant.parse("2026-01-01T00:09:59Z")));
     }
+
+    @Test
+    void readsFarBackStartFromTheNearestHistorySnapshotAndEqualTheDumps() throws Exception {
+        CapturingDatasetGraph dsg = capture(ChangeLogConfig.defaults(tmp.resolve("log"), "ds"));
+        Path dir = tmp.resolve("history");
+        java.nio.file.Files.createDirectories(dir.resolve("tmp-unfinished"));
+        java.nio.file.Files.createDirectories(dir.resolve("v3"));
+        HistorySnapshots snapshots = new HistorySnapshots(dsg, dir, 5, 3);
+        List<Set<Quad>> dumps;
+        try {
+            snapshots.start();
+            assertEquals(List.of(), snapshots.versions(), "a copy without its history record is not kept");
+            assertFalse(java.nio.file.Files.exists(dir.resolve("tmp-unfinished")));
+            long seed = System.nanoTime();
+            Random rnd = new Random(seed);
+            dumps = randomWorkload(dsg, rnd, 40);
+            long deadline = System.currentTimeMillis() + 60_000;
+            while ( (snapshots.versions().isEmpty() || snapshots.versions().getLast() < 35) && System.currentTimeMillis() < deadline )
+                Thread.sleep(50);
+            List<Long> kept = snapshots.versions();
+            assertEquals(3, kept.size(), "the newest three are kept: " + kept);
+            assertTrue(kept.getLast() >= 35, String.valueOf(kept));
+            for ( int i = 0 ; i < 40 ; i++ ) {
+                long v = rnd.nextInt(dumps.size());
+                long expectedBase = kept.stream().filter(s -> s >= v && s < 40).findFirst().orElse(40L);
+                try (AsOfRead read = AsOfRead.begin(dsg, v, AsOfRead.DEFAULT_MAX_CHANGED_QUADS, snapshots)) {
+                    assertEquals(expectedBase, read.base(), "version " + v + ", copies " + kept);
+                    assertEquals(dumps.get((int)v), dump(read.dataset()), "seed " + seed + ", version " + v + " from " + read.base());
+                    assertEquals(select(copyOf(dumps.get((int)v)), JOIN), select(read.dataset(), JOIN));
+                }
+            }
+        } finally {
+            snapshots.close();
+        }
+        // A restart finds the copies again.
+        HistorySnapshots again = new HistorySnapshots(dsg, dir, 5, 3);
+        try {
+            List<Long> before = List.copyOf(again.versions());
+            assertEquals(List.of(), before);
+            again.start();
+            assertEquals(3, again.versions().size());
+            long v = again.versions().getFirst() - 1;
+            try (AsOfRead read = AsOfRead.begin(dsg, v, AsOfRead.DEFAULT_MAX_CHANGED_QUADS, again)) {
+                assertEquals(again.versions().getFirst(), read.base());
+                assertEquals(dumps.get((int)v), dump(read.dataset()));
+            }
+        } finally {
+            again.close();
+        }
+    }
 }
