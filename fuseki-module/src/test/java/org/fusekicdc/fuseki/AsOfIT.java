@@ -320,4 +320,33 @@ class AsOfIT {
             assertEquals(oldest, status.get("oldestReachableVersion").getAsNumber().value().longValue());
         }
     }
+
+    @Test
+    void historyCopiesAreKeptAndServeReadsFarBack(@TempDir Path dir) throws Exception {
+        String config = CdcFuseki.exampleConfig("quickstart.ttl", dir).replace("cdc:logDirectory", "cdc:historySnapshotEvery 5 ; cdc:historySnapshotsKept 2 ; cdc:logDirectory");
+        try (CdcFuseki h = CdcFuseki.start(dir, config, b -> {})) {
+            for ( int i = 1 ; i <= 20 ; i++ )
+                assertEquals(204, h.update("ds", "INSERT DATA { <http://example/s> <http://example/p> " + i + " }").statusCode());
+            List<Long> copies = List.of();
+            long deadline = System.currentTimeMillis() + 60_000;
+            while ( System.currentTimeMillis() < deadline ) {
+                copies = h.runtime("ds").historySnapshots().versions();
+                if ( copies.size() == 2 && copies.getLast() >= 15 )
+                    break;
+                Thread.sleep(100);
+            }
+            assertEquals(2, copies.size(), "the newest two kept: " + copies);
+            JsonObject status = null;
+            for ( JsonValue d : JSON.parse(h.send(HttpRequest.newBuilder(URI.create(h.url("/$/cdc")))).body()).get("datasets").getAsArray() )
+                status = d.getAsObject();
+            assertEquals(copies.size(), status.get("historySnapshots").getAsArray().size());
+            // Each version v held v triples, whether read from a copy or from the current state.
+            for ( long v : List.of(copies.getFirst() - 1, copies.getFirst(), copies.getLast() - 2, 20L, 1L) ) {
+                HttpResponse<String> r = h.send(HttpRequest.newBuilder(URI.create(h.url("/ds/sparql?version=" + v + "&query=" + q("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"))))
+                                                           .header("Accept", "text/csv"));
+                assertEquals(200, r.statusCode(), r.body());
+                assertEquals("n\r\n" + v + "\r\n", r.body(), "version " + v + ", copies " + copies);
+            }
+        }
+    }
 }

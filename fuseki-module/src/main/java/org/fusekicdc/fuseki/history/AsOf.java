@@ -79,7 +79,7 @@ public final class AsOf {
             // The commit time first: once the read has begun, nothing may fail before the caller owns it.
             if ( committed == null && version >= log.firstVersion() )
                 committed = VersionAtTime.commitTime(log, version);
-            read = AsOfRead.begin(runtime.dataset(), version, AsOfRead.DEFAULT_MAX_CHANGED_QUADS);
+            read = AsOfRead.begin(runtime.dataset(), version, AsOfRead.DEFAULT_MAX_CHANGED_QUADS, runtime.historySnapshots());
         } catch (VersionGoneException ex) {
             gone(action, log, goneMessage(runtime, version, ex.oldestAvailable()));
         } catch (NetChange.TooManyChanges ex) {

@@ -87,6 +87,11 @@ final class CdcStatusServlet extends HttpServlet {
         o.put("headVersion", log.publishedVersion());
         o.put("oldestVersion", log.firstVersion());
         o.put("oldestReachableVersion", AsOfRead.oldestReachable(log));
+        if ( runtime.historySnapshots() != null ) {
+            JsonArray copies = new JsonArray();
+            runtime.historySnapshots().versions().forEach(v -> copies.add(v));
+            o.put("historySnapshots", copies);
+        }
         JsonObject live = new JsonObject();
         LiveQueryEngine e = runtime.startedLiveEngine().orElse(null);
         live.put("subscriptions", e == null ? 0 : e.subscriptionCount());
