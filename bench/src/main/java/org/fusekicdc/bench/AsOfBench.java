@@ -35,7 +35,8 @@ import org.fusekicdc.core.internal.log.ChangeLogConfig;
  * predicate ({@code COUNT} of {@code ?s <p0> ?o}, a tenth of the store), each in its own read.
  * <p>
  * Settings (system properties): bench.triples (1000000), bench.versions (10000), bench.rounds (9),
- * bench.dir (a temporary directory, deleted at the end).
+ * bench.dir (a temporary directory, deleted at the end; a given one is kept, and used again by a
+ * later run with the same settings, without loading).
  * <pre>java -Xmx2g -cp "bench/target/classes:$(cat bench/target/classpath.txt)" org.fusekicdc.bench.AsOfBench</pre>
  */
 public final class AsOfBench {
@@ -51,13 +52,16 @@ public final class AsOfBench {
         DatasetGraph store = TDB2Factory.connectDataset(root.resolve("tdb2").toString()).asDatasetGraph();
         try (ChangeLog log = ChangeLog.open(ChangeLogConfig.defaults(root.resolve("log"), "ds").withFsync(false))) {
             int subjects = triples / PREDICATES;
+            // A bench.dir kept from an earlier run with the same settings is used again as it is.
+            boolean reuse = log.publishedVersion() == versions;
             long t0 = System.nanoTime();
-            load(store, subjects);
+            if ( !reuse )
+                load(store, subjects);
             long t1 = System.nanoTime();
             CapturingDatasetGraph dsg = CapturingDatasetGraph.create(store, log, CaptureConfig.defaults(root.resolve("spill")));
             Random rnd = new Random(42);
             long[] value = new long[subjects];
-            for ( int v = 0 ; v < versions ; v++ ) {
+            for ( int v = 0 ; v < (reuse ? 0 : versions) ; v++ ) {
                 int s = rnd.nextInt(subjects);
                 long old = value[s];
                 long now = 1_000_000L + v;
@@ -68,8 +72,11 @@ public final class AsOfBench {
                 });
             }
             long t2 = System.nanoTime();
-            System.out.printf(Locale.ROOT, "store: %d triples loaded in %.1f s; %d captured versions (1 quad deleted, 1 added each) in %.1f s (%.2f ms/commit)%n",
-                              Txn.calculateRead(store, () -> store.stream().count()), (t1 - t0) / 1e9, versions, (t2 - t1) / 1e9, (t2 - t1) / 1e6 / versions);
+            if ( reuse )
+                System.out.printf(Locale.ROOT, "store: %d triples and %d captured versions, from %s%n", Txn.calculateRead(store, () -> store.stream().count()), versions, root);
+            else
+                System.out.printf(Locale.ROOT, "store: %d triples loaded in %.1f s; %d captured versions (1 quad deleted, 1 added each) in %.1f s (%.2f ms/commit)%n",
+                                  Txn.calculateRead(store, () -> store.stream().count()), (t1 - t0) / 1e9, versions, (t2 - t1) / 1e9, (t2 - t1) / 1e6 / versions);
             String point = "SELECT ?p ?o { <" + NS + "s" + rnd.nextInt(subjects) + "> ?p ?o }";
             String scan = "SELECT (COUNT(*) AS ?n) { ?s <" + NS + "p0> ?o }";
             long head = log.publishedVersion();
