@@ -125,9 +125,4 @@ public final class AsOf {
             return null;
         }
     }
-
-    /** A time as an HTTP date, as Memento-Datetime and Accept-Datetime write it. */
-    public static String httpDate(Instant t) {
-        return HTTP_DATE.format(t);
-    }
 }

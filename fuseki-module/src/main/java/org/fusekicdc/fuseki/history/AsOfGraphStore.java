@@ -31,7 +31,7 @@ final class AsOfGraphStore {
         Node graphName = graph == null ? null : graphName(action, graph);
         ReaderView view = ReaderView.of(action);
         try (AsOfRead read = AsOf.open(action, runtime)) {
-            action.log.info(String.format("[%d] GSP GET as of version %d (dataset '%s' at %d) %s", action.id, read.version(), runtime.name(), read.head(),
+            action.log.info(String.format("[%d] GSP GET as of version %d (dataset '%s' at %d, from %d) %s", action.id, read.version(), runtime.name(), read.head(), read.base(),
                                           dft ? "default graph" : graph == null ? "dataset" : "graph <" + graph + ">"));
             DatasetGraph dsg = view.over(read.dataset());
             if ( dft )

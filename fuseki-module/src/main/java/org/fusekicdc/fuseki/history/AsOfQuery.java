@@ -49,7 +49,7 @@ final class AsOfQuery extends SPARQL_QueryDataset {
         }
         ReaderView view = ReaderView.of(action);
         try (AsOfRead read = AsOf.open(action, runtime)) {
-            action.log.info(String.format("[%d] Query as of version %d (dataset '%s' at %d) = %s", action.id, read.version(), runtime.name(), read.head(),
+            action.log.info(String.format("[%d] Query as of version %d (dataset '%s' at %d, from %d) = %s", action.id, read.version(), runtime.name(), read.head(), read.base(),
                                           ServletOps.formatForLog(queryString)));
             DatasetGraph dsg = view.over(read.dataset());
             Query q = query;

@@ -37,17 +37,10 @@ public final class NetChange {
 
     /** The range touches more distinct quads than the bound allows. */
     public static final class TooManyChanges extends RuntimeException {
-        private final long limit;
-
         TooManyChanges(String dataset, long after, long until, long limit) {
             super("Dataset '" + dataset + "': versions " + (after + 1) + " to " + until + " change more than " + limit
                   + " distinct quads, more than one request may hold in memory. Ask for a version closer to the head,"
                   + " or read the patches themselves from the change feed.");
-            this.limit = limit;
-        }
-
-        public long limit() {
-            return limit;
         }
     }
 
@@ -112,11 +105,6 @@ public final class NetChange {
     /** The last change of each prefix the range touched: its IRI, or null when it was deleted. */
     public void forEachPrefix(BiConsumer<PrefixKey, String> action) {
         prefixes.forEach(action);
-    }
-
-    /** Whether nothing changed between the two versions. */
-    public boolean isEmpty() {
-        return prefixes.isEmpty() && quads.values().stream().allMatch(s -> s == (BEFORE | AFTER) || s == 0);
     }
 
     static Quad normalise(Node g, Node s, Node p, Node o) {
