@@ -21,6 +21,7 @@ import org.apache.jena.tdb2.sys.TDBInternal;
 import org.fusekicdc.core.internal.capture.CaptureConfig;
 import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.internal.history.AsOfRead;
+import org.fusekicdc.core.internal.history.HistorySnapshots;
 import org.fusekicdc.core.internal.history.NetChange;
 import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.internal.log.ChangeLogConfig;
@@ -32,7 +33,8 @@ import org.fusekicdc.core.internal.log.ChangeLogConfig;
  * {@code p0} value (one quad deleted, one added). Then, for 0 (the current state, Jena's TDB2
  * query engine), 1, 100 and 10,000 versions back, the median time of: building the undo
  * ({@link NetChange} from the log), a point query ({@code <s> ?p ?o}), and a scan of one
- * predicate ({@code COUNT} of {@code ?s <p0> ?o}, a tenth of the store), each in its own read.
+ * predicate ({@code COUNT} of {@code ?s <p0> ?o}, a tenth of the store), each in its own read;
+ * last, the time to take one history copy of the whole store ({@link HistorySnapshots}).
  * <p>
  * Settings (system properties): bench.triples (1000000), bench.versions (10000), bench.rounds (9),
  * bench.dir (a temporary directory, deleted at the end; a given one is kept, and used again by a
@@ -106,6 +108,15 @@ public final class AsOfBench {
                 if ( count != subjects )
                     throw new IllegalStateException("the p0 scan as of version " + version + " counted " + count + ", not " + subjects);
                 System.out.printf(Locale.ROOT, "%-14d %14d %9.2f ms %9.2f ms %9.2f ms%n", back, changed, median(undo), median(pointT), median(scanT));
+            }
+            // What a history copy (cdc:historySnapshotEvery) costs: copying the whole store at a known version.
+            HistorySnapshots copies = new HistorySnapshots(dsg, root.resolve("history-" + System.nanoTime()), 1, 1);
+            try {
+                long c0 = System.nanoTime();
+                long copied = copies.take();
+                System.out.printf(Locale.ROOT, "history copy of version %d: %.1f s%n", copied, (System.nanoTime() - c0) / 1e9);
+            } finally {
+                copies.close();
             }
         } finally {
             TDBInternal.expel(store);
