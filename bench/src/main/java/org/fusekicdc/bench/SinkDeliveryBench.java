@@ -276,6 +276,7 @@ public final class SinkDeliveryBench {
             double[] publish = stage(deliverStart, deliverEnd, (int)base + warmupTxns + 1, n);
             double[] toConsumer = stage(deliverEnd, received, (int)base + warmupTxns + 1, n);
             stageRows.add(new String[] {broker, stageText(toSink), stageText(publish), stageText(toConsumer)});
+            out(broker + ": commit to sink, " + DeliveryFigures.waitBreakdown(committed, deliverStart, deliverEnd, (int)base + warmupTxns + 1, n));
             int slowest = 0;
             for ( int v = 1 ; v < deliverEnd.length ; v++ )
                 if ( deliverEnd[v] - deliverStart[v] > deliverEnd[slowest] - deliverStart[slowest] )

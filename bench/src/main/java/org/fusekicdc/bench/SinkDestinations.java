@@ -256,6 +256,39 @@ final class SinkDestinations implements AutoCloseable {
         }
 
         @Override
+        public int maxInFlight() {
+            return sink.maxInFlight();
+        }
+
+        @Override
+        public int maxBatch() {
+            return sink.maxBatch();
+        }
+
+        @Override
+        public void deliver(List<org.fusekicdc.core.wire.PatchRecord> patches) throws org.fusekicdc.core.sink.SinkException {
+            send(patches).await();
+        }
+
+        /** Every patch of a send is noted as handed over when the send began and acknowledged when its await returned. */
+        @Override
+        public Delivery send(List<org.fusekicdc.core.wire.PatchRecord> patches) throws org.fusekicdc.core.sink.SinkException {
+            long t = System.nanoTime();
+            Delivery d = sink.send(patches);
+            return () -> {
+                d.await();
+                long e = System.nanoTime();
+                for ( var p : patches ) {
+                    int v = (int)p.version();
+                    if ( v < start.length ) {
+                        start[v] = t;
+                        end[v] = e;
+                    }
+                }
+            };
+        }
+
+        @Override
         public void close() {
             sink.close();
         }
