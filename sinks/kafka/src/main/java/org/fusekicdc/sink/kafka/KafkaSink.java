@@ -165,7 +165,7 @@ public final class KafkaSink implements Sink {
         for ( PatchRecord patch : patches ) {
             try {
                 PatchMessages.parts(patch, config.contentType(), config.maxMessageBytes(), workDir, (headers, value) -> {
-                    Future<RecordMetadata> f = send(p, patch, headers, value);
+                    Future<RecordMetadata> f = send(p, patch, headers, value, true);
                     sent.add(new Sent(f, patch, headers));
                 });
             } catch (IOException ex) {
@@ -232,15 +232,23 @@ public final class KafkaSink implements Sink {
         }
     }
 
+    /** A send whose acknowledgement is waited for before anything else is sent. */
     private Future<RecordMetadata> send(PatchRecord patch, Map<String, String> headers, byte[] value) throws SinkException {
-        return send(producer, patch, headers, value);
+        return send(producer, patch, headers, value, false);
     }
 
-    private Future<RecordMetadata> send(KafkaProducer<byte[], byte[]> p, PatchRecord patch, Map<String, String> headers, byte[] value) throws SinkException {
+    /**
+     * @param pipelined other records may be sent behind this one before it is acknowledged: its
+     *        failure then closes the producer at once
+     */
+    private Future<RecordMetadata> send(KafkaProducer<byte[], byte[]> p, PatchRecord patch, Map<String, String> headers, byte[] value, boolean pipelined)
+        throws SinkException {
         RecordHeaders rh = new RecordHeaders();
         headers.forEach((k, v) -> rh.add(k, v.getBytes(StandardCharsets.UTF_8)));
         ProducerRecord<byte[], byte[]> rec = new ProducerRecord<>(partition.topic(), partition.partition(), key, value, rh);
         try {
+            if ( !pipelined )
+                return p.send(rec);
             return p.send(rec, (metadata, failure) -> {
                 // On the producer's I/O thread: closing at once (a zero timeout) drops every record
                 // queued behind the failed one, so none of them can be written after it later.
