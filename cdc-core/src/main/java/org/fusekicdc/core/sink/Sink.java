@@ -68,9 +68,12 @@ public interface Sink extends AutoCloseable {
      * <p>
      * A sink that answers more than 1 must keep order and exactly-once with several sends
      * outstanding: the destination never accepts a patch unless it holds every earlier one (a
-     * sequence guard, an idempotent producer); and after a failure the runner closes the sink,
-     * abandoning what was in flight, and opens it again, so {@link #open} must report what the
-     * destination holds.
+     * sequence guard, an idempotent producer). After a failure the runner abandons what is in
+     * flight (it never awaits those sends): after a transient one it closes the sink and opens
+     * it again, so {@link #open} must report what the destination holds; after a permanent one
+     * of the patch kind it calls {@link #deliver(PatchRecord)} for the failed send's patches one
+     * at a time, so the sink must by then know which of them the destination took before the
+     * refused patch (and skip those) and have forgotten what it sent after it.
      */
     default int maxInFlight() {
         return 1;

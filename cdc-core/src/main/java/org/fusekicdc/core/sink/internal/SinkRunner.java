@@ -32,9 +32,9 @@ import org.slf4j.LoggerFactory;
  * A sink that allows several sends in flight ({@link Sink#maxInFlight()}) is fed a pipeline:
  * the runner sends the next patches (as many as are waiting, up to {@link Sink#maxBatch()} per
  * send) while earlier ones are being acknowledged, and moves its position as the
- * acknowledgements come back, in order. On a failure it abandons what is in flight, closes the
- * sink and opens it again, which says what the destination holds; a patch the destination
- * refused for good is then looked for one patch at a time, as without a pipeline.
+ * acknowledgements come back, in order. On a failure it abandons what is in flight; a transient
+ * one closes the sink and opens it again, which says what the destination holds; a patch the
+ * destination refused for good is looked for one patch at a time, as without a pipeline.
  * Sinks are independent: a stuck sink holds up neither capture, nor writers, nor other sinks.
  */
 public final class SinkRunner implements AutoCloseable {
@@ -293,9 +293,11 @@ public final class SinkRunner implements AutoCloseable {
     }
 
     /**
-     * A pipelined send failed: what is still in flight is abandoned (the sink is closed, and the
-     * next open says what the destination holds). A permanent failure of the patch kind is
-     * narrowed down one patch at a time after the reopen.
+     * A pipelined send failed: what is still in flight is abandoned. After a transient failure
+     * the sink is closed and opened again, which says what the destination holds. A permanent
+     * failure of the patch kind is narrowed down one patch at a time with the sink as it is (the
+     * destination refused the patch, so it took nothing after it; a reopen could only add a
+     * failure of its own, such as a limit lowered after the start).
      */
     private void pipelineFailed(List<LogRecord> group, SinkException ex) throws InterruptedException {
         LogRecord first = group.get(0);
@@ -303,9 +305,8 @@ public final class SinkRunner implements AutoCloseable {
         log.observer().deliveryFailed(sink.name(), first.version(), ex.permanent());
         acknowledge(true);
         if ( ex.permanent() && !ex.sinkWide() ) {
-            closeSink();
             oneAtATimeThrough = last.version();
-            LOG.warn("Dataset '{}': sink '{}' could not deliver versions {} to {} ({}); reopening and delivering them one at a time",
+            LOG.warn("Dataset '{}': sink '{}' could not deliver versions {} to {} ({}); delivering them one at a time",
                      log.dataset(), sink.name(), first.version(), last.version(), ex.getMessage());
             return;
         }

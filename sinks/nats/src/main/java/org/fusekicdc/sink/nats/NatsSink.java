@@ -107,6 +107,13 @@ public final class NatsSink implements Sink {
     /** Pipelined publishes not yet acknowledged, oldest first, and their bytes. */
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private long pendingBytes;
+    // The subject's end as acknowledged (the fields above run ahead while publishes are in
+    // flight); restored when a publish fails, since the server then took nothing after it.
+    private long ackedSeq;
+    private String ackedMsgId;
+    private long ackedVersion;
+    private String ackedPatchId;
+    private String ackedPartialId;
 
     public NatsSink(NatsSinkConfig config, Path workDir) {
         this.config = config;
@@ -281,14 +288,18 @@ public final class NatsSink implements Sink {
     private static final class Pending {
         final CompletableFuture<PublishAck> ack;
         final long version;
+        final String patchId, msgId;
         final int part, parts, bytes;
         final long expectedSeq;
         final long deadline;
         boolean settled;
 
-        Pending(CompletableFuture<PublishAck> ack, long version, int part, int parts, int bytes, long expectedSeq, long deadline) {
+        Pending(CompletableFuture<PublishAck> ack, long version, String patchId, String msgId, int part, int parts, int bytes, long expectedSeq,
+                long deadline) {
             this.ack = ack;
             this.version = version;
+            this.patchId = patchId;
+            this.msgId = msgId;
             this.part = part;
             this.parts = parts;
             this.bytes = bytes;
@@ -342,6 +353,13 @@ public final class NatsSink implements Sink {
         int parts = Integer.parseInt(patchHeaders.get(PatchMessages.PARTS));
         while ( pendingBytes + value.length > MAX_PENDING_BYTES && !pending.isEmpty() )
             settle(pending.peekFirst());
+        if ( pending.isEmpty() ) {
+            ackedSeq = lastSeq;
+            ackedMsgId = lastMsgId;
+            ackedVersion = lastVersion;
+            ackedPatchId = lastPatchId;
+            ackedPartialId = partialId;
+        }
         String msgId = parts == 1 ? patchId : patchId + "-" + part;
         Headers headers = NatsHeaders.toNats(patchHeaders);
         headers.put(NatsHeaders.MSG_ID, msgId);
@@ -357,7 +375,7 @@ public final class NatsSink implements Sink {
                 throw failures.tooLarge(part, parts, value.length, "the server's max_payload " + connection.getMaxPayload(), ex);
             throw SinkException.permanentFailure(failures.where(part, parts) + ": the client refused the message: " + ex.getMessage(), ex);
         }
-        Pending p = new Pending(ack, version, part, parts, value.length, lastSeq + 1, System.nanoTime() + config.publishTimeout().toNanos());
+        Pending p = new Pending(ack, version, patchId, msgId, part, parts, value.length, lastSeq + 1, System.nanoTime() + config.publishTimeout().toNanos());
         pending.addLast(p);
         pendingBytes += value.length;
         // Ahead: the stream is this subject's alone, so the message gets the next sequence.
@@ -386,6 +404,15 @@ public final class NatsSink implements Sink {
                     throw SinkException.transientFailure(failures.where(first.part, first.parts) + ": version " + first.version
                                                          + " was stored at stream sequence " + ack.getSeqno() + ", not " + first.expectedSeq
                                                          + (ack.isDuplicate() ? " (a duplicate of an earlier copy)" : "") + "; re-reading the subject", null);
+                ackedSeq = first.expectedSeq;
+                ackedMsgId = first.msgId;
+                if ( first.part + 1 == first.parts ) {
+                    ackedVersion = first.version;
+                    ackedPatchId = first.patchId;
+                    ackedPartialId = null;
+                } else {
+                    ackedPartialId = first.patchId;
+                }
             } catch (JetStreamApiException ex) {
                 throw abandon(failures.failure(first.part, first.parts, first.bytes, ex, first.expectedSeq - 1, null));
             } catch (IOException ex) {
@@ -402,11 +429,21 @@ public final class NatsSink implements Sink {
         }
     }
 
-    /** After a failed publish nothing after it counts: forget what is in flight (the reopen re-reads the subject). */
+    /**
+     * After a failed publish nothing after it counts: forget what is in flight, and go back to
+     * where the subject ends as acknowledged (the server refuses every message that does not
+     * follow the one before, so it took nothing after the failed one). A transient failure
+     * reopens the sink, which re-reads the subject anyway.
+     */
     private SinkException abandon(SinkException ex) {
         pending.forEach(p -> p.settled = true);
         pending.clear();
         pendingBytes = 0;
+        lastSeq = ackedSeq;
+        lastMsgId = ackedMsgId;
+        lastVersion = ackedVersion;
+        lastPatchId = ackedPatchId;
+        partialId = ackedPartialId;
         return ex;
     }
 
