@@ -320,9 +320,13 @@ public abstract class SinkContract {
                 runner.start();
                 await("30 versions delivered", WAIT, () -> runner.status().cursor() >= 30);
                 stopDestination();
-                await("sink retrying", WAIT, () -> runner.status().state() == SinkState.RETRYING);
-                write(store, workload, 200);
-                startDestination();
+                try {
+                    // More to send, so that a sink that had already delivered the backlog fails too.
+                    write(store, workload, 200);
+                    await("sink retrying", WAIT, () -> runner.status().state() == SinkState.RETRYING);
+                } finally {
+                    startDestination();
+                }
                 await("more delivered after the outage", WAIT, () -> runner.status().cursor() >= 300);
                 // Cut: the destination goes and comes back at once, with sends in flight.
                 long before = runner.status().cursor();
