@@ -61,7 +61,19 @@ import org.fusekicdc.sink.nats.NatsPatchReader;
  * patches/s from the first patch received to the last, and from the sink's start to the last.
  * The pre-fill log does not force each record to disk ({@code fsync} off): it is not what is
  * measured, and it keeps the run short.</li>
+ * <li><b>Catch-up.</b> {@code bench.behind} transactions of the latency workload are committed
+ * before the sink exists; then the sink starts while the writer goes on at the offered rate.
+ * The sink has caught up when the consumer holds all but the last two versions committed.
+ * Reported: the time, and the versions delivered by then per second from the first patch
+ * received (the sink's first open is start-up, reported apart), as a multiple of the offered
+ * rate.</li>
  * </ol>
+ * Throughput is reported beside a plain client of the broker writing the same bytes (the
+ * sink's messages, whole) to a destination of its own in the same run: the physical limit of
+ * the broker on this machine.
+ * <p>
+ * Redis: the server at {@code REDIS_URL}, else {@code redis://127.0.0.1:6379} (keys
+ * {@code bench:<dataset>}, deleted at the end).
  * Kafka: the broker named by {@code KAFKA_BOOTSTRAP_SERVERS}, else a KRaft cluster (one broker,
  * one controller) inside this JVM, started by the Kafka sink's test helper {@link TestBroker}.
  * NATS: the JetStream server at {@code NATS_URL}, else {@code nats://127.0.0.1:4222} (file
@@ -82,8 +94,10 @@ import org.fusekicdc.sink.nats.NatsPatchReader;
  * <table>
  * <caption>Options</caption>
  * <tr><th>Property</th><th>Default</th><th>Meaning</th></tr>
- * <tr><td>bench.brokers</td><td>kafka,nats</td><td>Which destinations.</td></tr>
- * <tr><td>bench.parts</td><td>latency,throughput</td><td>Which parts.</td></tr>
+ * <tr><td>bench.brokers</td><td>kafka,nats,redis</td><td>Which destinations.</td></tr>
+ * <tr><td>bench.parts</td><td>latency,throughput,catchup</td><td>Which parts.</td></tr>
+ * <tr><td>bench.behind</td><td>10000</td><td>Patches the catch-up part's sink starts behind.</td></tr>
+ * <tr><td>bench.catchupSeconds</td><td>60</td><td>Longest the catch-up part waits for the sink to catch up.</td></tr>
  * <tr><td>bench.rate</td><td>500</td><td>Transactions/s offered in the latency part.</td></tr>
  * <tr><td>bench.warmupSeconds</td><td>3</td><td>Leading seconds of the latency part not counted.</td></tr>
  * <tr><td>bench.seconds</td><td>25</td><td>Measured seconds of the latency part, per broker.</td></tr>
@@ -104,8 +118,10 @@ import org.fusekicdc.sink.nats.NatsPatchReader;
 public final class SinkDeliveryBench {
     private static final String NS = "http://example.org/bench/";
 
-    private final List<String> brokers = list(System.getProperty("bench.brokers", "kafka,nats"));
-    private final List<String> parts = list(System.getProperty("bench.parts", "latency,throughput"));
+    private final List<String> brokers = list(System.getProperty("bench.brokers", "kafka,nats,redis"));
+    private final List<String> parts = list(System.getProperty("bench.parts", "latency,throughput,catchup"));
+    private final int behind = Integer.getInteger("bench.behind", 10_000);
+    private final double catchupSeconds = Double.parseDouble(System.getProperty("bench.catchupSeconds", "60"));
     private final int rate = Integer.getInteger("bench.rate", 500);
     private final double warmupSeconds = Double.parseDouble(System.getProperty("bench.warmupSeconds", "3"));
     private final double seconds = Double.parseDouble(System.getProperty("bench.seconds", "25"));
@@ -158,11 +174,14 @@ public final class SinkDeliveryBench {
             }
             List<String[]> latencyRows = new ArrayList<>();
             List<String[]> throughputRows = new ArrayList<>();
+            List<String[]> catchupRows = new ArrayList<>();
             for ( String b : brokers ) {
                 if ( parts.contains("latency") )
                     latencyRows.add(latency(b));
                 if ( parts.contains("throughput") )
                     throughputRows.add(throughput(b));
+                if ( parts.contains("catchup") )
+                    catchupRows.add(catchup(b));
             }
             out("");
             if ( !latencyRows.isEmpty() ) {
@@ -185,9 +204,17 @@ public final class SinkDeliveryBench {
             if ( !throughputRows.isEmpty() ) {
                 out(String.format(Locale.ROOT, "## Throughput: a pre-filled log of %,d patches x %d quads into the broker", patches, quadsPerPatch));
                 out("");
-                out("| Broker | Patches | Quad changes | MB (log) | Pre-fill s | First-to-last s | Quad changes/s | Patches/s | Start-to-last s | Quad changes/s from start |");
-                out("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+                out("| Broker | Format | Patches | Quad changes | MB (log) | Pre-fill s | First-to-last s | Quad changes/s | Patches/s | Start-to-last s | Quad changes/s from start | Plain client quad changes/s | Sink / plain |");
+                out("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
                 throughputRows.forEach(r -> out("| " + String.join(" | ", r) + " |"));
+                out("");
+            }
+            if ( !catchupRows.isEmpty() ) {
+                out(String.format(Locale.ROOT, "## Catch-up: the sink starts %,d patches behind while %d txn/s keep coming", behind, rate));
+                out("");
+                out("| Broker | Behind | Caught up after s | First patch after s | Versions delivered | Catch-up patches/s (from the first patch) | x offered rate | x offered rate, from the sink's start |");
+                out("|---|---:|---:|---:|---:|---:|---:|---:|");
+                catchupRows.forEach(r -> out("| " + String.join(" | ", r) + " |"));
                 out("");
             }
             out(String.format(Locale.ROOT, "Run time %.1f s", (System.nanoTime() - t0) / 1e9));
@@ -276,6 +303,7 @@ public final class SinkDeliveryBench {
             double[] publish = stage(deliverStart, deliverEnd, (int)base + warmupTxns + 1, n);
             double[] toConsumer = stage(deliverEnd, received, (int)base + warmupTxns + 1, n);
             stageRows.add(new String[] {broker, stageText(toSink), stageText(publish), stageText(toConsumer)});
+            out(broker + ": commit to sink, " + DeliveryFigures.waitBreakdown(committed, deliverStart, deliverEnd, (int)base + warmupTxns + 1, n));
             int slowest = 0;
             for ( int v = 1 ; v < deliverEnd.length ; v++ )
                 if ( deliverEnd[v] - deliverStart[v] > deliverEnd[slowest] - deliverStart[slowest] )
@@ -361,11 +389,92 @@ public final class SinkDeliveryBench {
                                                + " %,.0f patches/s (%.1f MB/s); start to last %.2f s: %,.0f quad changes/s; sink %s", broker,
                                   (first - sinkStart) / 1e9, firstToLast, (quadsGot - quadsPerPatch) / firstToLast, (got - 1) / firstToLast,
                                   mb * got / patches / firstToLast, startToLast, quadsGot / startToLast, runner.status()));
-                return new String[] {broker, all ? String.format(Locale.ROOT, "%,d", patches) : String.format(Locale.ROOT, "%,d of %,d (cut at %.0f s)", got, patches, throughputSeconds),
+                double plain = destinations.plainPublish(broker, name, values(log, name, last));
+                double plainRate = quadChanges / plain;
+                double sinkRate = (quadsGot - quadsPerPatch) / firstToLast;
+                out(String.format(Locale.ROOT, "%s: a plain client wrote the same %,d messages in %.2f s: %,.0f quad changes/s; the sink %.2f of that",
+                                  broker, last, plain, plainRate, sinkRate / plainRate));
+                return new String[] {broker, format, all ? String.format(Locale.ROOT, "%,d", patches) : String.format(Locale.ROOT, "%,d of %,d (cut at %.0f s)", got, patches, throughputSeconds),
                                      String.format(Locale.ROOT, "%,d", quadsGot), f1(mb * got / patches),
                                      f1(fillSeconds), f2(firstToLast), String.format(Locale.ROOT, "**%,.0f**", (quadsGot - quadsPerPatch) / firstToLast),
                                      String.format(Locale.ROOT, "%,.0f", (got - 1) / firstToLast), f2(startToLast),
-                                     String.format(Locale.ROOT, "%,.0f", quadsGot / startToLast)};
+                                     String.format(Locale.ROOT, "%,.0f", quadsGot / startToLast), String.format(Locale.ROOT, "%,.0f", plainRate),
+                                     f2(sinkRate / plainRate)};
+            }
+        } finally {
+            dest.close();
+            dsg.close();
+        }
+    }
+
+    /** The bytes the sink sends for each version (the patch in the benchmark's format), for the plain client. */
+    private List<byte[]> values(ChangeLog log, String dataset, long last) throws IOException {
+        String contentType = "binary".equals(format) ? org.fusekicdc.core.wire.PatchRecord.BINARY : org.fusekicdc.core.wire.PatchRecord.TEXT;
+        List<byte[]> values = new ArrayList<>((int)last);
+        for ( long v = 1 ; v <= last ; v++ ) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            new org.fusekicdc.core.wire.PatchRecord(dataset, log.read(v)).writeTo(contentType, out);
+            values.add(out.toByteArray());
+        }
+        return values;
+    }
+
+    // ---- Part 3: catch-up
+
+    private String[] catchup(String broker) throws Exception {
+        String name = "cat-" + broker + "-" + runId;
+        out("");
+        out("---- Catch-up, " + broker + " (dataset " + name + ")");
+        Path dir = Files.createDirectories(work.resolve(name));
+        ChangeLog log = ChangeLog.open(ChangeLogConfig.defaults(dir.resolve("changes"), name).withFsync(true));
+        CapturingDatasetGraph dsg = CapturingDatasetGraph.create(DatasetGraphFactory.createTxnMem(), log, CaptureConfig.defaults(dir.resolve("spill")));
+        SinkTxnWorkload txns = new SinkTxnWorkload(seed + 1);
+        for ( int i = 0 ; i < behind ; i++ )
+            writeOne(dsg, txns);
+        long[] received = new long[behind + (int)(rate * catchupSeconds) + 10];
+        SinkDestinations.Destination dest = destinations.destination(broker, name, dir);
+        try {
+            SinkDestinations.Consumer consumer = dest.consumer(received);
+            consumer.start();
+            try (SinkRunner runner = new SinkRunner(log, dest.sink(), SinkConfig.DEFAULTS)) {
+                long start = System.nanoTime();
+                runner.start();
+                long period = 1_000_000_000L / rate;
+                long end = start + (long)(catchupSeconds * 1e9);
+                long caughtUp = 0;
+                long delivered = 0;
+                for ( int i = 0 ; System.nanoTime() < end ; i++ ) {
+                    long due = start + i * period;
+                    long wait;
+                    while ( (wait = due - System.nanoTime()) > 0 )
+                        LockSupport.parkNanos(wait);
+                    long v = writeOne(dsg, txns);
+                    // Caught up: the consumer has everything but the transactions of the last period or two.
+                    if ( consumer.lastVersion.get() >= v - 2 ) {
+                        caughtUp = System.nanoTime();
+                        delivered = consumer.lastVersion.get();
+                        break;
+                    }
+                }
+                consumer.stop();
+                if ( caughtUp == 0 ) {
+                    out(String.format(Locale.ROOT, "%s: not caught up within %.0f s (consumer at version %,d, head %,d); sink %s", broker, catchupSeconds,
+                                      consumer.lastVersion.get(), log.headVersion(), runner.status()));
+                    return new String[] {broker, String.format(Locale.ROOT, "%,d", behind), "**not within " + f1(catchupSeconds) + "**", "-",
+                                         String.format(Locale.ROOT, "%,d", consumer.lastVersion.get()), "-", "-", "-"};
+                }
+                double secs = (caughtUp - start) / 1e9;
+                double first = (received[1] - start) / 1e9;
+                // The rate is over the delivery itself, from the first patch received: the sink's first
+                // open (connecting, reading the destination's end) is a start-up cost, reported apart.
+                double catchRate = (delivered - 1) / (secs - first);
+                double fromStart = delivered / secs;
+                out(String.format(Locale.ROOT, "%s: %,d behind, caught up after %.2f s (first patch after %.2f s): %,d versions, %,.0f patches/s from the"
+                                               + " first patch = %.1f x the offered %d txn/s (%,.0f/s from the sink's start); sink %s", broker, behind, secs,
+                                  first, delivered, catchRate, catchRate / rate, rate, fromStart, runner.status()));
+                return new String[] {broker, String.format(Locale.ROOT, "%,d", behind), f2(secs), f2(first), String.format(Locale.ROOT, "%,d", delivered),
+                                     String.format(Locale.ROOT, "%,.0f", catchRate), String.format(Locale.ROOT, "**%.1f**", catchRate / rate),
+                                     String.format(Locale.ROOT, "%.1f", fromStart / rate)};
             }
         } finally {
             dest.close();

@@ -25,6 +25,12 @@ import org.fusekicdc.sink.kafka.KafkaSinkProvider;
 import org.fusekicdc.sink.kafka.TestBroker;
 import org.fusekicdc.sink.nats.NatsPatchReader;
 import org.fusekicdc.sink.nats.NatsSinkProvider;
+import org.fusekicdc.sink.redis.RedisSinkProvider;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.params.XReadParams;
+import redis.clients.jedis.resps.StreamEntry;
 
 /**
  * The brokers of {@link SinkDeliveryBench}: for each, a sink with the benchmark's options and a
@@ -33,6 +39,7 @@ import org.fusekicdc.sink.nats.NatsSinkProvider;
  */
 final class SinkDestinations implements AutoCloseable {
     static final String NATS_URL = System.getenv().getOrDefault("NATS_URL", "nats://127.0.0.1:4222");
+    static final String REDIS_URL = System.getenv().getOrDefault("REDIS_URL", "redis://127.0.0.1:6379");
 
     private final String format;
     private final String kafkaProducerProperties;
@@ -121,7 +128,8 @@ final class SinkDestinations implements AutoCloseable {
         return switch (broker) {
             case "kafka" -> kafkaDestination(dataset, dir);
             case "nats" -> natsDestination(dataset, dir);
-            default -> throw new IllegalArgumentException("bench.brokers: unknown broker " + broker + " (kafka, nats)");
+            case "redis" -> redisDestination(dataset, dir);
+            default -> throw new IllegalArgumentException("bench.brokers: unknown broker " + broker + " (kafka, nats, redis)");
         };
     }
 
@@ -219,6 +227,140 @@ final class SinkDestinations implements AutoCloseable {
         };
     }
 
+    private static Jedis redis() {
+        java.net.URI u = java.net.URI.create(REDIS_URL);
+        return new Jedis(new HostAndPort(u.getHost(), u.getPort() < 0 ? 6379 : u.getPort()));
+    }
+
+    private Destination redisDestination(String dataset, Path dir) {
+        String stream = "bench:" + dataset;
+        Map<String, String> opts = Map.of("url", REDIS_URL, "streamKey", stream, "format", format);
+        Sink sink = new RedisSinkProvider().create(dataset, new OptionValues("redis", opts), dir.resolve("sink-work"));
+        return new Destination() {
+            @Override
+            public Sink sink() {
+                return sink;
+            }
+
+            @Override
+            public Consumer consumer(long[] received) {
+                Jedis jedis = redis();
+                return new Consumer(received, "bench-redis-consumer") {
+                    @Override
+                    void loop() {
+                        StreamEntryID from = new StreamEntryID();
+                        while ( !stop.get() ) {
+                            var got = jedis.xread(XReadParams.xReadParams().block(100).count(1000), Map.of(stream, from));
+                            long now = System.nanoTime();
+                            if ( got == null )
+                                continue;
+                            for ( var e : got ) {
+                                for ( StreamEntry entry : e.getValue() ) {
+                                    note(Long.parseLong(entry.getFields().get("version")), now);
+                                    from = entry.getID();
+                                }
+                            }
+                        }
+                    }
+
+                    @Override
+                    void closeReader() {
+                        jedis.close();
+                    }
+                };
+            }
+
+            @Override
+            public void close() {
+                try (Jedis j = redis()) {
+                    j.del(stream, stream + ":version");
+                } catch (RuntimeException ex) {
+                    System.out.println("Could not delete Redis keys " + stream + ": " + ex);
+                }
+            }
+        };
+    }
+
+    /**
+     * The physical limit beside a sink: a plain client writing {@code values} (the bytes the sink
+     * sends) to a fresh topic, subject or stream of its own, as fast as the client goes with
+     * acknowledgements on (Kafka: idempotent producer, acks=all, the sink's batch size;
+     * JetStream: async publishes, at most 32 MB unacknowledged; Redis: XADD in pipelines of
+     * 500). Returns the seconds from the first send to the last acknowledgement.
+     */
+    double plainPublish(String broker, String name, List<byte[]> values) throws Exception {
+        return switch (broker) {
+            case "kafka" -> plainKafka(name, values);
+            case "nats" -> plainNats(name, values);
+            case "redis" -> plainRedis(name, values);
+            default -> throw new IllegalArgumentException("bench.brokers: unknown broker " + broker);
+        };
+    }
+
+    private double plainKafka(String name, List<byte[]> values) throws Exception {
+        String topic = "bench.plain." + name;
+        kafka.createTopic(topic, Map.of());
+        Map<String, Object> p = new HashMap<>(kafka.clientProperties());
+        p.put("key.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
+        p.put("value.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
+        p.put("enable.idempotence", "true");
+        p.put("acks", "all");
+        p.put("linger.ms", "0");
+        p.put("batch.size", "1048576");
+        p.put("max.request.size", "2097152");
+        byte[] key = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(p)) {
+            long t0 = System.nanoTime();
+            java.util.concurrent.Future<?> last = null;
+            for ( byte[] v : values )
+                last = producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, 0, key, v));
+            producer.flush();
+            last.get();
+            return (System.nanoTime() - t0) / 1e9;
+        }
+    }
+
+    private double plainNats(String name, List<byte[]> values) throws Exception {
+        String stream = ("BENCH_PLAIN_" + name).toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
+        String subject = "bench.plain." + name;
+        nats.jetStreamManagement().addStream(StreamConfiguration.builder().name(stream).subjects(subject).storageType(StorageType.File).build());
+        natsStreams.add(stream);
+        io.nats.client.JetStream js = nats.jetStream();
+        java.util.ArrayDeque<java.util.concurrent.CompletableFuture<io.nats.client.api.PublishAck>> pending = new java.util.ArrayDeque<>();
+        java.util.ArrayDeque<Integer> sizes = new java.util.ArrayDeque<>();
+        long bytes = 0;
+        long t0 = System.nanoTime();
+        for ( byte[] v : values ) {
+            while ( bytes + v.length > 32L * 1024 * 1024 && !pending.isEmpty() ) {
+                pending.poll().get();
+                bytes -= sizes.poll();
+            }
+            pending.add(js.publishAsync(subject, v));
+            sizes.add(v.length);
+            bytes += v.length;
+        }
+        for ( var f : pending )
+            f.get();
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    private double plainRedis(String name, List<byte[]> values) {
+        byte[] stream = ("bench:plain:" + name).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] field = "patch".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (Jedis j = redis()) {
+            long t0 = System.nanoTime();
+            for ( int from = 0 ; from < values.size() ; from += 500 ) {
+                redis.clients.jedis.Pipeline pl = j.pipelined();
+                for ( byte[] v : values.subList(from, Math.min(values.size(), from + 500)) )
+                    pl.xadd(stream, redis.clients.jedis.params.XAddParams.xAddParams(), Map.of(field, v));
+                pl.sync();
+            }
+            double s = (System.nanoTime() - t0) / 1e9;
+            j.del(stream);
+            return s;
+        }
+    }
+
     /** Wait until the consumer has {@code version}; false if it has not after {@code timeoutSeconds}. */
     static boolean awaitVersion(Consumer c, long version, double timeoutSeconds) throws InterruptedException {
         long deadline = System.nanoTime() + (long)(timeoutSeconds * 1e9);
@@ -253,6 +395,39 @@ final class SinkDestinations implements AutoCloseable {
                 start[v] = t;
                 end[v] = System.nanoTime();
             }
+        }
+
+        @Override
+        public int maxInFlight() {
+            return sink.maxInFlight();
+        }
+
+        @Override
+        public int maxBatch() {
+            return sink.maxBatch();
+        }
+
+        @Override
+        public void deliver(List<org.fusekicdc.core.wire.PatchRecord> patches) throws org.fusekicdc.core.sink.SinkException {
+            send(patches).await();
+        }
+
+        /** Every patch of a send is noted as handed over when the send began and acknowledged when its await returned. */
+        @Override
+        public Delivery send(List<org.fusekicdc.core.wire.PatchRecord> patches) throws org.fusekicdc.core.sink.SinkException {
+            long t = System.nanoTime();
+            Delivery d = sink.send(patches);
+            return () -> {
+                d.await();
+                long e = System.nanoTime();
+                for ( var p : patches ) {
+                    int v = (int)p.version();
+                    if ( v < start.length ) {
+                        start[v] = t;
+                        end[v] = e;
+                    }
+                }
+            };
         }
 
         @Override

@@ -41,6 +41,7 @@ class ApiSurfaceTest {
         "org.fusekicdc.core.config.OptionValues",
         "org.fusekicdc.core.sink.DeclaredSinkProvider",
         "org.fusekicdc.core.sink.Sink",
+        "org.fusekicdc.core.sink.Sink$Delivery",
         "org.fusekicdc.core.sink.SinkConfig",
         "org.fusekicdc.core.sink.SinkConfig$LagPolicy",
         "org.fusekicdc.core.sink.SinkException",

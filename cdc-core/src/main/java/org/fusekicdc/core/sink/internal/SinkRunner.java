@@ -1,6 +1,7 @@
 package org.fusekicdc.core.sink.internal;
 
 import java.time.InstantSource;
+import java.util.ArrayDeque;
 import java.util.List;
 
 import org.fusekicdc.core.internal.log.ChangeLog;
@@ -27,6 +28,13 @@ import org.slf4j.LoggerFactory;
  * holds: nothing is delivered twice or skipped. A permanent failure pauses the sink with the
  * version and cause, or, if one is configured and the failure is the patch's rather than the
  * sink's as a whole ({@link SinkException#sinkWide()}), sends the patch to the dead-letter directory.
+ * <p>
+ * A sink that allows several sends in flight ({@link Sink#maxInFlight()}) is fed a pipeline:
+ * the runner sends the next patches (as many as are waiting, up to {@link Sink#maxBatch()} per
+ * send) while earlier ones are being acknowledged, and moves its position as the
+ * acknowledgements come back, in order. On a failure it abandons what is in flight; a transient
+ * one closes the sink and opens it again, which says what the destination holds; a patch the
+ * destination refused for good is looked for one patch at a time, as without a pipeline.
  * Sinks are independent: a stuck sink holds up neither capture, nor writers, nor other sinks.
  */
 public final class SinkRunner implements AutoCloseable {
@@ -52,6 +60,11 @@ public final class SinkRunner implements AutoCloseable {
     // is written at most every ACK_INTERVAL, not after every patch (each write forces a file).
     private boolean destinationKnowsPosition;
     private long lastAckNanos;
+    // Sends the sink allows in flight (asked at each open).
+    private int window = 1;
+    // After a permanent failure of a pipelined send: deliver up to this version one patch at a
+    // time, so that only the patch at fault is dead-lettered or pauses the sink.
+    private long oneAtATimeThrough;
 
     public SinkRunner(ChangeLog log, Sink sink, SinkConfig config) {
         this.log = log;
@@ -169,6 +182,7 @@ public final class SinkRunner implements AutoCloseable {
             return false;
         }
         open = true;
+        window = Math.max(1, sink.maxInFlight());
         destinationKnowsPosition = there != Sink.UNKNOWN;
         if ( there != Sink.UNKNOWN && there != position ) {
             if ( there > log.publishedVersion() ) {
@@ -190,18 +204,9 @@ public final class SinkRunner implements AutoCloseable {
     }
 
     private void deliverBatch() throws InterruptedException {
-        List<LogRecord> batch;
-        try {
-            batch = log.readAfter(position, BATCH);
-        } catch (VersionGoneException ex) {
-            pauseWith("versions from " + (position + 1) + " were removed from the change log by retention before this sink delivered them"
-                      + " (oldest left: " + ex.oldestAvailable() + "). Rewind the sink to " + (ex.oldestAvailable() - 1)
-                      + " to skip the gap knowingly, or restore the log; raise retention or stop overriding readers to avoid it.");
+        List<LogRecord> batch = readAfter(position, BATCH);
+        if ( batch == null )
             return;
-        } catch (DamagedRecordException ex) {
-            pauseWith(ex.getMessage() + " Resume the sink once the log is repaired.");
-            return;
-        }
         if ( batch.isEmpty() ) {
             // Caught up: the cursor is written when due (the idle wait comes round within a second).
             acknowledge(false);
@@ -210,6 +215,17 @@ public final class SinkRunner implements AutoCloseable {
             return;
         }
         try {
+            if ( position < oneAtATimeThrough ) {
+                for ( LogRecord r : batch ) {
+                    if ( r.version() > oneAtATimeThrough || control.interruptRequested() || !deliverOne(r) )
+                        break;
+                }
+                return;
+            }
+            if ( window > 1 ) {
+                deliverPipelined();
+                return;
+            }
             if ( sink.maxBatch() > 1 ) {
                 deliverGrouped(batch, sink.maxBatch());
                 return;
@@ -220,6 +236,95 @@ public final class SinkRunner implements AutoCloseable {
             }
         } finally {
             acknowledge(false);
+        }
+    }
+
+    /** A send in flight: its log records, the sink's handle, when it was sent. */
+    private record InFlight(List<LogRecord> records, Sink.Delivery delivery, long sentNanos) {
+        long lastVersion() {
+            return records.get(records.size() - 1).version();
+        }
+    }
+
+    /**
+     * Keep up to {@link #window} sends in flight: each takes what is waiting in the log after the
+     * last one sent (up to the sink's batch size), and the position moves as their
+     * acknowledgements come back, in order. Returns when nothing is waiting or in flight, when
+     * the runner is asked to pause or stop (after the sends in flight are acknowledged), or after
+     * a failure (which has been handled).
+     */
+    private void deliverPipelined() throws InterruptedException {
+        ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
+        long sent = position;
+        int max = Math.max(1, sink.maxBatch());
+        while ( true ) {
+            while ( inFlight.size() < window && !control.interruptRequested() ) {
+                List<LogRecord> group = readAfter(sent, max);
+                if ( group == null )
+                    return;
+                if ( group.isEmpty() )
+                    break;
+                Sink.Delivery d;
+                long t0 = System.nanoTime();
+                try {
+                    d = sink.send(group.stream().map(r -> new PatchRecord(log.dataset(), r)).toList());
+                } catch (SinkException ex) {
+                    pipelineFailed(group, ex);
+                    return;
+                }
+                inFlight.add(new InFlight(group, d, t0));
+                sent = group.get(group.size() - 1).version();
+            }
+            InFlight f = inFlight.poll();
+            if ( f == null )
+                return;
+            try {
+                f.delivery().await();
+            } catch (SinkException ex) {
+                pipelineFailed(f.records(), ex);
+                return;
+            }
+            long nanos = System.nanoTime() - f.sentNanos();
+            f.records().forEach(r -> delivered(r, nanos));
+            position = f.lastVersion();
+            succeeded();
+            acknowledge(false);
+        }
+    }
+
+    /**
+     * A pipelined send failed: what is still in flight is abandoned. After a transient failure
+     * the sink is closed and opened again, which says what the destination holds. A permanent
+     * failure of the patch kind is narrowed down one patch at a time with the sink as it is (the
+     * destination refused the patch, so it took nothing after it; a reopen could only add a
+     * failure of its own, such as a limit lowered after the start).
+     */
+    private void pipelineFailed(List<LogRecord> group, SinkException ex) throws InterruptedException {
+        LogRecord first = group.get(0);
+        LogRecord last = group.get(group.size() - 1);
+        log.observer().deliveryFailed(sink.name(), first.version(), ex.permanent());
+        acknowledge(true);
+        if ( ex.permanent() && !ex.sinkWide() ) {
+            oneAtATimeThrough = last.version();
+            LOG.warn("Dataset '{}': sink '{}' could not deliver versions {} to {} ({}); delivering them one at a time",
+                     log.dataset(), sink.name(), first.version(), last.version(), ex.getMessage());
+            return;
+        }
+        failed(ex, which(first));
+    }
+
+    /** Up to {@code max} records after {@code after}; null when the sink was paused because they cannot be read. */
+    private List<LogRecord> readAfter(long after, int max) {
+        try {
+            return log.readAfter(after, max);
+        } catch (VersionGoneException ex) {
+            pauseWith("versions from " + (after + 1) + " were removed from the change log by retention before this sink delivered them"
+                      + " (oldest left: " + ex.oldestAvailable() + "). Rewind the sink to " + (ex.oldestAvailable() - 1)
+                      + " to skip the gap knowingly, or restore the log; raise retention or stop overriding readers to avoid it.");
+            return null;
+        } catch (DamagedRecordException ex) {
+            pauseWith(ex.getMessage() + " Resume the sink once the log is repaired.");
+            return null;
         }
     }
 

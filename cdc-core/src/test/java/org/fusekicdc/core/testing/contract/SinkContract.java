@@ -15,13 +15,16 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.LongStream;
 
 import org.apache.jena.rdfpatch.RDFPatch;
 import org.apache.jena.rdfpatch.RDFPatchOps;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.DatasetGraphFactory;
+import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkConfig;
+import org.fusekicdc.core.sink.SinkException;
 import org.fusekicdc.core.sink.SinkProvider;
 import org.fusekicdc.core.sink.internal.SinkRunner;
 import org.fusekicdc.core.sink.SinkState;
@@ -29,6 +32,7 @@ import org.fusekicdc.core.sink.SinkStatus;
 import org.fusekicdc.core.testing.LogReplay;
 import org.fusekicdc.core.testing.SinkOutage;
 import org.fusekicdc.core.testing.Workload;
+import org.fusekicdc.core.wire.PatchRecord;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,7 +55,8 @@ public abstract class SinkContract {
 
     /** The clauses of the contract, each one test. */
     public enum Clause {
-        ONCE_IN_ORDER, ONCE_ACROSS_RESTART, ONCE_ACROSS_KILL, OUTAGE, OVERSIZED_PATCH, PAUSE_RESUME_REWIND, WRONG_CREDENTIALS, DEAD_LETTER
+        ONCE_IN_ORDER, ONCE_ACROSS_RESTART, ONCE_ACROSS_KILL, OUTAGE, IN_FLIGHT_FAILURE, OVERSIZED_PATCH, PAUSE_RESUME_REWIND, WRONG_CREDENTIALS,
+        DEAD_LETTER
     }
 
     /** What a sink does with a patch larger than one message of its destination. */
@@ -77,12 +82,12 @@ public abstract class SinkContract {
     /** Everything the destination holds for dataset {@value ContractStore#DATASET}, in the order a consumer reads it. */
     protected abstract List<Delivered> read() throws Exception;
 
-    /** Take the destination away (stop the broker or the receiver), for {@link Clause#OUTAGE}. */
+    /** Take the destination away (stop the broker or the receiver), for {@link Clause#OUTAGE} and {@link Clause#IN_FLIGHT_FAILURE}. */
     protected void stopDestination() throws Exception {
         throw notProvided("stopDestination", Clause.OUTAGE);
     }
 
-    /** Bring the destination back where it was, for {@link Clause#OUTAGE}. */
+    /** Bring the destination back where it was, for {@link Clause#OUTAGE} and {@link Clause#IN_FLIGHT_FAILURE}. */
     protected void startDestination() throws Exception {
         throw notProvided("startDestination", Clause.OUTAGE);
     }
@@ -226,6 +231,114 @@ public abstract class SinkContract {
             SinkOutage.Outage o = SinkOutage.run(store.dsg, store.log, runner, new Workload(3, "outage"), Duration.ofMillis(1500),
                                                  this::stopDestination, this::startDestination);
             assertTrue(o.errorDuringOutage().startsWith("version "), "the error names the version: " + o.errorDuringOutage());
+            assertOnceInOrder(store);
+        }
+    }
+
+    /**
+     * Counts the sends outstanding at once, and sends at most {@value #IN_FLIGHT_BATCH} patches
+     * each, so that a backlog is spread over as many sends in flight as the sink allows.
+     */
+    private static final class InFlightCounter implements Sink {
+        private final Sink sink;
+        final AtomicInteger outstanding = new AtomicInteger();
+        final AtomicInteger maxOutstanding = new AtomicInteger();
+        volatile int window;
+
+        InFlightCounter(Sink sink) {
+            this.sink = sink;
+        }
+
+        @Override
+        public String name() {
+            return sink.name();
+        }
+
+        @Override
+        public long open() throws SinkException {
+            outstanding.set(0);
+            long there = sink.open();
+            window = sink.maxInFlight();
+            return there;
+        }
+
+        @Override
+        public void deliver(PatchRecord patch) throws SinkException {
+            sink.deliver(patch);
+        }
+
+        @Override
+        public int maxBatch() {
+            return Math.min(IN_FLIGHT_BATCH, sink.maxBatch());
+        }
+
+        @Override
+        public void deliver(List<PatchRecord> patches) throws SinkException {
+            sink.deliver(patches);
+        }
+
+        @Override
+        public int maxInFlight() {
+            return sink.maxInFlight();
+        }
+
+        @Override
+        public Delivery send(List<PatchRecord> patches) throws SinkException {
+            Delivery d = sink.send(patches);
+            maxOutstanding.accumulateAndGet(outstanding.incrementAndGet(), Math::max);
+            return () -> {
+                try {
+                    d.await();
+                } finally {
+                    outstanding.decrementAndGet();
+                }
+            };
+        }
+
+        @Override
+        public void close() {
+            sink.close();
+        }
+    }
+
+    private static final int IN_FLIGHT_BATCH = 3;
+
+    /**
+     * A backlog delivered with several sends in flight (as many as the sink allows), and the
+     * destination taken away while they are: first killed for a while (the sink retries), then
+     * cut and back at once (connections drop, the server returns before the retry). Each
+     * version ends up there once, in order.
+     */
+    @Test
+    void aFailureWithSeveralPatchesInFlightDeliversEachVersionOnceInOrder() throws Exception {
+        clause(Clause.IN_FLIGHT_FAILURE);
+        Workload workload = new Workload(8, "in-flight");
+        try (ContractStore store = ContractStore.inMemory(dir.resolve("store"))) {
+            write(store, workload, 400);
+            InFlightCounter sink = new InFlightCounter(store.sink(provider(), SINK, options()));
+            try (SinkRunner runner = new SinkRunner(store.log, sink, FAST_RETRY)) {
+                runner.start();
+                await("30 versions delivered", WAIT, () -> runner.status().cursor() >= 30);
+                stopDestination();
+                try {
+                    // More to send, so that a sink that had already delivered the backlog fails too.
+                    write(store, workload, 200);
+                    await("sink retrying", WAIT, () -> runner.status().state() == SinkState.RETRYING);
+                } finally {
+                    startDestination();
+                }
+                await("more delivered after the outage", WAIT, () -> runner.status().cursor() >= 300);
+                // Cut: the destination goes and comes back at once, with sends in flight.
+                long before = runner.status().cursor();
+                stopDestination();
+                startDestination();
+                write(store, workload, 100);
+                awaitCaughtUp(runner, store);
+                assertTrue(runner.status().cursor() > before);
+                assertEquals(SinkState.RUNNING, runner.status().state());
+            }
+            if ( sink.window > 1 )
+                assertTrue(sink.maxOutstanding.get() > 1, "sends in flight at once: " + sink.maxOutstanding.get() + " (the sink allows " + sink.window + ")");
             assertOnceInOrder(store);
         }
     }

@@ -34,9 +34,11 @@ final class KafkaClientSettings {
         if ( buffer > 32L * 1024 * 1024 )
             p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(buffer));
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(sendMs));
-        // The sink waits for each patch's acknowledgement before sending the next, so lingering
-        // (Kafka 4's default is 5 ms) batches nothing and only adds latency to every patch.
+        // Records pile up into batches by themselves while earlier requests are in flight, so
+        // lingering (Kafka 4's default is 5 ms) only adds latency to a patch that comes alone.
         p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+        // A sink that is behind catches up in requests as large as a record may be, not 16 KB ones.
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(Math.min(1_048_576, config.maxMessageBytes() + KafkaSinkConfig.RECORD_OVERHEAD_BYTES)));
         p.putAll(asMap(config.producerProperties()));
         // The producer's own give-up time must end within the sink's, so a send reported as
         // failed is no longer in flight when the sink retries.

@@ -32,10 +32,18 @@ import org.slf4j.LoggerFactory;
  * ordered log.
  * <p>
  * Exactly once: the producer is idempotent ({@code enable.idempotence=true}, {@code acks=all}),
- * and {@link #deliver} returns only once every record of the patch is acknowledged, sending the
- * parts of a large patch one after another, so that the partition only ever holds whole
- * patches in version order, each possibly preceded by an interrupted first part of itself
- * (parts 0..k). {@link #open} reads the partition's last patch record and reports its
+ * so the partition takes its records in the order they were sent and never one after a record
+ * it did not take; and the first record that fails closes the producer at once (from the
+ * producer's own callback), so nothing queued behind it is sent, or re-sent out of order, later.
+ * The partition thus only ever holds whole patches in version order, each possibly preceded
+ * by an interrupted first part of itself (parts 0..k).
+ * <p>
+ * Pipeline: {@link #send} hands a batch of patches to the producer and returns; the runner keeps
+ * up to {@value #MAX_IN_FLIGHT} sends outstanding (the producer itself up to 5 requests, which an
+ * idempotent producer keeps in order), so a sink that fell behind catches up in produce requests
+ * of many records ({@code batch.size} up to the record limit), not one round trip per patch.
+ * {@link #deliver} sends one patch and waits for it (the runner uses it to find the patch at
+ * fault after a permanent failure). {@link #open} reads the partition's last patch record and reports its
  * version, or the version before it when that record is not the last part of its patch,
  * so the runner resumes exactly after what the topic holds. With {@code transactional} each
  * patch is one Kafka transaction and {@code read_committed} consumers only ever see whole
@@ -47,6 +55,10 @@ import org.slf4j.LoggerFactory;
 public final class KafkaSink implements Sink {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaSink.class);
     static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+    /** Sends the runner may have outstanding (the producer adds its own limit of 5 requests in flight). */
+    static final int MAX_IN_FLIGHT = 8;
+    /** Patches per send when the sink is behind. */
+    static final int MAX_BATCH = 500;
 
     private final KafkaSinkConfig config;
     private final Path workDir;
@@ -130,6 +142,44 @@ public final class KafkaSink implements Sink {
         }
     }
 
+    /** Transactions are one patch each: no pipeline. */
+    @Override
+    public int maxInFlight() {
+        return config.transactional() ? 1 : MAX_IN_FLIGHT;
+    }
+
+    @Override
+    public int maxBatch() {
+        return config.transactional() ? 1 : MAX_BATCH;
+    }
+
+    /** Hand every record of the patches to the producer, in order; the result waits for their acknowledgements. */
+    @Override
+    public Delivery send(List<PatchRecord> patches) throws SinkException {
+        if ( config.transactional() )
+            return Sink.super.send(patches);
+        KafkaProducer<byte[], byte[]> p = producer;
+        if ( p == null )
+            throw SinkException.transientFailure("Kafka sink '" + config.sink() + "' is not open", null);
+        List<Sent> sent = new ArrayList<>();
+        for ( PatchRecord patch : patches ) {
+            try {
+                PatchMessages.parts(patch, config.contentType(), config.maxMessageBytes(), workDir, (headers, value) -> {
+                    Future<RecordMetadata> f = send(p, patch, headers, value, true);
+                    sent.add(new Sent(f, patch, headers));
+                });
+            } catch (IOException ex) {
+                throw SinkException.logReadFailure(patch.version(), ex);
+            }
+        }
+        return () -> {
+            for ( Sent s : sent )
+                await(s.future(), s.patch(), s.headers());
+        };
+    }
+
+    private record Sent(Future<RecordMetadata> future, PatchRecord patch, Map<String, String> headers) {}
+
     @Override
     public void deliver(PatchRecord patch) throws SinkException {
         if ( producer == null )
@@ -182,12 +232,29 @@ public final class KafkaSink implements Sink {
         }
     }
 
+    /** A send whose acknowledgement is waited for before anything else is sent. */
     private Future<RecordMetadata> send(PatchRecord patch, Map<String, String> headers, byte[] value) throws SinkException {
+        return send(producer, patch, headers, value, false);
+    }
+
+    /**
+     * @param pipelined other records may be sent behind this one before it is acknowledged: its
+     *        failure then closes the producer at once
+     */
+    private Future<RecordMetadata> send(KafkaProducer<byte[], byte[]> p, PatchRecord patch, Map<String, String> headers, byte[] value, boolean pipelined)
+        throws SinkException {
         RecordHeaders rh = new RecordHeaders();
         headers.forEach((k, v) -> rh.add(k, v.getBytes(StandardCharsets.UTF_8)));
         ProducerRecord<byte[], byte[]> rec = new ProducerRecord<>(partition.topic(), partition.partition(), key, value, rh);
         try {
-            return producer.send(rec);
+            if ( !pipelined )
+                return p.send(rec);
+            return p.send(rec, (metadata, failure) -> {
+                // On the producer's I/O thread: closing at once (a zero timeout) drops every record
+                // queued behind the failed one, so none of them can be written after it later.
+                if ( failure != null )
+                    p.close(Duration.ZERO);
+            });
         } catch (Exception ex) {
             throw KafkaFailures.classify(config, ex, "version " + patch.version() + partText(headers) + " could not be sent");
         }

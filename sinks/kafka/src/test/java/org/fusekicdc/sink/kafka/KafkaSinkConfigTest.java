@@ -146,7 +146,8 @@ class KafkaSinkConfigTest {
         assertEquals("5", p.get("max.in.flight.requests.per.connection"));
         assertEquals("8000", p.get("delivery.timeout.ms"));
         assertEquals("8000", p.get("max.block.ms"));
-        assertEquals("0", p.get("linger.ms"), "no lingering: the sink waits for each patch's acknowledgement");
+        assertEquals("0", p.get("linger.ms"), "no lingering: records batch by themselves while requests are in flight");
+        assertEquals("1048576", p.get("batch.size"), "a sink that is behind catches up in large requests, capped at 1 MiB");
         assertTrue(Long.parseLong((String)p.get("request.timeout.ms")) <= 8000);
         assertEquals(Integer.toString(2_000_000 + KafkaSinkConfig.RECORD_OVERHEAD_BYTES), p.get("max.request.size"));
         assertFalse(p.containsKey("transactional.id"));

@@ -122,6 +122,14 @@ class KafkaSinkContractIT extends SinkContract {
             admin.incrementalAlterConfigs(Map.of(res, List.of(new AlterConfigOp(new ConfigEntry("max.message.bytes", Integer.toString(maxBytes)),
                                                                                  AlterConfigOp.OpType.SET))))
                  .all().get(30, TimeUnit.SECONDS);
+            // The controller has it; wait until the broker applies it too (the broker answers describeConfigs from its own metadata).
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while ( !Integer.toString(maxBytes).equals(admin.describeConfigs(List.of(res)).all().get(30, TimeUnit.SECONDS).get(res)
+                                                        .get("max.message.bytes").value()) ) {
+                if ( System.nanoTime() > deadline )
+                    throw new AssertionError("the broker did not apply max.message.bytes=" + maxBytes + " within 60 s");
+                Thread.sleep(50);
+            }
         }
     }
 

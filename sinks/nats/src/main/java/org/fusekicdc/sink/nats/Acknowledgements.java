@@ -29,7 +29,15 @@ final class Acknowledgements {
     static PublishAck publishAndWait(JetStream js, Connection connection, NatsSinkConfig config, Headers headers, byte[] value,
                                      PublishOptions publishOptions) throws JetStreamApiException, IOException, InterruptedException {
         CompletableFuture<PublishAck> ack = js.publishAsync(config.subject(), headers, value, publishOptions);
-        long deadline = System.nanoTime() + config.publishTimeout().toNanos();
+        return await(ack, connection, System.nanoTime() + config.publishTimeout().toNanos());
+    }
+
+    /**
+     * Wait for the acknowledgement of a publish made before, until {@code deadline}
+     * ({@link System#nanoTime()}), but no longer than the connection lasts.
+     */
+    static PublishAck await(CompletableFuture<PublishAck> ack, Connection connection, long deadline)
+        throws JetStreamApiException, IOException, InterruptedException {
         try {
             while ( true ) {
                 long left = deadline - System.nanoTime();

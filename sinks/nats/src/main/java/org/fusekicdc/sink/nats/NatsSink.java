@@ -2,8 +2,12 @@ package org.fusekicdc.sink.nats;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 import io.nats.client.AuthenticationException;
 import io.nats.client.Connection;
@@ -49,6 +53,15 @@ import org.slf4j.LoggerFactory;
  * version before it and the whole patch is sent again (parts already stored are dropped as
  * duplicates within the window; later, consumers start the patch over at its part 0).
  * <p>
+ * Pipeline: when the stream holds this subject only, each stored message takes the next stream
+ * sequence, so the expected last sequence of every message can be computed ahead. {@link #send}
+ * then publishes without waiting (up to {@value #MAX_PENDING_BYTES} bytes unacknowledged) and the
+ * runner keeps up to {@value #MAX_IN_FLIGHT} sends outstanding: the server still refuses any
+ * message that does not follow the one before it, so a failure anywhere leaves the subject
+ * ending at a message this sink sent, in order, and the runner's reopen re-reads it. Those
+ * messages carry no {@code Nats-Expected-Last-Msg-Id} (the subject sequence is the guard). A
+ * stream shared with other subjects gets one message at a time, as described above.
+ * <p>
  * Failures: anything a retry can cure (server down, timeout, disconnect, no stream responding,
  * the subject moved on, a stream full or limits changed) is transient, and the runner reopens
  * the sink, which re-reads the subject. So are a permission violation and a subject that
@@ -60,6 +73,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class NatsSink implements Sink {
     private static final Logger LOG = LoggerFactory.getLogger(NatsSink.class);
+    /** Sends the runner may have outstanding when the stream holds this subject only. */
+    static final int MAX_IN_FLIGHT = 8;
+    /** Patches per send when the sink is behind. */
+    static final int MAX_BATCH = 500;
+    /** Bytes published and not yet acknowledged, at most (a send waits for earlier acknowledgements beyond it). */
+    static final long MAX_PENDING_BYTES = 32L * 1024 * 1024;
 
     private final NatsSinkConfig config;
     private final Path workDir;
@@ -85,6 +104,16 @@ public final class NatsSink implements Sink {
     private String lastPatchId;
     /** The id of a patch whose first parts end the subject, or null. */
     private String partialId;
+    /** Pipelined publishes not yet acknowledged, oldest first, and their bytes. */
+    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    private long pendingBytes;
+    // The subject's end as acknowledged (the fields above run ahead while publishes are in
+    // flight); restored when a publish fails, since the server then took nothing after it.
+    private long ackedSeq;
+    private String ackedMsgId;
+    private long ackedVersion;
+    private String ackedPatchId;
+    private String ackedPartialId;
 
     public NatsSink(NatsSinkConfig config, Path workDir) {
         this.config = config;
@@ -244,10 +273,185 @@ public final class NatsSink implements Sink {
 
     // ---- Delivery
 
+    /** Several sends in flight only when every stored message takes the next stream sequence (the stream is this subject's alone). */
+    @Override
+    public int maxInFlight() {
+        return guardByMsgId ? MAX_IN_FLIGHT : 1;
+    }
+
+    @Override
+    public int maxBatch() {
+        return guardByMsgId ? MAX_BATCH : 1;
+    }
+
+    /** A publish in flight: its acknowledgement, what it was, and the sequence it must get. */
+    private static final class Pending {
+        final CompletableFuture<PublishAck> ack;
+        final long version;
+        final String patchId, msgId;
+        final int part, parts, bytes;
+        final long expectedSeq;
+        final long deadline;
+        boolean settled;
+
+        Pending(CompletableFuture<PublishAck> ack, long version, String patchId, String msgId, int part, int parts, int bytes, long expectedSeq,
+                long deadline) {
+            this.ack = ack;
+            this.version = version;
+            this.patchId = patchId;
+            this.msgId = msgId;
+            this.part = part;
+            this.parts = parts;
+            this.bytes = bytes;
+            this.expectedSeq = expectedSeq;
+            this.deadline = deadline;
+        }
+    }
+
+    /**
+     * Publish the patches without waiting, each message expecting the stream sequence of the one
+     * before it (computed ahead); the result waits for their acknowledgements. A patch the
+     * subject ends with part of is sent whole first, waiting, as {@link #deliver} does (its parts
+     * already stored come back as duplicates, which do not move the stream sequence).
+     */
+    @Override
+    public Delivery send(List<PatchRecord> patches) throws SinkException {
+        if ( !guardByMsgId )
+            return Sink.super.send(patches);
+        if ( connection == null )
+            throw SinkException.transientFailure("the sink is not connected", null);
+        List<Pending> mine = new ArrayList<>();
+        for ( PatchRecord patch : patches ) {
+            long version = patch.version();
+            String id = patch.meta().id().toString();
+            if ( partialId != null || lastVersion < 0 ) {
+                // The subject's end must be settled before sequences can be computed ahead of it.
+                settleAll();
+                deliver(patch);
+                continue;
+            }
+            if ( version <= lastVersion )
+                continue;
+            if ( version == lastVersion + 1 )
+                checkChain(patch, id);
+            try {
+                PatchMessages.parts(patch, config.contentType(), partBytes, workDir, (headers, value) -> mine.add(publishAsync(version, id, headers, value)));
+            } catch (IOException ex) {
+                throw SinkException.logReadFailure(version, ex);
+            }
+            lastVersion = version;
+            lastPatchId = id;
+        }
+        return () -> {
+            for ( Pending p : mine )
+                settle(p);
+        };
+    }
+
+    private Pending publishAsync(long version, String patchId, Map<String, String> patchHeaders, byte[] value) throws SinkException {
+        int part = Integer.parseInt(patchHeaders.get(PatchMessages.PART));
+        int parts = Integer.parseInt(patchHeaders.get(PatchMessages.PARTS));
+        while ( pendingBytes + value.length > MAX_PENDING_BYTES && !pending.isEmpty() )
+            settle(pending.peekFirst());
+        if ( pending.isEmpty() ) {
+            ackedSeq = lastSeq;
+            ackedMsgId = lastMsgId;
+            ackedVersion = lastVersion;
+            ackedPatchId = lastPatchId;
+            ackedPartialId = partialId;
+        }
+        String msgId = parts == 1 ? patchId : patchId + "-" + part;
+        Headers headers = NatsHeaders.toNats(patchHeaders);
+        headers.put(NatsHeaders.MSG_ID, msgId);
+        headers.put(NatsHeaders.EXPECTED_LAST_SUBJECT_SEQUENCE, Long.toString(lastSeq));
+        CompletableFuture<PublishAck> ack;
+        try {
+            ack = js.publishAsync(config.subject(), headers, value, publishOptions);
+        } catch (IllegalStateException ex) {
+            throw SinkException.transientFailure(failures.where(part, parts) + ": the connection to " + config.servers() + " is lost ("
+                                                 + ex.getMessage() + "); reconnecting", ex);
+        } catch (IllegalArgumentException ex) {
+            if ( String.valueOf(ex.getMessage()).contains("payload size") )
+                throw failures.tooLarge(part, parts, value.length, "the server's max_payload " + connection.getMaxPayload(), ex);
+            throw SinkException.permanentFailure(failures.where(part, parts) + ": the client refused the message: " + ex.getMessage(), ex);
+        }
+        Pending p = new Pending(ack, version, patchId, msgId, part, parts, value.length, lastSeq + 1, System.nanoTime() + config.publishTimeout().toNanos());
+        pending.addLast(p);
+        pendingBytes += value.length;
+        // Ahead: the stream is this subject's alone, so the message gets the next sequence.
+        lastSeq++;
+        lastMsgId = msgId;
+        return p;
+    }
+
+    /** Wait for every publish in flight. */
+    private void settleAll() throws SinkException {
+        while ( !pending.isEmpty() )
+            settle(pending.peekFirst());
+    }
+
+    /** Wait for {@code p} and every publish before it; a failure abandons them all (the runner reopens the sink). */
+    private void settle(Pending p) throws SinkException {
+        while ( !p.settled ) {
+            Pending first = pending.pollFirst();
+            if ( first == null )
+                throw SinkException.transientFailure("version " + p.version + ": its publish was abandoned after an earlier failure", null);
+            first.settled = true;
+            pendingBytes -= first.bytes;
+            try {
+                PublishAck ack = Acknowledgements.await(first.ack, connection, first.deadline);
+                if ( ack.getSeqno() != first.expectedSeq )
+                    throw SinkException.transientFailure(failures.where(first.part, first.parts) + ": version " + first.version
+                                                         + " was stored at stream sequence " + ack.getSeqno() + ", not " + first.expectedSeq
+                                                         + (ack.isDuplicate() ? " (a duplicate of an earlier copy)" : "") + "; re-reading the subject", null);
+                ackedSeq = first.expectedSeq;
+                ackedMsgId = first.msgId;
+                if ( first.part + 1 == first.parts ) {
+                    ackedVersion = first.version;
+                    ackedPatchId = first.patchId;
+                    ackedPartialId = null;
+                } else {
+                    ackedPartialId = first.patchId;
+                }
+            } catch (JetStreamApiException ex) {
+                throw abandon(failures.failure(first.part, first.parts, first.bytes, ex, first.expectedSeq - 1, null));
+            } catch (IOException ex) {
+                throw abandon(failures.failure(first.part, first.parts, ex));
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw abandon(SinkException.transientFailure(failures.where(first.part, first.parts) + ": interrupted while waiting for the acknowledgement", ex));
+            } catch (IllegalStateException ex) {
+                throw abandon(SinkException.transientFailure(failures.where(first.part, first.parts) + ": the connection to " + config.servers() + " is lost ("
+                                                             + ex.getMessage() + "); reconnecting", ex));
+            } catch (SinkException ex) {
+                throw abandon(ex);
+            }
+        }
+    }
+
+    /**
+     * After a failed publish nothing after it counts: forget what is in flight, and go back to
+     * where the subject ends as acknowledged (the server refuses every message that does not
+     * follow the one before, so it took nothing after the failed one). A transient failure
+     * reopens the sink, which re-reads the subject anyway.
+     */
+    private SinkException abandon(SinkException ex) {
+        pending.forEach(p -> p.settled = true);
+        pending.clear();
+        pendingBytes = 0;
+        lastSeq = ackedSeq;
+        lastMsgId = ackedMsgId;
+        lastVersion = ackedVersion;
+        lastPatchId = ackedPatchId;
+        partialId = ackedPartialId;
+        return ex;
+    }
+
     @Override
     public void deliver(PatchRecord patch) throws SinkException {
         if ( connection == null )
             throw SinkException.transientFailure("the sink is not connected", null);
+        settleAll();
         long version = patch.version();
         String id = patch.meta().id().toString();
         if ( lastVersion >= 0 && version <= lastVersion ) {
@@ -341,6 +545,7 @@ public final class NatsSink implements Sink {
 
     @Override
     public void close() {
+        abandon(null);
         Connection c = connection;
         connection = null;
         js = null;

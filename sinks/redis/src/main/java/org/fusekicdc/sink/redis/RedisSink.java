@@ -20,6 +20,8 @@ import org.slf4j.LoggerFactory;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Response;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.exceptions.JedisAccessControlException;
 import redis.clients.jedis.exceptions.JedisConnectionException;
@@ -38,6 +40,11 @@ import redis.clients.jedis.resps.StreamEntry;
  * or a second writer, cannot duplicate or interleave. {@link #open} reads the version key and
  * returns the version there: delivery resumes after it, whatever the sink's cursor says.
  * <p>
+ * When the sink is behind, the runner hands it up to {@value #MAX_BATCH} patches at once; their
+ * scripts go in one pipeline (up to {@value #PIPELINE_BYTES} bytes of entries per round trip),
+ * each expecting the version the script before it writes, so Redis still appends them in order
+ * and once: a script that fails leaves every later one refusing.
+ * <p>
  * Failures: Redis down, a lost connection, a timeout, out of memory, a read-only replica, missing
  * ACL permissions, a version key that moved on: transient (the runner reopens the sink, which
  * re-reads the version key). Wrong credentials, or a key of another type: permanent for the sink
@@ -45,6 +52,10 @@ import redis.clients.jedis.resps.StreamEntry;
  */
 public final class RedisSink implements Sink {
     private static final Logger LOG = LoggerFactory.getLogger(RedisSink.class);
+    /** Patches per call when the sink is behind. */
+    static final int MAX_BATCH = 500;
+    /** Entry bytes per pipelined round trip, at most (one larger entry goes alone). */
+    static final int PIPELINE_BYTES = 4 * 1024 * 1024;
 
     /** Entry fields. */
     public static final String F_VERSION = "version";
@@ -218,19 +229,87 @@ public final class RedisSink implements Sink {
     }
 
     @Override
+    public int maxBatch() {
+        return MAX_BATCH;
+    }
+
+    @Override
     public void deliver(PatchRecord patch) throws SinkException {
+        deliver(List.of(patch));
+    }
+
+    /**
+     * Append the patches in pipelined round trips. The entries are read first, so a patch over
+     * {@code cdc:maxEntryBytes} fails the call before anything is sent (the runner then delivers
+     * one patch at a time to find it).
+     */
+    @Override
+    public void deliver(List<PatchRecord> patches) throws SinkException {
         if ( jedis == null || lastVersion < 0 )
             throw SinkException.transientFailure("the sink is not connected", null);
-        long version = patch.version();
-        if ( version <= lastVersion ) {
-            LOG.debug("Dataset '{}': Redis sink '{}': stream {} already holds version {}", config.dataset(), name(), config.stream(), version);
-            return;
+        List<PatchRecord> todo = new ArrayList<>();
+        List<List<byte[]>> scripts = new ArrayList<>();
+        long expected = lastVersion;
+        String expectedId = lastId;
+        int bytes = 0;
+        for ( PatchRecord patch : patches ) {
+            if ( patch.version() <= expected ) {
+                LOG.debug("Dataset '{}': Redis sink '{}': stream {} already holds version {}", config.dataset(), name(), config.stream(), patch.version());
+                continue;
+            }
+            byte[] body = body(patch);
+            if ( !todo.isEmpty() && bytes + body.length > PIPELINE_BYTES ) {
+                append(todo, scripts);
+                todo.clear();
+                scripts.clear();
+                bytes = 0;
+            }
+            scripts.add(args(patch, body, expected, expectedId));
+            todo.add(patch);
+            bytes += body.length;
+            expected = patch.version();
+            expectedId = patch.meta().id().toString();
         }
+        if ( !todo.isEmpty() )
+            append(todo, scripts);
+    }
+
+    /** Run the scripts in one pipeline and check their replies in order. */
+    private void append(List<PatchRecord> todo, List<List<byte[]>> scripts) throws SinkException {
+        List<byte[]> keys = List.of(bytes(config.stream()), bytes(config.versionKey()));
+        String what = todo.size() == 1 ? "version " + todo.get(0).version() + " to stream " + config.stream()
+                                       : "versions " + todo.get(0).version() + " to " + todo.get(todo.size() - 1).version() + " to stream " + config.stream();
+        List<Response<Object>> replies = new ArrayList<>(scripts.size());
+        try {
+            if ( scripts.size() == 1 ) {
+                Object reply = jedis.evalsha(scriptSha, keys, scripts.get(0));
+                accepted(todo.get(0), reply);
+                return;
+            }
+            Pipeline pipeline = jedis.pipelined();
+            for ( List<byte[]> args : scripts )
+                replies.add(pipeline.evalsha(scriptSha, keys, args));
+            pipeline.sync();
+        } catch (JedisException ex) {
+            throw failure(what, ex);
+        }
+        for ( int i = 0 ; i < replies.size() ; i++ ) {
+            Object reply;
+            try {
+                reply = replies.get(i).get();
+            } catch (JedisException ex) {
+                throw failure("version " + todo.get(i).version() + " to stream " + config.stream(), ex);
+            }
+            accepted(todo.get(i), reply);
+        }
+    }
+
+    private List<byte[]> args(PatchRecord patch, byte[] body, long expected, String expectedId) {
+        long version = patch.version();
         String id = patch.meta().id().toString();
-        byte[] body = body(patch);
         List<byte[]> args = new ArrayList<>(20);
-        arg(args, Long.toString(lastVersion));
-        arg(args, lastId);
+        arg(args, Long.toString(expected));
+        arg(args, expectedId);
         arg(args, Long.toString(version));
         arg(args, id);
         arg(args, Long.toString(config.maxLen()));
@@ -251,12 +330,12 @@ public final class RedisSink implements Sink {
         arg(args, config.contentType());
         arg(args, F_PATCH);
         args.add(body);
-        Object reply;
-        try {
-            reply = jedis.evalsha(scriptSha, List.of(bytes(config.stream()), bytes(config.versionKey())), args);
-        } catch (JedisException ex) {
-            throw failure("version " + version + " to stream " + config.stream(), ex);
-        }
+        return args;
+    }
+
+    /** A script's reply: the patch is in the stream now, or the version key says another writer moved it on. */
+    private void accepted(PatchRecord patch, Object reply) throws SinkException {
+        long version = patch.version();
         List<?> r = (List<?>)reply;
         long outcome = (Long)r.get(0);
         if ( outcome == -1 ) {
@@ -271,7 +350,7 @@ public final class RedisSink implements Sink {
         if ( outcome == 0 )
             LOG.debug("Dataset '{}': Redis sink '{}': version {} was already in stream {}", config.dataset(), name(), version, config.stream());
         lastVersion = version;
-        lastId = id;
+        lastId = patch.meta().id().toString();
     }
 
     private byte[] body(PatchRecord patch) throws SinkException {

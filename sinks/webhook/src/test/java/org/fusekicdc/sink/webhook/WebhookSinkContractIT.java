@@ -104,6 +104,8 @@ class WebhookSinkContractIT extends SinkContract {
         Map<Clause, String> o = new EnumMap<>(Clause.class);
         o.put(Clause.ONCE_ACROSS_KILL, "a receiver cannot be asked what it holds: delivery is at-least-once, and a kill between a 2xx "
                                        + "and the cursor update sends that patch again; receivers deduplicate by cdc-id (docs/sinks.md)");
+        o.put(Clause.IN_FLIGHT_FAILURE, "one request at a time per endpoint (several patches per request only with cdc:batchMaxPatches), retried inside"
+                                        + " one delivery, and a receiver cannot be asked what it holds: no sends in flight to fail, and delivery is at-least-once");
         o.put(Clause.OUTAGE, "the sink retries inside one delivery (cdc:maxAttempts, honouring Retry-After), so the state stays RUNNING, and an "
                              + "outage longer than the attempts pauses the sink; WebhookSinkIT covers flaky, slow and absent receivers");
         return o;
