@@ -73,16 +73,21 @@ public record CloudEvents(String source, String type) {
 
     /** The event's attributes, {@code datacontenttype} included, in the order the spec lists them. */
     public Map<String, String> attributes(PatchRecord patch, MessageFormat format) {
+        return attributes(patch.meta().id().toString(), patch.version(), Instant.ofEpochMilli(patch.meta().timestamp()).toString(), format);
+    }
+
+    /** The attributes of the event of patch {@code id}, {@code version}, committed at {@code time} (RFC 3339). */
+    public Map<String, String> attributes(String id, long version, String time, MessageFormat format) {
         Map<String, String> a = new LinkedHashMap<>();
         a.put("specversion", SPEC_VERSION);
-        a.put("id", patch.meta().id().toString());
+        a.put("id", id);
         a.put("source", source);
         a.put("type", type);
         a.put("datacontenttype", format.contentType());
         if ( format == MessageFormats.JSON )
             a.put("dataschema", MessageFormats.JSON_SCHEMA_ID);
-        a.put("time", Instant.ofEpochMilli(patch.meta().timestamp()).toString());
-        a.put("sequence", sequence(patch.version()));
+        a.put("time", time);
+        a.put("sequence", sequence(version));
         return a;
     }
 
@@ -91,8 +96,13 @@ public record CloudEvents(String source, String type) {
      * {@code datacontenttype}, which is the binding's content type header.
      */
     public Map<String, String> binaryHeaders(Binding binding, PatchRecord patch, MessageFormat format) {
+        return binaryHeaders(binding, attributes(patch, format));
+    }
+
+    /** {@code attributes} as binary content mode headers. */
+    public static Map<String, String> binaryHeaders(Binding binding, Map<String, String> attributes) {
         Map<String, String> h = new LinkedHashMap<>();
-        attributes(patch, format).forEach((k, v) -> h.put(k.equals("datacontenttype") ? binding.contentTypeHeader() : binding.prefix() + k, v));
+        attributes.forEach((k, v) -> h.put(k.equals("datacontenttype") ? binding.contentTypeHeader() : binding.prefix() + k, v));
         return h;
     }
 

@@ -63,6 +63,7 @@ class ApiSurfaceTest {
         "org.fusekicdc.core.topic.TopicReaderProvider",
         "org.fusekicdc.core.wire.CloudEvents",
         "org.fusekicdc.core.wire.CloudEvents$Binding",
+        "org.fusekicdc.core.wire.FormatOptions",
         "org.fusekicdc.core.wire.MessageFormat",
         "org.fusekicdc.core.wire.MessageFormats",
         "org.fusekicdc.core.wire.PatchHeaders",

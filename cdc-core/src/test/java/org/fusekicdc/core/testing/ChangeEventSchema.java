@@ -22,6 +22,7 @@ import org.apache.jena.graph.Node;
 import org.apache.jena.graph.NodeFactory;
 import org.apache.jena.graph.TextDirection;
 import org.apache.jena.rdfpatch.RDFPatch;
+import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.Quad;
 import org.fusekicdc.core.wire.MessageFormats;
 
@@ -105,6 +106,27 @@ public final class ChangeEventSchema {
         }
         assertEquals(want, got, "the event's changes are the patch's");
         return event;
+    }
+
+    /** Apply the event's changes to {@code dsg}, as a consumer of change events would. */
+    public static void apply(JsonNode event, DatasetGraph dsg) {
+        for ( JsonNode c : event.get("changes") ) {
+            String op = c.get("op").asText();
+            if ( op.equals("addPrefix") ) {
+                dsg.prefixes().add(c.get("prefix").asText(), c.get("namespace").asText());
+                continue;
+            }
+            if ( op.equals("deletePrefix") ) {
+                dsg.prefixes().delete(c.get("prefix").asText());
+                continue;
+            }
+            Node g = c.has("graph") ? term(c.get("graph")) : Quad.defaultGraphIRI;
+            Quad q = new Quad(g, term(c.get("subject")), term(c.get("predicate")), term(c.get("object")));
+            if ( op.equals("add") )
+                dsg.add(q);
+            else
+                dsg.delete(q);
+        }
     }
 
     /** A term in the SPARQL 1.1 JSON results encoding (with triple terms), as a node. */

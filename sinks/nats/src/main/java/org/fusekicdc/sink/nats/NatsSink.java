@@ -20,6 +20,7 @@ import io.nats.client.api.StreamInfo;
 import io.nats.client.impl.Headers;
 import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkException;
+import org.fusekicdc.core.wire.CloudEvents;
 import org.fusekicdc.core.wire.PatchMessages;
 import org.fusekicdc.core.wire.PatchRecord;
 import org.slf4j.Logger;
@@ -257,7 +258,9 @@ public final class NatsSink implements Sink {
         if ( lastVersion >= 0 && version == lastVersion + 1 )
             checkChain(patch, id);
         try {
-            PatchMessages.parts(patch, config.contentType(), partBytes, workDir, (headers, value) -> publish(id, headers, value));
+            Map<String, String> envelope = config.cloudEvents().map(ce -> ce.binaryHeaders(CloudEvents.Binding.NATS, patch, config.messageFormat()))
+                                                .orElse(Map.of());
+            PatchMessages.parts(patch, config.messageFormat(), envelope, partBytes, workDir, (headers, value) -> publish(id, headers, value));
         } catch (IOException ex) {
             throw SinkException.logReadFailure(version, ex);
         }
