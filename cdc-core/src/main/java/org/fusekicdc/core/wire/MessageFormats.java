@@ -18,11 +18,14 @@ public final class MessageFormats {
     public static final MessageFormat TEXT = new RdfPatchText();
     /** RDF Patch binary (Thrift), {@code application/rdf-patch+thrift}. */
     public static final MessageFormat BINARY = new RdfPatchBinary();
-    /** A JSON change event, {@code application/vnd.fuseki-cdc.change+json}; its JSON Schema is {@link #JSON_SCHEMA_RESOURCE}. */
+    /** A JSON change event, {@code application/json}; its JSON Schema is {@link #JSON_SCHEMA_RESOURCE}. */
     public static final MessageFormat JSON = new JsonChangeEvent();
 
-    /** Media type of a JSON change event. */
-    public static final String JSON_CONTENT_TYPE = "application/vnd.fuseki-cdc.change+json";
+    /**
+     * Media type of a JSON change event: plain JSON, which every JSON consumer (and the
+     * CloudEvents SDKs) take as such; CloudEvents name the schema in {@code dataschema}.
+     */
+    public static final String JSON_CONTENT_TYPE = "application/json";
     /** The JSON Schema of a JSON change event, as a class-path resource. */
     public static final String JSON_SCHEMA_RESOURCE = "/org/fusekicdc/core/wire/change-event.schema.json";
     /** The schema's {@code $id}. */
