@@ -35,13 +35,15 @@ final class SinkDestinations implements AutoCloseable {
     static final String NATS_URL = System.getenv().getOrDefault("NATS_URL", "nats://127.0.0.1:4222");
 
     private final String format;
+    private final boolean cloudEvents;
     private final String kafkaProducerProperties;
     private TestBroker kafka;
     private Connection nats;
     private final List<String> natsStreams = new ArrayList<>();
 
-    SinkDestinations(String format, String kafkaProducerProperties) {
+    SinkDestinations(String format, boolean cloudEvents, String kafkaProducerProperties) {
         this.format = format;
+        this.cloudEvents = cloudEvents;
         this.kafkaProducerProperties = kafkaProducerProperties;
     }
 
@@ -132,6 +134,7 @@ final class SinkDestinations implements AutoCloseable {
         opts.put("bootstrapServers", kafka.bootstrapServers());
         opts.put("topic", topic);
         opts.put("format", format);
+        opts.put("cloudEvents", Boolean.toString(cloudEvents));
         if ( !kafkaProducerProperties.isEmpty() )
             opts.put("producerProperties", kafkaProducerProperties.replace(';', '\n'));
         Sink sink = new KafkaSinkProvider().create(dataset, new OptionValues("kafka", opts), dir.resolve("sink-work"));
@@ -185,7 +188,8 @@ final class SinkDestinations implements AutoCloseable {
         jsm.addStream(StreamConfiguration.builder().name(stream).subjects(subject).storageType(StorageType.File)
                                          .duplicateWindow(Duration.ofSeconds(120)).build());
         natsStreams.add(stream);
-        Map<String, String> opts = Map.of("url", NATS_URL, "stream", stream, "subject", subject, "format", format);
+        Map<String, String> opts = Map.of("url", NATS_URL, "stream", stream, "subject", subject, "format", format, "cloudEvents",
+                                          Boolean.toString(cloudEvents));
         Sink sink = new NatsSinkProvider().create(dataset, new OptionValues("nats", opts), dir.resolve("sink-work"));
         return new Destination() {
             @Override
