@@ -146,7 +146,7 @@ public final class KafkaSink implements Sink {
     /** One part at a time, each acknowledged before the next, so a failure leaves at most a first part of the patch. */
     private void deliverInOrder(PatchRecord patch) throws SinkException {
         try {
-            PatchMessages.parts(patch, config.messageFormat(), envelope(patch), config.maxMessageBytes(), workDir, (headers, value) -> {
+            config.messageFormat().messages(patch, envelope(patch), config.maxMessageBytes(), workDir, (headers, value) -> {
                 Future<RecordMetadata> f = send(patch, headers, value);
                 await(f, patch, headers);
             });
@@ -162,7 +162,7 @@ public final class KafkaSink implements Sink {
             inTransaction = true;
             List<Future<RecordMetadata>> sent = new ArrayList<>();
             List<Map<String, String>> sentHeaders = new ArrayList<>();
-            PatchMessages.parts(patch, config.messageFormat(), envelope(patch), config.maxMessageBytes(), workDir, (headers, value) -> {
+            config.messageFormat().messages(patch, envelope(patch), config.maxMessageBytes(), workDir, (headers, value) -> {
                 Future<RecordMetadata> f = send(patch, headers, value);
                 if ( f.isDone() )
                     await(f, patch, headers);

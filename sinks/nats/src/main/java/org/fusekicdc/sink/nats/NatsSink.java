@@ -260,7 +260,7 @@ public final class NatsSink implements Sink {
         try {
             Map<String, String> envelope = config.cloudEvents().map(ce -> ce.binaryHeaders(CloudEvents.Binding.NATS, patch, config.messageFormat()))
                                                 .orElse(Map.of());
-            PatchMessages.parts(patch, config.messageFormat(), envelope, partBytes, workDir, (headers, value) -> publish(id, headers, value));
+            config.messageFormat().messages(patch, envelope, partBytes, workDir, (headers, value) -> publish(id, headers, value));
         } catch (IOException ex) {
             throw SinkException.logReadFailure(version, ex);
         }
