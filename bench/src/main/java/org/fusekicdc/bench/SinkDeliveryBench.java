@@ -8,6 +8,7 @@ import static org.fusekicdc.bench.DeliveryFigures.stage;
 import static org.fusekicdc.bench.DeliveryFigures.stageText;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,6 +33,9 @@ import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.internal.log.ChangeLogConfig;
 import org.fusekicdc.core.sink.SinkConfig;
 import org.fusekicdc.core.sink.internal.SinkRunner;
+import org.fusekicdc.core.wire.MessageFormat;
+import org.fusekicdc.core.wire.MessageFormats;
+import org.fusekicdc.core.wire.PatchRecord;
 import org.fusekicdc.sink.kafka.KafkaPatchReader;
 import org.fusekicdc.sink.kafka.TestBroker;
 import org.fusekicdc.sink.nats.NatsPatchReader;
@@ -109,7 +113,8 @@ import org.fusekicdc.sink.nats.NatsPatchReader;
  *     a slower sink is cut there and its rates are over the patches received.</td></tr>
  * <tr><td>bench.kafkaProducerProperties</td><td>(none)</td><td>The Kafka sink's {@code cdc:producerProperties},
  *     {@code ;}-separated key=value pairs (e.g. {@code linger.ms=0}).</td></tr>
- * <tr><td>bench.format</td><td>text</td><td>{@code cdc:format} of both sinks (text or binary).</td></tr>
+ * <tr><td>bench.format</td><td>text</td><td>{@code cdc:format} of both sinks (text, binary or json).</td></tr>
+ * <tr><td>bench.cloudEvents</td><td>false</td><td>{@code cdc:cloudEvents} of both sinks (CloudEvents binary content mode headers).</td></tr>
  * <tr><td>bench.seed</td><td>20260127</td><td>Seed of the workload.</td></tr>
  * <tr><td>bench.dir</td><td>the system's temporary directory</td><td>Where the run's new work directory is made.</td></tr>
  * <tr><td>bench.keep</td><td>false</td><td>Keep the work directory (logs) afterwards.</td></tr>
@@ -131,12 +136,13 @@ public final class SinkDeliveryBench {
     private final int quadsPerPatch = Integer.getInteger("bench.quadsPerPatch", 100);
     private final String kafkaProducerProperties = System.getProperty("bench.kafkaProducerProperties", "").trim();
     private final String format = System.getProperty("bench.format", "text");
+    private final boolean cloudEvents = Boolean.getBoolean("bench.cloudEvents");
     private final long seed = Long.getLong("bench.seed", 20260127L);
     private final boolean keep = Boolean.getBoolean("bench.keep");
     private final String runId = Long.toString(System.currentTimeMillis() % 100_000_000L, 36);
     private final Path work;
 
-    private final SinkDestinations destinations = new SinkDestinations(format, kafkaProducerProperties);
+    private final SinkDestinations destinations = new SinkDestinations(format, cloudEvents, kafkaProducerProperties);
     private final List<String> report = new ArrayList<>();
     private final List<String[]> stageRows = new ArrayList<>();
 
@@ -160,7 +166,7 @@ public final class SinkDeliveryBench {
             + ManagementFactory.getRuntimeMXBean().getInputArguments());
         out("Work directory: " + work);
         out(String.format(Locale.ROOT, "Options: brokers=%s parts=%s rate=%d/s warmup=%.0fs seconds=%.0fs patches=%d quadsPerPatch=%d format=%s"
-                                       + " kafkaProducerProperties=[%s]", brokers, parts, rate, warmupSeconds, seconds, patches, quadsPerPatch, format,
+                                       + " cloudEvents=%s kafkaProducerProperties=[%s]", brokers, parts, rate, warmupSeconds, seconds, patches, quadsPerPatch, format, cloudEvents,
                           kafkaProducerProperties));
         try {
             if ( brokers.contains("kafka") ) {
@@ -204,8 +210,10 @@ public final class SinkDeliveryBench {
             if ( !throughputRows.isEmpty() ) {
                 out(String.format(Locale.ROOT, "## Throughput: a pre-filled log of %,d patches x %d quads into the broker", patches, quadsPerPatch));
                 out("");
-                out("| Broker | Format | Patches | Quad changes | MB (log) | Pre-fill s | First-to-last s | Quad changes/s | Patches/s | Start-to-last s | Quad changes/s from start | Plain client quad changes/s | Sink / plain |");
-                out("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+                out("Messages are patches (one per patch: none is over the message limit); body bytes are the message values the format makes, headers not counted.");
+                out("");
+                out("| Broker | Format | Patches | Quad changes | MB (log) | Body bytes / quad change | Pre-fill s | First-to-last s | Quad changes/s | Messages/s | Start-to-last s | Quad changes/s from start | Plain client quad changes/s | Sink / plain |");
+                out("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
                 throughputRows.forEach(r -> out("| " + String.join(" | ", r) + " |"));
                 out("");
             }
@@ -364,6 +372,8 @@ public final class SinkDeliveryBench {
         long quadChanges = (long)patches * quadsPerPatch;
         double mb = log.sizeBytes() / 1e6;
         out(String.format(Locale.ROOT, "Pre-filled %,d patches, %,d quad changes, log %.1f MB, in %.1f s", patches, quadChanges, mb, fillSeconds));
+        double bodyBytesPerQuad = bodyBytes(log) / (double)quadChanges;
+        out(String.format(Locale.ROOT, "Format %s: %.1f body bytes per quad change", formatName(), bodyBytesPerQuad));
         long[] received = new long[patches + 2];
         SinkDestinations.Destination dest = destinations.destination(broker, name, dir);
         try {
@@ -394,8 +404,8 @@ public final class SinkDeliveryBench {
                 double sinkRate = (quadsGot - quadsPerPatch) / firstToLast;
                 out(String.format(Locale.ROOT, "%s: a plain client wrote the same %,d messages in %.2f s: %,.0f quad changes/s; the sink %.2f of that",
                                   broker, last, plain, plainRate, sinkRate / plainRate));
-                return new String[] {broker, format, all ? String.format(Locale.ROOT, "%,d", patches) : String.format(Locale.ROOT, "%,d of %,d (cut at %.0f s)", got, patches, throughputSeconds),
-                                     String.format(Locale.ROOT, "%,d", quadsGot), f1(mb * got / patches),
+                return new String[] {broker, formatName(), all ? String.format(Locale.ROOT, "%,d", patches) : String.format(Locale.ROOT, "%,d of %,d (cut at %.0f s)", got, patches, throughputSeconds),
+                                     String.format(Locale.ROOT, "%,d", quadsGot), f1(mb * got / patches), f1(bodyBytesPerQuad),
                                      f1(fillSeconds), f2(firstToLast), String.format(Locale.ROOT, "**%,.0f**", (quadsGot - quadsPerPatch) / firstToLast),
                                      String.format(Locale.ROOT, "%,.0f", (got - 1) / firstToLast), f2(startToLast),
                                      String.format(Locale.ROOT, "%,.0f", quadsGot / startToLast), String.format(Locale.ROOT, "%,.0f", plainRate),
@@ -409,11 +419,11 @@ public final class SinkDeliveryBench {
 
     /** The bytes the sink sends for each version (the patch in the benchmark's format), for the plain client. */
     private List<byte[]> values(ChangeLog log, String dataset, long last) throws IOException {
-        String contentType = "binary".equals(format) ? org.fusekicdc.core.wire.PatchRecord.BINARY : org.fusekicdc.core.wire.PatchRecord.TEXT;
+        MessageFormat f = MessageFormats.byName(format);
         List<byte[]> values = new ArrayList<>((int)last);
         for ( long v = 1 ; v <= last ; v++ ) {
             java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-            new org.fusekicdc.core.wire.PatchRecord(dataset, log.read(v)).writeTo(contentType, out);
+            f.write(new PatchRecord(dataset, log.read(v)), out);
             values.add(out.toByteArray());
         }
         return values;
@@ -483,6 +493,33 @@ public final class SinkDeliveryBench {
     }
 
     // ---- Helpers
+
+    private String formatName() {
+        return format + (cloudEvents ? " + CloudEvents" : "");
+    }
+
+    /** The bytes of every message body the sinks' format makes of the log's patches. */
+    private long bodyBytes(ChangeLog log) throws IOException {
+        MessageFormat f = MessageFormats.byName(format);
+        CountingOutputStream count = new CountingOutputStream();
+        for ( long v = 1 ; v <= log.headVersion() ; v++ )
+            f.write(new PatchRecord(log.dataset(), log.read(v)), count);
+        return count.bytes;
+    }
+
+    private static final class CountingOutputStream extends OutputStream {
+        long bytes;
+
+        @Override
+        public void write(int b) {
+            bytes++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            bytes += len;
+        }
+    }
 
     private void cleanUp() {
         destinations.close();

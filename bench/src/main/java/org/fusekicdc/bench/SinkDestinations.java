@@ -42,13 +42,15 @@ final class SinkDestinations implements AutoCloseable {
     static final String REDIS_URL = System.getenv().getOrDefault("REDIS_URL", "redis://127.0.0.1:6379");
 
     private final String format;
+    private final boolean cloudEvents;
     private final String kafkaProducerProperties;
     private TestBroker kafka;
     private Connection nats;
     private final List<String> natsStreams = new ArrayList<>();
 
-    SinkDestinations(String format, String kafkaProducerProperties) {
+    SinkDestinations(String format, boolean cloudEvents, String kafkaProducerProperties) {
         this.format = format;
+        this.cloudEvents = cloudEvents;
         this.kafkaProducerProperties = kafkaProducerProperties;
     }
 
@@ -140,6 +142,7 @@ final class SinkDestinations implements AutoCloseable {
         opts.put("bootstrapServers", kafka.bootstrapServers());
         opts.put("topic", topic);
         opts.put("format", format);
+        opts.put("cloudEvents", Boolean.toString(cloudEvents));
         if ( !kafkaProducerProperties.isEmpty() )
             opts.put("producerProperties", kafkaProducerProperties.replace(';', '\n'));
         Sink sink = new KafkaSinkProvider().create(dataset, new OptionValues("kafka", opts), dir.resolve("sink-work"));
@@ -193,7 +196,8 @@ final class SinkDestinations implements AutoCloseable {
         jsm.addStream(StreamConfiguration.builder().name(stream).subjects(subject).storageType(StorageType.File)
                                          .duplicateWindow(Duration.ofSeconds(120)).build());
         natsStreams.add(stream);
-        Map<String, String> opts = Map.of("url", NATS_URL, "stream", stream, "subject", subject, "format", format);
+        Map<String, String> opts = Map.of("url", NATS_URL, "stream", stream, "subject", subject, "format", format, "cloudEvents",
+                                          Boolean.toString(cloudEvents));
         Sink sink = new NatsSinkProvider().create(dataset, new OptionValues("nats", opts), dir.resolve("sink-work"));
         return new Destination() {
             @Override

@@ -49,28 +49,43 @@ public final class PatchMessages {
     }
 
     /**
-     * Cut a patch into messages of at most {@code maxBytes} each and hand them to
-     * {@code consumer} in order. Memory used: one message.
+     * Cut a patch, in RDF Patch text or binary ({@code contentType}), into messages of at most
+     * {@code maxBytes} each and hand them to {@code consumer} in order. Memory used: one message.
      *
      * @throws IOException when the patch cannot be read from the change log
      */
     public static <E extends Exception> void parts(PatchRecord patch, String contentType, int maxBytes, Path tmpDir, PartConsumer<E> consumer)
             throws IOException, E {
+        parts(patch, MessageFormats.byContentType(contentType), Map.of(), maxBytes, tmpDir, consumer);
+    }
+
+    /**
+     * Cut a patch, written in {@code format}, into messages of at most {@code maxBytes} each and
+     * hand them to {@code consumer} in order, each with the patch headers, {@code extraHeaders}
+     * (an envelope's, e.g. {@link CloudEvents#binaryHeaders}) and the part headers. Memory used:
+     * one message.
+     *
+     * @throws IOException when the patch cannot be read from the change log
+     */
+    public static <E extends Exception> void parts(PatchRecord patch, MessageFormat format, Map<String, String> extraHeaders, int maxBytes,
+                                                   Path tmpDir, PartConsumer<E> consumer)
+            throws IOException, E {
         if ( maxBytes < 1024 )
             throw new IllegalArgumentException("maxBytes must be at least 1024, got " + maxBytes);
+        String contentType = format.contentType();
         Path tmp = null;
         try {
             long length;
             InputStream in;
-            if ( PatchRecord.TEXT.equals(contentType) ) {
+            if ( format.isLogText() ) {
                 length = patch.record().payloadLength();
                 in = patch.openText();
             } else {
-                // The binary form's length is only known once written.
+                // The length of another format is only known once written.
                 Files.createDirectories(tmpDir);
-                tmp = Files.createTempFile(tmpDir, "patch-" + patch.version() + "-", ".bin");
+                tmp = Files.createTempFile(tmpDir, "patch-" + patch.version() + "-", ".msg");
                 try (OutputStream out = Files.newOutputStream(tmp)) {
-                    patch.writeTo(contentType, out);
+                    format.write(patch, out);
                 }
                 length = Files.size(tmp);
                 in = Files.newInputStream(tmp);
@@ -79,6 +94,7 @@ public final class PatchMessages {
             if ( count > Integer.MAX_VALUE )
                 throw new IllegalArgumentException("patch version " + patch.version() + " would need " + count + " parts of " + maxBytes + " bytes");
             Map<String, String> base = headers(patch, contentType);
+            base.putAll(extraHeaders);
             try (in) {
                 for ( int i = 0 ; i < count ; i++ ) {
                     byte[] value = in.readNBytes((int)Math.min(maxBytes, length - (long)i * maxBytes));

@@ -55,4 +55,18 @@ public final class SinkDocChecks {
         assertTrue(known.containsAll(used), () -> "options the cdc:" + type + " does not know: " + used);
         assertEquals(1, g.find(Node.ANY, NodeFactory.createURI(CDC + "sink"), sinks.get(0)).toList().size(), "attached with cdc:sink");
     }
+
+    /** The literal options of the one sink of {@code type} in {@code config-examples/<example>}, its name and the options every sink has left out. */
+    public static java.util.Map<String, String> exampleOptions(String example, String type) {
+        Graph g = GraphFactory.createDefaultGraph();
+        RDFParser.source(repositoryFile("config-examples/" + example)).parse(g);
+        Node sink = g.find(Node.ANY, RDF.type.asNode(), NodeFactory.createURI(CDC + type)).mapWith(Triple::getSubject).toList().get(0);
+        java.util.Map<String, String> out = new java.util.HashMap<>();
+        g.find(sink, Node.ANY, Node.ANY).forEachRemaining(t -> {
+            String p = t.getPredicate().getURI();
+            if ( p.startsWith(CDC) && !COMMON.contains(p.substring(CDC.length())) && t.getObject().isLiteral() )
+                out.put(p.substring(CDC.length()), t.getObject().getLiteralLexicalForm());
+        });
+        return out;
+    }
 }

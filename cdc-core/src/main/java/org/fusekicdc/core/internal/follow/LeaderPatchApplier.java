@@ -20,6 +20,7 @@ import org.fusekicdc.core.wire.PatchHeaders;
 import org.fusekicdc.core.internal.capture.ReplicaDivergedException;
 import org.fusekicdc.core.internal.log.RecordMeta;
 import org.fusekicdc.core.wire.PatchReassembler.Patch;
+import org.fusekicdc.core.wire.FormatOptions;
 import org.fusekicdc.core.wire.PatchMessages;
 import org.fusekicdc.core.wire.PatchRecord;
 
@@ -66,6 +67,10 @@ final class LeaderPatchApplier {
     /** Apply the patch's changes to {@code target}; returns its number of quad changes. */
     private static long applyChanges(Patch p, RecordMeta meta, DatasetGraph target, Map<String, String> kept) {
         Applier applier = new Applier(target, meta, kept);
+        String contentType = p.headers().get(PatchMessages.CONTENT_TYPE);
+        if ( contentType != null && !contentType.equals(PatchRecord.TEXT) && !contentType.equals(PatchRecord.BINARY) )
+            throw new BadPatchException("the message holds " + contentType + ", not RDF Patch: a follower reads topics whose sink has cdc:"
+                                        + FormatOptions.FORMAT.name() + " text or binary; point it at such a topic, or change the leader's sink");
         try (InputStream in = p.open()) {
             if ( PatchRecord.BINARY.equals(p.headers().get(PatchMessages.CONTENT_TYPE)) )
                 RDFPatchReaderBinary.read(in, applier);

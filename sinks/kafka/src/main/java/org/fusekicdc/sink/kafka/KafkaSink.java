@@ -21,6 +21,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Utils;
 import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkException;
+import org.fusekicdc.core.wire.CloudEvents;
 import org.fusekicdc.core.wire.PatchMessages;
 import org.fusekicdc.core.wire.PatchRecord;
 import org.slf4j.Logger;
@@ -49,8 +50,10 @@ import org.slf4j.LoggerFactory;
  * patch is one Kafka transaction and {@code read_committed} consumers only ever see whole
  * patches.
  * <p>
- * Record: key = dataset name (UTF-8), value = the patch (or one part of it) in text or
- * binary RDF Patch, headers = {@link PatchMessages} headers as UTF-8.
+ * Record: key = dataset name (UTF-8), value = the patch (or one part of it) in the configured
+ * {@link org.fusekicdc.core.wire.MessageFormat}, headers = {@link PatchMessages} headers as
+ * UTF-8, and with {@code cdc:cloudEvents binary} the CloudEvents {@code ce_} headers. The
+ * start-up check reads the {@link PatchMessages} headers only, so it works whatever the format.
  */
 public final class KafkaSink implements Sink {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaSink.class);
@@ -164,7 +167,7 @@ public final class KafkaSink implements Sink {
         List<Sent> sent = new ArrayList<>();
         for ( PatchRecord patch : patches ) {
             try {
-                PatchMessages.parts(patch, config.contentType(), config.maxMessageBytes(), workDir, (headers, value) -> {
+                config.messageFormat().messages(patch, envelope(patch), config.maxMessageBytes(), workDir, (headers, value) -> {
                     Future<RecordMetadata> f = send(p, patch, headers, value, true);
                     sent.add(new Sent(f, patch, headers));
                 });
@@ -193,7 +196,7 @@ public final class KafkaSink implements Sink {
     /** One part at a time, each acknowledged before the next, so a failure leaves at most a first part of the patch. */
     private void deliverInOrder(PatchRecord patch) throws SinkException {
         try {
-            PatchMessages.parts(patch, config.contentType(), config.maxMessageBytes(), workDir, (headers, value) -> {
+            config.messageFormat().messages(patch, envelope(patch), config.maxMessageBytes(), workDir, (headers, value) -> {
                 Future<RecordMetadata> f = send(patch, headers, value);
                 await(f, patch, headers);
             });
@@ -209,7 +212,7 @@ public final class KafkaSink implements Sink {
             inTransaction = true;
             List<Future<RecordMetadata>> sent = new ArrayList<>();
             List<Map<String, String>> sentHeaders = new ArrayList<>();
-            PatchMessages.parts(patch, config.contentType(), config.maxMessageBytes(), workDir, (headers, value) -> {
+            config.messageFormat().messages(patch, envelope(patch), config.maxMessageBytes(), workDir, (headers, value) -> {
                 Future<RecordMetadata> f = send(patch, headers, value);
                 if ( f.isDone() )
                     await(f, patch, headers);
@@ -230,6 +233,11 @@ public final class KafkaSink implements Sink {
             abortQuietly();
             throw KafkaFailures.classify(config, ex, "version " + patch.version() + " could not be committed in a Kafka transaction");
         }
+    }
+
+    /** The CloudEvents headers of the patch's records, when configured. */
+    private Map<String, String> envelope(PatchRecord patch) {
+        return config.cloudEvents().map(ce -> ce.binaryHeaders(CloudEvents.Binding.KAFKA, patch, config.messageFormat())).orElse(Map.of());
     }
 
     /** A send whose acknowledgement is waited for before anything else is sent. */

@@ -15,7 +15,9 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.config.OptionValues;
-import org.fusekicdc.core.wire.PatchRecord;
+import org.fusekicdc.core.wire.CloudEvents;
+import org.fusekicdc.core.wire.FormatOptions;
+import org.fusekicdc.core.wire.MessageFormat;
 
 /**
  * The settings of one Kafka sink, validated all at once from the {@code cdc:} options of the
@@ -27,17 +29,20 @@ import org.fusekicdc.core.wire.PatchRecord;
  * @param sink              the sink's name
  * @param bootstrapServers  {@code host:port,...}
  * @param topic             the topic
- * @param contentType       {@link PatchRecord#TEXT} or {@link PatchRecord#BINARY}
+ * @param contentType       the media type of {@code messageFormat}
  * @param maxMessageBytes   largest record value; larger patches are split into parts
  * @param transactional     one Kafka transaction per patch
  * @param createTopic       create the topic if absent
  * @param replicationFactor replication factor of a created topic, empty for the broker's default
  * @param sendTimeout       how long one patch may take to be acknowledged
  * @param producerProperties extra client properties, already checked against the settings the sink needs
+ * @param messageFormat     what a record value holds
+ * @param cloudEvents       the CloudEvents attributes sent as {@code ce_} headers, when configured
  */
 public record KafkaSinkConfig(String dataset, String sink, String bootstrapServers, String topic, String contentType,
                               int maxMessageBytes, boolean transactional, boolean createTopic, Optional<Short> replicationFactor,
-                              Duration sendTimeout, Properties producerProperties) {
+                              Duration sendTimeout, Properties producerProperties, MessageFormat messageFormat,
+                              Optional<CloudEvents> cloudEvents) {
 
     /** Room in a record for the key, the headers and the record overhead, beyond the value. */
     static final int RECORD_OVERHEAD_BYTES = 4096;
@@ -46,8 +51,7 @@ public record KafkaSinkConfig(String dataset, String sink, String bootstrapServe
         "Kafka brokers to connect to, host:port separated by commas.");
     public static final Option<String> TOPIC = Option.withoutDefault("topic", "string", "fuseki-cdc.<dataset>",
         "Topic the patches go to. Records are keyed by the dataset name, so one partition carries the dataset in order.");
-    public static final Option<String> FORMAT = Option.oneOf("format", "text or binary", "text", List.of("text", "binary"),
-        "Record value format: RDF Patch text (application/rdf-patch) or binary (application/rdf-patch+thrift).");
+    public static final Option<String> FORMAT = FormatOptions.FORMAT;
     public static final Option<Long> MAX_MESSAGE_BYTES = Option.integer("maxMessageBytes", "integer (bytes)", 1_000_000,
         "Largest record value; a larger patch is split into parts of this size. Keep it at least 4 KB below the topic's max.message.bytes, for key and headers.")
         .range(1024, Integer.MAX_VALUE - RECORD_OVERHEAD_BYTES);
@@ -65,7 +69,8 @@ public record KafkaSinkConfig(String dataset, String sink, String bootstrapServe
 
     /** Every option, in documentation order. */
     public static final List<Option<?>> OPTIONS = List.of(BOOTSTRAP_SERVERS, TOPIC, FORMAT, MAX_MESSAGE_BYTES, TRANSACTIONAL, CREATE_TOPIC,
-                                                           REPLICATION_FACTOR, PRODUCER_PROPERTIES, SEND_TIMEOUT_SECONDS);
+                                                           REPLICATION_FACTOR, PRODUCER_PROPERTIES, SEND_TIMEOUT_SECONDS, FormatOptions.CLOUD_EVENTS,
+                                                           FormatOptions.CLOUD_EVENTS_SOURCE, FormatOptions.CLOUD_EVENTS_TYPE);
 
     private static final Pattern LEGAL_TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
 
@@ -101,8 +106,8 @@ public record KafkaSinkConfig(String dataset, String sink, String bootstrapServe
         } else if ( !LEGAL_TOPIC.matcher(topic).matches() ) {
             throw options.error(TOPIC.name(), "'" + topic + "' is not a legal Kafka topic name; use letters, digits, '.', '_' and '-' (at most 249 characters)");
         }
-        String format = options.oneOf(FORMAT);
-        String contentType = format.equals("binary") ? PatchRecord.BINARY : PatchRecord.TEXT;
+        MessageFormat format = FormatOptions.format(options);
+        Optional<CloudEvents> cloudEvents = FormatOptions.cloudEvents(dataset, options);
         int maxMessageBytes = (int)options.number(MAX_MESSAGE_BYTES);
         boolean transactional = options.bool(TRANSACTIONAL);
         boolean createTopic = options.bool(CREATE_TOPIC);
@@ -112,8 +117,8 @@ public record KafkaSinkConfig(String dataset, String sink, String bootstrapServe
         Duration sendTimeout = Duration.ofSeconds(options.number(SEND_TIMEOUT_SECONDS));
         Properties props = options.properties(PRODUCER_PROPERTIES.name());
         checkProducerProperties(options, props, maxMessageBytes, sendTimeout);
-        return new KafkaSinkConfig(dataset, sink, bootstrap, topic, contentType, maxMessageBytes, transactional, createTopic, replication,
-                                   sendTimeout, props);
+        return new KafkaSinkConfig(dataset, sink, bootstrap, topic, format.contentType(), maxMessageBytes, transactional, createTopic, replication,
+                                   sendTimeout, props, format, cloudEvents);
     }
 
     /** Refuse settings that would break ordering or exactly-once delivery; never rewrite them. */
@@ -202,7 +207,7 @@ public record KafkaSinkConfig(String dataset, String sink, String bootstrapServe
 
     /** The format option's value. */
     public String format() {
-        return PatchRecord.BINARY.equals(contentType) ? "binary" : "text";
+        return messageFormat.name();
     }
 
     /** A value for logs: secrets masked. */

@@ -157,7 +157,10 @@ class KafkaSinkConfigTest {
 
     @Test
     void badValuesAreRefused() {
-        assertTrue(error(Map.of("format", "json")).contains("cdc:format must be one of text, binary, got 'json'"));
+        assertTrue(error(Map.of("format", "xml")).contains("cdc:format must be one of text, binary, json, got 'xml'"));
+        assertTrue(error(Map.of("cloudEventsType", "x y")).contains("cdc:cloudEventsType is set but cdc:cloudEvents is not true"));
+        assertTrue(error(Map.of("cloudEvents", "true", "cloudEventsType", "x y")).contains("not a reverse-DNS name"));
+        assertTrue(error(Map.of("cloudEvents", "true", "cloudEventsSource", "http://a b")).contains("not a URI reference"));
         assertTrue(error(Map.of("maxMessageBytes", "100")).contains("cdc:maxMessageBytes must be from 1024"));
         assertTrue(error(Map.of("transactional", "yes")).contains("cdc:transactional must be true or false"));
         assertTrue(error(Map.of("topic", "a/b")).contains("'a/b' is not a legal Kafka topic name"));
@@ -181,7 +184,7 @@ class KafkaSinkConfigTest {
         SinkProvider p = ServiceLoader.load(SinkProvider.class).stream().map(ServiceLoader.Provider::get)
                                       .filter(x -> x.type().equals("KafkaSink")).findFirst().orElseThrow();
         assertEquals(List.of("bootstrapServers", "topic", "format", "maxMessageBytes", "transactional", "createTopic", "replicationFactor",
-                             "producerProperties", "sendTimeoutSeconds"),
+                             "producerProperties", "sendTimeoutSeconds", "cloudEvents", "cloudEventsSource", "cloudEventsType"),
                      p.options().stream().map(Option::name).toList());
         assertTrue(p.create("ds", new OptionValues("k", Map.of("bootstrapServers", "b:9092")), Path.of("work")) instanceof KafkaSink);
     }

@@ -1,11 +1,17 @@
 package org.fusekicdc.sink.kafka;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 
+import org.fusekicdc.core.config.OptionValues;
 import org.fusekicdc.core.testing.DocSnippets;
 import org.fusekicdc.core.testing.GeneratedDocs;
+import org.fusekicdc.core.testing.SinkDocChecks;
+import org.fusekicdc.core.wire.MessageFormats;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -25,5 +31,13 @@ class SinksDocTest {
     void theKafkaOptionTableIsGeneratedFromTheDeclarations() throws IOException {
         GeneratedDocs.check("docs/sinks.md", Map.of("kafka", KafkaSinkConfig.OPTIONS),
                             "./mvnw -B -pl sinks/kafka -am test -Dtest=SinksDocTest -Dsurefire.failIfNoSpecifiedTests=false");
+    }
+
+    @Test
+    void theJsonEventsExampleIsAValidSink() {
+        SinkDocChecks.exampleUsesOnlyKnownOptions("json-events.ttl", "KafkaSink", KafkaSinkConfig.OPTIONS, "bootstrapServers", "format");
+        KafkaSinkConfig c = KafkaSinkConfig.parse("ds", new OptionValues("events", SinkDocChecks.exampleOptions("json-events.ttl", "KafkaSink")));
+        assertEquals(MessageFormats.JSON, c.messageFormat());
+        assertTrue(c.cloudEvents().isEmpty());
     }
 }

@@ -29,7 +29,8 @@ final class NatsHeaders {
 
     static Headers toNats(Map<String, String> headers) {
         Headers h = new Headers();
-        headers.forEach((k, v) -> h.put(k, PatchMessages.DATASET.equals(k) ? encode(v) : v));
+        // CloudEvents attributes (ce-) are percent-encoded as the NATS and HTTP bindings say.
+        headers.forEach((k, v) -> h.put(k, PatchMessages.DATASET.equals(k) || k.startsWith("ce-") ? encode(v) : v));
         return h;
     }
 

@@ -24,6 +24,7 @@ import io.nats.client.api.StreamInfo;
 import io.nats.client.impl.Headers;
 import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkException;
+import org.fusekicdc.core.wire.CloudEvents;
 import org.fusekicdc.core.wire.PatchMessages;
 import org.fusekicdc.core.wire.PatchRecord;
 import org.slf4j.Logger;
@@ -335,7 +336,7 @@ public final class NatsSink implements Sink {
             if ( version == lastVersion + 1 )
                 checkChain(patch, id);
             try {
-                PatchMessages.parts(patch, config.contentType(), partBytes, workDir, (headers, value) -> mine.add(publishAsync(version, id, headers, value)));
+                config.messageFormat().messages(patch, envelope(patch), partBytes, workDir, (headers, value) -> mine.add(publishAsync(version, id, headers, value)));
             } catch (IOException ex) {
                 throw SinkException.logReadFailure(version, ex);
             }
@@ -461,7 +462,7 @@ public final class NatsSink implements Sink {
         if ( lastVersion >= 0 && version == lastVersion + 1 )
             checkChain(patch, id);
         try {
-            PatchMessages.parts(patch, config.contentType(), partBytes, workDir, (headers, value) -> publish(id, headers, value));
+            config.messageFormat().messages(patch, envelope(patch), partBytes, workDir, (headers, value) -> publish(id, headers, value));
         } catch (IOException ex) {
             throw SinkException.logReadFailure(version, ex);
         }
@@ -559,5 +560,10 @@ public final class NatsSink implements Sink {
         } catch (RuntimeException ex) {
             LOG.debug("closing NATS connection: {}", ex.toString());
         }
+    }
+
+    /** The CloudEvents headers of the patch's messages, when configured. */
+    private Map<String, String> envelope(PatchRecord patch) {
+        return config.cloudEvents().map(ce -> ce.binaryHeaders(CloudEvents.Binding.NATS, patch, config.messageFormat())).orElse(Map.of());
     }
 }

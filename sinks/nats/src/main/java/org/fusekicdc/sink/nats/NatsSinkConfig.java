@@ -8,13 +8,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 
 import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.config.OptionValues;
-import org.fusekicdc.core.wire.PatchRecord;
+import org.fusekicdc.core.wire.CloudEvents;
+import org.fusekicdc.core.wire.FormatOptions;
+import org.fusekicdc.core.wire.MessageFormat;
 
 /**
  * The settings of one NATS JetStream sink, read from its {@code cdc:} options and checked all at
@@ -26,7 +29,7 @@ import org.fusekicdc.core.wire.PatchRecord;
  * @param servers         server URLs, tried in order
  * @param subject         where patches are published
  * @param stream          the JetStream stream that stores the subject
- * @param contentType     {@link PatchRecord#TEXT} or {@link PatchRecord#BINARY}
+ * @param contentType     the media type of {@code messageFormat}
  * @param maxMessageBytes largest message body; 0 = derived from the server's and the stream's limits
  * @param storage         storage of a stream the sink creates: "file" or "memory"
  * @param replicas        replicas of a stream the sink creates
@@ -37,11 +40,13 @@ import org.fusekicdc.core.wire.PatchRecord;
  * @param connectTimeout  connecting, and each stream management request
  * @param publishTimeout  longest wait for a publish acknowledgement
  * @param given           the options written in the configuration (checked against an existing stream)
+ * @param messageFormat   what a message body holds
+ * @param cloudEvents     the CloudEvents attributes sent as {@code ce-} headers, when configured
  */
 public record NatsSinkConfig(String dataset, String sinkName, List<String> servers, String subject, String stream,
                              String contentType, int maxMessageBytes, String storage, int replicas, Duration duplicateWindow,
                              Duration maxAge, boolean createStream, Credentials credentials, Duration connectTimeout,
-                             Duration publishTimeout, Set<String> given) {
+                             Duration publishTimeout, Set<String> given, MessageFormat messageFormat, Optional<CloudEvents> cloudEvents) {
 
     public static final String DEFAULT_URL = "nats://127.0.0.1:4222";
     public static final String SUBJECT_PREFIX = "fuseki-cdc.";
@@ -58,8 +63,7 @@ public record NatsSinkConfig(String dataset, String sinkName, List<String> serve
         "Subject the patches are published to; one subject per dataset. The default replaces characters other than letters, digits, '-' and '_' in the dataset name by '_'.");
     public static final Option<String> STREAM = Option.withoutDefault("stream", "string", "FUSEKI_CDC_<DATASET>",
         "JetStream stream that stores the subject. The default is the dataset name upper-cased, with characters other than A-Z and 0-9 replaced by '_'.");
-    public static final Option<String> FORMAT = Option.oneOf("format", "text | binary", "text", List.of("text", "binary"),
-        "Message body: RDF Patch text (application/rdf-patch) or RDF Patch binary (application/rdf-patch+thrift).");
+    public static final Option<String> FORMAT = FormatOptions.FORMAT;
     public static final Option<Long> MAX_MESSAGE_BYTES = Option.integer("maxMessageBytes", "integer (bytes)", 0,
         "Largest message body; larger patches are split into parts. Derived by default from the server's max_payload and the stream's max_msg_size, less room for headers. At least 1024.")
         .range(MIN_MESSAGE_BYTES, Integer.MAX_VALUE)
@@ -91,7 +95,7 @@ public record NatsSinkConfig(String dataset, String sinkName, List<String> serve
     public static final List<Option<?>> OPTIONS = List.of(
         URL, SUBJECT, STREAM, FORMAT, MAX_MESSAGE_BYTES, STREAM_STORAGE, STREAM_REPLICAS, DUPLICATE_WINDOW_SECONDS,
         STREAM_MAX_AGE, CREATE_STREAM, USER_ENV, PASSWORD_ENV, TOKEN_ENV, CREDS_FILE_ENV, CONNECT_TIMEOUT_SECONDS,
-        PUBLISH_TIMEOUT_SECONDS);
+        PUBLISH_TIMEOUT_SECONDS, FormatOptions.CLOUD_EVENTS, FormatOptions.CLOUD_EVENTS_SOURCE, FormatOptions.CLOUD_EVENTS_TYPE);
 
     private static final Set<String> SCHEMES = Set.of("nats", "tls", "ws", "wss");
 
@@ -109,7 +113,7 @@ public record NatsSinkConfig(String dataset, String sinkName, List<String> serve
 
     /** The effective settings, for the start-up log (no secrets). */
     public String describe() {
-        return "servers " + servers + ", subject " + subject + ", stream " + stream + ", format " + contentType
+        return "servers " + servers + ", subject " + subject + ", stream " + stream + ", format " + messageFormat.name() + ", cloudEvents " + (cloudEvents.isPresent() ? "binary " + cloudEvents.get() : "none")
                + ", maxMessageBytes " + (maxMessageBytes == 0 ? "derived" : maxMessageBytes) + ", streamStorage " + storage
                + ", streamReplicas " + replicas + ", duplicateWindow " + duplicateWindow + ", streamMaxAge " + (maxAge == null ? "none" : maxAge)
                + ", createStream " + createStream + ", credentials " + credentials + ", connectTimeout " + connectTimeout
@@ -129,7 +133,8 @@ public record NatsSinkConfig(String dataset, String sinkName, List<String> serve
         checkSubject(options, subject);
         String stream = options.has(STREAM.name()) ? options.string(STREAM.name(), null).trim() : defaultStream(dataset);
         checkStream(options, stream);
-        String format = options.oneOf(FORMAT);
+        MessageFormat format = FormatOptions.format(options);
+        Optional<CloudEvents> cloudEvents = FormatOptions.cloudEvents(dataset, options);
         int maxMessageBytes = (int)options.number(MAX_MESSAGE_BYTES);
         String storage = options.oneOf(STREAM_STORAGE);
         int replicas = (int)options.number(STREAM_REPLICAS);
@@ -149,9 +154,9 @@ public record NatsSinkConfig(String dataset, String sinkName, List<String> serve
             if ( options.has(o.name()) )
                 given.add(o.name());
         }
-        return new NatsSinkConfig(dataset, name, servers, subject, stream, "binary".equals(format) ? PatchRecord.BINARY : PatchRecord.TEXT,
+        return new NatsSinkConfig(dataset, name, servers, subject, stream, format.contentType(),
                                   maxMessageBytes, storage, replicas, duplicateWindow, maxAge, createStream, credentials, connectTimeout,
-                                  publishTimeout, Set.copyOf(given));
+                                  publishTimeout, Set.copyOf(given), format, cloudEvents);
     }
 
     /** {@code fuseki-cdc.<dataset>}, with characters other than letters, digits, '-' and '_' replaced by '_'. */

@@ -15,8 +15,8 @@ import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
 import io.nats.client.api.StreamInfo;
 import org.fusekicdc.core.sink.SinkException;
+import org.fusekicdc.core.wire.CloudEvents;
 import org.fusekicdc.core.wire.PatchMessages;
-import org.fusekicdc.core.wire.PatchRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -191,7 +191,7 @@ final class NatsStream {
     private int headerRoom() {
         String uuid = new UUID(0, 0).toString();
         Map<String, String> h = new LinkedHashMap<>();
-        h.put(PatchMessages.CONTENT_TYPE, PatchRecord.BINARY);
+        h.put(PatchMessages.CONTENT_TYPE, config.contentType());
         h.put(PatchMessages.ID, uuid);
         h.put(PatchMessages.PREV, uuid);
         h.put(PatchMessages.VERSION, Long.toString(Long.MAX_VALUE));
@@ -203,6 +203,8 @@ final class NatsStream {
         h.put(NatsHeaders.EXPECTED_LAST_MSG_ID, uuid + "-" + Integer.MAX_VALUE);
         h.put(NatsHeaders.EXPECTED_LAST_SUBJECT_SEQUENCE, Long.toUnsignedString(-1L));
         h.put(NatsHeaders.EXPECTED_STREAM, config.stream());
+        config.cloudEvents().ifPresent(ce -> h.putAll(CloudEvents.binaryHeaders(CloudEvents.Binding.NATS,
+            ce.attributes(uuid, Long.MAX_VALUE, "+1000000000-12-31T23:59:59.999999999Z", config.messageFormat()))));
         return NatsHeaders.toNats(h).serializedLength() + HEADER_SLACK;
     }
 }

@@ -49,7 +49,7 @@ class NatsSinkConfigTest {
         List<String> names = provider.options().stream().map(Option::name).toList();
         assertEquals(List.of("url", "subject", "stream", "format", "maxMessageBytes", "streamStorage", "streamReplicas", "duplicateWindowSeconds",
                              "streamMaxAge", "createStream", "userEnv", "passwordEnv", "tokenEnv", "credsFileEnv", "connectTimeoutSeconds",
-                             "publishTimeoutSeconds"), names);
+                             "publishTimeoutSeconds", "cloudEvents", "cloudEventsSource", "cloudEventsType"), names);
         provider.options().forEach(o -> assertFalse(o.doc().isBlank(), o.name()));
     }
 
@@ -113,7 +113,8 @@ class NatsSinkConfigTest {
             Arguments.of(Map.of("subject", "a..c"), "cdc:subject has an empty token"),
             Arguments.of(Map.of("subject", "a b"), "cdc:subject must be a NATS subject"),
             Arguments.of(Map.of("stream", "a.b"), "cdc:stream must be a JetStream stream name"),
-            Arguments.of(Map.of("format", "json"), "cdc:format must be one of text, binary"),
+            Arguments.of(Map.of("format", "xml"), "cdc:format must be one of text, binary, json"),
+            Arguments.of(Map.of("cloudEventsSource", "/x"), "cdc:cloudEventsSource is set but cdc:cloudEvents is not true"),
             Arguments.of(Map.of("maxMessageBytes", "100"), "cdc:maxMessageBytes must be from 1024"),
             Arguments.of(Map.of("streamStorage", "disk"), "cdc:streamStorage must be one of file, memory"),
             Arguments.of(Map.of("streamReplicas", "7"), "cdc:streamReplicas must be from 1 to 5"),

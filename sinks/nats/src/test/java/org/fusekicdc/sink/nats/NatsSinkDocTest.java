@@ -3,7 +3,11 @@ package org.fusekicdc.sink.nats;
 import java.io.IOException;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.fusekicdc.core.config.OptionValues;
 import org.fusekicdc.core.testing.GeneratedDocs;
+import org.fusekicdc.core.wire.MessageFormats;
 import org.fusekicdc.core.testing.SinkDocChecks;
 import org.junit.jupiter.api.Test;
 
@@ -18,5 +22,15 @@ class NatsSinkDocTest {
     @Test
     void theExampleConfigurationUsesOnlyKnownOptions() {
         SinkDocChecks.exampleUsesOnlyKnownOptions("nats.ttl", NatsSinkProvider.TYPE, NatsSinkConfig.OPTIONS, "url");
+    }
+
+    @Test
+    void theCloudEventsExampleIsAValidSink() {
+        SinkDocChecks.exampleUsesOnlyKnownOptions("cloudevents.ttl", NatsSinkProvider.TYPE, NatsSinkConfig.OPTIONS, "url", "cloudEvents");
+        NatsSinkConfig c = NatsSinkConfig.from("ds", new OptionValues("cloudevents", SinkDocChecks.exampleOptions("cloudevents.ttl", NatsSinkProvider.TYPE)),
+                                               Map.<String, String>of()::get);
+        assertEquals(MessageFormats.JSON, c.messageFormat());
+        assertEquals("https://data.example.org/ds", c.cloudEvents().orElseThrow().source());
+        assertEquals("org.example.dataset.changed", c.cloudEvents().orElseThrow().type());
     }
 }

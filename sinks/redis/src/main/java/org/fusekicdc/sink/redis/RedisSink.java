@@ -12,6 +12,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 
+import org.fusekicdc.core.wire.MessageFormat;
+import org.fusekicdc.core.wire.MessageFormats;
 import org.fusekicdc.core.wire.PatchRecord;
 import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkException;
@@ -356,17 +358,13 @@ public final class RedisSink implements Sink {
     private byte[] body(PatchRecord patch) throws SinkException {
         long version = patch.version();
         int max = config.maxEntryBytes();
-        if ( PatchRecord.TEXT.equals(config.contentType()) && patch.record().payloadLength() > max )
+        MessageFormat format = MessageFormats.byContentType(config.contentType());
+        if ( format.isLogText() && patch.record().payloadLength() > max )
             throw tooLarge(version, Long.toString(patch.record().payloadLength()));
         try {
-            if ( PatchRecord.TEXT.equals(config.contentType()) ) {
-                try (InputStream in = patch.openText()) {
-                    return in.readAllBytes();
-                }
-            }
             BoundedBytes out = new BoundedBytes(max);
             try {
-                patch.writeTo(config.contentType(), out);
+                format.write(patch, out);
             } catch (IOException | RuntimeException ex) {
                 if ( out.overflowed )
                     throw tooLarge(version, "more than " + max);

@@ -8,7 +8,8 @@ import java.util.Locale;
 import java.util.function.Function;
 
 import org.fusekicdc.core.CdcConfigException;
-import org.fusekicdc.core.wire.PatchRecord;
+import org.fusekicdc.core.wire.FormatOptions;
+import org.fusekicdc.core.wire.MessageFormat;
 import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.config.OptionValues;
 
@@ -22,7 +23,7 @@ import org.fusekicdc.core.config.OptionValues;
  * @param url            redis:// or rediss:// URL.name(), without credentials
  * @param stream         the stream key
  * @param versionKey     the hash holding the stream's last version and patch id
- * @param contentType    {@link PatchRecord#TEXT} or {@link PatchRecord#BINARY}
+ * @param contentType    the media type of the entry's patch field: a {@link MessageFormat}'s
  * @param maxLen         approximate trimming (XADD MAXLEN ~), 0 for none
  * @param maxEntryBytes  largest patch the sink writes as an entry
  * @param user           user name (ACL), or null
@@ -48,8 +49,7 @@ public record RedisSinkConfig(String dataset, String sinkName, URI url, String s
         "Key of the stream the patches are appended to, one entry per patch; one stream per dataset.");
     public static final Option<String> VERSION_KEY = Option.withoutDefault("versionKey", "string", "<streamKey>:version",
         "Key of the hash holding the stream's last version and patch id; written by the same server-side script as each entry, so the two never disagree.");
-    public static final Option<String> FORMAT = Option.oneOf("format", "text | binary", "text", List.of("text", "binary"),
-        "The entry's patch field: RDF Patch text (application/rdf-patch) or RDF Patch binary (application/rdf-patch+thrift).");
+    public static final Option<String> FORMAT = FormatOptions.FORMAT;
     public static final Option<Long> MAX_LEN = Option.integer("maxLen", "integer (entries)", 0,
         "Approximate trimming: each XADD keeps about this many newest entries (MAXLEN ~). Consumers that fall further behind miss entries.")
         .range(0, Long.MAX_VALUE)
@@ -99,7 +99,7 @@ public record RedisSinkConfig(String dataset, String sinkName, URI url, String s
         if ( versionKey.equals(stream) )
             throw options.error(VERSION_KEY.name(), "is the same key as cdc:" + STREAM_KEY.name() + " ('" + stream + "'); give it a key of its own, e.g. \""
                                              + stream + VERSION_SUFFIX + "\"");
-        String format = options.oneOf(FORMAT);
+        MessageFormat format = FormatOptions.format(options);
         long maxLen = options.number(MAX_LEN);
         int maxEntryBytes = (int)options.number(MAX_ENTRY_BYTES);
         boolean hasUser = options.has(USER_ENV.name()), hasPassword = options.has(PASSWORD_ENV.name());
@@ -111,7 +111,7 @@ public record RedisSinkConfig(String dataset, String sinkName, URI url, String s
             : (hasUser ? "user from $" + options.string(USER_ENV.name(), null).trim() + ", " : "") + "password from $" + options.string(PASSWORD_ENV.name(), null).trim();
         Duration connect = Duration.ofSeconds(options.number(CONNECT_TIMEOUT_SECONDS));
         Duration command = Duration.ofSeconds(options.number(COMMAND_TIMEOUT_SECONDS));
-        return new RedisSinkConfig(dataset, options.name(), url, stream, versionKey, "binary".equals(format) ? PatchRecord.BINARY : PatchRecord.TEXT,
+        return new RedisSinkConfig(dataset, options.name(), url, stream, versionKey, format.contentType(),
                                    maxLen, maxEntryBytes, user, password, source, connect, command);
     }
 

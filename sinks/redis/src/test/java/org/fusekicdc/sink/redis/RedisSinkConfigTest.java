@@ -51,7 +51,7 @@ class RedisSinkConfigTest {
         "url; not a url at all; is not a URL",
         "streamKey; ''; is empty",
         "versionKey; fuseki-cdc:my ds; is the same key as cdc:streamKey",
-        "format; json; must be one of text, binary",
+        "format; xml; must be one of text, binary, json",
         "maxLen; -1; must be from 0",
         "maxEntryBytes; 100; must be from 1024 to 536870912",
         "maxEntryBytes; 1000000000; must be from 1024 to 536870912",

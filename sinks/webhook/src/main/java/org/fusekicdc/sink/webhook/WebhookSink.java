@@ -2,7 +2,7 @@ package org.fusekicdc.sink.webhook;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,18 +18,19 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.UnaryOperator;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
-import org.apache.jena.rdfpatch.binary.RDFChangesWriterBinary;
-import org.apache.jena.rdfpatch.text.RDFChangesWriterText;
-import org.apache.jena.rdfpatch.text.RDFPatchReaderText;
+import org.apache.jena.rdfpatch.RDFChanges;
+import org.fusekicdc.core.wire.CloudEvents;
 import org.fusekicdc.core.wire.PatchMessages;
 import org.fusekicdc.core.wire.PatchRecord;
 import org.fusekicdc.core.sink.Sink;
@@ -60,6 +61,12 @@ public final class WebhookSink implements Sink {
     /** Batches: the number of patches in the body. */
     public static final String COUNT = "cdc-count";
     public static final String SIGNATURE_SCHEME = "sha256=";
+    /** Standard Webhooks: the message id (the last patch's id; the same on every retry). */
+    public static final String WEBHOOK_ID = "webhook-id";
+    /** Standard Webhooks: when the attempt was signed, in seconds since the epoch. */
+    public static final String WEBHOOK_TIMESTAMP = "webhook-timestamp";
+    /** Standard Webhooks: {@code v1,<base64 signature>}. */
+    public static final String WEBHOOK_SIGNATURE = "webhook-signature";
 
     private static final HexFormat HEX = HexFormat.of();
 
@@ -143,39 +150,23 @@ public final class WebhookSink implements Sink {
         Bounded out = new Bounded(config.maxBodyBytes());
         boolean anything = false;
         for ( PatchRecord p : patches ) {
+            Bounded one = null;
             try {
                 if ( !config.filters() ) {
-                    p.writeTo(config.contentType(), out);
+                    write(p, UnaryOperator.identity(), out);
                     anything = true;
                     continue;
                 }
-                long passed;
-                try (InputStream in = p.openText()) {
-                    if ( PatchRecord.BINARY.equals(config.contentType()) ) {
-                        long[] n = new long[1];
-                        ByteArrayOutputStream one = new ByteArrayOutputStream();
-                        RDFChangesWriterBinary.writeBinary(one, changes -> {
-                            PatchFilter f = new PatchFilter(changes, config.graphs(), config.predicates());
-                            new RDFPatchReaderText(in).apply(f);
-                            n[0] = f.passed();
-                        });
-                        passed = n[0];
-                        if ( passed > 0 || config.sendEmptyPatches() )
-                            one.writeTo(out);
-                    } else {
-                        ByteArrayOutputStream one = new ByteArrayOutputStream();
-                        RDFChangesWriterText w = RDFChangesWriterText.create(one);
-                        PatchFilter f = new PatchFilter(w, config.graphs(), config.predicates());
-                        new RDFPatchReaderText(in).apply(f);
-                        w.finish();
-                        passed = f.passed();
-                        if ( passed > 0 || config.sendEmptyPatches() )
-                            one.writeTo(out);
-                    }
+                PatchFilter[] filter = new PatchFilter[1];
+                one = new Bounded(config.maxBodyBytes());
+                write(p, changes -> filter[0] = new PatchFilter(changes, config.graphs(), config.predicates()), one);
+                long passed = filter[0].passed();
+                if ( passed > 0 || config.sendEmptyPatches() ) {
+                    one.writeTo(out);
+                    anything = true;
                 }
-                anything |= passed > 0 || config.sendEmptyPatches();
             } catch (IOException | RuntimeException ex) {
-                if ( out.overflowed )
+                if ( out.overflowed || (one != null && one.overflowed) )
                     throw SinkException.permanentFailure(
                         (patches.size() == 1 ? "patch version " + p.version() : "versions " + patches.get(0).version() + ".." + patches.getLast().version())
                         + " make a request body over cdc:" + WebhookSinkConfig.MAX_BODY_BYTES.name() + " (" + config.maxBodyBytes() + " bytes)"
@@ -187,6 +178,19 @@ public final class WebhookSink implements Sink {
             }
         }
         return anything ? out.toByteArray() : null;
+    }
+
+    /** One patch's part of the body: as cdc:format makes it, or as a structured CloudEvent. */
+    private void write(PatchRecord p, UnaryOperator<RDFChanges> filter, OutputStream out) throws IOException {
+        if ( config.structured() )
+            config.cloudEvents().orElseThrow().writeStructured(p, config.messageFormat(), filter, out);
+        else
+            config.messageFormat().write(p, filter, out);
+    }
+
+    /** The body's media type. */
+    private String contentType() {
+        return config.structured() ? CloudEvents.STRUCTURED_CONTENT_TYPE : config.contentType();
     }
 
     private Map<String, String> headers(PatchRecord first, PatchRecord last, int count, byte[] body) {
@@ -202,6 +206,11 @@ public final class WebhookSink implements Sink {
         h.put(PatchMessages.DATASET, headerValue(last.dataset()));
         h.put(PatchMessages.TIMESTAMP, Instant.ofEpochMilli(last.meta().timestamp()).toString());
         h.put(SIGNATURE, SIGNATURE_SCHEME + sign(config.secret(), body));
+        if ( !config.structured() )
+            config.cloudEvents().ifPresent(ce -> CloudEvents.binaryHeaders(CloudEvents.Binding.HTTP, ce.attributes(last, config.messageFormat())).forEach((k, v) -> {
+                if ( !k.equals(CloudEvents.Binding.HTTP.contentTypeHeader()) )
+                    h.put(k, headerValue(v));
+            }));
         return h;
     }
 
@@ -211,6 +220,22 @@ public final class WebhookSink implements Sink {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(secret, "HmacSHA256"));
             return HEX.formatHex(mac.doFinal(body));
+        } catch (NoSuchAlgorithmException | InvalidKeyException ex) {
+            throw new IllegalStateException("HmacSHA256 is not available: " + ex, ex);
+        }
+    }
+
+    /**
+     * The Standard Webhooks headers of a request: {@code webhook-id}, {@code webhook-timestamp}
+     * (seconds) and {@code webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">}.
+     */
+    public static Map<String, String> standardWebhooksHeaders(byte[] key, String id, long timestampSeconds, byte[] body) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            mac.update((id + "." + timestampSeconds + ".").getBytes(StandardCharsets.UTF_8));
+            String signature = Base64.getEncoder().encodeToString(mac.doFinal(body));
+            return Map.of(WEBHOOK_ID, id, WEBHOOK_TIMESTAMP, Long.toString(timestampSeconds), WEBHOOK_SIGNATURE, "v1," + signature);
         } catch (NoSuchAlgorithmException | InvalidKeyException ex) {
             throw new IllegalStateException("HmacSHA256 is not available: " + ex, ex);
         }
@@ -234,17 +259,16 @@ public final class WebhookSink implements Sink {
     private void post(Endpoint e, Map<String, String> headers, byte[] body, long first, long last) throws SinkException {
         String what = (first == last ? "version " + last : "versions " + first + ".." + last) + " to " + e.uri;
         HttpRequest.Builder rb = HttpRequest.newBuilder(e.uri).timeout(config.requestTimeout())
-                                            .header("Content-Type", config.contentType())
+                                            .header("Content-Type", contentType())
                                             .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         headers.forEach(rb::header);
-        HttpRequest request = rb.build();
         long backoff = config.backoffInitial().toMillis();
         String lastProblem = null;
         for ( int attempt = 1 ; ; attempt++ ) {
             long retryAfterMillis = 0;
             try {
                 awaitRate(e);
-                HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> response = client.send(signed(rb, headers.get(PatchMessages.ID), body), HttpResponse.BodyHandlers.ofString());
                 int status = response.statusCode();
                 if ( status / 100 == 2 ) {
                     if ( attempt > 1 )
@@ -291,6 +315,15 @@ public final class WebhookSink implements Sink {
                 throw SinkException.transientFailure(what + ": interrupted while waiting to retry", ex);
             }
         }
+    }
+
+    /** The request; with a Standard Webhooks secret, signed now (receivers refuse old timestamps, so each retry is signed anew). */
+    private HttpRequest signed(HttpRequest.Builder rb, String id, byte[] body) {
+        if ( config.standardWebhooksKey() == null )
+            return rb.build();
+        HttpRequest.Builder b = rb.copy();
+        standardWebhooksHeaders(config.standardWebhooksKey(), id, clock.instant().getEpochSecond(), body).forEach(b::setHeader);
+        return b.build();
     }
 
     /** Wait until this endpoint may get another request. */

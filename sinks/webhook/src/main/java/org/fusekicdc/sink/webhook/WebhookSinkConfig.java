@@ -5,7 +5,9 @@ import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.Function;
@@ -15,7 +17,10 @@ import org.apache.jena.graph.Node;
 import org.apache.jena.graph.NodeFactory;
 import org.apache.jena.irix.IRIs;
 import org.apache.jena.sparql.core.Quad;
-import org.fusekicdc.core.wire.PatchRecord;
+import org.fusekicdc.core.wire.CloudEvents;
+import org.fusekicdc.core.wire.FormatOptions;
+import org.fusekicdc.core.wire.MessageFormat;
+import org.fusekicdc.core.wire.MessageFormats;
 import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.config.OptionValues;
 
@@ -28,7 +33,7 @@ import org.fusekicdc.core.config.OptionValues;
  * @param endpoints        the URLs every patch is POSTed to
  * @param secret           the HMAC-SHA256 key (never shown)
  * @param secretSource     where the secret comes from, for messages
- * @param contentType      {@link PatchRecord#TEXT} or {@link PatchRecord#BINARY}
+ * @param contentType      the media type of {@code messageFormat}
  * @param batchMaxPatches  most patches in one request
  * @param graphs           graphs a receiver gets changes of (empty: all); {@link Quad#defaultGraphIRI} for the default graph
  * @param predicates       predicates a receiver gets changes of (empty: all)
@@ -40,11 +45,16 @@ import org.fusekicdc.core.config.OptionValues;
  * @param requestTimeout   longest wait for a response
  * @param maxRequestsPerSecond per endpoint; 0 for no limit
  * @param maxBodyBytes     largest request body
+ * @param messageFormat    what the body holds (the event's data in structured mode)
+ * @param cloudEvents      the CloudEvents attributes, when configured
+ * @param structured       CloudEvents in structured content mode (the event as the body) rather than binary ({@code ce-} headers)
+ * @param standardWebhooksKey the Standard Webhooks signing key (the bytes of a {@code whsec_} secret), or null for none
  */
 public record WebhookSinkConfig(String dataset, String sinkName, List<URI> endpoints, byte[] secret, String secretSource, String contentType,
                                 int batchMaxPatches, Set<Node> graphs, Set<Node> predicates, boolean sendEmptyPatches, int maxAttempts,
                                 Duration backoffInitial, Duration backoffMax, Duration connectTimeout, Duration requestTimeout,
-                                double maxRequestsPerSecond, int maxBodyBytes) {
+                                double maxRequestsPerSecond, int maxBodyBytes, MessageFormat messageFormat,
+                                Optional<CloudEvents> cloudEvents, boolean structured, byte[] standardWebhooksKey) {
 
     /** The word that stands for the default graph in {@code cdc:graphs}. */
     public static final String DEFAULT_GRAPH = "default";
@@ -53,8 +63,10 @@ public record WebhookSinkConfig(String dataset, String sinkName, List<URI> endpo
         "Receiver URL (http:// or https://), or several separated by spaces or commas; each gets every patch. No credentials in it.");
     public static final Option<String> SECRET_ENV = Option.required("secretEnv", "string (variable name)",
         "Name of the environment variable holding the shared secret; each request carries cdc-signature: sha256=<hex HMAC-SHA256 of the body>.");
-    public static final Option<String> FORMAT = Option.oneOf("format", "text | binary", "text", List.of("text", "binary"),
-        "Request body: RDF Patch text (application/rdf-patch) or RDF Patch binary (application/rdf-patch+thrift).");
+    public static final Option<String> FORMAT = FormatOptions.FORMAT;
+    public static final Option<String> STANDARD_WEBHOOKS_SECRET_ENV = Option.withoutDefault("standardWebhooksSecretEnv", "string (variable name)", "none",
+        "Name of the environment variable holding a Standard Webhooks secret (whsec_<base64>); each request then also carries webhook-id (the last patch's id),"
+        + " webhook-timestamp and webhook-signature: v1,<base64 HMAC-SHA256 of id.timestamp.body>, beside cdc-signature.");
     public static final Option<Long> BATCH_MAX_PATCHES = Option.integer("batchMaxPatches", "integer", 1,
         "Most patches in one request; more than 1 sends the patches waiting, in order, one after another in one body.").range(1, 10_000);
     public static final Option<String> GRAPHS = Option.withoutDefault("graphs", "IRIs (spaces or commas)", "none (all graphs)",
@@ -86,12 +98,18 @@ public record WebhookSinkConfig(String dataset, String sinkName, List<URI> endpo
     public static final List<Option<?>> OPTIONS = List.of(
         URL, SECRET_ENV, FORMAT, BATCH_MAX_PATCHES, GRAPHS, PREDICATES, SEND_EMPTY_PATCHES, MAX_ATTEMPTS,
         BACKOFF_INITIAL_MILLIS, BACKOFF_MAX_MILLIS, CONNECT_TIMEOUT_SECONDS, REQUEST_TIMEOUT_SECONDS, MAX_REQUESTS_PER_SECOND,
-        MAX_BODY_BYTES);
+        MAX_BODY_BYTES, STANDARD_WEBHOOKS_SECRET_ENV, FormatOptions.CLOUD_EVENTS, FormatOptions.CLOUD_EVENTS_MODE, FormatOptions.CLOUD_EVENTS_SOURCE,
+        FormatOptions.CLOUD_EVENTS_TYPE);
+
+    /** The prefix of a Standard Webhooks secret. */
+    public static final String WHSEC_PREFIX = "whsec_";
 
     private static final Pattern LIST = Pattern.compile("[\\s,]+");
 
     public String describe() {
-        return "endpoints " + endpoints + ", secret from " + secretSource + ", format " + contentType + ", batchMaxPatches " + batchMaxPatches
+        return "endpoints " + endpoints + ", secret from " + secretSource + ", format " + messageFormat.name()
+               + ", cloudEvents " + cloudEvents.map(ce -> (structured ? "structured " : "binary ") + ce).orElse("none")
+               + ", standardWebhooks " + (standardWebhooksKey != null) + ", batchMaxPatches " + batchMaxPatches
                + ", graphs " + (graphs.isEmpty() ? "all" : graphs) + ", predicates " + (predicates.isEmpty() ? "all" : predicates)
                + ", sendEmptyPatches " + sendEmptyPatches + ", maxAttempts " + maxAttempts + ", backoff " + backoffInitial + ".." + backoffMax
                + ", requestTimeout " + requestTimeout + ", maxRequestsPerSecond " + (maxRequestsPerSecond == 0 ? "no limit" : maxRequestsPerSecond)
@@ -112,8 +130,15 @@ public record WebhookSinkConfig(String dataset, String sinkName, List<URI> endpo
         List<URI> endpoints = endpoints(options);
         String envName = options.required(SECRET_ENV.name(), "\"WEBHOOK_SECRET\" (the name of the variable that holds the secret)").trim();
         String secret = options.secretFromVariable(SECRET_ENV.name(), "WEBHOOK_SECRET", environment);
-        String format = options.oneOf(FORMAT);
+        MessageFormat format = FormatOptions.format(options);
+        Optional<CloudEvents> cloudEvents = FormatOptions.cloudEvents(dataset, options);
+        boolean structured = cloudEvents.isPresent() && options.oneOf(FormatOptions.CLOUD_EVENTS_MODE).equals(FormatOptions.STRUCTURED);
         int batch = (int)options.number(BATCH_MAX_PATCHES);
+        if ( batch > 1 && (cloudEvents.isPresent() || format == MessageFormats.JSON) )
+            throw options.error(BATCH_MAX_PATCHES.name(), "is " + batch + ", but " + (cloudEvents.isPresent() ? "a CloudEvent" : "a JSON change event")
+                                                         + " is one patch: each request carries one. Remove cdc:" + BATCH_MAX_PATCHES.name()
+                                                         + " (or set it to 1), or use cdc:format text or binary without cdc:" + FormatOptions.CLOUD_EVENTS.name());
+        byte[] standardKey = standardWebhooksKey(options, environment);
         Set<Node> graphs = iris(options, GRAPHS.name(), true);
         Set<Node> predicates = iris(options, PREDICATES.name(), false);
         boolean sendEmpty = options.bool(SEND_EMPTY_PATCHES);
@@ -127,8 +152,31 @@ public record WebhookSinkConfig(String dataset, String sinkName, List<URI> endpo
         double rate = rate(options);
         int maxBody = (int)options.number(MAX_BODY_BYTES);
         return new WebhookSinkConfig(dataset, options.name(), endpoints, secret.getBytes(java.nio.charset.StandardCharsets.UTF_8), "$" + envName,
-                                     "binary".equals(format) ? PatchRecord.BINARY : PatchRecord.TEXT, batch, graphs, predicates, sendEmpty, attempts,
-                                     Duration.ofMillis(initial), Duration.ofMillis(max), connect, request, rate, maxBody);
+                                     format.contentType(), batch, graphs, predicates, sendEmpty, attempts,
+                                     Duration.ofMillis(initial), Duration.ofMillis(max), connect, request, rate, maxBody, format, cloudEvents, structured,
+                                     standardKey);
+    }
+
+    /** The key of a {@code whsec_<base64>} secret, or null when none is configured. */
+    private static byte[] standardWebhooksKey(OptionValues options, Function<String, String> environment) {
+        if ( !options.has(STANDARD_WEBHOOKS_SECRET_ENV.name()) )
+            return null;
+        String secret = options.secretFromVariable(STANDARD_WEBHOOKS_SECRET_ENV.name(), "WEBHOOK_WHSEC", environment).trim();
+        String variable = "$" + options.string(STANDARD_WEBHOOKS_SECRET_ENV.name(), null).trim();
+        if ( !secret.startsWith(WHSEC_PREFIX) )
+            throw options.error(STANDARD_WEBHOOKS_SECRET_ENV.name(), "names " + variable + ", whose value does not start with " + WHSEC_PREFIX
+                                                                     + ": a Standard Webhooks secret is whsec_ followed by base64 (24 to 64 random bytes)");
+        byte[] key;
+        try {
+            key = Base64.getDecoder().decode(secret.substring(WHSEC_PREFIX.length()));
+        } catch (IllegalArgumentException ex) {
+            throw options.error(STANDARD_WEBHOOKS_SECRET_ENV.name(), "names " + variable + ", whose value after " + WHSEC_PREFIX
+                                                                     + " is not base64; a Standard Webhooks secret is whsec_ followed by base64");
+        }
+        if ( key.length < 24 || key.length > 64 )
+            throw options.error(STANDARD_WEBHOOKS_SECRET_ENV.name(), "names " + variable + ", whose key is " + key.length
+                                                                     + " bytes; Standard Webhooks keys are 24 to 64 random bytes (whsec_ + base64)");
+        return key;
     }
 
     private static List<URI> endpoints(OptionValues options) {

@@ -3,7 +3,12 @@ package org.fusekicdc.sink.webhook;
 import java.io.IOException;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.fusekicdc.core.config.OptionValues;
 import org.fusekicdc.core.testing.GeneratedDocs;
+import org.fusekicdc.core.wire.MessageFormats;
 import org.fusekicdc.core.testing.SinkDocChecks;
 import org.junit.jupiter.api.Test;
 
@@ -18,5 +23,17 @@ class WebhookSinkDocTest {
     @Test
     void theExampleConfigurationUsesOnlyKnownOptions() {
         SinkDocChecks.exampleUsesOnlyKnownOptions("webhook.ttl", WebhookSinkProvider.TYPE, WebhookSinkConfig.OPTIONS, "url");
+    }
+
+    @Test
+    void theStandardWebhooksExampleIsAValidSink() {
+        SinkDocChecks.exampleUsesOnlyKnownOptions("standard-webhooks.ttl", WebhookSinkProvider.TYPE, WebhookSinkConfig.OPTIONS, "url",
+                                                  "standardWebhooksSecretEnv", "cloudEvents", "cloudEventsMode");
+        WebhookSinkConfig c = WebhookSinkConfig.from("ds", new OptionValues("events-hook", SinkDocChecks.exampleOptions("standard-webhooks.ttl",
+            WebhookSinkProvider.TYPE)), Map.of("WEBHOOK_SECRET", "s", "WEBHOOK_WHSEC", "whsec_" + "A".repeat(32))::get);
+        assertTrue(c.structured());
+        assertEquals(MessageFormats.JSON, c.messageFormat());
+        assertEquals(24, c.standardWebhooksKey().length);
+        assertEquals("https://data.example.org/ds", c.cloudEvents().orElseThrow().source());
     }
 }

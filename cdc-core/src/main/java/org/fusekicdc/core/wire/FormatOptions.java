@@ -1,0 +1,76 @@
+package org.fusekicdc.core.wire;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+import org.fusekicdc.core.config.Option;
+import org.fusekicdc.core.config.OptionValues;
+
+/**
+ * The options that choose what a sink's messages look like, the same on every sink:
+ * {@code cdc:format} (the body) and the CloudEvents envelope ({@code cdc:cloudEvents},
+ * {@code cdc:cloudEventsSource}, {@code cdc:cloudEventsType}).
+ */
+public final class FormatOptions {
+    /** {@code cdc:cloudEventsMode} value: binary content mode (attributes in headers, the body as {@code cdc:format} makes it). */
+    public static final String BINARY = "binary";
+    /** {@code cdc:cloudEventsMode} value: structured content mode (the event in a JSON body). */
+    public static final String STRUCTURED = "structured";
+
+    public static final Option<String> FORMAT = Option.oneOf("format", String.join(" | ", MessageFormats.NAMES), "text", MessageFormats.NAMES,
+        "Message body: text = RDF Patch text (application/rdf-patch), binary = RDF Patch binary (application/rdf-patch+thrift),"
+        + " json = a JSON change event (" + MessageFormats.JSON_CONTENT_TYPE + ", schema docs/schemas/change-event.schema.json).");
+    public static final Option<String> CLOUD_EVENTS_SOURCE = Option.withoutDefault("cloudEventsSource", "string (URI reference)", "/<dataset>",
+        "The CloudEvents source attribute: the dataset's URI, e.g. https://data.example.org/ds.");
+    public static final Option<String> CLOUD_EVENTS_TYPE = Option.text("cloudEventsType", "string", CloudEvents.DEFAULT_TYPE,
+        "The CloudEvents type attribute, a reverse-DNS name.");
+
+    public static final Option<Boolean> CLOUD_EVENTS = Option.bool("cloudEvents", false,
+        "Send each patch as a CloudEvent 1.0 in binary content mode (attributes in ce_ headers on Kafka, ce- headers on NATS and HTTP; the body as cdc:format"
+        + " makes it): id = patch id, source = cdc:cloudEventsSource, type = cdc:cloudEventsType, time = commit time, sequence = the version zero-padded to 19 digits.");
+    /** Webhooks only: how a CloudEvent travels in the request. */
+    public static final Option<String> CLOUD_EVENTS_MODE = Option.oneOf("cloudEventsMode", "binary | structured", BINARY, List.of(BINARY, STRUCTURED),
+        "With cdc:cloudEvents true: binary (ce- headers, the body as cdc:format makes it) or structured (the whole event as an application/cloudevents+json body).");
+
+    private static final Pattern TYPE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+
+    private FormatOptions() {}
+
+    /** The format {@code cdc:format} names. */
+    public static MessageFormat format(OptionValues options) {
+        return MessageFormats.byName(options.oneOf(FORMAT));
+    }
+
+    /**
+     * The CloudEvents attributes to send, when {@code cdc:cloudEvents} is true.
+     *
+     * @throws org.fusekicdc.core.CdcConfigException for a source that is not a URI reference or a type that is not a reverse-DNS name
+     */
+    public static Optional<CloudEvents> cloudEvents(String dataset, OptionValues options) {
+        if ( !options.bool(CLOUD_EVENTS) ) {
+            for ( Option<?> o : List.of(CLOUD_EVENTS_SOURCE, CLOUD_EVENTS_TYPE, CLOUD_EVENTS_MODE) )
+                if ( options.has(o.name()) )
+                    throw options.error(o.name(), "is set but cdc:" + CLOUD_EVENTS.name() + " is not true; set cdc:" + CLOUD_EVENTS.name() + " true, or remove it");
+            return Optional.empty();
+        }
+        String source = options.string(CLOUD_EVENTS_SOURCE);
+        if ( source == null )
+            source = CloudEvents.defaultSource(dataset);
+        try {
+            new URI(source);
+        } catch (URISyntaxException ex) {
+            throw options.error(CLOUD_EVENTS_SOURCE.name(), "'" + source + "' is not a URI reference (" + ex.getReason()
+                                                            + "); give the dataset's URI, e.g. https://data.example.org/" + dataset);
+        }
+        if ( source.isEmpty() )
+            throw options.error(CLOUD_EVENTS_SOURCE.name(), "is empty; give the dataset's URI, e.g. https://data.example.org/" + dataset);
+        String type = options.string(CLOUD_EVENTS_TYPE);
+        if ( !TYPE.matcher(type).matches() )
+            throw options.error(CLOUD_EVENTS_TYPE.name(), "'" + type + "' is not a reverse-DNS name; use letters, digits, '.', '_' and '-', e.g. "
+                                                          + CloudEvents.DEFAULT_TYPE);
+        return Optional.of(new CloudEvents(source, type));
+    }
+}
