@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.jena.fuseki.Fuseki;
 import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.internal.follow.Follower;
+import org.fusekicdc.core.internal.history.HistoryIndex;
 import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.sink.internal.SinkRunners;
 import org.fusekicdc.core.source.Source;
@@ -41,6 +42,7 @@ public final class DatasetRuntime implements AutoCloseable {
     private final SinkRunners sinks;
     private final Follower follower;
     private final List<Source> sources;
+    private final HistoryIndex historyIndex;
     private final AtomicReference<State> state = new AtomicReference<>(State.CREATED);
     // Set up on first use: most datasets never serve a live query or a feed stream.
     private LiveQueryEngine liveEngine;
@@ -53,6 +55,8 @@ public final class DatasetRuntime implements AutoCloseable {
         this.sinks = sinks;
         this.follower = follower;
         this.sources = List.copyOf(sources);
+        // Opened with the dataset, so that it follows every version from the first write on.
+        this.historyIndex = HistoryIndex.open(dataset.changeLog());
     }
 
     public String name() {
@@ -65,6 +69,11 @@ public final class DatasetRuntime implements AutoCloseable {
 
     public ChangeLog log() {
         return dataset.changeLog();
+    }
+
+    /** Which versions touched each subject: resource history and revert. */
+    public HistoryIndex historyIndex() {
+        return historyIndex;
     }
 
     public SinkRunners sinks() {
@@ -185,8 +194,9 @@ public final class DatasetRuntime implements AutoCloseable {
             closeStep("change feed streams", feeds::close);
         if ( responses != null )
             closeStep("responses", responses::close);
+        closeStep("history index", historyIndex::close);
         closeStep("change log", log()::close);
-        LOG.info("Dataset '{}': closed (sources, follower, sinks, live queries, streams, change log)", name());
+        LOG.info("Dataset '{}': closed (sources, follower, sinks, live queries, streams, history index, change log)", name());
     }
 
     /** One step of {@link #close()}: a failure is logged, and the steps after it still run. */

@@ -30,6 +30,7 @@ import org.fusekicdc.fuseki.admin.CdcAdminServlet;
 import org.fusekicdc.fuseki.config.AllowedOrigins;
 import org.fusekicdc.fuseki.config.CdcOperations;
 import org.fusekicdc.fuseki.feed.ChangeFeedService;
+import org.fusekicdc.fuseki.history.HistoryService;
 import org.fusekicdc.fuseki.follow.SnapshotService;
 import org.fusekicdc.fuseki.http.RequestAttributes;
 import org.fusekicdc.fuseki.live.LiveQueryService;
@@ -54,7 +55,8 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
     /** The status endpoint: capture, change logs and sinks of every captured dataset, as JSON. */
     public static final String STATUS_PATH = "/$/cdc";
 
-    private static final List<Operation> CDC_OPERATIONS = List.of(CdcOperations.CHANGES, CdcOperations.LIVE, CdcOperations.SNAPSHOT);
+    private static final List<Operation> CDC_OPERATIONS = List.of(CdcOperations.CHANGES, CdcOperations.LIVE, CdcOperations.SNAPSHOT,
+                                                                       CdcOperations.HISTORY);
 
     // One module instance serves every server in the JVM: what runs is kept per server, from its start to its stop.
     private final Map<FusekiServer, Running> running = new ConcurrentHashMap<>();
@@ -80,6 +82,7 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
         serverBuilder.registerOperation(CdcOperations.CHANGES, new ChangeFeedService());
         serverBuilder.registerOperation(CdcOperations.LIVE, new LiveQueryService());
         serverBuilder.registerOperation(CdcOperations.SNAPSHOT, new SnapshotService());
+        serverBuilder.registerOperation(CdcOperations.HISTORY, new HistoryService());
         // Writes are refused (503) while a sink with cdc:onLag "refuse" is too far behind.
         OperationRegistry std = OperationRegistry.createStd();
         Map<Operation, String> writeOps = new LinkedHashMap<>();
