@@ -29,6 +29,10 @@ import java.util.zip.CRC32C;
 import org.apache.jena.graph.Node;
 import org.apache.jena.rdfpatch.changes.RDFChangesBase;
 import org.apache.jena.rdfpatch.text.RDFPatchReaderText;
+import org.apache.jena.riot.tokens.Token;
+import org.apache.jena.riot.tokens.TokenType;
+import org.apache.jena.riot.tokens.Tokenizer;
+import org.apache.jena.riot.tokens.TokenizerText;
 import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.internal.log.DamagedRecordException;
 import org.fusekicdc.core.internal.log.LogRecord;
@@ -60,13 +64,15 @@ import org.slf4j.LoggerFactory;
 public final class HistoryIndex implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HistoryIndex.class);
     public static final String DIR = "history-index";
-    static final int BUCKETS = 16;
+    private static final int BUCKET_BITS = 6;
+    static final int BUCKETS = 1 << BUCKET_BITS;
     static final int ENTRY = 44;
     static final int FLUSH_ENTRIES = 65_536;
     public static final long DEFAULT_PARTITION_ENTRIES = 1L << 20;
     private static final String CHECKPOINT = "checkpoint";
     private static final long CHECKPOINT_MILLIS = 1000;
     private static final int BATCH = 256;
+    private static final int SMALL_PATCH = 64 * 1024;
 
     private final ChangeLog log;
     private final String dataset;
@@ -424,8 +430,14 @@ public final class HistoryIndex implements AutoCloseable {
             part = partitions.getLast();
         }
         Collector c = new Collector(part, version);
-        try (InputStream in = r.openPayload()) {
-            new RDFPatchReaderText(in).apply(c);
+        try {
+            if ( r.payloadLength() <= SMALL_PATCH ) {
+                scanSmall(new String(r.payloadBytes(), StandardCharsets.UTF_8), c);
+            } else {
+                try (InputStream in = r.openPayload()) {
+                    new RDFPatchReaderText(in).apply(c);
+                }
+            }
             c.flush();
             for ( int b = 0 ; b < BUCKETS ; b++ )
                 part.channel(b);    // every bucket file exists once the partition holds a version
@@ -441,6 +453,40 @@ public final class HistoryIndex implements AutoCloseable {
         }
         if ( part.entries >= partitionEntries )
             roll(version + 1);
+    }
+
+    /**
+     * The quad changes of a small patch, read with Jena's tokenizer over the text in memory:
+     * Jena's patch reader sets up a 128K-character stream buffer per patch, which costs more than
+     * the rest of indexing a small one.
+     */
+    private static void scanSmall(String text, Collector c) {
+        Tokenizer tok = TokenizerText.create().fromString(text).build();
+        Node[] terms = new Node[4];
+        while ( tok.hasNext() ) {
+            String word = tok.next().getImage();
+            boolean quad = "A".equals(word) || "D".equals(word);
+            int n = 0;
+            while ( true ) {
+                Token t = tok.next();
+                if ( t.hasType(TokenType.DOT) )
+                    break;
+                if ( quad ) {
+                    if ( n == 4 )
+                        throw new IllegalStateException("a quad line with more than four terms: " + t);
+                    terms[n++] = t.asNode();
+                }
+            }
+            if ( !quad )
+                continue;
+            if ( n < 3 )
+                throw new IllegalStateException("a quad line with " + n + " terms");
+            Node g = n == 4 ? terms[3] : null;
+            if ( word.equals("A") )
+                c.add(g, terms[0], terms[1], terms[2]);
+            else
+                c.delete(g, terms[0], terms[1], terms[2]);
+        }
     }
 
     /** Merges one version's changes per (s, p, g) and appends them, a batch at a time, to the bucket files. */
@@ -576,7 +622,7 @@ public final class HistoryIndex implements AutoCloseable {
     }
 
     private static int bucketOf(long subjectKey) {
-        return (int)((subjectKey >>> 60) & (BUCKETS - 1));
+        return (int)(subjectKey >>> (64 - BUCKET_BITS));
     }
 
     private void roll(long nextFirst) {

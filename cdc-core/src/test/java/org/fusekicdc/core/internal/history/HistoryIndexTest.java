@@ -19,6 +19,7 @@ import java.util.stream.Stream;
 import org.apache.jena.graph.Node;
 import org.apache.jena.graph.NodeFactory;
 import org.apache.jena.sparql.core.DatasetGraphFactory;
+import org.apache.jena.sparql.core.Quad;
 import org.apache.jena.system.Txn;
 import org.fusekicdc.core.internal.capture.CaptureConfig;
 import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
@@ -84,6 +85,29 @@ class HistoryIndexTest {
         Node s = HistoryFixture.SUBJECTS.get(0);
         assertEquals(List.of(), index.lookup(s, NodeFactory.createURI("http://example/none"), null, 0, Long.MAX_VALUE, 10).changes());
         assertEquals(List.of(), index.lookup(NodeFactory.createURI("http://example/nobody"), null, null, 0, Long.MAX_VALUE, 10).changes());
+    }
+
+    @Test
+    void aLargeTransactionIsIndexedInBatchesAsOneVersion() throws Exception {
+        open(config());
+        index = HistoryIndex.open(log, 40);
+        HistoryFixture.workload(dsg, new Random(11), 20);
+        int n = HistoryIndex.FLUSH_ENTRIES + 5000;    // more distinct (s, p, g) than one batch holds; the patch is read as a stream
+        Txn.executeWrite(dsg, () -> {
+            for ( int i = 0 ; i < n ; i++ )
+                dsg.add(Quad.create(Quad.defaultGraphIRI, NodeFactory.createURI(HistoryFixture.NS + "big/" + i),
+                                    HistoryFixture.PREDICATES.get(i % 3), NodeFactory.createLiteralString("x" + i)));
+            dsg.add(HistoryFixture.randomQuad(new Random(12)));
+        });
+        long big = log.publishedVersion();
+        assertTrue(log.read(big).payloadLength() > 64 * 1024);
+        HistoryFixture.workload(dsg, new Random(13), 20);
+        caughtUp();
+        for ( int i : new int[] {0, 1, n / 2, n - 1} ) {
+            Node s = NodeFactory.createURI(HistoryFixture.NS + "big/" + i);
+            assertEquals(List.of(new HistoryIndex.Change(big, 1, 0)), index.lookup(s, null, null, 0, Long.MAX_VALUE, 10).changes(), "subject " + i);
+        }
+        assertIndexEqualsScan(5);
     }
 
     @Test
