@@ -107,6 +107,12 @@ class HistoryIT {
             JsonObject page2 = history(f, "subject=" + enc(S) + "&limit=2&before=2");
             assertEquals(List.of(1L), page2.get("versions").getAsArray().stream().map(v -> num(v.getAsObject(), "version")).toList());
 
+            // The status shows how far the index has got.
+            JsonObject status = JSON.parse(f.send(HttpRequest.newBuilder(URI.create(f.url("/$/cdc")))).body());
+            JsonObject index = status.get("datasets").getAsArray().get(0).getAsObject().get("historyIndex").getAsObject();
+            assertEquals(4, num(index, "indexedVersion"));
+            assertTrue(num(index, "bytes") > 0);
+
             // The feed carries the message too.
             List<RDFPatch> feed = f.feed("ds");
             assertEquals("fix the title", feed.get(2).getHeader(PatchHeaders.MESSAGE).getLiteralLexicalForm());

@@ -81,6 +81,7 @@ public final class HistoryIndex implements AutoCloseable {
     private final Object lock = new Object();        // guards partitions, position, lastId
     private final List<Partition> partitions = new ArrayList<>();
     private long position;                           // every version up to this is indexed
+    private long generation;                         // one more each time the index is started again from empty
     private UUID lastId;                             // patch id of version 'position'; null when unknown
     private final Object wake = new Object();
     private boolean signalled;
@@ -185,13 +186,13 @@ public final class HistoryIndex implements AutoCloseable {
     public boolean awaitIndexed(long version, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (lock) {
-            while ( position < version && !closed ) {
+            while ( (position < version || rebuildRequested) && !closed ) {
                 long waitMs = (deadline - System.nanoTime()) / 1_000_000;
                 if ( waitMs <= 0 )
                     return false;
                 lock.wait(Math.min(waitMs, 100));
             }
-            return position >= version;
+            return position >= version && !rebuildRequested;
         }
     }
 
@@ -215,8 +216,12 @@ public final class HistoryIndex implements AutoCloseable {
         int bucket = bucketOf(s);
         List<PartitionView> views = new ArrayList<>();
         long indexed;
+        long gen;
         synchronized (lock) {
+            if ( rebuildRequested )
+                throw rebuilding();
             indexed = position;
+            gen = generation;
             for ( Partition part : partitions )
                 views.add(new PartitionView(part.first, part.dir, part.lengths[bucket]));
         }
@@ -230,6 +235,11 @@ public final class HistoryIndex implements AutoCloseable {
             found.putAll(inPart);
             if ( v.first <= floor + 1 )
                 break;
+        }
+        synchronized (lock) {
+            // Started again while this lookup read: what it read may be gone or partial.
+            if ( rebuildRequested || generation != gen )
+                throw rebuilding();
         }
         List<Change> out = new ArrayList<>(Math.min(limit, found.size()));
         for ( Map.Entry<Long, long[]> e : found.descendingMap().entrySet() ) {
@@ -290,6 +300,10 @@ public final class HistoryIndex implements AutoCloseable {
         return found;
     }
 
+    private DamagedIndexException rebuilding() {
+        return new DamagedIndexException("Dataset '" + dataset + "': the history index is being rebuilt from the change log; ask again shortly");
+    }
+
     private DamagedIndexException damaged(String what) {
         rebuildRequested = true;
         signal();
@@ -311,9 +325,9 @@ public final class HistoryIndex implements AutoCloseable {
         while ( !closed ) {
             try {
                 if ( rebuildRequested ) {
-                    rebuildRequested = false;
                     synchronized (lock) {
                         wipe();
+                        rebuildRequested = false;
                     }
                 }
                 int done = step();
@@ -337,8 +351,9 @@ public final class HistoryIndex implements AutoCloseable {
             } catch (RuntimeException ex) {
                 if ( closed )
                     return;
-                LOG.error("Dataset '{}': history index failed after version {}; rebuilding it from the change log: {}", dataset, indexedVersion(),
-                          ex.toString(), ex);
+                // The index can always be rebuilt from the log: no data is at risk.
+                LOG.warn("Dataset '{}': history index failed after version {}; rebuilding it from the change log: {}", dataset, indexedVersion(),
+                         ex.toString(), ex);
                 rebuildRequested = true;
                 sleepQuietly(1000);
             }
@@ -842,6 +857,7 @@ public final class HistoryIndex implements AutoCloseable {
         long start = log.firstVersion();
         partitions.add(new Partition(start));
         position = start - 1;
+        generation++;
         lastId = position > 0 ? safeIdOf(position) : null;
         checkpointedPosition = -1;
         lock.notifyAll();
