@@ -119,6 +119,28 @@ class AccessControlIT {
         return out;
     }
 
+    // ---- Resource history
+
+    private static List<Long> historyVersions(String subject, String user) {
+        HttpResponse<String> r = get("/ds/history?subject=" + query(subject), user);
+        assertEquals(200, r.statusCode(), r.body());
+        List<Long> out = new ArrayList<>();
+        for ( JsonValue v : JSON.parse(r.body()).get("versions").getAsArray() )
+            out.add(v.getAsObject().get("version").getAsNumber().value().longValue());
+        return out;
+    }
+
+    @Test
+    void historyShowsEachUserOnlyTheVersionsThatChangedTheirGraphs() {
+        assertEquals(List.of(5L, 4L), historyVersions("http://example/s3", "admin"));
+        assertEquals(List.of(), historyVersions("http://example/s3", "alice"), "the secret graph's changes are not alice's to see");
+        assertEquals(List.of(), historyVersions("http://example/s3", "bob"));
+        assertEquals(List.of(3L), historyVersions("http://example/s2", "alice"));
+        assertEquals(List.of(), historyVersions("http://example/s2", "bob"));
+        assertEquals(List.of(5L), historyVersions("http://example/s5", "bob"));
+        assertEquals(401, get("/ds/history?subject=" + query("http://example/s3"), null).statusCode());
+    }
+
     // ---- SPARQL query (Jena's own access-controlled query operation over the captured dataset)
 
     @Test

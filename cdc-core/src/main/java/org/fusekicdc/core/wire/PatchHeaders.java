@@ -23,6 +23,14 @@ public final class PatchHeaders {
     public static final String USER = "user";
     /** The id of the HTTP request that wrote the change, when there was one. */
     public static final String REQUEST_ID = "requestId";
+    /** The commit message the writer gave (the {@code X-CDC-Commit-Message} request header), when it gave one. */
+    public static final String MESSAGE = "message";
+    /** On a revert's patch: the version it reverts. */
+    public static final String REVERTS = "reverts";
+    /** On a revert's patch: the patch id of the version it reverts, {@code uuid:...}. */
+    public static final String REVERTS_ID = "revertsId";
+    /** On a revert's patch: who asked for the revert (the admin user, or the client's address when unauthenticated). */
+    public static final String REVERTED_BY = "revertedBy";
     /** The name of the source (e.g. a PostgreSQL source) whose transaction the patch applies. */
     public static final String SOURCE = "source";
     /** The kind of the source's database connector, e.g. {@code postgresql}. */

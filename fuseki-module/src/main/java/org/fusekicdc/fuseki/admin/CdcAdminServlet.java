@@ -21,7 +21,9 @@ import org.apache.jena.atlas.json.JsonArray;
 import org.apache.jena.atlas.json.JsonObject;
 import org.apache.jena.fuseki.Fuseki;
 import org.apache.jena.riot.WebContent;
+import org.apache.jena.riot.out.NodeFmtLib;
 import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.internal.history.Revert;
 import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.internal.log.ReaderCursor;
 import org.fusekicdc.core.sink.internal.SinkRunners;
@@ -47,6 +49,7 @@ import org.slf4j.Logger;
  * DELETE /$/cdc/{dataset}/readers/{reader}                 forget a reader no configured sink owns ({@link OrphanedReaders})
  * GET    /$/cdc/{dataset}/snapshot                        the dataset at one version, as N-Quads
  * POST   /$/cdc/{dataset}/snapshot                        the same, written to cdc:snapshotDirectory
+ * POST   /$/cdc/{dataset}/revert?version=V[&dryRun=true]  undo version V as a new transaction ({@link Revert})
  * GET    /$/cdc/{dataset}/subscriptions                   open live query subscriptions
  * DELETE /$/cdc/{dataset}/subscriptions/{id}              close one
  * </pre>
@@ -101,6 +104,7 @@ public final class CdcAdminServlet extends HttpServlet {
                 case "sinks" -> sink(req, resp, op, runtime, parts);
                 case "readers" -> reader(req, resp, op, runtime, parts);
                 case "snapshot" -> snapshot(req, resp, op, runtime, parts);
+                case "revert" -> revert(req, resp, op, runtime, parts);
                 case "subscriptions" -> subscriptions(req, resp, op, runtime, parts, admin);
                 default -> error(resp, 404, "No such cdc admin resource: " + path);
             }
@@ -228,6 +232,79 @@ public final class CdcAdminServlet extends HttpServlet {
             }
             default -> throw new BadRequest(405, "Snapshots are GET (download) or POST (write to the snapshot directory)");
         }
+    }
+
+    // ---- Revert
+
+    private static void revert(HttpServletRequest req, HttpServletResponse resp, String op, DatasetRuntime runtime, String[] parts) throws IOException {
+        CapturingDatasetGraph dsg = runtime.dataset();
+        require(parts.length == 2, 404, "Revert is POST /$/cdc/{dataset}/revert?version=V, with dryRun=true to preview");
+        require(req.getMethod().equals("POST"), 405, "Revert is a POST: POST /$/cdc/{dataset}/revert?version=V (dryRun=true to preview)");
+        String v = req.getParameter("version");
+        require(v != null && v.matches("\\d{1,18}"), 400, "revert needs ?version=V, the version to undo; got " + v);
+        String dry = req.getParameter("dryRun");
+        require(dry == null || dry.equals("true") || dry.equals("false"), 400, "dryRun must be true or false; got " + dry);
+        boolean dryRun = "true".equals(dry);
+        long version = Long.parseLong(v);
+        String who = AdminAccess.who(req);
+        // The patch names the admin user; without authentication, the address the request came from.
+        String requestedBy = req.getRemoteUser() != null ? req.getRemoteUser() : req.getRemoteAddr();
+        Revert.Result result;
+        try {
+            result = Revert.apply(dsg, runtime.historyIndex(), version, requestedBy, dryRun);
+        } catch (Revert.RevertRefused ex) {
+            int status = switch (ex.reason()) {
+                case NOT_IN_LOG -> 404;
+                case GONE -> 410;
+                case TOO_LARGE -> 413;
+                case NOTHING_TO_REVERT -> 422;
+                case INDEX_BEHIND -> 503;
+                case FOLLOWER, STATE_DIFFERS -> 409;
+            };
+            throw new BadRequest(status, ex.getMessage());
+        }
+        Revert.Plan plan = result.plan();
+        if ( !plan.clean() ) {
+            LOG.info("fuseki-cdc admin: {} by {}: dataset '{}' revert of version {} refused: later version(s) {} touched the same quads", op, who,
+                     dsg.datasetName(), version, plan.conflicts().stream().map(Revert.Conflict::version).toList());
+            JsonObject o = new JsonObject();
+            o.put("dataset", dsg.datasetName());
+            o.put("version", version);
+            o.put("error", "Later versions changed quads that version " + version + " changed; revert those first (newest first), or write the change by hand");
+            JsonArray conflicts = new JsonArray();
+            for ( Revert.Conflict c : plan.conflicts() ) {
+                JsonObject co = new JsonObject();
+                co.put("version", c.version());
+                JsonArray quads = new JsonArray();
+                c.quads().forEach(q -> quads.add(NodeFmtLib.str(q)));
+                co.put("quads", quads);
+                conflicts.add(co);
+            }
+            o.put("conflicts", conflicts);
+            json(resp, 409, o);
+            return;
+        }
+        if ( dryRun ) {
+            LOG.info("fuseki-cdc admin: {} by {}: dataset '{}' revert of version {} previewed ({} quads to delete, {} to add back)", op, who,
+                     dsg.datasetName(), version, plan.delete().size(), plan.add().size());
+            resp.setStatus(200);
+            resp.setContentType(WebContent.contentTypePatch);
+            resp.setCharacterEncoding("UTF-8");
+            resp.setHeader("Cache-Control", "no-cache");
+            try (OutputStream out = resp.getOutputStream()) {
+                plan.writePatch(plan.headers(requestedBy), out);
+            }
+            return;
+        }
+        LOG.info("fuseki-cdc admin: {} by {}: dataset '{}' version {} reverted by version {} ({} quads deleted, {} added back)", op, who,
+                 dsg.datasetName(), version, result.newVersion(), plan.delete().size(), plan.add().size());
+        JsonObject o = new JsonObject();
+        o.put("dataset", dsg.datasetName());
+        o.put("reverted", version);
+        o.put("version", result.newVersion());
+        o.put("deleted", plan.delete().size());
+        o.put("added", plan.add().size());
+        json(resp, 200, o);
     }
 
     // ---- Live query subscriptions

@@ -9,6 +9,9 @@ public final class CdcOperations {
     /** {@code cdc:live}: live SPARQL queries on a captured dataset. */
     public static final Operation LIVE = Operation.alloc(VocabCdc.opLive, "cdc-live", "fuseki-cdc live queries");
 
+    /** {@code cdc:history}: which versions changed a resource, with who, when and why. */
+    public static final Operation HISTORY = Operation.alloc(VocabCdc.opHistory, "cdc-history", "fuseki-cdc resource history");
+
     /** {@code cdc:snapshot}: a consistent dump of a captured dataset at a version, to start a follower. */
     public static final Operation SNAPSHOT = Operation.alloc(VocabCdc.opSnapshot, "cdc-snapshot", "fuseki-cdc snapshot");
 

@@ -60,6 +60,7 @@ public final class VocabCdc {
 
     /** The change feed operation, for {@code fuseki:endpoint [ fuseki:operation cdc:changes ]}. */
     public static final String opChanges = NS + "changes";
+    public static final String opHistory = NS + "history";
 
     /** The live query operation, for {@code fuseki:endpoint [ fuseki:operation cdc:live ]}. */
     public static final String opLive = NS + "live";

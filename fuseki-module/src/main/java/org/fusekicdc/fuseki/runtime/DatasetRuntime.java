@@ -11,6 +11,7 @@ import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.internal.follow.Follower;
 import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.sink.internal.SinkRunners;
+import org.fusekicdc.core.internal.history.HistoryIndex;
 import org.fusekicdc.core.internal.history.HistorySnapshots;
 import org.fusekicdc.core.source.Source;
 import org.fusekicdc.fuseki.config.CapturedDatasetSettings;
@@ -45,6 +46,7 @@ public final class DatasetRuntime implements AutoCloseable {
     private final Follower follower;
     private final List<Source> sources;
     private final HistorySnapshots historySnapshots;
+    private final HistoryIndex historyIndex;
     private final AtomicReference<State> state = new AtomicReference<>(State.CREATED);
     // Set up on first use: most datasets never serve a live query or a feed stream.
     private LiveQueryEngine liveEngine;
@@ -59,6 +61,8 @@ public final class DatasetRuntime implements AutoCloseable {
         this.sources = List.copyOf(sources);
         HistorySettings h = settings.history();
         this.historySnapshots = h.enabled() ? new HistorySnapshots(dataset, h.directory(), h.every(), h.kept()) : null;
+        // Opened with the dataset, so that it follows every version from the first write on.
+        this.historyIndex = HistoryIndex.open(dataset.changeLog());
     }
 
     /** The dataset's history copies for as-of reads ({@code cdc:historySnapshotEvery}), or null when it keeps none. */
@@ -76,6 +80,11 @@ public final class DatasetRuntime implements AutoCloseable {
 
     public ChangeLog log() {
         return dataset.changeLog();
+    }
+
+    /** Which versions touched each subject: resource history and revert. */
+    public HistoryIndex historyIndex() {
+        return historyIndex;
     }
 
     public SinkRunners sinks() {
@@ -207,8 +216,9 @@ public final class DatasetRuntime implements AutoCloseable {
             closeStep("change feed streams", feeds::close);
         if ( responses != null )
             closeStep("responses", responses::close);
+        closeStep("history index", historyIndex::close);
         closeStep("change log", log()::close);
-        LOG.info("Dataset '{}': closed (sources, follower, sinks, live queries, streams, change log)", name());
+        LOG.info("Dataset '{}': closed (sources, follower, sinks, live queries, streams, history index, change log)", name());
     }
 
     /** One step of {@link #close()}: a failure is logged, and the steps after it still run. */

@@ -30,6 +30,7 @@ import org.fusekicdc.fuseki.admin.CdcAdminServlet;
 import org.fusekicdc.fuseki.config.AllowedOrigins;
 import org.fusekicdc.fuseki.config.CdcOperations;
 import org.fusekicdc.fuseki.feed.ChangeFeedService;
+import org.fusekicdc.fuseki.history.HistoryService;
 import org.fusekicdc.fuseki.follow.SnapshotService;
 import org.fusekicdc.fuseki.ldes.LdesService;
 import org.fusekicdc.fuseki.history.AsOfReads;
@@ -56,7 +57,8 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
     /** The status endpoint: capture, change logs and sinks of every captured dataset, as JSON. */
     public static final String STATUS_PATH = "/$/cdc";
 
-    private static final List<Operation> CDC_OPERATIONS = List.of(CdcOperations.CHANGES, CdcOperations.LIVE, CdcOperations.SNAPSHOT, CdcOperations.LDES);
+    private static final List<Operation> CDC_OPERATIONS = List.of(CdcOperations.CHANGES, CdcOperations.LIVE, CdcOperations.SNAPSHOT,
+                                                                       CdcOperations.LDES, CdcOperations.HISTORY);
 
     // One module instance serves every server in the JVM: what runs is kept per server, from its start to its stop.
     private final Map<FusekiServer, Running> running = new ConcurrentHashMap<>();
@@ -83,6 +85,7 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
         serverBuilder.registerOperation(CdcOperations.LIVE, new LiveQueryService());
         serverBuilder.registerOperation(CdcOperations.SNAPSHOT, new SnapshotService());
         serverBuilder.registerOperation(CdcOperations.LDES, new LdesService());
+        serverBuilder.registerOperation(CdcOperations.HISTORY, new HistoryService());
         // Writes are refused (503) while a sink with cdc:onLag "refuse" is too far behind.
         OperationRegistry std = OperationRegistry.createStd();
         Map<Operation, String> writeOps = new LinkedHashMap<>();
