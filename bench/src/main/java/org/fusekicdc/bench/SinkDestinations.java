@@ -23,8 +23,11 @@ import org.fusekicdc.core.config.OptionValues;
 import org.fusekicdc.sink.kafka.KafkaPatchReader;
 import org.fusekicdc.sink.kafka.KafkaSinkProvider;
 import org.fusekicdc.sink.kafka.TestBroker;
+import org.fusekicdc.core.topic.TopicReader;
 import org.fusekicdc.sink.nats.NatsPatchReader;
 import org.fusekicdc.sink.nats.NatsSinkProvider;
+import org.fusekicdc.sink.pulsar.PulsarSinkProvider;
+import org.fusekicdc.sink.pulsar.PulsarTopicReaderProvider;
 
 /**
  * The brokers of {@link SinkDeliveryBench}: for each, a sink with the benchmark's options and a
@@ -32,6 +35,7 @@ import org.fusekicdc.sink.nats.NatsSinkProvider;
  * stops the Kafka broker.
  */
 final class SinkDestinations implements AutoCloseable {
+    static final String PULSAR_URL = System.getenv().getOrDefault("PULSAR_URL", "pulsar://127.0.0.1:6650");
     static final String NATS_URL = System.getenv().getOrDefault("NATS_URL", "nats://127.0.0.1:4222");
 
     private final String format;
@@ -121,7 +125,8 @@ final class SinkDestinations implements AutoCloseable {
         return switch (broker) {
             case "kafka" -> kafkaDestination(dataset, dir);
             case "nats" -> natsDestination(dataset, dir);
-            default -> throw new IllegalArgumentException("bench.brokers: unknown broker " + broker + " (kafka, nats)");
+            case "pulsar" -> pulsarDestination(dataset, dir);
+            default -> throw new IllegalArgumentException("bench.brokers: unknown broker " + broker + " (kafka, nats, pulsar)");
         };
     }
 
@@ -204,6 +209,48 @@ final class SinkDestinations implements AutoCloseable {
                             long now = System.nanoTime();
                             if ( p.isPresent() )
                                 note(p.get().version(), now);
+                        }
+                    }
+
+                    @Override
+                    void closeReader() {
+                        reader.close();
+                    }
+                };
+            }
+
+            @Override
+            public void close() {}
+        };
+    }
+
+    private Destination pulsarDestination(String dataset, Path dir) {
+        String topic = "persistent://public/default/bench-" + dataset;
+        Map<String, String> opts = Map.of("url", PULSAR_URL, "topic", topic, "format", format);
+        Sink sink = new PulsarSinkProvider().create(dataset, new OptionValues("pulsar", opts), dir.resolve("sink-work"));
+        return new Destination() {
+            @Override
+            public Sink sink() {
+                return sink;
+            }
+
+            @Override
+            public Consumer consumer(long[] received) throws Exception {
+                TopicReader reader = new PulsarTopicReaderProvider().create(dataset, OptionValues.forFollower(dataset, Map.of("url", PULSAR_URL, "topic", topic)),
+                                                                            Files.createDirectories(dir.resolve("reader")));
+                reader.open(0);
+                return new Consumer(received, "bench-pulsar-consumer") {
+                    @Override
+                    void loop() throws Exception {
+                        while ( !stop.get() ) {
+                            var in = reader.poll(Duration.ofMillis(100));
+                            long now = System.nanoTime();
+                            if ( in.isPresent() && in.get() instanceof TopicReader.PatchMessage m ) {
+                                note(m.patch().version(), now);
+                                m.patch().close();
+                            } else if ( in.isPresent() ) {
+                                throw new IllegalStateException("Consumer: not a patch: " + in.get());
+                            }
                         }
                     }
 
