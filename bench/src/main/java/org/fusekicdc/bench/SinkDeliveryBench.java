@@ -98,7 +98,8 @@ import org.fusekicdc.sink.nats.NatsPatchReader;
  * <table>
  * <caption>Options</caption>
  * <tr><th>Property</th><th>Default</th><th>Meaning</th></tr>
- * <tr><td>bench.brokers</td><td>kafka,nats,redis</td><td>Which destinations.</td></tr>
+ * <tr><td>bench.brokers</td><td>kafka,nats,redis</td><td>Which destinations: kafka, nats, redis, pulsar (the Pulsar broker at
+ *     {@code PULSAR_URL}, default {@code pulsar://127.0.0.1:6650}, with deduplication and retention on; not started by the bench).</td></tr>
  * <tr><td>bench.parts</td><td>latency,throughput,catchup</td><td>Which parts.</td></tr>
  * <tr><td>bench.behind</td><td>10000</td><td>Patches the catch-up part's sink starts behind.</td></tr>
  * <tr><td>bench.catchupSeconds</td><td>60</td><td>Longest the catch-up part waits for the sink to catch up.</td></tr>
@@ -402,14 +403,15 @@ public final class SinkDeliveryBench {
                 double plain = destinations.plainPublish(broker, name, values(log, name, last));
                 double plainRate = quadChanges / plain;
                 double sinkRate = (quadsGot - quadsPerPatch) / firstToLast;
-                out(String.format(Locale.ROOT, "%s: a plain client wrote the same %,d messages in %.2f s: %,.0f quad changes/s; the sink %.2f of that",
-                                  broker, last, plain, plainRate, sinkRate / plainRate));
+                if ( !Double.isNaN(plain) )
+                    out(String.format(Locale.ROOT, "%s: a plain client wrote the same %,d messages in %.2f s: %,.0f quad changes/s; the sink %.2f of that",
+                                      broker, last, plain, plainRate, sinkRate / plainRate));
                 return new String[] {broker, formatName(), all ? String.format(Locale.ROOT, "%,d", patches) : String.format(Locale.ROOT, "%,d of %,d (cut at %.0f s)", got, patches, throughputSeconds),
                                      String.format(Locale.ROOT, "%,d", quadsGot), f1(mb * got / patches), f1(bodyBytesPerQuad),
                                      f1(fillSeconds), f2(firstToLast), String.format(Locale.ROOT, "**%,.0f**", (quadsGot - quadsPerPatch) / firstToLast),
                                      String.format(Locale.ROOT, "%,.0f", (got - 1) / firstToLast), f2(startToLast),
-                                     String.format(Locale.ROOT, "%,.0f", quadsGot / startToLast), String.format(Locale.ROOT, "%,.0f", plainRate),
-                                     f2(sinkRate / plainRate)};
+                                     String.format(Locale.ROOT, "%,.0f", quadsGot / startToLast), Double.isNaN(plain) ? "-" : String.format(Locale.ROOT, "%,.0f", plainRate),
+                                     Double.isNaN(plain) ? "-" : f2(sinkRate / plainRate)};
             }
         } finally {
             dest.close();

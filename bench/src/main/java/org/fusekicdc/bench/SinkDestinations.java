@@ -23,8 +23,11 @@ import org.fusekicdc.core.config.OptionValues;
 import org.fusekicdc.sink.kafka.KafkaPatchReader;
 import org.fusekicdc.sink.kafka.KafkaSinkProvider;
 import org.fusekicdc.sink.kafka.TestBroker;
+import org.fusekicdc.core.topic.TopicReader;
 import org.fusekicdc.sink.nats.NatsPatchReader;
 import org.fusekicdc.sink.nats.NatsSinkProvider;
+import org.fusekicdc.sink.pulsar.PulsarSinkProvider;
+import org.fusekicdc.sink.pulsar.PulsarTopicReaderProvider;
 import org.fusekicdc.sink.redis.RedisSinkProvider;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
@@ -38,6 +41,7 @@ import redis.clients.jedis.resps.StreamEntry;
  * stops the Kafka broker.
  */
 final class SinkDestinations implements AutoCloseable {
+    static final String PULSAR_URL = System.getenv().getOrDefault("PULSAR_URL", "pulsar://127.0.0.1:6650");
     static final String NATS_URL = System.getenv().getOrDefault("NATS_URL", "nats://127.0.0.1:4222");
     static final String REDIS_URL = System.getenv().getOrDefault("REDIS_URL", "redis://127.0.0.1:6379");
 
@@ -131,7 +135,8 @@ final class SinkDestinations implements AutoCloseable {
             case "kafka" -> kafkaDestination(dataset, dir);
             case "nats" -> natsDestination(dataset, dir);
             case "redis" -> redisDestination(dataset, dir);
-            default -> throw new IllegalArgumentException("bench.brokers: unknown broker " + broker + " (kafka, nats, redis)");
+            case "pulsar" -> pulsarDestination(dataset, dir);
+            default -> throw new IllegalArgumentException("bench.brokers: unknown broker " + broker + " (kafka, nats, redis, pulsar)");
         };
     }
 
@@ -297,6 +302,8 @@ final class SinkDestinations implements AutoCloseable {
             case "kafka" -> plainKafka(name, values);
             case "nats" -> plainNats(name, values);
             case "redis" -> plainRedis(name, values);
+            // The bench has the Pulsar sink as shipped, its client relocated inside: no plain Pulsar client to compare with.
+            case "pulsar" -> Double.NaN;
             default -> throw new IllegalArgumentException("bench.brokers: unknown broker " + broker);
         };
     }
@@ -363,6 +370,48 @@ final class SinkDestinations implements AutoCloseable {
             j.del(stream);
             return s;
         }
+    }
+
+    private Destination pulsarDestination(String dataset, Path dir) {
+        String topic = "persistent://public/default/bench-" + dataset;
+        Map<String, String> opts = Map.of("url", PULSAR_URL, "topic", topic, "format", format);
+        Sink sink = new PulsarSinkProvider().create(dataset, new OptionValues("pulsar", opts), dir.resolve("sink-work"));
+        return new Destination() {
+            @Override
+            public Sink sink() {
+                return sink;
+            }
+
+            @Override
+            public Consumer consumer(long[] received) throws Exception {
+                TopicReader reader = new PulsarTopicReaderProvider().create(dataset, OptionValues.forFollower(dataset, Map.of("url", PULSAR_URL, "topic", topic)),
+                                                                            Files.createDirectories(dir.resolve("reader")));
+                reader.open(0);
+                return new Consumer(received, "bench-pulsar-consumer") {
+                    @Override
+                    void loop() throws Exception {
+                        while ( !stop.get() ) {
+                            var in = reader.poll(Duration.ofMillis(100));
+                            long now = System.nanoTime();
+                            if ( in.isPresent() && in.get() instanceof TopicReader.PatchMessage m ) {
+                                note(m.patch().version(), now);
+                                m.patch().close();
+                            } else if ( in.isPresent() ) {
+                                throw new IllegalStateException("Consumer: not a patch: " + in.get());
+                            }
+                        }
+                    }
+
+                    @Override
+                    void closeReader() {
+                        reader.close();
+                    }
+                };
+            }
+
+            @Override
+            public void close() {}
+        };
     }
 
     /** Wait until the consumer has {@code version}; false if it has not after {@code timeoutSeconds}. */

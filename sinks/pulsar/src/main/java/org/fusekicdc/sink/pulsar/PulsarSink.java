@@ -1,0 +1,291 @@
+package org.fusekicdc.sink.pulsar;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.pulsar.client.api.Message;
+import org.apache.pulsar.client.api.MessageId;
+import org.apache.pulsar.client.api.Producer;
+import org.apache.pulsar.client.api.PulsarClient;
+import org.apache.pulsar.client.api.PulsarClientException;
+import org.apache.pulsar.client.api.Reader;
+import org.fusekicdc.core.sink.Sink;
+import org.fusekicdc.core.sink.SinkException;
+import org.fusekicdc.core.wire.PatchMessages;
+import org.fusekicdc.core.wire.PatchRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes a dataset's patches to one Pulsar topic, each persisted by the broker before the
+ * next, so the topic holds versions 1, 2, 3, ... once each and in order.
+ * <p>
+ * Each message has the dataset as its key, the {@link PatchMessages} headers as its
+ * properties, and a sequence id made of the version and the part index
+ * ({@link #sequenceId}). The producer's name is stable per dataset and sink, so with the
+ * broker's deduplication on, a message sent again (after a lost receipt, or a crash) is dropped
+ * by the broker: its sequence id is not above the last one the broker stored for that name.
+ * <p>
+ * {@link #open} reads the topic's last message and returns the version it completes: a part
+ * that is not its patch's last means that patch is incomplete, so {@code open} returns the
+ * version before it and the whole patch is sent again (the broker drops the parts it already
+ * has; without deduplication consumers start the patch over at its part 0).
+ * <p>
+ * Large patches are cut into parts of {@code cdc:maxMessageBytes} ({@link PatchMessages}),
+ * like the other sinks, rather than by Pulsar's chunking: a part is all the sink holds in
+ * memory, and consumers that are not Pulsar's own (readers through other protocols, this
+ * project's followers) see the same headers as on every other broker.
+ * <p>
+ * Failures: a broker that cannot be reached, a timeout, a topic that moved on or continues
+ * another log are transient (the runner reopens the sink, which re-reads the topic); refused
+ * credentials or permissions stop the sink (permanent, sink-wide); a message over the
+ * broker's or the topic's size limit is the patch's permanent failure.
+ */
+public final class PulsarSink implements Sink {
+    private static final Logger LOG = LoggerFactory.getLogger(PulsarSink.class);
+    /** Bits of a sequence id that hold the part index; the version takes the bits above. */
+    static final int PART_BITS = 20;
+    static final long MAX_PARTS = 1L << PART_BITS;
+    static final long MAX_VERSION = Long.MAX_VALUE >> PART_BITS;
+
+    private final PulsarSinkConfig config;
+    private final Path workDir;
+
+    private PulsarClient client;
+    private Producer<byte[]> producer;
+
+    /** The last version complete on the topic; -1 when the topic cannot tell. */
+    private long lastVersion = -1;
+    /** The id of that version's patch, or null. */
+    private String lastPatchId;
+    /** The id of a patch whose first parts end the topic, or null. */
+    private String partialId;
+
+    public PulsarSink(PulsarSinkConfig config, Path workDir) {
+        this.config = config;
+        this.workDir = workDir;
+        LOG.info("Dataset '{}': Pulsar sink '{}': {}", config.dataset(), config.sinkName(), config.describe());
+    }
+
+    public PulsarSinkConfig config() {
+        return config;
+    }
+
+    @Override
+    public String name() {
+        return config.sinkName();
+    }
+
+    /** The sequence id of part {@code part} of {@code version}: the version in the high bits, so ids grow along the topic. */
+    static long sequenceId(long version, int part) {
+        return version << PART_BITS | part;
+    }
+
+    @Override
+    public long open() throws SinkException {
+        close();
+        try {
+            client = PulsarClients.create(config.serviceUrl(), config.token(), config.connectTimeout(), config.publishTimeout());
+            producer = PulsarClients.await(client.newProducer()
+                                                 .topic(config.topic())
+                                                 .producerName(config.producerName())
+                                                 .enableBatching(false)
+                                                 .enableChunking(false)
+                                                 .blockIfQueueFull(true)
+                                                 .sendTimeout((int)config.publishTimeout().toSeconds(), TimeUnit.SECONDS)
+                                                 .createAsync(),
+                                           config.connectTimeout(), "creating producer " + config.producerName() + " on topic " + config.topic());
+            long brokerSeq = producer.getLastSequenceId();
+            long there = readTopicEnd(brokerSeq);
+            LOG.info("Dataset '{}': Pulsar sink '{}' connected to {}; topic {} holds {}; broker's last sequence id for producer {}: {}{}",
+                     config.dataset(), name(), config.serviceUrl(), config.topic(),
+                     there == UNKNOWN ? "no message any more (removed by retention: continuing from the sink's cursor)"
+                                      : there == 0 ? "nothing" : "up to version " + there,
+                     config.producerName(), brokerSeq,
+                     partialId != null ? "; version " + (there + 1) + " is incomplete there and is sent again whole" : "");
+            if ( there > 0 && brokerSeq < 0 )
+                LOG.warn("Dataset '{}': Pulsar sink '{}': topic {} holds patches but the broker knows no sequence id for producer {}: deduplication"
+                         + " looks off. A message resent after a lost receipt could be stored twice (consumers drop repeats by version). Turn it on:"
+                         + " pulsar-admin namespaces set-deduplication <tenant/namespace> --enable, or brokerDeduplicationEnabled=true",
+                         config.dataset(), name(), config.topic(), config.producerName());
+            return there;
+        } catch (SinkException ex) {
+            close();
+            throw ex;
+        } catch (PulsarClientException.AuthenticationException | PulsarClientException.AuthorizationException ex) {
+            close();
+            throw SinkException.permanentSinkFailure("the Pulsar broker at " + config.serviceUrl() + " refused "
+                                                     + (ex instanceof PulsarClientException.AuthenticationException ? "the credentials" : "to let them produce on topic " + config.topic())
+                                                     + " (" + config.tokenSource() + "): " + firstLine(ex) + ". Fix cdc:" + PulsarSinkConfig.TOKEN_ENV.name()
+                                                     + " (or the token in the variable it names) or the role's permissions, then resume the sink", ex);
+        } catch (PulsarClientException.ProducerBusyException ex) {
+            close();
+            throw SinkException.transientFailure("producer name " + config.producerName() + " is in use on topic " + config.topic() + " (" + firstLine(ex)
+                                                 + "): another server, or this one before a restart the broker has not noticed yet, publishes there."
+                                                 + " Give each sink its own cdc:" + PulsarSinkConfig.PRODUCER_NAME.name(), ex);
+        } catch (PulsarClientException | RuntimeException ex) {
+            close();
+            throw SinkException.transientFailure("cannot publish to Pulsar topic " + config.topic() + " at " + config.serviceUrl() + ": " + firstLine(ex)
+                                                 + ". Check that the broker runs and cdc:" + PulsarSinkConfig.URL.name(), ex);
+        }
+    }
+
+    // ---- Where the topic ends
+
+    /**
+     * The version the topic's last message completes; 0 for a topic that never held one;
+     * UNKNOWN for one whose messages were all removed (retention), which the broker's
+     * deduplication state for our producer ({@code brokerSeq} at or above 0) tells apart.
+     */
+    private long readTopicEnd(long brokerSeq) throws PulsarClientException, SinkException {
+        lastVersion = -1;
+        lastPatchId = null;
+        partialId = null;
+        Message<byte[]> last = lastMessage();
+        if ( last == null ) {
+            if ( brokerSeq >= 0 )
+                return UNKNOWN;
+            lastVersion = 0;
+            return 0;
+        }
+        Map<String, String> h = last.getProperties();
+        String v = h.get(PatchMessages.VERSION);
+        if ( v == null )
+            throw SinkException.permanentSinkFailure("the last message on topic " + config.topic() + " (" + last.getMessageId() + ") is not a fuseki-cdc patch:"
+                                                     + " something else publishes there. Give this dataset a topic of its own (cdc:" + PulsarSinkConfig.TOPIC.name() + ")", null);
+        String dataset = h.get(PatchMessages.DATASET);
+        if ( !config.dataset().equals(dataset) )
+            throw SinkException.permanentSinkFailure("topic " + config.topic() + " holds patches of dataset '" + dataset + "', not '" + config.dataset()
+                                                     + "'. Give each dataset its own topic (cdc:" + PulsarSinkConfig.TOPIC.name() + ")", null);
+        long version;
+        int part, parts;
+        try {
+            version = Long.parseLong(v);
+            part = Integer.parseInt(h.getOrDefault(PatchMessages.PART, "0"));
+            parts = Integer.parseInt(h.getOrDefault(PatchMessages.PARTS, "1"));
+        } catch (NumberFormatException ex) {
+            throw SinkException.permanentSinkFailure("the last message on topic " + config.topic() + " (" + last.getMessageId() + ") has malformed fuseki-cdc properties "
+                                                     + h + ". Give this dataset a topic of its own", ex);
+        }
+        if ( part + 1 >= parts ) {
+            lastVersion = version;
+            lastPatchId = h.get(PatchMessages.ID);
+        } else {
+            lastVersion = version - 1;
+            lastPatchId = h.get(PatchMessages.PREV);
+            partialId = h.get(PatchMessages.ID);
+        }
+        return lastVersion;
+    }
+
+    /** The topic's last message, or null when it holds none. Every step is bounded: a broker that is still loading the topic must not hold up the runner. */
+    private Message<byte[]> lastMessage() throws PulsarClientException {
+        String what = "reading the last message of topic " + config.topic();
+        Reader<byte[]> reader = PulsarClients.await(client.newReader()
+                                                          .topic(config.topic())
+                                                          .startMessageId(MessageId.latest)
+                                                          .startMessageIdInclusive()
+                                                          .createAsync(), config.connectTimeout(), what);
+        try {
+            if ( !PulsarClients.await(reader.hasMessageAvailableAsync(), config.connectTimeout(), what) )
+                return null;
+            return PulsarClients.await(reader.readNextAsync(), config.connectTimeout(), what);
+        } finally {
+            reader.closeAsync();
+        }
+    }
+
+    // ---- Delivery
+
+    @Override
+    public void deliver(PatchRecord patch) throws SinkException {
+        if ( producer == null )
+            throw SinkException.transientFailure("the sink is not connected", null);
+        long version = patch.version();
+        String id = patch.meta().id().toString();
+        if ( lastVersion >= 0 && version <= lastVersion ) {
+            LOG.debug("Dataset '{}': Pulsar sink '{}': topic {} already holds version {} (patch {})", config.dataset(), name(), config.topic(), version, id);
+            return;
+        }
+        if ( version > MAX_VERSION )
+            throw SinkException.permanentSinkFailure("version " + version + " is beyond what a Pulsar sequence id can carry (" + MAX_VERSION + ")", null);
+        if ( lastVersion >= 0 && version == lastVersion + 1 )
+            checkChain(patch, id);
+        try {
+            PatchMessages.parts(patch, config.contentType(), config.maxMessageBytes(), workDir, (headers, value) -> publish(version, headers, value));
+        } catch (IOException ex) {
+            throw SinkException.logReadFailure(version, ex);
+        }
+        lastVersion = version;
+        lastPatchId = id;
+        partialId = null;
+    }
+
+    /**
+     * The topic must continue this log: the patch follows the topic's last one, or the topic
+     * ends with its first parts. Otherwise it holds another log's patches; not this patch's
+     * fault, so transient (a permanent failure could send patch after patch to the dead-letter
+     * directory): the sink keeps retrying, and says why, until the topic is fixed.
+     */
+    private void checkChain(PatchRecord patch, String id) throws SinkException {
+        UUID prev = patch.meta().prevId();
+        String prevId = prev == null ? null : prev.toString();
+        if ( partialId != null ? !partialId.equals(id) : lastPatchId != null && !lastPatchId.equals(prevId) )
+            throw SinkException.transientFailure("topic " + config.topic() + " ends with version " + lastVersion
+                                                 + (partialId != null ? " and part of patch " + partialId + ", but this log's next patch is " + id
+                                                                      : " as patch " + lastPatchId + ", but this log's version " + lastVersion + " is patch " + prevId)
+                                                 + ": the topic holds another log's patches (the change log was replaced, or another server publishes there)."
+                                                 + " Point cdc:" + PulsarSinkConfig.TOPIC.name() + " at a topic of its own, or delete this one", null);
+    }
+
+    private void publish(long version, Map<String, String> headers, byte[] value) throws SinkException {
+        int part = Integer.parseInt(headers.get(PatchMessages.PART));
+        int parts = Integer.parseInt(headers.get(PatchMessages.PARTS));
+        String where = parts == 1 ? "topic " + config.topic() : "part " + (part + 1) + " of " + parts + " on topic " + config.topic();
+        if ( parts > MAX_PARTS )
+            throw SinkException.permanentFailure("the patch needs " + parts + " parts of cdc:" + PulsarSinkConfig.MAX_MESSAGE_BYTES.name() + " "
+                                                 + config.maxMessageBytes() + " bytes, more than a sequence id can number (" + MAX_PARTS + "); raise cdc:"
+                                                 + PulsarSinkConfig.MAX_MESSAGE_BYTES.name(), null);
+        try {
+            producer.newMessage()
+                    .key(config.dataset())
+                    .properties(headers)
+                    .sequenceId(sequenceId(version, part))
+                    .value(value)
+                    .send();
+        } catch (PulsarClientException.NotAllowedException | PulsarClientException.InvalidMessageException ex) {
+            // The broker refuses a message over the topic's maxMessageSize (NotAllowed); the client
+            // one over the broker's maxMessageSize (InvalidMessage): splitting at this size cannot help.
+            throw SinkException.permanentFailure(where + ": " + value.length + " bytes refused as too large (" + firstLine(ex)
+                                                 + "). Lower cdc:" + PulsarSinkConfig.MAX_MESSAGE_BYTES.name() + " (now " + config.maxMessageBytes()
+                                                 + ") below the broker's maxMessageSize and the topic's max-message-size", ex);
+        } catch (PulsarClientException.AuthorizationException ex) {
+            throw SinkException.permanentSinkFailure(where + ": the broker refused to let " + config.tokenSource() + " produce: " + firstLine(ex)
+                                                     + ". Grant the role produce permission, or fix cdc:" + PulsarSinkConfig.TOKEN_ENV.name() + ", then resume the sink", ex);
+        } catch (PulsarClientException ex) {
+            throw SinkException.transientFailure(where + ": " + firstLine(ex) + (ex instanceof PulsarClientException.TimeoutException
+                ? " (not persisted within cdc:" + PulsarSinkConfig.PUBLISH_TIMEOUT_SECONDS.name() + " " + config.publishTimeout().toSeconds() + " s)" : ""), ex);
+        }
+    }
+
+    static String firstLine(Throwable ex) {
+        String m = String.valueOf(ex.getMessage());
+        int nl = m.indexOf('\n');
+        return ex.getClass().getSimpleName() + ": " + (nl < 0 ? m : m.substring(0, nl));
+    }
+
+    @Override
+    public void close() {
+        Producer<byte[]> p = producer;
+        PulsarClient c = client;
+        producer = null;
+        client = null;
+        if ( p != null )
+            p.closeAsync();
+        if ( c != null )
+            PulsarClients.close(c, config.connectTimeout());
+    }
+}

@@ -1,0 +1,104 @@
+package org.fusekicdc.sink.pulsar;
+
+import static org.fusekicdc.core.testing.TestSupport.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.jena.sparql.core.DatasetGraphFactory;
+import org.apache.pulsar.client.api.MessageId;
+import org.apache.pulsar.client.api.Producer;
+import org.apache.pulsar.client.api.PulsarClient;
+import org.fusekicdc.core.config.OptionValues;
+import org.fusekicdc.core.internal.capture.CaptureConfig;
+import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.internal.log.ChangeLog;
+import org.fusekicdc.core.internal.log.ChangeLogConfig;
+import org.fusekicdc.core.sink.SinkConfig;
+import org.fusekicdc.core.sink.internal.SinkRunner;
+import org.fusekicdc.core.testing.Workload;
+import org.fusekicdc.core.wire.PatchMessages;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a Pulsar consumer sees, and the broker's deduplication at work: key, properties and
+ * sequence ids of the messages; a message sent again under the sink's producer name with a
+ * sequence id the broker already has is dropped, not stored twice.
+ */
+class PulsarSinkIT {
+    @TempDir
+    static Path brokerDir;
+    private static PulsarTesting.PrivateBroker broker;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        broker = new PulsarTesting.PrivateBroker(brokerDir, PulsarTesting.secretKey());
+        broker.start();
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        if ( broker != null )
+            broker.close();
+    }
+
+    @Test
+    void messagesCarryTheHeadersAndTheBrokerDropsAResentSequenceId() throws Exception {
+        String topic = "persistent://public/default/" + PulsarTesting.unique("fuseki-cdc-sink-");
+        ChangeLog log = ChangeLog.open(ChangeLogConfig.defaults(dir.resolve("changes"), "ds").withFsync(false));
+        CapturingDatasetGraph dsg = CapturingDatasetGraph.create(DatasetGraphFactory.createTxnMem(), log, CaptureConfig.defaults(dir.resolve("spill")));
+        try {
+            Map<String, String> options = Map.of("url", broker.serviceUrl(), "topic", topic, "producerName", "it-producer", "format", "binary");
+            Workload workload = new Workload(21, "headers");
+            try (SinkRunner runner = new SinkRunner(log, new PulsarSinkProvider(name -> null).create("ds", new OptionValues("pulsar", options),
+                                                                                                     dir.resolve("sink-work")),
+                                                    SinkConfig.DEFAULTS.withBackoff(Duration.ofMillis(100), Duration.ofSeconds(1)))) {
+                runner.start();
+                for ( int i = 0 ; i < 3 ; i++ )
+                    workload.step(dsg);
+                await("3 versions delivered", Duration.ofSeconds(60), () -> runner.status().cursor() == 3);
+            }
+            List<PulsarTesting.Stored> stored = PulsarTesting.readTopic(broker.serviceUrl(), topic);
+            assertEquals(List.of(1L, 2L, 3L), stored.stream().map(PulsarTesting.Stored::version).toList());
+            String prevId = null;
+            for ( PulsarTesting.Stored m : stored ) {
+                assertEquals("ds", m.key());
+                assertEquals("it-producer", m.producerName());
+                assertEquals(m.version() << 20, m.sequenceId(), "sequence id = version x 2^20 + part");
+                assertEquals("ds", m.properties().get(PatchMessages.DATASET));
+                assertEquals("application/rdf-patch+thrift", m.properties().get(PatchMessages.CONTENT_TYPE));
+                assertEquals("0", m.properties().get(PatchMessages.PART));
+                assertEquals("1", m.properties().get(PatchMessages.PARTS));
+                assertEquals(prevId, m.properties().get(PatchMessages.PREV));
+                if ( prevId == null )
+                    assertNull(m.properties().get(PatchMessages.PREV), "version 1 has no prev");
+                assertTrue(m.properties().containsKey(PatchMessages.TIMESTAMP));
+                prevId = m.properties().get(PatchMessages.ID);
+            }
+
+            // As after a crash between the broker's store and its receipt: the same producer name sends version 2 again.
+            try (PulsarClient client = PulsarClient.builder().serviceUrl(broker.serviceUrl()).build();
+                 Producer<byte[]> again = client.newProducer().topic(topic).producerName("it-producer").enableBatching(false).create()) {
+                assertEquals(3L << 20, again.getLastSequenceId(), "the broker remembers the sink's last sequence id");
+                MessageId id = again.newMessage().sequenceId(2L << 20).properties(stored.get(1).properties()).value("again".getBytes(StandardCharsets.UTF_8)).send();
+                assertTrue(id.toString().contains("-1:-1"), "a duplicate gets no position: " + id);
+            }
+            assertEquals(List.of(1L, 2L, 3L), PulsarTesting.readTopic(broker.serviceUrl(), topic).stream().map(PulsarTesting.Stored::version).toList(),
+                         "the resend was dropped");
+        } finally {
+            dsg.close();
+        }
+    }
+}
