@@ -53,7 +53,7 @@ public final class CdcOption {
         .range(1, Long.MAX_VALUE)
         .defaultText("none");
     public static final Option<String> SINK = Option.withoutDefault(VocabCdc.sink.getLocalName(), "resource (repeatable)", "none",
-        "A sink fed from the change log: `[ a cdc:KafkaSink ; ... ]`, `[ a cdc:NatsSink ; ... ]`, `[ a cdc:RedisSink ; ... ]`, `[ a cdc:WebhookSink ; ... ]`. See docs/sinks.md.");
+        "A sink fed from the change log: `[ a cdc:KafkaSink ; ... ]`, `[ a cdc:NatsSink ; ... ]`, `[ a cdc:RedisSink ; ... ]`, `[ a cdc:KinesisSink ; ... ]`, `[ a cdc:WebhookSink ; ... ]`. See docs/sinks.md.");
     public static final Option<String> SOURCE = Option.withoutDefault(VocabCdc.source.getLocalName(), "resource (repeatable)", "none",
         "A source whose changes are written into the dataset, one transaction per source transaction: `[ a cdc:PostgresSource ; ... ]`."
         + " Needs the source's jar on the classpath. See docs/sources.md.");
@@ -97,7 +97,7 @@ public final class CdcOption {
         "Change feed streams and pages, snapshots, and live query streams (SSE and WebSocket): a client that takes none of the data"
         + " waiting for it for this long is disconnected, and the reason logged. Keep it below Jetty's idle timeout (30 s), which would otherwise close the connection first.").range(1, Integer.MAX_VALUE);
     public static final Option<String> FOLLOW = Option.withoutDefault(VocabCdc.follow.getLocalName(), "resource", "none (a leader: takes local writes)",
-        "Make this dataset a read-only follower of a leader's change topic: `[ a cdc:KafkaTopic ; ... ]`, `[ a cdc:JetStreamSubject ; ... ]`."
+        "Make this dataset a read-only follower of a leader's change topic: `[ a cdc:KafkaTopic ; ... ]`, `[ a cdc:JetStreamSubject ; ... ]`, `[ a cdc:KinesisStream ; ... ]`."
         + " See docs/replicas.md.");
     public static final Option<String> LEADER_DATASET = Option.withoutDefault(VocabCdc.leaderDataset.getLocalName(), "string", "this dataset's name",
         "The leader's dataset name: the topic's record key, the subject's default, and every patch's `dataset` header.");
@@ -118,7 +118,7 @@ public final class CdcOption {
         "First delay before reconnecting after a broker or leader failure; doubled after each failure, with jitter.").range(1, 3_600_000);
     public static final Option<Long> FOLLOW_RETRY_MAX_MILLIS = Option.integer(VocabCdc.retryMaxMillis.getLocalName(), "integer (ms)", SinkConfig.DEFAULTS.maxBackoff().toMillis(),
         "Longest delay between reconnection attempts.").range(1, 3_600_000);
-    public static final Option<String> SINK_NAME = Option.withoutDefault(VocabCdc.name.getLocalName(), "string", "the sink type's name in lower case (kafka, nats, redis, webhook)",
+    public static final Option<String> SINK_NAME = Option.withoutDefault(VocabCdc.name.getLocalName(), "string", "the sink type's name in lower case (kafka, nats, redis, kinesis, webhook)",
         "The sink's name, unique per dataset; names its durable cursor and its state directory (`<logDirectory>/sinks/<name>`, so one path element: no `/`, `\\` or NUL, not `.` or `..`) and appears in logs and status.");
     public static final Option<String> SINK_DEAD_LETTER_DIRECTORY = Option.withoutDefault(VocabCdc.deadLetterDirectory.getLocalName(), "string (path)", "none: such a patch pauses the sink",
         "Where a patch that can never be delivered (too large, not authorised) is written, with the reason, so delivery continues.");

@@ -1,0 +1,108 @@
+package org.fusekicdc.sink.kinesis;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.fusekicdc.core.sink.SinkProvider;
+import org.fusekicdc.core.sink.SinkState;
+import org.fusekicdc.core.testing.contract.SinkContract;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The sink contract against kinesis-local (kinesis-mock: an implementation of the Kinesis API), which the
+ * outage clause stops and starts again on the same port and data. Every clause puts records of
+ * at most {@value #MAX_RECORD_BYTES} bytes, so the large patches are split and kills land in the
+ * middle of one. Wrong credentials go through {@link CredentialCheck}, since kinesis-local accepts
+ * any signature.
+ */
+class KinesisSinkContractIT extends SinkContract {
+    static final int MAX_RECORD_BYTES = 2048;
+    /** The dataset every clause captures. */
+    private static final String DATASET = "ds";
+    private static final String ID_VARIABLE = "KINESIS_CONTRACT_ACCESS_KEY_ID";
+    private static final String SECRET_VARIABLE = "KINESIS_CONTRACT_SECRET_ACCESS_KEY";
+    private static final String WRONG_SECRET = "wrong-secret-" + LocalKinesis.uniqueStream("s");
+
+    @TempDir
+    static Path dataDir;
+    private static LocalKinesis kinesis;
+
+    private final String stream = LocalKinesis.uniqueStream("contract");
+    private CredentialCheck check;
+
+    @BeforeAll
+    static void startKinesis() throws Exception {
+        kinesis = new LocalKinesis(dataDir.resolve("kinesis-local"));
+        kinesis.start();
+    }
+
+    @AfterAll
+    static void stopKinesis() throws Exception {
+        if ( kinesis != null )
+            kinesis.close();
+    }
+
+    @AfterEach
+    void stopCheck() {
+        if ( check != null )
+            check.close();
+    }
+
+    /** A provider whose environment holds wrong credentials, which only the wrong-credentials clause names. */
+    @Override
+    protected SinkProvider provider() {
+        return new KinesisSinkProvider(Map.of(ID_VARIABLE, "not-a-known-key", SECRET_VARIABLE, WRONG_SECRET)::get);
+    }
+
+    @Override
+    protected Map<String, String> options() {
+        Map<String, String> o = kinesis.options(stream);
+        o.put("maxRecordBytes", Integer.toString(MAX_RECORD_BYTES));
+        return o;
+    }
+
+    @Override
+    protected List<Delivered> read() {
+        return StreamRecords.patches(StreamRecords.readAll(kinesis, stream, DATASET));
+    }
+
+    @Override
+    protected void stopDestination() throws Exception {
+        kinesis.stop();
+    }
+
+    @Override
+    protected void startDestination() throws Exception {
+        kinesis.start();
+    }
+
+    @Override
+    protected WrongCredentials wrongCredentials() throws Exception {
+        check = new CredentialCheck(kinesis.endpoint(), LocalKinesis.ACCESS_KEY_ID);
+        Map<String, String> o = options();
+        o.put("endpoint", check.endpoint());
+        o.put("accessKeyIdEnv", ID_VARIABLE);
+        o.put("secretAccessKeyEnv", SECRET_VARIABLE);
+        return new WrongCredentials(o, "cdc:accessKeyIdEnv", SinkState.PAUSED, WRONG_SECRET);
+    }
+
+    @Override
+    protected Oversize oversize(int maxBytes) {
+        Map<String, String> o = options();
+        o.put("maxRecordBytes", Integer.toString(maxBytes));
+        return new Oversize(OversizeRule.SPLIT, o);
+    }
+
+    /** One record a patch at most: a patch that needs more is refused for good. */
+    @Override
+    protected Map<String, String> refusingOptions(int maxBytes) {
+        Map<String, String> o = options();
+        o.put("maxRecordBytes", Integer.toString(maxBytes));
+        o.put("maxParts", "1");
+        return o;
+    }
+}
