@@ -82,7 +82,8 @@ import org.fusekicdc.sink.nats.NatsPatchReader;
  * <table>
  * <caption>Options</caption>
  * <tr><th>Property</th><th>Default</th><th>Meaning</th></tr>
- * <tr><td>bench.brokers</td><td>kafka,nats</td><td>Which destinations.</td></tr>
+ * <tr><td>bench.brokers</td><td>kafka,nats</td><td>Which destinations: kafka, nats, kinesis (the Kinesis API at {@code KINESIS_ENDPOINT},
+ *     default {@code http://127.0.0.1:4568}: a local implementation such as kinesis-local; throughput only, see docs/benchmarks.md).</td></tr>
  * <tr><td>bench.parts</td><td>latency,throughput</td><td>Which parts.</td></tr>
  * <tr><td>bench.rate</td><td>500</td><td>Transactions/s offered in the latency part.</td></tr>
  * <tr><td>bench.warmupSeconds</td><td>3</td><td>Leading seconds of the latency part not counted.</td></tr>

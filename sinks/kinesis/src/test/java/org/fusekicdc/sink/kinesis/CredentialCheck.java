@@ -29,21 +29,29 @@ final class CredentialCheck implements AutoCloseable {
     private static final String CODE = "UnrecognizedClientException";
     private static final String MESSAGE = "The security token included in the request is invalid.";
 
-    private final HttpServer server;
     private final HttpClient http = HttpClient.newHttpClient();
     private final URI target;
     private final String accessKeyId;
+    private HttpServer server;
+    private int port;
 
     CredentialCheck(String target, String accessKeyId) throws IOException {
         this.target = URI.create(target);
         this.accessKeyId = accessKeyId;
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        start();
+        port = server.getAddress().getPort();
+    }
+
+    private void start() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 50);
         server.createContext("/", this::handle);
+        server.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(4));
         server.start();
     }
 
+
     String endpoint() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        return "http://127.0.0.1:" + port;
     }
 
     private void handle(HttpExchange ex) throws IOException {
@@ -101,6 +109,7 @@ final class CredentialCheck implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        ((java.util.concurrent.ExecutorService)server.getExecutor()).shutdownNow();
         http.close();
     }
 }

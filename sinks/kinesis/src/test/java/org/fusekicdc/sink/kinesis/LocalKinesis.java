@@ -94,7 +94,7 @@ final class LocalKinesis implements AutoCloseable {
         env.put("PERSIST_PATH", dataDir.toAbsolutePath().toString());
         env.put("PERSIST_INTERVAL", "1s");
         env.put("CREATE_STREAM_DURATION", "0ms");
-        env.put("LOG_LEVEL", "WARN");
+        env.put("LOG_LEVEL", "ERROR");   // not the stack trace of every expected "stream not found"
         Process p = pb.start();
         Thread out = new Thread(() -> {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
