@@ -53,7 +53,7 @@ class KinesisFollowerIT {
 
     @BeforeAll
     static void startKinesis() throws Exception {
-        kinesis = new LocalKinesis(dataDir.resolve("kinesis-local"));
+        kinesis = new LocalKinesis(dataDir.resolve("kinesis-local"), false);
         kinesis.start();
     }
 

@@ -1,6 +1,7 @@
 package org.fusekicdc.sink.kinesis;
 
 import java.nio.file.Path;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
@@ -13,12 +14,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The sink contract against kinesis-local (kinesis-mock: an implementation of the Kinesis API),
- * reached through a {@link TcpGateway} that the outage clause closes and opens again: a Node.js
- * service restart takes seconds on a loaded machine, while the writer goes on and the
- * one-record-at-a-time sink must then catch up within the clause's 30 s. (A restart of the
- * service itself, its data kept, is {@code KinesisServiceRestartIT}.) Wrong credentials go through
- * {@link CredentialCheck}, since kinesis-local accepts any signature. Every clause puts records of at most
+ * The sink contract against kinesis-local (kinesis-mock: an implementation of the Kinesis API).
+ * Wrong credentials go through {@link CredentialCheck}, since kinesis-local accepts any signature.
+ * The outage clause is opted out of, with the reason, and kept by {@code KinesisOutageIT}
+ * instead. Every clause puts records of at most
  * {@value #MAX_RECORD_BYTES} bytes, so the large patches are split and kills land in the middle of one.
  */
 class KinesisSinkContractIT extends SinkContract {
@@ -33,22 +32,17 @@ class KinesisSinkContractIT extends SinkContract {
     static Path dataDir;
     private static LocalKinesis kinesis;
 
-    private static TcpGateway gateway;
-
     private final String stream = LocalKinesis.uniqueStream("contract");
     private CredentialCheck check;
 
     @BeforeAll
     static void startKinesis() throws Exception {
-        kinesis = new LocalKinesis(dataDir.resolve("kinesis-local"));
+        kinesis = new LocalKinesis(dataDir.resolve("kinesis-local"), false);
         kinesis.start();
-        gateway = new TcpGateway(kinesis.port());
     }
 
     @AfterAll
     static void stopKinesis() throws Exception {
-        if ( gateway != null )
-            gateway.close();
         if ( kinesis != null )
             kinesis.close();
     }
@@ -68,7 +62,6 @@ class KinesisSinkContractIT extends SinkContract {
     @Override
     protected Map<String, String> options() {
         Map<String, String> o = kinesis.options(stream);
-        o.put("endpoint", gateway.endpoint());
         o.put("maxRecordBytes", Integer.toString(MAX_RECORD_BYTES));
         return o;
     }
@@ -78,14 +71,20 @@ class KinesisSinkContractIT extends SinkContract {
         return StreamRecords.patches(StreamRecords.readAll(kinesis, stream, DATASET));
     }
 
+    /**
+     * The clause's writer commits a transaction every few milliseconds for the whole clause and
+     * gives the sink 30 s to catch up: more than any sink that puts one record at a time can
+     * follow. Kinesis allows no more (puts of one partition key keep their order only one at a
+     * time, with SequenceNumberForOrdering; PutRecords may reorder on a partial failure), and
+     * kinesis-local answers a put in several milliseconds at best.
+     */
     @Override
-    protected void stopDestination() {
-        gateway.stop();
-    }
-
-    @Override
-    protected void startDestination() throws Exception {
-        gateway.start();
+    protected Map<Clause, String> optOuts() {
+        Map<Clause, String> o = new EnumMap<>(Clause.class);
+        o.put(Clause.OUTAGE, "the clause's writer (a transaction every 3 ms throughout) outpaces a sink that must put one record at a time"
+                             + " to keep a shard's order; KinesisOutageIT cuts the network path and restarts the service itself, with a writer"
+                             + " the sink can follow, and checks every version once, in order");
+        return o;
     }
 
     @Override

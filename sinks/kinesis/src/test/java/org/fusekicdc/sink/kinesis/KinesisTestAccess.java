@@ -16,7 +16,7 @@ public final class KinesisTestAccess implements AutoCloseable {
 
     /** kinesis-local started with its data in {@code dataDir}; the test is skipped (or fails under CI=true) without Node.js. */
     public static KinesisTestAccess start(Path dataDir) throws Exception {
-        LocalKinesis k = new LocalKinesis(dataDir);
+        LocalKinesis k = new LocalKinesis(dataDir, false);
         k.start();
         return new KinesisTestAccess(k);
     }

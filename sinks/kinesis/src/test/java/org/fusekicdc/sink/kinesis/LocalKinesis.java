@@ -19,9 +19,10 @@ import org.fusekicdc.core.testing.TestSupport;
  * kinesis-local (kinesis-mock, an implementation of the Kinesis API, compiled to JavaScript), from
  * the npm registry, run with the machine's Node.js on a free port. It is installed on first use
  * into {@code ~/.cache/fuseki-cdc/kinesis-local-<version>} (or {@code $FUSEKI_CDC_KINESIS_LOCAL_DIR});
- * without node or npm the test is skipped loudly, or fails under {@code CI=true}. Its data is
- * persisted in a directory of the test's (written on shutdown), so {@link #stop} and
- * {@link #start} are an outage that loses nothing.
+ * without node or npm the test is skipped loudly, or fails under {@code CI=true}. With
+ * {@code persist}, its data is kept in a directory of the test's (written every second and on
+ * shutdown), so {@link #stop} and {@link #start} are an outage that loses nothing; without, it
+ * keeps it in memory only, which costs far less CPU (persisting writes every stream whole).
  */
 final class LocalKinesis implements AutoCloseable {
     static final String PACKAGE = "kinesis-local";
@@ -32,11 +33,13 @@ final class LocalKinesis implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
     private final Path dataDir;
+    private final boolean persist;
     private int port;
     private Process process;
 
-    LocalKinesis(Path dataDir) {
+    LocalKinesis(Path dataDir, boolean persist) {
         this.dataDir = dataDir;
+        this.persist = persist;
     }
 
     /** The installed package directory; installs it when missing. */
@@ -90,7 +93,7 @@ final class LocalKinesis implements AutoCloseable {
         Map<String, String> env = pb.environment();
         env.put("KINESIS_MOCK_PLAIN_PORT", Integer.toString(port));
         env.put("KINESIS_MOCK_TLS_PORT", Integer.toString(TestSupport.freePort()));
-        env.put("SHOULD_PERSIST_DATA", "true");
+        env.put("SHOULD_PERSIST_DATA", Boolean.toString(persist));
         env.put("PERSIST_PATH", dataDir.toAbsolutePath().toString());
         env.put("PERSIST_INTERVAL", "1s");
         env.put("CREATE_STREAM_DURATION", "0ms");
