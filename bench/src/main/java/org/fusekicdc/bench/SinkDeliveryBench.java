@@ -99,7 +99,9 @@ import org.fusekicdc.sink.nats.NatsPatchReader;
  * <caption>Options</caption>
  * <tr><th>Property</th><th>Default</th><th>Meaning</th></tr>
  * <tr><td>bench.brokers</td><td>kafka,nats,redis</td><td>Which destinations: kafka, nats, redis, pulsar (the Pulsar broker at
- *     {@code PULSAR_URL}, default {@code pulsar://127.0.0.1:6650}, with deduplication and retention on; not started by the bench).</td></tr>
+ *     {@code PULSAR_URL}, default {@code pulsar://127.0.0.1:6650}, with deduplication and retention on; not started by the bench),
+ *     kinesis (the Kinesis API at {@code KINESIS_ENDPOINT}, default {@code http://127.0.0.1:4568}: a local implementation such as
+ *     kinesis-local; throughput only, see docs/benchmarks.md).</td></tr>
  * <tr><td>bench.parts</td><td>latency,throughput,catchup</td><td>Which parts.</td></tr>
  * <tr><td>bench.behind</td><td>10000</td><td>Patches the catch-up part's sink starts behind.</td></tr>
  * <tr><td>bench.catchupSeconds</td><td>60</td><td>Longest the catch-up part waits for the sink to catch up.</td></tr>

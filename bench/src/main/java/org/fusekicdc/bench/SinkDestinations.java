@@ -20,6 +20,8 @@ import io.nats.client.api.StreamConfiguration;
 import org.fusekicdc.core.wire.PatchReassembler;
 import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.config.OptionValues;
+import org.fusekicdc.sink.kinesis.KinesisSinkProvider;
+import org.fusekicdc.sink.kinesis.KinesisStreamReaderProvider;
 import org.fusekicdc.sink.kafka.KafkaPatchReader;
 import org.fusekicdc.sink.kafka.KafkaSinkProvider;
 import org.fusekicdc.sink.kafka.TestBroker;
@@ -43,6 +45,8 @@ import redis.clients.jedis.resps.StreamEntry;
 final class SinkDestinations implements AutoCloseable {
     static final String PULSAR_URL = System.getenv().getOrDefault("PULSAR_URL", "pulsar://127.0.0.1:6650");
     static final String NATS_URL = System.getenv().getOrDefault("NATS_URL", "nats://127.0.0.1:4222");
+    static final String KINESIS_ENDPOINT_VARIABLE = "KINESIS_ENDPOINT";
+    static final String KINESIS_ENDPOINT = System.getenv().getOrDefault(KINESIS_ENDPOINT_VARIABLE, "http://127.0.0.1:4568");
     static final String REDIS_URL = System.getenv().getOrDefault("REDIS_URL", "redis://127.0.0.1:6379");
 
     private final String format;
@@ -136,7 +140,8 @@ final class SinkDestinations implements AutoCloseable {
             case "nats" -> natsDestination(dataset, dir);
             case "redis" -> redisDestination(dataset, dir);
             case "pulsar" -> pulsarDestination(dataset, dir);
-            default -> throw new IllegalArgumentException("bench.brokers: unknown broker " + broker + " (kafka, nats, redis, pulsar)");
+            case "kinesis" -> kinesisDestination(dataset, dir);
+            default -> throw new IllegalArgumentException("bench.brokers: unknown broker " + broker + " (kafka, nats, redis, pulsar, kinesis)");
         };
     }
 
@@ -304,6 +309,8 @@ final class SinkDestinations implements AutoCloseable {
             case "redis" -> plainRedis(name, values);
             // The bench has the Pulsar sink as shipped, its client relocated inside: no plain Pulsar client to compare with.
             case "pulsar" -> Double.NaN;
+            // Throughput against a local implementation of the Kinesis API says little of the service: no plain client either.
+            case "kinesis" -> Double.NaN;
             default -> throw new IllegalArgumentException("bench.brokers: unknown broker " + broker);
         };
     }
@@ -398,6 +405,69 @@ final class SinkDestinations implements AutoCloseable {
                                 m.patch().close();
                             } else if ( in.isPresent() ) {
                                 throw new IllegalStateException("Consumer: not a patch: " + in.get());
+                            }
+                        }
+                    }
+
+                    @Override
+                    void closeReader() {
+                        reader.close();
+                    }
+                };
+            }
+
+            @Override
+            public void close() {}
+        };
+    }
+
+    /**
+     * A stream of its own at {@value #KINESIS_ENDPOINT_VARIABLE} (a local Kinesis implementation, see
+     * docs/benchmarks.md), made by the sink; read with the follower's reader. Without AWS
+     * credentials in the environment the SDK gets placeholder ones, which a local implementation accepts.
+     */
+    private Destination kinesisDestination(String dataset, Path dir) {
+        if ( System.getenv("AWS_ACCESS_KEY_ID") == null && System.getProperty("aws.accessKeyId") == null ) {
+            System.setProperty("aws.accessKeyId", "bench");
+            System.setProperty("aws.secretAccessKey", "bench");
+        }
+        Map<String, String> opts = new HashMap<>();
+        opts.put("endpoint", KINESIS_ENDPOINT);
+        opts.put("region", "us-east-1");
+        opts.put("streamName", "bench-" + dataset);
+        opts.put("createStream", "true");
+        opts.put("format", format);
+        Sink sink = new KinesisSinkProvider().create(dataset, new OptionValues("kinesis", opts), dir.resolve("sink-work"));
+        Map<String, String> readerOpts = Map.of("endpoint", KINESIS_ENDPOINT, "region", "us-east-1", "streamName", "bench-" + dataset);
+        return new Destination() {
+            @Override
+            public Sink sink() {
+                return sink;
+            }
+
+            @Override
+            public Consumer consumer(long[] received) throws Exception {
+                // The stream is made by the sink's open: the reader waits for it.
+                TopicReader reader = new KinesisStreamReaderProvider().create(dataset, OptionValues.forFollower(dataset, readerOpts), dir.resolve("reader"));
+                return new Consumer(received, "bench-kinesis-consumer") {
+                    @Override
+                    void loop() throws Exception {
+                        boolean open = false;
+                        while ( !stop.get() ) {
+                            if ( !open ) {
+                                try {
+                                    reader.open(0);
+                                    open = true;
+                                } catch (software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException notYet) {
+                                    Thread.sleep(100);
+                                    continue;
+                                }
+                            }
+                            var in = reader.poll(Duration.ofMillis(100));
+                            long now = System.nanoTime();
+                            if ( in.isPresent() && in.get() instanceof TopicReader.PatchMessage pm ) {
+                                note(pm.patch().version(), now);
+                                pm.patch().close();
                             }
                         }
                     }

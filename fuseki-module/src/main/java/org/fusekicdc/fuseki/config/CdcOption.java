@@ -61,7 +61,7 @@ public final class CdcOption {
         "As-of reads: how many history copies (cdc:historySnapshotEvery) to keep, the newest; copies older than the oldest version the change log reaches back to are removed too.")
         .range(1, 1000, v -> v + " copies of the whole dataset would take that many times its disk space; keep at most 1000");
     public static final Option<String> SINK = Option.withoutDefault(VocabCdc.sink.getLocalName(), "resource (repeatable)", "none",
-        "A sink fed from the change log: `[ a cdc:KafkaSink ; ... ]`, `[ a cdc:NatsSink ; ... ]`, `[ a cdc:RedisSink ; ... ]`, `[ a cdc:PulsarSink ; ... ]`, `[ a cdc:WebhookSink ; ... ]`. See docs/sinks.md.");
+        "A sink fed from the change log: `[ a cdc:KafkaSink ; ... ]`, `[ a cdc:NatsSink ; ... ]`, `[ a cdc:RedisSink ; ... ]`, `[ a cdc:PulsarSink ; ... ]`, `[ a cdc:KinesisSink ; ... ]`, `[ a cdc:WebhookSink ; ... ]`. See docs/sinks.md.");
     public static final Option<String> SOURCE = Option.withoutDefault(VocabCdc.source.getLocalName(), "resource (repeatable)", "none",
         "A source whose changes are written into the dataset, one transaction per source transaction: `[ a cdc:PostgresSource ; ... ]`."
         + " Needs the source's jar on the classpath. See docs/sources.md.");
@@ -111,7 +111,7 @@ public final class CdcOption {
         "Linked Data Event Stream (cdc:ldes): how long caches and clients may keep the newest page and the stream's description (Cache-Control max-age).")
         .range(1, 86_400, v -> v + " s would hide new versions from caching clients for more than a day; use at most 86400");
     public static final Option<String> FOLLOW = Option.withoutDefault(VocabCdc.follow.getLocalName(), "resource", "none (a leader: takes local writes)",
-        "Make this dataset a read-only follower of a leader's change topic: `[ a cdc:KafkaTopic ; ... ]`, `[ a cdc:JetStreamSubject ; ... ]`, `[ a cdc:PulsarTopic ; ... ]`."
+        "Make this dataset a read-only follower of a leader's change topic: `[ a cdc:KafkaTopic ; ... ]`, `[ a cdc:JetStreamSubject ; ... ]`, `[ a cdc:PulsarTopic ; ... ]`, `[ a cdc:KinesisStream ; ... ]`."
         + " See docs/replicas.md.");
     public static final Option<String> LEADER_DATASET = Option.withoutDefault(VocabCdc.leaderDataset.getLocalName(), "string", "this dataset's name",
         "The leader's dataset name: the topic's record key, the subject's default, and every patch's `dataset` header.");
@@ -132,7 +132,7 @@ public final class CdcOption {
         "First delay before reconnecting after a broker or leader failure; doubled after each failure, with jitter.").range(1, 3_600_000);
     public static final Option<Long> FOLLOW_RETRY_MAX_MILLIS = Option.integer(VocabCdc.retryMaxMillis.getLocalName(), "integer (ms)", SinkConfig.DEFAULTS.maxBackoff().toMillis(),
         "Longest delay between reconnection attempts.").range(1, 3_600_000);
-    public static final Option<String> SINK_NAME = Option.withoutDefault(VocabCdc.name.getLocalName(), "string", "the sink type's name in lower case (kafka, nats, redis, pulsar, webhook)",
+    public static final Option<String> SINK_NAME = Option.withoutDefault(VocabCdc.name.getLocalName(), "string", "the sink type's name in lower case (kafka, nats, redis, pulsar, kinesis, webhook)",
         "The sink's name, unique per dataset; names its durable cursor and its state directory (`<logDirectory>/sinks/<name>`, so one path element: no `/`, `\\` or NUL, not `.` or `..`) and appears in logs and status.");
     public static final Option<String> SINK_DEAD_LETTER_DIRECTORY = Option.withoutDefault(VocabCdc.deadLetterDirectory.getLocalName(), "string (path)", "none: such a patch pauses the sink",
         "Where a patch that can never be delivered (too large, not authorised) is written, with the reason, so delivery continues.");
