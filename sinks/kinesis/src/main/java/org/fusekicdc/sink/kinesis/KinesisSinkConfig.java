@@ -10,7 +10,7 @@ import java.util.function.Function;
 import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.config.OptionValues;
-import org.fusekicdc.core.wire.PatchRecord;
+import org.fusekicdc.core.wire.FormatOptions;
 
 /**
  * The settings of one Kinesis Data Streams sink (or of a follower's reader of such a stream),
@@ -23,7 +23,7 @@ import org.fusekicdc.core.wire.PatchRecord;
  * @param region          AWS region, or null for the SDK's default region chain
  * @param endpoint        endpoint override, or null for the region's
  * @param createStream    create the stream (one shard) when it does not exist
- * @param contentType     {@link PatchRecord#TEXT} or {@link PatchRecord#BINARY}
+ * @param contentType     the media type of the cdc:format the records carry
  * @param maxRecordBytes  largest record data the sink puts (envelope and patch bytes); larger patches are split
  * @param maxParts        most records one patch may take; a patch needing more is refused
  * @param credentials     static credentials from the environment, or null for the SDK's default chain
@@ -54,8 +54,7 @@ public record KinesisSinkConfig(String dataset, String sinkName, String stream, 
         "Endpoint override: a VPC endpoint, or a local Kinesis implementation such as http://127.0.0.1:4567.");
     public static final Option<Boolean> CREATE_STREAM = Option.bool("createStream", false,
         "Create the stream with one provisioned shard when it does not exist (needs kinesis:CreateStream). Off: a missing stream pauses the sink.");
-    public static final Option<String> FORMAT = Option.oneOf("format", "text | binary", "text", List.of("text", "binary"),
-        "The patch in the record: RDF Patch text (application/rdf-patch) or RDF Patch binary (application/rdf-patch+thrift).");
+    public static final Option<String> FORMAT = FormatOptions.FORMAT;
     public static final Option<Long> MAX_RECORD_BYTES = Option.integer("maxRecordBytes", "integer (bytes)", 1_000_000,
         "Largest record the sink puts, header block included; a larger patch is split into records that consumers put back together."
         + " At most 1048320: Kinesis's 1 MiB less a partition key.")
@@ -116,13 +115,13 @@ public record KinesisSinkConfig(String dataset, String sinkName, String stream, 
         String region = region(options);
         URI endpoint = endpoint(options);
         boolean create = options.bool(CREATE_STREAM);
-        String format = options.oneOf(FORMAT);
+        String contentType = FormatOptions.format(options).contentType();
         int maxRecordBytes = (int)options.number(MAX_RECORD_BYTES);
         int maxParts = (int)options.number(MAX_PARTS);
         StaticCredentials credentials = credentials(options, environment);
         Duration timeout = Duration.ofSeconds(options.number(REQUEST_TIMEOUT_SECONDS));
         return new KinesisSinkConfig(dataset, options.name(), stream, region, endpoint, create,
-                                     "binary".equals(format) ? PatchRecord.BINARY : PatchRecord.TEXT, maxRecordBytes, maxParts, credentials, timeout);
+                                     contentType, maxRecordBytes, maxParts, credentials, timeout);
     }
 
     static String stream(String dataset, OptionValues options) {

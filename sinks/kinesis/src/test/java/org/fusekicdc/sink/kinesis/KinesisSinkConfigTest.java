@@ -79,7 +79,7 @@ class KinesisSinkConfigTest {
         assertTrue(error(Map.of("endpoint", "https://user:pw@kinesis.example")).contains("must not hold credentials"));
         assertTrue(error(Map.of("maxRecordBytes", "2000000")).contains("cdc:maxRecordBytes"));
         assertTrue(error(Map.of("maxParts", "0")).contains("cdc:maxParts"));
-        assertTrue(error(Map.of("format", "json")).contains("cdc:format"));
+        assertTrue(error(Map.of("format", "xml")).contains("cdc:format"));
         assertTrue(error(Map.of("accessKeyIdEnv", "ID")).contains("cdc:secretAccessKeyEnv"));
         assertTrue(error(Map.of("secretAccessKeyEnv", "SECRET")).contains("cdc:accessKeyIdEnv"));
         String unset = error(Map.of("accessKeyIdEnv", "NOT_SET", "secretAccessKeyEnv", "SECRET"));
