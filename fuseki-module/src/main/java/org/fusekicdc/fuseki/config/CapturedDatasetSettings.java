@@ -32,7 +32,7 @@ import org.fusekicdc.live.LiveConfig;
 public record CapturedDatasetSettings(Resource datasetDescription, String name, Path logDirectory, boolean fsync,
                                       long segmentBytes, long startNewHistory, int spillThreshold, Path spillDirectory, Path snapshotDirectory, Retention retention,
                                       FeedSettings feed, LiveSettings live, List<SinkSettings> sinks, FollowSettings follow, List<SourceSettings> sources,
-                                      Set<String> adminUsers) {
+                                      Set<String> adminUsers, HistorySettings history) {
 
     private static final String FUSEKI_NS = "http://jena.apache.org/fuseki#";
     private static final Property FUSEKI_DATASET = ResourceFactory.createProperty(FUSEKI_NS + "dataset");
@@ -95,6 +95,11 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
             sources.add(SourceSettings.from(st.getObject(), logDir, where));
         if ( sources.stream().map(SourceSettings::name).distinct().count() != sources.size() )
             throw new CdcConfigException(VocabCdc.name.getLocalName(), where + ": two sources have the same cdc:name; give each source its own name.");
+        HistorySettings history = new HistorySettings(optionalLong(root, CdcOption.HISTORY_SNAPSHOT_EVERY, where), optionalInt(root, CdcOption.HISTORY_SNAPSHOTS_KEPT, where),
+                                                      logDir.resolve("history"));
+        if ( follow != null && history.enabled() )
+            throw new CdcConfigException(VocabCdc.historySnapshotEvery.getLocalName(), where + ": history copies are taken on the leader only (a follower's"
+                                         + " history can be replaced by a snapshot of its leader); remove cdc:historySnapshotEvery here, or set it on the leader.");
         if ( follow != null && !sources.isEmpty() )
             throw new CdcConfigException(VocabCdc.follow.getLocalName(), where + ": a follower takes its changes from its leader only; remove cdc:source,"
                                          + " or give the source to the leader.");
@@ -102,7 +107,7 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
                                            spillDir == null ? logDir.resolve("spill") : Descriptions.directory(VocabCdc.spillDirectory.getLocalName(), spillDir, where),
                                            snapshotDir == null ? logDir.resolve("snapshots")
                                                : Descriptions.directory(VocabCdc.snapshotDirectory.getLocalName(), snapshotDir, where), retention, feed, live,
-                                           List.copyOf(sinks), follow, List.copyOf(sources), adminUsers(root, where));
+                                           List.copyOf(sinks), follow, List.copyOf(sources), adminUsers(root, where), history);
     }
 
     /** {@code cdc:adminUsers}: user names separated by spaces or commas; none when absent. */

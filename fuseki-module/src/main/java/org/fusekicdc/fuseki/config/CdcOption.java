@@ -52,6 +52,14 @@ public final class CdcOption {
         "Start a new history with this epoch (the store's current epoch plus one, which the start-up error names) when the change log is missing, damaged or another store's: the old log is moved aside, versions start again at 1 and patches carry `H epoch N`. Acts only when needed and only with the right number; remove it once started. See docs/operations.md.")
         .range(1, Long.MAX_VALUE)
         .defaultText("none");
+    public static final Option<Long> HISTORY_SNAPSHOT_EVERY = Option.integer(VocabCdc.historySnapshotEvery.getLocalName(), "integer (versions)", 0,
+        "As-of reads: copy the whole dataset (a TDB2 database under <logDirectory>/history) each time this many versions have been committed since the last copy,"
+        + " so that a read far back undoes the patches from the nearest copy at or after its version instead of from the current state. Each copy takes the disk space of the dataset. See docs/history.md.")
+        .range(0, Long.MAX_VALUE)
+        .defaultText("0 (no copies: as-of reads start from the current state)");
+    public static final Option<Long> HISTORY_SNAPSHOTS_KEPT = Option.integer(VocabCdc.historySnapshotsKept.getLocalName(), "integer", HistorySettings.DEFAULT_KEPT,
+        "As-of reads: how many history copies (cdc:historySnapshotEvery) to keep, the newest; copies older than the oldest version the change log reaches back to are removed too.")
+        .range(1, 1000, v -> v + " copies of the whole dataset would take that many times its disk space; keep at most 1000");
     public static final Option<String> SINK = Option.withoutDefault(VocabCdc.sink.getLocalName(), "resource (repeatable)", "none",
         "A sink fed from the change log: `[ a cdc:KafkaSink ; ... ]`, `[ a cdc:NatsSink ; ... ]`, `[ a cdc:RedisSink ; ... ]`, `[ a cdc:WebhookSink ; ... ]`. See docs/sinks.md.");
     public static final Option<String> SOURCE = Option.withoutDefault(VocabCdc.source.getLocalName(), "resource (repeatable)", "none",
@@ -134,7 +142,7 @@ public final class CdcOption {
     /** Options of a {@code cdc:CapturedDataset}, in documentation order. */
     public static final List<Option<?>> ALL = List.of(
         DATASET, LOG_DIRECTORY, NAME, FSYNC, SEGMENT_BYTES, SPILL_THRESHOLD, SPILL_DIRECTORY, SNAPSHOT_DIRECTORY,
-        RETAIN_VERSIONS, RETAIN_AGE, RETAIN_BYTES, RETENTION_OVERRIDES_READERS, START_NEW_HISTORY, SINK, SOURCE,
+        RETAIN_VERSIONS, RETAIN_AGE, RETAIN_BYTES, RETENTION_OVERRIDES_READERS, START_NEW_HISTORY, HISTORY_SNAPSHOT_EVERY, HISTORY_SNAPSHOTS_KEPT, SINK, SOURCE,
         LIVE_MAX_SUBSCRIPTIONS, LIVE_MAX_PER_CLIENT, LIVE_MAX_RESULT_ROWS, LIVE_QUERY_TIMEOUT_SECONDS,
         LIVE_COSTLY_QUERY_MILLIS, LIVE_COSTLY_THREADS, LIVE_COSTLY_BUSY_PERCENT, LIVE_HEARTBEAT_SECONDS,
         ALLOWED_ORIGINS, ADMIN_USERS, FEED_MAX_STREAMS, FEED_MAX_STREAMS_PER_CLIENT, FEED_HEARTBEAT_SECONDS,

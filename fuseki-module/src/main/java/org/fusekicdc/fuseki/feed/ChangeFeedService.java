@@ -18,6 +18,7 @@ import org.fusekicdc.core.internal.log.DamagedRecordException;
 import org.fusekicdc.core.internal.log.LogRecord;
 import org.fusekicdc.core.internal.log.VersionGoneException;
 import org.fusekicdc.fuseki.access.ReaderView;
+import org.fusekicdc.fuseki.history.NetDiff;
 import org.fusekicdc.fuseki.runtime.DatasetRuntimes;
 import org.fusekicdc.fuseki.http.ClientInput;
 import org.fusekicdc.fuseki.stream.ResponseStreams;
@@ -40,6 +41,8 @@ import org.slf4j.LoggerFactory;
  * patch filtered to the graphs it may read ({@link org.fusekicdc.fuseki.access.PatchFilter}). Live tails
  * are written without blocking by the dataset's feed threads ({@link FeedStreams}): no client holds a
  * request thread, and writers never wait for readers.
+ * <p>
+ * {@code GET ?after=A&until=B&net=true}: the net change from version A to version B as one patch ({@link NetDiff}).
  */
 public class ChangeFeedService extends ActionREST {
     private static final Logger LOG = LoggerFactory.getLogger(ChangeFeedService.class);
@@ -62,6 +65,10 @@ public class ChangeFeedService extends ActionREST {
         DatasetRuntime runtime = DatasetRuntimes.require(action, "change feed");
         ChangeLog log = runtime.log();
         ReaderView view = ReaderView.of(action);
+        if ( action.getRequestParameter(NetDiff.PARAM_NET) != null ) {
+            NetDiff.send(action, runtime, view);
+            return;
+        }
         String contentType = negotiate(action);
         if ( EVENT_STREAM.equals(contentType) ) {
             String lastEventId = action.getRequest().getHeader("Last-Event-ID");

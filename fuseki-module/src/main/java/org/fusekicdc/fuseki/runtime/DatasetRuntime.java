@@ -14,6 +14,8 @@ import org.fusekicdc.core.sink.internal.SinkRunners;
 import org.fusekicdc.core.source.Source;
 import org.fusekicdc.fuseki.config.CapturedDatasetSettings;
 import org.fusekicdc.fuseki.config.FeedSettings;
+import org.fusekicdc.fuseki.config.HistorySettings;
+import org.fusekicdc.core.internal.history.HistorySnapshots;
 import org.fusekicdc.fuseki.config.LiveSettings;
 import org.fusekicdc.fuseki.stream.FeedStreams;
 import org.fusekicdc.fuseki.stream.ResponseStreams;
@@ -41,6 +43,7 @@ public final class DatasetRuntime implements AutoCloseable {
     private final SinkRunners sinks;
     private final Follower follower;
     private final List<Source> sources;
+    private final HistorySnapshots historySnapshots;
     private final AtomicReference<State> state = new AtomicReference<>(State.CREATED);
     // Set up on first use: most datasets never serve a live query or a feed stream.
     private LiveQueryEngine liveEngine;
@@ -53,6 +56,13 @@ public final class DatasetRuntime implements AutoCloseable {
         this.sinks = sinks;
         this.follower = follower;
         this.sources = List.copyOf(sources);
+        HistorySettings h = settings.history();
+        this.historySnapshots = h.enabled() ? new HistorySnapshots(dataset, h.directory(), h.every(), h.kept()) : null;
+    }
+
+    /** The dataset's history copies for as-of reads ({@code cdc:historySnapshotEvery}), or null when it keeps none. */
+    public HistorySnapshots historySnapshots() {
+        return historySnapshots;
     }
 
     public String name() {
@@ -151,6 +161,11 @@ public final class DatasetRuntime implements AutoCloseable {
         }
         if ( follower != null )
             follower.start();
+        if ( historySnapshots != null ) {
+            historySnapshots.start();
+            START_LOG.info("Dataset '{}': history copies every {} versions, {} kept (now at versions {})", name(), settings.history().every(),
+                           settings.history().kept(), historySnapshots.versions());
+        }
     }
 
     /**
@@ -168,6 +183,8 @@ public final class DatasetRuntime implements AutoCloseable {
         if ( follower != null )
             closeStep("follower", follower::close);
         closeStep("sinks", sinks::close);
+        if ( historySnapshots != null )
+            closeStep("history copies", historySnapshots::close);
         LiveQueryEngine engine;
         FeedStreams feeds;
         ResponseStreams responses;

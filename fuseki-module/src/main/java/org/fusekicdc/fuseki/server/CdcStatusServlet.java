@@ -14,6 +14,7 @@ import org.apache.jena.atlas.json.JsonArray;
 import org.apache.jena.atlas.json.JsonNumber;
 import org.apache.jena.atlas.json.JsonObject;
 import org.fusekicdc.fuseki.access.AdminAccess;
+import org.fusekicdc.core.internal.history.AsOfRead;
 import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.internal.log.LogDamage;
 import org.fusekicdc.core.internal.follow.FollowerStatus;
@@ -30,7 +31,7 @@ import org.fusekicdc.core.source.SourceStatus;
 
 /**
  * {@code GET /$/cdc}: the state of capture on this server as JSON: per captured dataset its
- * endpoints, the change log's head and oldest version and the live query counts; for the
+ * endpoints, the change log's head and oldest version, the oldest version as-of reads reach, and the live query counts; for the
  * dataset's admins ({@link AdminAccess}) also the log's size, directory and retention, each
  * sink's state, cursor, lag and last error, the readers no configured sink owns
  * ({@link OrphanedReaders}), the follower and the sources; and where the dashboard is.
@@ -85,6 +86,12 @@ final class CdcStatusServlet extends HttpServlet {
         o.put("epoch", log.epoch());
         o.put("headVersion", log.publishedVersion());
         o.put("oldestVersion", log.firstVersion());
+        o.put("oldestReachableVersion", AsOfRead.oldestReachable(log));
+        if ( runtime.historySnapshots() != null ) {
+            JsonArray copies = new JsonArray();
+            runtime.historySnapshots().versions().forEach(v -> copies.add(v));
+            o.put("historySnapshots", copies);
+        }
         JsonObject live = new JsonObject();
         LiveQueryEngine e = runtime.startedLiveEngine().orElse(null);
         live.put("subscriptions", e == null ? 0 : e.subscriptionCount());

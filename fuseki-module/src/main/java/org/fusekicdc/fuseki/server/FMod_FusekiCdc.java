@@ -31,6 +31,7 @@ import org.fusekicdc.fuseki.config.AllowedOrigins;
 import org.fusekicdc.fuseki.config.CdcOperations;
 import org.fusekicdc.fuseki.feed.ChangeFeedService;
 import org.fusekicdc.fuseki.follow.SnapshotService;
+import org.fusekicdc.fuseki.history.AsOfReads;
 import org.fusekicdc.fuseki.http.RequestAttributes;
 import org.fusekicdc.fuseki.live.LiveQueryService;
 import org.fusekicdc.fuseki.metrics.CdcMeters;
@@ -131,6 +132,8 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
     @Override
     public void serverBeforeStarting(FusekiServer server) {
         AccessControlledEndpoints.restore(server, CDC_OPERATIONS);
+        // After the restore: on access-controlled services the query and read-only GSP processors are Jena's own, which as-of reads wrap.
+        AsOfReads.install(server);
         if ( cors != null )
             cors.installFirst(server);
         List<DatasetRuntime> runtimes = runtimes(server);

@@ -49,6 +49,7 @@ class ConfigErrorsTest {
         bad-source-password.ttl             | unknown option cdc:password       | cdc:passwordEnv
         bad-source-no-subject-template.ttl  | cdc:subjectTemplate is required   | table public.c
         bad-capture-inside-access-control.ttl | its cdc:dataset is an access:AccessControlledDataset | give the access:AccessControlledDataset this cdc:CapturedDataset as its access:dataset
+        bad-history-snapshots-on-follower.ttl | history copies are taken on the leader only | remove cdc:historySnapshotEvery here
         bad-sink-name.ttl                   | cdc:name "../../elsewhere" of a sink also names the directory of its state | such as "main"
         bad-log-directory-path.ttl          | cdc:logDirectory is not a usable path | Nul character
         bad-feed-max-streams.ttl            | cdc:feedMaxStreams must be at most 2147483647 | got 4294967296
