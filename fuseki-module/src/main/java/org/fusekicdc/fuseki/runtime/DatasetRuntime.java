@@ -15,6 +15,7 @@ import org.fusekicdc.core.source.Source;
 import org.fusekicdc.fuseki.config.CapturedDatasetSettings;
 import org.fusekicdc.fuseki.config.FeedSettings;
 import org.fusekicdc.fuseki.config.HistorySettings;
+import org.fusekicdc.core.internal.history.AsOfSources;
 import org.fusekicdc.core.internal.history.HistorySnapshots;
 import org.fusekicdc.fuseki.config.LiveSettings;
 import org.fusekicdc.fuseki.stream.FeedStreams;
@@ -58,6 +59,7 @@ public final class DatasetRuntime implements AutoCloseable {
         this.sources = List.copyOf(sources);
         HistorySettings h = settings.history();
         this.historySnapshots = h.enabled() ? new HistorySnapshots(dataset, h.directory(), h.every(), h.kept()) : null;
+        AsOfSources.register(dataset, historySnapshots);
     }
 
     /** The dataset's history copies for as-of reads ({@code cdc:historySnapshotEvery}), or null when it keeps none. */
@@ -183,6 +185,7 @@ public final class DatasetRuntime implements AutoCloseable {
         if ( follower != null )
             closeStep("follower", follower::close);
         closeStep("sinks", sinks::close);
+        AsOfSources.unregister(dataset);
         if ( historySnapshots != null )
             closeStep("history copies", historySnapshots::close);
         LiveQueryEngine engine;
