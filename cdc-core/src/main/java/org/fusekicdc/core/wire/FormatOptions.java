@@ -75,6 +75,17 @@ public final class FormatOptions {
         return new EntityDocumentFormat(context, frame == null ? null : entityJson(options, ENTITY_FRAME, frame), depth);
     }
 
+    /**
+     * The format {@code cdc:format} names, for a sink whose message is always one whole patch
+     * (webhooks, Redis): entity documents, several messages per patch, are refused.
+     */
+    public static MessageFormat patchFormat(OptionValues options) {
+        if ( options.oneOf(FORMAT).equals(ENTITY) )
+            throw options.error(FORMAT.name(), "is \"" + ENTITY + "\", one message per changed subject, which this sink does not send: it sends one whole patch"
+                                               + " per message. Use text, binary or json here, or a Kafka or NATS sink for entity documents");
+        return format(options);
+    }
+
     private static JsonObject entityJson(OptionValues options, Option<String> option, String value) {
         try {
             return EntityDocumentFormat.jsonObject(value);
