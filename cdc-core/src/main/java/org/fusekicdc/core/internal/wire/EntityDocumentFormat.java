@@ -103,7 +103,7 @@ public final class EntityDocumentFormat implements MessageFormat {
     /** Receives one subject's document, or null for a tombstone. */
     @FunctionalInterface
     private interface DocumentConsumer<E extends Exception> {
-        void accept(Node subject, byte[] document) throws E;
+        void accept(Node subject, byte[] document) throws IOException, E;
     }
 
     /** All documents as JSON Lines, a tombstone as {@code {"@id": subject}} (which reads back as no triples). */
@@ -124,6 +124,9 @@ public final class EntityDocumentFormat implements MessageFormat {
         Set<Node> subjects = changedSubjects(patch, UnaryOperator.identity());
         int count = subjects.size();
         documents(patch, subjects, (subject, doc) -> {
+            if ( doc != null && doc.length > maxBytes )
+                throw new IOException("the entity document of " + subject.getURI() + " at version " + patch.version() + " is " + doc.length
+                                      + " bytes, more than the " + maxBytes + " a message may hold; raise cdc:maxMessageBytes (and the broker's limit)");
             Map<String, String> h = new LinkedHashMap<>(base);
             h.put(SUBJECT, subject.getURI());
             h.put(PatchMessages.PART, Integer.toString(index[0]++));
