@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.StringReader;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -71,7 +72,7 @@ public final class EntityDocumentFormat implements MessageFormat {
 
     /**
      * @param context the JSON-LD context to compact with (an object with {@code @context}, or the context itself)
-     * @param frame   a JSON-LD frame, or null to compact only
+     * @param frame   a JSON-LD frame, or null to frame each document on its subject
      */
     public EntityDocumentFormat(JsonObject context, JsonObject frame, Depth depth) {
         this.context = context.containsKey("@context") ? context : Json.createObjectBuilder().add("@context", context).build();
@@ -82,7 +83,7 @@ public final class EntityDocumentFormat implements MessageFormat {
 
     /** Parse a JSON object given inline (starting with '{') or read from a file. */
     public static JsonObject jsonObject(String value) throws IOException {
-        String text = value.strip().startsWith("{") ? value : java.nio.file.Files.readString(Path.of(value));
+        String text = value.strip().startsWith("{") ? value : Files.readString(Path.of(value));
         try (var reader = Json.createReader(new StringReader(text))) {
             return reader.readObject();
         } catch (RuntimeException ex) {
