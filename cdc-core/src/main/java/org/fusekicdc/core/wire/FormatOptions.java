@@ -1,13 +1,18 @@
 package org.fusekicdc.core.wire;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import jakarta.json.JsonObject;
 
 import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.config.OptionValues;
+import org.fusekicdc.core.internal.wire.EntityDocumentFormat;
 
 /**
  * The options that choose what a sink's messages look like, the same on every sink:
@@ -20,9 +25,21 @@ public final class FormatOptions {
     /** {@code cdc:cloudEventsMode} value: structured content mode (the event in a JSON body). */
     public static final String STRUCTURED = "structured";
 
-    public static final Option<String> FORMAT = Option.oneOf("format", String.join(" | ", MessageFormats.NAMES), "text", MessageFormats.NAMES,
+    /** {@code cdc:format} value: entity documents, one message per changed subject (Kafka and NATS sinks). */
+    public static final String ENTITY = EntityDocumentFormat.NAME;
+    private static final List<String> FORMAT_NAMES = Stream.concat(MessageFormats.NAMES.stream(), Stream.of(ENTITY)).toList();
+
+    public static final Option<String> FORMAT = Option.oneOf("format", String.join(" | ", FORMAT_NAMES), "text", FORMAT_NAMES,
         "Message body: text = RDF Patch text (application/rdf-patch), binary = RDF Patch binary (application/rdf-patch+thrift),"
-        + " json = a JSON change event (" + MessageFormats.JSON_CONTENT_TYPE + ", schema docs/schemas/change-event.schema.json).");
+        + " json = a JSON change event (" + MessageFormats.JSON_CONTENT_TYPE + ", schema docs/schemas/change-event.schema.json),"
+        + " entity = one JSON-LD document (" + EntityDocumentFormat.CONTENT_TYPE + ") per changed subject, its state as of the patch's version,"
+        + " or a tombstone (empty body; null value on Kafka) when it has no triples left (Kafka and NATS sinks only).");
+    public static final Option<String> ENTITY_CONTEXT = Option.text("entityContext", "string (file path, or inline JSON)", "{}",
+        "With cdc:format entity: the JSON-LD context the documents are compacted with, a file or inline JSON starting with '{'; {} keeps full IRIs.");
+    public static final Option<String> ENTITY_FRAME = Option.withoutDefault("entityFrame", "string (file path, or inline JSON)", "none",
+        "With cdc:format entity: a JSON-LD frame the documents are framed with instead of only compacted (cdc:entityContext applies when the frame has no @context).");
+    public static final Option<String> ENTITY_DEPTH = Option.oneOf("entityDepth", "subject | closure", "subject", List.of("subject", "closure"),
+        "With cdc:format entity: subject = the subject's own triples (in every graph), closure = also the triples of the blank nodes they reach, transitively.");
     public static final Option<String> CLOUD_EVENTS_SOURCE = Option.withoutDefault("cloudEventsSource", "string (URI reference)", "/<dataset>",
         "The CloudEvents source attribute: the dataset's URI, e.g. https://data.example.org/ds.");
     public static final Option<String> CLOUD_EVENTS_TYPE = Option.text("cloudEventsType", "string", CloudEvents.DEFAULT_TYPE,
@@ -39,9 +56,42 @@ public final class FormatOptions {
 
     private FormatOptions() {}
 
-    /** The format {@code cdc:format} names. */
+    /**
+     * The format {@code cdc:format} names.
+     *
+     * @throws org.fusekicdc.core.CdcConfigException for an entity context or frame that cannot be read, or entity options without {@code cdc:format entity}
+     */
     public static MessageFormat format(OptionValues options) {
-        return MessageFormats.byName(options.oneOf(FORMAT));
+        String name = options.oneOf(FORMAT);
+        if ( !name.equals(ENTITY) ) {
+            for ( Option<?> o : List.of(ENTITY_CONTEXT, ENTITY_FRAME, ENTITY_DEPTH) )
+                if ( options.has(o.name()) )
+                    throw options.error(o.name(), "is set but cdc:" + FORMAT.name() + " is not \"" + ENTITY + "\"; set cdc:format \"entity\", or remove it");
+            return MessageFormats.byName(name);
+        }
+        JsonObject context = entityJson(options, ENTITY_CONTEXT, options.string(ENTITY_CONTEXT));
+        String frame = options.string(ENTITY_FRAME);
+        EntityDocumentFormat.Depth depth = options.oneOf(ENTITY_DEPTH).equals("closure") ? EntityDocumentFormat.Depth.CLOSURE : EntityDocumentFormat.Depth.SUBJECT;
+        return new EntityDocumentFormat(context, frame == null ? null : entityJson(options, ENTITY_FRAME, frame), depth);
+    }
+
+    /**
+     * The format {@code cdc:format} names, for a sink whose message is always one whole patch
+     * (webhooks, Redis): entity documents, several messages per patch, are refused.
+     */
+    public static MessageFormat patchFormat(OptionValues options) {
+        if ( options.oneOf(FORMAT).equals(ENTITY) )
+            throw options.error(FORMAT.name(), "is \"" + ENTITY + "\", one message per changed subject, which this sink does not send: it sends one whole patch"
+                                               + " per message. Use text, binary or json here, or a Kafka or NATS sink for entity documents");
+        return format(options);
+    }
+
+    private static JsonObject entityJson(OptionValues options, Option<String> option, String value) {
+        try {
+            return EntityDocumentFormat.jsonObject(value);
+        } catch (IOException | RuntimeException ex) {
+            throw options.error(option.name(), "cannot be read as a JSON-LD object (" + ex.getMessage() + "); give a readable file or inline JSON starting with '{'");
+        }
     }
 
     /**

@@ -11,6 +11,7 @@ import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.internal.follow.Follower;
 import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.sink.internal.SinkRunners;
+import org.fusekicdc.core.internal.history.AsOfSources;
 import org.fusekicdc.core.internal.history.HistoryIndex;
 import org.fusekicdc.core.internal.history.HistorySnapshots;
 import org.fusekicdc.core.source.Source;
@@ -63,6 +64,7 @@ public final class DatasetRuntime implements AutoCloseable {
         this.historySnapshots = h.enabled() ? new HistorySnapshots(dataset, h.directory(), h.every(), h.kept()) : null;
         // Opened with the dataset, so that it follows every version from the first write on.
         this.historyIndex = HistoryIndex.open(dataset.changeLog());
+        AsOfSources.register(dataset, historySnapshots);
     }
 
     /** The dataset's history copies for as-of reads ({@code cdc:historySnapshotEvery}), or null when it keeps none. */
@@ -197,6 +199,7 @@ public final class DatasetRuntime implements AutoCloseable {
         if ( follower != null )
             closeStep("follower", follower::close);
         closeStep("sinks", sinks::close);
+        AsOfSources.unregister(dataset);
         if ( historySnapshots != null )
             closeStep("history copies", historySnapshots::close);
         LiveQueryEngine engine;

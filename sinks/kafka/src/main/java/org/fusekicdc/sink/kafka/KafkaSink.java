@@ -21,6 +21,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Utils;
 import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkException;
+import org.fusekicdc.core.internal.wire.EntityDocumentFormat;
 import org.fusekicdc.core.wire.CloudEvents;
 import org.fusekicdc.core.wire.PatchMessages;
 import org.fusekicdc.core.wire.PatchRecord;
@@ -253,7 +254,11 @@ public final class KafkaSink implements Sink {
         throws SinkException {
         RecordHeaders rh = new RecordHeaders();
         headers.forEach((k, v) -> rh.add(k, v.getBytes(StandardCharsets.UTF_8)));
-        ProducerRecord<byte[], byte[]> rec = new ProducerRecord<>(partition.topic(), partition.partition(), key, value, rh);
+        // Entity documents: keyed by subject, and a tombstone is a null value, so log compaction keeps each subject's latest state.
+        String subject = headers.get(EntityDocumentFormat.SUBJECT);
+        byte[] recordKey = subject == null ? key : subject.getBytes(StandardCharsets.UTF_8);
+        byte[] recordValue = subject != null && value.length == 0 ? null : value;
+        ProducerRecord<byte[], byte[]> rec = new ProducerRecord<>(partition.topic(), partition.partition(), recordKey, recordValue, rh);
         try {
             if ( !pipelined )
                 return p.send(rec);

@@ -70,7 +70,8 @@ public record KafkaSinkConfig(String dataset, String sink, String bootstrapServe
     /** Every option, in documentation order. */
     public static final List<Option<?>> OPTIONS = List.of(BOOTSTRAP_SERVERS, TOPIC, FORMAT, MAX_MESSAGE_BYTES, TRANSACTIONAL, CREATE_TOPIC,
                                                            REPLICATION_FACTOR, PRODUCER_PROPERTIES, SEND_TIMEOUT_SECONDS, FormatOptions.CLOUD_EVENTS,
-                                                           FormatOptions.CLOUD_EVENTS_SOURCE, FormatOptions.CLOUD_EVENTS_TYPE);
+                                                           FormatOptions.CLOUD_EVENTS_SOURCE, FormatOptions.CLOUD_EVENTS_TYPE, FormatOptions.ENTITY_CONTEXT,
+                                                           FormatOptions.ENTITY_FRAME, FormatOptions.ENTITY_DEPTH);
 
     private static final Pattern LEGAL_TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
 

@@ -10,6 +10,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
+import org.fusekicdc.core.internal.wire.EntityDocumentFormat;
 import org.fusekicdc.core.sink.SinkException;
 import org.fusekicdc.core.wire.PatchMessages;
 import org.slf4j.Logger;
@@ -86,7 +87,10 @@ final class PartitionTail {
     }
 
     private boolean isOurs(ConsumerRecord<byte[], byte[]> r) {
-        return r.headers().lastHeader(PatchMessages.VERSION) != null && Arrays.equals(key, r.key());
+        // Entity documents are keyed by subject; their dataset header says whose they are.
+        return r.headers().lastHeader(PatchMessages.VERSION) != null
+               && (Arrays.equals(key, r.key()) || r.headers().lastHeader(EntityDocumentFormat.SUBJECT) != null
+                                                  && config.dataset().equals(header(r, PatchMessages.DATASET)));
     }
 
     private long resumeVersion(ConsumerRecord<byte[], byte[]> r) throws SinkException {

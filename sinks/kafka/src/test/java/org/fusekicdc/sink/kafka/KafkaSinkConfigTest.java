@@ -157,7 +157,7 @@ class KafkaSinkConfigTest {
 
     @Test
     void badValuesAreRefused() {
-        assertTrue(error(Map.of("format", "xml")).contains("cdc:format must be one of text, binary, json, got 'xml'"));
+        assertTrue(error(Map.of("format", "xml")).contains("cdc:format must be one of text, binary, json, entity, got 'xml'"));
         assertTrue(error(Map.of("cloudEventsType", "x y")).contains("cdc:cloudEventsType is set but cdc:cloudEvents is not true"));
         assertTrue(error(Map.of("cloudEvents", "true", "cloudEventsType", "x y")).contains("not a reverse-DNS name"));
         assertTrue(error(Map.of("cloudEvents", "true", "cloudEventsSource", "http://a b")).contains("not a URI reference"));
@@ -184,7 +184,8 @@ class KafkaSinkConfigTest {
         SinkProvider p = ServiceLoader.load(SinkProvider.class).stream().map(ServiceLoader.Provider::get)
                                       .filter(x -> x.type().equals("KafkaSink")).findFirst().orElseThrow();
         assertEquals(List.of("bootstrapServers", "topic", "format", "maxMessageBytes", "transactional", "createTopic", "replicationFactor",
-                             "producerProperties", "sendTimeoutSeconds", "cloudEvents", "cloudEventsSource", "cloudEventsType"),
+                             "producerProperties", "sendTimeoutSeconds", "cloudEvents", "cloudEventsSource", "cloudEventsType", "entityContext", "entityFrame",
+                             "entityDepth"),
                      p.options().stream().map(Option::name).toList());
         assertTrue(p.create("ds", new OptionValues("k", Map.of("bootstrapServers", "b:9092")), Path.of("work")) instanceof KafkaSink);
     }

@@ -115,7 +115,7 @@ public record KinesisSinkConfig(String dataset, String sinkName, String stream, 
         String region = region(options);
         URI endpoint = endpoint(options);
         boolean create = options.bool(CREATE_STREAM);
-        String contentType = FormatOptions.format(options).contentType();
+        String contentType = FormatOptions.patchFormat(options).contentType();
         int maxRecordBytes = (int)options.number(MAX_RECORD_BYTES);
         int maxParts = (int)options.number(MAX_PARTS);
         StaticCredentials credentials = credentials(options, environment);

@@ -95,7 +95,8 @@ public record NatsSinkConfig(String dataset, String sinkName, List<String> serve
     public static final List<Option<?>> OPTIONS = List.of(
         URL, SUBJECT, STREAM, FORMAT, MAX_MESSAGE_BYTES, STREAM_STORAGE, STREAM_REPLICAS, DUPLICATE_WINDOW_SECONDS,
         STREAM_MAX_AGE, CREATE_STREAM, USER_ENV, PASSWORD_ENV, TOKEN_ENV, CREDS_FILE_ENV, CONNECT_TIMEOUT_SECONDS,
-        PUBLISH_TIMEOUT_SECONDS, FormatOptions.CLOUD_EVENTS, FormatOptions.CLOUD_EVENTS_SOURCE, FormatOptions.CLOUD_EVENTS_TYPE);
+        PUBLISH_TIMEOUT_SECONDS, FormatOptions.CLOUD_EVENTS, FormatOptions.CLOUD_EVENTS_SOURCE, FormatOptions.CLOUD_EVENTS_TYPE,
+        FormatOptions.ENTITY_CONTEXT, FormatOptions.ENTITY_FRAME, FormatOptions.ENTITY_DEPTH);
 
     private static final Set<String> SCHEMES = Set.of("nats", "tls", "ws", "wss");
 

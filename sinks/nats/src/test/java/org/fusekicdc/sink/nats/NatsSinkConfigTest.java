@@ -49,7 +49,7 @@ class NatsSinkConfigTest {
         List<String> names = provider.options().stream().map(Option::name).toList();
         assertEquals(List.of("url", "subject", "stream", "format", "maxMessageBytes", "streamStorage", "streamReplicas", "duplicateWindowSeconds",
                              "streamMaxAge", "createStream", "userEnv", "passwordEnv", "tokenEnv", "credsFileEnv", "connectTimeoutSeconds",
-                             "publishTimeoutSeconds", "cloudEvents", "cloudEventsSource", "cloudEventsType"), names);
+                             "publishTimeoutSeconds", "cloudEvents", "cloudEventsSource", "cloudEventsType", "entityContext", "entityFrame", "entityDepth"), names);
         provider.options().forEach(o -> assertFalse(o.doc().isBlank(), o.name()));
     }
 

@@ -99,7 +99,7 @@ public record RedisSinkConfig(String dataset, String sinkName, URI url, String s
         if ( versionKey.equals(stream) )
             throw options.error(VERSION_KEY.name(), "is the same key as cdc:" + STREAM_KEY.name() + " ('" + stream + "'); give it a key of its own, e.g. \""
                                              + stream + VERSION_SUFFIX + "\"");
-        MessageFormat format = FormatOptions.format(options);
+        MessageFormat format = FormatOptions.patchFormat(options);
         long maxLen = options.number(MAX_LEN);
         int maxEntryBytes = (int)options.number(MAX_ENTRY_BYTES);
         boolean hasUser = options.has(USER_ENV.name()), hasPassword = options.has(PASSWORD_ENV.name());

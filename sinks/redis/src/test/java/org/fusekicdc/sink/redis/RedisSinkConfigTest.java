@@ -52,6 +52,7 @@ class RedisSinkConfigTest {
         "streamKey; ''; is empty",
         "versionKey; fuseki-cdc:my ds; is the same key as cdc:streamKey",
         "format; xml; must be one of text, binary, json",
+        "format; entity; a Kafka or NATS sink for entity documents",
         "maxLen; -1; must be from 0",
         "maxEntryBytes; 100; must be from 1024 to 536870912",
         "maxEntryBytes; 1000000000; must be from 1024 to 536870912",

@@ -130,7 +130,7 @@ public record WebhookSinkConfig(String dataset, String sinkName, List<URI> endpo
         List<URI> endpoints = endpoints(options);
         String envName = options.required(SECRET_ENV.name(), "\"WEBHOOK_SECRET\" (the name of the variable that holds the secret)").trim();
         String secret = options.secretFromVariable(SECRET_ENV.name(), "WEBHOOK_SECRET", environment);
-        MessageFormat format = FormatOptions.format(options);
+        MessageFormat format = FormatOptions.patchFormat(options);
         Optional<CloudEvents> cloudEvents = FormatOptions.cloudEvents(dataset, options);
         boolean structured = cloudEvents.isPresent() && options.oneOf(FormatOptions.CLOUD_EVENTS_MODE).equals(FormatOptions.STRUCTURED);
         int batch = (int)options.number(BATCH_MAX_PATCHES);
