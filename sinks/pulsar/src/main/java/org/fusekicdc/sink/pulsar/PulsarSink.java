@@ -2,9 +2,16 @@ package org.fusekicdc.sink.pulsar;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.apache.pulsar.client.api.Message;
 import org.apache.pulsar.client.api.MessageId;
@@ -20,8 +27,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publishes a dataset's patches to one Pulsar topic, each persisted by the broker before the
- * next, so the topic holds versions 1, 2, 3, ... once each and in order.
+ * Publishes a dataset's patches to one Pulsar topic, several messages in flight at once, so the
+ * topic holds versions 1, 2, 3, ... once each and in order.
+ * <p>
+ * Pipelined ({@link #maxInFlight}, {@link #send}): the producer sends its messages in order on
+ * one connection, the broker stores them in that order, and with its deduplication on it
+ * drops a message whose sequence id is not above the last it stored for the producer's name.
+ * After a failure the runner reopens the sink, which reads the topic's end and sends again from
+ * there; what the broker had already stored comes back as duplicates it drops. Producer
+ * batching stays off: the broker judges a batch by its sequence ids as a whole, and a batch
+ * re-sent from the start of a patch that the topic ends with part of would lose its new parts.
  * <p>
  * Each message has the dataset as its key, the {@link PatchMessages} headers as its
  * properties, and a sequence id made of the version and the part index
@@ -50,6 +65,11 @@ public final class PulsarSink implements Sink {
     static final int PART_BITS = 20;
     static final long MAX_PARTS = 1L << PART_BITS;
     static final long MAX_VERSION = Long.MAX_VALUE >> PART_BITS;
+    /** Sends the runner may have outstanding, and patches per send. */
+    static final int MAX_IN_FLIGHT = 8, MAX_BATCH = 64;
+    /** Bytes of messages in flight before the sink waits for the oldest; also bounds the producer's queue. */
+    static final long MAX_PENDING_BYTES = 16L << 20;
+    static final int MAX_PENDING_MESSAGES = 1000;
 
     private final PulsarSinkConfig config;
     private final Path workDir;
@@ -63,6 +83,13 @@ public final class PulsarSink implements Sink {
     private String lastPatchId;
     /** The id of a patch whose first parts end the topic, or null. */
     private String partialId;
+
+    /** Messages handed to the producer whose receipts are not yet awaited, oldest first. */
+    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    private long pendingBytes;
+    /** {@link #lastVersion}, {@link #lastPatchId}, {@link #partialId} as far as the broker has confirmed. */
+    private long ackedVersion = -1;
+    private String ackedPatchId, ackedPartialId;
 
     public PulsarSink(PulsarSinkConfig config, Path workDir) {
         this.config = config;
@@ -95,11 +122,15 @@ public final class PulsarSink implements Sink {
                                                  .enableBatching(false)
                                                  .enableChunking(false)
                                                  .blockIfQueueFull(true)
+                                                 .maxPendingMessages(MAX_PENDING_MESSAGES)
                                                  .sendTimeout((int)config.publishTimeout().toSeconds(), TimeUnit.SECONDS)
                                                  .createAsync(),
                                            config.connectTimeout(), "creating producer " + config.producerName() + " on topic " + config.topic());
             long brokerSeq = producer.getLastSequenceId();
             long there = readTopicEnd(brokerSeq);
+            ackedVersion = lastVersion;
+            ackedPatchId = lastPatchId;
+            ackedPartialId = partialId;
             LOG.info("Dataset '{}': Pulsar sink '{}' connected to {}; topic {} holds {}; broker's last sequence id for producer {}: {}{}",
                      config.dataset(), name(), config.serviceUrl(), config.topic(),
                      there == UNKNOWN ? "no message any more (removed by retention: continuing from the sink's cursor)"
@@ -201,27 +232,86 @@ public final class PulsarSink implements Sink {
     // ---- Delivery
 
     @Override
+    public int maxInFlight() {
+        return MAX_IN_FLIGHT;
+    }
+
+    @Override
+    public int maxBatch() {
+        return MAX_BATCH;
+    }
+
+    /** A message in flight: its receipt, and what it was. */
+    private static final class Pending {
+        final CompletableFuture<MessageId> receipt;
+        final long version;
+        final String patchId;
+        final int part, parts, bytes;
+        /** Taken off {@link #pending}; {@code failed} when its receipt was a failure. */
+        boolean settled, failed;
+
+        Pending(CompletableFuture<MessageId> receipt, long version, String patchId, int part, int parts, int bytes) {
+            this.receipt = receipt;
+            this.version = version;
+            this.patchId = patchId;
+            this.part = part;
+            this.parts = parts;
+            this.bytes = bytes;
+        }
+
+        String where(String topic) {
+            return parts == 1 ? "topic " + topic : "part " + (part + 1) + " of " + parts + " on topic " + topic;
+        }
+    }
+
+    @Override
     public void deliver(PatchRecord patch) throws SinkException {
+        send(List.of(patch)).await();
+    }
+
+    /**
+     * Hand the patches' messages to the producer without waiting; the result waits for their
+     * receipts. One producer sends its messages in order on one connection and the broker
+     * stores them in that order, dropping any whose sequence id is not above the last it
+     * stored for the producer's name: so several messages in flight keep the topic's order, and
+     * whatever is re-sent after a failure is stored once.
+     */
+    @Override
+    public Delivery send(List<PatchRecord> patches) throws SinkException {
         if ( producer == null )
             throw SinkException.transientFailure("the sink is not connected", null);
-        long version = patch.version();
-        String id = patch.meta().id().toString();
-        if ( lastVersion >= 0 && version <= lastVersion ) {
-            LOG.debug("Dataset '{}': Pulsar sink '{}': topic {} already holds version {} (patch {})", config.dataset(), name(), config.topic(), version, id);
-            return;
-        }
-        if ( version > MAX_VERSION )
-            throw SinkException.permanentSinkFailure("version " + version + " is beyond what a Pulsar sequence id can carry (" + MAX_VERSION + ")", null);
-        if ( lastVersion >= 0 && version == lastVersion + 1 )
-            checkChain(patch, id);
+        List<Pending> mine = new ArrayList<>();
         try {
-            PatchMessages.parts(patch, config.contentType(), config.maxMessageBytes(), workDir, (headers, value) -> publish(version, headers, value));
-        } catch (IOException ex) {
-            throw SinkException.logReadFailure(version, ex);
+            for ( PatchRecord patch : patches ) {
+                long version = patch.version();
+                String id = patch.meta().id().toString();
+                if ( lastVersion >= 0 && version <= lastVersion ) {
+                    LOG.debug("Dataset '{}': Pulsar sink '{}': topic {} already holds version {} (patch {})", config.dataset(), name(), config.topic(), version, id);
+                    continue;
+                }
+                if ( version > MAX_VERSION )
+                    throw SinkException.permanentFailure("version " + version + " is beyond what a Pulsar sequence id can carry (" + MAX_VERSION + ")", null);
+                if ( lastVersion >= 0 && version == lastVersion + 1 )
+                    checkChain(patch, id);
+                try {
+                    PatchMessages.parts(patch, config.contentType(), config.maxMessageBytes(), workDir,
+                                        (headers, value) -> mine.add(publishAsync(version, id, headers, value)));
+                } catch (IOException ex) {
+                    throw SinkException.logReadFailure(version, ex);
+                }
+                lastVersion = version;
+                lastPatchId = id;
+                partialId = null;
+            }
+        } catch (SinkException ex) {
+            // Messages of this send may be in flight: back to what the broker confirmed, so that
+            // the patches the runner then delivers one at a time are sent again, not skipped.
+            throw abandon(ex);
         }
-        lastVersion = version;
-        lastPatchId = id;
-        partialId = null;
+        return () -> {
+            for ( Pending p : mine )
+                settle(p);
+        };
     }
 
     /**
@@ -241,34 +331,97 @@ public final class PulsarSink implements Sink {
                                                  + " Point cdc:" + PulsarSinkConfig.TOPIC.name() + " at a topic of its own, or delete this one", null);
     }
 
-    private void publish(long version, Map<String, String> headers, byte[] value) throws SinkException {
+    private Pending publishAsync(long version, String patchId, Map<String, String> headers, byte[] value) throws SinkException {
         int part = Integer.parseInt(headers.get(PatchMessages.PART));
         int parts = Integer.parseInt(headers.get(PatchMessages.PARTS));
-        String where = parts == 1 ? "topic " + config.topic() : "part " + (part + 1) + " of " + parts + " on topic " + config.topic();
         if ( parts > MAX_PARTS )
             throw SinkException.permanentFailure("the patch needs " + parts + " parts of cdc:" + PulsarSinkConfig.MAX_MESSAGE_BYTES.name() + " "
                                                  + config.maxMessageBytes() + " bytes, more than a sequence id can number (" + MAX_PARTS + "); raise cdc:"
                                                  + PulsarSinkConfig.MAX_MESSAGE_BYTES.name(), null);
-        try {
-            producer.newMessage()
-                    .key(config.dataset())
-                    .properties(headers)
-                    .sequenceId(sequenceId(version, part))
-                    .value(value)
-                    .send();
-        } catch (PulsarClientException.NotAllowedException | PulsarClientException.InvalidMessageException ex) {
+        // Memory bounded: wait for the oldest messages while too many bytes are in flight.
+        while ( pendingBytes + value.length > MAX_PENDING_BYTES && !pending.isEmpty() )
+            settle(pending.peekFirst());
+        CompletableFuture<MessageId> receipt = producer.newMessage()
+                                                       .key(config.dataset())
+                                                       .properties(headers)
+                                                       .sequenceId(sequenceId(version, part))
+                                                       .value(value)
+                                                       .sendAsync();
+        Pending p = new Pending(receipt, version, patchId, part, parts, value.length);
+        pending.addLast(p);
+        pendingBytes += value.length;
+        // The client refuses a message over the broker's size limit at once, and the broker one
+        // over the topic's: anything sent after it would be stored past the gap. So a refusal
+        // stops the sends here, and the parts of a large patch (the messages likeliest to be
+        // refused) each wait for their receipt, so a patch is never stored with a part missing.
+        if ( parts > 1 || receipt.isCompletedExceptionally() )
+            settle(p);
+        return p;
+    }
+
+    /** Wait for {@code p} and every message before it; a failure abandons them all. */
+    private void settle(Pending p) throws SinkException {
+        if ( p.failed )
+            throw SinkException.transientFailure("version " + p.version + ": its message failed earlier", null);
+        while ( !p.settled ) {
+            Pending first = pending.pollFirst();
+            if ( first == null )
+                throw SinkException.transientFailure("version " + p.version + ": its message was abandoned after an earlier failure", null);
+            first.settled = true;
+            pendingBytes -= first.bytes;
+            Duration bound = config.publishTimeout().plus(config.connectTimeout());
+            try {
+                // The producer's send timeout fails the receipt first; this bound is a backstop.
+                first.receipt.get(bound.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException ex) {
+                first.failed = true;
+                throw abandon(failure(first, ex.getCause()));
+            } catch (TimeoutException ex) {
+                first.failed = true;
+                throw abandon(SinkException.transientFailure(first.where(config.topic()) + ": version " + first.version + " not persisted within "
+                                                             + bound.toSeconds() + " s", ex));
+            } catch (InterruptedException ex) {
+                first.failed = true;
+                Thread.currentThread().interrupt();
+                throw abandon(SinkException.transientFailure("interrupted while waiting for the broker's receipt for version " + first.version, ex));
+            }
+            if ( first.part + 1 == first.parts ) {
+                ackedVersion = first.version;
+                ackedPatchId = first.patchId;
+                ackedPartialId = null;
+            } else {
+                ackedPartialId = first.patchId;
+            }
+        }
+    }
+
+    /**
+     * Forget every message in flight and go back to what the broker confirmed: the runner
+     * either reopens the sink or delivers the failed send's patches again one at a time, and
+     * those the broker already stored come back as duplicates it drops.
+     */
+    private SinkException abandon(SinkException ex) {
+        pending.clear();
+        pendingBytes = 0;
+        lastVersion = ackedVersion;
+        lastPatchId = ackedPatchId;
+        partialId = ackedPartialId;
+        return ex;
+    }
+
+    private SinkException failure(Pending p, Throwable cause) {
+        String where = p.where(config.topic());
+        if ( cause instanceof PulsarClientException.NotAllowedException || cause instanceof PulsarClientException.InvalidMessageException )
             // The broker refuses a message over the topic's maxMessageSize (NotAllowed); the client
             // one over the broker's maxMessageSize (InvalidMessage): splitting at this size cannot help.
-            throw SinkException.permanentFailure(where + ": " + value.length + " bytes refused as too large (" + firstLine(ex)
-                                                 + "). Lower cdc:" + PulsarSinkConfig.MAX_MESSAGE_BYTES.name() + " (now " + config.maxMessageBytes()
-                                                 + ") below the broker's maxMessageSize and the topic's max-message-size", ex);
-        } catch (PulsarClientException.AuthorizationException ex) {
-            throw SinkException.permanentSinkFailure(where + ": the broker refused to let " + config.tokenSource() + " produce: " + firstLine(ex)
-                                                     + ". Grant the role produce permission, or fix cdc:" + PulsarSinkConfig.TOKEN_ENV.name() + ", then resume the sink", ex);
-        } catch (PulsarClientException ex) {
-            throw SinkException.transientFailure(where + ": " + firstLine(ex) + (ex instanceof PulsarClientException.TimeoutException
-                ? " (not persisted within cdc:" + PulsarSinkConfig.PUBLISH_TIMEOUT_SECONDS.name() + " " + config.publishTimeout().toSeconds() + " s)" : ""), ex);
-        }
+            return SinkException.permanentFailure(where + ": " + p.bytes + " bytes refused as too large (" + firstLine(cause)
+                                                  + "). Lower cdc:" + PulsarSinkConfig.MAX_MESSAGE_BYTES.name() + " (now " + config.maxMessageBytes()
+                                                  + ") below the broker's maxMessageSize and the topic's max-message-size", cause);
+        if ( cause instanceof PulsarClientException.AuthorizationException )
+            return SinkException.permanentSinkFailure(where + ": the broker refused to let " + config.tokenSource() + " produce: " + firstLine(cause)
+                                                      + ". Grant the role produce permission, or fix cdc:" + PulsarSinkConfig.TOKEN_ENV.name() + ", then resume the sink", cause);
+        return SinkException.transientFailure(where + ": " + firstLine(cause) + (cause instanceof PulsarClientException.TimeoutException
+            ? " (not persisted within cdc:" + PulsarSinkConfig.PUBLISH_TIMEOUT_SECONDS.name() + " " + config.publishTimeout().toSeconds() + " s)" : ""), cause);
     }
 
     static String firstLine(Throwable ex) {
@@ -283,6 +436,8 @@ public final class PulsarSink implements Sink {
         PulsarClient c = client;
         producer = null;
         client = null;
+        pending.clear();
+        pendingBytes = 0;
         if ( p != null )
             p.closeAsync();
         if ( c != null )
