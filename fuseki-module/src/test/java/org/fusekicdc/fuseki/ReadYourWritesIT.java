@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
 import java.net.URLEncoder;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -72,6 +73,7 @@ class ReadYourWritesIT {
                 fuseki:endpoint [ fuseki:operation fuseki:query ] ;
                 fuseki:endpoint [ fuseki:operation fuseki:gsp-r ; fuseki:name "get" ] ;
                 fuseki:endpoint [ fuseki:operation cdc:changes ; fuseki:name "changes" ] ;
+                fuseki:endpoint [ fuseki:operation cdc:live ; fuseki:name "live" ] ;
                 fuseki:dataset :dataset .
             :dataset a cdc:CapturedDataset ;
                 cdc:dataset [ a tdb2:DatasetTDB2 ; tdb2:location "%s/db" ] ;
@@ -96,6 +98,26 @@ class ReadYourWritesIT {
 
     private static HttpResponse<String> get(CdcFuseki f, String path) {
         return f.send(HttpRequest.newBuilder(URI.create(f.url(path))));
+    }
+
+    /** The data of the first {@code initial} event of a live query subscription asking for {@code minVersion}. */
+    private static String initialEvent(CdcFuseki f, String query, long minVersion) throws Exception {
+        URI uri = URI.create(f.url("/ds/live?query=" + URLEncoder.encode(query, StandardCharsets.UTF_8) + "&minVersion=" + minVersion));
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            HttpResponse<java.util.stream.Stream<String>> r = http.send(HttpRequest.newBuilder(uri).header("Accept", "text/event-stream").timeout(Duration.ofSeconds(60)).build(),
+                                                                        HttpResponse.BodyHandlers.ofLines());
+            assertEquals(200, r.statusCode());
+            try (var lines = r.body()) {
+                boolean inInitial = false;
+                for ( String line : (Iterable<String>)lines::iterator ) {
+                    if ( line.equals("event: initial") || line.equals("event:initial") )
+                        inInitial = true;
+                    else if ( inInitial && line.startsWith("data:") )
+                        return line;
+                }
+            }
+        }
+        throw new AssertionError("no initial event");
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
@@ -140,6 +162,10 @@ class ReadYourWritesIT {
             HttpResponse<String> feed = f2.send(HttpRequest.newBuilder(URI.create(f2.url("/ds/changes?after=" + (gspVersion - 1) + "&minVersion=" + gspVersion))));
             assertEquals(200, feed.statusCode(), feed.body());
             assertTrue(feed.body().contains("\"gsp\""), "the change feed asking for the version holds it: " + feed.body());
+
+            // A live query subscription asking for the version starts from it.
+            String initial = initialEvent(f2, "ASK { GRAPH <http://ex/g> { <http://ex/a> <http://ex/b> \"gsp\" } }", gspVersion);
+            assertTrue(initial.contains("\"boolean\":true") || initial.contains("\"boolean\" : true"), "the subscription's first answer sees the write: " + initial);
 
             // A write that changes nothing names the current version.
             HttpResponse<String> none = leader.update("ds", "PREFIX ex: <http://ex/> DELETE DATA { ex:nothing ex:p 0 }");
