@@ -61,7 +61,7 @@ final class ReplicaReadFilter implements Filter {
         if ( path.startsWith(statusPath + "/") && path.endsWith("/ready") ) {
             String name = URLDecoder.decode(path.substring(statusPath.length() + 1, path.length() - "/ready".length()), StandardCharsets.UTF_8);
             CapturedService svc = services.stream().filter(s -> s.name().equals(name)).findFirst().orElse(null);
-            if ( svc != null && req.getMethod().equals("GET") || svc != null && req.getMethod().equals("HEAD") ) {
+            if ( svc != null && (req.getMethod().equals("GET") || req.getMethod().equals("HEAD")) ) {
                 ready(req, resp, svc.runtime());
                 return;
             }
