@@ -120,7 +120,7 @@ public final class CorsFilter implements Filter {
             return;
         }
         resp.setHeader("Access-Control-Allow-Methods", "GET, HEAD, POST, DELETE, OPTIONS");
-        resp.setHeader("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept, Last-Event-ID");
+        resp.setHeader("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept, Last-Event-ID, X-CDC-Min-Version, X-CDC-Max-Wait");
         resp.setHeader("Access-Control-Max-Age", "600");
         resp.setStatus(HttpServletResponse.SC_NO_CONTENT);
     }

@@ -32,7 +32,8 @@ import org.fusekicdc.live.LiveConfig;
 public record CapturedDatasetSettings(Resource datasetDescription, String name, Path logDirectory, boolean fsync,
                                       long segmentBytes, long startNewHistory, int spillThreshold, Path spillDirectory, Path snapshotDirectory, Retention retention,
                                       FeedSettings feed, LiveSettings live, List<SinkSettings> sinks, FollowSettings follow, List<SourceSettings> sources,
-                                      Set<String> adminUsers, LdesSettings ldes, HistorySettings history) {
+                                      Set<String> adminUsers, LdesSettings ldes, HistorySettings history,
+                                      ReplicaReadSettings replicaReads) {
 
     private static final String FUSEKI_NS = "http://jena.apache.org/fuseki#";
     private static final Property FUSEKI_DATASET = ResourceFactory.createProperty(FUSEKI_NS + "dataset");
@@ -110,7 +111,11 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
                                            List.copyOf(sinks), follow, List.copyOf(sources), adminUsers(root, where),
                                            new LdesSettings(optionalInt(root, CdcOption.LDES_PAGE_SIZE, where),
                                                             Duration.ofSeconds(optionalInt(root, CdcOption.LDES_MAX_AGE_SECONDS, where))),
-                                           history);
+                                           history,
+                                           new ReplicaReadSettings(Duration.ofMillis(optionalLong(root, CdcOption.MIN_VERSION_WAIT_MILLIS, where)),
+                                                                   optionalInt(root, CdcOption.MIN_VERSION_MAX_WAITERS, where),
+                                                                   optionalLong(root, CdcOption.READY_MAX_LAG_VERSIONS, where),
+                                                                   optionalLong(root, CdcOption.READY_MAX_LAG_MILLIS, where)));
     }
 
     /** {@code cdc:adminUsers}: user names separated by spaces or commas; none when absent. */

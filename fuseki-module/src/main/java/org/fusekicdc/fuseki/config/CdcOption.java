@@ -104,6 +104,17 @@ public final class CdcOption {
     public static final Option<Long> SLOW_READER_SECONDS = Option.integer(VocabCdc.slowReaderSeconds.getLocalName(), "integer (seconds)", FeedSettings.DEFAULT_SLOW_READER_TIMEOUT.toSeconds(),
         "Change feed streams and pages, snapshots, and live query streams (SSE and WebSocket): a client that takes none of the data"
         + " waiting for it for this long is disconnected, and the reason logged. Keep it below Jetty's idle timeout (30 s), which would otherwise close the connection first.").range(1, Integer.MAX_VALUE);
+    public static final Option<Long> MIN_VERSION_WAIT_MILLIS = Option.integer(VocabCdc.minVersionWaitMillis.getLocalName(), "integer (ms)", ReplicaReadSettings.DEFAULT_WAIT.toMillis(),
+        "Read-your-writes: longest a read with X-CDC-Min-Version (or minVersion=N) waits for this server to show that version;"
+        + " past it the read gets 503 with the current version and lag. A request may ask for less with X-CDC-Max-Wait (ms). See docs/replicas.md.").range(0, 600_000);
+    public static final Option<Long> MIN_VERSION_MAX_WAITERS = Option.integer(VocabCdc.minVersionMaxWaiters.getLocalName(), "integer", ReplicaReadSettings.DEFAULT_MAX_WAITERS,
+        "Read-your-writes: most reads of this dataset waiting for a version at once; more get 503 with Retry-After at once.").range(1, 100_000);
+    public static final Option<Long> READY_MAX_LAG_VERSIONS = Option.integer(VocabCdc.readyMaxLagVersions.getLocalName(), "integer (versions)", ReplicaReadSettings.DEFAULT_READY_LAG_VERSIONS,
+        "Readiness (GET /$/cdc/<dataset>/ready): a follower further behind its topic's newest version than this answers 503."
+        + " The request's maxLagVersions overrides it.").range(0, Long.MAX_VALUE);
+    public static final Option<Long> READY_MAX_LAG_MILLIS = Option.integer(VocabCdc.readyMaxLagMillis.getLocalName(), "integer (ms)", ReplicaReadSettings.DEFAULT_READY_LAG_MILLIS,
+        "Readiness (GET /$/cdc/<dataset>/ready): a follower behind its topic whose last applied version took longer than this from the leader's commit answers 503."
+        + " The request's maxLagMillis overrides it.").range(0, Long.MAX_VALUE);
     public static final Option<Long> LDES_PAGE_SIZE = Option.integer(VocabCdc.ldesPageSize.getLocalName(), "integer (versions)", LdesSettings.DEFAULT_PAGE_SIZE,
         "Linked Data Event Stream (cdc:ldes): versions per page. A page whose versions all exist never changes and is served as immutable;"
         + " changing this starts new page addresses (old ones stay valid). See docs/ldes.md.").range(1, LdesSettings.MAX_PAGE_SIZE);
@@ -152,7 +163,8 @@ public final class CdcOption {
         LIVE_MAX_SUBSCRIPTIONS, LIVE_MAX_PER_CLIENT, LIVE_MAX_RESULT_ROWS, LIVE_QUERY_TIMEOUT_SECONDS,
         LIVE_COSTLY_QUERY_MILLIS, LIVE_COSTLY_THREADS, LIVE_COSTLY_BUSY_PERCENT, LIVE_HEARTBEAT_SECONDS,
         ALLOWED_ORIGINS, ADMIN_USERS, FEED_MAX_STREAMS, FEED_MAX_STREAMS_PER_CLIENT, FEED_HEARTBEAT_SECONDS,
-        SLOW_READER_SECONDS, LDES_PAGE_SIZE, LDES_MAX_AGE_SECONDS, FOLLOW);
+        SLOW_READER_SECONDS, MIN_VERSION_WAIT_MILLIS, MIN_VERSION_MAX_WAITERS, READY_MAX_LAG_VERSIONS, READY_MAX_LAG_MILLIS,
+        LDES_PAGE_SIZE, LDES_MAX_AGE_SECONDS, FOLLOW);
 
     /** Options every follower has, whatever its source (on the {@code cdc:follow} resource). */
     public static final List<Option<?>> FOLLOW_COMMON = List.of(

@@ -48,6 +48,10 @@ public final class VocabCdc {
     public static final Property feedHeartbeatSeconds = property("feedHeartbeatSeconds");
     public static final Property feedMaxStreamsPerClient = property("feedMaxStreamsPerClient");
     public static final Property slowReaderSeconds = property("slowReaderSeconds");
+    public static final Property minVersionWaitMillis = property("minVersionWaitMillis");
+    public static final Property minVersionMaxWaiters = property("minVersionMaxWaiters");
+    public static final Property readyMaxLagVersions = property("readyMaxLagVersions");
+    public static final Property readyMaxLagMillis = property("readyMaxLagMillis");
     public static final Property ldesPageSize = property("ldesPageSize");
     public static final Property ldesMaxAgeSeconds = property("ldesMaxAgeSeconds");
     public static final Property follow = property("follow");

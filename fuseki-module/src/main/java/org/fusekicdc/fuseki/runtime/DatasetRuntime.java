@@ -20,6 +20,7 @@ import org.fusekicdc.fuseki.config.FeedSettings;
 import org.fusekicdc.fuseki.config.LdesSettings;
 import org.fusekicdc.fuseki.config.HistorySettings;
 import org.fusekicdc.fuseki.config.LiveSettings;
+import org.fusekicdc.fuseki.config.ReplicaReadSettings;
 import org.fusekicdc.fuseki.stream.FeedStreams;
 import org.fusekicdc.fuseki.stream.ResponseStreams;
 import org.fusekicdc.live.LiveQueryEngine;
@@ -108,6 +109,11 @@ public final class DatasetRuntime implements AutoCloseable {
 
     public LdesSettings ldesSettings() {
         return settings.ldes();
+    }
+
+    /** Read-your-writes waits and readiness bounds. */
+    public ReplicaReadSettings replicaReadSettings() {
+        return settings.replicaReads();
     }
 
     public LiveSettings liveSettings() {

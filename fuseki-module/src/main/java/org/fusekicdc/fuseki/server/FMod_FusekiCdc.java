@@ -126,6 +126,7 @@ public class FMod_FusekiCdc implements FusekiAutoModule {
         }
         if ( !captured.isEmpty() ) {
             serverBuilder.addFilter("/*", new RequestAttributes());
+            serverBuilder.addFilter("/*", new ReplicaReadFilter(List.copyOf(services), STATUS_PATH));
             Map<String, AllowedOrigins> corsDatasets = new HashMap<>();
             captured.forEach(c -> corsDatasets.put(c.name(), c.liveSettings().allowedOrigins()));
             cors = new CorsFilter(corsEndpoints, corsDatasets, STATUS_PATH);

@@ -8,6 +8,7 @@ import org.apache.jena.fuseki.servlets.HttpAction;
 import org.apache.jena.fuseki.servlets.ServletOps;
 import org.apache.jena.http.HttpMethod;
 import org.apache.jena.web.HttpSC;
+import org.fusekicdc.core.internal.capture.CommitWatch;
 import org.fusekicdc.fuseki.runtime.DatasetRuntime;
 import org.fusekicdc.fuseki.runtime.DatasetRuntimes;
 
@@ -21,6 +22,7 @@ import org.fusekicdc.fuseki.runtime.DatasetRuntimes;
 final class WriteGate extends ActionService {
     private static final Set<String> WRITE_METHODS = Set.of(HttpMethod.METHOD_POST, HttpMethod.METHOD_PUT,
                                                              HttpMethod.METHOD_DELETE, HttpMethod.METHOD_PATCH);
+    static final String HDR_VERSION = "X-CDC-Version";
     private final ActionService delegate;
 
     WriteGate(ActionService delegate) {
@@ -30,7 +32,19 @@ final class WriteGate extends ActionService {
     @Override
     public void process(HttpAction action) {
         refuseIfLagging(action);
-        delegate.process(action);
+        DatasetRuntime runtime = WRITE_METHODS.contains(action.getRequestMethod()) ? DatasetRuntimes.find(action.getDataset()) : null;
+        if ( runtime == null ) {
+            delegate.process(action);
+            return;
+        }
+        // Read-your-writes: the response names the version the write committed, or the current one when it changed nothing.
+        action.setResponseHeader(HDR_VERSION, Long.toString(runtime.log().headVersion()));
+        CommitWatch.watch(v -> action.setResponseHeader(HDR_VERSION, Long.toString(v)));
+        try {
+            delegate.process(action);
+        } finally {
+            CommitWatch.stop();
+        }
     }
 
     @Override
