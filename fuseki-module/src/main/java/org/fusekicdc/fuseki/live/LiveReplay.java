@@ -78,8 +78,13 @@ final class LiveReplay {
      * @throws NetChange.TooManyChanges when an as-of read would hold too much
      */
     Deque<LiveEvent> eventsUpTo(LiveResult live) {
+        if ( live.version() < start.version() )
+            // A costly query's answer may lag behind the engine: its later updates could not follow the replayed state.
+            throw new LiveQueryException(LiveQueryException.Kind.BUSY, "The live answer of this query on dataset '" + engine.dataset()
+                                         + "' is at version " + live.version() + ", behind version " + start.version() + "; try again later.");
         Deque<LiveEvent> events = new ArrayDeque<>();
-        events.add(new LiveEvent.Initial(start, false));
+        // At the live version itself, the live answer: later updates apply to exactly its rows (LIMIT without ORDER BY may pick others).
+        events.add(new LiveEvent.Initial(live.version() == start.version() ? live : start, false));
         LiveResult prev = start;
         long held = 0;
         for ( long v = start.version() + 1 ; v <= live.version() ; v++ ) {
