@@ -89,6 +89,33 @@ class AsOfAccessControlIT {
         assertEquals(Set.of("default", "public"), sparql("bob", 2));
     }
 
+    /** A live subscription as of a version: its initial answer and replayed updates through the user's graphs only. */
+    @Test
+    void aLiveQueryAsOfAVersionReplaysOnlyTheUsersGraphs() throws Exception {
+        String url = f.url("/ds/live?version=3&query=" + URLEncoder.encode(EVERYTHING, StandardCharsets.UTF_8));
+        String auth = request("/", "alice").build().headers().firstValue("Authorization").orElseThrow();
+        try (SseClient c = new SseClient(url, java.util.Map.of("Authorization", auth))) {
+            assertEquals(200, c.response.statusCode());
+            SseClient.Event initial = c.next();
+            assertEquals("3", initial.id());
+            assertEquals(Set.of("public", "alice"), values(JSON.parse(initial.data()).get("results").getAsObject().get("bindings").getAsArray()));
+            SseClient.Event v4 = c.next();
+            assertEquals("4", v4.id());
+            assertEquals(Set.of(), values(JSON.parse(v4.data()).get("additions").getAsArray()), "the secret graph's quads are not replayed");
+            SseClient.Event v5 = c.next();
+            assertEquals("5", v5.id());
+            assertEquals(Set.of("public2"), values(JSON.parse(v5.data()).get("additions").getAsArray()));
+            assertEquals(Set.of(), values(JSON.parse(v5.data()).get("deletions").getAsArray()), "the secret deletion is not shown");
+        }
+    }
+
+    private static Set<String> values(org.apache.jena.atlas.json.JsonArray rows) {
+        Set<String> out = new TreeSet<>();
+        for ( JsonValue row : rows )
+            out.add(row.getAsObject().get("o").getAsObject().get("value").getAsString().value());
+        return out;
+    }
+
     @Test
     void graphStoreReadsAsOfAVersionHideGraphsTheUserMayNotRead() {
         String secret = "/ds/get?graph=" + URLEncoder.encode(G + "secret", StandardCharsets.UTF_8) + "&version=4";

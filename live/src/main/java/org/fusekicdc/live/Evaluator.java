@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.jena.graph.Node;
 import org.apache.jena.graph.Triple;
 import org.apache.jena.query.Query;
+import org.apache.jena.query.QueryCancelledException;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.Var;
 import org.apache.jena.sparql.engine.binding.Binding;
@@ -75,6 +76,21 @@ final class Evaluator {
             }
         }
         return evaluate(g.query(), at, budget, g);
+    }
+
+    /**
+     * The answer of {@code query} on {@code data} (a state the caller holds open, already seen
+     * through the subscriber's view), labelled {@code atVersion}, within the query timeout and the row limit.
+     */
+    LiveResult evaluateOn(Query query, DatasetGraph data, long atVersion) {
+        long t0 = System.nanoTime();
+        try (QueryExec qe = QueryExec.dataset(data).query(query).timeout(config.queryTimeout().toMillis(), TimeUnit.MILLISECONDS).build()) {
+            return evaluate(qe, query, atVersion);
+        } catch (QueryCancelledException ex) {
+            throw tooSlow();
+        } finally {
+            log.observer().liveEvaluated(System.nanoTime() - t0);
+        }
     }
 
     private LiveResult evaluate(QueryExec qe, Query query, long atVersion) {

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.jena.query.Query;
 import org.apache.jena.sparql.algebra.Algebra;
+import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.util.Symbol;
 import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.internal.log.ChangeLog;
@@ -43,6 +44,7 @@ public final class LiveQueryEngine implements AutoCloseable {
     private final CapturingDatasetGraph dsg;
     private final ChangeLog log;
     private final LiveConfig config;
+    private final Evaluator evaluator;
     private final CostlyLane costly;
     private final ClientCounts counts;
     private final QueryRegistry registry;
@@ -60,7 +62,7 @@ public final class LiveQueryEngine implements AutoCloseable {
         this.dsg = dsg;
         this.log = dsg.changeLog();
         this.config = config;
-        Evaluator evaluator = new Evaluator(dsg, log, config);
+        this.evaluator = new Evaluator(dsg, log, config);
         this.costly = new CostlyLane(dsg, this, evaluator, config);
         this.counts = new ClientCounts(config, dsg.datasetName());
         boolean union = UNION_DEFAULT.stream().anyMatch(s -> dsg.getContext().isTrue(s));
@@ -138,6 +140,23 @@ public final class LiveQueryEngine implements AutoCloseable {
             () -> done.completeExceptionally(new LiveQueryException(LiveQueryException.Kind.BUSY, "The live query engine of dataset '"
                                                                     + dataset() + "' did not answer in time; try again later.")));
         return done;
+    }
+
+    /**
+     * The answer of a live query on {@code data}, a state of this dataset the caller holds open
+     * (an earlier version, for a subscription that replays history), already seen through the
+     * subscriber's view; labelled {@code atVersion}. Evaluated on the calling thread, within the
+     * query timeout and row limit of live queries.
+     *
+     * @throws LiveQueryException for a query that cannot be live, too many rows, or a timeout
+     */
+    public LiveResult evaluate(String queryString, DatasetGraph data, long atVersion) {
+        return evaluator.evaluateOn(SubscribeRequest.parse(queryString), data, atVersion);
+    }
+
+    /** The limits of this dataset's live queries. */
+    public LiveConfig config() {
+        return config;
     }
 
     /** Run {@code r} on the engine thread. */

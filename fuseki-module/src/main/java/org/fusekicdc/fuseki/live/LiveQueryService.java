@@ -2,7 +2,9 @@ package org.fusekicdc.fuseki.live;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.Base64;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -33,7 +35,10 @@ import org.eclipse.jetty.websocket.core.exception.WebSocketException;
 import org.eclipse.jetty.websocket.core.server.Handshaker;
 import org.eclipse.jetty.websocket.core.server.WebSocketServerComponents;
 import org.fusekicdc.fuseki.access.ReaderView;
+import org.fusekicdc.core.internal.history.NetChange;
+import org.fusekicdc.core.internal.log.VersionGoneException;
 import org.fusekicdc.fuseki.config.LiveSettings;
+import org.fusekicdc.fuseki.history.AsOf;
 import org.fusekicdc.fuseki.http.ClientInput;
 import org.fusekicdc.fuseki.runtime.DatasetRuntime;
 import org.fusekicdc.fuseki.runtime.DatasetRuntimes;
@@ -217,14 +222,27 @@ public class LiveQueryService extends ActionREST {
         LiveQueryEngine engine = runtime.liveEngine();
         LiveSettings settings = runtime.liveSettings();
         long resumeAfter = resumeAfter(action);
+        if ( resumeAfter >= 0 && AsOf.requested(action) )
+            ServletOps.errorBadRequest("Give either Last-Event-ID (or since) to resume, or version (or Accept-Datetime) to start as of a version, not both:"
+                                       + " a client resuming has the answer up to its last event already.");
         String client = ClientInput.clientId(action);
         CompletableFuture<Subscription> pending;
+        LiveReplay replay = null;
         try {
+            if ( AsOf.requested(action) ) {
+                replay = LiveReplay.begin(action, runtime, engine, query);
+                replay.awaitEngine();
+            }
             pending = engine.subscribeAsync(query, client, resumeAfter, view);
         } catch (LiveQueryException ex) {
             ServletOps.error(refusal(action.getResponse(), ex), ex.getMessage());
             return;
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            ServletOps.error(HttpSC.SERVICE_UNAVAILABLE_503, "The server is stopping.");
+            return;
         }
+        LiveReplay asOf = replay;
         // No thread waits for the first answer; a request whose client left before it is abandoned.
         AsyncContext async = action.getRequest().startAsync();
         async.setTimeout(0);
@@ -236,7 +254,7 @@ public class LiveQueryService extends ActionREST {
         });
         pending.whenComplete((sub, failure) -> {
             try {
-                async.start(() -> answer(async, sub, failure, settings, engine.dataset(), client));
+                async.start(() -> answer(async, sub, failure, asOf, settings, engine.dataset(), client));
             } catch (IllegalStateException ex) {
                 // The request ended (the client left) just as the answer came.
                 if ( sub != null )
@@ -254,8 +272,34 @@ public class LiveQueryService extends ActionREST {
     }
 
     /** Start the event stream of {@code sub}, or answer why there is none. */
-    private void answer(AsyncContext async, Subscription sub, Throwable failure, LiveSettings settings, String dataset, String client) {
+    private void answer(AsyncContext async, Subscription sub, Throwable failure, LiveReplay replay, LiveSettings settings, String dataset, String client) {
         HttpServletResponse resp = (HttpServletResponse)async.getResponse();
+        Deque<LiveEvent> replayed = new ArrayDeque<>();
+        if ( failure == null && replay != null ) {
+            // The live subscription's first event is its whole answer: the replay leads up to exactly that version.
+            LiveEvent first = sub.next();
+            try {
+                if ( first instanceof LiveEvent.Initial i )
+                    replayed = replay.eventsUpTo(i.result());
+                else if ( first != null )
+                    replayed.add(first);
+            } catch (VersionGoneException ex) {
+                sub.close();
+                resp.setHeader(AsOf.HDR_OLDEST, String.valueOf(ex.oldestAvailable()));
+                refuse(async, resp, HttpSC.GONE_410, dataset + ": " + ex.getMessage() + " Subscribe as of a later version (see docs/history.md).");
+                return;
+            } catch (NetChange.TooManyChanges ex) {
+                sub.close();
+                refuse(async, resp, HttpSC.SERVICE_UNAVAILABLE_503, ex.getMessage());
+                return;
+            } catch (LiveQueryException ex) {
+                sub.close();
+                refuse(async, resp, refusal(resp, ex), ex.getMessage());
+                return;
+            }
+            LOG.debug("Dataset '{}': live subscription {} of {} starts as of version {}, {} events replayed", dataset, sub.id(), client,
+                      replay.version(), replayed.size());
+        }
         if ( failure != null ) {
             Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
             if ( cause instanceof LiveQueryException ex ) {
@@ -275,7 +319,7 @@ public class LiveQueryService extends ActionREST {
         resp.setCharacterEncoding("UTF-8");
         resp.setHeader("Cache-Control", "no-cache");
         resp.setHeader("X-Accel-Buffering", "no");
-        LiveEvents events = new LiveEvents(sub);
+        LiveEvents events = new LiveEvents(sub, replayed);
         EventStream stream;
         try {
             // Events are formatted and written on the thread that has them (engine, container, timer): cheap, never blocking.
@@ -288,6 +332,17 @@ public class LiveQueryService extends ActionREST {
             return;
         }
         sub.onAvailable(stream::wake);
+    }
+
+    private static void refuse(AsyncContext async, HttpServletResponse resp, int status, String message) {
+        try {
+            resp.setStatus(status);
+            resp.setContentType("text/plain;charset=utf-8");
+            resp.getWriter().println(message);
+        } catch (IOException | IllegalStateException e) {
+            LOG.debug("Live client went away before its answer: {}", e.toString());
+        }
+        completeQuietly(async);
     }
 
     private static void completeQuietly(AsyncContext async) {
@@ -327,18 +382,40 @@ public class LiveQueryService extends ActionREST {
     /** A subscription's events as Server-Sent Events. */
     private static final class LiveEvents implements EventStream.Source {
         private final Subscription sub;
+        // Events replayed from an earlier version, sent before the subscription's own.
+        private final Deque<LiveEvent> replayed;
         private List<Var> vars = List.of();
         private volatile long lastVersion = -1;
 
-        LiveEvents(Subscription sub) {
+        LiveEvents(Subscription sub, Deque<LiveEvent> replayed) {
             this.sub = sub;
+            this.replayed = replayed;
         }
 
         /** Events are taken from the subscription only as the client takes them: a slow client's backlog stays in its bounded queue. */
         @Override
         public byte[] next() {
+            synchronized (replayed) {
+                LiveEvent r = replayed.pollFirst();
+                if ( r != null )
+                    // The last one reaches the live version: the client is up to date after it.
+                    return (replayed.isEmpty() ? formatReplayed(r) + upToDate(r.version()) : formatReplayed(r)).getBytes(StandardCharsets.UTF_8);
+            }
             LiveEvent e = sub.next();
             return e == null ? null : format(e).getBytes(StandardCharsets.UTF_8);
+        }
+
+        /** A replayed event, without up-to-date: the client is not at the live version before the last one. */
+        private String formatReplayed(LiveEvent e) {
+            lastVersion = e.version();
+            return switch (e) {
+                case LiveEvent.Initial i -> {
+                    vars = i.result().vars();
+                    yield event(i.version(), "initial", LiveJson.initial(i.result(), false));
+                }
+                case LiveEvent.Update u -> event(u.version(), "update", LiveJson.update(u.delta(), vars));
+                case LiveEvent.Error err -> format(err);
+            };
         }
 
         /** Closed by an error event or an administrator. */

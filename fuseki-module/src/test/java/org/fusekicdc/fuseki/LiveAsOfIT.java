@@ -1,0 +1,239 @@
+package org.fusekicdc.fuseki;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+import org.apache.jena.atlas.json.JSON;
+import org.apache.jena.atlas.json.JsonArray;
+import org.apache.jena.atlas.json.JsonObject;
+import org.apache.jena.atlas.json.JsonValue;
+import org.apache.jena.graph.Node;
+import org.apache.jena.query.DatasetFactory;
+import org.apache.jena.query.QueryExecution;
+import org.apache.jena.query.QueryExecutionFactory;
+import org.apache.jena.query.QuerySolution;
+import org.apache.jena.query.ResultSet;
+import org.apache.jena.sparql.core.DatasetGraph;
+import org.apache.jena.sparql.core.DatasetGraphFactory;
+import org.apache.jena.sparql.core.Quad;
+import org.apache.jena.system.Txn;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Live queries started as of an earlier version over Server-Sent Events, differential: a random
+ * workload is written, the test keeps a dump after every version; a subscription as of version N
+ * must get the query's answer on dump N, then for each later version the rows added and removed
+ * between the answers on consecutive dumps, through the head and then a live write, no version
+ * skipped or repeated. Then bad versions (400) and versions beyond retention (410).
+ */
+class LiveAsOfIT {
+    private static final String EVERYTHING = "SELECT ?g ?s ?p ?o { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }";
+    private static final String JOIN = "SELECT ?s ?o2 { ?s <http://example/p0> ?o . ?o <http://example/p1> ?o2 }";
+
+    @TempDir
+    Path work;
+
+    private static String live(CdcFuseki f, String query, String extra) {
+        return f.url("/ds/live?query=" + URLEncoder.encode(query, StandardCharsets.UTF_8) + extra);
+    }
+
+    /** Write random changes until the dataset has {@code versions} versions after 0; the dumps after each. */
+    private static void write(CdcFuseki f, Random rnd, List<Set<Quad>> dumps, int versions) {
+        String[] graphs = { null, "http://example/g1" };
+        while ( dumps.size() <= versions ) {
+            StringBuilder u = new StringBuilder();
+            int ops = 1 + rnd.nextInt(4);
+            for ( int i = 0 ; i < ops ; i++ ) {
+                String g = graphs[rnd.nextInt(graphs.length)];
+                String triple = "<http://example/s" + rnd.nextInt(4) + "> <http://example/p" + rnd.nextInt(2) + "> "
+                                + (rnd.nextBoolean() ? "<http://example/s" + rnd.nextInt(4) + ">" : "\"v" + rnd.nextInt(3) + "\"") + " .";
+                String data = g == null ? triple : "GRAPH <" + g + "> { " + triple + " }";
+                u.append(rnd.nextInt(3) == 0 ? "DELETE DATA { " : "INSERT DATA { ").append(data).append(" } ;\n");
+            }
+            long before = f.runtime("ds").log().publishedVersion();
+            HttpResponse<String> r = f.update("ds", u.toString());
+            assertEquals(204, r.statusCode(), r.body());
+            long after = f.runtime("ds").log().publishedVersion();
+            if ( after == before )
+                continue;
+            assertEquals(dumps.size(), after);
+            DatasetGraph dsg = f.dataset("ds");
+            dumps.add(Txn.calculateRead(dsg, () -> {
+                Set<Quad> out = new HashSet<>();
+                dsg.find().forEachRemaining(q -> out.add(Quad.create(q.isDefaultGraph() ? Quad.defaultGraphIRI : q.getGraph(), q.getSubject(),
+                                                                     q.getPredicate(), q.getObject())));
+                return out;
+            }));
+        }
+    }
+
+    /** The query's rows on a dump, each as "var=type:value" pairs, sorted. */
+    private static List<String> expected(Set<Quad> dump, String query) {
+        DatasetGraph d = DatasetGraphFactory.create();
+        dump.forEach(d::add);
+        List<String> rows = new ArrayList<>();
+        try (QueryExecution qe = QueryExecutionFactory.create(query, DatasetFactory.wrap(d))) {
+            ResultSet rs = qe.execSelect();
+            List<String> vars = rs.getResultVars().stream().sorted().toList();
+            while ( rs.hasNext() ) {
+                QuerySolution s = rs.next();
+                List<String> row = new ArrayList<>();
+                for ( String v : vars ) {
+                    if ( s.contains(v) ) {
+                        Node n = s.get(v).asNode();
+                        row.add(v + "=" + (n.isURI() ? "uri:" + n.getURI() : "literal:" + n.getLiteralLexicalForm()));
+                    }
+                }
+                rows.add(row.toString());
+            }
+        }
+        rows.sort(null);
+        return rows;
+    }
+
+    private static List<String> rows(JsonArray bindings) {
+        List<String> rows = new ArrayList<>();
+        for ( JsonValue b : bindings ) {
+            JsonObject o = b.getAsObject();
+            List<String> row = new ArrayList<>();
+            o.keys().stream().sorted().forEach(v -> {
+                JsonObject t = o.get(v).getAsObject();
+                row.add(v + "=" + t.get("type").getAsString().value() + ":" + t.get("value").getAsString().value());
+            });
+            rows.add(row.toString());
+        }
+        rows.sort(null);
+        return rows;
+    }
+
+    /** {@code a} minus {@code b}, as multisets, sorted. */
+    private static List<String> minus(List<String> a, List<String> b) {
+        List<String> out = new ArrayList<>(a);
+        b.forEach(out::remove);
+        out.sort(null);
+        return out;
+    }
+
+    /** The events after the initial one: one update per version after {@code from} up to {@code to}, each the difference of the dumps. */
+    private static void assertReplay(SseClient c, List<Set<Quad>> dumps, String query, long from, long to, String seed) throws Exception {
+        for ( long v = from + 1 ; v <= to ; v++ ) {
+            SseClient.Event e = c.next();
+            assertEquals("update", e.event(), seed + ", version " + v);
+            assertEquals(String.valueOf(v), e.id(), seed + ": one update per version, none skipped or repeated");
+            JsonObject u = JSON.parse(e.data());
+            List<String> before = expected(dumps.get((int)v - 1), query);
+            List<String> after = expected(dumps.get((int)v), query);
+            assertEquals(minus(after, before), rows(u.get("additions").getAsArray()), seed + ", additions at version " + v + ": " + query);
+            assertEquals(minus(before, after), rows(u.get("deletions").getAsArray()), seed + ", deletions at version " + v + ": " + query);
+            if ( v == to )
+                assertEquals("up-to-date", c.next().event(), seed + ": up to date once the replay reaches the live version");
+        }
+    }
+
+    @Test
+    void aSubscriptionAsOfAVersionReplaysEachVersionThenGoesLive() throws Exception {
+        long seed = System.nanoTime();
+        Random rnd = new Random(seed);
+        List<Set<Quad>> dumps = new ArrayList<>();
+        dumps.add(Set.of());
+        try (CdcFuseki f = CdcFuseki.startQuickstart(work)) {
+            write(f, rnd, dumps, 25);
+            for ( String query : List.of(EVERYTHING, JOIN) ) {
+                int n = rnd.nextInt(20);
+                long head = dumps.size() - 1;
+                try (SseClient c = new SseClient(live(f, query, "&version=" + n), Map.of())) {
+                    assertEquals(200, c.response.statusCode());
+                    assertEquals(String.valueOf(n), c.response.headers().firstValue("X-CDC-Version").orElseThrow());
+                    SseClient.Event initial = c.next();
+                    assertEquals("initial", initial.event(), "seed " + seed);
+                    assertEquals(String.valueOf(n), initial.id());
+                    assertEquals(expected(dumps.get(n), query),
+                                 rows(JSON.parse(initial.data()).get("results").getAsObject().get("bindings").getAsArray()), "seed " + seed + ", version " + n);
+                    if ( n == head )
+                        assertEquals("up-to-date", c.next().event());
+                    assertReplay(c, dumps, query, n, head, "seed " + seed);
+                    // Live from here on: the next change the query sees comes as one update at its own version.
+                    List<String> atHead = expected(dumps.get((int)head), query);
+                    int target = dumps.size();
+                    do {
+                        write(f, rnd, dumps, target++);
+                    } while ( expected(dumps.get(dumps.size() - 1), query).equals(atHead) );
+                    long live = dumps.size() - 1;
+                    SseClient.Event e = c.next();
+                    assertEquals("update", e.event());
+                    assertEquals(String.valueOf(live), e.id(), "seed " + seed + ": the first live change");
+                    List<String> after = expected(dumps.get((int)live), query);
+                    JsonObject u = JSON.parse(e.data());
+                    assertEquals(minus(after, atHead), rows(u.get("additions").getAsArray()), "seed " + seed);
+                    assertEquals(minus(atHead, after), rows(u.get("deletions").getAsArray()), "seed " + seed);
+                }
+            }
+            // Accept-Datetime far ahead: the last version, then live.
+            try (SseClient c = new SseClient(live(f, EVERYTHING, ""), Map.of("Accept-Datetime", "Fri, 01 Jan 2100 00:00:00 GMT"))) {
+                assertEquals(200, c.response.statusCode());
+                SseClient.Event initial = c.next();
+                assertEquals(String.valueOf(dumps.size() - 1), initial.id());
+                assertEquals(expected(dumps.get(dumps.size() - 1), EVERYTHING),
+                             rows(JSON.parse(initial.data()).get("results").getAsObject().get("bindings").getAsArray()));
+                assertEquals("up-to-date", c.next().event());
+            }
+            // Bad versions: 400 naming the fix.
+            assertBad(f, live(f, EVERYTHING, "&version=abc"), Map.of(), "version number");
+            assertBad(f, live(f, EVERYTHING, "&version=" + (dumps.size() + 100)), Map.of(), "newer than the newest version");
+            assertBad(f, live(f, EVERYTHING, "&version=3"), Map.of("Last-Event-ID", "5"), "not both");
+            assertBad(f, live(f, EVERYTHING, "&version=3"), Map.of("Accept-Datetime", "Fri, 01 Jan 2100 00:00:00 GMT"), "not both");
+        }
+    }
+
+    private static void assertBad(CdcFuseki f, String url, Map<String, String> headers, String text) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).header("Accept", "text/event-stream");
+        headers.forEach(b::header);
+        HttpResponse<String> r = f.send(b);
+        assertEquals(400, r.statusCode(), r.body());
+        assertTrue(r.body().contains(text), "expected '" + text + "' in: " + r.body());
+    }
+
+    @Test
+    void versionsBeyondRetentionAreRefusedWithTheOldestReachable() throws Exception {
+        String config = CdcFuseki.exampleConfig("quickstart.ttl", work).replace("cdc:logDirectory", "cdc:segmentBytes 1024 ; cdc:retainVersions 3 ; cdc:logDirectory");
+        try (CdcFuseki f = CdcFuseki.start(work, config, b -> {})) {
+            for ( int i = 0 ; i < 30 ; i++ )
+                assertEquals(204, f.update("ds", "INSERT DATA { <http://example/s> <http://example/p> " + i + " }").statusCode());
+            long oldest = f.runtime("ds").log().firstVersion() - 1;
+            assertTrue(oldest > 0, "retention removed old segments");
+            String query = "SELECT ?o { <http://example/s> <http://example/p> ?o }";
+            HttpResponse<String> gone = f.send(HttpRequest.newBuilder(URI.create(live(f, query, "&version=" + (oldest - 1)))).header("Accept", "text/event-stream"));
+            assertEquals(410, gone.statusCode(), gone.body());
+            assertEquals(String.valueOf(oldest), gone.headers().firstValue("X-CDC-Oldest-Version").orElseThrow());
+            assertTrue(gone.body().contains("version=" + oldest), gone.body());
+            try (SseClient c = new SseClient(live(f, query, "&version=" + oldest), Map.of())) {
+                assertEquals(200, c.response.statusCode());
+                SseClient.Event initial = c.next();
+                assertEquals(String.valueOf(oldest), initial.id());
+                assertEquals(oldest, JSON.parse(initial.data()).get("results").getAsObject().get("bindings").getAsArray().size());
+                for ( long v = oldest + 1 ; v <= 30 ; v++ ) {
+                    SseClient.Event e = c.next();
+                    assertEquals(String.valueOf(v), e.id());
+                    JsonObject u = JSON.parse(e.data());
+                    assertEquals(1, u.get("additions").getAsArray().size());
+                    assertEquals("" + (v - 1), u.get("additions").getAsArray().get(0).getAsObject().get("o").getAsObject().get("value").getAsString().value());
+                }
+                assertEquals("up-to-date", c.next().event());
+            }
+        }
+    }
+}
