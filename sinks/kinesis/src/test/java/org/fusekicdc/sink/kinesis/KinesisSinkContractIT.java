@@ -84,6 +84,9 @@ class KinesisSinkContractIT extends SinkContract {
         o.put(Clause.OUTAGE, "the clause's writer (a transaction every 3 ms throughout) outpaces a sink that must put one record at a time"
                              + " to keep a shard's order; KinesisOutageIT cuts the network path and restarts the service itself, with a writer"
                              + " the sink can follow, and checks every version once, in order");
+        o.put(Clause.IN_FLIGHT_FAILURE, "never more than one put in flight: each names the one before's sequence number"
+                                        + " (SequenceNumberForOrdering), so several patches cannot be in flight; KinesisOutageIT cuts the"
+                                        + " network path with a put in flight and checks every version once, in order");
         return o;
     }
 
