@@ -39,7 +39,10 @@ class MetricsIT {
             while ( !"3".equals(live.next().id()) ) {}
             await(() -> Files.exists(out.resolve("3.rdfp")), "version 3 delivered");
 
-            String m = awaitMetrics(f, "fusekicdc_sink_cursor_version{dataset=\"ds\",sink=\"files\"}", 3);
+            // One scrape reads each gauge in turn: wait for a scrape in which the sink is caught up in all of them.
+            String m = awaitMetrics(f, Map.of("fusekicdc_sink_cursor_version{dataset=\"ds\",sink=\"files\"}", 3.0,
+                                              "fusekicdc_sink_lag_versions{dataset=\"ds\",sink=\"files\"}", 0.0,
+                                              "fusekicdc_sink_publish_seconds_count{dataset=\"ds\",sink=\"files\"}", 3.0));
             assertEquals(3.0, value(m, "fusekicdc_capture_transactions_total{dataset=\"ds\"}"));
             assertEquals(6.0, value(m, "fusekicdc_capture_quads_total{dataset=\"ds\"}"));
             assertEquals(3.0, value(m, "fusekicdc_capture_patch_size_bytes_count{dataset=\"ds\"}"));
@@ -73,7 +76,7 @@ class MetricsIT {
         try (CdcFuseki f = CdcFuseki.start(work, config(sink), b -> b.enableMetrics(true))) {
             assertEquals(204, f.update("ds", "INSERT DATA { <http://example/s> <http://example/p> 1 }").statusCode());
             assertEquals(204, f.update("ds", "INSERT DATA { <http://example/s> <http://example/p> 2 }").statusCode());
-            String m = awaitMetrics(f, "fusekicdc_sink_state{dataset=\"ds\",sink=\"files\",state=\"retrying\"}", 1);
+            String m = awaitMetrics(f, Map.of("fusekicdc_sink_state{dataset=\"ds\",sink=\"files\",state=\"retrying\"}", 1.0));
             assertTrue(value(m, "fusekicdc_sink_errors_total{dataset=\"ds\",kind=\"transient\",sink=\"files\"}") >= 1);
             assertEquals(2.0, value(m, "fusekicdc_sink_lag_versions{dataset=\"ds\",sink=\"files\"}"));
             assertTrue(value(m, "fusekicdc_sink_lag_seconds{dataset=\"ds\",sink=\"files\"}") >= 0);
@@ -89,20 +92,24 @@ class MetricsIT {
         }
     }
 
-    /** The metrics once {@code series} has {@code expected}; Fuseki's own tag (application) left out. */
-    private static String awaitMetrics(CdcFuseki f, String series, double expected) {
+    /** The first scrape in which every series has its expected value; Fuseki's own tag (application) left out. */
+    private static String awaitMetrics(CdcFuseki f, Map<String, Double> expected) {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while ( true ) {
             var r = f.send(HttpRequest.newBuilder(URI.create(f.url("/$/metrics"))));
             assertEquals(200, r.statusCode());
             String m = r.body().replace("application=\"fuseki\",", "");
-            Matcher v = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(m);
-            if ( v.find() && Double.parseDouble(v.group(1)) == expected )
+            if ( expected.entrySet().stream().allMatch(e -> hasValue(m, e.getKey(), e.getValue())) )
                 return m;
             if ( System.nanoTime() > deadline )
-                throw new AssertionError("/$/metrics never had " + series + " " + expected + ":\n" + m);
+                throw new AssertionError("/$/metrics never had " + expected + ":\n" + m);
             Thread.onSpinWait();
         }
+    }
+
+    private static boolean hasValue(String metrics, String series, double expected) {
+        Matcher v = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(metrics);
+        return v.find() && Double.parseDouble(v.group(1)) == expected;
     }
 
     private static double value(String metrics, String series) {
