@@ -1,0 +1,283 @@
+package org.fusekicdc.source.r2rml;
+
+import java.sql.Connection;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.apache.jena.graph.Node;
+import org.apache.jena.sparql.core.DatasetGraph;
+import org.apache.jena.sparql.core.Quad;
+import org.fusekicdc.source.r2rml.R2rmlEvaluator.Condition;
+import org.fusekicdc.source.r2rml.TermMap.TermType;
+
+/**
+ * Keeps a dataset equal to a mapping's output as rows change: for one {@link RowEvent}, or a
+ * {@code TRUNCATE}, the exact {@link QuadDelta} against the dataset as it is now.
+ *
+ * <p>How: a unit (see {@link Unit}) whose logical tables are all base tables ({@code rr:tableName}
+ * naming a table) is maintained <b>by key</b>: the changed row's own quads come from the before
+ * and after rows in memory; for a referencing object map the other side of the join is read
+ * with one query on the join columns of the changed row, and the quads the old row took part in
+ * are found in the dataset by the row's subject (child side) or the parent's subject (parent
+ * side). A unit that reads a view or an {@code rr:sqlQuery} is <b>re-evaluated</b>: SQL does not
+ * say which result rows a base-table change touches, so its whole output is computed again and
+ * compared with the quads of its shape in the dataset. It is re-evaluated when a changed table's
+ * name occurs in its query text, and for a view on every change.
+ *
+ * <p>A quad is only removed after checking that no row produces it any more (several rows, or
+ * triples maps, can produce the same quad): the units that could produce it are evaluated on the
+ * rows its subject points to (the subject template inverted into key values when that is
+ * unambiguous, otherwise on the whole logical table).
+ *
+ * <p>The database is read as it is when the delta is computed. When it is already ahead of the
+ * event (a stream that lags), a delta can anticipate later changes; once every event has been
+ * handled the dataset equals the mapping's output over the database.
+ */
+public final class R2rmlMaintainer {
+    private static final Pattern NOT_UNRESERVED = Pattern.compile("[^A-Za-z0-9._~%-]");
+
+    private final R2rmlEvaluator evaluator;
+    private final String base;
+    private final Set<Unit> keyed = new LinkedHashSet<>();
+    private final Set<Unit> reEvaluated = new LinkedHashSet<>();
+    private final Set<LogicalTable> views = new LinkedHashSet<>();
+
+    /**
+     * @throws R2rmlException if a logical table cannot be read
+     */
+    public R2rmlMaintainer(R2rmlMapping mapping, Connection connection) {
+        this.evaluator = new R2rmlEvaluator(mapping, connection);
+        this.base = mapping.base();
+        for ( TriplesMap tm : mapping.triplesMaps() )
+            if ( tm.table().isTableName() && evaluator.isView(tm) )
+                views.add(tm.table());
+        for ( Unit u : evaluator.units() ) {
+            boolean byKey = isBaseTable(u.map().table()) && (!u.isJoin() || isBaseTable(u.parent().table()));
+            (byKey ? keyed : reEvaluated).add(u);
+        }
+    }
+
+    public R2rmlEvaluator evaluator() {
+        return evaluator;
+    }
+
+    /** The units maintained by re-evaluation (views, queries), for the docs and logs. */
+    public List<String> reEvaluatedParts() {
+        return reEvaluated.stream().map(Unit::toString).toList();
+    }
+
+    private boolean isBaseTable(LogicalTable t) {
+        return t.isTableName() && !views.contains(t);
+    }
+
+    /** The change a row event makes to {@code current}, a dataset that holds the mapping's output before it. */
+    public QuadDelta delta(RowEvent event, DatasetGraph current) {
+        Set<Quad> candidates = new LinkedHashSet<>();
+        Set<Quad> produced = new LinkedHashSet<>();
+        Row before = event.before() == null ? null : new Row(event.before());
+        Row after = event.after() == null ? null : new Row(event.after());
+        for ( Unit u : keyed ) {
+            if ( names(u.map().table(), event.table()) ) {
+                if ( before != null )
+                    oldQuadsOfChild(u, before, current, candidates);
+                if ( after != null ) {
+                    if ( u.isJoin() )
+                        evaluator.scanParentsOf(u, after, produced::add);
+                    else
+                        u.quads(after, after, base, produced::add);
+                }
+            }
+            if ( u.isJoin() && names(u.parent().table(), event.table()) ) {
+                if ( before != null ) {
+                    Node oldObject = u.parent().subject().generate(before, base);
+                    if ( oldObject != null )
+                        find(current, u, null, oldObject, candidates);
+                }
+                if ( after != null )
+                    evaluator.scanChildrenOf(u, after, produced::add);
+            }
+        }
+        for ( Unit u : reEvaluated )
+            if ( dependsOn(u, event.table()) )
+                reEvaluate(u, current, candidates, produced);
+        return settle(candidates, produced, current);
+    }
+
+    /** The change a {@code TRUNCATE} of the table makes: exactly the quads that need one of its rows go. */
+    public QuadDelta truncate(String table, DatasetGraph current) {
+        Set<Quad> candidates = new LinkedHashSet<>();
+        Set<Quad> produced = new LinkedHashSet<>();
+        for ( Unit u : keyed )
+            if ( names(u.map().table(), table) || (u.isJoin() && names(u.parent().table(), table)) )
+                reEvaluate(u, current, candidates, produced);
+        for ( Unit u : reEvaluated )
+            if ( dependsOn(u, table) )
+                reEvaluate(u, current, candidates, produced);
+        return settle(candidates, produced, current);
+    }
+
+    /** The quads an old child row gave: computed from the row, or for a join looked up by its subject. */
+    private void oldQuadsOfChild(Unit u, Row before, DatasetGraph current, Set<Quad> candidates) {
+        if ( !u.isJoin() ) {
+            u.quads(before, before, base, candidates::add);
+            return;
+        }
+        Node subject = u.map().subject().generate(before, base);
+        if ( subject != null )
+            find(current, u, subject, null, candidates);
+    }
+
+    private void find(DatasetGraph current, Unit u, Node subject, Node object, Set<Quad> out) {
+        Node p = u.fixedPredicate();
+        current.find(Node.ANY, subject == null ? Node.ANY : subject, p == null ? Node.ANY : p, object == null ? Node.ANY : object)
+               .forEachRemaining(q -> {
+                   Quad normal = normal(q);
+                   if ( u.mayProduce(normal, base) )
+                       out.add(normal);
+               });
+    }
+
+    private void reEvaluate(Unit u, DatasetGraph current, Set<Quad> candidates, Set<Quad> produced) {
+        find(current, u, null, null, candidates);
+        evaluator.scan(u, List.of(), produced::add);
+    }
+
+    /** Adds what is produced and absent; removes what is present, not produced by this change, and produced by no row. */
+    private QuadDelta settle(Set<Quad> candidates, Set<Quad> produced, DatasetGraph current) {
+        Set<Quad> added = new LinkedHashSet<>();
+        for ( Quad q : produced )
+            if ( !current.contains(q) )
+                added.add(q);
+        Set<Quad> removed = new LinkedHashSet<>();
+        Map<String, Set<Quad>> checked = new HashMap<>();
+        for ( Quad q : candidates ) {
+            if ( produced.contains(q) || !current.contains(q) )
+                continue;
+            if ( !stillProduced(q, checked) )
+                removed.add(q);
+        }
+        return new QuadDelta(removed, added);
+    }
+
+    private boolean stillProduced(Quad q, Map<String, Set<Quad>> checked) {
+        for ( Unit u : evaluator.units() ) {
+            if ( !u.mayProduce(q, base) )
+                continue;
+            List<Condition> conditions = keyConditions(u, q.getSubject());
+            if ( conditions == null )
+                continue;
+            String key = System.identityHashCode(u) + " " + conditions;
+            Set<Quad> quads = checked.computeIfAbsent(key, k -> {
+                Set<Quad> s = new LinkedHashSet<>();
+                evaluator.scan(u, conditions, s::add);
+                return s;
+            });
+            if ( quads.contains(q) )
+                return true;
+        }
+        return false;
+    }
+
+    /**
+     * Conditions on the unit's child rows that every row whose subject is {@code subject} meets:
+     * the subject template's values, when the template splits unambiguously and the column's
+     * type compares exactly (text, integers); an empty list means all rows; null means none.
+     */
+    private List<Condition> keyConditions(Unit u, Node subject) {
+        TermMap sm = u.map().subject();
+        if ( sm.termType() != TermType.IRI || !subject.isURI() || (sm.template() == null && sm.column() == null) )
+            return List.of();
+        Map<String, Integer> types = evaluator.columnTypes(u.map(), u.map().table());
+        String iri = subject.getURI();
+        List<String> variants = new ArrayList<>(List.of(iri));
+        if ( iri.startsWith(base) )
+            variants.add(iri.substring(base.length()));
+        if ( sm.column() != null ) {
+            String col = evaluator.resolve(u.map(), sm.column());
+            return isText(types.get(col)) ? List.of(new Condition(R2rmlEvaluator.CHILD, col, List.copyOf(variants))) : List.of();
+        }
+        Template t = sm.template();
+        List<String> cols = t.columns();
+        for ( int i = 1 ; i < cols.size() ; i++ )
+            if ( !NOT_UNRESERVED.matcher(t.literal(i)).find() )
+                return List.of();
+        StringBuilder regex = new StringBuilder(Pattern.quote(t.literal(0)));
+        for ( int i = 0 ; i < cols.size() ; i++ )
+            regex.append("([A-Za-z0-9._~%-]*)").append(Pattern.quote(t.literal(i + 1)));
+        Pattern shape = Pattern.compile(regex.toString());
+        Map<String, List<Object>> values = new HashMap<>();
+        for ( String variant : variants ) {
+            Matcher m = shape.matcher(variant);
+            if ( !m.matches() )
+                continue;
+            for ( int i = 0 ; i < cols.size() ; i++ ) {
+                String col = evaluator.resolve(u.map(), cols.get(i));
+                Object v = typed(percentDecode(m.group(i + 1)), types.get(col));
+                if ( v != null )
+                    values.computeIfAbsent(col, c -> new ArrayList<>()).add(v);
+            }
+        }
+        if ( values.isEmpty() && variants.stream().noneMatch(v -> shape.matcher(v).matches()) )
+            return null;
+        List<Condition> conditions = new ArrayList<>();
+        values.forEach((col, vs) -> conditions.add(new Condition(R2rmlEvaluator.CHILD, col, vs)));
+        return conditions;
+    }
+
+    /** The value as the column compares it, or null when the column's text form is not exact (then no condition). */
+    private static Object typed(String text, Integer type) {
+        if ( type == null )
+            return null;
+        if ( isText(type) )
+            return text;
+        return switch (type) {
+            case Types.INTEGER, Types.SMALLINT, Types.BIGINT, Types.TINYINT -> {
+                try {
+                    yield Long.parseLong(text);
+                } catch (NumberFormatException ex) {
+                    yield null;
+                }
+            }
+            default -> null;
+        };
+    }
+
+    private static boolean isText(Integer type) {
+        return type != null && (type == Types.VARCHAR || type == Types.CHAR || type == Types.LONGVARCHAR || type == Types.NVARCHAR
+                                || type == Types.NCHAR || type == Types.LONGNVARCHAR);
+    }
+
+    private static String percentDecode(String s) {
+        return java.net.URLDecoder.decode(s.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private boolean names(LogicalTable t, String eventTable) {
+        if ( !t.isTableName() )
+            return false;
+        String bare = eventTable.substring(eventTable.lastIndexOf('.') + 1).replace("\"", "");
+        return t.delimited() ? t.bareName().equals(bare) : t.bareName().equalsIgnoreCase(bare);
+    }
+
+    private boolean dependsOn(Unit u, String table) {
+        return dependsOn(u.map().table(), table) || (u.isJoin() && dependsOn(u.parent().table(), table));
+    }
+
+    private boolean dependsOn(LogicalTable t, String table) {
+        if ( t.isTableName() )
+            return views.contains(t) || names(t, table);
+        String bare = table.substring(table.lastIndexOf('.') + 1).replace("\"", "");
+        return Pattern.compile("(?i)(?<![A-Za-z0-9_])" + Pattern.quote(bare) + "(?![A-Za-z0-9_])").matcher(t.sqlQuery()).find();
+    }
+
+    private static Quad normal(Quad q) {
+        return Quad.isDefaultGraph(q.getGraph()) && !Quad.defaultGraphIRI.equals(q.getGraph())
+               ? Quad.create(Quad.defaultGraphIRI, q.asTriple()) : q;
+    }
+}
