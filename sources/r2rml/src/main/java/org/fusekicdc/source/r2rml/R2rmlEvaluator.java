@@ -7,6 +7,7 @@ import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Types;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -42,6 +43,7 @@ public final class R2rmlEvaluator {
     private final Connection connection;
     private final List<Unit> units;
     private final Map<LogicalTable, Map<String, Integer>> columnTypes = new HashMap<>();
+    private final Map<LogicalTable, String> fromItems = new HashMap<>();
 
     /** A column of a logical table equal to one of the values (SQL {@code IN}). */
     record Condition(String alias, String column, List<Object> values) {}
@@ -137,8 +139,8 @@ public final class R2rmlEvaluator {
         StringBuilder sql = new StringBuilder("SELECT ").append(quote(CHILD)).append(".*");
         for ( int i = 0 ; i < parentColumns.size() ; i++ )
             sql.append(", ").append(quote(PARENT)).append('.').append(quote(parentColumns.get(i))).append(" AS ").append(quote(PARENT_COLUMN + i));
-        sql.append(" FROM ").append(child.table().fromItem()).append(" AS ").append(quote(CHILD))
-           .append(" JOIN ").append(parent.table().fromItem()).append(" AS ").append(quote(PARENT)).append(" ON ");
+        sql.append(" FROM ").append(from(child.table())).append(" AS ").append(quote(CHILD))
+           .append(" JOIN ").append(from(parent.table())).append(" AS ").append(quote(PARENT)).append(" ON ");
         List<String> on = new ArrayList<>();
         for ( JoinCondition jc : u.ref().joins() )
             on.add(quote(CHILD) + "." + quote(resolve(child, jc.child())) + " = " + quote(PARENT) + "." + quote(resolve(parent, jc.parent())));
@@ -149,10 +151,10 @@ public final class R2rmlEvaluator {
             Map<String, Object> c = new LinkedHashMap<>();
             ResultSetMetaData md = rs.getMetaData();
             for ( int i = 1 ; i <= childCount ; i++ )
-                c.put(md.getColumnLabel(i), NaturalLiterals.normalise(rs.getObject(i)));
+                c.put(md.getColumnLabel(i), unpadded(md.getColumnType(i), NaturalLiterals.normalise(rs.getObject(i))));
             Map<String, Object> p = new LinkedHashMap<>();
             for ( int i = 0 ; i < parentColumns.size() ; i++ )
-                p.put(parentColumns.get(i), NaturalLiterals.normalise(rs.getObject(childCount + 1 + i)));
+                p.put(parentColumns.get(i), unpadded(md.getColumnType(childCount + 1 + i), NaturalLiterals.normalise(rs.getObject(childCount + 1 + i))));
             u.quads(new Row(c), new Row(p), mapping.base(), out);
         });
     }
@@ -182,7 +184,7 @@ public final class R2rmlEvaluator {
     }
 
     private void scanRows(TriplesMap tm, LogicalTable table, List<Condition> conditions, Consumer<Row> rows) {
-        StringBuilder sql = new StringBuilder("SELECT * FROM ").append(table.fromItem()).append(" AS ").append(quote(CHILD));
+        StringBuilder sql = new StringBuilder("SELECT * FROM ").append(from(table)).append(" AS ").append(quote(CHILD));
         List<Object> params = where(sql, conditions, false);
         query(tm, sql.toString(), params, rs -> {
             ResultSetMetaData md = rs.getMetaData();
@@ -192,10 +194,28 @@ public final class R2rmlEvaluator {
                 if ( values.containsKey(label) )
                     throw new R2rmlException(tm + ": its logical table (" + table + ") has two columns named " + label
                                              + "; a column name must be unique. Rename one with AS.");
-                values.put(label, NaturalLiterals.normalise(rs.getObject(i)));
+                values.put(label, unpadded(md.getColumnType(i), NaturalLiterals.normalise(rs.getObject(i))));
             }
             rows.accept(new Row(values));
         });
+    }
+
+    /**
+     * A CHAR(n) value without the spaces that pad it: PostgreSQL returns them, MariaDB/MySQL do
+     * not, and the W3C tests expect the value as written.
+     */
+    static Object unpadded(int jdbcType, Object value) {
+        if ( (jdbcType == Types.CHAR || jdbcType == Types.NCHAR) && value instanceof String s )
+            return s.stripTrailing();
+        return value;
+    }
+
+    /** A row event's row as the logical table (a base table) gives it: CHAR values unpadded. */
+    Row row(TriplesMap tm, Map<String, Object> values) {
+        Map<String, Integer> types = columnTypes(tm, tm.table());
+        Map<String, Object> out = new LinkedHashMap<>();
+        values.forEach((k, v) -> out.put(k, unpadded(types.getOrDefault(k, Types.OTHER), v)));
+        return new Row(out);
     }
 
     private static List<Object> where(StringBuilder sql, List<Condition> conditions, boolean hasWhere) {
@@ -239,7 +259,7 @@ public final class R2rmlEvaluator {
         if ( known != null )
             return known;
         Map<String, Integer> types = new LinkedHashMap<>();
-        try (PreparedStatement ps = connection.prepareStatement("SELECT * FROM " + table.fromItem() + " AS " + quote(CHILD) + " WHERE 1 = 0");
+        try (PreparedStatement ps = connection.prepareStatement("SELECT * FROM " + from(table) + " AS " + quote(CHILD) + " WHERE 1 = 0");
              ResultSet rs = ps.executeQuery()) {
             ResultSetMetaData md = rs.getMetaData();
             for ( int i = 1 ; i <= md.getColumnCount() ; i++ )
@@ -263,6 +283,29 @@ public final class R2rmlEvaluator {
 
     private List<String> resolveAll(TriplesMap tm, List<String> names) {
         return names.stream().map(n -> resolve(tm, n)).toList();
+    }
+
+    /**
+     * The logical table as SQL after FROM. An undelimited {@code rr:tableName} that the catalogue
+     * has with exactly that spelling is quoted, so that {@code "Student"} finds a table created as
+     * {@code "Student"} although PostgreSQL folds undelimited names to lower case; any other name
+     * is sent as written.
+     */
+    String from(LogicalTable table) {
+        return fromItems.computeIfAbsent(table, t -> {
+            if ( !t.isTableName() || t.tableName().contains("\"") )
+                return t.fromItem();
+            String[] parts = t.tableName().strip().split("\\.");
+            try (ResultSet rs = connection.getMetaData().getTables(connection.getCatalog(), parts.length > 1 ? parts[parts.length - 2] : null,
+                                                                   parts[parts.length - 1], null)) {
+                while ( rs.next() )
+                    if ( rs.getString("TABLE_NAME").equals(parts[parts.length - 1]) )
+                        return java.util.Arrays.stream(parts).map(R2rmlEvaluator::quote).collect(java.util.stream.Collectors.joining("."));
+            } catch (SQLException ex) {
+                throw new R2rmlException("Cannot read the database catalogue for " + t + ": " + ex.getMessage(), ex);
+            }
+            return t.fromItem();
+        });
     }
 
     /** Whether a {@code rr:tableName} names a view (read from the database's catalogue). */

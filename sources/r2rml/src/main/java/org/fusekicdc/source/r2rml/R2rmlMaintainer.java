@@ -81,10 +81,10 @@ public final class R2rmlMaintainer {
     public QuadDelta delta(RowEvent event, DatasetGraph current) {
         Set<Quad> candidates = new LinkedHashSet<>();
         Set<Quad> produced = new LinkedHashSet<>();
-        Row before = event.before() == null ? null : new Row(event.before());
-        Row after = event.after() == null ? null : new Row(event.after());
         for ( Unit u : keyed ) {
             if ( names(u.map().table(), event.table()) ) {
+                Row before = event.before() == null ? null : evaluator.row(u.map(), event.before());
+                Row after = event.after() == null ? null : evaluator.row(u.map(), event.after());
                 if ( before != null )
                     oldQuadsOfChild(u, before, current, candidates);
                 if ( after != null ) {
@@ -95,6 +95,8 @@ public final class R2rmlMaintainer {
                 }
             }
             if ( u.isJoin() && names(u.parent().table(), event.table()) ) {
+                Row before = event.before() == null ? null : evaluator.row(u.parent(), event.before());
+                Row after = event.after() == null ? null : evaluator.row(u.parent(), event.after());
                 if ( before != null ) {
                     Node oldObject = u.parent().subject().generate(before, base);
                     if ( oldObject != null )

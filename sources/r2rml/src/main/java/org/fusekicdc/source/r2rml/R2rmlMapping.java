@@ -89,6 +89,10 @@ public record R2rmlMapping(List<TriplesMap> triplesMaps, String base) {
         return null;
     }
 
+    /** rr:SQL2008 and the identifiers the W3C lists for other SQL dialects (R2RML 5.3). */
+    private static final Set<String> SQL_VERSIONS = Set.of("SQL2008", "Oracle", "MySQL", "MSSQLServer", "HSQLDB", "PostgreSQL", "DB2",
+                                                           "Informix", "Ingres", "Progress", "SybaseASE", "SybaseSQLAnywhere", "Virtuoso", "Firebird");
+
     private static final class Reader {
         private final Graph g;
         private final String base;
@@ -158,12 +162,14 @@ public record R2rmlMapping(List<TriplesMap> triplesMaps, String base) {
             String q = literal(lt, sqlQuery, where + " rr:logicalTable");
             if ( (tn == null) == (q == null) )
                 problems.add(where + ": its rr:logicalTable needs exactly one of rr:tableName and rr:sqlQuery.");
-            Node version = one(lt, sqlVersion);
-            if ( version != null && !version.isURI() )
-                problems.add(where + ": rr:sqlVersion " + version + " is not an IRI (e.g. rr:SQL2008).");
-            if ( q != null && q.strip().endsWith(";") )
-                problems.add(where + ": the rr:sqlQuery ends with ';'. An R2RML query is one SELECT without a terminating semicolon: remove it.");
-            return new LogicalTable(tn, q, version == null ? null : version.getURI());
+            List<Node> versions = objects(lt, sqlVersion);
+            for ( Node version : versions )
+                if ( !version.isURI() || !version.getURI().startsWith(NS) || !SQL_VERSIONS.contains(version.getURI().substring(NS.length())) )
+                    problems.add(where + ": rr:sqlVersion " + version + " is not a known SQL version identifier; use rr:SQL2008 or one of "
+                                 + SQL_VERSIONS.stream().map(v -> "rr:" + v).toList() + ".");
+            if ( q != null )
+                q = q.strip().replaceFirst(";+$", "").strip();
+            return new LogicalTable(tn, q, versions.isEmpty() ? null : versions.get(0).getURI());
         }
 
         private PredicateObjectMap predicateObjectMap(Node pom, String where) {
@@ -262,8 +268,8 @@ public record R2rmlMapping(List<TriplesMap> triplesMaps, String base) {
                 problems.add(where + ": rr:language and rr:datatype apply to literals only, but the term type is " + type + ".");
             if ( lang != null && dt != null )
                 problems.add(where + " has both rr:language and rr:datatype; a literal has one or the other.");
-            if ( lang != null && !lang.matches("[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*") )
-                problems.add(where + ": rr:language \"" + lang + "\" is not a valid language tag (BCP 47, e.g. \"en\" or \"es-ES\").");
+            if ( lang != null && !lang.matches("[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*") )
+                problems.add(where + ": rr:language \"" + lang + "\" is not a valid language tag (BCP 47: a two- or three-letter language, then subtags, e.g. \"en\" or \"es-ES\").");
             if ( dt != null && !dt.isURI() )
                 problems.add(where + ": rr:datatype " + dt + " is not an IRI.");
             if ( constantValue != null ) {

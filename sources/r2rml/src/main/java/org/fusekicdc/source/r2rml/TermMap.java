@@ -68,11 +68,10 @@ public record TermMap(Node constant, String column, Template template, TermType 
     static String absolute(String text, String base) {
         String iri = text;
         try {
-            if ( !IRIx.create(text).isAbsolute() )
+            if ( !(IRIx.create(text).scheme() != null) )
                 iri = base + text;
-            IRIx checked = IRIx.create(iri);
-            if ( !checked.isAbsolute() )
-                throw new IRIException("not absolute");
+            if ( !(IRIx.create(iri).scheme() != null) )
+                throw new IRIException("no scheme");
             return iri;
         } catch (IRIException ex) {
             throw new R2rmlException("The value \"" + text + "\" gives no valid IRI (" + iri + ": " + ex.getMessage()
