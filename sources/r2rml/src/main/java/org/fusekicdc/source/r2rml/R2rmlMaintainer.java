@@ -125,13 +125,19 @@ public final class R2rmlMaintainer {
         return settle(candidates, produced, current);
     }
 
-    /** The quads an old child row gave: computed from the row, or for a join looked up by its subject. */
+    /**
+     * The quads an old row may have given, looked up in the dataset by the row's subject: this
+     * needs only the subject's columns of the before image (with PostgreSQL's default replica
+     * identity, the key), and finds the quads of a join whatever the parent rows are now.
+     */
     private void oldQuadsOfChild(Unit u, Row before, DatasetGraph current, Set<Quad> candidates) {
-        if ( !u.isJoin() ) {
-            u.quads(before, before, base, candidates::add);
-            return;
+        Node subject;
+        try {
+            subject = u.map().subject().generate(before, base);
+        } catch (R2rmlException ex) {
+            throw new R2rmlException(ex.getMessage() + " The before image of a changed row must carry the columns of the subject map"
+                                     + " (use key columns in the template, or REPLICA IDENTITY FULL on PostgreSQL).", ex);
         }
-        Node subject = u.map().subject().generate(before, base);
         if ( subject != null )
             find(current, u, subject, null, candidates);
     }

@@ -7,7 +7,9 @@ import java.util.Map;
 /**
  * One row change of a base table, as a source reports it: the row before (null for an insert)
  * and after (null for a delete), column name to value. Values are those of
- * {@link NaturalLiterals}; JDBC date/time values are turned into java.time ones here.
+ * {@link NaturalLiterals}; JDBC date/time values are turned into java.time ones here. The before
+ * row needs only the columns the subject maps (and, for a table that is the parent of a join,
+ * the parent's subject map) read: with PostgreSQL's default replica identity, the key.
  *
  * @param table the table's name, optionally schema-qualified ({@code public.customer}); matched
  *              against {@code rr:tableName} without its schema, exactly when the mapping

@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class R2rmlDifferentialIT {
     private static final long SEED = Long.getLong("r2rml.seed", 22L);
-    private static final int CHANGES_PER_CASE = Integer.getInteger("r2rml.changes", 15);
+    private static final int CHANGES_PER_CASE = Integer.getInteger("r2rml.changes", 10);
 
     @ParameterizedTest
     @EnumSource(TestDb.class)

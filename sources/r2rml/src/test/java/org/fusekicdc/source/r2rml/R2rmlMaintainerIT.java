@@ -124,6 +124,16 @@ class R2rmlMaintainerIT {
 
     @ParameterizedTest
     @EnumSource(TestDb.class)
+    void aBeforeImageWithoutTheSubjectsColumnsIsRefusedNamingTheFix(TestDb db) throws SQLException {
+        withDatabase(db, "partial", (c, m, kept) -> {
+            String msg = org.junit.jupiter.api.Assertions.assertThrows(R2rmlException.class,
+                () -> m.delta(RowEvent.delete("emp", Map.of("id", 12)), kept)).getMessage();
+            assertTrue(msg.contains("Column dept is not in the logical table") && msg.contains("REPLICA IDENTITY FULL"), msg);
+        });
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDb.class)
     void truncateRemovesExactlyTheTriplesThatNeedTheTable(TestDb db) throws SQLException {
         withDatabase(db, "truncate", (c, m, kept) -> {
             sql(c, "TRUNCATE TABLE emp");
@@ -141,9 +151,11 @@ class R2rmlMaintainerIT {
         withDatabase(db, "lag", (c, m, kept) -> {
             // Three transactions commit before the first event is handled, as when a stream lags.
             sql(c, "UPDATE emp SET dept = 'B' WHERE id = 10", "UPDATE dept SET code = 'A' WHERE id = 2", "DELETE FROM dept WHERE id = 1");
+            // dept's before images with the key only, as PostgreSQL gives them by default (emp's
+            // carries dept too: the team map's subject reads it).
             for ( RowEvent e : List.of(RowEvent.update("emp", emp(10, "A"), emp(10, "B")),
-                                       RowEvent.update("dept", dept(2, "B", "Ops"), dept(2, "A", "Ops")),
-                                       RowEvent.delete("dept", dept(1, "A", "Sales"))) )
+                                       RowEvent.update("dept", Map.of("id", 2), dept(2, "A", "Ops")),
+                                       RowEvent.delete("dept", Map.of("id", 1))) )
                 m.delta(e, kept).applyTo(kept);
         });
     }
