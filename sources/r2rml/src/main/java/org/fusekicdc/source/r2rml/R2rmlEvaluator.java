@@ -159,28 +159,21 @@ public final class R2rmlEvaluator {
         });
     }
 
-    /** For a child row held in memory: its quads of a joining unit, with the parent rows the database has now. */
-    void scanParentsOf(Unit u, Row child, Consumer<Quad> out) {
+    /**
+     * For a row held in memory on one side of a joining unit: the unit's quads with the rows of
+     * the other side that the database has now and that join it.
+     */
+    void scanJoining(Unit u, Row known, boolean knownIsChild, Consumer<Quad> out) {
+        TriplesMap other = knownIsChild ? u.parent() : u.map();
         List<Condition> conditions = new ArrayList<>();
         for ( JoinCondition jc : u.ref().joins() ) {
-            Object v = child.value(jc.child());
+            Object v = known.value(knownIsChild ? jc.child() : jc.parent());
             if ( v == null )
                 return;
-            conditions.add(new Condition(CHILD, resolve(u.parent(), jc.parent()), List.of(v)));
+            conditions.add(new Condition(CHILD, resolve(other, knownIsChild ? jc.parent() : jc.child()), List.of(v)));
         }
-        scanRows(u.parent(), u.parent().table(), conditions, parentRow -> u.quads(child, parentRow, mapping.base(), out));
-    }
-
-    /** For a parent row held in memory: the quads of a joining unit whose child rows (in the database now) join it. */
-    void scanChildrenOf(Unit u, Row parentRow, Consumer<Quad> out) {
-        List<Condition> conditions = new ArrayList<>();
-        for ( JoinCondition jc : u.ref().joins() ) {
-            Object v = parentRow.value(jc.parent());
-            if ( v == null )
-                return;
-            conditions.add(new Condition(CHILD, resolve(u.map(), jc.child()), List.of(v)));
-        }
-        scanRows(u.map(), u.map().table(), conditions, childRow -> u.quads(childRow, parentRow, mapping.base(), out));
+        scanRows(other, other.table(), conditions,
+                 row -> u.quads(knownIsChild ? known : row, knownIsChild ? row : known, mapping.base(), out));
     }
 
     private void scanRows(TriplesMap tm, LogicalTable table, List<Condition> conditions, Consumer<Row> rows) {

@@ -89,7 +89,7 @@ public final class R2rmlMaintainer {
                     oldQuadsOfChild(u, before, current, candidates);
                 if ( after != null ) {
                     if ( u.isJoin() )
-                        evaluator.scanParentsOf(u, after, produced::add);
+                        evaluator.scanJoining(u, after, true, produced::add);
                     else
                         u.quads(after, after, base, produced::add);
                 }
@@ -103,7 +103,7 @@ public final class R2rmlMaintainer {
                         find(current, u, null, oldObject, candidates);
                 }
                 if ( after != null )
-                    evaluator.scanChildrenOf(u, after, produced::add);
+                    evaluator.scanJoining(u, after, false, produced::add);
             }
         }
         for ( Unit u : reEvaluated )
