@@ -116,13 +116,34 @@ public final class R2rmlMaintainer {
     public QuadDelta truncate(String table, DatasetGraph current) {
         Set<Quad> candidates = new LinkedHashSet<>();
         Set<Quad> produced = new LinkedHashSet<>();
+        for ( Unit u : unitsReading(table) )
+            reEvaluate(u, current, candidates, produced);
+        return settle(candidates, produced, current);
+    }
+
+    /**
+     * Removes every quad that a unit reading the table may have given, without asking the
+     * database: what a source does before it loads the table's rows again (a snapshot, whose
+     * rows then arrive as inserts). Unlike {@link #truncate}, quads that rows of other tables
+     * also give go too; clear every mapped table before a snapshot of them all.
+     */
+    public QuadDelta clear(String table, DatasetGraph current) {
+        Set<Quad> quads = new LinkedHashSet<>();
+        for ( Unit u : unitsReading(table) )
+            find(current, u, null, null, quads);
+        return new QuadDelta(quads, Set.of());
+    }
+
+    /** The units whose output depends on the table's rows. */
+    private List<Unit> unitsReading(String table) {
+        List<Unit> out = new ArrayList<>();
         for ( Unit u : keyed )
             if ( names(u.map().table(), table) || (u.isJoin() && names(u.parent().table(), table)) )
-                reEvaluate(u, current, candidates, produced);
+                out.add(u);
         for ( Unit u : reEvaluated )
             if ( dependsOn(u, table) )
-                reEvaluate(u, current, candidates, produced);
-        return settle(candidates, produced, current);
+                out.add(u);
+        return out;
     }
 
     /**

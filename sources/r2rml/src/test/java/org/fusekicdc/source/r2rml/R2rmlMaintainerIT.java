@@ -147,6 +147,21 @@ class R2rmlMaintainerIT {
 
     @ParameterizedTest
     @EnumSource(TestDb.class)
+    void aSnapshotAfterClearingEveryTableRebuildsTheOutput(TestDb db) throws SQLException {
+        withDatabase(db, "snapshot", (c, m, kept) -> {
+            sql(c, "DELETE FROM emp WHERE id = 11", "INSERT INTO dept VALUES (3, 'C', 'Lab')");
+            for ( String table : List.of("dept", "emp") )
+                m.clear(table, kept).applyTo(kept);
+            assertTrue(kept.isEmpty(), "every quad came from the two tables");
+            for ( RowEvent e : List.of(RowEvent.insert("dept", dept(1, "A", "Sales")), RowEvent.insert("dept", dept(2, "B", "Ops")),
+                                       RowEvent.insert("dept", dept(3, "C", "Lab")), RowEvent.insert("emp", emp(10, "A")),
+                                       RowEvent.insert("emp", emp(12, "B"))) )
+                m.delta(e, kept).applyTo(kept);
+        });
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDb.class)
     void eventsHandledAfterTheDatabaseMovedOnEndInTheMappingsOutput(TestDb db) throws SQLException {
         withDatabase(db, "lag", (c, m, kept) -> {
             // Three transactions commit before the first event is handled, as when a stream lags.
