@@ -16,6 +16,8 @@ import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.Quad;
 import org.fusekicdc.source.r2rml.R2rmlEvaluator.Condition;
 import org.fusekicdc.source.r2rml.TermMap.TermType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Keeps a dataset equal to a mapping's output as rows change: for one {@link RowEvent}, or a
@@ -41,6 +43,7 @@ import org.fusekicdc.source.r2rml.TermMap.TermType;
  * handled the dataset equals the mapping's output over the database.
  */
 public final class R2rmlMaintainer {
+    private static final Logger LOG = LoggerFactory.getLogger(R2rmlMaintainer.class);
     private static final Pattern NOT_UNRESERVED = Pattern.compile("[^A-Za-z0-9._~%-]");
 
     private final R2rmlEvaluator evaluator;
@@ -62,15 +65,12 @@ public final class R2rmlMaintainer {
             boolean byKey = isBaseTable(u.map().table()) && (!u.isJoin() || isBaseTable(u.parent().table()));
             (byKey ? keyed : reEvaluated).add(u);
         }
+        if ( !reEvaluated.isEmpty() )
+            LOG.info("R2RML: maintained by re-evaluating the whole part on each change of a table it reads (views, rr:sqlQuery): {}", reEvaluated);
     }
 
     public R2rmlEvaluator evaluator() {
         return evaluator;
-    }
-
-    /** The units maintained by re-evaluation (views, queries), for the docs and logs. */
-    public List<String> reEvaluatedParts() {
-        return reEvaluated.stream().map(Unit::toString).toList();
     }
 
     private boolean isBaseTable(LogicalTable t) {

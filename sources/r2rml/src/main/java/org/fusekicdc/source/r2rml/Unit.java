@@ -24,10 +24,6 @@ record Unit(TriplesMap map, PredicateObjectMap pom, RefObjectMap ref, TriplesMap
         return new Unit(map, null, null, null);
     }
 
-    boolean isRef() {
-        return ref != null;
-    }
-
     /** A referencing object map with join conditions: its rows come from a joint query. */
     boolean isJoin() {
         return ref != null && !ref.joins().isEmpty();
