@@ -94,7 +94,7 @@ class HistoryIndexTest {
         open(config());
         index = HistoryIndex.open(log, 40);
         HistoryFixture.workload(dsg, new Random(11), 20);
-        int n = HistoryIndex.FLUSH_ENTRIES + 5000;    // more distinct (s, p, g) than one batch holds; the patch is read as a stream
+        int n = VersionEntries.FLUSH_ENTRIES + 5000;    // more distinct (s, p, g) than one batch holds; the patch is read as a stream
         Txn.executeWrite(dsg, () -> {
             for ( int i = 0 ; i < n ; i++ )
                 dsg.add(Quad.create(Quad.defaultGraphIRI, NodeFactory.createURI(HistoryFixture.NS + "big/" + i),
