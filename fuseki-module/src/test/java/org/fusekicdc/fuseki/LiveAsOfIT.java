@@ -82,6 +82,15 @@ class LiveAsOfIT {
         }
     }
 
+    /** Write random versions until the query's answer differs from {@code answer}; the version where it first does. */
+    private static long writeUntilTheAnswerChanges(CdcFuseki f, Random rnd, List<Set<Quad>> dumps, String query, List<String> answer) {
+        int target = dumps.size();
+        do {
+            write(f, rnd, dumps, target++);
+        } while ( expected(dumps.get(dumps.size() - 1), query).equals(answer) );
+        return dumps.size() - 1;
+    }
+
     /** The query's rows on a dump, each as "var=type:value" pairs, sorted. */
     private static List<String> expected(Set<Quad> dump, String query) {
         DatasetGraph d = DatasetGraphFactory.create();
@@ -169,11 +178,7 @@ class LiveAsOfIT {
                     assertReplay(c, dumps, query, n, head, "seed " + seed);
                     // Live from here on: the next change the query sees comes as one update at its own version.
                     List<String> atHead = expected(dumps.get((int)head), query);
-                    int target = dumps.size();
-                    do {
-                        write(f, rnd, dumps, target++);
-                    } while ( expected(dumps.get(dumps.size() - 1), query).equals(atHead) );
-                    long live = dumps.size() - 1;
+                    long live = writeUntilTheAnswerChanges(f, rnd, dumps, query, atHead);
                     SseClient.Event e = c.next();
                     assertEquals("update", e.event());
                     assertEquals(String.valueOf(live), e.id(), "seed " + seed + ": the first live change");
@@ -254,11 +259,7 @@ class LiveAsOfIT {
                 }
                 // Live from here on: the next change the query sees comes as one notification at its own version.
                 List<String> atHead = expected(dumps.get((int)head), query);
-                int target = dumps.size();
-                do {
-                    write(f, rnd, dumps, target++);
-                } while ( expected(dumps.get(dumps.size() - 1), query).equals(atHead) );
-                long live = dumps.size() - 1;
+                long live = writeUntilTheAnswerChanges(f, rnd, dumps, query, atHead);
                 JsonObject u = notification(c, live, at + ": the first live change");
                 List<String> after = expected(dumps.get((int)live), query);
                 assertEquals(minus(after, atHead), rows(u, "addedResults"), at);
