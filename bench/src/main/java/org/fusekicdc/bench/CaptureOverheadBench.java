@@ -59,6 +59,7 @@ import java.util.stream.Stream;
  * <tr><td>bench.parts</td><td>small,concurrent,feed,bulk</td><td>Which parts to run (feed reads the captured server of small and of bulk).</td></tr>
  * <tr><td>bench.configs</td><td>plain,capture,jenaPatchLog</td><td>Servers of the small-transaction part;
  *     {@code captureNoFsync} ({@code cdc:fsync false}) separates the cost of forcing the log to disk;
+ *     {@code captureNoIndex} ({@code cdc:historyIndex false}) separates the cost of the resource-history index;
  *     {@code captureNoSpill} is also accepted.</td></tr>
  * <tr><td>bench.clients</td><td>1</td><td>Concurrent HTTP clients sending the small transactions.</td></tr>
  * <tr><td>bench.warmup</td><td>600</td><td>Warm-up transactions per server (small and concurrent parts).</td></tr>

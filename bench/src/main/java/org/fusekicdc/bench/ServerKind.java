@@ -18,6 +18,8 @@ enum ServerKind {
     CAPTURE_NOFSYNC("captureNoFsync", "cdc:CapturedDataset, cdc:fsync false"),
     /** fuseki-cdc capture that keeps every transaction's changes in memory (cdc:spillThreshold at its maximum): separates the spill's cost. */
     CAPTURE_NOSPILL("captureNoSpill", "cdc:CapturedDataset, cdc:spillThreshold 10000000 (no spill)"),
+    /** fuseki-cdc capture without the resource-history index (cdc:historyIndex false): separates the index's cost. */
+    CAPTURE_NOINDEX("captureNoIndex", "cdc:CapturedDataset, cdc:historyIndex false (no resource-history index)"),
     /** Jena's own text patch log: jena-rdfpatch's patch:LoggedDataset (fsyncs each transaction's patch). */
     JENA_PATCH_LOG("jenaPatchLog", "patch:LoggedDataset (jena-rdfpatch), one file");
 
@@ -34,11 +36,11 @@ enum ServerKind {
             if ( k.id.equalsIgnoreCase(id.trim()) )
                 return k;
         }
-        throw new IllegalArgumentException("Unknown server configuration '" + id + "'; one of plain, capture, captureNoFsync, captureNoSpill, jenaPatchLog");
+        throw new IllegalArgumentException("Unknown server configuration '" + id + "'; one of plain, capture, captureNoFsync, captureNoSpill, captureNoIndex, jenaPatchLog");
     }
 
     boolean captured() {
-        return this == CAPTURE || this == CAPTURE_NOFSYNC || this == CAPTURE_NOSPILL;
+        return this == CAPTURE || this == CAPTURE_NOFSYNC || this == CAPTURE_NOSPILL || this == CAPTURE_NOINDEX;
     }
 
     /** Fuseki configuration for a server whose files live under {@code dir}. */
@@ -67,13 +69,15 @@ enum ServerKind {
         String tdbDecl = "tdb2:location \"" + tdb + "\" .\n";
         switch (this) {
             case PLAIN -> sb.append(":dataset rdf:type tdb2:DatasetTDB2 ; ").append(tdbDecl);
-            case CAPTURE, CAPTURE_NOFSYNC, CAPTURE_NOSPILL -> {
+            case CAPTURE, CAPTURE_NOFSYNC, CAPTURE_NOSPILL, CAPTURE_NOINDEX -> {
                 sb.append(":dataset rdf:type cdc:CapturedDataset ;\n    cdc:dataset :tdb ;\n    cdc:logDirectory \"")
                   .append(dir.resolve("changes/ds").toAbsolutePath()).append("\"");
                 if ( this == CAPTURE_NOFSYNC )
                     sb.append(" ;\n    cdc:fsync false");
                 if ( this == CAPTURE_NOSPILL )
                     sb.append(" ;\n    cdc:spillThreshold 10000000");
+                if ( this == CAPTURE_NOINDEX )
+                    sb.append(" ;\n    cdc:historyIndex false");
                 sb.append(" .\n:tdb rdf:type tdb2:DatasetTDB2 ; ").append(tdbDecl);
             }
             case JENA_PATCH_LOG -> {
@@ -95,7 +99,7 @@ enum ServerKind {
     Path logDirectory(Path dir) {
         return switch (this) {
             case PLAIN -> null;
-            case CAPTURE, CAPTURE_NOFSYNC, CAPTURE_NOSPILL -> dir.resolve("changes/ds");
+            case CAPTURE, CAPTURE_NOFSYNC, CAPTURE_NOSPILL, CAPTURE_NOINDEX -> dir.resolve("changes/ds");
             case JENA_PATCH_LOG -> dir.resolve("patchlog");
         };
     }

@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -18,6 +19,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.jena.atlas.json.JSON;
 import org.apache.jena.atlas.json.JsonObject;
@@ -39,6 +41,7 @@ import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.DatasetGraphFactory;
 import org.apache.jena.sparql.core.Quad;
 import org.apache.jena.system.Txn;
+import org.fusekicdc.core.testing.TestSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -325,21 +328,19 @@ class AsOfIT {
     void historyCopiesAreKeptAndServeReadsFarBack(@TempDir Path dir) throws Exception {
         String config = CdcFuseki.exampleConfig("quickstart.ttl", dir).replace("cdc:logDirectory", "cdc:historySnapshotEvery 5 ; cdc:historySnapshotsKept 2 ; cdc:logDirectory");
         try (CdcFuseki h = CdcFuseki.start(dir, config, b -> {})) {
-            int written = 0;
-            while ( written < 20 )
-                assertEquals(204, h.update("ds", "INSERT DATA { <http://example/s> <http://example/p> " + ++written + " }").statusCode());
+            AtomicInteger counter = new AtomicInteger();
+            while ( counter.get() < 20 )
+                assertEquals(204, h.update("ds", "INSERT DATA { <http://example/s> <http://example/p> " + counter.incrementAndGet() + " }").statusCode());
             // Copies are taken in the background, each once 5 versions have been published since the one before:
             // on a loaded machine a copy may start late, so keep writing until two are kept.
-            List<Long> copies = List.of();
-            long deadline = System.currentTimeMillis() + 60_000;
-            while ( System.currentTimeMillis() < deadline ) {
-                copies = h.runtime("ds").historySnapshots().versions();
-                if ( copies.size() == 2 && copies.getLast() >= 15 )
-                    break;
-                if ( copies.size() < 2 && written < 100 )
-                    assertEquals(204, h.update("ds", "INSERT DATA { <http://example/s> <http://example/p> " + ++written + " }").statusCode());
-                Thread.sleep(100);
-            }
+            TestSupport.await("two history copies kept, the newest at version 15 or later", Duration.ofSeconds(60), () -> {
+                List<Long> kept = h.runtime("ds").historySnapshots().versions();
+                if ( kept.size() < 2 && counter.get() < 100 )
+                    assertEquals(204, h.update("ds", "INSERT DATA { <http://example/s> <http://example/p> " + counter.incrementAndGet() + " }").statusCode());
+                return kept.size() == 2 && kept.getLast() >= 15;
+            });
+            int written = counter.get();
+            List<Long> copies = h.runtime("ds").historySnapshots().versions();
             assertEquals(2, copies.size(), "the newest two kept: " + copies);
             JsonObject status = null;
             for ( JsonValue d : JSON.parse(h.send(HttpRequest.newBuilder(URI.create(h.url("/$/cdc")))).body()).get("datasets").getAsArray() )

@@ -9,6 +9,7 @@ import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
@@ -22,6 +23,7 @@ import org.apache.jena.rdfpatch.RDFPatch;
 import org.apache.jena.sparql.sse.SSE;
 import org.apache.jena.system.Txn;
 import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.internal.history.HistoryIndex;
 import org.fusekicdc.core.testing.LogReplay;
 import org.fusekicdc.core.wire.PatchHeaders;
 import org.junit.jupiter.api.Test;
@@ -127,6 +129,21 @@ class HistoryIT {
             assertEquals(400, tooLong.statusCode());
             assertTrue(tooLong.body().contains(MSG), tooLong.body());
             assertEquals(4, f.runtime("ds").log().publishedVersion(), "a refused message writes nothing");
+        }
+    }
+
+    @Test
+    void withoutTheIndexHistoryAndRevertAnswer404NamingTheOption() {
+        String config = CdcFuseki.exampleConfig("quickstart.ttl", work).replace("cdc:logDirectory", "cdc:historyIndex false ; cdc:logDirectory");
+        try (CdcFuseki f = CdcFuseki.start(work, config, b -> {})) {
+            assertEquals(204, f.update("ds", "INSERT DATA { <" + S + "> <http://example/title> \"One\" }").statusCode());
+            HttpResponse<String> history = f.send(HttpRequest.newBuilder(URI.create(f.url("/ds/history?subject=" + enc(S)))));
+            assertEquals(404, history.statusCode(), history.body());
+            assertTrue(history.body().contains("cdc:historyIndex"), history.body());
+            HttpResponse<String> revert = post(f, "/$/cdc/ds/revert?version=1&dryRun=true");
+            assertEquals(404, revert.statusCode(), revert.body());
+            assertTrue(revert.body().contains("cdc:historyIndex"), revert.body());
+            assertFalse(Files.exists(f.runtime("ds").log().config().directory().resolve(HistoryIndex.DIR)), "no index kept");
         }
     }
 

@@ -34,11 +34,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Live queries started as of an earlier version over Server-Sent Events, differential: a random
+ * Live queries started as of an earlier version, differential: a random
  * workload is written, the test keeps a dump after every version; a subscription as of version N
  * must get the query's answer on dump N, then for each later version the rows added and removed
  * between the answers on consecutive dumps, through the head and then a live write, no version
- * skipped or repeated. Then bad versions (400) and versions beyond retention (410).
+ * skipped or repeated; the same over WebSocket ({@code "version"} or {@code "datetime"} in the
+ * subscribe message). Then bad versions (400) and versions beyond retention (410).
  */
 class LiveAsOfIT {
     private static final String EVERYTHING = "SELECT ?g ?s ?p ?o { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }";
@@ -79,6 +80,15 @@ class LiveAsOfIT {
                 return out;
             }));
         }
+    }
+
+    /** Write random versions until the query's answer differs from {@code answer}; the version where it first does. */
+    private static long writeUntilTheAnswerChanges(CdcFuseki f, Random rnd, List<Set<Quad>> dumps, String query, List<String> answer) {
+        int target = dumps.size();
+        do {
+            write(f, rnd, dumps, target++);
+        } while ( expected(dumps.get(dumps.size() - 1), query).equals(answer) );
+        return dumps.size() - 1;
     }
 
     /** The query's rows on a dump, each as "var=type:value" pairs, sorted. */
@@ -168,11 +178,7 @@ class LiveAsOfIT {
                     assertReplay(c, dumps, query, n, head, "seed " + seed);
                     // Live from here on: the next change the query sees comes as one update at its own version.
                     List<String> atHead = expected(dumps.get((int)head), query);
-                    int target = dumps.size();
-                    do {
-                        write(f, rnd, dumps, target++);
-                    } while ( expected(dumps.get(dumps.size() - 1), query).equals(atHead) );
-                    long live = dumps.size() - 1;
+                    long live = writeUntilTheAnswerChanges(f, rnd, dumps, query, atHead);
                     SseClient.Event e = c.next();
                     assertEquals("update", e.event());
                     assertEquals(String.valueOf(live), e.id(), "seed " + seed + ": the first live change");
@@ -199,6 +205,89 @@ class LiveAsOfIT {
         }
     }
 
+    /** A WebSocket subscribe message for {@code query} with the extra fields {@code asOf} (JSON members, or empty). */
+    private static String subscribe(String query, String asOf) {
+        JsonObject body = JSON.parse("{" + asOf + "}");
+        body.put("sparql", query);
+        JsonObject msg = new JsonObject();
+        msg.put("subscribe", body);
+        return JSON.toStringFlat(msg);
+    }
+
+    private static List<String> rows(JsonObject notification, String which) {
+        return rows(notification.get(which).getAsObject().get("results").getAsObject().get("bindings").getAsArray());
+    }
+
+    /** The notification of the next message, checked to be one, at {@code version}. */
+    private static JsonObject notification(WsClient c, long version, String seed) throws InterruptedException {
+        JsonObject m = c.next();
+        assertTrue(m.hasKey("notification"), seed + ": " + m);
+        JsonObject n = m.get("notification").getAsObject();
+        assertEquals(version, n.get("version").getAsNumber().value().longValue(), seed + ": one notification per version, none skipped or repeated: " + n);
+        return n;
+    }
+
+    private static JsonObject error(WsClient c) throws InterruptedException {
+        JsonObject m = c.next();
+        assertTrue(m.hasKey("error"), m.toString());
+        return m.get("error").getAsObject();
+    }
+
+    @Test
+    void aWebSocketSubscriptionAsOfAVersionReplaysEachVersionThenGoesLive() throws Exception {
+        long seed = System.nanoTime();
+        Random rnd = new Random(seed);
+        List<Set<Quad>> dumps = new ArrayList<>();
+        dumps.add(Set.of());
+        try (CdcFuseki f = CdcFuseki.startQuickstart(work); WsClient c = new WsClient(f.url("/ds/live"), Map.of())) {
+            write(f, rnd, dumps, 25);
+            for ( String query : List.of(EVERYTHING, JOIN) ) {
+                int n = rnd.nextInt(20);
+                long head = dumps.size() - 1;
+                String at = "seed " + seed + ", " + query + " as of " + n;
+                c.send(subscribe(query, "\"version\": " + n));
+                JsonObject initial = notification(c, n, at);
+                assertEquals(true, initial.get("initial").getAsBoolean().value(), at);
+                assertEquals(expected(dumps.get(n), query), rows(initial, "addedResults"), at);
+                String spuid = initial.get("spuid").getAsString().value();
+                for ( long v = n + 1 ; v <= head ; v++ ) {
+                    JsonObject u = notification(c, v, at);
+                    List<String> before = expected(dumps.get((int)v - 1), query);
+                    List<String> after = expected(dumps.get((int)v), query);
+                    assertEquals(minus(after, before), rows(u, "addedResults"), at + ", added at version " + v);
+                    assertEquals(minus(before, after), rows(u, "removedResults"), at + ", removed at version " + v);
+                }
+                // Live from here on: the next change the query sees comes as one notification at its own version.
+                List<String> atHead = expected(dumps.get((int)head), query);
+                long live = writeUntilTheAnswerChanges(f, rnd, dumps, query, atHead);
+                JsonObject u = notification(c, live, at + ": the first live change");
+                List<String> after = expected(dumps.get((int)live), query);
+                assertEquals(minus(after, atHead), rows(u, "addedResults"), at);
+                assertEquals(minus(atHead, after), rows(u, "removedResults"), at);
+                c.send("{\"unsubscribe\": {\"spuid\": \"" + spuid + "\"}}");
+                assertTrue(c.next().hasKey("unsubscribed"));
+            }
+            // A datetime far ahead: the last version, then live.
+            long head = dumps.size() - 1;
+            c.send(subscribe(EVERYTHING, "\"datetime\": \"Fri, 01 Jan 2100 00:00:00 GMT\""));
+            JsonObject initial = notification(c, head, "seed " + seed);
+            assertEquals(expected(dumps.get((int)head), EVERYTHING), rows(initial, "addedResults"));
+            // Bad starts: 400 naming the fix; the connection stays open for the next.
+            Map<String, String> bad = new java.util.LinkedHashMap<>();
+            bad.put("\"version\": " + (head + 100), "newer than the newest version");
+            bad.put("\"version\": \"abc\"", "must be a dataset version");
+            bad.put("\"version\": 3, \"since\": 5", "not both");
+            bad.put("\"version\": 3, \"datetime\": \"Fri, 01 Jan 2100 00:00:00 GMT\"", "not both");
+            bad.put("\"datetime\": \"yesterday\"", "HTTP date");
+            for ( Map.Entry<String, String> b : bad.entrySet() ) {
+                c.send(subscribe(EVERYTHING, b.getKey()));
+                JsonObject e = error(c);
+                assertEquals(400, e.get("status_code").getAsNumber().value().intValue(), b.getKey() + ": " + e);
+                assertTrue(e.get("error_description").getAsString().value().contains(b.getValue()), b.getKey() + ": " + e);
+            }
+        }
+    }
+
     private static void assertBad(CdcFuseki f, String url, Map<String, String> headers, String text) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).header("Accept", "text/event-stream");
         headers.forEach(b::header);
@@ -220,6 +309,13 @@ class LiveAsOfIT {
             assertEquals(410, gone.statusCode(), gone.body());
             assertEquals(String.valueOf(oldest), gone.headers().firstValue("X-CDC-Oldest-Version").orElseThrow());
             assertTrue(gone.body().contains("version=" + oldest), gone.body());
+            try (WsClient ws = new WsClient(f.url("/ds/live"), Map.of())) {
+                ws.send(subscribe(query, "\"version\": " + (oldest - 1)));
+                JsonObject e = error(ws);
+                assertEquals(410, e.get("status_code").getAsNumber().value().intValue(), e.toString());
+                assertEquals("gone", e.get("error").getAsString().value());
+                assertTrue(e.get("error_description").getAsString().value().contains("version=" + oldest), e.toString());
+            }
             try (SseClient c = new SseClient(live(f, query, "&version=" + oldest), Map.of())) {
                 assertEquals(200, c.response.statusCode());
                 SseClient.Event initial = c.next();

@@ -23,6 +23,7 @@ import org.apache.jena.fuseki.Fuseki;
 import org.apache.jena.riot.WebContent;
 import org.apache.jena.riot.out.NodeFmtLib;
 import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.internal.history.HistoryIndex;
 import org.fusekicdc.core.internal.history.Revert;
 import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.internal.log.ReaderCursor;
@@ -249,9 +250,12 @@ public final class CdcAdminServlet extends HttpServlet {
         String who = AdminAccess.who(req);
         // The patch names the admin user; without authentication, the address the request came from.
         String requestedBy = req.getRemoteUser() != null ? req.getRemoteUser() : req.getRemoteAddr();
+        HistoryIndex index = runtime.historyIndex()
+            .orElseThrow(() -> new BadRequest(404, "Revert finds later changes to the same quads through the history index, which dataset '"
+                                              + dsg.datasetName() + "' does not keep (cdc:historyIndex false); set cdc:historyIndex true to revert"));
         Revert.Result result;
         try {
-            result = Revert.apply(dsg, runtime.historyIndex(), version, requestedBy, dryRun);
+            result = Revert.apply(dsg, index, version, requestedBy, dryRun);
         } catch (Revert.RevertRefused ex) {
             int status = switch (ex.reason()) {
                 case NOT_IN_LOG -> 404;

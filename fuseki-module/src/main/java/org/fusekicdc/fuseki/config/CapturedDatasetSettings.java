@@ -97,7 +97,7 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
         if ( sources.stream().map(SourceSettings::name).distinct().count() != sources.size() )
             throw new CdcConfigException(VocabCdc.name.getLocalName(), where + ": two sources have the same cdc:name; give each source its own name.");
         HistorySettings history = new HistorySettings(optionalLong(root, CdcOption.HISTORY_SNAPSHOT_EVERY, where), optionalInt(root, CdcOption.HISTORY_SNAPSHOTS_KEPT, where),
-                                                      logDir.resolve("history"));
+                                                      logDir.resolve("history"), optionalBoolean(root, CdcOption.HISTORY_INDEX, where));
         if ( follow != null && history.enabled() )
             throw new CdcConfigException(VocabCdc.historySnapshotEvery.getLocalName(), where + ": history copies are taken on the leader only (a follower's"
                                          + " history can be replaced by a snapshot of its leader); remove cdc:historySnapshotEvery here, or set it on the leader.");

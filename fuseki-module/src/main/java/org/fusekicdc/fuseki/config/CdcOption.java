@@ -60,6 +60,9 @@ public final class CdcOption {
     public static final Option<Long> HISTORY_SNAPSHOTS_KEPT = Option.integer(VocabCdc.historySnapshotsKept.getLocalName(), "integer", HistorySettings.DEFAULT_KEPT,
         "As-of reads: how many history copies (cdc:historySnapshotEvery) to keep, the newest; copies older than the oldest version the change log reaches back to are removed too.")
         .range(1, 1000, v -> v + " copies of the whole dataset would take that many times its disk space; keep at most 1000");
+    public static final Option<Boolean> HISTORY_INDEX = Option.bool(VocabCdc.historyIndex.getLocalName(), true,
+        "Keep the resource-history index (<logDirectory>/history-index), which answers GET /<dataset>/history and finds revert's conflicts."
+        + " It follows the log on its own thread, off the write path. false saves its disk space and work; resource history and revert then answer 404. See docs/history.md.");
     public static final Option<String> SINK = Option.withoutDefault(VocabCdc.sink.getLocalName(), "resource (repeatable)", "none",
         "A sink fed from the change log: `[ a cdc:KafkaSink ; ... ]`, `[ a cdc:NatsSink ; ... ]`, `[ a cdc:RedisSink ; ... ]`, `[ a cdc:PulsarSink ; ... ]`, `[ a cdc:KinesisSink ; ... ]`, `[ a cdc:WebhookSink ; ... ]`. See docs/sinks.md.");
     public static final Option<String> SOURCE = Option.withoutDefault(VocabCdc.source.getLocalName(), "resource (repeatable)", "none",
@@ -159,7 +162,7 @@ public final class CdcOption {
     /** Options of a {@code cdc:CapturedDataset}, in documentation order. */
     public static final List<Option<?>> ALL = List.of(
         DATASET, LOG_DIRECTORY, NAME, FSYNC, SEGMENT_BYTES, SPILL_THRESHOLD, SPILL_DIRECTORY, SNAPSHOT_DIRECTORY,
-        RETAIN_VERSIONS, RETAIN_AGE, RETAIN_BYTES, RETENTION_OVERRIDES_READERS, START_NEW_HISTORY, HISTORY_SNAPSHOT_EVERY, HISTORY_SNAPSHOTS_KEPT, SINK, SOURCE,
+        RETAIN_VERSIONS, RETAIN_AGE, RETAIN_BYTES, RETENTION_OVERRIDES_READERS, START_NEW_HISTORY, HISTORY_SNAPSHOT_EVERY, HISTORY_SNAPSHOTS_KEPT, HISTORY_INDEX, SINK, SOURCE,
         LIVE_MAX_SUBSCRIPTIONS, LIVE_MAX_PER_CLIENT, LIVE_MAX_RESULT_ROWS, LIVE_QUERY_TIMEOUT_SECONDS,
         LIVE_COSTLY_QUERY_MILLIS, LIVE_COSTLY_THREADS, LIVE_COSTLY_BUSY_PERCENT, LIVE_HEARTBEAT_SECONDS,
         ALLOWED_ORIGINS, ADMIN_USERS, FEED_MAX_STREAMS, FEED_MAX_STREAMS_PER_CLIENT, FEED_HEARTBEAT_SECONDS,

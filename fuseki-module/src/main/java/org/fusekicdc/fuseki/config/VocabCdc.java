@@ -27,6 +27,7 @@ public final class VocabCdc {
     public static final Property startNewHistory = property("startNewHistory");
     public static final Property historySnapshotEvery = property("historySnapshotEvery");
     public static final Property historySnapshotsKept = property("historySnapshotsKept");
+    public static final Property historyIndex = property("historyIndex");
     public static final Property sink = property("sink");
     public static final Property source = property("source");
     public static final Property deadLetterDirectory = property("deadLetterDirectory");

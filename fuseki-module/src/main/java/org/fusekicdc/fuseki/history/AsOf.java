@@ -38,68 +38,115 @@ public final class AsOf {
         return action.getRequestParameter(PARAM_VERSION) != null || action.getRequestHeader(ACCEPT_DATETIME) != null;
     }
 
+    /** The version an as-of read is answered at, and its commit time when the log still knows it. */
+    public record Target(long version, Instant committed) {}
+
+    /**
+     * Why an as-of read cannot be answered: the HTTP status (400 for a version after the newest,
+     * 410 beyond retention, 503 for an undo too large), a message naming the fix, and for 410 the
+     * oldest reachable version (else -1).
+     */
+    public static final class Refused extends RuntimeException {
+        private final int status;
+        private final long oldest;
+
+        Refused(int status, String message, long oldest) {
+            super(message, null, false, false);
+            this.status = status;
+            this.oldest = oldest;
+        }
+
+        public int status() {
+            return status;
+        }
+
+        public long oldest() {
+            return oldest;
+        }
+    }
+
     /**
      * Begin the read the request asks for, on this thread, and set the answer's version headers;
      * on a bad request, the error response (the call does not return).
      */
     public static AsOfRead open(HttpAction action, DatasetRuntime runtime) {
-        ChangeLog log = runtime.log();
         String versionParam = action.getRequestParameter(PARAM_VERSION);
         String datetime = action.getRequestHeader(ACCEPT_DATETIME);
         if ( versionParam != null && datetime != null )
             ServletOps.errorBadRequest("Give either the version parameter or the Accept-Datetime header, not both: version=" + ClientInput.quote(versionParam)
                                        + ", Accept-Datetime: " + ClientInput.quote(datetime));
-        long version;
-        Instant committed = null;
-        if ( versionParam != null ) {
-            version = parseVersion(versionParam);
-            long head = log.publishedVersion();
-            if ( version > head )
-                ServletOps.errorBadRequest("Version " + version + " is newer than the newest version of dataset '" + runtime.name() + "' (" + head
-                                           + "). Ask for version=" + head + " or older, or leave out version for the current state.");
-        } else {
+        if ( datetime != null )
             action.setResponseHeader("Vary", ACCEPT_DATETIME);
-            Instant time = parseDatetime(datetime);
+        try {
+            Target target = versionParam != null ? target(runtime, parseVersion(versionParam), null) : target(runtime, null, httpDate(datetime));
+            AsOfRead read = begin(runtime, target);
+            action.setResponseHeader(HDR_VERSION, String.valueOf(target.version()));
+            if ( target.committed() != null )
+                action.setResponseHeader(MEMENTO_DATETIME, HTTP_DATE.format(target.committed()));
+            return read;
+        } catch (Refused ex) {
+            if ( ex.oldest() >= 0 )
+                action.setResponseHeader(HDR_OLDEST, String.valueOf(ex.oldest()));
+            ServletOps.error(ex.status(), ex.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * The version asked for, either as a number or as a time (the last version committed at or
+     * before it): exactly one of {@code version} and {@code time} is given.
+     *
+     * @throws Refused for a version after the newest (400) or before the oldest reachable (410)
+     */
+    public static Target target(DatasetRuntime runtime, Long version, Instant time) {
+        ChangeLog log = runtime.log();
+        long v;
+        Instant committed = null;
+        if ( version != null ) {
+            v = version;
+            long head = log.publishedVersion();
+            if ( v > head )
+                throw new Refused(HttpSC.BAD_REQUEST_400, "Version " + v + " is newer than the newest version of dataset '" + runtime.name() + "' ("
+                                                          + head + "). Ask for version=" + head + " or older, or leave out version for the current state.", -1);
+        } else {
             VersionAtTime.Found found = VersionAtTime.at(log, time);
             if ( found == null ) {
                 Instant oldestTime = VersionAtTime.commitTime(log, log.firstVersion());
-                gone(action, log, "Dataset '" + runtime.name() + "' at " + HTTP_DATE.format(time) + ": the oldest change retention keeps is version "
-                                  + log.firstVersion() + ", committed " + HTTP_DATE.format(oldestTime)
-                                  + ", and what came before is no longer known. Ask for Accept-Datetime: " + HTTP_DATE.format(oldestTime)
-                                  + " or later (see docs/history.md).");
+                throw new Refused(HttpSC.GONE_410, "Dataset '" + runtime.name() + "' at " + HTTP_DATE.format(time) + ": the oldest change retention keeps is version "
+                                                   + log.firstVersion() + ", committed " + HTTP_DATE.format(oldestTime)
+                                                   + ", and what came before is no longer known. Ask for Accept-Datetime: " + HTTP_DATE.format(oldestTime)
+                                                   + " or later (see docs/history.md).", AsOfRead.oldestReachable(log));
             }
-            version = found.version();
+            v = found.version();
             committed = found.committed();
         }
         long oldest = AsOfRead.oldestReachable(log);
-        if ( version < oldest )
-            gone(action, log, goneMessage(runtime, version, oldest));
-        AsOfRead read = null;
+        if ( v < oldest )
+            throw new Refused(HttpSC.GONE_410, goneMessage(runtime, v, oldest), oldest);
+        if ( committed == null && v >= log.firstVersion() )
+            committed = VersionAtTime.commitTime(log, v);
+        return new Target(v, committed);
+    }
+
+    /**
+     * Begin a read of the dataset as of {@code target}, on this thread.
+     *
+     * @throws Refused when retention removed the version meanwhile (410) or the undo would hold too much (503)
+     */
+    public static AsOfRead begin(DatasetRuntime runtime, Target target) {
         try {
-            // The commit time first: once the read has begun, nothing may fail before the caller owns it.
-            if ( committed == null && version >= log.firstVersion() )
-                committed = VersionAtTime.commitTime(log, version);
-            read = AsOfRead.begin(runtime.dataset(), version, AsOfRead.DEFAULT_MAX_CHANGED_QUADS, runtime.historySnapshots());
+            return AsOfRead.begin(runtime.dataset(), target.version(), AsOfRead.DEFAULT_MAX_CHANGED_QUADS, runtime.historySnapshots());
         } catch (VersionGoneException ex) {
-            gone(action, log, goneMessage(runtime, version, ex.oldestAvailable()));
+            throw new Refused(HttpSC.GONE_410, goneMessage(runtime, target.version(), ex.oldestAvailable()), ex.oldestAvailable());
         } catch (NetChange.TooManyChanges ex) {
-            ServletOps.error(HttpSC.SERVICE_UNAVAILABLE_503, ex.getMessage());
+            throw new Refused(HttpSC.SERVICE_UNAVAILABLE_503, ex.getMessage(), -1);
         }
-        action.setResponseHeader(HDR_VERSION, String.valueOf(version));
-        if ( committed != null )
-            action.setResponseHeader(MEMENTO_DATETIME, HTTP_DATE.format(committed));
-        return read;
     }
 
     private static String goneMessage(DatasetRuntime runtime, long version, long oldest) {
         return "Dataset '" + runtime.name() + "': version " + version + " is older than retention keeps: the oldest version reachable is " + oldest
                + ". Ask for version=" + oldest + " or newer; to reach further back, keep more of the change log (cdc:retainVersions, cdc:retainAge,"
                + " cdc:retainBytes; see docs/history.md).";
-    }
-
-    private static void gone(HttpAction action, ChangeLog log, String message) {
-        action.setResponseHeader(HDR_OLDEST, String.valueOf(AsOfRead.oldestReachable(log)));
-        ServletOps.error(HttpSC.GONE_410, message);
     }
 
     /** A version number; 400 naming the form otherwise. */
@@ -116,13 +163,17 @@ public final class AsOf {
         return -1;
     }
 
-    private static Instant parseDatetime(String s) {
+    /**
+     * An HTTP date (RFC 7089's Accept-Datetime form).
+     *
+     * @throws Refused (400) naming the form when it is not one
+     */
+    public static Instant httpDate(String s) {
         try {
             return Instant.from(DateTimeFormatter.RFC_1123_DATE_TIME.parse(s.trim()));
         } catch (DateTimeParseException ex) {
-            ServletOps.errorBadRequest("The Accept-Datetime header must be an HTTP date (RFC 7089), such as \"" + HTTP_DATE.format(Instant.now())
-                                       + "\", got " + ClientInput.quote(s) + ". Leave it out for the current state.");
-            return null;
+            throw new Refused(HttpSC.BAD_REQUEST_400, "The time must be an HTTP date (RFC 7089's Accept-Datetime), such as \"" + HTTP_DATE.format(Instant.now())
+                                                      + "\", got " + ClientInput.quote(s) + ". Leave it out for the current state.", -1);
         }
     }
 }

@@ -56,7 +56,12 @@ public class HistoryService extends ActionREST {
     protected void doGet(HttpAction action) {
         DatasetRuntime runtime = DatasetRuntimes.require(action, "resource history");
         ChangeLog log = runtime.log();
-        HistoryIndex index = runtime.historyIndex();
+        HistoryIndex index = runtime.historyIndex().orElse(null);
+        if ( index == null ) {
+            ServletOps.error(HttpSC.NOT_FOUND_404, "Dataset '" + runtime.name() + "' keeps no history index (cdc:historyIndex false), which resource history is"
+                                                   + " answered from; set cdc:historyIndex true in its configuration");
+            return;
+        }
         ReaderView view = ReaderView.of(action);
         Node subject = iri(action, "subject", true);
         Node predicate = iri(action, "predicate", false);

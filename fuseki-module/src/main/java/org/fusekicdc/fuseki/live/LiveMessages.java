@@ -20,8 +20,16 @@ final class LiveMessages {
 
     sealed interface Message permits Subscribe, Unsubscribe, Invalid {}
 
-    /** @param since the version after which the client wants changes, or -1 for a fresh answer */
-    record Subscribe(String sparql, String alias, long since) implements Message {}
+    /**
+     * @param since    the version after which the client wants changes, or -1 for a fresh answer
+     * @param version  the version to start as of (then replay forward), or -1
+     * @param datetime the time to start as of (an HTTP date: the last version committed at or before it), or null
+     */
+    record Subscribe(String sparql, String alias, long since, long version, String datetime) implements Message {
+        boolean asOf() {
+            return version >= 0 || datetime != null;
+        }
+    }
 
     /** @param spuid the subscription's id as the client gave it, or null when it gave none */
     record Unsubscribe(JsonValue spuid) implements Message {}
@@ -60,11 +68,24 @@ final class LiveMessages {
         if ( since < -1 )
             return badRequest(alias, "\"since\" must be a dataset version (a whole number, 0 or more), got "
                                      + ClientInput.quote(String.valueOf(request.get("since"))));
+        long version = request.hasKey("version") ? version(request.get("version")) : -1;
+        if ( version < -1 )
+            return badRequest(alias, "\"version\" must be a dataset version (a whole number, 0 or more) to start as of, got "
+                                     + ClientInput.quote(String.valueOf(request.get("version"))));
+        String datetime = optionalString(request, "datetime");
+        if ( request.hasKey("datetime") && datetime == null )
+            return badRequest(alias, "\"datetime\" must be a string, an HTTP date such as \"Tue, 01 Dec 2026 10:00:00 GMT\", got "
+                                     + ClientInput.quote(String.valueOf(request.get("datetime"))));
+        if ( version >= 0 && datetime != null )
+            return badRequest(alias, "Give either \"version\" or \"datetime\" to start as of, not both");
+        if ( since >= 0 && (version >= 0 || datetime != null) )
+            return badRequest(alias, "Give either \"since\" to resume, or \"version\" (or \"datetime\") to start as of a version, not both:"
+                                     + " a client resuming has the answer up to its last notification already.");
         for ( String p : LiveRefusals.GRAPH_PARAMETERS ) {
             if ( request.hasKey(p) )
                 return badRequest(alias, LiveRefusals.graphParameterRefused(p));
         }
-        return new Subscribe(sparql, alias, since);
+        return new Subscribe(sparql, alias, since, version, datetime);
     }
 
     /** The subscription id an unsubscribe names, or null when it names none. */

@@ -16,6 +16,7 @@ import org.fusekicdc.live.LiveEvent;
 import org.fusekicdc.live.LiveQueryEngine;
 import org.fusekicdc.live.LiveQueryException;
 import org.fusekicdc.live.LiveResult;
+import org.fusekicdc.live.LiveView;
 
 /**
  * A live subscription that starts as of an earlier version ({@code version} or
@@ -27,10 +28,10 @@ final class LiveReplay {
     private final DatasetRuntime runtime;
     private final LiveQueryEngine engine;
     private final String query;
-    private final ReaderView view;
+    private final LiveView view;
     private final LiveResult start;
 
-    private LiveReplay(DatasetRuntime runtime, LiveQueryEngine engine, String query, ReaderView view, LiveResult start) {
+    private LiveReplay(DatasetRuntime runtime, LiveQueryEngine engine, String query, LiveView view, LiveResult start) {
         this.runtime = runtime;
         this.engine = engine;
         this.query = query;
@@ -45,11 +46,41 @@ final class LiveReplay {
      * @throws LiveQueryException for a query that cannot be live
      */
     static LiveReplay begin(HttpAction action, DatasetRuntime runtime, LiveQueryEngine engine, String query) {
-        ReaderView view = ReaderView.of(action);
+        LiveView view = ReaderView.of(action).live();
         try (AsOfRead read = AsOf.open(action, runtime)) {
-            LiveResult start = engine.evaluate(query, view.over(read.dataset()), read.version());
-            return new LiveReplay(runtime, engine, query, view, start);
+            return new LiveReplay(runtime, engine, query, view, engine.evaluate(query, view.over().apply(read.dataset()), read.version()));
         }
+    }
+
+    /**
+     * The answer as of {@code target} seen through {@code view}, on this thread.
+     *
+     * @throws AsOf.Refused when retention removed the version meanwhile, or the undo would hold too much
+     * @throws LiveQueryException for a query that cannot be live
+     */
+    static LiveReplay begin(DatasetRuntime runtime, LiveQueryEngine engine, String query, LiveView view, AsOf.Target target) {
+        try (AsOfRead read = AsOf.begin(runtime, target)) {
+            return new LiveReplay(runtime, engine, query, view, engine.evaluate(query, view.over().apply(read.dataset()), read.version()));
+        }
+    }
+
+    /** Begins the replay of a WebSocket subscription that starts as of a version. */
+    @FunctionalInterface
+    interface Start {
+        /**
+         * The answer as of {@code version}, or (when it is -1) as of the last version committed
+         * at or before {@code datetime}, an HTTP date.
+         *
+         * @throws AsOf.Refused for a version that cannot be read
+         * @throws LiveQueryException for a query that cannot be live
+         */
+        LiveReplay begin(String query, LiveView view, long version, String datetime);
+    }
+
+    /** Replays of the dataset's as-of reads. */
+    static Start starts(DatasetRuntime runtime, LiveQueryEngine engine) {
+        return (query, view, version, datetime) -> begin(runtime, engine, query, view, version >= 0 ? AsOf.target(runtime, version, null)
+                                                                                                 : AsOf.target(runtime, null, AsOf.httpDate(datetime)));
     }
 
     long version() {
@@ -93,7 +124,7 @@ final class LiveReplay {
                 next = live;
             else {
                 try (AsOfRead read = AsOfRead.begin(runtime.dataset(), v, AsOfRead.DEFAULT_MAX_CHANGED_QUADS, runtime.historySnapshots())) {
-                    next = engine.evaluate(query, view.over(read.dataset()), v);
+                    next = engine.evaluate(query, view.over().apply(read.dataset()), v);
                 }
             }
             LiveDelta d = next.since(prev);

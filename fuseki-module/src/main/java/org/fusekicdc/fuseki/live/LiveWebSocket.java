@@ -1,6 +1,8 @@
 package org.fusekicdc.fuseki.live;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,6 +29,9 @@ import org.eclipse.jetty.websocket.core.OpCode;
 import org.eclipse.jetty.websocket.core.exception.CloseException;
 import org.eclipse.jetty.websocket.core.exception.WebSocketTimeoutException;
 import org.eclipse.jetty.websocket.core.messages.StringMessageSink;
+import org.fusekicdc.core.internal.history.NetChange;
+import org.fusekicdc.core.internal.log.VersionGoneException;
+import org.fusekicdc.fuseki.history.AsOf;
 import org.fusekicdc.live.LiveEvent;
 import org.fusekicdc.live.LiveQueryEngine;
 import org.fusekicdc.live.LiveQueryException;
@@ -39,7 +44,9 @@ import org.slf4j.LoggerFactory;
  * One WebSocket connection to {@code cdc:live}, carrying any number of subscriptions.
  * <p>
  * The client sends {@code {"subscribe": {"sparql": ..., "alias": ..., "since": N}}} and
- * {@code {"unsubscribe": {"spuid": ...}}}; the server sends {@code notification},
+ * {@code {"unsubscribe": {"spuid": ...}}}; a subscribe with {@code "version": N} (or
+ * {@code "datetime"}) starts as of that version and replays each later version up to the live
+ * answer ({@link LiveReplay}). The server sends {@code notification},
  * {@code unsubscribed} and {@code error} messages (see docs/live-queries.md).
  * <p>
  * Jetty's WebSocket implementation frames, masks, joins fragments, checks UTF-8 and the
@@ -54,6 +61,7 @@ final class LiveWebSocket implements FrameHandler {
     /** Replies waiting for a client that does not read them; beyond this the client is cut off. */
     private static final int MAX_QUEUED_REPLIES = 1000;
 
+    private final LiveReplay.Start replays;
     private final LiveQueryEngine engine;
     private final String client;
     private final LiveView view;
@@ -93,20 +101,30 @@ final class LiveWebSocket implements FrameHandler {
         final Subscription sub;
         final String alias;
         final AtomicBoolean queued = new AtomicBoolean();
+        /** Events replayed from an earlier version, sent before the subscription's own (only touched by the pump once attached). */
+        final Deque<LiveEvent> replayed;
         long sequence;
         List<Var> vars = List.of();
 
-        Live(Subscription sub, String alias) {
+        Live(Subscription sub, String alias, Deque<LiveEvent> replayed) {
             this.sub = sub;
             this.alias = alias;
+            this.replayed = replayed;
+        }
+
+        LiveEvent next() {
+            LiveEvent r = replayed.pollFirst();
+            return r != null ? r : sub.next();
         }
     }
 
     /**
+     * @param replays  begins subscriptions as of an earlier version
      * @param executor where notifications are formatted and sent, and the engine's answers taken (not the engine's thread)
      */
-    LiveWebSocket(LiveQueryEngine engine, String client, LiveView view, WebSocketCounts counts, Executor executor,
+    LiveWebSocket(LiveReplay.Start replays, LiveQueryEngine engine, String client, LiveView view, WebSocketCounts counts, Executor executor,
                   ScheduledExecutorService timer, long heartbeatMillis, Duration slowReaderTimeout) {
+        this.replays = replays;
         this.engine = engine;
         this.client = client;
         this.view = view;
@@ -234,29 +252,62 @@ final class LiveWebSocket implements FrameHandler {
     }
 
     private void subscribe(LiveMessages.Subscribe request) {
-        String alias = request.alias();
+        if ( request.asOf() ) {
+            // The earlier answer is evaluated on an as-of read: not on the thread reading this connection.
+            executor.execute(() -> subscribeAsOf(request));
+            return;
+        }
         CompletableFuture<Subscription> pending;
         try {
             pending = engine.subscribeAsync(request.sparql(), client, request.since(), view);
         } catch (LiveQueryException ex) {
-            refused(alias, ex);
+            refused(request.alias(), ex);
             return;
         }
-        // Answered on Jetty's threads, while this connection goes on reading.
+        whenAnswered(pending, request.alias(), null);
+    }
+
+    private void subscribeAsOf(LiveMessages.Subscribe request) {
+        String alias = request.alias();
+        LiveReplay replay;
+        CompletableFuture<Subscription> pending;
+        try {
+            replay = replays.begin(request.sparql(), view, request.version(), request.datetime());
+            replay.awaitEngine();
+            pending = engine.subscribeAsync(request.sparql(), client, -1, view);
+        } catch (AsOf.Refused ex) {
+            asOfRefused(alias, ex);
+            return;
+        } catch (LiveQueryException ex) {
+            refused(alias, ex);
+            return;
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            error(null, alias, 503, "busy", "The server is stopping.");
+            return;
+        }
+        whenAnswered(pending, alias, replay);
+    }
+
+    /** The engine's answer is taken on Jetty's threads, while this connection goes on reading. */
+    private void whenAnswered(CompletableFuture<Subscription> pending, String alias, LiveReplay replay) {
         unanswered.add(pending);
         if ( finished.get() )
             pending.cancel(false);
         pending.whenCompleteAsync((sub, failure) -> {
             unanswered.remove(pending);
             if ( failure == null )
-                attach(sub, alias);
+                attach(sub, alias, replay);
             else if ( (failure instanceof CompletionException ? failure.getCause() : failure) instanceof LiveQueryException ex )
                 refused(alias, ex);
         }, executor);
     }
 
-    private void attach(Subscription sub, String alias) {
-        Live live = new Live(sub, alias);
+    private void attach(Subscription sub, String alias, LiveReplay replay) {
+        Deque<LiveEvent> replayed = new ArrayDeque<>();
+        if ( replay != null && !replayTo(sub, alias, replay, replayed) )
+            return;
+        Live live = new Live(sub, alias, replayed);
         subscriptions.put(sub.id(), live);
         // The connection may have ended while the engine answered.
         if ( finished.get() ) {
@@ -265,6 +316,47 @@ final class LiveWebSocket implements FrameHandler {
             return;
         }
         sub.onAvailable(() -> available(live));
+        if ( !replayed.isEmpty() )
+            available(live);
+    }
+
+    /**
+     * The events from the replay's version up to the subscription's first answer, which they
+     * take the place of; false, with the subscription closed and the client told why, when the
+     * replay cannot be made.
+     */
+    private boolean replayTo(Subscription sub, String alias, LiveReplay replay, Deque<LiveEvent> replayed) {
+        LiveEvent first = sub.next();
+        try {
+            if ( first instanceof LiveEvent.Initial i )
+                replayed.addAll(replay.eventsUpTo(i.result()));
+            else if ( first != null )
+                replayed.add(first);
+        } catch (VersionGoneException ex) {
+            sub.close();
+            error(null, alias, 410, "gone", engine.dataset() + ": " + ex.getMessage() + " Subscribe as of a later version (see docs/history.md).");
+            return false;
+        } catch (NetChange.TooManyChanges ex) {
+            sub.close();
+            error(null, alias, 503, "busy", ex.getMessage());
+            return false;
+        } catch (LiveQueryException ex) {
+            sub.close();
+            refused(alias, ex);
+            return false;
+        }
+        LOG.debug("Dataset '{}': live subscription {} of {} starts as of version {}, {} events replayed", engine.dataset(), sub.id(), client,
+                  replay.version(), replayed.size());
+        return true;
+    }
+
+    private void asOfRefused(String alias, AsOf.Refused ex) {
+        String token = switch (ex.status()) {
+            case 410 -> "gone";
+            case 503 -> "busy";
+            default -> "bad_request";
+        };
+        error(null, alias, ex.status(), token, ex.getMessage());
     }
 
     private void refused(String alias, LiveQueryException ex) {
@@ -345,7 +437,7 @@ final class LiveWebSocket implements FrameHandler {
         while ( (live = ready.poll()) != null ) {
             // Cleared before reading, so an event offered from now on queues the subscription again.
             live.queued.set(false);
-            LiveEvent e = live.sub.next();
+            LiveEvent e = live.next();
             if ( e == null )
                 continue;
             if ( live.queued.compareAndSet(false, true) )

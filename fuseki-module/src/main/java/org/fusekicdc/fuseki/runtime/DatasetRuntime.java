@@ -64,7 +64,7 @@ public final class DatasetRuntime implements AutoCloseable {
         HistorySettings h = settings.history();
         this.historySnapshots = h.enabled() ? new HistorySnapshots(dataset, h.directory(), h.every(), h.kept()) : null;
         // Opened with the dataset, so that it follows every version from the first write on.
-        this.historyIndex = HistoryIndex.open(dataset.changeLog());
+        this.historyIndex = h.index() ? HistoryIndex.open(dataset.changeLog()) : null;
         AsOfSources.register(dataset, historySnapshots);
     }
 
@@ -85,9 +85,9 @@ public final class DatasetRuntime implements AutoCloseable {
         return dataset.changeLog();
     }
 
-    /** Which versions touched each subject: resource history and revert. */
-    public HistoryIndex historyIndex() {
-        return historyIndex;
+    /** Which versions touched each subject: resource history and revert; empty with {@code cdc:historyIndex false}. */
+    public Optional<HistoryIndex> historyIndex() {
+        return Optional.ofNullable(historyIndex);
     }
 
     public SinkRunners sinks() {
@@ -225,7 +225,8 @@ public final class DatasetRuntime implements AutoCloseable {
             closeStep("change feed streams", feeds::close);
         if ( responses != null )
             closeStep("responses", responses::close);
-        closeStep("history index", historyIndex::close);
+        if ( historyIndex != null )
+            closeStep("history index", historyIndex::close);
         closeStep("change log", log()::close);
         LOG.info("Dataset '{}': closed (sources, follower, sinks, live queries, streams, history index, change log)", name());
     }

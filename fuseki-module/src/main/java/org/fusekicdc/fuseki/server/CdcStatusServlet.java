@@ -111,10 +111,12 @@ final class CdcStatusServlet extends HttpServlet {
         o.put("logBytes", log.sizeBytes());
         o.put("logDirectory", log.config().directory().toString());
         o.put("retention", retention(log.config().retention()));
-        JsonObject history = new JsonObject();
-        history.put("indexedVersion", runtime.historyIndex().indexedVersion());
-        history.put("bytes", runtime.historyIndex().sizeBytes());
-        o.put("historyIndex", history);
+        runtime.historyIndex().ifPresent(index -> {
+            JsonObject history = new JsonObject();
+            history.put("indexedVersion", index.indexedVersion());
+            history.put("bytes", index.sizeBytes());
+            o.put("historyIndex", history);
+        });
         LogDamage damage = log.damage();
         if ( damage != null )
             o.put("damage", damage(damage));

@@ -30,6 +30,7 @@ import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.internal.log.ChangeLogConfig;
 import org.fusekicdc.live.LiveConfig;
 import org.fusekicdc.live.LiveQueryEngine;
+import org.fusekicdc.live.LiveQueryException;
 import org.fusekicdc.live.LiveView;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,6 +39,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** What the live WebSocket asks of Jetty's session: when an idle connection is cut off, what a refused one gets, pongs. */
 class LiveWebSocketTest {
+    // The protocol alone: this engine has no change log to read earlier versions from (LiveAsOfIT covers them).
+    private static final LiveReplay.Start NO_HISTORY = (query, view, version, datetime) -> {
+        throw new LiveQueryException(LiveQueryException.Kind.BAD_QUERY, "no earlier versions in this test");
+    };
     private static final WebSocketTimeoutException IDLE = new WebSocketTimeoutException("idle");
 
     @TempDir
@@ -93,7 +98,7 @@ class LiveWebSocketTest {
     }
 
     private LiveWebSocket open(Session session, WebSocketCounts counts) {
-        LiveWebSocket ws = new LiveWebSocket(engine, "client", LiveView.ALL, counts, Runnable::run, timer, 60_000, Duration.ofSeconds(20));
+        LiveWebSocket ws = new LiveWebSocket(NO_HISTORY, engine, "client", LiveView.ALL, counts, Runnable::run, timer, 60_000, Duration.ofSeconds(20));
         ws.onOpen(session, Callback.NOOP);
         return ws;
     }

@@ -33,6 +33,7 @@ import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.internal.log.ChangeLogConfig;
 import org.fusekicdc.core.internal.log.Retention;
 import org.fusekicdc.core.internal.log.VersionGoneException;
+import org.fusekicdc.core.testing.TestSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -237,9 +238,8 @@ class AsOfReadTest {
             long seed = System.nanoTime();
             Random rnd = new Random(seed);
             dumps = randomWorkload(dsg, rnd, 40);
-            long deadline = System.currentTimeMillis() + 60_000;
-            while ( (snapshots.versions().isEmpty() || snapshots.versions().getLast() < 35) && System.currentTimeMillis() < deadline )
-                Thread.sleep(50);
+            TestSupport.await("a history copy at version 35 or later", Duration.ofSeconds(60),
+                              () -> !snapshots.versions().isEmpty() && snapshots.versions().getLast() >= 35);
             List<Long> kept = snapshots.versions();
             assertEquals(3, kept.size(), "the newest three are kept: " + kept);
             assertTrue(kept.getLast() >= 35, String.valueOf(kept));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -26,6 +27,7 @@ import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.internal.log.ChangeLogConfig;
 import org.fusekicdc.core.internal.log.Retention;
+import org.fusekicdc.core.testing.TestSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -92,7 +94,7 @@ class HistoryIndexTest {
         open(config());
         index = HistoryIndex.open(log, 40);
         HistoryFixture.workload(dsg, new Random(11), 20);
-        int n = HistoryIndex.FLUSH_ENTRIES + 5000;    // more distinct (s, p, g) than one batch holds; the patch is read as a stream
+        int n = VersionEntries.FLUSH_ENTRIES + 5000;    // more distinct (s, p, g) than one batch holds; the patch is read as a stream
         Txn.executeWrite(dsg, () -> {
             for ( int i = 0 ; i < n ; i++ )
                 dsg.add(Quad.create(Quad.defaultGraphIRI, NodeFactory.createURI(HistoryFixture.NS + "big/" + i),
@@ -174,17 +176,18 @@ class HistoryIndexTest {
             }
         }
         assertTrue(reported, "a lookup reading " + bucket + " reports the damage");
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while ( true ) {
-            try {
-                caughtUp();
-                assertIndexEqualsScan(5);
-                break;
-            } catch (HistoryIndex.DamagedIndexException ex) {
-                if ( System.nanoTime() > deadline )
-                    throw ex;
-                Thread.sleep(50);
-            }
+        TestSupport.await("the index answers every lookup again, rebuilt", WAIT, this::answersEverySubject);
+        caughtUp();
+        assertIndexEqualsScan(5);
+    }
+
+    private boolean answersEverySubject() {
+        try {
+            for ( Node s : HistoryFixture.SUBJECTS )
+                index.lookup(s, null, null, 0, Long.MAX_VALUE, 1000);
+            return true;
+        } catch (HistoryIndex.DamagedIndexException ex) {
+            return false;
         }
     }
 
@@ -196,12 +199,10 @@ class HistoryIndexTest {
         caughtUp();
         assertTrue(log.firstVersion() > 100, "retention removed old versions; oldest is " + log.firstVersion());
         Path dir = log.config().directory().resolve(HistoryIndex.DIR);
-        long deadline = System.nanoTime() + WAIT.toNanos();
         // Pruning runs after each indexing step; a write makes one.
         Txn.executeWrite(dsg, () -> dsg.add(HistoryFixture.randomQuad(new Random(99))));
         caughtUp();
-        while ( oldestPartition(dir) + 200 < log.firstVersion() && System.nanoTime() < deadline )
-            Thread.sleep(20);
+        TestSupport.await("partitions whose versions the log no longer holds pruned", WAIT, () -> oldestPartition(dir) + 200 >= log.firstVersion());
         long partitions;
         try (Stream<Path> s = Files.list(dir)) {
             partitions = s.filter(p -> p.getFileName().toString().startsWith("p")).count();
@@ -236,10 +237,12 @@ class HistoryIndexTest {
         assertIndexEqualsScan(5);
     }
 
-    private long oldestPartition(Path dir) throws IOException {
+    private long oldestPartition(Path dir) {
         try (Stream<Path> s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("p")).mapToLong(n -> Long.parseLong(n.substring(1))).min()
                     .orElse(0);
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
         }
     }
 
