@@ -11,15 +11,20 @@ import org.apache.jena.web.HttpSC;
 import org.fusekicdc.core.internal.capture.CommitWatch;
 import org.fusekicdc.fuseki.runtime.DatasetRuntime;
 import org.fusekicdc.fuseki.runtime.DatasetRuntimes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Wraps one of Fuseki's write operations (update, Graph Store Protocol, upload, patch) so that
  * a write to a captured dataset gets {@code 503 Service Unavailable}, with the reason, while a
  * sink configured with {@code cdc:onLag "refuse"} is further behind than its bound, and
- * {@code 403 Forbidden} when the dataset is a follower (it changes only through its leader).
+ * {@code 403 Forbidden} when the dataset is a follower (it changes only through its leader) or
+ * was fenced by a promoted follower. With a sink that acknowledges writes on its destination, a
+ * write's response waits for the destination ({@code 504} past the sink's time-out).
  * Reads, and other datasets, pass straight through.
  */
 final class WriteGate extends ActionService {
+    private static final Logger LOG = LoggerFactory.getLogger(WriteGate.class);
     private static final Set<String> WRITE_METHODS = Set.of(HttpMethod.METHOD_POST, HttpMethod.METHOD_PUT,
                                                              HttpMethod.METHOD_DELETE, HttpMethod.METHOD_PATCH);
     static final String HDR_VERSION = "X-CDC-Version";
@@ -39,7 +44,10 @@ final class WriteGate extends ActionService {
         }
         // Read-your-writes: the response names the version the write committed, or the current one when it changed nothing.
         action.setResponseHeader(HDR_VERSION, Long.toString(runtime.log().headVersion()));
-        CommitWatch.watch(v -> action.setResponseHeader(HDR_VERSION, Long.toString(v)));
+        CommitWatch.watch(v -> {
+            action.setResponseHeader(HDR_VERSION, Long.toString(v));
+            awaitDestinations(runtime, v);
+        });
         try {
             delegate.process(action);
         } finally {
@@ -55,6 +63,25 @@ final class WriteGate extends ActionService {
     @Override
     public void execute(HttpAction action) {
         delegate.execute(action);
+    }
+
+    /**
+     * With sinks that acknowledge writes on their destination (cdc:acknowledgeWrites "topic"): the
+     * response waits until they hold the version; past their time-out the write gets 504 saying
+     * that it is committed here. Runs after the commit, outside the store's writer lock.
+     */
+    private static void awaitDestinations(DatasetRuntime runtime, long version) {
+        Optional<String> failure;
+        try {
+            failure = runtime.sinks().awaitAcknowledged(version);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            failure = Optional.of("Dataset '" + runtime.name() + "': version " + version + " IS committed on this server; interrupted while waiting for it to reach the topic");
+        }
+        if ( failure.isPresent() ) {
+            LOG.warn("{}", failure.get());
+            ServletOps.error(HttpSC.GATEWAY_TIMEOUT_504, failure.get());
+        }
     }
 
     private static void refuseIfLagging(HttpAction action) {
