@@ -1,8 +1,11 @@
 package org.fusekicdc.fuseki.server;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.Set;
 
+import jakarta.servlet.http.HttpServletResponse;
 import org.apache.jena.fuseki.servlets.ActionService;
 import org.apache.jena.fuseki.servlets.HttpAction;
 import org.apache.jena.fuseki.servlets.ServletOps;
@@ -46,7 +49,7 @@ final class WriteGate extends ActionService {
         action.setResponseHeader(HDR_VERSION, Long.toString(runtime.log().headVersion()));
         CommitWatch.watch(v -> {
             action.setResponseHeader(HDR_VERSION, Long.toString(v));
-            awaitDestinations(runtime, v);
+            awaitDestinations(action, runtime, v);
         });
         try {
             delegate.process(action);
@@ -70,7 +73,7 @@ final class WriteGate extends ActionService {
      * response waits until they hold the version; past their time-out the write gets 504 saying
      * that it is committed here. Runs after the commit, outside the store's writer lock.
      */
-    private static void awaitDestinations(DatasetRuntime runtime, long version) {
+    private static void awaitDestinations(HttpAction action, DatasetRuntime runtime, long version) {
         Optional<String> failure;
         try {
             failure = runtime.sinks().awaitAcknowledged(version);
@@ -80,7 +83,26 @@ final class WriteGate extends ActionService {
         }
         if ( failure.isPresent() ) {
             LOG.warn("{}", failure.get());
-            ServletOps.error(HttpSC.GATEWAY_TIMEOUT_504, failure.get());
+            sendNow(action, HttpSC.GATEWAY_TIMEOUT_504, failure.get());
+        }
+    }
+
+    /**
+     * Send the whole response at once, from inside the commit: Fuseki's write operations swallow
+     * an error thrown by a commit that succeeded, and would then answer success. What they set
+     * or write afterwards has no effect on a response already sent.
+     */
+    private static void sendNow(HttpAction action, int status, String message) {
+        HttpServletResponse resp = action.getResponse();
+        byte[] body = (message + "\n").getBytes(StandardCharsets.UTF_8);
+        try {
+            resp.setStatus(status);
+            resp.setContentType("text/plain;charset=utf-8");
+            resp.setContentLength(body.length);
+            resp.getOutputStream().write(body);
+            resp.flushBuffer();
+        } catch (IOException ex) {
+            LOG.debug("Dataset '{}': the client went away before the write's answer ({}): {}", action.getDatasetName(), status, ex.toString());
         }
     }
 
