@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -86,14 +87,12 @@ class FailoverKillIT {
             FusekiJvm leader = node("leader", extra, config("leader", sink));
             FusekiJvm f1 = node("follower-1", extra, config("follower-1", sink + follow.formatted("")));
             FusekiJvm f2 = node("follower-2", extra, config("follower-2", sink + follow.formatted("")));
-            leader.start();
-            f1.start();
-            f2.start();
+            startTogether(leader, f1, f2);
 
             // Writes on the leader, killed while they run.
             Writes writes = new Writes();
             Thread w = writes.startOn(leader);
-            writes.awaitAcknowledged(150);
+            writes.awaitAcknowledged(60);
             leader.kill();
             w.join(60_000);
             long lastAcknowledged = writes.highestVersion();
@@ -109,7 +108,7 @@ class FailoverKillIT {
 
             int before = writes.acknowledged.size();
             w = writes.startOn(f1);
-            writes.awaitAcknowledged(before + 100);
+            writes.awaitAcknowledged(before + 40);
             writes.stop.set(true);
             w.join(60_000);
             assertEquals(promotedAt + 1, writes.firstVersionOnSecond(), "the new leader continues the version sequence");
@@ -153,6 +152,24 @@ class FailoverKillIT {
         FusekiJvm node = new FusekiJvm(name, dir, extra, dir.resolve("config.ttl"), "384m");
         processes.add(node);
         return node;
+    }
+
+    /** Start the servers at once: a JVM start is most of this test's time. */
+    private static void startTogether(FusekiJvm... nodes) throws Exception {
+        List<Thread> starts = new ArrayList<>();
+        List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
+        for ( FusekiJvm n : nodes )
+            starts.add(Thread.ofPlatform().name("start-" + n.name).start(() -> {
+                try {
+                    n.start();
+                } catch (Throwable ex) {
+                    failures.add(ex);
+                }
+            }));
+        for ( Thread t : starts )
+            t.join();
+        if ( !failures.isEmpty() )
+            throw new AssertionError("a server did not start", failures.get(0));
     }
 
     /** Every server has the same endpoints, so that any can lead. */

@@ -219,8 +219,10 @@ public final class DatasetRuntime implements AutoCloseable {
                 sinks.startFollowing();
             else
                 sinks.start();
-            START_LOG.info("Dataset '{}': {} sink(s) started: {}", name(), sinks.status().size(),
-                     sinks.status().stream().map(s -> s.sink() + " after version " + s.cursor()).toList());
+            START_LOG.info("Dataset '{}': sink(s) started: {}{}", name(),
+                           sinks.runners().stream().filter(SinkRunner::isStarted).map(r -> r.name() + " after version " + r.status().cursor()).toList(),
+                           follower == null ? "" : "; starting on promotion: "
+                                                   + sinks.runners().stream().filter(r -> !r.isStarted()).map(SinkRunner::name).toList());
         }
         for ( Source source : sources ) {
             source.start();
