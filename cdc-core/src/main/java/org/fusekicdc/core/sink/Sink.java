@@ -1,6 +1,8 @@
 package org.fusekicdc.core.sink;
 
 import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
 
 import org.fusekicdc.core.wire.PatchRecord;
 
@@ -33,6 +35,27 @@ public interface Sink extends AutoCloseable {
      * @throws SinkException when the destination cannot be reached or used; retried unless permanent
      */
     long open() throws SinkException;
+
+    /**
+     * {@link #open()}, for a sink that can tell whether another server has published to the
+     * destination since this one (a promoted follower): {@code ids} gives the patch id this
+     * server's log holds at each version. Such a sink compares the destination's last patch with
+     * it before it claims the destination, and throws {@link SinkException#fenced} when the
+     * destination holds a version past this log's head or another patch at a version this log
+     * holds. The default ignores {@code ids}.
+     */
+    default long open(PatchIds ids) throws SinkException {
+        return open();
+    }
+
+    /** The patch ids of this server's change log, by version. */
+    interface PatchIds {
+        /** The last version this server's log holds. */
+        long headVersion();
+
+        /** The id of the patch at {@code version}; empty for version 0, past the head, or when retention removed it. */
+        Optional<UUID> idAt(long version);
+    }
 
     /**
      * Deliver one patch; returns once the destination has durably accepted it.

@@ -14,11 +14,26 @@ import org.fusekicdc.core.CdcException;
 public class SinkException extends CdcException {
     private final boolean permanent;
     private final boolean sinkWide;
+    private final boolean fenced;
 
-    private SinkException(String message, Throwable cause, boolean permanent, boolean sinkWide) {
+    private SinkException(String message, Throwable cause, boolean permanent, boolean sinkWide, boolean fenced) {
         super(message, cause);
         this.permanent = permanent;
         this.sinkWide = sinkWide;
+        this.fenced = fenced;
+    }
+
+    private SinkException(String message, Throwable cause, boolean permanent, boolean sinkWide) {
+        this(message, cause, permanent, sinkWide, false);
+    }
+
+    /**
+     * Another server has taken over the destination as the dataset's leader (it was promoted):
+     * this server must not publish there again. The sink pauses, and the dataset stops taking
+     * writes; it can rejoin as a follower.
+     */
+    public static SinkException fenced(String message, Throwable cause) {
+        return new SinkException(message, cause, true, true, true);
     }
 
     /** A failure that may pass: retry later. */
@@ -43,6 +58,11 @@ public class SinkException extends CdcException {
 
     public boolean permanent() {
         return permanent;
+    }
+
+    /** True for {@link #fenced}: another leader publishes to the destination. */
+    public boolean fenced() {
+        return fenced;
     }
 
     /** True for a {@link #permanentSinkFailure}: not the patch's fault. */

@@ -106,6 +106,7 @@ public final class CdcAdminServlet extends HttpServlet {
                 case "readers" -> reader(req, resp, op, runtime, parts);
                 case "snapshot" -> snapshot(req, resp, op, runtime, parts);
                 case "revert" -> revert(req, resp, op, runtime, parts);
+                case "promote" -> promote(req, resp, op, runtime, parts);
                 case "subscriptions" -> subscriptions(req, resp, op, runtime, parts, admin);
                 default -> error(resp, 404, "No such cdc admin resource: " + path);
             }
@@ -164,6 +165,25 @@ public final class CdcAdminServlet extends HttpServlet {
         o.put("state", s.state().name().toLowerCase(Locale.ROOT));
         o.put("cursor", s.cursor());
         json(resp, 202, o);
+    }
+
+    // ---- Failover
+
+    private static void promote(HttpServletRequest req, HttpServletResponse resp, String op, DatasetRuntime runtime, String[] parts) throws IOException {
+        require(parts.length == 2, 404, "Promote a follower with POST /$/cdc/{dataset}/promote (add ?force=true to promote one that is behind)");
+        require(req.getMethod().equals("POST"), 405, "Promotion is a POST");
+        String force = req.getParameter("force");
+        require(force == null || force.equals("true") || force.equals("false"), 400, "force must be true or false; got " + force);
+        DatasetRuntime.Promotion p = runtime.promote("true".equals(force));
+        LOG.info("fuseki-cdc admin: {} by {}: {}", op, AdminAccess.who(req), p.message());
+        JsonObject o = new JsonObject();
+        o.put("dataset", runtime.name());
+        o.put("promoted", p.promoted());
+        o.put("version", p.version());
+        o.put("leaderVersion", p.leaderVersion());
+        o.put("lagVersions", p.lagVersions());
+        o.put("message", p.message());
+        json(resp, p.promoted() ? 200 : 409, o);
     }
 
     // ---- Readers no configured sink owns

@@ -154,6 +154,13 @@ public final class CdcOption {
         "How many versions the sink may fall behind before cdc:onLag applies.").range(0, Long.MAX_VALUE).defaultText("0 (no bound)");
     public static final Option<String> ON_LAG = Option.oneOf(VocabCdc.onLag.getLocalName(), "\"buffer\" or \"refuse\"", "buffer", List.of("buffer", "refuse"),
         "Past cdc:maxLagVersions: buffer (the log keeps growing on disk; writers never wait) or refuse (writes get 503 until the sink catches up).");
+    public static final Option<String> ACKNOWLEDGE_WRITES = Option.oneOf(VocabCdc.acknowledgeWrites.getLocalName(), "\"local\" or \"topic\"", "local", List.of("local", "topic"),
+        "When a write's response is sent: once it is committed locally (local), or only once this sink's destination also holds its patch (topic: Kafka acks=all, JetStream's publish"
+        + " acknowledgement), so a follower promoted after the leader's loss has every acknowledged write. The commit stays local-first; past cdc:acknowledgeTimeoutMillis the"
+        + " write gets 504 naming the sink and the version it committed locally. On a follower such a sink starts only when the follower is promoted. See docs/replicas.md.");
+    public static final Option<Long> ACKNOWLEDGE_TIMEOUT_MILLIS = Option.integer(VocabCdc.acknowledgeTimeoutMillis.getLocalName(), "integer (ms)",
+        SinkConfig.DEFAULTS.acknowledgeTimeout().toMillis(),
+        "With cdc:acknowledgeWrites \"topic\": longest a write's response waits for the sink's destination to hold its patch.").range(1, 600_000);
     public static final Option<Long> SINK_RETRY_INITIAL_MILLIS = Option.integer(VocabCdc.retryInitialMillis.getLocalName(), "integer (ms)", SinkConfig.DEFAULTS.initialBackoff().toMillis(),
         "First delay before retrying a failed delivery; doubled after each failure, with jitter.").range(1, 3_600_000);
     public static final Option<Long> SINK_RETRY_MAX_MILLIS = Option.integer(VocabCdc.retryMaxMillis.getLocalName(), "integer (ms)", SinkConfig.DEFAULTS.maxBackoff().toMillis(),
@@ -176,6 +183,6 @@ public final class CdcOption {
 
     /** Options every sink has, whatever its type (on the {@code cdc:sink} resource). */
     public static final List<Option<?>> SINK_COMMON = List.of(
-        SINK_NAME, SINK_DEAD_LETTER_DIRECTORY, MAX_LAG_VERSIONS, ON_LAG, SINK_RETRY_INITIAL_MILLIS,
-        SINK_RETRY_MAX_MILLIS);
+        SINK_NAME, SINK_DEAD_LETTER_DIRECTORY, MAX_LAG_VERSIONS, ON_LAG, ACKNOWLEDGE_WRITES, ACKNOWLEDGE_TIMEOUT_MILLIS,
+        SINK_RETRY_INITIAL_MILLIS, SINK_RETRY_MAX_MILLIS);
 }

@@ -42,9 +42,14 @@ public record SinkSettings(SinkProvider provider, String name, OptionValues opti
         long max = options.number(CdcOption.SINK_RETRY_MAX_MILLIS);
         if ( max < initial )
             throw options.error(VocabCdc.retryMaxMillis.getLocalName(), "(" + max + ") is smaller than cdc:retryInitialMillis (" + initial + ")");
+        SinkConfig.Acknowledge acknowledge = options.oneOf(CdcOption.ACKNOWLEDGE_WRITES).equals("topic") ? SinkConfig.Acknowledge.DESTINATION : SinkConfig.Acknowledge.LOCAL;
         SinkConfig config = SinkConfig.DEFAULTS.withBackoff(Duration.ofMillis(initial), Duration.ofMillis(max))
                                                .withDeadLetterDir(deadLetter == null ? null : Descriptions.directory(VocabCdc.deadLetterDirectory.getLocalName(), deadLetter, where))
-                                               .withLagBound(maxLag, onLag.equals("refuse") ? SinkConfig.LagPolicy.REFUSE : SinkConfig.LagPolicy.BUFFER);
+                                               .withLagBound(maxLag, onLag.equals("refuse") ? SinkConfig.LagPolicy.REFUSE : SinkConfig.LagPolicy.BUFFER)
+                                               .withAcknowledgeWrites(acknowledge, Duration.ofMillis(options.number(CdcOption.ACKNOWLEDGE_TIMEOUT_MILLIS)));
+        if ( acknowledge == SinkConfig.Acknowledge.DESTINATION && deadLetter != null )
+            throw options.error(VocabCdc.acknowledgeWrites.getLocalName(), "is \"topic\" but the sink also has cdc:deadLetterDirectory: a dead-lettered patch is not on the topic"
+                                + " a promoted follower takes over from. Remove cdc:deadLetterDirectory from this sink");
         SinkSettings settings = new SinkSettings(provider, name, options, config, Descriptions.stateDirectory(logDir.resolve("sinks"), name, where, "sink"));
         // Validate the type's own options now, so a mistake stops start-up.
         settings.create(dataset).close();

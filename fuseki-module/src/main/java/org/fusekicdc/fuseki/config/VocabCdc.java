@@ -33,6 +33,8 @@ public final class VocabCdc {
     public static final Property deadLetterDirectory = property("deadLetterDirectory");
     public static final Property maxLagVersions = property("maxLagVersions");
     public static final Property onLag = property("onLag");
+    public static final Property acknowledgeWrites = property("acknowledgeWrites");
+    public static final Property acknowledgeTimeoutMillis = property("acknowledgeTimeoutMillis");
     public static final Property retryInitialMillis = property("retryInitialMillis");
     public static final Property retryMaxMillis = property("retryMaxMillis");
     public static final Property liveMaxSubscriptions = property("liveMaxSubscriptions");

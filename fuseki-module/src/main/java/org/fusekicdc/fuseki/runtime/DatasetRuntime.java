@@ -9,7 +9,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.jena.fuseki.Fuseki;
 import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.internal.follow.Follower;
+import org.fusekicdc.core.internal.follow.FollowerState;
+import org.fusekicdc.core.internal.follow.FollowerStatus;
 import org.fusekicdc.core.internal.log.ChangeLog;
+import org.fusekicdc.core.sink.internal.SinkRunner;
 import org.fusekicdc.core.sink.internal.SinkRunners;
 import org.fusekicdc.core.internal.history.AsOfSources;
 import org.fusekicdc.core.internal.history.HistoryIndex;
@@ -45,7 +48,8 @@ public final class DatasetRuntime implements AutoCloseable {
     private final CapturedDatasetSettings settings;
     private final CapturingDatasetGraph dataset;
     private final SinkRunners sinks;
-    private final Follower follower;
+    // Null for a leader; set to null when the follower is promoted.
+    private volatile Follower follower;
     private final List<Source> sources;
     private final HistorySnapshots historySnapshots;
     private final HistoryIndex historyIndex;
@@ -66,6 +70,11 @@ public final class DatasetRuntime implements AutoCloseable {
         // Opened with the dataset, so that it follows every version from the first write on.
         this.historyIndex = h.index() ? HistoryIndex.open(dataset.changeLog()) : null;
         AsOfSources.register(dataset, historySnapshots);
+        // Another server was promoted: stop taking writes at once (reads go on); the runbook says how to rejoin.
+        sinks.onFenced(reason -> {
+            dataset.setFollowerOf(reason);
+            LOG.error("{} Writes are refused from now on.", reason);
+        });
     }
 
     /** The dataset's history copies for as-of reads ({@code cdc:historySnapshotEvery}), or null when it keeps none. */
@@ -161,6 +170,39 @@ public final class DatasetRuntime implements AutoCloseable {
         return responseStreams;
     }
 
+    /** What a promotion did, or why it was refused. */
+    public record Promotion(boolean promoted, String message, long version, long leaderVersion, long lagVersions) {}
+
+    /**
+     * Make this follower the dataset's leader: stop following, take writes, and start the sinks
+     * that publish the replica set's log (whose transactional producer fences the old leader).
+     * Refused while the follower has not applied every version it has seen on its topic, or is
+     * not following, unless {@code force}.
+     */
+    public synchronized Promotion promote(boolean force) {
+        Follower f = follower;
+        if ( f == null ) {
+            long v = log().publishedVersion();
+            return new Promotion(false, "Dataset '" + name() + "' is not a follower: it is the leader already (version " + v + ")", v, v, 0);
+        }
+        FollowerStatus status = f.status();
+        boolean caughtUp = status.state() == FollowerState.FOLLOWING && status.lagVersions() == 0;
+        if ( !caughtUp && !force )
+            return new Promotion(false, "Dataset '" + name() + "' is not promoted: the follower is " + status.state() + " at version " + status.appliedVersion()
+                                        + ", " + status.lagVersions() + " version(s) behind the newest seen on " + status.topic()
+                                        + (status.lastError() == null ? "" : " (last error: " + status.lastError() + ")")
+                                        + ". Wait until it has applied everything, or add force=true to promote it anyway (writes the leader acknowledged after"
+                                        + " version " + status.appliedVersion() + " are then lost)", status.appliedVersion(), status.leaderVersion(), status.lagVersions());
+        f.close();
+        follower = null;
+        dataset.setFollowerOf(null);
+        sinks.start();
+        long v = log().publishedVersion();
+        LOG.warn("Dataset '{}': promoted to leader at version {}{} (it followed {}); sinks started: {}", name(), v, caughtUp ? "" : " by force, "
+                 + status.lagVersions() + " version(s) behind", status.topic(), sinks.runners().stream().map(SinkRunner::name).toList());
+        return new Promotion(true, "Dataset '" + name() + "' is the leader now, at version " + v, v, status.leaderVersion(), status.leaderVersion() - v);
+    }
+
     public State state() {
         return state.get();
     }
@@ -173,9 +215,14 @@ public final class DatasetRuntime implements AutoCloseable {
         }
         LOG.debug("Dataset '{}': starting", name());
         if ( !sinks.isEmpty() ) {
-            sinks.start();
-            START_LOG.info("Dataset '{}': {} sink(s) started: {}", name(), sinks.status().size(),
-                     sinks.status().stream().map(s -> s.sink() + " after version " + s.cursor()).toList());
+            if ( follower != null )
+                sinks.startFollowing();
+            else
+                sinks.start();
+            START_LOG.info("Dataset '{}': sink(s) started: {}{}", name(),
+                           sinks.runners().stream().filter(SinkRunner::isStarted).map(r -> r.name() + " after version " + r.status().cursor()).toList(),
+                           follower == null ? "" : "; starting on promotion: "
+                                                   + sinks.runners().stream().filter(r -> !r.isStarted()).map(SinkRunner::name).toList());
         }
         for ( Source source : sources ) {
             source.start();

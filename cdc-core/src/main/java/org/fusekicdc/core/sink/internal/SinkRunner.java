@@ -3,6 +3,9 @@ package org.fusekicdc.core.sink.internal;
 import java.time.InstantSource;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
 
 import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.internal.log.DamagedRecordException;
@@ -35,7 +38,13 @@ import org.slf4j.LoggerFactory;
  * acknowledgements come back, in order. On a failure it abandons what is in flight; a transient
  * one closes the sink and opens it again, which says what the destination holds; a patch the
  * destination refused for good is looked for one patch at a time, as without a pipeline.
- * Sinks are independent: a stuck sink holds up neither capture, nor writers, nor other sinks.
+ * Sinks are independent: a stuck sink holds up neither capture, nor writers, nor other sinks,
+ * except writers that asked to be acknowledged only once the destination holds their patch
+ * ({@link SinkConfig.Acknowledge#DESTINATION}), who wait for it ({@link #awaitDestination}).
+ * <p>
+ * Fencing: when the sink finds that another server publishes to the destination as the
+ * dataset's leader ({@link SinkException#fenced}), the runner pauses and tells its
+ * {@link #onFenced fenced listener}, which stops the dataset taking writes.
  */
 public final class SinkRunner implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SinkRunner.class);
@@ -52,6 +61,12 @@ public final class SinkRunner implements AutoCloseable {
     private final Backoff backoff;
     private final DeadLetters deadLetters;
     private final Thread thread;
+    private boolean started;
+    // The highest version the destination is known to hold; writers acknowledged on the destination wait on it.
+    private final Object destinationSignal = new Object();
+    private long destinationVersion;
+    private volatile String fencedBecause;
+    private volatile Consumer<String> onFenced = reason -> {};
 
     // Only touched by the runner thread.
     private long position;
@@ -88,9 +103,61 @@ public final class SinkRunner implements AutoCloseable {
         return sink.name();
     }
 
-    public void start() {
+    /** Start delivering; a runner already started is left alone. */
+    public synchronized void start() {
+        if ( started )
+            return;
+        started = true;
         control.started();
         thread.start();
+    }
+
+    public synchronized boolean isStarted() {
+        return started;
+    }
+
+    /** Who to tell, with the reason, when the sink finds another leader publishing to its destination. */
+    public void onFenced(Consumer<String> listener) {
+        this.onFenced = listener;
+    }
+
+    /** Why the sink was fenced, or null while it was not. */
+    public String fencedBecause() {
+        return fencedBecause;
+    }
+
+    /**
+     * Wait until the destination holds {@code version} (the sink delivered it, or found it there
+     * when it opened), at most {@code timeoutMillis}. False on time-out, or at once when the sink
+     * has been fenced.
+     */
+    public boolean awaitDestination(long version, long timeoutMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+        synchronized (destinationSignal) {
+            while ( destinationVersion < version && fencedBecause == null ) {
+                long waitNanos = deadline - System.nanoTime();
+                if ( waitNanos <= 0 )
+                    return false;
+                destinationSignal.wait(Math.max(1, waitNanos / 1_000_000));
+            }
+            return destinationVersion >= version;
+        }
+    }
+
+    /** The highest version the destination is known to hold, as far as this runner has seen. */
+    public long destinationVersion() {
+        synchronized (destinationSignal) {
+            return destinationVersion;
+        }
+    }
+
+    private void destinationHolds(long version) {
+        synchronized (destinationSignal) {
+            if ( version > destinationVersion ) {
+                destinationVersion = version;
+                destinationSignal.notifyAll();
+            }
+        }
     }
 
     /** Stop delivering after the current patch; the cursor keeps the position. */
@@ -176,7 +243,7 @@ public final class SinkRunner implements AutoCloseable {
     private boolean openSink() throws InterruptedException {
         long there;
         try {
-            there = sink.open();
+            there = sink.open(patchIds());
         } catch (SinkException ex) {
             failed(ex, "opening the destination" + next());
             return false;
@@ -188,6 +255,11 @@ public final class SinkRunner implements AutoCloseable {
             if ( there > log.publishedVersion() ) {
                 // Closed, so that a resume opens it again and looks at the destination again.
                 closeSink();
+                if ( config.acknowledgeWrites() == SinkConfig.Acknowledge.DESTINATION ) {
+                    fence("the destination holds version " + there + " but this server's log ends at " + log.publishedVersion()
+                          + ": another server was promoted leader and published after this one");
+                    return false;
+                }
                 pauseWith("the destination already holds version " + there + " but this dataset's log ends at " + log.publishedVersion()
                           + ": the destination is shared with another dataset or server, or this log was replaced. Point the sink at its own destination.");
                 return false;
@@ -197,6 +269,8 @@ public final class SinkRunner implements AutoCloseable {
             position = there;
             cursor.rewind(there);
         }
+        if ( there != Sink.UNKNOWN )
+            destinationHolds(there);
         // Not succeeded(): the backoff only resets once a patch is delivered (or there is none to
         // deliver), so a destination that accepts connections but refuses patches is not retried
         // at the initial backoff forever.
@@ -398,6 +472,7 @@ public final class SinkRunner implements AutoCloseable {
     }
 
     private void delivered(LogRecord r, long nanos) {
+        destinationHolds(r.version());
         log.observer().delivered(sink.name(), r.version(), nanos);
         if ( LOG.isDebugEnabled() )
             LOG.debug("Dataset '{}': sink '{}' delivered version {} (patch {}) in {} ms", log.dataset(), sink.name(), r.version(),
@@ -434,6 +509,10 @@ public final class SinkRunner implements AutoCloseable {
 
     private void failed(SinkException ex, String which) throws InterruptedException {
         closeSink();
+        if ( ex.fenced() ) {
+            fence(ex.getMessage());
+            return;
+        }
         if ( ex.permanent() ) {
             pauseWith(which + " cannot be delivered: " + ex.getMessage()
                       + (ex.sinkWide() ? ". Fix the cause and resume the sink."
@@ -445,6 +524,39 @@ public final class SinkRunner implements AutoCloseable {
         long jittered = backoff.nextMillis();
         LOG.warn("Dataset '{}': sink '{}' failed: {}; retrying in {} ms", log.dataset(), sink.name(), msg, jittered);
         control.waitOut(jittered);
+    }
+
+    /** The ids of this log's patches, for a sink's check that no other leader published after this server. */
+    private Sink.PatchIds patchIds() {
+        return new Sink.PatchIds() {
+            @Override
+            public long headVersion() {
+                return log.publishedVersion();
+            }
+
+            @Override
+            public Optional<UUID> idAt(long version) {
+                if ( version <= 0 || version > log.publishedVersion() )
+                    return Optional.empty();
+                try {
+                    return Optional.ofNullable(log.idOf(version));
+                } catch (VersionGoneException | DamagedRecordException ex) {
+                    return Optional.empty();
+                }
+            }
+        };
+    }
+
+    /** Another server leads the dataset now: stop delivering for good (until a resume) and say so. */
+    private void fence(String reason) {
+        String message = "Dataset '" + log.dataset() + "' is fenced: sink '" + sink.name() + "' found that " + reason
+                         + ". This server no longer publishes or takes writes; rejoin it as a follower (docs/replicas.md, Failover).";
+        synchronized (destinationSignal) {
+            fencedBecause = message;
+            destinationSignal.notifyAll();
+        }
+        pauseWith(message);
+        onFenced.accept(message);
     }
 
     private void succeeded() {

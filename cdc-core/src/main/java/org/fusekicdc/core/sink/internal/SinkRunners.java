@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.sink.Sink;
@@ -30,8 +31,49 @@ public final class SinkRunners implements AutoCloseable {
         runners.put(sink.name(), new SinkRunner(log, sink, config));
     }
 
+    /** Start every sink. */
     public void start() {
         runners.values().forEach(SinkRunner::start);
+    }
+
+    /**
+     * Start the sinks a follower runs: all but those that publish the replica set's log (writes
+     * acknowledged on their destination), which only the leader may publish to; a promotion
+     * starts those ({@link #start()}).
+     */
+    public void startFollowing() {
+        runners.values().stream().filter(r -> !r.config().publishesReplicaLog()).forEach(SinkRunner::start);
+    }
+
+    /** Tell {@code listener}, with the reason, when a sink finds that another leader publishes to its destination. */
+    public void onFenced(Consumer<String> listener) {
+        runners.values().forEach(r -> r.onFenced(listener));
+    }
+
+    /**
+     * Wait until every sink that acknowledges writes on its destination holds {@code version},
+     * within each one's {@code acknowledgeTimeout} (counted from this call). Empty when they all
+     * do (or none is configured so), else why not, naming the sink.
+     */
+    public Optional<String> awaitAcknowledged(long version) throws InterruptedException {
+        long start = System.nanoTime();
+        for ( SinkRunner r : runners.values() ) {
+            if ( !r.config().publishesReplicaLog() )
+                continue;
+            long timeout = r.config().acknowledgeTimeout().toMillis();
+            long left = timeout - (System.nanoTime() - start) / 1_000_000;
+            if ( r.awaitDestination(version, Math.max(0, left)) )
+                continue;
+            String fenced = r.fencedBecause();
+            if ( fenced != null )
+                return Optional.of(fenced + " Version " + version + " is committed on this server only.");
+            SinkStatus s = r.status();
+            return Optional.of("Dataset '" + log.dataset() + "': version " + version + " IS committed on this server, but sink '" + r.name()
+                               + "' did not get it onto its destination within " + timeout + " ms (cdc:acknowledgeTimeoutMillis; destination holds up to version "
+                               + r.destinationVersion() + ", sink state " + s.state() + (s.lastError() == null ? "" : ", last error: " + s.lastError())
+                               + "). The sink keeps delivering it; a follower promoted before it arrives would not have it.");
+        }
+        return Optional.empty();
     }
 
     public Optional<SinkRunner> runner(String name) {

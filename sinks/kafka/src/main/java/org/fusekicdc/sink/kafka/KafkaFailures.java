@@ -55,9 +55,9 @@ final class KafkaFailures {
             return SinkException.permanentSinkFailure(prefix + ". Check the security settings (security.protocol, sasl.*, ssl.*) in cdc:"
                                                       + KafkaSinkConfig.PRODUCER_PROPERTIES.name(), c);
         if ( c instanceof ProducerFencedException )
-            return SinkException.permanentSinkFailure(prefix + ". Another producer with transactional id " + config.transactionalId()
-                                                      + " started: two servers are publishing dataset '" + config.dataset() + "' through sink '"
-                                                      + config.sink() + "'. Stop one of them, then resume this sink", c);
+            return SinkException.fenced(prefix + ". Another producer with transactional id " + config.transactionalId()
+                                        + " started: another server publishes dataset '" + config.dataset() + "' through sink '"
+                                        + config.sink() + "' (a promoted follower, or a second server with this configuration)", c);
         if ( c instanceof ConfigException || c instanceof InvalidConfigurationException || c instanceof InvalidTopicException
              || c instanceof InvalidReplicationFactorException || c instanceof PolicyViolationException || c instanceof InvalidRequiredAcksException
              || c instanceof UnsupportedVersionException )

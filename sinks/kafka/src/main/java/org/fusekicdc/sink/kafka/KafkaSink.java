@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -99,6 +101,16 @@ public final class KafkaSink implements Sink {
 
     @Override
     public long open() throws SinkException {
+        return open(null);
+    }
+
+    /**
+     * With {@code ids} and {@code cdc:transactional}, the partition's last patch is read before the
+     * producer claims the transactional id: if it is not this server's (another server was promoted
+     * and published since), the sink is fenced without taking the id from the new leader.
+     */
+    @Override
+    public long open(PatchIds ids) throws SinkException {
         close();
         String step = "connect to " + config.bootstrapServers();
         try {
@@ -113,6 +125,10 @@ public final class KafkaSink implements Sink {
                 admin.close(CLOSE_TIMEOUT);
             }
             partition = new TopicPartition(config.topic(), partitionFor(key, partitions));
+            if ( ids != null && config.transactional() ) {
+                step = "check that no other leader published to " + partition;
+                checkNotSuperseded(new PartitionTail(config, key, partition).last(), ids);
+            }
             Map<String, Object> pc = KafkaClientSettings.producer(config);
             producer = new KafkaProducer<>(pc);
             if ( config.transactional() ) {
@@ -144,6 +160,20 @@ public final class KafkaSink implements Sink {
             close();
             throw KafkaFailures.classify(config, ex, "cannot " + step);
         }
+    }
+
+    /** Throws {@link SinkException#fenced} when the partition's last patch is not this server's. */
+    private void checkNotSuperseded(PartitionTail.Last last, PatchIds ids) throws SinkException {
+        if ( last.version() <= 0 || last.id() == null )
+            return;
+        String theirs = "version " + last.version() + " (patch " + last.id() + ")";
+        if ( last.version() > ids.headVersion() )
+            throw SinkException.fenced(partition + " holds " + theirs + " but this server's log ends at version " + ids.headVersion()
+                                       + ": another server was promoted leader and published after this one", null);
+        Optional<UUID> ours = ids.idAt(last.version());
+        if ( ours.isPresent() && !ours.get().toString().equals(last.id()) )
+            throw SinkException.fenced(partition + " holds " + theirs + " where this server's log holds patch " + ours.get()
+                                       + ": another server was promoted leader and published a different history", null);
     }
 
     /** Transactions are one patch each: no pipeline. */

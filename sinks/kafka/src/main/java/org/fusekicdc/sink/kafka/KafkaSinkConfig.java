@@ -111,6 +111,10 @@ public record KafkaSinkConfig(String dataset, String sink, String bootstrapServe
         Optional<CloudEvents> cloudEvents = FormatOptions.cloudEvents(dataset, options);
         int maxMessageBytes = (int)options.number(MAX_MESSAGE_BYTES);
         boolean transactional = options.bool(TRANSACTIONAL);
+        // The option every sink has (cdc:acknowledgeWrites): a sink that carries a replica set's log must be able to fence an old leader.
+        if ( "topic".equals(options.string("acknowledgeWrites", "local")) && !transactional )
+            throw options.error(TRANSACTIONAL.name(), "must be true when cdc:acknowledgeWrites is \"topic\": the transactional producer is what fences an old"
+                                                      + " leader after a follower is promoted (docs/replicas.md, Failover). Add cdc:transactional true");
         boolean createTopic = options.bool(CREATE_TOPIC);
         Optional<Short> replication = options.has(REPLICATION_FACTOR.name())
             ? Optional.of((short)options.number(REPLICATION_FACTOR))

@@ -39,11 +39,22 @@ final class PartitionTail {
     }
 
     /**
-     * The version of the last patch record of this dataset in the partition: the last record's
-     * version if it completes its patch, the one before otherwise; 0 if the partition never held
-     * one; {@link KafkaSink#UNKNOWN} if records were removed by retention and none of ours is left.
+     * The last patch of this dataset in the partition.
+     *
+     * @param version the last record's version if it completes its patch, the one before
+     *        otherwise; 0 if the partition never held one; {@link KafkaSink#UNKNOWN} if records
+     *        were removed by retention and none of ours is left
+     * @param id the patch id of {@code version} when the last record completes it, else null
      */
+    record Last(long version, String id) {}
+
+    /** The version of the last patch of this dataset in the partition (see {@link Last#version}). */
     long lastVersion() throws SinkException, InterruptedException {
+        return last().version();
+    }
+
+    /** The last patch of this dataset in the partition. */
+    Last last() throws SinkException, InterruptedException {
         long deadline = System.currentTimeMillis() + config.sendTimeout().toMillis();
         Duration timeout = config.sendTimeout();
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(KafkaClientSettings.consumer(config, "tail"));
@@ -68,19 +79,21 @@ final class PartitionTail {
                             found = r;
                     }
                 }
-                if ( found != null )
-                    return resumeVersion(found);
+                if ( found != null ) {
+                    long version = resumeVersion(found);
+                    return new Last(version, String.valueOf(version).equals(header(found, PatchMessages.VERSION)) ? header(found, PatchMessages.ID) : null);
+                }
                 if ( end - from >= TAIL_SCAN_LIMIT ) {
                     LOG.warn("Dataset '{}': Kafka sink '{}': none of the last {} records of {} is a patch of this dataset (the topic is shared with"
                              + " other datasets); continuing from the sink's cursor, which may repeat the last few patches. Give the dataset a topic"
                              + " of its own to avoid this.", config.dataset(), config.sink(), end - from, partition);
-                    return KafkaSink.UNKNOWN;
+                    return new Last(KafkaSink.UNKNOWN, null);
                 }
                 upper = from;
                 window *= 4;
             }
             // Nothing of ours: an empty partition, or one whose records retention removed.
-            return begin == 0 ? 0 : KafkaSink.UNKNOWN;
+            return new Last(begin == 0 ? 0 : KafkaSink.UNKNOWN, null);
         } finally {
             consumer.close(CloseOptions.timeout(KafkaSink.CLOSE_TIMEOUT));
         }
