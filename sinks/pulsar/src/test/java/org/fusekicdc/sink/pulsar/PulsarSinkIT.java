@@ -29,7 +29,6 @@ import org.fusekicdc.core.sink.SinkStatus;
 import org.fusekicdc.core.sink.internal.SinkRunner;
 import org.fusekicdc.core.testing.Workload;
 import org.fusekicdc.core.wire.PatchMessages;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,23 +39,14 @@ import org.junit.jupiter.api.io.TempDir;
  * sequence id the broker already has is dropped, not stored twice.
  */
 class PulsarSinkIT {
-    @TempDir
-    static Path brokerDir;
     private static PulsarTesting.PrivateBroker broker;
 
     @TempDir
     Path dir;
 
     @BeforeAll
-    static void startBroker() throws Exception {
-        broker = new PulsarTesting.PrivateBroker(brokerDir, PulsarTesting.secretKey());
-        broker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if ( broker != null )
-            broker.close();
+    static void useSharedBroker() throws Exception {
+        broker = PulsarTesting.sharedBroker();
     }
 
     @Test
