@@ -35,7 +35,12 @@ public final class SpillingOutput extends OutputStream {
 
     @Override
     public void write(int b) throws IOException {
-        write(new byte[] {(byte)b}, 0, 1);
+        if ( memory != null && memory.size() < threshold ) {
+            memory.write(b);
+            length++;
+        } else {
+            write(new byte[] {(byte)b}, 0, 1);
+        }
     }
 
     @Override

@@ -1,6 +1,5 @@
 package org.fusekicdc.sink.kinesis;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
@@ -12,7 +11,6 @@ import org.fusekicdc.core.testing.contract.SinkContract;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The sink contract against kinesis-local (kinesis-mock: an implementation of the Kinesis API).
@@ -30,8 +28,6 @@ class KinesisSinkContractIT extends SinkContract {
     private static final String SECRET_VARIABLE = "KINESIS_CONTRACT_SECRET_ACCESS_KEY";
     private static final String WRONG_SECRET = "wrong-secret-" + LocalKinesis.uniqueStream("s");
 
-    @TempDir
-    static Path dataDir;
     private static LocalKinesis kinesis;
     /** The sink's path to the service, which the outage clause cuts. */
     private static TcpGateway gateway;
@@ -40,18 +36,15 @@ class KinesisSinkContractIT extends SinkContract {
     private CredentialCheck check;
 
     @BeforeAll
-    static void startKinesis() throws Exception {
-        kinesis = new LocalKinesis(dataDir.resolve("kinesis-local"), false);
-        kinesis.start();
+    static void useSharedKinesis() throws Exception {
+        kinesis = LocalKinesis.shared();
         gateway = new TcpGateway(kinesis.port());
     }
 
     @AfterAll
-    static void stopKinesis() throws Exception {
+    static void closeGateway() throws Exception {
         if ( gateway != null )
             gateway.close();
-        if ( kinesis != null )
-            kinesis.close();
     }
 
     @AfterEach
