@@ -197,8 +197,8 @@ public final class SinkDeliveryBench {
                 out(String.format(Locale.ROOT, "## Latency: commit to consumer, %d txn/s offered, 1-10 quads each, %.0f s measured after %.0f s warm-up",
                                   rate, seconds, warmupSeconds));
                 out("");
-                out("| Broker | Txns measured | Achieved txn/s | Consumer patches/s | Not delivered | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | Writer commit p50 / p99 ms |");
-                out("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+                out("| Broker | Txns measured | Achieved txn/s | Consumer patches/s | Not delivered | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | Writer commit p50 / p99 ms | Load average start / end |");
+                out("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
                 latencyRows.forEach(r -> out("| " + String.join(" | ", r) + " |"));
                 out("");
                 out("Where the time goes (ms, delivered versions of the measured part): commit returned to the sink handed the patch"
@@ -243,6 +243,7 @@ public final class SinkDeliveryBench {
         String name = "lat-" + broker + "-" + runId;
         out("");
         out("---- Latency, " + broker + " (dataset " + name + ")");
+        String loadAtStart = BenchStats.loadAverage();
         Path dir = Files.createDirectories(work.resolve(name));
         ChangeLog log = ChangeLog.open(ChangeLogConfig.defaults(dir.resolve("changes"), name).withFsync(true));
         CapturingDatasetGraph dsg = CapturingDatasetGraph.create(DatasetGraphFactory.createTxnMem(), log, CaptureConfig.defaults(dir.resolve("spill")));
@@ -330,7 +331,8 @@ public final class SinkDeliveryBench {
                               deliveredRate, log.sizeBytes() / 1e6, runner.status()));
             return new String[] {broker, String.format(Locale.ROOT, "%,d", n), f1(achieved), f1(deliveredRate),
                                  missing == 0 ? "0" : String.format(Locale.ROOT, "**%,d**", missing), ms(pct(lat, 50)), ms(pct(lat, 90)),
-                                 ms(pct(lat, 99)), ms(pct(lat, 99.9)), ms(lat[n - 1]), f2(pct(took, 50)) + " / " + f2(pct(took, 99))};
+                                 ms(pct(lat, 99)), ms(pct(lat, 99.9)), ms(lat[n - 1]), f2(pct(took, 50)) + " / " + f2(pct(took, 99)),
+                                 loadAtStart + " / " + BenchStats.loadAverage()};
         } finally {
             dest.close();
             dsg.close();

@@ -2,12 +2,12 @@ package org.fusekicdc.core.wire;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+
+import org.fusekicdc.core.internal.wire.SpillingOutput;
 
 
 /**
@@ -73,43 +73,33 @@ public final class PatchMessages {
         if ( maxBytes < 1024 )
             throw new IllegalArgumentException("maxBytes must be at least 1024, got " + maxBytes);
         String contentType = format.contentType();
-        Path tmp = null;
-        try {
+        // Another format's length is only known once written: in memory while it fits one message.
+        try (SpillingOutput written = format.isLogText() ? null : new SpillingOutput(maxBytes, tmpDir, "patch-" + patch.version() + "-")) {
             long length;
-            InputStream in;
-            if ( format.isLogText() ) {
+            byte[] whole = null;
+            InputStream in = null;
+            if ( written == null ) {
                 length = patch.record().payloadLength();
                 in = patch.openText();
             } else {
-                // The length of another format is only known once written.
-                Files.createDirectories(tmpDir);
-                tmp = Files.createTempFile(tmpDir, "patch-" + patch.version() + "-", ".msg");
-                try (OutputStream out = Files.newOutputStream(tmp)) {
-                    format.write(patch, out);
-                }
-                length = Files.size(tmp);
-                in = Files.newInputStream(tmp);
+                format.write(patch, written);
+                length = written.length();
+                whole = written.inMemory();
+                if ( whole == null )
+                    in = written.open();
             }
             long count = Math.max(1, (length + maxBytes - 1) / maxBytes);
             if ( count > Integer.MAX_VALUE )
                 throw new IllegalArgumentException("patch version " + patch.version() + " would need " + count + " parts of " + maxBytes + " bytes");
             Map<String, String> base = headers(patch, contentType);
             base.putAll(extraHeaders);
-            try (in) {
+            try (InputStream body = in) {
                 for ( int i = 0 ; i < count ; i++ ) {
-                    byte[] value = in.readNBytes((int)Math.min(maxBytes, length - (long)i * maxBytes));
+                    byte[] value = whole != null ? whole : body.readNBytes((int)Math.min(maxBytes, length - (long)i * maxBytes));
                     Map<String, String> h = new LinkedHashMap<>(base);
                     h.put(PART, Integer.toString(i));
                     h.put(PARTS, Long.toString(count));
                     consumer.accept(h, value);
-                }
-            }
-        } finally {
-            if ( tmp != null ) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ex) {
-                    // A leftover temp file only costs disk space.
                 }
             }
         }

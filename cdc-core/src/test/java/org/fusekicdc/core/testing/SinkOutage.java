@@ -35,13 +35,23 @@ public final class SinkOutage {
 
     private SinkOutage() {}
 
+    /** The writer's pause between transactions unless told otherwise: a steady trickle, not a tight loop. */
+    public static final Duration WRITER_PAUSE = Duration.ofMillis(3);
+
+    /** {@link #run(CapturingDatasetGraph, ChangeLog, SinkRunner, Workload, Duration, Duration, Action, Action)} at the {@link #WRITER_PAUSE} pace. */
+    public static Outage run(CapturingDatasetGraph dsg, ChangeLog log, SinkRunner runner, Workload workload, Duration outage,
+                             Action stop, Action start) throws Exception {
+        return run(dsg, log, runner, workload, outage, WRITER_PAUSE, stop, start);
+    }
+
     /**
-     * Run {@code workload} on {@code dsg} while {@code runner} delivers; after 100 versions,
+     * Run {@code workload} on {@code dsg}, pausing {@code writerPause} after each transaction
+     * (a pace the sink can follow), while {@code runner} delivers; after 100 versions,
      * {@code stop} the destination for {@code outage}, then {@code start} it again, and wait until
      * the sink has caught up with the log.
      */
     public static Outage run(CapturingDatasetGraph dsg, ChangeLog log, SinkRunner runner, Workload workload, Duration outage,
-                             Action stop, Action start) throws Exception {
+                             Duration writerPause, Action stop, Action start) throws Exception {
         AtomicBoolean writing = new AtomicBoolean(true);
         AtomicInteger written = new AtomicInteger();
         runner.start();
@@ -50,7 +60,7 @@ public final class SinkOutage {
                 workload.step(dsg);
                 written.incrementAndGet();
                 try {
-                    Thread.sleep(3);   // a steady trickle of small transactions, not a tight loop
+                    Thread.sleep(writerPause);
                 } catch (InterruptedException ex) {
                     return;
                 }

@@ -29,7 +29,6 @@ import org.fusekicdc.core.testing.TestSupport;
 import org.fusekicdc.core.testing.Workload;
 import org.fusekicdc.core.topic.TopicReader;
 import org.fusekicdc.core.topic.TopicReaderProvider;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,23 +43,14 @@ class KinesisFollowerIT {
     private static final Duration WAIT = Duration.ofSeconds(90);
     private static final Node P = NodeFactory.createURI("http://example/p");
 
-    @TempDir
-    static Path dataDir;
     private static LocalKinesis kinesis;
 
     @TempDir
     Path dir;
 
     @BeforeAll
-    static void startKinesis() throws Exception {
-        kinesis = new LocalKinesis(dataDir.resolve("kinesis-local"), false);
-        kinesis.start();
-    }
-
-    @AfterAll
-    static void stopKinesis() throws Exception {
-        if ( kinesis != null )
-            kinesis.close();
+    static void useSharedKinesis() throws Exception {
+        kinesis = LocalKinesis.shared();
     }
 
     private static TopicReaderProvider readerProvider() {

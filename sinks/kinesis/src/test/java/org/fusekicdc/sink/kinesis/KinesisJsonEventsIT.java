@@ -27,7 +27,6 @@ import org.fusekicdc.core.testing.TestSupport;
 import org.fusekicdc.core.testing.Workload;
 import org.fusekicdc.core.wire.MessageFormats;
 import org.fusekicdc.core.wire.PatchMessages;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,23 +37,14 @@ import org.junit.jupiter.api.io.TempDir;
  * each, and together the dataset.
  */
 class KinesisJsonEventsIT {
-    @TempDir
-    static Path dataDir;
     private static LocalKinesis kinesis;
 
     @TempDir
     Path dir;
 
     @BeforeAll
-    static void startKinesis() throws Exception {
-        kinesis = new LocalKinesis(dataDir.resolve("kinesis-local"), false);
-        kinesis.start();
-    }
-
-    @AfterAll
-    static void stopKinesis() throws Exception {
-        if ( kinesis != null )
-            kinesis.close();
+    static void useSharedKinesis() throws Exception {
+        kinesis = LocalKinesis.shared();
     }
 
     @Test

@@ -42,6 +42,30 @@ final class LocalKinesis implements AutoCloseable {
         this.persist = persist;
     }
 
+    private static LocalKinesis shared;
+
+    /**
+     * The in-memory service every test class of this JVM shares, each on streams of its own:
+     * started on first use (and again if it stopped), stopped when the JVM exits. Tests that stop
+     * or restart the service run their own.
+     */
+    static synchronized LocalKinesis shared() throws Exception {
+        if ( shared == null ) {
+            LocalKinesis k = new LocalKinesis(Files.createTempDirectory("fuseki-cdc-kinesis-local-"), false);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    k.stop();
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "kinesis-local-stop"));
+            shared = k;
+        }
+        if ( shared.process == null || !shared.process.isAlive() )
+            shared.start();
+        return shared;
+    }
+
     /** The installed package directory; installs it when missing. */
     static synchronized Path installed() {
         Path base = System.getenv("FUSEKI_CDC_KINESIS_LOCAL_DIR") != null ? Path.of(System.getenv("FUSEKI_CDC_KINESIS_LOCAL_DIR"))

@@ -84,6 +84,11 @@ public final class PulsarSink implements Sink {
     /** The id of a patch whose first parts end the topic, or null. */
     private String partialId;
 
+    /**
+     * The largest message (body and properties) the broker has stored since the sink opened: a
+     * message up to this size passes the topic's size limit, so others may be sent behind it.
+     */
+    private int storedBytes;
     /** Messages handed to the producer whose receipts are not yet awaited, oldest first. */
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private long pendingBytes;
@@ -127,6 +132,7 @@ public final class PulsarSink implements Sink {
                                                  .createAsync(),
                                            config.connectTimeout(), "creating producer " + config.producerName() + " on topic " + config.topic());
             long brokerSeq = producer.getLastSequenceId();
+            storedBytes = 0;
             long there = readTopicEnd(brokerSeq);
             ackedVersion = lastVersion;
             ackedPatchId = lastPatchId;
@@ -347,16 +353,26 @@ public final class PulsarSink implements Sink {
                                                        .sequenceId(sequenceId(version, part))
                                                        .value(value)
                                                        .sendAsync();
-        Pending p = new Pending(receipt, version, patchId, part, parts, value.length);
+        Pending p = new Pending(receipt, version, patchId, part, parts, messageBytes(headers, value));
         pending.addLast(p);
-        pendingBytes += value.length;
+        pendingBytes += p.bytes;
         // The client refuses a message over the broker's size limit at once, and the broker one
-        // over the topic's: anything sent after it would be stored past the gap. So a refusal
-        // stops the sends here, and the parts of a large patch (the messages likeliest to be
-        // refused) each wait for their receipt, so a patch is never stored with a part missing.
-        if ( parts > 1 || receipt.isCompletedExceptionally() )
+        // over the topic's, but stores what was sent after it: past the gap, and the refused
+        // version could never follow (its sequence id is then below the broker's last). So a
+        // message larger than any the broker has stored since the sink opened, and every part
+        // of a split patch, is sent with nothing behind it until its receipt: a refusal then
+        // stops the sink (or sets the patch aside) with the topic ending just before it.
+        if ( parts > 1 || p.bytes > storedBytes || receipt.isCompletedExceptionally() )
             settle(p);
         return p;
+    }
+
+    /** The size the broker checks against its limits, less its own small metadata: the body and the properties. */
+    private static int messageBytes(Map<String, String> headers, byte[] value) {
+        int bytes = value.length;
+        for ( Map.Entry<String, String> h : headers.entrySet() )
+            bytes += h.getKey().length() + h.getValue().length();
+        return bytes;
     }
 
     /** Wait for {@code p} and every message before it; a failure abandons them all. */
@@ -385,6 +401,7 @@ public final class PulsarSink implements Sink {
                 Thread.currentThread().interrupt();
                 throw abandon(SinkException.transientFailure("interrupted while waiting for the broker's receipt for version " + first.version, ex));
             }
+            storedBytes = Math.max(storedBytes, first.bytes);
             if ( first.part + 1 == first.parts ) {
                 ackedVersion = first.version;
                 ackedPatchId = first.patchId;
@@ -414,9 +431,11 @@ public final class PulsarSink implements Sink {
         if ( cause instanceof PulsarClientException.NotAllowedException || cause instanceof PulsarClientException.InvalidMessageException )
             // The broker refuses a message over the topic's maxMessageSize (NotAllowed); the client
             // one over the broker's maxMessageSize (InvalidMessage): splitting at this size cannot help.
-            return SinkException.permanentFailure(where + ": " + p.bytes + " bytes refused as too large (" + firstLine(cause)
-                                                  + "). Lower cdc:" + PulsarSinkConfig.MAX_MESSAGE_BYTES.name() + " (now " + config.maxMessageBytes()
-                                                  + ") below the broker's maxMessageSize and the topic's max-message-size", cause);
+            return SinkException.permanentFailure(where + ": version " + p.version + ", a message of " + p.bytes + " bytes (body and properties), refused as too large ("
+                                                  + firstLine(cause) + "): the topic's max-message-size policy or the broker's maxMessageSize is below cdc:"
+                                                  + PulsarSinkConfig.MAX_MESSAGE_BYTES.name() + " (now " + config.maxMessageBytes() + "). Lower cdc:"
+                                                  + PulsarSinkConfig.MAX_MESSAGE_BYTES.name() + " below both limits, or raise the topic's"
+                                                  + " (pulsar-admin topics set-max-message-size), then resume the sink", cause);
         if ( cause instanceof PulsarClientException.AuthorizationException )
             return SinkException.permanentSinkFailure(where + ": the broker refused to let " + config.tokenSource() + " produce: " + firstLine(cause)
                                                       + ". Grant the role produce permission, or fix cdc:" + PulsarSinkConfig.TOKEN_ENV.name() + ", then resume the sink", cause);

@@ -12,7 +12,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,23 +22,14 @@ import org.junit.jupiter.api.io.TempDir;
  * delivers to a real broker.
  */
 class PulsarAllJarIT {
-    @TempDir
-    static Path brokerDir;
     private static PulsarTesting.PrivateBroker broker;
 
     @TempDir
     Path dir;
 
     @BeforeAll
-    static void startBroker() throws Exception {
-        broker = new PulsarTesting.PrivateBroker(brokerDir, PulsarTesting.secretKey());
-        broker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if ( broker != null )
-            broker.close();
+    static void useSharedBroker() throws Exception {
+        broker = PulsarTesting.sharedBroker();
     }
 
     @Test

@@ -26,7 +26,6 @@ import org.fusekicdc.core.sink.internal.SinkRunner;
 import org.fusekicdc.core.testing.LogReplay;
 import org.fusekicdc.core.testing.Workload;
 import org.fusekicdc.core.topic.TopicReader;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,23 +39,14 @@ class PulsarFollowerIT {
     private static final Duration WAIT = Duration.ofSeconds(90);
     private static final String NS = "http://example/";
 
-    @TempDir
-    static Path brokerDir;
     private static PulsarTesting.PrivateBroker broker;
 
     @TempDir
     Path dir;
 
     @BeforeAll
-    static void startBroker() throws Exception {
-        broker = new PulsarTesting.PrivateBroker(brokerDir, PulsarTesting.secretKey());
-        broker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if ( broker != null )
-            broker.close();
+    static void useSharedBroker() throws Exception {
+        broker = PulsarTesting.sharedBroker();
     }
 
     private static CapturingDatasetGraph store(Path dir, String dataset) {

@@ -1,6 +1,5 @@
 package org.fusekicdc.sink.pulsar;
 
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -8,13 +7,12 @@ import java.util.Map;
 import org.fusekicdc.core.sink.SinkProvider;
 import org.fusekicdc.core.sink.SinkState;
 import org.fusekicdc.core.testing.contract.SinkContract;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The sink contract against a real standalone Pulsar broker in a child JVM, with deduplication
- * on, which the outage clause stops and starts again on the same ports and data. The broker
+ * The sink contract against a real standalone Pulsar broker in a child JVM (the one this
+ * module's test classes share), with deduplication on, which the outage clause stops and starts
+ * again on the same ports and data. The broker
  * checks tokens but lets clients without one in; the wrong-credentials clause gives a token
  * signed with another key. The dead-letter clause lowers the topic's max-message-size policy
  * below the sink's part size.
@@ -23,23 +21,14 @@ class PulsarSinkContractIT extends SinkContract {
     private static final String TOKEN_VARIABLE = "PULSAR_CONTRACT_TOKEN";
     private static String wrongToken;
 
-    @TempDir
-    static Path brokerDir;
     private static PulsarTesting.PrivateBroker broker;
 
     private final String topic = "persistent://public/default/" + PulsarTesting.unique("fuseki-cdc-contract-");
 
     @BeforeAll
-    static void startBroker() throws Exception {
-        broker = new PulsarTesting.PrivateBroker(brokerDir, PulsarTesting.secretKey());
-        broker.start();
+    static void useSharedBroker() throws Exception {
+        broker = PulsarTesting.sharedBroker();
         wrongToken = PulsarTesting.token(PulsarTesting.secretKey(), "contract");
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if ( broker != null )
-            broker.close();
     }
 
     /** A provider whose environment holds a token, which only the wrong-credentials clause names. */

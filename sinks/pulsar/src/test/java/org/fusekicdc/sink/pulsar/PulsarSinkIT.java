@@ -11,7 +11,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import org.apache.jena.graph.NodeFactory;
 import org.apache.jena.sparql.core.DatasetGraphFactory;
+import org.apache.jena.sparql.core.Quad;
+import org.apache.jena.system.Txn;
 import org.apache.pulsar.client.api.MessageId;
 import org.apache.pulsar.client.api.Producer;
 import org.apache.pulsar.client.api.PulsarClient;
@@ -21,10 +24,11 @@ import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.internal.log.ChangeLogConfig;
 import org.fusekicdc.core.sink.SinkConfig;
+import org.fusekicdc.core.sink.SinkState;
+import org.fusekicdc.core.sink.SinkStatus;
 import org.fusekicdc.core.sink.internal.SinkRunner;
 import org.fusekicdc.core.testing.Workload;
 import org.fusekicdc.core.wire.PatchMessages;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,23 +39,14 @@ import org.junit.jupiter.api.io.TempDir;
  * sequence id the broker already has is dropped, not stored twice.
  */
 class PulsarSinkIT {
-    @TempDir
-    static Path brokerDir;
     private static PulsarTesting.PrivateBroker broker;
 
     @TempDir
     Path dir;
 
     @BeforeAll
-    static void startBroker() throws Exception {
-        broker = new PulsarTesting.PrivateBroker(brokerDir, PulsarTesting.secretKey());
-        broker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if ( broker != null )
-            broker.close();
+    static void useSharedBroker() throws Exception {
+        broker = PulsarTesting.sharedBroker();
     }
 
     @Test
@@ -100,5 +95,51 @@ class PulsarSinkIT {
         } finally {
             dsg.close();
         }
+    }
+
+    /**
+     * A patch over the topic's size limit, with later patches waiting behind it in the same
+     * send: the sink pauses naming both limits, and no later version is stored past it (the
+     * broker would otherwise store them, and the refused version could never follow).
+     */
+    @Test
+    void aPatchOverTheTopicsSizeLimitPausesTheSinkWithNothingStoredPastIt() throws Exception {
+        String topic = "persistent://public/default/" + PulsarTesting.unique("fuseki-cdc-size-");
+        try (PulsarClient client = PulsarClient.builder().serviceUrl(broker.serviceUrl()).build()) {
+            client.newProducer().topic(topic).create().close();
+        }
+        broker.topicMaxMessageSize(topic, 4096);
+        ChangeLog log = ChangeLog.open(ChangeLogConfig.defaults(dir.resolve("changes"), "ds").withFsync(false));
+        CapturingDatasetGraph dsg = CapturingDatasetGraph.create(DatasetGraphFactory.createTxnMem(), log, CaptureConfig.defaults(dir.resolve("spill")));
+        try {
+            insert(dsg, 0, 1);
+            insert(dsg, 1, 200);
+            insert(dsg, 201, 1);
+            insert(dsg, 202, 1);
+            Map<String, String> options = Map.of("url", broker.serviceUrl(), "topic", topic);
+            try (SinkRunner runner = new SinkRunner(log, new PulsarSinkProvider(name -> null).create("ds", new OptionValues("pulsar", options),
+                                                                                                     dir.resolve("sink-work")),
+                                                    SinkConfig.DEFAULTS.withBackoff(Duration.ofMillis(100), Duration.ofSeconds(1)))) {
+                runner.start();
+                await("the sink paused", Duration.ofSeconds(60), () -> runner.status().state() == SinkState.PAUSED);
+                SinkStatus st = runner.status();
+                assertEquals(1, st.cursor(), "version 1 delivered, version 2 refused");
+                assertTrue(st.lastError().contains("version 2") && st.lastError().contains("cdc:maxMessageBytes (now 1048576)")
+                           && st.lastError().contains("max-message-size"), st.lastError());
+            }
+            assertEquals(List.of(1L), PulsarTesting.readTopic(broker.serviceUrl(), topic).stream().map(PulsarTesting.Stored::version).toList(),
+                         "nothing stored past the refused version");
+        } finally {
+            dsg.close();
+        }
+    }
+
+    /** One transaction adding {@code count} quads, numbered from {@code first}. */
+    private static void insert(CapturingDatasetGraph dsg, int first, int count) {
+        Txn.executeWrite(dsg, () -> {
+            for ( int i = first ; i < first + count ; i++ )
+                dsg.add(Quad.defaultGraphIRI, NodeFactory.createURI("http://example.org/s" + i), NodeFactory.createURI("http://example.org/p"),
+                        NodeFactory.createLiteralString("a value long enough to fill a message quickly " + i));
+        });
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,11 +16,13 @@ import java.time.Duration;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -67,6 +70,37 @@ final class PulsarTesting {
 
     static OptionValues options(String sinkName, Map<String, String> values) {
         return new OptionValues(sinkName, values);
+    }
+
+    private static PrivateBroker shared;
+
+    /**
+     * The broker every test class of this JVM shares: started on first use (and again if a test
+     * left it stopped), stopped and its directory deleted when the JVM exits. A child JVM's start
+     * takes tens of seconds, once per class before.
+     */
+    static synchronized PrivateBroker sharedBroker() throws IOException, InterruptedException {
+        if ( shared == null ) {
+            Path dir = Files.createTempDirectory("fuseki-cdc-pulsar-broker-");
+            PrivateBroker broker = new PrivateBroker(dir, secretKey());
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                broker.close();
+                deleteQuietly(dir);
+            }, "pulsar-broker-stop"));
+            shared = broker;
+        }
+        if ( !shared.running() )
+            shared.start();
+        return shared;
+    }
+
+    /** A leftover temporary directory only costs disk space. */
+    private static void deleteQuietly(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException ex) {
+            // Left for the system's temporary-file cleaning.
+        }
     }
 
     /** A standalone broker of the test's own, stopped (SIGTERM) and started again on the same ports and data. */
@@ -185,6 +219,10 @@ final class PulsarTesting {
         private static String tail(Path log) throws IOException {
             List<String> lines = Files.readAllLines(log);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+        }
+
+        boolean running() {
+            return process != null && process.isAlive();
         }
 
         /** Stop the broker (SIGTERM, then SIGKILL after 60 s) and wait for it to exit. */
