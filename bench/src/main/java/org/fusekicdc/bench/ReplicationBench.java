@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
@@ -30,9 +31,12 @@ import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkConfig;
 import org.fusekicdc.core.sink.internal.SinkRunners;
 import org.fusekicdc.core.topic.TopicReader;
+import org.fusekicdc.core.wire.PatchReassembler;
+import org.fusekicdc.sink.kafka.KafkaPatchReader;
 import org.fusekicdc.sink.kafka.KafkaSinkProvider;
 import org.fusekicdc.sink.kafka.KafkaTopicReaderProvider;
 import org.fusekicdc.sink.kafka.TestBroker;
+import org.fusekicdc.sink.nats.NatsPatchReader;
 import org.fusekicdc.sink.nats.NatsSinkProvider;
 import org.fusekicdc.sink.nats.NatsSubjectReaderProvider;
 
@@ -44,7 +48,10 @@ import org.fusekicdc.sink.nats.NatsSubjectReaderProvider;
  * version, the time from the leader's publish to the follower's publish (both noted by publish
  * listeners with {@code System.nanoTime()}): p50, p99, max. Once with a follower that applies
  * one version per store transaction ({@code maxGroupVersions} 1, the behaviour before groups),
- * once with the default, in turn, {@code bench.rounds} times.</li>
+ * once with the default, in turn, {@code bench.rounds} times. Where the time goes: a plain
+ * consumer of the topic notes when each version arrives (leader commit to arrival: the sink and
+ * the broker), and the rest is the follower's (arrival to follower commit: reading, applying,
+ * the store's commit and any queue behind it).</li>
  * <li><b>Catch-up.</b> The leader commits transactions of 50 quads with no follower running;
  * then new, empty followers apply them all: one version per transaction, and the default
  * (groups), against the same transactions written straight into a plain TDB2 dataset one
@@ -121,6 +128,7 @@ public final class ReplicationBench {
                 await(() -> follower.changeLog().publishedVersion() >= base, "the follower catches up before the lag run");
                 PublishTimes committed = new PublishTimes(leader.changeLog());
                 PublishTimes applied = new PublishTimes(follower.changeLog());
+                Arrivals arrivals = new Arrivals(base, dir.resolve(name).resolve("arrivals"));
                 long start = System.nanoTime();
                 int txns = RATE * SECONDS;
                 for ( int i = 0 ; i < txns ; i++ ) {
@@ -129,16 +137,22 @@ public final class ReplicationBench {
                         LockSupport.parkNanos(wait);
                     write(leader, txnCounter++, LAG_QUADS_PER_TXN);
                 }
+                double achieved = txns / ((System.nanoTime() - start) / 1e9);
                 long head = leader.changeLog().headVersion();
                 await(() -> follower.changeLog().publishedVersion() >= head, "the follower catches up");
-                double[] lags = new double[(int)(head - base)];
-                for ( long v = base + 1 ; v <= head ; v++ )
-                    lags[(int)(v - base - 1)] = (applied.at(v) - committed.at(v)) / 1e6;
-                Arrays.sort(lags);
-                double achieved = lags.length / ((System.nanoTime() - start) / 1e9);
-                System.out.printf("Lag round %d, %s: %d versions (%.0f tx/s offered), leader commit to follower commit: p50 %.1f ms, p99 %.1f ms,"
-                                  + " max %.1f ms%n", round, describe(maxGroup), lags.length, achieved, pct(lags, 0.50), pct(lags, 0.99),
-                                  lags[lags.length - 1]);
+                await(() -> arrivals.times.size() >= head - base, "the plain consumer has every version");
+                arrivals.close();
+                int n = (int)(head - base);
+                double[] lags = new double[n], delivery = new double[n], apply = new double[n];
+                for ( long v = base + 1 ; v <= head ; v++ ) {
+                    int i = (int)(v - base - 1);
+                    lags[i] = (applied.at(v) - committed.at(v)) / 1e6;
+                    delivery[i] = (arrivals.times.get(v) - committed.at(v)) / 1e6;
+                    apply[i] = (applied.at(v) - arrivals.times.get(v)) / 1e6;
+                }
+                System.out.printf("Lag round %d, %s: %d versions at %.0f tx/s; leader commit to follower commit %s;"
+                                  + " of which leader commit to arrival at a plain consumer %s, arrival to follower commit %s%n",
+                                  round, describe(maxGroup), n, achieved, percentiles(lags), percentiles(delivery), percentiles(apply));
                 committed.close();
                 applied.close();
                 following.close();
@@ -183,6 +197,54 @@ public final class ReplicationBench {
                           seconds[0] / seconds[1], plainSeconds / seconds[1], plainSeconds / seconds[0]);
         sinks.close();
         leader.close();
+    }
+
+    /** p50, p99 and max of {@code values} (sorted here), in ms. */
+    private static String percentiles(double[] values) {
+        Arrays.sort(values);
+        return String.format("p50 %.1f ms, p99 %.1f ms, max %.1f ms", pct(values, 0.50), pct(values, 0.99), values[values.length - 1]);
+    }
+
+    /** A plain consumer of the topic on a thread of its own: when each version after {@code base} arrives. */
+    private final class Arrivals implements AutoCloseable {
+        final Map<Long, Long> times = new ConcurrentHashMap<>();
+        private volatile boolean stop;
+        private final Thread thread;
+
+        Arrivals(long base, Path tmp) throws Exception {
+            Files.createDirectories(tmp);
+            if ( broker.equals("kafka") ) {
+                KafkaPatchReader reader = new KafkaPatchReader(kafka.clientProperties(), topic, "ds", base, tmp);
+                thread = Thread.ofPlatform().daemon().start(() -> {
+                    try (reader) {
+                        while ( !stop )
+                            for ( PatchReassembler.Patch p : reader.poll(Duration.ofMillis(100)) ) {
+                                times.putIfAbsent(p.version(), System.nanoTime());
+                                p.close();
+                            }
+                    }
+                });
+            } else {
+                Connection nc = Nats.connect(NATS_URL);
+                NatsPatchReader reader = new NatsPatchReader(nc, stream, subject, base, tmp);
+                thread = Thread.ofPlatform().daemon().start(() -> {
+                    try (nc; reader) {
+                        while ( !stop ) {
+                            Optional<PatchReassembler.Patch> p = reader.next(Duration.ofMillis(100));
+                            p.ifPresent(patch -> times.putIfAbsent(patch.version(), System.nanoTime()));
+                        }
+                    } catch (InterruptedException ex) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop = true;
+            thread.join();
+        }
     }
 
     private static String describe(int maxGroup) {

@@ -63,7 +63,8 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
     private TransactionChanges changes;
     // Non-null while this dataset follows a leader: why local writes are refused.
     private volatile String followerOf;
-    // True while the open write transaction applies a group of another log's records (beginGroup).
+    // True while the write transaction applies a group of another log's records (beginGroup); only
+    // the thread in WRITE mode may act on it (see inGroup): transactions are per thread.
     private boolean groupOpen;
 
     private CapturingDatasetGraph(DatasetGraph base, CommitProtocol protocol, ChangeLog log, CaptureConfig config) {
@@ -243,7 +244,7 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
      * came from. Headers are ignored when the transaction changed nothing (no patch is logged).
      */
     public void commit(Map<String, String> headers) {
-        if ( groupOpen ) {
+        if ( inGroup() ) {
             commitGroup();
             return;
         }
@@ -296,7 +297,7 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
      *         caller aborts the transaction, which removes the group's records
      */
     public void appendAs(RecordMeta identity, Map<String, String> headers, long quadChanges) {
-        if ( !groupOpen )
+        if ( !inGroup() )
             throw new IllegalStateException("Dataset '" + datasetName() + "': appendAs outside a group; call beginGroup first");
         TransactionChanges tc = changes != null ? changes : new TransactionChanges(config.spillThreshold(), config.spillDirectory());
         changes = null;
@@ -448,9 +449,14 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
         super.end();
     }
 
+    /** True on the thread whose write transaction applies a group. */
+    private boolean inGroup() {
+        return groupOpen && isInTransaction() && super.transactionMode() == ReadWrite.WRITE;
+    }
+
     /** Remove the records of a group whose transaction ends without commit (before the store admits another writer). */
     private void abandonGroup() {
-        if ( groupOpen ) {
+        if ( inGroup() ) {
             groupOpen = false;
             protocol.abandonGroup();
         }

@@ -184,8 +184,8 @@ public final class LogWriter {
             pending = null;
             pendingFirst = null;
             group = null;
-            LOG.warn("Dataset '{}': version{} {} (patch {}) removed from the change log because the store did not commit {}", dataset,
-                     first == version ? "" : "s " + first + "..", version, id, first == version ? "it" : "them");
+            LOG.warn("Dataset '{}': {} (last patch {}) removed from the change log because the store did not commit {}", dataset,
+                     first == version ? "version " + version : "versions " + first + ".." + version, id, first == version ? "it" : "them");
         }
     }
 

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 import org.apache.jena.graph.NodeFactory;
 import org.apache.jena.query.TxnType;
@@ -127,6 +128,27 @@ class GroupCommitTest {
         });
         assertEquals(2, log.publishedVersion());
         assertEquals(metas.get(1), log.read(2).meta());
+    }
+
+    @Test
+    void readersOnOtherThreadsLeaveAnOpenGroupAlone() throws Exception {
+        List<RecordMeta> metas = chain(2);
+        dsg.begin(TxnType.WRITE);
+        try {
+            dsg.beginGroup(metas.get(0), 2);
+            dsg.add(quad(1));
+            dsg.appendAs(metas.get(0), Map.of(), 1);
+            // A query on another thread begins and ends its read transaction meanwhile.
+            CompletableFuture<Boolean> read = CompletableFuture.supplyAsync(() -> Txn.calculateRead(dsg, () -> dsg.contains(quad(1))));
+            assertFalse(read.get(), "the reader sees the state before the group");
+            dsg.add(quad(2));
+            dsg.appendAs(metas.get(1), Map.of(), 1);
+            dsg.commit();
+        } finally {
+            dsg.end();
+        }
+        assertEquals(2, log.publishedVersion());
+        Txn.executeRead(dsg, () -> assertTrue(dsg.contains(quad(1)) && dsg.contains(quad(2))));
     }
 
     @Test
