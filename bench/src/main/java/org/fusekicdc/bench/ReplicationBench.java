@@ -91,19 +91,23 @@ public final class ReplicationBench {
         for ( String broker : BROKERS ) {
             Path dir = Files.createTempDirectory("replication-bench-" + broker);
             ReplicationBench bench = new ReplicationBench(dir, broker);
-            if ( broker.equals("kafka") ) {
-                try (TestBroker kafka = TestBroker.obtain()) {
-                    bench.kafka = kafka;
-                    bench.run();
-                }
-            } else {
-                try (Connection nats = Nats.connect(NATS_URL)) {
-                    try {
+            try {
+                if ( broker.equals("kafka") ) {
+                    try (TestBroker kafka = TestBroker.obtain()) {
+                        bench.kafka = kafka;
                         bench.run();
-                    } finally {
-                        nats.jetStreamManagement().deleteStream(bench.stream);
+                    }
+                } else {
+                    try (Connection nats = Nats.connect(NATS_URL)) {
+                        try {
+                            bench.run();
+                        } finally {
+                            nats.jetStreamManagement().deleteStream(bench.stream);
+                        }
                     }
                 }
+            } finally {
+                BenchFiles.deleteTree(dir);
             }
         }
         System.exit(0);
