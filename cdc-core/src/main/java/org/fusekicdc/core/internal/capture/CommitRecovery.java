@@ -41,16 +41,29 @@ final class CommitRecovery {
     static void recover(DatasetGraph dsg, LogWriter writer) {
         ChangeLog log = writer.log();
         RecordMeta head = log.head();
-        if ( head == null )
-            return;
         if ( log.pendingRebase() != null )
             return;   // the data is being replaced by a snapshot; the loader finishes that
-
-        ChangeLog.Group group = log.lastGroup();
-        if ( group != null && inGroup(log, group, head) ) {
-            recoverGroup(dsg, writer, group.firstVersion());
+        if ( head == null ) {
+            if ( log.lastGroup() != null )
+                writer.forgetGroup();   // its records were removed; a crash came before the marker went
             return;
         }
+
+        ChangeLog.Group group = log.lastGroup();
+        if ( group != null ) {
+            if ( inGroup(log, group, head) )
+                recoverGroup(dsg, writer, group.firstVersion());
+            else
+                decideLast(dsg, writer, head);
+            // Decided: later records in the group's range, applied one at a time, must not be taken for it.
+            writer.forgetGroup();
+            return;
+        }
+        decideLast(dsg, writer, head);
+    }
+
+    private static void decideLast(DatasetGraph dsg, LogWriter writer, RecordMeta head) {
+        ChangeLog log = writer.log();
         LogRecord last = log.read(head.version());
         Tally tally = Txn.calculateRead(dsg, () -> tally(dsg, last));
         if ( tally.notVisible == 0 ) {

@@ -96,6 +96,25 @@ final class LogMetadata {
         group = value;
     }
 
+    /**
+     * Forget the last group, durably: once its records were removed without a commit (or
+     * decided at start-up, or replaced by a rebase), later records in its range are not a group.
+     */
+    void clearGroup() {
+        if ( group == null )
+            return;
+        Properties meta = LogProperties.read(dir, dataset);
+        meta.remove(GROUP_FIRST_VERSION);
+        meta.remove(GROUP_FIRST_ID);
+        meta.remove(GROUP_LAST_VERSION);
+        try {
+            LogProperties.write(dir, meta);
+        } catch (IOException ex) {
+            throw new ChangeLogException("Dataset '" + dataset + "': cannot update " + dir + ": " + ex + ". Check the disk.", ex);
+        }
+        group = null;
+    }
+
     void recordHistory(History value) {
         LogProperties.recordHistory(dir, dataset, value);
         history = value;
@@ -123,7 +142,11 @@ final class LogMetadata {
         meta.remove(REBASE_VERSION);
         meta.remove(REBASE_ID);
         meta.remove(REBASE_FILE);
+        meta.remove(GROUP_FIRST_VERSION);
+        meta.remove(GROUP_FIRST_ID);
+        meta.remove(GROUP_LAST_VERSION);
         LogProperties.write(dir, meta);
+        group = null;
         baseId = id;
         baseVersion = version;
         pendingRebase = null;

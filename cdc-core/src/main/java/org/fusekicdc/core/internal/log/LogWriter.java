@@ -183,17 +183,22 @@ public final class LogWriter {
                 removeLastRecord();
             pending = null;
             pendingFirst = null;
-            group = null;
+            if ( group != null ) {
+                // After the records are gone: a crash in between leaves a marker that start-up clears.
+                log.metadata.clearGroup();
+                group = null;
+            }
             LOG.warn("Dataset '{}': {} (last patch {}) removed from the change log because the store did not commit {}", dataset,
                      first == version ? "version " + version : "versions " + first + ".." + version, id, first == version ? "it" : "them");
         }
     }
 
-    /** Close a group in which nothing was appended. */
+    /** Close a group in which nothing was appended, forgetting it (records appended later one at a time are not in it). */
     public void endEmptyGroup() {
         synchronized (log.writeLock) {
             if ( pending != null )
                 throw new IllegalStateException("Dataset '" + dataset + "': version " + pending.version() + " is pending; publish or undo it");
+            log.metadata.clearGroup();
             group = null;
         }
     }
@@ -228,6 +233,14 @@ public final class LogWriter {
         if ( pending == null || pending.version() != version )
             throw new IllegalStateException("Dataset '" + dataset + "': version " + version + " is not the pending record ("
                                             + (pending == null ? "none pending" : "pending " + pending.version()) + ")");
+    }
+
+    /** Forget the last group after start-up recovery has decided its records: none is in doubt any more. */
+    public void forgetGroup() {
+        synchronized (log.writeLock) {
+            log.checkOpen();
+            log.metadata.clearGroup();
+        }
     }
 
     /** Record, durably, which history this log holds. */

@@ -2,6 +2,7 @@ package org.fusekicdc.core.internal.capture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -118,6 +119,7 @@ class GroupCommitTest {
             dsg.end();
         }
         assertEquals(0, log.headVersion(), "the group's records are removed with the transaction");
+        assertNull(log.lastGroup(), "the group is forgotten: versions applied one at a time later are not taken for it after a crash");
         Txn.executeRead(dsg, () -> assertFalse(dsg.contains(quad(1))));
         Txn.executeWrite(dsg, () -> {
             dsg.beginGroup(metas.get(0), 2);
