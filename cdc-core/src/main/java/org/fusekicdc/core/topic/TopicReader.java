@@ -19,7 +19,12 @@ public interface TopicReader extends AutoCloseable {
     /** Start reading; patches up to {@code afterVersion} are skipped. */
     void open(long afterVersion) throws Exception;
 
-    /** The next message, or empty if none arrived within {@code timeout}. */
+    /**
+     * The next message, or empty if none arrived within {@code timeout}. With a zero timeout, a
+     * message the reader holds already is returned without waiting: the follower gathers what is
+     * waiting into one store transaction that way (a reader that returns empty at once only
+     * loses that grouping).
+     */
     Optional<Incoming> poll(Duration timeout) throws Exception;
 
     @Override

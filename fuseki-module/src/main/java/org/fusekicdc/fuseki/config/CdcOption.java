@@ -5,6 +5,7 @@ import java.util.List;
 
 import org.fusekicdc.core.internal.capture.CaptureConfig;
 import org.fusekicdc.core.config.Option;
+import org.fusekicdc.core.internal.follow.FollowerConfig;
 import org.fusekicdc.core.internal.log.ChangeLogConfig;
 import org.fusekicdc.core.sink.SinkConfig;
 import org.fusekicdc.live.LiveConfig;
@@ -146,6 +147,10 @@ public final class CdcOption {
         "First delay before reconnecting after a broker or leader failure; doubled after each failure, with jitter.").range(1, 3_600_000);
     public static final Option<Long> FOLLOW_RETRY_MAX_MILLIS = Option.integer(VocabCdc.retryMaxMillis.getLocalName(), "integer (ms)", SinkConfig.DEFAULTS.maxBackoff().toMillis(),
         "Longest delay between reconnection attempts.").range(1, 3_600_000);
+    public static final Option<Long> FOLLOW_MAX_GROUP_VERSIONS = Option.integer(VocabCdc.maxGroupVersions.getLocalName(), "integer (versions)",
+        FollowerConfig.DEFAULT_MAX_GROUP_VERSIONS,
+        "Most of the leader's versions a follower that is behind applies in one store transaction (each keeps its own record, version and id"
+        + " in the follower's log); 1 applies each in a transaction of its own, several times slower to catch up.").range(1, 100_000);
     public static final Option<String> SINK_NAME = Option.withoutDefault(VocabCdc.name.getLocalName(), "string", "the sink type's name in lower case (kafka, nats, redis, pulsar, kinesis, webhook)",
         "The sink's name, unique per dataset; names its durable cursor and its state directory (`<logDirectory>/sinks/<name>`, so one path element: no `/`, `\\` or NUL, not `.` or `..`) and appears in logs and status.");
     public static final Option<String> SINK_DEAD_LETTER_DIRECTORY = Option.withoutDefault(VocabCdc.deadLetterDirectory.getLocalName(), "string (path)", "none: such a patch pauses the sink",
@@ -179,7 +184,7 @@ public final class CdcOption {
     /** Options every follower has, whatever its source (on the {@code cdc:follow} resource). */
     public static final List<Option<?>> FOLLOW_COMMON = List.of(
         LEADER_DATASET, SNAPSHOT_URL, SNAPSHOT_AUTHORIZATION, LEADER_URL, ON_BAD_MESSAGE, ON_GAP,
-        FOLLOW_DEAD_LETTER_DIRECTORY, FOLLOW_RETRY_INITIAL_MILLIS, FOLLOW_RETRY_MAX_MILLIS);
+        FOLLOW_DEAD_LETTER_DIRECTORY, FOLLOW_RETRY_INITIAL_MILLIS, FOLLOW_RETRY_MAX_MILLIS, FOLLOW_MAX_GROUP_VERSIONS);
 
     /** Options every sink has, whatever its type (on the {@code cdc:sink} resource). */
     public static final List<Option<?>> SINK_COMMON = List.of(

@@ -51,7 +51,8 @@ public record FollowSettings(TopicReaderProvider provider, OptionValues options,
                                                    onGap.equals("resync") ? FollowerConfig.OnGap.RESYNC : FollowerConfig.OnGap.HALT,
                                                    deadLetter == null ? null : Descriptions.directory(VocabCdc.deadLetterDirectory.getLocalName(), deadLetter, where), snapshot, authorization,
                                                    options.string(CdcOption.LEADER_URL),
-                                                   Duration.ofMillis(initial), Duration.ofMillis(max));
+                                                   Duration.ofMillis(initial), Duration.ofMillis(max),
+                                                   (int)options.number(CdcOption.FOLLOW_MAX_GROUP_VERSIONS));
         FollowSettings settings = new FollowSettings(provider, options, config, logDir.resolve("follower"));
         // Validate the source's own options now, so a mistake stops start-up.
         settings.createSource().close();

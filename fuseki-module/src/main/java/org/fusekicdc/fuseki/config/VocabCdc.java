@@ -37,6 +37,7 @@ public final class VocabCdc {
     public static final Property acknowledgeTimeoutMillis = property("acknowledgeTimeoutMillis");
     public static final Property retryInitialMillis = property("retryInitialMillis");
     public static final Property retryMaxMillis = property("retryMaxMillis");
+    public static final Property maxGroupVersions = property("maxGroupVersions");
     public static final Property liveMaxSubscriptions = property("liveMaxSubscriptions");
     public static final Property liveMaxPerClient = property("liveMaxPerClient");
     public static final Property liveMaxResultRows = property("liveMaxResultRows");

@@ -63,6 +63,9 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
     private TransactionChanges changes;
     // Non-null while this dataset follows a leader: why local writes are refused.
     private volatile String followerOf;
+    // True while the write transaction applies a group of another log's records (beginGroup); only
+    // the thread in WRITE mode may act on it (see inGroup): transactions are per thread.
+    private boolean groupOpen;
 
     private CapturingDatasetGraph(DatasetGraph base, CommitProtocol protocol, ChangeLog log, CaptureConfig config) {
         super(base);
@@ -241,6 +244,10 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
      * came from. Headers are ignored when the transaction changed nothing (no patch is logged).
      */
     public void commit(Map<String, String> headers) {
+        if ( inGroup() ) {
+            commitGroup();
+            return;
+        }
         commit(null, headers, -1);
     }
 
@@ -258,6 +265,68 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
      */
     public void commitAs(RecordMeta identity, Map<String, String> headers, long quadChanges) {
         commit(Objects.requireNonNull(identity), headers, quadChanges);
+    }
+
+    /**
+     * Begin applying a group of another log's records (a follower catching up on its leader's
+     * versions) in the open write transaction: the changes made until each {@link #appendAs}
+     * are that record's, and {@link #commit()} commits the store once for all of them. The
+     * group's records, from {@code first} up to at most version {@code lastVersion}, are
+     * announced durably first, so that start-up recovery after a crash decides them together:
+     * all committed or none.
+     *
+     * @throws IllegalStateException if this thread is not in a write transaction, or it has changes not yet logged
+     */
+    public void beginGroup(RecordMeta first, long lastVersion) {
+        if ( !isInTransaction() || super.transactionMode() != ReadWrite.WRITE || groupOpen )
+            throw new IllegalStateException("Dataset '" + datasetName() + "': a group begins at the start of a write transaction");
+        if ( changes != null && changes.settle() != 0 )
+            throw new IllegalStateException("Dataset '" + datasetName() + "': the write transaction has changes not logged; begin the group first");
+        protocol.beginGroup(first, lastVersion);
+        groupOpen = true;
+    }
+
+    /**
+     * In a group ({@link #beginGroup}): log the changes made since the group began, or since the
+     * previous call, as the record {@code identity} with {@code headers}, pending until the
+     * transaction commits. As {@link #commitAs}, a record that changed nothing is logged too.
+     *
+     * @param quadChanges how many quad adds and deletes the record's patch holds
+     * @throws org.fusekicdc.core.internal.log.ChangeLogException if the record does not continue this log (a gap or a fork)
+     * @throws ReplicaDivergedException if some of the patch's changes were no-ops here; the
+     *         caller aborts the transaction, which removes the group's records
+     */
+    public void appendAs(RecordMeta identity, Map<String, String> headers, long quadChanges) {
+        if ( !inGroup() )
+            throw new IllegalStateException("Dataset '" + datasetName() + "': appendAs outside a group; call beginGroup first");
+        TransactionChanges tc = changes != null ? changes : new TransactionChanges(config.spillThreshold(), config.spillDirectory());
+        changes = null;
+        long t0 = System.nanoTime();
+        try (tc) {
+            long applied = tc.settle();
+            if ( applied != quadChanges )
+                throw new ReplicaDivergedException(datasetName(), identity, quadChanges, applied);
+            long[] patchBytes = {0};
+            PayloadWriter patch = (m, out) -> {
+                CountingOutputStream counting = new CountingOutputStream(out);
+                CapturedPatch.write(m, log.epoch(), datasetName(), tc, headers, counting);
+                patchBytes[0] = counting.count();
+            };
+            RecordMeta meta = protocol.appendInGroup(identity, patch);
+            log.observer().captured(meta.version(), applied, patchBytes[0], System.nanoTime() - t0);
+        }
+    }
+
+    private void commitGroup() {
+        groupOpen = false;
+        if ( changes != null && changes.settle() != 0 ) {
+            protocol.abandonGroup();
+            super.abort();
+            throw new IllegalStateException("Dataset '" + datasetName() + "': the group's last changes were not logged (appendAs); aborted");
+        }
+        long published = protocol.commitGroup(super::commit, super::abort);
+        CommitWatch.committed(published);
+        LOG.debug("Dataset '{}': versions up to {} committed in one transaction, from the leader", datasetName(), published);
     }
 
     private void commit(RecordMeta replicaOf, Map<String, String> headers, long replicaQuadChanges) {
@@ -369,6 +438,7 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
     @Override
     public void abort() {
         discardChanges();
+        abandonGroup();
         super.abort();
     }
 
@@ -376,7 +446,21 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
     public void end() {
         // A write transaction ended without commit is aborted by the store; drop its changes.
         discardChanges();
+        abandonGroup();
         super.end();
+    }
+
+    /** True on the thread whose write transaction applies a group. */
+    private boolean inGroup() {
+        return groupOpen && isInTransaction() && super.transactionMode() == ReadWrite.WRITE;
+    }
+
+    /** Remove the records of a group whose transaction ends without commit (before the store admits another writer). */
+    private void abandonGroup() {
+        if ( inGroup() ) {
+            groupOpen = false;
+            protocol.abandonGroup();
+        }
     }
 
     private void discardChanges() {

@@ -114,6 +114,75 @@ final class CommitProtocol {
         }
     }
 
+    /**
+     * Begin a group of a leader's records for the open store transaction (see
+     * {@link LogWriter#beginGroup}): holds the commit lock until {@link #commitGroup} or
+     * {@link #abandonGroup}, on this thread.
+     */
+    void beginGroup(RecordMeta first, long lastVersion) {
+        commitLock.lock();
+        try {
+            writer.beginGroup(first, lastVersion);
+        } catch (RuntimeException ex) {
+            commitLock.unlock();
+            throw ex;
+        }
+    }
+
+    /** Append one of the open group's records; it stays pending until {@link #commitGroup}. */
+    RecordMeta appendInGroup(RecordMeta record, PayloadWriter patch) {
+        return writer.appendReplica(record, patch);
+    }
+
+    /**
+     * Make the group's records durable, commit the store, publish them all; if nothing was
+     * appended, just commit the store. On a failure the records are removed and the store's
+     * transaction is aborted (or its commit failed), as in {@link #commit}.
+     *
+     * @return the last version published
+     */
+    long commitGroup(Runnable storeCommit, Runnable storeAbort) {
+        try {
+            long head = log.headVersion();
+            if ( head == log.publishedVersion() ) {
+                writer.endEmptyGroup();
+                storeCommit.run();
+                return head;
+            }
+            try {
+                writer.syncGroup();
+            } catch (RuntimeException ex) {
+                storeAbort.run();
+                writer.undoAppend(head);
+                throw ex;
+            }
+            stableVersion.set(-1);
+            try {
+                storeCommit.run();
+            } catch (RuntimeException | Error ex) {
+                writer.undoAppend(head);
+                throw ex;
+            }
+            writer.publish(head);
+            return head;
+        } finally {
+            stableVersion.set(log.publishedVersion());
+            commitLock.unlock();
+        }
+    }
+
+    /** Remove the open group's records (the store's transaction is being aborted) and release the lock. */
+    void abandonGroup() {
+        try {
+            if ( log.headVersion() > log.publishedVersion() )
+                writer.undoAppend(log.headVersion());
+            else
+                writer.endEmptyGroup();
+        } finally {
+            commitLock.unlock();
+        }
+    }
+
     /** See {@link CapturingDatasetGraph#markRebase}. */
     void markRebase(long version, UUID id, Path snapshotFile) {
         writer.markRebase(version, id, snapshotFile);

@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -15,6 +17,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.jena.query.TxnType;
 import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.internal.capture.ReplicaDivergedException;
 import org.fusekicdc.core.topic.TopicReader;
@@ -36,7 +39,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps a captured dataset a copy of a leader's: reads the leader's patches from a
  * {@link TopicReader} and applies each in one transaction that keeps the leader's version and id
- * ({@link LeaderPatchApplier}).
+ * ({@link LeaderPatchApplier}). A follower that is behind (patches already waiting in the reader)
+ * applies up to {@link FollowerConfig#maxGroupVersions} of them in one store transaction, each
+ * still its own record in the log with the leader's version, id and previous id: one store
+ * commit for many versions is what lets a follower catch up, and keeps a short burst from
+ * queueing behind one commit per version.
  * <p>
  * Exactly once: the last applied version is this dataset's change-log head, made durable with
  * the data by the capture layer's commit order and start-up recovery, and reading restarts after
@@ -50,6 +57,8 @@ import org.slf4j.LoggerFactory;
 public final class Follower implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Follower.class);
     private static final Duration POLL = Duration.ofMillis(500);
+    /** Most patch bytes applied in one store transaction: bounds the transaction and start-up recovery of an interrupted one. */
+    private static final long MAX_GROUP_BYTES = 4L * 1024 * 1024;
 
     private final CapturingDatasetGraph dsg;
     private final ChangeLog log;
@@ -86,7 +95,8 @@ public final class Follower implements AutoCloseable {
     }
 
     public FollowerStatus status() {
-        long applied = log.headVersion();
+        // Published, not head: a group's records are in the log before the store commits them.
+        long applied = log.publishedVersion();
         long seen = Math.max(leaderVersion, applied);
         return new FollowerStatus(state, reader.describe(), applied, seen, seen - applied, lagMillis, lastError);
     }
@@ -145,7 +155,7 @@ public final class Follower implements AutoCloseable {
                     Optional<Incoming> in = reader.poll(POLL);
                     if ( in.isEmpty() )
                         continue;
-                    handle(in.get());
+                    handleWithWaiting(in.get());
                     backoff = config.initialBackoff();
                     lastError = null;
                 }
@@ -191,6 +201,124 @@ public final class Follower implements AutoCloseable {
         LOG.error("Dataset '{}': follower halted at version {}: {}", dsg.datasetName(), log.headVersion(), reason);
     }
 
+    /**
+     * Handle {@code first} and the patches already waiting after it: two or more go into one
+     * store transaction (see {@link #applyGroup}); a message that is not a patch ends the group.
+     */
+    private void handleWithWaiting(Incoming first) throws Exception {
+        if ( config.maxGroupVersions() == 1 || !(first instanceof PatchMessage m0) ) {
+            handle(first);
+            return;
+        }
+        List<PatchMessage> group = new ArrayList<>();
+        group.add(m0);
+        long bytes = size(m0.patch());
+        Incoming after = null;
+        try {
+            while ( group.size() < config.maxGroupVersions() && bytes < MAX_GROUP_BYTES && running ) {
+                Optional<Incoming> next = reader.poll(Duration.ZERO);
+                if ( next.isEmpty() )
+                    break;
+                if ( !(next.get() instanceof PatchMessage m) ) {
+                    after = next.get();
+                    break;
+                }
+                group.add(m);
+                bytes += size(m.patch());
+            }
+            if ( group.size() == 1 )
+                handle(m0);
+            else
+                applyGroup(group);
+        } finally {
+            group.forEach(m -> m.patch().close());
+        }
+        if ( after != null )
+            handle(after);
+    }
+
+    private static long size(Patch p) throws IOException {
+        return p.bytes() != null ? p.bytes().length : Files.size(p.file());
+    }
+
+    /**
+     * Apply consecutive patches in one store transaction, each logged as its own record
+     * ({@link CapturingDatasetGraph#beginGroup}). Anything unusual (a duplicate past the first,
+     * a gap, a fork, a bad header or patch, a store failure) aborts the transaction, which
+     * removes the group's records, and the patches are applied one at a time instead, where
+     * each case has its own handling.
+     */
+    private void applyGroup(List<PatchMessage> group) throws HaltException, IOException {
+        List<PatchMessage> todo = new ArrayList<>(group.size());
+        List<RecordMeta> metas = new ArrayList<>(group.size());
+        long expected = log.headVersion() + 1;
+        UUID prev = log.headId();
+        for ( PatchMessage m : group ) {
+            if ( metas.isEmpty() && m.patch().version() < expected )
+                continue;   // applied before a restart; the reader re-read it
+            RecordMeta meta = groupIdentity(m.patch(), expected, prev);
+            if ( meta == null ) {
+                applyOneByOne(group);
+                return;
+            }
+            todo.add(m);
+            metas.add(meta);
+            expected++;
+            prev = meta.id();
+        }
+        if ( todo.isEmpty() )
+            return;
+        RecordMeta last = metas.get(metas.size() - 1);
+        leaderVersion = Math.max(leaderVersion, last.version());
+        boolean committed = false;
+        dsg.begin(TxnType.WRITE);
+        try {
+            dsg.beginGroup(metas.get(0), last.version());
+            for ( int i = 0 ; i < todo.size() ; i++ )
+                LeaderPatchApplier.applyInGroup(dsg, todo.get(i).patch(), metas.get(i));
+            dsg.commit();
+            committed = true;
+        } catch (RuntimeException ex) {
+            LOG.debug("Dataset '{}': versions {}..{} could not be applied in one transaction ({}); applying them one at a time", dsg.datasetName(),
+                      metas.get(0).version(), last.version(), ex.toString());
+        } finally {
+            dsg.end();
+        }
+        if ( !committed ) {
+            applyOneByOne(todo);
+            return;
+        }
+        lagMillis = Math.max(0, log.config().clock().millis() - last.timestamp());
+        LOG.debug("Dataset '{}': applied the leader's versions {}..{} in one transaction from {} {}", dsg.datasetName(), metas.get(0).version(),
+                  last.version(), reader.describe(), todo.get(todo.size() - 1).position());
+    }
+
+    private void applyOneByOne(List<PatchMessage> patches) throws HaltException, IOException {
+        for ( PatchMessage m : patches )
+            apply(m.patch(), m.position());
+    }
+
+    /** The leader's identity of a patch that continues a group at {@code expected} after {@code prev}; null if it does not, or cannot be read. */
+    private RecordMeta groupIdentity(Patch p, long expected, UUID prev) {
+        Map<String, String> h = p.headers();
+        String dataset = h.get(PatchMessages.DATASET);
+        if ( p.version() != expected || (dataset != null && !dataset.equals(config.leaderDataset())) || h.get(PatchMessages.ID) == null )
+            return null;
+        try {
+            RecordMeta meta = identity(h, p.version());
+            return Objects.equals(meta.prevId(), prev) ? meta : null;
+        } catch (RuntimeException ex) {
+            return null;
+        }
+    }
+
+    private RecordMeta identity(Map<String, String> h, long version) {
+        return new RecordMeta(version, UUID.fromString(required(h, PatchMessages.ID)),
+                              h.get(PatchMessages.PREV) == null ? null : UUID.fromString(h.get(PatchMessages.PREV)),
+                              h.containsKey(PatchMessages.TIMESTAMP) ? Instant.parse(h.get(PatchMessages.TIMESTAMP)).toEpochMilli()
+                                                                      : log.config().clock().millis());
+    }
+
     private void handle(Incoming in) throws HaltException, IOException {
         switch (in) {
             case ForeignMessage f -> badMessage(f.position(), f.headers(), f.value(), f.reason());
@@ -222,10 +350,7 @@ public final class Follower implements AutoCloseable {
                                     + " (see docs/replicas.md).");
         RecordMeta meta;
         try {
-            meta = new RecordMeta(version, UUID.fromString(required(h, PatchMessages.ID)),
-                                  h.get(PatchMessages.PREV) == null ? null : UUID.fromString(h.get(PatchMessages.PREV)),
-                                  h.containsKey(PatchMessages.TIMESTAMP) ? Instant.parse(h.get(PatchMessages.TIMESTAMP)).toEpochMilli()
-                                                                          : log.config().clock().millis());
+            meta = identity(h, version);
         } catch (RuntimeException ex) {
             badMessage(position, h, bytesOf(p), "unreadable patch headers: " + ex.getMessage());
             return;

@@ -16,9 +16,27 @@ import java.time.Duration;
  * @param leaderUrl             where clients should send writes, named in the refusal of a write; null if not known
  * @param initialBackoff        first delay after a broker or leader failure; doubled each time, with jitter
  * @param maxBackoff            longest such delay
+ * @param maxGroupVersions      most leader versions applied in one store transaction when the
+ *                              follower is behind; 1 applies each in its own
  */
 public record FollowerConfig(String leaderDataset, OnBadMessage onBadMessage, OnGap onGap, Path deadLetterDirectory, URI snapshotUrl,
-                             String snapshotAuthorization, String leaderUrl, Duration initialBackoff, Duration maxBackoff) {
+                             String snapshotAuthorization, String leaderUrl, Duration initialBackoff, Duration maxBackoff,
+                             int maxGroupVersions) {
+    /** The default of {@link #maxGroupVersions}. */
+    public static final int DEFAULT_MAX_GROUP_VERSIONS = 1000;
+
+    /** With the default {@link #maxGroupVersions}. */
+    public FollowerConfig(String leaderDataset, OnBadMessage onBadMessage, OnGap onGap, Path deadLetterDirectory, URI snapshotUrl,
+                          String snapshotAuthorization, String leaderUrl, Duration initialBackoff, Duration maxBackoff) {
+        this(leaderDataset, onBadMessage, onGap, deadLetterDirectory, snapshotUrl, snapshotAuthorization, leaderUrl, initialBackoff, maxBackoff,
+             DEFAULT_MAX_GROUP_VERSIONS);
+    }
+
+    /** This configuration with {@link #maxGroupVersions} set. */
+    public FollowerConfig withMaxGroupVersions(int max) {
+        return new FollowerConfig(leaderDataset, onBadMessage, onGap, deadLetterDirectory, snapshotUrl, snapshotAuthorization, leaderUrl,
+                                  initialBackoff, maxBackoff, max);
+    }
 
     /** What happens to a message that is not a patch of the leader's dataset, or cannot be read as one. */
     public enum OnBadMessage {
@@ -37,6 +55,8 @@ public record FollowerConfig(String leaderDataset, OnBadMessage onBadMessage, On
     }
 
     public FollowerConfig {
+        if ( maxGroupVersions < 1 )
+            throw new IllegalArgumentException("maxGroupVersions must be at least 1, got " + maxGroupVersions);
         if ( onGap == OnGap.RESYNC && snapshotUrl == null )
             throw new IllegalArgumentException("onGap RESYNC needs a snapshot URL");
         if ( onBadMessage == OnBadMessage.DEAD_LETTER && deadLetterDirectory == null )

@@ -5,7 +5,7 @@ package org.fusekicdc.core.internal.follow;
  *
  * @param state          where it is
  * @param topic          what it reads (topic or subject, servers)
- * @param appliedVersion the last version applied here (this dataset's head)
+ * @param appliedVersion the last version applied here that readers see (this dataset's published version)
  * @param leaderVersion  the highest version seen on the topic
  * @param lagVersions    versions seen but not yet applied
  * @param lagMillis      for the last patch applied: from the leader's commit to the commit here

@@ -64,6 +64,17 @@ final class LeaderPatchApplier {
         }
     }
 
+    /**
+     * Apply {@code patch} in the open write transaction of a group ({@link CapturingDatasetGraph#beginGroup}),
+     * logging it as the group's next record; the caller commits or aborts the transaction.
+     * Throws as {@link #apply}, except that a store failure is not aborted here.
+     */
+    static void applyInGroup(CapturingDatasetGraph dsg, Patch patch, RecordMeta leader) {
+        Map<String, String> kept = new LinkedHashMap<>();
+        long quadChanges = applyChanges(patch, leader, dsg, kept);
+        dsg.appendAs(leader, kept, quadChanges);
+    }
+
     /** Apply the patch's changes to {@code target}; returns its number of quad changes. */
     private static long applyChanges(Patch p, RecordMeta meta, DatasetGraph target, Map<String, String> kept) {
         Applier applier = new Applier(target, meta, kept);

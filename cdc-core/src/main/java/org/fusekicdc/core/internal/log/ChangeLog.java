@@ -173,6 +173,19 @@ public final class ChangeLog implements AutoCloseable {
      */
     public record Rebase(long version, UUID id, Path snapshotFile) {}
 
+    /**
+     * Records appended for one store transaction (a follower catching up applies many of its
+     * leader's versions at once): from {@code firstVersion}, whose id is {@code firstId}, to at
+     * most {@code lastVersion}. After a crash, start-up recovery decides all the group's records
+     * in the log together.
+     */
+    public record Group(long firstVersion, UUID firstId, long lastVersion) {}
+
+    /** The last group {@link LogWriter#beginGroup} announced (committed or not), or null. */
+    public Group lastGroup() {
+        return metadata.group();
+    }
+
     /** The snapshot load that {@link LogWriter#markRebase} announced and {@link LogWriter#rebase} has not completed, or null. */
     public Rebase pendingRebase() {
         return metadata.pendingRebase();

@@ -10,8 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What a change log knows about itself besides its records, kept in its properties file: the
- * snapshot it continues after (base), a snapshot load under way (rebase), and which history it
- * holds. Changes are written to the file before they are taken here, so a crash leaves the
+ * snapshot it continues after (base), a snapshot load under way (rebase), which history it
+ * holds, and the last group of records appended for one store transaction. Changes are written to the file before they are taken here, so a crash leaves the
  * file as the truth.
  */
 final class LogMetadata {
@@ -21,6 +21,9 @@ final class LogMetadata {
     private static final String REBASE_VERSION = "rebaseVersion";
     private static final String REBASE_ID = "rebaseId";
     private static final String REBASE_FILE = "rebaseFile";
+    private static final String GROUP_FIRST_VERSION = "groupFirstVersion";
+    private static final String GROUP_FIRST_ID = "groupFirstId";
+    private static final String GROUP_LAST_VERSION = "groupLastVersion";
 
     private final String dataset;
     private final Path dir;
@@ -30,6 +33,8 @@ final class LogMetadata {
     private volatile History history;          // null for a log written before histories were recorded
     // A snapshot load under way (markRebase), until rebase completes it.
     private volatile ChangeLog.Rebase pendingRebase;
+    // The last group announced (markGroup); kept after its commit, since recovery checks it against the records.
+    private volatile ChangeLog.Group group;
 
     LogMetadata(String dataset, Path dir) {
         this.dataset = dataset;
@@ -44,6 +49,9 @@ final class LogMetadata {
             baseId = UUID.fromString(meta.getProperty(BASE_ID));
         }
         history = LogProperties.history(meta);
+        if ( meta.getProperty(GROUP_FIRST_ID) != null )
+            group = new ChangeLog.Group(Long.parseLong(meta.getProperty(GROUP_FIRST_VERSION)), UUID.fromString(meta.getProperty(GROUP_FIRST_ID)),
+                                        Long.parseLong(meta.getProperty(GROUP_LAST_VERSION)));
         if ( meta.getProperty(REBASE_ID) != null ) {
             pendingRebase = new ChangeLog.Rebase(Long.parseLong(meta.getProperty(REBASE_VERSION)), UUID.fromString(meta.getProperty(REBASE_ID)),
                                                  Path.of(meta.getProperty(REBASE_FILE)));
@@ -67,6 +75,44 @@ final class LogMetadata {
 
     ChangeLog.Rebase pendingRebase() {
         return pendingRebase;
+    }
+
+    ChangeLog.Group group() {
+        return group;
+    }
+
+    /** Record, durably, that the records of {@code value} are about to be appended for one store transaction. */
+    void markGroup(ChangeLog.Group value) {
+        Properties meta = LogProperties.read(dir, dataset);
+        meta.setProperty(GROUP_FIRST_VERSION, Long.toString(value.firstVersion()));
+        meta.setProperty(GROUP_FIRST_ID, value.firstId().toString());
+        meta.setProperty(GROUP_LAST_VERSION, Long.toString(value.lastVersion()));
+        try {
+            LogProperties.write(dir, meta);
+        } catch (IOException ex) {
+            throw new ChangeLogException("Dataset '" + dataset + "': cannot record a group of versions " + value.firstVersion() + ".."
+                                         + value.lastVersion() + " in " + dir + ": " + ex + ". Nothing was applied; free disk space.", ex);
+        }
+        group = value;
+    }
+
+    /**
+     * Forget the last group, durably: once its records were removed without a commit (or
+     * decided at start-up, or replaced by a rebase), later records in its range are not a group.
+     */
+    void clearGroup() {
+        if ( group == null )
+            return;
+        Properties meta = LogProperties.read(dir, dataset);
+        meta.remove(GROUP_FIRST_VERSION);
+        meta.remove(GROUP_FIRST_ID);
+        meta.remove(GROUP_LAST_VERSION);
+        try {
+            LogProperties.write(dir, meta);
+        } catch (IOException ex) {
+            throw new ChangeLogException("Dataset '" + dataset + "': cannot update " + dir + ": " + ex + ". Check the disk.", ex);
+        }
+        group = null;
     }
 
     void recordHistory(History value) {
@@ -96,7 +142,11 @@ final class LogMetadata {
         meta.remove(REBASE_VERSION);
         meta.remove(REBASE_ID);
         meta.remove(REBASE_FILE);
+        meta.remove(GROUP_FIRST_VERSION);
+        meta.remove(GROUP_FIRST_ID);
+        meta.remove(GROUP_LAST_VERSION);
         LogProperties.write(dir, meta);
+        group = null;
         baseId = id;
         baseVersion = version;
         pendingRebase = null;

@@ -19,15 +19,19 @@ import org.slf4j.LoggerFactory;
  * <p>
  * Writing is two-step: {@link #append} makes a record durable but leaves it <em>pending</em>;
  * after the store has committed, {@link #publish} makes it visible to readers, or, if the
- * store's commit failed, {@link #undoAppend} removes it. One append can be pending at a time;
- * the caller guarantees this by holding a lock from append to publish.
+ * store's commit failed, {@link #undoAppend} removes it. One append can be pending at a time,
+ * or one group of them ({@link #beginGroup}): records a follower appends for one store
+ * transaction, made durable together by {@link #syncGroup} and published or undone together.
+ * The caller guarantees this by holding a lock from append to publish.
  */
 public final class LogWriter {
     private static final Logger LOG = LoggerFactory.getLogger(LogWriter.class);
 
     private final ChangeLog log;
     private final String dataset;
-    private RecordMeta pending;                // guarded by log.writeLock
+    private RecordMeta pending;                // last pending record; guarded by log.writeLock
+    private RecordMeta pendingFirst;           // first pending record (the same, unless a group is pending)
+    private ChangeLog.Group group;             // the open group, or null
 
     private LogWriter(ChangeLog log) {
         this.log = log;
@@ -85,45 +89,117 @@ public final class LogWriter {
         }
     }
 
+    /**
+     * Announce, durably, that the records from {@code first} (a leader's record) up to version
+     * {@code lastVersion} will be appended for one store transaction: each is then appended
+     * with {@link #appendReplica} without its own fsync, {@link #syncGroup} makes them durable
+     * before the store commits, and {@link #publish} of the last (or {@link #undoAppend})
+     * ends the group. After a crash, recovery finds the group here and decides its records
+     * together (see {@link ChangeLog#lastGroup}).
+     */
+    public void beginGroup(RecordMeta first, long lastVersion) {
+        synchronized (log.writeLock) {
+            log.checkOpen();
+            if ( pending != null || group != null )
+                throw new IllegalStateException("Dataset '" + dataset + "': version " + log.headVersion() + " is still pending; cannot begin a group");
+            if ( first.version() != log.headVersion() + 1 || lastVersion < first.version() )
+                throw new IllegalArgumentException("Dataset '" + dataset + "': a group of versions " + first.version() + ".." + lastVersion
+                                                   + " does not continue the change log at version " + log.headVersion());
+            ChangeLog.Group g = new ChangeLog.Group(first.version(), first.id(), lastVersion);
+            log.metadata.markGroup(g);
+            group = g;
+        }
+    }
+
+    /** Make the open group's records durable (one fsync for all of them). */
+    public void syncGroup() {
+        synchronized (log.writeLock) {
+            if ( group == null )
+                throw new IllegalStateException("Dataset '" + dataset + "': no group is open");
+            if ( !log.config().fsync() )
+                return;
+            try {
+                log.segments.newest().force();
+            } catch (IOException ex) {
+                throw new ChangeLogException("Dataset '" + dataset + "': cannot force versions " + group.firstVersion() + ".." + log.headVersion()
+                                             + " to disk in " + log.config().directory() + ": " + ex + ". Nothing was applied; check the disk.", ex);
+            }
+        }
+    }
+
     private RecordMeta appendRecord(RecordMeta meta, PayloadWriter writer) {
         log.checkOpen();
-        if ( pending != null )
-            throw new IllegalStateException("Dataset '" + dataset + "': version " + pending.version()
-                                            + " is still pending; publish or undo it before appending another");
         long version = meta.version();
+        boolean inGroup = group != null;
+        if ( inGroup ? version > group.lastVersion() : pending != null )
+            throw new IllegalStateException("Dataset '" + dataset + "': version " + log.headVersion() + " is still pending"
+                                            + (inGroup ? " and version " + version + " is past the open group's last, " + group.lastVersion()
+                                                       : "; publish or undo it before appending another"));
         ChangeLogConfig config = log.config();
+        // In a group, one fsync at syncGroup covers the newest segment; an earlier one is forced as it fills.
+        boolean fsync = config.fsync() && !inGroup;
         try {
+            Segment filled = log.segments.newest();
             Segment rolled = log.segments.rollIfFull(version, config.segmentBytes(), config.fsync());
-            if ( rolled != null )
+            if ( rolled != null ) {
+                if ( inGroup && config.fsync() )
+                    filled.force();
                 log.applyRetention();
-            log.segments.newest().append(meta, writer, config.fsync());
+            }
+            log.segments.newest().append(meta, writer, fsync);
         } catch (IOException ex) {
             throw new ChangeLogException("Dataset '" + dataset + "': cannot write version " + version + " to the change log in " + log.config().directory()
                                          + ": " + ex + ". The write was not applied. Free disk space or fix the directory's permissions.", ex);
         }
+        if ( pending == null )
+            pendingFirst = meta;
         pending = meta;
         log.head = meta;
         return meta;
     }
 
-    /** Make the pending record visible to readers: the store has committed it. */
+    /** Make the pending record (or the open group's records, up to this last one) visible to readers: the store has committed it. */
     public void publish(long version) {
         synchronized (log.writeLock) {
             requirePending(version);
             pending = null;
+            pendingFirst = null;
+            group = null;
             log.publishedVersion = version;
         }
         log.signalPublished();
     }
 
-    /** Remove the pending record: the store's commit failed, so the record must not survive. */
+    /**
+     * Remove the pending record (or all the open group's records; {@code version} is the last):
+     * the store's commit failed, or was not tried, so they must not survive.
+     */
     public void undoAppend(long version) {
         synchronized (log.writeLock) {
             requirePending(version);
             UUID id = pending.id();
-            removeLastRecord();
+            long first = pendingFirst.version();
+            while ( log.headVersion() >= first )
+                removeLastRecord();
             pending = null;
-            LOG.warn("Dataset '{}': version {} (patch {}) removed from the change log because the store did not commit it", dataset, version, id);
+            pendingFirst = null;
+            if ( group != null ) {
+                // After the records are gone: a crash in between leaves a marker that start-up clears.
+                log.metadata.clearGroup();
+                group = null;
+            }
+            LOG.warn("Dataset '{}': {} (last patch {}) removed from the change log because the store did not commit {}", dataset,
+                     first == version ? "version " + version : "versions " + first + ".." + version, id, first == version ? "it" : "them");
+        }
+    }
+
+    /** Close a group in which nothing was appended, forgetting it (records appended later one at a time are not in it). */
+    public void endEmptyGroup() {
+        synchronized (log.writeLock) {
+            if ( pending != null )
+                throw new IllegalStateException("Dataset '" + dataset + "': version " + pending.version() + " is pending; publish or undo it");
+            log.metadata.clearGroup();
+            group = null;
         }
     }
 
@@ -159,6 +235,14 @@ public final class LogWriter {
                                             + (pending == null ? "none pending" : "pending " + pending.version()) + ")");
     }
 
+    /** Forget the last group after start-up recovery has decided its records: none is in doubt any more. */
+    public void forgetGroup() {
+        synchronized (log.writeLock) {
+            log.checkOpen();
+            log.metadata.clearGroup();
+        }
+    }
+
     /** Record, durably, which history this log holds. */
     public void recordHistory(History value) {
         synchronized (log.writeLock) {
@@ -188,8 +272,8 @@ public final class LogWriter {
     public void rebase(long version, UUID id) {
         synchronized (log.writeLock) {
             log.checkOpen();
-            if ( pending != null )
-                throw new IllegalStateException("Dataset '" + dataset + "': version " + pending.version() + " is pending; cannot rebase");
+            if ( pending != null || group != null )
+                throw new IllegalStateException("Dataset '" + dataset + "': version " + log.headVersion() + " is pending; cannot rebase");
             if ( version < 1 )
                 throw new IllegalArgumentException("snapshot version must be at least 1, got " + version);
             long discardedHead = log.headVersion();

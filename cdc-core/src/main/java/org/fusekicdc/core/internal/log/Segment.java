@@ -307,6 +307,11 @@ final class Segment implements AutoCloseable {
         }
     }
 
+    /** Force the records appended without fsync to disk. */
+    void force() throws IOException {
+        log.force(false);
+    }
+
     /** Remove the last record (an append whose store commit failed, or one recovery decided was never committed). */
     void truncateLast(boolean fsync) throws IOException {
         if ( count == 0 )

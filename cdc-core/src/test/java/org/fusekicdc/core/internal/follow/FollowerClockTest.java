@@ -75,7 +75,9 @@ class FollowerClockTest {
         try (Follower follower = follower(reader, Duration.ofMillis(10))) {
             follower.start();
             reader.offer(patch(1, clock.instant().minusSeconds(30).toString()));
-            TestSupport.await("the patch applied", WAIT, () -> log.headVersion() == 1);
+            // The lag is noted just after the store commit that makes the version visible.
+            TestSupport.await("the patch applied and its lag noted", WAIT,
+                              () -> follower.status().appliedVersion() == 1 && follower.status().lagMillis() != 0);
             assertEquals(30_000, follower.status().lagMillis());
             assertEquals(clock.instant().minusSeconds(30).toEpochMilli(), log.read(1).meta().timestamp(), "the leader's time is kept");
             reader.finish();

@@ -114,10 +114,13 @@ public final class NatsPatchReader implements AutoCloseable {
      */
     public Optional<TopicReader.Incoming> nextMessage(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
+        // A zero timeout still takes a message the client holds already (a follower gathering what is waiting).
+        boolean tried = false;
         while ( true ) {
             long left = deadline - System.nanoTime();
-            if ( left <= 0 )
+            if ( left <= 0 && tried )
                 return Optional.empty();
+            tried = true;
             Message m;
             try {
                 m = consumer.nextMessage(Duration.ofNanos(Math.max(left, 1_000_000)));
