@@ -24,11 +24,14 @@ final class AggregateState {
         return c != 0 ? c : NodeCmp.compareRDFTerms(a.asNode(), b.asNode());
     };
     private static final int INTEGER = 0, DECIMAL = 1, FLOAT = 2, DOUBLE = 3;
+    private static final String XSD_INTEGER = org.apache.jena.datatypes.xsd.XSDDatatype.XSDinteger.getURI();
 
     private final List<AggregateSpec> specs;
     long rows;
     private final long[] bound;
     private final BigDecimal[] sums;
+    /** Per aggregate: the part of the sum from xsd:integer values that fit in a long (the exact sum is sums + smallSums). */
+    private final long[] smallSums;
     private final long[][] types;
     /** Per aggregate: values that are not numbers (SUM/AVG fail), or NaN/infinities. */
     private final long[] notNumbers;
@@ -41,6 +44,7 @@ final class AggregateState {
         int n = specs.size();
         bound = new long[n];
         sums = new BigDecimal[n];
+        smallSums = new long[n];
         types = new long[n][4];
         notNumbers = new long[n];
         nonFinite = new long[n][3];
@@ -64,11 +68,43 @@ final class AggregateState {
                 continue;
             bound[i] += sign;
             switch (spec.kind()) {
-                case SUM, AVG -> addNumber(i, NodeValue.makeNode(n), sign);
+                case SUM, AVG -> {
+                    if ( !addSmallInteger(i, n, sign) )
+                        addNumber(i, NodeValue.makeNode(n), sign);
+                }
                 case MIN, MAX -> ordered[i].merge(NodeValue.makeNode(n), (long)sign, (a, b) -> a + b == 0 ? null : a + b);
                 default -> { }
             }
         }
+    }
+
+    /** The common case without building a NodeValue: an xsd:integer that fits in a long. */
+    private boolean addSmallInteger(int i, Node n, int sign) {
+        if ( !n.isLiteral() || !XSD_INTEGER.equals(n.getLiteralDatatypeURI()) )
+            return false;
+        Object v;
+        try {
+            v = n.getLiteralValue();
+        } catch (RuntimeException ill) {
+            return false;
+        }
+        long x;
+        if ( v instanceof Integer in )
+            x = in;
+        else if ( v instanceof Long l )
+            x = l;
+        else
+            return false;
+        if ( x == Long.MIN_VALUE )
+            return false;
+        types[i][INTEGER] += sign;
+        try {
+            smallSums[i] = Math.addExact(smallSums[i], sign * x);
+        } catch (ArithmeticException overflow) {
+            sums[i] = sums[i].add(BigDecimal.valueOf(smallSums[i])).add(BigDecimal.valueOf(sign * x));
+            smallSums[i] = 0;
+        }
+        return true;
     }
 
     private void addNumber(int i, NodeValue v, int sign) {
@@ -101,7 +137,7 @@ final class AggregateState {
         rows += other.rows;
         for ( int i = 0; i < specs.size(); i++ ) {
             bound[i] += other.bound[i];
-            sums[i] = sums[i].add(other.sums[i]);
+            sums[i] = sums[i].add(other.sums[i]).add(BigDecimal.valueOf(other.smallSums[i]));
             notNumbers[i] += other.notNumbers[i];
             for ( int t = 0; t < 4; t++ )
                 types[i][t] += other.types[i][t];
@@ -129,14 +165,15 @@ final class AggregateState {
 
     private NodeValue sum(int i) {
         long[] t = types[i];
+        BigDecimal exact = sums[i].add(BigDecimal.valueOf(smallSums[i]));
         if ( t[DOUBLE] > 0 || t[FLOAT] > 0 ) {
             long[] nf = nonFinite[i];
             double d = nf[0] > 0 || (nf[1] > 0 && nf[2] > 0) ? Double.NaN
-                : nf[1] > 0 ? Double.POSITIVE_INFINITY : nf[2] > 0 ? Double.NEGATIVE_INFINITY : sums[i].doubleValue();
+                : nf[1] > 0 ? Double.POSITIVE_INFINITY : nf[2] > 0 ? Double.NEGATIVE_INFINITY : exact.doubleValue();
             return t[DOUBLE] > 0 ? NodeValue.makeDouble(d) : NodeValue.makeFloat((float)d);
         }
         if ( t[DECIMAL] > 0 )
-            return NodeValue.makeDecimal(sums[i]);
-        return NodeValue.makeInteger(sums[i].toBigIntegerExact());
+            return NodeValue.makeDecimal(exact);
+        return NodeValue.makeInteger(exact.toBigIntegerExact());
     }
 }
