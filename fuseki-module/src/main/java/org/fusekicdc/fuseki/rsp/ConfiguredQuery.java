@@ -1,0 +1,190 @@
+package org.fusekicdc.fuseki.rsp;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+import org.fusekicdc.core.CdcConfigException;
+import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.internal.history.VersionAtTime;
+import org.fusekicdc.core.internal.log.ChangeLog;
+import org.fusekicdc.core.sink.internal.SinkRunners;
+import org.fusekicdc.fuseki.config.ContinuousQuerySettings;
+import org.fusekicdc.fuseki.config.SinkSettings;
+import org.fusekicdc.rsp.ContinuousQuery;
+import org.fusekicdc.rsp.ContinuousQueryException;
+import org.fusekicdc.rsp.Step;
+import org.fusekicdc.rsp.StepListener;
+import org.fusekicdc.rsp.StepResult;
+import org.fusekicdc.rsp.WindowSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A continuous query named in the configuration, with its durable outputs: a view graph
+ * ({@link GraphView}) and a step log feeding sinks ({@link StepLog}). Each output remembers the
+ * last step it holds and ignores a step it holds already, so the steps a restarted server
+ * replays reach no output twice.
+ * <p>
+ * Where replay starts ({@link #replayAfter}): early enough to rebuild every window whose step
+ * some output still lacks. For commit-time windows that is the oldest window start after the
+ * last step all outputs hold; for count, session and event-time windows, the whole retained log.
+ * A query that has emitted nothing yet starts where it was first registered (recorded in
+ * {@code <logDirectory>/rsp/<name>/registered-after}).
+ */
+final class ConfiguredQuery implements StepListener, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ConfiguredQuery.class);
+    private static final String REGISTERED = "registered-after";
+
+    private final String dataset;
+    private final ContinuousQuerySettings settings;
+    private final ContinuousQuery query;
+    private final GraphView view;
+    private final StepLog stepLog;
+    private final SinkRunners sinks;
+    private final Consumer<Runnable> deliver;
+
+    private ConfiguredQuery(String dataset, ContinuousQuerySettings settings, ContinuousQuery query, GraphView view, StepLog stepLog, SinkRunners sinks,
+                            Consumer<Runnable> deliver) {
+        this.dataset = dataset;
+        this.settings = settings;
+        this.query = query;
+        this.view = view;
+        this.stepLog = stepLog;
+        this.sinks = sinks;
+        this.deliver = deliver;
+    }
+
+    /**
+     * @param deliver runs a step's delivery once the engine call that produced it has returned
+     * @throws CdcConfigException when the query text is not a continuous query, or cannot write a view
+     */
+    static ConfiguredQuery open(CapturingDatasetGraph dsg, ContinuousQuerySettings settings, Consumer<Runnable> deliver) {
+        String dataset = dsg.datasetName();
+        ContinuousQuery query = parse(dataset, settings);
+        if ( settings.outputGraph() != null && query.form() != ContinuousQuery.Form.CONSTRUCT )
+            throw new CdcConfigException("outputGraph", "Dataset '" + dataset + "', continuous query \"" + settings.name() + "\": cdc:outputGraph takes the triples"
+                                         + " of a CONSTRUCT query, but this query is " + query.form() + "; make it a CONSTRUCT, or remove cdc:outputGraph and give it a cdc:sink.");
+        GraphView view = settings.outputGraph() == null ? null : new GraphView(dsg, settings.name(), settings.outputGraph());
+        StepLog stepLog = null;
+        SinkRunners sinks = null;
+        if ( !settings.sinks().isEmpty() ) {
+            stepLog = StepLog.open(settings.stepLogDirectory(), dataset, settings.name(), dsg.changeLog().config().fsync());
+            sinks = new SinkRunners(stepLog.log());
+            for ( SinkSettings s : settings.sinks() )
+                sinks.add(s.create(stepLog.log().dataset()), s.runnerConfig());
+        }
+        return new ConfiguredQuery(dataset, settings, query, view, stepLog, sinks, deliver);
+    }
+
+    private static ContinuousQuery parse(String dataset, ContinuousQuerySettings settings) {
+        try {
+            return ContinuousQuery.parse(settings.query()).withName(settings.name());
+        } catch (ContinuousQueryException ex) {
+            throw new CdcConfigException("query", "Dataset '" + dataset + "', continuous query \"" + settings.name() + "\": cdc:query is not a continuous query: "
+                                         + ex.getMessage() + ".");
+        }
+    }
+
+    ContinuousQuery query() {
+        return query;
+    }
+
+    String name() {
+        return settings.name();
+    }
+
+    /** The last step every output holds; 0 when some output holds none. */
+    long lastStep() {
+        long last = Long.MAX_VALUE;
+        if ( view != null )
+            last = Math.min(last, view.lastStep());
+        if ( stepLog != null )
+            last = Math.min(last, stepLog.lastStep());
+        return last == Long.MAX_VALUE ? 0 : last;
+    }
+
+    /** The version after which the log is replayed to rebuild this query's windows. */
+    long replayAfter(ChangeLog log) {
+        long last = lastStep();
+        if ( last == 0 )
+            return registeredAfter(log);
+        List<WindowSpec> windows = query.windows();
+        boolean commitTime = windows.stream().allMatch(w -> w.kind() == WindowSpec.Kind.TIME && !w.eventTime());
+        if ( !commitTime )
+            return log.firstVersion() - 1;
+        // A time window's step number is its end divided by its STEP: the windows still to report start after this.
+        Instant lastEnd = Instant.ofEpochMilli(last * windows.get(0).step().toMillis());
+        Duration longest = windows.stream().map(WindowSpec::range).max(Duration::compareTo).orElseThrow();
+        VersionAtTime.Found before = VersionAtTime.at(log, lastEnd.minus(longest).minusMillis(1));
+        return before == null ? log.firstVersion() - 1 : before.version();
+    }
+
+    /** Where this query was first registered: recorded then, so that a query that has emitted nothing yet loses no window either. */
+    private long registeredAfter(ChangeLog log) {
+        Path marker = settings.stepLogDirectory().resolve(REGISTERED);
+        try {
+            if ( Files.exists(marker) )
+                return Math.max(log.firstVersion() - 1, Long.parseLong(Files.readString(marker, StandardCharsets.US_ASCII).trim()));
+            Files.createDirectories(marker.getParent());
+            long v = log.publishedVersion();
+            Path tmp = marker.resolveSibling(REGISTERED + ".tmp");
+            Files.writeString(tmp, v + "\n", StandardCharsets.US_ASCII);
+            Files.move(tmp, marker, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            return v;
+        } catch (IOException | NumberFormatException ex) {
+            throw new UncheckedIOException(new IOException("Dataset '" + dataset + "', continuous query \"" + name() + "\": cannot read or write " + marker
+                                                           + " (" + ex + "). Delete the file to start the query from the current version.", ex));
+        }
+    }
+
+    void startSinks() {
+        if ( sinks != null )
+            sinks.start();
+    }
+
+    @Override
+    public void step(Step step) {
+        deliver.accept(() -> write(step));
+    }
+
+    private void write(Step step) {
+        boolean written = false;
+        if ( stepLog != null )
+            written |= stepLog.append(step.number(), StepJson.of(step));
+        if ( view != null && step.result() instanceof StepResult.Triples t )
+            written |= view.apply(step.number(), mode(step), t.graph().find().toList());
+        if ( written )
+            LOG.debug("Dataset '{}': continuous query {} step {} (window {}..{}) at version {} written", dataset, name(), step.number(),
+                      step.windowStart(), step.windowEnd(), step.version());
+    }
+
+    private static GraphView.Mode mode(Step step) {
+        return switch (step.operator()) {
+            case RSTREAM -> GraphView.Mode.REPLACE;
+            case ISTREAM -> GraphView.Mode.ADD;
+            case DSTREAM -> GraphView.Mode.REMOVE;
+        };
+    }
+
+    @Override
+    public void failed(String queryName, ContinuousQueryException error) {
+        LOG.error("Dataset '{}': continuous query {} stopped: {}. Its outputs get no further steps until the server restarts with the cause fixed.",
+                  dataset, name(), error.getMessage());
+    }
+
+    @Override
+    public void close() {
+        if ( sinks != null )
+            sinks.close();
+        if ( stepLog != null )
+            stepLog.close();
+    }
+}
