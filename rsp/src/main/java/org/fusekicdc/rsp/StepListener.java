@@ -1,0 +1,19 @@
+package org.fusekicdc.rsp;
+
+/**
+ * Receives what a continuous query produces. Called on the thread that feeds the engine, in
+ * step order; a listener that blocks delays the engine.
+ */
+public interface StepListener {
+    /** A step of the query. */
+    void step(Step step);
+
+    /** An event that came too late for its windows (counted in {@link QueryStatus#lateEvents()} too). */
+    default void late(LateEvent event) {}
+
+    /**
+     * The query cannot go on (a window over its budget, an evaluation error); the engine has
+     * unregistered it.
+     */
+    default void failed(String query, ContinuousQueryException error) {}
+}
