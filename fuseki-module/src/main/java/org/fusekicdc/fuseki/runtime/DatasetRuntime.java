@@ -21,6 +21,8 @@ import org.fusekicdc.fuseki.config.LdesSettings;
 import org.fusekicdc.fuseki.config.HistorySettings;
 import org.fusekicdc.fuseki.config.LiveSettings;
 import org.fusekicdc.fuseki.config.ReplicaReadSettings;
+import org.fusekicdc.fuseki.config.StreamSettings;
+import org.fusekicdc.fuseki.rsp.ContinuousQueries;
 import org.fusekicdc.fuseki.stream.FeedStreams;
 import org.fusekicdc.fuseki.stream.ResponseStreams;
 import org.fusekicdc.live.LiveQueryEngine;
@@ -54,6 +56,7 @@ public final class DatasetRuntime implements AutoCloseable {
     private LiveQueryEngine liveEngine;
     private FeedStreams feedStreams;
     private ResponseStreams responseStreams;
+    private ContinuousQueries continuousQueries;
 
     DatasetRuntime(CapturedDatasetSettings settings, CapturingDatasetGraph dataset, SinkRunners sinks, Follower follower, List<Source> sources) {
         this.settings = settings;
@@ -142,6 +145,27 @@ public final class DatasetRuntime implements AutoCloseable {
         return Optional.ofNullable(liveEngine);
     }
 
+    public StreamSettings streamSettings() {
+        return settings.streams();
+    }
+
+    /**
+     * The continuous queries: started with the server when some are configured, else on the
+     * first HTTP registration.
+     */
+    public synchronized ContinuousQueries continuousQueries() {
+        if ( continuousQueries == null ) {
+            continuousQueries = new ContinuousQueries(dataset, settings.streams(), historySnapshots, settings.live().engineConfig());
+            continuousQueries.start();
+        }
+        return continuousQueries;
+    }
+
+    /** The continuous queries if any were started. */
+    public synchronized Optional<ContinuousQueries> startedContinuousQueries() {
+        return Optional.ofNullable(continuousQueries);
+    }
+
     /** The change feed's live streams, set up on first use. */
     public synchronized FeedStreams feedStreams() {
         if ( feedStreams == null )
@@ -183,6 +207,11 @@ public final class DatasetRuntime implements AutoCloseable {
         }
         if ( follower != null )
             follower.start();
+        if ( !settings.streams().queries().isEmpty() ) {
+            continuousQueries();
+            START_LOG.info("Dataset '{}': continuous queries started: {}", name(),
+                           settings.streams().queries().stream().map(q -> q.name()).toList());
+        }
         if ( historySnapshots != null ) {
             historySnapshots.start();
             START_LOG.info("Dataset '{}': history copies every {} versions, {} kept (now at versions {})", name(), settings.history().every(),
@@ -204,6 +233,14 @@ public final class DatasetRuntime implements AutoCloseable {
         sources.forEach(s -> closeStep("source '" + s.name() + "'", s::close));
         if ( follower != null )
             closeStep("follower", follower::close);
+        // They write view graphs into the dataset, as sources do.
+        ContinuousQueries queries;
+        synchronized (this) {
+            queries = continuousQueries;
+            continuousQueries = null;
+        }
+        if ( queries != null )
+            closeStep("continuous queries", queries::close);
         closeStep("sinks", sinks::close);
         AsOfSources.unregister(dataset);
         if ( historySnapshots != null )
@@ -227,7 +264,7 @@ public final class DatasetRuntime implements AutoCloseable {
             closeStep("responses", responses::close);
         closeStep("history index", historyIndex::close);
         closeStep("change log", log()::close);
-        LOG.info("Dataset '{}': closed (sources, follower, sinks, live queries, streams, history index, change log)", name());
+        LOG.info("Dataset '{}': closed (sources, follower, sinks, continuous queries, live queries, streams, history index, change log)", name());
     }
 
     /** One step of {@link #close()}: a failure is logged, and the steps after it still run. */
