@@ -7,11 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
-import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.internal.history.VersionAtTime;
 import org.fusekicdc.core.internal.log.ChangeLog;
@@ -62,16 +60,9 @@ final class ConfiguredQuery implements StepListener, AutoCloseable {
         this.deliver = deliver;
     }
 
-    /**
-     * @param deliver runs a step's delivery once the engine call that produced it has returned
-     * @throws CdcConfigException when the query text is not a continuous query, or cannot write a view
-     */
+    /** @param deliver runs a step's delivery once the engine call that produced it has returned */
     static ConfiguredQuery open(CapturingDatasetGraph dsg, ContinuousQuerySettings settings, Consumer<Runnable> deliver) {
         String dataset = dsg.datasetName();
-        ContinuousQuery query = parse(dataset, settings);
-        if ( settings.outputGraph() != null && query.form() != ContinuousQuery.Form.CONSTRUCT )
-            throw new CdcConfigException("outputGraph", "Dataset '" + dataset + "', continuous query \"" + settings.name() + "\": cdc:outputGraph takes the triples"
-                                         + " of a CONSTRUCT query, but this query is " + query.form() + "; make it a CONSTRUCT, or remove cdc:outputGraph and give it a cdc:sink.");
         GraphView view = settings.outputGraph() == null ? null : new GraphView(dsg, settings.name(), settings.outputGraph());
         StepLog stepLog = null;
         SinkRunners sinks = null;
@@ -81,16 +72,7 @@ final class ConfiguredQuery implements StepListener, AutoCloseable {
             for ( SinkSettings s : settings.sinks() )
                 sinks.add(s.create(stepLog.log().dataset()), s.runnerConfig());
         }
-        return new ConfiguredQuery(dataset, settings, query, view, stepLog, sinks, deliver);
-    }
-
-    private static ContinuousQuery parse(String dataset, ContinuousQuerySettings settings) {
-        try {
-            return ContinuousQuery.parse(settings.query()).withName(settings.name());
-        } catch (ContinuousQueryException ex) {
-            throw new CdcConfigException("query", "Dataset '" + dataset + "', continuous query \"" + settings.name() + "\": cdc:query is not a continuous query: "
-                                         + ex.getMessage() + ".");
-        }
+        return new ConfiguredQuery(dataset, settings, settings.query(), view, stepLog, sinks, deliver);
     }
 
     ContinuousQuery query() {

@@ -13,7 +13,7 @@ import org.fusekicdc.core.internal.log.RecordMeta;
 
 /**
  * The durable steps of one continuous query that has sinks: a change log of its own (in
- * {@code <logDirectory>/rsp/<query>}) whose records are the steps' JSON ({@link StepJson}),
+ * {@code <logDirectory>/rsp/<query>/steps}) whose records are the steps' JSON ({@link StepJson}),
  * one record per step. The query's sinks read it with the ordinary {@code SinkRunner}, each with
  * its cursor, exactly as a dataset's sinks read its change log: what a sink has delivered, and
  * where it resumes, is the runner's business; this log only guarantees that every step is in it
@@ -33,13 +33,12 @@ final class StepLog implements AutoCloseable {
         this.lastStep = log.headVersion() == 0 ? 0 : StepJson.stepOf(read(log.read(log.headVersion())));
     }
 
-    /** Open (creating if needed) the step log of query {@code query} of {@code dataset} under {@code logDirectory}. */
-    static StepLog open(Path logDirectory, String dataset, String query, boolean fsync) {
-        return new StepLog(ChangeLog.open(ChangeLogConfig.defaults(directory(logDirectory, query), dataset + "." + query).withFsync(fsync)));
-    }
-
-    static Path directory(Path logDirectory, String query) {
-        return logDirectory.resolve("rsp").resolve(query);
+    /**
+     * Open (creating if needed) the step log of query {@code query} of {@code dataset}, in
+     * {@code <queryDirectory>/steps}; its name, {@code <dataset>.<query>}, is the sinks' dataset.
+     */
+    static StepLog open(Path queryDirectory, String dataset, String query, boolean fsync) {
+        return new StepLog(ChangeLog.open(ChangeLogConfig.defaults(queryDirectory.resolve("steps"), dataset + "." + query).withFsync(fsync)));
     }
 
     ChangeLog log() {
