@@ -1,0 +1,296 @@
+package org.fusekicdc.rsp.internal;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.apache.jena.graph.Graph;
+import org.apache.jena.graph.Node;
+import org.apache.jena.sparql.core.Quad;
+import org.apache.jena.sparql.engine.binding.Binding;
+import org.apache.jena.sparql.graph.GraphFactory;
+import org.fusekicdc.rsp.Commit;
+import org.fusekicdc.rsp.ContinuousQuery;
+import org.fusekicdc.rsp.ContinuousQueryException;
+import org.fusekicdc.rsp.LateEvent;
+import org.fusekicdc.rsp.QueryStatus;
+import org.fusekicdc.rsp.Step;
+import org.fusekicdc.rsp.StepListener;
+import org.fusekicdc.rsp.StepResult;
+import org.fusekicdc.rsp.StreamOperator;
+import org.fusekicdc.rsp.VersionReader;
+import org.fusekicdc.rsp.WindowSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One registered query: when its windows report, what they hold, and what it emitted last
+ * (for ISTREAM/DSTREAM). Windows over commit time with the same content live in stores shared
+ * with other queries and are filled by the {@link Engine}; the others (event time, count,
+ * session) are filled here.
+ */
+final class QueryRunner {
+    private static final Logger LOG = LoggerFactory.getLogger(QueryRunner.class);
+
+    private final String dataset;
+    private final ContinuousQuery query;
+    private final StepListener listener;
+    private final StepEvaluator evaluator;
+    private final VersionReader reader;
+    private final long maxWindowQuads;
+    private final List<WindowSpec> specs;
+    private final List<WindowStore> stores;
+    /** Per window: the predicates its patterns can match, or null for any. */
+    private final List<Set<Node>> filters;
+    /** Per window: whether the engine fills its store (shared commit-time window). */
+    private final List<Boolean> sharedStore;
+    private final WindowSpec first;
+
+    private Long nextEnd;
+    private long maxEventTime = Long.MIN_VALUE;
+    private StepResult previous;
+    private long steps;
+    private long lateEvents;
+    private long lastStep = -1;
+    private ContinuousQueryException failure;
+
+    QueryRunner(String dataset, ContinuousQuery query, StepListener listener, StepEvaluator evaluator, VersionReader reader,
+                long maxWindowQuads, List<WindowStore> stores, List<Set<Node>> filters, List<Boolean> sharedStore) {
+        this.dataset = dataset;
+        this.query = query;
+        this.listener = listener;
+        this.evaluator = evaluator;
+        this.reader = reader;
+        this.maxWindowQuads = maxWindowQuads;
+        this.specs = query.windows();
+        this.stores = stores;
+        this.filters = filters;
+        this.sharedStore = sharedStore;
+        this.first = specs.get(0);
+    }
+
+    String name() {
+        return query.name();
+    }
+
+    ContinuousQueryException failure() {
+        return failure;
+    }
+
+    /** The oldest event time the query still needs from a shared store, or MAX when none yet. */
+    long neededFrom(int window) {
+        return nextEnd == null ? Long.MAX_VALUE : nextEnd - specs.get(window).range().toMillis();
+    }
+
+    QueryStatus status() {
+        long held = 0;
+        for ( WindowStore s : stores )
+            held += s.size();
+        return new QueryStatus(query.name(), steps, lateEvents, held, evaluator.incremental(), lastStep);
+    }
+
+    /** Commit time has reached {@code clock}: commit-time windows ending by then report at {@code version}. */
+    void advance(long clock, long version) {
+        if ( failure != null || first.eventTime() )
+            return;
+        switch (first.kind()) {
+            case TIME -> closeTimeWindows(clock, version);
+            case SESSION -> {
+                WindowStore s = stores.get(0);
+                if ( !s.isEmpty() && clock >= s.newest() + first.gap().toMillis() )
+                    closeSession(version);
+            }
+            case COUNT -> { }
+        }
+    }
+
+    /** A commit, stamped {@code time} (its commit time, never earlier than time already reached), after the windows closed by that time reported. */
+    void accept(Commit commit, long time) {
+        if ( failure != null )
+            return;
+        switch (first.kind()) {
+            case COUNT -> acceptCount(commit, time);
+            case SESSION -> acceptSession(commit, time);
+            case TIME -> {
+                if ( first.eventTime() )
+                    acceptEventTime(commit, time);
+            }
+        }
+    }
+
+    private void acceptCount(Commit commit, long time) {
+        WindowStore s = stores.get(0);
+        List<Quad> quads = StreamEvents.quads(commit, first);
+        if ( quads.isEmpty() )
+            return;
+        for ( Quad q : quads )
+            s.add(new Event(q.asTriple(), time, commit.version()));
+        s.keepNewest(first.rows());
+        step(commit.version(), s.oldest(), time + 1, commit.version(), List.of(new WindowView(first, s, Long.MIN_VALUE, Long.MAX_VALUE)));
+    }
+
+    private void acceptSession(Commit commit, long commitTime) {
+        WindowStore s = stores.get(0);
+        List<Quad> quads = StreamEvents.quads(commit, first);
+        Map<Node, Long> times = first.eventTime() ? StreamEvents.eventTimes(quads, first.timeProperty()) : Map.of();
+        long gap = first.gap().toMillis();
+        for ( Quad q : quads ) {
+            long t = times.getOrDefault(q.getSubject(), commitTime);
+            if ( first.eventTime() && late(q, t, commit.version()) )
+                continue;
+            if ( !first.eventTime() && !s.isEmpty() && t >= s.newest() + gap )
+                closeSession(commit.version() - 1);
+            s.add(new Event(q.asTriple(), t, commit.version()));
+            maxEventTime = Math.max(maxEventTime, t);
+        }
+        if ( overBudget(0) )
+            return;
+        if ( first.eventTime() && !s.isEmpty() && watermark() >= s.newest() + gap )
+            closeSession(commit.version());
+    }
+
+    private void closeSession(long version) {
+        WindowStore s = stores.get(0);
+        long start = s.oldest();
+        long end = s.newest() + first.gap().toMillis();
+        step(start, start, end, version, List.of(new WindowView(first, s, Long.MIN_VALUE, Long.MAX_VALUE)));
+        s.clear();
+    }
+
+    private void acceptEventTime(Commit commit, long commitTime) {
+        for ( int i = 0; i < specs.size(); i++ ) {
+            WindowSpec spec = specs.get(i);
+            List<Quad> quads = StreamEvents.quads(commit, spec);
+            Map<Node, Long> times = StreamEvents.eventTimes(quads, spec.timeProperty());
+            for ( Quad q : quads ) {
+                long t = times.getOrDefault(q.getSubject(), commitTime);
+                if ( late(q, t, commit.version()) )
+                    continue;
+                if ( StreamEvents.wanted(filters.get(i), q) )
+                    stores.get(i).add(new Event(q.asTriple(), t, commit.version()));
+                maxEventTime = Math.max(maxEventTime, t);
+            }
+            if ( overBudget(i) )
+                return;
+        }
+        if ( maxEventTime != Long.MIN_VALUE )
+            closeTimeWindows(watermark(), commit.version());
+    }
+
+    private long watermark() {
+        return maxEventTime == Long.MIN_VALUE ? Long.MIN_VALUE : maxEventTime - first.allowedLateness().toMillis();
+    }
+
+    private boolean late(Quad q, long t, long version) {
+        long wm = watermark();
+        if ( wm == Long.MIN_VALUE || t >= wm )
+            return false;
+        lateEvents++;
+        LOG.debug("Dataset {} version {}: query <{}> refused a late event at {} (watermark {})", dataset, version, query.name(),
+                  Instant.ofEpochMilli(t), Instant.ofEpochMilli(wm));
+        listener.late(new LateEvent(query.name(), first.iri().getURI(), q, Instant.ofEpochMilli(t), Instant.ofEpochMilli(wm), version));
+        return true;
+    }
+
+    /** Whether window {@code i}'s store is over budget; if so the query has failed. */
+    boolean overBudget(int i) {
+        if ( stores.get(i).size() <= maxWindowQuads )
+            return false;
+        fail(new ContinuousQueryException("window <" + specs.get(i).iri().getURI() + "> of query <" + query.name() + "> on dataset " + dataset
+                                          + " holds more than " + maxWindowQuads + " quad events, the budget cdc:maxWindowQuads; raise "
+                                          + "cdc:maxWindowQuads, shorten the window's RANGE, or restrict it with GRAPH <g>"));
+        return true;
+    }
+
+    private void closeTimeWindows(long until, long version) {
+        long step = first.step().toMillis();
+        if ( nextEnd == null )
+            nextEnd = Math.floorDiv(until, step) * step + step;
+        while ( failure == null && nextEnd <= until ) {
+            long end = nextEnd;
+            List<WindowView> views = new ArrayList<>(specs.size());
+            for ( int i = 0; i < specs.size(); i++ )
+                views.add(new WindowView(specs.get(i), stores.get(i), end - specs.get(i).range().toMillis(), end));
+            step(end / step, end - first.range().toMillis(), end, version, views);
+            nextEnd = end + step;
+            for ( int i = 0; i < specs.size(); i++ )
+                if ( !sharedStore.get(i) )
+                    stores.get(i).evictBefore(neededFrom(i));
+        }
+    }
+
+    private void step(long number, long start, long end, long version, List<WindowView> views) {
+        StepResult answer;
+        try (VersionReader.View view = reader.open(version)) {
+            answer = evaluator.evaluate(views, view.dataset(), end);
+        } catch (RuntimeException ex) {
+            LOG.warn("Dataset {} version {}: continuous query <{}> failed at step {}: {}", dataset, version, query.name(), number, ex.toString());
+            fail(new ContinuousQueryException("continuous query <" + query.name() + "> on dataset " + dataset + " failed at step " + number
+                                              + " (version " + version + "): " + ex.getMessage()));
+            return;
+        }
+        StepResult emitted = switch (query.operator()) {
+            case RSTREAM -> answer;
+            case ISTREAM -> difference(answer, previous);
+            case DSTREAM -> difference(previous, answer);
+        };
+        previous = query.operator() == StreamOperator.RSTREAM ? null : answer;
+        steps++;
+        lastStep = number;
+        listener.step(new Step(query.name(), number, Instant.ofEpochMilli(start), Instant.ofEpochMilli(end), version, query.operator(),
+                               emitted != null ? emitted : empty(answer)));
+    }
+
+    void fail(ContinuousQueryException error) {
+        if ( failure != null )
+            return;
+        failure = error;
+        LOG.warn("Dataset {}: {}", dataset, error.getMessage());
+        listener.failed(query.name(), error);
+    }
+
+    private static StepResult empty(StepResult like) {
+        return switch (like) {
+            case StepResult.Rows r -> new StepResult.Rows(r.vars(), List.of());
+            case StepResult.Triples t -> new StepResult.Triples(GraphFactory.createGraphMem());
+            case StepResult.Bool b -> b;
+        };
+    }
+
+    /** What {@code a} has that {@code b} has not (bags for rows, sets for triples); null when {@code a} is null. */
+    private static StepResult difference(StepResult a, StepResult b) {
+        if ( a == null )
+            return null;
+        if ( b == null )
+            return a;
+        return switch (a) {
+            case StepResult.Bool bool -> a;
+            case StepResult.Triples t -> {
+                Graph out = GraphFactory.createGraphMem();
+                Graph other = ((StepResult.Triples)b).graph();
+                t.graph().find().forEachRemaining(tr -> {
+                    if ( !other.contains(tr) )
+                        out.add(tr);
+                });
+                yield new StepResult.Triples(out);
+            }
+            case StepResult.Rows r -> {
+                Map<Binding, Integer> counts = new HashMap<>();
+                for ( Binding row : ((StepResult.Rows)b).rows() )
+                    counts.merge(row, 1, Integer::sum);
+                List<Binding> out = new ArrayList<>();
+                for ( Binding row : r.rows() ) {
+                    Integer n = counts.get(row);
+                    if ( n == null || n == 0 )
+                        out.add(row);
+                    else
+                        counts.put(row, n - 1);
+                }
+                yield new StepResult.Rows(r.vars(), out);
+            }
+        };
+    }
+}

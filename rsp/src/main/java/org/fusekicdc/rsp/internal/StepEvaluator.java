@@ -1,0 +1,19 @@
+package org.fusekicdc.rsp.internal;
+
+import java.util.List;
+
+import org.apache.jena.sparql.core.DatasetGraph;
+import org.fusekicdc.rsp.StepResult;
+
+/** Computes a query's whole answer (RSTREAM) at a step. */
+interface StepEvaluator {
+    /**
+     * @param windows the query's windows at this step, in declaration order
+     * @param dataset the dataset at the step's version, readable on this thread
+     * @param now     the step's time (the window's end), what NOW() returns in the query
+     */
+    StepResult evaluate(List<WindowView> windows, DatasetGraph dataset, long now);
+
+    /** Whether this evaluator updates state incrementally rather than re-evaluating the window. */
+    boolean incremental();
+}
