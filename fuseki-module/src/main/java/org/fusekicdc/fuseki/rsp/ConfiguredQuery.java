@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
@@ -95,18 +96,30 @@ final class ConfiguredQuery implements StepListener, AutoCloseable {
 
     /** The version after which the log is replayed to rebuild this query's windows. */
     long replayAfter(ChangeLog log) {
-        long last = lastStep();
-        if ( last == 0 )
+        if ( lastStep() == 0 )
             return registeredAfter(log);
-        List<WindowSpec> windows = query.windows();
-        boolean commitTime = windows.stream().allMatch(w -> w.kind() == WindowSpec.Kind.TIME && !w.eventTime());
-        if ( !commitTime )
+        Instant from = resumeTime().orElse(null);
+        if ( from == null )
             return log.firstVersion() - 1;
-        // A time window's step number is its end divided by its STEP: the windows still to report start after this.
+        VersionAtTime.Found before = VersionAtTime.at(log, from.minusMillis(1));
+        return before == null ? log.firstVersion() - 1 : before.version();
+    }
+
+    /**
+     * For commit-time windows after a step: the oldest start of a window still to report. A time
+     * window's step number is its end divided by its STEP, so the windows after the last step
+     * start after that end minus the longest RANGE. The clock is set there before the replay,
+     * so that every window from then on reports, also the ones no commit fell into while the
+     * server was down.
+     */
+    Optional<Instant> resumeTime() {
+        long last = lastStep();
+        List<WindowSpec> windows = query.windows();
+        if ( last == 0 || !windows.stream().allMatch(w -> w.kind() == WindowSpec.Kind.TIME && !w.eventTime()) )
+            return Optional.empty();
         Instant lastEnd = Instant.ofEpochMilli(last * windows.get(0).step().toMillis());
         Duration longest = windows.stream().map(WindowSpec::range).max(Duration::compareTo).orElseThrow();
-        VersionAtTime.Found before = VersionAtTime.at(log, lastEnd.minus(longest).minusMillis(1));
-        return before == null ? log.firstVersion() - 1 : before.version();
+        return Optional.of(lastEnd.minus(longest));
     }
 
     /** Where this query was first registered: recorded then, so that a query that has emitted nothing yet loses no window either. */

@@ -11,7 +11,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -55,6 +59,7 @@ import org.slf4j.LoggerFactory;
 public final class ContinuousQueries implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ContinuousQueries.class);
     private static final int BATCH = 100;
+    private static final long REGISTER_WAIT_SECONDS = 10;
 
     private final CapturingDatasetGraph dataset;
     private final ChangeLog log;
@@ -130,11 +135,31 @@ public final class ContinuousQueries implements AutoCloseable {
             engine.register(cq.query(), cq);
             cq.startSinks();
         }
+        resumeClock(replayAfter);
         if ( !configured.isEmpty() )
             LOG.info("Dataset '{}': {} continuous quer{} registered, replaying the change log after version {} to rebuild their windows",
                      dataset(), configured.size(), configured.size() == 1 ? "y" : "ies", replayAfter);
         log.addPublishListener(wakeUp);
         feeder.start();
+    }
+
+    /**
+     * Set the clock where the earliest window still to report starts (not after the first
+     * commit replayed, which must still enter its windows): windows from then on report, also
+     * the empty ones of a time the server was down.
+     */
+    private void resumeClock(long replayAfter) {
+        Instant from = configured.values().stream().map(ConfiguredQuery::resumeTime).flatMap(java.util.Optional::stream)
+                                 .min(Instant::compareTo).orElse(null);
+        if ( from == null )
+            return;
+        if ( replayAfter < log.publishedVersion() ) {
+            Instant firstReplayed = log.read(replayAfter + 1).meta().commitTime();
+            if ( firstReplayed.isBefore(from) )
+                from = firstReplayed;
+        }
+        engine.advanceTo(from);
+        deliverProduced();
     }
 
     /**
@@ -157,15 +182,30 @@ public final class ContinuousQueries implements AutoCloseable {
         ContinuousQuery query = parsed.withName(name);
         StepSubscription sub = new StepSubscription(name, client, query, maxQueued, this::unsubscribe);
         subscriptions.put(name, sub);
+        // Registered on the feeder thread, between two engine calls; the request waits, so a refusal is its answer.
+        CompletableFuture<Void> registered = new CompletableFuture<>();
         post(() -> {
-            if ( sub.isClosed() )
-                return;
             try {
                 engine.register(query, sub);
-            } catch (ContinuousQueryException ex) {
-                sub.fail(ex.getMessage());
+                registered.complete(null);
+            } catch (RuntimeException ex) {
+                registered.completeExceptionally(ex);
             }
         });
+        try {
+            registered.get(REGISTER_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException ex) {
+            sub.close();
+            if ( ex.getCause() instanceof RuntimeException re )
+                throw re;
+            throw new IllegalStateException(ex.getCause());
+        } catch (TimeoutException | InterruptedException ex) {
+            sub.close();
+            if ( ex instanceof InterruptedException )
+                Thread.currentThread().interrupt();
+            throw new LiveQueryException(LiveQueryException.Kind.BUSY, "The continuous queries of dataset '" + dataset() + "' are busy (a step is"
+                                         + " being evaluated) and did not take the registration within " + REGISTER_WAIT_SECONDS + " s; try again later.");
+        }
         LOG.debug("Dataset '{}': continuous query {} of {} registered", dataset(), name, client);
         return sub;
     }
