@@ -13,7 +13,7 @@ import org.fusekicdc.live.LiveEvent;
 import org.fusekicdc.live.LiveResult;
 
 /** Live query events as JSON, with rows in the SPARQL 1.1 Query Results JSON form. */
-public final class LiveJson {
+final class LiveJson {
     private LiveJson() {}
 
     /** The whole answer as a SPARQL JSON results document (plus {@code version}, and {@code resync} when it replaces missed updates). */
@@ -26,7 +26,7 @@ public final class LiveJson {
     }
 
     /** A SPARQL JSON results document of SELECT form. */
-    public static JsonObject results(List<Var> vars, List<Binding> rows) {
+    static JsonObject results(List<Var> vars, List<Binding> rows) {
         JsonObject o = new JsonObject();
         o.put("head", head(vars));
         JsonObject results = new JsonObject();
@@ -36,7 +36,7 @@ public final class LiveJson {
     }
 
     /** A SPARQL JSON results document of ASK form. */
-    public static JsonObject ask(boolean answer) {
+    static JsonObject ask(boolean answer) {
         JsonObject o = new JsonObject();
         o.put("head", head(List.of()));
         o.put("boolean", answer);

@@ -8,7 +8,9 @@ import org.apache.jena.graph.Triple;
 import org.apache.jena.sparql.core.Var;
 import org.apache.jena.sparql.engine.binding.Binding;
 import org.apache.jena.sparql.engine.binding.BindingFactory;
-import org.fusekicdc.fuseki.live.LiveJson;
+import org.apache.jena.atlas.json.JSON;
+import org.apache.jena.query.ResultSetFormatter;
+import org.apache.jena.sparql.exec.RowSetStream;
 import org.fusekicdc.rsp.Step;
 import org.fusekicdc.rsp.StepResult;
 
@@ -38,10 +40,23 @@ final class StepJson {
 
     static JsonObject results(StepResult result) {
         return switch (result) {
-            case StepResult.Rows r -> LiveJson.results(r.vars(), r.rows());
-            case StepResult.Bool b -> LiveJson.ask(b.value());
-            case StepResult.Triples t -> LiveJson.results(TRIPLE_VARS, rows(t.graph().find().toList()));
+            case StepResult.Rows r -> select(r.vars(), r.rows());
+            case StepResult.Bool b -> ask(b.value());
+            case StepResult.Triples t -> select(TRIPLE_VARS, rows(t.graph().find().toList()));
         };
+    }
+
+    /** Rows in the SPARQL 1.1 Query Results JSON form, as Jena writes it. */
+    private static JsonObject select(List<Var> vars, List<Binding> rows) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ResultSetFormatter.outputAsJSON(out, org.apache.jena.query.ResultSet.adapt(RowSetStream.create(vars, rows.iterator())));
+        return JSON.parse(new java.io.ByteArrayInputStream(out.toByteArray()));
+    }
+
+    private static JsonObject ask(boolean answer) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ResultSetFormatter.outputAsJSON(out, answer);
+        return JSON.parse(new java.io.ByteArrayInputStream(out.toByteArray()));
     }
 
     private static List<Binding> rows(List<Triple> triples) {
