@@ -30,8 +30,7 @@ final class TestStream {
     private final List<Step> steps = new ArrayList<>();
     private final List<LateEvent> late = new ArrayList<>();
     private final List<ContinuousQueryException> failures = new ArrayList<>();
-    private DatasetGraph cached;
-    private long cachedVersion = -1;
+    private final java.util.Map<Long, DatasetGraph> versions = new java.util.HashMap<>();
 
     TestStream() {
         this(StreamEngineConfig.DEFAULTS);
@@ -115,22 +114,23 @@ final class TestStream {
         return out;
     }
 
-    /** The dataset at {@code version}: the commits up to it applied in order to an empty dataset. */
+    /** The dataset at {@code version}: the commits up to it applied in order to an empty dataset (copies kept per version). */
     DatasetGraph datasetAt(long version) {
-        if ( cached == null || cachedVersion > version ) {
-            cached = DatasetGraphFactory.createTxnMem();
-            cachedVersion = 0;
-        }
-        DatasetGraph d = cached;
-        Txn.executeWrite(d, () -> {
-            for ( long v = cachedVersion + 1; v <= version; v++ ) {
-                Commit c = commits.get((int)v - 1);
-                c.removed().forEach(d::delete);
-                c.added().forEach(d::add);
+        DatasetGraph d = versions.get(version);
+        if ( d != null )
+            return d;
+        DatasetGraph before = version == 0 ? DatasetGraphFactory.createTxnMem() : datasetAt(version - 1);
+        DatasetGraph next = DatasetGraphFactory.createTxnMem();
+        Txn.executeWrite(next, () -> {
+            if ( version > 0 ) {
+                Txn.executeRead(before, () -> before.find().forEachRemaining(next::add));
+                Commit c = commits.get((int)version - 1);
+                c.removed().forEach(next::delete);
+                c.added().forEach(next::add);
             }
         });
-        cachedVersion = version;
-        return d;
+        versions.put(version, next);
+        return next;
     }
 
     VersionReader.View open(long version) {

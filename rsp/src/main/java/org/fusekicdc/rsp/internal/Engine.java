@@ -98,7 +98,9 @@ public final class Engine {
                 joined.add(null);
             }
         }
-        StepEvaluator evaluator = IncrementalAggregation.plan(query).map(p -> (StepEvaluator)p).orElseGet(() -> new ReEvaluation(query.sparql()));
+        StepEvaluator evaluator = config.incremental()
+            ? IncrementalAggregation.plan(query).map(p -> (StepEvaluator)p).orElseGet(() -> new ReEvaluation(query.sparql()))
+            : new ReEvaluation(query.sparql());
         QueryRunner runner = new QueryRunner(dataset, query, listener, evaluator, reader, config.maxWindowQuads(), stores, filters, isShared);
         for ( int i = 0; i < joined.size(); i++ )
             if ( joined.get(i) != null )

@@ -80,9 +80,13 @@ final class QueryRunner {
         return failure;
     }
 
-    /** The oldest event time the query still needs from a shared store, or MAX when none yet. */
+    /**
+     * The oldest event time the query still needs from window {@code window}'s store, or MAX
+     * when it has not started: the start of the last window reported, since an incremental
+     * evaluator takes away what left it at the next step.
+     */
     long neededFrom(int window) {
-        return nextEnd == null ? Long.MAX_VALUE : nextEnd - specs.get(window).range().toMillis();
+        return nextEnd == null ? Long.MAX_VALUE : nextEnd - first.step().toMillis() - specs.get(window).range().toMillis();
     }
 
     QueryStatus status() {
@@ -232,7 +236,7 @@ final class QueryRunner {
                                               + " (version " + version + "): " + ex.getMessage()));
             return;
         }
-        StepResult emitted = switch (query.operator()) {
+        StepResult emitted = answer instanceof StepResult.Bool ? answer : switch (query.operator()) {
             case RSTREAM -> answer;
             case ISTREAM -> difference(answer, previous);
             case DSTREAM -> difference(previous, answer);
