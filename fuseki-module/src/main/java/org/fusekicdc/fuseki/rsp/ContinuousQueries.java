@@ -34,8 +34,6 @@ import org.fusekicdc.rsp.Commits;
 import org.fusekicdc.rsp.ContinuousQuery;
 import org.fusekicdc.rsp.ContinuousQueryException;
 import org.fusekicdc.rsp.QueryStatus;
-import org.fusekicdc.rsp.Step;
-import org.fusekicdc.rsp.StepListener;
 import org.fusekicdc.rsp.StreamEngine;
 import org.fusekicdc.rsp.StreamEngineConfig;
 import org.fusekicdc.rsp.VersionReader;

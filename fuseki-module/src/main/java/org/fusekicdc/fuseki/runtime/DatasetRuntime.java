@@ -26,6 +26,7 @@ import org.fusekicdc.fuseki.rsp.ContinuousQueries;
 import org.fusekicdc.fuseki.stream.FeedStreams;
 import org.fusekicdc.fuseki.stream.ResponseStreams;
 import org.fusekicdc.live.LiveQueryEngine;
+import org.fusekicdc.live.LiveQueryException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -155,6 +156,8 @@ public final class DatasetRuntime implements AutoCloseable {
      */
     public synchronized ContinuousQueries continuousQueries() {
         if ( continuousQueries == null ) {
+            if ( state.get() == State.CLOSED )
+                throw new LiveQueryException(LiveQueryException.Kind.BUSY, "Dataset '" + name() + "' is closed: the server is stopping.");
             continuousQueries = new ContinuousQueries(dataset, settings.streams(), historySnapshots, settings.live().engineConfig());
             continuousQueries.start();
         }
