@@ -32,6 +32,7 @@ import org.fusekicdc.live.LiveQueryEngine;
 import org.fusekicdc.live.LiveQueryException;
 import org.fusekicdc.live.LiveView;
 import org.fusekicdc.live.Subscription;
+import org.fusekicdc.rsp.ContinuousQuery;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -235,6 +236,11 @@ final class LiveWebSocket implements FrameHandler {
 
     private void subscribe(LiveMessages.Subscribe request) {
         String alias = request.alias();
+        if ( ContinuousQuery.isContinuous(request.sparql()) ) {
+            error(null, alias, 400, "bad_query", "Continuous (windowed) queries are served over Server-Sent Events on this endpoint"
+                                                 + " (GET with Accept: text/event-stream), not yet over WebSocket.");
+            return;
+        }
         CompletableFuture<Subscription> pending;
         try {
             pending = engine.subscribeAsync(request.sparql(), client, request.since(), view);
