@@ -20,6 +20,7 @@ import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.internal.capture.CaptureConfig;
 import org.fusekicdc.core.internal.capture.CommitAttributes;
 import org.fusekicdc.core.config.Option;
+import org.fusekicdc.rsp.StreamEngineConfig;
 import org.fusekicdc.core.internal.log.ChangeLogConfig;
 import org.fusekicdc.core.internal.log.Retention;
 import org.fusekicdc.live.LiveConfig;
@@ -110,7 +111,9 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
         if ( queries.stream().map(ContinuousQuerySettings::name).distinct().count() != queries.size() )
             throw new CdcConfigException(VocabCdc.name.getLocalName(), where + ": two continuous queries have the same cdc:name; give each query its own name.");
         StreamSettings streams = new StreamSettings(List.copyOf(queries), Duration.ofMillis(optionalLong(root, CdcOption.STREAM_TICK_MILLIS, where)),
-                                                    optionalInt(root, CdcOption.STREAM_MAX_QUERIES, where));
+                                                    optionalInt(root, CdcOption.STREAM_MAX_QUERIES, where),
+                                                    new StreamEngineConfig(optionalLong(root, StreamEngineConfig.MAX_WINDOW_QUADS, where),
+                                                                           optionalBoolean(root, StreamEngineConfig.INCREMENTAL, where)));
         if ( queries.size() > streams.maxQueries() )
             throw new CdcConfigException(VocabCdc.streamMaxQueries.getLocalName(), where + ": " + queries.size() + " continuous queries are configured but cdc:streamMaxQueries is "
                                          + streams.maxQueries() + "; raise it to at least " + queries.size() + ".");

@@ -8,6 +8,7 @@ import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.internal.log.ChangeLogConfig;
 import org.fusekicdc.core.sink.SinkConfig;
 import org.fusekicdc.live.LiveConfig;
+import org.fusekicdc.rsp.StreamEngineConfig;
 
 /**
  * The {@code cdc:} options of a captured dataset, of every sink and of every follower, each
@@ -181,7 +182,8 @@ public final class CdcOption {
         LIVE_COSTLY_QUERY_MILLIS, LIVE_COSTLY_THREADS, LIVE_COSTLY_BUSY_PERCENT, LIVE_HEARTBEAT_SECONDS,
         ALLOWED_ORIGINS, ADMIN_USERS, FEED_MAX_STREAMS, FEED_MAX_STREAMS_PER_CLIENT, FEED_HEARTBEAT_SECONDS,
         SLOW_READER_SECONDS, MIN_VERSION_WAIT_MILLIS, MIN_VERSION_MAX_WAITERS, READY_MAX_LAG_VERSIONS, READY_MAX_LAG_MILLIS,
-        LDES_PAGE_SIZE, LDES_MAX_AGE_SECONDS, FOLLOW, CONTINUOUS_QUERY, STREAM_TICK_MILLIS, STREAM_MAX_QUERIES);
+        LDES_PAGE_SIZE, LDES_MAX_AGE_SECONDS, FOLLOW, CONTINUOUS_QUERY, STREAM_TICK_MILLIS, STREAM_MAX_QUERIES,
+        StreamEngineConfig.MAX_WINDOW_QUADS, StreamEngineConfig.INCREMENTAL);
 
     /** Options every follower has, whatever its source (on the {@code cdc:follow} resource). */
     public static final List<Option<?>> FOLLOW_COMMON = List.of(

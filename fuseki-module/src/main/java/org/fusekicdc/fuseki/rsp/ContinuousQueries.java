@@ -35,7 +35,6 @@ import org.fusekicdc.rsp.ContinuousQuery;
 import org.fusekicdc.rsp.ContinuousQueryException;
 import org.fusekicdc.rsp.QueryStatus;
 import org.fusekicdc.rsp.StreamEngine;
-import org.fusekicdc.rsp.StreamEngineConfig;
 import org.fusekicdc.rsp.VersionReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,7 +85,7 @@ public final class ContinuousQueries implements AutoCloseable {
         this.log = dataset.changeLog();
         this.settings = settings;
         this.clock = log.config().clock();
-        this.engine = new StreamEngine(dataset.datasetName(), StreamEngineConfig.DEFAULTS, versionReader(dataset, snapshots));
+        this.engine = new StreamEngine(dataset.datasetName(), settings.engine(), versionReader(dataset, snapshots));
         this.counts = new ClientCounts(limits, dataset.datasetName());
         this.feeder = Thread.ofPlatform().daemon().name("cdc-rsp-" + dataset.datasetName()).unstarted(this::run);
     }
