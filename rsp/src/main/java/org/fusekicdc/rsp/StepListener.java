@@ -2,7 +2,8 @@ package org.fusekicdc.rsp;
 
 /**
  * Receives what a continuous query produces. Called on the thread that feeds the engine, in
- * step order; a listener that blocks delays the engine.
+ * step order; a listener that blocks delays the engine, one that throws from {@link #step}
+ * fails its query (and only it).
  */
 public interface StepListener {
     /** A step of the query. */

@@ -115,6 +115,22 @@ class BadInputTest {
     }
 
     @Test
+    void aListenerThatThrowsFailsOnlyItsQuery() {
+        TestStream s = new TestStream();
+        s.engine().register(ContinuousQuery.parse(TestStream.PREFIXES + OK), step -> {
+            throw new IllegalStateException("sink down");
+        });
+        s.register(OK.replace("<urn:q>", "<urn:q:2>"));
+        Instant t = Instant.parse("2026-01-01T00:00:00Z");
+        s.commit(t, "ex:a ex:p 1 .");
+        s.engine().advanceTo(t.plusSeconds(10));
+        s.commit(t.plusSeconds(11), "ex:b ex:p 1 .");
+        assertEquals(2, s.engine().version());
+        assertEquals(1, s.engine().status().size());
+        assertEquals("urn:q:2", s.steps().get(0).query());
+    }
+
+    @Test
     void lateEventsAreCountedAndReported() {
         TestStream s = new TestStream();
         s.register("""

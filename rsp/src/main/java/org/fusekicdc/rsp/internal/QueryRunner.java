@@ -244,8 +244,14 @@ final class QueryRunner {
         previous = query.operator() == StreamOperator.RSTREAM ? null : answer;
         steps++;
         lastStep = number;
-        listener.step(new Step(query.name(), number, Instant.ofEpochMilli(start), Instant.ofEpochMilli(end), version, query.operator(),
-                               emitted != null ? emitted : empty(answer)));
+        try {
+            listener.step(new Step(query.name(), number, Instant.ofEpochMilli(start), Instant.ofEpochMilli(end), version, query.operator(),
+                                   emitted != null ? emitted : empty(answer)));
+        } catch (RuntimeException ex) {
+            // A listener that throws stops its own query, not the engine or the other queries.
+            fail(new ContinuousQueryException("the listener of continuous query <" + query.name() + "> on dataset " + dataset
+                                              + " failed at step " + number + " (version " + version + "): " + ex));
+        }
     }
 
     void fail(ContinuousQueryException error) {
