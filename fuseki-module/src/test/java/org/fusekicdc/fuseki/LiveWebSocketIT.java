@@ -192,6 +192,9 @@ class LiveWebSocketIT {
             assertTrue(str(error(c.next()), "error_description").contains("\"since\""));
             c.send("{\"subscribe\": {\"sparql\": \"DESCRIBE <http://example/a>\"}}");
             assertEquals("bad_query", str(error(c.next()), "error"));
+            c.send(subscribe("SELECT * FROM NAMED WINDOW <urn:w> ON <https://w3id.org/fuseki-cdc#added> [RANGE PT1M] WHERE { WINDOW <urn:w> { ?s ?p ?o } }",
+                             "windowed"));
+            assertTrue(str(error(c.next()), "error_description").contains("Server-Sent Events"), "a continuous query is refused on WebSocket with where to send it");
             c.send("{\"unsubscribe\": {\"spuid\": \"12345\"}}");
             JsonObject unknown = error(c.next());
             assertEquals(404, num(unknown, "status_code"));

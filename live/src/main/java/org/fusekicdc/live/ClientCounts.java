@@ -9,19 +9,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * subscription is evaluated and given back exactly once: when the request fails or is
  * abandoned, or when the subscription ends.
  */
-final class ClientCounts {
+public final class ClientCounts {
     private final LiveConfig config;
     private final String dataset;
     private final AtomicInteger total = new AtomicInteger();
     private final Map<String, Integer> perClient = new ConcurrentHashMap<>();
 
-    ClientCounts(LiveConfig config, String dataset) {
+    public ClientCounts(LiveConfig config, String dataset) {
         this.config = config;
         this.dataset = dataset;
     }
 
     /** Take a place for {@code client}, or throw when a limit is reached. */
-    void take(String client) {
+    public void take(String client) {
         boolean[] taken = {false};
         perClient.compute(client, (c, n) -> {
             int held = n == null ? 0 : n;
@@ -40,16 +40,16 @@ final class ClientCounts {
         }
     }
 
-    void give(String client) {
+    public void give(String client) {
         total.decrementAndGet();
         perClient.computeIfPresent(client, (c, n) -> n == 1 ? null : n - 1);
     }
 
-    int total() {
+    public int total() {
         return total.get();
     }
 
-    int of(String client) {
+    public int of(String client) {
         return perClient.getOrDefault(client, 0);
     }
 }

@@ -20,6 +20,7 @@ import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.internal.capture.CaptureConfig;
 import org.fusekicdc.core.internal.capture.CommitAttributes;
 import org.fusekicdc.core.config.Option;
+import org.fusekicdc.rsp.StreamEngineConfig;
 import org.fusekicdc.core.internal.log.ChangeLogConfig;
 import org.fusekicdc.core.internal.log.Retention;
 import org.fusekicdc.live.LiveConfig;
@@ -33,7 +34,7 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
                                       long segmentBytes, long startNewHistory, int spillThreshold, Path spillDirectory, Path snapshotDirectory, Retention retention,
                                       FeedSettings feed, LiveSettings live, List<SinkSettings> sinks, FollowSettings follow, List<SourceSettings> sources,
                                       Set<String> adminUsers, LdesSettings ldes, HistorySettings history,
-                                      ReplicaReadSettings replicaReads) {
+                                      ReplicaReadSettings replicaReads, StreamSettings streams) {
 
     private static final String FUSEKI_NS = "http://jena.apache.org/fuseki#";
     private static final Property FUSEKI_DATASET = ResourceFactory.createProperty(FUSEKI_NS + "dataset");
@@ -104,6 +105,21 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
         if ( follow != null && !sources.isEmpty() )
             throw new CdcConfigException(VocabCdc.follow.getLocalName(), where + ": a follower takes its changes from its leader only; remove cdc:source,"
                                          + " or give the source to the leader.");
+        List<ContinuousQuerySettings> queries = new ArrayList<>();
+        for ( Statement st : root.listProperties(VocabCdc.continuousQuery).toList() )
+            queries.add(ContinuousQuerySettings.from(st.getObject(), name, logDir, where));
+        if ( queries.stream().map(ContinuousQuerySettings::name).distinct().count() != queries.size() )
+            throw new CdcConfigException(VocabCdc.name.getLocalName(), where + ": two continuous queries have the same cdc:name; give each query its own name.");
+        StreamSettings streams = new StreamSettings(List.copyOf(queries), Duration.ofMillis(optionalLong(root, CdcOption.STREAM_TICK_MILLIS, where)),
+                                                    optionalInt(root, CdcOption.STREAM_MAX_QUERIES, where),
+                                                    new StreamEngineConfig(optionalLong(root, StreamEngineConfig.MAX_WINDOW_QUADS, where),
+                                                                           optionalBoolean(root, StreamEngineConfig.INCREMENTAL, where)));
+        if ( queries.size() > streams.maxQueries() )
+            throw new CdcConfigException(VocabCdc.streamMaxQueries.getLocalName(), where + ": " + queries.size() + " continuous queries are configured but cdc:streamMaxQueries is "
+                                         + streams.maxQueries() + "; raise it to at least " + queries.size() + ".");
+        if ( follow != null && queries.stream().anyMatch(q -> q.outputGraph() != null) )
+            throw new CdcConfigException(VocabCdc.outputGraph.getLocalName(), where + ": a follower takes its changes from its leader only, so a continuous query"
+                                         + " cannot write cdc:outputGraph here; give the query to the leader, whose view graph the follower then receives.");
         return new CapturedDatasetSettings(ds, name, logDir, fsync, segmentBytes, startNewHistory, spill,
                                            spillDir == null ? logDir.resolve("spill") : Descriptions.directory(VocabCdc.spillDirectory.getLocalName(), spillDir, where),
                                            snapshotDir == null ? logDir.resolve("snapshots")
@@ -115,7 +131,8 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
                                            new ReplicaReadSettings(Duration.ofMillis(optionalLong(root, CdcOption.MIN_VERSION_WAIT_MILLIS, where)),
                                                                    optionalInt(root, CdcOption.MIN_VERSION_MAX_WAITERS, where),
                                                                    optionalLong(root, CdcOption.READY_MAX_LAG_VERSIONS, where),
-                                                                   optionalLong(root, CdcOption.READY_MAX_LAG_MILLIS, where)));
+                                                                   optionalLong(root, CdcOption.READY_MAX_LAG_MILLIS, where)),
+                                           streams);
     }
 
     /** {@code cdc:adminUsers}: user names separated by spaces or commas; none when absent. */

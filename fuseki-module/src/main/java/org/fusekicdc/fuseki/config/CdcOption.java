@@ -9,6 +9,7 @@ import org.fusekicdc.core.internal.follow.FollowerConfig;
 import org.fusekicdc.core.internal.log.ChangeLogConfig;
 import org.fusekicdc.core.sink.SinkConfig;
 import org.fusekicdc.live.LiveConfig;
+import org.fusekicdc.rsp.StreamEngineConfig;
 
 /**
  * The {@code cdc:} options of a captured dataset, of every sink and of every follower, each
@@ -170,6 +171,23 @@ public final class CdcOption {
         "First delay before retrying a failed delivery; doubled after each failure, with jitter.").range(1, 3_600_000);
     public static final Option<Long> SINK_RETRY_MAX_MILLIS = Option.integer(VocabCdc.retryMaxMillis.getLocalName(), "integer (ms)", SinkConfig.DEFAULTS.maxBackoff().toMillis(),
         "Longest delay between retries.").range(1, 3_600_000);
+    public static final Option<String> CONTINUOUS_QUERY = Option.withoutDefault(VocabCdc.continuousQuery.getLocalName(), "resource (repeatable)", "none",
+        "A named continuous (RSP-QL) query started with the server: `[ cdc:name \"avg\" ; cdc:query \"\"\"REGISTER RSTREAM ...\"\"\" ; cdc:outputGraph <urn:view:avg> ; cdc:sink [ ... ] ]`."
+        + " Its options are in the table of continuous queries below. See docs/stream-processing.md.");
+    public static final Option<Long> STREAM_TICK_MILLIS = Option.integer(VocabCdc.streamTickMillis.getLocalName(), "integer (ms)", StreamSettings.DEFAULT_TICK.toMillis(),
+        "Continuous queries: how often the clock advances their time windows when no commit arrives, so that a window closes (and its step is emitted) within this long of its end.")
+        .range(10, 60_000, v -> v + " ms would let a window close that long after its end; use at most 60000");
+    public static final Option<Long> STREAM_MAX_QUERIES = Option.integer(VocabCdc.streamMaxQueries.getLocalName(), "integer", StreamSettings.DEFAULT_MAX_QUERIES,
+        "Continuous queries: most continuous queries registered on this dataset at once, configured and HTTP ones together; more HTTP registrations get 503."
+        + " HTTP registrations also count against cdc:liveMaxSubscriptions and cdc:liveMaxPerClient.").range(1, 100_000);
+    public static final Option<String> CONTINUOUS_QUERY_NAME = Option.required(VocabCdc.name.getLocalName(), "string",
+        "The query's name, unique per dataset: 1-64 letters, digits, `_` or `-`. Names its step log (`<logDirectory>/rsp/<name>`), its sinks' `cdc-dataset` header (`<dataset>.<name>`) and its logs.");
+    public static final Option<String> CONTINUOUS_QUERY_TEXT = Option.required(VocabCdc.query.getLocalName(), "string",
+        "The RSP-QL query: `REGISTER RSTREAM|ISTREAM|DSTREAM <name> AS SELECT|ASK|CONSTRUCT ... FROM NAMED WINDOW ... WHERE { ... }`. Checked at start-up.");
+    public static final Option<String> OUTPUT_GRAPH = Option.withoutDefault(VocabCdc.outputGraph.getLocalName(), "IRI", "none",
+        "CONSTRUCT queries: the named graph of this dataset each step is written into, in one captured transaction (RSTREAM replaces the graph, ISTREAM adds, DSTREAM removes).");
+    public static final Option<String> CONTINUOUS_QUERY_SINK = Option.withoutDefault(VocabCdc.sink.getLocalName(), "resource (repeatable)", "none",
+        "A sink that gets one message per step (the step's JSON, headers naming the query and step), exactly as the dataset's sinks get patches: `[ a cdc:NatsSink ; ... ]`. Sink options as in the sink tables.");
 
     /** Options of a {@code cdc:CapturedDataset}, in documentation order. */
     public static final List<Option<?>> ALL = List.of(
@@ -179,7 +197,8 @@ public final class CdcOption {
         LIVE_COSTLY_QUERY_MILLIS, LIVE_COSTLY_THREADS, LIVE_COSTLY_BUSY_PERCENT, LIVE_HEARTBEAT_SECONDS,
         ALLOWED_ORIGINS, ADMIN_USERS, FEED_MAX_STREAMS, FEED_MAX_STREAMS_PER_CLIENT, FEED_HEARTBEAT_SECONDS,
         SLOW_READER_SECONDS, MIN_VERSION_WAIT_MILLIS, MIN_VERSION_MAX_WAITERS, READY_MAX_LAG_VERSIONS, READY_MAX_LAG_MILLIS,
-        LDES_PAGE_SIZE, LDES_MAX_AGE_SECONDS, FOLLOW);
+        LDES_PAGE_SIZE, LDES_MAX_AGE_SECONDS, FOLLOW, CONTINUOUS_QUERY, STREAM_TICK_MILLIS, STREAM_MAX_QUERIES,
+        StreamEngineConfig.MAX_WINDOW_QUADS, StreamEngineConfig.INCREMENTAL);
 
     /** Options every follower has, whatever its source (on the {@code cdc:follow} resource). */
     public static final List<Option<?>> FOLLOW_COMMON = List.of(

@@ -65,6 +65,11 @@ public final class VocabCdc {
     public static final Property snapshotAuthorization = property("snapshotAuthorization");
     public static final Property onBadMessage = property("onBadMessage");
     public static final Property onGap = property("onGap");
+    public static final Property continuousQuery = property("continuousQuery");
+    public static final Property query = property("query");
+    public static final Property outputGraph = property("outputGraph");
+    public static final Property streamTickMillis = property("streamTickMillis");
+    public static final Property streamMaxQueries = property("streamMaxQueries");
 
     /** The change feed operation, for {@code fuseki:endpoint [ fuseki:operation cdc:changes ]}. */
     public static final String opChanges = NS + "changes";

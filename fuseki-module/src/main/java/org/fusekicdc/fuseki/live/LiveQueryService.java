@@ -48,6 +48,7 @@ import org.fusekicdc.live.LiveQueryEngine;
 import org.fusekicdc.live.LiveQueryException;
 import org.fusekicdc.live.LiveView;
 import org.fusekicdc.live.Subscription;
+import org.fusekicdc.rsp.ContinuousQuery;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,6 +72,9 @@ import org.slf4j.LoggerFactory;
  * <p>
  * A GET with {@code Upgrade: websocket} opens a WebSocket instead, carrying any number of
  * subscriptions ({@link LiveWebSocket}).
+ * <p>
+ * A query with a window clause (RSP-QL: {@code REGISTER ...} or {@code FROM NAMED WINDOW ...}) is
+ * a continuous query: its steps come as {@code step} events ({@link ContinuousQuerySse}).
  */
 public class LiveQueryService extends ActionREST {
     private static final Logger LOG = LoggerFactory.getLogger(LiveQueryService.class);
@@ -218,6 +222,12 @@ public class LiveQueryService extends ActionREST {
                 ServletOps.errorBadRequest(LiveRefusals.graphParameterRefused(p));
         }
         DatasetRuntime runtime = DatasetRuntimes.require(action, "live query");
+        if ( ContinuousQuery.isContinuous(query) ) {
+            if ( AsOf.requested(action) )
+                ServletOps.errorBadRequest("A continuous query starts at the current version; version (or Accept-Datetime) applies to live queries only.");
+            ContinuousQuerySse.subscribe(action, runtime, query, timer);
+            return;
+        }
         LiveView view = ReaderView.of(action).live();
         LiveQueryEngine engine = runtime.liveEngine();
         LiveSettings settings = runtime.liveSettings();

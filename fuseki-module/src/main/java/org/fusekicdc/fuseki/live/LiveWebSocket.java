@@ -37,6 +37,7 @@ import org.fusekicdc.live.LiveQueryEngine;
 import org.fusekicdc.live.LiveQueryException;
 import org.fusekicdc.live.LiveView;
 import org.fusekicdc.live.Subscription;
+import org.fusekicdc.rsp.ContinuousQuery;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -252,6 +253,11 @@ final class LiveWebSocket implements FrameHandler {
     }
 
     private void subscribe(LiveMessages.Subscribe request) {
+        if ( ContinuousQuery.isContinuous(request.sparql()) ) {
+            error(null, request.alias(), 400, "bad_query", "Continuous (windowed) queries are served over Server-Sent Events on this endpoint"
+                                                           + " (GET with Accept: text/event-stream), not yet over WebSocket.");
+            return;
+        }
         if ( request.asOf() ) {
             // The earlier answer is evaluated on an as-of read: not on the thread reading this connection.
             executor.execute(() -> subscribeAsOf(request));

@@ -24,9 +24,12 @@ import org.fusekicdc.fuseki.config.LdesSettings;
 import org.fusekicdc.fuseki.config.HistorySettings;
 import org.fusekicdc.fuseki.config.LiveSettings;
 import org.fusekicdc.fuseki.config.ReplicaReadSettings;
+import org.fusekicdc.fuseki.config.StreamSettings;
+import org.fusekicdc.fuseki.rsp.ContinuousQueries;
 import org.fusekicdc.fuseki.stream.FeedStreams;
 import org.fusekicdc.fuseki.stream.ResponseStreams;
 import org.fusekicdc.live.LiveQueryEngine;
+import org.fusekicdc.live.LiveQueryException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +61,7 @@ public final class DatasetRuntime implements AutoCloseable {
     private LiveQueryEngine liveEngine;
     private FeedStreams feedStreams;
     private ResponseStreams responseStreams;
+    private ContinuousQueries continuousQueries;
 
     DatasetRuntime(CapturedDatasetSettings settings, CapturingDatasetGraph dataset, SinkRunners sinks, Follower follower, List<Source> sources) {
         this.settings = settings;
@@ -151,6 +155,29 @@ public final class DatasetRuntime implements AutoCloseable {
         return Optional.ofNullable(liveEngine);
     }
 
+    public StreamSettings streamSettings() {
+        return settings.streams();
+    }
+
+    /**
+     * The continuous queries: started with the server when some are configured, else on the
+     * first HTTP registration.
+     */
+    public synchronized ContinuousQueries continuousQueries() {
+        if ( continuousQueries == null ) {
+            if ( state.get() == State.CLOSED )
+                throw new LiveQueryException(LiveQueryException.Kind.BUSY, "Dataset '" + name() + "' is closed: the server is stopping.");
+            continuousQueries = new ContinuousQueries(dataset, settings.streams(), historySnapshots, settings.live().engineConfig());
+            continuousQueries.start();
+        }
+        return continuousQueries;
+    }
+
+    /** The continuous queries if any were started. */
+    public synchronized Optional<ContinuousQueries> startedContinuousQueries() {
+        return Optional.ofNullable(continuousQueries);
+    }
+
     /** The change feed's live streams, set up on first use. */
     public synchronized FeedStreams feedStreams() {
         if ( feedStreams == null )
@@ -230,6 +257,11 @@ public final class DatasetRuntime implements AutoCloseable {
         }
         if ( follower != null )
             follower.start();
+        if ( !settings.streams().queries().isEmpty() ) {
+            continuousQueries();
+            START_LOG.info("Dataset '{}': continuous queries started: {}", name(),
+                           settings.streams().queries().stream().map(q -> q.name()).toList());
+        }
         if ( historySnapshots != null ) {
             historySnapshots.start();
             START_LOG.info("Dataset '{}': history copies every {} versions, {} kept (now at versions {})", name(), settings.history().every(),
@@ -251,6 +283,14 @@ public final class DatasetRuntime implements AutoCloseable {
         sources.forEach(s -> closeStep("source '" + s.name() + "'", s::close));
         if ( follower != null )
             closeStep("follower", follower::close);
+        // They write view graphs into the dataset, as sources do.
+        ContinuousQueries queries;
+        synchronized (this) {
+            queries = continuousQueries;
+            continuousQueries = null;
+        }
+        if ( queries != null )
+            closeStep("continuous queries", queries::close);
         closeStep("sinks", sinks::close);
         AsOfSources.unregister(dataset);
         if ( historySnapshots != null )
@@ -275,7 +315,7 @@ public final class DatasetRuntime implements AutoCloseable {
         if ( historyIndex != null )
             closeStep("history index", historyIndex::close);
         closeStep("change log", log()::close);
-        LOG.info("Dataset '{}': closed (sources, follower, sinks, live queries, streams, history index, change log)", name());
+        LOG.info("Dataset '{}': closed (sources, follower, sinks, continuous queries, live queries, streams, history index, change log)", name());
     }
 
     /** One step of {@link #close()}: a failure is logged, and the steps after it still run. */

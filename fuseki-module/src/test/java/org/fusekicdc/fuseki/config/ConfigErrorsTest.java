@@ -54,6 +54,11 @@ class ConfigErrorsTest {
         bad-log-directory-path.ttl          | cdc:logDirectory is not a usable path | Nul character
         bad-feed-max-streams.ttl            | cdc:feedMaxStreams must be at most 2147483647 | got 4294967296
         bad-retain-age-too-long.ttl         | longer than any clock counts      | cdc:retainAge
+        bad-continuous-query-window.ttl     | RANGE takes an ISO 8601 duration such as PT30S | cdc:continuousQuery "avg"
+        bad-continuous-query-stream.ttl     | unknown stream <urn:my-stream>    | https://w3id.org/fuseki-cdc#added
+        bad-continuous-query-view-of-select.ttl | cdc:outputGraph takes the triples of a CONSTRUCT query | make it a CONSTRUCT
+        bad-continuous-query-name.ttl       | cdc:name is required and must be 1-64 letters | "../avg"
+        bad-continuous-query-no-output.ttl  | the query has no output           | give it a cdc:sink
         """)
     void badConfigurationStopsStartUpWithTheCauseAndTheFix(String fixture, String cause, String where) throws IOException {
         // A log directory already used by another dataset.

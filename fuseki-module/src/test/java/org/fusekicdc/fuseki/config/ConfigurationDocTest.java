@@ -22,6 +22,7 @@ class ConfigurationDocTest {
         tables.put("dataset", CdcOption.ALL);
         tables.put("sink-common", CdcOption.SINK_COMMON);
         tables.put("follow-common", CdcOption.FOLLOW_COMMON);
+        tables.put("continuous-query", ContinuousQuerySettings.OPTIONS);
         GeneratedDocs.check("docs/configuration.md", tables, REGENERATE);
     }
 }

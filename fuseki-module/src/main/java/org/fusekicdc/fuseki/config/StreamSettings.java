@@ -1,0 +1,19 @@
+package org.fusekicdc.fuseki.config;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.fusekicdc.rsp.StreamEngineConfig;
+
+/**
+ * Continuous query settings of one captured dataset.
+ *
+ * @param queries    the queries named in the configuration, started with the server
+ * @param tick       how often time windows are advanced when no commit arrives
+ * @param maxQueries most continuous queries at once, configured and HTTP ones together
+ * @param engine     the engine's limits ({@code cdc:maxWindowQuads}, {@code cdc:incrementalWindows})
+ */
+public record StreamSettings(List<ContinuousQuerySettings> queries, Duration tick, int maxQueries, StreamEngineConfig engine) {
+    public static final Duration DEFAULT_TICK = Duration.ofMillis(200);
+    public static final int DEFAULT_MAX_QUERIES = 1000;
+}

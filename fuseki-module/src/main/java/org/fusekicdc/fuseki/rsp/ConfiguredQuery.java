@@ -1,0 +1,185 @@
+package org.fusekicdc.fuseki.rsp;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.internal.history.VersionAtTime;
+import org.fusekicdc.core.internal.log.ChangeLog;
+import org.fusekicdc.core.sink.internal.SinkRunners;
+import org.fusekicdc.fuseki.config.ContinuousQuerySettings;
+import org.fusekicdc.fuseki.config.SinkSettings;
+import org.fusekicdc.rsp.ContinuousQuery;
+import org.fusekicdc.rsp.ContinuousQueryException;
+import org.fusekicdc.rsp.Step;
+import org.fusekicdc.rsp.StepListener;
+import org.fusekicdc.rsp.StepResult;
+import org.fusekicdc.rsp.WindowSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A continuous query named in the configuration, with its durable outputs: a view graph
+ * ({@link GraphView}) and a step log feeding sinks ({@link StepLog}). Each output remembers the
+ * last step it holds and ignores a step it holds already, so the steps a restarted server
+ * replays reach no output twice.
+ * <p>
+ * Where replay starts ({@link #replayAfter}): early enough to rebuild every window whose step
+ * some output still lacks. For commit-time windows that is the oldest window start after the
+ * last step all outputs hold; for count, session and event-time windows, the whole retained log.
+ * A query that has emitted nothing yet starts where it was first registered (recorded in
+ * {@code <logDirectory>/rsp/<name>/registered-after}).
+ */
+final class ConfiguredQuery implements StepListener, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ConfiguredQuery.class);
+    private static final String REGISTERED = "registered-after";
+
+    private final String dataset;
+    private final ContinuousQuerySettings settings;
+    private final ContinuousQuery query;
+    private final GraphView view;
+    private final StepLog stepLog;
+    private final SinkRunners sinks;
+    private final Consumer<Runnable> deliver;
+
+    private ConfiguredQuery(String dataset, ContinuousQuerySettings settings, ContinuousQuery query, GraphView view, StepLog stepLog, SinkRunners sinks,
+                            Consumer<Runnable> deliver) {
+        this.dataset = dataset;
+        this.settings = settings;
+        this.query = query;
+        this.view = view;
+        this.stepLog = stepLog;
+        this.sinks = sinks;
+        this.deliver = deliver;
+    }
+
+    /** @param deliver runs a step's delivery once the engine call that produced it has returned */
+    static ConfiguredQuery open(CapturingDatasetGraph dsg, ContinuousQuerySettings settings, Consumer<Runnable> deliver) {
+        String dataset = dsg.datasetName();
+        GraphView view = settings.outputGraph() == null ? null : new GraphView(dsg, settings.name(), settings.outputGraph());
+        StepLog stepLog = null;
+        SinkRunners sinks = null;
+        if ( !settings.sinks().isEmpty() ) {
+            stepLog = StepLog.open(settings.stepLogDirectory(), dataset, settings.name(), dsg.changeLog().config().fsync());
+            sinks = new SinkRunners(stepLog.log());
+            for ( SinkSettings s : settings.sinks() )
+                sinks.add(s.create(stepLog.log().dataset()), s.runnerConfig());
+        }
+        return new ConfiguredQuery(dataset, settings, settings.query(), view, stepLog, sinks, deliver);
+    }
+
+    ContinuousQuery query() {
+        return query;
+    }
+
+    String name() {
+        return settings.name();
+    }
+
+    /** The last step every output holds; 0 when some output holds none. */
+    long lastStep() {
+        long last = Long.MAX_VALUE;
+        if ( view != null )
+            last = Math.min(last, view.lastStep());
+        if ( stepLog != null )
+            last = Math.min(last, stepLog.lastStep());
+        return last == Long.MAX_VALUE ? 0 : last;
+    }
+
+    /** The version after which the log is replayed to rebuild this query's windows. */
+    long replayAfter(ChangeLog log) {
+        if ( lastStep() == 0 )
+            return registeredAfter(log);
+        Instant from = resumeTime().orElse(null);
+        if ( from == null )
+            return log.firstVersion() - 1;
+        VersionAtTime.Found before = VersionAtTime.at(log, from.minusMillis(1));
+        return before == null ? log.firstVersion() - 1 : before.version();
+    }
+
+    /**
+     * For commit-time windows after a step: the oldest start of a window still to report. A time
+     * window's step number is its end divided by its STEP, so the windows after the last step
+     * start after that end minus the longest RANGE. The clock is set there before the replay,
+     * so that every window from then on reports, also the ones no commit fell into while the
+     * server was down.
+     */
+    Optional<Instant> resumeTime() {
+        long last = lastStep();
+        List<WindowSpec> windows = query.windows();
+        if ( last == 0 || !windows.stream().allMatch(w -> w.kind() == WindowSpec.Kind.TIME && !w.eventTime()) )
+            return Optional.empty();
+        Instant lastEnd = Instant.ofEpochMilli(last * windows.get(0).step().toMillis());
+        Duration longest = windows.stream().map(WindowSpec::range).max(Duration::compareTo).orElseThrow();
+        return Optional.of(lastEnd.minus(longest));
+    }
+
+    /** Where this query was first registered: recorded then, so that a query that has emitted nothing yet loses no window either. */
+    private long registeredAfter(ChangeLog log) {
+        Path marker = settings.stepLogDirectory().resolve(REGISTERED);
+        try {
+            if ( Files.exists(marker) )
+                return Math.max(log.firstVersion() - 1, Long.parseLong(Files.readString(marker, StandardCharsets.US_ASCII).trim()));
+            Files.createDirectories(marker.getParent());
+            long v = log.publishedVersion();
+            Path tmp = marker.resolveSibling(REGISTERED + ".tmp");
+            Files.writeString(tmp, v + "\n", StandardCharsets.US_ASCII);
+            Files.move(tmp, marker, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            return v;
+        } catch (IOException | NumberFormatException ex) {
+            throw new UncheckedIOException(new IOException("Dataset '" + dataset + "', continuous query \"" + name() + "\": cannot read or write " + marker
+                                                           + " (" + ex + "). Delete the file to start the query from the current version.", ex));
+        }
+    }
+
+    void startSinks() {
+        if ( sinks != null )
+            sinks.start();
+    }
+
+    @Override
+    public void step(Step step) {
+        deliver.accept(() -> write(step));
+    }
+
+    private void write(Step step) {
+        boolean written = false;
+        if ( stepLog != null )
+            written |= stepLog.append(step.number(), StepJson.of(step));
+        if ( view != null && step.result() instanceof StepResult.Triples t )
+            written |= view.apply(step.number(), mode(step), t.graph().find().toList());
+        if ( written )
+            LOG.debug("Dataset '{}': continuous query {} step {} (window {}..{}) at version {} written", dataset, name(), step.number(),
+                      step.windowStart(), step.windowEnd(), step.version());
+    }
+
+    private static GraphView.Mode mode(Step step) {
+        return switch (step.operator()) {
+            case RSTREAM -> GraphView.Mode.REPLACE;
+            case ISTREAM -> GraphView.Mode.ADD;
+            case DSTREAM -> GraphView.Mode.REMOVE;
+        };
+    }
+
+    @Override
+    public void failed(String queryName, ContinuousQueryException error) {
+        LOG.error("Dataset '{}': continuous query {} stopped: {}. Its outputs get no further steps until the server restarts with the cause fixed.",
+                  dataset, name(), error.getMessage());
+    }
+
+    @Override
+    public void close() {
+        if ( sinks != null )
+            sinks.close();
+        if ( stepLog != null )
+            stepLog.close();
+    }
+}

@@ -1,0 +1,334 @@
+package org.fusekicdc.fuseki.rsp;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.internal.history.AsOfRead;
+import org.fusekicdc.core.internal.history.HistorySnapshots;
+import org.fusekicdc.core.internal.log.ChangeLog;
+import org.fusekicdc.core.internal.log.LogRecord;
+import org.fusekicdc.core.internal.log.RecordMeta;
+import org.fusekicdc.fuseki.config.StreamSettings;
+import org.fusekicdc.live.ClientCounts;
+import org.fusekicdc.live.LiveConfig;
+import org.fusekicdc.live.LiveQueryException;
+import org.fusekicdc.rsp.Commit;
+import org.fusekicdc.rsp.Commits;
+import org.fusekicdc.rsp.ContinuousQuery;
+import org.fusekicdc.rsp.ContinuousQueryException;
+import org.fusekicdc.rsp.QueryStatus;
+import org.fusekicdc.rsp.StreamEngine;
+import org.fusekicdc.rsp.VersionReader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The continuous queries of one captured dataset, served: a {@link StreamEngine} fed from the
+ * change log (published versions, in order) by a thread of its own, never on the commit path,
+ * and advanced by the log's clock so that time windows close without new commits.
+ * <p>
+ * Configured queries ({@link ConfiguredQuery}) are registered at start, after their windows
+ * have been rebuilt by replaying the log; their steps go to durable outputs. HTTP
+ * registrations ({@link #subscribe}) start at the current version and get their steps in a
+ * bounded queue ({@link StepSubscription}); they hold places against the live-query limits.
+ * <p>
+ * The part of a query outside its windows reads the dataset at the step's version: the current
+ * state when that is the head, else an as-of read (the log's patches undone). A commit made by
+ * a view ({@link GraphView#HEADER}) enters no window, so a view never feeds itself.
+ */
+public final class ContinuousQueries implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ContinuousQueries.class);
+    private static final int BATCH = 100;
+    private static final long REGISTER_WAIT_SECONDS = 10;
+
+    private final CapturingDatasetGraph dataset;
+    private final ChangeLog log;
+    private final StreamSettings settings;
+    private final InstantSource clock;
+    private final StreamEngine engine;
+    private final ClientCounts counts;
+    private final Map<String, ConfiguredQuery> configured = new LinkedHashMap<>();
+    private final Map<String, StepSubscription> subscriptions = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<Runnable> requests = new ConcurrentLinkedQueue<>();
+    /** Steps produced during one engine call, dispatched after it returns (the engine may hold a read transaction meanwhile). */
+    private final List<Runnable> produced = new ArrayList<>();
+    private final AtomicLong ids = new AtomicLong();
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final Object signal = new Object();
+    private final Runnable wakeUp = this::wake;
+    private final Thread feeder;
+    private volatile boolean stopping;
+
+    /**
+     * @param snapshots the dataset's history copies for as-of reads, or null
+     * @param limits    the live-query limits HTTP registrations are held to
+     */
+    public ContinuousQueries(CapturingDatasetGraph dataset, StreamSettings settings, HistorySnapshots snapshots, LiveConfig limits) {
+        this.dataset = dataset;
+        this.log = dataset.changeLog();
+        this.settings = settings;
+        this.clock = log.config().clock();
+        this.engine = new StreamEngine(dataset.datasetName(), settings.engine(), versionReader(dataset, snapshots));
+        this.counts = new ClientCounts(limits, dataset.datasetName());
+        this.feeder = Thread.ofPlatform().daemon().name("cdc-rsp-" + dataset.datasetName()).unstarted(this::run);
+    }
+
+    /** The dataset at a version: its current state, or an as-of read below it; ended when the engine closes it. */
+    private static VersionReader versionReader(CapturingDatasetGraph dataset, HistorySnapshots snapshots) {
+        return version -> {
+            AsOfRead read = AsOfRead.begin(dataset, version, AsOfRead.DEFAULT_MAX_CHANGED_QUADS, snapshots);
+            return new VersionReader.View() {
+                @Override
+                public org.apache.jena.sparql.core.DatasetGraph dataset() {
+                    return read.dataset();
+                }
+
+                @Override
+                public void close() {
+                    read.close();
+                }
+            };
+        };
+    }
+
+    public String dataset() {
+        return dataset.datasetName();
+    }
+
+    /**
+     * Register the configured queries, each after rebuilding its windows from the log, start
+     * their sinks, and start feeding.
+     *
+     * @throws ContinuousQueryException when a configured query is not a valid continuous query
+     */
+    public void start() {
+        if ( !started.compareAndSet(false, true) )
+            return;
+        long replayAfter = log.publishedVersion();
+        for ( var q : settings.queries() ) {
+            ConfiguredQuery cq = ConfiguredQuery.open(dataset, q, this::produced);
+            configured.put(q.name(), cq);
+            replayAfter = Math.min(replayAfter, cq.replayAfter(log));
+        }
+        engine.startAfter(replayAfter);
+        for ( ConfiguredQuery cq : configured.values() ) {
+            engine.register(cq.query(), cq);
+            cq.startSinks();
+        }
+        resumeClock(replayAfter);
+        if ( !configured.isEmpty() )
+            LOG.info("Dataset '{}': {} continuous quer{} registered, replaying the change log after version {} to rebuild their windows",
+                     dataset(), configured.size(), configured.size() == 1 ? "y" : "ies", replayAfter);
+        log.addPublishListener(wakeUp);
+        feeder.start();
+    }
+
+    /**
+     * Set the clock where the earliest window still to report starts (not after the first
+     * commit replayed, which must still enter its windows): windows from then on report, also
+     * the empty ones of a time the server was down.
+     */
+    private void resumeClock(long replayAfter) {
+        Instant from = configured.values().stream().map(ConfiguredQuery::resumeTime).flatMap(java.util.Optional::stream)
+                                 .min(Instant::compareTo).orElse(null);
+        if ( from == null )
+            return;
+        if ( replayAfter < log.publishedVersion() ) {
+            Instant firstReplayed = log.read(replayAfter + 1).meta().commitTime();
+            if ( firstReplayed.isBefore(from) )
+                from = firstReplayed;
+        }
+        engine.advanceTo(from);
+        deliverProduced();
+    }
+
+    /**
+     * Register a continuous query for an HTTP client: its steps, from the next commit on, go to
+     * the subscription's bounded queue. The client holds a place against the live-query limits
+     * until the subscription is closed.
+     *
+     * @throws ContinuousQueryException for a malformed query
+     * @throws LiveQueryException when a limit is reached
+     */
+    public StepSubscription subscribe(String text, String client, int maxQueued) {
+        ContinuousQuery parsed = ContinuousQuery.parse(text);
+        if ( stopping )
+            throw new LiveQueryException(LiveQueryException.Kind.BUSY, "The continuous queries of dataset '" + dataset() + "' are stopping.");
+        if ( subscriptions.size() + configured.size() >= settings.maxQueries() )
+            throw new LiveQueryException(LiveQueryException.Kind.TOO_MANY, "Dataset '" + dataset() + "' runs " + settings.maxQueries()
+                                         + " continuous queries, the most allowed (cdc:streamMaxQueries); try again later.");
+        counts.take(client);
+        String name = "http-" + ids.incrementAndGet();
+        ContinuousQuery query = parsed.withName(name);
+        StepSubscription sub = new StepSubscription(name, client, query, maxQueued, this::unsubscribe);
+        subscriptions.put(name, sub);
+        // Registered on the feeder thread, between two engine calls; the request waits, so a refusal is its answer.
+        CompletableFuture<Void> registered = new CompletableFuture<>();
+        post(() -> {
+            try {
+                engine.register(query, sub);
+                registered.complete(null);
+            } catch (RuntimeException ex) {
+                registered.completeExceptionally(ex);
+            }
+        });
+        try {
+            registered.get(REGISTER_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException ex) {
+            sub.close();
+            if ( ex.getCause() instanceof RuntimeException re )
+                throw re;
+            throw new IllegalStateException(ex.getCause());
+        } catch (TimeoutException | InterruptedException ex) {
+            sub.close();
+            if ( ex instanceof InterruptedException )
+                Thread.currentThread().interrupt();
+            throw new LiveQueryException(LiveQueryException.Kind.BUSY, "The continuous queries of dataset '" + dataset() + "' are busy (a step is"
+                                         + " being evaluated) and did not take the registration within " + REGISTER_WAIT_SECONDS + " s; try again later.");
+        }
+        LOG.debug("Dataset '{}': continuous query {} of {} registered", dataset(), name, client);
+        return sub;
+    }
+
+    private void unsubscribe(StepSubscription sub) {
+        if ( subscriptions.remove(sub.name()) == null )
+            return;
+        counts.give(sub.client());
+        post(() -> engine.unregister(sub.name()));
+        LOG.debug("Dataset '{}': continuous query {} of {} ended", dataset(), sub.name(), sub.client());
+    }
+
+    /** The registered queries and what they have done. */
+    public List<QueryStatus> status() {
+        return engine.status();
+    }
+
+    /** The dataset version the queries have been fed up to. */
+    public long version() {
+        return engine.version();
+    }
+
+    /** Open HTTP registrations. */
+    public int subscriptionCount() {
+        return subscriptions.size();
+    }
+
+    /** Called on the feeder thread, inside an engine call: the step is delivered once the call has returned. */
+    private void produced(Runnable delivery) {
+        produced.add(delivery);
+    }
+
+    private void post(Runnable r) {
+        requests.add(r);
+        wake();
+    }
+
+    private void wake() {
+        synchronized (signal) {
+            signal.notifyAll();
+        }
+    }
+
+    private void run() {
+        LOG.info("Dataset '{}': continuous queries fed from version {}", dataset(), engine.version());
+        try {
+            while ( !stopping ) {
+                Runnable r;
+                while ( (r = requests.poll()) != null )
+                    r.run();
+                if ( feedCommits() )
+                    continue;
+                advanceClock();
+                synchronized (signal) {
+                    if ( requests.isEmpty() && log.publishedVersion() <= engine.version() && !stopping )
+                        signal.wait(settings.tick().toMillis());
+                }
+            }
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error ex) {
+            LOG.error("Dataset '{}': continuous queries stopped at version {}: {}. Steps after it are not emitted until the server restarts;"
+                      + " configured queries then resume from their last emitted step.", dataset(), engine.version(), ex.toString(), ex);
+            subscriptions.values().forEach(s -> s.fail("The continuous queries of this dataset stopped: " + ex));
+        }
+    }
+
+    /** Feed the next published commits; false when there were none. */
+    private boolean feedCommits() {
+        List<LogRecord> records = log.readAfter(engine.version(), BATCH);
+        for ( LogRecord r : records ) {
+            engine.accept(isViewCommit(r) ? new Commit(r.version(), r.meta().commitTime(), List.of(), List.of()) : Commits.fromLog(r));
+            deliverProduced();
+        }
+        return !records.isEmpty();
+    }
+
+    /**
+     * Time passes: windows ending by now close. Not past a commit appended and not yet
+     * published: its commit time may be earlier than now, and it must still enter its window.
+     */
+    private void advanceClock() {
+        Instant now = clock.instant();
+        RecordMeta head = log.head();
+        if ( head != null && head.version() > log.publishedVersion() && head.commitTime().isBefore(now) )
+            now = head.commitTime().minusMillis(1);
+        engine.advanceTo(now);
+        deliverProduced();
+    }
+
+    private void deliverProduced() {
+        for ( Runnable d : produced )
+            d.run();
+        produced.clear();
+    }
+
+    /** Whether a record is a view's own commit: its headers (which come first in the patch text) name the view. */
+    static boolean isViewCommit(LogRecord record) {
+        String prefix = "H " + GraphView.HEADER + " ";
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(record.openPayload(), StandardCharsets.UTF_8))) {
+            String line;
+            while ( (line = in.readLine()) != null && line.startsWith("H ") ) {
+                if ( line.startsWith(prefix) )
+                    return true;
+            }
+            return false;
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    @Override
+    public void close() {
+        log.removePublishListener(wakeUp);
+        stopping = true;
+        wake();
+        if ( feeder.isAlive() ) {
+            try {
+                feeder.join(10_000);
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        subscriptions.values().forEach(s -> s.fail("The server is stopping."));
+        configured.values().forEach(ConfiguredQuery::close);
+        engine.close();
+        LOG.info("Dataset '{}': continuous queries stopped at version {}", dataset(), engine.version());
+    }
+}

@@ -1,0 +1,73 @@
+package org.fusekicdc.fuseki.rsp;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.jena.atlas.json.JsonObject;
+import org.apache.jena.graph.Triple;
+import org.apache.jena.sparql.core.Var;
+import org.apache.jena.sparql.engine.binding.Binding;
+import org.apache.jena.sparql.engine.binding.BindingFactory;
+import org.apache.jena.atlas.json.JSON;
+import org.apache.jena.query.ResultSetFormatter;
+import org.apache.jena.sparql.exec.RowSetStream;
+import org.fusekicdc.rsp.Step;
+import org.fusekicdc.rsp.StepResult;
+
+/**
+ * A step as JSON, the same for SSE ({@code event: step}), WebSocket and sinks:
+ * {@code {"query", "step", "operator", "windowStart", "windowEnd", "version", "results"}}, the
+ * times in ISO 8601, {@code results} a SPARQL 1.1 JSON results document (SELECT rows, an ASK
+ * boolean, or for CONSTRUCT the triples as rows of {@code subject}, {@code predicate},
+ * {@code object}).
+ */
+final class StepJson {
+    static final List<Var> TRIPLE_VARS = List.of(Var.alloc("subject"), Var.alloc("predicate"), Var.alloc("object"));
+
+    private StepJson() {}
+
+    static JsonObject of(Step step) {
+        JsonObject o = new JsonObject();
+        o.put("query", step.query());
+        o.put("step", step.number());
+        o.put("operator", step.operator().name());
+        o.put("windowStart", step.windowStart().toString());
+        o.put("windowEnd", step.windowEnd().toString());
+        o.put("version", step.version());
+        o.put("results", results(step.result()));
+        return o;
+    }
+
+    static JsonObject results(StepResult result) {
+        return switch (result) {
+            case StepResult.Rows r -> select(r.vars(), r.rows());
+            case StepResult.Bool b -> ask(b.value());
+            case StepResult.Triples t -> select(TRIPLE_VARS, rows(t.graph().find().toList()));
+        };
+    }
+
+    /** Rows in the SPARQL 1.1 Query Results JSON form, as Jena writes it. */
+    private static JsonObject select(List<Var> vars, List<Binding> rows) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ResultSetFormatter.outputAsJSON(out, org.apache.jena.query.ResultSet.adapt(RowSetStream.create(vars, rows.iterator())));
+        return JSON.parse(new java.io.ByteArrayInputStream(out.toByteArray()));
+    }
+
+    private static JsonObject ask(boolean answer) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ResultSetFormatter.outputAsJSON(out, answer);
+        return JSON.parse(new java.io.ByteArrayInputStream(out.toByteArray()));
+    }
+
+    private static List<Binding> rows(List<Triple> triples) {
+        List<Binding> rows = new ArrayList<>(triples.size());
+        for ( Triple t : triples )
+            rows.add(BindingFactory.binding(TRIPLE_VARS.get(0), t.getSubject(), TRIPLE_VARS.get(1), t.getPredicate(), TRIPLE_VARS.get(2), t.getObject()));
+        return rows;
+    }
+
+    /** The step number of a step's JSON. */
+    static long stepOf(JsonObject json) {
+        return json.get("step").getAsNumber().value().longValue();
+    }
+}
