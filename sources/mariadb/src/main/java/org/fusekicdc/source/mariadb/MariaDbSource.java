@@ -81,6 +81,10 @@ final class MariaDbSource extends RelationalSource {
         p.setProperty("schema.history.internal.file.filename", common.workDir().resolve("schema-history.dat").toString());
         p.setProperty("schema.history.internal.store.only.captured.tables.ddl", p.getProperty("schema.history.internal.store.only.captured.tables.ddl", "true"));
         p.setProperty("include.schema.changes", "false");
+        // DDL of other databases in the binlog that the MySQL grammar cannot parse (MariaDB syntax)
+        // must not stop the source; only the mapped databases' table definitions are kept.
+        p.setProperty("schema.history.internal.skip.unparseable.ddl", p.getProperty("schema.history.internal.skip.unparseable.ddl", "true"));
+        p.setProperty("schema.history.internal.store.only.captured.databases.ddl", "true");
         // MariaDB names SHOW BINARY LOG STATUS SHOW MASTER STATUS: a driver that translates (see MariaDbStatusStatements).
         p.setProperty("database.jdbc.driver", MariaDbDriver.class.getName());
     }
@@ -115,7 +119,7 @@ final class MariaDbSource extends RelationalSource {
                                           + " configuration (e.g. /etc/mysql/my.cnf) and restart it.");
             Position applied = appliedPosition();
             if ( applied != null && !common.snapshotMode().equals("when_needed") ) {
-                String file = applied.text().substring(0, applied.text().lastIndexOf(':'));
+                String file = applied.text().substring(0, applied.text().indexOf(':'));
                 List<String> logs = new ArrayList<>();
                 try (PreparedStatement ps = c.prepareStatement("SHOW BINARY LOGS"); ResultSet rs = ps.executeQuery()) {
                     while ( rs.next() )

@@ -131,6 +131,11 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
                 continue;
             }
             applySnapshotRows();
+            if ( txnId == null && txnLastRow != null && !dialect.sameTransaction(txnLastRow, r) ) {
+                // No transaction metadata: the previous rows' transaction ended where this one's starts.
+                applyTransaction(dialect.transactionPosition(null, txnLastRow));
+                unmarkedBefore(event, committer);
+            }
             if ( txnHeaders.isEmpty() )
                 dialect.transactionHeaders(source, txnHeaders);
             txnLastRow = r;
@@ -138,11 +143,12 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
                 : map(table, op, (Struct)r.key(), op.equals("d") ? v.getStruct("before") : v.getStruct("after"));
             if ( change != null )
                 txnRows.add(change);
-            if ( txnId == null ) {
-                // No transaction metadata on this event: it is its own transaction.
-                applyTransaction(dialect.transactionPosition(null, r));
-                mark(committer);
-            }
+        }
+        if ( txnId == null && txnLastRow != null ) {
+            // Without transaction metadata the batch's end closes the transaction in progress (a
+            // transaction split over two batches becomes two patches; docs/sources.md).
+            applyTransaction(dialect.transactionPosition(null, txnLastRow));
+            mark(committer);
         }
         if ( applySnapshotRows() )
             mark(committer);
@@ -169,6 +175,14 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
         for ( RecordChangeEvent<SourceRecord> e : unmarked )
             committer.markProcessed(e);
         unmarked.clear();
+    }
+
+    /** Mark every event received before {@code current} processed. */
+    private void unmarkedBefore(RecordChangeEvent<SourceRecord> current, DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
+            throws InterruptedException {
+        unmarked.remove(unmarked.size() - 1);
+        mark(committer);
+        unmarked.add(current);
     }
 
     private void applyTransaction(Position position) {

@@ -30,6 +30,15 @@ public interface Dialect {
     /** The position of a snapshot row: the stream position the snapshot shows. */
     Position snapshotPosition(SourceRecord row);
 
+    /**
+     * For events that come without transaction metadata: whether row event {@code b} belongs to
+     * the same database transaction as the row event {@code a} before it. False by default: each
+     * such event is a transaction of its own.
+     */
+    default boolean sameTransaction(SourceRecord a, SourceRecord b) {
+        return false;
+    }
+
     /** Headers naming a streamed transaction in the database's terms (transaction id, GTID), from a row event's source block. */
     void transactionHeaders(Struct source, Map<String, String> headers);
 }
