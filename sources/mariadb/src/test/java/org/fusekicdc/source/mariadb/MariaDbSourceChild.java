@@ -4,7 +4,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
+import org.apache.jena.atlas.iterator.Iter;
+import org.apache.jena.graph.Node;
+import org.apache.jena.graph.NodeFactory;
 import org.apache.jena.sparql.core.DatasetGraph;
+import org.apache.jena.system.Txn;
 import org.apache.jena.tdb2.TDB2Factory;
 import org.fusekicdc.core.internal.capture.CaptureConfig;
 import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
@@ -17,7 +21,7 @@ import org.fusekicdc.core.testing.ChildJvm;
 /**
  * Child JVM of {@link MariaDbSourceCrashIT}: a captured TDB2 dataset with a MariaDB source, as
  * the server runs it, killed by the parent. Prints {@code VERSION n} whenever the change log's
- * published version changes. Arguments: work directory, file holding the source's Turtle description.
+ * published version changes, and {@code ROWS n}, the rows in the dataset (ex:label triples), twice a second. Arguments: work directory, file holding the source's Turtle description.
  */
 public final class MariaDbSourceChild {
     private MariaDbSourceChild() {}
@@ -40,13 +44,16 @@ public final class MariaDbSourceChild {
         Source source = MariaDbTesting.source(dsg, "maria", turtle, work.resolve("source"), Map.of());
         source.start();
         long last = -1;
-        while ( true ) {
+        Node label = NodeFactory.createURI("http://example.org/label");
+        for ( long tick = 0 ; ; tick++ ) {
             long v = log.publishedVersion();
             if ( v != last ) {
                 System.out.println("VERSION " + v);
-                System.out.flush();
                 last = v;
             }
+            if ( tick % 25 == 0 )
+                System.out.println("ROWS " + Txn.calculateRead(dsg, () -> Iter.count(dsg.find(Node.ANY, Node.ANY, label, Node.ANY))));
+            System.out.flush();
             Thread.sleep(20);
         }
     }
