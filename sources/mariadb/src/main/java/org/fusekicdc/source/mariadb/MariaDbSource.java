@@ -16,7 +16,7 @@ import org.fusekicdc.core.source.SourceException;
 import org.fusekicdc.source.relational.Position;
 import org.fusekicdc.source.relational.RelationalSettings;
 import org.fusekicdc.source.relational.RelationalSource;
-import org.fusekicdc.source.relational.TableMapping;
+import org.fusekicdc.source.relational.MappingCheck;
 import org.fusekicdc.source.mariadb.internal.MariaDbDriver;
 
 /**
@@ -132,33 +132,7 @@ final class MariaDbSource extends RelationalSource {
                                               + " delete the dataset, its change log and " + common.workDir() + ", and start again. Keep binlogs longer"
                                               + " (expire_logs_days / binlog_expire_logs_seconds) than the source may be stopped.");
             }
-            List<String> problems = new ArrayList<>();
-            for ( TableMapping t : common.tables() ) {
-                String[] st = t.table().split("\\.", 2);
-                List<String> cols = new ArrayList<>();
-                try (PreparedStatement ps = c.prepareStatement("SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?")) {
-                    ps.setString(1, st[0]);
-                    ps.setString(2, st[1]);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while ( rs.next() )
-                            cols.add(rs.getString(1));
-                    }
-                }
-                if ( cols.isEmpty() ) {
-                    problems.add("table " + t.table() + " does not exist (or user " + config.user() + " cannot see it)");
-                    continue;
-                }
-                List<String> used = new ArrayList<>(t.subject().columns());
-                for ( TableMapping.ColumnMapping cm : t.columns() ) {
-                    used.add(cm.column());
-                    if ( cm.objectTemplate() != null )
-                        used.addAll(cm.objectTemplate().columns());
-                }
-                for ( String u : used ) {
-                    if ( !cols.contains(u) )
-                        problems.add("table " + t.table() + " has no column '" + u + "' (columns: " + cols + ")");
-                }
-            }
+            List<String> problems = MappingCheck.problems(c, common.tables(), config.user());
             if ( !problems.isEmpty() )
                 throw new SourceException("Source '" + common.name() + "': the mapping does not fit " + server + ": "
                                           + String.join("; ", problems) + ". Fix cdc:tableName (database.table) / cdc:columnName / the templates.");

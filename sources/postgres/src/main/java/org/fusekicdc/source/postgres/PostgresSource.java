@@ -5,7 +5,6 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Properties;
@@ -15,7 +14,7 @@ import org.fusekicdc.core.source.SourceContext;
 import org.fusekicdc.core.source.SourceException;
 import org.fusekicdc.source.relational.RelationalSettings;
 import org.fusekicdc.source.relational.RelationalSource;
-import org.fusekicdc.source.relational.TableMapping;
+import org.fusekicdc.source.relational.MappingCheck;
 
 /**
  * A PostgreSQL source: the Debezium PostgreSQL connector (pgoutput). Start-up checks wal_level,
@@ -116,33 +115,7 @@ final class PostgresSource extends RelationalSource {
                                           + (appliedPosition() == null ? "unknown" : appliedPosition()) + "): the changes made since then are gone."
                                           + " Either set cdc:snapshotMode \"when_needed\" to load the tables again (rows deleted meanwhile stay in the dataset),"
                                           + " or rebuild the dataset: stop Fuseki, delete the dataset, its change log and " + common.workDir() + ", and start again.");
-            List<String> problems = new ArrayList<>();
-            for ( TableMapping t : common.tables() ) {
-                String[] st = t.table().split("\\.", 2);
-                List<String> cols = new ArrayList<>();
-                try (PreparedStatement ps = c.prepareStatement("SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?")) {
-                    ps.setString(1, st[0]);
-                    ps.setString(2, st[1]);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while ( rs.next() )
-                            cols.add(rs.getString(1));
-                    }
-                }
-                if ( cols.isEmpty() ) {
-                    problems.add("table " + t.table() + " does not exist (or user " + config.user() + " cannot see it)");
-                    continue;
-                }
-                List<String> used = new ArrayList<>(t.subject().columns());
-                for ( TableMapping.ColumnMapping cm : t.columns() ) {
-                    used.add(cm.column());
-                    if ( cm.objectTemplate() != null )
-                        used.addAll(cm.objectTemplate().columns());
-                }
-                for ( String u : used ) {
-                    if ( !cols.contains(u) )
-                        problems.add("table " + t.table() + " has no column '" + u + "' (columns: " + cols + ")");
-                }
-            }
+            List<String> problems = MappingCheck.problems(c, common.tables(), config.user());
             if ( !problems.isEmpty() )
                 throw new SourceException("Source '" + common.name() + "': the mapping does not fit database '" + config.database() + "': "
                                           + String.join("; ", problems) + ". Fix cdc:tableName / cdc:columnName / the templates.");
