@@ -37,6 +37,10 @@ public final class PatchHeaders {
     public static final String SOURCE_CONNECTOR = "sourceConnector";
     /** The source's log position of the transaction: for PostgreSQL the commit LSN, e.g. {@code 0/1A2B3C8}. */
     public static final String SOURCE_LSN = "sourceLsn";
+    /** The source's binlog position of the transaction, for MariaDB/MySQL: {@code file:offset}, e.g. {@code mysql-bin.000003:1234}. */
+    public static final String SOURCE_BINLOG = "sourceBinlog";
+    /** The source transaction's global transaction id, for MariaDB/MySQL, e.g. {@code 0-1-42}. */
+    public static final String SOURCE_GTID = "sourceGtid";
     /** The source database's transaction id. */
     public static final String SOURCE_TXID = "sourceTxId";
     /** {@code true} on patches that load a source's initial snapshot (no single source transaction). */

@@ -166,6 +166,8 @@ public final class JsonChangeWriter implements RDFChanges, AutoCloseable {
             string(text(headers.get(PatchHeaders.SOURCE)));
             optional("connector", PatchHeaders.SOURCE_CONNECTOR);
             optional("lsn", PatchHeaders.SOURCE_LSN);
+            optional("binlog", PatchHeaders.SOURCE_BINLOG);
+            optional("gtid", PatchHeaders.SOURCE_GTID);
             optional("txId", PatchHeaders.SOURCE_TXID);
             Node snap = headers.get(PatchHeaders.SOURCE_SNAPSHOT);
             if ( snap != null )

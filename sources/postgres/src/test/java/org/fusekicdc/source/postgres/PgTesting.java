@@ -16,6 +16,7 @@ import org.fusekicdc.core.config.OptionValues;
 import org.fusekicdc.core.source.Source;
 import org.fusekicdc.core.source.SourceContext;
 import org.fusekicdc.core.testing.TestPostgres;
+import org.fusekicdc.source.relational.Vocab;
 
 /**
  * Test support: a source built from a Turtle description as the server would. The database the

@@ -16,6 +16,7 @@ import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.internal.log.ChangeLogConfig;
 import org.fusekicdc.core.source.Source;
+import org.fusekicdc.source.relational.IriTemplate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -99,8 +100,8 @@ class PostgresSourceConfigTest {
         PostgresSourceConfig c = PostgresSourceConfig.from(((PostgresSource)s).context());
         assertEquals("fuseki_cdc_ds_pg", c.slotName());
         assertEquals("fuseki_cdc_ds_pg", c.publicationName());
-        assertEquals("initial", c.snapshotMode());
-        assertEquals(Quad.defaultGraphIRI, c.tables().get(0).graph());
+        assertEquals("initial", c.common().snapshotMode());
+        assertEquals(Quad.defaultGraphIRI, c.common().tables().get(0).graph());
     }
 
     @Test

@@ -1,4 +1,4 @@
-package org.fusekicdc.source.postgres;
+package org.fusekicdc.source.relational;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -13,9 +13,9 @@ import org.apache.jena.irix.IRIx;
  * placeholders, each replaced by the column's value, percent-encoded so that any value gives
  * one path segment of a valid IRI.
  */
-record IriTemplate(String text, List<String> parts, List<String> columns) {
+public record IriTemplate(String text, List<String> parts, List<String> columns) {
 
-    static IriTemplate parse(String text, String where) {
+    public static IriTemplate parse(String text, String where) {
         List<String> parts = new ArrayList<>();
         List<String> columns = new ArrayList<>();
         int i = 0;
@@ -46,7 +46,7 @@ record IriTemplate(String text, List<String> parts, List<String> columns) {
      * @param value a column's value as text (null for SQL NULL)
      * @throws UnmappableRowException when the result is not a valid IRI
      */
-    String expand(Function<String, String> value) {
+    public String expand(Function<String, String> value) {
         StringBuilder sb = new StringBuilder(parts.get(0));
         for ( int k = 0 ; k < columns.size() ; k++ ) {
             String v = value.apply(columns.get(k));

@@ -1,4 +1,4 @@
-package org.fusekicdc.source.postgres;
+package org.fusekicdc.source.relational;
 
 import java.util.Set;
 
@@ -6,10 +6,10 @@ import org.apache.jena.rdf.model.Property;
 import org.apache.jena.rdf.model.ResourceFactory;
 
 /** The mapping vocabulary of {@code cdc:table} descriptions (namespace of fuseki-cdc's configuration). */
-final class Vocab {
-    static final String NS = "https://w3id.org/fuseki-cdc#";
+public final class Vocab {
+    public static final String NS = "https://w3id.org/fuseki-cdc#";
 
-    static final Property table = p("table");
+    public static final Property table = p("table");
     static final Property tableName = p("tableName");
     static final Property subjectTemplate = p("subjectTemplate");
     static final Property clazz = p("class");

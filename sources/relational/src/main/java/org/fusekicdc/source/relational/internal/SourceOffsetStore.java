@@ -1,4 +1,4 @@
-package org.fusekicdc.source.postgres.internal;
+package org.fusekicdc.source.relational.internal;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;

@@ -1,4 +1,4 @@
-package org.fusekicdc.source.postgres;
+package org.fusekicdc.source.relational;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,7 +28,7 @@ import org.apache.kafka.connect.data.Struct;
  * @param values  predicate to objects; null for a delete
  * @param key     the row's key, for messages
  */
-record RowChange(TableMapping mapping, Node subject, Map<Node, Set<Node>> values, String key) {
+record RowChange(TableMapping mapping, Node subject, Map<Node, Set<Node>> values, String key) implements RowMapper.DatasetChange {
 
     /**
      * Map a change event's row.
@@ -101,7 +101,8 @@ record RowChange(TableMapping mapping, Node subject, Map<Node, Set<Node>> values
     }
 
     /** Make the dataset hold this row's state; runs inside the caller's write transaction. */
-    void apply(DatasetGraph dsg) {
+    @Override
+    public void apply(DatasetGraph dsg) {
         Node g = mapping.graph();
         for ( Node p : mapping.predicates() ) {
             Set<Node> want = values == null ? Set.of() : values.getOrDefault(p, Set.of());

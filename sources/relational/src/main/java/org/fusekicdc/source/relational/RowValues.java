@@ -1,4 +1,4 @@
-package org.fusekicdc.source.postgres;
+package org.fusekicdc.source.relational;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;

@@ -1,4 +1,4 @@
-package org.fusekicdc.source.postgres;
+package org.fusekicdc.source.relational;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -25,23 +25,23 @@ import org.fusekicdc.core.CdcConfigException;
  * @param graph    the graph the row's triples go in (Quad.defaultGraphIRI for the default graph)
  * @param columns  column mappings
  */
-record TableMapping(String table, IriTemplate subject, List<Node> classes, Node graph, List<ColumnMapping> columns) {
+public record TableMapping(String table, IriTemplate subject, List<Node> classes, Node graph, List<ColumnMapping> columns) {
 
     /**
      * One column as one triple {@code subject predicate value}: a literal (with the column's
      * natural datatype, or the datatype or language given), or an IRI from a template.
      */
-    record ColumnMapping(String column, Node predicate, RDFDatatype datatype, String language, IriTemplate objectTemplate) {}
+    public record ColumnMapping(String column, Node predicate, RDFDatatype datatype, String language, IriTemplate objectTemplate) {}
 
     /** The predicates this mapping owns for a subject: their values are replaced on update and removed on delete. */
-    Set<Node> predicates() {
+    public Set<Node> predicates() {
         Set<Node> s = new LinkedHashSet<>();
         columns.forEach(c -> s.add(c.predicate()));
         return s;
     }
 
-    static TableMapping from(RDFNode node, String where) {
-        String opt = PostgresSourceConfig.TABLE.name();
+    public static TableMapping from(RDFNode node, String where) {
+        String opt = RelationalSettings.TABLE.name();
         if ( !node.isResource() )
             throw new CdcConfigException(opt, where + ": cdc:table must be a table mapping [ cdc:tableName \"public.customer\" ; ... ], got " + node + ".");
         Resource r = node.asResource();

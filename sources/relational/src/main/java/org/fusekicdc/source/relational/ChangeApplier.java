@@ -1,0 +1,255 @@
+package org.fusekicdc.source.relational;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
+import org.apache.jena.query.TxnType;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
+import org.fusekicdc.core.wire.PatchHeaders;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Receives the Debezium engine's change events and applies them to the dataset: the row changes
+ * of one database transaction (between its BEGIN and END transaction events) as one dataset
+ * transaction, whose patch headers name the source, the commit position and the transaction; the
+ * rows of the initial snapshot as one dataset transaction per engine batch.
+ * <p>
+ * Exactly once: an event is marked processed (so its offset may be committed) only after the
+ * dataset transaction holding it has committed; a transaction whose position is not after the
+ * last one applied (re-delivered after a crash, see {@link AppliedPosition}) is skipped.
+ * <p>
+ * A snapshot clears the mapped tables' triples in the transaction of its first rows: a snapshot
+ * taken again after a crash (or because the stream position was lost) then leaves no row the
+ * database no longer has. TRUNCATE clears the table's triples.
+ */
+public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> {
+    private static final Logger LOG = LoggerFactory.getLogger(ChangeApplier.class);
+
+    private final RelationalSettings settings;
+    private final Dialect dialect;
+    private final RowMapper mapper;
+    private final CapturingDatasetGraph dsg;
+    private final AppliedPosition applied;
+    private final Map<String, String> tableByTopic = new LinkedHashMap<>();
+    private final String transactionTopic;
+
+    /** Events received but not yet applied (their offsets must not be committed). */
+    private final List<RecordChangeEvent<SourceRecord>> unmarked = new ArrayList<>();
+    private final List<RowMapper.DatasetChange> txnRows = new ArrayList<>();
+    private final Map<String, String> txnHeaders = new LinkedHashMap<>();
+    private SourceRecord txnLastRow;
+    private String txnId;
+    private final List<RowMapper.DatasetChange> snapshotRows = new ArrayList<>();
+    private Position snapshotPosition;
+    private boolean snapshotStarted;
+
+    private final AtomicLong transactions = new AtomicLong();
+    private final AtomicLong rows = new AtomicLong();
+    /** Set when a row could not be mapped and the source must stop. */
+    private volatile UnmappableRowException stopCause;
+
+    public ChangeApplier(RelationalSettings settings, Dialect dialect, RowMapper mapper, CapturingDatasetGraph dsg, AppliedPosition applied) {
+        this.settings = settings;
+        this.dialect = dialect;
+        this.mapper = mapper;
+        this.dsg = dsg;
+        this.applied = applied;
+        for ( String t : mapper.tables() )
+            tableByTopic.put(settings.topicPrefix() + "." + t, t);
+        this.transactionTopic = settings.topicPrefix() + ".transaction";
+    }
+
+    public long transactions() {
+        return transactions.get();
+    }
+
+    public long rows() {
+        return rows.get();
+    }
+
+    /** Why the source must stop, or null. */
+    public UnmappableRowException stopCause() {
+        return stopCause;
+    }
+
+    @Override
+    public void handleBatch(List<RecordChangeEvent<SourceRecord>> records, DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
+            throws InterruptedException {
+        for ( RecordChangeEvent<SourceRecord> event : records ) {
+            SourceRecord r = event.record();
+            unmarked.add(event);
+            if ( r.value() == null )
+                continue;   // tombstone
+            if ( r.topic().equals(transactionTopic) ) {
+                Struct v = (Struct)r.value();
+                switch (v.getString("status")) {
+                    case "BEGIN" -> {
+                        applySnapshotRows();
+                        if ( txnId != null && !txnRows.isEmpty() )
+                            throw new IllegalStateException("Source '" + settings.name() + "': transaction " + v.getString("id") + " began before " + txnId + " ended");
+                        txnId = v.getString("id");
+                        txnRows.clear();
+                        txnHeaders.clear();
+                        txnLastRow = null;
+                    }
+                    case "END" -> {
+                        applyTransaction(dialect.transactionPosition(r, txnLastRow));
+                        mark(committer);
+                    }
+                    default -> LOG.debug("Source '{}': transaction event {}", settings.name(), v);
+                }
+                continue;
+            }
+            String table = tableByTopic.get(r.topic());
+            if ( table == null ) {
+                LOG.debug("Source '{}': event on {} (not mapped) ignored", settings.name(), r.topic());
+                continue;
+            }
+            Struct v = (Struct)r.value();
+            String op = v.getString("op");
+            Struct source = v.getStruct("source");
+            if ( op.equals("r") ) {
+                if ( !snapshotStarted ) {
+                    snapshotStarted = true;
+                    LOG.info("Source '{}' (dataset '{}'): snapshot begins; the mapped tables' triples are cleared with its first rows",
+                             settings.name(), dsg.datasetName());
+                    for ( String t : mapper.tables() )
+                        snapshotRows.add(mapper.clear(t));
+                }
+                RowMapper.DatasetChange change = map(table, op, (Struct)r.key(), v.getStruct("after"));
+                if ( change != null )
+                    snapshotRows.add(change);
+                snapshotPosition = dialect.snapshotPosition(r);
+                continue;
+            }
+            applySnapshotRows();
+            if ( txnId == null && txnLastRow != null && !dialect.sameTransaction(txnLastRow, r) ) {
+                // No transaction metadata: the previous rows' transaction ended where this one's starts.
+                applyTransaction(dialect.transactionPosition(null, txnLastRow));
+                unmarkedBefore(event, committer);
+            }
+            if ( txnHeaders.isEmpty() )
+                dialect.transactionHeaders(source, txnHeaders);
+            txnLastRow = r;
+            RowMapper.DatasetChange change = op.equals("t") ? mapper.clear(table)
+                : map(table, op, (Struct)r.key(), op.equals("d") ? v.getStruct("before") : v.getStruct("after"));
+            if ( change != null )
+                txnRows.add(change);
+        }
+        if ( txnId == null && txnLastRow != null ) {
+            // Without transaction metadata the batch's end closes the transaction in progress (a
+            // transaction split over two batches becomes two patches; docs/sources.md).
+            applyTransaction(dialect.transactionPosition(null, txnLastRow));
+            mark(committer);
+        }
+        if ( applySnapshotRows() )
+            mark(committer);
+        committer.markBatchFinished();
+    }
+
+    private RowMapper.DatasetChange map(String table, String op, Struct key, Struct row) {
+        try {
+            return mapper.row(table, op, key, row);
+        } catch (UnmappableRowException ex) {
+            String where = "table " + table + ", key " + RowChange.keyText(key) + ", op " + op;
+            if ( settings.skipUnmappable() ) {
+                LOG.warn("Source '{}' (dataset '{}'): skipped a row the mapping cannot turn into RDF: {}: {}", settings.name(), dsg.datasetName(), where, ex.getMessage());
+                return null;
+            }
+            UnmappableRowException stop = new UnmappableRowException("Source '" + settings.name() + "' stopped: " + where + ": " + ex.getMessage()
+                                                                     + ". Fix the mapping or the row and restart, or set cdc:onUnmappableRow \"skip\".");
+            stopCause = stop;
+            throw stop;
+        }
+    }
+
+    private void mark(DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) throws InterruptedException {
+        for ( RecordChangeEvent<SourceRecord> e : unmarked )
+            committer.markProcessed(e);
+        unmarked.clear();
+    }
+
+    /** Mark every event received before {@code current} processed. */
+    private void unmarkedBefore(RecordChangeEvent<SourceRecord> current, DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
+            throws InterruptedException {
+        unmarked.remove(unmarked.size() - 1);
+        mark(committer);
+        unmarked.add(current);
+    }
+
+    private void applyTransaction(Position position) {
+        List<RowMapper.DatasetChange> changes = List.copyOf(txnRows);
+        Map<String, String> named = new LinkedHashMap<>(txnHeaders);
+        String id = txnId;
+        txnRows.clear();
+        txnHeaders.clear();
+        txnLastRow = null;
+        txnId = null;
+        Position done = applied.position();
+        if ( position != null && done != null && !position.isAfter(done) ) {
+            LOG.info("Source '{}' (dataset '{}'): transaction {} (position {}) was applied before; skipped", settings.name(), dsg.datasetName(),
+                     named.isEmpty() ? id : named.values(), position);
+            return;
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put(PatchHeaders.SOURCE, settings.name());
+        headers.put(PatchHeaders.SOURCE_CONNECTOR, dialect.connector());
+        if ( position != null )
+            headers.put(dialect.positionHeader(), position.text());
+        headers.putAll(named);
+        long version = write(changes, headers);
+        if ( position != null )
+            applied.advance(position);
+        transactions.incrementAndGet();
+        rows.addAndGet(changes.size());
+        LOG.debug("Source '{}' (dataset '{}'): transaction {} at {} applied: {} row changes, version {}", settings.name(), dsg.datasetName(), id, position,
+                  changes.size(), version);
+    }
+
+    /** Apply the buffered snapshot rows, if any; true if it did. */
+    private boolean applySnapshotRows() {
+        if ( snapshotRows.isEmpty() )
+            return false;
+        List<RowMapper.DatasetChange> changes = List.copyOf(snapshotRows);
+        snapshotRows.clear();
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put(PatchHeaders.SOURCE, settings.name());
+        headers.put(PatchHeaders.SOURCE_CONNECTOR, dialect.connector());
+        headers.put(PatchHeaders.SOURCE_SNAPSHOT, "true");
+        if ( snapshotPosition != null )
+            headers.put(dialect.positionHeader(), snapshotPosition.text());
+        long version = write(changes, headers);
+        // The snapshot shows every transaction committed up to its position: one sent again is not applied again.
+        if ( snapshotPosition != null && snapshotPosition.isAfter(applied.position()) )
+            applied.advance(snapshotPosition);
+        transactions.incrementAndGet();
+        rows.addAndGet(changes.size());
+        LOG.info("Source '{}' (dataset '{}'): snapshot rows applied: {} (version {})", settings.name(), dsg.datasetName(), changes.size(), version);
+        return true;
+    }
+
+    /** One dataset write transaction; returns the log's head version after it. */
+    private long write(List<RowMapper.DatasetChange> changes, Map<String, String> headers) {
+        dsg.begin(TxnType.WRITE);
+        boolean committed = false;
+        try {
+            for ( RowMapper.DatasetChange c : changes )
+                c.apply(dsg);
+            dsg.commit(headers);
+            committed = true;
+        } finally {
+            if ( !committed )
+                dsg.abort();
+            dsg.end();
+        }
+        return dsg.changeLog().headVersion();
+    }
+}

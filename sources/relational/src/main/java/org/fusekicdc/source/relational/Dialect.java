@@ -1,0 +1,44 @@
+package org.fusekicdc.source.relational;
+
+import java.util.Map;
+
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.source.SourceRecord;
+
+/**
+ * What differs between the databases a relational source follows, as far as applying change
+ * events goes: the connector's name, how its positions are read, written and ordered, and the
+ * transaction headers it adds to patches.
+ */
+public interface Dialect {
+    /** The {@code sourceConnector} header value, e.g. {@code postgresql}. */
+    String connector();
+
+    /** The patch header holding the position, e.g. {@code sourceLsn}. */
+    String positionHeader();
+
+    /** A position from its header text; IllegalArgumentException when it is not one. */
+    Position parse(String text);
+
+    /**
+     * The position of a streamed transaction, for ordering and exactly-once: from its END event
+     * and (null when the transaction had no row event) its last row event.
+     * Null when the events carry none.
+     */
+    Position transactionPosition(SourceRecord end, SourceRecord lastRow);
+
+    /** The position of a snapshot row: the stream position the snapshot shows. */
+    Position snapshotPosition(SourceRecord row);
+
+    /**
+     * For events that come without transaction metadata: whether row event {@code b} belongs to
+     * the same database transaction as the row event {@code a} before it. False by default: each
+     * such event is a transaction of its own.
+     */
+    default boolean sameTransaction(SourceRecord a, SourceRecord b) {
+        return false;
+    }
+
+    /** Headers naming a streamed transaction in the database's terms (transaction id, GTID), from a row event's source block. */
+    void transactionHeaders(Struct source, Map<String, String> headers);
+}
