@@ -104,6 +104,37 @@ class ContinuousQueryIT {
     }
 
     @Test
+    void aQueryStartedAsOfAnEarlierVersionReplaysItsStepsFromThereAndGoesOnLive() throws Exception {
+        try (CdcFuseki f = CdcFuseki.startQuickstart(work)) {
+            update(f, "INSERT DATA { ex:a ex:p 1 }");
+            long start = f.dataset("ds").changeLog().publishedVersion();
+            update(f, "INSERT DATA { ex:b ex:p 2 }");
+            update(f, "INSERT DATA { ex:c ex:p 3 }");
+            String query = PREFIXES + "REGISTER RSTREAM <urn:q:count> AS SELECT (COUNT(*) AS ?n) FROM NAMED WINDOW <urn:w> ON " + ADDED
+                           + " [ROWS 10] WHERE { WINDOW <urn:w> { ?s ex:p ?o } }";
+            try (SseClient c = new SseClient(live(f, query) + "&version=" + start, Map.of())) {
+                assertEquals(200, c.response.statusCode());
+                assertEquals(String.valueOf(start), c.response.headers().firstValue("X-CDC-Version").orElse(null));
+                // The two commits after the version asked for, replayed: the window holds what came after it only.
+                assertStep(c.next(), start + 1, 1);
+                assertStep(c.next(), start + 2, 2);
+                update(f, "INSERT DATA { ex:d ex:p 4 }");
+                assertStep(c.next(), start + 3, 3);
+            }
+            HttpResponse<String> newer = f.send(HttpRequest.newBuilder(URI.create(live(f, query) + "&version=999")).header("Accept", "text/event-stream").GET());
+            assertEquals(400, newer.statusCode());
+            assertTrue(newer.body().contains("newer than the newest version"), newer.body());
+        }
+    }
+
+    private static void assertStep(SseClient.Event e, long version, int count) {
+        assertEquals("step", e.event(), () -> "event " + e);
+        JsonObject step = JSON.parse(e.data());
+        assertEquals(version, step.get("version").getAsNumber().value().longValue(), () -> "step " + step);
+        assertEquals(String.valueOf(count), value(bindings(step).get(0).getAsObject(), "n"), () -> "step " + step);
+    }
+
+    @Test
     void badContinuousQueriesAreRefusedWithTheCause() throws Exception {
         try (CdcFuseki f = CdcFuseki.startQuickstart(work)) {
             HttpResponse<String> malformed = register(f, "SELECT * FROM NAMED WINDOW <urn:w> ON " + ADDED + " [RANGE five minutes] WHERE { WINDOW <urn:w> { ?s ?p ?o } }");

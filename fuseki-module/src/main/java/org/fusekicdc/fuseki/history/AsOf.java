@@ -70,6 +70,22 @@ public final class AsOf {
      * on a bad request, the error response (the call does not return).
      */
     public static AsOfRead open(HttpAction action, DatasetRuntime runtime) {
+        Target target = requestedTarget(action, runtime);
+        try {
+            AsOfRead read = begin(runtime, target);
+            nameVersion(action, target);
+            return read;
+        } catch (Refused ex) {
+            refuse(action, ex);
+            return null;
+        }
+    }
+
+    /**
+     * The version the request asks for ({@code version=N} or {@code Accept-Datetime}); on a bad
+     * request, the error response (the call does not return).
+     */
+    public static Target requestedTarget(HttpAction action, DatasetRuntime runtime) {
         String versionParam = action.getRequestParameter(PARAM_VERSION);
         String datetime = action.getRequestHeader(ACCEPT_DATETIME);
         if ( versionParam != null && datetime != null )
@@ -78,18 +94,24 @@ public final class AsOf {
         if ( datetime != null )
             action.setResponseHeader("Vary", ACCEPT_DATETIME);
         try {
-            Target target = versionParam != null ? target(runtime, parseVersion(versionParam), null) : target(runtime, null, httpDate(datetime));
-            AsOfRead read = begin(runtime, target);
-            action.setResponseHeader(HDR_VERSION, String.valueOf(target.version()));
-            if ( target.committed() != null )
-                action.setResponseHeader(MEMENTO_DATETIME, HTTP_DATE.format(target.committed()));
-            return read;
+            return versionParam != null ? target(runtime, parseVersion(versionParam), null) : target(runtime, null, httpDate(datetime));
         } catch (Refused ex) {
-            if ( ex.oldest() >= 0 )
-                action.setResponseHeader(HDR_OLDEST, String.valueOf(ex.oldest()));
-            ServletOps.error(ex.status(), ex.getMessage());
+            refuse(action, ex);
             return null;
         }
+    }
+
+    /** Name the version an answer is given at: {@value #HDR_VERSION}, and {@value #MEMENTO_DATETIME} when its commit time is known. */
+    public static void nameVersion(HttpAction action, Target target) {
+        action.setResponseHeader(HDR_VERSION, String.valueOf(target.version()));
+        if ( target.committed() != null )
+            action.setResponseHeader(MEMENTO_DATETIME, HTTP_DATE.format(target.committed()));
+    }
+
+    private static void refuse(HttpAction action, Refused ex) {
+        if ( ex.oldest() >= 0 )
+            action.setResponseHeader(HDR_OLDEST, String.valueOf(ex.oldest()));
+        ServletOps.error(ex.status(), ex.getMessage());
     }
 
     /**

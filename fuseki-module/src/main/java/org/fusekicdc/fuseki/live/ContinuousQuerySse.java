@@ -13,6 +13,7 @@ import org.apache.jena.fuseki.servlets.ServletOps;
 import org.apache.jena.web.HttpSC;
 import org.fusekicdc.fuseki.access.ReaderView;
 import org.fusekicdc.fuseki.config.LiveSettings;
+import org.fusekicdc.fuseki.history.AsOf;
 import org.fusekicdc.fuseki.http.ClientInput;
 import org.fusekicdc.fuseki.rsp.ContinuousQueries;
 import org.fusekicdc.fuseki.rsp.StepSubscription;
@@ -25,7 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A continuous (RSP-QL) query sent to the live-query endpoint over Server-Sent Events: the
- * query is registered for this client and each step comes as one event named {@code step}
+ * query is registered for this client (now, or as of an earlier version with {@code version=N}
+ * or {@code Accept-Datetime}, replayed from the log) and each step comes as one event named {@code step}
  * ({@code id:} the step number, data as {@code StepJson} writes it); an {@code error} event
  * ends the stream when the query cannot go on. Closing the connection unregisters the query.
  */
@@ -39,14 +41,16 @@ final class ContinuousQuerySse {
             ServletOps.errorForbidden("Continuous queries read every graph of the dataset (their windows hold the changes to all of them),"
                                       + " and this user may read only some graphs; ask an administrator for read access to the whole dataset.");
         if ( action.getRequest().getHeader("Last-Event-ID") != null || action.getRequestParameter("since") != null )
-            ServletOps.errorBadRequest("A continuous query cannot resume from Last-Event-ID or since: a registration starts at the current version."
-                                       + " For steps that are never missed, name the query in config.ttl (cdc:continuousQuery) and give it a sink.");
+            ServletOps.errorBadRequest("A continuous query cannot resume from Last-Event-ID or since: a registration starts at the current version,"
+                                       + " or as of an earlier one with version=N (or Accept-Datetime). For steps that are never missed,"
+                                       + " name the query in config.ttl (cdc:continuousQuery) and give it a sink.");
+        ContinuousQueries.AsOfStart asOf = AsOf.requested(action) ? asOfStart(action, runtime) : null;
         LiveSettings settings = runtime.liveSettings();
         String client = ClientInput.clientId(action);
         StepSubscription sub;
         try {
             ContinuousQueries queries = runtime.continuousQueries();
-            sub = queries.subscribe(query, client, settings.engineConfig().maxPendingRows());
+            sub = queries.subscribe(query, client, settings.engineConfig().maxPendingRows(), asOf);
         } catch (ContinuousQueryException ex) {
             ServletOps.errorBadRequest("Bad continuous query: " + ex.getMessage());
             return;
@@ -82,6 +86,17 @@ final class ContinuousQuerySse {
             return;
         }
         sub.onAvailable(stream::wake);
+    }
+
+    /**
+     * The version a registration starts after, from {@code version=N} or {@code Accept-Datetime}
+     * (the last version committed at or before it), named in the answer's headers as for as-of
+     * reads; the error response when it is out of reach (the call does not return).
+     */
+    private static ContinuousQueries.AsOfStart asOfStart(HttpAction action, DatasetRuntime runtime) {
+        AsOf.Target target = AsOf.requestedTarget(action, runtime);
+        AsOf.nameVersion(action, target);
+        return new ContinuousQueries.AsOfStart(target.version(), target.committed());
     }
 
     /** The subscription's messages as Server-Sent Events. */

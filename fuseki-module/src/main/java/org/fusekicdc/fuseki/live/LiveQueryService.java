@@ -223,8 +223,6 @@ public class LiveQueryService extends ActionREST {
         }
         DatasetRuntime runtime = DatasetRuntimes.require(action, "live query");
         if ( ContinuousQuery.isContinuous(query) ) {
-            if ( AsOf.requested(action) )
-                ServletOps.errorBadRequest("A continuous query starts at the current version; version (or Accept-Datetime) applies to live queries only.");
             ContinuousQuerySse.subscribe(action, runtime, query, timer);
             return;
         }

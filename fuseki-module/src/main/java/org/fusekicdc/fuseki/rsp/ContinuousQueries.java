@@ -46,8 +46,9 @@ import org.slf4j.LoggerFactory;
  * <p>
  * Configured queries ({@link ConfiguredQuery}) are registered at start, after their windows
  * have been rebuilt by replaying the log; their steps go to durable outputs. HTTP
- * registrations ({@link #subscribe}) start at the current version and get their steps in a
- * bounded queue ({@link StepSubscription}); they hold places against the live-query limits.
+ * registrations ({@link #subscribe}) start at the current version, or as of an earlier one
+ * (replayed from the log by an engine of their own), and get their steps in a bounded queue
+ * ({@link StepSubscription}); they hold places against the live-query limits.
  * <p>
  * The part of a query outside its windows reads the dataset at the step's version: the current
  * state when that is the head, else an as-of read (the log's patches undone). A commit made by
@@ -62,10 +63,13 @@ public final class ContinuousQueries implements AutoCloseable {
     private final ChangeLog log;
     private final StreamSettings settings;
     private final InstantSource clock;
+    private final VersionReader versions;
     private final StreamEngine engine;
     private final ClientCounts counts;
     private final Map<String, ConfiguredQuery> configured = new LinkedHashMap<>();
     private final Map<String, StepSubscription> subscriptions = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Registrations started as of an earlier version: each has an engine of its own, fed from there (feeder thread only). */
+    private final Map<String, StreamEngine> asOfEngines = new LinkedHashMap<>();
     private final ConcurrentLinkedQueue<Runnable> requests = new ConcurrentLinkedQueue<>();
     /** Steps produced during one engine call, dispatched after it returns (the engine may hold a read transaction meanwhile). */
     private final List<Runnable> produced = new ArrayList<>();
@@ -85,7 +89,8 @@ public final class ContinuousQueries implements AutoCloseable {
         this.log = dataset.changeLog();
         this.settings = settings;
         this.clock = log.config().clock();
-        this.engine = new StreamEngine(dataset.datasetName(), settings.engine(), versionReader(dataset, snapshots));
+        this.versions = versionReader(dataset, snapshots);
+        this.engine = new StreamEngine(dataset.datasetName(), settings.engine(), versions);
         this.counts = new ClientCounts(limits, dataset.datasetName());
         this.feeder = Thread.ofPlatform().daemon().name("cdc-rsp-" + dataset.datasetName()).unstarted(this::run);
     }
@@ -168,6 +173,21 @@ public final class ContinuousQueries implements AutoCloseable {
      * @throws LiveQueryException when a limit is reached
      */
     public StepSubscription subscribe(String text, String client, int maxQueued) {
+        return subscribe(text, client, maxQueued, null);
+    }
+
+    /**
+     * Register a continuous query for an HTTP client as if it had been registered when the
+     * dataset was at an earlier version: its windows fill from the commits after that version,
+     * replayed from the log (the rest of the query read as of each step's version), and it goes
+     * on live once the replay has caught up. Such a registration has an engine of its own, so
+     * its replay never holds back the steps of the others.
+     *
+     * @param asOf the version to start after and its commit time (when the first window's clock starts), or null for now
+     * @throws ContinuousQueryException for a malformed query
+     * @throws LiveQueryException when a limit is reached
+     */
+    public StepSubscription subscribe(String text, String client, int maxQueued, AsOfStart asOf) {
         ContinuousQuery parsed = ContinuousQuery.parse(text);
         if ( stopping )
             throw new LiveQueryException(LiveQueryException.Kind.BUSY, "The continuous queries of dataset '" + dataset() + "' are stopping.");
@@ -183,7 +203,10 @@ public final class ContinuousQueries implements AutoCloseable {
         CompletableFuture<Void> registered = new CompletableFuture<>();
         post(() -> {
             try {
-                engine.register(query, sub);
+                if ( asOf != null && asOf.version() < engine.version() )
+                    registerAsOf(query, sub, asOf);
+                else
+                    engine.register(query, sub);
                 registered.complete(null);
             } catch (RuntimeException ex) {
                 registered.completeExceptionally(ex);
@@ -207,11 +230,38 @@ public final class ContinuousQueries implements AutoCloseable {
         return sub;
     }
 
+    /** Where a registration as of an earlier version starts: after {@code version}, its clock at {@code committed}. */
+    public record AsOfStart(long version, Instant committed) {}
+
+    /** On the feeder thread. */
+    private void registerAsOf(ContinuousQuery query, StepSubscription sub, AsOfStart asOf) {
+        StreamEngine own = new StreamEngine(dataset() + "/" + query.name(), settings.engine(), versions);
+        try {
+            own.startAfter(asOf.version());
+            own.register(query, sub);
+            if ( asOf.committed() != null )
+                own.advanceTo(asOf.committed());
+        } catch (RuntimeException ex) {
+            own.close();
+            throw ex;
+        }
+        deliverProduced();
+        asOfEngines.put(query.name(), own);
+        LOG.info("Dataset '{}': continuous query {} of {} starts as of version {}, replaying the change log up to version {}",
+                 dataset(), query.name(), sub.client(), asOf.version(), engine.version());
+    }
+
     private void unsubscribe(StepSubscription sub) {
         if ( subscriptions.remove(sub.name()) == null )
             return;
         counts.give(sub.client());
-        post(() -> engine.unregister(sub.name()));
+        post(() -> {
+            StreamEngine own = asOfEngines.remove(sub.name());
+            if ( own != null )
+                own.close();
+            else
+                engine.unregister(sub.name());
+        });
         LOG.debug("Dataset '{}': continuous query {} of {} ended", dataset(), sub.name(), sub.client());
     }
 
@@ -253,7 +303,10 @@ public final class ContinuousQueries implements AutoCloseable {
                 Runnable r;
                 while ( (r = requests.poll()) != null )
                     r.run();
-                if ( feedCommits() )
+                boolean fed = feedCommits(engine);
+                for ( StreamEngine own : asOfEngines.values() )
+                    fed |= feedCommits(own);
+                if ( fed )
                     continue;
                 advanceClock();
                 synchronized (signal) {
@@ -270,11 +323,11 @@ public final class ContinuousQueries implements AutoCloseable {
         }
     }
 
-    /** Feed the next published commits; false when there were none. */
-    private boolean feedCommits() {
-        List<LogRecord> records = log.readAfter(engine.version(), BATCH);
+    /** Feed an engine the next published commits; false when there were none. */
+    private boolean feedCommits(StreamEngine target) {
+        List<LogRecord> records = log.readAfter(target.version(), BATCH);
         for ( LogRecord r : records ) {
-            engine.accept(isViewCommit(r) ? new Commit(r.version(), r.meta().commitTime(), List.of(), List.of()) : Commits.fromLog(r));
+            target.accept(isViewCommit(r) ? new Commit(r.version(), r.meta().commitTime(), List.of(), List.of()) : Commits.fromLog(r));
             deliverProduced();
         }
         return !records.isEmpty();
@@ -290,6 +343,9 @@ public final class ContinuousQueries implements AutoCloseable {
         if ( head != null && head.version() > log.publishedVersion() && head.commitTime().isBefore(now) )
             now = head.commitTime().minusMillis(1);
         engine.advanceTo(now);
+        // Reached only when every engine has been fed all that is published: none is still replaying.
+        for ( StreamEngine own : asOfEngines.values() )
+            own.advanceTo(now);
         deliverProduced();
     }
 
@@ -328,6 +384,7 @@ public final class ContinuousQueries implements AutoCloseable {
         }
         subscriptions.values().forEach(s -> s.fail("The server is stopping."));
         configured.values().forEach(ConfiguredQuery::close);
+        asOfEngines.values().forEach(StreamEngine::close);
         engine.close();
         LOG.info("Dataset '{}': continuous queries stopped at version {}", dataset(), engine.version());
     }
