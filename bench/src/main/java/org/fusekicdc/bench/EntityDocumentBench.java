@@ -14,7 +14,7 @@ import org.apache.jena.system.Txn;
 import org.fusekicdc.core.config.OptionValues;
 import org.fusekicdc.core.internal.capture.CaptureConfig;
 import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
-import org.fusekicdc.core.internal.history.AsOfSources;
+import org.fusekicdc.core.internal.history.AsOfSource;
 import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.internal.log.ChangeLogConfig;
 import org.fusekicdc.core.wire.FormatOptions;
@@ -41,7 +41,7 @@ public final class EntityDocumentBench {
         Path root = Files.createTempDirectory("fuseki-cdc-entity-");
         try (ChangeLog log = ChangeLog.open(ChangeLogConfig.defaults(root.resolve("log"), "ds").withFsync(false))) {
             CapturingDatasetGraph dsg = CapturingDatasetGraph.create(DatasetGraphFactory.createTxnMem(), log, CaptureConfig.defaults(root.resolve("spill")));
-            AsOfSources.register(dsg, null);
+            AsOfSource asOf = new AsOfSource(dsg);
             MessageFormat format = FormatOptions.format(new OptionValues("bench", Map.of("format", "entity", "entityDepth", "closure",
                 "entityContext", "{\"ex\": \"" + NS + "\", \"name\": \"" + NS + "name\"}")));
             Txn.executeWrite(dsg, () -> {
@@ -51,18 +51,17 @@ public final class EntityDocumentBench {
             // The JIT warmed on a patch of its own first (JSON-LD framing is cold otherwise).
             commit(dsg, warmup, 0);
             for ( int r = 0 ; r < 5 ; r++ )
-                format.messages(new PatchRecord("ds", log.read(log.publishedVersion())), Map.of(), 1 << 20, root.resolve("tmp"), (h, v) -> {});
+                format.messages(new PatchRecord("ds", log.read(log.publishedVersion()), asOf), Map.of(), 1 << 20, root.resolve("tmp"), (h, v) -> {});
             System.out.printf(Locale.ROOT, "%d background subjects; %d rounds after 5 warm-up rounds of %d subjects%n", background, rounds, warmup);
             System.out.printf(Locale.ROOT, "%-10s %-8s %14s %14s %12s%n", "subjects", "read", "ms/patch", "us/subject", "bytes/doc");
             int round = 0;
             for ( int n : new int[] {100, 10_000} ) {
                 commit(dsg, n, ++round);
                 long version = log.publishedVersion();
-                measure(format, new PatchRecord("ds", log.read(version)), n, "head", rounds, root);
+                measure(format, new PatchRecord("ds", log.read(version), asOf), n, "head", rounds, root);
                 commit(dsg, n, ++round);
-                measure(format, new PatchRecord("ds", log.read(version)), n, "1 behind", rounds, root);
+                measure(format, new PatchRecord("ds", log.read(version), asOf), n, "1 behind", rounds, root);
             }
-            AsOfSources.unregister(dsg);
             dsg.close();
         } finally {
             IOX.deleteAll(root);

@@ -21,12 +21,15 @@ import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.internal.capture.StoreHistory;
 import org.fusekicdc.core.internal.capture.tdb2.Tdb2JournalRepair;
 import org.fusekicdc.core.internal.follow.Follower;
+import org.fusekicdc.core.internal.history.AsOfSource;
+import org.fusekicdc.core.internal.history.HistorySnapshots;
 import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.internal.log.LogWriter;
 import org.fusekicdc.core.sink.internal.SinkRunners;
 import org.fusekicdc.core.source.Source;
 import org.fusekicdc.fuseki.config.CapturedDatasetSettings;
 import org.fusekicdc.fuseki.config.FollowSettings;
+import org.fusekicdc.fuseki.config.HistorySettings;
 import org.fusekicdc.fuseki.config.SinkSettings;
 import org.fusekicdc.fuseki.config.SourceSettings;
 import org.fusekicdc.fuseki.config.VocabCdc;
@@ -77,7 +80,10 @@ public class AssemblerCapturedDataset extends DatasetAssembler {
         ChangeLog log = writer.log();
         try {
             CapturingDatasetGraph dsg = CapturingDatasetGraph.create(base, writer, settings.captureConfig(RequestAttributes::current));
-            SinkRunners sinkRunners = new SinkRunners(log);
+            HistorySettings h = settings.history();
+            HistorySnapshots historySnapshots = h.enabled() ? new HistorySnapshots(dsg, h.directory(), h.every(), h.kept()) : null;
+            // The sinks read this dataset itself as of each patch (entity documents), never one looked up by name.
+            SinkRunners sinkRunners = new SinkRunners(log, new AsOfSource(dsg, historySnapshots));
             for ( SinkSettings sink : settings.sinks() )
                 sinkRunners.add(sink.create(settings.name()), sink.runnerConfig());
             FollowSettings f = settings.follow();
@@ -85,7 +91,7 @@ public class AssemblerCapturedDataset extends DatasetAssembler {
             List<Source> sources = new ArrayList<>();
             for ( SourceSettings source : settings.sources() )
                 sources.add(source.create(dsg));
-            return new DatasetRuntime(settings, dsg, sinkRunners, follower, sources);
+            return new DatasetRuntime(settings, dsg, historySnapshots, sinkRunners, follower, sources);
         } catch (RuntimeException ex) {
             log.close();
             throw ex;

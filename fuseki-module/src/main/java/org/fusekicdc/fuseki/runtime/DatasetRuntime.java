@@ -14,14 +14,12 @@ import org.fusekicdc.core.internal.follow.FollowerStatus;
 import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.sink.internal.SinkRunner;
 import org.fusekicdc.core.sink.internal.SinkRunners;
-import org.fusekicdc.core.internal.history.AsOfSources;
 import org.fusekicdc.core.internal.history.HistoryIndex;
 import org.fusekicdc.core.internal.history.HistorySnapshots;
 import org.fusekicdc.core.source.Source;
 import org.fusekicdc.fuseki.config.CapturedDatasetSettings;
 import org.fusekicdc.fuseki.config.FeedSettings;
 import org.fusekicdc.fuseki.config.LdesSettings;
-import org.fusekicdc.fuseki.config.HistorySettings;
 import org.fusekicdc.fuseki.config.LiveSettings;
 import org.fusekicdc.fuseki.config.ReplicaReadSettings;
 import org.fusekicdc.fuseki.config.StreamSettings;
@@ -63,17 +61,17 @@ public final class DatasetRuntime implements AutoCloseable {
     private ResponseStreams responseStreams;
     private ContinuousQueries continuousQueries;
 
-    DatasetRuntime(CapturedDatasetSettings settings, CapturingDatasetGraph dataset, SinkRunners sinks, Follower follower, List<Source> sources) {
+    /** @param historySnapshots the dataset's history copies ({@code cdc:historySnapshotEvery}), or null when it keeps none */
+    DatasetRuntime(CapturedDatasetSettings settings, CapturingDatasetGraph dataset, HistorySnapshots historySnapshots, SinkRunners sinks,
+                   Follower follower, List<Source> sources) {
         this.settings = settings;
         this.dataset = dataset;
+        this.historySnapshots = historySnapshots;
         this.sinks = sinks;
         this.follower = follower;
         this.sources = List.copyOf(sources);
-        HistorySettings h = settings.history();
-        this.historySnapshots = h.enabled() ? new HistorySnapshots(dataset, h.directory(), h.every(), h.kept()) : null;
         // Opened with the dataset, so that it follows every version from the first write on.
-        this.historyIndex = h.index() ? HistoryIndex.open(dataset.changeLog()) : null;
-        AsOfSources.register(dataset, historySnapshots);
+        this.historyIndex = settings.history().index() ? HistoryIndex.open(dataset.changeLog()) : null;
         // Another server was promoted: stop taking writes at once (reads go on); the runbook says how to rejoin.
         sinks.onFenced(reason -> {
             dataset.setFollowerOf(reason);
@@ -292,7 +290,6 @@ public final class DatasetRuntime implements AutoCloseable {
         if ( queries != null )
             closeStep("continuous queries", queries::close);
         closeStep("sinks", sinks::close);
-        AsOfSources.unregister(dataset);
         if ( historySnapshots != null )
             closeStep("history copies", historySnapshots::close);
         LiveQueryEngine engine;

@@ -36,7 +36,6 @@ import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.DatasetGraphFactory;
 import org.apache.jena.sparql.core.Quad;
 import org.fusekicdc.core.internal.history.AsOfRead;
-import org.fusekicdc.core.internal.history.AsOfSources;
 import org.fusekicdc.core.internal.history.NetChange;
 import org.fusekicdc.core.internal.log.VersionGoneException;
 import org.fusekicdc.core.wire.MessageFormat;
@@ -45,9 +44,10 @@ import org.fusekicdc.core.wire.PatchRecord;
 
 /**
  * Entity documents: one message per IRI subject a patch changed, holding that subject's
- * description in the dataset as of the patch's version (read with {@link AsOfRead}, so a sink
- * that is behind still sends the state right after that patch), as JSON-LD compacted with the
- * configured context: framed on the subject, blank nodes embedded, or with a configured frame. A subject left without triples gets a tombstone: an empty body
+ * description in the dataset as of the patch's version (read with {@link AsOfRead} from the
+ * record's {@link PatchRecord#asOf}, so a sink that is behind still sends the state right after
+ * that patch), as JSON-LD compacted with the configured context: framed on the subject, blank
+ * nodes embedded, or with a configured frame. A subject left without triples gets a tombstone: an empty body
  * (on Kafka a null value keyed by the subject, which log compaction drops). Every message has
  * the patch headers, {@link #SUBJECT}, and the part headers counting the patch's messages, so
  * the last message of a patch is the last part and a sink's tail check finds the version.
@@ -143,9 +143,10 @@ public final class EntityDocumentFormat implements MessageFormat {
     private <E extends Exception> void documents(PatchRecord patch, Set<Node> subjects, DocumentConsumer<E> consumer) throws IOException, E {
         if ( subjects.isEmpty() )
             return;
-        AsOfSources.Source source = AsOfSources.find(patch.dataset())
-            .orElseThrow(() -> new IOException("dataset '" + patch.dataset() + "' is not a captured dataset of this server: entity documents read its state"));
-        try (AsOfRead read = AsOfRead.begin(source.dataset(), patch.version(), AsOfRead.DEFAULT_MAX_CHANGED_QUADS, source.snapshots())) {
+        if ( patch.asOf() == null )
+            throw new IOException("version " + patch.version() + " of '" + patch.dataset() + "' comes without its dataset: entity documents read the"
+                                  + " dataset as of each patch, so they are sent from a captured dataset's own sinks only (not a continuous query's)");
+        try (AsOfRead read = patch.asOf().begin(patch.version(), AsOfRead.DEFAULT_MAX_CHANGED_QUADS)) {
             DatasetGraph dsg = read.dataset();
             for ( Node s : subjects ) {
                 DatasetGraph description = describe(dsg, s);

@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
 
+import org.fusekicdc.core.internal.history.AsOfSource;
 import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.internal.log.DamagedRecordException;
 import org.fusekicdc.core.internal.log.LogRecord;
@@ -53,6 +54,8 @@ public final class SinkRunner implements AutoCloseable {
     private static final long ACK_INTERVAL_NANOS = 100_000_000;
 
     private final ChangeLog log;
+    // Handed on with every patch; null when the log is not a captured dataset's.
+    private final AsOfSource asOf;
     private final Sink sink;
     private final SinkConfig config;
     private final ReaderCursor cursor;
@@ -81,8 +84,22 @@ public final class SinkRunner implements AutoCloseable {
     // time, so that only the patch at fault is dead-lettered or pauses the sink.
     private long oneAtATimeThrough;
 
+    /** A runner whose patches carry no as-of source: a sink of this log cannot use entity documents. */
     public SinkRunner(ChangeLog log, Sink sink, SinkConfig config) {
+        this(log, null, sink, config);
+    }
+
+    /**
+     * @param asOf the dataset whose log this is, for formats that read it as of each patch's
+     *             version (entity documents); null when the log is not a captured dataset's
+     * @throws IllegalArgumentException if {@code asOf} is another dataset than the log's
+     */
+    public SinkRunner(ChangeLog log, AsOfSource asOf, Sink sink, SinkConfig config) {
+        if ( asOf != null && asOf.dataset().changeLog() != log )
+            throw new IllegalArgumentException("Sink '" + sink.name() + "': the as-of source is dataset '" + asOf.dataset().datasetName()
+                                               + "', whose change log is not this one (dataset '" + log.dataset() + "'); pass the dataset this log captures");
         this.log = log;
+        this.asOf = asOf;
         this.sink = sink;
         this.config = config;
         this.cursor = log.reader(cursorName(sink.name()));
@@ -341,7 +358,7 @@ public final class SinkRunner implements AutoCloseable {
                 Sink.Delivery d;
                 long t0 = System.nanoTime();
                 try {
-                    d = sink.send(group.stream().map(r -> new PatchRecord(log.dataset(), r)).toList());
+                    d = sink.send(group.stream().map(r -> new PatchRecord(log.dataset(), r, asOf)).toList());
                 } catch (SinkException ex) {
                     pipelineFailed(group, ex);
                     return;
@@ -414,7 +431,7 @@ public final class SinkRunner implements AutoCloseable {
             List<LogRecord> group = batch.subList(from, Math.min(batch.size(), from + max));
             try {
                 long t0 = System.nanoTime();
-                sink.deliver(group.stream().map(r -> new PatchRecord(log.dataset(), r)).toList());
+                sink.deliver(group.stream().map(r -> new PatchRecord(log.dataset(), r, asOf)).toList());
                 long nanos = System.nanoTime() - t0;
                 group.forEach(r -> delivered(r, nanos));
                 position = group.get(group.size() - 1).version();
@@ -451,7 +468,7 @@ public final class SinkRunner implements AutoCloseable {
     private boolean deliverOne(LogRecord r) throws InterruptedException {
         try {
             long t0 = System.nanoTime();
-            sink.deliver(new PatchRecord(log.dataset(), r));
+            sink.deliver(new PatchRecord(log.dataset(), r, asOf));
             delivered(r, System.nanoTime() - t0);
             position = r.version();
             succeeded();

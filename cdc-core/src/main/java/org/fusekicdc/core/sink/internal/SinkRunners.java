@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
+import org.fusekicdc.core.internal.history.AsOfSource;
 import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkConfig;
@@ -18,17 +19,25 @@ import org.fusekicdc.core.sink.SinkStatus;
  */
 public final class SinkRunners implements AutoCloseable {
     private final ChangeLog log;
+    private final AsOfSource asOf;
     private final Map<String, SinkRunner> runners = new LinkedHashMap<>();
 
+    /** Sinks of a log that is not a captured dataset's (a continuous query's steps): no entity documents. */
     public SinkRunners(ChangeLog log) {
+        this(log, null);
+    }
+
+    /** The sinks of a captured dataset: {@code asOf} reads it as of each patch's version (entity documents). */
+    public SinkRunners(ChangeLog log, AsOfSource asOf) {
         this.log = log;
+        this.asOf = asOf;
     }
 
     /** Add a sink; before {@link #start}. */
     public void add(Sink sink, SinkConfig config) {
         if ( runners.containsKey(sink.name()) )
             throw new IllegalArgumentException("Dataset '" + log.dataset() + "': two sinks are named '" + sink.name() + "'; give each its own cdc:name");
-        runners.put(sink.name(), new SinkRunner(log, sink, config));
+        runners.put(sink.name(), new SinkRunner(log, asOf, sink, config));
     }
 
     /** Start every sink. */

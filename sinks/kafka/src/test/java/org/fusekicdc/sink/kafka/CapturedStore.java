@@ -12,6 +12,7 @@ import org.apache.jena.tdb2.TDB2Factory;
 import org.fusekicdc.core.internal.capture.CaptureConfig;
 import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.internal.capture.tdb2.Tdb2JournalRepair;
+import org.fusekicdc.core.internal.history.AsOfSource;
 import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.internal.log.ChangeLogConfig;
 import org.fusekicdc.core.sink.Sink;
@@ -91,8 +92,9 @@ final class CapturedStore implements AutoCloseable {
         return new KafkaSinkProvider().create(dataset(), new OptionValues(name, new HashMap<>(options)), workDir(dir));
     }
 
+    /** A started runner feeding {@code sink}, reading this dataset as of each patch as the server's runners do (entity documents). */
     SinkRunner runner(Sink sink, SinkConfig config) {
-        SinkRunner r = new SinkRunner(log, sink, config);
+        SinkRunner r = new SinkRunner(log, new AsOfSource(dsg), sink, config);
         r.start();
         return r;
     }

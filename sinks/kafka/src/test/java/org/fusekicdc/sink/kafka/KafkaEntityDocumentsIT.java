@@ -3,9 +3,7 @@ package org.fusekicdc.sink.kafka;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,22 +13,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.jena.graph.Graph;
 import org.apache.jena.graph.Node;
 import org.apache.jena.graph.NodeFactory;
-import org.apache.jena.riot.Lang;
-import org.apache.jena.riot.RDFParser;
-import org.apache.jena.sparql.graph.GraphFactory;
 import org.apache.jena.system.Txn;
 import org.apache.jena.vocabulary.RDF;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.fusekicdc.core.internal.history.AsOfSources;
 import org.fusekicdc.core.internal.log.LogRecord;
 import org.fusekicdc.core.internal.wire.EntityDocumentFormat;
 import org.fusekicdc.core.sink.SinkConfig;
 import org.fusekicdc.core.sink.internal.SinkRunner;
+import org.fusekicdc.core.testing.EntityDocumentChecks;
 import org.fusekicdc.core.wire.PatchMessages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -66,89 +59,60 @@ class KafkaEntityDocumentsIT {
         // Expected: each version's description of each subject, read right after its commit.
         Map<Long, Map<Node, Graph>> expected = new HashMap<>();
         try (CapturedStore store = CapturedStore.open(dir, dataset)) {
-            AsOfSources.register(store.dsg, null);
-            try {
-                Node alice = s("alice"), bob = s("bob"), carol = s("carol");
-                write(store, expected, List.of(alice, bob), () -> {
-                    Node addr = NodeFactory.createBlankNode();
-                    add(store, alice, RDF.type.asNode(), PERSON);
-                    add(store, alice, NAME, lit("Alice"));
-                    add(store, alice, ADDRESS, addr);
-                    add(store, addr, CITY, lit("Lyon"));
-                    add(store, bob, NAME, lit("Bob"));
-                });
-                write(store, expected, List.of(alice, bob), () -> {
-                    store.dsg.delete(graph(), alice, NAME, lit("Alice"));
-                    add(store, alice, NAME, lit("Alice B."));
-                    store.dsg.deleteAny(Node.ANY, bob, Node.ANY, Node.ANY);
-                });
-                // The sink starts behind: it must still send each version's state, not today's.
-                try (SinkRunner runner = store.runner(store.kafkaSink("kafka", opts), FAST_RETRY)) {
-                    write(store, expected, List.of(carol), () -> add(store, carol, NAME, lit("Carol")));
-                    KafkaSinkIT.awaitCaughtUp(runner, store);
-                }
-                // The cursor lost: the topic's tail (keyed by subject) says where to go on.
-                store.log.reader(SinkRunner.cursorName("kafka")).rewind(0);
-                try (SinkRunner runner = store.runner(store.kafkaSink("kafka", opts), FAST_RETRY)) {
-                    write(store, expected, List.of(alice), () -> add(store, alice, NAME, lit("Alice C.")));
-                    KafkaSinkIT.awaitCaughtUp(runner, store);
-                }
-
-                List<ConsumerRecord<byte[], byte[]>> records = TopicRecords.readAll(broker, topic, false);
-                List<String> seen = new ArrayList<>();
-                ObjectMapper json = new ObjectMapper();
-                for ( ConsumerRecord<byte[], byte[]> r : records ) {
-                    long version = TopicRecords.version(r);
-                    String subject = new String(r.key(), StandardCharsets.UTF_8);
-                    seen.add(version + " " + subject + " " + TopicRecords.header(r, PatchMessages.PART) + "/" + TopicRecords.header(r, PatchMessages.PARTS));
-                    assertEquals(subject, TopicRecords.header(r, EntityDocumentFormat.SUBJECT));
-                    assertEquals(EntityDocumentFormat.CONTENT_TYPE, TopicRecords.header(r, PatchMessages.CONTENT_TYPE));
-                    LogRecord logged = store.log.read(version);
-                    assertEquals(logged.meta().id().toString(), TopicRecords.header(r, PatchMessages.ID));
-                    Graph want = expected.get(version).get(NodeFactory.createURI(subject));
-                    if ( want.isEmpty() ) {
-                        assertNull(r.value(), "tombstone of " + subject + " at version " + version);
-                        continue;
-                    }
-                    assertNotNull(r.value(), "document of " + subject + " at version " + version);
-                    JsonNode doc = json.readTree(r.value());
-                    assertEquals(NS, doc.get("@context").get("ex").asText(), "compacted with the configured context");
-                    assertTrue(doc.has("name"), "the context's term is used: " + doc);
-                    assertEquals(subject, doc.get("@id").asText().replace("ex:", NS), "one object, the subject: " + doc);
-                    Graph got = GraphFactory.createDefaultGraph();
-                    RDFParser.source(new ByteArrayInputStream(r.value())).lang(Lang.JSONLD11).parse(got);
-                    assertTrue(got.isIsomorphicWith(want), "version " + version + " " + subject + ": got\n" + got + "\nwant\n" + want);
-                }
-                assertEquals(List.of("1 " + NS + "alice 0/2", "1 " + NS + "bob 1/2",
-                                     "2 " + NS + "alice 0/2", "2 " + NS + "bob 1/2",
-                                     "3 " + NS + "carol 0/1",
-                                     "4 " + NS + "alice 0/1"), seen, "each version once, in order, one record per changed subject");
-            } finally {
-                AsOfSources.unregister(store.dsg);
+            Node alice = s("alice"), bob = s("bob"), carol = s("carol");
+            write(store, expected, List.of(alice, bob), () -> {
+                Node addr = NodeFactory.createBlankNode();
+                add(store, alice, RDF.type.asNode(), PERSON);
+                add(store, alice, NAME, lit("Alice"));
+                add(store, alice, ADDRESS, addr);
+                add(store, addr, CITY, lit("Lyon"));
+                add(store, bob, NAME, lit("Bob"));
+            });
+            write(store, expected, List.of(alice, bob), () -> {
+                store.dsg.delete(graph(), alice, NAME, lit("Alice"));
+                add(store, alice, NAME, lit("Alice B."));
+                store.dsg.deleteAny(Node.ANY, bob, Node.ANY, Node.ANY);
+            });
+            // The sink starts behind: it must still send each version's state, not today's.
+            try (SinkRunner runner = store.runner(store.kafkaSink("kafka", opts), FAST_RETRY)) {
+                write(store, expected, List.of(carol), () -> add(store, carol, NAME, lit("Carol")));
+                KafkaSinkIT.awaitCaughtUp(runner, store);
             }
+            // The cursor lost: the topic's tail (keyed by subject) says where to go on.
+            store.log.reader(SinkRunner.cursorName("kafka")).rewind(0);
+            try (SinkRunner runner = store.runner(store.kafkaSink("kafka", opts), FAST_RETRY)) {
+                write(store, expected, List.of(alice), () -> add(store, alice, NAME, lit("Alice C.")));
+                KafkaSinkIT.awaitCaughtUp(runner, store);
+            }
+
+            List<ConsumerRecord<byte[], byte[]>> records = TopicRecords.readAll(broker, topic, false);
+            List<String> seen = new ArrayList<>();
+            for ( ConsumerRecord<byte[], byte[]> r : records ) {
+                long version = TopicRecords.version(r);
+                String subject = new String(r.key(), StandardCharsets.UTF_8);
+                seen.add(version + " " + subject + " " + TopicRecords.header(r, PatchMessages.PART) + "/" + TopicRecords.header(r, PatchMessages.PARTS));
+                assertEquals(subject, TopicRecords.header(r, EntityDocumentFormat.SUBJECT));
+                assertEquals(EntityDocumentFormat.CONTENT_TYPE, TopicRecords.header(r, PatchMessages.CONTENT_TYPE));
+                LogRecord logged = store.log.read(version);
+                assertEquals(logged.meta().id().toString(), TopicRecords.header(r, PatchMessages.ID));
+                Graph want = expected.get(version).get(NodeFactory.createURI(subject));
+                if ( want.isEmpty() ) {
+                    assertNull(r.value(), "tombstone of " + subject + " at version " + version);
+                    continue;
+                }
+                assertNotNull(r.value(), "document of " + subject + " at version " + version);
+                EntityDocumentChecks.assertDocument(r.value(), subject, version, NS, want);
+            }
+            assertEquals(List.of("1 " + NS + "alice 0/2", "1 " + NS + "bob 1/2",
+                                 "2 " + NS + "alice 0/2", "2 " + NS + "bob 1/2",
+                                 "3 " + NS + "carol 0/1",
+                                 "4 " + NS + "alice 0/1"), seen, "each version once, in order, one record per changed subject");
         }
     }
 
     private static void write(CapturedStore store, Map<Long, Map<Node, Graph>> expected, List<Node> subjects, Runnable changes) {
         Txn.executeWrite(store.dsg, changes);
-        long version = store.log.publishedVersion();
-        Map<Node, Graph> state = new HashMap<>();
-        Txn.executeRead(store.dsg, () -> {
-            for ( Node s : subjects ) {
-                Graph g = GraphFactory.createDefaultGraph();
-                closure(store, s, g);
-                state.put(s, g);
-            }
-        });
-        expected.put(version, state);
-    }
-
-    private static void closure(CapturedStore store, Node s, Graph into) {
-        store.dsg.find(Node.ANY, s, Node.ANY, Node.ANY).forEachRemaining(q -> {
-            into.add(q.asTriple());
-            if ( q.getObject().isBlank() )
-                closure(store, q.getObject(), into);
-        });
+        expected.put(store.log.publishedVersion(), EntityDocumentChecks.closures(store.dsg, subjects));
     }
 
     private static void add(CapturedStore store, Node s, Node p, Node o) {
