@@ -71,7 +71,9 @@ import org.slf4j.LoggerFactory;
  * send patch after patch to a dead-letter directory. Permanent: a configuration the server or
  * the stream rejects at open (authentication, the stream's subjects or settings, a subject
  * holding something else), and a message over the stream's size limit when
- * {@code cdc:maxMessageBytes} fixes the part size ("too large even when split").
+ * {@code cdc:maxMessageBytes} fixes the part size ("too large even when split"). Fenced: at open,
+ * a subject ending with another patch at a version this server's log holds (a promoted leader
+ * published; see {@link #open(PatchIds)}).
  */
 public final class NatsSink implements Sink {
     private static final Logger LOG = LoggerFactory.getLogger(NatsSink.class);
