@@ -56,9 +56,9 @@ import org.junit.jupiter.api.io.TempDir;
  * write is on the new leader and on the other follower, the topic holds each version once, and
  * all servers end isomorphic.
  * <p>
- * JetStream is not covered by a kill test: its sink's fencing is the runner's check on open (a
- * destination ahead of the log), which this test exercises through the Kafka sink's own, stricter
- * check only; docs/replicas.md says what JetStream fencing leaves open.
+ * JetStream is not covered by a kill test: its sink's fencing (the subject sequence refuses the
+ * old leader's publish, the patch-id check on reopen fences it) is tested with two runners on one
+ * subject in sinks/nats NatsFencingIT; docs/replicas.md says what it leaves open.
  */
 class FailoverKillIT {
     @TempDir

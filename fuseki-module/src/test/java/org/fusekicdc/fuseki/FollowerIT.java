@@ -43,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A leader Fuseki publishing to NATS JetStream and a follower Fuseki following the subject, in
  * one JVM: the follower holds the leader's data at the leader's versions, refuses writes,
  * starts from a snapshot, feeds its own live queries, and halts (or sets aside) what it must not
- * apply. Needs a NATS server with JetStream (NATS_URL, else 127.0.0.1:4222); .ci/run starts one.
+ * apply, and is promoted only when caught up or forced. Needs a NATS server with JetStream (NATS_URL, else 127.0.0.1:4222); .ci/run starts one.
  */
 class FollowerIT {
     private static final String NATS_URL = System.getenv().getOrDefault("NATS_URL", "nats://127.0.0.1:4222");
@@ -293,6 +293,54 @@ class FollowerIT {
                 assertEquals(FollowerState.FOLLOWING, follower(follower).status().state());
             }
         }
+    }
+
+    @Test
+    void promotionIsRefusedWhileTheFollowerLagsAndForceTakesItAnyway() throws Exception {
+        Path fdir = work.resolve("follower");
+        try (CdcFuseki leader = CdcFuseki.start(work.resolve("leader"), leaderConfig(), b -> {})) {
+            insert(leader, 1);
+            try (CdcFuseki follower = CdcFuseki.start(fdir, followerConfig(fdir, ""), b -> {})) {
+                await("version 1 applied", () -> follower.dataset("ds").changeLog().publishedVersion() == 1, follower(follower));
+            }
+            // Its data changed behind its back, the follower halts at version 1 and falls behind the leader's versions 2 and 3.
+            DatasetGraph db = TDB2Factory.connectDataset(fdir.resolve("db").toString()).asDatasetGraph();
+            Txn.executeWrite(db, () -> db.add(Quad.defaultGraphIRI, NodeFactory.createURI("http://ex/s2"), NodeFactory.createURI("http://ex/p"),
+                                              NodeFactory.createLiteralDT("2", XSDDatatype.XSDinteger)));
+            TDBInternal.expel(db);
+            insert(leader, 2);
+            insert(leader, 3);
+            await("the leader's sink delivered version 3", () -> delivered(leader) >= 3, null);
+
+            try (CdcFuseki follower = CdcFuseki.start(fdir, followerConfig(fdir, ""), b -> {})) {
+                Follower fl = follower(follower);
+                await("the follower halts behind the leader", () -> fl.status().state() == FollowerState.HALTED && fl.status().lagVersions() > 0, fl);
+
+                var refused = promote(follower, "");
+                assertEquals(409, refused.statusCode(), refused.body());
+                assertTrue(refused.body().contains("\"promoted\" : false") && refused.body().contains("HALTED at version 1")
+                           && refused.body().contains("force=true"), refused.body());
+                assertEquals(403, follower.update("ds", "INSERT DATA { <http://ex/a> <http://ex/b> 1 }").statusCode(), "still a read-only follower");
+                assertEquals(400, promote(follower, "?force=yes").statusCode());
+
+                var forced = promote(follower, "?force=true");
+                assertEquals(200, forced.statusCode(), forced.body());
+                assertTrue(forced.body().contains("\"promoted\" : true") && forced.body().contains("\"version\" : 1"), forced.body());
+                assertTrue(follower.runtime("ds").follower().isEmpty(), "it follows no more");
+                var write = follower.update("ds", "INSERT DATA { <http://ex/a> <http://ex/b> 1 }");
+                assertEquals(204, write.statusCode(), write.body());
+                assertEquals("2", write.headers().firstValue("X-CDC-Version").orElse(null), "the promoted server's versions go on from its own head");
+
+                var again = promote(follower, "");
+                assertEquals(409, again.statusCode());
+                assertTrue(again.body().contains("leader already"), again.body());
+            }
+        }
+    }
+
+    private static java.net.http.HttpResponse<String> promote(CdcFuseki f, String query) {
+        return f.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(f.url("/$/cdc/ds/promote" + query)))
+                                               .POST(java.net.http.HttpRequest.BodyPublishers.noBody()));
     }
 
     @Test

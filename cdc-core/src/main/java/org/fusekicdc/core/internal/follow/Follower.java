@@ -279,6 +279,9 @@ public final class Follower implements AutoCloseable {
             dsg.commit();
             committed = true;
         } catch (RuntimeException ex) {
+            // end() without commit or abort would throw, and the versions would never be tried one at a time.
+            if ( dsg.isInTransaction() )
+                dsg.abort();
             LOG.debug("Dataset '{}': versions {}..{} could not be applied in one transaction ({}); applying them one at a time", dsg.datasetName(),
                       metas.get(0).version(), last.version(), ex.toString());
         } finally {

@@ -6,6 +6,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
@@ -70,7 +71,9 @@ import org.slf4j.LoggerFactory;
  * send patch after patch to a dead-letter directory. Permanent: a configuration the server or
  * the stream rejects at open (authentication, the stream's subjects or settings, a subject
  * holding something else), and a message over the stream's size limit when
- * {@code cdc:maxMessageBytes} fixes the part size ("too large even when split").
+ * {@code cdc:maxMessageBytes} fixes the part size ("too large even when split"). Fenced: at open,
+ * a subject ending with another patch at a version this server's log holds (a promoted leader
+ * published; see {@link #open(PatchIds)}).
  */
 public final class NatsSink implements Sink {
     private static final Logger LOG = LoggerFactory.getLogger(NatsSink.class);
@@ -140,6 +143,50 @@ public final class NatsSink implements Sink {
 
     @Override
     public long open() throws SinkException {
+        return open(null);
+    }
+
+    /**
+     * {@link #open()}, then, when {@code ids} are given, the fencing check: the subject's last
+     * patch (or the patch it ends with parts of) must be this log's patch at that version. Once a
+     * promoted leader has published, an old leader's next publish is refused by the stream (its
+     * expected last subject sequence is stale), its runner reopens the sink, and this check finds
+     * the new leader's patch where its own log holds another: the sink is fenced. A subject past
+     * this log's head is the runner's check.
+     */
+    @Override
+    public long open(PatchIds ids) throws SinkException {
+        long there = connectAndReadSubject();
+        if ( ids != null ) {
+            try {
+                checkNotSuperseded(ids);
+            } catch (SinkException ex) {
+                close();
+                throw ex;
+            }
+        }
+        return there;
+    }
+
+    /** Throws {@link SinkException#fenced} when the subject ends with a patch that is not this log's at its version. */
+    private void checkNotSuperseded(PatchIds ids) throws SinkException {
+        if ( lastVersion > 0 && lastPatchId != null )
+            checkSameAt(ids, lastVersion, lastPatchId, "");
+        if ( partialId != null && lastVersion >= 0 )
+            checkSameAt(ids, lastVersion + 1, partialId, "the first parts of ");
+    }
+
+    private void checkSameAt(PatchIds ids, long version, String theirs, String what) throws SinkException {
+        if ( version > ids.headVersion() )
+            return;
+        Optional<UUID> ours = ids.idAt(version);
+        if ( ours.isPresent() && !ours.get().toString().equals(theirs) )
+            throw SinkException.fenced("subject " + config.subject() + " (stream " + config.stream() + ") holds " + what + "version " + version
+                                       + " as patch " + theirs + " where this server's log holds patch " + ours.get()
+                                       + ": another server was promoted leader and published a different history", null);
+    }
+
+    private long connectAndReadSubject() throws SinkException {
         close();
         permissionErrors.clear();
         try {

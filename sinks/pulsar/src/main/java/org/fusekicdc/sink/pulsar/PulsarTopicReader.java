@@ -69,11 +69,18 @@ public final class PulsarTopicReader implements TopicReader {
         long deadline = System.nanoTime() + timeout.toNanos();
         while ( true ) {
             long left = deadline - System.nanoTime();
-            if ( left <= 0 )
-                return Optional.empty();
-            Message<byte[]> m = reader.readNext((int)Math.max(TimeUnit.NANOSECONDS.toMillis(left), 1), TimeUnit.MILLISECONDS);
-            if ( m == null )
-                continue;  // the deadline decides
+            Message<byte[]> m;
+            if ( left <= 0 ) {
+                // Past the deadline (at once for a zero timeout): what the reader holds already, without
+                // waiting, so that a follower gathers a backlog into one store transaction.
+                m = reader.readNext(0, TimeUnit.MILLISECONDS);
+                if ( m == null )
+                    return Optional.empty();
+            } else {
+                m = reader.readNext((int)Math.max(TimeUnit.NANOSECONDS.toMillis(left), 1), TimeUnit.MILLISECONDS);
+                if ( m == null )
+                    continue;  // the deadline decides
+            }
             String position = "message " + m.getMessageId();
             Map<String, String> headers = m.getProperties();
             byte[] data = m.getData() == null ? new byte[0] : m.getData();

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.jena.graph.Node;
 import org.apache.jena.graph.NodeFactory;
@@ -33,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A follower replica reads the topic a leader's Pulsar sink writes, through
  * {@code cdc:follow [ a cdc:PulsarTopic ]}: it ends up with the leader's data and versions,
- * large patches (in parts) included, and after a restart it continues after its own head.
+ * large patches (in parts) included, a backlog applied in groups, and after a restart it continues
+ * after its own head.
  */
 class PulsarFollowerIT {
     private static final Duration WAIT = Duration.ofSeconds(90);
@@ -92,10 +94,20 @@ class PulsarFollowerIT {
                 for ( int i = 0 ; i < 10 ; i++ )
                     workload.step(leader);
                 long first = leaderLog.publishedVersion();
+                // The largest step of the replica's published version: above 1 when versions were applied in groups.
+                AtomicLong seen = new AtomicLong(), largestStep = new AtomicLong();
+                ChangeLog replicaLog = replica.changeLog();
+                Runnable steps = () -> {
+                    long v = replicaLog.publishedVersion();
+                    largestStep.accumulateAndGet(v - seen.getAndSet(v), Math::max);
+                };
+                replicaLog.addPublishListener(steps);
                 try (Follower f = follower(replica, topic)) {
                     await("follower at version " + first, WAIT, () -> f.status().appliedVersion() == first);
                     assertEquals(FollowerState.FOLLOWING, f.status().state(), String.valueOf(f.status().lastError()));
                 }
+                replicaLog.removePublishListener(steps);
+                assertTrue(largestStep.get() > 1, "a backlog on the topic is applied several versions per store transaction");
                 LogReplay.assertSameDataset(leader, replica, "the replica after the first run");
 
                 // The follower restarts at its own head: versions it has are skipped, not applied twice.
