@@ -71,7 +71,7 @@ public record ContinuousQuerySettings(String name, ContinuousQuery query, String
         Path stepLog = logDir.resolve("rsp").resolve(name);
         List<SinkSettings> sinks = new ArrayList<>();
         for ( Statement st : r.listProperties(VocabCdc.sink).toList() )
-            sinks.add(SinkSettings.from(st.getObject(), dataset + "." + name, stepLog, what));
+            sinks.add(SinkSettings.from(st.getObject(), dataset + "." + name, stepLog, what, true));
         if ( sinks.stream().map(SinkSettings::name).distinct().count() != sinks.size() )
             throw new CdcConfigException(VocabCdc.name.getLocalName(), what + ": two sinks have the same cdc:name; give each sink its own name.");
         return new ContinuousQuerySettings(name, query, graph == null ? null : graph.asResource().getURI(), List.copyOf(sinks), stepLog);
