@@ -38,7 +38,7 @@ public record SinkSettings(SinkProvider provider, String name, OptionValues opti
         provider.options().forEach(o -> allowed.add(o.name()));
         Map<String, String> values = Descriptions.literalOptions(node.asResource(), allowed, where, "sink of type cdc:" + provider.type(), "docs/sinks.md");
         String name = values.getOrDefault(VocabCdc.name.getLocalName(), defaultName(provider));
-        stepFormat(values, steps, allowed, where + ", sink '" + name + "'");
+        stepFormat(values, steps, provider.options().stream().anyMatch(o -> o == FormatOptions.FORMAT), where + ", sink '" + name + "'");
         OptionValues options = new OptionValues(name, values);
         String deadLetter = options.string(CdcOption.SINK_DEAD_LETTER_DIRECTORY);
         long maxLag = options.number(CdcOption.MAX_LAG_VERSIONS);
@@ -63,7 +63,8 @@ public record SinkSettings(SinkProvider provider, String name, OptionValues opti
         return settings;
     }
 
-    private static void stepFormat(Map<String, String> values, boolean steps, Set<String> allowed, String where) {
+    /** @param sendsSteps whether the sink takes the formats every sink shares ({@link FormatOptions#FORMAT}), steps among them */
+    private static void stepFormat(Map<String, String> values, boolean steps, boolean sendsSteps, String where) {
         String option = FormatOptions.FORMAT.name();
         String given = values.get(option);
         if ( steps && given != null && !given.equals(FormatOptions.STEP) )
@@ -72,7 +73,7 @@ public record SinkSettings(SinkProvider provider, String name, OptionValues opti
         if ( !steps && FormatOptions.STEP.equals(given) )
             throw new CdcConfigException(option, where + ": cdc:format \"step\" is for the sinks of a cdc:continuousQuery; a dataset's sink sends patches:"
                                                   + " use text, binary, json or entity");
-        if ( steps && allowed.contains(option) )
+        if ( steps && sendsSteps )
             values.put(option, FormatOptions.STEP);
     }
 

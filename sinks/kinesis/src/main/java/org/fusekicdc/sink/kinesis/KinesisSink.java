@@ -9,7 +9,6 @@ import java.util.Set;
 
 import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkException;
-import org.fusekicdc.core.wire.MessageFormats;
 import org.fusekicdc.core.wire.PatchMessages;
 import org.fusekicdc.core.wire.PatchRecord;
 import org.slf4j.Logger;
@@ -169,7 +168,7 @@ public final class KinesisSink implements Sink {
             throw SinkException.permanentFailure("version " + version + ": its headers (" + headerBytes + " bytes) leave less than 1024 bytes of a record of cdc:"
                                                  + KinesisSinkConfig.MAX_RECORD_BYTES.name() + " " + config.maxRecordBytes() + "; raise it", null);
         try {
-            MessageFormats.byContentType(config.contentType()).messages(patch, Map.of(), partBytes, workDir, (headers, value) -> put(version, headers, value));
+            config.format().messages(patch, Map.of(), partBytes, workDir, (headers, value) -> put(version, headers, value));
         } catch (IOException ex) {
             throw SinkException.logReadFailure(version, ex);
         } catch (IllegalArgumentException ex) {
