@@ -66,13 +66,14 @@ public final class StepMessages implements MessageFormat {
     @Override
     public <E extends Exception> void messages(PatchRecord step, Map<String, String> extraHeaders, int maxBytes, Path tmpDir,
                                                PatchMessages.PartConsumer<E> consumer) throws IOException, E {
-        Map<String, String> headers = new LinkedHashMap<>(stepHeaders(step));
+        Map<String, String> headers = new LinkedHashMap<>(formatHeaders(step));
         headers.putAll(extraHeaders);
         PatchMessages.parts(step, this, headers, maxBytes, tmpDir, consumer);
     }
 
     /** The step headers of a step log record, read from its JSON. */
-    public static Map<String, String> stepHeaders(PatchRecord step) throws IOException {
+    @Override
+    public Map<String, String> formatHeaders(PatchRecord step) throws IOException {
         JsonObject json;
         try (InputStream in = step.openText()) {
             json = JSON.parse(in);

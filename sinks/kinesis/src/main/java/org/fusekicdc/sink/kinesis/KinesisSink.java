@@ -162,7 +162,13 @@ public final class KinesisSink implements Sink {
             LOG.debug("Dataset '{}': Kinesis sink '{}': stream {} already holds version {}", config.dataset(), name(), config.stream(), version);
             return;
         }
-        int headerBytes = KinesisRecords.headerLength(PatchMessages.headers(patch, config.contentType())) + PART_HEADERS_RESERVE;
+        Map<String, String> recordHeaders = PatchMessages.headers(patch, config.contentType());
+        try {
+            recordHeaders.putAll(config.format().formatHeaders(patch));
+        } catch (IOException ex) {
+            throw SinkException.logReadFailure(version, ex);
+        }
+        int headerBytes = KinesisRecords.headerLength(recordHeaders) + PART_HEADERS_RESERVE;
         int partBytes = config.maxRecordBytes() - headerBytes;
         if ( partBytes < 1024 )
             throw SinkException.permanentFailure("version " + version + ": its headers (" + headerBytes + " bytes) leave less than 1024 bytes of a record of cdc:"
