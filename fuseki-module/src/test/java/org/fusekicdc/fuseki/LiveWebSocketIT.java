@@ -192,9 +192,12 @@ class LiveWebSocketIT {
             assertTrue(str(error(c.next()), "error_description").contains("\"since\""));
             c.send("{\"subscribe\": {\"sparql\": \"DESCRIBE <http://example/a>\"}}");
             assertEquals("bad_query", str(error(c.next()), "error"));
-            c.send(subscribe("SELECT * FROM NAMED WINDOW <urn:w> ON <https://w3id.org/fuseki-cdc#added> [RANGE PT1M] WHERE { WINDOW <urn:w> { ?s ?p ?o } }",
+            c.send(subscribe("SELECT * FROM NAMED WINDOW <urn:w> ON <https://w3id.org/fuseki-cdc#added> [RANGE five minutes] WHERE { WINDOW <urn:w> { ?s ?p ?o } }",
                              "windowed"));
-            assertTrue(str(error(c.next()), "error_description").contains("Server-Sent Events"), "a continuous query is refused on WebSocket with where to send it");
+            JsonObject badWindow = error(c.next());
+            assertEquals("bad_query", str(badWindow, "error"));
+            assertEquals("windowed", str(badWindow, "alias"));
+            assertTrue(str(badWindow, "error_description").contains("RANGE takes an ISO 8601 duration"), badWindow.toString());
             c.send("{\"unsubscribe\": {\"spuid\": \"12345\"}}");
             JsonObject unknown = error(c.next());
             assertEquals(404, num(unknown, "status_code"));
@@ -202,6 +205,76 @@ class LiveWebSocketIT {
 
             c.send(subscribe(Q, "fine"));
             assertEquals("fine", str(notification(c.next()), "alias"));
+        }
+    }
+
+    private static final String COUNT = "PREFIX : <http://example/> SELECT (COUNT(*) AS ?n) FROM NAMED WINDOW <urn:w> ON <https://w3id.org/fuseki-cdc#added>"
+                                        + " [RANGE PT1S STEP PT1S] WHERE { WINDOW <urn:w> { ?s :p ?o } }";
+
+    private static JsonObject step(JsonObject message) {
+        assertTrue(message.hasKey("step"), "a step: " + message);
+        return message.get("step").getAsObject();
+    }
+
+    /** The next message that is not a step (steps of the open continuous query keep coming meanwhile). */
+    private static JsonObject nextNotStep(WsClient c) throws InterruptedException {
+        for ( int i = 0 ; i < 20 ; i++ ) {
+            JsonObject m = c.next();
+            if ( !m.hasKey("step") )
+                return m;
+        }
+        throw new AssertionError("only steps among 20 messages");
+    }
+
+    @Test
+    void aWindowedSubscriptionGetsOneStepMessagePerWindowBesideALiveOneAndCanBeUnsubscribed() throws Exception {
+        try (CdcFuseki f = CdcFuseki.startQuickstart(work);
+             WsClient c = new WsClient(f.url("/ds/live"), Map.of())) {
+            c.send(subscribe(COUNT, "counts"));
+            // Every window reports, also an empty one: the first step says the query is registered.
+            JsonObject first = step(c.next());
+            String spuid = str(first, "spuid");
+            assertEquals("counts", str(first, "alias"));
+            assertEquals(spuid, str(first, "query"), "the spuid is the query's name, as on SSE");
+            assertEquals("RSTREAM", str(first, "operator"));
+            assertEquals(java.util.List.of("n"), first.get("results").getAsObject().get("head").getAsObject().get("vars").getAsArray().stream()
+                                                       .map(v -> v.getAsString().value()).toList());
+            c.send(subscribe(Q, "live"));
+            insert(f, ":a :p 1 . :b :p 2 .");
+            long written = f.dataset("ds").changeLog().publishedVersion();
+            long previous = num(first, "step");
+            boolean live = false;
+            JsonObject counted = null;
+            for ( int i = 0 ; i < 30 && (counted == null || !live) ; i++ ) {
+                JsonObject m = c.next();
+                if ( m.hasKey("notification") ) {
+                    live = true;
+                    continue;
+                }
+                JsonObject s = step(m);
+                assertEquals(previous + 1, num(s, "step"), "one message per window, in order");
+                previous = num(s, "step");
+                java.time.Instant start = java.time.Instant.parse(str(s, "windowStart"));
+                assertEquals(java.time.Duration.ofSeconds(1), java.time.Duration.between(start, java.time.Instant.parse(str(s, "windowEnd"))));
+                if ( value(s.get("results").getAsObject().get("results").getAsObject().get("bindings").getAsArray(), 0, "n").equals("2") )
+                    counted = s;
+            }
+            assertTrue(live, "the live subscription beside it is notified");
+            assertTrue(counted != null, "a step counting the 2 inserted triples");
+            assertEquals(written, num(counted, "version"), "evaluated at the version after the insert");
+
+            c.send("{\"subscribe\": {\"sparql\": \"" + COUNT + "\", \"alias\": \"again\", \"since\": 1}}");
+            JsonObject resume = error(nextNotStep(c));
+            assertEquals(400, num(resume, "status_code"));
+            assertTrue(str(resume, "error_description").contains("cannot resume"), resume.toString());
+
+            c.send("{\"unsubscribe\": {\"spuid\": \"" + spuid + "\"}}");
+            JsonObject gone = nextNotStep(c);
+            assertTrue(gone.hasKey("unsubscribed"), gone.toString());
+            assertEquals(spuid, str(gone.get("unsubscribed").getAsObject(), "spuid"));
+            assertEquals("counts", str(gone.get("unsubscribed").getAsObject(), "alias"));
+            org.fusekicdc.core.testing.TestSupport.await("the continuous query unregistered", java.time.Duration.ofSeconds(20),
+                                                         () -> f.runtime("ds").continuousQueries().subscriptionCount() == 0);
         }
     }
 

@@ -27,13 +27,17 @@ public final class FormatOptions {
 
     /** {@code cdc:format} value: entity documents, one message per changed subject (Kafka and NATS sinks). */
     public static final String ENTITY = EntityDocumentFormat.NAME;
-    private static final List<String> FORMAT_NAMES = Stream.concat(MessageFormats.NAMES.stream(), Stream.of(ENTITY)).toList();
+    /** {@code cdc:format} value: a continuous query's steps ({@link StepMessages}), the default and only format of a query's sinks. */
+    public static final String STEP = StepMessages.NAME;
+    private static final List<String> FORMAT_NAMES = Stream.concat(MessageFormats.NAMES.stream(), Stream.of(ENTITY, STEP)).toList();
 
     public static final Option<String> FORMAT = Option.oneOf("format", String.join(" | ", FORMAT_NAMES), "text", FORMAT_NAMES,
         "Message body: text = RDF Patch text (application/rdf-patch), binary = RDF Patch binary (application/rdf-patch+thrift),"
         + " json = a JSON change event (" + MessageFormats.JSON_CONTENT_TYPE + ", schema docs/schemas/change-event.schema.json),"
         + " entity = one JSON-LD document (" + EntityDocumentFormat.CONTENT_TYPE + ") per changed subject, its state as of the patch's version,"
-        + " or a tombstone (empty body; null value on Kafka) when it has no triples left (Kafka and NATS sinks only).");
+        + " or a tombstone (empty body; null value on Kafka) when it has no triples left (Kafka and NATS sinks only),"
+        + " step = one continuous query step as JSON (" + StepMessages.CONTENT_TYPE + ", with cdc-query, cdc-step, cdc-evaluated-version,"
+        + " cdc-window-start and cdc-window-end headers): the default and only format of a cdc:continuousQuery's sinks, refused on a dataset's.");
     public static final Option<String> ENTITY_CONTEXT = Option.text("entityContext", "string (file path, or inline JSON)", "{}",
         "With cdc:format entity: the JSON-LD context the documents are compacted with, a file or inline JSON starting with '{'; {} keeps full IRIs.");
     public static final Option<String> ENTITY_FRAME = Option.withoutDefault("entityFrame", "string (file path, or inline JSON)", "none",
@@ -67,7 +71,7 @@ public final class FormatOptions {
             for ( Option<?> o : List.of(ENTITY_CONTEXT, ENTITY_FRAME, ENTITY_DEPTH) )
                 if ( options.has(o.name()) )
                     throw options.error(o.name(), "is set but cdc:" + FORMAT.name() + " is not \"" + ENTITY + "\"; set cdc:format \"entity\", or remove it");
-            return MessageFormats.byName(name);
+            return name.equals(STEP) ? StepMessages.FORMAT : MessageFormats.byName(name);
         }
         JsonObject context = entityJson(options, ENTITY_CONTEXT, options.string(ENTITY_CONTEXT));
         String frame = options.string(ENTITY_FRAME);

@@ -48,6 +48,16 @@ public interface MessageFormat {
         PatchMessages.parts(patch, this, extraHeaders, maxBytes, tmpDir, consumer);
     }
 
+    /**
+     * Headers this format adds to every message of a record, beyond the {@link PatchMessages}
+     * ones (a step's names its query and window): a sink that sizes its messages counts them.
+     *
+     * @throws IOException when the record cannot be read from the log
+     */
+    default Map<String, String> formatHeaders(PatchRecord patch) throws IOException {
+        return Map.of();
+    }
+
     /** Whether the body is the change log's record as it is (its length known without writing it). */
     default boolean isLogText() {
         return false;

@@ -86,7 +86,7 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
         LiveSettings live = new LiveSettings(liveConfig, Duration.ofSeconds(heartbeat), allowedOrigins, slowReaderTimeout);
         List<SinkSettings> sinks = new ArrayList<>();
         for ( Statement st : root.listProperties(VocabCdc.sink).toList() )
-            sinks.add(SinkSettings.from(st.getObject(), name, logDir, where));
+            sinks.add(SinkSettings.from(st.getObject(), name, logDir, where, false));
         long distinct = sinks.stream().map(SinkSettings::name).distinct().count();
         if ( distinct != sinks.size() )
             throw new CdcConfigException(VocabCdc.name.getLocalName(), where + ": two sinks have the same cdc:name; give each sink its own name.");

@@ -13,7 +13,6 @@ import org.apache.jena.rdf.model.Resource;
 import org.apache.jena.rdf.model.Statement;
 import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.config.Option;
-import org.fusekicdc.core.wire.FormatOptions;
 import org.fusekicdc.rsp.ContinuousQuery;
 import org.fusekicdc.rsp.ContinuousQueryException;
 
@@ -72,14 +71,7 @@ public record ContinuousQuerySettings(String name, ContinuousQuery query, String
         Path stepLog = logDir.resolve("rsp").resolve(name);
         List<SinkSettings> sinks = new ArrayList<>();
         for ( Statement st : r.listProperties(VocabCdc.sink).toList() )
-            sinks.add(SinkSettings.from(st.getObject(), dataset + "." + name, stepLog, what));
-        for ( SinkSettings s : sinks ) {
-            // Entity documents read the dataset as of each patch; a step is not a patch of the dataset.
-            if ( FormatOptions.ENTITY.equals(s.options().oneOf(FormatOptions.FORMAT)) )
-                throw new CdcConfigException(FormatOptions.FORMAT.name(), what + ": sink '" + s.name() + "' has cdc:format \"entity\", which describes"
-                                             + " the dataset's changed subjects, but a continuous query's sinks send its steps. Use \"text\", \"binary\""
-                                             + " or \"json\" here, or give the dataset itself the entity sink.");
-        }
+            sinks.add(SinkSettings.from(st.getObject(), dataset + "." + name, stepLog, what, true));
         if ( sinks.stream().map(SinkSettings::name).distinct().count() != sinks.size() )
             throw new CdcConfigException(VocabCdc.name.getLocalName(), what + ": two sinks have the same cdc:name; give each sink its own name.");
         return new ContinuousQuerySettings(name, query, graph == null ? null : graph.asResource().getURI(), List.copyOf(sinks), stepLog);

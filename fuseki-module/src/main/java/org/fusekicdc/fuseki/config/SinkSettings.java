@@ -7,11 +7,13 @@ import java.util.Map;
 import java.util.Set;
 
 import org.apache.jena.rdf.model.RDFNode;
+import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkConfig;
 import org.fusekicdc.core.config.OptionValues;
 import org.fusekicdc.core.sink.SinkProvider;
+import org.fusekicdc.core.wire.FormatOptions;
 
 /**
  * One {@code cdc:sink} of a captured dataset: its type (which {@link SinkProvider} builds
@@ -24,7 +26,11 @@ public record SinkSettings(SinkProvider provider, String name, OptionValues opti
         return Descriptions.providers(SinkProvider.class, SinkProvider::type);
     }
 
-    static SinkSettings from(RDFNode node, String dataset, Path logDir, String where) {
+    /**
+     * @param steps whether the sink is a continuous query's: its messages are steps ({@code cdc:format "step"}, the default
+     *              and only format there, refused on a dataset's sinks)
+     */
+    static SinkSettings from(RDFNode node, String dataset, Path logDir, String where, boolean steps) {
         Map<String, SinkProvider> providers = providers();
         SinkProvider provider = providers.get(Descriptions.type(node, VocabCdc.sink.getLocalName(), where, "each cdc:sink", "[ a cdc:KafkaSink ; ... ]",
                                                                 providers.keySet(), "Is the sink's jar in Fuseki's classpath?"));
@@ -32,6 +38,7 @@ public record SinkSettings(SinkProvider provider, String name, OptionValues opti
         provider.options().forEach(o -> allowed.add(o.name()));
         Map<String, String> values = Descriptions.literalOptions(node.asResource(), allowed, where, "sink of type cdc:" + provider.type(), "docs/sinks.md");
         String name = values.getOrDefault(VocabCdc.name.getLocalName(), defaultName(provider));
+        stepFormat(values, steps, provider.options().stream().anyMatch(o -> o == FormatOptions.FORMAT), where + ", sink '" + name + "'");
         OptionValues options = new OptionValues(name, values);
         String deadLetter = options.string(CdcOption.SINK_DEAD_LETTER_DIRECTORY);
         long maxLag = options.number(CdcOption.MAX_LAG_VERSIONS);
@@ -54,6 +61,20 @@ public record SinkSettings(SinkProvider provider, String name, OptionValues opti
         // Validate the type's own options now, so a mistake stops start-up.
         settings.create(dataset).close();
         return settings;
+    }
+
+    /** @param sendsSteps whether the sink takes the formats every sink shares ({@link FormatOptions#FORMAT}), steps among them */
+    private static void stepFormat(Map<String, String> values, boolean steps, boolean sendsSteps, String where) {
+        String option = FormatOptions.FORMAT.name();
+        String given = values.get(option);
+        if ( steps && given != null && !given.equals(FormatOptions.STEP) )
+            throw new CdcConfigException(option, where + ": cdc:format is \"" + given + "\", but a continuous query's sink sends its steps as JSON"
+                                                  + " (cdc:format \"step\", the default); remove cdc:format");
+        if ( !steps && FormatOptions.STEP.equals(given) )
+            throw new CdcConfigException(option, where + ": cdc:format \"step\" is for the sinks of a cdc:continuousQuery; a dataset's sink sends patches:"
+                                                  + " use text, binary, json or entity");
+        if ( steps && sendsSteps )
+            values.put(option, FormatOptions.STEP);
     }
 
     private static String defaultName(SinkProvider provider) {

@@ -113,7 +113,7 @@ final class LiveJson {
      * {@code "boolean"} for ASK.
      */
     static JsonObject notification(long spuid, String alias, long sequence, LiveEvent event, List<Var> vars) {
-        JsonObject n = subscriptionRef(spuid, alias);
+        JsonObject n = subscriptionRef(Long.toString(spuid), alias);
         n.put("sequence", sequence);
         n.put("version", event.version());
         switch (event) {
@@ -139,7 +139,23 @@ final class LiveJson {
     }
 
     static JsonObject unsubscribed(long spuid, String alias) {
+        return unsubscribed(Long.toString(spuid), alias);
+    }
+
+    static JsonObject unsubscribed(String spuid, String alias) {
         return message("unsubscribed", subscriptionRef(spuid, alias));
+    }
+
+    /**
+     * A continuous query's step on the WebSocket: {@code {"step": {"spuid", "alias", ...}}} with
+     * the fields of the Server-Sent Event {@code step}'s data ({@code query}, {@code step},
+     * {@code operator}, {@code windowStart}, {@code windowEnd}, {@code version}, {@code results}).
+     */
+    static JsonObject step(String spuid, String alias, JsonObject step) {
+        JsonObject o = subscriptionRef(spuid, alias);
+        for ( var field : step.entrySet() )
+            o.put(field.getKey(), field.getValue());
+        return message("step", o);
     }
 
     /**
@@ -147,6 +163,10 @@ final class LiveJson {
      * the subscription's id and alias when it is about one.
      */
     static JsonObject wsError(Long spuid, String alias, int status, String error, String description) {
+        return wsError(spuid == null ? null : spuid.toString(), alias, status, error, description);
+    }
+
+    static JsonObject wsError(String spuid, String alias, int status, String error, String description) {
         JsonObject e = subscriptionRef(spuid, alias);
         e.put("status_code", status);
         e.put("error", error);
@@ -154,10 +174,10 @@ final class LiveJson {
         return message("error", e);
     }
 
-    private static JsonObject subscriptionRef(Long spuid, String alias) {
+    private static JsonObject subscriptionRef(String spuid, String alias) {
         JsonObject o = new JsonObject();
         if ( spuid != null )
-            o.put("spuid", spuid.toString());
+            o.put("spuid", spuid);
         if ( alias != null )
             o.put("alias", alias);
         return o;

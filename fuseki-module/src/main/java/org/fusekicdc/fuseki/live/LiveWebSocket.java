@@ -16,6 +16,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 import org.apache.jena.atlas.json.JSON;
 import org.apache.jena.atlas.json.JsonObject;
@@ -32,12 +33,15 @@ import org.eclipse.jetty.websocket.core.messages.StringMessageSink;
 import org.fusekicdc.core.internal.history.NetChange;
 import org.fusekicdc.core.internal.log.VersionGoneException;
 import org.fusekicdc.fuseki.history.AsOf;
+import org.fusekicdc.fuseki.rsp.ContinuousQueries;
+import org.fusekicdc.fuseki.rsp.StepSubscription;
 import org.fusekicdc.live.LiveEvent;
 import org.fusekicdc.live.LiveQueryEngine;
 import org.fusekicdc.live.LiveQueryException;
 import org.fusekicdc.live.LiveView;
 import org.fusekicdc.live.Subscription;
 import org.fusekicdc.rsp.ContinuousQuery;
+import org.fusekicdc.rsp.ContinuousQueryException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +51,8 @@ import org.slf4j.LoggerFactory;
  * The client sends {@code {"subscribe": {"sparql": ..., "alias": ..., "since": N}}} and
  * {@code {"unsubscribe": {"spuid": ...}}}; a subscribe with {@code "version": N} (or
  * {@code "datetime"}) starts as of that version and replays each later version up to the live
- * answer ({@link LiveReplay}). The server sends {@code notification},
+ * answer ({@link LiveReplay}). A subscribe whose query has a window clause registers a
+ * continuous query, whose steps go out as {@code step} messages. The server sends {@code notification}, {@code step},
  * {@code unsubscribed} and {@code error} messages (see docs/live-queries.md).
  * <p>
  * Jetty's WebSocket implementation frames, masks, joins fragments, checks UTF-8 and the
@@ -64,6 +69,9 @@ final class LiveWebSocket implements FrameHandler {
 
     private final LiveReplay.Start replays;
     private final LiveQueryEngine engine;
+    private final Supplier<ContinuousQueries> continuous;
+    private final boolean readsAll;
+    private final int maxSteps;
     private final String client;
     private final LiveView view;
     private final WebSocketCounts counts;
@@ -81,12 +89,14 @@ final class LiveWebSocket implements FrameHandler {
     private volatile long lastVersion = -1;
 
     private final Map<Long, Live> subscriptions = new ConcurrentHashMap<>();
+    /** Continuous queries on this connection, by the name the stream engine knows them by (their spuid). */
+    private final Map<String, Steps> stepSubscriptions = new ConcurrentHashMap<>();
     /** Subscribe requests the engine has not answered yet: cancelled if the connection ends first. */
     private final Set<CompletableFuture<Subscription>> unanswered = ConcurrentHashMap.newKeySet();
     /** Replies (to subscribe and unsubscribe messages, errors) not yet sent. */
     private final ConcurrentLinkedQueue<String> replies = new ConcurrentLinkedQueue<>();
-    /** Subscriptions that may have events, in the order they said so: written in turn. */
-    private final ConcurrentLinkedQueue<Live> ready = new ConcurrentLinkedQueue<>();
+    /** Subscriptions that may have events or steps, in the order they said so: written in turn. */
+    private final ConcurrentLinkedQueue<Ready> ready = new ConcurrentLinkedQueue<>();
     /** Frames handed to Jetty and not yet written: a client that takes none of them for a while is slow. */
     private final AtomicInteger unwritten = new AtomicInteger();
     private final AtomicInteger queuedReplies = new AtomicInteger();
@@ -97,8 +107,17 @@ final class LiveWebSocket implements FrameHandler {
     private final AtomicBoolean closing = new AtomicBoolean();
     private final AtomicBoolean finished = new AtomicBoolean();
 
+    /** A subscription that has said it may have something to send. */
+    private sealed interface Ready permits Live, Steps {
+        /** Whether it waits in {@link #ready} already. */
+        AtomicBoolean queued();
+    }
+
+    /** A continuous query registered on this connection: its steps go out as {@code step} messages. */
+    private record Steps(StepSubscription sub, String alias, AtomicBoolean queued) implements Ready {}
+
     /** One subscription on this connection. {@code sequence} and {@code vars} are only touched by the pump. */
-    private static final class Live {
+    private static final class Live implements Ready {
         final Subscription sub;
         final String alias;
         final AtomicBoolean queued = new AtomicBoolean();
@@ -117,15 +136,27 @@ final class LiveWebSocket implements FrameHandler {
             LiveEvent r = replayed.pollFirst();
             return r != null ? r : sub.next();
         }
+
+        @Override
+        public AtomicBoolean queued() {
+            return queued;
+        }
     }
 
     /**
-     * @param replays  begins subscriptions as of an earlier version
-     * @param executor where notifications are formatted and sent, and the engine's answers taken (not the engine's thread)
+     * @param replays     begins subscriptions as of an earlier version
+     * @param continuous  the dataset's continuous queries, started on first use
+     * @param readsAll    whether the client may read every graph (a window holds the changes to all of them)
+     * @param maxSteps    the steps a continuous query keeps for a client that does not read them
+     * @param executor    where notifications are formatted and sent, and the engine's answers taken (not the engine's thread)
      */
-    LiveWebSocket(LiveReplay.Start replays, LiveQueryEngine engine, String client, LiveView view, WebSocketCounts counts, Executor executor,
+    LiveWebSocket(LiveReplay.Start replays, LiveQueryEngine engine, Supplier<ContinuousQueries> continuous, boolean readsAll, int maxSteps,
+                  String client, LiveView view, WebSocketCounts counts, Executor executor,
                   ScheduledExecutorService timer, long heartbeatMillis, Duration slowReaderTimeout) {
         this.replays = replays;
+        this.continuous = continuous;
+        this.readsAll = readsAll;
+        this.maxSteps = maxSteps;
         this.engine = engine;
         this.client = client;
         this.view = view;
@@ -254,8 +285,8 @@ final class LiveWebSocket implements FrameHandler {
 
     private void subscribe(LiveMessages.Subscribe request) {
         if ( ContinuousQuery.isContinuous(request.sparql()) ) {
-            error(null, request.alias(), 400, "bad_query", "Continuous (windowed) queries are served over Server-Sent Events on this endpoint"
-                                                           + " (GET with Accept: text/event-stream), not yet over WebSocket.");
+            // Registration waits for the stream engine's thread: not on the thread reading this connection.
+            executor.execute(() -> subscribeContinuous(request));
             return;
         }
         if ( request.asOf() ) {
@@ -271,6 +302,42 @@ final class LiveWebSocket implements FrameHandler {
             return;
         }
         whenAnswered(pending, request.alias(), null);
+    }
+
+    /** A continuous query: registered for this client, its steps sent as {@code step} messages until it unsubscribes or leaves. */
+    private void subscribeContinuous(LiveMessages.Subscribe request) {
+        String alias = request.alias();
+        if ( !readsAll ) {
+            error(null, alias, 403, "forbidden", "Continuous queries read every graph of the dataset (their windows hold the changes to all of them),"
+                                                 + " and this user may read only some graphs; ask an administrator for read access to the whole dataset.");
+            return;
+        }
+        if ( request.since() >= 0 || request.asOf() ) {
+            error(null, alias, 400, "bad_request", "A continuous query cannot resume (\"since\") or start as of a version: a registration starts at the"
+                                                   + " current version. For steps that are never missed, name the query in config.ttl"
+                                                   + " (cdc:continuousQuery) and give it a sink.");
+            return;
+        }
+        StepSubscription sub;
+        try {
+            sub = continuous.get().subscribe(request.sparql(), client, maxSteps);
+        } catch (ContinuousQueryException ex) {
+            error(null, alias, 400, "bad_query", "Bad continuous query: " + ex.getMessage());
+            return;
+        } catch (LiveQueryException ex) {
+            refused(alias, ex);
+            return;
+        }
+        Steps steps = new Steps(sub, alias, new AtomicBoolean());
+        stepSubscriptions.put(sub.name(), steps);
+        // The connection may have ended while the engine registered the query.
+        if ( finished.get() ) {
+            stepSubscriptions.remove(sub.name());
+            sub.close();
+            return;
+        }
+        LOG.debug("Dataset '{}': continuous query {} of {} registered on a live WebSocket", engine.dataset(), sub.name(), client);
+        sub.onAvailable(() -> available(steps));
     }
 
     private void subscribeAsOf(LiveMessages.Subscribe request) {
@@ -370,6 +437,12 @@ final class LiveWebSocket implements FrameHandler {
     }
 
     private void unsubscribe(LiveMessages.Unsubscribe request) {
+        Steps steps = request.spuid() != null && request.spuid().isString() ? stepSubscriptions.remove(request.spuid().getAsString().value()) : null;
+        if ( steps != null ) {
+            steps.sub().close();
+            reply(LiveJson.unsubscribed(steps.sub().name(), steps.alias()));
+            return;
+        }
         Long id = LiveMessages.spuid(request);
         Live live = id == null ? null : subscriptions.remove(id);
         if ( live == null ) {
@@ -400,9 +473,9 @@ final class LiveWebSocket implements FrameHandler {
     }
 
     /** Called on the engine's thread: formatting and sending happen on {@link #executor} instead. */
-    private void available(Live live) {
-        if ( live.queued.compareAndSet(false, true) ) {
-            ready.add(live);
+    private void available(Ready r) {
+        if ( r.queued().compareAndSet(false, true) ) {
+            ready.add(r);
             executor.execute(this::pump);
         }
     }
@@ -439,29 +512,59 @@ final class LiveWebSocket implements FrameHandler {
     }
 
     private String nextNotification() {
-        Live live;
-        while ( (live = ready.poll()) != null ) {
+        Ready r;
+        while ( (r = ready.poll()) != null ) {
             // Cleared before reading, so an event offered from now on queues the subscription again.
-            live.queued.set(false);
-            LiveEvent e = live.next();
-            if ( e == null )
-                continue;
-            if ( live.queued.compareAndSet(false, true) )
-                ready.add(live);
-            if ( subscriptions.get(live.sub.id()) != live )
-                continue;  // Unsubscribed meanwhile.
-            if ( e instanceof LiveEvent.Error err ) {
-                subscriptions.remove(live.sub.id());
-                live.sub.close();
-                return JSON.toStringFlat(LiveJson.wsError(live.sub.id(), live.alias, 410, "subscription_ended",
-                                                          err.message() + " (at version " + err.version() + ")"));
-            }
-            if ( e instanceof LiveEvent.Initial i )
-                live.vars = i.result().vars();
-            lastVersion = e.version();
-            return JSON.toStringFlat(LiveJson.notification(live.sub.id(), live.alias, live.sequence++, e, live.vars));
+            r.queued().set(false);
+            String text = switch (r) {
+                case Live live -> nextNotification(live);
+                case Steps steps -> nextStep(steps);
+            };
+            if ( text != null )
+                return text;
         }
         return null;
+    }
+
+    /** The subscription's next notification; null when it has none (or was unsubscribed meanwhile). */
+    private String nextNotification(Live live) {
+        LiveEvent e = live.next();
+        if ( e == null )
+            return null;
+        if ( live.queued.compareAndSet(false, true) )
+            ready.add(live);
+        if ( subscriptions.get(live.sub.id()) != live )
+            return null;  // Unsubscribed meanwhile.
+        if ( e instanceof LiveEvent.Error err ) {
+            subscriptions.remove(live.sub.id());
+            live.sub.close();
+            return JSON.toStringFlat(LiveJson.wsError(live.sub.id(), live.alias, 410, "subscription_ended",
+                                                      err.message() + " (at version " + err.version() + ")"));
+        }
+        if ( e instanceof LiveEvent.Initial i )
+            live.vars = i.result().vars();
+        lastVersion = e.version();
+        return JSON.toStringFlat(LiveJson.notification(live.sub.id(), live.alias, live.sequence++, e, live.vars));
+    }
+
+    /** The continuous query's next step, or its last error; null when none waits (or it was unsubscribed meanwhile). */
+    private String nextStep(Steps steps) {
+        StepSubscription.Message m = steps.sub().next();
+        if ( m == null )
+            return null;
+        if ( steps.queued().compareAndSet(false, true) )
+            ready.add(steps);
+        String name = steps.sub().name();
+        if ( stepSubscriptions.get(name) != steps )
+            return null;  // Unsubscribed meanwhile.
+        return switch (m) {
+            case StepSubscription.StepMessage s -> JSON.toStringFlat(LiveJson.step(name, steps.alias(), s.json()));
+            case StepSubscription.Failure f -> {
+                stepSubscriptions.remove(name);
+                steps.sub().close();
+                yield JSON.toStringFlat(LiveJson.wsError(name, steps.alias(), 410, "subscription_ended", f.message()));
+            }
+        };
     }
 
     /** Hand a frame to Jetty, which queues it behind those not yet written; {@code written} runs once it is. */
@@ -496,6 +599,8 @@ final class LiveWebSocket implements FrameHandler {
         List.copyOf(unanswered).forEach(f -> f.cancel(false));
         subscriptions.values().forEach(l -> l.sub.close());
         subscriptions.clear();
+        stepSubscriptions.values().forEach(s -> s.sub().close());
+        stepSubscriptions.clear();
         LOG.debug("Dataset '{}': live WebSocket of {} ended: {}", engine.dataset(), client, why);
     }
 }

@@ -59,7 +59,8 @@ class ConfigErrorsTest {
         bad-continuous-query-view-of-select.ttl | cdc:outputGraph takes the triples of a CONSTRUCT query | make it a CONSTRUCT
         bad-continuous-query-name.ttl       | cdc:name is required and must be 1-64 letters | "../avg"
         bad-continuous-query-no-output.ttl  | the query has no output           | give it a cdc:sink
-        bad-continuous-query-entity-sink.ttl | a continuous query's sinks send its steps | give the dataset itself the entity sink
+        bad-continuous-query-sink-format.ttl | a continuous query's sink sends its steps as JSON | remove cdc:format
+        bad-sink-step-format.ttl            | cdc:format "step" is for the sinks of a cdc:continuousQuery | use text, binary, json or entity
         """)
     void badConfigurationStopsStartUpWithTheCauseAndTheFix(String fixture, String cause, String where) throws IOException {
         // A log directory already used by another dataset.

@@ -62,6 +62,10 @@ class LiveMessagesFuzzTest {
     private static final LiveReplay.Start NO_HISTORY = (query, view, version, datetime) -> {
         throw new LiveQueryException(LiveQueryException.Kind.BAD_QUERY, "no earlier versions in this test");
     };
+    /** Continuous queries are served in LiveWebSocketIT, on a real server: here a windowed subscribe is refused as busy. */
+    private static final java.util.function.Supplier<org.fusekicdc.fuseki.rsp.ContinuousQueries> NO_STREAMS = () -> {
+        throw new LiveQueryException(LiveQueryException.Kind.BUSY, "no continuous queries in this test");
+    };
     private static final WebSocketCounts CONNECTIONS = new WebSocketCounts("ds", Integer.MAX_VALUE, Integer.MAX_VALUE);
 
     private static LiveQueryEngine engine() {
@@ -78,7 +82,7 @@ class LiveMessagesFuzzTest {
     @FuzzTest
     void everyMessageIsAnsweredAndNoSubscriptionOutlivesTheConnection(byte[] message) throws InterruptedException {
         RecordingSession session = new RecordingSession();
-        LiveWebSocket ws = new LiveWebSocket(NO_HISTORY, ENGINE, "fuzz", LiveView.ALL, CONNECTIONS, Runnable::run, TIMER, 20_000, Duration.ofSeconds(20));
+        LiveWebSocket ws = new LiveWebSocket(NO_HISTORY, ENGINE, NO_STREAMS, true, 10, "fuzz", LiveView.ALL, CONNECTIONS, Runnable::run, TIMER, 20_000, Duration.ofSeconds(20));
         ws.onOpen(session, Callback.NOOP);
         ws.onFrame(new Frame(OpCode.TEXT, ByteBuffer.wrap(message)), Callback.from(() -> {}, session::refused));
         ws.onClosed(CloseStatus.NORMAL_STATUS, Callback.NOOP);

@@ -43,6 +43,10 @@ class LiveWebSocketTest {
     private static final LiveReplay.Start NO_HISTORY = (query, view, version, datetime) -> {
         throw new LiveQueryException(LiveQueryException.Kind.BAD_QUERY, "no earlier versions in this test");
     };
+    /** Continuous queries are served in LiveWebSocketIT, on a real server: here a windowed subscribe is refused as busy. */
+    private static final java.util.function.Supplier<org.fusekicdc.fuseki.rsp.ContinuousQueries> NO_STREAMS = () -> {
+        throw new LiveQueryException(LiveQueryException.Kind.BUSY, "no continuous queries in this test");
+    };
     private static final WebSocketTimeoutException IDLE = new WebSocketTimeoutException("idle");
 
     @TempDir
@@ -98,7 +102,7 @@ class LiveWebSocketTest {
     }
 
     private LiveWebSocket open(Session session, WebSocketCounts counts) {
-        LiveWebSocket ws = new LiveWebSocket(NO_HISTORY, engine, "client", LiveView.ALL, counts, Runnable::run, timer, 60_000, Duration.ofSeconds(20));
+        LiveWebSocket ws = new LiveWebSocket(NO_HISTORY, engine, NO_STREAMS, true, 10, "client", LiveView.ALL, counts, Runnable::run, timer, 60_000, Duration.ofSeconds(20));
         ws.onOpen(session, Callback.NOOP);
         return ws;
     }

@@ -9,7 +9,6 @@ import java.util.Set;
 
 import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkException;
-import org.fusekicdc.core.wire.MessageFormats;
 import org.fusekicdc.core.wire.PatchMessages;
 import org.fusekicdc.core.wire.PatchRecord;
 import org.slf4j.Logger;
@@ -163,13 +162,19 @@ public final class KinesisSink implements Sink {
             LOG.debug("Dataset '{}': Kinesis sink '{}': stream {} already holds version {}", config.dataset(), name(), config.stream(), version);
             return;
         }
-        int headerBytes = KinesisRecords.headerLength(PatchMessages.headers(patch, config.contentType())) + PART_HEADERS_RESERVE;
+        Map<String, String> recordHeaders = PatchMessages.headers(patch, config.contentType());
+        try {
+            recordHeaders.putAll(config.format().formatHeaders(patch));
+        } catch (IOException ex) {
+            throw SinkException.logReadFailure(version, ex);
+        }
+        int headerBytes = KinesisRecords.headerLength(recordHeaders) + PART_HEADERS_RESERVE;
         int partBytes = config.maxRecordBytes() - headerBytes;
         if ( partBytes < 1024 )
             throw SinkException.permanentFailure("version " + version + ": its headers (" + headerBytes + " bytes) leave less than 1024 bytes of a record of cdc:"
                                                  + KinesisSinkConfig.MAX_RECORD_BYTES.name() + " " + config.maxRecordBytes() + "; raise it", null);
         try {
-            MessageFormats.byContentType(config.contentType()).messages(patch, Map.of(), partBytes, workDir, (headers, value) -> put(version, headers, value));
+            config.format().messages(patch, Map.of(), partBytes, workDir, (headers, value) -> put(version, headers, value));
         } catch (IOException ex) {
             throw SinkException.logReadFailure(version, ex);
         } catch (IllegalArgumentException ex) {

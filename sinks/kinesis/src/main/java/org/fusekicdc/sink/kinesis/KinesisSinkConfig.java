@@ -11,6 +11,7 @@ import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.config.OptionValues;
 import org.fusekicdc.core.wire.FormatOptions;
+import org.fusekicdc.core.wire.MessageFormat;
 
 /**
  * The settings of one Kinesis Data Streams sink (or of a follower's reader of such a stream),
@@ -23,14 +24,14 @@ import org.fusekicdc.core.wire.FormatOptions;
  * @param region          AWS region, or null for the SDK's default region chain
  * @param endpoint        endpoint override, or null for the region's
  * @param createStream    create the stream (one shard) when it does not exist
- * @param contentType     the media type of the cdc:format the records carry
+ * @param format          what the records carry (cdc:format)
  * @param maxRecordBytes  largest record data the sink puts (envelope and patch bytes); larger patches are split
  * @param maxParts        most records one patch may take; a patch needing more is refused
  * @param credentials     static credentials from the environment, or null for the SDK's default chain
  * @param requestTimeout  longest wait for one API call, throttling retries included
  */
 public record KinesisSinkConfig(String dataset, String sinkName, String stream, String region, URI endpoint, boolean createStream,
-                                String contentType, int maxRecordBytes, int maxParts, StaticCredentials credentials, Duration requestTimeout) {
+                                MessageFormat format, int maxRecordBytes, int maxParts, StaticCredentials credentials, Duration requestTimeout) {
 
     /** Kinesis's limit on one record: data plus partition key. */
     public static final int KINESIS_MAX_RECORD = 1024 * 1024;
@@ -81,7 +82,7 @@ public record KinesisSinkConfig(String dataset, String sinkName, String stream, 
     /** The effective settings, for the start-up log (no secrets). */
     public String describe() {
         return "stream " + stream + ", region " + (region == null ? "default" : region) + (endpoint == null ? "" : ", endpoint " + endpoint)
-               + ", format " + contentType + ", maxRecordBytes " + maxRecordBytes + ", maxParts " + maxParts + ", credentials "
+               + ", format " + contentType() + ", maxRecordBytes " + maxRecordBytes + ", maxParts " + maxParts + ", credentials "
                + credentialsSource() + ", requestTimeout " + requestTimeout;
     }
 
@@ -115,13 +116,18 @@ public record KinesisSinkConfig(String dataset, String sinkName, String stream, 
         String region = region(options);
         URI endpoint = endpoint(options);
         boolean create = options.bool(CREATE_STREAM);
-        String contentType = FormatOptions.patchFormat(options).contentType();
+        MessageFormat format = FormatOptions.patchFormat(options);
         int maxRecordBytes = (int)options.number(MAX_RECORD_BYTES);
         int maxParts = (int)options.number(MAX_PARTS);
         StaticCredentials credentials = credentials(options, environment);
         Duration timeout = Duration.ofSeconds(options.number(REQUEST_TIMEOUT_SECONDS));
         return new KinesisSinkConfig(dataset, options.name(), stream, region, endpoint, create,
-                                     contentType, maxRecordBytes, maxParts, credentials, timeout);
+                                     format, maxRecordBytes, maxParts, credentials, timeout);
+    }
+
+    /** The media type of the records' data. */
+    public String contentType() {
+        return format.contentType();
     }
 
     static String stream(String dataset, OptionValues options) {

@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.UUID;
 
 import org.fusekicdc.core.wire.MessageFormat;
-import org.fusekicdc.core.wire.MessageFormats;
 import org.fusekicdc.core.wire.PatchRecord;
 import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkException;
@@ -358,7 +357,7 @@ public final class RedisSink implements Sink {
     private byte[] body(PatchRecord patch) throws SinkException {
         long version = patch.version();
         int max = config.maxEntryBytes();
-        MessageFormat format = MessageFormats.byContentType(config.contentType());
+        MessageFormat format = config.format();
         if ( format.isLogText() && patch.record().payloadLength() > max )
             throw tooLarge(version, Long.toString(patch.record().payloadLength()));
         try {

@@ -23,7 +23,7 @@ import org.fusekicdc.core.config.OptionValues;
  * @param url            redis:// or rediss:// URL.name(), without credentials
  * @param stream         the stream key
  * @param versionKey     the hash holding the stream's last version and patch id
- * @param contentType    the media type of the entry's patch field: a {@link MessageFormat}'s
+ * @param format         what the entry's patch field holds (cdc:format)
  * @param maxLen         approximate trimming (XADD MAXLEN ~), 0 for none
  * @param maxEntryBytes  largest patch the sink writes as an entry
  * @param user           user name (ACL), or null
@@ -32,7 +32,7 @@ import org.fusekicdc.core.config.OptionValues;
  * @param connectTimeout connecting
  * @param commandTimeout longest wait for one command's reply
  */
-public record RedisSinkConfig(String dataset, String sinkName, URI url, String stream, String versionKey, String contentType,
+public record RedisSinkConfig(String dataset, String sinkName, URI url, String stream, String versionKey, MessageFormat format,
                               long maxLen, int maxEntryBytes, String user, String password, String credentialsSource,
                               Duration connectTimeout, Duration commandTimeout) {
 
@@ -74,7 +74,7 @@ public record RedisSinkConfig(String dataset, String sinkName, URI url, String s
 
     /** The effective settings, for the start-up log (no secrets). */
     public String describe() {
-        return "url " + url + ", stream " + stream + ", version key " + versionKey + ", format " + contentType + ", maxLen "
+        return "url " + url + ", stream " + stream + ", version key " + versionKey + ", format " + contentType() + ", maxLen "
                + (maxLen == 0 ? "none" : "~" + maxLen) + ", maxEntryBytes " + maxEntryBytes + ", credentials " + credentialsSource
                + ", connectTimeout " + connectTimeout + ", commandTimeout " + commandTimeout;
     }
@@ -111,8 +111,13 @@ public record RedisSinkConfig(String dataset, String sinkName, URI url, String s
             : (hasUser ? "user from $" + options.string(USER_ENV.name(), null).trim() + ", " : "") + "password from $" + options.string(PASSWORD_ENV.name(), null).trim();
         Duration connect = Duration.ofSeconds(options.number(CONNECT_TIMEOUT_SECONDS));
         Duration command = Duration.ofSeconds(options.number(COMMAND_TIMEOUT_SECONDS));
-        return new RedisSinkConfig(dataset, options.name(), url, stream, versionKey, format.contentType(),
+        return new RedisSinkConfig(dataset, options.name(), url, stream, versionKey, format,
                                    maxLen, maxEntryBytes, user, password, source, connect, command);
+    }
+
+    /** The media type of the entry's patch field. */
+    public String contentType() {
+        return format.contentType();
     }
 
     /** The database number of the URL.name()'s path ({@code /3}), 0 without one. */
