@@ -34,12 +34,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * One transaction of 250,000 quads (about 19 MB of patch text, five times the capture's spill
+ * One transaction of 250,000 quads (about 14 MB of patch text in 14 parts, five times the capture's spill
  * threshold), captured with spilling, published in parts sized to the server's max_payload
  * (1 MB by default) and put back together by {@link NatsPatchReader}; quad counts are compared by
  * streaming, never holding the patch in memory. Between two small patches, so order around it is
  * checked too. Size itself is not what is tested: {@code -Dfusekicdc.largeQuads=2000000} runs
- * the 150 MB patch.
+ * the 118 MB patch in 113 parts.
  */
 @SuppressWarnings("try")  // jnats Connection.close() may throw InterruptedException
 class NatsLargePatchIT {
