@@ -32,8 +32,9 @@ import org.fusekicdc.core.internal.log.RecordMeta;
 import org.fusekicdc.core.sink.SinkConfig;
 import org.fusekicdc.core.sink.internal.SinkRunners;
 import org.fusekicdc.core.testing.TestSupport;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,28 +43,40 @@ import org.junit.jupiter.api.io.TempDir;
  * A follower catching up applies many of its leader's versions in one store transaction; its
  * JVM is killed in the middle of such a group ({@link FollowerCrashChild}), restarted, and
  * follows on. Afterwards its log holds every leader version once, with the leader's id and
- * previous id, and its data is the leader's.
+ * previous id, and its data is the leader's. The leader writes its stream once for the class:
+ * each case's follower reads it afresh (an ordered, ephemeral consumer) into its own directory.
  */
 class FollowerGroupKillIT {
     private static final int VERSIONS = 400;
 
     @TempDir
+    static Path leaderDir;
+    @TempDir
     Path dir;
-    private String subject;
-    private String stream;
+    private static String subject;
+    private static String stream;
+    private static final List<RecordMeta> leaderRecords = new ArrayList<>();
+    private static Set<Quad> leaderQuads;
     private final List<Process> children = new ArrayList<>();
 
-    @BeforeEach
-    void requireServer() {
+    @BeforeAll
+    static void leaderWritesItsStream() throws Exception {
         NatsTesting.requireServer();
         String id = NatsTesting.unique("");
         subject = "fuseki-cdc-test.groupkill." + id;
         stream = "FUSEKI_CDC_TEST_GROUPKILL_" + id.toUpperCase();
+        leaderQuads = writeLeader(leaderRecords);
     }
 
     @AfterEach
-    void cleanUp() throws Exception {
+    void stopChildren() {
         children.forEach(Process::destroyForcibly);
+    }
+
+    @AfterAll
+    static void deleteStream() throws Exception {
+        if ( stream == null )
+            return;
         try (Connection nc = NatsTesting.connect(URL)) {
             nc.jetStreamManagement().deleteStream(stream);
         } catch (Exception ex) {
@@ -74,9 +87,6 @@ class FollowerGroupKillIT {
     @ParameterizedTest(name = "{0} (k={1})")
     @CsvSource({"midGroup, 5", "beforeStoreCommit, 0", "afterStoreCommit, 0"})
     void followerKilledInAGroupRestartsExact(String point, int k) throws Exception {
-        List<RecordMeta> leaderRecords = new ArrayList<>();
-        Set<Quad> leaderQuads = writeLeader(leaderRecords);
-
         Path work = dir.resolve("follower");
         String haltLine = runChild(work, point, k, FollowerCrashChild.HALT_STATUS);
         assertTrue(haltLine.startsWith("HALT " + point), "the child halted in a group: " + haltLine);
@@ -98,13 +108,13 @@ class FollowerGroupKillIT {
     }
 
     /** The leader writes VERSIONS transactions that add and delete, through a NATS sink; returns its final quads. */
-    private Set<Quad> writeLeader(List<RecordMeta> records) throws Exception {
-        DatasetGraph tdb = TDB2Factory.connectDataset(dir.resolve("leader-tdb").toString()).asDatasetGraph();
-        ChangeLog log = ChangeLog.open(ChangeLogConfig.defaults(dir.resolve("leader-changes"), "ds"));
-        CapturingDatasetGraph leader = CapturingDatasetGraph.create(tdb, log, CaptureConfig.defaults(dir.resolve("leader-spill")));
+    private static Set<Quad> writeLeader(List<RecordMeta> records) throws Exception {
+        DatasetGraph tdb = TDB2Factory.connectDataset(leaderDir.resolve("leader-tdb").toString()).asDatasetGraph();
+        ChangeLog log = ChangeLog.open(ChangeLogConfig.defaults(leaderDir.resolve("leader-changes"), "ds"));
+        CapturingDatasetGraph leader = CapturingDatasetGraph.create(tdb, log, CaptureConfig.defaults(leaderDir.resolve("leader-spill")));
         try (SinkRunners sinks = new SinkRunners(log)) {
             sinks.add(new NatsSinkProvider().create("ds", new OptionValues("nats", Map.of("url", URL, "subject", subject, "stream", stream)),
-                                                    dir.resolve("leader-sink")), SinkConfig.DEFAULTS);
+                                                    leaderDir.resolve("leader-sink")), SinkConfig.DEFAULTS);
             sinks.start();
             for ( int i = 0 ; i < VERSIONS ; i++ ) {
                 int txn = i;
