@@ -313,9 +313,9 @@ final class LiveWebSocket implements FrameHandler {
             return;
         }
         if ( request.since() >= 0 || request.asOf() ) {
-            error(null, alias, 400, "bad_request", "A continuous query cannot resume (\"since\") or start as of a version: a registration starts at the"
-                                                   + " current version. For steps that are never missed, name the query in config.ttl"
-                                                   + " (cdc:continuousQuery) and give it a sink.");
+            error(null, alias, 400, "bad_request", "A continuous query cannot resume (\"since\"), and over WebSocket it starts at the current version:"
+                                                   + " to start one as of a version, register it over Server-Sent Events with version=N."
+                                                   + " For steps that are never missed, name the query in config.ttl (cdc:continuousQuery) and give it a sink.");
             return;
         }
         StepSubscription sub;
