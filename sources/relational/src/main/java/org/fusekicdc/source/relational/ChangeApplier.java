@@ -172,8 +172,17 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
     }
 
     private void mark(DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) throws InterruptedException {
-        for ( RecordChangeEvent<SourceRecord> e : unmarked )
-            committer.markProcessed(e);
+        for ( RecordChangeEvent<SourceRecord> e : unmarked ) {
+            Map<String, ?> own = e.record().sourceOffset();
+            Map<String, ?> restart = dialect.restartOffset(e.record());
+            if ( restart == own ) {
+                committer.markProcessed(e);
+                continue;
+            }
+            DebeziumEngine.Offsets offsets = committer.buildOffsets();
+            restart.forEach(offsets::set);
+            committer.markProcessed(e, offsets);
+        }
         unmarked.clear();
     }
 
