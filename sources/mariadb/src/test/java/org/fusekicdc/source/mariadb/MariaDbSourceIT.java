@@ -213,7 +213,7 @@ class MariaDbSourceIT {
         }
         // TRUNCATE clears exactly the customers' triples; countries and triples written over HTTP stay.
         Txn.executeWrite(dsg, () -> dsg.add(org.apache.jena.sparql.core.Quad.create(node("g/customers"), node("customer/1"), node("note"), node("kept"))));
-        long beforeTruncate = log.publishedVersion();
+        long beforeTruncate = log.headVersion();
         sql("TRUNCATE TABLE " + db + ".customer");
         awaitVersion(beforeTruncate + 1);
         assertEquals(Set.of("<" + EX + "g/customers> <" + EX + "customer/1> <" + EX + "note> <" + EX + "kept>"), subjectQuads("customer/1"),
@@ -232,7 +232,7 @@ class MariaDbSourceIT {
         TestSupport.await("snapshot", WAIT, () -> subjectQuads("customer/2").size() == 2 && source.status().state() == SourceStatus.State.RUNNING);
         sql("INSERT INTO " + db + ".customer (id, name) VALUES (3, 'Cy')");
         TestSupport.await("streamed insert", WAIT, () -> !subjectQuads("customer/3").isEmpty());
-        long head = log.publishedVersion();
+        long head = log.headVersion();
         stop();
 
         // While stopped: a change; after the restart it is applied once, and nothing before it again.
@@ -242,7 +242,7 @@ class MariaDbSourceIT {
         TestSupport.await("the update while stopped", WAIT, () -> subjectQuads("customer/3").contains(cq("customer/3", "<" + EX + "name>", "\"Cyrus\"")));
         sql("INSERT INTO " + db + ".customer (id, name) VALUES (4, 'Di')");
         TestSupport.await("a later insert", WAIT, () -> !subjectQuads("customer/4").isEmpty());
-        assertEquals(head + 2, log.publishedVersion(), "after a restart each transaction is one patch, none twice");
+        assertEquals(head + 2, log.headVersion(), "after a restart each transaction is one patch, none twice");
         stop();
 
         // The engine's offsets lost (as when a crash interrupts the snapshot): the snapshot is taken
