@@ -46,6 +46,12 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
     private final List<RowMapper.DatasetChange> txnRows = new ArrayList<>();
     private final Map<String, String> txnHeaders = new LinkedHashMap<>();
     private SourceRecord txnLastRow;
+    /**
+     * Without transaction metadata: a row of the statement applied at the end of the last batch.
+     * Its events stay unmarked until a row of another statement shows the statement complete: its
+     * rows may continue in the next batch, and the connector cannot restart inside a rows event.
+     */
+    private SourceRecord heldStatement;
     private String txnId;
     private final List<RowMapper.DatasetChange> snapshotRows = new ArrayList<>();
     private Position snapshotPosition;
@@ -135,6 +141,15 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
                 // No transaction metadata: the previous rows' transaction ended where this one's starts.
                 applyTransaction(dialect.transactionPosition(null, txnLastRow));
                 unmarkedBefore(event, committer);
+                heldStatement = null;
+            } else if ( txnId == null && heldStatement != null && !dialect.sameTransaction(heldStatement, r) ) {
+                unmarkedBefore(event, committer);
+                heldStatement = null;
+            }
+            if ( txnId == null && alreadyApplied(r) ) {
+                // Sent again after a restart (a held statement): its rows up to the applied position are in the dataset.
+                LOG.debug("Source '{}' (dataset '{}'): row at {} was applied before; skipped", settings.name(), dsg.datasetName(), r.sourceOffset());
+                continue;
             }
             if ( txnHeaders.isEmpty() )
                 dialect.transactionHeaders(source, txnHeaders);
@@ -147,8 +162,10 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
         if ( txnId == null && txnLastRow != null ) {
             // Without transaction metadata the batch's end closes the transaction in progress (a
             // transaction split over two batches becomes two patches; docs/sources.md).
-            applyTransaction(dialect.transactionPosition(null, txnLastRow));
-            mark(committer);
+            SourceRecord last = txnLastRow;
+            applyTransaction(dialect.transactionPosition(null, last));
+            markBefore(last, committer);
+            heldStatement = last;
         }
         if ( applySnapshotRows() )
             mark(committer);
@@ -184,6 +201,24 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
             committer.markProcessed(e, offsets);
         }
         unmarked.clear();
+    }
+
+    /** Mark processed the events received before the first one of {@code statement}'s statement; keep that statement's unmarked. */
+    private void markBefore(SourceRecord statement, DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) throws InterruptedException {
+        int first = 0;
+        while ( first < unmarked.size() && !dialect.sameTransaction(unmarked.get(first).record(), statement) )
+            first++;
+        List<RecordChangeEvent<SourceRecord>> held = new ArrayList<>(unmarked.subList(first, unmarked.size()));
+        unmarked.subList(first, unmarked.size()).clear();
+        mark(committer);
+        unmarked.addAll(held);
+    }
+
+    /** True when the row's own position is not after the last applied one. */
+    private boolean alreadyApplied(SourceRecord row) {
+        Position done = applied.position();
+        Position at = dialect.transactionPosition(null, row);
+        return done != null && at != null && !at.isAfter(done);
     }
 
     /** Mark every event received before {@code current} processed. */
