@@ -221,6 +221,7 @@ class MariaDbSourceIT {
         assertTrue(subjectQuads("customer/3").isEmpty(), "TRUNCATE removed every row's triples");
         assertTrue(subjectQuads("customer/99").isEmpty(), "rolled-back insert absent");
         assertTrue(!subjectQuads("country/ch").isEmpty(), "the other table is untouched");
+        awaitVersion(log.headVersion());   // published just after the dataset commit
         LogReplay.assertLogReproduces(log, dsg);
     }
 
@@ -255,6 +256,7 @@ class MariaDbSourceIT {
                                                              && subjectQuads("customer/4").size() == 2);
         assertEquals(Set.of(cq("customer/1", TYPE, "<" + EX + "Customer>"), cq("customer/1", "<" + EX + "name>", "\"Ann\"")), subjectQuads("customer/1"));
         assertEquals(Set.of(cq("customer/4", TYPE, "<" + EX + "Customer>"), cq("customer/4", "<" + EX + "name>", "\"Di\"")), subjectQuads("customer/4"));
+        awaitVersion(log.headVersion());   // published just after the dataset commit
         LogReplay.assertLogReproduces(log, dsg);
     }
 
