@@ -4,6 +4,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.debezium.engine.DebeziumEngine;
@@ -57,6 +61,7 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
     private Position snapshotPosition;
     private boolean snapshotStarted;
 
+    private final ExecutorService writer;
     private final AtomicLong transactions = new AtomicLong();
     private final AtomicLong rows = new AtomicLong();
     /** Set when a row could not be mapped and the source must stop. */
@@ -71,6 +76,12 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
         for ( String t : mapper.tables() )
             tableByTopic.put(settings.topicPrefix() + "." + t, t);
         this.transactionTopic = settings.topicPrefix() + ".transaction";
+        String thread = "fuseki-cdc-source-" + dsg.datasetName() + "-" + settings.name() + "-writer";
+        this.writer = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, thread);
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     public long transactions() {
@@ -280,8 +291,41 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
         return true;
     }
 
-    /** One dataset write transaction; returns the log's head version after it. */
+    /**
+     * One dataset write transaction; returns the log's head version after it. The engine
+     * interrupts its threads when it stops; an interrupt inside the dataset's commit (file
+     * channels close on interrupt) could leave the dataset's write lock held and every later write
+     * waiting. So the write runs on a thread of its own and is waited for to its end.
+     */
     private long write(List<RowMapper.DatasetChange> changes, Map<String, String> headers) {
+        Future<Long> done = writer.submit(() -> writeNow(changes, headers));
+        boolean interrupted = false;
+        try {
+            while ( true ) {
+                try {
+                    return done.get();
+                } catch (InterruptedException ex) {
+                    interrupted = true;
+                } catch (ExecutionException ex) {
+                    if ( ex.getCause() instanceof RuntimeException re )
+                        throw re;
+                    if ( ex.getCause() instanceof Error e )
+                        throw e;
+                    throw new IllegalStateException(ex.getCause());
+                }
+            }
+        } finally {
+            if ( interrupted )
+                Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stop the writer thread (after the engine has stopped). */
+    public void close() {
+        writer.shutdown();
+    }
+
+    private long writeNow(List<RowMapper.DatasetChange> changes, Map<String, String> headers) {
         dsg.begin(TxnType.WRITE);
         boolean committed = false;
         try {
