@@ -334,9 +334,12 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
             dsg.commit(headers);
             committed = true;
         } finally {
-            if ( !committed )
-                dsg.abort();
-            dsg.end();
+            try {
+                if ( !committed )
+                    dsg.abort();
+            } finally {
+                dsg.end();   // always: a transaction left open would hold the write lock
+            }
         }
         return dsg.changeLog().headVersion();
     }
