@@ -1,5 +1,6 @@
 package org.fusekicdc.source.mariadb;
 
+import java.util.HashMap;
 import java.util.Map;
 
 import org.apache.kafka.connect.data.Struct;
@@ -90,6 +91,25 @@ final class BinlogDialect implements Dialect {
     public boolean sameTransaction(SourceRecord a, SourceRecord b) {
         Map<String, ?> x = a.sourceOffset(), y = b.sourceOffset();
         return x.get("file") != null && x.get("pos") != null && x.get("file").equals(y.get("file")) && x.get("pos").equals(y.get("pos"));
+    }
+
+    /**
+     * Outside a transaction the connector writes as restart offset the position after the
+     * current rows event, and still counts the event's rows as rows to skip; on restart it would
+     * skip that many rows of the next rows event, which were never applied (MariaDB, where the
+     * connector sees no transaction start). The position past the event needs no skipping: this
+     * offset has the counts removed. Inside a transaction (MySQL: the offset names it) the
+     * position is the transaction's start and the counts are right.
+     */
+    @Override
+    public Map<String, ?> restartOffset(SourceRecord record) {
+        Map<String, ?> offset = record.sourceOffset();
+        if ( offset.containsKey("snapshot") || offset.containsKey("transaction_id") || !(offset.containsKey("row") || offset.containsKey("event")) )
+            return offset;
+        Map<String, Object> restart = new HashMap<>(offset);
+        restart.remove("row");
+        restart.remove("event");
+        return restart;
     }
 
     @Override

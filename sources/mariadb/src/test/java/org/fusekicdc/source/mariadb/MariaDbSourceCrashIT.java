@@ -48,7 +48,10 @@ import org.junit.jupiter.api.io.TempDir;
  * (its binlog positions strictly increase).
  */
 class MariaDbSourceCrashIT {
-    private static final int ROUNDS = 3;
+    private static final int ROUNDS = 2;
+    /** Rows before the snapshot, applied in chunks of SNAPSHOT_BATCH: enough chunks that a kill lands inside. */
+    private static final int SNAPSHOT_ROWS = 5_000;
+    private static final int SNAPSHOT_BATCH = 100;
     private static final Duration CATCH_UP = Duration.ofSeconds(90);
     static final String EX = "http://example.org/";
 
@@ -74,19 +77,19 @@ class MariaDbSourceCrashIT {
             TestMariaDb.dropDatabase(db);
     }
 
-    private Path config(String snapshotMode) throws Exception {
+    private Path config(String snapshotMode, int batchSize) throws Exception {
         Path f = work.resolve("source.ttl");
         Files.writeString(f, """
             <#source> a cdc:MariaDbSource ;
                 cdc:host "%s" ; cdc:port %d ; cdc:user "%s" ;
                 cdc:retryInitialMillis 100 ; cdc:retryMaxMillis 1000 ; cdc:snapshotMode "%s" ;
-                cdc:debeziumProperties "max.batch.size=500" ;
+                cdc:debeziumProperties "max.batch.size=%d" ;
                 cdc:table [
                     cdc:tableName "%s.item" ;
                     cdc:subjectTemplate "http://example.org/item/{id}" ;
                     cdc:column [ cdc:columnName "n" ; cdc:predicate ex:n ] , [ cdc:columnName "label" ; cdc:predicate ex:label ]
                 ] .
-            """.formatted(TestMariaDb.HOST, TestMariaDb.PORT, TestMariaDb.USER, snapshotMode, db));
+            """.formatted(TestMariaDb.HOST, TestMariaDb.PORT, TestMariaDb.USER, snapshotMode, batchSize, db));
         return f;
     }
 
@@ -170,7 +173,7 @@ class MariaDbSourceCrashIT {
             if ( childRows.get() == rows.size() && v == settled )
                 break;
             settled = v;
-            Thread.sleep(2000);
+            Thread.sleep(500);
         }
         kill();
         ChangeLog log = ChangeLog.open(MariaDbSourceChild.logConfig(work));
@@ -211,27 +214,28 @@ class MariaDbSourceCrashIT {
     void killedDuringTheSnapshotTheRedoneSnapshotLeavesExactlyTheDatabasesRows() throws Exception {
         Map<Integer, int[]> rows = new TreeMap<>();
         StringBuilder insert = new StringBuilder("INSERT INTO " + db + ".item VALUES ");
-        for ( int i = 1 ; i <= 20_000 ; i++ ) {
+        for ( int i = 1 ; i <= SNAPSHOT_ROWS ; i++ ) {
             insert.append(i > 1 ? "," : "").append("(").append(i).append(",0,'item ").append(i).append("')");
             rows.put(i, new int[] {0});
         }
         sql(insert.toString());
-        Path configFile = config("initial");
+        Path configFile = config("initial", SNAPSHOT_BATCH);
         startChild(configFile);
         TestSupport.await("the first snapshot chunk", CATCH_UP, () -> childVersion.get() >= 1);
         kill();
-        assertTrue(childVersion.get() < 40, "killed during the snapshot (version " + childVersion.get() + " of 40 chunks)");
+        assertTrue(childVersion.get() < SNAPSHOT_ROWS / SNAPSHOT_BATCH, "killed during the snapshot (version " + childVersion.get() + " of "
+                                                                 + SNAPSHOT_ROWS / SNAPSHOT_BATCH + " chunks)");
         // Deleted and changed while the source is down: the redone snapshot must not keep them.
-        sql("DELETE FROM " + db + ".item WHERE id <= 1000", "UPDATE " + db + ".item SET n = 7 WHERE id = 5000");
+        sql("DELETE FROM " + db + ".item WHERE id <= 1000", "UPDATE " + db + ".item SET n = 7 WHERE id = 3000");
         for ( int i = 1 ; i <= 1000 ; i++ )
             rows.remove(i);
-        rows.get(5000)[0] = 7;
+        rows.get(3000)[0] = 7;
         catchUpAndCheck(configFile, rows);
     }
 
     @Test
     void killedAtRandomMomentsWhileStreamingEveryTransactionIsAppliedOnce() throws Exception {
-        Path configFile = config("initial");
+        Path configFile = config("initial", 500);
         long seed = Long.getLong("fusekicdc.crashSeed", System.nanoTime());
         System.err.println("MariaDbSourceCrashIT seed " + seed + " (-Dfusekicdc.crashSeed=" + seed + ")");
         Random random = new Random(seed);

@@ -46,7 +46,7 @@ import org.fusekicdc.core.testing.TestSupport;
  * holds exactly the database's rows.
  */
 class SourceCrashIT {
-    private static final int ROUNDS = 4;
+    private static final int ROUNDS = 2;
     private static final Duration CATCH_UP = Duration.ofSeconds(90);
     static final String EX = "http://example.org/";
 

@@ -4,6 +4,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.debezium.engine.DebeziumEngine;
@@ -46,11 +50,18 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
     private final List<RowMapper.DatasetChange> txnRows = new ArrayList<>();
     private final Map<String, String> txnHeaders = new LinkedHashMap<>();
     private SourceRecord txnLastRow;
+    /**
+     * Without transaction metadata: a row of the statement applied at the end of the last batch.
+     * Its events stay unmarked until a row of another statement shows the statement complete: its
+     * rows may continue in the next batch, and the connector cannot restart inside a rows event.
+     */
+    private SourceRecord heldStatement;
     private String txnId;
     private final List<RowMapper.DatasetChange> snapshotRows = new ArrayList<>();
     private Position snapshotPosition;
     private boolean snapshotStarted;
 
+    private final ExecutorService writer;
     private final AtomicLong transactions = new AtomicLong();
     private final AtomicLong rows = new AtomicLong();
     /** Set when a row could not be mapped and the source must stop. */
@@ -65,6 +76,12 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
         for ( String t : mapper.tables() )
             tableByTopic.put(settings.topicPrefix() + "." + t, t);
         this.transactionTopic = settings.topicPrefix() + ".transaction";
+        String thread = "fuseki-cdc-source-" + dsg.datasetName() + "-" + settings.name() + "-writer";
+        this.writer = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, thread);
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     public long transactions() {
@@ -135,6 +152,15 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
                 // No transaction metadata: the previous rows' transaction ended where this one's starts.
                 applyTransaction(dialect.transactionPosition(null, txnLastRow));
                 unmarkedBefore(event, committer);
+                heldStatement = null;
+            } else if ( txnId == null && heldStatement != null && !dialect.sameTransaction(heldStatement, r) ) {
+                unmarkedBefore(event, committer);
+                heldStatement = null;
+            }
+            if ( txnId == null && alreadyApplied(r) ) {
+                // Sent again after a restart (a held statement): its rows up to the applied position are in the dataset.
+                LOG.debug("Source '{}' (dataset '{}'): row at {} was applied before; skipped", settings.name(), dsg.datasetName(), r.sourceOffset());
+                continue;
             }
             if ( txnHeaders.isEmpty() )
                 dialect.transactionHeaders(source, txnHeaders);
@@ -147,8 +173,10 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
         if ( txnId == null && txnLastRow != null ) {
             // Without transaction metadata the batch's end closes the transaction in progress (a
             // transaction split over two batches becomes two patches; docs/sources.md).
-            applyTransaction(dialect.transactionPosition(null, txnLastRow));
-            mark(committer);
+            SourceRecord last = txnLastRow;
+            applyTransaction(dialect.transactionPosition(null, last));
+            markBefore(last, committer);
+            heldStatement = last;
         }
         if ( applySnapshotRows() )
             mark(committer);
@@ -172,9 +200,36 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
     }
 
     private void mark(DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) throws InterruptedException {
-        for ( RecordChangeEvent<SourceRecord> e : unmarked )
-            committer.markProcessed(e);
+        for ( RecordChangeEvent<SourceRecord> e : unmarked ) {
+            Map<String, ?> own = e.record().sourceOffset();
+            Map<String, ?> restart = dialect.restartOffset(e.record());
+            if ( restart == own ) {
+                committer.markProcessed(e);
+                continue;
+            }
+            DebeziumEngine.Offsets offsets = committer.buildOffsets();
+            restart.forEach(offsets::set);
+            committer.markProcessed(e, offsets);
+        }
         unmarked.clear();
+    }
+
+    /** Mark processed the events received before the first one of {@code statement}'s statement; keep that statement's unmarked. */
+    private void markBefore(SourceRecord statement, DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) throws InterruptedException {
+        int first = 0;
+        while ( first < unmarked.size() && !dialect.sameTransaction(unmarked.get(first).record(), statement) )
+            first++;
+        List<RecordChangeEvent<SourceRecord>> held = new ArrayList<>(unmarked.subList(first, unmarked.size()));
+        unmarked.subList(first, unmarked.size()).clear();
+        mark(committer);
+        unmarked.addAll(held);
+    }
+
+    /** True when the row's own position is not after the last applied one. */
+    private boolean alreadyApplied(SourceRecord row) {
+        Position done = applied.position();
+        Position at = dialect.transactionPosition(null, row);
+        return done != null && at != null && !at.isAfter(done);
     }
 
     /** Mark every event received before {@code current} processed. */
@@ -236,8 +291,41 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
         return true;
     }
 
-    /** One dataset write transaction; returns the log's head version after it. */
+    /**
+     * One dataset write transaction; returns the log's head version after it. The engine
+     * interrupts its threads when it stops; an interrupt inside the dataset's commit (file
+     * channels close on interrupt) could leave the dataset's write lock held and every later write
+     * waiting. So the write runs on a thread of its own and is waited for to its end.
+     */
     private long write(List<RowMapper.DatasetChange> changes, Map<String, String> headers) {
+        Future<Long> done = writer.submit(() -> writeNow(changes, headers));
+        boolean interrupted = false;
+        try {
+            while ( true ) {
+                try {
+                    return done.get();
+                } catch (InterruptedException ex) {
+                    interrupted = true;
+                } catch (ExecutionException ex) {
+                    if ( ex.getCause() instanceof RuntimeException re )
+                        throw re;
+                    if ( ex.getCause() instanceof Error e )
+                        throw e;
+                    throw new IllegalStateException(ex.getCause());
+                }
+            }
+        } finally {
+            if ( interrupted )
+                Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stop the writer thread (after the engine has stopped). */
+    public void close() {
+        writer.shutdown();
+    }
+
+    private long writeNow(List<RowMapper.DatasetChange> changes, Map<String, String> headers) {
         dsg.begin(TxnType.WRITE);
         boolean committed = false;
         try {
@@ -246,9 +334,12 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
             dsg.commit(headers);
             committed = true;
         } finally {
-            if ( !committed )
-                dsg.abort();
-            dsg.end();
+            try {
+                if ( !committed )
+                    dsg.abort();
+            } finally {
+                dsg.end();   // always: a transaction left open would hold the write lock
+            }
         }
         return dsg.changeLog().headVersion();
     }

@@ -39,6 +39,15 @@ public interface Dialect {
         return false;
     }
 
+    /**
+     * The offset the engine stores for a processed event: where the connector starts reading
+     * again after a restart. The event's own offset unless the connector's offset needs
+     * correcting for this database.
+     */
+    default Map<String, ?> restartOffset(SourceRecord record) {
+        return record.sourceOffset();
+    }
+
     /** Headers naming a streamed transaction in the database's terms (transaction id, GTID), from a row event's source block. */
     void transactionHeaders(Struct source, Map<String, String> headers);
 }

@@ -225,6 +225,7 @@ public abstract class RelationalSource implements Source {
                 failure.set(ex);
             } finally {
                 closeEngine();
+                a.close();
             }
             if ( closing )
                 break;
