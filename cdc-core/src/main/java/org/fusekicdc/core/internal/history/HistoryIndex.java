@@ -393,13 +393,19 @@ public final class HistoryIndex implements AutoCloseable {
     private void skipRemoved(long from) {
         long first = log.firstVersion();
         LOG.info("Dataset '{}': history index at version {} is behind the change log's oldest version {}; continuing there", dataset, from, first);
+        boolean rebase;
         synchronized (lock) {
-            if ( position == from ) {
-                position = first - 1;
-                lastId = safeIdOf(position);
-                lock.notifyAll();
-            }
+            if ( position != from )
+                return;
+            position = first - 1;
+            lastId = safeIdOf(position);
+            lock.notifyAll();
+            rebase = partitions.getLast().first < first;
         }
+        // What the newest partition holds is gone from the log: the versions from here on go to a
+        // partition of their own, so that retention can prune the old one whole.
+        if ( rebase )
+            roll(first);
     }
 
     /** Add one record's entries to the newest partition and make them visible. */
