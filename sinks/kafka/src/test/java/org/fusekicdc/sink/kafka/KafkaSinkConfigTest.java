@@ -157,7 +157,7 @@ class KafkaSinkConfigTest {
 
     @Test
     void badValuesAreRefused() {
-        assertTrue(error(Map.of("format", "xml")).contains("cdc:format must be one of text, binary, json, entity, got 'xml'"));
+        assertTrue(error(Map.of("format", "xml")).contains("cdc:format must be one of text, binary, json, entity, step, got 'xml'"));
         assertTrue(error(Map.of("cloudEventsType", "x y")).contains("cdc:cloudEventsType is set but cdc:cloudEvents is not true"));
         assertTrue(error(Map.of("cloudEvents", "true", "cloudEventsType", "x y")).contains("not a reverse-DNS name"));
         assertTrue(error(Map.of("cloudEvents", "true", "cloudEventsSource", "http://a b")).contains("not a URI reference"));
