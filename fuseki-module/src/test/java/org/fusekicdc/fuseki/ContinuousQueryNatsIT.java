@@ -2,16 +2,20 @@ package org.fusekicdc.fuseki;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
 
 import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
 import io.nats.client.Nats;
 import org.apache.jena.atlas.json.JSON;
 import org.apache.jena.atlas.json.JsonObject;
+import org.fusekicdc.core.testing.TestSupport;
 import org.fusekicdc.core.wire.PatchReassembler;
 import org.fusekicdc.sink.nats.NatsPatchReader;
 import org.junit.jupiter.api.Test;
@@ -45,6 +49,8 @@ class ContinuousQueryNatsIT {
         try (Connection nats = Nats.connect(url)) {
             try (CdcFuseki f = CdcFuseki.start(work, config, b -> {})) {
                 assertEquals(204, f.update("ds", "PREFIX ex: <http://example/> INSERT DATA { ex:a ex:p 1 }").statusCode());
+                // The sink creates its stream when it first opens, on a thread of its own.
+                TestSupport.await("the sink's stream " + stream, Duration.ofSeconds(30), () -> streamExists(nats, stream));
                 try (NatsPatchReader reader = new NatsPatchReader(nats, stream, subject, 0, work.resolve("tmp"))) {
                     long previousStep = -1;
                     for ( long position = 1 ; position <= 3 ; position++ ) {
@@ -72,6 +78,17 @@ class ContinuousQueryNatsIT {
             } finally {
                 nats.jetStreamManagement().deleteStream(stream);
             }
+        }
+    }
+
+    private static boolean streamExists(Connection nats, String stream) {
+        try {
+            nats.jetStreamManagement().getStreamInfo(stream);
+            return true;
+        } catch (JetStreamApiException ex) {
+            return false;
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
         }
     }
 }

@@ -511,7 +511,14 @@ class LiveWebSocketIT {
             for ( int i = 0 ; i < 3000 ; i++ )
                 c.send("{\"publish\": {}}");
             while ( true ) {
-                var frame = c.next();
+                java.util.Map.Entry<Integer, byte[]> frame;
+                try {
+                    frame = c.next();
+                } catch (java.net.SocketException ex) {
+                    // The server closed with this client's sends still unread in its buffer: TCP resets, and the
+                    // reset can overtake the close frame. The released subscription below shows the cut-off.
+                    break;
+                }
                 if ( frame.getKey() == 0x8 ) {
                     byte[] p = frame.getValue();
                     assertEquals(1008, ((p[0] & 0xFF) << 8) | (p[1] & 0xFF));
