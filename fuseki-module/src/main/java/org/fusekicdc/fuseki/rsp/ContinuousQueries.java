@@ -203,7 +203,7 @@ public final class ContinuousQueries implements AutoCloseable {
         CompletableFuture<Void> registered = new CompletableFuture<>();
         post(() -> {
             try {
-                if ( asOf != null && asOf.version() < engine.version() )
+                if ( asOf != null && asOf.version() != engine.version() )
                     registerAsOf(query, sub, asOf);
                 else
                     engine.register(query, sub);
