@@ -24,6 +24,7 @@ import org.apache.kafka.common.utils.Utils;
 import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkException;
 import org.fusekicdc.core.internal.wire.EntityDocumentFormat;
+import org.fusekicdc.core.internal.wire.MessagesAhead;
 import org.fusekicdc.core.wire.CloudEvents;
 import org.fusekicdc.core.wire.PatchMessages;
 import org.fusekicdc.core.wire.PatchRecord;
@@ -196,14 +197,16 @@ public final class KafkaSink implements Sink {
         if ( p == null )
             throw SinkException.transientFailure("Kafka sink '" + config.sink() + "' is not open", null);
         List<Sent> sent = new ArrayList<>();
-        for ( PatchRecord patch : patches ) {
-            try {
-                config.messageFormat().messages(patch, envelope(patch), config.maxMessageBytes(), workDir, (headers, value) -> {
-                    Future<RecordMetadata> f = send(p, patch, headers, value, true);
-                    sent.add(new Sent(f, patch, headers));
-                });
-            } catch (IOException ex) {
-                throw SinkException.logReadFailure(patch.version(), ex);
+        try (MessagesAhead ahead = MessagesAhead.start(config.messageFormat(), patches, this::envelope, config.maxMessageBytes(), workDir)) {
+            for ( PatchRecord patch : patches ) {
+                try {
+                    ahead.messages(patch, (headers, value) -> {
+                        Future<RecordMetadata> f = send(p, patch, headers, value, true);
+                        sent.add(new Sent(f, patch, headers));
+                    });
+                } catch (IOException ex) {
+                    throw SinkException.logReadFailure(patch.version(), ex);
+                }
             }
         }
         return () -> {

@@ -23,6 +23,7 @@ import io.nats.client.api.MessageInfo;
 import io.nats.client.api.PublishAck;
 import io.nats.client.api.StreamInfo;
 import io.nats.client.impl.Headers;
+import org.fusekicdc.core.internal.wire.MessagesAhead;
 import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkException;
 import org.fusekicdc.core.wire.CloudEvents;
@@ -369,26 +370,28 @@ public final class NatsSink implements Sink {
         if ( connection == null )
             throw SinkException.transientFailure("the sink is not connected", null);
         List<Pending> mine = new ArrayList<>();
-        for ( PatchRecord patch : patches ) {
-            long version = patch.version();
-            String id = patch.meta().id().toString();
-            if ( partialId != null || lastVersion < 0 ) {
-                // The subject's end must be settled before sequences can be computed ahead of it.
-                settleAll();
-                deliver(patch);
-                continue;
+        try (MessagesAhead ahead = MessagesAhead.start(config.messageFormat(), patches, this::envelope, partBytes, workDir)) {
+            for ( PatchRecord patch : patches ) {
+                long version = patch.version();
+                String id = patch.meta().id().toString();
+                if ( partialId != null || lastVersion < 0 ) {
+                    // The subject's end must be settled before sequences can be computed ahead of it.
+                    settleAll();
+                    deliver(patch);
+                    continue;
+                }
+                if ( version <= lastVersion )
+                    continue;
+                if ( version == lastVersion + 1 )
+                    checkChain(patch, id);
+                try {
+                    ahead.messages(patch, (headers, value) -> mine.add(publishAsync(version, id, headers, value)));
+                } catch (IOException ex) {
+                    throw SinkException.logReadFailure(version, ex);
+                }
+                lastVersion = version;
+                lastPatchId = id;
             }
-            if ( version <= lastVersion )
-                continue;
-            if ( version == lastVersion + 1 )
-                checkChain(patch, id);
-            try {
-                config.messageFormat().messages(patch, envelope(patch), partBytes, workDir, (headers, value) -> mine.add(publishAsync(version, id, headers, value)));
-            } catch (IOException ex) {
-                throw SinkException.logReadFailure(version, ex);
-            }
-            lastVersion = version;
-            lastPatchId = id;
         }
         return () -> {
             for ( Pending p : mine )
