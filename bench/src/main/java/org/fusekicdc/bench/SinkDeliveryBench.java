@@ -106,6 +106,9 @@ import org.fusekicdc.sink.nats.NatsPatchReader;
  * <tr><td>bench.behind</td><td>10000</td><td>Patches the catch-up part's sink starts behind.</td></tr>
  * <tr><td>bench.catchupSeconds</td><td>60</td><td>Longest the catch-up part waits for the sink to catch up.</td></tr>
  * <tr><td>bench.rate</td><td>500</td><td>Transactions/s offered in the latency part.</td></tr>
+ * <tr><td>bench.logFsync</td><td>true</td><td>Whether the latency part's change log forces each commit to disk. One writer
+ *     thread forcing the log per commit offers at most about 1/fsync transactions/s (about 3,000 on the benchmark
+ *     machine): {@code false} lets a higher {@code bench.rate} be offered, to measure the sinks there.</td></tr>
  * <tr><td>bench.warmupSeconds</td><td>3</td><td>Leading seconds of the latency part not counted.</td></tr>
  * <tr><td>bench.seconds</td><td>25</td><td>Measured seconds of the latency part, per broker.</td></tr>
  * <tr><td>bench.drainSeconds</td><td>20</td><td>After the writer stops, how long the latency part waits for the consumer to
@@ -131,6 +134,7 @@ public final class SinkDeliveryBench {
     private final int behind = Integer.getInteger("bench.behind", 10_000);
     private final double catchupSeconds = Double.parseDouble(System.getProperty("bench.catchupSeconds", "60"));
     private final int rate = Integer.getInteger("bench.rate", 500);
+    private final boolean logFsync = Boolean.parseBoolean(System.getProperty("bench.logFsync", "true"));
     private final double warmupSeconds = Double.parseDouble(System.getProperty("bench.warmupSeconds", "3"));
     private final double seconds = Double.parseDouble(System.getProperty("bench.seconds", "25"));
     private final double drainSeconds = Double.parseDouble(System.getProperty("bench.drainSeconds", "20"));
@@ -168,9 +172,9 @@ public final class SinkDeliveryBench {
             + Runtime.version() + ", max heap " + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MB; JVM args "
             + ManagementFactory.getRuntimeMXBean().getInputArguments());
         out("Work directory: " + work);
-        out(String.format(Locale.ROOT, "Options: brokers=%s parts=%s rate=%d/s warmup=%.0fs seconds=%.0fs patches=%d quadsPerPatch=%d format=%s"
-                                       + " cloudEvents=%s kafkaProducerProperties=[%s]", brokers, parts, rate, warmupSeconds, seconds, patches, quadsPerPatch, format, cloudEvents,
-                          kafkaProducerProperties));
+        out(String.format(Locale.ROOT, "Options: brokers=%s parts=%s rate=%d/s logFsync=%s warmup=%.0fs seconds=%.0fs patches=%d quadsPerPatch=%d format=%s"
+                                       + " cloudEvents=%s kafkaProducerProperties=[%s]", brokers, parts, rate, logFsync, warmupSeconds, seconds, patches, quadsPerPatch,
+                          format, cloudEvents, kafkaProducerProperties));
         try {
             if ( brokers.contains("kafka") ) {
                 long s = System.nanoTime();
@@ -245,7 +249,7 @@ public final class SinkDeliveryBench {
         out("---- Latency, " + broker + " (dataset " + name + ")");
         String loadAtStart = BenchStats.loadAverage();
         Path dir = Files.createDirectories(work.resolve(name));
-        ChangeLog log = ChangeLog.open(ChangeLogConfig.defaults(dir.resolve("changes"), name).withFsync(true));
+        ChangeLog log = ChangeLog.open(ChangeLogConfig.defaults(dir.resolve("changes"), name).withFsync(logFsync));
         CapturingDatasetGraph dsg = CapturingDatasetGraph.create(DatasetGraphFactory.createTxnMem(), log, CaptureConfig.defaults(dir.resolve("spill")));
         int warmupTxns = (int)Math.round(rate * warmupSeconds);
         int total = warmupTxns + (int)Math.round(rate * seconds);
