@@ -19,6 +19,9 @@ import java.util.concurrent.locks.LockSupport;
 
 import org.apache.jena.atlas.json.JSON;
 import org.apache.jena.atlas.json.JsonObject;
+import org.apache.jena.graph.Node;
+import org.apache.jena.rdfpatch.RDFPatch;
+import org.apache.jena.rdfpatch.changes.RDFChangesBase;
 import org.apache.jena.sparql.expr.NodeValue;
 import org.apache.jena.sparql.function.FunctionBase0;
 import org.apache.jena.sparql.function.FunctionRegistry;
@@ -134,6 +137,65 @@ class ContinuousQueryIsolationIT {
                     assertStep(costly.next(), versions.get(i - 1), i);
             }
         }
+    }
+
+    /**
+     * A configured query that is costly moves to a thread of its own and writes its view from there;
+     * across a restart (where it replays the log on the shared thread, is costly again, and moves
+     * again) every step reaches the view once, in order.
+     */
+    @Test
+    void aCostlyConfiguredQueryWritesEveryStepOnceAcrossARestart() throws Exception {
+        Gate.open.countDown();
+        String options = """
+            cdc:streamCostlyStepMillis 100 ;
+                cdc:continuousQuery [
+                    cdc:name "costly" ;
+                    cdc:query \"""PREFIX ex: <http://example/>
+                        REGISTER RSTREAM <urn:q:costly> AS CONSTRUCT { ex:window ex:n ?n }
+                        FROM NAMED WINDOW <urn:w> ON <https://w3id.org/fuseki-cdc#added> [ROWS 10]
+                        WHERE { { SELECT (COUNT(*) AS ?n) WHERE { WINDOW <urn:w> { ?e ex:v ?v } FILTER (<%s>()) } } }\""" ;
+                    cdc:outputGraph <urn:view:costly>
+                ] ;""".formatted(GATE);
+        List<Long> commits = new ArrayList<>();
+        try (CdcFuseki f = start(options)) {
+            for ( int i = 1 ; i <= 3 ; i++ )
+                commits.add(update(f, "INSERT DATA { ex:e" + i + " ex:v " + i + " }"));
+            TestSupport.await("the costly query on a thread of its own", Duration.ofSeconds(10),
+                              () -> f.runtime("ds").continuousQueries().isolatedQueries().contains("costly"));
+            awaitView(f, 3);
+        }
+        try (CdcFuseki f = start(options)) {
+            for ( int i = 4 ; i <= 5 ; i++ )
+                commits.add(update(f, "INSERT DATA { ex:e" + i + " ex:v " + i + " }"));
+            awaitView(f, 5);
+            TestSupport.await("the costly query on a thread of its own again", Duration.ofSeconds(10),
+                              () -> f.runtime("ds").continuousQueries().isolatedQueries().contains("costly"));
+            List<Long> steps = new ArrayList<>();
+            List<Long> counts = new ArrayList<>();
+            for ( RDFPatch p : f.feed("ds") ) {
+                if ( p.header().get("rsp-view") == null )
+                    continue;
+                p.apply(new RDFChangesBase() {
+                    @Override
+                    public void add(Node g, Node s, Node pr, Node o) {
+                        if ( pr.getURI().equals("http://example/n") )
+                            counts.add(Long.parseLong(o.getLiteralLexicalForm()));
+                        if ( pr.getURI().equals("https://w3id.org/fuseki-cdc#lastStep") )
+                            steps.add(Long.parseLong(o.getLiteralLexicalForm()));
+                    }
+                });
+            }
+            assertEquals(commits, steps, "one view commit per step (a count window's step is its commit's version), none doubled or skipped");
+            assertEquals(List.of(1L, 2L, 3L, 4L, 5L), counts);
+        }
+    }
+
+    private static void awaitView(CdcFuseki f, int n) {
+        String ask = "ASK { GRAPH <urn:view:costly> { <http://example/window> <http://example/n> " + n + " } }";
+        TestSupport.await("the view holding n = " + n, Duration.ofSeconds(30),
+                          () -> f.send(HttpRequest.newBuilder(URI.create(f.url("/ds/sparql?query=" + URLEncoder.encode(ask, StandardCharsets.UTF_8))))
+                                         .header("Accept", "application/sparql-results+json").GET()).body().contains("true"));
     }
 
     @Test

@@ -59,7 +59,7 @@ public final class StreamEngine implements AutoCloseable {
      * match) are more than {@link StreamEngineConfig#maxWindowQuads()}. At that rate the window
      * would fail its query once filled. Event-time, count and session windows are not counted here.
      *
-     * @param newestFirst the dataset's commits, newest first; read lazily, at most one event past the budget
+     * @param newestFirst the dataset's commits, newest first; read lazily, up to the first that takes a window past the budget
      * @throws ContinuousQueryException naming the window, the versions counted and {@code cdc:maxWindowQuads}
      */
     public static void checkWindowBudget(ContinuousQuery query, StreamEngineConfig config, Instant now, Iterator<Commit> newestFirst) {
