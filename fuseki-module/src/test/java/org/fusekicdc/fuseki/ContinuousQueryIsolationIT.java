@@ -83,8 +83,10 @@ class ContinuousQueryIsolationIT {
         FunctionRegistry.get().remove(GATE);
     }
 
+    /** A server with the quick start's dataset and {@code options}; heartbeats every second, so that a client's SSE response starts at once. */
     private CdcFuseki start(String options) {
-        String config = CdcFuseki.exampleConfig("quickstart.ttl", work).replace("cdc:logDirectory", options + "\n    cdc:logDirectory");
+        String config = CdcFuseki.exampleConfig("quickstart.ttl", work).replace("cdc:logDirectory", "cdc:liveHeartbeatSeconds 1 ; " + options
+                                                                                                       + "\n    cdc:logDirectory");
         return CdcFuseki.start(work, config, b -> {});
     }
 
