@@ -19,9 +19,6 @@ import java.util.concurrent.locks.LockSupport;
 
 import org.apache.jena.atlas.json.JSON;
 import org.apache.jena.atlas.json.JsonObject;
-import org.apache.jena.graph.Node;
-import org.apache.jena.rdfpatch.RDFPatch;
-import org.apache.jena.rdfpatch.changes.RDFChangesBase;
 import org.apache.jena.sparql.expr.NodeValue;
 import org.apache.jena.sparql.function.FunctionBase0;
 import org.apache.jena.sparql.function.FunctionRegistry;
@@ -173,21 +170,8 @@ class ContinuousQueryIsolationIT {
             awaitView(f, 5);
             TestSupport.await("the costly query on a thread of its own again", Duration.ofSeconds(10),
                               () -> f.runtime("ds").continuousQueries().isolatedQueries().contains("costly"));
-            List<Long> steps = new ArrayList<>();
-            List<Long> counts = new ArrayList<>();
-            for ( RDFPatch p : f.feed("ds") ) {
-                if ( p.header().get("rsp-view") == null )
-                    continue;
-                p.apply(new RDFChangesBase() {
-                    @Override
-                    public void add(Node g, Node s, Node pr, Node o) {
-                        if ( pr.getURI().equals("http://example/n") )
-                            counts.add(Long.parseLong(o.getLiteralLexicalForm()));
-                        if ( pr.getURI().equals("https://w3id.org/fuseki-cdc#lastStep") )
-                            steps.add(Long.parseLong(o.getLiteralLexicalForm()));
-                    }
-                });
-            }
+            List<Long> steps = ViewCommits.added(f, "ds", ViewCommits.LAST_STEP);
+            List<Long> counts = ViewCommits.added(f, "ds", "http://example/n");
             assertEquals(commits, steps, "one view commit per step (a count window's step is its commit's version), none doubled or skipped");
             assertEquals(List.of(1L, 2L, 3L, 4L, 5L), counts);
         }
