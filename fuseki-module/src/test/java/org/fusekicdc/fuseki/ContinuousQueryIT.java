@@ -12,16 +12,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import org.apache.jena.atlas.json.JSON;
 import org.apache.jena.atlas.json.JsonArray;
 import org.apache.jena.atlas.json.JsonObject;
-import org.apache.jena.rdfpatch.RDFPatch;
-import org.apache.jena.rdfpatch.changes.RDFChangesBase;
-import org.apache.jena.graph.Node;
 import org.fusekicdc.core.testing.TestSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -193,21 +189,8 @@ class ContinuousQueryIT {
             long after = f.dataset("ds").changeLog().publishedVersion();
             TestSupport.await("three more steps of the view", Duration.ofSeconds(20),
                               () -> f.dataset("ds").changeLog().publishedVersion() >= after + 3);
-            List<Long> counts = new ArrayList<>();
-            List<Long> steps = new ArrayList<>();
-            for ( RDFPatch p : f.feed("ds") ) {
-                if ( p.header().get("rsp-view") == null )
-                    continue;
-                p.apply(new RDFChangesBase() {
-                    @Override
-                    public void add(Node g, Node s, Node pr, Node o) {
-                        if ( pr.getURI().equals("http://example/added") )
-                            counts.add(Long.parseLong(o.getLiteralLexicalForm()));
-                        if ( pr.getURI().equals("https://w3id.org/fuseki-cdc#lastStep") )
-                            steps.add(Long.parseLong(o.getLiteralLexicalForm()));
-                    }
-                });
-            }
+            List<Long> counts = ViewCommits.added(f, "ds", "http://example/added");
+            List<Long> steps = ViewCommits.added(f, "ds", ViewCommits.LAST_STEP);
             assertFalse(counts.isEmpty());
             assertTrue(counts.stream().allMatch(n -> n == 0 || n == 3), "only the client's 3 quads are ever counted, never the view's own: " + counts);
             for ( int i = 1 ; i < steps.size() ; i++ )

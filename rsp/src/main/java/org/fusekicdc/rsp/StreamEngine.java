@@ -1,7 +1,9 @@
 package org.fusekicdc.rsp;
 
 import java.time.Instant;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The continuous queries of one dataset, fed with its commits in version order and with the
@@ -18,6 +20,8 @@ import java.util.List;
  */
 public final class StreamEngine implements AutoCloseable {
     private final org.fusekicdc.rsp.internal.Engine engine;
+    private final StreamEngineConfig config;
+    private final VersionReader reader;
 
     /**
      * @param dataset name of the dataset, for logs and errors
@@ -26,6 +30,8 @@ public final class StreamEngine implements AutoCloseable {
      */
     public StreamEngine(String dataset, StreamEngineConfig config, VersionReader reader) {
         this.engine = new org.fusekicdc.rsp.internal.Engine(dataset, config, reader);
+        this.config = config;
+        this.reader = reader;
     }
 
     /**
@@ -46,6 +52,20 @@ public final class StreamEngine implements AutoCloseable {
         engine.register(query, listener);
     }
 
+    /**
+     * Refuse, before registering it, a query one of whose commit-time windows the recent stream
+     * already overfills: the events it would keep among the commits of its last RANGE (counted
+     * back from {@code now}, with the window's stream, graph and the predicates its patterns can
+     * match) are more than {@link StreamEngineConfig#maxWindowQuads()}. At that rate the window
+     * would fail its query once filled. Event-time, count and session windows are not counted here.
+     *
+     * @param newestFirst the dataset's commits, newest first; read lazily, up to the first that takes a window past the budget
+     * @throws ContinuousQueryException naming the window, the versions counted and {@code cdc:maxWindowQuads}
+     */
+    public static void checkWindowBudget(ContinuousQuery query, StreamEngineConfig config, Instant now, Iterator<Commit> newestFirst) {
+        org.fusekicdc.rsp.internal.WindowBudget.check(query, config.maxWindowQuads(), now, newestFirst);
+    }
+
     /** Remove a query; false when none has that name. */
     public synchronized boolean unregister(String name) {
         return engine.unregister(name);
@@ -59,6 +79,32 @@ public final class StreamEngine implements AutoCloseable {
     /** Time has reached {@code now}: commit-time windows ending at or before it report. */
     public synchronized void advanceTo(Instant now) {
         engine.advanceTo(now);
+    }
+
+    /**
+     * The costly queries: those a step of which took longer to evaluate than
+     * {@link StreamEngineConfig#costlyStepMillis()}, each with the time that step took (ms).
+     */
+    public synchronized Map<String, Long> costlyQueries() {
+        return engine.costly();
+    }
+
+    /**
+     * Move a registered query, with its windows and state, to an engine of its own, which then
+     * stands at this engine's version and time: fed the same commits and time from there on, it
+     * makes exactly the steps the query would have made here, in order. The query's shared
+     * windows are copied. Its listener is called on the thread that feeds the new engine.
+     *
+     * @param name the query
+     * @param as   the new engine's name, for logs and errors
+     * @throws IllegalArgumentException when no query has that name
+     */
+    public synchronized StreamEngine isolate(String name, String as) {
+        StreamEngine own = new StreamEngine(as, config, reader);
+        synchronized (own) {
+            engine.moveTo(name, own.engine);
+        }
+        return own;
     }
 
     /** Version of the last commit accepted (or the start position). */

@@ -100,6 +100,30 @@ class BadInputTest {
     }
 
     @Test
+    void aTimeWindowThatTheRecentStreamAlreadyOverfillsIsRefusedAtRegistration() {
+        TestStream s = new TestStream(new StreamEngineConfig(5));
+        Instant t = Instant.parse("2026-01-01T00:00:00Z");
+        s.commit(t, "ex:a ex:p 1 . ex:b ex:p 2 . ex:c ex:p 3 .");
+        s.commit(t.plusSeconds(50), "ex:d ex:p 4 . ex:e ex:p 5 . ex:f ex:rare 6 .");
+        s.commit(t.plusSeconds(55), "ex:g ex:p 7 .");
+        Instant now = t.plusSeconds(59);
+        ContinuousQuery oneMinute = ContinuousQuery.parse(TestStream.PREFIXES + OK.replace("?s ?p ?o", "?s ex:p ?o"));
+        ContinuousQueryException e = assertThrows(ContinuousQueryException.class,
+            () -> StreamEngine.checkWindowBudget(oneMinute, new StreamEngineConfig(5), now, newestFirst(s)));
+        assertTrue(e.getMessage().contains("window <urn:w> [RANGE PT1M]") && e.getMessage().contains("cdc:maxWindowQuads")
+                   && e.getMessage().contains("versions 1 to 3"), e.getMessage());
+        // What the window would keep counts: a shorter RANGE, or patterns on fewer predicates, stay under the budget.
+        StreamEngine.checkWindowBudget(ContinuousQuery.parse(TestStream.PREFIXES + OK.replace("PT1M", "PT30S")), new StreamEngineConfig(5), now, newestFirst(s));
+        StreamEngine.checkWindowBudget(ContinuousQuery.parse(TestStream.PREFIXES + OK.replace("?s ?p ?o", "?s ex:rare ?o")), new StreamEngineConfig(5), now,
+                                       newestFirst(s));
+        StreamEngine.checkWindowBudget(oneMinute, new StreamEngineConfig(6), now, newestFirst(s));
+    }
+
+    private static java.util.Iterator<Commit> newestFirst(TestStream s) {
+        return s.commits().reversed().iterator();
+    }
+
+    @Test
     void aTimeWindowGrowingOverTheBudgetFailsItsQueryAndSparesTheOthers() {
         TestStream s = new TestStream(new StreamEngineConfig(5));
         s.register(OK);

@@ -112,8 +112,10 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
             throw new CdcConfigException(VocabCdc.name.getLocalName(), where + ": two continuous queries have the same cdc:name; give each query its own name.");
         StreamSettings streams = new StreamSettings(List.copyOf(queries), Duration.ofMillis(optionalLong(root, CdcOption.STREAM_TICK_MILLIS, where)),
                                                     optionalInt(root, CdcOption.STREAM_MAX_QUERIES, where),
+                                                    optionalLong(root, CdcOption.STREAM_MAX_LAG_VERSIONS, where),
                                                     new StreamEngineConfig(optionalLong(root, StreamEngineConfig.MAX_WINDOW_QUADS, where),
-                                                                           optionalBoolean(root, StreamEngineConfig.INCREMENTAL, where)));
+                                                                           optionalBoolean(root, StreamEngineConfig.INCREMENTAL, where),
+                                                                           optionalLong(root, StreamEngineConfig.COSTLY_STEP_MILLIS, where)));
         if ( queries.size() > streams.maxQueries() )
             throw new CdcConfigException(VocabCdc.streamMaxQueries.getLocalName(), where + ": " + queries.size() + " continuous queries are configured but cdc:streamMaxQueries is "
                                          + streams.maxQueries() + "; raise it to at least " + queries.size() + ".");

@@ -180,6 +180,11 @@ public final class CdcOption {
     public static final Option<Long> STREAM_MAX_QUERIES = Option.integer(VocabCdc.streamMaxQueries.getLocalName(), "integer", StreamSettings.DEFAULT_MAX_QUERIES,
         "Continuous queries: most continuous queries registered on this dataset at once, configured and HTTP ones together; more HTTP registrations get 503."
         + " HTTP registrations also count against cdc:liveMaxSubscriptions and cdc:liveMaxPerClient.").range(1, 100_000);
+    public static final Option<Long> STREAM_MAX_LAG_VERSIONS = Option.integer(VocabCdc.streamMaxLagVersions.getLocalName(), "integer (versions)",
+        StreamSettings.DEFAULT_MAX_LAG_VERSIONS,
+        "Continuous queries: how many versions a costly query (one moved to a thread of its own, see cdc:streamCostlyStepMillis) may fall behind"
+        + " the change log. Its backlog is the log on disk, never the heap; past this bound the query cannot keep up and is stopped with an error"
+        + " naming this option (a configured query resumes from its last step when the server restarts).").range(1, 100_000_000);
     public static final Option<String> CONTINUOUS_QUERY_NAME = Option.required(VocabCdc.name.getLocalName(), "string",
         "The query's name, unique per dataset: 1-64 letters, digits, `_` or `-`. Names its step log (`<logDirectory>/rsp/<name>`), its sinks' `cdc-dataset` header (`<dataset>.<name>`) and its logs.");
     public static final Option<String> CONTINUOUS_QUERY_TEXT = Option.required(VocabCdc.query.getLocalName(), "string",
@@ -198,7 +203,7 @@ public final class CdcOption {
         ALLOWED_ORIGINS, ADMIN_USERS, FEED_MAX_STREAMS, FEED_MAX_STREAMS_PER_CLIENT, FEED_HEARTBEAT_SECONDS,
         SLOW_READER_SECONDS, MIN_VERSION_WAIT_MILLIS, MIN_VERSION_MAX_WAITERS, READY_MAX_LAG_VERSIONS, READY_MAX_LAG_MILLIS,
         LDES_PAGE_SIZE, LDES_MAX_AGE_SECONDS, FOLLOW, CONTINUOUS_QUERY, STREAM_TICK_MILLIS, STREAM_MAX_QUERIES,
-        StreamEngineConfig.MAX_WINDOW_QUADS, StreamEngineConfig.INCREMENTAL);
+        StreamEngineConfig.MAX_WINDOW_QUADS, StreamEngineConfig.INCREMENTAL, StreamEngineConfig.COSTLY_STEP_MILLIS, STREAM_MAX_LAG_VERSIONS);
 
     /** Options every follower has, whatever its source (on the {@code cdc:follow} resource). */
     public static final List<Option<?>> FOLLOW_COMMON = List.of(

@@ -38,7 +38,7 @@ public record SinkSettings(SinkProvider provider, String name, OptionValues opti
         provider.options().forEach(o -> allowed.add(o.name()));
         Map<String, String> values = Descriptions.literalOptions(node.asResource(), allowed, where, "sink of type cdc:" + provider.type(), "docs/sinks.md");
         String name = values.getOrDefault(VocabCdc.name.getLocalName(), defaultName(provider));
-        stepFormat(values, steps, provider.options().stream().anyMatch(o -> o == FormatOptions.FORMAT), where + ", sink '" + name + "'");
+        stepFormat(values, steps, provider.options().stream().anyMatch(SinkSettings::takesSteps), where + ", sink '" + name + "'");
         OptionValues options = new OptionValues(name, values);
         String deadLetter = options.string(CdcOption.SINK_DEAD_LETTER_DIRECTORY);
         long maxLag = options.number(CdcOption.MAX_LAG_VERSIONS);
@@ -63,7 +63,13 @@ public record SinkSettings(SinkProvider provider, String name, OptionValues opti
         return settings;
     }
 
-    /** @param sendsSteps whether the sink takes the formats every sink shares ({@link FormatOptions#FORMAT}), steps among them */
+    /** Whether a sink's {@code cdc:format} can say {@code "step"}: the formats every sink shares ({@link FormatOptions#FORMAT}), or a sink's own list with steps in it. */
+    private static boolean takesSteps(Option<?> option) {
+        return option == FormatOptions.FORMAT
+               || option.name().equals(FormatOptions.FORMAT.name()) && option.validator() instanceof Option.OneOf one && one.allowed().contains(FormatOptions.STEP);
+    }
+
+    /** @param sendsSteps whether the sink's {@code cdc:format} takes {@code "step"} ({@link #takesSteps}) */
     private static void stepFormat(Map<String, String> values, boolean steps, boolean sendsSteps, String where) {
         String option = FormatOptions.FORMAT.name();
         String given = values.get(option);

@@ -11,9 +11,11 @@ import org.fusekicdc.rsp.StreamEngineConfig;
  * @param queries    the queries named in the configuration, started with the server
  * @param tick       how often time windows are advanced when no commit arrives
  * @param maxQueries most continuous queries at once, configured and HTTP ones together
- * @param engine     the engine's limits ({@code cdc:maxWindowQuads}, {@code cdc:incrementalWindows})
+ * @param maxLagVersions how far a costly query on a thread of its own may fall behind the change log
+ * @param engine     the engine's limits ({@code cdc:maxWindowQuads}, {@code cdc:incrementalWindows}, {@code cdc:streamCostlyStepMillis})
  */
-public record StreamSettings(List<ContinuousQuerySettings> queries, Duration tick, int maxQueries, StreamEngineConfig engine) {
+public record StreamSettings(List<ContinuousQuerySettings> queries, Duration tick, int maxQueries, long maxLagVersions, StreamEngineConfig engine) {
     public static final Duration DEFAULT_TICK = Duration.ofMillis(200);
     public static final int DEFAULT_MAX_QUERIES = 1000;
+    public static final long DEFAULT_MAX_LAG_VERSIONS = 10_000;
 }

@@ -70,6 +70,7 @@ public final class VocabCdc {
     public static final Property outputGraph = property("outputGraph");
     public static final Property streamTickMillis = property("streamTickMillis");
     public static final Property streamMaxQueries = property("streamMaxQueries");
+    public static final Property streamMaxLagVersions = property("streamMaxLagVersions");
 
     /** The change feed operation, for {@code fuseki:endpoint [ fuseki:operation cdc:changes ]}. */
     public static final String opChanges = NS + "changes";

@@ -48,7 +48,8 @@ final class ConfiguredQuery implements StepListener, AutoCloseable {
     private final GraphView view;
     private final StepLog stepLog;
     private final SinkRunners sinks;
-    private final Consumer<Runnable> deliver;
+    /** Where steps are delivered: the thread feeding the query's engine changes when the query is isolated. */
+    private volatile Consumer<Runnable> deliver;
 
     private ConfiguredQuery(String dataset, ContinuousQuerySettings settings, ContinuousQuery query, GraphView view, StepLog stepLog, SinkRunners sinks,
                             Consumer<Runnable> deliver) {
@@ -138,6 +139,11 @@ final class ConfiguredQuery implements StepListener, AutoCloseable {
             throw new UncheckedIOException(new IOException("Dataset '" + dataset + "', continuous query \"" + name() + "\": cannot read or write " + marker
                                                            + " (" + ex + "). Delete the file to start the query from the current version.", ex));
         }
+    }
+
+    /** From now on, deliver steps through {@code deliver} (the query moved to an engine fed by another thread). */
+    void deliverThrough(Consumer<Runnable> deliver) {
+        this.deliver = deliver;
     }
 
     void startSinks() {

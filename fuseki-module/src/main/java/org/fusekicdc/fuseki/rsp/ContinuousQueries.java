@@ -35,6 +35,7 @@ import org.fusekicdc.rsp.ContinuousQuery;
 import org.fusekicdc.rsp.ContinuousQueryException;
 import org.fusekicdc.rsp.QueryStatus;
 import org.fusekicdc.rsp.StreamEngine;
+import org.fusekicdc.rsp.StreamEngineConfig;
 import org.fusekicdc.rsp.VersionReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +54,11 @@ import org.slf4j.LoggerFactory;
  * The part of a query outside its windows reads the dataset at the step's version: the current
  * state when that is the head, else an as-of read (the log's patches undone). A commit made by
  * a view ({@link GraphView#HEADER}) enters no window, so a view never feeds itself.
+ * <p>
+ * A query a step of which takes longer than {@code cdc:streamCostlyStepMillis} is costly: after
+ * the engine call that showed it, it moves with its windows and state to an engine of its own on
+ * a thread of its own ({@link IsolatedQuery}), which reads the log at its own pace, so that it
+ * never again delays the steps of the others.
  */
 public final class ContinuousQueries implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ContinuousQueries.class);
@@ -70,6 +76,8 @@ public final class ContinuousQueries implements AutoCloseable {
     private final Map<String, StepSubscription> subscriptions = new java.util.concurrent.ConcurrentHashMap<>();
     /** Registrations started as of an earlier version: each has an engine of its own, fed from there (feeder thread only). */
     private final Map<String, StreamEngine> asOfEngines = new LinkedHashMap<>();
+    /** Costly queries, each on a thread of its own. */
+    private final Map<String, IsolatedQuery> isolated = new java.util.concurrent.ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Runnable> requests = new ConcurrentLinkedQueue<>();
     /** Steps produced during one engine call, dispatched after it returns (the engine may hold a read transaction meanwhile). */
     private final List<Runnable> produced = new ArrayList<>();
@@ -194,6 +202,8 @@ public final class ContinuousQueries implements AutoCloseable {
         if ( subscriptions.size() + configured.size() >= settings.maxQueries() )
             throw new LiveQueryException(LiveQueryException.Kind.TOO_MANY, "Dataset '" + dataset() + "' runs " + settings.maxQueries()
                                          + " continuous queries, the most allowed (cdc:streamMaxQueries); try again later.");
+        if ( asOf == null )
+            StreamEngine.checkWindowBudget(parsed, settings.engine(), clock.instant(), newestFirst());
         counts.take(client);
         String name = "http-" + ids.incrementAndGet();
         ContinuousQuery query = parsed.withName(name);
@@ -230,6 +240,26 @@ public final class ContinuousQueries implements AutoCloseable {
         return sub;
     }
 
+    /** The published commits, newest first, read as they are asked for. */
+    private java.util.Iterator<Commit> newestFirst() {
+        long head = log.publishedVersion();
+        return new java.util.Iterator<>() {
+            private long next = head;
+
+            @Override
+            public boolean hasNext() {
+                return next >= 1 && next >= log.firstVersion();
+            }
+
+            @Override
+            public Commit next() {
+                if ( !hasNext() )
+                    throw new java.util.NoSuchElementException();
+                return commitOf(log.read(next--));
+            }
+        };
+    }
+
     /** Where a registration as of an earlier version starts: after {@code version}, its clock at {@code committed}. */
     public record AsOfStart(long version, Instant committed) {}
 
@@ -257,17 +287,27 @@ public final class ContinuousQueries implements AutoCloseable {
         counts.give(sub.client());
         post(() -> {
             StreamEngine own = asOfEngines.remove(sub.name());
+            IsolatedQuery lane = isolated.remove(sub.name());
             if ( own != null )
                 own.close();
+            else if ( lane != null )
+                lane.stop();
             else
                 engine.unregister(sub.name());
         });
         LOG.debug("Dataset '{}': continuous query {} of {} ended", dataset(), sub.name(), sub.client());
     }
 
-    /** The registered queries and what they have done. */
+    /** The registered queries and what they have done (a costly query's as of its last step). */
     public List<QueryStatus> status() {
-        return engine.status();
+        List<QueryStatus> all = new ArrayList<>(engine.status());
+        isolated.values().forEach(q -> all.addAll(q.status()));
+        return all;
+    }
+
+    /** The names of the costly queries, which run on threads of their own. */
+    public java.util.Set<String> isolatedQueries() {
+        return java.util.Set.copyOf(isolated.keySet());
     }
 
     /** The dataset version the queries have been fed up to. */
@@ -300,6 +340,7 @@ public final class ContinuousQueries implements AutoCloseable {
         LOG.info("Dataset '{}': continuous queries fed from version {}", dataset(), engine.version());
         try {
             while ( !stopping ) {
+                isolateCostly();
                 Runnable r;
                 while ( (r = requests.poll()) != null )
                     r.run();
@@ -327,10 +368,17 @@ public final class ContinuousQueries implements AutoCloseable {
     private boolean feedCommits(StreamEngine target) {
         List<LogRecord> records = log.readAfter(target.version(), BATCH);
         for ( LogRecord r : records ) {
-            target.accept(isViewCommit(r) ? new Commit(r.version(), r.meta().commitTime(), List.of(), List.of()) : Commits.fromLog(r));
+            target.accept(commitOf(r));
             deliverProduced();
+            if ( target == engine )
+                isolateCostly();
         }
         return !records.isEmpty();
+    }
+
+    /** A log record as the engine takes it: a view's own commit with no quads, so that it enters no window. */
+    static Commit commitOf(LogRecord r) {
+        return isViewCommit(r) ? new Commit(r.version(), r.meta().commitTime(), List.of(), List.of()) : Commits.fromLog(r);
     }
 
     /**
@@ -338,15 +386,46 @@ public final class ContinuousQueries implements AutoCloseable {
      * published: its commit time may be earlier than now, and it must still enter its window.
      */
     private void advanceClock() {
-        Instant now = clock.instant();
-        RecordMeta head = log.head();
-        if ( head != null && head.version() > log.publishedVersion() && head.commitTime().isBefore(now) )
-            now = head.commitTime().minusMillis(1);
+        Instant now = clockNow(log, clock);
         engine.advanceTo(now);
         // Reached only when every engine has been fed all that is published: none is still replaying.
         for ( StreamEngine own : asOfEngines.values() )
             own.advanceTo(now);
         deliverProduced();
+        isolateCostly();
+    }
+
+    /** The time an engine fed all that is published may advance to: now, or just before a commit appended and not yet published. */
+    static Instant clockNow(ChangeLog log, InstantSource clock) {
+        Instant now = clock.instant();
+        RecordMeta head = log.head();
+        if ( head != null && head.version() > log.publishedVersion() && head.commitTime().isBefore(now) )
+            now = head.commitTime().minusMillis(1);
+        return now;
+    }
+
+    /**
+     * Move each query the last engine call showed to be costly to a thread of its own, at the
+     * version and time the shared engine stands at (its steps so far delivered): it goes on from
+     * there with the same steps, in order, and no longer delays the others.
+     */
+    private void isolateCostly() {
+        for ( Map.Entry<String, Long> c : engine.costlyQueries().entrySet() ) {
+            String name = c.getKey();
+            ConfiguredQuery cq = configured.get(name);
+            org.fusekicdc.rsp.StepListener listener = cq != null ? cq : subscriptions.get(name);
+            if ( listener == null )
+                continue;   // an HTTP client that has just left: its unregistration is queued
+            StreamEngine own = engine.isolate(name, dataset() + "/" + name);
+            IsolatedQuery lane = new IsolatedQuery(dataset(), name, own, log, clock, settings.tick(), settings.maxLagVersions(), listener,
+                                                   q -> isolated.remove(q.name(), q));
+            if ( cq != null )
+                cq.deliverThrough(lane::produced);
+            isolated.put(name, lane);
+            lane.start();
+            LOG.info("Dataset '{}': continuous query {} is costly (a step took {} ms, more than cdc:{} {} ms): from version {} on it runs on a thread of its own",
+                     dataset(), name, c.getValue(), StreamEngineConfig.COSTLY_STEP_MILLIS.name(), settings.engine().costlyStepMillis(), own.version());
+        }
     }
 
     private void deliverProduced() {
@@ -382,6 +461,8 @@ public final class ContinuousQueries implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        isolated.values().forEach(IsolatedQuery::stop);
+        isolated.values().forEach(IsolatedQuery::close);
         subscriptions.values().forEach(s -> s.fail("The server is stopping."));
         configured.values().forEach(ConfiguredQuery::close);
         asOfEngines.values().forEach(StreamEngine::close);

@@ -101,7 +101,8 @@ public final class Engine {
         StepEvaluator evaluator = config.incremental()
             ? IncrementalAggregation.plan(query).map(p -> (StepEvaluator)p).orElseGet(() -> new ReEvaluation(query.sparql()))
             : new ReEvaluation(query.sparql());
-        QueryRunner runner = new QueryRunner(dataset, query, listener, evaluator, reader, config.maxWindowQuads(), stores, filters, isShared);
+        QueryRunner runner = new QueryRunner(dataset, query, listener, evaluator, reader, config.maxWindowQuads(), config.costlyStepMillis(),
+                                             stores, filters, isShared);
         for ( int i = 0; i < joined.size(); i++ )
             if ( joined.get(i) != null )
                 joined.get(i).members.put(runner, i);
@@ -110,7 +111,7 @@ public final class Engine {
                  query.operator(), query.form(), query.windows().size(), evaluator.incremental() ? "incremental" : "re-evaluated per step");
     }
 
-    private static List<QuadPattern> patterns(ContinuousQuery query) {
+    static List<QuadPattern> patterns(ContinuousQuery query) {
         try {
             return QueryPatterns.of(Algebra.compile(query.sparql()));
         } catch (RuntimeException ex) {
@@ -122,7 +123,7 @@ public final class Engine {
      * The predicates window {@code w}'s patterns can match, or null when they may match any quad
      * (a variable predicate, a path, or the event properties that every quad's subject has).
      */
-    private static Set<Node> predicates(Node w, List<QuadPattern> patterns) {
+    static Set<Node> predicates(Node w, List<QuadPattern> patterns) {
         if ( patterns == null )
             return null;
         Set<Node> out = new HashSet<>();
@@ -156,6 +157,45 @@ public final class Engine {
             if ( s.members.isEmpty() )
                 it.remove();
         }
+    }
+
+    /** The queries a step of which took longer to evaluate than {@link StreamEngineConfig#costlyStepMillis()}, with that step's time (ms). */
+    public Map<String, Long> costly() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        runners.forEach((name, r) -> {
+            if ( r.costly() )
+                out.put(name, r.costlyMillis());
+        });
+        return out;
+    }
+
+    /**
+     * Move query {@code name}, with its windows and state, into {@code target}, an engine that
+     * has accepted no commit and holds no query: it continues from this engine's version and
+     * time with the same steps it would have made here. Its shared windows are copied.
+     */
+    public void moveTo(String name, Engine target) {
+        if ( target.started || !target.runners.isEmpty() )
+            throw new IllegalStateException("dataset " + dataset + ": query <" + name + "> can only move to a new engine");
+        QueryRunner r = runners.remove(name);
+        if ( r == null )
+            throw new IllegalArgumentException("dataset " + dataset + ": no continuous query named <" + name + "> is registered");
+        for ( Map.Entry<StoreKey, SharedStore> e : shared.entrySet() ) {
+            Integer i = e.getValue().members.get(r);
+            if ( i == null )
+                continue;
+            SharedStore copy = new SharedStore(e.getValue().spec, e.getValue().predicates);
+            e.getValue().store.copyInto(copy.store, r.neededFrom(i));
+            copy.members.put(r, i);
+            target.shared.put(e.getKey(), copy);
+            r.useStore(i, copy.store);
+        }
+        detach(r);
+        target.runners.put(name, r);
+        target.version = version;
+        target.clock = clock;
+        target.started = true;
+        LOG.info("Dataset {} version {}: continuous query <{}> moved to engine {}", dataset, version, name, target.dataset);
     }
 
     public void accept(Commit commit) {

@@ -41,6 +41,7 @@ final class QueryRunner {
     private final StepEvaluator evaluator;
     private final VersionReader reader;
     private final long maxWindowQuads;
+    private final long costlyStepNanos;
     private final List<WindowSpec> specs;
     private final List<WindowStore> stores;
     /** Per window: the predicates its patterns can match, or null for any. */
@@ -56,15 +57,18 @@ final class QueryRunner {
     private long lateEvents;
     private long lastStep = -1;
     private ContinuousQueryException failure;
+    /** Evaluation time of the slowest step over the costly threshold, or 0 while none was. */
+    private long costlyNanos;
 
     QueryRunner(String dataset, ContinuousQuery query, StepListener listener, StepEvaluator evaluator, VersionReader reader,
-                long maxWindowQuads, List<WindowStore> stores, List<Set<Node>> filters, List<Boolean> sharedStore) {
+                long maxWindowQuads, long costlyStepMillis, List<WindowStore> stores, List<Set<Node>> filters, List<Boolean> sharedStore) {
         this.dataset = dataset;
         this.query = query;
         this.listener = listener;
         this.evaluator = evaluator;
         this.reader = reader;
         this.maxWindowQuads = maxWindowQuads;
+        this.costlyStepNanos = costlyStepMillis * 1_000_000;
         this.specs = query.windows();
         this.stores = stores;
         this.filters = filters;
@@ -78,6 +82,20 @@ final class QueryRunner {
 
     ContinuousQueryException failure() {
         return failure;
+    }
+
+    /** Whether a step took longer to evaluate than the costly threshold. */
+    boolean costly() {
+        return costlyNanos > 0;
+    }
+
+    long costlyMillis() {
+        return costlyNanos / 1_000_000;
+    }
+
+    /** Window {@code i} is held in {@code store} from now on (the query moved to another engine with a copy of its shared store). */
+    void useStore(int i, WindowStore store) {
+        stores.set(i, store);
     }
 
     /**
@@ -229,7 +247,11 @@ final class QueryRunner {
     private void step(long number, long start, long end, long version, List<WindowView> views) {
         StepResult answer;
         try (VersionReader.View view = reader.open(version)) {
+            long started = System.nanoTime();
             answer = evaluator.evaluate(views, view.dataset(), end);
+            long took = System.nanoTime() - started;
+            if ( took > costlyStepNanos && took > costlyNanos )
+                costlyNanos = took;
         } catch (RuntimeException ex) {
             LOG.warn("Dataset {} version {}: continuous query <{}> failed at step {}: {}", dataset, version, query.name(), number, ex.toString());
             fail(new ContinuousQueryException("continuous query <" + query.name() + "> on dataset " + dataset + " failed at step " + number

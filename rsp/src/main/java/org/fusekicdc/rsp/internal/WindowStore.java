@@ -41,6 +41,14 @@ final class WindowStore {
             l.forEach(action);
     }
 
+    /** Add the events from {@code time} on to {@code into}, an empty store. */
+    void copyInto(WindowStore into, long time) {
+        for ( Map.Entry<Long, List<Event>> e : (time == Long.MAX_VALUE ? byTime : byTime.tailMap(time, true)).entrySet() ) {
+            into.byTime.put(e.getKey(), new ArrayList<>(e.getValue()));
+            into.size += e.getValue().size();
+        }
+    }
+
     /** Drop events older than {@code time}. */
     void evictBefore(long time) {
         NavigableMap<Long, List<Event>> old = byTime.headMap(time, false);

@@ -300,8 +300,8 @@ public final class PulsarSink implements Sink {
                 if ( lastVersion >= 0 && version == lastVersion + 1 )
                     checkChain(patch, id);
                 try {
-                    PatchMessages.parts(patch, config.contentType(), config.maxMessageBytes(), workDir,
-                                        (headers, value) -> mine.add(publishAsync(version, id, headers, value)));
+                    config.format().messages(patch, Map.of(), config.maxMessageBytes(), workDir,
+                                             (headers, value) -> mine.add(publishAsync(version, id, headers, value)));
                 } catch (IOException ex) {
                     throw SinkException.logReadFailure(version, ex);
                 }

@@ -10,7 +10,8 @@ import java.util.function.Function;
 
 import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.config.OptionValues;
-import org.fusekicdc.core.wire.PatchRecord;
+import org.fusekicdc.core.wire.FormatOptions;
+import org.fusekicdc.core.wire.MessageFormat;
 
 /**
  * The settings of one Apache Pulsar sink, read from its {@code cdc:} options and checked all at
@@ -22,14 +23,14 @@ import org.fusekicdc.core.wire.PatchRecord;
  * @param serviceUrl      pulsar:// or pulsar+ssl:// service URL
  * @param topic           where patches are published
  * @param producerName    the stable producer name the broker deduplicates by
- * @param contentType     {@link PatchRecord#TEXT} or {@link PatchRecord#BINARY}
+ * @param format          the message body: RDF Patch text or binary, or a continuous query's step (JSON)
  * @param maxMessageBytes largest message body; larger patches are split into parts
  * @param token           JWT for token authentication, or null
  * @param tokenSource     where the token comes from, for messages (never the secret)
  * @param connectTimeout  connecting, and each lookup or producer creation
  * @param publishTimeout  longest wait for the broker to persist one message
  */
-public record PulsarSinkConfig(String dataset, String sinkName, String serviceUrl, String topic, String producerName, String contentType,
+public record PulsarSinkConfig(String dataset, String sinkName, String serviceUrl, String topic, String producerName, MessageFormat format,
                                int maxMessageBytes, String token, String tokenSource, Duration connectTimeout, Duration publishTimeout) {
 
     public static final String DEFAULT_URL = "pulsar://127.0.0.1:6650";
@@ -46,8 +47,10 @@ public record PulsarSinkConfig(String dataset, String sinkName, String serviceUr
         "Topic the patches are published to (non-partitioned, persistent); one topic per dataset. A short name means persistent://public/default/<name>. The default replaces characters other than letters, digits, '-', '_' and '.' in the dataset name by '_'.");
     public static final Option<String> PRODUCER_NAME = Option.withoutDefault("producerName", "string", "fuseki-cdc-<dataset>-<sink name>",
         "Producer name; the broker's deduplication remembers the last sequence id per producer name, so it must stay the same across restarts and be used by no other producer.");
-    public static final Option<String> FORMAT = Option.oneOf("format", "text | binary", "text", List.of("text", "binary"),
-        "Message body: RDF Patch text (application/rdf-patch) or RDF Patch binary (application/rdf-patch+thrift).");
+    public static final Option<String> FORMAT = Option.oneOf("format", "text | binary | step", "text", List.of("text", "binary", FormatOptions.STEP),
+        "Message body: RDF Patch text (application/rdf-patch) or RDF Patch binary (application/rdf-patch+thrift); step = a continuous query's step as"
+        + " JSON (application/json, with the cdc-query, cdc-step, cdc-evaluated-version, cdc-window-start and cdc-window-end properties): the default"
+        + " and only format of a cdc:continuousQuery's sinks, refused on a dataset's.");
     public static final Option<Long> MAX_MESSAGE_BYTES = Option.integer("maxMessageBytes", "integer (bytes)", DEFAULT_MAX_MESSAGE_BYTES,
         "Largest message body; larger patches are split into parts that consumers put back together. At least 1024, at most 5177344 (the broker's default maxMessageSize less room for properties); a part over the broker's or the topic's limit is refused.")
         .range(1024, MAX_MESSAGE_BYTES_LIMIT);
@@ -65,9 +68,14 @@ public record PulsarSinkConfig(String dataset, String sinkName, String serviceUr
 
     private static final Set<String> SCHEMES = Set.of("pulsar", "pulsar+ssl");
 
+    /** The content type of the messages' bodies. */
+    public String contentType() {
+        return format.contentType();
+    }
+
     /** The effective settings, for the start-up log (no secrets). */
     public String describe() {
-        return "url " + serviceUrl + ", topic " + topic + ", producer " + producerName + ", format " + contentType + ", maxMessageBytes "
+        return "url " + serviceUrl + ", topic " + topic + ", producer " + producerName + ", format " + format.name() + ", maxMessageBytes "
                + maxMessageBytes + ", credentials " + tokenSource + ", connectTimeout " + connectTimeout + ", publishTimeout " + publishTimeout;
     }
 
@@ -89,11 +97,12 @@ public record PulsarSinkConfig(String dataset, String sinkName, String serviceUr
                                                             : "fuseki-cdc-" + safe(dataset) + "-" + safe(options.name());
         if ( producer.isEmpty() || producer.chars().anyMatch(c -> c <= ' ' || c >= 127) )
             throw options.error(PRODUCER_NAME.name(), "must be printable ASCII without spaces, got '" + producer + "'");
-        String format = options.oneOf(FORMAT);
+        options.oneOf(FORMAT);
+        MessageFormat format = FormatOptions.format(options);
         int maxMessageBytes = (int)options.number(MAX_MESSAGE_BYTES);
         String token = token(options, environment);
         String source = token == null ? "none" : "token from $" + options.string(TOKEN_ENV.name(), null).trim();
-        return new PulsarSinkConfig(dataset, options.name(), url, topic, producer, "binary".equals(format) ? PatchRecord.BINARY : PatchRecord.TEXT,
+        return new PulsarSinkConfig(dataset, options.name(), url, topic, producer, format,
                                     maxMessageBytes, token, source, Duration.ofSeconds(options.number(CONNECT_TIMEOUT_SECONDS)),
                                     Duration.ofSeconds(options.number(PUBLISH_TIMEOUT_SECONDS)));
     }

@@ -23,6 +23,8 @@ import org.fusekicdc.core.internal.capture.CaptureConfig;
 import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.internal.log.ChangeLogConfig;
+import org.fusekicdc.core.internal.log.LogWriter;
+import org.fusekicdc.core.internal.log.RecordMeta;
 import org.fusekicdc.core.sink.SinkConfig;
 import org.fusekicdc.core.sink.SinkState;
 import org.fusekicdc.core.sink.SinkStatus;
@@ -94,6 +96,40 @@ class PulsarSinkIT {
                          "the resend was dropped");
         } finally {
             dsg.close();
+        }
+    }
+
+    /** A continuous query's sink ({@code cdc:format "step"}) sends each step as JSON, with the step's properties, like the other sinks. */
+    @Test
+    void aContinuousQuerysStepIsSentAsJsonWithTheStepProperties() throws Exception {
+        String topic = "persistent://public/default/" + PulsarTesting.unique("fuseki-cdc-steps-");
+        ChangeLog steps = ChangeLog.open(ChangeLogConfig.defaults(dir.resolve("steps"), "ds.avg").withFsync(false));
+        try {
+            String json = "{\"query\":\"avg\",\"step\":29608320,\"operator\":\"RSTREAM\",\"windowStart\":\"2026-04-18T07:55:00Z\","
+                          + "\"windowEnd\":\"2026-04-18T08:00:00Z\",\"version\":42,\"results\":{\"head\":{\"vars\":[\"n\"]},\"results\":{\"bindings\":[]}}}";
+            LogWriter writer = LogWriter.claim(steps);
+            RecordMeta meta = writer.append((m, out) -> out.write(json.getBytes(StandardCharsets.UTF_8)));
+            writer.publish(meta.version());
+            Map<String, String> options = Map.of("url", broker.serviceUrl(), "topic", topic, "format", "step");
+            try (SinkRunner runner = new SinkRunner(steps, new PulsarSinkProvider(name -> null).create("ds.avg", new OptionValues("pulsar", options),
+                                                                                                       dir.resolve("sink-work")),
+                                                    SinkConfig.DEFAULTS.withBackoff(Duration.ofMillis(100), Duration.ofSeconds(1)))) {
+                runner.start();
+                await("the step delivered", Duration.ofSeconds(60), () -> runner.status().cursor() == 1);
+            }
+            List<PulsarTesting.Stored> stored = PulsarTesting.readTopic(broker.serviceUrl(), topic);
+            assertEquals(1, stored.size());
+            Map<String, String> p = stored.get(0).properties();
+            assertEquals("application/json", p.get(PatchMessages.CONTENT_TYPE));
+            assertEquals("avg", p.get("cdc-query"));
+            assertEquals("29608320", p.get("cdc-step"));
+            assertEquals("42", p.get("cdc-evaluated-version"));
+            assertEquals("2026-04-18T07:55:00Z", p.get("cdc-window-start"));
+            assertEquals("2026-04-18T08:00:00Z", p.get("cdc-window-end"));
+            assertEquals("1", p.get(PatchMessages.VERSION));
+            assertEquals(json, new String(stored.get(0).data(), StandardCharsets.UTF_8));
+        } finally {
+            steps.close();
         }
     }
 
