@@ -89,7 +89,8 @@ final class MariaDbSource extends RelationalSource {
         p.setProperty("database.jdbc.driver", MariaDbDriver.class.getName());
     }
 
-    private Connection connect() throws SQLException {
+    @Override
+    protected Connection connect() throws SQLException {
         Properties p = new Properties();
         p.setProperty("user", config.user());
         String password = config.password();
@@ -132,10 +133,12 @@ final class MariaDbSource extends RelationalSource {
                                               + " delete the dataset, its change log and " + common.workDir() + ", and start again. Keep binlogs longer"
                                               + " (expire_logs_days / binlog_expire_logs_seconds) than the source may be stopped.");
             }
-            List<String> problems = MappingCheck.problems(c, common.tables(), config.user());
+            List<String> problems = common.r2rml() != null ? MappingCheck.r2rmlProblems(c, common, config.user())
+                                                           : MappingCheck.problems(c, common.tables(), config.user());
             if ( !problems.isEmpty() )
                 throw new SourceException("Source '" + common.name() + "': the mapping does not fit " + server + ": "
-                                          + String.join("; ", problems) + ". Fix cdc:tableName (database.table) / cdc:columnName / the templates.");
+                                          + String.join("; ", problems) + (common.r2rml() != null ? ". Fix the R2RML mapping (cdc:r2rmlMapping) or the database."
+                                                                                                   : ". Fix cdc:tableName (database.table) / cdc:columnName / the templates."));
         }
     }
 

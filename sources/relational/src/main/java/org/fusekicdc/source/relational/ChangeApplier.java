@@ -141,7 +141,7 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
                     for ( String t : mapper.tables() )
                         snapshotRows.add(mapper.clear(t));
                 }
-                RowMapper.DatasetChange change = map(table, op, (Struct)r.key(), v.getStruct("after"));
+                RowMapper.DatasetChange change = map(table, op, (Struct)r.key(), null, v.getStruct("after"));
                 if ( change != null )
                     snapshotRows.add(change);
                 snapshotPosition = dialect.snapshotPosition(r);
@@ -165,8 +165,8 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
             if ( txnHeaders.isEmpty() )
                 dialect.transactionHeaders(source, txnHeaders);
             txnLastRow = r;
-            RowMapper.DatasetChange change = op.equals("t") ? mapper.clear(table)
-                : map(table, op, (Struct)r.key(), op.equals("d") ? v.getStruct("before") : v.getStruct("after"));
+            RowMapper.DatasetChange change = op.equals("t") ? mapper.truncate(table)
+                : map(table, op, (Struct)r.key(), v.getStruct("before"), v.getStruct("after"));
             if ( change != null )
                 txnRows.add(change);
         }
@@ -183,9 +183,9 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
         committer.markBatchFinished();
     }
 
-    private RowMapper.DatasetChange map(String table, String op, Struct key, Struct row) {
+    private RowMapper.DatasetChange map(String table, String op, Struct key, Struct before, Struct after) {
         try {
-            return mapper.row(table, op, key, row);
+            return mapper.row(table, op, key, before, after);
         } catch (UnmappableRowException ex) {
             String where = "table " + table + ", key " + RowChange.keyText(key) + ", op " + op;
             if ( settings.skipUnmappable() ) {
@@ -307,6 +307,13 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
                 } catch (InterruptedException ex) {
                     interrupted = true;
                 } catch (ExecutionException ex) {
+                    if ( ex.getCause() instanceof UnmappableRowException ure ) {
+                        // Found while applying (an R2RML delta): nothing of the transaction is applied.
+                        UnmappableRowException stop = new UnmappableRowException("Source '" + settings.name() + "' stopped: " + ure.getMessage()
+                                                                                 + ". Fix the mapping or the row and restart, or set cdc:onUnmappableRow \"skip\".");
+                        stopCause = stop;
+                        throw stop;
+                    }
                     if ( ex.getCause() instanceof RuntimeException re )
                         throw re;
                     if ( ex.getCause() instanceof Error e )
