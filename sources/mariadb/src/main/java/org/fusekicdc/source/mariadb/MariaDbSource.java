@@ -17,6 +17,7 @@ import org.fusekicdc.source.relational.Position;
 import org.fusekicdc.source.relational.RelationalSettings;
 import org.fusekicdc.source.relational.RelationalSource;
 import org.fusekicdc.source.relational.MappingCheck;
+import org.fusekicdc.source.mariadb.internal.BinlogBoundaries;
 import org.fusekicdc.source.mariadb.internal.MariaDbDriver;
 
 /**
@@ -33,7 +34,8 @@ final class MariaDbSource extends RelationalSource {
     private final RelationalSettings common;
 
     MariaDbSource(SourceContext context, MariaDbSourceConfig config) {
-        super(context, config.common(), new BinlogDialect(), "MariaDbSource");
+        super(context, config.common(), new BinlogDialect(new BinlogBoundaries(() -> connect(config), Set.copyOf(config.common().capturedTables()))),
+              "MariaDbSource");
         this.context = context;
         this.config = config;
         this.common = config.common();
@@ -91,6 +93,10 @@ final class MariaDbSource extends RelationalSource {
 
     @Override
     protected Connection connect() throws SQLException {
+        return connect(config);
+    }
+
+    private static Connection connect(MariaDbSourceConfig config) throws SQLException {
         Properties p = new Properties();
         p.setProperty("user", config.user());
         String password = config.password();

@@ -153,7 +153,7 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
                 applyTransaction(dialect.transactionPosition(null, txnLastRow));
                 unmarkedBefore(event, committer);
                 heldStatement = null;
-            } else if ( txnId == null && heldStatement != null && !dialect.sameTransaction(heldStatement, r) ) {
+            } else if ( txnId == null && heldStatement != null && !dialect.sameStatement(heldStatement, r) ) {
                 unmarkedBefore(event, committer);
                 heldStatement = null;
             }
@@ -170,9 +170,10 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
             if ( change != null )
                 txnRows.add(change);
         }
-        if ( txnId == null && txnLastRow != null ) {
-            // Without transaction metadata the batch's end closes the transaction in progress (a
-            // transaction split over two batches becomes two patches; docs/sources.md).
+        if ( txnId == null && txnLastRow != null && dialect.transactionComplete(txnLastRow) ) {
+            // Without transaction metadata the batch's end closes the transaction in progress when
+            // the dialect finds no more of its rows to come (else its rows wait for the next batch;
+            // a statement whose rows the engine splits over two batches becomes two patches).
             SourceRecord last = txnLastRow;
             applyTransaction(dialect.transactionPosition(null, last));
             markBefore(last, committer);
@@ -217,7 +218,7 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
     /** Mark processed the events received before the first one of {@code statement}'s statement; keep that statement's unmarked. */
     private void markBefore(SourceRecord statement, DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) throws InterruptedException {
         int first = 0;
-        while ( first < unmarked.size() && !dialect.sameTransaction(unmarked.get(first).record(), statement) )
+        while ( first < unmarked.size() && !dialect.sameStatement(unmarked.get(first).record(), statement) )
             first++;
         List<RecordChangeEvent<SourceRecord>> held = new ArrayList<>(unmarked.subList(first, unmarked.size()));
         unmarked.subList(first, unmarked.size()).clear();

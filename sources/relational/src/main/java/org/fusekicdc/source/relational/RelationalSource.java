@@ -320,6 +320,7 @@ public abstract class RelationalSource implements Source {
                 Thread.currentThread().interrupt();
             }
         }
+        dialect.close();
         if ( state.get() != State.FAILED )
             setState(State.STOPPED, null);
     }
