@@ -125,6 +125,17 @@ final class BinlogDialect implements Dialect {
         return boundaries.endsBeforeFollowedRows(x.get("file").toString(), ((Number)x.get("pos")).longValue());
     }
 
+    /** MariaDB: the GTID position after the transaction (BINLOG_GTID_POS), unless the connector gave a GTID. */
+    @Override
+    public void transactionEndHeaders(SourceRecord lastRow, Map<String, String> headers) {
+        Map<String, ?> x = lastRow.sourceOffset();
+        if ( boundaries == null || headers.containsKey(PatchHeaders.SOURCE_GTID) || inTransactionOffset(lastRow) || x.get("file") == null || x.get("pos") == null )
+            return;
+        String gtid = boundaries.gtidPositionAfter(x.get("file").toString(), ((Number)x.get("pos")).longValue());
+        if ( gtid != null )
+            headers.put(PatchHeaders.SOURCE_GTID, gtid);
+    }
+
     /** MySQL's own transactions (the connector saw BEGIN): the metadata brackets them, no binlog reading needed. */
     private static boolean inTransactionOffset(SourceRecord r) {
         return r.sourceOffset().containsKey("transaction_id");

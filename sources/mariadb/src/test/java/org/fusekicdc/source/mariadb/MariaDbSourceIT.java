@@ -204,6 +204,8 @@ class MariaDbSourceIT {
         assertEquals("maria", header(p, PatchHeaders.SOURCE));
         assertEquals("mariadb", header(p, PatchHeaders.SOURCE_CONNECTOR));
         assertTrue(header(p, PatchHeaders.SOURCE_BINLOG).matches(".+\\.[0-9]+:[0-9]+:[0-9]+:[0-9]+"), "binlog header: " + header(p, PatchHeaders.SOURCE_BINLOG));
+        assertTrue(String.valueOf(header(p, PatchHeaders.SOURCE_GTID)).matches("[0-9]+-[0-9]+-[0-9]+(,[0-9]+-[0-9]+-[0-9]+)*"),
+                   "MariaDB's GTID position after the transaction: " + header(p, PatchHeaders.SOURCE_GTID));
         assertEquals(new TreeSet<>(List.of("A <" + EX + "customer/3> " + TYPE + " <" + EX + "Customer>", "A <" + EX + "customer/3> <" + EX + "name> \"Cy\"",
                                            "A <" + EX + "country/fr> " + TYPE + " <" + EX + "Country>", "A <" + EX + "country/fr> <" + EX + "label> \"France\"",
                                            "D <" + EX + "customer/1> <" + EX + "name> \"Ann\"", "A <" + EX + "customer/1> <" + EX + "name> \"Anne\"",

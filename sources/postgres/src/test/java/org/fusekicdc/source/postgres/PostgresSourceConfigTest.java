@@ -65,7 +65,7 @@ class PostgresSourceConfigTest {
         return Stream.of(
             Arguments.of("no table", source("", "cdc:slotName \"s\""), "table", "a mapping is required: give cdc:r2rmlMapping"),
             Arguments.of("R2RML and cdc:table", source("cdc:r2rmlMapping \"\"\"" + GOOD_R2RML + "\"\"\" ;", GOOD_TABLE), "r2rmlMapping", "gives both cdc:r2rmlMapping and cdc:table"),
-            Arguments.of("R2RML file missing", source("cdc:r2rmlMapping <no-such-mapping.r2rml.ttl> ;", ""), "r2rmlMapping",
+            Arguments.of("R2RML file missing", source("cdc:r2rmlMapping <file:///nonexistent/no-such-mapping.r2rml.ttl> ;", ""), "r2rmlMapping",
                          "no-such-mapping.r2rml.ttl does not exist or cannot be read. A relative IRI"),
             Arguments.of("R2RML not a file", source("cdc:r2rmlMapping <http://example.org/m.ttl> ;", ""), "r2rmlMapping", "is not a file"),
             Arguments.of("R2RML invalid", source("cdc:r2rmlMapping \"\"\"PREFIX rr: <http://www.w3.org/ns/r2rml#> <#M> rr:logicalTable [ rr:tableName \\"c\\" ] .\"\"\" ;", ""),

@@ -150,6 +150,7 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
             applySnapshotRows();
             if ( txnId == null && txnLastRow != null && !dialect.sameTransaction(txnLastRow, r) ) {
                 // No transaction metadata: the previous rows' transaction ended where this one's starts.
+                dialect.transactionEndHeaders(txnLastRow, txnHeaders);
                 applyTransaction(dialect.transactionPosition(null, txnLastRow));
                 unmarkedBefore(event, committer);
                 heldStatement = null;
@@ -175,6 +176,7 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
             // the dialect finds no more of its rows to come (else its rows wait for the next batch;
             // a statement whose rows the engine splits over two batches becomes two patches).
             SourceRecord last = txnLastRow;
+            dialect.transactionEndHeaders(last, txnHeaders);
             applyTransaction(dialect.transactionPosition(null, last));
             markBefore(last, committer);
             heldStatement = last;

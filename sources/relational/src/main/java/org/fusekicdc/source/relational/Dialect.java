@@ -57,6 +57,12 @@ public interface Dialect {
         return true;
     }
 
+    /**
+     * For events without transaction metadata: headers known once the transaction of
+     * {@code lastRow}, its last row event, is complete (MariaDB: its GTID). None by default.
+     */
+    default void transactionEndHeaders(SourceRecord lastRow, Map<String, String> headers) {}
+
     /** Release what the dialect holds (a connection); called when the source stops. */
     default void close() {}
 

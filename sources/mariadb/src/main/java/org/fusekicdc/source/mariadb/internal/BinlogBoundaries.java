@@ -49,7 +49,39 @@ public final class BinlogBoundaries implements AutoCloseable {
         return !scan(file, from, Long.MAX_VALUE, true).followedRows;
     }
 
-    private record Scan(boolean end, boolean followedRows) {}
+    /**
+     * MariaDB's GTID position (BINLOG_GTID_POS) just after the end of the transaction that is in
+     * progress at {@code from}: the transaction's own GTID for its replication domain. Null when
+     * the server has no such function (MySQL) or the end is not found.
+     */
+    public synchronized String gtidPositionAfter(String file, long from) {
+        if ( !gtidFunction )
+            return null;
+        Scan s = scan(file, from, Long.MAX_VALUE, false);
+        if ( !s.end || s.endPos < 0 )
+            return null;
+        try (var ps = connection().prepareStatement("SELECT BINLOG_GTID_POS(?, ?)")) {
+            ps.setString(1, file);
+            ps.setLong(2, s.endPos);
+            try (ResultSet rs = ps.executeQuery()) {
+                String gtid = rs.next() ? rs.getString(1) : null;
+                return gtid == null || gtid.isEmpty() ? null : gtid;
+            }
+        } catch (SQLException ex) {
+            gtidFunction = false;
+            LOG.info("The server has no BINLOG_GTID_POS ({}): patches carry the binlog position only", ex.getMessage());
+            return null;
+        }
+    }
+
+    private boolean gtidFunction = true;
+
+    /** @param endPos the position just after the transaction's end event, -1 when it ended at a Gtid or Rotate event or was not found */
+    private record Scan(boolean end, boolean followedRows, long endPos) {
+        Scan(boolean end, boolean followedRows) {
+            this(end, followedRows, -1);
+        }
+    }
 
     /** Reads the events from {@code from} up to {@code to} (exclusive) until a transaction end or a followed table's rows. */
     private Scan scan(String file, long from, long to, boolean stopAtFollowedRows) {
@@ -68,8 +100,9 @@ public final class BinlogBoundaries implements AutoCloseable {
                                 return new Scan(false, false);
                             String type = rs.getString("Event_type");
                             String info = rs.getString("Info");
-                            if ( type.equals("Xid") || type.equals("Gtid") || type.equals("Rotate") || type.equals("Stop")
-                                 || (type.equals("Query") && info != null && info.trim().toUpperCase().startsWith("COMMIT")) )
+                            if ( type.equals("Xid") || (type.equals("Query") && info != null && info.trim().toUpperCase().startsWith("COMMIT")) )
+                                return new Scan(true, false, rs.getLong("End_log_pos"));
+                            if ( type.equals("Gtid") || type.equals("Rotate") || type.equals("Stop") )
                                 return new Scan(true, false);
                             if ( stopAtFollowedRows && type.equals("Table_map") && info != null ) {
                                 Matcher m = TABLE.matcher(info);
