@@ -187,6 +187,7 @@ class MariaDbR2rmlSourceIT {
             "UPDATE " + item + " SET price = 13.75, active = 0, ts = '2021-01-01 00:00:00.001', name = NULL WHERE id = 1",
             "INSERT INTO " + tag + " VALUES (3, 'wood', 'D-3')");
         awaitEqualsFreshMapping("inserts and updates of every type");
+        assertEquals(before + 1, log.headVersion(), "one database transaction of three statements over two tables, one patch");
         assertEquals("mariadb", LogReplay.patch(log.read(before + 1)).getHeader(PatchHeaders.SOURCE_CONNECTOR).getLiteralLexicalForm());
 
         // The parent's join key changes: the child's triple follows it.
