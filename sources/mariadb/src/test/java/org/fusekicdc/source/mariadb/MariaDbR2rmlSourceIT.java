@@ -17,7 +17,7 @@ import java.util.TreeSet;
 
 import org.apache.jena.graph.Node;
 import org.apache.jena.riot.out.NodeFmtLib;
-import org.apache.jena.riot.process.normalize.CanonicalizeLiteral;
+import org.apache.jena.riot.process.normalize.NormalizeRDFTerms;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.Quad;
 import org.apache.jena.system.Txn;
@@ -131,7 +131,7 @@ class MariaDbR2rmlSourceIT {
     static Set<String> lines(Iterable<Quad> quads) {
         Set<String> s = new TreeSet<>();
         for ( Quad q : quads ) {
-            Node o = CanonicalizeLiteral.get().apply(q.getObject());
+            Node o = NormalizeRDFTerms.get().normalize(q.getObject());
             s.add(NodeFmtLib.strNT(q.getGraph()) + " " + NodeFmtLib.strNT(q.getSubject()) + " " + NodeFmtLib.strNT(q.getPredicate()) + " " + NodeFmtLib.strNT(o));
         }
         return s;

@@ -49,9 +49,9 @@ class PostgresSourceConfigTest {
 
     static final String GOOD_R2RML = """
         PREFIX rr: <http://www.w3.org/ns/r2rml#>
-        <#Customer> rr:logicalTable [ rr:tableName \\"customer\\" ] ;
-            rr:subjectMap [ rr:template \\"http://example.org/customer/{id}\\" ] ;
-            rr:predicateObjectMap [ rr:predicate <http://example.org/name> ; rr:objectMap [ rr:column \\"name\\" ] ] .""";
+        <#Customer> rr:logicalTable [ rr:tableName "customer" ] ;
+            rr:subjectMap [ rr:template "http://example.org/customer/{id}" ] ;
+            rr:predicateObjectMap [ rr:predicate <http://example.org/name> ; rr:objectMap [ rr:column "name" ] ] .""";
 
     static String source(String options, String table) {
         return "<#source> a cdc:PostgresSource ; cdc:database \"shop\" ; cdc:user \"u\" ; " + options + " " + table + " .";
@@ -64,14 +64,14 @@ class PostgresSourceConfigTest {
     static Stream<Arguments> mistakes() {
         return Stream.of(
             Arguments.of("no table", source("", "cdc:slotName \"s\""), "table", "a mapping is required: give cdc:r2rmlMapping"),
-            Arguments.of("R2RML and cdc:table", source("cdc:r2rmlMapping \"\"\"" + GOOD_R2RML + "\"\"\" ;", GOOD_TABLE), "r2rmlMapping", "gives both cdc:r2rmlMapping and cdc:table"),
+            Arguments.of("R2RML and cdc:table", source("cdc:r2rmlMapping '''" + GOOD_R2RML + "''' ;", GOOD_TABLE), "r2rmlMapping", "gives both cdc:r2rmlMapping and cdc:table"),
             Arguments.of("R2RML file missing", source("cdc:r2rmlMapping <file:///nonexistent/no-such-mapping.r2rml.ttl> ;", ""), "r2rmlMapping",
                          "no-such-mapping.r2rml.ttl does not exist or cannot be read. A relative IRI"),
             Arguments.of("R2RML not a file", source("cdc:r2rmlMapping <http://example.org/m.ttl> ;", ""), "r2rmlMapping", "is not a file"),
-            Arguments.of("R2RML invalid", source("cdc:r2rmlMapping \"\"\"PREFIX rr: <http://www.w3.org/ns/r2rml#> <#M> rr:logicalTable [ rr:tableName \\"c\\" ] .\"\"\" ;", ""),
+            Arguments.of("R2RML invalid", source("cdc:r2rmlMapping '''PREFIX rr: <http://www.w3.org/ns/r2rml#> <#M> rr:logicalTable [ rr:tableName \"c\" ] .''' ;", ""),
                          "r2rmlMapping", "is not a valid R2RML mapping"),
-            Arguments.of("R2RML without a table", source("cdc:r2rmlMapping \"\"\"" + GOOD_R2RML.replace("rr:tableName \\"customer\\"", "rr:sqlQuery \\"SELECT 1 AS id\\"")
-                         + "\"\"\" ;", ""), "r2rmlMapping", "names no table with rr:tableName"),
+            Arguments.of("R2RML without a table", source("cdc:r2rmlMapping '''" + GOOD_R2RML.replace("rr:tableName \"customer\"", "rr:sqlQuery \"SELECT 1 AS id\"")
+                         + "''' ;", ""), "r2rmlMapping", "names no table with rr:tableName"),
             Arguments.of("no database", "<#source> a cdc:PostgresSource ; cdc:user \"u\" ; " + GOOD_TABLE + " .", "database", "cdc:database is required"),
             Arguments.of("password variable name", source("cdc:passwordEnv \"my secret\" ;", GOOD_TABLE), "passwordEnv", "name of an environment variable"),
             Arguments.of("slot name", source("cdc:slotName \"Bad-Slot\" ;", GOOD_TABLE), "slotName", "lower-case letters"),
