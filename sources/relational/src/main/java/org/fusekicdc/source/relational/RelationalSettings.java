@@ -34,7 +34,7 @@ public record RelationalSettings(String name, String dataset, String snapshotMod
         "Further Debezium connector properties (e.g. `database.sslmode=require`); `${env:NAME}` is expanded.");
     public static final Option<String> TABLE = Option.withoutDefault("table", "resource (repeatable)", "required unless cdc:r2rmlMapping",
         "One table to follow and how its rows become triples (see below).");
-    public static final Option<String> R2RML_MAPPING = Option.withoutDefault("r2rmlMapping", "IRI of a file, or string (Turtle)", "none",
+    public static final Option<String> R2RML_MAPPING = Option.withoutDefault("r2rmlMapping", "resource or string (a file's IRI, or Turtle)", "none",
         "A W3C R2RML mapping instead of cdc:table: `<shop.r2rml.ttl>` (a file, relative to the configuration file) or the mapping's Turtle inline;"
         + " the source follows every table it names with rr:tableName.");
 
