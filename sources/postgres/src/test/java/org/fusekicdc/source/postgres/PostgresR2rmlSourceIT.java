@@ -7,20 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 
-import org.apache.jena.graph.Node;
-import org.apache.jena.riot.out.NodeFmtLib;
-import org.apache.jena.riot.process.normalize.NormalizeRDFTerms;
 import org.apache.jena.sparql.core.DatasetGraph;
-import org.apache.jena.sparql.core.Quad;
-import org.apache.jena.system.Txn;
 import org.apache.jena.tdb2.TDB2Factory;
 import org.fusekicdc.core.internal.capture.CaptureConfig;
 import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
@@ -32,8 +24,8 @@ import org.fusekicdc.core.testing.LogReplay;
 import org.fusekicdc.core.testing.TestPostgres;
 import org.fusekicdc.core.testing.TestSupport;
 import org.fusekicdc.core.wire.PatchHeaders;
-import org.fusekicdc.source.r2rml.R2rmlEvaluator;
 import org.fusekicdc.source.r2rml.R2rmlMapping;
+import org.fusekicdc.source.relational.R2rmlSourceChecks;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -67,7 +59,7 @@ class PostgresR2rmlSourceIT {
             "CREATE TABLE " + schema + ".item (id int PRIMARY KEY, name text, code varchar(8), price numeric(8,2), ratio double precision, weight real,"
             + " qty smallint, big bigint, active boolean, born date, at time, ts timestamp, tstz timestamptz, data bytea, grade char(4), ref uuid)",
             "CREATE TABLE " + schema + ".tag (id int PRIMARY KEY, label varchar(20), item_code varchar(8))");
-        Files.writeString(work.resolve("shop.r2rml.ttl"), MAPPING.replace("SCHEMA", schema));
+        Files.writeString(work.resolve("shop.r2rml.ttl"), R2rmlSourceChecks.mapping(schema, TYPED));
         mapping = R2rmlMapping.read(work.resolve("shop.r2rml.ttl"));
     }
 
@@ -76,32 +68,7 @@ class PostgresR2rmlSourceIT {
         PgTesting.closeAll(source, dsg, log, slot, schema);
     }
 
-    static final String MAPPING = """
-        @base <http://example.org/> .
-        PREFIX rr: <http://www.w3.org/ns/r2rml#>
-        PREFIX ex: <http://example.org/>
-        <#Item> rr:logicalTable [ rr:tableName "SCHEMA.item" ] ;
-            rr:subjectMap [ rr:template "item/{id}" ; rr:class ex:Item ; rr:graph ex:g ] ;
-            rr:predicateObjectMap [ rr:predicate ex:name ; rr:objectMap [ rr:column "name" ; rr:language "en" ] ] ,
-                [ rr:predicate ex:code ; rr:objectMap [ rr:template "code/{code}" ] ] ,
-                [ rr:predicate ex:price ; rr:objectMap [ rr:column "price" ] ] ,
-                [ rr:predicate ex:ratio ; rr:objectMap [ rr:column "ratio" ] ] ,
-                [ rr:predicate ex:weight ; rr:objectMap [ rr:column "weight" ] ] ,
-                [ rr:predicate ex:qty ; rr:objectMap [ rr:column "qty" ] ] ,
-                [ rr:predicate ex:big ; rr:objectMap [ rr:column "big" ] ] ,
-                [ rr:predicate ex:active ; rr:objectMap [ rr:column "active" ] ] ,
-                [ rr:predicate ex:born ; rr:objectMap [ rr:column "born" ] ] ,
-                [ rr:predicate ex:at ; rr:objectMap [ rr:column "at" ] ] ,
-                [ rr:predicate ex:ts ; rr:objectMap [ rr:column "ts" ] ] ,
-                [ rr:predicate ex:tstz ; rr:objectMap [ rr:column "tstz" ] ] ,
-                [ rr:predicate ex:data ; rr:objectMap [ rr:column "data" ] ] ,
-                [ rr:predicate ex:grade ; rr:objectMap [ rr:column "grade" ] ] ,
-                [ rr:predicate ex:ref ; rr:objectMap [ rr:column "ref" ] ] .
-        <#Tag> rr:logicalTable [ rr:tableName "SCHEMA.tag" ] ;
-            rr:subjectMap [ rr:template "tag/{id}" ; rr:class ex:Tag ; rr:graph ex:g ] ;
-            rr:predicateObjectMap [ rr:predicate ex:label ; rr:objectMap [ rr:column "label" ] ] ,
-                [ rr:predicate ex:tags ; rr:objectMap [ rr:parentTriplesMap <#Item> ; rr:joinCondition [ rr:child "item_code" ; rr:parent "code" ] ] ] .
-        """;
+    static final List<String> TYPED = List.of("price", "ratio", "weight", "qty", "big", "active", "born", "at", "ts", "tstz", "data", "grade", "ref");
 
     void open() {
         log = ChangeLog.open(ChangeLogConfig.defaults(work.resolve("changes"), "ds"));
@@ -121,44 +88,12 @@ class PostgresR2rmlSourceIT {
         source.start();
     }
 
-    /** Quads as sorted N-Quads-like lines, literals in canonical form (TDB2 keeps values, not lexical forms). */
-    static Set<String> lines(Iterable<Quad> quads) {
-        Set<String> s = new TreeSet<>();
-        for ( Quad q : quads ) {
-            Node o = NormalizeRDFTerms.get().normalize(q.getObject());
-            s.add(NodeFmtLib.strNT(q.getGraph()) + " " + NodeFmtLib.strNT(q.getSubject()) + " " + NodeFmtLib.strNT(q.getPredicate()) + " " + NodeFmtLib.strNT(o));
-        }
-        return s;
-    }
-
     Set<String> dataset() {
-        return Txn.calculateRead(dsg, () -> lines(() -> dsg.find()));
-    }
-
-    Set<String> fresh() {
-        try (Connection c = TestPostgres.connect()) {
-            DatasetGraph out = new R2rmlEvaluator(mapping, c).evaluate();
-            return lines(() -> out.find());
-        } catch (java.sql.SQLException ex) {
-            throw new RuntimeException(ex);
-        }
+        return R2rmlSourceChecks.datasetLines(dsg);
     }
 
     void awaitEqualsFreshMapping(String after) throws InterruptedException {
-        List<Set<String>> last = new ArrayList<>(List.of(Set.of(), Set.of()));
-        try {
-            TestSupport.await(after, WAIT, () -> {
-                last.set(0, dataset());
-                last.set(1, fresh());
-                return last.get(0).equals(last.get(1));
-            });
-        } catch (AssertionError timedOut) {
-            Set<String> missing = new TreeSet<>(last.get(1));
-            missing.removeAll(last.get(0));
-            Set<String> extra = new TreeSet<>(last.get(0));
-            extra.removeAll(last.get(1));
-            assertEquals(missing + "", extra + "", after + ": the dataset differs from a fresh mapping (left: missing, right: extra; status " + source.status() + ")");
-        }
+        R2rmlSourceChecks.awaitEqualsFreshMapping(after, WAIT, dsg, mapping, TestPostgres::connect, () -> source.status());
     }
 
     @Test

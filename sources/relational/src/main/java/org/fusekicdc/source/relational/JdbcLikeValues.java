@@ -2,7 +2,6 @@ package org.fusekicdc.source.relational;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
-import java.nio.ByteBuffer;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -98,7 +97,7 @@ final class JdbcLikeValues {
                     }
                     case "io.debezium.data.VariableScaleDecimal" -> {
                         Struct s = (Struct)v;
-                        return new BigDecimal(new BigInteger(bytes(s.get("value"))), s.getInt32("scale"));
+                        return new BigDecimal(new BigInteger(RowValues.bytes(s.get("value"))), s.getInt32("scale"));
                     }
                     default -> { /* by its physical type below */ }
                 }
@@ -107,7 +106,7 @@ final class JdbcLikeValues {
             throw new UnmappableRowException("column '" + column + "' has the value " + v + " (" + logical + "), which has no JDBC date/time form: " + ex.getMessage());
         }
         return switch (schema.type()) {
-            case BYTES -> bytes(v);
+            case BYTES -> RowValues.bytes(v);
             case ARRAY, MAP, STRUCT -> SKIP;
             default -> v;
         };
@@ -139,14 +138,5 @@ final class JdbcLikeValues {
         long seconds = Math.floorDiv(units, 1_000_000_000L / nanosPerUnit);
         long nanos = Math.floorMod(units, 1_000_000_000L / nanosPerUnit) * nanosPerUnit;
         return LocalDateTime.ofEpochSecond(seconds, (int)nanos, ZoneOffset.UTC);
-    }
-
-    private static byte[] bytes(Object v) {
-        if ( v instanceof byte[] b )
-            return b;
-        ByteBuffer bb = ((ByteBuffer)v).duplicate();
-        byte[] b = new byte[bb.remaining()];
-        bb.get(b);
-        return b;
     }
 }
