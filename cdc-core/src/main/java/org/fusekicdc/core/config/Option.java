@@ -116,6 +116,11 @@ public record Option<T>(String name, String type, T defaultValue, String default
         return type.startsWith("resource");
     }
 
+    /** Whether the value may be a resource (an IRI) or a literal: its type says "resource or string". */
+    public boolean takesResourceOrLiteral() {
+        return type.startsWith("resource or string");
+    }
+
     /** Whether the option may be given more than once: its type says "(repeatable)". */
     public boolean repeatable() {
         return type.endsWith("(repeatable)");

@@ -53,8 +53,9 @@ public record SourceSettings(SourceProvider provider, String name, OptionValues 
             int n = counts.merge(local, 1, Integer::sum);
             if ( n > 1 && (opt == null || !opt.repeatable()) )
                 throw new CdcConfigException(local, where + ": cdc:" + local + " is given more than once on a source; give it once.");
-            boolean resource = opt != null && opt.takesResource();
-            if ( resource && !st.getObject().isResource() )
+            boolean either = opt != null && opt.takesResourceOrLiteral();
+            boolean resource = opt != null && opt.takesResource() && !(either && st.getObject().isLiteral());
+            if ( resource && !either && !st.getObject().isResource() )
                 throw new CdcConfigException(local, where + ": source option cdc:" + local + " must be a description [ ... ], got " + st.getObject() + ".");
             if ( !resource && !st.getObject().isLiteral() )
                 throw new CdcConfigException(local, where + ": source option cdc:" + local + " must be a literal value, got " + st.getObject() + ".");

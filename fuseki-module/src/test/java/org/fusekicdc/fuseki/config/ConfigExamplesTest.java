@@ -33,6 +33,15 @@ class ConfigExamplesTest {
     @MethodSource("examples")
     void exampleBuildsAServer(String example) throws IOException {
         Path config = work.resolve(example);
+        // Files an example names relative to itself (R2RML mappings) sit beside it.
+        Path mappings = CdcFuseki.CONFIG_EXAMPLES.resolve("mappings");
+        if ( Files.isDirectory(mappings) && !Files.isDirectory(work.resolve("mappings")) ) {
+            Files.createDirectories(work.resolve("mappings"));
+            try (Stream<Path> files = Files.list(mappings)) {
+                for ( Path f : files.toList() )
+                    Files.copy(f, work.resolve("mappings").resolve(f.getFileName()));
+            }
+        }
         // Secrets come from the environment; here, as if the admin had set them.
         String ttl = CdcFuseki.exampleConfig(example, work.resolve("run")).replaceAll("\\$\\{env:[A-Za-z_][A-Za-z0-9_]*}", "set-by-admin");
         // The password file an admin creates for the examples with authentication.

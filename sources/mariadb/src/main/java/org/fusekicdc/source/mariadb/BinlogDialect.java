@@ -8,6 +8,7 @@ import org.apache.kafka.connect.source.SourceRecord;
 import org.fusekicdc.core.wire.PatchHeaders;
 import org.fusekicdc.source.relational.Dialect;
 import org.fusekicdc.source.relational.Position;
+import org.fusekicdc.source.mariadb.internal.BinlogBoundaries;
 
 /**
  * MariaDB/MySQL positions in the {@code sourceBinlog} header. A snapshot's is the binlog
@@ -18,10 +19,18 @@ import org.fusekicdc.source.relational.Position;
  * <p>
  * Debezium's MySQL connector sees no transaction start on MariaDB (MariaDB's GTID event stands
  * where MySQL writes BEGIN), so it sends no transaction metadata and its restart offset moves with
- * every binlog rows event: the rows of one rows event (one statement) share it and are applied
- * together ({@link #sameTransaction}); a transaction of several statements becomes several patches.
+ * every binlog rows event: the rows of one rows event (one statement) share it
+ * ({@link #sameStatement}). Where transactions end is read from the binlog
+ * ({@link BinlogBoundaries}), so that the statements of one transaction are applied together.
  */
 final class BinlogDialect implements Dialect {
+    private final BinlogBoundaries boundaries;
+
+    /** @param boundaries where transactions end; null to apply each statement on its own */
+    BinlogDialect(BinlogBoundaries boundaries) {
+        this.boundaries = boundaries;
+    }
+
     /** Room for the event and row counts below an offset. */
     private static final long SCALE = 1_000_000_000L;
 
@@ -88,9 +97,63 @@ final class BinlogDialect implements Dialect {
     }
 
     @Override
-    public boolean sameTransaction(SourceRecord a, SourceRecord b) {
+    public boolean sameStatement(SourceRecord a, SourceRecord b) {
         Map<String, ?> x = a.sourceOffset(), y = b.sourceOffset();
         return x.get("file") != null && x.get("pos") != null && x.get("file").equals(y.get("file")) && x.get("pos").equals(y.get("pos"));
+    }
+
+    /** Same statement, or no transaction end in the binlog between {@code a}'s rows event and {@code b}'s. */
+    @Override
+    public boolean sameTransaction(SourceRecord a, SourceRecord b) {
+        if ( sameStatement(a, b) )
+            return true;
+        if ( boundaries == null || inTransactionOffset(a) )
+            return false;
+        Map<String, ?> x = a.sourceOffset(), y = b.sourceOffset();
+        Long bStart = eventStart(b);
+        if ( x.get("file") == null || x.get("pos") == null || !x.get("file").equals(y.get("file")) || bStart == null )
+            return false;
+        long aEnd = ((Number)x.get("pos")).longValue();
+        return aEnd <= bStart && !boundaries.endBetween(x.get("file").toString(), aEnd, bStart);
+    }
+
+    @Override
+    public boolean transactionComplete(SourceRecord lastRow) {
+        Map<String, ?> x = lastRow.sourceOffset();
+        if ( boundaries == null || inTransactionOffset(lastRow) || x.get("file") == null || x.get("pos") == null )
+            return true;
+        return boundaries.endsBeforeFollowedRows(x.get("file").toString(), ((Number)x.get("pos")).longValue());
+    }
+
+    /** MariaDB: the GTID position after the transaction (BINLOG_GTID_POS), unless the connector gave a GTID. */
+    @Override
+    public void transactionEndHeaders(SourceRecord lastRow, Map<String, String> headers) {
+        Map<String, ?> x = lastRow.sourceOffset();
+        if ( boundaries == null || headers.containsKey(PatchHeaders.SOURCE_GTID) || inTransactionOffset(lastRow) || x.get("file") == null || x.get("pos") == null )
+            return;
+        String gtid = boundaries.gtidPositionAfter(x.get("file").toString(), ((Number)x.get("pos")).longValue());
+        if ( gtid != null )
+            headers.put(PatchHeaders.SOURCE_GTID, gtid);
+    }
+
+    /** MySQL's own transactions (the connector saw BEGIN): the metadata brackets them, no binlog reading needed. */
+    private static boolean inTransactionOffset(SourceRecord r) {
+        return r.sourceOffset().containsKey("transaction_id");
+    }
+
+    /** The start of the record's binlog event (its source block's {@code pos}). */
+    private static Long eventStart(SourceRecord r) {
+        if ( !(r.value() instanceof Struct v) || v.schema().field("source") == null )
+            return null;
+        Struct source = v.getStruct("source");
+        Object pos = source == null || source.schema().field("pos") == null ? null : source.get("pos");
+        return pos instanceof Number n ? n.longValue() : null;
+    }
+
+    @Override
+    public void close() {
+        if ( boundaries != null )
+            boundaries.close();
     }
 
     /**

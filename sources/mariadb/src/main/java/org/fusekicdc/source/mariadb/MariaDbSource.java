@@ -17,6 +17,7 @@ import org.fusekicdc.source.relational.Position;
 import org.fusekicdc.source.relational.RelationalSettings;
 import org.fusekicdc.source.relational.RelationalSource;
 import org.fusekicdc.source.relational.MappingCheck;
+import org.fusekicdc.source.mariadb.internal.BinlogBoundaries;
 import org.fusekicdc.source.mariadb.internal.MariaDbDriver;
 
 /**
@@ -33,7 +34,8 @@ final class MariaDbSource extends RelationalSource {
     private final RelationalSettings common;
 
     MariaDbSource(SourceContext context, MariaDbSourceConfig config) {
-        super(context, config.common(), new BinlogDialect(), "MariaDbSource");
+        super(context, config.common(), new BinlogDialect(new BinlogBoundaries(() -> connect(config), Set.copyOf(config.common().capturedTables()))),
+              "MariaDbSource");
         this.context = context;
         this.config = config;
         this.common = config.common();
@@ -89,7 +91,12 @@ final class MariaDbSource extends RelationalSource {
         p.setProperty("database.jdbc.driver", MariaDbDriver.class.getName());
     }
 
-    private Connection connect() throws SQLException {
+    @Override
+    protected Connection connect() throws SQLException {
+        return connect(config);
+    }
+
+    private static Connection connect(MariaDbSourceConfig config) throws SQLException {
         Properties p = new Properties();
         p.setProperty("user", config.user());
         String password = config.password();
@@ -132,10 +139,12 @@ final class MariaDbSource extends RelationalSource {
                                               + " delete the dataset, its change log and " + common.workDir() + ", and start again. Keep binlogs longer"
                                               + " (expire_logs_days / binlog_expire_logs_seconds) than the source may be stopped.");
             }
-            List<String> problems = MappingCheck.problems(c, common.tables(), config.user());
+            List<String> problems = common.r2rml() != null ? MappingCheck.r2rmlProblems(c, common, config.user())
+                                                           : MappingCheck.problems(c, common.tables(), config.user());
             if ( !problems.isEmpty() )
                 throw new SourceException("Source '" + common.name() + "': the mapping does not fit " + server + ": "
-                                          + String.join("; ", problems) + ". Fix cdc:tableName (database.table) / cdc:columnName / the templates.");
+                                          + String.join("; ", problems) + (common.r2rml() != null ? ". Fix the R2RML mapping (cdc:r2rmlMapping) or the database."
+                                                                                                   : ". Fix cdc:tableName (database.table) / cdc:columnName / the templates."));
         }
     }
 

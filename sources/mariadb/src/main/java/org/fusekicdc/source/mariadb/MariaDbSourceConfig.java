@@ -7,7 +7,6 @@ import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.config.OptionValues;
 import org.fusekicdc.core.source.SourceContext;
 import org.fusekicdc.source.relational.RelationalSettings;
-import org.fusekicdc.source.relational.TableMapping;
 
 /**
  * The validated settings of one {@code cdc:MariaDbSource}: connection, replica server id,
@@ -31,7 +30,8 @@ record MariaDbSourceConfig(RelationalSettings common, String host, int port, Str
     /** Every option, as docs/sources.md lists them (generated). */
     static final List<Option<?>> OPTIONS = List.of(HOST, PORT, USER, PASSWORD_ENV, SERVER_ID, SNAPSHOT_MODE,
                                                    RelationalSettings.ON_UNMAPPABLE_ROW, RelationalSettings.RETRY_INITIAL_MILLIS,
-                                                   RelationalSettings.RETRY_MAX_MILLIS, RelationalSettings.DEBEZIUM_PROPERTIES, RelationalSettings.TABLE);
+                                                   RelationalSettings.RETRY_MAX_MILLIS, RelationalSettings.DEBEZIUM_PROPERTIES, RelationalSettings.TABLE,
+                                                   RelationalSettings.R2RML_MAPPING);
 
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
@@ -54,7 +54,7 @@ record MariaDbSourceConfig(RelationalSettings common, String host, int port, Str
 
     /** The databases of the mapped tables. */
     List<String> databases() {
-        return common.tables().stream().map(t -> t.table().substring(0, t.table().indexOf('.'))).distinct().toList();
+        return common.capturedTables().stream().map(t -> t.substring(0, t.indexOf('.'))).distinct().toList();
     }
 
     /** The password from the environment (read when connecting, so a server that is only built needs none), or null. */
@@ -69,6 +69,6 @@ record MariaDbSourceConfig(RelationalSettings common, String host, int port, Str
     /** For logs: everything but the password. */
     String describe() {
         return "mariadb://" + user + "@" + host + ":" + port + " server id " + serverId + " snapshot " + common.snapshotMode()
-               + " tables " + common.tables().stream().map(TableMapping::table).toList();
+               + " tables " + common.capturedTables() + (common.r2rml() != null ? " (R2RML mapping)" : "");
     }
 }

@@ -181,7 +181,7 @@ class MariaDbSourceCrashIT {
             CapturingDatasetGraph dsg = CapturingDatasetGraph.create(MariaDbSourceChild.tdb(work), log, CaptureConfig.defaults(work.resolve("spill")));
             Position last = null;
             Set<String> seen = new HashSet<>();
-            BinlogDialect dialect = new BinlogDialect();
+            BinlogDialect dialect = new BinlogDialect(null);
             for ( LogRecord r : log.readAfter(0, Integer.MAX_VALUE) ) {
                 RDFPatch p = LogReplay.patch(r);
                 assertEquals("maria", p.getHeader(PatchHeaders.SOURCE).getLiteralLexicalForm(), "source header of version " + r.version());

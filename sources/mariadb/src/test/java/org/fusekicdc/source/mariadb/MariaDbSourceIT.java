@@ -187,23 +187,34 @@ class MariaDbSourceIT {
         long afterSnapshot = log.publishedVersion();
         assertEquals("true", header(patch(afterSnapshot), PatchHeaders.SOURCE_SNAPSHOT));
 
-        // Debezium's MySQL connector sees no transaction boundaries on MariaDB: each statement's
-        // rows are one patch (docs/sources.md), with the binlog position in its headers.
+        // One database transaction of several statements over two tables is one patch, with the
+        // binlog position of its last row (the boundaries are read from the binlog: docs/sources.md).
         txn("INSERT INTO " + db + ".customer (id, name) VALUES (3, 'Cy')",
+            "INSERT INTO " + db + ".country VALUES ('fr', 'France')",
             "UPDATE " + db + ".customer SET name = 'Anne' WHERE id = 1",
             "DELETE FROM " + db + ".customer WHERE id = 2");
-        TestSupport.await("the transaction's three statements", WAIT, () -> subjectQuads("customer/2").isEmpty());
+        TestSupport.await("the transaction", WAIT, () -> subjectQuads("customer/2").isEmpty());
         assertEquals(Set.of(cq("customer/1", TYPE, "<" + EX + "Customer>"), cq("customer/1", "<" + EX + "name>", "\"Anne\""),
                             cq("customer/1", "<" + EX + "born>", "\"1990-01-02\"^^<http://www.w3.org/2001/XMLSchema#date>"),
                             cq("customer/1", "<" + EX + "score>", "\"1.5\"^^<http://www.w3.org/2001/XMLSchema#decimal>"),
                             cq("customer/1", "<" + EX + "bio>", "\"hello\"@en"),
                             cq("customer/1", "<" + EX + "country>", "<" + EX + "country/ch>")), subjectQuads("customer/1"));
+        assertEquals(afterSnapshot + 1, log.headVersion(), "the transaction's four statements are one patch");
         RDFPatch p = patch(afterSnapshot + 1);
         assertEquals("maria", header(p, PatchHeaders.SOURCE));
         assertEquals("mariadb", header(p, PatchHeaders.SOURCE_CONNECTOR));
         assertTrue(header(p, PatchHeaders.SOURCE_BINLOG).matches(".+\\.[0-9]+:[0-9]+:[0-9]+:[0-9]+"), "binlog header: " + header(p, PatchHeaders.SOURCE_BINLOG));
-        assertEquals(new TreeSet<>(List.of("A <" + EX + "customer/3> " + TYPE + " <" + EX + "Customer>", "A <" + EX + "customer/3> <" + EX + "name> \"Cy\"")),
-                     new TreeSet<>(changes(p)), "the insert's patch holds exactly its triples");
+        assertTrue(String.valueOf(header(p, PatchHeaders.SOURCE_GTID)).matches("[0-9]+-[0-9]+-[0-9]+(,[0-9]+-[0-9]+-[0-9]+)*"),
+                   "MariaDB's GTID position after the transaction: " + header(p, PatchHeaders.SOURCE_GTID));
+        assertEquals(new TreeSet<>(List.of("A <" + EX + "customer/3> " + TYPE + " <" + EX + "Customer>", "A <" + EX + "customer/3> <" + EX + "name> \"Cy\"",
+                                           "A <" + EX + "country/fr> " + TYPE + " <" + EX + "Country>", "A <" + EX + "country/fr> <" + EX + "label> \"France\"",
+                                           "D <" + EX + "customer/1> <" + EX + "name> \"Ann\"", "A <" + EX + "customer/1> <" + EX + "name> \"Anne\"",
+                                           "D <" + EX + "customer/2> " + TYPE + " <" + EX + "Customer>", "D <" + EX + "customer/2> <" + EX + "name> \"Bob\"")),
+                     new TreeSet<>(changes(p)), "the patch holds exactly the transaction's changes");
+        // The next transaction is the next patch.
+        sql("INSERT INTO " + db + ".customer (id, name) VALUES (5, 'Eve')");
+        TestSupport.await("a later insert", WAIT, () -> !subjectQuads("customer/5").isEmpty());
+        assertEquals(afterSnapshot + 2, log.headVersion(), "one more transaction, one more patch");
 
         // A rolled-back transaction leaves nothing; the next committed one is the next patch.
         try (var c = TestMariaDb.connect(); var st = c.createStatement()) {

@@ -8,7 +8,6 @@ import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.config.OptionValues;
 import org.fusekicdc.core.source.SourceContext;
 import org.fusekicdc.source.relational.RelationalSettings;
-import org.fusekicdc.source.relational.TableMapping;
 
 /**
  * The validated settings of one {@code cdc:PostgresSource}: connection, replication slot and
@@ -37,7 +36,8 @@ record PostgresSourceConfig(RelationalSettings common, String host, int port, St
     /** Every option, as docs/sources.md lists them (generated). */
     static final List<Option<?>> OPTIONS = List.of(HOST, PORT, DATABASE, USER, PASSWORD_ENV, SLOT_NAME, PUBLICATION_NAME, SNAPSHOT_MODE,
                                                    RelationalSettings.ON_UNMAPPABLE_ROW, RelationalSettings.RETRY_INITIAL_MILLIS,
-                                                   RelationalSettings.RETRY_MAX_MILLIS, RelationalSettings.DEBEZIUM_PROPERTIES, RelationalSettings.TABLE);
+                                                   RelationalSettings.RETRY_MAX_MILLIS, RelationalSettings.DEBEZIUM_PROPERTIES, RelationalSettings.TABLE,
+                                                   RelationalSettings.R2RML_MAPPING);
 
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern SLOT = Pattern.compile("[a-z0-9_]{1,63}");
@@ -56,7 +56,7 @@ record PostgresSourceConfig(RelationalSettings common, String host, int port, St
         if ( !SLOT.matcher(slot).matches() )
             throw o.error(SLOT_NAME.name(), "must be 1 to 63 lower-case letters, digits and underscores (a PostgreSQL replication slot name), got '" + slot + "'");
         String publication = o.string(PUBLICATION_NAME.name(), dflt);
-        RelationalSettings common = RelationalSettings.from(ctx, o.oneOf(SNAPSHOT_MODE), PostgresSource.MANAGED, "public.customer");
+        RelationalSettings common = RelationalSettings.from(ctx, o.oneOf(SNAPSHOT_MODE), PostgresSource.MANAGED, "public.customer", "public");
         return new PostgresSourceConfig(common, host, port, database, user, passwordEnv, o, slot, publication);
     }
 
@@ -77,6 +77,6 @@ record PostgresSourceConfig(RelationalSettings common, String host, int port, St
     /** For logs: everything but the password. */
     String describe() {
         return "postgresql://" + user + "@" + host + ":" + port + "/" + database + " slot " + slotName + " publication " + publicationName
-               + " snapshot " + common.snapshotMode() + " tables " + common.tables().stream().map(TableMapping::table).toList();
+               + " snapshot " + common.snapshotMode() + " tables " + common.capturedTables() + (common.r2rml() != null ? " (R2RML mapping)" : "");
     }
 }

@@ -47,6 +47,12 @@ class PostgresSourceConfigTest {
         cdc:table [ cdc:tableName "public.customer" ; cdc:subjectTemplate "http://example.org/customer/{id}" ;
                     cdc:column [ cdc:columnName "name" ; cdc:predicate ex:name ] ]""";
 
+    static final String GOOD_R2RML = """
+        PREFIX rr: <http://www.w3.org/ns/r2rml#>
+        <#Customer> rr:logicalTable [ rr:tableName "customer" ] ;
+            rr:subjectMap [ rr:template "http://example.org/customer/{id}" ] ;
+            rr:predicateObjectMap [ rr:predicate <http://example.org/name> ; rr:objectMap [ rr:column "name" ] ] .""";
+
     static String source(String options, String table) {
         return "<#source> a cdc:PostgresSource ; cdc:database \"shop\" ; cdc:user \"u\" ; " + options + " " + table + " .";
     }
@@ -57,7 +63,15 @@ class PostgresSourceConfigTest {
 
     static Stream<Arguments> mistakes() {
         return Stream.of(
-            Arguments.of("no table", source("", "cdc:slotName \"s\""), "table", "cdc:table is required"),
+            Arguments.of("no table", source("", "cdc:slotName \"s\""), "table", "a mapping is required: give cdc:r2rmlMapping"),
+            Arguments.of("R2RML and cdc:table", source("cdc:r2rmlMapping '''" + GOOD_R2RML + "''' ;", GOOD_TABLE), "r2rmlMapping", "gives both cdc:r2rmlMapping and cdc:table"),
+            Arguments.of("R2RML file missing", source("cdc:r2rmlMapping <file:///nonexistent/no-such-mapping.r2rml.ttl> ;", ""), "r2rmlMapping",
+                         "no-such-mapping.r2rml.ttl does not exist or cannot be read. A relative IRI"),
+            Arguments.of("R2RML not a file", source("cdc:r2rmlMapping <http://example.org/m.ttl> ;", ""), "r2rmlMapping", "is not a file"),
+            Arguments.of("R2RML invalid", source("cdc:r2rmlMapping '''PREFIX rr: <http://www.w3.org/ns/r2rml#> <#M> rr:logicalTable [ rr:tableName \"c\" ] .''' ;", ""),
+                         "r2rmlMapping", "is not a valid R2RML mapping"),
+            Arguments.of("R2RML without a table", source("cdc:r2rmlMapping '''" + GOOD_R2RML.replace("rr:tableName \"customer\"", "rr:sqlQuery \"SELECT 1 AS id\"")
+                         + "''' ;", ""), "r2rmlMapping", "names no table with rr:tableName"),
             Arguments.of("no database", "<#source> a cdc:PostgresSource ; cdc:user \"u\" ; " + GOOD_TABLE + " .", "database", "cdc:database is required"),
             Arguments.of("password variable name", source("cdc:passwordEnv \"my secret\" ;", GOOD_TABLE), "passwordEnv", "name of an environment variable"),
             Arguments.of("slot name", source("cdc:slotName \"Bad-Slot\" ;", GOOD_TABLE), "slotName", "lower-case letters"),
@@ -102,6 +116,19 @@ class PostgresSourceConfigTest {
         assertEquals("fuseki_cdc_ds_pg", c.publicationName());
         assertEquals("initial", c.common().snapshotMode());
         assertEquals(Quad.defaultGraphIRI, c.common().tables().get(0).graph());
+    }
+
+    @Test
+    void anR2rmlMappingFollowsTheTablesItNamesInSchemaPublicByDefault() throws Exception {
+        java.nio.file.Files.writeString(work.resolve("shop.r2rml.ttl"), """
+            PREFIX rr: <http://www.w3.org/ns/r2rml#>
+            <#Customer> rr:logicalTable [ rr:tableName "customer" ] ; rr:subjectMap [ rr:template "http://example.org/customer/{id}" ; rr:class <http://example.org/P> ] .
+            <#Country> rr:logicalTable [ rr:tableName "sales.country" ] ; rr:subjectMap [ rr:template "http://example.org/c/{code}" ; rr:class <http://example.org/C> ] .
+            """);
+        String turtle = source("cdc:r2rmlMapping <" + work.resolve("shop.r2rml.ttl").toUri() + "> ;", "");
+        PostgresSourceConfig c = PostgresSourceConfig.from(((PostgresSource)build(turtle, Map.of())).context());
+        assertEquals(java.util.Set.of("public.customer", "sales.country"), java.util.Set.copyOf(c.common().capturedTables()));
+        assertTrue(c.common().tables().isEmpty());
     }
 
     @Test

@@ -99,6 +99,48 @@ public final class R2rmlEvaluator {
         return units;
     }
 
+    /**
+     * What in the mapping does not fit the database, without reading any row: one line per
+     * logical table the database rejects and per column a map reads that its logical table does
+     * not have (join columns included). Empty when the mapping fits.
+     */
+    public List<String> problems() {
+        List<String> out = new ArrayList<>();
+        for ( TriplesMap tm : mapping.triplesMaps() ) {
+            try {
+                columnTypes(tm, tm.table());
+            } catch (R2rmlException ex) {
+                out.add(ex.getMessage());
+                continue;
+            }
+            List<String> names = new ArrayList<>(tm.subject().columns());
+            tm.graphs().forEach(g -> names.addAll(g.columns()));
+            for ( PredicateObjectMap pom : tm.predicateObjectMaps() ) {
+                for ( List<TermMap> maps : List.of(pom.predicates(), pom.objects(), pom.graphs()) )
+                    maps.forEach(m -> names.addAll(m.columns()));
+                for ( RefObjectMap ref : pom.refs() ) {
+                    TriplesMap parent = mapping.triplesMap(ref.parentName());
+                    for ( JoinCondition jc : ref.joins() ) {
+                        names.add(jc.child());
+                        if ( parent != null )
+                            check(parent, jc.parent(), out);
+                    }
+                }
+            }
+            for ( String n : new java.util.LinkedHashSet<>(names) )
+                check(tm, n, out);
+        }
+        return out;
+    }
+
+    private void check(TriplesMap tm, String column, List<String> out) {
+        try {
+            resolve(tm, column);
+        } catch (R2rmlException ex) {
+            out.add(ex.getMessage());
+        }
+    }
+
     /** The whole mapping's output, in memory. */
     public DatasetGraph evaluate() {
         DatasetGraph dsg = DatasetGraphFactory.create();

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.apache.jena.graph.Node;
+import org.apache.jena.riot.process.normalize.NormalizeRDFTerms;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.Quad;
 import org.fusekicdc.source.r2rml.R2rmlEvaluator.Condition;
@@ -186,8 +188,10 @@ public final class R2rmlMaintainer {
                 added.add(q);
         Set<Quad> removed = new LinkedHashSet<>();
         Map<String, Set<Quad>> checked = new HashMap<>();
+        Set<Quad> producedValues = new HashSet<>();
+        produced.forEach(q -> producedValues.add(byValue(q)));
         for ( Quad q : candidates ) {
-            if ( produced.contains(q) || !current.contains(q) )
+            if ( producedValues.contains(byValue(q)) || !current.contains(q) )
                 continue;
             if ( !stillProduced(q, checked) )
                 removed.add(q);
@@ -204,11 +208,11 @@ public final class R2rmlMaintainer {
                 continue;
             String key = System.identityHashCode(u) + " " + conditions;
             Set<Quad> quads = checked.computeIfAbsent(key, k -> {
-                Set<Quad> s = new LinkedHashSet<>();
-                evaluator.scan(u, conditions, s::add);
+                Set<Quad> s = new HashSet<>();
+                evaluator.scan(u, conditions, x -> s.add(byValue(x)));
                 return s;
             });
-            if ( quads.contains(q) )
+            if ( quads.contains(byValue(q)) )
                 return true;
         }
         return false;
@@ -303,6 +307,19 @@ public final class R2rmlMaintainer {
             return views.contains(t) || names(t, table);
         String bare = table.substring(table.lastIndexOf('.') + 1).replace("\"", "");
         return Pattern.compile("(?i)(?<![A-Za-z0-9_])" + Pattern.quote(bare) + "(?![A-Za-z0-9_])").matcher(t.sqlQuery()).find();
+    }
+
+    /**
+     * The quad with its literal in canonical form, for comparing what the mapping produces with
+     * what the dataset holds: a store such as TDB2 keeps numbers, dates and booleans as values
+     * and gives back its own lexical form ("8.025E1" may come back as another spelling of 80.25).
+     */
+    private static Quad byValue(Quad q) {
+        Node o = q.getObject();
+        if ( !o.isLiteral() )
+            return q;
+        Node canonical = NormalizeRDFTerms.get().normalize(o);
+        return canonical.equals(o) ? q : Quad.create(q.getGraph(), q.getSubject(), q.getPredicate(), canonical);
     }
 
     private static Quad normal(Quad q) {

@@ -141,7 +141,7 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
                     for ( String t : mapper.tables() )
                         snapshotRows.add(mapper.clear(t));
                 }
-                RowMapper.DatasetChange change = map(table, op, (Struct)r.key(), v.getStruct("after"));
+                RowMapper.DatasetChange change = map(table, op, (Struct)r.key(), null, v.getStruct("after"));
                 if ( change != null )
                     snapshotRows.add(change);
                 snapshotPosition = dialect.snapshotPosition(r);
@@ -150,10 +150,11 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
             applySnapshotRows();
             if ( txnId == null && txnLastRow != null && !dialect.sameTransaction(txnLastRow, r) ) {
                 // No transaction metadata: the previous rows' transaction ended where this one's starts.
+                dialect.transactionEndHeaders(txnLastRow, txnHeaders);
                 applyTransaction(dialect.transactionPosition(null, txnLastRow));
                 unmarkedBefore(event, committer);
                 heldStatement = null;
-            } else if ( txnId == null && heldStatement != null && !dialect.sameTransaction(heldStatement, r) ) {
+            } else if ( txnId == null && heldStatement != null && !dialect.sameStatement(heldStatement, r) ) {
                 unmarkedBefore(event, committer);
                 heldStatement = null;
             }
@@ -165,15 +166,17 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
             if ( txnHeaders.isEmpty() )
                 dialect.transactionHeaders(source, txnHeaders);
             txnLastRow = r;
-            RowMapper.DatasetChange change = op.equals("t") ? mapper.clear(table)
-                : map(table, op, (Struct)r.key(), op.equals("d") ? v.getStruct("before") : v.getStruct("after"));
+            RowMapper.DatasetChange change = op.equals("t") ? mapper.truncate(table)
+                : map(table, op, (Struct)r.key(), v.getStruct("before"), v.getStruct("after"));
             if ( change != null )
                 txnRows.add(change);
         }
-        if ( txnId == null && txnLastRow != null ) {
-            // Without transaction metadata the batch's end closes the transaction in progress (a
-            // transaction split over two batches becomes two patches; docs/sources.md).
+        if ( txnId == null && txnLastRow != null && dialect.transactionComplete(txnLastRow) ) {
+            // Without transaction metadata the batch's end closes the transaction in progress when
+            // the dialect finds no more of its rows to come (else its rows wait for the next batch;
+            // a statement whose rows the engine splits over two batches becomes two patches).
             SourceRecord last = txnLastRow;
+            dialect.transactionEndHeaders(last, txnHeaders);
             applyTransaction(dialect.transactionPosition(null, last));
             markBefore(last, committer);
             heldStatement = last;
@@ -183,9 +186,9 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
         committer.markBatchFinished();
     }
 
-    private RowMapper.DatasetChange map(String table, String op, Struct key, Struct row) {
+    private RowMapper.DatasetChange map(String table, String op, Struct key, Struct before, Struct after) {
         try {
-            return mapper.row(table, op, key, row);
+            return mapper.row(table, op, key, before, after);
         } catch (UnmappableRowException ex) {
             String where = "table " + table + ", key " + RowChange.keyText(key) + ", op " + op;
             if ( settings.skipUnmappable() ) {
@@ -217,7 +220,7 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
     /** Mark processed the events received before the first one of {@code statement}'s statement; keep that statement's unmarked. */
     private void markBefore(SourceRecord statement, DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) throws InterruptedException {
         int first = 0;
-        while ( first < unmarked.size() && !dialect.sameTransaction(unmarked.get(first).record(), statement) )
+        while ( first < unmarked.size() && !dialect.sameStatement(unmarked.get(first).record(), statement) )
             first++;
         List<RecordChangeEvent<SourceRecord>> held = new ArrayList<>(unmarked.subList(first, unmarked.size()));
         unmarked.subList(first, unmarked.size()).clear();
@@ -307,6 +310,13 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
                 } catch (InterruptedException ex) {
                     interrupted = true;
                 } catch (ExecutionException ex) {
+                    if ( ex.getCause() instanceof UnmappableRowException ure ) {
+                        // Found while applying (an R2RML delta): nothing of the transaction is applied.
+                        UnmappableRowException stop = new UnmappableRowException("Source '" + settings.name() + "' stopped: " + ure.getMessage()
+                                                                                 + ". Fix the mapping or the row and restart, or set cdc:onUnmappableRow \"skip\".");
+                        stopCause = stop;
+                        throw stop;
+                    }
                     if ( ex.getCause() instanceof RuntimeException re )
                         throw re;
                     if ( ex.getCause() instanceof Error e )

@@ -40,6 +40,33 @@ public interface Dialect {
     }
 
     /**
+     * For events without transaction metadata: whether row events {@code a} and {@code b} come
+     * from the same statement (one binlog rows event), which the connector cannot restart
+     * inside. By default the same as {@link #sameTransaction}.
+     */
+    default boolean sameStatement(SourceRecord a, SourceRecord b) {
+        return sameTransaction(a, b);
+    }
+
+    /**
+     * For events without transaction metadata: whether the database transaction of row event
+     * {@code lastRow}, the last one received, has no further row events of the followed tables
+     * to come, so that it may be applied now. True by default.
+     */
+    default boolean transactionComplete(SourceRecord lastRow) {
+        return true;
+    }
+
+    /**
+     * For events without transaction metadata: headers known once the transaction of
+     * {@code lastRow}, its last row event, is complete (MariaDB: its GTID). None by default.
+     */
+    default void transactionEndHeaders(SourceRecord lastRow, Map<String, String> headers) {}
+
+    /** Release what the dialect holds (a connection); called when the source stops. */
+    default void close() {}
+
+    /**
      * The offset the engine stores for a processed event: where the connector starts reading
      * again after a restart. The event's own offset unless the connector's offset needs
      * correcting for this database.

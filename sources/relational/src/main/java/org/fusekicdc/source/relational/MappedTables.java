@@ -20,8 +20,8 @@ public final class MappedTables implements RowMapper {
     }
 
     @Override
-    public DatasetChange row(String table, String op, Struct key, Struct row) {
-        return RowChange.of(byTable.get(table), op, key, row);
+    public DatasetChange row(String table, String op, Struct key, Struct before, Struct after) {
+        return RowChange.of(byTable.get(table), op, key, op.equals("d") ? before : after);
     }
 
     @Override

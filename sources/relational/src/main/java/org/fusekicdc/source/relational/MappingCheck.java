@@ -7,7 +7,13 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Start-up check that every mapped table and column exists, through the standard information_schema. */
+import org.fusekicdc.source.r2rml.R2rmlEvaluator;
+import org.fusekicdc.source.r2rml.R2rmlException;
+
+/**
+ * Start-up check that every mapped table and column exists, through the standard
+ * information_schema (and, for an R2RML mapping, every logical table's query).
+ */
 public final class MappingCheck {
     private MappingCheck() {}
 
@@ -42,6 +48,40 @@ public final class MappingCheck {
                 if ( !cols.contains(u) )
                     problems.add("table " + t.table() + " has no column '" + u + "' (columns: " + cols + ")");
             }
+        }
+        return problems;
+    }
+
+    /**
+     * What does not fit an R2RML mapping: each table it names that is missing or not a base table
+     * (the connector follows base tables), then what the evaluator finds (unknown columns, SQL the
+     * database rejects). Empty when the mapping fits.
+     */
+    public static List<String> r2rmlProblems(Connection c, RelationalSettings settings, String user) throws SQLException {
+        List<String> problems = new ArrayList<>();
+        for ( String t : settings.capturedTables() ) {
+            String[] st = t.split("\\.", 2);
+            try (PreparedStatement ps = c.prepareStatement("SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?")) {
+                ps.setString(1, st[0]);
+                ps.setString(2, st[1]);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if ( !rs.next() )
+                        problems.add("rr:tableName names table " + t + ", which does not exist (or user " + user + " cannot see it; the name must be spelt as the"
+                                     + " database's catalogue has it)");
+                    else if ( rs.getString(1).toUpperCase().contains("VIEW") )
+                        problems.add("rr:tableName names " + t + ", a " + rs.getString(1).toLowerCase() + ": change data capture follows base tables only;"
+                                     + " map the view's query with rr:sqlQuery and name its base tables in triples maps of their own");
+                }
+            }
+        }
+        if ( !problems.isEmpty() )
+            return problems;
+        try {
+            problems.addAll(new R2rmlEvaluator(settings.r2rml(), c).problems());
+        } catch (R2rmlException ex) {
+            if ( ex.getCause() instanceof SQLException sql )
+                throw sql;
+            problems.add(ex.getMessage());
         }
         return problems;
     }

@@ -12,13 +12,17 @@ import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.config.Option;
 import org.fusekicdc.core.config.OptionValues;
 import org.fusekicdc.core.source.SourceContext;
+import org.fusekicdc.source.r2rml.R2rmlMapping;
 
 /**
  * The settings every relational source has, whatever its database: snapshot mode, failure
- * handling, retries, extra Debezium properties and the table mappings.
+ * handling, retries, extra Debezium properties and the mapping: {@code cdc:table} mappings, or
+ * an R2RML mapping ({@code r2rml}, then {@code tables} is empty).
+ *
+ * @param capturedTables the tables the connector follows, {@code schema.table} as Debezium names them
  */
 public record RelationalSettings(String name, String dataset, String snapshotMode, boolean skipUnmappable, Duration retryInitial, Duration retryMax,
-                                 Properties debeziumProperties, List<TableMapping> tables, Path workDir) {
+                                 Properties debeziumProperties, List<TableMapping> tables, R2rmlMapping r2rml, List<String> capturedTables, Path workDir) {
 
     public static final Option<String> ON_UNMAPPABLE_ROW = Option.oneOf("onUnmappableRow", "\"stop\" or \"skip\"", "stop", List.of("stop", "skip"),
         "A row the mapping cannot turn into RDF stops the source (naming table, key and reason), or is skipped with a warning.");
@@ -28,8 +32,11 @@ public record RelationalSettings(String name, String dataset, String snapshotMod
         "Longest delay between reconnection attempts.").range(1, 3_600_000);
     public static final Option<String> DEBEZIUM_PROPERTIES = Option.withoutDefault("debeziumProperties", "string (key=value lines)", "none",
         "Further Debezium connector properties (e.g. `database.sslmode=require`); `${env:NAME}` is expanded.");
-    public static final Option<String> TABLE = Option.required("table", "resource (repeatable)",
+    public static final Option<String> TABLE = Option.withoutDefault("table", "resource (repeatable)", "required unless cdc:r2rmlMapping",
         "One table to follow and how its rows become triples (see below).");
+    public static final Option<String> R2RML_MAPPING = Option.withoutDefault("r2rmlMapping", "resource or string (a file's IRI, or Turtle)", "none",
+        "A W3C R2RML mapping instead of cdc:table: `<shop.r2rml.ttl>` (a file, relative to the configuration file) or the mapping's Turtle inline;"
+        + " the source follows every table it names with rr:tableName.");
 
     /**
      * Read the common settings.
@@ -39,6 +46,16 @@ public record RelationalSettings(String name, String dataset, String snapshotMod
      * @param tableExample an example table name of this database, for messages ("public.customer")
      */
     public static RelationalSettings from(SourceContext ctx, String snapshotMode, Set<String> managed, String tableExample) {
+        return from(ctx, snapshotMode, managed, tableExample, null);
+    }
+
+    /**
+     * Read the common settings.
+     *
+     * @param defaultSchema the schema of an R2RML table name without one ("public"), or null when
+     *                      the database needs it written (MariaDB: database.table)
+     */
+    public static RelationalSettings from(SourceContext ctx, String snapshotMode, Set<String> managed, String tableExample, String defaultSchema) {
         OptionValues o = ctx.options();
         String where = "Source '" + ctx.name() + "' of dataset '" + ctx.dataset().datasetName() + "'";
         boolean skip = o.oneOf(ON_UNMAPPABLE_ROW).equals("skip");
@@ -54,14 +71,20 @@ public record RelationalSettings(String name, String dataset, String snapshotMod
         List<TableMapping> tables = new ArrayList<>();
         for ( Statement st : ctx.description().listProperties(Vocab.table).toList() )
             tables.add(TableMapping.from(st.getObject(), where));
-        if ( tables.isEmpty() )
-            throw new CdcConfigException(TABLE.name(), where + ": cdc:table is required: give one mapping per table to follow,"
+        R2rmlMapping r2rml = R2rmlConfig.read(ctx.description(), where);
+        if ( r2rml != null && !tables.isEmpty() )
+            throw new CdcConfigException(R2RML_MAPPING.name(), where + ": gives both cdc:r2rmlMapping and cdc:table; a source has one mapping: keep one of them"
+                                         + " (a cdc:table mapping can be written as an R2RML triples map, see docs/sources.md).");
+        if ( r2rml == null && tables.isEmpty() )
+            throw new CdcConfigException(TABLE.name(), where + ": a mapping is required: give cdc:r2rmlMapping <mapping.r2rml.ttl> (W3C R2RML), or one cdc:table per table to follow,"
                                          + " for example cdc:table [ cdc:tableName \"" + tableExample + "\" ; cdc:subjectTemplate \"http://example.org/customer/{id}\" ;"
                                          + " cdc:column [ cdc:columnName \"name\" ; cdc:predicate ex:name ] ] (see docs/sources.md).");
         if ( tables.stream().map(TableMapping::table).distinct().count() != tables.size() )
             throw new CdcConfigException(TABLE.name(), where + ": a table is mapped twice; give each table one cdc:table.");
+        List<String> captured = r2rml != null ? R2rmlConfig.capturedTables(r2rml, defaultSchema, tableExample, where)
+                                              : tables.stream().map(TableMapping::table).toList();
         return new RelationalSettings(ctx.name(), ctx.dataset().datasetName(), snapshotMode, skip, Duration.ofMillis(initial), Duration.ofMillis(max),
-                                      extra, List.copyOf(tables), ctx.workDir());
+                                      extra, List.copyOf(tables), r2rml, List.copyOf(captured), ctx.workDir());
     }
 
     /** The Debezium topic prefix (also its logical server name): the source's name, made safe. */

@@ -1,6 +1,7 @@
 package org.fusekicdc.source.relational;
 
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.InstantSource;
 import java.util.Properties;
@@ -21,6 +22,7 @@ import org.fusekicdc.core.source.SourceContext;
 import org.fusekicdc.core.source.SourceException;
 import org.fusekicdc.core.source.SourceStatus;
 import org.fusekicdc.core.source.SourceStatus.State;
+import org.fusekicdc.source.r2rml.R2rmlException;
 import org.fusekicdc.source.relational.internal.SourceOffsetStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,6 +75,9 @@ public abstract class RelationalSource implements Source {
 
     /** The connector's own properties (connector class, database, its position store...); the common ones are set after. */
     protected abstract void connectorProperties(Properties p);
+
+    /** A JDBC connection to the database (an R2RML mapping reads it while changes are applied). */
+    protected abstract Connection connect() throws SQLException;
 
     /** Where the database is, for messages (never with a password). */
     protected abstract String where();
@@ -167,7 +172,7 @@ public abstract class RelationalSource implements Source {
         p.setProperty(SourceOffsetStore.FILE, offsetFile().toString());
         p.setProperty("offset.flush.interval.ms", "0");
         p.setProperty("topic.prefix", settings.topicPrefix());
-        p.setProperty("table.include.list", String.join(",", settings.tables().stream().map(t -> java.util.regex.Pattern.quote(t.table())).toList()));
+        p.setProperty("table.include.list", String.join(",", settings.capturedTables().stream().map(java.util.regex.Pattern::quote).toList()));
         p.setProperty("snapshot.mode", settings.snapshotMode());
         p.setProperty("provide.transaction.metadata", "true");
         p.setProperty("tombstones.on.delete", "false");
@@ -195,9 +200,22 @@ public abstract class RelationalSource implements Source {
                     return;
                 }
             }
+            RowMapper mapper;
+            try {
+                mapper = settings.r2rml() == null ? new MappedTables(settings.tables()) : R2rmlRows.open(settings, connect());
+            } catch (SQLException | R2rmlException ex) {
+                if ( ex instanceof R2rmlException && !(ex.getCause() instanceof SQLException) ) {
+                    setState(State.FAILED, "Source '" + settings.name() + "': the R2RML mapping (cdc:r2rmlMapping) does not fit database " + where() + ": " + ex.getMessage());
+                    return;
+                }
+                setState(State.RETRYING, "database " + where() + " not reachable (" + ex.getMessage() + "); next attempt in " + delay + " ms");
+                checked = false;
+                delay = pause(delay);
+                continue;
+            }
             AtomicReference<Throwable> failure = new AtomicReference<>();
             AtomicReference<String> failureMessage = new AtomicReference<>();
-            ChangeApplier a = new ChangeApplier(settings, dialect, new MappedTables(settings.tables()), dsg, applied);
+            ChangeApplier a = new ChangeApplier(settings, dialect, mapper, dsg, applied);
             applier = a;
             long started = dsg.changeLog().config().clock().millis();
             try {
@@ -226,6 +244,7 @@ public abstract class RelationalSource implements Source {
             } finally {
                 closeEngine();
                 a.close();
+                mapper.close();
             }
             if ( closing )
                 break;
@@ -301,6 +320,7 @@ public abstract class RelationalSource implements Source {
                 Thread.currentThread().interrupt();
             }
         }
+        dialect.close();
         if ( state.get() != State.FAILED )
             setState(State.STOPPED, null);
     }

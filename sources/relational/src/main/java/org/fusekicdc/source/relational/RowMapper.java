@@ -7,9 +7,10 @@ import org.apache.kafka.connect.data.Struct;
 
 /**
  * The one seam between a database's rows and the dataset: turns a row event into the change it
- * makes to the dataset. Today's implementation is {@link MappedTables} (cdc:table mappings).
+ * makes to the dataset. {@link MappedTables} for cdc:table mappings, {@link R2rmlRows} for an
+ * R2RML mapping.
  */
-public interface RowMapper {
+public interface RowMapper extends AutoCloseable {
     /** A change of the dataset, applied inside the caller's write transaction. */
     interface DatasetChange {
         void apply(DatasetGraph dsg);
@@ -24,11 +25,22 @@ public interface RowMapper {
      * @param table  {@code schema.table}, one of {@link #tables()}
      * @param op     Debezium op: c, u, r (snapshot read) or d
      * @param key    the event key (primary key columns), may be null for tables without one
-     * @param row    the after image (c, u, r) or before image (d)
+     * @param before the before image (u, d); null when the event has none (PostgreSQL's default
+     *               replica identity sends none for an update, only the key for a delete)
+     * @param after  the after image (c, u, r)
      * @throws UnmappableRowException when the row has no RDF form under the mapping
      */
-    DatasetChange row(String table, String op, Struct key, Struct row);
+    DatasetChange row(String table, String op, Struct key, Struct before, Struct after);
 
-    /** The change that removes every triple the rows of {@code table} gave (TRUNCATE, and before a snapshot). */
+    /** The change that removes every triple the rows of {@code table} may have given (before a snapshot loads them again). */
     DatasetChange clear(String table);
+
+    /** The change a TRUNCATE of {@code table} makes. */
+    default DatasetChange truncate(String table) {
+        return clear(table);
+    }
+
+    /** Release what the mapper holds (a database connection). */
+    @Override
+    default void close() {}
 }

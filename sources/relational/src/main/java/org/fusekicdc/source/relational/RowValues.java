@@ -119,7 +119,8 @@ final class RowValues {
         return Double.toString(d);
     }
 
-    private static byte[] bytes(Object v) {
+    /** A BYTES value (byte[] or ByteBuffer) as byte[]. */
+    static byte[] bytes(Object v) {
         if ( v instanceof byte[] b )
             return b;
         ByteBuffer bb = ((ByteBuffer)v).duplicate();

@@ -10,6 +10,7 @@ public final class Vocab {
     public static final String NS = "https://w3id.org/fuseki-cdc#";
 
     public static final Property table = p("table");
+    public static final Property r2rmlMapping = p("r2rmlMapping");
     static final Property tableName = p("tableName");
     static final Property subjectTemplate = p("subjectTemplate");
     static final Property clazz = p("class");
