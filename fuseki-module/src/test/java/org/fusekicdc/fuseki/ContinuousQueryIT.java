@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.jena.atlas.json.JSON;
 import org.apache.jena.atlas.json.JsonArray;
@@ -142,6 +145,23 @@ class ContinuousQueryIT {
             HttpResponse<String> tooLarge = register(f, "SELECT * FROM NAMED WINDOW <urn:w> ON " + ADDED + " [ROWS 100000000] WHERE { WINDOW <urn:w> { ?s ?p ?o } }");
             assertEquals(400, tooLarge.statusCode());
             assertTrue(tooLarge.body().contains("cdc:maxWindowQuads"), tooLarge.body());
+        }
+    }
+
+    @Test
+    void theEventStreamOpensAtOnceNotAtTheFirstStepOrHeartbeat() throws Exception {
+        // A window of an hour and heartbeats every ten minutes: neither a step nor a heartbeat comes for minutes.
+        String config = CdcFuseki.exampleConfig("quickstart.ttl", work).replace("cdc:logDirectory", "cdc:liveHeartbeatSeconds 600 ;\n    cdc:logDirectory");
+        String query = "SELECT (COUNT(*) AS ?n) FROM NAMED WINDOW <urn:w> ON " + ADDED + " [RANGE PT1H STEP PT1H] WHERE { WINDOW <urn:w> { ?s ?p ?o } }";
+        try (CdcFuseki f = CdcFuseki.start(work, config, b -> {})) {
+            HttpResponse<InputStream> opened = HttpClient.newHttpClient()
+                .sendAsync(HttpRequest.newBuilder(URI.create(live(f, query))).header("Accept", "text/event-stream").GET().build(),
+                           HttpResponse.BodyHandlers.ofInputStream())
+                .get(60, TimeUnit.SECONDS);
+            try (InputStream body = opened.body()) {
+                assertEquals(200, opened.statusCode());
+                assertEquals("text/event-stream", opened.headers().firstValue("Content-Type").orElse("").replaceAll(";.*", ""));
+            }
         }
     }
 

@@ -119,6 +119,9 @@ public final class EventStream implements WriteListener, AsyncListener {
         this.watch = new StreamWatch(heartbeat, slowReaderTimeout, System::nanoTime);
         this.slowReaderTimeout = slowReaderTimeout;
         this.ticker = timer.scheduleAtFixedRate(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        // An event stream opens with a comment, so that the client sees the response (status and
+        // headers) at once, not at the first event or heartbeat, which may be many seconds away.
+        this.heartbeatDue = heartbeat != null;
     }
 
     /** The source may have bytes: write them (on the executor). Cheap to call often. */
