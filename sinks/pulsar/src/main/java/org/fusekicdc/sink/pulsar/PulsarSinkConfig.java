@@ -47,8 +47,9 @@ public record PulsarSinkConfig(String dataset, String sinkName, String serviceUr
         "Topic the patches are published to (non-partitioned, persistent); one topic per dataset. A short name means persistent://public/default/<name>. The default replaces characters other than letters, digits, '-', '_' and '.' in the dataset name by '_'.");
     public static final Option<String> PRODUCER_NAME = Option.withoutDefault("producerName", "string", "fuseki-cdc-<dataset>-<sink name>",
         "Producer name; the broker's deduplication remembers the last sequence id per producer name, so it must stay the same across restarts and be used by no other producer.");
-    public static final Option<String> FORMAT = Option.oneOf("format", "text | binary | step", "text", List.of("text", "binary", FormatOptions.STEP),
-        "Message body: RDF Patch text (application/rdf-patch) or RDF Patch binary (application/rdf-patch+thrift); step = a continuous query's step as"
+    public static final Option<String> FORMAT = Option.oneOf("format", "text | binary | json | step", "text", List.of("text", "binary", "json", FormatOptions.STEP),
+        "Message body: RDF Patch text (application/rdf-patch), RDF Patch binary (application/rdf-patch+thrift), or a JSON change event"
+        + " (application/json; followers read RDF Patch only); step = a continuous query's step as"
         + " JSON (application/json, with the cdc-query, cdc-step, cdc-evaluated-version, cdc-window-start and cdc-window-end properties): the default"
         + " and only format of a cdc:continuousQuery's sinks, refused on a dataset's.");
     public static final Option<Long> MAX_MESSAGE_BYTES = Option.integer("maxMessageBytes", "integer (bytes)", DEFAULT_MAX_MESSAGE_BYTES,

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,7 +31,9 @@ import org.fusekicdc.core.sink.SinkState;
 import org.fusekicdc.core.sink.SinkStatus;
 import org.fusekicdc.core.sink.internal.SinkRunner;
 import org.fusekicdc.core.testing.Workload;
+import org.fusekicdc.core.wire.MessageFormats;
 import org.fusekicdc.core.wire.PatchMessages;
+import org.fusekicdc.core.wire.PatchRecord;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -130,6 +133,35 @@ class PulsarSinkIT {
             assertEquals(json, new String(stored.get(0).data(), StandardCharsets.UTF_8));
         } finally {
             steps.close();
+        }
+    }
+
+    @Test
+    void aPatchAsAJsonChangeEventIsTheFormatsBodyWithTheCdcProperties() throws Exception {
+        String topic = "persistent://public/default/" + PulsarTesting.unique("fuseki-cdc-json-");
+        ChangeLog log = ChangeLog.open(ChangeLogConfig.defaults(dir.resolve("changes"), "ds").withFsync(false));
+        CapturingDatasetGraph dsg = CapturingDatasetGraph.create(DatasetGraphFactory.createTxnMem(), log, CaptureConfig.defaults(dir.resolve("spill")));
+        try {
+            Txn.executeWrite(dsg, () -> dsg.add(Quad.create(Quad.defaultGraphIRI, NodeFactory.createURI("http://example/s"),
+                                                            NodeFactory.createURI("http://example/p"), NodeFactory.createLiteralString("o"))));
+            Map<String, String> options = Map.of("url", broker.serviceUrl(), "topic", topic, "format", "json");
+            try (SinkRunner runner = new SinkRunner(log, new PulsarSinkProvider(name -> null).create("ds", new OptionValues("pulsar", options),
+                                                                                                   dir.resolve("sink-work")),
+                                                    SinkConfig.DEFAULTS.withBackoff(Duration.ofMillis(100), Duration.ofSeconds(1)))) {
+                runner.start();
+                await("the patch delivered", Duration.ofSeconds(60), () -> runner.status().cursor() == 1);
+            }
+            List<PulsarTesting.Stored> stored = PulsarTesting.readTopic(broker.serviceUrl(), topic);
+            assertEquals(1, stored.size());
+            Map<String, String> p = stored.get(0).properties();
+            assertEquals("application/json", p.get(PatchMessages.CONTENT_TYPE));
+            assertEquals("1", p.get(PatchMessages.VERSION));
+            ByteArrayOutputStream expected = new ByteArrayOutputStream();
+            MessageFormats.JSON.write(new PatchRecord("ds", log.read(1)), expected);
+            assertEquals(expected.toString(StandardCharsets.UTF_8), new String(stored.get(0).data(), StandardCharsets.UTF_8));
+            assertTrue(new String(stored.get(0).data(), StandardCharsets.UTF_8).contains("http://example/s"), "the change event names the subject");
+        } finally {
+            dsg.close();
         }
     }
 
