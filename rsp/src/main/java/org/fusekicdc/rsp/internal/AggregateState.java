@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.TreeMap;
 
 import org.apache.jena.graph.Node;
-import org.apache.jena.sparql.engine.binding.Binding;
 import org.apache.jena.sparql.expr.NodeValue;
 import org.apache.jena.sparql.expr.nodevalue.XSDFuncOp;
 import org.apache.jena.sparql.util.NodeCmp;
@@ -56,14 +55,14 @@ final class AggregateState {
         }
     }
 
-    /** Add ({@code sign} 1) or take away (-1) one solution. */
-    void add(Binding solution, int sign) {
+    /** Add ({@code sign} 1) or take away (-1) one solution of the star, its nodes by slot. */
+    void add(Node[] solution, int sign) {
         rows += sign;
         for ( int i = 0; i < specs.size(); i++ ) {
             AggregateSpec spec = specs.get(i);
-            if ( spec.arg() == null )
+            if ( spec.slot() < 0 )
                 continue;
-            Node n = solution.get(spec.arg());
+            Node n = solution[spec.slot()];
             if ( n == null )
                 continue;
             bound[i] += sign;

@@ -171,7 +171,7 @@ public final class Engine {
         for ( SharedStore s : shared.values() ) {
             for ( Quad q : StreamEvents.quads(commit, s.spec) )
                 if ( StreamEvents.wanted(s.predicates, q) )
-                    s.store.add(new Event(q.asTriple(), time, commit.version()));
+                    s.store.add(new Event(q, time, commit.version()));
             if ( s.store.size() > config.maxWindowQuads() )
                 s.members.forEach((r, i) -> r.overBudget(i));
         }

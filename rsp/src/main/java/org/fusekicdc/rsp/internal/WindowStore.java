@@ -16,9 +16,16 @@ import java.util.function.Consumer;
 final class WindowStore {
     private final NavigableMap<Long, List<Event>> byTime = new TreeMap<>();
     private long size;
+    /** The list of the time added to last: a commit's events share their time, so most adds skip the tree. */
+    private List<Event> last;
+    private long lastTime;
 
     void add(Event e) {
-        byTime.computeIfAbsent(e.time(), t -> new ArrayList<>(4)).add(e);
+        if ( last == null || e.time() != lastTime ) {
+            last = byTime.computeIfAbsent(e.time(), t -> new ArrayList<>(16));
+            lastTime = e.time();
+        }
+        last.add(e);
         size++;
     }
 
@@ -44,13 +51,17 @@ final class WindowStore {
     /** Drop events older than {@code time}. */
     void evictBefore(long time) {
         NavigableMap<Long, List<Event>> old = byTime.headMap(time, false);
+        if ( old.isEmpty() )
+            return;
         for ( List<Event> l : old.values() )
             size -= l.size();
         old.clear();
+        last = null;
     }
 
     /** Keep only the newest {@code n} events. */
     void keepNewest(long n) {
+        last = null;
         Iterator<Map.Entry<Long, List<Event>>> it = byTime.entrySet().iterator();
         while ( size > n && it.hasNext() ) {
             List<Event> l = it.next().getValue();
@@ -76,5 +87,6 @@ final class WindowStore {
     void clear() {
         byTime.clear();
         size = 0;
+        last = null;
     }
 }
