@@ -37,13 +37,18 @@ public final class Engine {
     private static final class SharedStore {
         final WindowStore store = new WindowStore();
         final WindowSpec spec;
-        final Set<Node> predicates;
+        /** The predicates its windows' patterns can match, null for any. */
+        final PredicateIds predicates;
         /** Members and the index of this store among their windows. */
         final Map<QueryRunner, Integer> members = new LinkedHashMap<>();
 
         SharedStore(WindowSpec spec, Set<Node> predicates) {
             this.spec = spec;
-            this.predicates = predicates;
+            this.predicates = predicates == null ? null : new PredicateIds(predicates);
+        }
+
+        boolean wanted(Quad q) {
+            return predicates == null || predicates.contains(q.getPredicate());
         }
     }
 
@@ -169,9 +174,12 @@ public final class Engine {
         long time = Math.max(clock, commit.commitTime().toEpochMilli());
         advance(time);
         for ( SharedStore s : shared.values() ) {
-            for ( Quad q : StreamEvents.quads(commit, s.spec) )
-                if ( StreamEvents.wanted(s.predicates, q) )
-                    s.store.add(new Event(q, time, commit.version()));
+            List<Quad> quads = StreamEvents.quads(commit, s.spec);
+            ArrayList<Event> events = new ArrayList<>(quads.size());
+            for ( Quad q : quads )
+                if ( s.wanted(q) )
+                    events.add(new Event(q, time, commit.version()));
+            s.store.addAll(time, events);
             if ( s.store.size() > config.maxWindowQuads() )
                 s.members.forEach((r, i) -> r.overBudget(i));
         }

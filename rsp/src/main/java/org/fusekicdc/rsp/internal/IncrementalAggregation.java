@@ -1,5 +1,6 @@
 package org.fusekicdc.rsp.internal;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -90,6 +91,12 @@ final class IncrementalAggregation implements StepEvaluator {
     private final Map<Object, AggregateState> byKey = new HashMap<>();
     /** Subjects whose triples changed in this step, to re-match once all events are counted. */
     private final List<StarSubject> changed = new ArrayList<>();
+    /**
+     * The subject of each event the star reads in the window, in the order the events entered.
+     * They leave in that order too (time order; no event joins a time range the window has
+     * passed), so a leaving event finds its subject here without a lookup.
+     */
+    private final ArrayDeque<StarSubject> entered = new ArrayDeque<>();
     private long lastStart = Long.MIN_VALUE;
     private long lastEnd = Long.MIN_VALUE;
 
@@ -184,6 +191,7 @@ final class IncrementalAggregation implements StepEvaluator {
             // First step, or a window that does not overlap the last one: start again from its content.
             subjects.clear();
             byKey.clear();
+            entered.clear();
             w.forEach(e -> change(e, +1));
         } else {
             w.store().forEach(lastStart, Math.min(lastEnd, w.start()), e -> change(e, -1));
@@ -199,12 +207,20 @@ final class IncrementalAggregation implements StepEvaluator {
 
     /** Count an event in or out of its subject's triples; the first change in a step takes the subject's solutions away. */
     private void change(Event e, int sign) {
-        if ( !star.reads(e) )
+        int id = star.predicateId(e.predicate());
+        if ( id < 0 && !star.readsEventProperties() )
             return;
-        StarSubject s = subjects.get(e.subject());
-        if ( s == null ) {
-            s = new StarSubject(e.subject());
-            subjects.put(e.subject(), s);
+        StarSubject s;
+        if ( sign > 0 ) {
+            s = subjects.get(e.subject());
+            if ( s == null ) {
+                s = new StarSubject(e.subject());
+                subjects.put(e.subject(), s);
+            }
+            entered.add(s);
+        } else {
+            s = entered.poll();
+            assert s != null && s.node.equals(e.subject()) : "events leave the window in the order they entered it";
         }
         if ( !s.changed ) {
             for ( StarSubject.Contribution c : s.contributions ) {
@@ -216,7 +232,7 @@ final class IncrementalAggregation implements StepEvaluator {
             s.changed = true;
             changed.add(s);
         }
-        star.change(s, e, sign);
+        star.change(s, e, id, sign);
     }
 
     /** Add the solutions of a subject whose triples changed, and keep what they added. */

@@ -1,9 +1,7 @@
 package org.fusekicdc.rsp.internal;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 import org.apache.jena.graph.Node;
 import org.apache.jena.graph.Triple;
@@ -29,7 +27,7 @@ import org.fusekicdc.rsp.RspVocab;
  */
 final class StarPattern {
     private final List<Var> vars;
-    private final Map<Node, Integer> predicateIds = new HashMap<>();
+    private final PredicateIds predicateIds;
     /** Per triple pattern, in order: its predicate's id, its object's slot (-1 for a constant) and the constant. */
     private final int[] patternPredicates;
     private final int[] objectSlots;
@@ -52,9 +50,10 @@ final class StarPattern {
         patternPredicates = new int[n];
         objectSlots = new int[n];
         objectConstants = new Node[n];
+        predicateIds = new PredicateIds(patterns.stream().map(Triple::getPredicate).toList());
         for ( int j = 0; j < n; j++ ) {
             Triple t = patterns.get(j);
-            patternPredicates[j] = predicateIds.computeIfAbsent(t.getPredicate(), p -> predicateIds.size());
+            patternPredicates[j] = predicateIds.id(t.getPredicate());
             if ( Var.isVar(t.getObject()) ) {
                 Var v = Var.alloc(t.getObject());
                 if ( !slots.contains(v) )
@@ -66,8 +65,8 @@ final class StarPattern {
             }
         }
         this.vars = List.copyOf(slots);
-        this.timeId = predicateId(RspVocab.TIME);
-        this.versionId = predicateId(RspVocab.VERSION);
+        this.timeId = predicateIds.id(RspVocab.TIME);
+        this.versionId = predicateIds.id(RspVocab.VERSION);
     }
 
     /** The star in {@code op}, or null when {@code op} is not one. */
@@ -102,17 +101,21 @@ final class StarPattern {
 
     /** The id of a predicate the star reads, or -1 when it reads no triple with that predicate. */
     int predicateId(Node predicate) {
-        Integer id = predicateIds.get(predicate);
-        return id == null ? -1 : id;
+        return predicateIds.id(predicate);
+    }
+
+    /** Whether the star reads {@code cdc:time} or {@code cdc:version}, which every event gives its subject. */
+    boolean readsEventProperties() {
+        return timeId >= 0 || versionId >= 0;
     }
 
     /**
      * Add ({@code sign} 1) or remove (-1) an event's triples, as the window graph holds them, to
-     * the subject's multiset: the quad's triple when the star reads its predicate, and the
-     * event's {@code cdc:time} and {@code cdc:version} when the star reads those.
+     * the subject's multiset: the quad's triple when the star reads its predicate (its id
+     * {@code id}, -1 when not), and the event's {@code cdc:time} and {@code cdc:version} when the
+     * star reads those.
      */
-    void change(StarSubject subject, Event e, int sign) {
-        int id = predicateId(e.predicate());
+    void change(StarSubject subject, Event e, int id, int sign) {
         if ( id >= 0 )
             subject.count(id, e.object(), sign);
         if ( timeId >= 0 )
@@ -135,11 +138,6 @@ final class StarPattern {
             lastVersion = version;
         }
         return lastVersionNode;
-    }
-
-    /** Whether an event can change the star's solutions for its subject. */
-    boolean reads(Event e) {
-        return timeId >= 0 || versionId >= 0 || predicateIds.containsKey(e.predicate());
     }
 
     /** The star's solutions, as nodes by slot, for the subject whose window triples {@code triples} holds. */

@@ -29,6 +29,16 @@ final class WindowStore {
         size++;
     }
 
+    /** Add events that share their time; the store keeps the list (the caller hands it over). */
+    void addAll(long time, ArrayList<Event> events) {
+        if ( events.isEmpty() )
+            return;
+        List<Event> held = byTime.putIfAbsent(time, events);
+        if ( held != null )
+            held.addAll(events);
+        size += events.size();
+    }
+
     long size() {
         return size;
     }
