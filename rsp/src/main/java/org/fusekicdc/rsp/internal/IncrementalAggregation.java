@@ -97,6 +97,8 @@ final class IncrementalAggregation implements StepEvaluator {
      * passed), so a leaving event finds its subject here without a lookup.
      */
     private final ArrayDeque<StarSubject> entered = new ArrayDeque<>();
+    /** The subject of the last entering event: a subject's quads usually come one after the other, so most skip the lookup. */
+    private StarSubject lastEntered;
     private long lastStart = Long.MIN_VALUE;
     private long lastEnd = Long.MIN_VALUE;
 
@@ -199,6 +201,8 @@ final class IncrementalAggregation implements StepEvaluator {
         }
         lastStart = w.start();
         lastEnd = w.end();
+        // Re-matching removes subjects left empty, so the last one entered may be gone by the next step.
+        lastEntered = null;
         for ( StarSubject s : changed )
             rematch(s);
         changed.clear();
@@ -212,12 +216,13 @@ final class IncrementalAggregation implements StepEvaluator {
             return;
         StarSubject s;
         if ( sign > 0 ) {
-            s = subjects.get(e.subject());
+            s = lastEntered != null && lastEntered.node == e.subject() ? lastEntered : subjects.get(e.subject());
             if ( s == null ) {
                 s = new StarSubject(e.subject());
                 subjects.put(e.subject(), s);
             }
             entered.add(s);
+            lastEntered = s;
         } else {
             s = entered.poll();
             assert s != null && s.node.equals(e.subject()) : "events leave the window in the order they entered it";
