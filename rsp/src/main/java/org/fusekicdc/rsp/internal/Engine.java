@@ -174,12 +174,9 @@ public final class Engine {
         long time = Math.max(clock, commit.commitTime().toEpochMilli());
         advance(time);
         for ( SharedStore s : shared.values() ) {
-            List<Quad> quads = StreamEvents.quads(commit, s.spec);
-            ArrayList<Event> events = new ArrayList<>(quads.size());
-            for ( Quad q : quads )
+            for ( Quad q : StreamEvents.quads(commit, s.spec) )
                 if ( s.wanted(q) )
-                    events.add(new Event(q, time, commit.version()));
-            s.store.addAll(time, events);
+                    s.store.add(time, commit.version(), q);
             if ( s.store.size() > config.maxWindowQuads() )
                 s.members.forEach((r, i) -> r.overBudget(i));
         }
