@@ -27,11 +27,12 @@ import org.fusekicdc.rsp.VersionReader;
  * <ol>
  * <li>throughput: quad events per second through {@code [RANGE PT5M STEP PT1M]}, incremental;</li>
  * <li>incremental against re-evaluation on the same stream, with {@code bench.windowEvents}
- *     quad events in a {@code [RANGE PT10M STEP PT1M]} window: time per step once the window is full;</li>
+ *     quad events in a {@code [RANGE bench.range STEP PT1M]} window (the issue's {@code PT5M} by default): time per
+ *     step once the window is full, wall and CPU time of the feeding thread;</li>
  * <li>the incremental step with {@code STEP PT10S} over the same window (re-evaluation costs the same per step).</li>
  * </ol>
  * Settings (system properties): bench.events (4,000,000 quad events), bench.batch (100), bench.windowEvents (1,000,000),
- * bench.rounds (3). On a shared machine the CPU time of the feeding thread gives the per-core rate.
+ * bench.range (PT5M), bench.rounds (3). On a shared machine the CPU time of the feeding thread gives the per-core rate.
  * <pre>java -Xmx6g -cp "bench/target/classes:$(cat bench/target/classpath.txt)" org.fusekicdc.bench.RspEngineBench</pre>
  */
 public final class RspEngineBench {
@@ -60,6 +61,7 @@ public final class RspEngineBench {
         int batch = Integer.getInteger("bench.batch", 100);
         long windowEvents = Long.getLong("bench.windowEvents", 1_000_000);
         int rounds = Integer.getInteger("bench.rounds", 3);
+        String range = System.getProperty("bench.range", "PT5M");
         DatasetGraph reference = DatasetGraphFactory.createTxnMem();
         Txn.executeWrite(reference, () -> {
             for ( int s = 0; s < SENSORS; s++ )
@@ -70,23 +72,37 @@ public final class RspEngineBench {
         List<Commit> stream = record(events, batch, 15 * 60_000L);
         for ( int round = 0; round < rounds; round++ ) {
             Run r = feed(stream, "PT5M", true, reference);
-            System.out.printf(Locale.ROOT, "throughput round %d: %,d quad events in %.2f s wall = %,.0f quad events/s; %.2f s CPU of the feeding thread = %,.0f quad events per CPU second (%d steps)%n",
-                              round + 1, events, r.seconds, events / r.seconds, r.cpuSeconds, events / r.cpuSeconds, r.steps);
+            System.out.printf(Locale.ROOT, "throughput round %d: %,d quad events in %.2f s wall = %,.0f quad events/s; %.2f s CPU of the feeding thread = %,.0f quad events per CPU second (%d steps); load %s%n",
+                              round + 1, events, r.seconds, events / r.seconds, r.cpuSeconds, events / r.cpuSeconds, r.steps, load());
         }
 
-        // 2. Incremental vs re-evaluation, the window holding windowEvents quad events: 12 minutes of stream, 10-minute window.
-        List<Commit> big = record(windowEvents * 12 / 10, batch, 12 * 60_000L);
-        Run incremental = feed(big, "PT10M", true, reference);
-        Run reevaluated = feed(big, "PT10M", false, reference);
-        System.out.printf(Locale.ROOT, "window of %,d quad events: incremental %.3f s per full-window step, re-evaluation %.3f s per step: %.0fx%n",
-                          windowEvents, incremental.fullStepSeconds, reevaluated.fullStepSeconds, reevaluated.fullStepSeconds / incremental.fullStepSeconds);
+        // 2. Incremental vs re-evaluation, the window holding windowEvents quad events: the stream spans the window and two
+        // steps more, at the rate that puts windowEvents in the window.
+        long rangeMs = java.time.Duration.parse(range).toMillis();
+        long spanMs = rangeMs + 2 * 60_000L;
+        List<Commit> big = record(windowEvents * spanMs / rangeMs, batch, spanMs);
+        Run incremental = feed(big, range, true, reference);
+        Run reevaluated = feed(big, range, false, reference);
+        System.out.printf(Locale.ROOT, "[RANGE %s STEP PT1M] window of %,d quad events: incremental %.3f s per full-window step, re-evaluation %.3f s per step: %.0fx wall; CPU of the feeding thread %.3f s against %.3f s: %.0fx; load %s%n",
+                          range, windowEvents, incremental.fullStepSeconds, reevaluated.fullStepSeconds, reevaluated.fullStepSeconds / incremental.fullStepSeconds,
+                          incremental.fullStepCpuSeconds, reevaluated.fullStepCpuSeconds, reevaluated.fullStepCpuSeconds / incremental.fullStepCpuSeconds, load());
         System.out.printf(Locale.ROOT, "whole stream (ingest and every step): incremental %.2f s, re-evaluation %.2f s: %.1fx; same answers: %s%n",
                           incremental.seconds, reevaluated.seconds, reevaluated.seconds / incremental.seconds, incremental.answers.equals(reevaluated.answers));
         // 3. A finer step over the same window: re-evaluation costs the same per step (the whole window), the incremental
         // step only what entered and left. Re-evaluating every 10 s would take hours here, so its per-step cost is the one above.
-        Run fine = feed(big, "PT10M", true, reference, "PT10S");
-        System.out.printf(Locale.ROOT, "STEP PT10S over the same window: incremental %.3f s per full-window step: %.0fx against re-evaluation's %.3f s%n",
-                          fine.fullStepSeconds, reevaluated.fullStepSeconds / fine.fullStepSeconds, reevaluated.fullStepSeconds);
+        Run fine = feed(big, range, true, reference, "PT10S");
+        System.out.printf(Locale.ROOT, "STEP PT10S over the same window: incremental %.3f s per full-window step: %.0fx against re-evaluation's %.3f s; load %s%n",
+                          fine.fullStepSeconds, reevaluated.fullStepSeconds / fine.fullStepSeconds, reevaluated.fullStepSeconds, load());
+    }
+
+    /** The load averages over 1, 5 and 15 minutes, as uptime prints them. */
+    private static String load() {
+        try {
+            String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (java.io.IOException | RuntimeException ex) {
+            return String.format(Locale.ROOT, "%.2f", java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        }
     }
 
     private static Node uri(String local) {
@@ -111,7 +127,13 @@ public final class RspEngineBench {
         return out;
     }
 
-    private record Run(double seconds, double cpuSeconds, int steps, double fullStepSeconds, List<String> answers) {}
+    /**
+     * One feed of the stream. A full-window step's time runs from the start of the {@code accept} of the commit that
+     * closes the window (the commit's own events are ingested in it) to the step reaching the listener (answer joined
+     * with the dataset and complete); wall time and CPU time of the feeding thread, averaged over the steps whose
+     * window starts at or after the stream's start.
+     */
+    private record Run(double seconds, double cpuSeconds, int steps, double fullStepSeconds, double fullStepCpuSeconds, List<String> answers) {}
 
     private static Run feed(List<Commit> stream, String range, boolean incremental, DatasetGraph reference) {
         return feed(stream, range, incremental, reference, "PT1M");
@@ -133,28 +155,34 @@ public final class RspEngineBench {
             };
         });
         List<String> answers = new ArrayList<>();
-        long[] lastStepAt = {0};
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long[] lastStepAt = {0, 0};
         List<Long> stepNanos = new ArrayList<>();
+        List<Long> stepCpuNanos = new ArrayList<>();
         long rangeMs = java.time.Duration.parse(range).toMillis();
         engine.register(ContinuousQuery.parse(QUERY.replace("RANGE_", range).replace("STEP PT1M", "STEP " + stepEvery)), step -> {
             long now = System.nanoTime();
-            if ( step.windowStart().toEpochMilli() >= T0 )
+            long cpu = threads.getCurrentThreadCpuTime();
+            if ( step.windowStart().toEpochMilli() >= T0 ) {
                 stepNanos.add(now - lastStepAt[0]);
+                stepCpuNanos.add(cpu - lastStepAt[1]);
+            }
             answers.add(step.number() + " " + summary((StepResult.Rows)step.result()));
         });
         System.gc();
-        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
         long cpuStart = threads.getCurrentThreadCpuTime();
         long start = System.nanoTime();
         for ( Commit c : stream ) {
             lastStepAt[0] = System.nanoTime();
+            lastStepAt[1] = threads.getCurrentThreadCpuTime();
             engine.accept(c);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         double cpuSeconds = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e9;
         engine.close();
         double full = stepNanos.stream().mapToLong(Long::longValue).average().orElse(Double.NaN) / 1e9;
-        return new Run(seconds, cpuSeconds, answers.size(), full, answers);
+        double fullCpu = stepCpuNanos.stream().mapToLong(Long::longValue).average().orElse(Double.NaN) / 1e9;
+        return new Run(seconds, cpuSeconds, answers.size(), full, fullCpu, answers);
     }
 
     /** A step's rows, sorted, numbers rounded so that equal answers compare equal. */

@@ -86,6 +86,14 @@ class DifferentialTest {
         SELECT ?sen (COUNT(*) AS ?n) WINDOWS
         WHERE { WINDOW <urn:w> { ?o ex:sensor ?sen } WINDOW <urn:w2> { ?o2 ex:sensor ?sen } } GROUP BY ?sen
         """,
+        """
+        SELECT ?room ?k (COUNT(*) AS ?n) (SUM(?v) AS ?s) (MAX(?v) AS ?hi) WINDOWS
+        WHERE { WINDOW <urn:w> { ?o ex:sensor ?sen ; ex:kind ?k ; ex:value ?v } ?sen ex:inRoom ?room } GROUP BY ?room ?k
+        """,
+        """
+        SELECT ?room (COUNT(*) AS ?n) (MIN(?v) AS ?lo) (AVG(?v) AS ?a) WINDOWS
+        WHERE { WINDOW <urn:w> { ?sen ex:reading ?v ; cdc:version ?ver } ?sen ex:inRoom ?room } GROUP BY ?room
+        """,
     };
 
     private record Registered(ContinuousQuery query, List<Step> steps) {}
@@ -165,7 +173,10 @@ class DifferentialTest {
                     Node value = rnd.nextInt(4) == 0 ? NodeFactory.createLiteralDT(rnd.nextInt(20) + ".5", XSDDatatype.XSDdecimal)
                         : NodeFactory.createLiteralDT(Integer.toString(rnd.nextInt(20)), XSDDatatype.XSDinteger);
                     long eventTime = t - 1000L * rnd.nextInt(60);
-                    for ( Quad q : List.of(Quad.create(g, o, uri("sensor"), uri("s" + rnd.nextInt(5))),
+                    Node sensor = uri("s" + rnd.nextInt(5));
+                    // Sensors as subjects: each holds many readings in a window.
+                    for ( Quad q : List.of(Quad.create(g, o, uri("sensor"), sensor),
+                                           Quad.create(g, sensor, uri("reading"), value),
                                            Quad.create(g, o, uri("value"), value),
                                            Quad.create(g, o, uri("kind"), uri(rnd.nextBoolean() ? "A" : "B")),
                                            Quad.create(g, o, TS, NodeFactory.createLiteralDT(Instant.ofEpochMilli(eventTime).toString(), XSDDatatype.XSDdateTime))) )

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.TreeMap;
 
 import org.apache.jena.graph.Node;
-import org.apache.jena.sparql.engine.binding.Binding;
 import org.apache.jena.sparql.expr.NodeValue;
 import org.apache.jena.sparql.expr.nodevalue.XSDFuncOp;
 import org.apache.jena.sparql.util.NodeCmp;
@@ -56,14 +55,14 @@ final class AggregateState {
         }
     }
 
-    /** Add ({@code sign} 1) or take away (-1) one solution. */
-    void add(Binding solution, int sign) {
+    /** Add ({@code sign} 1) or take away (-1) one solution of the star, its nodes by slot. */
+    void add(Node[] solution, int sign) {
         rows += sign;
         for ( int i = 0; i < specs.size(); i++ ) {
             AggregateSpec spec = specs.get(i);
-            if ( spec.arg() == null )
+            if ( spec.slot() < 0 )
                 continue;
-            Node n = solution.get(spec.arg());
+            Node n = solution[spec.slot()];
             if ( n == null )
                 continue;
             bound[i] += sign;
@@ -82,27 +81,33 @@ final class AggregateState {
     private boolean addSmallInteger(int i, Node n, int sign) {
         if ( !n.isLiteral() || !XSD_INTEGER.equals(n.getLiteralDatatypeURI()) )
             return false;
-        Object v;
-        try {
-            v = n.getLiteralValue();
-        } catch (RuntimeException ill) {
+        String lexical = n.getLiteralLexicalForm();
+        if ( !isShortInteger(lexical) )
             return false;
-        }
-        long x;
-        if ( v instanceof Integer in )
-            x = in;
-        else if ( v instanceof Long l )
-            x = l;
-        else
-            return false;
-        if ( x == Long.MIN_VALUE )
-            return false;
+        long x = Long.parseLong(lexical);
         types[i][INTEGER] += sign;
         try {
             smallSums[i] = Math.addExact(smallSums[i], sign * x);
         } catch (ArithmeticException overflow) {
             sums[i] = sums[i].add(BigDecimal.valueOf(smallSums[i])).add(BigDecimal.valueOf(sign * x));
             smallSums[i] = 0;
+        }
+        return true;
+    }
+
+    /**
+     * Whether a lexical form is an optional sign and at most 18 digits: a valid xsd:integer whose
+     * value fits in a long, read without Jena's datatype parser (which runs on every call for it).
+     */
+    private static boolean isShortInteger(String lexical) {
+        int start = !lexical.isEmpty() && (lexical.charAt(0) == '+' || lexical.charAt(0) == '-') ? 1 : 0;
+        int digits = lexical.length() - start;
+        if ( digits < 1 || digits > 18 )
+            return false;
+        for ( int k = start; k < lexical.length(); k++ ) {
+            char c = lexical.charAt(k);
+            if ( c < '0' || c > '9' )
+                return false;
         }
         return true;
     }

@@ -37,13 +37,18 @@ public final class Engine {
     private static final class SharedStore {
         final WindowStore store = new WindowStore();
         final WindowSpec spec;
-        final Set<Node> predicates;
+        /** The predicates its windows' patterns can match, null for any. */
+        final PredicateIds predicates;
         /** Members and the index of this store among their windows. */
         final Map<QueryRunner, Integer> members = new LinkedHashMap<>();
 
         SharedStore(WindowSpec spec, Set<Node> predicates) {
             this.spec = spec;
-            this.predicates = predicates;
+            this.predicates = predicates == null ? null : new PredicateIds(predicates);
+        }
+
+        boolean wanted(Quad q) {
+            return predicates == null || predicates.contains(q.getPredicate());
         }
     }
 
@@ -210,8 +215,8 @@ public final class Engine {
         advance(time);
         for ( SharedStore s : shared.values() ) {
             for ( Quad q : StreamEvents.quads(commit, s.spec) )
-                if ( StreamEvents.wanted(s.predicates, q) )
-                    s.store.add(new Event(q.asTriple(), time, commit.version()));
+                if ( s.wanted(q) )
+                    s.store.add(time, commit.version(), q);
             if ( s.store.size() > config.maxWindowQuads() )
                 s.members.forEach((r, i) -> r.overBudget(i));
         }

@@ -1,6 +1,8 @@
 package org.fusekicdc.rsp.internal;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -9,9 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-import org.apache.jena.atlas.lib.SetUtils;
 import org.apache.jena.graph.Node;
-import org.apache.jena.graph.Triple;
 import org.apache.jena.sparql.algebra.Algebra;
 import org.apache.jena.sparql.algebra.Op;
 import org.apache.jena.sparql.algebra.OpVars;
@@ -20,7 +20,6 @@ import org.apache.jena.sparql.algebra.TableFactory;
 import org.apache.jena.sparql.algebra.TransformCopy;
 import org.apache.jena.sparql.algebra.Transformer;
 import org.apache.jena.sparql.algebra.op.Op1;
-import org.apache.jena.sparql.algebra.op.OpBGP;
 import org.apache.jena.sparql.algebra.op.OpDistinct;
 import org.apache.jena.sparql.algebra.op.OpExtend;
 import org.apache.jena.sparql.algebra.op.OpFilter;
@@ -65,8 +64,9 @@ import org.fusekicdc.rsp.WindowSpec;
  * with COUNT(*), COUNT(?v), SUM, AVG, MIN, MAX (not DISTINCT) over variables of the star.
  * Aggregates are kept per join key (the star's variables that the dataset part or GROUP BY
  * use), updated as events enter and leave (sums and counts by subtraction, MIN/MAX in ordered
- * multisets); only the subjects an event touches are re-matched. At a step the dataset part
- * is evaluated once, joined with the keys present (a VALUES table), and the per-key
+ * multisets); only the subjects an event touches are re-matched, and what a subject's
+ * solutions added is kept with it, so taking it away again needs no matching. At a step the
+ * dataset part is evaluated once, joined with the keys present (a VALUES table), and the per-key
  * aggregates are combined per group, so a change of reference data is reflected at the next
  * step like in a full evaluation. HAVING, ORDER BY, LIMIT and expressions over aggregates
  * run on the combined groups as Jena evaluates them.
@@ -79,12 +79,25 @@ final class IncrementalAggregation implements StepEvaluator {
     private final StarPattern star;
     private final Op datasetPart;
     private final List<Var> keyVars;
+    /** Slots of the key variables in the star's solutions. */
+    private final int[] keySlots;
     private final List<Var> sharedVars;
     private final List<AggregateSpec> aggregates;
     private final List<Var> projectVars;
 
-    private final Map<Node, Map<Triple, Integer>> subjects = new HashMap<>();
-    private final Map<Binding, AggregateState> byKey = new HashMap<>();
+    private final Map<Node, StarSubject> subjects = new HashMap<>();
+    /** Aggregates by join key: the key variable's node, or the list of the key variables' nodes when there are several. */
+    private final Map<Object, AggregateState> byKey = new HashMap<>();
+    /** Subjects whose triples changed in this step, to re-match once all events are counted. */
+    private final List<StarSubject> changed = new ArrayList<>();
+    /**
+     * The subject of each event the star reads in the window, in the order the events entered.
+     * They leave in that order too (time order; no event joins a time range the window has
+     * passed), so a leaving event finds its subject here without a lookup.
+     */
+    private final ArrayDeque<StarSubject> entered = new ArrayDeque<>();
+    /** The subject of the last entering event: a subject's quads usually come one after the other, so most skip the lookup. */
+    private StarSubject lastEntered;
     private long lastStart = Long.MIN_VALUE;
     private long lastEnd = Long.MIN_VALUE;
 
@@ -95,6 +108,7 @@ final class IncrementalAggregation implements StepEvaluator {
         this.star = star;
         this.datasetPart = datasetPart;
         this.keyVars = keyVars;
+        this.keySlots = keyVars.stream().mapToInt(star.vars()::indexOf).toArray();
         this.sharedVars = sharedVars;
         this.aggregates = aggregates;
         this.projectVars = projectVars;
@@ -132,7 +146,7 @@ final class IncrementalAggregation implements StepEvaluator {
         StarPattern star = StarPattern.of(wg.getSubOp());
         if ( star == null )
             return Optional.empty();
-        Set<Var> starVars = star.vars();
+        List<Var> starVars = star.vars();
         for ( Var v : group.getGroupVars().getVars() )
             if ( group.getGroupVars().getExpr(v) != null )
                 return Optional.empty();
@@ -149,8 +163,8 @@ final class IncrementalAggregation implements StepEvaluator {
         for ( Var v : group.getGroupVars().getVars() )
             if ( !starVars.contains(v) && !datasetVars.contains(v) )
                 return Optional.empty();
-        List<Var> keyVars = new ArrayList<>(SetUtils.intersection(starVars, needed));
-        List<Var> sharedVars = new ArrayList<>(SetUtils.intersection(starVars, datasetVars));
+        List<Var> keyVars = starVars.stream().filter(needed::contains).toList();
+        List<Var> sharedVars = starVars.stream().filter(datasetVars::contains).toList();
         return Optional.of(new IncrementalAggregation(op, group, star, datasetPart, keyVars, sharedVars, aggregates, query.sparql().getProjectVars()));
     }
 
@@ -174,48 +188,99 @@ final class IncrementalAggregation implements StepEvaluator {
     @Override
     public StepResult evaluate(List<WindowView> windows, DatasetGraph dataset, long now) {
         WindowView w = windows.get(0);
-        Map<Node, List<Event>> entering = new LinkedHashMap<>();
-        Map<Node, List<Event>> leaving = new LinkedHashMap<>();
         if ( lastEnd == Long.MIN_VALUE || w.start() >= lastEnd ) {
             // First step, or a window that does not overlap the last one: start again from its content.
             subjects.clear();
             byKey.clear();
-            w.forEach(e -> bySubject(entering, e));
+            entered.clear();
+            w.forEach(e -> change(e, +1));
         } else {
-            w.store().forEach(lastStart, Math.min(lastEnd, w.start()), e -> bySubject(leaving, e));
-            w.store().forEach(Math.max(lastEnd, w.start()), w.end(), e -> bySubject(entering, e));
+            w.store().forEach(lastStart, Math.min(lastEnd, w.start()), e -> change(e, -1));
+            w.store().forEach(Math.max(lastEnd, w.start()), w.end(), e -> change(e, +1));
         }
         lastStart = w.start();
         lastEnd = w.end();
-        Set<Node> touched = new HashSet<>(leaving.keySet());
-        touched.addAll(entering.keySet());
-        for ( Node s : touched ) {
-            Map<Triple, Integer> triples = subjects.computeIfAbsent(s, k -> new HashMap<>());
-            contribute(star.solutions(s, triples), -1);
-            for ( Event e : leaving.getOrDefault(s, List.of()) )
-                StarPattern.change(triples, e, -1, star);
-            for ( Event e : entering.getOrDefault(s, List.of()) )
-                StarPattern.change(triples, e, +1, star);
-            contribute(star.solutions(s, triples), +1);
-            if ( triples.isEmpty() )
-                subjects.remove(s);
-        }
+        // Re-matching removes subjects left empty, so the last one entered may be gone by the next step.
+        lastEntered = null;
+        for ( StarSubject s : changed )
+            rematch(s);
+        changed.clear();
         return answer(dataset);
     }
 
-    private void bySubject(Map<Node, List<Event>> into, Event e) {
-        if ( star.accepts(e.triple()) )
-            into.computeIfAbsent(e.triple().getSubject(), k -> new ArrayList<>(4)).add(e);
+    /** Count an event in or out of its subject's triples; the first change in a step takes the subject's solutions away. */
+    private void change(Event e, int sign) {
+        int id = star.predicateId(e.predicate());
+        if ( id < 0 && !star.readsEventProperties() )
+            return;
+        StarSubject s;
+        if ( sign > 0 ) {
+            s = lastEntered != null && lastEntered.node == e.subject() ? lastEntered : subjects.get(e.subject());
+            if ( s == null ) {
+                s = new StarSubject(e.subject());
+                subjects.put(e.subject(), s);
+            }
+            entered.add(s);
+            lastEntered = s;
+        } else {
+            s = entered.poll();
+            assert s != null && s.node.equals(e.subject()) : "events leave the window in the order they entered it";
+        }
+        if ( !s.changed ) {
+            for ( StarSubject.Contribution c : s.contributions ) {
+                c.state().add(c.row(), -1);
+                if ( c.state().rows == 0 )
+                    byKey.remove(c.key());
+            }
+            s.contributions = List.of();
+            s.changed = true;
+            changed.add(s);
+        }
+        star.change(s, e, id, sign);
     }
 
-    private void contribute(List<Binding> solutions, int sign) {
-        for ( Binding b : solutions ) {
-            Binding key = project(b, keyVars);
-            AggregateState state = byKey.computeIfAbsent(key, k -> new AggregateState(aggregates));
-            state.add(b, sign);
-            if ( state.rows == 0 )
-                byKey.remove(key);
+    /** Add the solutions of a subject whose triples changed, and keep what they added. */
+    private void rematch(StarSubject s) {
+        s.changed = false;
+        if ( s.isEmpty() ) {
+            subjects.remove(s.node);
+            return;
         }
+        List<Node[]> rows = star.solutions(s.node, s);
+        if ( rows.isEmpty() )
+            return;
+        List<StarSubject.Contribution> added = new ArrayList<>(rows.size());
+        for ( Node[] row : rows ) {
+            Object key = key(row);
+            AggregateState state = byKey.get(key);
+            if ( state == null ) {
+                state = new AggregateState(aggregates);
+                byKey.put(key, state);
+            }
+            state.add(row, +1);
+            added.add(new StarSubject.Contribution(key, state, row));
+        }
+        s.contributions = added;
+    }
+
+    private Object key(Node[] row) {
+        if ( keySlots.length == 1 )
+            return row[keySlots[0]];
+        Node[] key = new Node[keySlots.length];
+        for ( int i = 0; i < key.length; i++ )
+            key[i] = row[keySlots[i]];
+        return Arrays.asList(key);
+    }
+
+    /** The key as a binding of the key variables. */
+    private Binding keyBinding(Object key) {
+        if ( keySlots.length == 1 )
+            return BindingFactory.binding(keyVars.get(0), (Node)key);
+        BindingBuilder b = BindingFactory.builder();
+        List<?> nodes = (List<?>)key;
+        for ( int i = 0; i < keySlots.length; i++ )
+            b.add(keyVars.get(i), (Node)nodes.get(i));
+        return b.build();
     }
 
     private static Binding project(Binding b, List<Var> vars) {
@@ -232,6 +297,8 @@ final class IncrementalAggregation implements StepEvaluator {
     private StepResult answer(DatasetGraph dataset) {
         List<Var> groupVars = group.getGroupVars().getVars();
         Map<Binding, AggregateState> groups = new LinkedHashMap<>();
+        Map<Binding, AggregateState> byKey = new LinkedHashMap<>();
+        this.byKey.forEach((key, state) -> byKey.put(keyBinding(key), state));
         if ( datasetPart == null ) {
             byKey.forEach((key, state) -> groups.computeIfAbsent(project(key, groupVars), k -> new AggregateState(aggregates)).merge(state));
         } else if ( !byKey.isEmpty() ) {
@@ -302,14 +369,18 @@ final class IncrementalAggregation implements StepEvaluator {
         return true;
     }
 
-    /** One aggregate of the group: its output variable, its kind, the star variable it reads (null for COUNT(*)). */
-    record AggregateSpec(Var var, Kind kind, Var arg) {
+    /**
+     * One aggregate of the group: its output variable, its kind, the star variable it reads
+     * and that variable's slot in the star's solutions (null and -1 for COUNT(*)).
+     */
+    record AggregateSpec(Var var, Kind kind, Var arg, int slot) {
         enum Kind { COUNT_ALL, COUNT, SUM, AVG, MIN, MAX }
 
-        static AggregateSpec of(ExprAggregator ea, Set<Var> starVars) {
+        /** @param starVars the star's variables by slot */
+        static AggregateSpec of(ExprAggregator ea, List<Var> starVars) {
             Aggregator agg = ea.getAggregator();
             if ( agg instanceof AggCount )
-                return new AggregateSpec(ea.getVar(), Kind.COUNT_ALL, null);
+                return new AggregateSpec(ea.getVar(), Kind.COUNT_ALL, null, -1);
             Kind kind = switch (agg) {
                 case AggCountVar a -> Kind.COUNT;
                 case AggSum a -> Kind.SUM;
@@ -323,7 +394,7 @@ final class IncrementalAggregation implements StepEvaluator {
             Expr arg = agg.getExprList().get(0);
             if ( !arg.isVariable() || !starVars.contains(arg.asVar()) )
                 return null;
-            return new AggregateSpec(ea.getVar(), kind, arg.asVar());
+            return new AggregateSpec(ea.getVar(), kind, arg.asVar(), starVars.indexOf(arg.asVar()));
         }
     }
 }

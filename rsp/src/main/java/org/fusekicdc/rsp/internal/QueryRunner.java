@@ -149,7 +149,7 @@ final class QueryRunner {
         if ( quads.isEmpty() )
             return;
         for ( Quad q : quads )
-            s.add(new Event(q.asTriple(), time, commit.version()));
+            s.add(new Event(q, time, commit.version()));
         s.keepNewest(first.rows());
         step(commit.version(), s.oldest(), time + 1, commit.version(), List.of(new WindowView(first, s, Long.MIN_VALUE, Long.MAX_VALUE)));
     }
@@ -165,7 +165,7 @@ final class QueryRunner {
                 continue;
             if ( !first.eventTime() && !s.isEmpty() && t >= s.newest() + gap )
                 closeSession(commit.version() - 1);
-            s.add(new Event(q.asTriple(), t, commit.version()));
+            s.add(new Event(q, t, commit.version()));
             maxEventTime = Math.max(maxEventTime, t);
         }
         if ( overBudget(0) )
@@ -192,7 +192,7 @@ final class QueryRunner {
                 if ( late(q, t, commit.version()) )
                     continue;
                 if ( StreamEvents.wanted(filters.get(i), q) )
-                    stores.get(i).add(new Event(q.asTriple(), t, commit.version()));
+                    stores.get(i).add(new Event(q, t, commit.version()));
                 maxEventTime = Math.max(maxEventTime, t);
             }
             if ( overBudget(i) )

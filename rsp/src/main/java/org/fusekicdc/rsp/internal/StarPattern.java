@@ -1,11 +1,7 @@
 package org.fusekicdc.rsp.internal;
 
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 import org.apache.jena.graph.Node;
 import org.apache.jena.graph.Triple;
@@ -14,6 +10,7 @@ import org.apache.jena.sparql.algebra.op.OpBGP;
 import org.apache.jena.sparql.algebra.op.OpFilter;
 import org.apache.jena.sparql.core.Var;
 import org.apache.jena.sparql.engine.binding.Binding;
+import org.apache.jena.sparql.engine.binding.BindingBuilder;
 import org.apache.jena.sparql.engine.binding.BindingFactory;
 import org.apache.jena.sparql.expr.ExprList;
 import org.fusekicdc.rsp.RspVocab;
@@ -23,21 +20,53 @@ import org.fusekicdc.rsp.RspVocab;
  * predicates, optionally filtered. Its solutions for a subject depend only on that subject's
  * triples in the window, which is what lets {@link IncrementalAggregation} re-match only the
  * subjects an event touches.
+ * <p>
+ * Compiled for matching without bindings: the star's variables are numbered (slot 0 is the
+ * subject), a solution is an array of nodes by slot, and its predicates are numbered so that
+ * a subject's triples are matched by comparing ints.
  */
 final class StarPattern {
-    private final Var subject;
-    private final List<Triple> patterns;
+    private final List<Var> vars;
+    private final PredicateIds predicateIds;
+    /** Per triple pattern, in order: its predicate's id, its object's slot (-1 for a constant) and the constant. */
+    private final int[] patternPredicates;
+    private final int[] objectSlots;
+    private final Node[] objectConstants;
+    /** Ids of cdc:time and cdc:version, -1 when the star does not read them. */
+    private final int timeId;
+    private final int versionId;
     private final ExprList filter;
-    private final Set<Node> predicates;
-    private final boolean usesEventProperties;
+    /** The last event time and version as nodes: a commit's events share them, so each is made once. */
+    private long lastTime = Long.MIN_VALUE;
+    private Node lastTimeNode;
+    private long lastVersion = Long.MIN_VALUE;
+    private Node lastVersionNode;
 
     private StarPattern(Var subject, List<Triple> patterns, ExprList filter) {
-        this.subject = subject;
-        this.patterns = patterns;
         this.filter = filter;
-        this.predicates = new HashSet<>();
-        patterns.forEach(t -> predicates.add(t.getPredicate()));
-        this.usesEventProperties = predicates.contains(RspVocab.TIME) || predicates.contains(RspVocab.VERSION);
+        List<Var> slots = new ArrayList<>();
+        slots.add(subject);
+        int n = patterns.size();
+        patternPredicates = new int[n];
+        objectSlots = new int[n];
+        objectConstants = new Node[n];
+        predicateIds = new PredicateIds(patterns.stream().map(Triple::getPredicate).toList());
+        for ( int j = 0; j < n; j++ ) {
+            Triple t = patterns.get(j);
+            patternPredicates[j] = predicateIds.id(t.getPredicate());
+            if ( Var.isVar(t.getObject()) ) {
+                Var v = Var.alloc(t.getObject());
+                if ( !slots.contains(v) )
+                    slots.add(v);
+                objectSlots[j] = slots.indexOf(v);
+            } else {
+                objectSlots[j] = -1;
+                objectConstants[j] = t.getObject();
+            }
+        }
+        this.vars = List.copyOf(slots);
+        this.timeId = predicateIds.id(RspVocab.TIME);
+        this.versionId = predicateIds.id(RspVocab.VERSION);
     }
 
     /** The star in {@code op}, or null when {@code op} is not one. */
@@ -65,51 +94,73 @@ final class StarPattern {
         return star;
     }
 
-    /** The variables the star binds. */
-    Set<Var> vars() {
-        Set<Var> vars = new LinkedHashSet<>();
-        vars.add(subject);
-        for ( Triple t : patterns )
-            if ( Var.isVar(t.getObject()) )
-                vars.add(Var.alloc(t.getObject()));
+    /** The variables the star binds, by slot (the subject first). */
+    List<Var> vars() {
         return vars;
     }
 
-    /** Whether an event can change the star's solutions for its subject. */
-    boolean accepts(Triple t) {
-        return usesEventProperties || predicates.contains(t.getPredicate());
+    /** The id of a predicate the star reads, or -1 when it reads no triple with that predicate. */
+    int predicateId(Node predicate) {
+        return predicateIds.id(predicate);
     }
 
-    /** Add ({@code sign} 1) or remove (-1) an event's triples, as the window graph holds them, in a subject's multiset. */
-    static void change(Map<Triple, Integer> triples, Event e, int sign, StarPattern star) {
-        if ( star.predicates.contains(e.triple().getPredicate()) )
-            count(triples, e.triple(), sign);
-        if ( star.usesEventProperties ) {
-            Node s = e.triple().getSubject();
-            count(triples, Triple.create(s, RspVocab.TIME, WindowGraphs.time(e.time())), sign);
-            count(triples, Triple.create(s, RspVocab.VERSION, WindowGraphs.version(e.version())), sign);
+    /** Whether the star reads {@code cdc:time} or {@code cdc:version}, which every event gives its subject. */
+    boolean readsEventProperties() {
+        return timeId >= 0 || versionId >= 0;
+    }
+
+    /**
+     * Add ({@code sign} 1) or remove (-1) an event's triples, as the window graph holds them, to
+     * the subject's multiset: the quad's triple when the star reads its predicate (its id
+     * {@code id}, -1 when not), and the event's {@code cdc:time} and {@code cdc:version} when the
+     * star reads those.
+     */
+    void change(StarSubject subject, Event e, int id, int sign) {
+        if ( id >= 0 )
+            subject.count(id, e.object(), sign);
+        if ( timeId >= 0 )
+            subject.count(timeId, timeNode(e.time()), sign);
+        if ( versionId >= 0 )
+            subject.count(versionId, versionNode(e.version()), sign);
+    }
+
+    private Node timeNode(long time) {
+        if ( lastTimeNode == null || time != lastTime ) {
+            lastTimeNode = WindowGraphs.time(time);
+            lastTime = time;
         }
+        return lastTimeNode;
     }
 
-    private static void count(Map<Triple, Integer> triples, Triple t, int sign) {
-        triples.merge(t, sign, (a, b) -> a + b == 0 ? null : a + b);
+    private Node versionNode(long version) {
+        if ( lastVersionNode == null || version != lastVersion ) {
+            lastVersionNode = WindowGraphs.version(version);
+            lastVersion = version;
+        }
+        return lastVersionNode;
     }
 
-    /** The star's solutions for subject {@code s} whose window triples are the keys of {@code triples}. */
-    List<Binding> solutions(Node s, Map<Triple, Integer> triples) {
-        List<Binding> partial = List.of(BindingFactory.binding(subject, s));
-        for ( Triple p : patterns ) {
-            List<Binding> next = new ArrayList<>();
-            for ( Binding b : partial ) {
-                Node wanted = Var.isVar(p.getObject()) ? b.get(Var.alloc(p.getObject())) : p.getObject();
-                for ( Triple t : triples.keySet() ) {
-                    if ( !t.getPredicate().equals(p.getPredicate()) )
+    /** The star's solutions, as nodes by slot, for the subject whose window triples {@code triples} holds. */
+    List<Node[]> solutions(Node s, StarSubject triples) {
+        Node[] first = new Node[vars.size()];
+        first[0] = s;
+        List<Node[]> partial = List.<Node[]>of(first);
+        for ( int j = 0; j < patternPredicates.length; j++ ) {
+            List<Node[]> next = new ArrayList<>(partial.size());
+            int slot = objectSlots[j];
+            for ( Node[] row : partial ) {
+                Node wanted = slot < 0 ? objectConstants[j] : row[slot];
+                for ( int k = 0; k < triples.size(); k++ ) {
+                    if ( triples.predicate(k) != patternPredicates[j] )
                         continue;
+                    Node o = triples.object(k);
                     if ( wanted != null ) {
-                        if ( wanted.equals(t.getObject()) )
-                            next.add(b);
+                        if ( wanted.equals(o) )
+                            next.add(row);
                     } else {
-                        next.add(BindingFactory.binding(b, Var.alloc(p.getObject()), t.getObject()));
+                        Node[] bound = row.clone();
+                        bound[slot] = o;
+                        next.add(bound);
                     }
                 }
             }
@@ -119,10 +170,17 @@ final class StarPattern {
         }
         if ( filter == null )
             return partial;
-        List<Binding> out = new ArrayList<>(partial.size());
-        for ( Binding b : partial )
-            if ( IncrementalAggregation.holds(filter, b) )
-                out.add(b);
+        List<Node[]> out = new ArrayList<>(partial.size());
+        for ( Node[] row : partial )
+            if ( IncrementalAggregation.holds(filter, binding(row)) )
+                out.add(row);
         return out;
+    }
+
+    private Binding binding(Node[] row) {
+        BindingBuilder b = BindingFactory.builder();
+        for ( int i = 0; i < row.length; i++ )
+            b.add(vars.get(i), row[i]);
+        return b.build();
     }
 }

@@ -25,8 +25,8 @@ final class WindowGraphs {
 
     static void add(Graph g, Event e) {
         g.add(e.triple());
-        g.add(Triple.create(e.triple().getSubject(), RspVocab.TIME, time(e.time())));
-        g.add(Triple.create(e.triple().getSubject(), RspVocab.VERSION, version(e.version())));
+        g.add(Triple.create(e.subject(), RspVocab.TIME, time(e.time())));
+        g.add(Triple.create(e.subject(), RspVocab.VERSION, version(e.version())));
     }
 
     static Node time(long millis) {

@@ -1,24 +1,69 @@
 package org.fusekicdc.rsp.internal;
 
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
-import java.util.List;
-import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+
+import org.apache.jena.sparql.core.Quad;
 
 /**
  * The events a window holds, ordered by time (then arrival). Time windows read a time range
  * and drop what no later window can contain; count windows keep the newest n; a session
  * window holds its open session.
+ * <p>
+ * Events are kept per time as arrays of quads and versions, not as objects: a large window
+ * holds millions, and an object each would be one more memory access per event read and more
+ * for the garbage collector to copy. Readers get an {@link Event} made as they go.
  */
 final class WindowStore {
-    private final NavigableMap<Long, List<Event>> byTime = new TreeMap<>();
+    /** The events of one time, in arrival order. */
+    private static final class Bucket {
+        Quad[] quads = new Quad[8];
+        long[] versions = new long[8];
+        int size;
+
+        void add(Quad q, long version) {
+            if ( size == quads.length ) {
+                quads = Arrays.copyOf(quads, size * 2);
+                versions = Arrays.copyOf(versions, size * 2);
+            }
+            quads[size] = q;
+            versions[size] = version;
+            size++;
+        }
+
+        /** Drop the oldest {@code n}. */
+        void dropFirst(int n) {
+            System.arraycopy(quads, n, quads, 0, size - n);
+            System.arraycopy(versions, n, versions, 0, size - n);
+            Arrays.fill(quads, size - n, size, null);
+            size -= n;
+        }
+
+        void forEach(long time, Consumer<Event> action) {
+            for ( int k = 0; k < size; k++ )
+                action.accept(new Event(quads[k], time, versions[k]));
+        }
+    }
+
+    private final NavigableMap<Long, Bucket> byTime = new TreeMap<>();
     private long size;
+    /** The bucket of the time added to last: a commit's events share their time, so most adds skip the tree. */
+    private Bucket last;
+    private long lastTime;
 
     void add(Event e) {
-        byTime.computeIfAbsent(e.time(), t -> new ArrayList<>(4)).add(e);
+        add(e.time(), e.version(), e.quad());
+    }
+
+    void add(long time, long version, Quad q) {
+        if ( last == null || time != lastTime ) {
+            last = byTime.computeIfAbsent(time, t -> new Bucket());
+            lastTime = time;
+        }
+        last.add(q, version);
         size++;
     }
 
@@ -32,13 +77,13 @@ final class WindowStore {
 
     /** Every event with time in {@code [start, end)}, in time order. */
     void forEach(long start, long end, Consumer<Event> action) {
-        for ( List<Event> l : byTime.subMap(start, true, end, false).values() )
-            l.forEach(action);
+        for ( var e : byTime.subMap(start, true, end, false).entrySet() )
+            e.getValue().forEach(e.getKey(), action);
     }
 
     void forEach(Consumer<Event> action) {
-        for ( List<Event> l : byTime.values() )
-            l.forEach(action);
+        for ( var e : byTime.entrySet() )
+            e.getValue().forEach(e.getKey(), action);
     }
 
     /** Add the events from {@code time} on to {@code into}, an empty store. */
@@ -51,23 +96,26 @@ final class WindowStore {
 
     /** Drop events older than {@code time}. */
     void evictBefore(long time) {
-        NavigableMap<Long, List<Event>> old = byTime.headMap(time, false);
-        for ( List<Event> l : old.values() )
-            size -= l.size();
+        NavigableMap<Long, Bucket> old = byTime.headMap(time, false);
+        if ( old.isEmpty() )
+            return;
+        for ( Bucket b : old.values() )
+            size -= b.size;
         old.clear();
+        last = null;
     }
 
     /** Keep only the newest {@code n} events. */
     void keepNewest(long n) {
-        Iterator<Map.Entry<Long, List<Event>>> it = byTime.entrySet().iterator();
+        last = null;
+        Iterator<Bucket> it = byTime.values().iterator();
         while ( size > n && it.hasNext() ) {
-            List<Event> l = it.next().getValue();
-            int drop = (int)Math.min(l.size(), size - n);
-            if ( drop == l.size() ) {
+            Bucket b = it.next();
+            int drop = (int)Math.min(b.size, size - n);
+            if ( drop == b.size )
                 it.remove();
-            } else {
-                l.subList(0, drop).clear();
-            }
+            else
+                b.dropFirst(drop);
             size -= drop;
         }
     }
@@ -84,5 +132,6 @@ final class WindowStore {
     void clear() {
         byTime.clear();
         size = 0;
+        last = null;
     }
 }
