@@ -27,7 +27,6 @@ import java.util.concurrent.TimeUnit;
  * database, change log, logs.
  */
 final class ChildServer implements AutoCloseable {
-    final ServerKind kind;
     final String label;
     final Path dir;
     final int port;
@@ -35,8 +34,7 @@ final class ChildServer implements AutoCloseable {
     private final BufferedWriter control;
     private final BlockingQueue<String> replies = new LinkedBlockingQueue<>();
 
-    private ChildServer(ServerKind kind, String label, Path dir, int port, Process process) {
-        this.kind = kind;
+    private ChildServer(String label, Path dir, int port, Process process) {
         this.label = label;
         this.dir = dir;
         this.port = port;
@@ -47,8 +45,14 @@ final class ChildServer implements AutoCloseable {
     /** Start a server of {@code kind} in the fresh directory {@code dir} and wait until it answers queries. */
     static ChildServer start(ServerKind kind, String label, Path dir, List<String> jvmArgs, HttpClient http) throws IOException {
         Files.createDirectories(dir);
+        return start(kind.config(dir), label, dir, jvmArgs, http);
+    }
+
+    /** Start a server with the Fuseki configuration {@code configText} in the fresh directory {@code dir} and wait until it answers queries. */
+    static ChildServer start(String configText, String label, Path dir, List<String> jvmArgs, HttpClient http) throws IOException {
+        Files.createDirectories(dir);
         Path config = dir.resolve("config.ttl");
-        Files.writeString(config, kind.config(dir), StandardCharsets.UTF_8);
+        Files.writeString(config, configText, StandardCharsets.UTF_8);
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
@@ -62,7 +66,7 @@ final class ChildServer implements AutoCloseable {
         Process p = new ProcessBuilder(cmd).directory(dir.toFile())
                                            .redirectOutput(dir.resolve("fuseki.log").toFile())
                                            .start();
-        ChildServer server = new ChildServer(kind, label, dir, port, p);
+        ChildServer server = new ChildServer(label, dir, port, p);
         server.pumpStderr();
         try {
             server.awaitUp(http);
