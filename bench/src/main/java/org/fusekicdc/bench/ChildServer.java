@@ -27,6 +27,8 @@ import java.util.concurrent.TimeUnit;
  * database, change log, logs.
  */
 final class ChildServer implements AutoCloseable {
+    /** The configuration compared, or null for a server started with a configuration text of its own. */
+    final ServerKind kind;
     final String label;
     final Path dir;
     final int port;
@@ -34,7 +36,8 @@ final class ChildServer implements AutoCloseable {
     private final BufferedWriter control;
     private final BlockingQueue<String> replies = new LinkedBlockingQueue<>();
 
-    private ChildServer(String label, Path dir, int port, Process process) {
+    private ChildServer(ServerKind kind, String label, Path dir, int port, Process process) {
+        this.kind = kind;
         this.label = label;
         this.dir = dir;
         this.port = port;
@@ -45,11 +48,15 @@ final class ChildServer implements AutoCloseable {
     /** Start a server of {@code kind} in the fresh directory {@code dir} and wait until it answers queries. */
     static ChildServer start(ServerKind kind, String label, Path dir, List<String> jvmArgs, HttpClient http) throws IOException {
         Files.createDirectories(dir);
-        return start(kind.config(dir), label, dir, jvmArgs, http);
+        return start(kind, kind.config(dir), label, dir, jvmArgs, http);
     }
 
     /** Start a server with the Fuseki configuration {@code configText} in the fresh directory {@code dir} and wait until it answers queries. */
     static ChildServer start(String configText, String label, Path dir, List<String> jvmArgs, HttpClient http) throws IOException {
+        return start(null, configText, label, dir, jvmArgs, http);
+    }
+
+    private static ChildServer start(ServerKind kind, String configText, String label, Path dir, List<String> jvmArgs, HttpClient http) throws IOException {
         Files.createDirectories(dir);
         Path config = dir.resolve("config.ttl");
         Files.writeString(config, configText, StandardCharsets.UTF_8);
@@ -66,7 +73,7 @@ final class ChildServer implements AutoCloseable {
         Process p = new ProcessBuilder(cmd).directory(dir.toFile())
                                            .redirectOutput(dir.resolve("fuseki.log").toFile())
                                            .start();
-        ChildServer server = new ChildServer(label, dir, port, p);
+        ChildServer server = new ChildServer(kind, label, dir, port, p);
         server.pumpStderr();
         try {
             server.awaitUp(http);

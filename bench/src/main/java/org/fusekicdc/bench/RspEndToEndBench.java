@@ -39,8 +39,8 @@ import org.fusekicdc.sink.kafka.TestBroker;
  * Kafka: the broker at {@code KAFKA_BOOTSTRAP_SERVERS}, else a KRaft cluster inside this JVM
  * ({@link TestBroker}).</li>
  * <li><b>Writes.</b> One writer posts observations ({@link ObservationWriter}: two quads each,
- * {@code bench.batch} per transaction). First {@code bench.probeSeconds} as fast as the server
- * takes them: the store's ingest rate, printed; then {@code bench.seconds} paced at the smaller of
+ * {@code bench.batch} per transaction). First {@code bench.warmupSeconds} unpaced (not counted), then
+ * {@code bench.probeSeconds} as fast as the server takes them: the store's ingest rate, printed; then {@code bench.seconds} paced at the smaller of
  * {@code bench.rate} and that ingest rate. Only the paced part is measured.</li>
  * <li><b>Latency.</b> A step's window closes at its end: the step's {@code windowEnd}, an instant
  * on the engine's clock, which is the change log's clock (this machine's UTC system clock, in
@@ -67,7 +67,7 @@ import org.fusekicdc.sink.kafka.TestBroker;
  * <h2>Options</h2>
  * System properties: bench.store (tdb2; or mem), bench.dir (the system's temporary directory),
  * bench.rate (100000 quad events/s offered at most), bench.batch (1000 observations = 2,000 quads
- * per transaction), bench.probeSeconds (10), bench.seconds (60), bench.range (PT1S), bench.step
+ * per transaction), bench.warmupSeconds (10), bench.probeSeconds (10), bench.seconds (60), bench.range (PT1S), bench.step
  * (PT0.2S), bench.tickMillis (the dataset's cdc:streamTickMillis, 200), bench.heapEverySeconds (0),
  * bench.serverHeap (2g), bench.keep (false: the work directory is deleted).
  */
@@ -88,6 +88,7 @@ public final class RspEndToEndBench {
     private final String store = System.getProperty("bench.store", "tdb2");
     private final double rate = Double.parseDouble(System.getProperty("bench.rate", "100000"));
     private final int batch = Integer.getInteger("bench.batch", 1000);
+    private final double warmupSeconds = Double.parseDouble(System.getProperty("bench.warmupSeconds", "10"));
     private final double probeSeconds = Double.parseDouble(System.getProperty("bench.probeSeconds", "10"));
     private final double seconds = Double.parseDouble(System.getProperty("bench.seconds", "60"));
     private final Duration range = Duration.parse(System.getProperty("bench.range", "PT1S"));
@@ -112,8 +113,8 @@ public final class RspEndToEndBench {
         report.out("# RspEndToEndBench " + LocalDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE_TIME).substring(0, 19));
         report.out("Machine: " + Runtime.getRuntime().availableProcessors() + " cores, JDK " + Runtime.version() + "; bench JVM "
                    + ManagementFactory.getRuntimeMXBean().getInputArguments() + "; server -Xmx" + serverHeap + " -XX:+UseG1GC; work " + work);
-        report.out(String.format(Locale.ROOT, "Options: store=%s rate=%.0f batch=%d (%d quads/txn) probe=%.0fs seconds=%.0fs window [RANGE %s STEP %s]"
-                                              + " tickMillis=%d heapEverySeconds=%d", store, rate, batch, 2 * batch, probeSeconds, seconds, range, step,
+        report.out(String.format(Locale.ROOT, "Options: store=%s rate=%.0f batch=%d (%d quads/txn) warmup=%.0fs probe=%.0fs seconds=%.0fs window [RANGE %s STEP %s]"
+                                              + " tickMillis=%d heapEverySeconds=%d", store, rate, batch, 2 * batch, warmupSeconds, probeSeconds, seconds, range, step,
                                  tickMillis, heapEverySeconds));
         report.out("Window close = the step's windowEnd (engine clock = change log clock = system UTC clock, ms); latency = Instant.now()"
                    + " at the client when it holds the step (SSE: event read; Kafka: poll returned it) - windowEnd.");
@@ -176,6 +177,8 @@ public final class RspEndToEndBench {
         StepArrivals topicSteps = new StepArrivals("Kafka");
         try (SseStepReader sseReader = SseStepReader.register(http, server.base() + "/live", query(), sse);
              KafkaStepReader kafkaReader = new KafkaStepReader(kafka, topic, topicSteps)) {
+            progress(String.format(Locale.ROOT, "warm-up: unpaced writes for %.0f s, load %s", warmupSeconds, loadAverage()));
+            writer.run(warmupSeconds, 0);
             progress(String.format(Locale.ROOT, "probing the store's ingest rate for %.0f s, load %s", probeSeconds, loadAverage()));
             ObservationWriter.Run probe = writer.run(probeSeconds, 0);
             double offered = Math.min(rate, probe.quadsPerSecond());
