@@ -69,7 +69,9 @@ import org.fusekicdc.sink.kafka.TestBroker;
  * bench.rate (100000 quad events/s offered at most), bench.batch (1000 observations = 2,000 quads
  * per transaction), bench.warmupSeconds (10), bench.probeSeconds (10), bench.seconds (60), bench.range (PT1S), bench.step
  * (PT0.2S), bench.tickMillis (the dataset's cdc:streamTickMillis, 200), bench.heapEverySeconds (0),
- * bench.serverHeap (2g), bench.keep (false: the work directory is deleted).
+ * bench.serverHeap (2g), bench.serverJvmArgs (more JVM arguments of the server, space-separated; e.g.
+ * {@code -Dtdb2:settings=FILE}, a properties file with TDB2's {@code Node2NodeIdCacheSize} and
+ * {@code NodeId2NodeCacheSize}), bench.keep (false: the work directory is deleted).
  */
 public final class RspEndToEndBench {
     private static final String QUERY = """
@@ -96,6 +98,7 @@ public final class RspEndToEndBench {
     private final int tickMillis = Integer.getInteger("bench.tickMillis", 200);
     private final int heapEverySeconds = Integer.getInteger("bench.heapEverySeconds", 0);
     private final String serverHeap = System.getProperty("bench.serverHeap", "2g");
+    private final String serverJvmArgs = System.getProperty("bench.serverJvmArgs", "").trim();
     private final boolean keep = Boolean.getBoolean("bench.keep");
     private final String topic = "rsp-e2e-" + Long.toString(System.currentTimeMillis() % 100_000_000L, 36);
     private final BenchReport report = new BenchReport();
@@ -112,7 +115,7 @@ public final class RspEndToEndBench {
                                 : Files.createTempDirectory(Files.createDirectories(Path.of(dir).toAbsolutePath()), "fuseki-cdc-rspe2e-");
         report.out("# RspEndToEndBench " + LocalDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE_TIME).substring(0, 19));
         report.out("Machine: " + Runtime.getRuntime().availableProcessors() + " cores, JDK " + Runtime.version() + "; bench JVM "
-                   + ManagementFactory.getRuntimeMXBean().getInputArguments() + "; server -Xmx" + serverHeap + " -XX:+UseG1GC; work " + work);
+                   + ManagementFactory.getRuntimeMXBean().getInputArguments() + "; server " + serverJvm() + "; work " + work);
         report.out(String.format(Locale.ROOT, "Options: store=%s rate=%.0f batch=%d (%d quads/txn) warmup=%.0fs probe=%.0fs seconds=%.0fs window [RANGE %s STEP %s]"
                                               + " tickMillis=%d heapEverySeconds=%d", store, rate, batch, 2 * batch, warmupSeconds, probeSeconds, seconds, range, step,
                                  tickMillis, heapEverySeconds));
@@ -122,7 +125,7 @@ public final class RspEndToEndBench {
         try (TestBroker kafka = TestBroker.obtain()) {
             report.out("Kafka: " + kafka);
             try (ChildServer server = ChildServer.start(config(work, kafka.bootstrapServers()), "rsp-e2e", work.resolve("server"),
-                                                        List.of("-Xmx" + serverHeap, "-XX:+UseG1GC"), http)) {
+                                                        serverJvm(), http)) {
                 measure(server, kafka, http);
             } finally {
                 if ( !keep )
@@ -130,6 +133,13 @@ public final class RspEndToEndBench {
             }
         }
         report.printAll();
+    }
+
+    private List<String> serverJvm() {
+        List<String> args = new ArrayList<>(List.of("-Xmx" + serverHeap, "-XX:+UseG1GC"));
+        if ( !serverJvmArgs.isEmpty() )
+            args.addAll(List.of(serverJvmArgs.split("\\s+")));
+        return args;
     }
 
     private String query() {
