@@ -35,6 +35,8 @@ import com.sun.management.GarbageCollectionNotificationInfo;
  * used> <largest heap used after a GC> <GCs since reset>}, all in bytes. The first is what the
  * benchmark reports; the others tell how much of it was live data rather than garbage not yet
  * collected.</li>
+ * <li>{@code heap}: run a full GC and answer {@code BENCH:heap <heap used after it>} in bytes: one
+ * sample of the live data, for a series over a long run.</li>
  * </ul>
  * End of stdin (the benchmark went away) stops the JVM.
  */
@@ -67,6 +69,11 @@ public final class BenchServer {
                         GCS.set(0);
                         long used = heapPools().stream().mapToLong(p -> p.getUsage().getUsed()).sum();
                         REPLY.println("BENCH:reset " + used);
+                    }
+                    case "heap" -> {
+                        System.gc();
+                        long used = heapPools().stream().mapToLong(p -> p.getUsage().getUsed()).sum();
+                        REPLY.println("BENCH:heap " + used);
                     }
                     case "peak" -> {
                         long sum = 0;

@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
  * database, change log, logs.
  */
 final class ChildServer implements AutoCloseable {
+    /** The configuration compared, or null for a server started with a configuration text of its own. */
     final ServerKind kind;
     final String label;
     final Path dir;
@@ -47,8 +48,18 @@ final class ChildServer implements AutoCloseable {
     /** Start a server of {@code kind} in the fresh directory {@code dir} and wait until it answers queries. */
     static ChildServer start(ServerKind kind, String label, Path dir, List<String> jvmArgs, HttpClient http) throws IOException {
         Files.createDirectories(dir);
+        return start(kind, kind.config(dir), label, dir, jvmArgs, http);
+    }
+
+    /** Start a server with the Fuseki configuration {@code configText} in the fresh directory {@code dir} and wait until it answers queries. */
+    static ChildServer start(String configText, String label, Path dir, List<String> jvmArgs, HttpClient http) throws IOException {
+        return start(null, configText, label, dir, jvmArgs, http);
+    }
+
+    private static ChildServer start(ServerKind kind, String configText, String label, Path dir, List<String> jvmArgs, HttpClient http) throws IOException {
+        Files.createDirectories(dir);
         Path config = dir.resolve("config.ttl");
-        Files.writeString(config, kind.config(dir), StandardCharsets.UTF_8);
+        Files.writeString(config, configText, StandardCharsets.UTF_8);
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
