@@ -18,7 +18,7 @@ import org.fusekicdc.core.source.SourceContext;
  * handling, retries, extra Debezium properties and the table mappings.
  */
 public record RelationalSettings(String name, String dataset, String snapshotMode, boolean skipUnmappable, Duration retryInitial, Duration retryMax,
-                                 Properties debeziumProperties, List<TableMapping> tables, Path workDir) {
+                                 Properties debeziumProperties, List<TableMapping> tables, Path workDir, int spillThresholdRows) {
 
     public static final Option<String> ON_UNMAPPABLE_ROW = Option.oneOf("onUnmappableRow", "\"stop\" or \"skip\"", "stop", List.of("stop", "skip"),
         "A row the mapping cannot turn into RDF stops the source (naming table, key and reason), or is skipped with a warning.");
@@ -28,6 +28,10 @@ public record RelationalSettings(String name, String dataset, String snapshotMod
         "Longest delay between reconnection attempts.").range(1, 3_600_000);
     public static final Option<String> DEBEZIUM_PROPERTIES = Option.withoutDefault("debeziumProperties", "string (key=value lines)", "none",
         "Further Debezium connector properties (e.g. `database.sslmode=require`); `${env:NAME}` is expanded.");
+    public static final Option<Long> SPILL_THRESHOLD_ROWS = Option.integer("spillThresholdRows", "integer (row changes)", 10_000,
+        "A source transaction's row changes are kept in memory up to this many; past it the rest go to a file in the source's directory"
+        + " until the transaction is applied, still as one dataset transaction. Also the most row changes grouped into one dataset"
+        + " transaction when the source is behind.").range(1, 10_000_000);
     public static final Option<String> TABLE = Option.required("table", "resource (repeatable)",
         "One table to follow and how its rows become triples (see below).");
 
@@ -46,6 +50,7 @@ public record RelationalSettings(String name, String dataset, String snapshotMod
         long max = o.number(RETRY_MAX_MILLIS);
         if ( max < initial )
             throw o.error(RETRY_MAX_MILLIS.name(), "(" + max + ") is smaller than cdc:retryInitialMillis (" + initial + ")");
+        int spillThreshold = (int)o.number(SPILL_THRESHOLD_ROWS);
         Properties extra = o.properties(DEBEZIUM_PROPERTIES.name());
         for ( String k : extra.stringPropertyNames() ) {
             if ( managed.contains(k) )
@@ -61,7 +66,7 @@ public record RelationalSettings(String name, String dataset, String snapshotMod
         if ( tables.stream().map(TableMapping::table).distinct().count() != tables.size() )
             throw new CdcConfigException(TABLE.name(), where + ": a table is mapped twice; give each table one cdc:table.");
         return new RelationalSettings(ctx.name(), ctx.dataset().datasetName(), snapshotMode, skip, Duration.ofMillis(initial), Duration.ofMillis(max),
-                                      extra, List.copyOf(tables), ctx.workDir());
+                                      extra, List.copyOf(tables), ctx.workDir(), spillThreshold);
     }
 
     /** The Debezium topic prefix (also its logical server name): the source's name, made safe. */
