@@ -185,7 +185,7 @@ interface SourceBenchDatabase {
                 st.execute("CREATE DATABASE " + db);
                 st.execute("CREATE TABLE " + table() + " (id int PRIMARY KEY, name text, qty int, price decimal(10,2), born date, ref int)");
                 st.execute("INSERT INTO " + table() + " SELECT seq, CONCAT('item ', seq), seq % 100, (seq % 1000) / 10.0, DATE '2020-01-01' + INTERVAL (seq % 1000) DAY, seq % 500"
-                           + " FROM seq_1_to_" + rows);
+                           + " FROM " + db + ".seq_1_to_" + rows);
             }
         }
 
