@@ -170,7 +170,8 @@ class SourceFailureIT {
         awaitSlot();
         for ( int i = 1 ; i <= 5 ; i++ )
             sql("INSERT INTO " + schema + ".item VALUES (" + i + ", '" + i + "', 'before " + i + "')");
-        TestSupport.await("5 transactions applied", WAIT, () -> log.publishedVersion() == 5);
+        TestSupport.await("5 transactions applied", WAIT, () -> labels().size() == 5);
+        assertEquals(5, appliedTransactions());
         Process p = new ProcessBuilder(restart).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, "restart failed: " + out);
