@@ -4,9 +4,7 @@ import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -14,9 +12,19 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
+import io.debezium.embedded.Connect;
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
+import io.debezium.engine.format.ChangeEventFormat;
+import org.apache.jena.graph.Node;
 import org.apache.jena.rdf.model.Model;
 import org.apache.jena.rdf.model.ModelFactory;
 import org.apache.jena.rdf.model.Resource;
@@ -25,50 +33,61 @@ import org.apache.jena.rdfpatch.RDFPatchOps;
 import org.apache.jena.riot.Lang;
 import org.apache.jena.riot.RDFParser;
 import org.apache.jena.tdb2.TDB2Factory;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.fusekicdc.core.config.OptionValues;
 import org.fusekicdc.core.internal.capture.CaptureConfig;
 import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
-import org.fusekicdc.core.wire.PatchHeaders;
 import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.internal.log.ChangeLogConfig;
 import org.fusekicdc.core.internal.log.LogRecord;
-import org.fusekicdc.core.config.OptionValues;
 import org.fusekicdc.core.source.Source;
 import org.fusekicdc.core.source.SourceContext;
 import org.fusekicdc.core.source.SourceProvider;
 
 /**
- * The PostgreSQL source, in-process against a real PostgreSQL (PGHOST/PGPORT/PGUSER/PGDATABASE,
- * default 127.0.0.1:5432 postgres/test, wal_level = logical), into a captured TDB2 dataset with
- * the default (fsync) change log:
+ * The PostgreSQL and MariaDB sources, in-process against the machine's databases (PGHOST/PGPORT/
+ * PGUSER/PGDATABASE, default 127.0.0.1:5432 postgres/test, wal_level = logical;
+ * MARIADB_HOST/MARIADB_PORT/MARIADB_USER, default 127.0.0.1:3306 root, row binlog), each into a
+ * captured TDB2 dataset with the default (fsync) change log. Per database, on a table of 5 mapped
+ * columns (6 triples a row):
  * <ol>
- * <li><b>Snapshot</b>: a table of {@code rows} rows (5 mapped columns each, 6 triples a row) loaded
- * by the initial snapshot: rows/s from the source's start to the last snapshot patch.</li>
- * <li><b>Streaming, bulk</b>: with the source running, {@code rows} more rows inserted in
- * transactions of 100 rows as fast as one client can: rows/s and transactions/s from the first
- * commit to the last patch.</li>
- * <li><b>Streaming, latency</b>: single-row transactions paced at 20/s: commit-to-log latency
- * (from the client's commit returning to the patch being published in the change log) p50, p99, max.</li>
+ * <li><b>Anchor</b>: Debezium's own embedded engine, the same connector and engine settings, into
+ * a consumer that does nothing: the snapshot of {@code rows} rows, then {@code rows} more rows
+ * inserted in transactions of 100 rows; rows/s of each (the rows it streamed are deleted again
+ * before the source starts).</li>
+ * <li><b>Snapshot</b>: the source loads the same {@code rows} rows: rows/s from its start to the
+ * last snapshot patch.</li>
+ * <li><b>Streaming, bulk</b>: the same {@code rows} more rows in transactions of 100 rows, as fast
+ * as one client can: rows/s from the first commit to the last row in the dataset.</li>
+ * <li><b>Streaming, latency</b>: single-row transactions paced at 20/s: from the client's commit
+ * returning to the dataset commit being published in the change log, p50, p99, max.</li>
  * </ol>
  *
  * <h2>Run</h2>
  * From the repository root:
  * <pre>
  * ./mvnw -q -B -pl bench -am package -DskipTests
- * java --sun-misc-unsafe-memory-access=allow -cp "bench/target/classes:$(cat bench/target/classpath.txt)" \
+ * java --sun-misc-unsafe-memory-access=allow -Dbench.databases=postgres,mariadb \
+ *      -cp "bench/target/classes:$(cat bench/target/classpath.txt)" \
  *      org.fusekicdc.bench.PostgresSourceBench [rows=100000] [latencyTxns=600]
  * </pre>
  */
 public final class PostgresSourceBench {
-    static final String HOST = System.getenv().getOrDefault("PGHOST", "127.0.0.1");
-    static final String PORT = System.getenv().getOrDefault("PGPORT", "5432");
-    static final String USER = System.getenv().getOrDefault("PGUSER", "postgres");
-    static final String DB = System.getenv().getOrDefault("PGDATABASE", "test");
+    private static final String MAPPING = """
+            cdc:table [
+                cdc:tableName "%s" ;
+                cdc:subjectTemplate "http://example.org/item/{id}" ;
+                cdc:class ex:Item ;
+                cdc:column [ cdc:columnName "name" ; cdc:predicate ex:name ] , [ cdc:columnName "qty" ; cdc:predicate ex:qty ] ,
+                           [ cdc:columnName "price" ; cdc:predicate ex:price ] , [ cdc:columnName "born" ; cdc:predicate ex:born ] ,
+                           [ cdc:columnName "ref" ; cdc:predicate ex:ref ; cdc:objectTemplate "http://example.org/item/{ref}" ]
+            ] .
+        """;
+    /** Latency transactions set qty to this plus their number: their patch names them. */
+    private static final long MARK = 1_000_000_000L;
 
     private PostgresSourceBench() {}
-
-    static Connection connect() throws Exception {
-        return DriverManager.getConnection("jdbc:postgresql://" + HOST + ":" + PORT + "/" + DB + "?user=" + USER);
-    }
 
     public static void main(String[] args) throws Exception {
         Map<String, String> a = new HashMap<>();
@@ -76,136 +95,179 @@ public final class PostgresSourceBench {
             a.put(s.substring(0, s.indexOf('=')), s.substring(s.indexOf('=') + 1));
         int rows = Integer.parseInt(a.getOrDefault("rows", "100000"));
         int latencyTxns = Integer.parseInt(a.getOrDefault("latencyTxns", "600"));
-        String id = UUID.randomUUID().toString().replace("-", "").substring(0, 8);
-        String schema = "bench_" + id;
-        String slot = "fcdc_bench_" + id;
-        Path work = Files.createTempDirectory("pg-source-bench");
-        System.out.printf(Locale.ROOT, "PostgresSourceBench: %d rows, %d latency transactions, %d cores, java %s, work %s%n", rows, latencyTxns,
-                          Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), work);
-        try (Connection c = connect(); Statement st = c.createStatement()) {
-            st.execute("CREATE SCHEMA " + schema);
-            st.execute("CREATE TABLE " + schema + ".item (id int PRIMARY KEY, name text, qty int, price numeric(10,2), born date, ref int)");
-            st.execute("INSERT INTO " + schema + ".item SELECT g, 'item ' || g, g % 100, (g % 1000) / 10.0, DATE '2020-01-01' + (g % 1000), g % 500 FROM generate_series(1, " + rows + ") g");
+        List<String> databases = List.of(System.getProperty("bench.databases", "postgres").split(","));
+        System.out.printf(Locale.ROOT, "PostgresSourceBench: %s, %d rows, %d latency transactions, %d cores, java %s%n", databases, rows, latencyTxns,
+                          Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+        Map<String, String> results = new LinkedHashMap<>();
+        for ( String name : databases ) {
+            String id = UUID.randomUUID().toString().replace("-", "").substring(0, 8);
+            SourceBenchDatabase db = switch (name.trim()) {
+                case "postgres" -> new SourceBenchDatabase.Postgres(id);
+                case "mariadb" -> new SourceBenchDatabase.MariaDb(id);
+                default -> throw new IllegalArgumentException("bench.databases: unknown database '" + name + "' (postgres, mariadb)");
+            };
+            run(db, rows, latencyTxns, results);
         }
+        System.out.println();
+        results.forEach((k, v) -> System.out.printf(Locale.ROOT, "| %s | %s |%n", k, v));
+    }
+
+    private static void run(SourceBenchDatabase db, int rows, int latencyTxns, Map<String, String> results) throws Exception {
+        Path work = Files.createTempDirectory(db.name() + "-source-bench");
+        System.out.printf(Locale.ROOT, "%s: work %s%n", db.name(), work);
+        db.create(rows);
+        try {
+            anchor(db, rows, work, results);
+            source(db, rows, latencyTxns, work, results);
+        } finally {
+            db.drop();
+        }
+    }
+
+    /** Debezium alone: the same connector into a consumer that counts and does nothing else. */
+    private static void anchor(SourceBenchDatabase db, int rows, Path work, Map<String, String> results) throws Exception {
+        AtomicLong seen = new AtomicLong();
+        DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> nothing = (records, committer) -> {
+            for ( RecordChangeEvent<SourceRecord> e : records ) {
+                if ( e.record().value() instanceof Struct v && v.schema().field("op") != null )
+                    seen.incrementAndGet();
+                committer.markProcessed(e);
+            }
+            committer.markBatchFinished();
+        };
+        ExecutorService exec = Executors.newSingleThreadExecutor();
+        DebeziumEngine<RecordChangeEvent<SourceRecord>> engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
+                                                                               .using(db.anchorProperties("anchor_" + db.name(), work.toString()))
+                                                                               .notifying(nothing).build();
+        try {
+            long t0 = System.nanoTime();
+            exec.submit(engine);
+            while ( seen.get() < rows )
+                Thread.sleep(5);
+            double snapSec = (System.nanoTime() - t0) / 1e9;
+            results.put(db.name() + ": anchor snapshot (Debezium, no-op consumer)", figure(rows, snapSec, "incl. engine start"));
+            long t1 = System.nanoTime();
+            db.insertRows(rows + 1, rows, 100);
+            while ( seen.get() < 2L * rows )
+                Thread.sleep(5);
+            double streamSec = (System.nanoTime() - t1) / 1e9;
+            results.put(db.name() + ": anchor streaming, 100-row txns (Debezium, no-op consumer)", figure(rows, streamSec, "from the first commit"));
+        } finally {
+            engine.close();
+            exec.shutdown();
+            exec.awaitTermination(60, TimeUnit.SECONDS);
+        }
+        try (Connection c = db.connect(); Statement st = c.createStatement()) {
+            st.execute("DELETE FROM " + db.table() + " WHERE id > " + rows);
+        }
+    }
+
+    private static String figure(long rows, double sec, String what) {
+        return String.format(Locale.ROOT, "%d rows in %.1f s (%s): **%.0f rows/s**, load %s", rows, sec, what, rows / sec, BenchStats.loadAverage());
+    }
+
+    private static void source(SourceBenchDatabase db, int rows, int latencyTxns, Path work, Map<String, String> results) throws Exception {
         ChangeLog log = ChangeLog.open(ChangeLogConfig.defaults(work.resolve("changes"), "ds"));
         CapturingDatasetGraph dsg = CapturingDatasetGraph.create(TDB2Factory.connectDataset(work.resolve("tdb").toString()).asDatasetGraph(), log,
                                                                  CaptureConfig.defaults(work.resolve("spill")));
-        Map<Long, Long> publishedAt = new ConcurrentHashMap<>();
+        NavigableMap<Long, Long> publishedAt = new ConcurrentSkipListMap<>();
         log.addPublishListener(() -> publishedAt.putIfAbsent(log.publishedVersion(), System.nanoTime()));
-        Source source = source(dsg, schema, slot, work);
-        Map<String, String> results = new LinkedHashMap<>();
+        Source source = source(dsg, db, work);
         try {
             // 1. Snapshot
             long t0 = System.nanoTime();
             source.start();
             while ( source.status().rows() < rows )
                 Thread.sleep(5);
-            double snapSec = (System.nanoTime() - t0) / 1e9;
-            results.put("snapshot", String.format(Locale.ROOT, "%d rows in %.1f s (incl. engine start): %.0f rows/s", rows, snapSec, rows / snapSec));
+            results.put(db.name() + ": source snapshot", figure(rows, (System.nanoTime() - t0) / 1e9, "incl. engine start"));
             // 2. Streaming bulk: transactions of 100 rows
             long rowsBefore = source.status().rows();
             long t1 = System.nanoTime();
-            try (Connection c = connect(); PreparedStatement ps = c.prepareStatement("INSERT INTO " + schema + ".item VALUES (?, ?, ?, ?, DATE '2021-01-01', ?)")) {
-                c.setAutoCommit(false);
-                for ( int i = 0 ; i < rows ; i++ ) {
-                    int k = rows + 1 + i;
-                    ps.setInt(1, k);
-                    ps.setString(2, "new " + k);
-                    ps.setInt(3, k % 100);
-                    ps.setBigDecimal(4, java.math.BigDecimal.valueOf(k % 1000, 1));
-                    ps.setInt(5, k % 500);
-                    ps.addBatch();
-                    if ( (i + 1) % 100 == 0 ) {
-                        ps.executeBatch();
-                        c.commit();
-                    }
-                }
-                ps.executeBatch();
-                c.commit();
-            }
+            db.insertRows(rows + 1, rows, 100);
             double commitSec = (System.nanoTime() - t1) / 1e9;
             while ( source.status().rows() < rowsBefore + rows )
                 Thread.sleep(5);
             double streamSec = (System.nanoTime() - t1) / 1e9;
-            results.put("streaming (100-row txns)", String.format(Locale.ROOT, "%d rows in %.1f s (database commits took %.1f s): %.0f rows/s, %.0f txns/s",
-                                                                   rows, streamSec, commitSec, rows / streamSec, rows / 100 / streamSec));
+            results.put(db.name() + ": source streaming, 100-row txns", figure(rows, streamSec, String.format(Locale.ROOT, "database commits took %.1f s", commitSec)));
             // 3. Latency: paced single-row transactions
             Thread.sleep(1000);
-            Map<Long, Long> committedAt = new HashMap<>();
+            long[] committedAt = new long[latencyTxns];
             long versionBefore = log.publishedVersion();
-            try (Connection c = connect(); Statement st = c.createStatement()) {
+            try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement("UPDATE " + db.table() + " SET qty = ? WHERE id = ?")) {
                 c.setAutoCommit(false);
                 long next = System.nanoTime();
                 for ( int i = 0 ; i < latencyTxns ; i++ ) {
-                    st.execute("UPDATE " + schema + ".item SET qty = qty + 1 WHERE id = " + (1 + i % rows));
-                    long xid;
-                    try (ResultSet rs = st.executeQuery("SELECT pg_current_xact_id()::text::bigint % 4294967296")) {
-                        rs.next();
-                        xid = rs.getLong(1);
-                    }
+                    ps.setLong(1, MARK + i);
+                    ps.setInt(2, 1 + i % rows);
+                    ps.executeUpdate();
                     c.commit();
-                    committedAt.put(xid, System.nanoTime());
+                    committedAt[i] = System.nanoTime();
                     next += 50_000_000L;
                     long sleep = next - System.nanoTime();
                     if ( sleep > 0 )
                         Thread.sleep(sleep / 1_000_000, (int)(sleep % 1_000_000));
                 }
             }
-            while ( log.publishedVersion() < versionBefore + latencyTxns )
-                Thread.sleep(5);
-            List<Long> lat = new ArrayList<>();
-            for ( LogRecord r : log.readAfter(versionBefore, Integer.MAX_VALUE) ) {
-                RDFPatch p = RDFPatchOps.read(r.openPayload());
-                long xid = Long.parseLong(p.getHeader(PatchHeaders.SOURCE_TXID).getLiteralLexicalForm());
-                Long c = committedAt.get(xid);
-                Long pub = publishedAt.get(r.version());
-                if ( c != null && pub != null )
-                    lat.add(pub - c);
-            }
-            long[] l = lat.stream().mapToLong(Long::longValue).sorted().toArray();
-            results.put("commit-to-log latency (20 txn/s, 1 row)", String.format(Locale.ROOT, "n=%d p50 %.1f ms, p99 %.1f ms, max %.1f ms", l.length,
-                                                                                  pct(l, 0.50), pct(l, 0.99), l[l.length - 1] / 1e6));
+            long[] lat = latencies(log, versionBefore, committedAt, publishedAt);
+            results.put(db.name() + ": source commit-to-dataset-commit latency (20 txn/s, 1 row)",
+                        String.format(Locale.ROOT, "n=%d **p50 %.1f ms, p99 %.1f ms**, max %.1f ms, load %s", lat.length, pct(lat, 0.50), pct(lat, 0.99),
+                                      lat[lat.length - 1] / 1e6, BenchStats.loadAverage()));
         } finally {
             source.close();
             dsg.close();
             log.close();
-            try (Connection c = connect(); Statement st = c.createStatement()) {
-                for ( int i = 0 ; i < 100 ; i++ ) {
-                    try {
-                        st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
-                        break;
-                    } catch (Exception ex) {
-                        Thread.sleep(200);
+        }
+    }
+
+    /** Each latency transaction's commit to the publication of the patch that holds its qty value, sorted. */
+    private static long[] latencies(ChangeLog log, long versionBefore, long[] committedAt, NavigableMap<Long, Long> publishedAt) throws Exception {
+        long[] found = new long[committedAt.length];
+        java.util.Arrays.fill(found, -1);
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        int done = 0;
+        long after = versionBefore;
+        while ( done < committedAt.length && System.nanoTime() < deadline ) {
+            for ( LogRecord r : log.readAfter(after, Integer.MAX_VALUE) ) {
+                after = r.version();
+                Map.Entry<Long, Long> pub = publishedAt.ceilingEntry(r.version());
+                RDFPatch p = RDFPatchOps.read(r.openPayload());
+                long at = pub == null ? System.nanoTime() : pub.getValue();
+                for ( long i : qtyMarks(p) ) {
+                    if ( i >= 0 && i < committedAt.length && found[(int)i] < 0 ) {
+                        found[(int)i] = at - committedAt[(int)i];
+                        done++;
                     }
                 }
-                st.execute("DROP PUBLICATION IF EXISTS " + slot);
-                st.execute("DROP SCHEMA " + schema + " CASCADE");
             }
+            Thread.sleep(20);
         }
-        System.out.println();
-        results.forEach((k, v) -> System.out.printf(Locale.ROOT, "| %s | %s |%n", k, v));
+        return java.util.Arrays.stream(found).filter(x -> x >= 0).sorted().toArray();
+    }
+
+    private static List<Long> qtyMarks(RDFPatch p) {
+        List<Long> marks = new ArrayList<>();
+        p.apply(new org.apache.jena.rdfpatch.changes.RDFChangesBase() {
+            @Override
+            public void add(Node g, Node s, Node pr, Node o) {
+                if ( pr.getURI().equals("http://example.org/qty") && o.isLiteral() ) {
+                    long v = Long.parseLong(o.getLiteralLexicalForm());
+                    if ( v >= MARK )
+                        marks.add(v - MARK);
+                }
+            }
+        });
+        return marks;
     }
 
     static double pct(long[] sorted, double p) {
         return sorted[Math.min(sorted.length - 1, (int)Math.ceil(p * sorted.length) - 1)] / 1e6;
     }
 
-    static Source source(CapturingDatasetGraph dsg, String schema, String slot, Path work) {
+    static Source source(CapturingDatasetGraph dsg, SourceBenchDatabase db, Path work) {
         String ttl = """
             PREFIX cdc: <https://w3id.org/fuseki-cdc#>
             PREFIX ex:  <http://example.org/>
-            <#source> a cdc:PostgresSource ;
-                cdc:host "%s" ; cdc:port %s ; cdc:database "%s" ; cdc:user "%s" ;
-                cdc:slotName "%s" ; cdc:publicationName "%s" ;
-                cdc:table [
-                    cdc:tableName "%s.item" ;
-                    cdc:subjectTemplate "http://example.org/item/{id}" ;
-                    cdc:class ex:Item ;
-                    cdc:column [ cdc:columnName "name" ; cdc:predicate ex:name ] , [ cdc:columnName "qty" ; cdc:predicate ex:qty ] ,
-                               [ cdc:columnName "price" ; cdc:predicate ex:price ] , [ cdc:columnName "born" ; cdc:predicate ex:born ] ,
-                               [ cdc:columnName "ref" ; cdc:predicate ex:ref ; cdc:objectTemplate "http://example.org/item/{ref}" ]
-                ] .
-            """.formatted(HOST, PORT, DB, USER, slot, slot, schema);
+            """ + db.sourceTurtle(MAPPING.formatted(db.table()));
         Model m = ModelFactory.createDefaultModel();
         RDFParser.create().source(new StringReader(ttl)).lang(Lang.TURTLE).base("http://bench/").parse(m);
         Resource r = m.createResource("http://bench/#source");
@@ -214,8 +276,9 @@ public final class PostgresSourceBench {
             if ( st.getObject().isLiteral() )
                 values.put(st.getPredicate().getLocalName(), st.getObject().asLiteral().getLexicalForm());
         });
-        SourceProvider provider = java.util.ServiceLoader.load(SourceProvider.class).findFirst().orElseThrow();
-        return provider.create(new SourceContext(dsg, "pg", new OptionValues("Source", "pg", values, System::getenv), r, work.resolve("source")));
+        String type = r.getPropertyResourceValue(org.apache.jena.vocabulary.RDF.type).getLocalName();
+        SourceProvider provider = java.util.ServiceLoader.load(SourceProvider.class).stream().map(java.util.ServiceLoader.Provider::get)
+                                                         .filter(p -> p.type().equals(type)).findFirst().orElseThrow();
+        return provider.create(new SourceContext(dsg, db.name(), new OptionValues("Source", db.name(), values, System::getenv), r, work.resolve("source")));
     }
-
 }

@@ -150,14 +150,15 @@ class ContinuousQueryIT {
 
     @Test
     void theEventStreamOpensAtOnceNotAtTheFirstStepOrHeartbeat() throws Exception {
-        // A window of an hour and heartbeats every ten minutes: neither a step nor a heartbeat comes for minutes.
-        String config = CdcFuseki.exampleConfig("quickstart.ttl", work).replace("cdc:logDirectory", "cdc:liveHeartbeatSeconds 600 ;\n    cdc:logDirectory");
+        // A window of an hour and heartbeats at the longest allowed (25 s): no step comes, and the
+        // response must not wait for the first heartbeat.
+        String config = CdcFuseki.exampleConfig("quickstart.ttl", work).replace("cdc:logDirectory", "cdc:liveHeartbeatSeconds 25 ;\n    cdc:logDirectory");
         String query = "SELECT (COUNT(*) AS ?n) FROM NAMED WINDOW <urn:w> ON " + ADDED + " [RANGE PT1H STEP PT1H] WHERE { WINDOW <urn:w> { ?s ?p ?o } }";
         try (CdcFuseki f = CdcFuseki.start(work, config, b -> {})) {
             HttpResponse<InputStream> opened = HttpClient.newHttpClient()
                 .sendAsync(HttpRequest.newBuilder(URI.create(live(f, query))).header("Accept", "text/event-stream").GET().build(),
                            HttpResponse.BodyHandlers.ofInputStream())
-                .get(60, TimeUnit.SECONDS);
+                .get(15, TimeUnit.SECONDS);
             try (InputStream body = opened.body()) {
                 assertEquals(200, opened.statusCode());
                 assertEquals("text/event-stream", opened.headers().firstValue("Content-Type").orElse("").replaceAll(";.*", ""));

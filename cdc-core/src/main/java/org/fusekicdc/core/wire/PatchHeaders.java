@@ -45,6 +45,11 @@ public final class PatchHeaders {
     public static final String SOURCE_TXID = "sourceTxId";
     /** {@code true} on patches that load a source's initial snapshot (no single source transaction). */
     public static final String SOURCE_SNAPSHOT = "sourceSnapshot";
+    /**
+     * On a patch that applies several source transactions at once (the source was behind): how
+     * many. Its position and transaction headers are those of the last of them.
+     */
+    public static final String SOURCE_TRANSACTIONS = "sourceTransactions";
 
     private PatchHeaders() {}
 }

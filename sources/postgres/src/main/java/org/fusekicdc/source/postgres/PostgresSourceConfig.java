@@ -36,7 +36,8 @@ record PostgresSourceConfig(RelationalSettings common, String host, int port, St
     /** Every option, as docs/sources.md lists them (generated). */
     static final List<Option<?>> OPTIONS = List.of(HOST, PORT, DATABASE, USER, PASSWORD_ENV, SLOT_NAME, PUBLICATION_NAME, SNAPSHOT_MODE,
                                                    RelationalSettings.ON_UNMAPPABLE_ROW, RelationalSettings.RETRY_INITIAL_MILLIS,
-                                                   RelationalSettings.RETRY_MAX_MILLIS, RelationalSettings.DEBEZIUM_PROPERTIES, RelationalSettings.TABLE,
+                                                   RelationalSettings.RETRY_MAX_MILLIS, RelationalSettings.SPILL_THRESHOLD_ROWS, RelationalSettings.DEBEZIUM_PROPERTIES,
+                                                   RelationalSettings.TABLE,
                                                    RelationalSettings.R2RML_MAPPING);
 
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");

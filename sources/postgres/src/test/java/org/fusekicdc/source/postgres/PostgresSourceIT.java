@@ -35,6 +35,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.fusekicdc.core.testing.TestPostgres;
 import org.fusekicdc.core.testing.TestSupport;
+import org.fusekicdc.source.relational.RelationalSource;
 
 /**
  * A PostgreSQL source against the machine's real PostgreSQL: initial snapshot, then each database
@@ -268,6 +269,36 @@ class PostgresSourceIT {
         start("cdc:snapshotMode \"when_needed\" ;");
         TestSupport.await("the redone snapshot", WAIT, () -> subjectQuads("customer/3").isEmpty() && source.status().state() == SourceStatus.State.RUNNING);
         assertEquals(Set.of(cq("customer/4", TYPE, "<" + EX + "Customer>"), cq("customer/4", "<" + EX + "name>", "\"Di\"")), subjectQuads("customer/4"));
+        LogReplay.assertLogReproduces(log, dsg);
+    }
+
+    @Test
+    void aTransactionLargerThanTheMemoryBudgetGoesToDiskAndIsStillOneDatasetTransaction() throws Exception {
+        sql("INSERT INTO " + schema + ".country VALUES ('ch', 'Switzerland')");
+        open();
+        start("cdc:spillThresholdRows 50 ;");
+        TestSupport.await("snapshot", WAIT, () -> !subjectQuads("country/ch").isEmpty() && source.status().state() == SourceStatus.State.RUNNING);
+        long before = log.publishedVersion();
+        // 1,001 row changes, the last one updating a row the transaction inserted in its first 50.
+        txn("INSERT INTO " + schema + ".customer (id, name, score) SELECT g, 'c' || g, g / 100.0 FROM generate_series(1, 1000) g",
+            "UPDATE " + schema + ".customer SET name = 'last' WHERE id = 1");
+        awaitVersion(before + 1);
+        Thread.sleep(300);  // a second patch for the same transaction would show now
+        assertEquals(before + 1, log.publishedVersion(), "one database transaction, one patch");
+        assertEquals(951, ((RelationalSource)source).spilledRows(), "the row changes past the first 50 went to disk, not the heap");
+        List<String> changes = changes(patch(before + 1));
+        assertEquals(3000, changes.size(), "1,000 rows of 3 triples each, all in the one patch");
+        assertTrue(changes.stream().allMatch(c -> c.startsWith("A ")), "an insert adds only");
+        assertEquals(Set.of(cq("customer/1", TYPE, "<" + EX + "Customer>"), cq("customer/1", "<" + EX + "name>", "\"last\""),
+                            cq("customer/1", "<" + EX + "score>", "\"0.01\"^^<http://www.w3.org/2001/XMLSchema#decimal>")),
+                     subjectQuads("customer/1"), "the spilled update applied after the in-memory insert of the same row");
+        Set<String> last = subjectQuads("customer/1000");
+        assertTrue(last.size() == 3 && last.contains(cq("customer/1000", "<" + EX + "name>", "\"c1000\""))
+                   && last.stream().anyMatch(q -> q.contains("<" + EX + "score> \"10") && q.endsWith("^^<http://www.w3.org/2001/XMLSchema#decimal>")),
+                   "a spilled row read back with its types: " + last);
+        try (var files = java.nio.file.Files.list(work.resolve("source").resolve("spill"))) {
+            assertEquals(0, files.count(), "the spill file is deleted once applied");
+        }
         LogReplay.assertLogReproduces(log, dsg);
     }
 }

@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
+import org.apache.jena.graph.Node;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.tdb2.TDB2Factory;
 import org.fusekicdc.core.internal.capture.CaptureConfig;
@@ -11,13 +12,17 @@ import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.internal.capture.tdb2.Tdb2JournalRepair;
 import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.internal.log.ChangeLogConfig;
+import org.fusekicdc.core.internal.log.LogRecord;
 import org.fusekicdc.core.source.Source;
 import org.fusekicdc.core.testing.ChildJvm;
+import org.fusekicdc.core.testing.LogReplay;
+import org.fusekicdc.core.wire.PatchHeaders;
 
 /**
  * Child JVM of {@link SourceCrashIT}: a captured TDB2 dataset with a PostgreSQL source, as the
  * server runs it, killed by the parent at random moments. Prints {@code VERSION n} whenever the
- * change log's published version changes.
+ * change log's published version changes, and {@code TRANSACTIONS n}: how many database
+ * transactions the log's patches apply (a patch applies several when the source was behind).
  * <p>
  * Arguments: work directory, file holding the source's Turtle description.
  */
@@ -42,10 +47,18 @@ public final class SourceChild {
         Source source = PgTesting.source(dsg, "pg", turtle, work.resolve("source"), Map.of());
         source.start();
         long last = -1;
+        long transactions = 0;
         while ( true ) {
             long v = log.publishedVersion();
             if ( v != last ) {
+                for ( LogRecord r : log.readAfter(Math.max(0, last), Integer.MAX_VALUE) ) {
+                    if ( r.version() > v )
+                        break;
+                    Node n = LogReplay.patch(r).getHeader(PatchHeaders.SOURCE_TRANSACTIONS);
+                    transactions += n == null ? 1 : Long.parseLong(n.getLiteralLexicalForm());
+                }
                 System.out.println("VERSION " + v);
+                System.out.println("TRANSACTIONS " + transactions);
                 System.out.flush();
                 last = v;
             }

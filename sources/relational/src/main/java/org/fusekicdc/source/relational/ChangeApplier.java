@@ -33,6 +33,18 @@ import org.slf4j.LoggerFactory;
  * A snapshot clears the mapped tables' triples in the transaction of its first rows: a snapshot
  * taken again after a crash (or because the stream position was lost) then leaves no row the
  * database no longer has. TRUNCATE clears the table's triples.
+ * <p>
+ * When the source is behind, the transactions complete in one engine batch are applied together,
+ * as one dataset transaction whose patch carries the last one's position and transaction headers
+ * and {@code sourceTransactions} = how many (docs/sources.md): one store commit instead of one per
+ * transaction. Exactly once still holds: the patch is atomic and its position is that of its last
+ * transaction. A quiet stream sends one transaction per batch, so each stays a patch of its own.
+ * <p>
+ * Memory is bounded by {@code cdc:spillThresholdRows} row changes: completed transactions are
+ * applied before the one in progress would take more, and a transaction larger than that keeps
+ * its further row events in a file ({@link RowSpill}) until it is applied, still as one
+ * dataset transaction. A transaction's events are marked processed by its last one (offsets are
+ * per partition, the last marked wins), so the engine's events are not held either.
  */
 public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> {
     private static final Logger LOG = LoggerFactory.getLogger(ChangeApplier.class);
@@ -57,6 +69,18 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
      */
     private SourceRecord heldStatement;
     private String txnId;
+    /** The current transaction's row events past {@link #memoryRows}, or null. */
+    private RowSpill txnSpill;
+    /** True when the last of {@link #unmarked} is a row event of the transaction in progress: the next one can take its place. */
+    private boolean lastUnmarkedIsTxnRow;
+    /** Transactions complete but not yet written, applied together by {@link #flush()}. */
+    private final List<Completed> group = new ArrayList<>();
+    private long groupRows;
+    /** The last event received whose mark waits for {@link #group} to be written. */
+    private RecordChangeEvent<SourceRecord> readyMark;
+    private DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer;
+    private final int memoryRows;
+    private final java.nio.file.Path spillDir;
     private final List<RowMapper.DatasetChange> snapshotRows = new ArrayList<>();
     private Position snapshotPosition;
     private boolean snapshotStarted;
@@ -64,6 +88,8 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
     private final ExecutorService writer;
     private final AtomicLong transactions = new AtomicLong();
     private final AtomicLong rows = new AtomicLong();
+    private final AtomicLong spilledTransactions = new AtomicLong();
+    private final AtomicLong spilledRows = new AtomicLong();
     /** Set when a row could not be mapped and the source must stop. */
     private volatile UnmappableRowException stopCause;
 
@@ -76,6 +102,9 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
         for ( String t : mapper.tables() )
             tableByTopic.put(settings.topicPrefix() + "." + t, t);
         this.transactionTopic = settings.topicPrefix() + ".transaction";
+        this.memoryRows = settings.spillThresholdRows();
+        this.spillDir = settings.workDir().resolve("spill");
+        RowSpill.removeLeftovers(spillDir);
         String thread = "fuseki-cdc-source-" + dsg.datasetName() + "-" + settings.name() + "-writer";
         this.writer = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, thread);
@@ -92,6 +121,16 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
         return rows.get();
     }
 
+    /** Source transactions whose row changes went partly to disk ({@code cdc:spillThresholdRows}). */
+    public long spilledTransactions() {
+        return spilledTransactions.get();
+    }
+
+    /** Row events written to disk, all transactions together. */
+    public long spilledRows() {
+        return spilledRows.get();
+    }
+
     /** Why the source must stop, or null. */
     public UnmappableRowException stopCause() {
         return stopCause;
@@ -100,9 +139,15 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
     @Override
     public void handleBatch(List<RecordChangeEvent<SourceRecord>> records, DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
             throws InterruptedException {
+        this.committer = committer;
         for ( RecordChangeEvent<SourceRecord> event : records ) {
             SourceRecord r = event.record();
-            unmarked.add(event);
+            boolean txnRow = txnId != null && r.value() != null && !r.topic().equals(transactionTopic);
+            if ( txnRow && lastUnmarkedIsTxnRow && !unmarked.isEmpty() )
+                unmarked.set(unmarked.size() - 1, event);  // marking the transaction's last event marks the ones before
+            else
+                unmarked.add(event);
+            lastUnmarkedIsTxnRow = txnRow;
             if ( r.value() == null )
                 continue;   // tombstone
             if ( r.topic().equals(transactionTopic) ) {
@@ -114,12 +159,15 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
                             throw new IllegalStateException("Source '" + settings.name() + "': transaction " + v.getString("id") + " began before " + txnId + " ended");
                         txnId = v.getString("id");
                         txnRows.clear();
+                        closeSpill();
                         txnHeaders.clear();
                         txnLastRow = null;
                     }
                     case "END" -> {
                         applyTransaction(dialect.transactionPosition(r, txnLastRow));
                         mark(committer);
+                        if ( !group.isEmpty() && (groupRows >= memoryRows || group.get(group.size() - 1).spill() != null) )
+                            flush();
                     }
                     default -> LOG.debug("Source '{}': transaction event {}", settings.name(), v);
                 }
@@ -166,10 +214,7 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
             if ( txnHeaders.isEmpty() )
                 dialect.transactionHeaders(source, txnHeaders);
             txnLastRow = r;
-            RowMapper.DatasetChange change = op.equals("t") ? mapper.truncate(table)
-                : map(table, op, (Struct)r.key(), v.getStruct("before"), v.getStruct("after"));
-            if ( change != null )
-                txnRows.add(change);
+            buffer(table, r);
         }
         if ( txnId == null && txnLastRow != null && dialect.transactionComplete(txnLastRow) ) {
             // Without transaction metadata the batch's end closes the transaction in progress when
@@ -183,7 +228,35 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
         }
         if ( applySnapshotRows() )
             mark(committer);
+        flush();
         committer.markBatchFinished();
+    }
+
+    /** Keep a row event of the transaction in progress: mapped in memory up to the budget, past it on disk. */
+    private void buffer(String table, SourceRecord r) throws InterruptedException {
+        if ( !group.isEmpty() && groupRows + txnRows.size() >= memoryRows )
+            flush();   // the completed transactions first: together they and this one stay within the budget
+        if ( txnSpill == null && txnRows.size() < memoryRows ) {
+            RowMapper.DatasetChange change = change(table, r);
+            if ( change != null )
+                txnRows.add(change);
+            return;
+        }
+        if ( txnSpill == null ) {
+            txnSpill = new RowSpill(spillDir);
+            spilledTransactions.incrementAndGet();
+            LOG.info("Source '{}' (dataset '{}'): transaction {} has more than {} row changes (cdc:spillThresholdRows): the rest go to {} until it is applied",
+                     settings.name(), dsg.datasetName(), txnId, memoryRows, txnSpill.file());
+        }
+        txnSpill.append(r);
+        spilledRows.incrementAndGet();
+    }
+
+    /** The dataset change of a row event (TRUNCATE included); null when skipped as unmappable. */
+    private RowMapper.DatasetChange change(String table, SourceRecord r) {
+        Struct v = (Struct)r.value();
+        String op = v.getString("op");
+        return op.equals("t") ? mapper.truncate(table) : map(table, op, (Struct)r.key(), v.getStruct("before"), v.getStruct("after"));
     }
 
     private RowMapper.DatasetChange map(String table, String op, Struct key, Struct before, Struct after) {
@@ -202,23 +275,31 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
         }
     }
 
-    private void mark(DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) throws InterruptedException {
-        for ( RecordChangeEvent<SourceRecord> e : unmarked ) {
-            Map<String, ?> own = e.record().sourceOffset();
-            Map<String, ?> restart = dialect.restartOffset(e.record());
-            if ( restart == own ) {
-                committer.markProcessed(e);
-                continue;
-            }
-            DebeziumEngine.Offsets offsets = committer.buildOffsets();
-            restart.forEach(offsets::set);
-            committer.markProcessed(e, offsets);
-        }
+    /**
+     * The events received so far are applied, or queued in {@link #group}: the last of them is
+     * marked processed once the group is written ({@link #flush()}). Offsets are per partition and
+     * the last marked wins, so marking the last one marks them all.
+     */
+    private void mark(DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) {
+        if ( !unmarked.isEmpty() )
+            readyMark = unmarked.get(unmarked.size() - 1);
         unmarked.clear();
     }
 
+    private void markNow(RecordChangeEvent<SourceRecord> e) throws InterruptedException {
+        Map<String, ?> own = e.record().sourceOffset();
+        Map<String, ?> restart = dialect.restartOffset(e.record());
+        if ( restart == own ) {
+            committer.markProcessed(e);
+            return;
+        }
+        DebeziumEngine.Offsets offsets = committer.buildOffsets();
+        restart.forEach(offsets::set);
+        committer.markProcessed(e, offsets);
+    }
+
     /** Mark processed the events received before the first one of {@code statement}'s statement; keep that statement's unmarked. */
-    private void markBefore(SourceRecord statement, DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) throws InterruptedException {
+    private void markBefore(SourceRecord statement, DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) {
         int first = 0;
         while ( first < unmarked.size() && !dialect.sameStatement(unmarked.get(first).record(), statement) )
             first++;
@@ -236,25 +317,36 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
     }
 
     /** Mark every event received before {@code current} processed. */
-    private void unmarkedBefore(RecordChangeEvent<SourceRecord> current, DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
-            throws InterruptedException {
+    private void unmarkedBefore(RecordChangeEvent<SourceRecord> current, DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) {
         unmarked.remove(unmarked.size() - 1);
         mark(committer);
         unmarked.add(current);
     }
 
-    private void applyTransaction(Position position) {
+    /** A source transaction complete and not yet written. */
+    private record Completed(List<RowMapper.DatasetChange> changes, RowSpill spill, Position position, Map<String, String> headers, String id) {
+        long rows() {
+            return changes.size() + (spill == null ? 0 : spill.rows());
+        }
+    }
+
+    /** The transaction in progress is complete: queue it for {@link #flush()}, unless it was applied before. */
+    private void applyTransaction(Position position) throws InterruptedException {
         List<RowMapper.DatasetChange> changes = List.copyOf(txnRows);
+        RowSpill spill = txnSpill;
         Map<String, String> named = new LinkedHashMap<>(txnHeaders);
         String id = txnId;
         txnRows.clear();
+        txnSpill = null;
         txnHeaders.clear();
         txnLastRow = null;
         txnId = null;
-        Position done = applied.position();
+        Position done = lastQueuedPosition();
         if ( position != null && done != null && !position.isAfter(done) ) {
             LOG.info("Source '{}' (dataset '{}'): transaction {} (position {}) was applied before; skipped", settings.name(), dsg.datasetName(),
                      named.isEmpty() ? id : named.values(), position);
+            if ( spill != null )
+                spill.close();
             return;
         }
         Map<String, String> headers = new LinkedHashMap<>();
@@ -263,19 +355,88 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
         if ( position != null )
             headers.put(dialect.positionHeader(), position.text());
         headers.putAll(named);
-        long version = write(changes, headers);
-        if ( position != null )
-            applied.advance(position);
-        transactions.incrementAndGet();
-        rows.addAndGet(changes.size());
-        LOG.debug("Source '{}' (dataset '{}'): transaction {} at {} applied: {} row changes, version {}", settings.name(), dsg.datasetName(), id, position,
-                  changes.size(), version);
+        if ( !group.isEmpty() && groupRows + changes.size() > memoryRows )
+            flush();
+        Completed c = new Completed(changes, spill, position, headers, id);
+        group.add(c);
+        groupRows += changes.size();
+    }
+
+    /** The position of the last transaction applied or queued. */
+    private Position lastQueuedPosition() {
+        for ( int i = group.size() - 1 ; i >= 0 ; i-- ) {
+            if ( group.get(i).position() != null )
+                return group.get(i).position();
+        }
+        return applied.position();
+    }
+
+    /**
+     * Write the completed transactions as one dataset transaction, then mark the events received
+     * up to the last of them processed (the engine may then store their offsets).
+     */
+    private void flush() throws InterruptedException {
+        if ( !group.isEmpty() ) {
+            List<Completed> batch = List.copyOf(group);
+            group.clear();
+            groupRows = 0;
+            Completed last = batch.get(batch.size() - 1);
+            Map<String, String> headers = new LinkedHashMap<>(last.headers());
+            if ( batch.size() > 1 )
+                headers.put(PatchHeaders.SOURCE_TRANSACTIONS, Integer.toString(batch.size()));
+            long version;
+            long count = 0;
+            try {
+                version = write(() -> {
+                    for ( Completed c : batch ) {
+                        c.changes().forEach(change -> change.apply(dsg));
+                        if ( c.spill() != null )
+                            c.spill().replay(r -> {
+                                RowMapper.DatasetChange change = change(tableByTopic.get(r.topic()), r);
+                                if ( change != null )
+                                    change.apply(dsg);
+                            });
+                    }
+                }, headers);
+                for ( Completed c : batch )
+                    count += c.rows();
+            } finally {
+                batch.forEach(c -> {
+                    if ( c.spill() != null )
+                        c.spill().close();
+                });
+            }
+            Position position = null;
+            for ( Completed c : batch ) {
+                if ( c.position() != null )
+                    position = c.position();
+            }
+            if ( position != null )
+                applied.advance(position);
+            transactions.addAndGet(batch.size());
+            rows.addAndGet(count);
+            LOG.debug("Source '{}' (dataset '{}'): {} transaction(s) up to {} at {} applied: {} row changes, version {}", settings.name(), dsg.datasetName(),
+                      batch.size(), last.id(), position, count, version);
+        }
+        if ( readyMark != null ) {
+            markNow(readyMark);
+            readyMark = null;
+        }
+    }
+
+    private void closeSpill() {
+        if ( txnSpill != null ) {
+            txnSpill.close();
+            txnSpill = null;
+        }
     }
 
     /** Apply the buffered snapshot rows, if any; true if it did. */
-    private boolean applySnapshotRows() {
+    private boolean applySnapshotRows() throws InterruptedException {
         if ( snapshotRows.isEmpty() )
             return false;
+        if ( !group.isEmpty() )
+            flush();   // in order: streamed transactions queued before
         List<RowMapper.DatasetChange> changes = List.copyOf(snapshotRows);
         snapshotRows.clear();
         Map<String, String> headers = new LinkedHashMap<>();
@@ -284,7 +445,7 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
         headers.put(PatchHeaders.SOURCE_SNAPSHOT, "true");
         if ( snapshotPosition != null )
             headers.put(dialect.positionHeader(), snapshotPosition.text());
-        long version = write(changes, headers);
+        long version = write(() -> changes.forEach(c -> c.apply(dsg)), headers);
         // The snapshot shows every transaction committed up to its position: one sent again is not applied again.
         if ( snapshotPosition != null && snapshotPosition.isAfter(applied.position()) )
             applied.advance(snapshotPosition);
@@ -300,7 +461,7 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
      * channels close on interrupt) could leave the dataset's write lock held and every later write
      * waiting. So the write runs on a thread of its own and is waited for to its end.
      */
-    private long write(List<RowMapper.DatasetChange> changes, Map<String, String> headers) {
+    private long write(Runnable changes, Map<String, String> headers) {
         Future<Long> done = writer.submit(() -> writeNow(changes, headers));
         boolean interrupted = false;
         try {
@@ -333,14 +494,19 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
     /** Stop the writer thread (after the engine has stopped). */
     public void close() {
         writer.shutdown();
+        closeSpill();
+        group.forEach(c -> {
+            if ( c.spill() != null )
+                c.spill().close();
+        });
+        group.clear();
     }
 
-    private long writeNow(List<RowMapper.DatasetChange> changes, Map<String, String> headers) {
+    private long writeNow(Runnable changes, Map<String, String> headers) {
         dsg.begin(TxnType.WRITE);
         boolean committed = false;
         try {
-            for ( RowMapper.DatasetChange c : changes )
-                c.apply(dsg);
+            changes.run();
             dsg.commit(headers);
             committed = true;
         } finally {

@@ -22,7 +22,8 @@ import org.fusekicdc.source.r2rml.R2rmlMapping;
  * @param capturedTables the tables the connector follows, {@code schema.table} as Debezium names them
  */
 public record RelationalSettings(String name, String dataset, String snapshotMode, boolean skipUnmappable, Duration retryInitial, Duration retryMax,
-                                 Properties debeziumProperties, List<TableMapping> tables, R2rmlMapping r2rml, List<String> capturedTables, Path workDir) {
+                                 Properties debeziumProperties, List<TableMapping> tables, R2rmlMapping r2rml, List<String> capturedTables, Path workDir,
+                                 int spillThresholdRows) {
 
     public static final Option<String> ON_UNMAPPABLE_ROW = Option.oneOf("onUnmappableRow", "\"stop\" or \"skip\"", "stop", List.of("stop", "skip"),
         "A row the mapping cannot turn into RDF stops the source (naming table, key and reason), or is skipped with a warning.");
@@ -32,6 +33,10 @@ public record RelationalSettings(String name, String dataset, String snapshotMod
         "Longest delay between reconnection attempts.").range(1, 3_600_000);
     public static final Option<String> DEBEZIUM_PROPERTIES = Option.withoutDefault("debeziumProperties", "string (key=value lines)", "none",
         "Further Debezium connector properties (e.g. `database.sslmode=require`); `${env:NAME}` is expanded.");
+    public static final Option<Long> SPILL_THRESHOLD_ROWS = Option.integer("spillThresholdRows", "integer (row changes)", 10_000,
+        "A source transaction's row changes are kept in memory up to this many; past it the rest go to a file in the source's directory"
+        + " until the transaction is applied, still as one dataset transaction. Also the most row changes grouped into one dataset"
+        + " transaction when the source is behind.").range(1, 10_000_000);
     public static final Option<String> TABLE = Option.withoutDefault("table", "resource (repeatable)", "required unless cdc:r2rmlMapping",
         "One table to follow and how its rows become triples (see below).");
     public static final Option<String> R2RML_MAPPING = Option.withoutDefault("r2rmlMapping", "resource or string (a file's IRI, or Turtle)", "none",
@@ -63,6 +68,7 @@ public record RelationalSettings(String name, String dataset, String snapshotMod
         long max = o.number(RETRY_MAX_MILLIS);
         if ( max < initial )
             throw o.error(RETRY_MAX_MILLIS.name(), "(" + max + ") is smaller than cdc:retryInitialMillis (" + initial + ")");
+        int spillThreshold = (int)o.number(SPILL_THRESHOLD_ROWS);
         Properties extra = o.properties(DEBEZIUM_PROPERTIES.name());
         for ( String k : extra.stringPropertyNames() ) {
             if ( managed.contains(k) )
@@ -84,7 +90,8 @@ public record RelationalSettings(String name, String dataset, String snapshotMod
         List<String> captured = r2rml != null ? R2rmlConfig.capturedTables(r2rml, defaultSchema, tableExample, where)
                                               : tables.stream().map(TableMapping::table).toList();
         return new RelationalSettings(ctx.name(), ctx.dataset().datasetName(), snapshotMode, skip, Duration.ofMillis(initial), Duration.ofMillis(max),
-                                      extra, List.copyOf(tables), r2rml, List.copyOf(captured), ctx.workDir());
+                                      extra, List.copyOf(tables), r2rml, List.copyOf(captured), ctx.workDir(),
+                                      spillThreshold);
     }
 
     /** The Debezium topic prefix (also its logical server name): the source's name, made safe. */
