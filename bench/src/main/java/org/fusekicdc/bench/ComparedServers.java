@@ -11,8 +11,9 @@ import java.util.List;
  * The four servers {@link FusekiKafkaComparisonBench} compares, each a child JVM with one TDB2
  * dataset served as {@code /ds}: fuseki-cdc's follower and plain Fuseki on this build's Fuseki
  * (6.2.0, {@link BenchServer}: what {@code ./fuseki-cdc} runs), jena-fuseki-kafka's connector and
- * plain Fuseki on the Fuseki that connector is built for (5.3.0: its {@code FusekiMainCmd}, on the
- * classpath Maven resolves for it into {@code bench/target/jena-fuseki-kafka-classpath.txt}).
+ * plain Fuseki on the Fuseki that connector is built for (5.3.0, started by the source file
+ * {@code bench/jena-fuseki-kafka/FusekiKafkaMain.java} on the classpath Maven resolves for it into
+ * {@code bench/target/jena-fuseki-kafka-classpath.txt}).
  * The plain servers take RDF Patch by POST to {@code /ds} (a {@code fuseki:patch} endpoint): the
  * path jena-fuseki-kafka dispatches each message to inside its server.
  */
@@ -28,26 +29,28 @@ final class ComparedServers {
         [] rdf:type fuseki:Server .
 
         """;
-    private static final String FUSEKI_5_MAIN = "org.apache.jena.fuseki.main.cmds.FusekiMainCmd";
 
     private final String bootstrapServers;
     private final List<String> jvmArgs;
     private final String fkJava;
     private final List<String> fkJvmArgs;
     private final String fkClasspath;
+    private final String fkLauncher;
 
     /**
      * @param jvmArgs     JVM options of every server on this JVM's java
      * @param fkJava      the java that runs Fuseki 5.3.0
      * @param fkJvmArgs   its JVM options
      * @param fkClasspath jena-fuseki-kafka's and Fuseki 5.3.0's classpath
+     * @param fkLauncher  the source file that starts Fuseki 5.3.0 (bench/jena-fuseki-kafka/FusekiKafkaMain.java)
      */
-    ComparedServers(String bootstrapServers, List<String> jvmArgs, String fkJava, List<String> fkJvmArgs, String fkClasspath) {
+    ComparedServers(String bootstrapServers, List<String> jvmArgs, String fkJava, List<String> fkJvmArgs, String fkClasspath, Path fkLauncher) {
         this.bootstrapServers = bootstrapServers;
         this.jvmArgs = jvmArgs;
         this.fkJava = fkJava;
         this.fkJvmArgs = fkJvmArgs;
         this.fkClasspath = fkClasspath;
+        this.fkLauncher = fkLauncher.toAbsolutePath().toString();
     }
 
     /** fuseki-cdc's follower of {@code topic}: cdc:CapturedDataset with cdc:follow, default options. */
@@ -83,7 +86,7 @@ final class ComparedServers {
         return launch53(label, dir, config, true);
     }
 
-    /** Plain Fuseki 5.3.0 taking patches over HTTP (module discovery off: the connector is not loaded). */
+    /** Plain Fuseki 5.3.0 taking patches over HTTP (the same launcher, without the connector's module). */
     ChildServer plain53(String label, Path dir) throws IOException {
         return launch53(label, dir, PREFIXES + plainService() + tdbAs(":dataset", dir), false);
     }
@@ -119,12 +122,12 @@ final class ComparedServers {
         return ChildServer.launch(null, label, dir, port, cmd);
     }
 
-    private ChildServer launch53(String label, Path dir, String config, boolean modules) throws IOException {
+    private ChildServer launch53(String label, Path dir, String config, boolean connector) throws IOException {
         int port = ChildServer.freePort();
         List<String> cmd = new ArrayList<>();
         cmd.add(fkJava);
         cmd.addAll(fkJvmArgs);
-        cmd.addAll(List.of("-cp", fkClasspath, FUSEKI_5_MAIN, "--modules=" + modules, "--port=" + port, "--config=" + write(dir, config)));
+        cmd.addAll(List.of("-cp", fkClasspath, fkLauncher, Integer.toString(port), write(dir, config).toString(), connector ? "connector" : "plain"));
         return ChildServer.launch(null, label, dir, port, cmd);
     }
 

@@ -54,6 +54,7 @@ public final class FusekiKafkaComparisonBench {
     private static final int SECONDS = Integer.getInteger("bench.seconds", 20);
     private static final String HEAP = System.getProperty("bench.heap", "2g");
     private static final Path FK_CLASSPATH = Path.of(System.getProperty("bench.fkClasspath", "bench/target/jena-fuseki-kafka-classpath.txt"));
+    private static final Path FK_LAUNCHER = Path.of(System.getProperty("bench.fkLauncher", "bench/jena-fuseki-kafka/FusekiKafkaMain.java"));
     private static final String JAVA = ProcessHandle.current().info().command().orElse("java");
     private static final String FK_JAVA = System.getProperty("bench.fkJava", JAVA);
     private static final boolean KEEP = Boolean.getBoolean("bench.keep");
@@ -71,7 +72,7 @@ public final class FusekiKafkaComparisonBench {
         ChildServer launch(String label, Path dir) throws IOException;
     }
 
-    private record Replica(String name, double startUpSeconds, double launchToLastSeconds, long[] lagMillis, String load) {
+    private record Replica(String name, double startUpSeconds, double launchToLastSeconds, long[] lagMillis, int windowMisses, String load) {
         double catchUpSeconds() {
             return launchToLastSeconds - startUpSeconds;
         }
@@ -98,12 +99,12 @@ public final class FusekiKafkaComparisonBench {
         try (TestBroker kafka = TestBroker.obtain(); TopicFeed feed = new TopicFeed(kafka)) {
             BenchReport.progress("broker: " + kafka + "; writing the stream: " + (VERSIONS + lagVersions) + " versions of " + QUADS + " quads");
             PatchStream stream = PatchStream.build(dir.resolve("leader"), VERSIONS + lagVersions, QUADS);
-            ComparedServers servers = new ComparedServers(kafka.bootstrapServers(), jvmArgs(JAVA), FK_JAVA, jvmArgs(FK_JAVA), fkClasspath);
+            ComparedServers servers = new ComparedServers(kafka.bootstrapServers(), jvmArgs(JAVA), FK_JAVA, jvmArgs(FK_JAVA), fkClasspath, FK_LAUNCHER);
             FusekiKafkaComparisonBench bench = new FusekiKafkaComparisonBench(dir, stream, feed);
-            Plain plain62 = bench.plain("plain Fuseki 6.2.0, one POST /ds (RDF Patch) each", "plain62", servers::plain62);
-            Replica cdc = bench.replica("fuseki-cdc follower (Fuseki 6.2.0)", "cdc", servers::cdcFollower);
             Plain plain53 = bench.plain("plain Fuseki 5.3.0, one POST /ds (RDF Patch) each", "plain53", servers::plain53);
             Replica fk = bench.replica("jena-fuseki-kafka 1.5.3 (Fuseki 5.3.0)", "fk", servers::fusekiKafka);
+            Plain plain62 = bench.plain("plain Fuseki 6.2.0, one POST /ds (RDF Patch) each", "plain62", servers::plain62);
+            Replica cdc = bench.replica("fuseki-cdc follower (Fuseki 6.2.0)", "cdc", servers::cdcFollower);
             bench.report(List.of(cdc, fk), List.of(plain62, plain53));
         } finally {
             if ( KEEP )
@@ -151,6 +152,8 @@ public final class FusekiKafkaComparisonBench {
                 throw new IOException(name + ": version " + VERSIONS + " not visible within 30 minutes\n" + s.logTail());
             double launchToLast = (System.nanoTime() - t1) / 1e9;
             String catchUpLoad = BenchStats.loadAverage();
+            BenchReport.progress(String.format(Locale.ROOT, "%s: start-up %.1f s, launch to last version %.1f s (load %s)", name, startUp, launchToLast,
+                                               catchUpLoad));
             requireQuads(s, (long)VERSIONS * QUADS);
 
             long first = VERSIONS + 1;
@@ -174,8 +177,12 @@ public final class FusekiKafkaComparisonBench {
             long[] lag = new long[visible.length];
             for ( int i = 0 ; i < lag.length ; i++ )
                 lag[i] = visible[i] - appended[i];
+            long[] sorted = lag.clone();
+            Arrays.sort(sorted);
+            BenchReport.progress(String.format(Locale.ROOT, "%s: lag p50 %.0f ms, p99 %.0f ms (load %s)", name, BenchStats.pct(sorted, 0.5),
+                                               BenchStats.pct(sorted, 0.99), lagLoad));
             requireQuads(s, last * QUADS);
-            return new Replica(name, startUp, launchToLast, lag, catchUpLoad + " / " + lagLoad);
+            return new Replica(name, startUp, launchToLast, lag, probe.windowMisses(), catchUpLoad + " / " + lagLoad);
         }
     }
 
@@ -194,6 +201,7 @@ public final class FusekiKafkaComparisonBench {
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
             String load = BenchStats.loadAverage();
+            BenchReport.progress(String.format(Locale.ROOT, "%s: %.1f s (load %s)", name, seconds, load));
             requireQuads(s, (long)VERSIONS * QUADS);
             return new Plain(name, seconds, load);
         }
@@ -226,8 +234,9 @@ public final class FusekiKafkaComparisonBench {
         for ( Replica rep : replicas ) {
             long[] sorted = rep.lagMillis().clone();
             Arrays.sort(sorted);
-            r.out(String.format(Locale.ROOT, "  %-52s %d versions: p50 %.0f ms, p99 %.0f ms, max %d ms", rep.name(), sorted.length,
-                                BenchStats.pct(sorted, 0.50), BenchStats.pct(sorted, 0.99), sorted[sorted.length - 1]));
+            r.out(String.format(Locale.ROOT, "  %-52s %d versions: p50 %.0f ms, p99 %.0f ms, max %d ms (load %s)%s", rep.name(), sorted.length,
+                                BenchStats.pct(sorted, 0.50), BenchStats.pct(sorted, 0.99), sorted[sorted.length - 1], rep.load(),
+                                rep.windowMisses() == 0 ? "" : "; window query missed a visible version " + rep.windowMisses() + " times"));
         }
         r.printAll();
     }

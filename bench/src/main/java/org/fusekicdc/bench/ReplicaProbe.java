@@ -21,6 +21,7 @@ final class ReplicaProbe {
     private static final int WINDOW = 100;
     private final HttpClient http;
     private final ChildServer server;
+    private int windowMisses;
 
     ReplicaProbe(HttpClient http, ChildServer server) {
         this.http = http;
@@ -32,12 +33,11 @@ final class ReplicaProbe {
      * (still starting) counts as not holding it. Returns false at the deadline.
      */
     boolean awaitVersion(long version, Duration within) throws Exception {
-        String ask = "ASK { GRAPH ?g { <" + PatchStream.subject(version) + "> <" + PatchStream.SEQ + "> ?n } }";
         long deadline = System.nanoTime() + within.toNanos();
         while ( System.nanoTime() < deadline ) {
             server.requireAlive();
             try {
-                if ( query(ask, "application/sparql-results+json").contains("true") )
+                if ( holds(version) )
                     return true;
             } catch (IOException notAnswering) {
                 // starting, or busy catching up before it listens
@@ -63,6 +63,12 @@ final class ReplicaProbe {
                 throw new IOException(server.label + ": version " + next + " not visible within " + within.toSeconds() + " s\n" + server.logTail());
             Set<Long> visible = visible(next, Math.min(last, next + WINDOW - 1));
             long now = System.currentTimeMillis();
+            if ( !visible.contains(next) && holds(next) ) {
+                // Seen once in a trial run: the window's query did not show a version that the
+                // single-version query did; count it, go on one version at a time.
+                windowMisses++;
+                visible = Set.of(next);
+            }
             boolean progressed = false;
             while ( visible.contains(next) ) {
                 seen[(int)(next - first)] = now;
@@ -75,6 +81,16 @@ final class ReplicaProbe {
             }
         }
         return seen;
+    }
+
+    /** Times a window's query missed a version that the single-version query showed. */
+    int windowMisses() {
+        return windowMisses;
+    }
+
+    private boolean holds(long version) throws IOException, InterruptedException {
+        String ask = "ASK { GRAPH ?g { <" + PatchStream.subject(version) + "> <" + PatchStream.SEQ + "> ?n } }";
+        return query(ask, "application/sparql-results+json").contains("true");
     }
 
     private Set<Long> visible(long from, long to) throws IOException, InterruptedException {
