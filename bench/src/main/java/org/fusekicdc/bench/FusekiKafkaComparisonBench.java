@@ -39,8 +39,9 @@ import org.fusekicdc.sink.kafka.TestBroker;
  * <p>
  * Settings (system properties): bench.versions (6000), bench.quadsPerVersion (20), bench.rate
  * (200), bench.seconds (20), bench.heap (2g, every server), bench.fkClasspath
- * (bench/target/jena-fuseki-kafka-classpath.txt), bench.fkJava (this JVM's java), bench.keep
- * (false: keep the work directory with each server's logs).
+ * (bench/target/jena-fuseki-kafka-classpath.txt), bench.fkLauncher
+ * (bench/jena-fuseki-kafka/FusekiKafkaMain.java), bench.fkJava (this JVM's java), bench.keep
+ * (false: keep the work directory with each server's logs). Run from the repository's root.
  * <pre>
  * ./mvnw -B -q -pl bench -am package -DskipTests
  * ./mvnw -B -q -f bench/jena-fuseki-kafka/pom.xml package

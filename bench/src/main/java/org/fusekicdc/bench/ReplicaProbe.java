@@ -64,8 +64,9 @@ final class ReplicaProbe {
             Set<Long> visible = visible(next, Math.min(last, next + WINDOW - 1));
             long now = System.currentTimeMillis();
             if ( !visible.contains(next) && holds(next) ) {
-                // Seen once in a trial run: the window's query did not show a version that the
-                // single-version query did; count it, go on one version at a time.
+                // The window's query ran just before the version committed and this one just after;
+                // or (once in a trial run, for minutes) the window's query kept missing a visible
+                // version. Count it and go on from the single-version answer.
                 windowMisses++;
                 visible = Set.of(next);
             }
@@ -83,7 +84,7 @@ final class ReplicaProbe {
         return seen;
     }
 
-    /** Times a window's query missed a version that the single-version query showed. */
+    /** Times a window's query lacked a version that the single-version query right after it showed. */
     int windowMisses() {
         return windowMisses;
     }
