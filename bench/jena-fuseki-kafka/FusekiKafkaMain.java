@@ -12,6 +12,17 @@ import org.apache.jena.fuseki.system.FusekiLogging;
  */
 public class FusekiKafkaMain {
     public static void main(String... args) {
+        // The benchmark holds stdin open; at its end, even a killed one, the server stops too.
+        Thread stdin = new Thread(() -> {
+            try {
+                System.in.transferTo(java.io.OutputStream.nullOutputStream());
+            } catch (java.io.IOException ex) {
+                // the benchmark is gone either way
+            }
+            System.exit(0);
+        }, "stdin-watch");
+        stdin.setDaemon(true);
+        stdin.start();
         FusekiLogging.setLogging();
         FusekiModules modules = args[2].equals("connector") ? FusekiModules.create(new FMod_FusekiKafka()) : FusekiModules.create();
         FusekiServer.create().port(Integer.parseInt(args[0])).parseConfigFile(args[1]).fusekiModules(modules).build().start().join();
