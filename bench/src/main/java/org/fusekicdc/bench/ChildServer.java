@@ -23,11 +23,11 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One Fuseki server in a child JVM ({@link BenchServer}) with its own fresh directory: config,
- * database, change log, logs.
+ * One Fuseki server in a child JVM ({@link BenchServer}, or another Fuseki's command) with its
+ * own fresh directory: config, database, change log, logs.
  */
 final class ChildServer implements AutoCloseable {
-    /** The configuration compared, or null for a server started with a configuration text of its own. */
+    /** The configuration compared; null for a server started with a configuration text of its own, or {@link #launch launched} with a command of the caller's. */
     final ServerKind kind;
     final String label;
     final Path dir;
@@ -60,23 +60,15 @@ final class ChildServer implements AutoCloseable {
         Files.createDirectories(dir);
         Path config = dir.resolve("config.ttl");
         Files.writeString(config, configText, StandardCharsets.UTF_8);
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = freePort();
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.addAll(jvmArgs);
         cmd.addAll(List.of("-cp", absoluteClasspath(), BenchServer.class.getName(),
                            "--port=" + port, "--config=" + config));
-        Files.writeString(dir.resolve("command.txt"), String.join(" ", cmd) + "\n");
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile())
-                                           .redirectOutput(dir.resolve("fuseki.log").toFile())
-                                           .start();
-        ChildServer server = new ChildServer(kind, label, dir, port, p);
-        server.pumpStderr();
+        ChildServer server = launch(kind, label, dir, port, cmd);
         try {
-            server.awaitUp(http);
+            server.awaitUp(http, Duration.ofSeconds(120));
         } catch (IOException | RuntimeException ex) {
             server.close();
             throw ex;
@@ -84,8 +76,31 @@ final class ChildServer implements AutoCloseable {
         return server;
     }
 
+    /**
+     * Run {@code command}, a Fuseki server that will listen on {@code port}, in the directory
+     * {@code dir} (its logs go there), without waiting for it to answer: see {@link #awaitUp}.
+     *
+     * @param kind the configuration, or null for a server that is none of {@link ServerKind}'s
+     */
+    static ChildServer launch(ServerKind kind, String label, Path dir, int port, List<String> command) throws IOException {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("command.txt"), String.join(" ", command) + "\n");
+        Process p = new ProcessBuilder(command).directory(dir.toFile())
+                                               .redirectOutput(dir.resolve("fuseki.log").toFile())
+                                               .start();
+        ChildServer server = new ChildServer(kind, label, dir, port, p);
+        server.pumpStderr();
+        return server;
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
     /** This JVM's classpath with absolute entries: the child runs in another directory. */
-    private static String absoluteClasspath() {
+    static String absoluteClasspath() {
         return java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
                                .map(e -> Path.of(e).toAbsolutePath().toString())
                                .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
@@ -133,8 +148,15 @@ final class ChildServer implements AutoCloseable {
         t.start();
     }
 
-    private void awaitUp(HttpClient http) throws IOException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    /** Fails with the end of the server's logs once its process has ended. */
+    void requireAlive() throws IOException {
+        if ( !process.isAlive() )
+            throw new IOException(label + ": Fuseki exited with " + process.exitValue() + "\n" + logTail());
+    }
+
+    /** Wait until the server answers a query, at most {@code within}. */
+    void awaitUp(HttpClient http, Duration within) throws IOException {
+        long deadline = System.nanoTime() + within.toNanos();
         while ( System.nanoTime() < deadline ) {
             if ( !process.isAlive() )
                 throw new IOException(label + ": Fuseki exited at start-up with " + process.exitValue() + "\n" + logTail());
@@ -151,7 +173,7 @@ final class ChildServer implements AutoCloseable {
             }
             sleep(100);
         }
-        throw new IOException(label + ": Fuseki did not start within 120 s\n" + logTail());
+        throw new IOException(label + ": Fuseki did not start within " + within.toSeconds() + " s\n" + logTail());
     }
 
     String logTail() {
