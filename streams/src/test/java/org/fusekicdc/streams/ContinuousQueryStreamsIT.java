@@ -54,12 +54,12 @@ class ContinuousQueryStreamsIT {
         try (StepTopic out = new StepTopic(broker.bootstrapServers(), stepsTopic)) {
             StepTopic.send(broker.bootstrapServers(), changes, patches.subList(0, 60).stream().flatMap(List::stream).toList());
             try (KafkaStreams streams = start(broker, changes, stepsTopic, queries)) {
-                TestSupport.await("the steps of the first 60 commits", Duration.ofSeconds(60), () -> out.poll() >= StepTopic.total(firstHalf));
+                TestSupport.await("the steps of the first 60 commits", Duration.ofSeconds(180), () -> out.poll() >= StepTopic.total(firstHalf));
                 streams.close(Duration.ofSeconds(30));
             }
             StepTopic.send(broker.bootstrapServers(), changes, patches.subList(60, patches.size()).stream().flatMap(List::stream).toList());
             try (KafkaStreams streams = start(broker, changes, stepsTopic, queries)) {
-                TestSupport.await("all " + all + " steps", Duration.ofSeconds(60), () -> out.poll() >= all);
+                TestSupport.await("all " + all + " steps", Duration.ofSeconds(180), () -> out.poll() >= all);
             }
             out.poll();
             for ( ContinuousQuery q : queries )

@@ -40,7 +40,7 @@ class ExactlyOnceUnderKillIT {
         List<Commit> logged = new ArrayList<>();
         List<List<ChangeTopic.Message>> patches = new ArrayList<>();
         try (ChangeTopic topic = new ChangeTopic(dir, "ds", MessageFormats.TEXT, 1024)) {
-            for ( Commit c : Scenario.commits(4, 300) ) {
+            for ( Commit c : Scenario.commits(4, 1100) ) {
                 ChangeTopic.Logged l = topic.publish(c);
                 logged.add(l.commit());
                 patches.add(l.messages());
@@ -48,22 +48,23 @@ class ExactlyOnceUnderKillIT {
         }
         Map<String, List<String>> expected = Scenario.inServer(logged, queries);
         int all = StepTopic.total(expected);
+        int firstBatch = StepTopic.total(Scenario.inServer(logged.subList(0, 100), queries));
         Path props = properties(broker, changes, stepsTopic);
 
         try (StepTopic out = new StepTopic(broker.bootstrapServers(), stepsTopic)) {
             StepTopic.send(broker.bootstrapServers(), changes, patches.subList(0, 100).stream().flatMap(List::stream).toList());
             try (AppProcess app = AppProcess.start(props, dir.resolve("app-1.log"))) {
-                TestSupport.await("some steps from the first instance", Duration.ofSeconds(90), () -> out.poll() > 20 || !app.alive());
+                TestSupport.await("some steps from the first instance", Duration.ofSeconds(180), () -> out.poll() > 20 || !app.alive());
                 assertTrue(app.alive(), "the application runs: " + app.output());
                 // More work arrives, and the instance dies in the middle of it.
                 StepTopic.send(broker.bootstrapServers(), changes, patches.subList(100, patches.size()).stream().flatMap(List::stream).toList());
-                TestSupport.await("steps of the later commits", Duration.ofSeconds(60), () -> out.poll() > StepTopic.total(Scenario.inServer(logged.subList(0, 100), queries)));
+                TestSupport.await("steps of the later commits", Duration.ofSeconds(180), () -> out.poll() > firstBatch);
                 app.kill();
             }
             int beforeRestart = out.poll();
             assertTrue(beforeRestart < all, "the instance was killed before it had done the work: " + beforeRestart + " of " + all);
             try (AppProcess app = AppProcess.start(props, dir.resolve("app-2.log"))) {
-                TestSupport.await("all " + all + " steps", Duration.ofSeconds(120), () -> out.poll() >= all || !app.alive());
+                TestSupport.await("all " + all + " steps", Duration.ofSeconds(300), () -> out.poll() >= all || !app.alive());
                 assertTrue(app.alive(), "the restarted application runs: " + app.output());
                 out.poll();
             }

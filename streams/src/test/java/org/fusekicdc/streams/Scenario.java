@@ -2,7 +2,6 @@ package org.fusekicdc.streams;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -178,31 +177,54 @@ final class Scenario {
         return JSON.toStringFlat(o);
     }
 
-    /** The dataset at each version, by replaying the commits into fresh datasets: the naive reference for as-of reads. */
+    /**
+     * The dataset at each version, by replaying the commits into fresh copies: the naive
+     * reference for as-of reads. The engine reads the version it stands at or the next one, so
+     * only the last two copies are kept.
+     */
     private static final class Versions {
         private final List<Commit> commits;
-        private final Map<Long, DatasetGraph> cache = new HashMap<>();
+        private DatasetGraph previous;
+        private long previousVersion = -1;
+        private DatasetGraph current = DatasetGraphFactory.createTxnMem();
+        private long currentVersion;
 
         Versions(List<Commit> commits) {
             this.commits = commits;
         }
 
         DatasetGraph at(long version) {
-            DatasetGraph d = cache.get(version);
-            if ( d != null )
-                return d;
-            DatasetGraph before = version == 0 ? null : at(version - 1);
-            DatasetGraph next = DatasetGraphFactory.createTxnMem();
-            Txn.executeWrite(next, () -> {
-                if ( before != null ) {
-                    Txn.executeRead(before, () -> before.find().forEachRemaining(next::add));
-                    Commit c = commits.get((int)version - 1);
-                    c.removed().forEach(next::delete);
-                    c.added().forEach(next::add);
+            if ( currentVersion < version ) {
+                // Versions no step read are applied in place; the one before the version asked is kept as a copy.
+                while ( currentVersion < version - 1 ) {
+                    Commit c = commits.get((int)currentVersion);
+                    DatasetGraph d = current;
+                    Txn.executeWrite(d, () -> apply(d, c));
+                    currentVersion++;
+                    previousVersion = -1;
                 }
-            });
-            cache.put(version, next);
-            return next;
+                DatasetGraph before = current;
+                DatasetGraph next = DatasetGraphFactory.createTxnMem();
+                Commit c = commits.get((int)currentVersion);
+                Txn.executeWrite(next, () -> {
+                    Txn.executeRead(before, () -> before.find().forEachRemaining(next::add));
+                    apply(next, c);
+                });
+                previous = before;
+                previousVersion = currentVersion;
+                current = next;
+                currentVersion++;
+            }
+            if ( version == currentVersion )
+                return current;
+            if ( version == previousVersion )
+                return previous;
+            throw new IllegalStateException("version " + version + " asked at version " + currentVersion);
+        }
+
+        private static void apply(DatasetGraph d, Commit c) {
+            c.removed().forEach(d::delete);
+            c.added().forEach(d::add);
         }
 
         VersionReader.View open(long version) {

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
+import org.apache.jena.atlas.json.JSON;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -76,7 +77,8 @@ class TopologyDifferentialTest {
                 String query = header(r.headers(), StepMessages.QUERY);
                 assertEquals(query, r.key(), "steps are keyed by query");
                 String json = new String(r.value(), StandardCharsets.UTF_8);
-                assertTrue(json.contains("\"step\":" + header(r.headers(), StepMessages.STEP)), "cdc-step is the step's number: " + json);
+                assertEquals(JSON.parse(json).get("step").getAsNumber().value().toString(), header(r.headers(), StepMessages.STEP),
+                             "cdc-step is the step's number: " + json);
                 long position = positions.merge(query, 1L, Long::sum);
                 assertEquals(Long.toString(position), header(r.headers(), PatchMessages.VERSION), "cdc-version counts the query's steps");
                 got.get(query).add(Scenario.canonical(json));

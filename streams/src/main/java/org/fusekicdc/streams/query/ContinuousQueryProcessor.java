@@ -110,7 +110,7 @@ public final class ContinuousQueryProcessor implements Processor<String, ChangeP
             return;
         commits.put(commitKey(patch.dataset(), patch.version()), encode(patch.commitTime(), patch.patch()));
         for ( Step step : ds.accept(patch.commit()) )
-            emit(patch.dataset(), step, record.timestamp());
+            emit(patch.dataset(), step, patch.commitTime().toEpochMilli());
     }
 
     /** A fresh engine brought to the last stored commit; the steps of the replay were handed on before. */
