@@ -2,6 +2,7 @@ package org.fusekicdc.streams;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +41,7 @@ class ExactlyOnceUnderKillIT {
         List<Commit> logged = new ArrayList<>();
         List<List<ChangeTopic.Message>> patches = new ArrayList<>();
         try (ChangeTopic topic = new ChangeTopic(dir, "ds", MessageFormats.TEXT, 1024)) {
-            for ( Commit c : Scenario.commits(4, 1100) ) {
+            for ( Commit c : Scenario.commits(4, 400) ) {
                 ChangeTopic.Logged l = topic.publish(c);
                 logged.add(l.commit());
                 patches.add(l.messages());
@@ -64,7 +65,13 @@ class ExactlyOnceUnderKillIT {
             int beforeRestart = out.poll();
             assertTrue(beforeRestart < all, "the instance was killed before it had done the work: " + beforeRestart + " of " + all);
             try (AppProcess app = AppProcess.start(props, dir.resolve("app-2.log"))) {
-                TestSupport.await("all " + all + " steps", Duration.ofSeconds(300), () -> out.poll() >= all || !app.alive());
+                try {
+                    TestSupport.await("all " + all + " steps", Duration.ofSeconds(300), () -> out.poll() >= all || !app.alive());
+                } catch (AssertionError ex) {
+                    String log = app.output();
+                    fail(ex.getMessage() + "; " + out.poll() + " read (" + beforeRestart + " before the kill); the application's output ends:\n"
+                         + log.substring(Math.max(0, log.length() - 4000)));
+                }
                 assertTrue(app.alive(), "the restarted application runs: " + app.output());
                 out.poll();
             }
