@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.jena.rdfpatch.RDFPatchOps;
@@ -33,6 +34,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -164,9 +166,16 @@ public final class StreamsScalingBench {
             while ( stableChecks < 3 ) {
                 if ( System.nanoTime() > deadline )
                     throw new IllegalStateException("the " + k + " instances did not form a stable group within 120 s; see their logs");
-                ConsumerGroupDescription g = admin.describeConsumerGroups(List.of(app)).all().get(10, TimeUnit.SECONDS).get(app);
-                boolean ready = g.groupState() == GroupState.STABLE && g.members().size() == k
-                                && g.members().stream().allMatch(m -> !m.assignment().topicPartitions().isEmpty());
+                boolean ready;
+                try {
+                    ConsumerGroupDescription g = admin.describeConsumerGroups(List.of(app)).all().get(10, TimeUnit.SECONDS).get(app);
+                    ready = g.groupState() == GroupState.STABLE && g.members().size() == k
+                            && g.members().stream().allMatch(m -> !m.assignment().topicPartitions().isEmpty());
+                } catch (ExecutionException ex) {
+                    if ( !(ex.getCause() instanceof GroupIdNotFoundException) )
+                        throw ex;
+                    ready = false;  // the instances have not joined yet
+                }
                 stableChecks = ready ? stableChecks + 1 : 0;
                 TimeUnit.MILLISECONDS.sleep(500);
             }
