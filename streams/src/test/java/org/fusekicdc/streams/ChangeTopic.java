@@ -76,6 +76,28 @@ final class ChangeTopic implements AutoCloseable {
 
     record Logged(Commit commit, List<Message> messages) {}
 
+    /** A whole stream: the commits as the in-server engine reads them, and each patch's messages. */
+    record Stream(List<Commit> commits, List<List<Message>> patches) {
+        /** The messages of patches {@code from} (inclusive) to {@code to} (exclusive), in order. */
+        List<Message> messages(int from, int to) {
+            return patches.subList(from, to).stream().flatMap(List::stream).toList();
+        }
+    }
+
+    /** Log and cut every commit of dataset {@code ds}. */
+    static Stream publishAll(Path dir, String ds, MessageFormat format, int maxBytes, List<Commit> commits) {
+        List<Commit> logged = new ArrayList<>();
+        List<List<Message>> patches = new ArrayList<>();
+        try (ChangeTopic topic = new ChangeTopic(dir, ds, format, maxBytes)) {
+            for ( Commit c : commits ) {
+                Logged l = topic.publish(c);
+                logged.add(l.commit());
+                patches.add(l.messages());
+            }
+        }
+        return new Stream(logged, patches);
+    }
+
     private static Node graph(Quad q) {
         return q.isDefaultGraph() ? null : q.getGraph();
     }

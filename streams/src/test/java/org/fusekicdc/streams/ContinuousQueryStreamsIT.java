@@ -38,26 +38,19 @@ class ContinuousQueryStreamsIT {
         broker.createTopic(changes, Map.of());
         broker.createTopic(stepsTopic, Map.of());
         List<ContinuousQuery> queries = Scenario.queries();
-        List<Commit> logged = new ArrayList<>();
-        List<List<ChangeTopic.Message>> patches = new ArrayList<>();
-        try (ChangeTopic topic = new ChangeTopic(dir, "ds", MessageFormats.BINARY, 1024)) {
-            for ( Commit c : Scenario.commits(3, 120) ) {
-                ChangeTopic.Logged l = topic.publish(c);
-                logged.add(l.commit());
-                patches.add(l.messages());
-            }
-        }
+        ChangeTopic.Stream stream = ChangeTopic.publishAll(dir, "ds", MessageFormats.BINARY, 1024, Scenario.commits(3, 120));
+        List<Commit> logged = stream.commits();
         Map<String, List<String>> expected = Scenario.inServer(logged, queries);
         Map<String, List<String>> firstHalf = Scenario.inServer(logged.subList(0, 60), queries);
         int all = StepTopic.total(expected);
 
         try (StepTopic out = new StepTopic(broker.bootstrapServers(), stepsTopic)) {
-            StepTopic.send(broker.bootstrapServers(), changes, patches.subList(0, 60).stream().flatMap(List::stream).toList());
+            StepTopic.send(broker.bootstrapServers(), changes, stream.messages(0, 60));
             try (KafkaStreams streams = start(broker, changes, stepsTopic, queries)) {
                 TestSupport.await("the steps of the first 60 commits", Duration.ofSeconds(180), () -> out.poll() >= StepTopic.total(firstHalf));
                 streams.close(Duration.ofSeconds(30));
             }
-            StepTopic.send(broker.bootstrapServers(), changes, patches.subList(60, patches.size()).stream().flatMap(List::stream).toList());
+            StepTopic.send(broker.bootstrapServers(), changes, stream.messages(60, logged.size()));
             try (KafkaStreams streams = start(broker, changes, stepsTopic, queries)) {
                 TestSupport.await("all " + all + " steps", Duration.ofSeconds(180), () -> out.poll() >= all);
             }

@@ -38,27 +38,20 @@ class ExactlyOnceUnderKillIT {
         broker.createTopic(changes, Map.of());
         broker.createTopic(stepsTopic, Map.of());
         List<ContinuousQuery> queries = Scenario.queries();
-        List<Commit> logged = new ArrayList<>();
-        List<List<ChangeTopic.Message>> patches = new ArrayList<>();
-        try (ChangeTopic topic = new ChangeTopic(dir, "ds", MessageFormats.TEXT, 1024)) {
-            for ( Commit c : Scenario.commits(4, 400) ) {
-                ChangeTopic.Logged l = topic.publish(c);
-                logged.add(l.commit());
-                patches.add(l.messages());
-            }
-        }
+        ChangeTopic.Stream stream = ChangeTopic.publishAll(dir, "ds", MessageFormats.TEXT, 1024, Scenario.commits(4, 400));
+        List<Commit> logged = stream.commits();
         Map<String, List<String>> expected = Scenario.inServer(logged, queries);
         int all = StepTopic.total(expected);
         int firstBatch = StepTopic.total(Scenario.inServer(logged.subList(0, 100), queries));
         Path props = properties(broker, changes, stepsTopic);
 
         try (StepTopic out = new StepTopic(broker.bootstrapServers(), stepsTopic)) {
-            StepTopic.send(broker.bootstrapServers(), changes, patches.subList(0, 100).stream().flatMap(List::stream).toList());
+            StepTopic.send(broker.bootstrapServers(), changes, stream.messages(0, 100));
             try (AppProcess app = AppProcess.start(props, dir.resolve("app-1.log"))) {
                 TestSupport.await("some steps from the first instance", Duration.ofSeconds(180), () -> out.poll() > 20 || !app.alive());
                 assertTrue(app.alive(), "the application runs: " + app.output());
                 // More work arrives, and the instance dies in the middle of it.
-                StepTopic.send(broker.bootstrapServers(), changes, patches.subList(100, patches.size()).stream().flatMap(List::stream).toList());
+                StepTopic.send(broker.bootstrapServers(), changes, stream.messages(100, logged.size()));
                 TestSupport.await("steps of the later commits", Duration.ofSeconds(180), () -> out.poll() > firstBatch);
                 app.kill();
             }

@@ -48,15 +48,9 @@ class TopologyDifferentialTest {
     void everyStepEqualsTheInServerEngine(long seed, String format) {
         List<ContinuousQuery> queries = Scenario.queries();
         MessageFormat f = MessageFormats.byName(format);
-        List<Commit> logged = new ArrayList<>();
-        List<List<ChangeTopic.Message>> patches = new ArrayList<>();
-        try (ChangeTopic topic = new ChangeTopic(dir, "ds", f, 1024)) {
-            for ( Commit c : Scenario.commits(seed, 150) ) {
-                ChangeTopic.Logged l = topic.publish(c);
-                logged.add(l.commit());
-                patches.add(l.messages());
-            }
-        }
+        ChangeTopic.Stream stream = ChangeTopic.publishAll(dir, "ds", f, 1024, Scenario.commits(seed, 150));
+        List<Commit> logged = stream.commits();
+        List<List<ChangeTopic.Message>> patches = stream.patches();
         assertTrue(patches.stream().anyMatch(p -> p.size() > 1), "some patches are split into parts");
         Map<String, List<String>> expected = Scenario.inServer(logged, queries);
 
