@@ -21,7 +21,7 @@ import org.apache.jena.rdfpatch.RDFChanges;
  * the {@link PatchMessages} headers, where {@code cdc-version} and {@code cdc-id} are the step's
  * position and id in the step log (what sinks resume from, and consumers deduplicate on).
  */
-final class StepMessages implements MessageFormat {
+public final class StepMessages implements MessageFormat {
     /** The {@code cdc:format} value. */
     public static final String NAME = "step";
     public static final String CONTENT_TYPE = "application/json";

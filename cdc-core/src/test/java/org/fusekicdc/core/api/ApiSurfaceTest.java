@@ -74,7 +74,8 @@ class ApiSurfaceTest {
         "org.fusekicdc.core.wire.PatchMessages$PartConsumer",
         "org.fusekicdc.core.wire.PatchReassembler",
         "org.fusekicdc.core.wire.PatchReassembler$Patch",
-        "org.fusekicdc.core.wire.PatchRecord");
+        "org.fusekicdc.core.wire.PatchRecord",
+        "org.fusekicdc.core.wire.StepMessages");
 
     @Test
     void theApiPackagesHoldExactlyTheListedPublicTypes() throws Exception {

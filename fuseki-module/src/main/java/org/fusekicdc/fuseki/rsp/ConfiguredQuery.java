@@ -20,6 +20,7 @@ import org.fusekicdc.fuseki.config.SinkSettings;
 import org.fusekicdc.rsp.ContinuousQuery;
 import org.fusekicdc.rsp.ContinuousQueryException;
 import org.fusekicdc.rsp.Step;
+import org.fusekicdc.rsp.StepJson;
 import org.fusekicdc.rsp.StepListener;
 import org.fusekicdc.rsp.StepResult;
 import org.fusekicdc.rsp.WindowSpec;

@@ -10,6 +10,7 @@ import org.fusekicdc.core.internal.log.ChangeLogConfig;
 import org.fusekicdc.core.internal.log.LogRecord;
 import org.fusekicdc.core.internal.log.LogWriter;
 import org.fusekicdc.core.internal.log.RecordMeta;
+import org.fusekicdc.rsp.StepJson;
 
 /**
  * The durable steps of one continuous query that has sinks: a change log of its own (in

@@ -9,6 +9,7 @@ import org.apache.jena.atlas.json.JsonObject;
 import org.fusekicdc.rsp.ContinuousQuery;
 import org.fusekicdc.rsp.ContinuousQueryException;
 import org.fusekicdc.rsp.Step;
+import org.fusekicdc.rsp.StepJson;
 import org.fusekicdc.rsp.StepListener;
 
 /**

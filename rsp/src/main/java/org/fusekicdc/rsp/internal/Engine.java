@@ -43,8 +43,12 @@ public final class Engine {
         final Map<QueryRunner, Integer> members = new LinkedHashMap<>();
 
         SharedStore(WindowSpec spec, Set<Node> predicates) {
+            this(spec, predicates == null ? null : new PredicateIds(predicates));
+        }
+
+        SharedStore(WindowSpec spec, PredicateIds predicates) {
             this.spec = spec;
-            this.predicates = predicates == null ? null : new PredicateIds(predicates);
+            this.predicates = predicates;
         }
 
         boolean wanted(Quad q) {

@@ -88,9 +88,14 @@ final class WindowStore {
 
     /** Add the events from {@code time} on to {@code into}, an empty store. */
     void copyInto(WindowStore into, long time) {
-        for ( Map.Entry<Long, List<Event>> e : (time == Long.MAX_VALUE ? byTime : byTime.tailMap(time, true)).entrySet() ) {
-            into.byTime.put(e.getKey(), new ArrayList<>(e.getValue()));
-            into.size += e.getValue().size();
+        for ( var e : (time == Long.MAX_VALUE ? byTime : byTime.tailMap(time, true)).entrySet() ) {
+            Bucket b = e.getValue();
+            Bucket copy = new Bucket();
+            copy.quads = Arrays.copyOf(b.quads, Math.max(b.size, 1));
+            copy.versions = Arrays.copyOf(b.versions, Math.max(b.size, 1));
+            copy.size = b.size;
+            into.byTime.put(e.getKey(), copy);
+            into.size += b.size;
         }
     }
 

@@ -1,4 +1,4 @@
-package org.fusekicdc.fuseki.rsp;
+package org.fusekicdc.rsp;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -11,8 +11,6 @@ import org.apache.jena.sparql.engine.binding.BindingFactory;
 import org.apache.jena.atlas.json.JSON;
 import org.apache.jena.query.ResultSetFormatter;
 import org.apache.jena.sparql.exec.RowSetStream;
-import org.fusekicdc.rsp.Step;
-import org.fusekicdc.rsp.StepResult;
 
 /**
  * A step as JSON, the same for SSE ({@code event: step}), WebSocket and sinks:
@@ -21,12 +19,12 @@ import org.fusekicdc.rsp.StepResult;
  * boolean, or for CONSTRUCT the triples as rows of {@code subject}, {@code predicate},
  * {@code object}).
  */
-final class StepJson {
-    static final List<Var> TRIPLE_VARS = List.of(Var.alloc("subject"), Var.alloc("predicate"), Var.alloc("object"));
+public final class StepJson {
+    public static final List<Var> TRIPLE_VARS = List.of(Var.alloc("subject"), Var.alloc("predicate"), Var.alloc("object"));
 
     private StepJson() {}
 
-    static JsonObject of(Step step) {
+    public static JsonObject of(Step step) {
         JsonObject o = new JsonObject();
         o.put("query", step.query());
         o.put("step", step.number());
@@ -38,7 +36,7 @@ final class StepJson {
         return o;
     }
 
-    static JsonObject results(StepResult result) {
+    public static JsonObject results(StepResult result) {
         return switch (result) {
             case StepResult.Rows r -> select(r.vars(), r.rows());
             case StepResult.Bool b -> ask(b.value());
@@ -67,7 +65,7 @@ final class StepJson {
     }
 
     /** The step number of a step's JSON. */
-    static long stepOf(JsonObject json) {
+    public static long stepOf(JsonObject json) {
         return json.get("step").getAsNumber().value().longValue();
     }
 }
