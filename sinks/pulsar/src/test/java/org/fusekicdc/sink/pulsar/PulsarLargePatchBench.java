@@ -1,4 +1,4 @@
-package org.fusekicdc.bench;
+package org.fusekicdc.sink.pulsar;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -26,8 +26,6 @@ import org.fusekicdc.core.sink.internal.SinkRunner;
 import org.fusekicdc.core.topic.TopicReader;
 import org.fusekicdc.core.wire.PatchMessages;
 import org.fusekicdc.core.wire.PatchRecord;
-import org.fusekicdc.sink.pulsar.PulsarSinkProvider;
-import org.fusekicdc.sink.pulsar.PulsarTopicReaderProvider;
 
 /**
  * A patch larger than a Pulsar message, two ways: the sink's own parts (messages of at most
@@ -41,9 +39,11 @@ import org.fusekicdc.sink.pulsar.PulsarTopicReaderProvider;
  * Needs a Pulsar broker at {@code PULSAR_URL} (default {@code pulsar://127.0.0.1:6650}; its
  * {@code maxMessageSize} at its default, 5 MiB). Options: {@code bench.quads} (300,000, about
  * 30 MB of RDF Patch text, streamed into the log), {@code bench.rounds} (3), {@code bench.ways} (parts,chunking).
+ * A benchmark, not a test: it lives beside the sink's tests for Pulsar's own client API (the
+ * {@code bench} module has the sink's shaded jar only).
  * <pre>
- * ./mvnw -q -B package -DskipTests -pl bench -am
- * PULSAR_URL=pulsar://127.0.0.1:26650 java -Xmx2g -cp "bench/target/classes:$(cat bench/target/classpath.txt)" org.fusekicdc.bench.PulsarLargePatchBench
+ * ./mvnw -q -B -pl sinks/pulsar -am test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=/tmp/pulsar-cp.txt
+ * PULSAR_URL=pulsar://127.0.0.1:26650 java -Xmx2g -cp "sinks/pulsar/target/test-classes:sinks/pulsar/target/classes:$(cat /tmp/pulsar-cp.txt)" org.fusekicdc.sink.pulsar.PulsarLargePatchBench
  * </pre>
  */
 public final class PulsarLargePatchBench {
@@ -70,7 +70,7 @@ public final class PulsarLargePatchBench {
         PatchRecord patch = new PatchRecord(dataset, log.read(v));
         long bytes = patch.record().payloadLength();
         System.out.printf(Locale.ROOT, "Broker %s; one patch of %,d quads, %.1f MB of RDF Patch text; %d rounds; load average %s%n", URL, QUADS,
-                          bytes / 1e6, ROUNDS, BenchStats.loadAverage());
+                          bytes / 1e6, ROUNDS, loadAverage());
         System.out.println("| Round | Way | Send to whole patch at the consumer, s | Peak heap above the start, MB |");
         System.out.println("|---:|---|---:|---:|");
         try (PulsarClient client = PulsarClient.builder().serviceUrl(URL).operationTimeout(120, TimeUnit.SECONDS).build()) {
@@ -84,7 +84,7 @@ public final class PulsarLargePatchBench {
         } finally {
             log.close();
         }
-        System.out.println("Load average at the end: " + BenchStats.loadAverage());
+        System.out.println("Load average at the end: " + loadAverage());
     }
 
     private interface Way {
@@ -144,6 +144,14 @@ public final class PulsarLargePatchBench {
                 throw new IllegalStateException("The chunked patch did not arrive whole within 5 minutes");
             consumer.acknowledge(m);
             return (System.nanoTime() - start) / 1e9;
+        }
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (java.io.IOException | RuntimeException ex) {
+            return "unknown";
         }
     }
 }
