@@ -105,8 +105,9 @@ public final class ContinuousQueries implements AutoCloseable {
 
     /** The dataset at a version: its current state, or an as-of read below it; ended when the engine closes it. */
     private static VersionReader versionReader(CapturingDatasetGraph dataset, HistorySnapshots snapshots) {
+        SharedNetChange changes = new SharedNetChange(dataset.changeLog(), AsOfRead.DEFAULT_MAX_CHANGED_QUADS);
         return version -> {
-            AsOfRead read = AsOfRead.begin(dataset, version, AsOfRead.DEFAULT_MAX_CHANGED_QUADS, snapshots);
+            AsOfRead read = AsOfRead.begin(dataset, version, snapshots, changes);
             return new VersionReader.View() {
                 @Override
                 public org.apache.jena.sparql.core.DatasetGraph dataset() {

@@ -55,6 +55,25 @@ public final class AsOfRead implements AutoCloseable {
      */
     public static AsOfRead begin(CapturingDatasetGraph dsg, long version, long maxChangedQuads, HistorySnapshots snapshots) {
         ChangeLog log = dsg.changeLog();
+        return begin(dsg, version, snapshots, (after, until) -> NetChange.between(log, after, until, maxChangedQuads));
+    }
+
+    /** Where a read gets the net change of the patches after one version up to a later one. */
+    @FunctionalInterface
+    public interface NetChanges {
+        /**
+         * @throws NetChange.TooManyChanges if it needs more quads in memory than allowed
+         */
+        NetChange between(long after, long until);
+    }
+
+    /**
+     * As {@link #begin(CapturingDatasetGraph, long, long, HistorySnapshots)}, with the net changes
+     * from {@code changes}: readers of the same versions one after another (the continuous queries
+     * of one step) can then share one instead of each reading the log.
+     */
+    public static AsOfRead begin(CapturingDatasetGraph dsg, long version, HistorySnapshots snapshots, NetChanges changes) {
+        ChangeLog log = dsg.changeLog();
         long head = dsg.beginReadAtKnownVersion();
         try {
             if ( version > head )
@@ -67,9 +86,9 @@ public final class AsOfRead implements AutoCloseable {
             if ( lease != null ) {
                 // The copy is a fixed state: the current one's transaction is not needed.
                 dsg.end();
-                return fromCopy(dsg, lease, version, head, maxChangedQuads);
+                return fromCopy(lease, version, head, changes);
             }
-            DatasetGraph view = version == head ? dsg : new AsOfDatasetGraph(dsg, NetChange.between(log, version, head, maxChangedQuads));
+            DatasetGraph view = version == head ? dsg : new AsOfDatasetGraph(dsg, changes.between(version, head));
             return new AsOfRead(version, head, head, view, dsg::end);
         } catch (RuntimeException ex) {
             if ( dsg.isInTransaction() )
@@ -78,13 +97,13 @@ public final class AsOfRead implements AutoCloseable {
         }
     }
 
-    private static AsOfRead fromCopy(CapturingDatasetGraph dsg, HistorySnapshots.Lease lease, long version, long head, long maxChangedQuads) {
+    private static AsOfRead fromCopy(HistorySnapshots.Lease lease, long version, long head, NetChanges changes) {
         DatasetGraph copy = lease.dataset();
         try {
             copy.begin(TxnType.READ);
             try {
                 DatasetGraph view = version == lease.version() ? copy
-                    : new AsOfDatasetGraph(copy, NetChange.between(dsg.changeLog(), version, lease.version(), maxChangedQuads));
+                    : new AsOfDatasetGraph(copy, changes.between(version, lease.version()));
                 return new AsOfRead(version, head, lease.version(), view, () -> {
                     try {
                         copy.end();
