@@ -56,7 +56,7 @@ class PulsarSinkConfigTest {
         "topic; kafka://t; write persistent://tenant/namespace/topic",
         "topic; a topic; printable ASCII without spaces",
         "producerName; a b; printable ASCII without spaces",
-        "format; json; must be one of text, binary",
+        "format; entity; must be one of text, binary, json",
         "maxMessageBytes; 100; must be from 1024 to 5177344",
         "maxMessageBytes; 6000000; must be from 1024 to 5177344",
         "tokenEnv; NOT_SET; names an environment variable that is not set",
