@@ -26,6 +26,8 @@ final class CursorWriter implements AutoCloseable {
     // now, so that a write asked for before one of them is dropped.
     private long pending;
     private long generation;
+    // Guarded by this: the version last asked for (later, now, or by a rewind); the cursor's file holds it once written.
+    private long requested;
     private boolean closed;
     private Thread thread;
 
@@ -36,7 +38,7 @@ final class CursorWriter implements AutoCloseable {
 
     /** The version the cursor is at, or will be once the write handed over is done. */
     synchronized long requested() {
-        return Math.max(pending, cursor.acknowledged());
+        return Math.max(requested, cursor.acknowledged());
     }
 
     /** Write {@code version} on the writer's thread; returns at once. */
@@ -44,6 +46,7 @@ final class CursorWriter implements AutoCloseable {
         if ( closed || version <= pending )
             return;
         pending = version;
+        requested = Math.max(requested, version);
         if ( thread == null )
             thread = Thread.ofPlatform().daemon().name("cdc-cursor-" + what).start(this::run);
         notifyAll();
@@ -54,6 +57,7 @@ final class CursorWriter implements AutoCloseable {
         synchronized (this) {
             generation++;
             pending = 0;
+            requested = Math.max(requested, version);
         }
         synchronized (writing) {
             if ( version > cursor.acknowledged() )
@@ -66,6 +70,7 @@ final class CursorWriter implements AutoCloseable {
         synchronized (this) {
             generation++;
             pending = 0;
+            requested = version;
         }
         synchronized (writing) {
             cursor.rewind(version);
