@@ -108,13 +108,7 @@ class NatsFencingIT {
         try (ChangeLog oldLog = log("old"); ChangeLog newLog = log("new")) {
             CapturingDatasetGraph oldLeader = captured(oldLog, "old");
             CapturingDatasetGraph promoted = captured(newLog, "new");
-            try (SinkRunner oldRunner = runner(oldLog, "old")) {
-                oldRunner.start();
-                write(oldLeader, "s1");
-                write(oldLeader, "s2");
-                await("the old leader publishes versions 1-2", Duration.ofSeconds(30), () -> oldRunner.status().cursor() == 2);
-            }
-            follow(oldLog, newLog, promoted);
+            publishTwoAndFollow(oldLog, oldLeader, newLog, promoted);
             // The old leader's last writes never reached the subject (it died); its log reaches further than the new leader's.
             write(oldLeader, "old3");
             write(oldLeader, "old4");
@@ -140,13 +134,7 @@ class NatsFencingIT {
         try (ChangeLog oldLog = log("old"); ChangeLog newLog = log("new")) {
             CapturingDatasetGraph oldLeader = captured(oldLog, "old");
             CapturingDatasetGraph promoted = captured(newLog, "new");
-            try (SinkRunner oldRunner = runner(oldLog, "old")) {
-                oldRunner.start();
-                write(oldLeader, "s1");
-                write(oldLeader, "s2");
-                await("the old leader publishes versions 1-2", Duration.ofSeconds(30), () -> oldRunner.status().cursor() == 2);
-            }
-            follow(oldLog, newLog, promoted);
+            publishTwoAndFollow(oldLog, oldLeader, newLog, promoted);
             // Promotion: the promotion record, published by the sink that starts with it; no write yet.
             long promotion = PromotionRecord.commit(promoted).version();
             assertEquals(3, promotion);
@@ -169,6 +157,18 @@ class NatsFencingIT {
             String third = new String(readSubject(nc, stream, subject).get(2).data(), java.nio.charset.StandardCharsets.UTF_8);
             assertTrue(third.contains("H promoted \"true\"") && !third.contains("\nA "), "version 3 is the empty promotion record: " + third);
         }
+    }
+
+    /** The old leader writes and publishes versions 1-2, then stops its sink; the follower applies them. */
+    private void publishTwoAndFollow(ChangeLog oldLog, CapturingDatasetGraph oldLeader, ChangeLog newLog, CapturingDatasetGraph promoted)
+        throws InterruptedException {
+        try (SinkRunner oldRunner = runner(oldLog, "old")) {
+            oldRunner.start();
+            write(oldLeader, "s1");
+            write(oldLeader, "s2");
+            await("the old leader publishes versions 1-2", Duration.ofSeconds(30), () -> oldRunner.status().cursor() == 2);
+        }
+        follow(oldLog, newLog, promoted);
     }
 
     /** The subject holds exactly the new leader's history, versions 1..last, once each. */
