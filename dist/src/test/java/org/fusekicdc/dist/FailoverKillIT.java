@@ -50,9 +50,11 @@ import org.junit.jupiter.api.io.TempDir;
  * fuseki-cdc jar in its own JVM, joined by an in-JVM Kafka cluster. The leader acknowledges a
  * write only once its patch is on the topic (cdc:acknowledgeWrites "topic"); it is killed
  * (SIGKILL) while writes run; a follower that has applied the whole topic is promoted
- * (POST /$/cdc/ds/promote) and takes writes, continuing the version sequence; the old leader is
- * restarted with its old configuration and is fenced (it acknowledges no write and publishes
- * nothing); then it rejoins as a follower from the new leader's snapshot. Every acknowledged
+ * (POST /$/cdc/ds/promote), which commits and publishes its promotion record; the old leader is
+ * restarted with its old configuration right away, before the new leader takes any write, and is
+ * fenced by that record (it acknowledges no write and publishes nothing); the new leader takes
+ * writes, continuing the version sequence; then the old leader rejoins as a follower from the new
+ * leader's snapshot. Every acknowledged
  * write is on the new leader and on the other follower, the topic holds each version once, and
  * all servers end isomorphic.
  * <p>
@@ -103,7 +105,17 @@ class FailoverKillIT {
             HttpResponse<String> promoted = post(f1, "/$/cdc/ds/promote");
             assertEquals(200, promoted.statusCode(), promoted.body());
             long promotedAt = JSON.parse(promoted.body()).get("version").getAsNumber().value().longValue();
-            assertTrue(promotedAt >= lastAcknowledged, "promoted at " + promotedAt + ", after every acknowledged version (" + lastAcknowledged + ")");
+            assertTrue(promotedAt > lastAcknowledged, "promoted at " + promotedAt + " (its promotion record), after every acknowledged version ("
+                                                       + lastAcknowledged + ")");
+            assertTrue(promoted.body().contains("\"promotionOnTopic\" : true"), promoted.body());
+
+            // Right away, before the new leader takes any write, the old leader comes back with its old configuration: the
+            // promotion record on the topic fences it, and it acknowledges nothing.
+            leader.start();
+            HttpResponse<String> refused = awaitFenced(leader);
+            assertTrue(refused.body().contains("fenced"), refused.body());
+            assertEquals(409, post(leader, "/$/cdc/ds/promote").statusCode(), "a server that is not a follower is not promoted");
+            assertEquals(promotedAt, versionsOnce(kafka.bootstrapServers(), topic), "the old leader published nothing after the promotion record");
 
             int before = writes.acknowledged.size();
             w = writes.startOn(f1);
@@ -111,12 +123,6 @@ class FailoverKillIT {
             writes.stop.set(true);
             w.join(60_000);
             assertEquals(promotedAt + 1, writes.firstVersionOnSecond(), "the new leader continues the version sequence");
-
-            // The old leader comes back with its old configuration: fenced, it acknowledges nothing.
-            leader.start();
-            HttpResponse<String> refused = awaitFenced(leader);
-            assertTrue(refused.body().contains("fenced"), refused.body());
-            assertEquals(409, post(leader, "/$/cdc/ds/promote").statusCode(), "a server that is not a follower is not promoted");
 
             long head = head(f1);
             awaitCaughtUp(f2, head);

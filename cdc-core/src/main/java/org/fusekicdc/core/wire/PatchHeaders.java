@@ -31,6 +31,11 @@ public final class PatchHeaders {
     public static final String REVERTS_ID = "revertsId";
     /** On a revert's patch: who asked for the revert (the admin user, or the client's address when unauthenticated). */
     public static final String REVERTED_BY = "revertedBy";
+    /**
+     * {@code true} on the empty patch a follower commits as its first version when it is promoted
+     * leader; once on the topic, it fences the old leader.
+     */
+    public static final String PROMOTED = "promoted";
     /** The name of the source (e.g. a PostgreSQL source) whose transaction the patch applies. */
     public static final String SOURCE = "source";
     /** The kind of the source's database connector, e.g. {@code postgresql}. */

@@ -20,6 +20,7 @@ import org.apache.jena.query.TxnType;
 import org.apache.jena.rdfpatch.RDFPatch;
 import org.apache.jena.rdfpatch.RDFPatchOps;
 import org.apache.jena.rdfpatch.changes.RDFChangesApply;
+import org.apache.jena.rdfpatch.changes.RDFChangesCounter;
 import org.apache.jena.rdfpatch.system.Id;
 import org.apache.jena.rdfpatch.text.RDFPatchReaderText;
 import org.apache.jena.sparql.core.DatasetGraph;
@@ -53,6 +54,25 @@ public final class LogReplay {
             follower.commitAs(identity, headers, quadChanges);
         } finally {
             follower.end();
+        }
+    }
+
+    /**
+     * Make {@code follower} a copy of every published version of {@code leaderLog} after its own
+     * head, each in its own transaction with the leader's identity, as a follower applies them.
+     */
+    public static void follow(ChangeLog leaderLog, CapturingDatasetGraph follower) {
+        for ( LogRecord r : leaderLog.readAfter(follower.changeLog().headVersion(), Integer.MAX_VALUE) ) {
+            RDFPatch p = patch(r);
+            RDFChangesCounter counter = new RDFChangesCounter();
+            p.apply(counter);
+            long quadChanges = counter.summary().getCountAddData() + counter.summary().getCountDeleteData();
+            commitAs(follower, r.meta(), Map.of(), quadChanges, target -> p.apply(new RDFChangesApply(target) {
+                // commitAs owns the transaction.
+                @Override public void txnBegin() {}
+                @Override public void txnCommit() {}
+                @Override public void txnAbort() {}
+            }));
         }
     }
 

@@ -174,7 +174,13 @@ public final class CdcAdminServlet extends HttpServlet {
         require(req.getMethod().equals("POST"), 405, "Promotion is a POST");
         String force = req.getParameter("force");
         require(force == null || force.equals("true") || force.equals("false"), 400, "force must be true or false; got " + force);
-        DatasetRuntime.Promotion p = runtime.promote("true".equals(force));
+        DatasetRuntime.Promotion p;
+        try {
+            p = runtime.promote("true".equals(force));
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while promoting dataset '" + runtime.name() + "'", ex);
+        }
         LOG.info("fuseki-cdc admin: {} by {}: {}", op, AdminAccess.who(req), p.message());
         JsonObject o = new JsonObject();
         o.put("dataset", runtime.name());
@@ -182,6 +188,8 @@ public final class CdcAdminServlet extends HttpServlet {
         o.put("version", p.version());
         o.put("leaderVersion", p.leaderVersion());
         o.put("lagVersions", p.lagVersions());
+        if ( p.onTopic() != null )
+            o.put("promotionOnTopic", p.onTopic());
         o.put("message", p.message());
         json(resp, p.promoted() ? 200 : 409, o);
     }

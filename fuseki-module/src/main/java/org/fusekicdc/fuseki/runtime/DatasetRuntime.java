@@ -11,6 +11,8 @@ import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.internal.follow.Follower;
 import org.fusekicdc.core.internal.follow.FollowerState;
 import org.fusekicdc.core.internal.follow.FollowerStatus;
+import org.fusekicdc.core.internal.follow.PromotionRecord;
+import org.fusekicdc.core.internal.log.RecordMeta;
 import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.sink.internal.SinkRunner;
 import org.fusekicdc.core.sink.internal.SinkRunners;
@@ -195,20 +197,29 @@ public final class DatasetRuntime implements AutoCloseable {
         return responseStreams;
     }
 
-    /** What a promotion did, or why it was refused. */
-    public record Promotion(boolean promoted, String message, long version, long leaderVersion, long lagVersions) {}
+    /**
+     * What a promotion did, or why it was refused.
+     *
+     * @param version     the promotion record's version when promoted, else the follower's applied version
+     * @param lagVersions how many versions seen on the topic the follower had not applied
+     * @param onTopic     whether the promotion record is on the destination of every sink that publishes the
+     *                    replica set's log (so the old leader is fenced); null when not promoted
+     */
+    public record Promotion(boolean promoted, String message, long version, long leaderVersion, long lagVersions, Boolean onTopic) {}
 
     /**
-     * Make this follower the dataset's leader: stop following, take writes, and start the sinks
-     * that publish the replica set's log (whose transactional producer fences the old leader).
-     * Refused while the follower has not applied every version it has seen on its topic, or is
-     * not following, unless {@code force}.
+     * Make this follower the dataset's leader: stop following, take writes, commit the promotion
+     * record ({@link PromotionRecord}) and start the sinks that publish the replica set's log
+     * (whose transactional producer fences a running old leader), then wait, up to their
+     * {@code cdc:acknowledgeTimeoutMillis}, until the record is on their destination: from then on
+     * an old leader that restarts is fenced too. Refused while the follower has not applied every
+     * version it has seen on its topic, or is not following, unless {@code force}.
      */
-    public synchronized Promotion promote(boolean force) {
+    public synchronized Promotion promote(boolean force) throws InterruptedException {
         Follower f = follower;
         if ( f == null ) {
             long v = log().publishedVersion();
-            return new Promotion(false, "Dataset '" + name() + "' is not a follower: it is the leader already (version " + v + ")", v, v, 0);
+            return new Promotion(false, "Dataset '" + name() + "' is not a follower: it is the leader already (version " + v + ")", v, v, 0, null);
         }
         FollowerStatus status = f.status();
         boolean caughtUp = status.state() == FollowerState.FOLLOWING && status.lagVersions() == 0;
@@ -217,15 +228,25 @@ public final class DatasetRuntime implements AutoCloseable {
                                         + ", " + status.lagVersions() + " version(s) behind the newest seen on " + status.topic()
                                         + (status.lastError() == null ? "" : " (last error: " + status.lastError() + ")")
                                         + ". Wait until it has applied everything, or add force=true to promote it anyway (writes the leader acknowledged after"
-                                        + " version " + status.appliedVersion() + " are then lost)", status.appliedVersion(), status.leaderVersion(), status.lagVersions());
+                                        + " version " + status.appliedVersion() + " are then lost)", status.appliedVersion(), status.leaderVersion(),
+                                 status.lagVersions(), null);
         f.close();
         follower = null;
+        long applied = log().publishedVersion();
+        long lag = Math.max(0, status.leaderVersion() - applied);
         dataset.setFollowerOf(null);
+        RecordMeta record = PromotionRecord.commit(dataset);
         sinks.start();
-        long v = log().publishedVersion();
-        LOG.warn("Dataset '{}': promoted to leader at version {}{} (it followed {}); sinks started: {}", name(), v, caughtUp ? "" : " by force, "
-                 + status.lagVersions() + " version(s) behind", status.topic(), sinks.runners().stream().map(SinkRunner::name).toList());
-        return new Promotion(true, "Dataset '" + name() + "' is the leader now, at version " + v, v, status.leaderVersion(), status.leaderVersion() - v);
+        LOG.warn("Dataset '{}': promoted to leader after version {}{} (it followed {}); promotion record version {} (patch {}); sinks started: {}", name(),
+                 applied, caughtUp ? "" : " by force, " + lag + " version(s) behind", status.topic(), record.version(), record.id(),
+                 sinks.runners().stream().map(SinkRunner::name).toList());
+        Optional<String> notOnTopic = sinks.awaitAcknowledged(record.version());
+        notOnTopic.ifPresent(why -> LOG.warn("Dataset '{}': the promotion record (version {}) is not on the replica set's topic yet, so an old leader"
+                                             + " restarted now is not fenced: {}", name(), record.version(), why));
+        String message = "Dataset '" + name() + "' is the leader now, at version " + record.version() + " (its promotion record)"
+                         + notOnTopic.map(why -> "; the promotion record is not on the topic yet, so an old leader restarted now is not fenced: " + why)
+                                     .orElse("");
+        return new Promotion(true, message, record.version(), status.leaderVersion(), lag, notOnTopic.isEmpty());
     }
 
     public State state() {

@@ -59,6 +59,7 @@ public final class SinkRunner implements AutoCloseable {
     private final Sink sink;
     private final SinkConfig config;
     private final ReaderCursor cursor;
+    private final CursorWriter cursorWriter;
     private final InstantSource clock;
     private final RunnerControl control;
     private final Backoff backoff;
@@ -75,7 +76,8 @@ public final class SinkRunner implements AutoCloseable {
     private long position;
     private boolean open;
     // The destination told open() which version it holds: then the cursor is only a hint and
-    // is written at most every ACK_INTERVAL, not after every patch (each write forces a file).
+    // is written at most every ACK_INTERVAL, not after every patch (each write forces a file),
+    // and on the cursor writer's thread.
     private boolean destinationKnowsPosition;
     private long lastAckNanos;
     // Sends the sink allows in flight (asked at each open).
@@ -105,6 +107,7 @@ public final class SinkRunner implements AutoCloseable {
         this.cursor = log.reader(cursorName(sink.name()));
         this.clock = log.config().clock();
         this.position = cursor.acknowledged();
+        this.cursorWriter = new CursorWriter(cursor, "Dataset '" + log.dataset() + "': sink '" + sink.name() + "' cursor");
         this.control = new RunnerControl(log.dataset(), sink.name(), clock);
         this.backoff = new Backoff(config.initialBackoff(), config.maxBackoff());
         this.deadLetters = config.deadLetterDir() == null ? null : new DeadLetters(config.deadLetterDir(), log.dataset(), sink.name());
@@ -202,7 +205,7 @@ public final class SinkRunner implements AutoCloseable {
 
     /** True when the sink is further behind than its bound and its policy is to refuse writes. */
     public boolean refusesWrites() {
-        return config.lagPolicy() == SinkConfig.LagPolicy.REFUSE && log.publishedVersion() - cursor.acknowledged() > config.maxLagVersions();
+        return config.lagPolicy() == SinkConfig.LagPolicy.REFUSE && log.publishedVersion() - cursorWriter.requested() > config.maxLagVersions();
     }
 
     public SinkConfig config() {
@@ -210,7 +213,8 @@ public final class SinkRunner implements AutoCloseable {
     }
 
     public SinkStatus status() {
-        long acked = cursor.acknowledged();
+        // What the runner acknowledged, though its cursor's file may still be being written.
+        long acked = cursorWriter.requested();
         long published = log.publishedVersion();
         double lagSeconds = 0;
         if ( published > acked ) {
@@ -246,6 +250,7 @@ public final class SinkRunner implements AutoCloseable {
             control.set(SinkState.FAILED, ex.toString());
         } finally {
             acknowledge(true);
+            cursorWriter.close();
             closeSink();
         }
     }
@@ -253,7 +258,7 @@ public final class SinkRunner implements AutoCloseable {
     /** Deliver again after {@code version}, as an admin asked. */
     private void rewound(long version) {
         position = version;
-        cursor.rewind(version);
+        cursorWriter.rewind(version);
         LOG.info("Dataset '{}': sink '{}' rewound: delivering again after version {}", log.dataset(), sink.name(), position);
     }
 
@@ -284,7 +289,7 @@ public final class SinkRunner implements AutoCloseable {
             LOG.info("Dataset '{}': sink '{}' destination holds up to version {} (cursor {}); continuing after {}", log.dataset(), sink.name(),
                      there, position, there);
             position = there;
-            cursor.rewind(there);
+            cursorWriter.rewind(there);
         }
         if ( there != Sink.UNKNOWN )
             destinationHolds(there);
@@ -498,11 +503,15 @@ public final class SinkRunner implements AutoCloseable {
 
     /** Record the position in the durable cursor: now when forced, else when it is due. */
     private void acknowledge(boolean force) {
-        if ( position <= cursor.acknowledged() )
+        if ( position <= cursorWriter.requested() )
             return;
         long now = System.nanoTime();
-        if ( force || !destinationKnowsPosition || now - lastAckNanos >= ACK_INTERVAL_NANOS ) {
-            cursor.acknowledge(position);
+        if ( force || !destinationKnowsPosition ) {
+            cursorWriter.writeNow(position);
+            lastAckNanos = now;
+        } else if ( now - lastAckNanos >= ACK_INTERVAL_NANOS ) {
+            // Only a hint: written off this thread, so that its fsync does not hold up the next patch.
+            cursorWriter.writeLater(position);
             lastAckNanos = now;
         }
     }

@@ -139,7 +139,13 @@ public final class KafkaSink implements Sink {
                 producer.initTransactions();
             }
             step = "read the last record of " + partition;
-            long last = new PartitionTail(config, key, partition).lastVersion();
+            PartitionTail.Last tail = new PartitionTail(config, key, partition).last();
+            if ( ids != null && config.transactional() ) {
+                // Again, now that this producer holds the id: another leader may have published between the first check and initTransactions.
+                step = "check that no other leader published to " + partition + " before this producer claimed the transactional id";
+                checkNotSuperseded(tail, ids);
+            }
+            long last = tail.version();
             String there = last == UNKNOWN ? "unknown (none of this dataset's records left to read), continuing from the sink's cursor" : Long.toString(last);
             if ( loggedConfig ) {
                 LOG.info("Dataset '{}': Kafka sink '{}' open: topic {} partition {}, last version there {}", config.dataset(), config.sink(),

@@ -6,7 +6,6 @@ import static org.fusekicdc.sink.nats.NatsTesting.options;
 import static org.fusekicdc.sink.nats.NatsTesting.readSubject;
 import static org.fusekicdc.sink.nats.NatsTesting.unique;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -17,8 +16,6 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import io.nats.client.Connection;
 import org.apache.jena.graph.NodeFactory;
-import org.apache.jena.rdfpatch.RDFPatch;
-import org.apache.jena.rdfpatch.changes.RDFChangesApply;
 import org.apache.jena.sparql.core.DatasetGraphFactory;
 import org.apache.jena.sparql.core.Quad;
 import org.apache.jena.system.Txn;
@@ -26,7 +23,7 @@ import org.fusekicdc.core.internal.capture.CaptureConfig;
 import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.internal.log.ChangeLogConfig;
-import org.fusekicdc.core.internal.log.LogRecord;
+import org.fusekicdc.core.internal.follow.PromotionRecord;
 import org.fusekicdc.core.sink.Sink;
 import org.fusekicdc.core.sink.SinkConfig;
 import org.fusekicdc.core.sink.SinkState;
@@ -111,13 +108,7 @@ class NatsFencingIT {
         try (ChangeLog oldLog = log("old"); ChangeLog newLog = log("new")) {
             CapturingDatasetGraph oldLeader = captured(oldLog, "old");
             CapturingDatasetGraph promoted = captured(newLog, "new");
-            try (SinkRunner oldRunner = runner(oldLog, "old")) {
-                oldRunner.start();
-                write(oldLeader, "s1");
-                write(oldLeader, "s2");
-                await("the old leader publishes versions 1-2", Duration.ofSeconds(30), () -> oldRunner.status().cursor() == 2);
-            }
-            follow(oldLog, newLog, promoted);
+            publishTwoAndFollow(oldLog, oldLeader, newLog, promoted);
             // The old leader's last writes never reached the subject (it died); its log reaches further than the new leader's.
             write(oldLeader, "old3");
             write(oldLeader, "old4");
@@ -138,6 +129,48 @@ class NatsFencingIT {
         }
     }
 
+    @Test
+    void anOldLeaderRestartedRightAfterThePromotionBeforeAnyNewWriteIsFenced() throws Exception {
+        try (ChangeLog oldLog = log("old"); ChangeLog newLog = log("new")) {
+            CapturingDatasetGraph oldLeader = captured(oldLog, "old");
+            CapturingDatasetGraph promoted = captured(newLog, "new");
+            publishTwoAndFollow(oldLog, oldLeader, newLog, promoted);
+            // Promotion: the promotion record, published by the sink that starts with it; no write yet.
+            long promotion = PromotionRecord.commit(promoted).version();
+            assertEquals(3, promotion);
+            try (SinkRunner newRunner = runner(newLog, "new")) {
+                newRunner.start();
+                await("the new leader publishes its promotion record", Duration.ofSeconds(30), () -> newRunner.status().cursor() == 3);
+            }
+            // The old leader comes back with its old configuration: the subject no longer ends with its own last patch.
+            AtomicReference<String> oldFenced = new AtomicReference<>();
+            try (SinkRunner restarted = runner(oldLog, "old")) {
+                restarted.onFenced(oldFenced::set);
+                restarted.start();
+                await("the restarted old leader is fenced", Duration.ofSeconds(30), () -> oldFenced.get() != null);
+                assertTrue(oldFenced.get().contains("version 3"), oldFenced.get());
+                write(oldLeader, "zombie");
+                assertEquals(SinkState.PAUSED, restarted.status().state());
+                assertEquals(2, restarted.status().cursor(), "the old leader published nothing after the promotion");
+            }
+            assertSubjectHolds(newLog, 3);
+            String third = new String(readSubject(nc, stream, subject).get(2).data(), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(third.contains("H promoted \"true\"") && !third.contains("\nA "), "version 3 is the empty promotion record: " + third);
+        }
+    }
+
+    /** The old leader writes and publishes versions 1-2, then stops its sink; the follower applies them. */
+    private void publishTwoAndFollow(ChangeLog oldLog, CapturingDatasetGraph oldLeader, ChangeLog newLog, CapturingDatasetGraph promoted)
+        throws InterruptedException {
+        try (SinkRunner oldRunner = runner(oldLog, "old")) {
+            oldRunner.start();
+            write(oldLeader, "s1");
+            write(oldLeader, "s2");
+            await("the old leader publishes versions 1-2", Duration.ofSeconds(30), () -> oldRunner.status().cursor() == 2);
+        }
+        follow(oldLog, newLog, promoted);
+    }
+
     /** The subject holds exactly the new leader's history, versions 1..last, once each. */
     private void assertSubjectHolds(ChangeLog newLog, long last) throws Exception {
         List<NatsTesting.Stored> messages = readSubject(nc, stream, subject);
@@ -151,16 +184,8 @@ class NatsFencingIT {
 
     /** The follower applies every version of the leader's log so far, keeping each patch's id. */
     private static void follow(ChangeLog leaderLog, ChangeLog followerLog, CapturingDatasetGraph follower) {
-        for ( LogRecord r : leaderLog.readAfter(followerLog.headVersion(), Integer.MAX_VALUE) ) {
-            RDFPatch p = LogReplay.patch(r);
-            LogReplay.commitAs(follower, r.meta(), Map.of(), 1, target -> p.apply(new RDFChangesApply(target) {
-                // commitAs owns the transaction.
-                @Override public void txnBegin() {}
-                @Override public void txnCommit() {}
-                @Override public void txnAbort() {}
-            }));
-        }
-        assertNotNull(followerLog.headId());
+        LogReplay.follow(leaderLog, follower);
+        assertEquals(leaderLog.headVersion(), followerLog.headVersion());
     }
 
     private static void write(CapturingDatasetGraph dsg, String subjectName) {
