@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
 import org.fusekicdc.core.CdcException;
@@ -61,7 +62,10 @@ public final class StreamsApp {
                 return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
             });
             Thread hook = new Thread(() -> {
-                streams.close(Duration.ofSeconds(30));
+                // Leave the group: the other instances (or this one restarted) take its partitions at
+                // once instead of waiting for its session and the rebalance to time out.
+                streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                                          .withTimeout(Duration.ofSeconds(30)));
                 stopped.countDown();
             }, "fuseki-cdc-streams-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
