@@ -35,7 +35,7 @@ final class KafkaStepReader implements AutoCloseable {
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         TopicPartition tp = new TopicPartition(topic, 0);
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c)) {
-            // The sink creates the topic with its first step.
+            // The sink creates the topic with its first step; the broker offers no signal to wait on, so poll.
             while ( !stop && !consumer.listTopics(Duration.ofSeconds(10)).containsKey(topic) )
                 Thread.sleep(50);
             consumer.assign(List.of(tp));
