@@ -8,6 +8,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 
+import io.nats.client.Connection;
+import io.nats.client.Nats;
 import org.apache.jena.datatypes.xsd.XSDDatatype;
 import org.apache.jena.graph.NodeFactory;
 import org.apache.jena.sparql.core.DatasetGraph;
@@ -25,31 +27,36 @@ import org.fusekicdc.core.sink.SinkConfig;
 import org.fusekicdc.core.sink.internal.SinkRunners;
 import org.fusekicdc.sink.kafka.KafkaSinkProvider;
 import org.fusekicdc.sink.kafka.TestBroker;
+import org.fusekicdc.sink.nats.NatsSinkProvider;
 
 /**
  * What acknowledging writes on the topic ({@code cdc:acknowledgeWrites "topic"}) costs a small
  * transaction, against acknowledging once it is committed locally, in one run, in one JVM: a
- * {@link CapturingDatasetGraph} with a durable change log ({@code fsync} on) and a transactional
- * Kafka sink (as the mode requires) running on it. One writer commits transactions of 3 new
- * quads one after another; in "local" rounds a write is done when its commit returns, in "topic"
- * rounds when the sink's destination also holds its patch ({@link SinkRunners#awaitAcknowledged},
- * what a write's HTTP response waits for). Rounds alternate (local, topic, local, ...) so that
- * both modes see the same machine; after each round the sink is let catch up. Reported per mode:
- * p50/p99 of the write's time, writes/s of the one writer (the inverse of the mean write time),
- * and the ratios topic/local.
+ * {@link CapturingDatasetGraph} with a durable change log ({@code fsync} on) and a sink running on
+ * it, a transactional Kafka sink (as the mode requires) or a NATS JetStream sink. One writer
+ * commits transactions of 3 new quads one after another; in "local" rounds a write is done when
+ * its commit returns, in "topic" rounds when the sink's destination also holds its patch
+ * ({@link SinkRunners#awaitAcknowledged}, what a write's HTTP response waits for). Rounds
+ * alternate (local, topic, local, ...) so that both modes see the same machine; after each round
+ * the sink is let catch up. Reported per mode: p50/p99 of the write's time, writes/s of the one
+ * writer (the inverse of the mean write time), and the ratios topic/local.
  * <p>
- * Kafka: the broker named by {@code KAFKA_BOOTSTRAP_SERVERS}, else a one-broker KRaft cluster in
- * this JVM ({@link TestBroker}). Store: {@code -Dbench.store=mem} (default; an in-memory
- * transactional dataset, so the figure is capture plus the sink) or {@code tdb2}.
+ * Broker: {@code -Dbench.broker=kafka} (default) is the broker named by
+ * {@code KAFKA_BOOTSTRAP_SERVERS}, else a one-broker KRaft cluster in this JVM
+ * ({@link TestBroker}); {@code nats} is the JetStream server at {@code NATS_URL} (default
+ * nats://127.0.0.1:4222), a file stream of its own, deleted at the end. Store:
+ * {@code -Dbench.store=mem} (default; an in-memory transactional dataset, so the figure is capture
+ * plus the sink) or {@code tdb2}.
  *
  * <h2>Run</h2>
  * From the repository root:
  * <pre>
  * ./mvnw -q -B package -DskipTests -pl bench -am
  * java -cp "bench/target/classes:$(cat bench/target/classpath.txt)" org.fusekicdc.bench.AcknowledgeWritesBench
+ * java -Dbench.broker=nats -cp "bench/target/classes:$(cat bench/target/classpath.txt)" org.fusekicdc.bench.AcknowledgeWritesBench
  * </pre>
- * Options: {@code -Dbench.rounds=5} (rounds per mode), {@code -Dbench.txns=300} (writes per round),
- * {@code -Dbench.store=mem|tdb2}.
+ * Options: {@code -Dbench.broker=kafka|nats}, {@code -Dbench.rounds=5} (rounds per mode),
+ * {@code -Dbench.txns=300} (writes per round), {@code -Dbench.store=mem|tdb2}.
  */
 public final class AcknowledgeWritesBench {
     private AcknowledgeWritesBench() {}
@@ -58,19 +65,17 @@ public final class AcknowledgeWritesBench {
         int rounds = Integer.getInteger("bench.rounds", 5);
         int txns = Integer.getInteger("bench.txns", 300);
         String store = System.getProperty("bench.store", "mem");
+        String broker = System.getProperty("bench.broker", "kafka");
         Path work = Files.createTempDirectory("fuseki-cdc-ack-bench");
-        String dataset = "ack";
-        String topic = "bench-ack-" + UUID.randomUUID().toString().substring(0, 8);
-        try (TestBroker kafka = TestBroker.obtain()) {
+        String run = UUID.randomUUID().toString().replace("-", "").substring(0, 8);
+        try (Destination destination = broker.equals("nats") ? new JetStream(run) : new Kafka(run)) {
             DatasetGraph base = store.equals("tdb2") ? TDB2Factory.connectDataset(work.resolve("db").toString()).asDatasetGraph()
                                                      : DatasetGraphFactory.createTxnMem();
-            ChangeLog log = ChangeLog.open(ChangeLogConfig.defaults(work.resolve("changes"), dataset).withFsync(true));
+            ChangeLog log = ChangeLog.open(ChangeLogConfig.defaults(work.resolve("changes"), DATASET).withFsync(true));
             CapturingDatasetGraph dsg = CapturingDatasetGraph.create(base, log, CaptureConfig.defaults(work.resolve("spill")));
-            Sink sink = new KafkaSinkProvider().create(dataset, new OptionValues("kafka", Map.of("bootstrapServers", kafka.bootstrapServers(), "topic", topic,
-                                                                                                   "transactional", "true", "acknowledgeWrites", "topic")),
-                                                       work.resolve("sink-work"));
             try (SinkRunners runners = new SinkRunners(log)) {
-                runners.add(sink, SinkConfig.DEFAULTS.withAcknowledgeWrites(SinkConfig.Acknowledge.DESTINATION, Duration.ofSeconds(60)));
+                runners.add(destination.sink(work.resolve("sink-work")),
+                            SinkConfig.DEFAULTS.withAcknowledgeWrites(SinkConfig.Acknowledge.DESTINATION, Duration.ofSeconds(60)));
                 runners.start();
                 int[] next = {0};
                 // Warm-up: the sink opens, both paths are compiled.
@@ -87,14 +92,79 @@ public final class AcknowledgeWritesBench {
                 // One writer, one write at a time: writes/s is the inverse of the mean write time.
                 double localSeconds = Arrays.stream(l).sum() / 1e9;
                 double topicSeconds = Arrays.stream(t).sum() / 1e9;
-                System.out.printf(Locale.ROOT, "AcknowledgeWritesBench: store %s, Kafka %s, transactional sink, %d rounds x %d writes of 3 quads per mode, load %s%n",
-                                  store, kafka.bootstrapServers(), rounds, txns, BenchStats.loadAverage());
+                System.out.printf(Locale.ROOT, "AcknowledgeWritesBench: store %s, %s, %d rounds x %d writes of 3 quads per mode, load %s%n",
+                                  store, destination.describe(), rounds, txns, BenchStats.loadAverage());
                 report("local", l, rounds * txns / localSeconds);
                 report("topic", t, rounds * txns / topicSeconds);
                 System.out.printf(Locale.ROOT, "topic/local: p50 %.2fx, p99 %.2fx, writes/s %.2fx%n", BenchStats.pct(t, 0.50) / BenchStats.pct(l, 0.50),
                                   BenchStats.pct(t, 0.99) / BenchStats.pct(l, 0.99), (rounds * txns / topicSeconds) / (rounds * txns / localSeconds));
             } finally {
                 dsg.close();
+            }
+        }
+    }
+
+    private static final String DATASET = "ack";
+
+    /** Where the sink publishes: a broker reached for this run, and the sink that publishes there. */
+    private interface Destination extends AutoCloseable {
+        Sink sink(Path workDir) throws Exception;
+
+        String describe();
+    }
+
+    /** A transactional Kafka sink, as the mode requires on Kafka, to a fresh topic. */
+    private static final class Kafka implements Destination {
+        private final TestBroker kafka = TestBroker.obtain();
+        private final String topic;
+
+        Kafka(String run) throws Exception {
+            this.topic = "bench-ack-" + run;
+        }
+
+        @Override
+        public Sink sink(Path workDir) {
+            return new KafkaSinkProvider().create(DATASET, new OptionValues("kafka", Map.of("bootstrapServers", kafka.bootstrapServers(), "topic", topic,
+                                                                                            "transactional", "true", "acknowledgeWrites", "topic")),
+                                                  workDir);
+        }
+
+        @Override
+        public String describe() {
+            return "Kafka " + kafka.bootstrapServers() + ", transactional sink";
+        }
+
+        @Override
+        public void close() {
+            kafka.close();
+        }
+    }
+
+    /** A NATS sink to a stream of its own (file storage, the sink's default), deleted at the end. */
+    private static final class JetStream implements Destination {
+        private static final String URL = System.getenv().getOrDefault("NATS_URL", "nats://127.0.0.1:4222");
+        private final String stream;
+        private final String subject;
+
+        JetStream(String run) {
+            this.stream = "BENCH_ACK_" + run.toUpperCase(Locale.ROOT);
+            this.subject = "bench-ack." + run;
+        }
+
+        @Override
+        public Sink sink(Path workDir) {
+            return new NatsSinkProvider().create(DATASET, new OptionValues("nats", Map.of("url", URL, "stream", stream, "subject", subject)), workDir);
+        }
+
+        @Override
+        public String describe() {
+            return "NATS JetStream " + URL + " (file stream " + stream + ")";
+        }
+
+        @Override
+        public void close() throws Exception {
+            try (Connection nc = Nats.connect(URL)) {
+                nc.jetStreamManagement().deleteStream(stream);
             }
         }
     }

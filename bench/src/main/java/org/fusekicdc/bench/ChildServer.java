@@ -106,6 +106,11 @@ final class ChildServer implements AutoCloseable {
                                .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
     }
 
+    /** CPU time the server's process has used so far (all its threads). */
+    Duration cpuTime() {
+        return process.info().totalCpuDuration().orElse(Duration.ZERO);
+    }
+
     String base() {
         return "http://localhost:" + port + "/ds";
     }

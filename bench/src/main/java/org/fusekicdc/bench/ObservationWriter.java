@@ -20,10 +20,20 @@ final class ObservationWriter {
     static final int SENSORS = 1000;
     static final int ROOMS = 50;
 
-    /** What one run of writes did. */
-    record Run(long batches, long quads, double seconds, double[] commitMillisSorted) {
+    /**
+     * What one run of writes did; {@code postedMicros} and {@code answeredMicros} are, per
+     * transaction in order, when its POST was sent and its answer read ({@link StepArrivals#nowMicros}).
+     */
+    record Run(long batches, long quads, double seconds, double[] commitMillisSorted, long[] postedMicros, long[] answeredMicros) {
         double quadsPerSecond() {
             return quads / seconds;
+        }
+
+        /** When the answer came to the transaction in flight at {@code micros} (posted at or before it, answered after), or -1 for none. */
+        long answerOfPostInFlight(long micros) {
+            int i = Arrays.binarySearch(postedMicros, micros);
+            int last = i >= 0 ? i : -i - 2;
+            return last >= 0 && answeredMicros[last] > micros ? answeredMicros[last] : -1;
         }
     }
 
@@ -64,6 +74,8 @@ final class ObservationWriter {
         long end = start + (long)(seconds * 1e9);
         double periodNanos = quadsPerSecond > 0 ? 2.0 * batch / quadsPerSecond * 1e9 : 0;
         double[] commits = new double[1024];
+        long[] posted = new long[1024];
+        long[] answered = new long[1024];
         long k = 0;
         while ( true ) {
             long due = start + (long)(k * periodNanos);
@@ -73,17 +85,22 @@ final class ObservationWriter {
             if ( wait > 0 )
                 LockSupport.parkNanos(wait);
             String body = nextBatch();
+            if ( k == commits.length ) {
+                commits = Arrays.copyOf(commits, commits.length * 2);
+                posted = Arrays.copyOf(posted, commits.length);
+                answered = Arrays.copyOf(answered, commits.length);
+            }
+            posted[(int)k] = StepArrivals.nowMicros();
             long t = System.nanoTime();
             post(body);
-            if ( k == commits.length )
-                commits = Arrays.copyOf(commits, commits.length * 2);
             commits[(int)k] = (System.nanoTime() - t) / 1e6;
+            answered[(int)k] = StepArrivals.nowMicros();
             k++;
         }
         double secs = (System.nanoTime() - start) / 1e9;
         double[] sorted = Arrays.copyOf(commits, (int)k);
         Arrays.sort(sorted);
-        return new Run(k, 2L * batch * k, secs, sorted);
+        return new Run(k, 2L * batch * k, secs, sorted, Arrays.copyOf(posted, (int)k), Arrays.copyOf(answered, (int)k));
     }
 
     private String nextBatch() {

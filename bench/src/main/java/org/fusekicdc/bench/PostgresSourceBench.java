@@ -62,6 +62,10 @@ import org.fusekicdc.core.source.SourceProvider;
  * as one client can: rows/s from the first commit to the last row in the dataset.</li>
  * <li><b>Streaming, latency</b>: single-row transactions paced at 20/s: from the client's commit
  * returning to the dataset commit being published in the change log, p50, p99, max.</li>
+ * <li><b>The store's ceiling</b>: the triples of the same {@code rows} rows ({@link SourceBenchTriples})
+ * written by TDB2 itself with no source and no capture, into fresh databases: Jena's bulk loader
+ * (sequential and basic) and plain write transactions of 100 rows ({@link StoreCeiling}); the
+ * source's and the anchor's rates as a ratio to them.</li>
  * </ol>
  *
  * <h2>Run</h2>
@@ -72,6 +76,8 @@ import org.fusekicdc.core.source.SourceProvider;
  *      -cp "bench/target/classes:$(cat bench/target/classpath.txt)" \
  *      org.fusekicdc.bench.PostgresSourceBench [rows=100000] [latencyTxns=600]
  * </pre>
+ * {@code -Dbench.mapping=r2rml} maps the table with an R2RML mapping that gives the same triples
+ * instead of {@code cdc:table} (the default, {@code table}).
  */
 public final class PostgresSourceBench {
     private static final String MAPPING = """
@@ -83,6 +89,20 @@ public final class PostgresSourceBench {
                            [ cdc:columnName "price" ; cdc:predicate ex:price ] , [ cdc:columnName "born" ; cdc:predicate ex:born ] ,
                            [ cdc:columnName "ref" ; cdc:predicate ex:ref ; cdc:objectTemplate "http://example.org/item/{ref}" ]
             ] .
+        """;
+    /** The same triples as {@link #MAPPING}, written in R2RML ({@code -Dbench.mapping=r2rml}). */
+    private static final String R2RML_MAPPING = """
+            cdc:r2rmlMapping '''
+                PREFIX rr: <http://www.w3.org/ns/r2rml#>
+                PREFIX ex: <http://example.org/>
+                <#Item> rr:logicalTable [ rr:tableName "%s" ] ;
+                    rr:subjectMap [ rr:template "http://example.org/item/{id}" ; rr:class ex:Item ] ;
+                    rr:predicateObjectMap [ rr:predicate ex:name ; rr:objectMap [ rr:column "name" ] ] ,
+                        [ rr:predicate ex:qty ; rr:objectMap [ rr:column "qty" ] ] ,
+                        [ rr:predicate ex:price ; rr:objectMap [ rr:column "price" ] ] ,
+                        [ rr:predicate ex:born ; rr:objectMap [ rr:column "born" ] ] ,
+                        [ rr:predicate ex:ref ; rr:objectMap [ rr:template "http://example.org/item/{ref}" ] ] .
+            ''' .
         """;
     /** Latency transactions set qty to this plus their number: their patch names them. */
     private static final long MARK = 1_000_000_000L;
@@ -96,7 +116,7 @@ public final class PostgresSourceBench {
         int rows = Integer.parseInt(a.getOrDefault("rows", "100000"));
         int latencyTxns = Integer.parseInt(a.getOrDefault("latencyTxns", "600"));
         List<String> databases = List.of(System.getProperty("bench.databases", "postgres").split(","));
-        System.out.printf(Locale.ROOT, "PostgresSourceBench: %s, %d rows, %d latency transactions, %d cores, java %s%n", databases, rows, latencyTxns,
+        System.out.printf(Locale.ROOT, "PostgresSourceBench: %s, mapping %s, %d rows, %d latency transactions, %d cores, java %s%n", databases, mapping(), rows, latencyTxns,
                           Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
         Map<String, String> results = new LinkedHashMap<>();
         for ( String name : databases ) {
@@ -116,16 +136,18 @@ public final class PostgresSourceBench {
         Path work = Files.createTempDirectory(db.name() + "-source-bench");
         System.out.printf(Locale.ROOT, "%s: work %s%n", db.name(), work);
         db.create(rows);
+        Map<String, Double> rowsPerSecond = new HashMap<>();
         try {
-            anchor(db, rows, work, results);
-            source(db, rows, latencyTxns, work, results);
+            anchor(db, rows, work, results, rowsPerSecond);
+            source(db, rows, latencyTxns, work, results, rowsPerSecond);
+            ceiling(db.name(), rows, work, results, rowsPerSecond);
         } finally {
             db.drop();
         }
     }
 
     /** Debezium alone: the same connector into a consumer that counts and does nothing else. */
-    private static void anchor(SourceBenchDatabase db, int rows, Path work, Map<String, String> results) throws Exception {
+    private static void anchor(SourceBenchDatabase db, int rows, Path work, Map<String, String> results, Map<String, Double> rowsPerSecond) throws Exception {
         AtomicLong seen = new AtomicLong();
         DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> nothing = (records, committer) -> {
             for ( RecordChangeEvent<SourceRecord> e : records ) {
@@ -148,12 +170,14 @@ public final class PostgresSourceBench {
                 Thread.sleep(5);
             double snapSec = (System.nanoTime() - t0) / 1e9;
             results.put(db.name() + ": anchor snapshot (Debezium, no-op consumer)", figure(rows, snapSec, "incl. engine start"));
+            rowsPerSecond.put("anchor snapshot", rows / snapSec);
             long t1 = System.nanoTime();
             db.insertRows(rows + 1, rows, 100);
             while ( seen.get() < 2L * rows )
                 Thread.sleep(5);
             double streamSec = (System.nanoTime() - t1) / 1e9;
             results.put(db.name() + ": anchor streaming, 100-row txns (Debezium, no-op consumer)", figure(rows, streamSec, "from the first commit"));
+            rowsPerSecond.put("anchor streaming", rows / streamSec);
         } finally {
             engine.close();
             exec.shutdown();
@@ -168,7 +192,8 @@ public final class PostgresSourceBench {
         return String.format(Locale.ROOT, "%d rows in %.1f s (%s): **%.0f rows/s**, load %s", rows, sec, what, rows / sec, BenchStats.loadAverage());
     }
 
-    private static void source(SourceBenchDatabase db, int rows, int latencyTxns, Path work, Map<String, String> results) throws Exception {
+    private static void source(SourceBenchDatabase db, int rows, int latencyTxns, Path work, Map<String, String> results, Map<String, Double> rowsPerSecond)
+        throws Exception {
         ChangeLog log = ChangeLog.open(ChangeLogConfig.defaults(work.resolve("changes"), "ds"));
         CapturingDatasetGraph dsg = CapturingDatasetGraph.create(TDB2Factory.connectDataset(work.resolve("tdb").toString()).asDatasetGraph(), log,
                                                                  CaptureConfig.defaults(work.resolve("spill")));
@@ -181,7 +206,9 @@ public final class PostgresSourceBench {
             source.start();
             while ( source.status().rows() < rows )
                 Thread.sleep(5);
-            results.put(db.name() + ": source snapshot", figure(rows, (System.nanoTime() - t0) / 1e9, "incl. engine start"));
+            double snapSec = (System.nanoTime() - t0) / 1e9;
+            results.put(db.name() + ": source snapshot", figure(rows, snapSec, "incl. engine start"));
+            rowsPerSecond.put("source snapshot", rows / snapSec);
             // 2. Streaming bulk: transactions of 100 rows
             long rowsBefore = source.status().rows();
             long t1 = System.nanoTime();
@@ -191,6 +218,7 @@ public final class PostgresSourceBench {
                 Thread.sleep(5);
             double streamSec = (System.nanoTime() - t1) / 1e9;
             results.put(db.name() + ": source streaming, 100-row txns", figure(rows, streamSec, String.format(Locale.ROOT, "database commits took %.1f s", commitSec)));
+            rowsPerSecond.put("source streaming", rows / streamSec);
             // 3. Latency: paced single-row transactions
             Thread.sleep(1000);
             long[] committedAt = new long[latencyTxns];
@@ -219,6 +247,35 @@ public final class PostgresSourceBench {
             dsg.close();
             log.close();
         }
+    }
+
+    /**
+     * The store's own rates for the same rows (no source, no capture), and the source's and the
+     * anchor's as a ratio to them: the best of the sequential and basic bulk loaders, and 100-row
+     * write transactions.
+     */
+    private static void ceiling(String name, int rows, Path work, Map<String, String> results, Map<String, Double> rowsPerSecond) {
+        StoreCeiling.Rate best = null;
+        String bestName = null;
+        for ( StoreCeiling.Loader kind : StoreCeiling.Loader.values() ) {
+            String kindName = kind.name().toLowerCase(Locale.ROOT);
+            StoreCeiling.Rate r = StoreCeiling.bulkLoad(kind, rows, work.resolve("ceiling-" + kindName));
+            results.put(name + ": store ceiling, " + r.what() + " (no source, no capture)", r.figure());
+            if ( best == null || r.rowsPerSecond() > best.rowsPerSecond() ) {
+                best = r;
+                bestName = kindName;
+            }
+        }
+        StoreCeiling.Rate txns = StoreCeiling.writeTransactions(rows, 100, work.resolve("ceiling-txns"));
+        results.put(name + ": store ceiling, " + txns.what() + " (no source, no capture)", txns.figure());
+        double loader = best.rowsPerSecond();
+        double perTxn = txns.rowsPerSecond();
+        String against = "against the bulk loader (" + bestName + ") / 100-row transactions";
+        results.put(name + ": source " + against, String.format(Locale.ROOT, "snapshot **%.2f** / **%.2f**, streaming **%.2f** / **%.2f**",
+                                                              rowsPerSecond.get("source snapshot") / loader, rowsPerSecond.get("source snapshot") / perTxn,
+                                                              rowsPerSecond.get("source streaming") / loader, rowsPerSecond.get("source streaming") / perTxn));
+        results.put(name + ": anchor (Debezium, no-op consumer) against the bulk loader", String.format(Locale.ROOT, "snapshot **%.2f**, streaming **%.2f**",
+                                                              rowsPerSecond.get("anchor snapshot") / loader, rowsPerSecond.get("anchor streaming") / loader));
     }
 
     /** Each latency transaction's commit to the publication of the patch that holds its qty value, sorted. */
@@ -261,6 +318,14 @@ public final class PostgresSourceBench {
         return marks;
     }
 
+    /** {@code bench.mapping}: {@code table} (cdc:table) or {@code r2rml}. */
+    private static String mapping() {
+        String m = System.getProperty("bench.mapping", "table");
+        if ( !m.equals("table") && !m.equals("r2rml") )
+            throw new IllegalArgumentException("bench.mapping: unknown mapping '" + m + "' (table, r2rml)");
+        return m;
+    }
+
     static double pct(long[] sorted, double p) {
         return sorted[Math.min(sorted.length - 1, (int)Math.ceil(p * sorted.length) - 1)] / 1e6;
     }
@@ -269,7 +334,7 @@ public final class PostgresSourceBench {
         String ttl = """
             PREFIX cdc: <https://w3id.org/fuseki-cdc#>
             PREFIX ex:  <http://example.org/>
-            """ + db.sourceTurtle(MAPPING.formatted(db.table()));
+            """ + db.sourceTurtle((mapping().equals("r2rml") ? R2RML_MAPPING : MAPPING).formatted(db.table()));
         Model m = ModelFactory.createDefaultModel();
         RDFParser.create().source(new StringReader(ttl)).lang(Lang.TURTLE).base("http://bench/").parse(m);
         Resource r = m.createResource("http://bench/#source");

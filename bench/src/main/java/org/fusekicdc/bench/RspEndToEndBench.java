@@ -49,8 +49,14 @@ import org.fusekicdc.sink.kafka.TestBroker;
  * this JVM, same system clock, microseconds; SSE: when the event's terminating blank line is read;
  * Kafka: when {@code poll} returns the record) minus {@code windowEnd}. Counted: the steps whose
  * window lies wholly inside the measured writes. For Kafka the record's {@code cdc-timestamp}
- * (when the step was appended to the query's step log) splits the latency in two. The answers of
- * each step at both clients are compared (rows sorted).</li>
+ * (when the step was appended to the query's step log) splits the latency in two. A window cannot
+ * close before a commit stamped inside it is published, so the steps are also split by whether a
+ * transaction was in flight at the window's end (its POST sent, its answer not yet read): for
+ * those, how long after the end its answer came (the floor) and the step after that answer; for
+ * the others, their latency. The answers of each step at both clients are compared (rows sorted).</li>
+ * <li><b>Reads.</b> From the server's metrics ({@code /$/metrics}), over the measured writes: the
+ * reads at a known version (the queries' steps), how many waited for a store commit and how long
+ * ({@link ReadWaitSample}), and the server process's CPU time.</li>
  * <li><b>Heap.</b> Every {@code bench.heapEverySeconds} (0: only before and after) the server runs
  * a full GC and reports the heap used after it; the series is printed with its least-squares
  * slope over the second half of the run. The forced collections pause the server: latency in a
@@ -197,6 +203,9 @@ public final class RspEndToEndBench {
                                      f1(pct(probe.commitMillisSorted(), 99)), loadAverage()));
             progress(String.format(Locale.ROOT, "writing at %,.0f quad events/s for %.0f s", offered, seconds));
             String loadStart = loadAverage();
+            ReadWaitSample readsBefore = ReadWaitSample.scrape(http, server);
+            Duration cpuBefore = server.cpuTime();
+            long wallBefore = System.nanoTime();
             long measuredFrom = System.currentTimeMillis();
             FutureTask<ObservationWriter.Run> paced = new FutureTask<>(() -> writer.run(seconds, offered));
             Thread.ofPlatform().name("writer").start(paced);
@@ -221,11 +230,18 @@ public final class RspEndToEndBench {
             long waitUntil = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while ( System.nanoTime() < waitUntil && (sse.get(lastStep) == null || topicSteps.get(lastStep) == null) )
                 Thread.sleep(20);
+            double wallSeconds = (System.nanoTime() - wallBefore) / 1e9;
+            double cpuSeconds = (server.cpuTime().toNanos() - cpuBefore.toNanos()) / 1e9;
+            String readWaits = ReadWaitSample.scrape(http, server).since(readsBefore);
             heap.sample(server, (System.nanoTime() - t0) / 1e9);
             report.out(String.format(Locale.ROOT, "Writes measured: %.1f s at %,.0f quad events/s offered: %,.0f achieved (%,d txns, %,d quads), commit p50 %s ms p99 %s ms max %s ms; load %s -> %s",
                                      run.seconds(), offered, run.quadsPerSecond(), run.batches(), run.quads(), f1(pct(run.commitMillisSorted(), 50)),
                                      f1(pct(run.commitMillisSorted(), 99)), f1(pct(run.commitMillisSorted(), 100)), loadStart, loadEnd));
+            report.out(String.format(Locale.ROOT, "Server CPU from the measured writes' start to the last step: %.1f s in %.1f s (%.2f cores)",
+                                     cpuSeconds, wallSeconds, cpuSeconds / wallSeconds));
+            report.out("Reads at a known version in that time (the continuous queries' steps): " + readWaits);
             latencies(sse, topicSteps, firstStep, lastStep);
+            commitsInFlight(run, sse, topicSteps, firstStep, lastStep);
             heap.report(report);
         }
     }
@@ -264,6 +280,40 @@ public final class RspEndToEndBench {
         StepArrivals.Arrival sample = sse.get(lastStep);
         report.out(String.format(Locale.ROOT, "Same answer at both clients: %d steps, different: %d; a step's answer: %s", same, differ,
                                  sample == null ? "-" : sample.answer().substring(0, Math.min(160, sample.answer().length())) + "..."));
+    }
+
+    /**
+     * The floor under the latency: a window cannot close before a commit stamped inside it is
+     * published, so when a transaction was in flight at the window's end, its step waits for it.
+     * Split the steps by that, and for those that waited, what came after the transaction's
+     * answer (which the writer reads just after the publish).
+     */
+    private void commitsInFlight(ObservationWriter.Run run, StepArrivals sse, StepArrivals topicSteps, long firstStep, long lastStep) {
+        report.out("");
+        report.out("## The transaction in flight at a window's end (the floor: the window closes once it is published)");
+        report.out("| Client | Steps with a transaction in flight at the window end | its answer after the end p50 / p99 ms | step after that answer p50 / p99 / max ms"
+                   + " | Steps with none in flight | their latency p50 / p99 / max ms |");
+        report.out("|---|---:|---:|---:|---:|---:|");
+        for ( StepArrivals a : List.of(sse, topicSteps) ) {
+            List<Double> waitedFor = new ArrayList<>(), afterAnswer = new ArrayList<>(), free = new ArrayList<>();
+            for ( StepArrivals.Arrival x : a.between(firstStep, lastStep) ) {
+                long answered = run.answerOfPostInFlight(x.windowEndMillis() * 1000);
+                if ( answered < 0 ) {
+                    free.add(x.latencyMillis());
+                } else {
+                    waitedFor.add((answered - x.windowEndMillis() * 1000) / 1000.0);
+                    afterAnswer.add((x.arrivedMicros() - answered) / 1000.0);
+                }
+            }
+            double[] w = sorted(waitedFor), after = sorted(afterAnswer), none = sorted(free);
+            report.out(String.format(Locale.ROOT, "| %s | %d | %s / %s | %s / %s / %s | %d | %s / %s / %s |", a.client, w.length, f1(pct(w, 50)), f1(pct(w, 99)),
+                                     f1(pct(after, 50)), f1(pct(after, 99)), f1(pct(after, 100)), none.length, f2(pct(none, 50)), f2(pct(none, 99)),
+                                     f2(pct(none, 100))));
+        }
+    }
+
+    private static double[] sorted(List<Double> values) {
+        return values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
     }
 
     private static long ceilDiv(long a, long b) {

@@ -32,7 +32,8 @@ import org.fusekicdc.rsp.VersionReader;
  * <li>the incremental step with {@code STEP PT10S} over the same window (re-evaluation costs the same per step).</li>
  * </ol>
  * Settings (system properties): bench.events (4,000,000 quad events), bench.batch (100), bench.windowEvents (1,000,000),
- * bench.range (PT5M), bench.rounds (3). On a shared machine the CPU time of the feeding thread gives the per-core rate.
+ * bench.range (PT5M), bench.rounds (3), bench.fullSteps (2: the steps of part 2 whose window is full), bench.incrementalOnly
+ * (false; true: part 2 feeds only the incremental plan, and part 3 is skipped, to compare engines' incremental steps). On a shared machine the CPU time of the feeding thread gives the per-core rate.
  * <pre>java -Xmx6g -cp "bench/target/classes:$(cat bench/target/classpath.txt)" org.fusekicdc.bench.RspEngineBench</pre>
  */
 public final class RspEngineBench {
@@ -62,6 +63,8 @@ public final class RspEngineBench {
         long windowEvents = Long.getLong("bench.windowEvents", 1_000_000);
         int rounds = Integer.getInteger("bench.rounds", 3);
         String range = System.getProperty("bench.range", "PT5M");
+        int fullSteps = Integer.getInteger("bench.fullSteps", 2);
+        boolean incrementalOnly = Boolean.getBoolean("bench.incrementalOnly");
         DatasetGraph reference = DatasetGraphFactory.createTxnMem();
         Txn.executeWrite(reference, () -> {
             for ( int s = 0; s < SENSORS; s++ )
@@ -79,9 +82,14 @@ public final class RspEngineBench {
         // 2. Incremental vs re-evaluation, the window holding windowEvents quad events: the stream spans the window and two
         // steps more, at the rate that puts windowEvents in the window.
         long rangeMs = java.time.Duration.parse(range).toMillis();
-        long spanMs = rangeMs + 2 * 60_000L;
+        long spanMs = rangeMs + fullSteps * 60_000L;
         List<Commit> big = record(windowEvents * spanMs / rangeMs, batch, spanMs);
         Run incremental = feed(big, range, true, reference);
+        if ( incrementalOnly ) {
+            System.out.printf(Locale.ROOT, "[RANGE %s STEP PT1M] window of %,d quad events: incremental %.4f s per full-window step, CPU of the feeding thread %.4f s (mean of %d steps); load %s%n",
+                              range, windowEvents, incremental.fullStepSeconds, incremental.fullStepCpuSeconds, fullSteps, load());
+            return;
+        }
         Run reevaluated = feed(big, range, false, reference);
         System.out.printf(Locale.ROOT, "[RANGE %s STEP PT1M] window of %,d quad events: incremental %.3f s per full-window step, re-evaluation %.3f s per step: %.0fx wall; CPU of the feeding thread %.3f s against %.3f s: %.0fx; load %s%n",
                           range, windowEvents, incremental.fullStepSeconds, reevaluated.fullStepSeconds, reevaluated.fullStepSeconds / incremental.fullStepSeconds,

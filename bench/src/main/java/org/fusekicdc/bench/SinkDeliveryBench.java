@@ -102,7 +102,10 @@ import org.fusekicdc.sink.nats.NatsPatchReader;
  *     {@code PULSAR_URL}, default {@code pulsar://127.0.0.1:6650}, with deduplication and retention on; not started by the bench),
  *     kinesis (the Kinesis API at {@code KINESIS_ENDPOINT}, default {@code http://127.0.0.1:4568}: a local implementation such as
  *     kinesis-local; throughput only, see docs/benchmarks.md).</td></tr>
- * <tr><td>bench.parts</td><td>latency,throughput,catchup</td><td>Which parts.</td></tr>
+ * <tr><td>bench.parts</td><td>latency,throughput,catchup</td><td>Which parts; also {@code baseline}: NATS only, before its latency
+ *     part, a plain jnats client publishing the same messages at {@code bench.rate} ({@link NatsPublishBaseline}).</td></tr>
+ * <tr><td>bench.natsVariants</td><td>sink</td><td>The baseline's variants, each changing one setting against what the sink sends:
+ *     {@value NatsPublishBaseline#VARIANT_NAMES}.</td></tr>
  * <tr><td>bench.behind</td><td>10000</td><td>Patches the catch-up part's sink starts behind.</td></tr>
  * <tr><td>bench.catchupSeconds</td><td>60</td><td>Longest the catch-up part waits for the sink to catch up.</td></tr>
  * <tr><td>bench.rate</td><td>500</td><td>Transactions/s offered in the latency part.</td></tr>
@@ -143,6 +146,7 @@ public final class SinkDeliveryBench {
     private final int quadsPerPatch = Integer.getInteger("bench.quadsPerPatch", 100);
     private final String kafkaProducerProperties = System.getProperty("bench.kafkaProducerProperties", "").trim();
     private final String format = System.getProperty("bench.format", "text");
+    private final List<String> natsVariants = list(System.getProperty("bench.natsVariants", "sink"));
     private final boolean cloudEvents = Boolean.getBoolean("bench.cloudEvents");
     private final long seed = Long.getLong("bench.seed", 20260127L);
     private final boolean keep = Boolean.getBoolean("bench.keep");
@@ -188,7 +192,10 @@ public final class SinkDeliveryBench {
             List<String[]> latencyRows = new ArrayList<>();
             List<String[]> throughputRows = new ArrayList<>();
             List<String[]> catchupRows = new ArrayList<>();
+            List<String[]> baselineRows = new ArrayList<>();
             for ( String b : brokers ) {
+                if ( parts.contains("baseline") && b.equals("nats") )
+                    baselineRows.addAll(natsBaseline());
                 if ( parts.contains("latency") )
                     latencyRows.add(latency(b));
                 if ( parts.contains("throughput") )
@@ -212,6 +219,15 @@ public final class SinkDeliveryBench {
                 out("| Broker | Commit to sink p50 / p99 / max | Publish + ack p50 / p99 / max | Ack to consumer p50 / p99 / max |");
                 out("|---|---:|---:|---:|");
                 stageRows.forEach(r -> out("| " + String.join(" | ", r) + " |"));
+                out("");
+            }
+            if ( !baselineRows.isEmpty() ) {
+                out(String.format(Locale.ROOT, "## NATS baseline: a plain jnats client publishing the sink's messages, %d msg/s offered, %.0f s measured after %.0f s warm-up",
+                                  rate, seconds, warmupSeconds));
+                out("");
+                out("| Variant | What | Achieved msg/s | Publish to ack p50 / p99 / p99.9 ms | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | Failed or missing | nats-server CPU % | JVM CPU % | Load average start / end |");
+                out("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+                baselineRows.forEach(r -> out("| " + String.join(" | ", r) + " |"));
                 out("");
             }
             if ( !throughputRows.isEmpty() ) {
@@ -346,6 +362,21 @@ public final class SinkDeliveryBench {
     private static long writeOne(CapturingDatasetGraph dsg, SinkTxnWorkload txns) {
         Txn.executeWrite(dsg, () -> txns.next(dsg));
         return dsg.changeLog().headVersion();
+    }
+
+    // ---- NATS baseline
+
+    private List<String[]> natsBaseline() throws Exception {
+        out("");
+        out("---- NATS baseline (variants " + natsVariants + ")");
+        Path dir = Files.createDirectories(work.resolve("baseline"));
+        int count = (int)Math.round(rate * (warmupSeconds + seconds));
+        List<NatsPublishBaseline.Msg> msgs = NatsPublishBaseline.messages("base-" + runId, seed, count, dir);
+        NatsPublishBaseline baseline = new NatsPublishBaseline(destinations.nats(), SinkDestinations.NATS_URL, rate, warmupSeconds, seconds, dir, runId);
+        List<String[]> rows = new ArrayList<>();
+        for ( String v : natsVariants )
+            rows.add(baseline.run(NatsPublishBaseline.variant(v), msgs));
+        return rows;
     }
 
     // ---- Part 2: throughput

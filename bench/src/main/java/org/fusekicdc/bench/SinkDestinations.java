@@ -74,6 +74,11 @@ final class SinkDestinations implements AutoCloseable {
         return nats;
     }
 
+    /** The connection {@link #connectNats} made. */
+    Connection nats() {
+        return nats;
+    }
+
     /** A sink and a consumer of what it publishes. */
     interface Destination extends AutoCloseable {
         Sink sink();

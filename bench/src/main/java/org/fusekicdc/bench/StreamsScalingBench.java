@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -53,8 +54,10 @@ import org.fusekicdc.sink.kafka.TestBroker;
  * per second and the ratio against 1 instance in the same run.
  * <pre>./mvnw -B -o -q -pl bench -am package -DskipTests
  * java -cp "bench/target/classes:$(cat bench/target/classpath.txt)" org.fusekicdc.bench.StreamsScalingBench</pre>
- * Settings (system properties): bench.datasets (8), bench.commits (400), bench.instances (1,2,4), bench.jar (the
- * application jar, default streams/target/fuseki-cdc-streams-*-app.jar).
+ * Settings (system properties): bench.datasets (8), bench.commits (400), bench.instances (1,2,4), bench.keyPartitions
+ * (0,4: each instance count is run with each value of the application's fusekicdc.key.partitions, 0 running every query
+ * whole per dataset, so the split by key is compared with the whole query in the same run), bench.jar (the application
+ * jar, default streams/target/fuseki-cdc-streams-*-app.jar).
  */
 public final class StreamsScalingBench {
     private static final String EX = "http://example.org/";
@@ -88,6 +91,7 @@ public final class StreamsScalingBench {
         int datasets = Integer.getInteger("bench.datasets", 8);
         int commits = Integer.getInteger("bench.commits", 400);
         List<Integer> instances = List.of(System.getProperty("bench.instances", "1,2,4").split(",")).stream().map(s -> Integer.parseInt(s.trim())).toList();
+        List<Integer> keyPartitions = List.of(System.getProperty("bench.keyPartitions", "0,4").split(",")).stream().map(s -> Integer.parseInt(s.trim())).toList();
         Path jar = jar();
         Path work = Files.createTempDirectory("streams-bench");
         List<String> queryFiles = new ArrayList<>();
@@ -100,24 +104,34 @@ public final class StreamsScalingBench {
         List<Message> stream = stream(datasets, commits);
         System.out.printf(Locale.ROOT, "Workload: %d datasets x %d commits = %d patches; application jar %s%n", datasets, commits, stream.size(), jar);
         try (TestBroker broker = TestBroker.embedded(null)) {
-            double base = 0;
+            Map<Integer, Double> base = new HashMap<>();
+            Map<Integer, Double> whole = new HashMap<>();
+            long wholeSteps = 0;
             for ( int k : instances ) {
-                Result r = run(broker, jar, work, queryFiles, stream, datasets, k);
-                if ( base == 0 )
-                    base = r.perSecond();
-                System.out.printf(Locale.ROOT, "instances=%d commits/s=%.0f ratio=%.2f steps=%d seconds=%.1f load average: %s%n", k, r.perSecond(),
-                                  r.perSecond() / base, r.steps(), r.seconds(), load());
+                for ( int kp : keyPartitions ) {
+                    // A split run reads until it has the steps a whole run read (the same stream and queries).
+                    Result r = run(broker, jar, work, queryFiles, stream, datasets, k, kp, kp > 0 ? wholeSteps : 0);
+                    if ( kp == 0 )
+                        wholeSteps = r.steps();
+                    base.putIfAbsent(kp, r.perSecond());
+                    if ( kp == 0 )
+                        whole.put(k, r.perSecond());
+                    System.out.printf(Locale.ROOT, "instances=%d key.partitions=%d commits/s=%.0f ratio=%.2f %s steps=%d seconds=%.1f load average: %s%n",
+                                      k, kp, r.perSecond(), r.perSecond() / base.get(kp),
+                                      kp > 0 && whole.containsKey(k) ? "split/whole=%.2f".formatted(r.perSecond() / whole.get(k)) : "", r.steps(),
+                                      r.seconds(), load());
+                }
             }
         }
     }
 
     private record Result(double perSecond, long steps, double seconds) {}
 
-    private static Result run(TestBroker broker, Path jar, Path work, List<String> queryFiles, List<Message> stream, int partitions, int k)
-            throws Exception {
-        String changes = "changes-" + k;
-        String steps = "steps-" + k;
-        String app = "bench-" + k;
+    private static Result run(TestBroker broker, Path jar, Path work, List<String> queryFiles, List<Message> stream, int partitions, int k,
+                              int keyPartitions, long expected) throws Exception {
+        String changes = "changes-" + k + "-" + keyPartitions;
+        String steps = "steps-" + k + "-" + keyPartitions;
+        String app = "bench-" + k + "-" + keyPartitions;
         try (Admin admin = broker.admin()) {
             admin.createTopics(List.of(new NewTopic(changes, Optional.of(partitions), Optional.empty()),
                                        new NewTopic(steps, Optional.of(1), Optional.empty()))).all().get(30, TimeUnit.SECONDS);
@@ -132,13 +146,16 @@ public final class StreamsScalingBench {
                     "fusekicdc.change.topic=" + changes,
                     "fusekicdc.step.topic=" + steps,
                     "fusekicdc.queries=" + String.join(",", queryFiles),
+                    "fusekicdc.key.partitions=" + keyPartitions,
                     "state.dir=" + work.resolve(app + "-state-" + i),
                     "num.stream.threads=1",
                     "commit.interval.ms=100",
                     "replication.factor=1",
                     // Tasks move to a new instance at once (nothing to catch up on: the topic is empty when they start).
                     "acceptable.recovery.lag=" + Long.MAX_VALUE,
-                    "consumer.auto.offset.reset=earliest", ""));
+                    "consumer.auto.offset.reset=earliest",
+                    // The stream's commit times are in the past: windows close on commits only (no wall-clock catch-up after the run).
+                    "fusekicdc.window.close.delay.ms=" + TimeUnit.DAYS.toMillis(36_500), ""));
                 procs.add(new ProcessBuilder(javaBinary(), "-Xmx1g", "-jar", jar.toString(), props.toString()).redirectErrorStream(true)
                               .redirectOutput(work.resolve(app + "-" + i + ".log").toFile()).start());
             }
@@ -146,7 +163,7 @@ public final class StreamsScalingBench {
             long t0 = System.nanoTime();
             produce(broker, changes, stream);
             long[] last = { t0 };
-            long count = readUntilQuiet(broker, steps, last);
+            long count = readUntilQuiet(broker, steps, last, expected);
             double seconds = (last[0] - t0) / 1e9;
             return new Result(stream.size() / seconds, count, seconds);
         } finally {
@@ -196,8 +213,12 @@ public final class StreamsScalingBench {
         }
     }
 
-    /** Read the step topic until no step has come for 5 s; the count, and in {@code last} when the last one came. */
-    private static long readUntilQuiet(TestBroker broker, String topic, long[] last) {
+    /**
+     * Read the step topic until no step has come for 5 s, or, when {@code expected} is positive, until that many
+     * steps have come (or none for 300 s): a split run's steps cross two more topics and may pause longer than 5 s;
+     * the count, and in {@code last} when the last one came.
+     */
+    private static long readUntilQuiet(TestBroker broker, String topic, long[] last, long expected) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -207,8 +228,9 @@ public final class StreamsScalingBench {
             c.assign(List.of(tp));
             c.seekToBeginning(List.of(tp));
             long quietSince = System.nanoTime();
-            long limit = TimeUnit.SECONDS.toNanos(5);
-            while ( count == 0 ? System.nanoTime() - quietSince < TimeUnit.SECONDS.toNanos(300) : System.nanoTime() - quietSince < limit ) {
+            long limit = TimeUnit.SECONDS.toNanos(expected > 0 ? 300 : 5);
+            while ( (count == 0 ? System.nanoTime() - quietSince < TimeUnit.SECONDS.toNanos(300) : System.nanoTime() - quietSince < limit)
+                    && (expected <= 0 || count < expected) ) {
                 ConsumerRecords<byte[], byte[]> rs = c.poll(Duration.ofMillis(100));
                 if ( !rs.isEmpty() ) {
                     count += rs.count();

@@ -1,15 +1,12 @@
 package org.fusekicdc.dist;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,19 +18,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
 import org.apache.jena.atlas.iterator.Iter;
-import org.apache.jena.atlas.json.JSON;
-import org.apache.jena.atlas.json.JsonArray;
-import org.apache.jena.atlas.json.JsonObject;
-import org.apache.jena.riot.Lang;
-import org.apache.jena.riot.RDFParser;
 import org.apache.jena.sparql.core.DatasetGraph;
-import org.apache.jena.sparql.core.DatasetGraphFactory;
 import org.apache.jena.sparql.core.Quad;
 import org.apache.jena.sparql.util.IsoMatcher;
 import org.fusekicdc.sink.kafka.TestBroker;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Replicas as an admin runs them: a leader and followers, each the official jena-fuseki-server
@@ -48,18 +38,9 @@ import org.junit.jupiter.api.io.TempDir;
 class ReplicationKillIT {
     private static final long SEED = Long.getLong("fusekicdc.replicationSeed", 0xfeed_cdcL);
 
-    @TempDir
-    Path work;
-
-    private final List<FusekiJvm> processes = new ArrayList<>();
+    @RegisterExtension
+    final FusekiNodes nodes = new FusekiNodes();
     private int kills;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
-    @AfterEach
-    void killAll() throws InterruptedException {
-        for ( FusekiJvm p : processes )
-            p.kill();
-    }
 
     @Test
     void followersOverKafkaEndEqualToTheLeaderThroughKillsAndABrokerRestart() throws Exception {
@@ -106,15 +87,11 @@ class ReplicationKillIT {
      * broker is restarted); writes stop; all converge.
      */
     private void run(String sinkTtl, String followTtl, int followerCount, int rounds, BrokerRestart brokerRestart) throws Exception {
-        Path extra = Files.createDirectories(work.resolve("extra"));
-        Files.copy(FusekiJvm.moduleJar(), extra.resolve("fuseki-cdc.jar"));
-        FusekiJvm leader = node("leader", extra, leaderConfig(sinkTtl));
+        FusekiJvm leader = nodes.node("leader", leaderConfig(sinkTtl));
         String snapshotUrl = leader.base + "/ds/snapshot";
         List<FusekiJvm> followers = new ArrayList<>();
         for ( int i = 1 ; i <= followerCount ; i++ )
-            followers.add(node("follower-" + i, extra, followerConfig("follower-" + i, followTtl.formatted(snapshotUrl))));
-        processes.add(leader);
-        processes.addAll(followers);
+            followers.add(nodes.node("follower-" + i, followerConfig("follower-" + i, followTtl.formatted(snapshotUrl))));
 
         leader.start();
         followers.get(0).start();
@@ -150,11 +127,11 @@ class ReplicationKillIT {
             writes.join(30_000);
         }
 
-        long head = leaderHead(leader);
-        DatasetGraph expected = dump(leader);
+        long head = nodes.head(leader);
+        DatasetGraph expected = nodes.dump(leader);
         for ( FusekiJvm f : followers ) {
-            awaitCaughtUp(f, head);
-            DatasetGraph actual = dump(f);
+            assertEquals(head, nodes.awaitCaughtUp(f, head), f.name + " is at the leader's head");
+            DatasetGraph actual = nodes.dump(f);
             assertTrue(IsoMatcher.isomorphic(expected, actual), () -> f.name + " holds exactly the leader's data at version " + head + ": "
                                                                     + difference(expected, actual) + "; follower status " + followerStatus(f));
         }
@@ -165,12 +142,6 @@ class ReplicationKillIT {
 
     // ---- The nodes
 
-    private FusekiJvm node(String name, Path extra, String config) throws IOException {
-        Path dir = Files.createDirectories(work.resolve(name));
-        Files.writeString(dir.resolve("config.ttl"), config);
-        return new FusekiJvm(name, dir, extra, dir.resolve("config.ttl"), "384m");
-    }
-
     /** SIGKILL, counted. */
     private void kill(FusekiJvm node) throws InterruptedException {
         if ( node.kill() )
@@ -178,19 +149,7 @@ class ReplicationKillIT {
     }
 
     private String leaderConfig(String sinkTtl) {
-        return """
-            PREFIX fuseki: <http://jena.apache.org/fuseki#>
-            PREFIX tdb2:   <http://jena.apache.org/2016/tdb#>
-            PREFIX cdc:    <https://w3id.org/fuseki-cdc#>
-            <#service> a fuseki:Service ; fuseki:name "ds" ;
-                fuseki:endpoint [ fuseki:operation fuseki:query ] , [ fuseki:operation fuseki:update ; fuseki:name "update" ] ,
-                                [ fuseki:operation fuseki:gsp-r ; fuseki:name "data" ] , [ fuseki:operation cdc:snapshot ; fuseki:name "snapshot" ] ;
-                fuseki:dataset <#captured> .
-            <#captured> a cdc:CapturedDataset ;
-                cdc:dataset [ a tdb2:DatasetTDB2 ; tdb2:location "%s/db" ] ;
-                %s
-                cdc:logDirectory "%s/changes" .
-            """.formatted(work.resolve("leader"), sinkTtl, work.resolve("leader"));
+        return CapturedServiceConfig.of(nodes.dir("leader"), sinkTtl);
     }
 
     /** The shipped follower example, pointed at this test's directories and broker. */
@@ -199,7 +158,7 @@ class ReplicationKillIT {
         int start = example.indexOf("    cdc:follow [");
         int end = example.indexOf("    ] .", start) + "    ] .".length();
         String config = example.substring(0, start) + "    " + followTtl.replaceAll(" ;$", " .") + example.substring(end);
-        return config.replace("\"run/", "\"" + work.resolve(name) + "/");
+        return config.replace("\"run/", "\"" + nodes.dir(name) + "/");
     }
 
     // ---- The workload
@@ -235,10 +194,7 @@ class ReplicationKillIT {
             while ( !stop.get() ) {
                 String update = nextUpdate();
                 try {
-                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(leader.base + "/ds/update")).timeout(Duration.ofSeconds(20))
-                                                                  .header("Content-Type", "application/sparql-update")
-                                                                  .POST(HttpRequest.BodyPublishers.ofString(update)).build(),
-                                                       HttpResponse.BodyHandlers.ofString());
+                    HttpResponse<String> r = nodes.update(leader, update);
                     if ( r.statusCode() == 204 || r.statusCode() == 200 )
                         committed.incrementAndGet();
                     else
@@ -280,29 +236,6 @@ class ReplicationKillIT {
 
     // ---- Checks
 
-    private JsonObject status(FusekiJvm node) throws Exception {
-        String body = http.send(HttpRequest.newBuilder(URI.create(node.base + "/$/cdc")).build(), HttpResponse.BodyHandlers.ofString()).body();
-        JsonArray datasets = JSON.parse(body).get("datasets").getAsArray();
-        return datasets.get(0).getAsObject();
-    }
-
-    private long leaderHead(FusekiJvm leader) throws Exception {
-        return status(leader).get("headVersion").getAsNumber().value().longValue();
-    }
-
-    private void awaitCaughtUp(FusekiJvm follower, long head) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        JsonObject f = null;
-        while ( System.nanoTime() < deadline ) {
-            f = status(follower).get("follower").getAsObject();
-            if ( f.get("appliedVersion").getAsNumber().value().longValue() == head && f.get("lagVersions").getAsNumber().value().longValue() == 0 )
-                return;
-            assertTrue(!"halted".equals(f.get("state").getAsString().value()), follower.name + " halted: " + f);
-            Thread.sleep(100);
-        }
-        throw new AssertionError(follower.name + " did not reach the leader's head " + head + ": " + f);
-    }
-
     /** What two datasets of ground quads disagree on, a few quads each way. */
     private static String difference(DatasetGraph expected, DatasetGraph actual) {
         List<Quad> missing = new ArrayList<>();
@@ -316,17 +249,9 @@ class ReplicationKillIT {
 
     private String followerStatus(FusekiJvm f) {
         try {
-            return status(f).get("follower").toString();
+            return nodes.status(f).get("follower").toString();
         } catch (Exception ex) {
             return "unreadable: " + ex;
         }
-    }
-
-    private DatasetGraph dump(FusekiJvm node) throws Exception {
-        String nquads = http.send(HttpRequest.newBuilder(URI.create(node.base + "/ds/data")).header("Accept", "application/n-quads").build(),
-                                  HttpResponse.BodyHandlers.ofString()).body();
-        DatasetGraph dsg = DatasetGraphFactory.create();
-        RDFParser.fromString(nquads, Lang.NQUADS).parse(dsg);
-        return dsg;
     }
 }

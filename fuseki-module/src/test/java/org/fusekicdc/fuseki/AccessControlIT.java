@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -16,18 +15,13 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.apache.jena.atlas.json.JSON;
-import org.apache.jena.atlas.json.JsonArray;
 import org.apache.jena.atlas.json.JsonObject;
 import org.apache.jena.atlas.json.JsonValue;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Graph-level access control through every endpoint, with config-examples/access-control.ttl:
@@ -35,87 +29,17 @@ import org.junit.jupiter.api.io.TempDir;
  * over the captured dataset for readers and a write service over the same captured dataset.
  * Per user, exactly which quads each endpoint gives.
  */
-class AccessControlIT {
-    private static final String G = "http://example/graph/";
-    private static final String EVERYTHING = "SELECT ?o { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }";
-
+class AccessControlIT extends AccessControlFixture {
     // What each user may read now. carol may use the service but has no registry entry: like Jena, every endpoint shows her nothing.
     private static final Set<String> ADMIN_NOW = Set.of("default", "public", "public2", "alice", "secret-kept");
     private static final Set<String> ALICE_NOW = Set.of("public", "public2", "alice");
     private static final Set<String> BOB_NOW = Set.of("default", "public", "public2");
-
-    @TempDir
-    static Path work;
-    static CdcFuseki f;
-
-    @BeforeAll
-    static void start() {
-        Path passwd = CdcFuseki.passwordFile("admin: admin-pw\nalice: alice-pw\nbob: bob-pw\ncarol: carol-pw\n");
-        String config = CdcFuseki.exampleConfig("access-control.ttl", work).replace("\"" + work + "/passwd\"", "\"" + passwd + "\"");
-        f = CdcFuseki.start(work, config, b -> {});
-        write("INSERT DATA { <http://example/s0> <http://example/p> \"default\" }");
-        write("INSERT DATA { GRAPH <" + G + "public> { <http://example/s1> <http://example/p> \"public\" } }");
-        write("INSERT DATA { GRAPH <" + G + "alice> { <http://example/s2> <http://example/p> \"alice\" } }");
-        write("INSERT DATA { GRAPH <" + G + "secret> { <http://example/s3> <http://example/p> \"secret\" . <http://example/s4> <http://example/p> \"secret-kept\" } }");
-        write("DELETE DATA { GRAPH <" + G + "secret> { <http://example/s3> <http://example/p> \"secret\" } } ;"
-              + " INSERT DATA { GRAPH <" + G + "public> { <http://example/s5> <http://example/p> \"public2\" } }");
-    }
-
-    @AfterAll
-    static void stop() {
-        if ( f != null )
-            f.close();
-    }
-
-    private static void write(String update) {
-        HttpResponse<String> r = f.send(request("/ds-admin/update", "admin").header("Content-Type", "application/sparql-update")
-                                                                              .POST(HttpRequest.BodyPublishers.ofString(update)));
-        assertEquals(204, r.statusCode(), r.body());
-    }
-
-    private static HttpRequest.Builder request(String path, String user) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(f.url(path)));
-        return user == null ? b : b.header("Authorization", basic(user));
-    }
-
-    private static String basic(String user) {
-        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + user + "-pw").getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static HttpResponse<String> get(String path, String user) {
-        return f.send(request(path, user));
-    }
-
-    private static String query(String q) {
-        return URLEncoder.encode(q, StandardCharsets.UTF_8);
-    }
-
-    /** The literals on a patch text's lines starting with {@code marker} ("A " or "D "). */
-    private static Set<String> literals(String patchText, String marker) {
-        Set<String> out = new TreeSet<>();
-        Pattern literal = Pattern.compile("\"([^\"]*)\"");
-        for ( String line : patchText.split("\n") ) {
-            if ( !line.startsWith(marker) )
-                continue;
-            Matcher m = literal.matcher(line);
-            assertTrue(m.find(), line);
-            out.add(m.group(1));
-        }
-        return out;
-    }
 
     private static List<Long> versions(String patchText) {
         List<Long> out = new ArrayList<>();
         Matcher m = Pattern.compile("(?m)^H version \\D*(\\d+)").matcher(patchText);
         while ( m.find() )
             out.add(Long.parseLong(m.group(1)));
-        return out;
-    }
-
-    private static Set<String> objects(JsonArray bindings, String var) {
-        Set<String> out = new TreeSet<>();
-        for ( JsonValue row : bindings )
-            out.add(row.getAsObject().get(var).getAsObject().get("value").getAsString().value());
         return out;
     }
 
@@ -247,8 +171,7 @@ class AccessControlIT {
         // A server of its own: subscriptions other tests left are released in the background.
         Path passwd = CdcFuseki.passwordFile("alice: alice-pw\nbob: bob-pw\n");
         Path dir = work.resolve("views");
-        String config = CdcFuseki.exampleConfig("access-control.ttl", dir).replace("\"" + dir + "/passwd\"", "\"" + passwd + "\"");
-        try (CdcFuseki g = CdcFuseki.start(dir, config, b -> {})) {
+        try (CdcFuseki g = CdcFuseki.start(dir, config(dir, passwd), b -> {})) {
             String url = g.url("/ds/live?query=" + query(EVERYTHING));
             try (SseClient alice = new SseClient(url, Map.of("Authorization", basic("alice")));
                  SseClient bob = new SseClient(url, Map.of("Authorization", basic("bob")));
@@ -284,6 +207,38 @@ class AccessControlIT {
                 assertEquals(expected, objects(n.get("addedResults").getAsObject().get("results").getAsObject().get("bindings").getAsArray(), "o"), user);
             }
         }
+    }
+
+    // ---- Continuous queries: a window holds the changes to every graph
+
+    private static final String WINDOWED = "SELECT (COUNT(*) AS ?n) FROM NAMED WINDOW <urn:w> ON <https://w3id.org/fuseki-cdc#added>"
+                                           + " [RANGE PT1M] WHERE { WINDOW <urn:w> { ?s ?p ?o } }";
+
+    @Test
+    void continuousQueriesAreRefusedToUsersWhoMayReadOnlySomeGraphs() throws Exception {
+        // Every user of /ds reads through the registry, the admin too (named graphs, not all of them).
+        for ( String user : List.of("admin", "alice", "bob", "carol") ) {
+            HttpResponse<String> r = f.send(request("/ds/live?query=" + query(WINDOWED), user).header("Accept", "text/event-stream"));
+            assertEquals(403, r.statusCode(), user + ": " + r.body());
+            assertTrue(r.body().contains("read access to the whole dataset"), r.body());
+            try (WsClient c = new WsClient(f.url("/ds/live"), Map.of("Authorization", basic(user)))) {
+                c.send("{\"subscribe\": {\"sparql\": \"" + WINDOWED + "\", \"alias\": \"w\"}}");
+                JsonObject e = c.next().get("error").getAsObject();
+                assertEquals(403, e.get("status_code").getAsNumber().value().intValue(), e.toString());
+                assertEquals("forbidden", e.get("error").getAsString().value(), e.toString());
+            }
+        }
+        assertEquals(0, f.runtime("ds").continuousQueries().subscriptionCount(), "no refused query was registered");
+    }
+
+    @Test
+    void continuousQueriesNeedTheEndpointsAuthentication() {
+        HttpResponse<String> anonymous = f.send(request("/ds/live?query=" + query(WINDOWED), null).header("Accept", "text/event-stream"));
+        assertEquals(401, anonymous.statusCode(), anonymous.body());
+        HttpResponse<String> wrongPassword = f.send(HttpRequest.newBuilder(URI.create(f.url("/ds/live?query=" + query(WINDOWED))))
+                                                        .header("Accept", "text/event-stream")
+                                                        .header("Authorization", "Basic " + Base64.getEncoder().encodeToString("alice:bob-pw".getBytes(StandardCharsets.UTF_8))));
+        assertEquals(401, wrongPassword.statusCode(), wrongPassword.body());
     }
 
     // ---- Admin listing and status (the dashboard's data)

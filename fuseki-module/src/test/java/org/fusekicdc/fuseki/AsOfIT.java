@@ -40,7 +40,6 @@ import org.apache.jena.riot.resultset.ResultSetLang;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.DatasetGraphFactory;
 import org.apache.jena.sparql.core.Quad;
-import org.apache.jena.system.Txn;
 import org.fusekicdc.core.testing.TestSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,61 +61,24 @@ class AsOfIT {
     @TempDir
     static Path work;
     static CdcFuseki f;
-    static final List<Set<Quad>> dumps = new ArrayList<>();
-    static final List<Instant> committed = new ArrayList<>();
+    static List<Set<Quad>> dumps;
+    static List<Instant> committed;
     static long seed;
 
     @BeforeAll
     static void start() {
         f = CdcFuseki.startQuickstart(work);
         seed = System.nanoTime();
-        Random rnd = new Random(seed);
-        dumps.add(Set.of());
-        committed.add(null);
-        String[] graphs = { null, "http://example/g1", "http://example/g2" };
-        while ( dumps.size() <= 40 ) {
-            StringBuilder u = new StringBuilder();
-            int ops = 1 + rnd.nextInt(5);
-            for ( int i = 0 ; i < ops ; i++ ) {
-                String g = graphs[rnd.nextInt(graphs.length)];
-                String triple = "<http://example/s" + rnd.nextInt(4) + "> <http://example/p" + rnd.nextInt(2) + "> "
-                                + (rnd.nextBoolean() ? "<http://example/s" + rnd.nextInt(4) + ">" : "\"v" + rnd.nextInt(3) + "\"") + " .";
-                String data = g == null ? triple : "GRAPH <" + g + "> { " + triple + " }";
-                u.append(rnd.nextInt(3) == 0 ? "DELETE DATA { " : "INSERT DATA { ").append(data).append(" } ;\n");
-            }
-            long before = f.runtime("ds").log().publishedVersion();
-            HttpResponse<String> r = f.update("ds", u.toString());
-            assertEquals(204, r.statusCode(), r.body());
-            long after = f.runtime("ds").log().publishedVersion();
-            if ( after == before )
-                continue;
-            assertEquals(dumps.size(), after);
-            DatasetGraph dsg = f.dataset("ds");
-            dumps.add(Txn.calculateRead(dsg, () -> dump(dsg)));
-            committed.add(f.runtime("ds").log().read(after).meta().commitTime());
-        }
+        RandomVersions written = new RandomVersions(f, new Random(seed), new String[] { null, "http://example/g1", "http://example/g2" }, 5);
+        written.writeUntil(40);
+        dumps = written.dumps();
+        committed = written.committed();
     }
 
     @AfterAll
     static void stop() {
         if ( f != null )
             f.close();
-    }
-
-    private static Set<Quad> dump(DatasetGraph dsg) {
-        Set<Quad> out = new HashSet<>();
-        dsg.find().forEachRemaining(q -> out.add(normal(q)));
-        return out;
-    }
-
-    private static Quad normal(Quad q) {
-        return Quad.create(q.isDefaultGraph() ? Quad.defaultGraphIRI : q.getGraph(), q.getSubject(), q.getPredicate(), q.getObject());
-    }
-
-    private static DatasetGraph copy(Set<Quad> quads) {
-        DatasetGraph d = DatasetGraphFactory.create();
-        quads.forEach(d::add);
-        return d;
     }
 
     private static List<String> rows(ResultSet rs) {
@@ -128,7 +90,7 @@ class AsOfIT {
     }
 
     private static List<String> expected(Set<Quad> dump, String query) {
-        try (QueryExecution qe = QueryExecutionFactory.create(query, DatasetFactory.wrap(copy(dump)))) {
+        try (QueryExecution qe = QueryExecutionFactory.create(query, DatasetFactory.wrap(RandomVersions.copy(dump)))) {
             return rows(qe.execSelect());
         }
     }
@@ -227,7 +189,7 @@ class AsOfIT {
     private static Set<Quad> parseQuads(String body, Lang lang) {
         DatasetGraph d = DatasetGraphFactory.create();
         RDFParser.fromString(body, lang).parse(d);
-        return dump(d);
+        return RandomVersions.dump(d);
     }
 
     @Test
@@ -262,9 +224,9 @@ class AsOfIT {
         // until defaults to the head; applying the net change to the dump at 'after' gives the head's.
         HttpResponse<String> toHead = get("/ds/changes?net=true&after=5");
         assertEquals(String.valueOf(dumps.size() - 1), toHead.headers().firstValue("X-CDC-Until").orElseThrow());
-        DatasetGraph at5 = copy(dumps.get(5));
+        DatasetGraph at5 = RandomVersions.copy(dumps.get(5));
         org.apache.jena.rdfpatch.RDFPatchOps.applyChange(at5, new ByteArrayInputStream(toHead.body().getBytes(StandardCharsets.UTF_8)));
-        assertEquals(dumps.getLast(), dump(at5));
+        assertEquals(dumps.getLast(), RandomVersions.dump(at5));
     }
 
     @Test

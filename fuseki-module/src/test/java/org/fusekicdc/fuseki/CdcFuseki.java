@@ -47,6 +47,28 @@ public final class CdcFuseki implements AutoCloseable {
         return p.resolve("config-examples");
     }
 
+    /**
+     * A config of dataset {@code ds} captured in {@code dir} (TDB2 store and change log), with a
+     * query endpoint and {@code endpoints}; {@code datasetStatements} (sinks, cdc:follow...) each
+     * end with ";".
+     */
+    public static String capturedDataset(Path dir, String endpoints, String datasetStatements) {
+        return """
+            PREFIX :       <#>
+            PREFIX fuseki: <http://jena.apache.org/fuseki#>
+            PREFIX tdb2:   <http://jena.apache.org/2016/tdb#>
+            PREFIX cdc:    <https://w3id.org/fuseki-cdc#>
+            :service a fuseki:Service ; fuseki:name "ds" ;
+                fuseki:endpoint [ fuseki:operation fuseki:query ] ;
+                %s
+                fuseki:dataset :dataset .
+            :dataset a cdc:CapturedDataset ;
+                cdc:dataset [ a tdb2:DatasetTDB2 ; tdb2:location "%s/db" ] ;
+                %s
+                cdc:logDirectory "%s/changes" .
+            """.formatted(endpoints, dir, datasetStatements, dir);
+    }
+
     /** The example config's text with {@code run/} replaced by {@code workDir}. */
     public static String exampleConfig(String example, Path workDir) {
         try {

@@ -7,16 +7,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.util.UUID;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 
-import io.nats.client.Connection;
-import io.nats.client.Nats;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
 import org.apache.jena.datatypes.xsd.XSDDatatype;
@@ -46,57 +41,27 @@ import org.junit.jupiter.api.io.TempDir;
  * apply, and is promoted only when caught up or forced. Needs a NATS server with JetStream (NATS_URL, else 127.0.0.1:4222); .ci/run starts one.
  */
 class FollowerIT {
-    private static final String NATS_URL = System.getenv().getOrDefault("NATS_URL", "nats://127.0.0.1:4222");
-
     @TempDir
     Path work;
 
-    private String subject;
-    private String stream;
-    private Connection nats;
+    private JetStreamFollowing following;
 
     @BeforeEach
     void natsSubject() throws Exception {
-        String id = UUID.randomUUID().toString().substring(0, 8);
-        subject = "fuseki-cdc-test.follow." + id;
-        stream = "FUSEKI_CDC_FOLLOW_" + id.toUpperCase();
-        nats = Nats.connect(NATS_URL);
+        following = new JetStreamFollowing("follow");
     }
 
     @AfterEach
     void dropStream() throws Exception {
-        try {
-            nats.jetStreamManagement().deleteStream(stream);
-        } catch (Exception ex) {
-            // The test may have failed before the leader created it.
-        }
-        nats.close();
+        following.close();
     }
 
     private String leaderConfig() {
-        return CdcFuseki.exampleConfig("nats.ttl", work.resolve("leader"))
-                        .replace("cdc:url \"nats://127.0.0.1:4222\"",
-                                 "cdc:url \"" + NATS_URL + "\" ; cdc:subject \"" + subject + "\" ; cdc:stream \"" + stream + "\"");
+        return following.leaderConfig(work.resolve("leader"));
     }
 
     private String followerConfig(Path dir, String extra) {
-        return """
-            PREFIX :       <#>
-            PREFIX fuseki: <http://jena.apache.org/fuseki#>
-            PREFIX tdb2:   <http://jena.apache.org/2016/tdb#>
-            PREFIX cdc:    <https://w3id.org/fuseki-cdc#>
-            :service a fuseki:Service ; fuseki:name "ds" ;
-                fuseki:endpoint [ fuseki:operation fuseki:query ] ;
-                fuseki:endpoint [ fuseki:operation fuseki:update ; fuseki:name "update" ] ;
-                fuseki:endpoint [ fuseki:operation cdc:changes ; fuseki:name "changes" ] ;
-                fuseki:endpoint [ fuseki:operation cdc:live ; fuseki:name "live" ] ;
-                fuseki:dataset :dataset .
-            :dataset a cdc:CapturedDataset ;
-                cdc:dataset [ a tdb2:DatasetTDB2 ; tdb2:location "%s/db" ] ;
-                cdc:logDirectory "%s/changes" ;
-                cdc:follow [ a cdc:JetStreamSubject ; cdc:url "%s" ; cdc:subject "%s" ; cdc:stream "%s" ;
-                             cdc:leaderUrl "http://leader.example/ds" ; cdc:retryInitialMillis 50 ; cdc:retryMaxMillis 500 %s ] .
-            """.formatted(dir, dir, NATS_URL, subject, stream, extra);
+        return following.followerConfig(dir, "fuseki:endpoint [ fuseki:operation fuseki:update ; fuseki:name \"update\" ] ;", "", extra);
     }
 
     private static void insert(CdcFuseki f, int i) {
@@ -202,7 +167,7 @@ class FollowerIT {
             for ( int i = 1 ; i <= 20 ; i++ )
                 insert(leader, i);
             await("the leader's sink delivered version 21", () -> delivered(leader) >= 21, null);
-            nats.jetStreamManagement().purgeStream(stream);   // the subject's retention removed the start
+            following.nats.jetStreamManagement().purgeStream(following.stream);   // the subject's retention removed the start
             for ( int i = 21 ; i <= 25 ; i++ )
                 insert(leader, i);
 
@@ -238,14 +203,14 @@ class FollowerIT {
             // Someone else publishes on the leader's subject (the leader's sink would now refuse to
             // publish: its subject no longer ends with its own last patch).
             Headers h = new Headers().put("Content-Type", "text/plain");
-            nats.jetStream().publish(NatsMessage.builder().subject(subject).headers(h).data("hello, not a patch").build());
+            following.nats.jetStream().publish(NatsMessage.builder().subject(following.subject).headers(h).data("hello, not a patch").build());
 
             Path halting = work.resolve("halting");
             try (CdcFuseki follower = CdcFuseki.start(halting, followerConfig(halting, ""), b -> {})) {
                 Follower fl = follower(follower);
                 await("the follower halts", () -> fl.status().state() == FollowerState.HALTED, fl);
                 String error = fl.status().lastError();
-                assertTrue(error.contains("stream sequence 3") && error.contains(subject) && error.contains("not a fuseki-cdc patch"), error);
+                assertTrue(error.contains("stream sequence 3") && error.contains(following.subject) && error.contains("not a fuseki-cdc patch"), error);
                 assertEquals(2, follower.dataset("ds").changeLog().headVersion(), "stopped after the last good patch");
             }
 
@@ -358,7 +323,7 @@ class FollowerIT {
             for ( int i = 11 ; i <= 20 ; i++ )
                 insert(leader, i);
             await("the leader's sink delivered version 20", () -> delivered(leader) >= 20, null);
-            nats.jetStreamManagement().purgeStream(stream);   // versions 11..20 are gone from the subject
+            following.nats.jetStreamManagement().purgeStream(following.stream);   // versions 11..20 are gone from the subject
             for ( int i = 21 ; i <= 25 ; i++ )
                 insert(leader, i);
             try (CdcFuseki follower = CdcFuseki.start(fdir, config, b -> {})) {

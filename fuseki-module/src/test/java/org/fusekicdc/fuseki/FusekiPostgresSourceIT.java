@@ -76,7 +76,7 @@ class FusekiPostgresSourceIT {
         String ttl = TestPostgres.pointExampleAtTestServer(CdcFuseki.exampleConfig("postgres-source.ttl", work))
                               .replace("cdc:passwordEnv \"PGPASSWORD\" ;", "cdc:slotName \"" + slot + "\" ; cdc:publicationName \"" + slot + "\" ;")
                               .replace("\"public.", "\"" + schema + ".");
-        fuseki = CdcFuseki.start(work, ttl, b -> {});
+        fuseki = CdcFuseki.start(work, ttl, b -> b.enableMetrics(true));
         String ann = "SELECT ?name ?born ?country { GRAPH <http://example.org/shop/customers> { "
                      + "<http://example.org/shop/customer/7> <http://example.org/shop#name> ?name ; <http://example.org/shop#born> ?born ; "
                      + "<http://example.org/shop#country> ?country } }";
@@ -89,7 +89,11 @@ class FusekiPostgresSourceIT {
         HttpResponse<String> status = fuseki.send(HttpRequest.newBuilder(URI.create(fuseki.url("/$/cdc"))));
         assertEquals(200, status.statusCode());
         assertTrue(status.body().contains("\"name\" : \"shop\"") && status.body().contains("\"state\" : \"running\"")
-                   && status.body().contains("\"type\" : \"PostgresSource\""), status.body());
+                   && status.body().contains("\"type\" : \"PostgresSource\"") && status.body().contains("\"since\" : \""), status.body());
+        String metrics = fuseki.send(HttpRequest.newBuilder(URI.create(fuseki.url("/$/metrics")))).body();
+        assertTrue(metrics.lines().anyMatch(l -> l.startsWith("fusekicdc_source_state{") && l.contains("source=\"shop\"") && l.contains("state=\"running\"")
+                                                 && l.endsWith(" 1.0")), "the source's state is a metric: " + metrics);
+        assertTrue(metrics.lines().anyMatch(l -> l.startsWith("fusekicdc_source_state_since_seconds{") && l.contains("source=\"shop\"")), metrics);
         HttpResponse<String> changes = fuseki.send(HttpRequest.newBuilder(URI.create(fuseki.url("/ds/changes?after=0"))));
         assertTrue(changes.body().contains("sourceLsn"), "the change feed shows the source headers: " + changes.body());
     }

@@ -10,7 +10,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -26,10 +25,7 @@ import org.apache.jena.query.QueryExecution;
 import org.apache.jena.query.QueryExecutionFactory;
 import org.apache.jena.query.QuerySolution;
 import org.apache.jena.query.ResultSet;
-import org.apache.jena.sparql.core.DatasetGraph;
-import org.apache.jena.sparql.core.DatasetGraphFactory;
 import org.apache.jena.sparql.core.Quad;
-import org.apache.jena.system.Txn;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,51 +48,27 @@ class LiveAsOfIT {
         return f.url("/ds/live?query=" + URLEncoder.encode(query, StandardCharsets.UTF_8) + extra);
     }
 
-    /** Write random changes until the dataset has {@code versions} versions after 0; the dumps after each. */
-    private static void write(CdcFuseki f, Random rnd, List<Set<Quad>> dumps, int versions) {
-        String[] graphs = { null, "http://example/g1" };
-        while ( dumps.size() <= versions ) {
-            StringBuilder u = new StringBuilder();
-            int ops = 1 + rnd.nextInt(4);
-            for ( int i = 0 ; i < ops ; i++ ) {
-                String g = graphs[rnd.nextInt(graphs.length)];
-                String triple = "<http://example/s" + rnd.nextInt(4) + "> <http://example/p" + rnd.nextInt(2) + "> "
-                                + (rnd.nextBoolean() ? "<http://example/s" + rnd.nextInt(4) + ">" : "\"v" + rnd.nextInt(3) + "\"") + " .";
-                String data = g == null ? triple : "GRAPH <" + g + "> { " + triple + " }";
-                u.append(rnd.nextInt(3) == 0 ? "DELETE DATA { " : "INSERT DATA { ").append(data).append(" } ;\n");
-            }
-            long before = f.runtime("ds").log().publishedVersion();
-            HttpResponse<String> r = f.update("ds", u.toString());
-            assertEquals(204, r.statusCode(), r.body());
-            long after = f.runtime("ds").log().publishedVersion();
-            if ( after == before )
-                continue;
-            assertEquals(dumps.size(), after);
-            DatasetGraph dsg = f.dataset("ds");
-            dumps.add(Txn.calculateRead(dsg, () -> {
-                Set<Quad> out = new HashSet<>();
-                dsg.find().forEachRemaining(q -> out.add(Quad.create(q.isDefaultGraph() ? Quad.defaultGraphIRI : q.getGraph(), q.getSubject(),
-                                                                     q.getPredicate(), q.getObject())));
-                return out;
-            }));
-        }
+    /** 25 versions of random changes. */
+    private static RandomVersions written(CdcFuseki f, Random rnd) {
+        RandomVersions versions = new RandomVersions(f, rnd, new String[] { null, "http://example/g1" }, 4);
+        versions.writeUntil(25);
+        return versions;
     }
 
     /** Write random versions until the query's answer differs from {@code answer}; the version where it first does. */
-    private static long writeUntilTheAnswerChanges(CdcFuseki f, Random rnd, List<Set<Quad>> dumps, String query, List<String> answer) {
+    private static long writeUntilTheAnswerChanges(RandomVersions versions, String query, List<String> answer) {
+        List<Set<Quad>> dumps = versions.dumps();
         int target = dumps.size();
         do {
-            write(f, rnd, dumps, target++);
+            versions.writeUntil(target++);
         } while ( expected(dumps.get(dumps.size() - 1), query).equals(answer) );
         return dumps.size() - 1;
     }
 
     /** The query's rows on a dump, each as "var=type:value" pairs, sorted. */
     private static List<String> expected(Set<Quad> dump, String query) {
-        DatasetGraph d = DatasetGraphFactory.create();
-        dump.forEach(d::add);
         List<String> rows = new ArrayList<>();
-        try (QueryExecution qe = QueryExecutionFactory.create(query, DatasetFactory.wrap(d))) {
+        try (QueryExecution qe = QueryExecutionFactory.create(query, DatasetFactory.wrap(RandomVersions.copy(dump)))) {
             ResultSet rs = qe.execSelect();
             List<String> vars = rs.getResultVars().stream().sorted().toList();
             while ( rs.hasNext() ) {
@@ -158,10 +130,9 @@ class LiveAsOfIT {
     void aSubscriptionAsOfAVersionReplaysEachVersionThenGoesLive() throws Exception {
         long seed = System.nanoTime();
         Random rnd = new Random(seed);
-        List<Set<Quad>> dumps = new ArrayList<>();
-        dumps.add(Set.of());
         try (CdcFuseki f = CdcFuseki.startQuickstart(work)) {
-            write(f, rnd, dumps, 25);
+            RandomVersions versions = written(f, rnd);
+            List<Set<Quad>> dumps = versions.dumps();
             for ( String query : List.of(EVERYTHING, JOIN) ) {
                 int n = rnd.nextInt(20);
                 long head = dumps.size() - 1;
@@ -178,7 +149,7 @@ class LiveAsOfIT {
                     assertReplay(c, dumps, query, n, head, "seed " + seed);
                     // Live from here on: the next change the query sees comes as one update at its own version.
                     List<String> atHead = expected(dumps.get((int)head), query);
-                    long live = writeUntilTheAnswerChanges(f, rnd, dumps, query, atHead);
+                    long live = writeUntilTheAnswerChanges(versions, query, atHead);
                     SseClient.Event e = c.next();
                     assertEquals("update", e.event());
                     assertEquals(String.valueOf(live), e.id(), "seed " + seed + ": the first live change");
@@ -237,10 +208,9 @@ class LiveAsOfIT {
     void aWebSocketSubscriptionAsOfAVersionReplaysEachVersionThenGoesLive() throws Exception {
         long seed = System.nanoTime();
         Random rnd = new Random(seed);
-        List<Set<Quad>> dumps = new ArrayList<>();
-        dumps.add(Set.of());
         try (CdcFuseki f = CdcFuseki.startQuickstart(work); WsClient c = new WsClient(f.url("/ds/live"), Map.of())) {
-            write(f, rnd, dumps, 25);
+            RandomVersions versions = written(f, rnd);
+            List<Set<Quad>> dumps = versions.dumps();
             for ( String query : List.of(EVERYTHING, JOIN) ) {
                 int n = rnd.nextInt(20);
                 long head = dumps.size() - 1;
@@ -259,7 +229,7 @@ class LiveAsOfIT {
                 }
                 // Live from here on: the next change the query sees comes as one notification at its own version.
                 List<String> atHead = expected(dumps.get((int)head), query);
-                long live = writeUntilTheAnswerChanges(f, rnd, dumps, query, atHead);
+                long live = writeUntilTheAnswerChanges(versions, query, atHead);
                 JsonObject u = notification(c, live, at + ": the first live change");
                 List<String> after = expected(dumps.get((int)live), query);
                 assertEquals(minus(after, atHead), rows(u, "addedResults"), at);

@@ -63,6 +63,9 @@ class MetricsIT {
             assertTrue(value(m, "fusekicdc_live_evaluation_seconds_count{dataset=\"ds\"}") >= 4, "the initial answer and one per commit");
             assertTrue(value(m, "fusekicdc_live_notification_latency_seconds_count{dataset=\"ds\"}") >= 1);
             assertTrue(value(m, "fusekicdc_live_match_seconds_count{dataset=\"ds\"}") >= 1);
+            assertTrue(value(m, "fusekicdc_read_open_seconds_count{dataset=\"ds\"}") >= 1, "the live query reads at known versions");
+            assertTrue(m.contains("fusekicdc_read_open_seconds_bucket{dataset=\"ds\",le="), "the time to open a read is a histogram");
+            assertTrue(m.contains("fusekicdc_read_waited_total{dataset=\"ds\"}"), "reads that waited for a commit are counted");
         }
     }
 

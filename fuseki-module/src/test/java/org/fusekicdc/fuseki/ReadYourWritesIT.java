@@ -12,11 +12,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.UUID;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
-import io.nats.client.Connection;
-import io.nats.client.Nats;
+import org.apache.jena.atlas.json.JsonObject;
+import org.apache.jena.query.TxnType;
+import org.apache.jena.sparql.core.DatasetGraph;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,58 +33,37 @@ import org.junit.jupiter.api.io.TempDir;
  * Needs a NATS server with JetStream (NATS_URL, else 127.0.0.1:4222); .ci/run starts one.
  */
 class ReadYourWritesIT {
-    private static final String NATS_URL = System.getenv().getOrDefault("NATS_URL", "nats://127.0.0.1:4222");
-
     @TempDir
     Path work;
 
-    private String subject;
-    private String stream;
-    private Connection nats;
+    private JetStreamFollowing following;
 
     @BeforeEach
     void natsSubject() throws Exception {
-        String id = UUID.randomUUID().toString().substring(0, 8);
-        subject = "fuseki-cdc-test.ryw." + id;
-        stream = "FUSEKI_CDC_RYW_" + id.toUpperCase();
-        nats = Nats.connect(NATS_URL);
+        following = new JetStreamFollowing("ryw");
     }
 
     @AfterEach
     void dropStream() throws Exception {
-        try {
-            nats.jetStreamManagement().deleteStream(stream);
-        } catch (Exception ex) {
-            // The test may have failed before the leader created it.
-        }
-        nats.close();
+        following.close();
     }
 
+    /** The example leader, with the upload and RDF Patch endpoints as well. */
     private String leaderConfig() {
-        return CdcFuseki.exampleConfig("nats.ttl", work.resolve("leader"))
-                        .replace("cdc:url \"nats://127.0.0.1:4222\"",
-                                 "cdc:url \"" + NATS_URL + "\" ; cdc:subject \"" + subject + "\" ; cdc:stream \"" + stream + "\"");
+        String update = "fuseki:endpoint [ fuseki:operation fuseki:update ; fuseki:name \"update\" ] ;";
+        String config = following.leaderConfig(work.resolve("leader"));
+        assertTrue(config.contains(update), config);
+        return config.replace(update, update + " fuseki:endpoint [ fuseki:operation fuseki:upload ; fuseki:name \"upload\" ] ;"
+                                      + " fuseki:endpoint [ fuseki:operation fuseki:patch ; fuseki:name \"patch\" ] ;");
     }
 
     private String followerConfig(Path dir) {
-        return """
-            PREFIX :       <#>
-            PREFIX fuseki: <http://jena.apache.org/fuseki#>
-            PREFIX tdb2:   <http://jena.apache.org/2016/tdb#>
-            PREFIX cdc:    <https://w3id.org/fuseki-cdc#>
-            :service a fuseki:Service ; fuseki:name "ds" ;
-                fuseki:endpoint [ fuseki:operation fuseki:query ] ;
-                fuseki:endpoint [ fuseki:operation fuseki:gsp-r ; fuseki:name "get" ] ;
-                fuseki:endpoint [ fuseki:operation cdc:changes ; fuseki:name "changes" ] ;
-                fuseki:endpoint [ fuseki:operation cdc:live ; fuseki:name "live" ] ;
-                fuseki:dataset :dataset .
-            :dataset a cdc:CapturedDataset ;
-                cdc:dataset [ a tdb2:DatasetTDB2 ; tdb2:location "%s/db" ] ;
-                cdc:logDirectory "%s/changes" ;
-                cdc:minVersionWaitMillis 30000 ;
-                cdc:follow [ a cdc:JetStreamSubject ; cdc:url "%s" ; cdc:subject "%s" ; cdc:stream "%s" ;
-                             cdc:leaderUrl "http://leader.example/ds" ; cdc:retryInitialMillis 50 ; cdc:retryMaxMillis 500 ] .
-            """.formatted(dir, dir, NATS_URL, subject, stream);
+        return followerConfig(dir, "");
+    }
+
+    private String followerConfig(Path dir, String datasetOptions) {
+        return following.followerConfig(dir, "fuseki:endpoint [ fuseki:operation fuseki:gsp-r ; fuseki:name \"get\" ] ;",
+                                        "cdc:minVersionWaitMillis 30000 ; " + datasetOptions, "");
     }
 
     private static long version(HttpResponse<String> r) {
@@ -118,6 +100,27 @@ class ReadYourWritesIT {
             }
         }
         throw new AssertionError("no initial event");
+    }
+
+    /** A number member of a compact JSON body. */
+    private static long field(String body, String name) {
+        Matcher m = Pattern.compile("\"" + name + "\":(\\d+)").matcher(body);
+        assertTrue(m.find(), name + " in " + body);
+        return Long.parseLong(m.group(1));
+    }
+
+    /** A multipart/form-data body holding one Turtle file, as an HTML form sends it. */
+    private static String form(String boundary, String turtle) {
+        return "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"data.ttl\"\r\nContent-Type: text/turtle\r\n\r\n" + turtle
+               + "\n\r\n--" + boundary + "--\r\n";
+    }
+
+    private static long num(JsonObject o, String key) {
+        return o.get(key).getAsNumber().value().longValue();
+    }
+
+    private static boolean askTrue(HttpResponse<String> r) {
+        return r.statusCode() == 200 && r.body().replace(" ", "").contains("\"boolean\":true");
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
@@ -194,8 +197,10 @@ class ReadYourWritesIT {
             assertTrue(System.nanoTime() - t0 >= Duration.ofMillis(300).toNanos(), "it waited the bound first");
             assertTrue(late.headers().firstValue("Retry-After").isPresent());
             assertEquals(head, version(late));
+            // How far from what was asked, and from the leader (which has no version past the head either).
             assertTrue(late.body().contains("\"version\":" + head) && late.body().contains("\"minVersion\":" + (head + 1000))
-                       && late.body().contains("\"lagVersions\":1000"), late.body());
+                       && late.body().contains("\"behindAsked\":1000") && late.body().contains("\"lagVersions\":0")
+                       && late.body().contains("\"leaderVersion\":" + head), late.body());
             assertEquals(400, ask(f1, "ASK { ?s ?p ?o }", "soon", "").statusCode(), "a version that is not a number is refused");
 
             // A follower that stopped following is not ready; the leader still is.
@@ -205,6 +210,109 @@ class ReadYourWritesIT {
             assertEquals(503, stopped.statusCode(), stopped.body());
             assertTrue(stopped.body().contains("\"state\":\"STOPPED\"") && stopped.headers().firstValue("Retry-After").isPresent(), stopped.body());
             assertEquals(200, get(leader, "/$/cdc/ds/ready").statusCode());
+        }
+    }
+
+    @Test
+    void uploadsAndPatchesNameTheirVersionAndReadsAndWebSocketSubscriptionsAskingForItSeeThem() throws Exception {
+        try (CdcFuseki leader = CdcFuseki.start(work.resolve("leader"), leaderConfig(), b -> {});
+             CdcFuseki f1 = CdcFuseki.start(work.resolve("f1"), followerConfig(work.resolve("f1")), b -> {})) {
+            String boundary = "----cdc-form";
+            HttpResponse<String> upload = leader.post("/ds/upload", "multipart/form-data; boundary=" + boundary,
+                                                      form(boundary, "<http://ex/u1> <http://ex/p> \"upload endpoint\" ."));
+            assertEquals(200, upload.statusCode(), upload.body());
+            long v1 = version(upload);
+            assertEquals(1, v1, "the upload names the version it committed");
+            assertTrue(askTrue(ask(f1, "ASK { <http://ex/u1> ?p ?o }", Long.toString(v1), "")), "a read asking for the upload's version sees it");
+
+            HttpResponse<String> toDataset = leader.post("/ds", "multipart/form-data; boundary=" + boundary,
+                                                         form(boundary, "<http://ex/u2> <http://ex/p> \"form to the dataset\" ."));
+            assertTrue(toDataset.statusCode() / 100 == 2, toDataset + " " + toDataset.body());
+            long v2 = version(toDataset);
+            assertEquals(v1 + 1, v2, "a form posted to the dataset names the version it committed");
+            assertTrue(askTrue(ask(f1, "ASK { <http://ex/u2> ?p ?o }", null, "&minVersion=" + v2)));
+
+            HttpResponse<String> patch = leader.post("/ds/patch", "application/rdf-patch",
+                                                     "TX .\nA <http://ex/pa> <http://ex/p> \"patched\" .\nD <http://ex/u1> <http://ex/p> \"upload endpoint\" .\nTC .\n");
+            assertTrue(patch.statusCode() / 100 == 2, patch + " " + patch.body());
+            long v3 = version(patch);
+            assertEquals(v2 + 1, v3, "an RDF Patch names the version it committed");
+            assertTrue(askTrue(ask(f1, "ASK { <http://ex/pa> ?p ?o FILTER NOT EXISTS { <http://ex/u1> ?q ?r } }", Long.toString(v3), "")));
+
+            // A WebSocket subscription asking for the patch's version starts from it.
+            try (WsClient ws = new WsClient(f1.url("/ds/live"), java.util.Map.of())) {
+                ws.send("{\"subscribe\": {\"sparql\": \"ASK { <http://ex/pa> ?p ?o }\", \"alias\": \"p\", \"minVersion\": " + v3 + "}}");
+                JsonObject n = ws.next().get("notification").getAsObject();
+                assertEquals("p", n.get("alias").getAsString().value());
+                assertTrue(n.get("initial").getAsBoolean().value(), n.toString());
+                assertTrue(n.get("boolean").getAsBoolean().value(), "the first answer sees the patch: " + n);
+                assertTrue(num(n, "version") >= v3, n.toString());
+            }
+        }
+    }
+
+    @Test
+    void readinessAnswers503OnEachLagBoundWhileAFollowerIsHeldBackAnd200OnceCaughtUp() throws Exception {
+        try (CdcFuseki leader = CdcFuseki.start(work.resolve("leader"), leaderConfig(), b -> {});
+             CdcFuseki f1 = CdcFuseki.start(work.resolve("f1"), followerConfig(work.resolve("f1"), "cdc:readyMaxLagVersions 5 ; cdc:readyMaxLagMillis 400 ;"),
+                                            b -> {})) {
+            leader.update("ds", "PREFIX ex: <http://ex/> INSERT DATA { ex:s1 ex:p 1 }");
+            await("the follower is caught up", () -> get(f1, "/$/cdc/ds/ready?maxLagVersions=0&maxLagMillis=0").statusCode() == 200);
+            HttpResponse<String> caughtUp = get(f1, "/$/cdc/ds/ready");
+            assertEquals(200, caughtUp.statusCode(), caughtUp.body());
+            assertTrue(caughtUp.body().contains("\"maxLagVersions\":5,\"maxLagMillis\":400"), "the bounds of the configuration: " + caughtUp.body());
+
+            // Another writer holds the follower's store: the follower reads the next version and cannot apply it.
+            DatasetGraph store = f1.runtime("ds").dataset().getWrapped();
+            store.begin(TxnType.WRITE);
+            try {
+                long v = version(leader.update("ds", "PREFIX ex: <http://ex/> INSERT DATA { ex:s2 ex:p 2 }"));
+                await("the follower has read version " + v, () -> f1.runtime("ds").follower().orElseThrow().status().leaderVersion() == v);
+
+                HttpResponse<String> versions = get(f1, "/$/cdc/ds/ready?maxLagVersions=0&maxLagMillis=3600000");
+                assertEquals(503, versions.statusCode(), "one version behind, none allowed: " + versions.body());
+                assertTrue(versions.headers().firstValue("Retry-After").isPresent());
+                assertEquals(1, field(versions.body(), "lagVersions"), versions.body());
+                assertEquals(v, field(versions.body(), "leaderVersion"), versions.body());
+                assertEquals(v - 1, field(versions.body(), "version"), versions.body());
+                assertTrue(versions.body().contains("\"ready\":false,\"role\":\"follower\",\"state\":\"FOLLOWING\""), versions.body());
+                HttpResponse<String> within = get(f1, "/$/cdc/ds/ready?maxLagMillis=3600000");
+                assertEquals(200, within.statusCode(), "within 5 versions and an hour: " + within.body());
+
+                // Stuck applying, the lag in time keeps growing until it passes the configured 400 ms.
+                await("the follower's lag passes 400 ms", () -> get(f1, "/$/cdc/ds/ready").statusCode() == 503);
+                HttpResponse<String> millis = get(f1, "/$/cdc/ds/ready");
+                assertEquals(503, millis.statusCode(), millis.body());
+                assertTrue(field(millis.body(), "lagMillis") > 400, millis.body());
+                assertEquals(1, field(millis.body(), "lagVersions"), "within the versions bound, past the time bound: " + millis.body());
+
+                // A read asking for the version is refused with both figures: behind what it asked, and behind the leader.
+                HttpResponse<String> late = ask(f1, "ASK { ?s ?p ?o }", Long.toString(v), "&maxWait=200");
+                assertEquals(503, late.statusCode(), late.body());
+                assertEquals(1, field(late.body(), "behindAsked"), late.body());
+                assertEquals(1, field(late.body(), "lagVersions"), late.body());
+                assertTrue(field(late.body(), "lagMillis") > 400, late.body());
+
+                // So is a WebSocket subscription asking for it, with the same figures.
+                try (WsClient ws = new WsClient(f1.url("/ds/live"), java.util.Map.of())) {
+                    ws.send("{\"subscribe\": {\"sparql\": \"ASK { ?s ?p ?o }\", \"alias\": \"a\", \"minVersion\": " + v + ", \"maxWait\": 200}}");
+                    JsonObject e = ws.next().get("error").getAsObject();
+                    assertEquals(503, num(e, "status_code"), e.toString());
+                    assertEquals("behind", e.get("error").getAsString().value(), e.toString());
+                    assertEquals(v, num(e, "minVersion"), e.toString());
+                    assertEquals(1, num(e, "behindAsked"), e.toString());
+                    assertEquals(1, num(e, "lagVersions"), e.toString());
+                    assertTrue(num(e, "lagMillis") > 400, e.toString());
+                }
+            } finally {
+                store.abort();
+                store.end();
+            }
+            await("the follower is caught up again", () -> get(f1, "/$/cdc/ds/ready?maxLagVersions=0&maxLagMillis=0").statusCode() == 200);
+            HttpResponse<String> again = get(f1, "/$/cdc/ds/ready");
+            assertEquals(200, again.statusCode(), again.body());
+            assertEquals(0, field(again.body(), "lagVersions"), again.body());
+            assertEquals(0, field(again.body(), "lagMillis"), again.body());
         }
     }
 }

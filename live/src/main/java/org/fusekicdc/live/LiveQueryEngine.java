@@ -59,12 +59,17 @@ public final class LiveQueryEngine implements AutoCloseable {
     private volatile boolean stopping;
 
     public LiveQueryEngine(CapturingDatasetGraph dsg, LiveConfig config) {
+        this(dsg, config, new ClientCounts(config, dsg.datasetName()));
+    }
+
+    /** @param counts the places its subscriptions hold against the limits, shared with other kinds of subscription of the dataset */
+    public LiveQueryEngine(CapturingDatasetGraph dsg, LiveConfig config, ClientCounts counts) {
         this.dsg = dsg;
         this.log = dsg.changeLog();
         this.config = config;
         this.evaluator = new Evaluator(dsg, log, config);
         this.costly = new CostlyLane(dsg, this, evaluator, config);
-        this.counts = new ClientCounts(config, dsg.datasetName());
+        this.counts = counts;
         boolean union = UNION_DEFAULT.stream().anyMatch(s -> dsg.getContext().isTrue(s));
         this.registry = new QueryRegistry(this, config, evaluator, costly, counts, log.config().clock(), union);
         this.refresher = new QueryRefresher(dsg, config, evaluator, costly, registry);

@@ -91,6 +91,11 @@ public final class ContinuousQuery {
         return new ContinuousQuery(newName, operator, form, windows, query, text);
     }
 
+    /** The same query with another operator (for a query whose operator is applied elsewhere). */
+    public ContinuousQuery withOperator(StreamOperator newOperator) {
+        return new ContinuousQuery(name, newOperator, form, windows, query, text);
+    }
+
     @Override
     public String toString() {
         return "ContinuousQuery[" + name + ", " + operator + " " + form + ", windows=" + windows.size() + "]";

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The continuous queries of one dataset, fed with its commits in version order and with the
@@ -53,6 +54,18 @@ public final class StreamEngine implements AutoCloseable {
     }
 
     /**
+     * Register the dataset side of a query whose work is split by key
+     * ({@link org.fusekicdc.rsp.internal.SplitPlan}): it makes the query's steps (same numbers,
+     * windows and versions, as RSTREAM), each carrying as rows the solutions of the query's part
+     * outside WINDOW at the step's version; the windows' aggregates are computed elsewhere.
+     *
+     * @throws ContinuousQueryException as {@link #register}
+     */
+    public synchronized void registerSplit(org.fusekicdc.rsp.internal.SplitPlan plan, StepListener listener) {
+        engine.registerSplit(plan, listener);
+    }
+
+    /**
      * Refuse, before registering it, a query one of whose commit-time windows the recent stream
      * already overfills: the events it would keep among the commits of its last RANGE (counted
      * back from {@code now}, with the window's stream, graph and the predicates its patterns can
@@ -82,6 +95,17 @@ public final class StreamEngine implements AutoCloseable {
     }
 
     /**
+     * When a query reports next with no further commit: the end of the earliest commit-time
+     * window or session still open, so that a feeder can wait exactly until then and call
+     * {@link #advanceTo}. Empty when only a commit can make a query report (no query, or only
+     * count and event-time windows).
+     */
+    public synchronized Optional<Instant> nextClose() {
+        long next = engine.nextClose();
+        return next == Long.MAX_VALUE ? Optional.empty() : Optional.of(Instant.ofEpochMilli(next));
+    }
+
+    /**
      * The costly queries: those a step of which took longer to evaluate than
      * {@link StreamEngineConfig#costlyStepMillis()}, each with the time that step took (ms).
      */
@@ -105,6 +129,38 @@ public final class StreamEngine implements AutoCloseable {
             engine.moveTo(name, own.engine);
         }
         return own;
+    }
+
+    /**
+     * The oldest commit a restart must replay for the registered queries to make exactly the
+     * steps this engine will make from now on: the version to {@link #startAfter} is one less,
+     * and before replaying, {@link #resume} with the {@link #time()} and {@link #eventTimes()}
+     * this engine had just before it took that commit. Commits older than it can be let go
+     * (the dataset at the version before it is still needed for the part outside WINDOW blocks).
+     * {@code version() + 1} when no commit taken so far is needed. A query that failed needs none.
+     */
+    public synchronized long replayFrom() {
+        return engine.replayFrom();
+    }
+
+    /** The time reached (the latest commit time taken or time advanced to), in ms since the epoch; Long.MIN_VALUE before either. */
+    public synchronized long time() {
+        return engine.clock();
+    }
+
+    /** The latest event time (ms since the epoch) seen by each event-time query, by name; what its watermark follows. */
+    public synchronized Map<String, Long> eventTimes() {
+        return engine.eventTimes();
+    }
+
+    /**
+     * Resume as an engine stood just before the first commit to be replayed: its time (ms since the
+     * epoch, Long.MIN_VALUE for none) and its queries' latest event times, as {@link #time()} and
+     * {@link #eventTimes()} gave them then. Call after {@link #startAfter} and registering the queries,
+     * before the first commit; windows ending by that time report nothing.
+     */
+    public synchronized void resume(long time, Map<String, Long> eventTimes) {
+        engine.resume(time, eventTimes);
     }
 
     /** Version of the last commit accepted (or the start position). */

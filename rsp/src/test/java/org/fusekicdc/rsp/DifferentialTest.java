@@ -2,6 +2,7 @@ package org.fusekicdc.rsp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.math.BigDecimal;
 import java.math.MathContext;
@@ -28,15 +29,23 @@ import org.apache.jena.sparql.exec.QueryExec;
 import org.apache.jena.sparql.exec.RowSet;
 import org.apache.jena.sparql.graph.GraphFactory;
 import org.apache.jena.system.Txn;
+import org.fusekicdc.rsp.ExpectedSteps.Advanced;
+import org.fusekicdc.rsp.ExpectedSteps.Committed;
+import org.fusekicdc.rsp.ExpectedSteps.Ev;
+import org.fusekicdc.rsp.ExpectedSteps.Expected;
+import org.fusekicdc.rsp.ExpectedSteps.Fed;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Random timestamped streams (deletes, out-of-order event times, reference-data changes)
- * against many random continuous queries: every step the engine emits must equal a naive
- * evaluation written here independently of the engine: the window's content recomputed from
- * the whole log, put as a graph into a copy of the dataset replayed to the step's version,
- * and the query run by Jena (diffed with the previous step for ISTREAM/DSTREAM).
+ * against many random continuous queries. The steps each query must make are worked out from
+ * the commits and times fed and the query's windows alone ({@link ExpectedSteps}: which window
+ * ends, sessions or commits report, the version each reads, each window's events); the engine
+ * must make exactly those, in order (a missing, extra or misplaced step fails), and each must
+ * equal a naive evaluation: the window's events as a graph beside a copy of the dataset
+ * replayed to that version, the query run by Jena, diffed with the previous step for
+ * ISTREAM/DSTREAM.
  */
 class DifferentialTest {
     private static final String EX = "http://example.org/";
@@ -96,10 +105,10 @@ class DifferentialTest {
         """,
     };
 
-    private record Registered(ContinuousQuery query, List<Step> steps) {}
+    private record Registered(ContinuousQuery query, List<Step> steps, List<ContinuousQueryException> failures) {}
 
     @ParameterizedTest
-    @ValueSource(longs = {1, 2})
+    @ValueSource(longs = {1, 2, 3, 4, 5, 6})
     void everyStepEqualsANaiveEvaluationOverTheLog(long seed) {
         Random rnd = new Random(seed);
         TestStream s = new TestStream();
@@ -112,28 +121,60 @@ class DifferentialTest {
                 windows += "\n" + windows.replace("<urn:w>", "<urn:w2>").replaceAll("RANGE PT\\d+S", "RANGE PT" + (20 + rnd.nextInt(4) * 20) + "S");
             String op = List.of("RSTREAM", "ISTREAM", "DSTREAM").get(rnd.nextInt(3));
             String text = TestStream.PREFIXES + "REGISTER " + op + " <urn:q:" + i + "> AS\n" + template.replace("WINDOWS", windows);
-            ContinuousQuery q = ContinuousQuery.parse(text);
-            List<Step> steps = new ArrayList<>();
-            s.engine().register(q, steps::add);
-            queries.add(new Registered(q, steps));
+            Registered r = new Registered(ContinuousQuery.parse(text), new ArrayList<>(), new ArrayList<>());
+            s.engine().register(r.query(), new StepListener() {
+                @Override
+                public void step(Step step) {
+                    r.steps().add(step);
+                }
+
+                @Override
+                public void failed(String query, ContinuousQueryException error) {
+                    r.failures().add(error);
+                }
+            });
+            queries.add(r);
         }
-        feed(s, rnd, 100);
+        List<Fed> feed = feed(s, rnd, 100);
+        // The dataset at each version, with room for the windows as named graphs.
+        Map<Long, DatasetGraph> copies = new HashMap<>();
         int compared = 0;
         for ( Registered r : queries ) {
-            Map<Long, StepResult> answers = new HashMap<>();
-            Step previous = null;
-            for ( Step step : r.steps() ) {
-                if ( previous != null )
-                    assertTrue(step.number() > previous.number(), "step numbers increase: " + r.query());
-                assertEquals(canonical(naive(s, r.query(), step, previous, answers)), canonical(step.result()),
-                             "step " + step.number() + " of " + r.query().text() + " at version " + step.version());
-                previous = step;
+            assertEquals(List.of(), r.failures(), r.query().text());
+            List<Expected> expected = ExpectedSteps.of(r.query(), feed);
+            // Which steps, their windows and versions first: a missing, extra or misplaced step fails here.
+            assertSameSteps(expected.stream().map(Expected::header).toList(), r.steps().stream().map(DifferentialTest::header).toList(),
+                            r.query().text());
+            StepResult before = null;
+            for ( int i = 0; i < expected.size(); i++ ) {
+                Step step = r.steps().get(i);
+                StepResult now = whole(s, copies, r.query(), expected.get(i));
+                assertEquals(canonical(emitted(r.query().operator(), now, before)), canonical(step.result()),
+                             header(step) + " of " + r.query().text());
+                before = now;
                 compared++;
             }
         }
         assertTrue(compared > 300, "enough steps to compare: " + compared);
         long incremental = s.engine().status().stream().filter(QueryStatus::incremental).count();
         assertTrue(incremental >= 4, "the aggregate templates over time windows run incrementally: " + incremental);
+    }
+
+    /** The first step where the engine's list differs from the expected one, with the steps around it. */
+    private static void assertSameSteps(List<String> expected, List<String> actual, String query) {
+        int i = 0;
+        while ( i < expected.size() && i < actual.size() && expected.get(i).equals(actual.get(i)) )
+            i++;
+        if ( i == expected.size() && i == actual.size() )
+            return;
+        int from = Math.max(0, i - 2);
+        fail("steps differ at #" + i + " (" + expected.size() + " expected, " + actual.size() + " made) of " + query
+             + "\nexpected: " + expected.subList(from, Math.min(expected.size(), i + 3))
+             + "\nmade:     " + actual.subList(from, Math.min(actual.size(), i + 3)));
+    }
+
+    private static String header(Step step) {
+        return "step " + step.number() + " [" + step.windowStart() + ", " + step.windowEnd() + ") at version " + step.version();
     }
 
     private static String window(Random rnd, String iri, boolean timeOnly) {
@@ -152,15 +193,16 @@ class DifferentialTest {
     }
 
     /** A random stream: observations (some with earlier event times), deletes, sensors moving between rooms. */
-    private static void feed(TestStream s, Random rnd, int commits) {
+    private static List<Fed> feed(TestStream s, Random rnd, int commits) {
+        List<Fed> fed = new ArrayList<>();
         long t = Instant.parse("2026-01-01T00:00:00Z").toEpochMilli();
-        s.commit(Instant.ofEpochMilli(t), "ex:s0 ex:inRoom ex:r0 . ex:s1 ex:inRoom ex:r0 . ex:s2 ex:inRoom ex:r1 . ex:s3 ex:inRoom ex:r2 .");
+        fed.add(new Committed(s.commit(Instant.ofEpochMilli(t), "ex:s0 ex:inRoom ex:r0 . ex:s1 ex:inRoom ex:r0 . ex:s2 ex:inRoom ex:r1 . ex:s3 ex:inRoom ex:r2 .")));
         int nextObs = 0;
         List<Node> observations = new ArrayList<>();
         for ( int c = 0; c < commits; c++ ) {
             long delta = 1000L * (1 + rnd.nextInt(25));
             if ( rnd.nextInt(3) == 0 )
-                s.engine().advanceTo(Instant.ofEpochMilli(t + rnd.nextLong(delta)));
+                fed.add(advance(s, Instant.ofEpochMilli(t + rnd.nextLong(delta))));
             t += delta;
             DatasetGraph head = s.datasetAt(s.commits().size());
             List<Quad> added = new ArrayList<>();
@@ -193,75 +235,55 @@ class DifferentialTest {
                 added.add(Quad.create(Quad.defaultGraphIRI, sensor, uri("inRoom"), uri("r" + rnd.nextInt(3))));
                 added.removeAll(removed);
             }
-            s.commit(Instant.ofEpochMilli(t), added, removed);
+            fed.add(new Committed(s.commit(Instant.ofEpochMilli(t), added, removed)));
         }
-        s.engine().advanceTo(Instant.ofEpochMilli(t + 600_000));
+        // Long enough for the longest window and session to close after the last commit.
+        fed.add(advance(s, Instant.ofEpochMilli(t + 200_000)));
+        return fed;
+    }
+
+    private static Fed advance(TestStream s, Instant now) {
+        s.engine().advanceTo(now);
+        return new Advanced(now);
     }
 
     private static Node uri(String local) {
         return NodeFactory.createURI(EX + local);
     }
 
-    // ---- The naive reference.
+    // ---- The naive answers.
 
-    private record Ev(Triple triple, long time, long version) {}
-
-    /** The answer the step must have: RSTREAM from scratch, then diffed with the previous step's for ISTREAM/DSTREAM. */
-    private static StepResult naive(TestStream s, ContinuousQuery q, Step step, Step previous, Map<Long, StepResult> answers) {
-        StepResult now = answers.computeIfAbsent(step.number(), n -> whole(s, q, step));
-        if ( q.operator() == StreamOperator.RSTREAM || now instanceof StepResult.Bool )
+    /** What the step must emit: the whole answer for RSTREAM (and ASK), else diffed with the previous step's whole answer. */
+    private static StepResult emitted(StreamOperator op, StepResult now, StepResult before) {
+        if ( op == StreamOperator.RSTREAM || now instanceof StepResult.Bool )
             return now;
-        StepResult before = previous == null ? null : answers.get(previous.number());
-        return q.operator() == StreamOperator.ISTREAM ? minus(now, before) : (before == null ? empty(now) : minus(before, now));
+        if ( op == StreamOperator.ISTREAM )
+            return minus(now, before);
+        return before == null ? empty(now) : minus(before, now);
     }
 
-    private static StepResult whole(TestStream s, ContinuousQuery q, Step step) {
-        DatasetGraph ds = DatasetGraphFactory.create();
-        DatasetGraph at = s.datasetAt(step.version());
-        Txn.executeRead(at, () -> at.find().forEachRemaining(ds::add));
-        long end = step.windowEnd().toEpochMilli();
-        for ( WindowSpec w : q.windows() ) {
+    /** The query over the step's windows, each a graph of its events' triples and their cdc:time and cdc:version, beside the dataset at the step's version. */
+    private static StepResult whole(TestStream s, Map<Long, DatasetGraph> copies, ContinuousQuery q, Expected step) {
+        DatasetGraph ds = copies.computeIfAbsent(step.version(), v -> {
+            DatasetGraph copy = DatasetGraphFactory.createGeneral();
+            DatasetGraph at = s.datasetAt(v);
+            Txn.executeRead(at, () -> at.find().forEachRemaining(copy::add));
+            return copy;
+        });
+        for ( int i = 0; i < q.windows().size(); i++ ) {
             Graph g = GraphFactory.createGraphMem();
-            for ( Ev e : content(s, w, step, end) ) {
+            for ( Ev e : step.windows().get(i) ) {
                 g.add(e.triple());
                 g.add(Triple.create(e.triple().getSubject(), RspVocab.TIME, NodeFactory.createLiteralDT(Instant.ofEpochMilli(e.time()).toString(), XSDDatatype.XSDdateTime)));
                 g.add(Triple.create(e.triple().getSubject(), RspVocab.VERSION, NodeFactory.createLiteralDT(Long.toString(e.version()), XSDDatatype.XSDinteger)));
             }
-            g.find().forEachRemaining(tr -> ds.add(Quad.create(w.iri(), tr)));
+            ds.addGraph(q.windows().get(i).iri(), g);
         }
-        return run(q.sparql(), ds);
-    }
-
-    /** The window's events for a step, taken from the whole log. */
-    private static List<Ev> content(TestStream s, WindowSpec w, Step step, long end) {
-        List<Ev> all = new ArrayList<>();
-        long maxEventTime = Long.MIN_VALUE;
-        for ( Commit c : s.commits() ) {
-            List<Quad> quads = (w.stream().equals(RspVocab.REMOVED) ? c.removed() : c.added()).stream()
-                .filter(q -> w.graph() == null || w.graph().equals(q.getGraph())).toList();
-            Map<Node, Long> times = new HashMap<>();
-            if ( w.eventTime() )
-                for ( Quad q : quads )
-                    if ( q.getPredicate().equals(w.timeProperty()) )
-                        times.put(q.getSubject(), Instant.parse(q.getObject().getLiteralLexicalForm()).toEpochMilli());
-            for ( Quad q : quads ) {
-                long t = times.getOrDefault(q.getSubject(), c.commitTime().toEpochMilli());
-                if ( w.eventTime() ) {
-                    if ( maxEventTime != Long.MIN_VALUE && t < maxEventTime - w.allowedLateness().toMillis() )
-                        continue;
-                    maxEventTime = Math.max(maxEventTime, t);
-                }
-                all.add(new Ev(q.asTriple(), t, c.version()));
-            }
+        try {
+            return run(q.sparql(), ds);
+        } finally {
+            q.windows().forEach(w -> ds.removeGraph(w.iri()));
         }
-        return switch (w.kind()) {
-            case TIME -> all.stream().filter(e -> e.time() >= end - w.range().toMillis() && e.time() < end).toList();
-            case SESSION -> all.stream().filter(e -> e.time() >= step.windowStart().toEpochMilli() && e.time() < end).toList();
-            case COUNT -> {
-                List<Ev> upTo = all.stream().filter(e -> e.version() <= step.number()).toList();
-                yield upTo.subList((int)Math.max(0, upTo.size() - w.rows()), upTo.size());
-            }
-        };
     }
 
     private static StepResult run(Query query, DatasetGraph ds) {

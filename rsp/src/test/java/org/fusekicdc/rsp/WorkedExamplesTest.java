@@ -13,12 +13,28 @@ import org.apache.jena.sparql.core.Var;
 import org.apache.jena.sparql.engine.binding.Binding;
 import org.junit.jupiter.api.Test;
 
-/** The examples of docs/stream-processing.md, run as they are written there. */
+/** The worked examples of docs/stream-processing.md, each query read from the page ({@link DocExamples}). */
 class WorkedExamplesTest {
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
     private static Instant at(int seconds) {
         return T0.plusSeconds(seconds);
+    }
+
+    /** A stream where sensor s1 is in the kitchen and s2 in the hall, then the worked example {@code example} registered. */
+    private static TestStream sensorsInRooms(String example) {
+        TestStream s = new TestStream();
+        s.commit(at(0), "ex:s1 ex:inRoom ex:kitchen . ex:s2 ex:inRoom ex:hall .");
+        s.register(DocExamples.query(example));
+        return s;
+    }
+
+    /** Commits each reading, "seconds sensor result", on its own: observations ex:o1, ex:o2, ... in the order given. */
+    private static void readings(TestStream s, String... readings) {
+        for ( int i = 0 ; i < readings.length ; i++ ) {
+            String[] r = readings[i].split(" ");
+            s.commit(at(Integer.parseInt(r[0])), "ex:o" + (i + 1) + " sosa:madeBySensor ex:" + r[1] + " ; sosa:hasSimpleResult " + r[2] + " .");
+        }
     }
 
     /** Each row as "var=value ..." in the query's variable order, values as their lexical form or local name. */
@@ -42,21 +58,8 @@ class WorkedExamplesTest {
 
     @Test
     void averageTemperaturePerRoomEveryMinuteFollowsReferenceData() {
-        TestStream s = new TestStream();
-        s.commit(at(0), "ex:s1 ex:inRoom ex:kitchen . ex:s2 ex:inRoom ex:hall .");
-        s.register("""
-            REGISTER RSTREAM <urn:out:avg> AS
-            SELECT ?room (AVG(?t) AS ?avg) (COUNT(*) AS ?n)
-            FROM NAMED WINDOW <urn:w> ON cdc:added [RANGE PT5M STEP PT1M]
-            WHERE {
-              WINDOW <urn:w> { ?obs sosa:madeBySensor ?s ; sosa:hasSimpleResult ?t }
-              ?s ex:inRoom ?room .
-            }
-            GROUP BY ?room
-            """);
-        s.commit(at(10), "ex:o1 sosa:madeBySensor ex:s1 ; sosa:hasSimpleResult 20 .");
-        s.commit(at(20), "ex:o2 sosa:madeBySensor ex:s2 ; sosa:hasSimpleResult 10 .");
-        s.commit(at(70), "ex:o3 sosa:madeBySensor ex:s1 ; sosa:hasSimpleResult 22 .");
+        TestStream s = sensorsInRooms("average");
+        readings(s, "10 s1 20", "20 s2 10", "70 s1 22");
         assertEquals(1, s.steps().size(), "the commit at 70 s closes the window ending at 60 s");
         Step first = s.steps().get(0);
         assertEquals(at(60), first.windowEnd());
@@ -84,15 +87,7 @@ class WorkedExamplesTest {
     void sensorWithNoReadingForTwoMinutes() {
         TestStream s = new TestStream();
         s.commit(at(0), "ex:s1 a sosa:Sensor . ex:s2 a sosa:Sensor .");
-        s.register("""
-            REGISTER ISTREAM <urn:out:silent> AS
-            SELECT ?sensor
-            FROM NAMED WINDOW <urn:w> ON cdc:added [RANGE PT2M STEP PT1M]
-            WHERE {
-              ?sensor a sosa:Sensor .
-              FILTER NOT EXISTS { WINDOW <urn:w> { ?obs sosa:madeBySensor ?sensor } }
-            }
-            """);
+        s.register(DocExamples.query("silent-sensor"));
         s.commit(at(30), "ex:o1 sosa:madeBySensor ex:s1 .");
         s.commit(at(90), "ex:o2 sosa:madeBySensor ex:s1 .");
         s.commit(at(150), "ex:o3 sosa:madeBySensor ex:s1 .");
@@ -110,19 +105,7 @@ class WorkedExamplesTest {
     @Test
     void doorOpenedAndNoBadgeWithinThirtySeconds() {
         TestStream s = new TestStream();
-        s.register("""
-            REGISTER ISTREAM <urn:out:tailgating> AS
-            SELECT ?door ?opened
-            FROM NAMED WINDOW <urn:w> ON cdc:added [RANGE PT1M STEP PT10S]
-            WHERE {
-              WINDOW <urn:w> { ?e a ex:DoorOpened ; ex:door ?door ; cdc:time ?opened }
-              FILTER (?opened <= NOW() - "PT30S"^^xsd:dayTimeDuration)
-              FILTER NOT EXISTS {
-                WINDOW <urn:w> { ?b a ex:BadgeSwipe ; ex:door ?door ; cdc:time ?swiped }
-                FILTER (?swiped >= ?opened && ?swiped <= ?opened + "PT30S"^^xsd:dayTimeDuration)
-              }
-            }
-            """);
+        s.register(DocExamples.query("tailgating"));
         s.commit(at(5), "ex:e1 a ex:DoorOpened ; ex:door ex:front .");
         s.commit(at(12), "ex:b1 a ex:BadgeSwipe ; ex:door ex:front .");
         s.commit(at(20), "ex:e2 a ex:DoorOpened ; ex:door ex:back .");
@@ -141,15 +124,7 @@ class WorkedExamplesTest {
     @Test
     void topTenUsersThisHour() {
         TestStream s = new TestStream();
-        s.register("""
-            REGISTER RSTREAM <urn:out:top> AS
-            SELECT ?user (COUNT(*) AS ?n)
-            FROM NAMED WINDOW <urn:w> ON cdc:added [RANGE PT1H STEP PT1M]
-            WHERE { WINDOW <urn:w> { ?action ex:actor ?user } }
-            GROUP BY ?user
-            ORDER BY DESC(?n) ?user
-            LIMIT 10
-            """);
+        s.register(DocExamples.query("top-ten"));
         StringBuilder trig = new StringBuilder();
         for ( int u = 0; u < 15; u++ )
             for ( int a = 0; a <= u; a++ )
@@ -163,5 +138,37 @@ class WorkedExamplesTest {
         assertEquals("u05", r.rows().get(9).get(Var.alloc("user")).getLocalName());
         assertTrue(s.failures().isEmpty());
         assertEquals(Duration.ofHours(1), Duration.between(s.steps().get(0).windowStart(), s.steps().get(0).windowEnd()));
+    }
+
+    /** Each step that has rows, as "windowEnd(s): row, row". */
+    private static List<String> alerts(TestStream s) {
+        List<String> out = new ArrayList<>();
+        for ( Step step : s.steps() )
+            if ( !rows(step).isEmpty() )
+                out.add(Duration.between(T0, step.windowEnd()).toSeconds() + ": " + String.join(", ", rows(step)));
+        return out;
+    }
+
+    @Test
+    void roomWhoseAverageOverFiveMinutesIsAboveThirty() {
+        TestStream s = sensorsInRooms("threshold");
+        readings(s, "10 s1 25", "20 s2 20", "70 s1 38", "130 s1 40", "200 s1 10", "250 s1 45");
+        s.engine().advanceTo(at(300));
+        assertEquals(5, s.steps().size(), "a step each minute up to 300 s");
+        // Kitchen averages: 25 at 60 s, 31.5 at 120 s, 34.3 at 180 s, 28.25 at 240 s, 31.6 at 300 s; the hall stays at 20.
+        // ISTREAM: the kitchen when it crosses 30, not again while it stays above, again after it fell below.
+        assertEquals(List.of("120: kitchen", "300: kitchen"), alerts(s));
+        assertTrue(s.failures().isEmpty());
+    }
+
+    @Test
+    void sensorWhoseReadingsRise() {
+        TestStream s = new TestStream();
+        s.register(DocExamples.query("trend"));
+        readings(s, "10 s1 20", "15 s2 20", "70 s1 21", "75 s2 22", "130 s1 23.5", "135 s2 21", "190 s1 19");
+        s.engine().advanceTo(at(300));
+        // s1 rises 20, 21, 23.5 (its third reading makes the trend at 180 s), then falls to 19; s2 goes 20, 22, 21: never rising.
+        assertEquals(List.of("180: s1 3"), alerts(s));
+        assertTrue(s.failures().isEmpty());
     }
 }

@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 import org.fusekicdc.core.testing.TestSupport;
 import org.fusekicdc.core.wire.MessageFormats;
@@ -24,17 +26,22 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The application jar, killed with SIGKILL while it works through the change topic and started
  * again, leaves on the step topic (read committed) exactly the in-server engine's steps: none
- * repeated, none missing.
+ * repeated, none missing; also those of the queries split by key (the grouped aggregates of the
+ * scenario, over three key partitions), whose events, parts and steps cross two repartition topics.
  */
 @ExtendWith(KafkaBrokerExtension.class)
 class ExactlyOnceUnderKillIT {
+    private static final String APPLICATION = "queries-kill";
+    private static final String CHANGES = "changes-kill";
+    private static final String STEPS = "steps-kill";
+
     @TempDir
     Path dir;
 
     @Test
     void aKilledInstanceRestartedRepeatsAndLosesNoStep(TestBroker broker) throws Exception {
-        String changes = "changes-kill";
-        String stepsTopic = "steps-kill";
+        String changes = CHANGES;
+        String stepsTopic = STEPS;
         broker.createTopic(changes, Map.of());
         broker.createTopic(stepsTopic, Map.of());
         List<ContinuousQuery> queries = Scenario.queries();
@@ -48,23 +55,20 @@ class ExactlyOnceUnderKillIT {
         try (StepTopic out = new StepTopic(broker.bootstrapServers(), stepsTopic)) {
             StepTopic.send(broker.bootstrapServers(), changes, stream.messages(0, 100));
             try (AppProcess app = AppProcess.start(props, dir.resolve("app-1.log"))) {
-                TestSupport.await("some steps from the first instance", Duration.ofSeconds(180), () -> out.poll() > 20 || !app.alive());
+                await(broker, app, "some steps from the first instance", Duration.ofSeconds(180), () -> out.poll() > 20 || !app.alive());
                 assertTrue(app.alive(), "the application runs: " + app.output());
+                assertTrue(app.output().contains("Queries split by key over 3 partition(s): [urn:q:room-average, urn:q:busy-sensors, urn:q:removed-values]"),
+                           "the grouped aggregates are split by key: " + app.output());
                 // More work arrives, and the instance dies in the middle of it.
                 StepTopic.send(broker.bootstrapServers(), changes, stream.messages(100, logged.size()));
-                TestSupport.await("steps of the later commits", Duration.ofSeconds(180), () -> out.poll() > firstBatch);
+                await(broker, app, "steps of the later commits", Duration.ofSeconds(180), () -> out.poll() > firstBatch);
                 app.kill();
             }
             int beforeRestart = out.poll();
             assertTrue(beforeRestart < all, "the instance was killed before it had done the work: " + beforeRestart + " of " + all);
             try (AppProcess app = AppProcess.start(props, dir.resolve("app-2.log"))) {
-                try {
-                    TestSupport.await("all " + all + " steps", Duration.ofSeconds(300), () -> out.poll() >= all || !app.alive());
-                } catch (AssertionError ex) {
-                    String log = app.output();
-                    fail(ex.getMessage() + "; " + out.poll() + " read (" + beforeRestart + " before the kill); the application's output ends:\n"
-                         + log.substring(Math.max(0, log.length() - 4000)));
-                }
+                await(broker, app, "all " + all + " steps (" + beforeRestart + " read before the kill)", Duration.ofSeconds(300),
+                      () -> out.poll() >= all || !app.alive());
                 assertTrue(app.alive(), "the restarted application runs: " + app.output());
                 out.poll();
             }
@@ -84,6 +88,18 @@ class ExactlyOnceUnderKillIT {
         }
     }
 
+    /** Wait; on a time-out, say what the application printed last and what the broker holds. */
+    private static void await(TestBroker broker, AppProcess app, String what, Duration timeout, BooleanSupplier done)
+        throws InterruptedException, IOException {
+        try {
+            TestSupport.await(what, timeout, done);
+        } catch (AssertionError ex) {
+            String log = app.output();
+            fail(ex.getMessage() + "\n" + StreamsDiagnosis.describe(null, broker.bootstrapServers(), APPLICATION, List.of(CHANGES, STEPS))
+                 + "\nthe application's output ends:\n" + log.substring(Math.max(0, log.length() - 4000)));
+        }
+    }
+
     private Path properties(TestBroker broker, String changes, String steps) throws Exception {
         List<String> files = new ArrayList<>();
         for ( int i = 0; i < Scenario.QUERIES.size(); i++ ) {
@@ -94,12 +110,15 @@ class ExactlyOnceUnderKillIT {
         Path p = dir.resolve("app.properties");
         Files.writeString(p, String.join("\n",
             "bootstrap.servers=" + broker.bootstrapServers(),
-            "application.id=queries-kill",
+            "application.id=" + APPLICATION,
             "fusekicdc.change.topic=" + changes,
             "fusekicdc.step.topic=" + steps,
             "fusekicdc.queries=" + String.join(",", files),
             "state.dir=" + dir.resolve("state"),
             "commit.interval.ms=100",
+            "fusekicdc.key.partitions=3",
+            // The scenario's commit times are months ago: windows close on commits only, as in the in-server engine it is compared with.
+            "fusekicdc.window.close.delay.ms=" + ProcessorHarness.COMMITS_ONLY.allowedDelay().toMillis(),
             "replication.factor=1",
             "consumer.auto.offset.reset=earliest",
             // The killed member's partitions move after its session times out: short here, the test waits for it.

@@ -148,6 +148,14 @@ final class Scenario {
 
     /** The in-server engine over the commits (as read back from the change log): each query's steps as JSON, in order. */
     static Map<String, List<String>> inServer(List<Commit> commits, List<ContinuousQuery> queries) {
+        return inServer(commits, queries, Map.of());
+    }
+
+    /**
+     * The same, with the passing of time: after the commit of each version in {@code advances}, the
+     * engine advances to those times, in order (as the server's clock advances it between commits).
+     */
+    static Map<String, List<String>> inServer(List<Commit> commits, List<ContinuousQuery> queries, Map<Long, List<Instant>> advances) {
         Versions versions = new Versions(commits);
         Map<String, List<String>> out = new LinkedHashMap<>();
         try (StreamEngine engine = new StreamEngine("ds", StreamEngineConfig.DEFAULTS, versions::open)) {
@@ -156,7 +164,10 @@ final class Scenario {
                 out.put(q.name(), steps);
                 engine.register(q, (Step s) -> steps.add(canonical(JSON.toStringFlat(StepJson.of(s)))));
             }
-            commits.forEach(engine::accept);
+            for ( Commit c : commits ) {
+                engine.accept(c);
+                advances.getOrDefault(c.version(), List.of()).forEach(engine::advanceTo);
+            }
         }
         return out;
     }

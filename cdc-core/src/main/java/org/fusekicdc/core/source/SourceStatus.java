@@ -1,5 +1,7 @@
 package org.fusekicdc.core.source;
 
+import java.time.Instant;
+
 /**
  * What a source is doing, for the status endpoint and for tests.
  *
@@ -7,11 +9,13 @@ package org.fusekicdc.core.source;
  * @param type         its configuration type, e.g. PostgresSource
  * @param state        the lifecycle state
  * @param message      why it is in that state (the last error when retrying or failed), or null
+ * @param since        when it entered that state (for {@code RETRYING}: when the database went away), or null if unknown
  * @param position     the source log position of the last applied transaction (e.g. a PostgreSQL LSN), or null
  * @param transactions source transactions (and snapshot chunks) applied since start
  * @param rows         row changes applied since start
  */
-public record SourceStatus(String source, String type, State state, String message, String position, long transactions, long rows) {
+public record SourceStatus(String source, String type, State state, String message, Instant since, String position, long transactions,
+                           long rows) {
     public enum State {
         /** Created, not started. */
         NEW,
@@ -19,7 +23,10 @@ public record SourceStatus(String source, String type, State state, String messa
         STARTING,
         /** Streaming changes. */
         RUNNING,
-        /** The database could not be reached or failed; retrying with backoff. */
+        /**
+         * The database could not be reached or failed, or the connection to it was lost: retrying
+         * (with backoff, or by the connector itself) until changes flow again.
+         */
         RETRYING,
         /** Stopped by an error that retrying cannot fix (message says what to change). */
         FAILED,

@@ -27,6 +27,17 @@ public interface TopicReader extends AutoCloseable {
      */
     Optional<Incoming> poll(Duration timeout) throws Exception;
 
+    /**
+     * After a poll that returned nothing: whether the broker answered that there is nothing
+     * more to read yet (the reader is at the end of the topic), rather than not answering at
+     * all. A follower counts only such polls, and polls that return a message, as hearing from
+     * its topic: one that stops hearing from it says it is cut off and lets its lag grow. May ask
+     * the broker, briefly. Readers that cannot tell answer true.
+     */
+    default boolean confirmedAtEnd() throws Exception {
+        return true;
+    }
+
     @Override
     void close();
 

@@ -7,10 +7,11 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 
 import org.apache.jena.rdfpatch.RDFChanges;
-import org.apache.jena.rdfpatch.binary.RDFChangesWriterBinary;
 import org.apache.jena.rdfpatch.text.RDFChangesWriterText;
 import org.apache.jena.rdfpatch.text.RDFPatchReaderText;
 import org.fusekicdc.core.internal.wire.JsonChangeWriter;
+import org.fusekicdc.core.internal.wire.PatchTextToThrift;
+import org.fusekicdc.core.internal.wire.PatchTextWriter;
 
 /** The message formats every sink offers, by their {@code cdc:format} names. */
 public final class MessageFormats {
@@ -78,7 +79,7 @@ public final class MessageFormats {
                     in.transferTo(out);
                     return;
                 }
-                RDFChangesWriterText w = RDFChangesWriterText.create(out);
+                RDFChangesWriterText w = PatchTextWriter.create(out);
                 new RDFPatchReaderText(in).apply(filter.apply(w));
                 w.finish();
             }
@@ -99,7 +100,11 @@ public final class MessageFormats {
         @Override
         public void write(PatchRecord patch, UnaryOperator<RDFChanges> filter, OutputStream out) throws IOException {
             try (InputStream in = patch.openText()) {
-                RDFChangesWriterBinary.writeBinary(out, changes -> new RDFPatchReaderText(in).apply(filter.apply(changes)));
+                // The whole patch straight from the log's text; a filter needs Jena's changes.
+                if ( filter == UnaryOperator.<RDFChanges>identity() )
+                    PatchTextToThrift.transcode(in, out);
+                else
+                    PatchTextToThrift.viaJena(in, filter, out);
             }
         }
     }

@@ -51,6 +51,12 @@ public final class PatchHeaders {
     /** {@code true} on patches that load a source's initial snapshot (no single source transaction). */
     public static final String SOURCE_SNAPSHOT = "sourceSnapshot";
     /**
+     * On the first patch of a source's snapshot: the mapped tables whose triples it clears before
+     * loading their rows (comma-separated), so that a snapshot taken again leaves no row the
+     * database no longer has; the only change of that patch when the tables are all empty.
+     */
+    public static final String SOURCE_SNAPSHOT_CLEARED = "sourceSnapshotCleared";
+    /**
      * On a patch that applies several source transactions at once (the source was behind): how
      * many. Its position and transaction headers are those of the last of them.
      */

@@ -4,11 +4,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 
-import org.apache.jena.rdfpatch.binary.RDFChangesWriterBinary;
-import org.apache.jena.rdfpatch.text.RDFPatchReaderText;
 import org.fusekicdc.core.internal.history.AsOfSource;
 import org.fusekicdc.core.internal.log.LogRecord;
 import org.fusekicdc.core.internal.log.RecordMeta;
+import org.fusekicdc.core.internal.wire.PatchTextToThrift;
 
 /**
  * A patch handed to a sink: the log record and the dataset it belongs to, with the patch
@@ -46,7 +45,7 @@ public record PatchRecord(String dataset, LogRecord record, AsOfSource asOf) {
     public void writeTo(String contentType, OutputStream out) throws IOException {
         try (InputStream in = record.openPayload()) {
             if ( BINARY.equals(contentType) )
-                RDFChangesWriterBinary.writeBinary(out, changes -> new RDFPatchReaderText(in).apply(changes));
+                PatchTextToThrift.transcode(in, out);
             else
                 in.transferTo(out);
         }

@@ -14,22 +14,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 
-import org.apache.jena.sparql.core.DatasetGraphFactory;
-import org.apache.jena.sparql.sse.SSE;
-import org.apache.jena.system.Txn;
-import org.fusekicdc.core.internal.capture.CaptureConfig;
-import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.config.OptionValues;
-import org.fusekicdc.core.internal.log.ChangeLog;
-import org.fusekicdc.core.internal.log.ChangeLogConfig;
 import org.fusekicdc.core.sink.SinkConfig;
 import org.fusekicdc.core.sink.SinkProvider;
 import org.fusekicdc.core.sink.internal.SinkRunner;
 import org.fusekicdc.core.testing.DocSnippets;
 import org.fusekicdc.core.testing.TestSupport;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.fusekicdc.core.testing.TestCapture;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -44,26 +37,8 @@ class ExampleSinkTest {
 
     @TempDir
     Path tmp;
-    ChangeLog log;
-    CapturingDatasetGraph dsg;
-
-    @BeforeEach
-    void open() {
-        log = ChangeLog.open(ChangeLogConfig.defaults(tmp.resolve("log"), "ds"));
-        dsg = CapturingDatasetGraph.create(DatasetGraphFactory.createTxnMem(), log, CaptureConfig.defaults(tmp.resolve("spill")));
-    }
-
-    @AfterEach
-    void close() {
-        log.close();
-    }
-
-    private void commits(int n) {
-        for ( int i = 0 ; i < n ; i++ ) {
-            int x = i;
-            Txn.executeWrite(dsg, () -> dsg.add(SSE.parseQuad("(:g :s :p " + log.publishedVersion() + x + ")")));
-        }
-    }
+    @RegisterExtension
+    final TestCapture capture = new TestCapture();
 
     private static SinkProvider provider(String type) throws IOException {
         URL root = ExampleSinkTest.class.getClassLoader().getResource(SERVICES_ROOT);
@@ -76,7 +51,7 @@ class ExampleSinkTest {
 
     private SinkRunner run(SinkProvider provider, Path dir) {
         OptionValues options = new OptionValues("files", Map.of(FileSinkProvider.DIRECTORY.name(), dir.toString()));
-        SinkRunner runner = new SinkRunner(log, provider.create("ds", options, tmp.resolve("work")), SinkConfig.DEFAULTS);
+        SinkRunner runner = new SinkRunner(capture.log(), provider.create("ds", options, tmp.resolve("work")), SinkConfig.DEFAULTS);
         runner.start();
         return runner;
     }
@@ -90,20 +65,20 @@ class ExampleSinkTest {
         SinkProvider provider = provider("ExampleFileSink");
         assertEquals(List.of(FileSinkProvider.DIRECTORY), provider.options());
         Path dir = tmp.resolve("patches");
-        commits(3);
+        capture.commits(3);
         try (SinkRunner runner = run(provider, dir)) {
             awaitFiles(dir, 3);
         }
         for ( long v = 1 ; v <= 3 ; v++ ) {
-            try (InputStream in = log.read(v).openPayload()) {
+            try (InputStream in = capture.log().read(v).openPayload()) {
                 assertArrayEquals(in.readAllBytes(), Files.readAllBytes(dir.resolve(v + ".rdfp")), "version " + v + " as RDF Patch text");
             }
         }
 
         // The cursor says nothing was delivered; the directory says 1..3 are there: open() wins, none is written again.
-        log.reader(SinkRunner.cursorName("files")).rewind(0);
+        capture.log().reader(SinkRunner.cursorName("files")).rewind(0);
         Files.writeString(dir.resolve("1.rdfp"), "kept");
-        commits(2);
+        capture.commits(2);
         try (SinkRunner runner = run(provider, dir)) {
             awaitFiles(dir, 5);
         }

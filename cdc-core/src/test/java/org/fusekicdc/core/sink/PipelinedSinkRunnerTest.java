@@ -21,18 +21,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.stream.LongStream;
 
-import org.apache.jena.sparql.core.DatasetGraphFactory;
-import org.apache.jena.sparql.sse.SSE;
-import org.apache.jena.system.Txn;
-import org.fusekicdc.core.internal.capture.CaptureConfig;
-import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
-import org.fusekicdc.core.internal.log.ChangeLog;
-import org.fusekicdc.core.internal.log.ChangeLogConfig;
 import org.fusekicdc.core.sink.internal.SinkRunner;
 import org.fusekicdc.core.wire.PatchRecord;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.fusekicdc.core.testing.TestCapture;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The runner with a sink that has several sends in flight: order, exactly once, batching when behind, failures mid-flight. */
@@ -41,26 +34,8 @@ class PipelinedSinkRunnerTest {
 
     @TempDir
     Path tmp;
-    ChangeLog log;
-    CapturingDatasetGraph dsg;
-
-    @BeforeEach
-    void open() {
-        log = ChangeLog.open(ChangeLogConfig.defaults(tmp.resolve("log"), "ds"));
-        dsg = CapturingDatasetGraph.create(DatasetGraphFactory.createTxnMem(), log, CaptureConfig.defaults(tmp.resolve("spill")));
-    }
-
-    @AfterEach
-    void close() {
-        log.close();
-    }
-
-    private void commits(int n) {
-        for ( int i = 0 ; i < n ; i++ ) {
-            int x = i;
-            Txn.executeWrite(dsg, () -> dsg.add(SSE.parseQuad("(:g :s :p " + System.nanoTime() + x + ")")));
-        }
-    }
+    @RegisterExtension
+    final TestCapture capture = new TestCapture();
 
     private static void await(BooleanSupplier condition, String what) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -194,12 +169,12 @@ class PipelinedSinkRunnerTest {
 
     @Test
     void aSinkThatIsBehindGetsBatchesWithSeveralInFlightAndEachVersionOnceInOrder() {
-        commits(200);
+        capture.commits(200);
         PipelinedSink sink = new PipelinedSink();
-        try (SinkRunner runner = new SinkRunner(log, sink, FAST)) {
+        try (SinkRunner runner = new SinkRunner(capture.log(), sink, FAST)) {
             runner.start();
             await(() -> runner.status().cursor() == 200, "caught up");
-            commits(20);
+            capture.commits(20);
             await(() -> runner.status().cursor() == 220, "caught up again");
         } finally {
             sink.shutdown();
@@ -212,10 +187,10 @@ class PipelinedSinkRunnerTest {
 
     @Test
     void aConnectionCutWithSeveralSendsInFlightLosesAndRepeatsNothing() {
-        commits(150);
+        capture.commits(150);
         PipelinedSink sink = new PipelinedSink();
         sink.failOnceAt.set(37);
-        try (SinkRunner runner = new SinkRunner(log, sink, FAST)) {
+        try (SinkRunner runner = new SinkRunner(capture.log(), sink, FAST)) {
             runner.start();
             await(() -> runner.status().cursor() == 150, "caught up");
             assertEquals(SinkState.RUNNING, runner.status().state());
@@ -229,11 +204,11 @@ class PipelinedSinkRunnerTest {
 
     @Test
     void aRefusedPatchInAPipelinedBatchIsFoundOneAtATimeAndDeadLettered() throws Exception {
-        commits(60);
+        capture.commits(60);
         PipelinedSink sink = new PipelinedSink();
         sink.rejected.add(23L);
         Path dl = tmp.resolve("dead");
-        try (SinkRunner runner = new SinkRunner(log, sink, FAST.withDeadLetterDir(dl))) {
+        try (SinkRunner runner = new SinkRunner(capture.log(), sink, FAST.withDeadLetterDir(dl))) {
             runner.start();
             await(() -> runner.status().cursor() == 60, "caught up");
             assertEquals(1, runner.status().deadLettered());
@@ -248,10 +223,10 @@ class PipelinedSinkRunnerTest {
 
     @Test
     void aRefusedPatchWithoutDeadLetterDirectoryPausesTheSinkAtThatVersion() {
-        commits(40);
+        capture.commits(40);
         PipelinedSink sink = new PipelinedSink();
         sink.rejected.add(17L);
-        try (SinkRunner runner = new SinkRunner(log, sink, FAST)) {
+        try (SinkRunner runner = new SinkRunner(capture.log(), sink, FAST)) {
             runner.start();
             await(() -> runner.status().state() == SinkState.PAUSED, "paused");
             assertEquals(16, runner.status().cursor());

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,43 +14,26 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongFunction;
 
-import org.fusekicdc.core.internal.log.ChangeLog;
-import org.fusekicdc.core.internal.log.ChangeLogConfig;
-import org.fusekicdc.core.internal.log.LogWriter;
-import org.fusekicdc.core.internal.log.RecordMeta;
 import org.fusekicdc.core.internal.metrics.CdcObserver;
 import org.fusekicdc.core.testing.TestClock;
 import org.fusekicdc.core.testing.TestSupport;
 import org.fusekicdc.core.sink.internal.SinkRunner;
 import org.fusekicdc.core.wire.PatchRecord;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.fusekicdc.core.testing.TestLog;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** How {@link SinkRunner} treats failures: which permanent ones are dead-lettered, backoff, the cursor while retrying. */
 class SinkFailureHandlingTest {
     @TempDir
     Path dir;
-    private ChangeLog log;
-    private LogWriter writer;
-
-    @BeforeEach
-    void openLog() {
-        log = ChangeLog.open(ChangeLogConfig.defaults(dir.resolve("log"), "ds").withFsync(false));
-        writer = LogWriter.claim(log);
-    }
-
-    @AfterEach
-    void closeLog() {
-        log.close();
-    }
+    @RegisterExtension
+    final TestLog changes = new TestLog();
 
     private void append(int n) {
-        for ( int i = 0 ; i < n ; i++ ) {
-            RecordMeta m = writer.append((meta, out) -> out.write("TX .\nTC .\n".getBytes(StandardCharsets.UTF_8)));
-            writer.publish(m.version());
-        }
+        for ( int i = 0 ; i < n ; i++ )
+            changes.append("TX .\nTC .\n");
     }
 
     /** A sink that cannot tell what its destination holds and fails the versions it is told to. */
@@ -86,7 +68,7 @@ class SinkFailureHandlingTest {
         append(3);
         ScriptedSink sink = new ScriptedSink(v -> v == 2 ? SinkException.permanentFailure("too large", null) : null);
         Path dl = dir.resolve("dead");
-        try (SinkRunner runner = new SinkRunner(log, sink, SinkConfig.DEFAULTS.withDeadLetterDir(dl))) {
+        try (SinkRunner runner = new SinkRunner(changes.log(), sink, SinkConfig.DEFAULTS.withDeadLetterDir(dl))) {
             runner.start();
             await(() -> runner.status().cursor() == 3, "delivered");
             assertEquals(List.of(1L, 3L), sink.delivered);
@@ -100,7 +82,7 @@ class SinkFailureHandlingTest {
         append(3);
         ScriptedSink sink = new ScriptedSink(v -> v == 2 ? SinkException.permanentSinkFailure("not authorised to write to the topic", null) : null);
         Path dl = dir.resolve("dead");
-        try (SinkRunner runner = new SinkRunner(log, sink, SinkConfig.DEFAULTS.withDeadLetterDir(dl))) {
+        try (SinkRunner runner = new SinkRunner(changes.log(), sink, SinkConfig.DEFAULTS.withDeadLetterDir(dl))) {
             runner.start();
             await(() -> runner.status().state() == SinkState.PAUSED, "paused");
             SinkStatus st = runner.status();
@@ -116,12 +98,10 @@ class SinkFailureHandlingTest {
     @Test
     void aRetryWaitsOutTheBackoffOnTheLogsClock() throws Exception {
         TestClock clock = new TestClock();
-        log.close();
-        log = ChangeLog.open(ChangeLogConfig.defaults(dir.resolve("log"), "ds").withFsync(false).withClock(clock));
-        writer = LogWriter.claim(log);
+        changes.reopen(c -> c.withClock(clock));
         append(1);
         ScriptedSink sink = new ScriptedSink(v -> SinkException.transientFailure("broker refuses", null));
-        try (SinkRunner runner = new SinkRunner(log, sink, SinkConfig.DEFAULTS.withBackoff(Duration.ofHours(1), Duration.ofHours(4)))) {
+        try (SinkRunner runner = new SinkRunner(changes.log(), sink, SinkConfig.DEFAULTS.withBackoff(Duration.ofHours(1), Duration.ofHours(4)))) {
             runner.start();
             await(() -> runner.status().state() == SinkState.RETRYING, "the first failure");
             assertEquals(clock.instant(), runner.status().lastErrorTime());
@@ -138,12 +118,12 @@ class SinkFailureHandlingTest {
     void whatWasDeliveredIsAcknowledgedBeforeTheBackoff() throws Exception {
         append(3);
         ScriptedSink sink = new ScriptedSink(v -> v == 3 ? SinkException.transientFailure("timeout", null) : null);
-        try (SinkRunner runner = new SinkRunner(log, sink, SinkConfig.DEFAULTS.withBackoff(Duration.ofSeconds(10), Duration.ofSeconds(10)))) {
+        try (SinkRunner runner = new SinkRunner(changes.log(), sink, SinkConfig.DEFAULTS.withBackoff(Duration.ofSeconds(10), Duration.ofSeconds(10)))) {
             runner.start();
             await(() -> runner.status().state() == SinkState.RETRYING, "retrying");
             // Still in the first (10 s) backoff: the cursor already has versions 1 and 2.
             assertEquals(2, runner.status().cursor());
-            assertEquals(2, log.reader(SinkRunner.cursorName("scripted")).acknowledged());
+            assertEquals(2, changes.log().reader(SinkRunner.cursorName("scripted")).acknowledged());
         }
     }
 
@@ -179,14 +159,14 @@ class SinkFailureHandlingTest {
         append(10);
         GroupingSink sink = new GroupingSink(v -> v == 6 ? SinkException.permanentFailure("refused by the receiver", null) : null);
         List<Long> counted = new CopyOnWriteArrayList<>();
-        log.observe(new CdcObserver() {
+        changes.log().observe(new CdcObserver() {
             @Override
             public void delivered(String sinkName, long version, long publishNanos) {
                 counted.add(version);
             }
         });
         Path dl = dir.resolve("dead");
-        try (SinkRunner runner = new SinkRunner(log, sink, SinkConfig.DEFAULTS.withDeadLetterDir(dl))) {
+        try (SinkRunner runner = new SinkRunner(changes.log(), sink, SinkConfig.DEFAULTS.withDeadLetterDir(dl))) {
             runner.start();
             await(() -> runner.status().cursor() == 10, "delivered");
             assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 7L, 8L, 9L, 10L), sink.single.delivered, "each version once, in order, but the one at fault");
@@ -201,7 +181,7 @@ class SinkFailureHandlingTest {
     void aBatchingSinkWithoutADeadLetterDirectoryPausesAtThePatchAtFault() throws Exception {
         append(10);
         GroupingSink sink = new GroupingSink(v -> v == 6 ? SinkException.permanentFailure("refused by the receiver", null) : null);
-        try (SinkRunner runner = new SinkRunner(log, sink, SinkConfig.DEFAULTS)) {
+        try (SinkRunner runner = new SinkRunner(changes.log(), sink, SinkConfig.DEFAULTS)) {
             runner.start();
             await(() -> runner.status().state() == SinkState.PAUSED, "paused");
             assertEquals(5, runner.status().cursor(), "the cursor stops before the patch at fault");

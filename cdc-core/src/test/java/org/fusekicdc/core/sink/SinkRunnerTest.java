@@ -11,11 +11,6 @@ import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.stream.LongStream;
 
-import org.apache.jena.sparql.core.DatasetGraphFactory;
-import org.apache.jena.sparql.sse.SSE;
-import org.apache.jena.system.Txn;
-import org.fusekicdc.core.internal.capture.CaptureConfig;
-import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.internal.log.ChangeLogConfig;
 import org.fusekicdc.core.internal.log.LogWriter;
@@ -23,9 +18,10 @@ import org.fusekicdc.core.internal.log.Retention;
 import org.fusekicdc.core.testing.TestClock;
 import org.fusekicdc.core.sink.internal.SinkRunner;
 import org.fusekicdc.core.sink.internal.SinkRunners;
+import org.fusekicdc.core.testing.TestCapture;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class SinkRunnerTest {
@@ -33,28 +29,14 @@ class SinkRunnerTest {
 
     @TempDir
     Path tmp;
-    ChangeLog log;
-    CapturingDatasetGraph dsg;
+    @RegisterExtension
+    final TestCapture capture = new TestCapture();
     SinkRunner runner;
-
-    @BeforeEach
-    void open() {
-        log = ChangeLog.open(ChangeLogConfig.defaults(tmp.resolve("log"), "ds"));
-        dsg = CapturingDatasetGraph.create(DatasetGraphFactory.createTxnMem(), log, CaptureConfig.defaults(tmp.resolve("spill")));
-    }
 
     @AfterEach
     void close() {
         if ( runner != null )
             runner.close();
-        log.close();
-    }
-
-    private void commits(int n) {
-        for ( int i = 0 ; i < n ; i++ ) {
-            int x = i;
-            Txn.executeWrite(dsg, () -> dsg.add(SSE.parseQuad("(:g :s :p " + System.nanoTime() + x + ")")));
-        }
     }
 
     private static void await(BooleanSupplier condition, String what) {
@@ -71,17 +53,17 @@ class SinkRunnerTest {
     }
 
     private SinkRunner start(RecordingSink sink, SinkConfig config) {
-        runner = new SinkRunner(log, sink, config);
+        runner = new SinkRunner(capture.log(), sink, config);
         runner.start();
         return runner;
     }
 
     @Test
     void deliversEveryVersionInOrderAndKeepsUpWithNewCommits() {
-        commits(150);
+        capture.commits(150);
         RecordingSink sink = new RecordingSink("test");
         start(sink, FAST);
-        commits(50);
+        capture.commits(50);
         await(() -> sink.delivered.size() == 200, "200 deliveries");
         assertEquals(upTo(200), sink.delivered);
         await(() -> runner.status().cursor() == 200, "cursor acknowledged");
@@ -114,7 +96,7 @@ class SinkRunnerTest {
 
     @Test
     void transientFailuresAreRetriedWithoutLosingOrRepeatingAVersion() {
-        commits(20);
+        capture.commits(20);
         RecordingSink sink = new RecordingSink("test");
         sink.transientFailures.set(5);
         start(sink, FAST);
@@ -127,7 +109,7 @@ class SinkRunnerTest {
 
     @Test
     void retryingIsVisibleInTheStatusWithTheLastError() {
-        commits(3);
+        capture.commits(3);
         RecordingSink sink = new RecordingSink("test");
         sink.transientFailures.set(Integer.MAX_VALUE);
         start(sink, SinkConfig.DEFAULTS.withBackoff(Duration.ofMillis(5), Duration.ofMillis(10)));
@@ -141,7 +123,7 @@ class SinkRunnerTest {
 
     @Test
     void aPermanentFailurePausesTheSinkNamingTheVersionAndResumeTriesAgain() {
-        commits(10);
+        capture.commits(10);
         RecordingSink sink = new RecordingSink("test");
         sink.rejected.add(4L);
         start(sink, FAST);
@@ -156,7 +138,7 @@ class SinkRunnerTest {
 
     @Test
     void withADeadLetterDirectoryAnUndeliverablePatchIsWrittenThereAndDeliveryContinues() throws Exception {
-        commits(6);
+        capture.commits(6);
         RecordingSink sink = new RecordingSink("test");
         sink.rejected.add(2L);
         Path dlq = tmp.resolve("dead");
@@ -170,14 +152,14 @@ class SinkRunnerTest {
 
     @Test
     void aRestartResumesAfterWhatTheDestinationHoldsNotTheCursor() {
-        commits(10);
+        capture.commits(10);
         RecordingSink sink = new RecordingSink("test");
         start(sink, FAST);
         await(() -> runner.status().cursor() == 10, "first run");
         runner.close();
         // The cursor goes back (as after a crash between publish and acknowledge) ...
-        log.reader(SinkRunner.cursorName("test")).rewind(4);
-        commits(5);
+        capture.log().reader(SinkRunner.cursorName("test")).rewind(4);
+        capture.commits(5);
         start(sink, FAST);
         await(() -> sink.delivered.size() == 15, "second run");
         // ... but the destination said it holds 10, so nothing is sent twice.
@@ -186,10 +168,10 @@ class SinkRunnerTest {
 
     @Test
     void withoutWordFromTheDestinationTheCursorDecides() {
-        commits(5);
+        capture.commits(5);
         RecordingSink sink = new RecordingSink("test");
         sink.reportsLastVersion = false;
-        log.reader(SinkRunner.cursorName("test")).acknowledge(3);
+        capture.log().reader(SinkRunner.cursorName("test")).acknowledge(3);
         start(sink, FAST);
         await(() -> sink.delivered.size() == 2, "deliveries");
         assertEquals(List.of(4L, 5L), sink.delivered);
@@ -200,11 +182,11 @@ class SinkRunnerTest {
         RecordingSink sink = new RecordingSink("test");
         sink.reportsLastVersion = false;
         start(sink, FAST);
-        commits(5);
+        capture.commits(5);
         await(() -> runner.status().cursor() == 5, "first deliveries");
         runner.pause();
         await(() -> runner.status().state() == SinkState.PAUSED, "paused");
-        commits(3);
+        capture.commits(3);
         assertEquals(5, sink.delivered.size(), "nothing delivered while paused");
         runner.rewind(2);
         runner.resume();
@@ -216,13 +198,13 @@ class SinkRunnerTest {
     void aSinkBehindItsBoundWithTheRefusePolicyRefusesWrites() {
         RecordingSink sink = new RecordingSink("test");
         sink.transientFailures.set(Integer.MAX_VALUE);
-        SinkRunners d = new SinkRunners(log);
+        SinkRunners d = new SinkRunners(capture.log());
         d.add(sink, FAST.withLagBound(3, SinkConfig.LagPolicy.REFUSE));
         d.start();
         try {
-            commits(3);
+            capture.commits(3);
             assertTrue(d.writeRefusal().isEmpty());
-            commits(1);
+            capture.commits(1);
             String why = d.writeRefusal().orElseThrow();
             assertTrue(why.contains("sink 'test' is 4 versions behind (bound 3"), why);
             sink.transientFailures.set(0);
@@ -234,12 +216,9 @@ class SinkRunnerTest {
 
     @Test
     void versionsRemovedByRetentionBeforeDeliveryPauseTheSinkWithTheFix() {
-        log.close();
-        log = ChangeLog.open(ChangeLogConfig.defaults(tmp.resolve("log2"), "ds").withSegmentBytes(1024)
-                                            .withRetention(new Retention(2, null, 0, true)));
-        dsg = CapturingDatasetGraph.create(DatasetGraphFactory.createTxnMem(), log, CaptureConfig.defaults(tmp.resolve("spill")));
-        log.reader(SinkRunner.cursorName("test"));
-        commits(40);
+        capture.reopen(c -> c.withSegmentBytes(1024).withRetention(new Retention(2, null, 0, true)));
+        capture.log().reader(SinkRunner.cursorName("test"));
+        capture.commits(40);
         RecordingSink sink = new RecordingSink("test");
         sink.reportsLastVersion = false;
         start(sink, FAST);
@@ -250,8 +229,8 @@ class SinkRunnerTest {
 
     @Test
     void aDamagedRecordIsNeverDeliveredAndPausesTheSinkNamingSegmentAndVersion() throws Exception {
-        commits(5);
-        Path segment = tmp.resolve("log").resolve(String.format("%020d.log", 1));
+        capture.commits(5);
+        Path segment = capture.logDir().resolve(String.format("%020d.log", 1));
         byte[] bytes = Files.readAllBytes(segment);
         int at = new String(bytes, StandardCharsets.ISO_8859_1).indexOf("H version 3 .");
         bytes[at + 2] ^= 0x5A;                    // version 3's payload, as a failing disk would change it
@@ -268,7 +247,7 @@ class SinkRunnerTest {
 
     @Test
     void aSinkPausedBecauseItsDestinationIsAheadOfTheLogLooksAgainOnResume() {
-        commits(1);
+        capture.commits(1);
         RecordingSink ahead = new RecordingSink("ahead");
         ahead.delivered.addAll(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L));
         int before = ahead.opens.get();

@@ -66,7 +66,7 @@ public final class SinkOutage {
                 }
             }
         });
-        await("100 versions delivered", Duration.ofSeconds(30), () -> runner.status().cursor() >= 100);
+        await("100 versions delivered", Duration.ofSeconds(90), () -> runner.status().cursor() >= 100);
 
         stop.run();
         await("sink retrying", Duration.ofSeconds(15), () -> runner.status().state() == SinkState.RETRYING);
@@ -79,10 +79,10 @@ public final class SinkOutage {
         int writtenDuringOutage = written.get();
 
         start.run();
-        await("writes after the restart", Duration.ofSeconds(10), () -> written.get() > writtenDuringOutage + 100);
+        await("writes after the restart", Duration.ofSeconds(60), () -> written.get() > writtenDuringOutage + 100);
         writing.set(false);
         writer.get(10, TimeUnit.SECONDS);
-        await("sink catches up", Duration.ofSeconds(30), () -> runner.status().cursor() == log.publishedVersion());
+        await("sink catches up", Duration.ofSeconds(90), () -> runner.status().cursor() == log.publishedVersion());
         assertEquals(SinkState.RUNNING, runner.status().state());
         assertTrue(log.publishedVersion() > stoppedAt + 100, "the workload went on during and after the outage");
         return new Outage(stoppedAt, during.lastError());

@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.UUID;
 
 /**
  * The MariaDB (or MySQL) the tests use: {@code MARIADB_HOST}, {@code MARIADB_PORT},
@@ -44,29 +43,17 @@ public final class TestMariaDb {
     }
 
     public static void sql(String... statements) {
-        try (Connection c = connect(); Statement st = c.createStatement()) {
-            for ( String s : statements )
-                st.execute(s);
-        } catch (SQLException ex) {
-            throw new RuntimeException(ex.getMessage() + " in " + String.join("; ", statements), ex);
-        }
+        TestJdbc.sql(TestMariaDb::connect, statements);
     }
 
     /** The statements as one database transaction. */
     public static void txn(String... statements) {
-        try (Connection c = connect(); Statement st = c.createStatement()) {
-            c.setAutoCommit(false);
-            for ( String s : statements )
-                st.execute(s);
-            c.commit();
-        } catch (SQLException ex) {
-            throw new RuntimeException(ex.getMessage(), ex);
-        }
+        TestJdbc.txn(TestMariaDb::connect, statements);
     }
 
     /** A database name no other test run uses. */
     public static String unique(String prefix) {
-        return prefix + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        return TestJdbc.unique(prefix);
     }
 
     public static void dropDatabase(String database) {

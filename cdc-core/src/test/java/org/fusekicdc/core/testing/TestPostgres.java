@@ -5,7 +5,6 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.UUID;
 
 /**
  * The PostgreSQL the tests use: {@code PGHOST}, {@code PGPORT}, {@code PGUSER},
@@ -46,29 +45,17 @@ public final class TestPostgres {
     }
 
     public static void sql(String... statements) {
-        try (Connection c = connect(); Statement st = c.createStatement()) {
-            for ( String s : statements )
-                st.execute(s);
-        } catch (SQLException ex) {
-            throw new RuntimeException(ex.getMessage() + " in " + String.join("; ", statements), ex);
-        }
+        TestJdbc.sql(TestPostgres::connect, statements);
     }
 
     /** The statements as one database transaction. */
     public static void txn(String... statements) {
-        try (Connection c = connect(); Statement st = c.createStatement()) {
-            c.setAutoCommit(false);
-            for ( String s : statements )
-                st.execute(s);
-            c.commit();
-        } catch (SQLException ex) {
-            throw new RuntimeException(ex.getMessage(), ex);
-        }
+        TestJdbc.txn(TestPostgres::connect, statements);
     }
 
     /** A name no other test run uses, for schemas and replication slots. */
     public static String unique(String prefix) {
-        return prefix + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        return TestJdbc.unique(prefix);
     }
 
     /** Drop a test's slot (waiting until its walsender lets go), publication and schema. */

@@ -3,11 +3,13 @@ package org.fusekicdc.core.wire;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,41 +18,28 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.UnaryOperator;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.jena.rdfpatch.RDFPatch;
 import org.apache.jena.rdfpatch.RDFPatchOps;
-import org.fusekicdc.core.internal.log.ChangeLog;
-import org.fusekicdc.core.internal.log.ChangeLogConfig;
-import org.fusekicdc.core.internal.log.LogWriter;
 import org.fusekicdc.core.testing.ChangeEventSchema;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.fusekicdc.core.testing.TestLog;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The JSON change event: its content, its schema, and its split into parts. */
 class JsonChangeEventTest {
     @TempDir
     Path dir;
-    private ChangeLog log;
-    private LogWriter writer;
-
-    @BeforeEach
-    void openLog() {
-        log = ChangeLog.open(ChangeLogConfig.defaults(dir.resolve("log"), "ds").withFsync(false));
-        writer = LogWriter.claim(log);
-    }
-
-    @AfterEach
-    void close() {
-        log.close();
-    }
+    @RegisterExtension
+    final TestLog changes = new TestLog();
 
     private PatchRecord patch(String text) {
-        long v = writer.append((meta, out) -> out.write(text.getBytes(StandardCharsets.UTF_8))).version();
-        writer.publish(v);
-        return new PatchRecord("ds", log.read(v));
+        return changes.append(text);
     }
 
     private static byte[] json(PatchRecord p) throws IOException {
@@ -104,6 +93,110 @@ class JsonChangeEventTest {
         assertFalse(empty.has("prev"), "the first patch has no prev");
         assertFalse(empty.has("user"));
         assertEquals(0, empty.get("changes").size());
+    }
+
+    @Test
+    void aSourcePatchCarriesItsPositionSnapshotAndGroupInTheEvent() throws Exception {
+        PatchRecord snapshot = patch("""
+            H source "shop" .
+            H sourceConnector "mariadb" .
+            H sourceSnapshot "true" .
+            H sourceSnapshotCleared "shop.item,shop.customer" .
+            H sourceBinlog "mysql-bin.000003:1234" .
+            TX .
+            D <http://example.org/item/1> <http://example.org/label> "old" .
+            TC .
+            """);
+        JsonNode s = ChangeEventSchema.assertSameChanges(rdfPatch(snapshot), json(snapshot)).get("source");
+        assertEquals("shop", s.get("name").asText());
+        assertEquals("mariadb", s.get("connector").asText());
+        assertTrue(s.get("snapshot").asBoolean());
+        assertEquals(List.of("shop.item", "shop.customer"), strings(s.get("snapshotCleared")));
+        assertEquals("mysql-bin.000003:1234", s.get("binlog").asText());
+        assertFalse(s.has("transactions"));
+
+        PatchRecord behind = patch("""
+            H source "shop" .
+            H sourceConnector "mariadb" .
+            H sourceBinlog "mysql-bin.000003:2048" .
+            H sourceGtid "0-1-42" .
+            H sourceTxId "42" .
+            H sourceTransactions "3" .
+            TX .
+            A <http://example.org/item/2> <http://example.org/label> "two" .
+            TC .
+            """);
+        s = ChangeEventSchema.assertSameChanges(rdfPatch(behind), json(behind)).get("source");
+        assertEquals(3, s.get("transactions").asInt());
+        assertEquals("0-1-42", s.get("gtid").asText());
+        assertEquals("42", s.get("txId").asText());
+        assertFalse(s.has("snapshot") || s.has("snapshotCleared"));
+
+        // The same event as a structured CloudEvent's data.
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        new CloudEvents(CloudEvents.defaultSource("ds"), CloudEvents.DEFAULT_TYPE).writeStructured(snapshot, MessageFormats.JSON, UnaryOperator.identity(), out);
+        JsonNode data = ChangeEventSchema.validate(new ObjectMapper().readTree(out.toByteArray()).get("data").toString().getBytes(StandardCharsets.UTF_8));
+        assertEquals(List.of("shop.item", "shop.customer"), strings(data.get("source").get("snapshotCleared")));
+    }
+
+    @Test
+    void aRevertsMessageAndAPromotionAreInTheEvent() throws Exception {
+        PatchRecord reverted = patch("TX .\nA <http://example.org/s> <http://example.org/p> \"o\" .\nTC .\n");
+        PatchRecord revert = patch("""
+            H message "undo the bad import" .
+            H reverts "%d" .
+            H revertsId "uuid:%s" .
+            H revertedBy "admin" .
+            TX .
+            D <http://example.org/s> <http://example.org/p> "o" .
+            TC .
+            """.formatted(reverted.version(), reverted.meta().id()));
+        JsonNode e = ChangeEventSchema.assertSameChanges(rdfPatch(revert), json(revert));
+        assertEquals("undo the bad import", e.get("message").asText());
+        assertEquals(reverted.version(), e.get("reverts").asLong());
+        assertEquals(reverted.meta().id().toString(), e.get("revertsId").asText());
+        assertEquals("admin", e.get("revertedBy").asText());
+        assertFalse(e.has("promoted"));
+
+        PatchRecord promoted = patch("H promoted \"true\" .\nTX .\nTC .\n");
+        assertTrue(ChangeEventSchema.validate(json(promoted)).get("promoted").asBoolean());
+    }
+
+    /** A value of each header the patch text carries (the log record gives id, prev, version, timestamp and dataset). */
+    private static final Map<String, String> HEADER_VALUES = Map.ofEntries(
+        Map.entry(PatchHeaders.EPOCH, "2"), Map.entry(PatchHeaders.USER, "alice"), Map.entry(PatchHeaders.REQUEST_ID, "req-7"),
+        Map.entry(PatchHeaders.MESSAGE, "m"), Map.entry(PatchHeaders.REVERTS, "1"),
+        Map.entry(PatchHeaders.REVERTS_ID, "uuid:0b7e6c1e-6a55-4d2a-9c1e-0d8a3f1b2c3d"), Map.entry(PatchHeaders.REVERTED_BY, "admin"),
+        Map.entry(PatchHeaders.PROMOTED, "true"), Map.entry(PatchHeaders.SOURCE, "shop"), Map.entry(PatchHeaders.SOURCE_CONNECTOR, "postgresql"),
+        Map.entry(PatchHeaders.SOURCE_LSN, "0/1A2B3C8"), Map.entry(PatchHeaders.SOURCE_BINLOG, "mysql-bin.000003:1234"),
+        Map.entry(PatchHeaders.SOURCE_GTID, "0-1-42"), Map.entry(PatchHeaders.SOURCE_TXID, "42"), Map.entry(PatchHeaders.SOURCE_SNAPSHOT, "true"),
+        Map.entry(PatchHeaders.SOURCE_SNAPSHOT_CLEARED, "shop.item"), Map.entry(PatchHeaders.SOURCE_TRANSACTIONS, "2"));
+
+    @Test
+    void everyPatchHeaderReachesTheEvent() throws Exception {
+        Set<String> fromTheRecord = Set.of(PatchHeaders.ID, PatchHeaders.PREV, PatchHeaders.VERSION, PatchHeaders.TIMESTAMP, PatchHeaders.DATASET);
+        for ( Field f : PatchHeaders.class.getFields() ) {
+            String header = (String)f.get(null);
+            if ( fromTheRecord.contains(header) )
+                continue;
+            String value = HEADER_VALUES.get(header);
+            assertNotNull(value, "PatchHeaders." + f.getName() + " (" + header + ") has no JSON form tested here: give it one in JsonChangeWriter and the schema");
+            String base = header.startsWith("source") && !header.equals(PatchHeaders.SOURCE) ? "H source \"shop\" .\n" : "";
+            JsonNode without = ChangeEventSchema.validate(json(patch(base + "TX .\nTC .\n")));
+            JsonNode with = ChangeEventSchema.validate(json(patch(base + "H " + header + " \"" + value + "\" .\nTX .\nTC .\n")));
+            assertTrue(members(with) > members(without), header + " is not in the event: " + with);
+        }
+    }
+
+    /** Members of the event and of its source object. */
+    private static int members(JsonNode e) {
+        return e.size() + (e.has("source") ? e.get("source").size() : 0);
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> s = new ArrayList<>();
+        array.forEach(n -> s.add(n.asText()));
+        return s;
     }
 
     @Test

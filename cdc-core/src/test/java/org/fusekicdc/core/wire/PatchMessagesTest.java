@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,12 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import org.fusekicdc.core.internal.log.ChangeLog;
-import org.fusekicdc.core.internal.log.ChangeLogConfig;
-import org.fusekicdc.core.internal.log.LogWriter;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.fusekicdc.core.testing.TestLog;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A patch converted to another format goes out whole or in parts, and leaves no temporary file behind. */
@@ -29,28 +25,11 @@ class PatchMessagesTest {
 
     @TempDir
     Path dir;
-    private ChangeLog log;
-    private LogWriter writer;
-
-    @BeforeEach
-    void openLog() {
-        log = ChangeLog.open(ChangeLogConfig.defaults(dir.resolve("log"), "ds").withFsync(false));
-        writer = LogWriter.claim(log);
-    }
-
-    @AfterEach
-    void close() {
-        log.close();
-    }
+    @RegisterExtension
+    final TestLog changes = new TestLog();
 
     private PatchRecord patchOf(int quads) {
-        StringBuilder text = new StringBuilder("TX .\n");
-        for ( int i = 0 ; i < quads ; i++ )
-            text.append("A <http://example.org/s").append(i).append("> <http://example.org/p> \"value ").append(i).append("\" .\n");
-        text.append("TC .\n");
-        long v = writer.append((meta, out) -> out.write(text.toString().getBytes(StandardCharsets.UTF_8))).version();
-        writer.publish(v);
-        return new PatchRecord("ds", log.read(v));
+        return changes.appendAdds(quads, "");
     }
 
     private record Message(Map<String, String> headers, byte[] value) {}

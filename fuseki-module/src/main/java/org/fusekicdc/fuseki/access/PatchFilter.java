@@ -11,6 +11,7 @@ import org.apache.jena.rdfpatch.changes.RDFChangesWrapper;
 import org.apache.jena.rdfpatch.text.RDFChangesWriterText;
 import org.apache.jena.rdfpatch.text.RDFPatchReaderText;
 import org.fusekicdc.core.internal.log.LogRecord;
+import org.fusekicdc.core.internal.wire.PatchTextWriter;
 
 /**
  * A logged patch as one reader may see it: headers, transaction lines and prefix lines as
@@ -27,7 +28,7 @@ public final class PatchFilter {
             return record.openPayload();
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         try (InputStream in = record.openPayload()) {
-            RDFChangesWriterText writer = RDFChangesWriterText.create(buffer);
+            RDFChangesWriterText writer = PatchTextWriter.create(buffer);
             new RDFPatchReaderText(in).apply(filter(writer, view));
             writer.finish();
         }

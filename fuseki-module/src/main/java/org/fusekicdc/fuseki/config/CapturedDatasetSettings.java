@@ -122,6 +122,9 @@ public record CapturedDatasetSettings(Resource datasetDescription, String name, 
         if ( follow != null && queries.stream().anyMatch(q -> q.outputGraph() != null) )
             throw new CdcConfigException(VocabCdc.outputGraph.getLocalName(), where + ": a follower takes its changes from its leader only, so a continuous query"
                                          + " cannot write cdc:outputGraph here; give the query to the leader, whose view graph the follower then receives.");
+        if ( follow != null && queries.stream().anyMatch(q -> q.lateGraph() != null) )
+            throw new CdcConfigException(VocabCdc.lateGraph.getLocalName(), where + ": a follower takes its changes from its leader only, so a continuous query"
+                                         + " cannot write cdc:lateGraph here; give the query to the leader, whose late-data graph the follower then receives.");
         return new CapturedDatasetSettings(ds, name, logDir, fsync, segmentBytes, startNewHistory, spill,
                                            spillDir == null ? logDir.resolve("spill") : Descriptions.directory(VocabCdc.spillDirectory.getLocalName(), spillDir, where),
                                            snapshotDir == null ? logDir.resolve("snapshots")

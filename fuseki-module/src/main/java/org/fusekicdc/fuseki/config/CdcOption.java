@@ -110,15 +110,15 @@ public final class CdcOption {
         "Change feed streams and pages, snapshots, and live query streams (SSE and WebSocket): a client that takes none of the data"
         + " waiting for it for this long is disconnected, and the reason logged. Keep it below Jetty's idle timeout (30 s), which would otherwise close the connection first.").range(1, Integer.MAX_VALUE);
     public static final Option<Long> MIN_VERSION_WAIT_MILLIS = Option.integer(VocabCdc.minVersionWaitMillis.getLocalName(), "integer (ms)", ReplicaReadSettings.DEFAULT_WAIT.toMillis(),
-        "Read-your-writes: longest a read with X-CDC-Min-Version (or minVersion=N) waits for this server to show that version;"
-        + " past it the read gets 503 with the current version and lag. A request may ask for less with X-CDC-Max-Wait (ms). See docs/replicas.md.").range(0, 600_000);
+        "Read-your-writes: longest a read with X-CDC-Min-Version (or minVersion=N, or a live subscribe message's minVersion) waits for this server to show that version;"
+        + " past it the read gets 503 with the current version and lag. A request may ask for less with X-CDC-Max-Wait or maxWait (ms). See docs/replicas.md.").range(0, 600_000);
     public static final Option<Long> MIN_VERSION_MAX_WAITERS = Option.integer(VocabCdc.minVersionMaxWaiters.getLocalName(), "integer", ReplicaReadSettings.DEFAULT_MAX_WAITERS,
         "Read-your-writes: most reads of this dataset waiting for a version at once; more get 503 with Retry-After at once.").range(1, 100_000);
     public static final Option<Long> READY_MAX_LAG_VERSIONS = Option.integer(VocabCdc.readyMaxLagVersions.getLocalName(), "integer (versions)", ReplicaReadSettings.DEFAULT_READY_LAG_VERSIONS,
         "Readiness (GET /$/cdc/<dataset>/ready): a follower further behind its topic's newest version than this answers 503."
         + " The request's maxLagVersions overrides it.").range(0, Long.MAX_VALUE);
     public static final Option<Long> READY_MAX_LAG_MILLIS = Option.integer(VocabCdc.readyMaxLagMillis.getLocalName(), "integer (ms)", ReplicaReadSettings.DEFAULT_READY_LAG_MILLIS,
-        "Readiness (GET /$/cdc/<dataset>/ready): a follower behind its topic whose last applied version took longer than this from the leader's commit answers 503."
+        "Readiness (GET /$/cdc/<dataset>/ready): a follower whose lag in time (how long ago the leader committed the oldest version it has read from its topic and not yet applied; 0 when caught up) is more than this answers 503."
         + " The request's maxLagMillis overrides it.").range(0, Long.MAX_VALUE);
     public static final Option<Long> LDES_PAGE_SIZE = Option.integer(VocabCdc.ldesPageSize.getLocalName(), "integer (versions)", LdesSettings.DEFAULT_PAGE_SIZE,
         "Linked Data Event Stream (cdc:ldes): versions per page. A page whose versions all exist never changes and is served as immutable;"
@@ -175,11 +175,11 @@ public final class CdcOption {
         "A named continuous (RSP-QL) query started with the server: `[ cdc:name \"avg\" ; cdc:query \"\"\"REGISTER RSTREAM ...\"\"\" ; cdc:outputGraph <urn:view:avg> ; cdc:sink [ ... ] ]`."
         + " Its options are in the table of continuous queries below. See docs/stream-processing.md.");
     public static final Option<Long> STREAM_TICK_MILLIS = Option.integer(VocabCdc.streamTickMillis.getLocalName(), "integer (ms)", StreamSettings.DEFAULT_TICK.toMillis(),
-        "Continuous queries: how often the clock advances their time windows when no commit arrives, so that a window closes (and its step is emitted) within this long of its end.")
-        .range(10, 60_000, v -> v + " ms would let a window close that long after its end; use at most 60000");
+        "Continuous queries: the longest their clock waits without advancing when no commit arrives. A time window closes at its end (the clock waits exactly until the earliest open window's end); this only bounds a wait, e.g. across a change of the system clock.")
+        .range(10, 60_000, v -> v + " ms would leave the clock that long without a look at the time; use at most 60000");
     public static final Option<Long> STREAM_MAX_QUERIES = Option.integer(VocabCdc.streamMaxQueries.getLocalName(), "integer", StreamSettings.DEFAULT_MAX_QUERIES,
         "Continuous queries: most continuous queries registered on this dataset at once, configured and HTTP ones together; more HTTP registrations get 503."
-        + " HTTP registrations also count against cdc:liveMaxSubscriptions and cdc:liveMaxPerClient.").range(1, 100_000);
+        + " HTTP registrations also hold places against cdc:liveMaxSubscriptions and cdc:liveMaxPerClient, together with the live queries.").range(1, 100_000);
     public static final Option<Long> STREAM_MAX_LAG_VERSIONS = Option.integer(VocabCdc.streamMaxLagVersions.getLocalName(), "integer (versions)",
         StreamSettings.DEFAULT_MAX_LAG_VERSIONS,
         "Continuous queries: how many versions a costly query (one moved to a thread of its own, see cdc:streamCostlyStepMillis) may fall behind"
@@ -191,6 +191,10 @@ public final class CdcOption {
         "The RSP-QL query: `REGISTER RSTREAM|ISTREAM|DSTREAM <name> AS SELECT|ASK|CONSTRUCT ... FROM NAMED WINDOW ... WHERE { ... }`. Checked at start-up.");
     public static final Option<String> OUTPUT_GRAPH = Option.withoutDefault(VocabCdc.outputGraph.getLocalName(), "IRI", "none",
         "CONSTRUCT queries: the named graph of this dataset each step is written into, in one captured transaction (RSTREAM replaces the graph, ISTREAM adds, DSTREAM removes).");
+    public static final Option<String> LATE_GRAPH = Option.withoutDefault(VocabCdc.lateGraph.getLocalName(), "IRI", "none (late events are counted only)",
+        "Event-time queries: the named graph of this dataset the events that came too late for the query's windows are added to, one captured"
+        + " transaction per commit that brought some (their triples; the commit carries the header `rsp-late`). Never fed back into any window;"
+        + " not written twice after a restart. Without it late events are counted (status and metrics) and sent to HTTP clients only.");
     public static final Option<String> CONTINUOUS_QUERY_SINK = Option.withoutDefault(VocabCdc.sink.getLocalName(), "resource (repeatable)", "none",
         "A sink that gets one message per step (the step's JSON, headers naming the query and step), exactly as the dataset's sinks get patches: `[ a cdc:NatsSink ; ... ]`. Sink options as in the sink tables.");
 

@@ -19,18 +19,21 @@ import org.fusekicdc.rsp.ContinuousQueryException;
 /**
  * One {@code cdc:continuousQuery} of a captured dataset: a named RSP-QL query started with the
  * server, and where its steps go: a named graph of the dataset ({@code cdc:outputGraph}, for
- * CONSTRUCT) and sinks ({@code cdc:sink}, each fed from the query's step log).
+ * CONSTRUCT) and sinks ({@code cdc:sink}, each fed from the query's step log); and, for an
+ * event-time query, where the events that came too late for its windows go ({@code cdc:lateGraph}).
  *
  * @param query            the query, parsed at start-up and named {@code name}
  * @param stepLogDirectory where the query's step log and its sinks' state live ({@code <logDirectory>/rsp/<name>})
  * @param outputGraph      the IRI of the graph the steps are written into, or null
+ * @param lateGraph        the IRI of the graph late events are written into, or null
  */
-public record ContinuousQuerySettings(String name, ContinuousQuery query, String outputGraph, List<SinkSettings> sinks, Path stepLogDirectory) {
+public record ContinuousQuerySettings(String name, ContinuousQuery query, String outputGraph, String lateGraph, List<SinkSettings> sinks,
+                                      Path stepLogDirectory) {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
     /** The options of a {@code cdc:continuousQuery} resource, in documentation order. */
     public static final List<Option<?>> OPTIONS = List.of(CdcOption.CONTINUOUS_QUERY_NAME, CdcOption.CONTINUOUS_QUERY_TEXT,
-                                                          CdcOption.OUTPUT_GRAPH, CdcOption.CONTINUOUS_QUERY_SINK);
+                                                          CdcOption.OUTPUT_GRAPH, CdcOption.LATE_GRAPH, CdcOption.CONTINUOUS_QUERY_SINK);
 
     static ContinuousQuerySettings from(RDFNode node, String dataset, Path logDir, String where) {
         if ( !node.isResource() )
@@ -68,13 +71,33 @@ public record ContinuousQuerySettings(String name, ContinuousQuery query, String
         if ( graph == null && r.getProperty(VocabCdc.sink) == null )
             throw new CdcConfigException(VocabCdc.sink.getLocalName(), what + ": the query has no output: give it a cdc:sink, or cdc:outputGraph for a CONSTRUCT."
                                          + " (A client that wants the steps itself sends the query to the live endpoint instead.)");
+        String late = lateGraph(r, query, graph == null ? null : graph.asResource().getURI(), what);
         Path stepLog = logDir.resolve("rsp").resolve(name);
         List<SinkSettings> sinks = new ArrayList<>();
         for ( Statement st : r.listProperties(VocabCdc.sink).toList() )
             sinks.add(SinkSettings.from(st.getObject(), dataset + "." + name, stepLog, what, true));
         if ( sinks.stream().map(SinkSettings::name).distinct().count() != sinks.size() )
             throw new CdcConfigException(VocabCdc.name.getLocalName(), what + ": two sinks have the same cdc:name; give each sink its own name.");
-        return new ContinuousQuerySettings(name, query, graph == null ? null : graph.asResource().getURI(), List.copyOf(sinks), stepLog);
+        return new ContinuousQuerySettings(name, query, graph == null ? null : graph.asResource().getURI(), late, List.copyOf(sinks), stepLog);
+    }
+
+    /** {@code cdc:lateGraph}: an IRI, on an event-time query only (no other query has late events), not its view graph. */
+    private static String lateGraph(Resource r, ContinuousQuery query, String outputGraph, String what) {
+        Statement st = r.getProperty(VocabCdc.lateGraph);
+        if ( st == null )
+            return null;
+        String key = VocabCdc.lateGraph.getLocalName();
+        if ( !st.getObject().isURIResource() )
+            throw new CdcConfigException(key, what + ": cdc:lateGraph must be an IRI such as <urn:late:avg>, got " + st.getObject() + ".");
+        if ( !query.windows().get(0).eventTime() )
+            throw new CdcConfigException(key, what + ": cdc:lateGraph takes the events that come too late for an event-time window, but this query's"
+                                         + " windows are on commit time, where no event is late; give its window `TIME <property> LATENESS <duration>`,"
+                                         + " or remove cdc:lateGraph.");
+        String iri = st.getObject().asResource().getURI();
+        if ( iri.equals(outputGraph) )
+            throw new CdcConfigException(key, what + ": cdc:lateGraph and cdc:outputGraph are both <" + iri + ">, but each step of the view replaces"
+                                         + " or edits that graph; give the late events a graph of their own.");
+        return iri;
     }
 
     private static String literal(Resource r, Property p, String where) {

@@ -68,6 +68,7 @@ public final class VocabCdc {
     public static final Property continuousQuery = property("continuousQuery");
     public static final Property query = property("query");
     public static final Property outputGraph = property("outputGraph");
+    public static final Property lateGraph = property("lateGraph");
     public static final Property streamTickMillis = property("streamTickMillis");
     public static final Property streamMaxQueries = property("streamMaxQueries");
     public static final Property streamMaxLagVersions = property("streamMaxLagVersions");

@@ -6,7 +6,6 @@ import java.util.List;
 import jakarta.servlet.http.HttpServletResponse;
 import org.apache.jena.atlas.web.AcceptList;
 import org.apache.jena.atlas.web.MediaType;
-import org.apache.jena.fuseki.servlets.ActionREST;
 import org.apache.jena.fuseki.servlets.HttpAction;
 import org.apache.jena.fuseki.servlets.ServletOps;
 import org.apache.jena.riot.WebContent;
@@ -21,6 +20,7 @@ import org.fusekicdc.fuseki.access.ReaderView;
 import org.fusekicdc.fuseki.history.NetDiff;
 import org.fusekicdc.fuseki.runtime.DatasetRuntimes;
 import org.fusekicdc.fuseki.http.ClientInput;
+import org.fusekicdc.fuseki.http.ReadOnlyService;
 import org.fusekicdc.fuseki.stream.ResponseStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * <p>
  * {@code GET ?after=A&until=B&net=true}: the net change from version A to version B as one patch ({@link NetDiff}).
  */
-public class ChangeFeedService extends ActionREST {
+public class ChangeFeedService extends ReadOnlyService {
     private static final Logger LOG = LoggerFactory.getLogger(ChangeFeedService.class);
 
     public static final int DEFAULT_LIMIT = 100;
@@ -57,8 +57,9 @@ public class ChangeFeedService extends ActionREST {
     private static final String ALLOW = "GET, HEAD, OPTIONS";
     private static final AcceptList OFFERS = AcceptList.create(WebContent.contentTypePatch, WebContent.contentTypePatchThrift, EVENT_STREAM);
 
-    @Override
-    public void validate(HttpAction action) {}
+    public ChangeFeedService() {
+        super(ALLOW, "the change feed");
+    }
 
     @Override
     protected void doGet(HttpAction action) {
@@ -90,21 +91,7 @@ public class ChangeFeedService extends ActionREST {
         action.setResponseStatus(HttpSC.OK_200);
     }
 
-    @Override
-    protected void doOptions(HttpAction action) {
-        action.setResponseHeader("Allow", ALLOW);
-        action.setResponseStatus(HttpSC.OK_200);
-    }
 
-    @Override protected void doPost(HttpAction action)   { notAllowed(action); }
-    @Override protected void doPut(HttpAction action)    { notAllowed(action); }
-    @Override protected void doDelete(HttpAction action) { notAllowed(action); }
-    @Override protected void doPatch(HttpAction action)  { notAllowed(action); }
-
-    private static void notAllowed(HttpAction action) {
-        action.setResponseHeader("Allow", ALLOW);
-        ServletOps.errorMethodNotAllowed(action.getRequestMethod() + ": the change feed is read-only; use GET");
-    }
 
     // ---- One page of patches
 

@@ -7,9 +7,8 @@ import java.io.InputStream;
 import java.util.Iterator;
 import java.util.List;
 
-import org.apache.jena.rdfpatch.binary.RDFChangesWriterBinary;
-import org.apache.jena.rdfpatch.text.RDFPatchReaderText;
 import org.fusekicdc.core.internal.log.LogRecord;
+import org.fusekicdc.core.internal.wire.PatchTextToThrift;
 import org.fusekicdc.fuseki.access.PatchFilter;
 import org.fusekicdc.fuseki.access.ReaderView;
 import org.fusekicdc.fuseki.stream.ResponseStreams;
@@ -65,7 +64,7 @@ final class PageBody implements ResponseStreams.Body {
     private InputStream binary(LogRecord r) throws IOException {
         ByteArrayOutputStream encoded = new ByteArrayOutputStream();
         try (InputStream in = PatchFilter.payload(r, view)) {
-            RDFChangesWriterBinary.writeBinary(encoded, changes -> new RDFPatchReaderText(in).apply(changes));
+            PatchTextToThrift.transcode(in, encoded);
         }
         return new ByteArrayInputStream(encoded.toByteArray());
     }

@@ -2,7 +2,6 @@ package org.fusekicdc.fuseki.follow;
 
 import java.io.IOException;
 
-import org.apache.jena.fuseki.servlets.ActionREST;
 import org.apache.jena.fuseki.servlets.HttpAction;
 import org.apache.jena.fuseki.servlets.ServletOps;
 import org.apache.jena.riot.WebContent;
@@ -13,6 +12,7 @@ import org.fusekicdc.fuseki.access.ReaderView;
 import org.fusekicdc.fuseki.runtime.DatasetRuntime;
 import org.fusekicdc.fuseki.runtime.DatasetRuntimes;
 import org.fusekicdc.fuseki.http.ClientInput;
+import org.fusekicdc.fuseki.http.ReadOnlyService;
 import org.fusekicdc.fuseki.stream.ResponseStreams;
 import org.fusekicdc.fuseki.stream.SpooledBody;
 import org.slf4j.Logger;
@@ -28,11 +28,12 @@ import org.slf4j.LoggerFactory;
  * lasts as long as the disk takes, never as long as a slow client, and memory stays a piece.
  * Under graph-level access control it holds only the quads of graphs the request's user may read.
  */
-public class SnapshotService extends ActionREST {
+public class SnapshotService extends ReadOnlyService {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotService.class);
 
-    @Override
-    public void validate(HttpAction action) {}
+    public SnapshotService() {
+        super("GET, OPTIONS", "the snapshot endpoint");
+    }
 
     @Override
     protected void doGet(HttpAction action) {
@@ -67,17 +68,5 @@ public class SnapshotService extends ActionREST {
         ServletOps.errorMethodNotAllowed("HEAD: a snapshot's version is only fixed when it is taken; use GET");
     }
 
-    @Override protected void doOptions(HttpAction action) {
-        action.setResponseHeader("Allow", "GET, OPTIONS");
-        action.setResponseStatus(HttpSC.OK_200);
-    }
 
-    @Override protected void doPost(HttpAction action)   { notAllowed(action); }
-    @Override protected void doPut(HttpAction action)    { notAllowed(action); }
-    @Override protected void doDelete(HttpAction action) { notAllowed(action); }
-    @Override protected void doPatch(HttpAction action)  { notAllowed(action); }
-
-    private static void notAllowed(HttpAction action) {
-        ServletOps.errorMethodNotAllowed(action.getRequestMethod() + ": the snapshot endpoint is read-only; use GET");
-    }
 }

@@ -16,7 +16,6 @@ import org.apache.jena.graph.Node;
 import org.apache.jena.graph.NodeFactory;
 import org.apache.jena.irix.IRIs;
 import org.apache.jena.irix.IRIException;
-import org.apache.jena.fuseki.servlets.ActionREST;
 import org.apache.jena.fuseki.servlets.HttpAction;
 import org.apache.jena.fuseki.servlets.ServletOps;
 import org.apache.jena.rdfpatch.PatchHeader;
@@ -31,6 +30,7 @@ import org.fusekicdc.core.internal.log.VersionGoneException;
 import org.fusekicdc.core.wire.PatchHeaders;
 import org.fusekicdc.fuseki.access.ReaderView;
 import org.fusekicdc.fuseki.http.ClientInput;
+import org.fusekicdc.fuseki.http.ReadOnlyService;
 import org.fusekicdc.fuseki.runtime.DatasetRuntime;
 import org.fusekicdc.fuseki.runtime.DatasetRuntimes;
 
@@ -42,15 +42,16 @@ import org.fusekicdc.fuseki.runtime.DatasetRuntimes;
  * dataset's {@link HistoryIndex}, as far back as the change log reaches. Under graph-level access
  * control only the quads of graphs the reader may see count, and a version with none is left out.
  */
-public class HistoryService extends ActionREST {
+public class HistoryService extends ReadOnlyService {
     public static final int DEFAULT_LIMIT = 100;
     public static final int MAX_LIMIT = 1000;
     // How long a request waits for the index to reach the versions published when it arrived.
     private static final Duration CATCH_UP = Duration.ofSeconds(10);
     private static final String ALLOW = "GET, HEAD, OPTIONS";
 
-    @Override
-    public void validate(HttpAction action) {}
+    public HistoryService() {
+        super(ALLOW, "resource history");
+    }
 
     @Override
     protected void doGet(HttpAction action) {
@@ -256,19 +257,5 @@ public class HistoryService extends ActionREST {
         action.setResponseStatus(HttpSC.OK_200);
     }
 
-    @Override
-    protected void doOptions(HttpAction action) {
-        action.setResponseHeader("Allow", ALLOW);
-        action.setResponseStatus(HttpSC.OK_200);
-    }
 
-    @Override protected void doPost(HttpAction action)   { notAllowed(action); }
-    @Override protected void doPut(HttpAction action)    { notAllowed(action); }
-    @Override protected void doDelete(HttpAction action) { notAllowed(action); }
-    @Override protected void doPatch(HttpAction action)  { notAllowed(action); }
-
-    private static void notAllowed(HttpAction action) {
-        action.setResponseHeader("Allow", ALLOW);
-        ServletOps.errorMethodNotAllowed(action.getRequestMethod() + ": resource history is read-only; use GET");
-    }
 }

@@ -12,7 +12,6 @@ import java.util.List;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.apache.jena.datatypes.xsd.XSDDatatype;
-import org.apache.jena.fuseki.servlets.ActionREST;
 import org.apache.jena.fuseki.servlets.HttpAction;
 import org.apache.jena.fuseki.servlets.ServletOps;
 import org.apache.jena.graph.Node;
@@ -27,6 +26,7 @@ import org.fusekicdc.core.internal.log.VersionGoneException;
 import org.fusekicdc.fuseki.access.ReaderView;
 import org.fusekicdc.fuseki.config.LdesSettings;
 import org.fusekicdc.fuseki.http.ClientInput;
+import org.fusekicdc.fuseki.http.ReadOnlyService;
 import org.fusekicdc.fuseki.runtime.DatasetRuntime;
 import org.fusekicdc.fuseki.runtime.DatasetRuntimes;
 import org.slf4j.Logger;
@@ -50,15 +50,16 @@ import org.slf4j.LoggerFactory;
  * {@code private} to caches), and a page is written by the dataset's response threads without
  * blocking, one member at a time, a client that stops reading dropped after {@code cdc:slowReaderSeconds}.
  */
-public class LdesService extends ActionREST {
+public class LdesService extends ReadOnlyService {
     private static final Logger LOG = LoggerFactory.getLogger(LdesService.class);
     private static final String ALLOW = "GET, HEAD, OPTIONS";
     private static final List<String> OFFERED = List.of(LdesFormat.TURTLE.contentType, LdesFormat.NTRIPLES.contentType, LdesFormat.JSONLD.contentType);
     /** A year, the longest max-age caches are asked to honour. */
     private static final long IMMUTABLE_MAX_AGE_SECONDS = 31_536_000;
 
-    @Override
-    public void validate(HttpAction action) {}
+    public LdesService() {
+        super(ALLOW, "the Linked Data Event Stream");
+    }
 
     @Override
     protected void doGet(HttpAction action) {
@@ -70,21 +71,7 @@ public class LdesService extends ActionREST {
         respond(action, false);
     }
 
-    @Override
-    protected void doOptions(HttpAction action) {
-        action.setResponseHeader("Allow", ALLOW);
-        action.setResponseStatus(HttpSC.OK_200);
-    }
 
-    @Override protected void doPost(HttpAction action)   { notAllowed(action); }
-    @Override protected void doPut(HttpAction action)    { notAllowed(action); }
-    @Override protected void doDelete(HttpAction action) { notAllowed(action); }
-    @Override protected void doPatch(HttpAction action)  { notAllowed(action); }
-
-    private static void notAllowed(HttpAction action) {
-        action.setResponseHeader("Allow", ALLOW);
-        ServletOps.errorMethodNotAllowed(action.getRequestMethod() + ": the Linked Data Event Stream is read-only; use GET");
-    }
 
     /** Where the stream's resources are: its IRI (the request's URL), the view's, the dataset's, and the base of skolem IRIs. */
     private record Links(String collection, String view, String dataset, String genid) {

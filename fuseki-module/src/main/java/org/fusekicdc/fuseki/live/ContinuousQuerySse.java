@@ -28,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * A continuous (RSP-QL) query sent to the live-query endpoint over Server-Sent Events: the
  * query is registered for this client (now, or as of an earlier version with {@code version=N}
  * or {@code Accept-Datetime}, replayed from the log) and each step comes as one event named {@code step}
- * ({@code id:} the step number, data as {@code StepJson} writes it); an {@code error} event
+ * ({@code id:} the step number, data as {@code StepJson} writes it), the events of a commit that
+ * came too late for its windows as one event named {@code late} (data as {@code LateJson} writes
+ * it); an {@code error} event
  * ends the stream when the query cannot go on. Closing the connection unregisters the query.
  */
 final class ContinuousQuerySse {
@@ -108,6 +110,7 @@ final class ContinuousQuerySse {
                 return null;
             String text = switch (m) {
                 case StepSubscription.StepMessage s -> "id: " + s.step() + "\nevent: step\ndata: " + JSON.toStringFlat(s.json()) + "\n\n";
+                case StepSubscription.LateMessage l -> "event: late\ndata: " + JSON.toStringFlat(l.json()) + "\n\n";
                 case StepSubscription.Failure f -> {
                     JsonObject o = new JsonObject();
                     o.put("message", f.message());

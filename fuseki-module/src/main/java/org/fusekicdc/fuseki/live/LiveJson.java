@@ -8,6 +8,8 @@ import org.apache.jena.atlas.json.JsonObject;
 import org.apache.jena.graph.Node;
 import org.apache.jena.sparql.core.Var;
 import org.apache.jena.sparql.engine.binding.Binding;
+import org.fusekicdc.fuseki.runtime.ReplicaLag;
+import org.fusekicdc.fuseki.runtime.VersionWaits;
 import org.fusekicdc.live.LiveDelta;
 import org.fusekicdc.live.LiveEvent;
 import org.fusekicdc.live.LiveResult;
@@ -152,10 +154,24 @@ final class LiveJson {
      * {@code operator}, {@code windowStart}, {@code windowEnd}, {@code version}, {@code results}).
      */
     static JsonObject step(String spuid, String alias, JsonObject step) {
+        return message("step", withRef(spuid, alias, step));
+    }
+
+    /**
+     * The events of one commit that came too late for a continuous query's windows, on the
+     * WebSocket: {@code {"late": {"spuid", "alias", ...}}} with the fields of the Server-Sent
+     * Event {@code late}'s data ({@code query}, {@code window}, {@code version}, {@code watermark},
+     * {@code events}).
+     */
+    static JsonObject late(String spuid, String alias, JsonObject late) {
+        return message("late", withRef(spuid, alias, late));
+    }
+
+    private static JsonObject withRef(String spuid, String alias, JsonObject fields) {
         JsonObject o = subscriptionRef(spuid, alias);
-        for ( var field : step.entrySet() )
+        for ( var field : fields.entrySet() )
             o.put(field.getKey(), field.getValue());
-        return message("step", o);
+        return o;
     }
 
     /**
@@ -171,6 +187,29 @@ final class LiveJson {
         e.put("status_code", status);
         e.put("error", error);
         e.put("error_description", description);
+        return message("error", e);
+    }
+
+    /**
+     * The error a subscribe asking for a version gets when this server did not show it in time:
+     * the fields of the HTTP 503's body besides the usual ones.
+     */
+    static JsonObject wsBehind(String alias, VersionWaits.Behind behind) {
+        JsonObject e = subscriptionRef(null, alias);
+        e.put("status_code", 503);
+        e.put("error", "behind");
+        e.put("error_description", behind.why() + ": this server shows version " + behind.lag().version() + " to its readers. Retry in a moment,"
+                                   + " or on another server.");
+        e.put("minVersion", behind.minVersion());
+        e.put("behindAsked", behind.behindAsked());
+        ReplicaLag lag = behind.lag();
+        e.put("role", lag.role());
+        e.put("version", lag.version());
+        e.put("leaderVersion", lag.leaderVersion());
+        e.put("lagVersions", lag.lagVersions());
+        e.put("lagMillis", lag.lagMillis());
+        if ( lag.reason() != null )
+            e.put("reason", lag.reason());
         return message("error", e);
     }
 

@@ -24,8 +24,10 @@ final class LiveMessages {
      * @param since    the version after which the client wants changes, or -1 for a fresh answer
      * @param version  the version to start as of (then replay forward), or -1
      * @param datetime the time to start as of (an HTTP date: the last version committed at or before it), or null
+     * @param minVersion the version this server must show its readers before the subscription starts (read-your-writes), or -1
+     * @param maxWaitMillis the longest the client will wait for {@code minVersion}, or -1 for the configured bound
      */
-    record Subscribe(String sparql, String alias, long since, long version, String datetime) implements Message {
+    record Subscribe(String sparql, String alias, long since, long version, String datetime, long minVersion, long maxWaitMillis) implements Message {
         boolean asOf() {
             return version >= 0 || datetime != null;
         }
@@ -81,11 +83,18 @@ final class LiveMessages {
         if ( since >= 0 && (version >= 0 || datetime != null) )
             return badRequest(alias, "Give either \"since\" to resume, or \"version\" (or \"datetime\") to start as of a version, not both:"
                                      + " a client resuming has the answer up to its last notification already.");
+        long minVersion = request.hasKey("minVersion") ? version(request.get("minVersion")) : -1;
+        if ( minVersion < -1 )
+            return badRequest(alias, "\"minVersion\" must be a dataset version (a whole number, 0 or more), as a write's X-CDC-Version names it; got "
+                                     + ClientInput.quote(String.valueOf(request.get("minVersion"))));
+        long maxWait = request.hasKey("maxWait") ? version(request.get("maxWait")) : -1;
+        if ( maxWait < -1 )
+            return badRequest(alias, "\"maxWait\" must be a number of milliseconds (0 or more), got " + ClientInput.quote(String.valueOf(request.get("maxWait"))));
         for ( String p : LiveRefusals.GRAPH_PARAMETERS ) {
             if ( request.hasKey(p) )
                 return badRequest(alias, LiveRefusals.graphParameterRefused(p));
         }
-        return new Subscribe(sparql, alias, since, version, datetime);
+        return new Subscribe(sparql, alias, since, version, datetime, minVersion, maxWait);
     }
 
     /** The subscription id an unsubscribe names, or null when it names none. */
@@ -103,7 +112,7 @@ final class LiveMessages {
         return new Invalid(alias, "bad_request", description);
     }
 
-    /** A version given by the client, or -2 when it is not one. */
+    /** A version (or other whole number 0 or more) given by the client, or -2 when it is not one. */
     private static long version(JsonValue v) {
         if ( !v.isNumber() )
             return -2;

@@ -162,7 +162,7 @@ public class LiveQueryService extends ActionREST {
                                       + " (it would subscribe with its visitors' credentials). If that site should, add its origin to"
                                       + " cdc:allowedOrigins (see docs/security.md).");
         WebSocketComponents components = webSocketComponents(req);
-        LiveWebSocket socket = new LiveWebSocket(LiveReplay.starts(runtime, engine), engine, runtime::continuousQueries, ReaderView.of(action).isAll(),
+        LiveWebSocket socket = new LiveWebSocket(LiveReplay.starts(runtime, engine), runtime.versionWaits(), engine, runtime::continuousQueries, ReaderView.of(action).isAll(),
                                                  settings.engineConfig().maxPendingRows(), ClientInput.clientId(action), view, webSocketCounts(engine, settings),
                                                  components.getExecutor(), timer, settings.heartbeat().toMillis(), settings.slowReaderTimeout());
         // Jetty writes the 101 response and switches the connection once it is sent; the servlet waits for that.

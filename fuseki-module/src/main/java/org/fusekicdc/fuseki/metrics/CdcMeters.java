@@ -7,8 +7,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.DoubleSupplier;
-import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
 
 import io.micrometer.core.instrument.Counter;
@@ -19,17 +17,24 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import org.fusekicdc.core.internal.follow.Follower;
+import org.fusekicdc.core.internal.follow.FollowerState;
+import org.fusekicdc.core.internal.follow.FollowerStatus;
 import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.internal.metrics.CdcObserver;
 import org.fusekicdc.core.sink.internal.SinkRunner;
 import org.fusekicdc.core.sink.SinkState;
+import org.fusekicdc.core.source.Source;
+import org.fusekicdc.core.source.SourceStatus;
+import org.fusekicdc.fuseki.rsp.ContinuousQueries;
 import org.fusekicdc.fuseki.runtime.DatasetRuntime;
 import org.fusekicdc.fuseki.stream.FeedStreams;
 import org.fusekicdc.live.LiveQueryEngine;
 
 /**
  * The meters of one captured dataset, in Fuseki's registry (scraped at {@code /$/metrics}):
- * capture, the change log, each sink and live queries, tagged {@code dataset} (and {@code sink}).
+ * capture, the change log, each sink and source, live queries and configured continuous queries,
+ * tagged {@code dataset} (and {@code sink}, {@code source}, {@code query}).
  * Names follow Prometheus conventions once Micrometer renders them ({@code fusekicdc_capture_transactions_total},
  * {@code fusekicdc_sink_lag_seconds}, ...); docs/operations.md lists them all.
  * <p>
@@ -52,6 +57,9 @@ public final class CdcMeters implements CdcObserver, AutoCloseable {
     private final Timer liveMatch;
     private final Timer liveEvaluation;
     private final Timer liveNotification;
+    private final Timer readOpen;
+    private final Counter readsDuringCommit;
+    private final Counter readsWaited;
 
     private record SinkMeters(Timer publish, Counter transientErrors, Counter permanentErrors) {}
 
@@ -59,7 +67,7 @@ public final class CdcMeters implements CdcObserver, AutoCloseable {
     public static CdcMeters bind(MeterRegistry registry, DatasetRuntime runtime) {
         CdcMeters m = new CdcMeters(registry, runtime);
         runtime.log().observe(m);
-        runtime.follower().ifPresent(f -> m.bindFollower(f.status().topic(), () -> f.status().lagVersions(), () -> f.status().lagMillis() / 1000.0));
+        runtime.follower().ifPresent(m::bindFollower);
         return m;
     }
 
@@ -84,6 +92,8 @@ public final class CdcMeters implements CdcObserver, AutoCloseable {
 
         for ( SinkRunner r : runtime.sinks().runners() )
             bindSink(r);
+        for ( Source source : runtime.sources() )
+            bindSource(source);
 
         liveMatch = add(latency(Timer.builder("fusekicdc.live.match").tags(datasetTags)
                                      .description("Live queries: time to find the queries a step's patches can affect")));
@@ -91,11 +101,25 @@ public final class CdcMeters implements CdcObserver, AutoCloseable {
                                           .description("Live queries: time to evaluate one affected query")));
         liveNotification = add(latency(Timer.builder("fusekicdc.live.notification.latency").tags(datasetTags)
                                             .description("Live queries: from a commit to its changes being handed to subscribers")));
+        readOpen = add(latency(Timer.builder("fusekicdc.read.open").tags(datasetTags)
+                                    .description("Reads at a known version (live and continuous queries, snapshots): time to open one, a wait for a store commit included")));
+        readsDuringCommit = add(Counter.builder("fusekicdc.read.during.commit").tags(datasetTags)
+                                       .description("Reads at a known version opened while a store commit was under way, showing the version before or after it")
+                                       .register(registry));
+        readsWaited = add(Counter.builder("fusekicdc.read.waited").tags(datasetTags)
+                                 .description("Reads at a known version that waited for a store commit to be published").register(registry));
         gauge("fusekicdc.live.subscriptions", null, this, m -> m.live(LiveQueryEngine::subscriptionCount), datasetTags, "Open live query subscriptions");
         gauge("fusekicdc.live.queries", null, this, m -> m.live(LiveQueryEngine::queryCount), datasetTags, "Distinct live queries kept up to date");
         gauge("fusekicdc.live.costly.queries", null, this, m -> m.live(LiveQueryEngine::costlyQueryCount), datasetTags,
               "Distinct live queries evaluated by the costly-query threads");
         gauge("fusekicdc.feed.streams", null, this, m -> m.feed(FeedStreams::openCount), datasetTags, "Open live change feed streams (SSE)");
+        for ( var q : runtime.streamSettings().queries() ) {
+            String name = q.name();
+            add(FunctionCounter.builder("fusekicdc.rsp.late.events", this, m -> m.configuredQueries(c -> c.configuredLateEvents(name)))
+                               .tags(datasetTags.and("query", name))
+                               .description("Configured continuous query: events that came too late for its event-time windows, since start-up")
+                               .register(registry));
+        }
         add(FunctionCounter.builder("fusekicdc.feed.dropped", this, m -> m.feed(FeedStreams::droppedCount)).tags(datasetTags)
                            .description("Live change feed streams disconnected because their client took nothing for cdc:slowReaderSeconds")
                            .register(registry));
@@ -121,20 +145,52 @@ public final class CdcMeters implements CdcObserver, AutoCloseable {
         sinks.put(r.name(), new SinkMeters(publish, tr, pe));
     }
 
+    /** A source's state, and since when it is in it (a source that reconnects shows retrying). */
+    private void bindSource(Source source) {
+        Tags tags = datasetTags.and("source", source.name());
+        for ( SourceStatus.State s : SourceStatus.State.values() ) {
+            gauge("fusekicdc.source.state", null, source, x -> x.status().state() == s ? 1 : 0, tags.and("state", s.name().toLowerCase(Locale.ROOT)),
+                  "1 for the source's current state (starting, running, retrying, failed, stopped), 0 for the others");
+        }
+        gauge("fusekicdc.source.state.since", "seconds", source, x -> sinceSeconds(x.status()), tags,
+              "When the source entered its current state, Unix time");
+    }
+
+    private static double sinceSeconds(SourceStatus s) {
+        return s.since() == null ? Double.NaN : s.since().toEpochMilli() / 1000.0;
+    }
+
     /**
      * This dataset follows a leader: export how far behind it is, as
      * {@code fusekicdc_follower_lag_versions} (seen on the source, not yet applied) and
-     * {@code fusekicdc_follower_lag_seconds} (leader commit to local commit of the last applied
-     * patch), tagged {@code dataset} and {@code follower} (the source).
+     * {@code fusekicdc_follower_lag_seconds} (age of the oldest version read from the source and
+     * not yet applied, 0 when caught up; while cut off, at least the time since it last heard), and
+     * whether it can read its source, as {@code fusekicdc_follower_unreachable} and
+     * {@code fusekicdc_follower_last_heard_age_seconds}; tagged {@code dataset} and {@code follower} (the source).
      */
-    private void bindFollower(String follower, LongSupplier lagVersions, DoubleSupplier lagSeconds) {
-        Tags tags = datasetTags.and("follower", follower);
-        gauge("fusekicdc.follower.lag.versions", null, lagVersions, LongSupplier::getAsLong, tags, "Versions the follower has not applied");
-        gauge("fusekicdc.follower.lag", "seconds", lagSeconds, DoubleSupplier::getAsDouble, tags, "From the leader's commit to the commit here, for the last patch applied");
+    private void bindFollower(Follower f) {
+        Tags tags = datasetTags.and("follower", f.status().topic());
+        gauge("fusekicdc.follower.lag.versions", null, f, x -> x.status().lagVersions(), tags, "Versions the follower has not applied");
+        gauge("fusekicdc.follower.lag", "seconds", f, x -> x.status().lagMillis() / 1000.0, tags,
+              "Age of the oldest version read from the source and not yet applied (from the leader's commit); 0 when caught up;"
+              + " while cut off from the source, at least the time since the follower last heard from it");
+        gauge("fusekicdc.follower.unreachable", null, f, x -> x.status().state() == FollowerState.UNREACHABLE ? 1 : 0, tags,
+              "1 while the follower is cut off from its source (broker down or unreachable, reads failing or stalled), else 0");
+        gauge("fusekicdc.follower.last.heard.age", "seconds", f, CdcMeters::secondsSinceHeard, tags,
+              "Time since a read of the source last succeeded (returned a patch or confirmed the end); NaN while none has");
+    }
+
+    private static double secondsSinceHeard(Follower f) {
+        FollowerStatus s = f.status();
+        return s.lastHeard() == null ? Double.NaN : Math.max(0, System.currentTimeMillis() - s.lastHeard().toEpochMilli()) / 1000.0;
     }
 
     private double live(java.util.function.ToIntFunction<LiveQueryEngine> f) {
         return runtime.startedLiveEngine().map(f::applyAsInt).orElse(0);
+    }
+
+    private double configuredQueries(java.util.function.ToDoubleFunction<ContinuousQueries> f) {
+        return runtime.startedContinuousQueries().map(f::applyAsDouble).orElse(0.0);
     }
 
     private double feed(java.util.function.ToDoubleFunction<FeedStreams> f) {
@@ -189,6 +245,15 @@ public final class CdcMeters implements CdcObserver, AutoCloseable {
     @Override
     public void liveNotified(long version, long latencyMillis) {
         liveNotification.record(latencyMillis, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void knownVersionRead(long openNanos, boolean duringCommit, boolean waited) {
+        readOpen.record(openNanos, TimeUnit.NANOSECONDS);
+        if ( duringCommit )
+            readsDuringCommit.increment();
+        if ( waited )
+            readsWaited.increment();
     }
 
     /** Stop observing the dataset and remove its meters from the registry. */

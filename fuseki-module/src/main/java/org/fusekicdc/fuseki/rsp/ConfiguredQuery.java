@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
@@ -19,6 +20,7 @@ import org.fusekicdc.fuseki.config.ContinuousQuerySettings;
 import org.fusekicdc.fuseki.config.SinkSettings;
 import org.fusekicdc.rsp.ContinuousQuery;
 import org.fusekicdc.rsp.ContinuousQueryException;
+import org.fusekicdc.rsp.LateEvent;
 import org.fusekicdc.rsp.Step;
 import org.fusekicdc.rsp.StepJson;
 import org.fusekicdc.rsp.StepListener;
@@ -29,9 +31,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A continuous query named in the configuration, with its durable outputs: a view graph
- * ({@link GraphView}) and a step log feeding sinks ({@link StepLog}). Each output remembers the
- * last step it holds and ignores a step it holds already, so the steps a restarted server
- * replays reach no output twice.
+ * ({@link GraphView}) and a step log feeding sinks ({@link StepLog}), and for an event-time query
+ * the graph its late events go to ({@link LateGraph}). Each output remembers the last step (or
+ * late commit) it holds and ignores one it holds already, so what a restarted server replays
+ * reaches no output twice.
  * <p>
  * Where replay starts ({@link #replayAfter}): early enough to rebuild every window whose step
  * some output still lacks. For commit-time windows that is the oldest window start after the
@@ -49,17 +52,23 @@ final class ConfiguredQuery implements StepListener, AutoCloseable {
     private final GraphView view;
     private final StepLog stepLog;
     private final SinkRunners sinks;
+    private final LateGraph lateGraph;
+    /** Events refused as late since start-up (a replay refuses the same ones again). */
+    private final AtomicLong lateEvents = new AtomicLong();
     /** Where steps are delivered: the thread feeding the query's engine changes when the query is isolated. */
     private volatile Consumer<Runnable> deliver;
+    /** A step is waiting in {@link #deliver} for room in the step log: later steps go the same way, in order. */
+    private boolean stepLogBehind;
 
     private ConfiguredQuery(String dataset, ContinuousQuerySettings settings, ContinuousQuery query, GraphView view, StepLog stepLog, SinkRunners sinks,
-                            Consumer<Runnable> deliver) {
+                            LateGraph lateGraph, Consumer<Runnable> deliver) {
         this.dataset = dataset;
         this.settings = settings;
         this.query = query;
         this.view = view;
         this.stepLog = stepLog;
         this.sinks = sinks;
+        this.lateGraph = lateGraph;
         this.deliver = deliver;
     }
 
@@ -75,7 +84,8 @@ final class ConfiguredQuery implements StepListener, AutoCloseable {
             for ( SinkSettings s : settings.sinks() )
                 sinks.add(s.create(stepLog.log().dataset()), s.runnerConfig());
         }
-        return new ConfiguredQuery(dataset, settings, settings.query(), view, stepLog, sinks, deliver);
+        LateGraph late = settings.lateGraph() == null ? null : new LateGraph(dsg, settings.name(), settings.lateGraph());
+        return new ConfiguredQuery(dataset, settings, settings.query(), view, stepLog, sinks, late, deliver);
     }
 
     ContinuousQuery query() {
@@ -152,20 +162,56 @@ final class ConfiguredQuery implements StepListener, AutoCloseable {
             sinks.start();
     }
 
+    /**
+     * The step goes to the step log at once, while the engine goes on to the other queries of the
+     * same commit or clock advance: the log writes its JSON and forces it on its own thread, so the
+     * sinks do not wait for the other queries' steps. Only when the log has no room does the step
+     * wait, as a view's write always does, until the engine call has returned (a view commits a
+     * write transaction on the dataset, which cannot happen inside the call).
+     */
     @Override
     public void step(Step step) {
-        deliver.accept(() -> write(step));
+        if ( stepLog != null ) {
+            if ( !stepLogBehind && stepLog.offerNow(step.number(), () -> StepJson.of(step)) )
+                logWritten(step, "handed to the step log");
+            else {
+                stepLogBehind = true;
+                deliver.accept(() -> {
+                    stepLogBehind = false;
+                    if ( stepLog.offer(step.number(), () -> StepJson.of(step)) )
+                        logWritten(step, "handed to the step log");
+                });
+            }
+        }
+        if ( view != null && step.result() instanceof StepResult.Triples t )
+            deliver.accept(() -> {
+                if ( view.apply(step.number(), mode(step), t.graph().find().toList()) )
+                    logWritten(step, "written to its view");
+            });
     }
 
-    private void write(Step step) {
-        boolean written = false;
-        if ( stepLog != null )
-            written |= stepLog.append(step.number(), StepJson.of(step));
-        if ( view != null && step.result() instanceof StepResult.Triples t )
-            written |= view.apply(step.number(), mode(step), t.graph().find().toList());
-        if ( written )
-            LOG.debug("Dataset '{}': continuous query {} step {} (window {}..{}) at version {} written", dataset, name(), step.number(),
-                      step.windowStart(), step.windowEnd(), step.version());
+    private void logWritten(Step step, String where) {
+        LOG.debug("Dataset '{}': continuous query {} step {} (window {}..{}) at version {} {}", dataset, name(), step.number(),
+                  step.windowStart(), step.windowEnd(), step.version(), where);
+    }
+
+    /** Events refused as late since start-up. */
+    long lateEvents() {
+        return lateEvents.get();
+    }
+
+    @Override
+    public void late(List<LateEvent> events) {
+        lateEvents.addAndGet(events.size());
+        if ( lateGraph != null )
+            deliver.accept(() -> writeLate(events));
+    }
+
+    private void writeLate(List<LateEvent> events) {
+        long version = events.get(0).version();
+        if ( lateGraph.write(version, events) )
+            LOG.debug("Dataset '{}': continuous query {}: {} late event(s) of version {} written to <{}>", dataset, name(), events.size(), version,
+                      settings.lateGraph());
     }
 
     private static GraphView.Mode mode(Step step) {

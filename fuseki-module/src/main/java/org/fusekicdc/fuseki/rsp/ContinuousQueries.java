@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
@@ -27,7 +28,6 @@ import org.fusekicdc.core.internal.log.LogRecord;
 import org.fusekicdc.core.internal.log.RecordMeta;
 import org.fusekicdc.fuseki.config.StreamSettings;
 import org.fusekicdc.live.ClientCounts;
-import org.fusekicdc.live.LiveConfig;
 import org.fusekicdc.live.LiveQueryException;
 import org.fusekicdc.rsp.Commit;
 import org.fusekicdc.rsp.Commits;
@@ -43,7 +43,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The continuous queries of one captured dataset, served: a {@link StreamEngine} fed from the
  * change log (published versions, in order) by a thread of its own, never on the commit path,
- * and advanced by the log's clock so that time windows close without new commits.
+ * and advanced by the log's clock so that time windows close without new commits: when
+ * nothing is to be fed, the thread waits until the earliest open window's end (or a publish),
+ * so a window closes at its end.
  * <p>
  * Configured queries ({@link ConfiguredQuery}) are registered at start, after their windows
  * have been rebuilt by replaying the log; their steps go to durable outputs. HTTP
@@ -83,23 +85,25 @@ public final class ContinuousQueries implements AutoCloseable {
     private final List<Runnable> produced = new ArrayList<>();
     private final AtomicLong ids = new AtomicLong();
     private final AtomicBoolean started = new AtomicBoolean();
-    private final Object signal = new Object();
-    private final Runnable wakeUp = this::wake;
+    private final FeedWait wait;
+    private final Runnable wakeUp;
     private final Thread feeder;
     private volatile boolean stopping;
 
     /**
      * @param snapshots the dataset's history copies for as-of reads, or null
-     * @param limits    the live-query limits HTTP registrations are held to
+     * @param places    the places HTTP registrations hold against the live-query limits, shared with the dataset's live queries
      */
-    public ContinuousQueries(CapturingDatasetGraph dataset, StreamSettings settings, HistorySnapshots snapshots, LiveConfig limits) {
+    public ContinuousQueries(CapturingDatasetGraph dataset, StreamSettings settings, HistorySnapshots snapshots, ClientCounts places) {
         this.dataset = dataset;
         this.log = dataset.changeLog();
         this.settings = settings;
         this.clock = log.config().clock();
         this.versions = versionReader(dataset, snapshots);
         this.engine = new StreamEngine(dataset.datasetName(), settings.engine(), versions);
-        this.counts = new ClientCounts(limits, dataset.datasetName());
+        this.counts = places;
+        this.wait = new FeedWait(log, settings.tick());
+        this.wakeUp = wait::wake;
         this.feeder = Thread.ofPlatform().daemon().name("cdc-rsp-" + dataset.datasetName()).unstarted(this::run);
     }
 
@@ -311,6 +315,12 @@ public final class ContinuousQueries implements AutoCloseable {
         return java.util.Set.copyOf(isolated.keySet());
     }
 
+    /** Events the configured query {@code name} refused as late since start-up; 0 for an unknown name. */
+    public long configuredLateEvents(String name) {
+        ConfiguredQuery q = configured.get(name);
+        return q == null ? 0 : q.lateEvents();
+    }
+
     /** The dataset version the queries have been fed up to. */
     public long version() {
         return engine.version();
@@ -328,13 +338,7 @@ public final class ContinuousQueries implements AutoCloseable {
 
     private void post(Runnable r) {
         requests.add(r);
-        wake();
-    }
-
-    private void wake() {
-        synchronized (signal) {
-            signal.notifyAll();
-        }
+        wait.wake();
     }
 
     private void run() {
@@ -351,10 +355,7 @@ public final class ContinuousQueries implements AutoCloseable {
                 if ( fed )
                     continue;
                 advanceClock();
-                synchronized (signal) {
-                    if ( requests.isEmpty() && log.publishedVersion() <= engine.version() && !stopping )
-                        signal.wait(settings.tick().toMillis());
-                }
+                wait.await(nextClose(), () -> requests.isEmpty() && log.publishedVersion() <= engine.version() && !stopping);
             }
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
@@ -387,7 +388,9 @@ public final class ContinuousQueries implements AutoCloseable {
      * published: its commit time may be earlier than now, and it must still enter its window.
      */
     private void advanceClock() {
-        Instant now = clockNow(log, clock);
+        Instant now = clockNow(log, clock, engine.version());
+        if ( now == null )
+            return;     // published since the feed: fed first, on the next pass
         engine.advanceTo(now);
         // Reached only when every engine has been fed all that is published: none is still replaying.
         for ( StreamEngine own : asOfEngines.values() )
@@ -396,13 +399,38 @@ public final class ContinuousQueries implements AutoCloseable {
         isolateCostly();
     }
 
-    /** The time an engine fed all that is published may advance to: now, or just before a commit appended and not yet published. */
+    /** When a window of the engines fed here closes next without a commit (the costly queries' threads wait for their own). */
+    private Optional<Instant> nextClose() {
+        Optional<Instant> next = engine.nextClose();
+        for ( StreamEngine own : asOfEngines.values() ) {
+            Optional<Instant> o = own.nextClose();
+            if ( o.isPresent() && (next.isEmpty() || o.get().isBefore(next.get())) )
+                next = o;
+        }
+        return next;
+    }
+
+    /**
+     * The time an engine fed all that is published may advance to: now, or just before a commit
+     * being appended or appended and not yet published (stamped before its write is durable).
+     */
     static Instant clockNow(ChangeLog log, InstantSource clock) {
         Instant now = clock.instant();
-        RecordMeta head = log.head();
-        if ( head != null && head.version() > log.publishedVersion() && head.commitTime().isBefore(now) )
-            now = head.commitTime().minusMillis(1);
+        RecordMeta pending = log.unpublished();
+        if ( pending != null && pending.commitTime().isBefore(now) )
+            now = pending.commitTime().minusMillis(1);
         return now;
+    }
+
+    /**
+     * As {@link #clockNow(ChangeLog, InstantSource)} for an engine fed through version {@code fed};
+     * null when a commit was published after {@code fed} meanwhile: stamped before now, it must
+     * enter its windows before time passes it. (Checked after the head is read: a commit appended
+     * later is stamped no earlier than now.)
+     */
+    static Instant clockNow(ChangeLog log, InstantSource clock, long fed) {
+        Instant now = clockNow(log, clock);
+        return log.publishedVersion() > fed ? null : now;
     }
 
     /**
@@ -435,13 +463,17 @@ public final class ContinuousQueries implements AutoCloseable {
         produced.clear();
     }
 
-    /** Whether a record is a view's own commit: its headers (which come first in the patch text) name the view. */
+    /**
+     * Whether a record is a continuous query's own commit, a view's step or its late events: its
+     * headers (which come first in the patch text) name the query.
+     */
     static boolean isViewCommit(LogRecord record) {
-        String prefix = "H " + GraphView.HEADER + " ";
+        String view = "H " + GraphView.HEADER + " ";
+        String late = "H " + LateGraph.HEADER + " ";
         try (BufferedReader in = new BufferedReader(new InputStreamReader(record.openPayload(), StandardCharsets.UTF_8))) {
             String line;
             while ( (line = in.readLine()) != null && line.startsWith("H ") ) {
-                if ( line.startsWith(prefix) )
+                if ( line.startsWith(view) || line.startsWith(late) )
                     return true;
             }
             return false;
@@ -454,7 +486,7 @@ public final class ContinuousQueries implements AutoCloseable {
     public void close() {
         log.removePublishListener(wakeUp);
         stopping = true;
-        wake();
+        wait.wake();
         if ( feeder.isAlive() ) {
             try {
                 feeder.join(10_000);

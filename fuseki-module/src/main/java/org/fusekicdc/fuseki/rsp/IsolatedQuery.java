@@ -32,13 +32,12 @@ final class IsolatedQuery implements AutoCloseable {
     private final StreamEngine engine;
     private final ChangeLog log;
     private final InstantSource clock;
-    private final Duration tick;
     private final long maxLagVersions;
     private final StepListener listener;
     private final Consumer<IsolatedQuery> onEnd;
     private final List<Runnable> produced = new ArrayList<>();
-    private final Object signal = new Object();
-    private final Runnable wakeUp = this::wake;
+    private final FeedWait wait;
+    private final Runnable wakeUp;
     private final Thread thread;
     private volatile boolean stopping;
     private volatile List<QueryStatus> status;
@@ -55,7 +54,8 @@ final class IsolatedQuery implements AutoCloseable {
         this.engine = engine;
         this.log = log;
         this.clock = clock;
-        this.tick = tick;
+        this.wait = new FeedWait(log, tick);
+        this.wakeUp = wait::wake;
         this.maxLagVersions = maxLagVersions;
         this.listener = listener;
         this.onEnd = onEnd;
@@ -87,12 +87,6 @@ final class IsolatedQuery implements AutoCloseable {
         return engine.version();
     }
 
-    private void wake() {
-        synchronized (signal) {
-            signal.notifyAll();
-        }
-    }
-
     private void run() {
         try {
             while ( !stopping ) {
@@ -108,13 +102,13 @@ final class IsolatedQuery implements AutoCloseable {
                 }
                 if ( !records.isEmpty() )
                     continue;
-                engine.advanceTo(ContinuousQueries.clockNow(log, clock));
+                java.time.Instant now = ContinuousQueries.clockNow(log, clock, engine.version());
+                if ( now == null )
+                    continue;   // published since the read: fed first
+                engine.advanceTo(now);
                 if ( ended() )
                     return;
-                synchronized (signal) {
-                    if ( !stopping && log.publishedVersion() <= engine.version() )
-                        signal.wait(tick.toMillis());
-                }
+                wait.await(engine.nextClose(), () -> !stopping && log.publishedVersion() <= engine.version());
             }
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
@@ -159,7 +153,7 @@ final class IsolatedQuery implements AutoCloseable {
     /** Stop after the step being evaluated, without waiting. */
     void stop() {
         stopping = true;
-        wake();
+        wait.wake();
     }
 
     @Override

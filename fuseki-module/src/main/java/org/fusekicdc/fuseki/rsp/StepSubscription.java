@@ -1,5 +1,6 @@
 package org.fusekicdc.fuseki.rsp;
 
+import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -8,15 +9,17 @@ import java.util.function.Consumer;
 import org.apache.jena.atlas.json.JsonObject;
 import org.fusekicdc.rsp.ContinuousQuery;
 import org.fusekicdc.rsp.ContinuousQueryException;
+import org.fusekicdc.rsp.LateEvent;
+import org.fusekicdc.rsp.LateJson;
 import org.fusekicdc.rsp.Step;
 import org.fusekicdc.rsp.StepJson;
 import org.fusekicdc.rsp.StepListener;
 
 /**
- * One client's registration of a continuous query: its steps wait here, as JSON, until the
- * client's connection takes them. The queue is bounded: a client that lets {@code maxQueued}
- * steps pile up is ended with a last error (it would otherwise hold the server's memory), and
- * can register again.
+ * One client's registration of a continuous query: its steps, and the events that came too late
+ * for its windows, wait here, as JSON, until the client's connection takes them. The queue is
+ * bounded: a client that lets {@code maxQueued} messages pile up is ended with a last error (it
+ * would otherwise hold the server's memory), and can register again.
  */
 public final class StepSubscription implements StepListener {
     /** What a client receives, in order. */
@@ -24,6 +27,9 @@ public final class StepSubscription implements StepListener {
 
     /** A step, as {@link StepJson} writes it. */
     public record StepMessage(long step, long version, JsonObject json) implements Message {}
+
+    /** The late events of one commit, as {@link LateJson} writes them. */
+    public record LateMessage(long version, JsonObject json) implements Message {}
 
     /** The last message: why the subscription ended. */
     public record Failure(String message) implements Message {}
@@ -85,13 +91,22 @@ public final class StepSubscription implements StepListener {
 
     @Override
     public void step(Step step) {
+        offer(new StepMessage(step.number(), step.version(), StepJson.of(step)));
+    }
+
+    @Override
+    public void late(List<LateEvent> events) {
+        offer(new LateMessage(events.get(0).version(), LateJson.of(events)));
+    }
+
+    private void offer(Message m) {
         if ( failed )
             return;
         if ( queued.get() >= maxQueued ) {
-            fail("The client took none of the last " + maxQueued + " steps; the query was ended to bound the server's memory. Register it again.");
+            fail("The client took none of the last " + maxQueued + " messages; the query was ended to bound the server's memory. Register it again.");
             return;
         }
-        queue.add(new StepMessage(step.number(), step.version(), StepJson.of(step)));
+        queue.add(m);
         queued.incrementAndGet();
         onAvailable.run();
     }

@@ -28,6 +28,7 @@ import org.fusekicdc.fuseki.config.StreamSettings;
 import org.fusekicdc.fuseki.rsp.ContinuousQueries;
 import org.fusekicdc.fuseki.stream.FeedStreams;
 import org.fusekicdc.fuseki.stream.ResponseStreams;
+import org.fusekicdc.live.ClientCounts;
 import org.fusekicdc.live.LiveQueryEngine;
 import org.fusekicdc.live.LiveQueryException;
 import org.slf4j.Logger;
@@ -57,7 +58,10 @@ public final class DatasetRuntime implements AutoCloseable {
     private final HistorySnapshots historySnapshots;
     private final HistoryIndex historyIndex;
     private final AtomicReference<State> state = new AtomicReference<>(State.CREATED);
+    private final VersionWaits versionWaits;
     // Set up on first use: most datasets never serve a live query or a feed stream.
+    /** Places against cdc:liveMaxSubscriptions and cdc:liveMaxPerClient, held by live and continuous queries alike. */
+    private final ClientCounts livePlaces;
     private LiveQueryEngine liveEngine;
     private FeedStreams feedStreams;
     private ResponseStreams responseStreams;
@@ -72,6 +76,8 @@ public final class DatasetRuntime implements AutoCloseable {
         this.sinks = sinks;
         this.follower = follower;
         this.sources = List.copyOf(sources);
+        this.livePlaces = new ClientCounts(settings.live().engineConfig(), dataset.datasetName());
+        this.versionWaits = new VersionWaits(dataset, () -> ReplicaLag.of(this), settings.replicaReads());
         // Opened with the dataset, so that it follows every version from the first write on.
         this.historyIndex = settings.history().index() ? HistoryIndex.open(dataset.changeLog()) : null;
         // Another server was promoted: stop taking writes at once (reads go on); the runbook says how to rejoin.
@@ -129,6 +135,11 @@ public final class DatasetRuntime implements AutoCloseable {
         return settings.replicaReads();
     }
 
+    /** Where reads that ask for a version wait for it. */
+    public VersionWaits versionWaits() {
+        return versionWaits;
+    }
+
     public LiveSettings liveSettings() {
         return settings.live();
     }
@@ -146,7 +157,7 @@ public final class DatasetRuntime implements AutoCloseable {
     /** The live query engine, started on first use. */
     public synchronized LiveQueryEngine liveEngine() {
         if ( liveEngine == null )
-            liveEngine = new LiveQueryEngine(dataset, settings.live().engineConfig());
+            liveEngine = new LiveQueryEngine(dataset, settings.live().engineConfig(), livePlaces);
         return liveEngine;
     }
 
@@ -167,7 +178,7 @@ public final class DatasetRuntime implements AutoCloseable {
         if ( continuousQueries == null ) {
             if ( state.get() == State.CLOSED )
                 throw new LiveQueryException(LiveQueryException.Kind.BUSY, "Dataset '" + name() + "' is closed: the server is stopping.");
-            continuousQueries = new ContinuousQueries(dataset, settings.streams(), historySnapshots, settings.live().engineConfig());
+            continuousQueries = new ContinuousQueries(dataset, settings.streams(), historySnapshots, livePlaces);
             continuousQueries.start();
         }
         return continuousQueries;

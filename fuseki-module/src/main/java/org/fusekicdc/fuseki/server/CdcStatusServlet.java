@@ -22,7 +22,9 @@ import org.fusekicdc.core.internal.log.Retention;
 import org.fusekicdc.core.sink.internal.SinkRunners;
 import org.fusekicdc.core.sink.internal.OrphanedReaders;
 import org.fusekicdc.core.sink.SinkStatus;
+import org.fusekicdc.fuseki.rsp.ContinuousQueries;
 import org.fusekicdc.fuseki.stream.FeedStreams;
+import org.fusekicdc.rsp.QueryStatus;
 import org.fusekicdc.fuseki.runtime.CapturedService;
 import org.fusekicdc.fuseki.runtime.DatasetRuntime;
 import org.fusekicdc.live.LiveQueryEngine;
@@ -104,6 +106,7 @@ final class CdcStatusServlet extends HttpServlet {
         feed.put("streams", streams == null ? 0 : streams.openCount());
         feed.put("dropped", streams == null ? 0 : streams.droppedCount());
         o.put("feed", feed);
+        runtime.startedContinuousQueries().ifPresent(q -> o.put("continuousQueries", continuousQueries(q)));
         JsonArray sinks = new JsonArray();
         o.put("sinks", sinks);
         if ( !admin )
@@ -137,6 +140,8 @@ final class CdcStatusServlet extends HttpServlet {
             so.put("state", st.state().name().toLowerCase(java.util.Locale.ROOT));
             if ( st.message() != null )
                 so.put("message", st.message());
+            if ( st.since() != null )
+                so.put("since", st.since().toString());
             if ( st.position() != null )
                 so.put("position", st.position());
             so.put("transactions", st.transactions());
@@ -145,6 +150,24 @@ final class CdcStatusServlet extends HttpServlet {
         }
         o.put("sources", sources);
         return o;
+    }
+
+    /** Each continuous query running on the dataset, configured or registered over HTTP, with what it has done since start-up. */
+    private static JsonArray continuousQueries(ContinuousQueries queries) {
+        JsonArray a = new JsonArray();
+        java.util.Set<String> isolated = queries.isolatedQueries();
+        for ( QueryStatus s : queries.status() ) {
+            JsonObject q = new JsonObject();
+            q.put("name", s.query());
+            q.put("steps", s.steps());
+            q.put("lastStep", s.lastStep());
+            q.put("lateEvents", s.lateEvents());
+            q.put("windowQuads", s.windowQuads());
+            q.put("incremental", s.incremental());
+            q.put("ownThread", isolated.contains(s.query()));
+            a.add(q);
+        }
+        return a;
     }
 
     private static JsonObject follower(FollowerStatus s) {
@@ -157,6 +180,10 @@ final class CdcStatusServlet extends HttpServlet {
         o.put("lagMillis", s.lagMillis());
         if ( s.lastError() != null )
             o.put("lastError", s.lastError());
+        if ( s.lastHeard() != null )
+            o.put("lastHeard", s.lastHeard().toString());
+        if ( s.unreachableSince() != null )
+            o.put("unreachableSince", s.unreachableSince().toString());
         return o;
     }
 

@@ -5,9 +5,6 @@ import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
 
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -16,14 +13,11 @@ import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
-import org.fusekicdc.core.internal.follow.FollowerState;
-import org.fusekicdc.core.internal.follow.FollowerStatus;
 import org.fusekicdc.fuseki.config.ReplicaReadSettings;
 import org.fusekicdc.fuseki.runtime.CapturedService;
 import org.fusekicdc.fuseki.runtime.DatasetRuntime;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.fusekicdc.fuseki.runtime.ReplicaLag;
+import org.fusekicdc.fuseki.runtime.VersionWaits;
 
 /**
  * Read-your-writes and readiness for replicas behind a load balancer.
@@ -38,13 +32,11 @@ import org.slf4j.LoggerFactory;
  * </ul>
  */
 final class ReplicaReadFilter implements Filter {
-    private static final Logger LOG = LoggerFactory.getLogger(ReplicaReadFilter.class);
     static final String HDR_MIN_VERSION = "X-CDC-Min-Version";
     static final String HDR_MAX_WAIT = "X-CDC-Max-Wait";
 
     private final List<CapturedService> services;
     private final String statusPath;
-    private final Map<DatasetRuntime, Semaphore> waiters = new ConcurrentHashMap<>();
 
     ReplicaReadFilter(List<CapturedService> services, String statusPath) {
         this.services = services;
@@ -85,75 +77,27 @@ final class ReplicaReadFilter implements Filter {
                                           + minVersion + "'.\n");
             return;
         }
-        ReplicaReadSettings settings = runtime.replicaReadSettings();
-        long maxWait = settings.maxWait().toMillis();
         String asked = req.getHeader(HDR_MAX_WAIT) != null ? req.getHeader(HDR_MAX_WAIT) : queryParam(req, "maxWait");
-        if ( asked != null ) {
-            long a = number(asked);
-            if ( a < 0 ) {
-                send(resp, 400, "text/plain", "X-CDC-Max-Wait (or maxWait) must be a number of milliseconds (0 or more); got '" + asked + "'.\n");
-                return;
-            }
-            maxWait = Math.min(maxWait, a);
-        }
-        if ( !visible(runtime, wanted) && !await(runtime, wanted, maxWait, resp) )
+        long askedMillis = asked == null ? -1 : number(asked);
+        if ( asked != null && askedMillis < 0 ) {
+            send(resp, 400, "text/plain", "X-CDC-Max-Wait (or maxWait) must be a number of milliseconds (0 or more); got '" + asked + "'.\n");
             return;
-        chain.doFilter(request, response);
-    }
-
-    /** Wait until readers see {@code wanted}; false when the 503 was sent instead. */
-    private boolean await(DatasetRuntime runtime, long wanted, long maxWaitMillis, HttpServletResponse resp) throws IOException {
-        Semaphore slots = waiters.computeIfAbsent(runtime, r -> new Semaphore(r.replicaReadSettings().maxWaiters()));
-        if ( !slots.tryAcquire() ) {
-            LOG.warn("Dataset '{}': a read waiting for version {} refused: {} reads already wait (cdc:minVersionMaxWaiters)", runtime.name(), wanted,
-                     runtime.replicaReadSettings().maxWaiters());
-            behind(runtime, wanted, resp, "too many reads already wait for a version here");
-            return false;
         }
+        long maxWait = runtime.versionWaits().maxWaitMillis(askedMillis);
+        VersionWaits.Behind behind;
         try {
-            long deadline = System.nanoTime() + maxWaitMillis * 1_000_000L;
-            long pause = 1;
-            while ( true ) {
-                if ( visible(runtime, wanted) )
-                    return true;
-                long left = (deadline - System.nanoTime()) / 1_000_000L;
-                if ( left <= 0 )
-                    break;
-                Thread.sleep(Math.min(pause, left));
-                pause = Math.min(pause * 2, 20);
-            }
+            behind = runtime.versionWaits().await(wanted, maxWait);
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
-        } finally {
-            slots.release();
+            behind = new VersionWaits.Behind(runtime.name(), "the server is stopping", wanted, ReplicaLag.of(runtime));
         }
-        behind(runtime, wanted, resp, "version " + wanted + " was not here within " + maxWaitMillis + " ms");
-        return false;
-    }
-
-    /** The version a read transaction begun now shows: what queries see, never a version still being committed. */
-    private static long visibleVersion(DatasetRuntime runtime) {
-        CapturingDatasetGraph dsg = runtime.dataset();
-        try {
-            return dsg.beginReadAtKnownVersion();
-        } finally {
-            dsg.end();
+        if ( behind != null ) {
+            resp.setHeader("Retry-After", "1");
+            resp.setHeader(WriteGate.HDR_VERSION, Long.toString(behind.lag().version()));
+            send(resp, 503, "application/json", behind.json() + "\n");
+            return;
         }
-    }
-
-    /** Whether readers see {@code wanted}; the log's head, never behind what readers see, spares a transaction while it is below. */
-    private static boolean visible(DatasetRuntime runtime, long wanted) {
-        return runtime.log().headVersion() >= wanted && visibleVersion(runtime) >= wanted;
-    }
-
-    private static void behind(DatasetRuntime runtime, long wanted, HttpServletResponse resp, String why) throws IOException {
-        long version = visibleVersion(runtime);
-        long leader = runtime.follower().map(f -> f.status().leaderVersion()).orElse(version);
-        resp.setHeader("Retry-After", "1");
-        resp.setHeader(WriteGate.HDR_VERSION, Long.toString(version));
-        send(resp, 503, "application/json",
-             "{\"error\":\"" + why + "\",\"dataset\":\"" + runtime.name().replace("\"", "\\\"") + "\",\"minVersion\":" + wanted + ",\"version\":" + version
-             + ",\"lagVersions\":" + Math.max(0, wanted - version) + ",\"leaderVersion\":" + Math.max(leader, version) + "}\n");
+        chain.doFilter(request, response);
     }
 
     private static void ready(HttpServletRequest req, HttpServletResponse resp, DatasetRuntime runtime) throws IOException {
@@ -166,32 +110,14 @@ final class ReplicaReadFilter implements Filter {
             send(resp, 400, "text/plain", "maxLagVersions and maxLagMillis must be whole numbers, 0 or more.\n");
             return;
         }
-        long version = visibleVersion(runtime);
-        String role;
-        String state;
-        long lagVersions = 0;
-        long lagMillis = 0;
-        boolean ready;
-        if ( runtime.follower().isEmpty() ) {
-            role = "leader";
-            state = runtime.state().name();
-            ready = runtime.state() == DatasetRuntime.State.STARTED;
-        } else {
-            role = "follower";
-            FollowerStatus s = runtime.follower().get().status();
-            state = s.state().name();
-            lagVersions = Math.max(0, s.leaderVersion() - version);
-            // Caught up: no delay to speak of. Behind: how long the last version it applied took to get here.
-            lagMillis = lagVersions == 0 ? 0 : s.lagMillis();
-            ready = s.state() == FollowerState.FOLLOWING && lagVersions <= maxVersions && lagMillis <= maxMillis;
-        }
-        resp.setHeader(WriteGate.HDR_VERSION, Long.toString(version));
+        ReplicaLag lag = ReplicaLag.of(runtime);
+        boolean ready = lag.serving() && lag.lagVersions() <= maxVersions && lag.lagMillis() <= maxMillis;
+        resp.setHeader(WriteGate.HDR_VERSION, Long.toString(lag.version()));
         resp.setHeader("Cache-Control", "no-store");
         if ( !ready )
             resp.setHeader("Retry-After", "1");
         send(resp, ready ? 200 : 503, "application/json",
-             "{\"ready\":" + ready + ",\"role\":\"" + role + "\",\"state\":\"" + state + "\",\"version\":" + version + ",\"lagVersions\":" + lagVersions
-             + ",\"lagMillis\":" + lagMillis + ",\"maxLagVersions\":" + maxVersions + ",\"maxLagMillis\":" + maxMillis + "}\n");
+             "{\"ready\":" + ready + "," + lag.jsonMembers() + ",\"maxLagVersions\":" + maxVersions + ",\"maxLagMillis\":" + maxMillis + "}\n");
     }
 
     /** A whole number 0 or more, or -1. */

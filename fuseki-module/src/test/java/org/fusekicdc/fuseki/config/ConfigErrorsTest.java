@@ -57,6 +57,8 @@ class ConfigErrorsTest {
         bad-continuous-query-window.ttl     | RANGE takes an ISO 8601 duration such as PT30S | cdc:continuousQuery "avg"
         bad-continuous-query-stream.ttl     | unknown stream <urn:my-stream>    | https://w3id.org/fuseki-cdc#added
         bad-continuous-query-view-of-select.ttl | cdc:outputGraph takes the triples of a CONSTRUCT query | make it a CONSTRUCT
+        bad-continuous-query-late-graph-commit-time.ttl | this query's windows are on commit time, where no event is late | TIME <property> LATENESS <duration>
+        bad-continuous-query-late-graph-is-view.ttl | cdc:lateGraph and cdc:outputGraph are both <urn:view> | a graph of their own
         bad-continuous-query-name.ttl       | cdc:name is required and must be 1-64 letters | "../avg"
         bad-continuous-query-no-output.ttl  | the query has no output           | give it a cdc:sink
         bad-continuous-query-sink-format.ttl | a continuous query's sink sends its steps as JSON | remove cdc:format

@@ -31,6 +31,9 @@ import org.fusekicdc.core.internal.capture.CaptureConfig;
 import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.internal.log.ChangeLogConfig;
+import org.fusekicdc.fuseki.config.ReplicaReadSettings;
+import org.fusekicdc.fuseki.runtime.ReplicaLag;
+import org.fusekicdc.fuseki.runtime.VersionWaits;
 import org.fusekicdc.core.testing.TestSupport;
 import org.fusekicdc.live.LiveConfig;
 import org.fusekicdc.live.LiveQueryEngine;
@@ -57,7 +60,11 @@ class LiveMessagesFuzzTest {
         t.setDaemon(true);
         return t;
     });
-    private static final LiveQueryEngine ENGINE = engine();
+    private static final CapturingDatasetGraph DATASET = dataset();
+    private static final LiveQueryEngine ENGINE = new LiveQueryEngine(DATASET, LiveConfig.DEFAULTS);
+    // A subscribe asking for a version not here is refused at once: no message waits.
+    private static final VersionWaits NO_WAIT = new VersionWaits(DATASET, () -> ReplicaLag.ofLeader(DATASET, true, "STARTED"),
+                                                                 new ReplicaReadSettings(Duration.ZERO, 1, 0, 0));
     // The protocol alone: this engine has no change log to read earlier versions from (LiveAsOfIT covers them).
     private static final LiveReplay.Start NO_HISTORY = (query, view, version, datetime) -> {
         throw new LiveQueryException(LiveQueryException.Kind.BAD_QUERY, "no earlier versions in this test");
@@ -68,12 +75,11 @@ class LiveMessagesFuzzTest {
     };
     private static final WebSocketCounts CONNECTIONS = new WebSocketCounts("ds", Integer.MAX_VALUE, Integer.MAX_VALUE);
 
-    private static LiveQueryEngine engine() {
+    private static CapturingDatasetGraph dataset() {
         try {
             Path dir = Files.createTempDirectory("live-messages-fuzz");
             ChangeLog log = ChangeLog.open(ChangeLogConfig.defaults(dir.resolve("log"), "ds"));
-            CapturingDatasetGraph dsg = CapturingDatasetGraph.create(DatasetGraphFactory.createTxnMem(), log, CaptureConfig.defaults(dir.resolve("spill")));
-            return new LiveQueryEngine(dsg, LiveConfig.DEFAULTS);
+            return CapturingDatasetGraph.create(DatasetGraphFactory.createTxnMem(), log, CaptureConfig.defaults(dir.resolve("spill")));
         } catch (java.io.IOException ex) {
             throw new java.io.UncheckedIOException(ex);
         }
@@ -82,7 +88,7 @@ class LiveMessagesFuzzTest {
     @FuzzTest
     void everyMessageIsAnsweredAndNoSubscriptionOutlivesTheConnection(byte[] message) throws InterruptedException {
         RecordingSession session = new RecordingSession();
-        LiveWebSocket ws = new LiveWebSocket(NO_HISTORY, ENGINE, NO_STREAMS, true, 10, "fuzz", LiveView.ALL, CONNECTIONS, Runnable::run, TIMER, 20_000, Duration.ofSeconds(20));
+        LiveWebSocket ws = new LiveWebSocket(NO_HISTORY, NO_WAIT, ENGINE, NO_STREAMS, true, 10, "fuzz", LiveView.ALL, CONNECTIONS, Runnable::run, TIMER, 20_000, Duration.ofSeconds(20));
         ws.onOpen(session, Callback.NOOP);
         ws.onFrame(new Frame(OpCode.TEXT, ByteBuffer.wrap(message)), Callback.from(() -> {}, session::refused));
         ws.onClosed(CloseStatus.NORMAL_STATUS, Callback.NOOP);

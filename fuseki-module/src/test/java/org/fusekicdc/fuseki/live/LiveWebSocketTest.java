@@ -28,6 +28,9 @@ import org.fusekicdc.core.internal.capture.CaptureConfig;
 import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.internal.log.ChangeLogConfig;
+import org.fusekicdc.fuseki.config.ReplicaReadSettings;
+import org.fusekicdc.fuseki.runtime.ReplicaLag;
+import org.fusekicdc.fuseki.runtime.VersionWaits;
 import org.fusekicdc.live.LiveConfig;
 import org.fusekicdc.live.LiveQueryEngine;
 import org.fusekicdc.live.LiveQueryException;
@@ -52,6 +55,7 @@ class LiveWebSocketTest {
     @TempDir
     Path dir;
     private LiveQueryEngine engine;
+    private VersionWaits versionWaits;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
 
     @BeforeEach
@@ -59,6 +63,7 @@ class LiveWebSocketTest {
         ChangeLog log = ChangeLog.open(ChangeLogConfig.defaults(dir.resolve("log"), "ds"));
         CapturingDatasetGraph dsg = CapturingDatasetGraph.create(DatasetGraphFactory.createTxnMem(), log, CaptureConfig.defaults(dir.resolve("spill")));
         engine = new LiveQueryEngine(dsg, LiveConfig.DEFAULTS);
+        versionWaits = new VersionWaits(dsg, () -> ReplicaLag.ofLeader(dsg, true, "STARTED"), new ReplicaReadSettings(Duration.ofMillis(200), 10, 0, 0));
     }
 
     @AfterEach
@@ -102,7 +107,7 @@ class LiveWebSocketTest {
     }
 
     private LiveWebSocket open(Session session, WebSocketCounts counts) {
-        LiveWebSocket ws = new LiveWebSocket(NO_HISTORY, engine, NO_STREAMS, true, 10, "client", LiveView.ALL, counts, Runnable::run, timer, 60_000, Duration.ofSeconds(20));
+        LiveWebSocket ws = new LiveWebSocket(NO_HISTORY, versionWaits, engine, NO_STREAMS, true, 10, "client", LiveView.ALL, counts, Runnable::run, timer, 60_000, Duration.ofSeconds(20));
         ws.onOpen(session, Callback.NOOP);
         return ws;
     }
@@ -145,5 +150,24 @@ class LiveWebSocketTest {
         Frame pong = session.unwritten.get(0).getFrame();
         assertEquals(OpCode.PONG, pong.getOpCode());
         assertArrayEquals(new byte[] {1, 2, 3}, BufferUtil.toArray(pong.getPayload()));
+    }
+
+    @Test
+    void aSubscribeAskingForAVersionNotHereInTimeGets503BehindNamingTheVersionHere() {
+        Session session = new Session();
+        LiveWebSocket ws = open(session, unlimited());
+        long t0 = System.nanoTime();
+        ws.onFrame(new Frame(OpCode.TEXT, "{\"subscribe\": {\"sparql\": \"ASK {}\", \"alias\": \"a\", \"minVersion\": 3}}"), Callback.NOOP);
+        assertTrue(System.nanoTime() - t0 >= Duration.ofMillis(200).toNanos(), "it waited the configured bound first");
+        String reply = session.unwritten.get(0).getFrame().getPayloadAsUTF8();
+        for ( String field : List.of("\"alias\" : \"a\"", "\"status_code\" : 503", "\"error\" : \"behind\"", "\"minVersion\" : 3", "\"version\" : 0",
+                                     "\"behindAsked\" : 3", "\"lagVersions\" : 0", "\"role\" : \"leader\"") )
+            assertTrue(reply.contains(field), field + " in " + reply);
+        assertEquals(0, engine.subscriptionCount(), "nothing was registered");
+
+        session.writeAll();
+        ws.onFrame(new Frame(OpCode.TEXT, "{\"subscribe\": {\"sparql\": \"ASK {}\", \"minVersion\": \"3\"}}"), Callback.NOOP);
+        String bad = session.unwritten.get(0).getFrame().getPayloadAsUTF8();
+        assertTrue(bad.contains("bad_request") && bad.contains("minVersion"), bad);
     }
 }

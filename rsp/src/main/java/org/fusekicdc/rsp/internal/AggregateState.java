@@ -1,5 +1,8 @@
 package org.fusekicdc.rsp.internal;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.Comparator;
 import java.util.List;
@@ -23,6 +26,8 @@ final class AggregateState {
         return c != 0 ? c : NodeCmp.compareRDFTerms(a.asNode(), b.asNode());
     };
     private static final int INTEGER = 0, DECIMAL = 1, FLOAT = 2, DOUBLE = 3;
+    /** Not a value {@link #smallInteger} reads: it reads at most 18 digits. */
+    private static final long NOT_SMALL = Long.MIN_VALUE;
     private static final String XSD_INTEGER = org.apache.jena.datatypes.xsd.XSDDatatype.XSDinteger.getURI();
 
     private final List<AggregateSpec> specs;
@@ -57,7 +62,17 @@ final class AggregateState {
 
     /** Add ({@code sign} 1) or take away (-1) one solution of the star, its nodes by slot. */
     void add(Node[] solution, int sign) {
+        add(solution, sign, null);
+    }
+
+    /**
+     * Add one solution of the star to this state and, when not null, to {@code also} (a pane's
+     * state, which takes the same solutions as the window's): each value is read once for both.
+     */
+    void add(Node[] solution, int sign, AggregateState also) {
         rows += sign;
+        if ( also != null )
+            also.rows += sign;
         for ( int i = 0; i < specs.size(); i++ ) {
             AggregateSpec spec = specs.get(i);
             if ( spec.slot() < 0 )
@@ -66,25 +81,42 @@ final class AggregateState {
             if ( n == null )
                 continue;
             bound[i] += sign;
+            if ( also != null )
+                also.bound[i] += sign;
             switch (spec.kind()) {
                 case SUM, AVG -> {
-                    if ( !addSmallInteger(i, n, sign) )
-                        addNumber(i, NodeValue.makeNode(n), sign);
+                    long x = smallInteger(n);
+                    if ( x != NOT_SMALL ) {
+                        addSmall(i, x, sign);
+                        if ( also != null )
+                            also.addSmall(i, x, sign);
+                    } else {
+                        NodeValue v = NodeValue.makeNode(n);
+                        addNumber(i, v, sign);
+                        if ( also != null )
+                            also.addNumber(i, v, sign);
+                    }
                 }
-                case MIN, MAX -> ordered[i].merge(NodeValue.makeNode(n), (long)sign, (a, b) -> a + b == 0 ? null : a + b);
+                case MIN, MAX -> {
+                    NodeValue v = NodeValue.makeNode(n);
+                    ordered[i].merge(v, (long)sign, (a, b) -> a + b == 0 ? null : a + b);
+                    if ( also != null )
+                        also.ordered[i].merge(v, (long)sign, (a, b) -> a + b == 0 ? null : a + b);
+                }
                 default -> { }
             }
         }
     }
 
-    /** The common case without building a NodeValue: an xsd:integer that fits in a long. */
-    private boolean addSmallInteger(int i, Node n, int sign) {
+    /** The common case without building a NodeValue: the value of an xsd:integer that fits in a long, else {@link #NOT_SMALL}. */
+    private static long smallInteger(Node n) {
         if ( !n.isLiteral() || !XSD_INTEGER.equals(n.getLiteralDatatypeURI()) )
-            return false;
+            return NOT_SMALL;
         String lexical = n.getLiteralLexicalForm();
-        if ( !isShortInteger(lexical) )
-            return false;
-        long x = Long.parseLong(lexical);
+        return isShortInteger(lexical) ? Long.parseLong(lexical) : NOT_SMALL;
+    }
+
+    private void addSmall(int i, long x, int sign) {
         types[i][INTEGER] += sign;
         try {
             smallSums[i] = Math.addExact(smallSums[i], sign * x);
@@ -92,7 +124,6 @@ final class AggregateState {
             sums[i] = sums[i].add(BigDecimal.valueOf(smallSums[i])).add(BigDecimal.valueOf(sign * x));
             smallSums[i] = 0;
         }
-        return true;
     }
 
     /**
@@ -155,6 +186,32 @@ final class AggregateState {
         }
     }
 
+    /**
+     * Take away another state's solutions, each of which was also added to this one: a pane's
+     * aggregates leaving the window's. Its MIN/MAX multisets are whole (built by {@link #add}).
+     */
+    void subtract(AggregateState other) {
+        rows -= other.rows;
+        for ( int i = 0; i < specs.size(); i++ ) {
+            bound[i] -= other.bound[i];
+            if ( other.sums[i].signum() != 0 )
+                sums[i] = sums[i].subtract(other.sums[i]);
+            try {
+                smallSums[i] = Math.subtractExact(smallSums[i], other.smallSums[i]);
+            } catch (ArithmeticException overflow) {
+                sums[i] = sums[i].subtract(BigDecimal.valueOf(other.smallSums[i]));
+            }
+            notNumbers[i] -= other.notNumbers[i];
+            for ( int t = 0; t < 4; t++ )
+                types[i][t] -= other.types[i][t];
+            for ( int t = 0; t < 3; t++ )
+                nonFinite[i][t] -= other.nonFinite[i][t];
+            if ( ordered[i] != null )
+                for ( var e : other.ordered[i].entrySet() )
+                    ordered[i].merge(e.getKey(), -e.getValue(), (a, b) -> a + b == 0 ? null : a + b);
+        }
+    }
+
     /** The value of aggregate {@code i}, or null when it is unbound (an error, or MIN/MAX of nothing). */
     Node value(int i) {
         return switch (specs.get(i).kind()) {
@@ -180,5 +237,44 @@ final class AggregateState {
         if ( t[DECIMAL] > 0 )
             return NodeValue.makeDecimal(exact);
         return NodeValue.makeInteger(exact.toBigIntegerExact());
+    }
+
+    /** Write the state, to be {@link #merge}d elsewhere ({@link #read}): of MIN and MAX only the extreme, all a merge takes. */
+    void write(DataOutput out) throws IOException {
+        out.writeLong(rows);
+        for ( int i = 0; i < specs.size(); i++ ) {
+            out.writeLong(bound[i]);
+            Terms.writeString(out, sums[i].add(BigDecimal.valueOf(smallSums[i])).toString());
+            for ( long t : types[i] )
+                out.writeLong(t);
+            out.writeLong(notNumbers[i]);
+            for ( long t : nonFinite[i] )
+                out.writeLong(t);
+            if ( ordered[i] != null ) {
+                out.writeBoolean(!ordered[i].isEmpty());
+                if ( !ordered[i].isEmpty() ) {
+                    NodeValue extreme = specs.get(i).kind() == AggregateSpec.Kind.MIN ? ordered[i].firstKey() : ordered[i].lastKey();
+                    Terms.write(out, extreme.asNode());
+                }
+            }
+        }
+    }
+
+    /** A state as {@link #write} wrote it, for the same aggregates. */
+    static AggregateState read(List<AggregateSpec> specs, DataInput in) throws IOException {
+        AggregateState s = new AggregateState(specs);
+        s.rows = in.readLong();
+        for ( int i = 0; i < specs.size(); i++ ) {
+            s.bound[i] = in.readLong();
+            s.sums[i] = new BigDecimal(Terms.readString(in));
+            for ( int t = 0; t < 4; t++ )
+                s.types[i][t] = in.readLong();
+            s.notNumbers[i] = in.readLong();
+            for ( int t = 0; t < 3; t++ )
+                s.nonFinite[i][t] = in.readLong();
+            if ( s.ordered[i] != null && in.readBoolean() )
+                s.ordered[i].put(NodeValue.makeNode(Terms.read(in)), 1L);
+        }
+        return s;
     }
 }

@@ -79,6 +79,22 @@ public final class Engine {
     }
 
     public void register(ContinuousQuery query, StepListener listener) {
+        register(query, listener, config.incremental()
+            ? IncrementalAggregation.plan(query).map(p -> (StepEvaluator)p).orElseGet(() -> new ReEvaluation(query.sparql()))
+            : new ReEvaluation(query.sparql()));
+    }
+
+    /**
+     * Register the dataset side of a split query: its steps come at the same times, numbers and
+     * versions as the query's own would, each carrying the solutions of the query's dataset part
+     * at the step's version (see {@link SplitPlan#datasetSide}); its operator is applied where the
+     * answer is assembled.
+     */
+    public void registerSplit(SplitPlan plan, StepListener listener) {
+        register(plan.query().withOperator(org.fusekicdc.rsp.StreamOperator.RSTREAM), listener, plan.datasetSide());
+    }
+
+    private void register(ContinuousQuery query, StepListener listener, StepEvaluator evaluator) {
         if ( query.name() == null )
             throw new ContinuousQueryException("a continuous query needs a name: start it with REGISTER RSTREAM <name> AS, or name it with withName");
         if ( runners.containsKey(query.name()) )
@@ -107,9 +123,6 @@ public final class Engine {
                 joined.add(null);
             }
         }
-        StepEvaluator evaluator = config.incremental()
-            ? IncrementalAggregation.plan(query).map(p -> (StepEvaluator)p).orElseGet(() -> new ReEvaluation(query.sparql()))
-            : new ReEvaluation(query.sparql());
         QueryRunner runner = new QueryRunner(dataset, query, listener, evaluator, reader, config.maxWindowQuads(), config.costlyStepMillis(),
                                              stores, filters, isShared);
         for ( int i = 0; i < joined.size(); i++ )
@@ -248,6 +261,14 @@ public final class Engine {
         }
     }
 
+    /** The earliest clock time (ms) at which {@link #advanceTo} would make a query report, MAX_VALUE when only a commit can. */
+    public long nextClose() {
+        long next = Long.MAX_VALUE;
+        for ( QueryRunner r : runners.values() )
+            next = Math.min(next, r.nextClose(clock));
+        return next;
+    }
+
     /** Remove the queries that failed. */
     private void sweep() {
         Set<String> failed = new LinkedHashSet<>();
@@ -261,6 +282,48 @@ public final class Engine {
 
     public long version() {
         return version;
+    }
+
+    /** How many shared window stores the engine fills: one per window content and quad filter, however many queries read it. */
+    int sharedStores() {
+        return shared.size();
+    }
+
+    /** See {@link org.fusekicdc.rsp.StreamEngine#replayFrom()}. */
+    public long replayFrom() {
+        long from = version + 1;
+        for ( QueryRunner r : runners.values() )
+            from = Math.min(from, r.replayFrom());
+        return from;
+    }
+
+    /** The time reached: the latest commit time taken or time advanced to, MIN before either. */
+    public long clock() {
+        return clock;
+    }
+
+    /** The latest event time of each event-time query that has seen one. */
+    public Map<String, Long> eventTimes() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        runners.forEach((name, r) -> {
+            if ( r.latestEventTime() != Long.MIN_VALUE )
+                out.put(name, r.latestEventTime());
+        });
+        return out;
+    }
+
+    /** See {@link org.fusekicdc.rsp.StreamEngine#resume}. */
+    public void resume(long time, Map<String, Long> eventTimes) {
+        if ( started )
+            throw new IllegalStateException("dataset " + dataset + ": resume after commits were accepted (at version " + version
+                                            + "); resume before the first commit");
+        eventTimes.forEach((name, t) -> {
+            QueryRunner r = runners.get(name);
+            if ( r != null )
+                r.resumeEventTime(t);
+        });
+        if ( time != Long.MIN_VALUE )
+            advanceTo(java.time.Instant.ofEpochMilli(time));
     }
 
     public List<QueryStatus> status() {

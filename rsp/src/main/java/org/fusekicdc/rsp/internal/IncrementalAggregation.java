@@ -1,5 +1,6 @@
 package org.fusekicdc.rsp.internal;
 
+import java.math.BigInteger;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -50,6 +51,7 @@ import org.apache.jena.sparql.expr.aggregate.AggMin;
 import org.apache.jena.sparql.expr.aggregate.AggSum;
 import org.apache.jena.sparql.expr.aggregate.Aggregator;
 import org.apache.jena.sparql.function.FunctionEnvBase;
+import org.fusekicdc.rsp.Commit;
 import org.fusekicdc.rsp.ContinuousQuery;
 import org.fusekicdc.rsp.StepResult;
 import org.fusekicdc.rsp.WindowSpec;
@@ -63,13 +65,19 @@ import org.fusekicdc.rsp.WindowSpec;
  * </pre>
  * with COUNT(*), COUNT(?v), SUM, AVG, MIN, MAX (not DISTINCT) over variables of the star.
  * Aggregates are kept per join key (the star's variables that the dataset part or GROUP BY
- * use), updated as events enter and leave (sums and counts by subtraction, MIN/MAX in ordered
- * multisets); only the subjects an event touches are re-matched, and what a subject's
- * solutions added is kept with it, so taking it away again needs no matching. At a step the
- * dataset part is evaluated once, joined with the keys present (a VALUES table), and the per-key
- * aggregates are combined per group, so a change of reference data is reflected at the next
- * step like in a full evaluation. HAVING, ORDER BY, LIMIT and expressions over aggregates
- * run on the combined groups as Jena evaluates them.
+ * use), over the window and, for subjects in one pane, per pane. The window's time is cut into
+ * panes (the greatest common divisor of RANGE and STEP), so that each step adds whole panes and
+ * drops whole panes. A subject whose window triples all lie in one pane adds its solutions to
+ * the window's aggregates and to its pane's; when the pane leaves, its aggregates are
+ * subtracted from the window's once per key: a leaving pane costs nothing per event. A subject
+ * whose triples span panes ({@link StarSubject#spanning}) is updated as its triples enter and
+ * leave (sums and counts by subtraction, MIN/MAX in ordered multisets), with what its solutions
+ * added kept with it. Only the subjects an event touches are re-matched. At a step the per-key
+ * aggregates are joined with the dataset part's rows of each key ({@link Enrichment}: read for
+ * new keys, and for all after a commit that changes a quad the dataset part can match) and
+ * combined per group, so a change of reference data is reflected at the next step like in a
+ * full evaluation. HAVING, ORDER BY, LIMIT and expressions over aggregates run on the combined
+ * groups as Jena evaluates them.
  */
 final class IncrementalAggregation implements StepEvaluator {
     private static final FunctionEnvBase FUNCTION_ENV = new FunctionEnvBase();
@@ -77,39 +85,48 @@ final class IncrementalAggregation implements StepEvaluator {
     private final Op top;
     private final OpGroup group;
     private final StarPattern star;
-    private final Op datasetPart;
     private final List<Var> keyVars;
     /** Slots of the key variables in the star's solutions. */
     private final int[] keySlots;
+    /** The part of the group's pattern outside the WINDOW block, or null. */
+    private final Op datasetPart;
+    /** The key variables the dataset part uses too: what a key joins the dataset part's rows on. */
     private final List<Var> sharedVars;
+    /** The dataset part's rows per join key, kept between steps; null without a dataset part. */
+    private final Enrichment enrichment;
     private final List<AggregateSpec> aggregates;
     private final List<Var> projectVars;
+    /** The length of a pane in milliseconds. */
+    private final long paneMillis;
 
-    private final Map<Node, StarSubject> subjects = new HashMap<>();
-    /** Aggregates by join key: the key variable's node, or the list of the key variables' nodes when there are several. */
-    private final Map<Object, AggregateState> byKey = new HashMap<>();
+    /** The subjects whose triples span panes; the others are in the table of the pane they are at home in. */
+    private final SubjectTable spanning = new SubjectTable();
+    /** The window's panes that hold events, oldest first. */
+    private final ArrayDeque<WindowPane> panes = new ArrayDeque<>();
+    /**
+     * The window's aggregates by join key (the key variable's node, or the list of the key
+     * variables' nodes when there are several; the panes' are keyed alike): every solution is
+     * added here, and, for a subject in one pane, to its pane's too, which leaves with the pane.
+     */
+    private final Map<Object, KeyAggregates> byKey = new HashMap<>();
     /** Subjects whose triples changed in this step, to re-match once all events are counted. */
     private final List<StarSubject> changed = new ArrayList<>();
-    /**
-     * The subject of each event the star reads in the window, in the order the events entered.
-     * They leave in that order too (time order; no event joins a time range the window has
-     * passed), so a leaving event finds its subject here without a lookup.
-     */
-    private final ArrayDeque<StarSubject> entered = new ArrayDeque<>();
     /** The subject of the last entering event: a subject's quads usually come one after the other, so most skip the lookup. */
     private StarSubject lastEntered;
     private long lastStart = Long.MIN_VALUE;
     private long lastEnd = Long.MIN_VALUE;
 
     private IncrementalAggregation(Op top, OpGroup group, StarPattern star, Op datasetPart, List<Var> keyVars, List<Var> sharedVars,
-                                   List<AggregateSpec> aggregates, List<Var> projectVars) {
+                                   List<AggregateSpec> aggregates, List<Var> projectVars, long paneMillis) {
+        this.paneMillis = paneMillis;
         this.top = top;
         this.group = group;
         this.star = star;
-        this.datasetPart = datasetPart;
         this.keyVars = keyVars;
         this.keySlots = keyVars.stream().mapToInt(star.vars()::indexOf).toArray();
+        this.datasetPart = datasetPart;
         this.sharedVars = sharedVars;
+        this.enrichment = datasetPart == null ? null : new Enrichment(datasetPart, sharedVars, group.getGroupVars().getVars(), this::keyBinding);
         this.aggregates = aggregates;
         this.projectVars = projectVars;
     }
@@ -165,7 +182,11 @@ final class IncrementalAggregation implements StepEvaluator {
                 return Optional.empty();
         List<Var> keyVars = starVars.stream().filter(needed::contains).toList();
         List<Var> sharedVars = starVars.stream().filter(datasetVars::contains).toList();
-        return Optional.of(new IncrementalAggregation(op, group, star, datasetPart, keyVars, sharedVars, aggregates, query.sparql().getProjectVars()));
+        WindowSpec spec = query.windows().get(0);
+        long pane = BigInteger.valueOf(spec.range().toMillis()).gcd(BigInteger.valueOf(spec.step().toMillis())).longValueExact();
+        if ( pane <= 0 )
+            return Optional.empty();
+        return Optional.of(new IncrementalAggregation(op, group, star, datasetPart, keyVars, sharedVars, aggregates, query.sparql().getProjectVars(), pane));
     }
 
     private static boolean readsGraph(Op op, Node window) {
@@ -185,19 +206,80 @@ final class IncrementalAggregation implements StepEvaluator {
         return true;
     }
 
+    StarPattern star() {
+        return star;
+    }
+
+    /** The part of the group's pattern outside the WINDOW block (enrichment), or null. */
+    Op datasetPart() {
+        return datasetPart;
+    }
+
+    List<AggregateSpec> aggregates() {
+        return aggregates;
+    }
+
+    /** The variables of the join key, in key order. */
+    List<Var> keyVars() {
+        return keyVars;
+    }
+
+    /**
+     * Whether the operators above the group read only the groups: no EXISTS (which reads the
+     * dataset) and no LIMIT or OFFSET (which would keep groups by their order, and the order of
+     * groups without ORDER BY, or among equals, is that of the join keys).
+     */
+    boolean aboveGroupReadsOnlyGroups() {
+        Op cursor = top;
+        while ( cursor != group ) {
+            if ( cursor instanceof OpSlice )
+                return false;
+            ExprList exprs = switch (cursor) {
+                case OpFilter f -> f.getExprs();
+                case OpExtend e -> new ExprList(new ArrayList<>(e.getVarExprList().getExprs().values()));
+                case OpOrder o -> new ExprList(o.getConditions().stream().map(c -> c.getExpression()).toList());
+                default -> new ExprList();
+            };
+            for ( Expr e : exprs )
+                if ( readsDataset(e) )
+                    return false;
+            cursor = ((Op1)cursor).getSubOp();
+        }
+        return true;
+    }
+
+    private static boolean readsDataset(Expr e) {
+        boolean[] found = { false };
+        Walker.walk(e, new org.apache.jena.sparql.expr.ExprVisitorBase() {
+            @Override
+            public void visit(org.apache.jena.sparql.expr.ExprFunctionOp op) {
+                found[0] = true;
+            }
+        });
+        return found[0];
+    }
+
+    @Override
+    public void committed(Commit commit) {
+        if ( enrichment != null )
+            enrichment.committed(commit);
+    }
+
     @Override
     public StepResult evaluate(List<WindowView> windows, DatasetGraph dataset, long now) {
         WindowView w = windows.get(0);
-        if ( lastEnd == Long.MIN_VALUE || w.start() >= lastEnd ) {
-            // First step, or a window that does not overlap the last one: start again from its content.
-            subjects.clear();
+        if ( lastEnd == Long.MIN_VALUE || w.start() >= lastEnd || w.start() < lastStart || Math.floorMod(w.start(), paneMillis) != 0 ) {
+            // First step, a window that does not overlap the last one, or one that does not start at a pane: start again from its content.
+            spanning.clear();
+            panes.clear();
             byKey.clear();
-            entered.clear();
-            w.forEach(e -> change(e, +1));
+            w.forEach(this::enter);
         } else {
-            w.store().forEach(lastStart, Math.min(lastEnd, w.start()), e -> change(e, -1));
-            w.store().forEach(Math.max(lastEnd, w.start()), w.end(), e -> change(e, +1));
+            leaveBefore(Math.floorDiv(w.start(), paneMillis));
+            w.store().forEach(lastEnd, w.end(), this::enter);
         }
+        if ( !panes.isEmpty() )
+            panes.peekLast().sealed();
         lastStart = w.start();
         lastEnd = w.end();
         // Re-matching removes subjects left empty, so the last one entered may be gone by the next step.
@@ -208,62 +290,181 @@ final class IncrementalAggregation implements StepEvaluator {
         return answer(dataset);
     }
 
-    /** Count an event in or out of its subject's triples; the first change in a step takes the subject's solutions away. */
-    private void change(Event e, int sign) {
+    /** Drop the panes before pane {@code pane}: their own aggregates at once, the spanning subjects' triples one by one. */
+    private void leaveBefore(long pane) {
+        while ( !panes.isEmpty() && panes.peekFirst().id < pane ) {
+            WindowPane p = panes.pollFirst();
+            for ( StarSubject s : p.spanning ) {
+                if ( !s.changed )
+                    takeAway(s);
+                s.dropBefore(pane);
+            }
+            p.byKey.forEach((key, state) -> {
+                KeyAggregates k = byKey.get(key);
+                k.window.subtract(state);
+                if ( k.window.rows == 0 )
+                    byKey.remove(key);
+                else if ( k.pane == p )
+                    k.pane = null;
+            });
+            p.clear();
+        }
+    }
+
+    /** Count an event into its subject's triples; the first change in a step takes the subject's solutions away. */
+    private void enter(Event e) {
         int id = star.predicateId(e.predicate());
         if ( id < 0 && !star.readsEventProperties() )
             return;
-        StarSubject s;
-        if ( sign > 0 ) {
-            s = lastEntered != null && lastEntered.node == e.subject() ? lastEntered : subjects.get(e.subject());
+        long paneId = Math.floorDiv(e.time(), paneMillis);
+        WindowPane pane = panes.peekLast();
+        if ( pane == null || pane.id != paneId ) {
+            if ( pane != null )
+                pane.sealed();
+            pane = new WindowPane(paneId, pane == null ? 0 : pane.size());
+            panes.addLast(pane);
+        }
+        StarSubject s = lastEntered != null && lastEntered.node == e.subject() ? lastEntered : null;
+        if ( s == null ) {
+            int hash = SubjectTable.hash(e.subject());
+            s = find(e.subject(), hash, pane);
             if ( s == null ) {
-                s = new StarSubject(e.subject());
-                subjects.put(e.subject(), s);
+                s = new StarSubject(e.subject(), hash, pane);
+                pane.add(s);
+                s.changed = true;
+                changed.add(s);
+            } else {
+                touch(s, pane);
             }
-            entered.add(s);
-            lastEntered = s;
         } else {
-            s = entered.poll();
-            assert s != null && s.node.equals(e.subject()) : "events leave the window in the order they entered it";
+            touch(s, pane);
         }
-        if ( !s.changed ) {
-            for ( StarSubject.Contribution c : s.contributions ) {
-                c.state().add(c.row(), -1);
-                if ( c.state().rows == 0 )
-                    byKey.remove(c.key());
-            }
-            s.contributions = List.of();
-            s.changed = true;
-            changed.add(s);
-        }
-        star.change(s, e, id, sign);
+        lastEntered = s;
+        star.add(s, e, id, paneId);
     }
 
-    /** Add the solutions of a subject whose triples changed, and keep what they added. */
+    /** The window's subject of {@code node}: at home in the newest pane, spanning, or at home in an older pane. */
+    private StarSubject find(Node node, int hash, WindowPane newest) {
+        StarSubject s = newest.get(node, hash);
+        if ( s == null && spanning.size() > 0 )
+            s = spanning.get(node, hash);
+        if ( s != null )
+            return s;
+        for ( WindowPane p : panes ) {
+            if ( p == newest )
+                break;
+            s = p.get(node, hash);
+            if ( s != null )
+                return s;
+        }
+        return null;
+    }
+
+    /** A subject already in the window gets an event in {@code pane}. */
+    private void touch(StarSubject s, WindowPane pane) {
+        if ( !s.changed )
+            takeAway(s);
+        if ( !s.spanning && s.home != pane ) {
+            s.startSpanning();
+            s.home.spanning.add(s);
+            spanning.add(s);
+        }
+        if ( s.spanning && s.newestPane() != pane.id )
+            pane.spanning.add(s);
+    }
+
+    /** Take a subject's solutions away from the aggregates, until it is re-matched at the end of the step. */
+    private void takeAway(StarSubject s) {
+        if ( s.spanning ) {
+            for ( StarSubject.Contribution c : s.contributions )
+                subtract(c.key(), c.row(), null);
+            s.contributions = List.of();
+        } else {
+            // Its solutions were not kept: matching its triples again gives the same ones.
+            star.forEachSolution(s, row -> subtract(key(row), row, s.home));
+        }
+        s.changed = true;
+        changed.add(s);
+    }
+
+    /** Take a solution away from the window's aggregates and, when {@code pane} is not null, from that pane's. */
+    private void subtract(Object key, Node[] row, WindowPane pane) {
+        KeyAggregates k = byKey.get(key);
+        k.window.add(row, -1);
+        if ( k.window.rows == 0 )
+            byKey.remove(key);
+        if ( pane != null ) {
+            AggregateState state = pane.byKey.get(key);
+            state.add(row, -1);
+            if ( state.rows == 0 ) {
+                pane.byKey.remove(key);
+                if ( k.pane == pane )
+                    k.pane = null;
+            }
+        }
+    }
+
+    /** Add the solutions of a subject whose triples changed to its pane's aggregates, or, spanning, to the spanning ones, kept with it. */
     private void rematch(StarSubject s) {
         s.changed = false;
         if ( s.isEmpty() ) {
-            subjects.remove(s.node);
+            // Only a spanning subject loses triples (a pane's own leave with it).
+            spanning.remove(s);
             return;
         }
-        List<Node[]> rows = star.solutions(s.node, s);
+        if ( !s.spanning ) {
+            star.forEachSolution(s, row -> addInPane(row, s.home));
+            return;
+        }
+        List<Node[]> rows = star.solutions(s);
         if ( rows.isEmpty() )
             return;
         List<StarSubject.Contribution> added = new ArrayList<>(rows.size());
         for ( Node[] row : rows ) {
             Object key = key(row);
-            AggregateState state = byKey.get(key);
-            if ( state == null ) {
-                state = new AggregateState(aggregates);
-                byKey.put(key, state);
-            }
-            state.add(row, +1);
-            added.add(new StarSubject.Contribution(key, state, row));
+            KeyAggregates k = aggregatesOf(key);
+            k.window.add(row, +1);
+            added.add(new StarSubject.Contribution(key, k.window, row));
         }
         s.contributions = added;
     }
 
-    private Object key(Node[] row) {
+    /** Add a solution of a subject at home in {@code pane} to the window's aggregates and the pane's. */
+    private void addInPane(Node[] row, WindowPane pane) {
+        Object key = key(row);
+        KeyAggregates k = aggregatesOf(key);
+        if ( k.pane != pane ) {
+            k.pane = pane;
+            k.inPane = pane.byKey.computeIfAbsent(key, x -> new AggregateState(aggregates));
+        }
+        k.window.add(row, +1, k.inPane);
+    }
+
+    private KeyAggregates aggregatesOf(Object key) {
+        KeyAggregates k = byKey.get(key);
+        if ( k == null ) {
+            k = new KeyAggregates(new AggregateState(aggregates));
+            byKey.put(key, k);
+        }
+        return k;
+    }
+
+    /**
+     * A join key's aggregates over the window, and the last pane a solution of it went to with
+     * that pane's aggregates of it: a step's solutions mostly go to one pane, so most skip a lookup.
+     */
+    private static final class KeyAggregates {
+        final AggregateState window;
+        WindowPane pane;
+        AggregateState inPane;
+
+        KeyAggregates(AggregateState window) {
+            this.window = window;
+        }
+    }
+
+    /** The join key of a star solution: the key variable's node, or the list of the key variables' nodes. */
+    Object key(Node[] row) {
         if ( keySlots.length == 1 )
             return row[keySlots[0]];
         Node[] key = new Node[keySlots.length];
@@ -283,29 +484,42 @@ final class IncrementalAggregation implements StepEvaluator {
         return b.build();
     }
 
-    private static Binding project(Binding b, List<Var> vars) {
-        BindingBuilder builder = BindingFactory.builder();
-        for ( Var v : vars ) {
-            Node n = b.get(v);
-            if ( n != null )
-                builder.add(v, n);
-        }
-        return builder.build();
-    }
-
-    /** Join the per-key aggregates with the dataset part, combine per group, and run the operators above the group. */
+    /** Join the per-key aggregates with the dataset part (its rows kept per key between steps), combine per group, and run the operators above the group. */
     private StepResult answer(DatasetGraph dataset) {
         List<Var> groupVars = group.getGroupVars().getVars();
         Map<Binding, AggregateState> groups = new LinkedHashMap<>();
+        if ( enrichment == null ) {
+            byKey.forEach((key, k) -> groups.computeIfAbsent(Enrichment.project(keyBinding(key), groupVars), g -> new AggregateState(aggregates)).merge(k.window));
+        } else if ( !byKey.isEmpty() ) {
+            enrichment.refresh(byKey.keySet(), dataset);
+            byKey.forEach((key, k) -> {
+                for ( Binding g : enrichment.groups(key) )
+                    groups.computeIfAbsent(g, x -> new AggregateState(aggregates)).merge(k.window);
+            });
+        }
+        return aboveGroup(groups, dataset);
+    }
+
+    /**
+     * Join aggregates by join key, made elsewhere, with the dataset part, combine per group, and
+     * run the operators above the group.
+     *
+     * @param states        the window's aggregates by join key
+     * @param datasetSource the dataset part, or a table of its solutions (null when the query has none)
+     * @param dataset       what {@code datasetSource} and the operators above the group read
+     */
+    StepResult answer(Map<Object, AggregateState> states, Op datasetSource, DatasetGraph dataset) {
+        List<Var> groupVars = group.getGroupVars().getVars();
+        Map<Binding, AggregateState> groups = new LinkedHashMap<>();
         Map<Binding, AggregateState> byKey = new LinkedHashMap<>();
-        this.byKey.forEach((key, state) -> byKey.put(keyBinding(key), state));
-        if ( datasetPart == null ) {
-            byKey.forEach((key, state) -> groups.computeIfAbsent(project(key, groupVars), k -> new AggregateState(aggregates)).merge(state));
+        states.forEach((key, state) -> byKey.put(keyBinding(key), state));
+        if ( datasetSource == null ) {
+            byKey.forEach((key, state) -> groups.computeIfAbsent(Enrichment.project(key, groupVars), k -> new AggregateState(aggregates)).merge(state));
         } else if ( !byKey.isEmpty() ) {
             Map<Binding, List<Map.Entry<Binding, AggregateState>>> keysByShared = new HashMap<>();
             Table values = TableFactory.create(sharedVars);
             for ( Map.Entry<Binding, AggregateState> e : byKey.entrySet() ) {
-                Binding shared = project(e.getKey(), sharedVars);
+                Binding shared = Enrichment.project(e.getKey(), sharedVars);
                 List<Map.Entry<Binding, AggregateState>> l = keysByShared.get(shared);
                 if ( l == null ) {
                     l = new ArrayList<>();
@@ -314,21 +528,26 @@ final class IncrementalAggregation implements StepEvaluator {
                 }
                 l.add(e);
             }
-            Op joined = OpJoin.create(OpTable.create(values), datasetPart);
+            Op joined = OpJoin.create(OpTable.create(values), datasetSource);
             QueryIterator rows = Algebra.exec(joined, dataset);
             try {
                 while ( rows.hasNext() ) {
                     Binding row = rows.next();
-                    for ( Map.Entry<Binding, AggregateState> e : keysByShared.getOrDefault(project(row, sharedVars), List.of()) ) {
+                    for ( Map.Entry<Binding, AggregateState> e : keysByShared.getOrDefault(Enrichment.project(row, sharedVars), List.of()) ) {
                         Binding full = BindingFactory.builder(row).addAll(e.getKey()).build();
-                        groups.computeIfAbsent(project(full, groupVars), k -> new AggregateState(aggregates)).merge(e.getValue());
+                        groups.computeIfAbsent(Enrichment.project(full, groupVars), k -> new AggregateState(aggregates)).merge(e.getValue());
                     }
                 }
             } finally {
                 rows.close();
             }
         }
-        if ( groupVars.isEmpty() && groups.isEmpty() )
+        return aboveGroup(groups, dataset);
+    }
+
+    /** The groups' aggregate values through the operators above the group. */
+    private StepResult aboveGroup(Map<Binding, AggregateState> groups, DatasetGraph dataset) {
+        if ( group.getGroupVars().getVars().isEmpty() && groups.isEmpty() )
             groups.put(BindingFactory.empty(), new AggregateState(aggregates));
         Table table = TableFactory.create();
         groups.forEach((key, state) -> {

@@ -55,7 +55,14 @@ final class QueryRunner {
     private StepResult previous;
     private long steps;
     private long lateEvents;
+    /** The late events of the commit being accepted, reported together once it has been. */
+    private final List<LateEvent> lateOfCommit = new ArrayList<>();
     private long lastStep = -1;
+    /** The version the last step was evaluated at, -1 before the first. */
+    private long lastStepVersion = -1;
+    /** Session windows: the version of the first event of the open session, and of the last closed one (-1: none). */
+    private long sessionFrom = -1;
+    private long closedSessionFrom = -1;
     private ContinuousQueryException failure;
     /** Evaluation time of the slowest step over the costly threshold, or 0 while none was. */
     private long costlyNanos;
@@ -107,6 +114,45 @@ final class QueryRunner {
         return nextEnd == null ? Long.MAX_VALUE : nextEnd - first.step().toMillis() - specs.get(window).range().toMillis();
     }
 
+    /**
+     * The oldest commit version a replay must be fed from for this query to make the same steps
+     * as it will make from now on (MAX when none is needed), given the engine's clock and this
+     * query's latest event time as they stood before that commit: every event its windows hold;
+     * for a session window, the start of the last closed session too (a replay starting inside it
+     * would report a part of it as a session of its own); for ISTREAM and DSTREAM over time
+     * windows, the last step, whose answer the next step is compared with.
+     */
+    long replayFrom() {
+        long from = Long.MAX_VALUE;
+        for ( WindowStore s : stores )
+            from = Math.min(from, s.minVersion());
+        if ( first.kind() == WindowSpec.Kind.SESSION && closedSessionFrom >= 0 )
+            from = Math.min(from, closedSessionFrom);
+        if ( first.kind() == WindowSpec.Kind.TIME && query.operator() != StreamOperator.RSTREAM && lastStepVersion >= 0 )
+            from = Math.min(from, Math.max(1, lastStepVersion));
+        return from;
+    }
+
+    /** The latest event time seen by an event-time window (what its watermark follows), MIN when none or not event time. */
+    long latestEventTime() {
+        return first.eventTime() ? maxEventTime : Long.MIN_VALUE;
+    }
+
+    /**
+     * Resume an event-time query as it stood before a replayed commit: its latest event time
+     * then, so that the replay refuses the same late events, and for a time window the next
+     * window end that watermark implies.
+     */
+    void resumeEventTime(long latest) {
+        if ( !first.eventTime() || latest == Long.MIN_VALUE )
+            return;
+        maxEventTime = latest;
+        if ( first.kind() == WindowSpec.Kind.TIME ) {
+            long step = first.step().toMillis();
+            nextEnd = Math.floorDiv(watermark(), step) * step + step;
+        }
+    }
+
     QueryStatus status() {
         long held = 0;
         for ( WindowStore s : stores )
@@ -123,16 +169,37 @@ final class QueryRunner {
             case SESSION -> {
                 WindowStore s = stores.get(0);
                 if ( !s.isEmpty() && clock >= s.newest() + first.gap().toMillis() )
-                    closeSession(version);
+                    closeSession(s.newest(), version);
             }
             case COUNT -> { }
         }
+    }
+
+    /**
+     * The earliest clock time at which {@link #advance} would make this query report with no
+     * further commit: its next time window's end, or its open session's end; MAX_VALUE when only
+     * a commit can make it report (count and event-time windows, a failed query).
+     */
+    long nextClose(long clock) {
+        if ( failure != null || first.eventTime() )
+            return Long.MAX_VALUE;
+        return switch (first.kind()) {
+            case TIME -> {
+                long step = first.step().toMillis();
+                if ( nextEnd != null )
+                    yield nextEnd;
+                yield clock == Long.MIN_VALUE ? Long.MAX_VALUE : Math.floorDiv(clock, step) * step + step;
+            }
+            case SESSION -> stores.get(0).isEmpty() ? Long.MAX_VALUE : stores.get(0).newest() + first.gap().toMillis();
+            case COUNT -> Long.MAX_VALUE;
+        };
     }
 
     /** A commit, stamped {@code time} (its commit time, never earlier than time already reached), after the windows closed by that time reported. */
     void accept(Commit commit, long time) {
         if ( failure != null )
             return;
+        evaluator.committed(commit);
         switch (first.kind()) {
             case COUNT -> acceptCount(commit, time);
             case SESSION -> acceptSession(commit, time);
@@ -140,6 +207,11 @@ final class QueryRunner {
                 if ( first.eventTime() )
                     acceptEventTime(commit, time);
             }
+        }
+        if ( !lateOfCommit.isEmpty() ) {
+            List<LateEvent> late = List.copyOf(lateOfCommit);
+            lateOfCommit.clear();
+            listener.late(late);
         }
     }
 
@@ -164,25 +236,36 @@ final class QueryRunner {
             if ( first.eventTime() && late(q, t, commit.version()) )
                 continue;
             if ( !first.eventTime() && !s.isEmpty() && t >= s.newest() + gap )
-                closeSession(commit.version() - 1);
+                closeSession(s.newest(), commit.version() - 1);
+            if ( s.isEmpty() )
+                sessionFrom = commit.version();
             s.add(new Event(q, t, commit.version()));
             maxEventTime = Math.max(maxEventTime, t);
         }
         if ( overBudget(0) )
             return;
-        if ( first.eventTime() && !s.isEmpty() && watermark() >= s.newest() + gap )
-            closeSession(commit.version());
+        // Event time: the store may hold several sessions (events arrive out of order); close, oldest
+        // first, each one whose last event the watermark has passed by the gap.
+        while ( first.eventTime() && failure == null && !s.isEmpty() ) {
+            long last = s.lastBeforeGap(gap);
+            if ( watermark() < last + gap )
+                break;
+            closeSession(last, commit.version());
+        }
     }
 
-    private void closeSession(long version) {
+    /** Report the oldest session held, the one whose last event is at {@code last}, and drop it. */
+    private void closeSession(long last, long version) {
         WindowStore s = stores.get(0);
         long start = s.oldest();
-        long end = s.newest() + first.gap().toMillis();
-        step(start, start, end, version, List.of(new WindowView(first, s, Long.MIN_VALUE, Long.MAX_VALUE)));
-        s.clear();
+        long end = last + first.gap().toMillis();
+        step(start, start, end, version, List.of(new WindowView(first, s, Long.MIN_VALUE, end)));
+        s.evictBefore(end);
+        closedSessionFrom = sessionFrom;
     }
 
     private void acceptEventTime(Commit commit, long commitTime) {
+        long earliest = Long.MAX_VALUE;
         for ( int i = 0; i < specs.size(); i++ ) {
             WindowSpec spec = specs.get(i);
             List<Quad> quads = StreamEvents.quads(commit, spec);
@@ -194,9 +277,16 @@ final class QueryRunner {
                 if ( StreamEvents.wanted(filters.get(i), q) )
                     stores.get(i).add(new Event(q, t, commit.version()));
                 maxEventTime = Math.max(maxEventTime, t);
+                earliest = Math.min(earliest, t);
             }
             if ( overBudget(i) )
                 return;
+        }
+        // The first windows are those after the earliest first event, not after the first watermark:
+        // the first commit's older events must report in the windows the watermark has already passed.
+        if ( nextEnd == null && earliest != Long.MAX_VALUE ) {
+            long step = first.step().toMillis();
+            nextEnd = Math.floorDiv(earliest, step) * step + step;
         }
         if ( maxEventTime != Long.MIN_VALUE )
             closeTimeWindows(watermark(), commit.version());
@@ -213,7 +303,7 @@ final class QueryRunner {
         lateEvents++;
         LOG.debug("Dataset {} version {}: query <{}> refused a late event at {} (watermark {})", dataset, version, query.name(),
                   Instant.ofEpochMilli(t), Instant.ofEpochMilli(wm));
-        listener.late(new LateEvent(query.name(), first.iri().getURI(), q, Instant.ofEpochMilli(t), Instant.ofEpochMilli(wm), version));
+        lateOfCommit.add(new LateEvent(query.name(), first.iri().getURI(), q, Instant.ofEpochMilli(t), Instant.ofEpochMilli(wm), version));
         return true;
     }
 
@@ -266,6 +356,7 @@ final class QueryRunner {
         previous = query.operator() == StreamOperator.RSTREAM ? null : answer;
         steps++;
         lastStep = number;
+        lastStepVersion = version;
         try {
             listener.step(new Step(query.name(), number, Instant.ofEpochMilli(start), Instant.ofEpochMilli(end), version, query.operator(),
                                    emitted != null ? emitted : empty(answer)));
@@ -284,7 +375,7 @@ final class QueryRunner {
         listener.failed(query.name(), error);
     }
 
-    private static StepResult empty(StepResult like) {
+    static StepResult empty(StepResult like) {
         return switch (like) {
             case StepResult.Rows r -> new StepResult.Rows(r.vars(), List.of());
             case StepResult.Triples t -> new StepResult.Triples(GraphFactory.createGraphMem());
@@ -293,7 +384,7 @@ final class QueryRunner {
     }
 
     /** What {@code a} has that {@code b} has not (bags for rows, sets for triples); null when {@code a} is null. */
-    private static StepResult difference(StepResult a, StepResult b) {
+    static StepResult difference(StepResult a, StepResult b) {
         if ( a == null )
             return null;
         if ( b == null )

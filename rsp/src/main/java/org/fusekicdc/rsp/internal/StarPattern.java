@@ -1,7 +1,9 @@
 package org.fusekicdc.rsp.internal;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.Consumer;
 
 import org.apache.jena.graph.Node;
 import org.apache.jena.graph.Triple;
@@ -41,6 +43,8 @@ final class StarPattern {
     private Node lastTimeNode;
     private long lastVersion = Long.MIN_VALUE;
     private Node lastVersionNode;
+    /** The row being matched, by slot. */
+    private final Node[] row;
 
     private StarPattern(Var subject, List<Triple> patterns, ExprList filter) {
         this.filter = filter;
@@ -65,6 +69,7 @@ final class StarPattern {
             }
         }
         this.vars = List.copyOf(slots);
+        this.row = new Node[vars.size()];
         this.timeId = predicateIds.id(RspVocab.TIME);
         this.versionId = predicateIds.id(RspVocab.VERSION);
     }
@@ -110,18 +115,17 @@ final class StarPattern {
     }
 
     /**
-     * Add ({@code sign} 1) or remove (-1) an event's triples, as the window graph holds them, to
-     * the subject's multiset: the quad's triple when the star reads its predicate (its id
-     * {@code id}, -1 when not), and the event's {@code cdc:time} and {@code cdc:version} when the
-     * star reads those.
+     * Add an event's triples, as the window graph holds them, to the subject's multiset, in pane
+     * {@code pane}: the quad's triple when the star reads its predicate (its id {@code id}, -1
+     * when not), and the event's {@code cdc:time} and {@code cdc:version} when the star reads those.
      */
-    void change(StarSubject subject, Event e, int id, int sign) {
+    void add(StarSubject subject, Event e, int id, long pane) {
         if ( id >= 0 )
-            subject.count(id, e.object(), sign);
+            subject.add(id, e.object(), pane);
         if ( timeId >= 0 )
-            subject.count(timeId, timeNode(e.time()), sign);
+            subject.add(timeId, timeNode(e.time()), pane);
         if ( versionId >= 0 )
-            subject.count(versionId, versionNode(e.version()), sign);
+            subject.add(versionId, versionNode(e.version()), pane);
     }
 
     private Node timeNode(long time) {
@@ -141,40 +145,44 @@ final class StarPattern {
     }
 
     /** The star's solutions, as nodes by slot, for the subject whose window triples {@code triples} holds. */
-    List<Node[]> solutions(Node s, StarSubject triples) {
-        Node[] first = new Node[vars.size()];
-        first[0] = s;
-        List<Node[]> partial = List.<Node[]>of(first);
-        for ( int j = 0; j < patternPredicates.length; j++ ) {
-            List<Node[]> next = new ArrayList<>(partial.size());
-            int slot = objectSlots[j];
-            for ( Node[] row : partial ) {
-                Node wanted = slot < 0 ? objectConstants[j] : row[slot];
-                for ( int k = 0; k < triples.size(); k++ ) {
-                    if ( triples.predicate(k) != patternPredicates[j] )
-                        continue;
-                    Node o = triples.object(k);
-                    if ( wanted != null ) {
-                        if ( wanted.equals(o) )
-                            next.add(row);
-                    } else {
-                        Node[] bound = row.clone();
-                        bound[slot] = o;
-                        next.add(bound);
-                    }
-                }
-            }
-            partial = next;
-            if ( partial.isEmpty() )
-                return partial;
-        }
-        if ( filter == null )
-            return partial;
-        List<Node[]> out = new ArrayList<>(partial.size());
-        for ( Node[] row : partial )
-            if ( IncrementalAggregation.holds(filter, binding(row)) )
-                out.add(row);
+    List<Node[]> solutions(StarSubject triples) {
+        List<Node[]> out = new ArrayList<>(2);
+        forEachSolution(triples, row -> out.add(row.clone()));
         return out;
+    }
+
+    /**
+     * Give each of the star's solutions for the subject whose window triples {@code triples}
+     * holds to {@code action}, in one array reused from call to call: copy it to keep it.
+     */
+    void forEachSolution(StarSubject triples, Consumer<Node[]> action) {
+        Arrays.fill(row, null);
+        row[0] = triples.node;
+        match(0, triples, action);
+    }
+
+    /** Depth first, binding {@code row} in place: pattern {@code j} on, each complete row that passes the filter given to {@code action}. */
+    private void match(int j, StarSubject triples, Consumer<Node[]> action) {
+        if ( j == patternPredicates.length ) {
+            if ( filter == null || IncrementalAggregation.holds(filter, binding(row)) )
+                action.accept(row);
+            return;
+        }
+        int slot = objectSlots[j];
+        Node wanted = slot < 0 ? objectConstants[j] : row[slot];
+        for ( int k = 0; k < triples.size(); k++ ) {
+            if ( triples.predicate(k) != patternPredicates[j] )
+                continue;
+            Node o = triples.object(k);
+            if ( wanted != null ) {
+                if ( wanted.equals(o) )
+                    match(j + 1, triples, action);
+            } else {
+                row[slot] = o;
+                match(j + 1, triples, action);
+                row[slot] = null;
+            }
+        }
     }
 
     private Binding binding(Node[] row) {

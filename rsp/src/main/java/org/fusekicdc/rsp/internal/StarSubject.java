@@ -9,8 +9,11 @@ import org.apache.jena.graph.Node;
 
 /**
  * One subject of a window as a {@link StarPattern} sees it: the subject's window triples that
- * the star reads, as a multiset of (predicate id, object), and what its solutions added to the
- * aggregates at the last step, so that they are taken away again without re-matching.
+ * the star reads, as a multiset of (predicate id, object), and the pane it is at home in.
+ * While all its triples lie in that pane, its solutions' aggregates are the pane's and leave
+ * with it. Once they span panes it is spanning: it keeps its triples in entering order with
+ * their panes, so that a leaving pane takes its own away, and what its solutions added to the
+ * aggregates, so that they are taken away again without re-matching.
  */
 final class StarSubject {
     /** From this many distinct triples on, their positions are indexed so that an event never scans them all. */
@@ -22,19 +25,38 @@ final class StarSubject {
     private record Entry(int predicate, Node object) {}
 
     final Node node;
+    /** Its node's hash in the {@link SubjectTable}. */
+    final int hash;
     private int[] predicates = new int[2];
     private Node[] objects = new Node[2];
     private int[] counts = new int[2];
     private int size;
     private Map<Entry, Integer> positions;
 
-    /** The contributions of its solutions at the last step. */
+    /** The pane of its first triple in the window. */
+    final WindowPane home;
+    /** Whether its triples lie in more than one pane (it stays so until it leaves the window). */
+    boolean spanning;
+    /** Spanning: its triples as they entered, oldest first, with their panes; the live ones run from logStart to logEnd. */
+    private long[] logPanes;
+    private int[] logPredicates;
+    private Node[] logObjects;
+    private int logStart;
+    private int logEnd;
+    /** Spanning: the contributions of its solutions at the last step. */
     List<Contribution> contributions = List.of();
     /** Whether an event changed its triples since its contributions were taken away, that is, it awaits re-matching. */
     boolean changed;
 
-    StarSubject(Node node) {
+    StarSubject(Node node, int hash, WindowPane home) {
         this.node = node;
+        this.hash = hash;
+        this.home = home;
+    }
+
+    /** The pane its newest triple entered in; only when spanning. */
+    long newestPane() {
+        return logPanes[logEnd - 1];
     }
 
     /** How many distinct triples it holds. */
@@ -54,8 +76,60 @@ final class StarSubject {
         return objects[k];
     }
 
+    /** A triple enters, in pane {@code pane}. */
+    void add(int predicate, Node object, long pane) {
+        count(predicate, object, 1);
+        if ( spanning )
+            log(pane, predicate, object);
+    }
+
+    /** From now on its triples span panes: all it holds so far entered in its home pane. */
+    void startSpanning() {
+        spanning = true;
+        int n = 0;
+        for ( int k = 0; k < size; k++ )
+            n += counts[k];
+        logPanes = new long[Math.max(4, 2 * n)];
+        logPredicates = new int[logPanes.length];
+        logObjects = new Node[logPanes.length];
+        for ( int k = 0; k < size; k++ )
+            for ( int c = 0; c < counts[k]; c++ )
+                log(home.id, predicates[k], objects[k]);
+    }
+
+    private void log(long pane, int predicate, Node object) {
+        if ( logEnd == logPanes.length ) {
+            int live = logEnd - logStart;
+            int capacity = live * 2 < logPanes.length ? logPanes.length : logPanes.length * 2;
+            long[] panes = new long[capacity];
+            int[] preds = new int[capacity];
+            Node[] objs = new Node[capacity];
+            System.arraycopy(logPanes, logStart, panes, 0, live);
+            System.arraycopy(logPredicates, logStart, preds, 0, live);
+            System.arraycopy(logObjects, logStart, objs, 0, live);
+            logPanes = panes;
+            logPredicates = preds;
+            logObjects = objs;
+            logStart = 0;
+            logEnd = live;
+        }
+        logPanes[logEnd] = pane;
+        logPredicates[logEnd] = predicate;
+        logObjects[logEnd] = object;
+        logEnd++;
+    }
+
+    /** Take away the triples that entered in a pane before pane {@code pane}; only when spanning. */
+    void dropBefore(long pane) {
+        while ( logStart < logEnd && logPanes[logStart] < pane ) {
+            count(logPredicates[logStart], logObjects[logStart], -1);
+            logObjects[logStart] = null;
+            logStart++;
+        }
+    }
+
     /** Count a triple in ({@code sign} 1) or out (-1); a triple whose count reaches zero is gone. */
-    void count(int predicate, Node object, int sign) {
+    private void count(int predicate, Node object, int sign) {
         int k = find(predicate, object);
         if ( k < 0 ) {
             append(predicate, object, sign);

@@ -3,6 +3,7 @@ package org.fusekicdc.rsp.internal;
 import java.util.List;
 
 import org.apache.jena.sparql.core.DatasetGraph;
+import org.fusekicdc.rsp.Commit;
 import org.fusekicdc.rsp.StepResult;
 
 /** Computes a query's whole answer (RSTREAM) at a step. */
@@ -16,4 +17,7 @@ interface StepEvaluator {
 
     /** Whether this evaluator updates state incrementally rather than re-evaluating the window. */
     boolean incremental();
+
+    /** A commit was accepted (before the steps evaluated at its version): evaluators that keep dataset reads learn what changed. */
+    default void committed(Commit commit) {}
 }

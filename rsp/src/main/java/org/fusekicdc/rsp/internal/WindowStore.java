@@ -125,6 +125,29 @@ final class WindowStore {
         }
     }
 
+    /** The lowest commit version among the events held, MAX when empty (a scan: event-time windows hold events out of version order). */
+    long minVersion() {
+        long min = Long.MAX_VALUE;
+        for ( Bucket b : byTime.values() )
+            for ( int k = 0; k < b.size; k++ )
+                min = Math.min(min, b.versions[k]);
+        return min;
+    }
+
+    /**
+     * The time of the last event of the oldest run of events less than {@code gap} apart (a
+     * session); only when not empty.
+     */
+    long lastBeforeGap(long gap) {
+        long last = byTime.firstKey();
+        for ( long t : byTime.keySet() ) {
+            if ( t >= last + gap )
+                break;
+            last = t;
+        }
+        return last;
+    }
+
     /** Time of the oldest event; only when not empty. */
     long oldest() {
         return byTime.firstKey();
@@ -132,11 +155,5 @@ final class WindowStore {
 
     long newest() {
         return byTime.lastKey();
-    }
-
-    void clear() {
-        byTime.clear();
-        size = 0;
-        last = null;
     }
 }

@@ -2,6 +2,7 @@ package org.fusekicdc.streams.app;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 import org.apache.kafka.streams.CloseOptions;
@@ -44,7 +45,10 @@ public final class StreamsApp {
     static int run(StreamsAppConfig config) throws InterruptedException {
         LOG.info("Continuous queries {} over topic {} to topic {}; Kafka Streams {}", config.queries().stream().map(ContinuousQuery::name).toList(),
                  config.changeTopic(), config.stepTopic(), config.maskedStreamsProperties());
-        Topology topology = ContinuousQueryTopology.build(config.changeTopic(), config.stepTopic(), config.queries(), config.engine());
+        LOG.info("Queries split by key over {} partition(s): {}", config.keyPartitions(),
+                 config.keyPartitions() == 0 ? List.of() : List.copyOf(ContinuousQueryTopology.splitPlans(config.queries(), config.engine()).keySet()));
+        Topology topology = ContinuousQueryTopology.build(config.changeTopic(), config.stepTopic(), config.queries(), config.engine(), config.wallClock(),
+                                                          config.keyPartitions());
         CountDownLatch stopped = new CountDownLatch(1);
         int[] status = { 0 };
         try (KafkaStreams streams = new KafkaStreams(topology, config.streams())) {

@@ -5,6 +5,7 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -17,6 +18,7 @@ import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.rsp.ContinuousQuery;
 import org.fusekicdc.rsp.ContinuousQueryException;
 import org.fusekicdc.rsp.StreamEngineConfig;
+import org.fusekicdc.streams.query.WallClock;
 
 /**
  * The application's configuration: a properties file, then environment variables
@@ -29,9 +31,12 @@ import org.fusekicdc.rsp.StreamEngineConfig;
  * @param stepTopic   the topic the steps go to
  * @param queries     the continuous queries
  * @param engine      the engine's limits
- * @param streams     the Kafka Streams properties
+ * @param wallClock     how windows close without a new commit
+ * @param keyPartitions the partitions split queries' work is spread over (0: every query runs per dataset)
+ * @param streams       the Kafka Streams properties
  */
-public record StreamsAppConfig(String changeTopic, String stepTopic, List<ContinuousQuery> queries, StreamEngineConfig engine, Properties streams) {
+public record StreamsAppConfig(String changeTopic, String stepTopic, List<ContinuousQuery> queries, StreamEngineConfig engine, WallClock wallClock,
+                               int keyPartitions, Properties streams) {
     /** An option of the application: its key, what a value looks like, its default (null: required) and what it does. */
     public record Key(String name, String type, String defaultValue, String doc) {}
 
@@ -50,6 +55,19 @@ public record StreamsAppConfig(String changeTopic, String stepTopic, List<Contin
     public static final Key INCREMENTAL = new Key("fusekicdc.incremental.windows", "boolean",
         Boolean.toString(StreamEngineConfig.INCREMENTAL.defaultValue()),
         "As `cdc:incrementalWindows` in the server: incremental aggregates for queries of an incremental shape.");
+    public static final Key WINDOW_CLOSE_DELAY = new Key("fusekicdc.window.close.delay.ms", "integer (ms)",
+        Long.toString(WallClock.DEFAULTS.allowedDelay().toMillis()),
+        "How long after its commit time a commit may reach the change topic. A time window closes without a new commit once its end is "
+        + "this long past on the wall clock (when the task has read everything on the topic) or behind the newest commit time read (while it "
+        + "reads); a commit arriving later than that is taken at the time already reached. Raise it when the sink lags; larger values "
+        + "delay steps on a quiet dataset.");
+    public static final Key WINDOW_TICK = new Key("fusekicdc.window.tick.ms", "integer (ms)", Long.toString(WallClock.DEFAULTS.tick().toMillis()),
+        "How often time windows are closed by the wall clock and the stored commits no window needs any more are let go "
+        + "(a Kafka Streams wall-clock punctuation). A task counts as having read everything when it read no record for one tick.");
+    public static final Key KEY_PARTITIONS = new Key("fusekicdc.key.partitions", "integer", "4",
+        "How many partitions the work of split queries (grouped aggregates over a star in one commit-time window, see kafka-streams.md) "
+        + "is spread over, by star subject: the partitions of the keyed repartition topic, and so the most tasks (over all instances) "
+        + "that match and aggregate their windows. 0 runs every query whole in its dataset's task. Changing it needs a new application.id.");
     public static final Key BOOTSTRAP_SERVERS = new Key(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "host:port, comma-separated", null,
         "Kafka brokers (a Kafka Streams setting).");
     public static final Key APPLICATION_ID = new Key(StreamsConfig.APPLICATION_ID_CONFIG, "string", "fuseki-cdc-queries",
@@ -61,7 +79,7 @@ public record StreamsAppConfig(String changeTopic, String stepTopic, List<Contin
 
     /** Every option the application reads itself or defaults. */
     public static final List<Key> OPTIONS = List.of(BOOTSTRAP_SERVERS, CHANGE_TOPIC, STEP_TOPIC, QUERIES, APPLICATION_ID, GUARANTEE,
-                                                    MAX_WINDOW_QUADS, INCREMENTAL);
+                                                    MAX_WINDOW_QUADS, INCREMENTAL, WINDOW_CLOSE_DELAY, WINDOW_TICK, KEY_PARTITIONS);
 
     /**
      * The configuration of the properties file (null: none) and the environment.
@@ -106,7 +124,18 @@ public record StreamsAppConfig(String changeTopic, String stepTopic, List<Contin
         } catch (ContinuousQueryException ex) {
             throw problem(MAX_WINDOW_QUADS, Long.toString(maxQuads), ex.getMessage());
         }
-        return new StreamsAppConfig(required(p, CHANGE_TOPIC), required(p, STEP_TOPIC), queries(required(p, QUERIES), base), engine, streams);
+        long delay = number(p, WINDOW_CLOSE_DELAY);
+        if ( delay < 0 )
+            throw problem(WINDOW_CLOSE_DELAY, Long.toString(delay), "is negative");
+        long tick = number(p, WINDOW_TICK);
+        if ( tick < 1 )
+            throw problem(WINDOW_TICK, Long.toString(tick), "is not at least 1");
+        WallClock wallClock = new WallClock(Duration.ofMillis(tick), Duration.ofMillis(delay));
+        long keyPartitions = number(p, KEY_PARTITIONS);
+        if ( keyPartitions < 0 || keyPartitions > 10_000 )
+            throw problem(KEY_PARTITIONS, Long.toString(keyPartitions), "is not between 0 and 10000");
+        return new StreamsAppConfig(required(p, CHANGE_TOPIC), required(p, STEP_TOPIC), queries(required(p, QUERIES), base), engine, wallClock,
+                                    (int)keyPartitions, streams);
     }
 
     private static List<ContinuousQuery> queries(String paths, Path base) {

@@ -1,15 +1,19 @@
 package org.fusekicdc.streams.query;
 
+import java.util.Iterator;
+
 import org.apache.jena.query.TxnType;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.DatasetGraphFactory;
+import org.apache.jena.sparql.core.Quad;
 import org.apache.jena.system.Txn;
 import org.fusekicdc.rsp.Commit;
 import org.fusekicdc.rsp.VersionReader;
 
 /**
  * The dataset a continuous query's part outside WINDOW blocks reads, built from the same
- * change topic: every commit applied in version order to an in-memory dataset. While the
+ * change topic: every commit applied in version order to an in-memory dataset (starting from a
+ * snapshot when older commits were let go, see {@link ReferenceSnapshot}). While the
  * engine takes a commit it may evaluate at the version before it or at the commit's own
  * version; the latter is read inside a write transaction that applies the commit and is
  * then aborted, so no second copy of the dataset is kept.
@@ -20,8 +24,16 @@ final class ReferenceData implements VersionReader {
     private long version;
     private Commit pending;
 
-    ReferenceData(String dataset) {
+    /** The dataset at {@code version}, holding {@code quads} (its snapshot; none at version 0). */
+    ReferenceData(String dataset, long version, Iterator<Quad> quads) {
         this.dataset = dataset;
+        this.version = version;
+        Txn.executeWrite(data, () -> quads.forEachRemaining(data::add));
+    }
+
+    /** The version the dataset is at. */
+    long version() {
+        return version;
     }
 
     /** The commit the engine is about to take: its version can be read until {@link #apply}. */

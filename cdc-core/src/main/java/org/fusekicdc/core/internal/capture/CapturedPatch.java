@@ -10,6 +10,7 @@ import org.apache.jena.graph.NodeFactory;
 import org.apache.jena.rdfpatch.system.Id;
 import org.apache.jena.rdfpatch.text.RDFChangesWriterText;
 import org.fusekicdc.core.internal.log.RecordMeta;
+import org.fusekicdc.core.internal.wire.PatchTextWriter;
 import org.fusekicdc.core.wire.PatchHeaders;
 
 /**
@@ -22,7 +23,7 @@ final class CapturedPatch {
 
     static void write(RecordMeta meta, long epoch, String dataset, TransactionChanges tc, Map<String, String> attributes, OutputStream out)
         throws IOException {
-        RDFChangesWriterText w = RDFChangesWriterText.create(out);
+        RDFChangesWriterText w = PatchTextWriter.create(out);
         w.header(PatchHeaders.ID, Id.fromUUID(meta.id()).asNode());
         if ( meta.prevId() != null )
             w.header(PatchHeaders.PREV, Id.fromUUID(meta.prevId()).asNode());

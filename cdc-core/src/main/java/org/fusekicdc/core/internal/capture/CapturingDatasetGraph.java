@@ -428,8 +428,10 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
 
     /**
      * Begin a read transaction on this thread and return the version it shows: exactly that
-     * version's committed state, never a mix. Retries while a store commit is under way; never
-     * blocks writers. The caller ends the transaction.
+     * version's committed state, never a mix. During a store commit it shows the version before
+     * the commit if the store says its transaction sees that state (TDB2), and otherwise waits
+     * for the commit's publish (see {@link KnownVersionReads}); never blocks writers. The caller
+     * ends the transaction.
      */
     public long beginReadAtKnownVersion() {
         return protocol.beginReadAtKnownVersion(this);

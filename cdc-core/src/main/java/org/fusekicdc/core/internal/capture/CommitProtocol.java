@@ -2,12 +2,9 @@ package org.fusekicdc.core.internal.capture;
 
 import java.nio.file.Path;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
-import org.apache.jena.query.TxnType;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.system.Txn;
 import org.fusekicdc.core.internal.log.ChangeLog;
@@ -46,22 +43,20 @@ import org.fusekicdc.core.internal.log.RecordMeta;
  * record at a time; the lock makes that next writer's append wait until this record is
  * published. The append, with its fsync, runs under this lock and also inside the store's
  * single-writer section (the store's transaction is still open), so it delays the next writer
- * either way. While the lock is held a store commit may be under way; {@link #beginReadAtKnownVersion}
- * uses {@code stableVersion} (-1 during a store commit) to open read transactions that show
- * exactly one version.
+ * either way. While the lock is held a store commit may be under way; {@link KnownVersionReads}
+ * is told when one starts and ends, to open read transactions that show exactly one version.
  */
 final class CommitProtocol {
     private final LogWriter writer;
     private final ChangeLog log;
     // Held from log append to publish: the store's writer lock is released when its commit returns.
     private final ReentrantLock commitLock = new ReentrantLock();
-    // The version the store holds while no commit is under way; -1 during a store commit.
-    private final AtomicLong stableVersion;
+    private final KnownVersionReads reads;
 
-    private CommitProtocol(LogWriter writer) {
+    private CommitProtocol(DatasetGraph store, LogWriter writer) {
         this.writer = writer;
         this.log = writer.log();
-        this.stableVersion = new AtomicLong(log.publishedVersion());
+        this.reads = new KnownVersionReads(store, log);
     }
 
     /**
@@ -70,7 +65,7 @@ final class CommitProtocol {
      */
     static CommitProtocol open(DatasetGraph store, LogWriter writer) {
         CommitRecovery.recover(store, writer);
-        return new CommitProtocol(writer);
+        return new CommitProtocol(store, writer);
     }
 
     /** A committed transaction: its record, and how long the store's own commit took. */
@@ -97,7 +92,7 @@ final class CommitProtocol {
                 storeAbort.run();
                 throw ex;
             }
-            stableVersion.set(-1);
+            reads.committing(log.publishedVersion(), meta.version());
             long s0 = System.nanoTime();
             try {
                 storeCommit.run();
@@ -109,7 +104,7 @@ final class CommitProtocol {
             writer.publish(meta.version());
             return new Committed(meta, storeNanos);
         } finally {
-            stableVersion.set(log.publishedVersion());
+            reads.stable(log.publishedVersion());
             commitLock.unlock();
         }
     }
@@ -156,7 +151,7 @@ final class CommitProtocol {
                 writer.undoAppend(head);
                 throw ex;
             }
-            stableVersion.set(-1);
+            reads.committing(log.publishedVersion(), head);
             try {
                 storeCommit.run();
             } catch (RuntimeException | Error ex) {
@@ -166,7 +161,7 @@ final class CommitProtocol {
             writer.publish(head);
             return head;
         } finally {
-            stableVersion.set(log.publishedVersion());
+            reads.stable(log.publishedVersion());
             commitLock.unlock();
         }
     }
@@ -196,7 +191,7 @@ final class CommitProtocol {
     void replaceAndRebase(DatasetGraph store, Consumer<DatasetGraph> load, long version, UUID id) {
         commitLock.lock();
         try {
-            stableVersion.set(-1);
+            reads.replacing(log.publishedVersion());
             Txn.executeWrite(store, () -> {
                 store.clear();
                 store.prefixes().clear();
@@ -204,24 +199,13 @@ final class CommitProtocol {
             });
             writer.rebase(version, id);
         } finally {
-            stableVersion.set(log.publishedVersion());
+            reads.stable(log.publishedVersion());
             commitLock.unlock();
         }
     }
 
     /** See {@link CapturingDatasetGraph#beginReadAtKnownVersion}; begins and, on a retry, ends on {@code dsg}. */
     long beginReadAtKnownVersion(DatasetGraph dsg) {
-        while ( true ) {
-            long before = stableVersion.get();
-            if ( before < 0 ) {
-                LockSupport.parkNanos(50_000);
-                continue;
-            }
-            dsg.begin(TxnType.READ);
-            // No store commit started between the two reads, so the snapshot holds exactly 'before'.
-            if ( stableVersion.get() == before )
-                return before;
-            dsg.end();
-        }
+        return reads.beginRead(dsg);
     }
 }

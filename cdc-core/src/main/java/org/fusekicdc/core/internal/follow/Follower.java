@@ -72,7 +72,10 @@ public final class Follower implements AutoCloseable {
 
     private volatile FollowerState state = FollowerState.STARTING;
     private volatile long leaderVersion;
-    private volatile long lagMillis;
+    private final UnappliedVersions unapplied = new UnappliedVersions();
+    private final TopicContact contact = new TopicContact();
+    // Whether the loop has logged that it is cut off from its topic: logged once, and once when it hears again.
+    private boolean saidCutOff;
     private volatile String lastError;
 
     public Follower(CapturingDatasetGraph dsg, TopicReader reader, FollowerConfig config, Path workDir) {
@@ -98,7 +101,30 @@ public final class Follower implements AutoCloseable {
         // Published, not head: a group's records are in the log before the store commits them.
         long applied = log.publishedVersion();
         long seen = Math.max(leaderVersion, applied);
-        return new FollowerStatus(state, reader.describe(), applied, seen, seen - applied, lagMillis, lastError);
+        long now = log.config().clock().millis();
+        long lag = unapplied.lagMillis(applied, now);
+        long heard = contact.heardMillis();
+        Instant lastHeard = heard < 0 ? null : Instant.ofEpochMilli(heard);
+        FollowerState s = state;
+        if ( !cutOff(s, now) )
+            return new FollowerStatus(s, reader.describe(), applied, seen, seen - applied, lag, lastError, lastHeard, null);
+        Instant since = Instant.ofEpochMilli(contact.lastHeardOrStartMillis());
+        return new FollowerStatus(FollowerState.UNREACHABLE, reader.describe(), applied, seen, seen - applied, Math.max(lag, contact.silenceMillis(now)),
+                                  cutOffMessage(since, now), lastHeard, since);
+    }
+
+    /** Waiting on its topic (first open included) and not hearing from it. */
+    private boolean cutOff(FollowerState s, long now) {
+        return (s == FollowerState.FOLLOWING || s == FollowerState.STARTING) && running && contact.cutOff(now);
+    }
+
+    private String cutOffMessage(Instant since, long now) {
+        String error = lastError;
+        return "cut off from " + reader.describe() + " for " + Duration.ofMillis(now - since.toEpochMilli()).toSeconds() + " s"
+               + (contact.heardMillis() < 0 ? " (never heard from it since following started at " + since + ")" : " (last heard at " + since + ")")
+               + ": " + (error != null ? error : "reads return nothing and the broker does not confirm the end of the topic")
+               + ". Check that the broker is running and reachable from this server at that address (network, firewall, DNS, TLS and credentials);"
+               + " the follower keeps retrying and catches up once it is.";
     }
 
     public String dataset() {
@@ -146,6 +172,8 @@ public final class Follower implements AutoCloseable {
             return;
         }
         Duration backoff = config.initialBackoff();
+        InstantSource clock = log.config().clock();
+        contact.following(clock.millis());
         while ( running ) {
             try {
                 reader.open(log.headVersion());
@@ -153,9 +181,20 @@ public final class Follower implements AutoCloseable {
                 LOG.info("Dataset '{}': following {} after version {}", dsg.datasetName(), reader.describe(), log.headVersion());
                 while ( running ) {
                     Optional<Incoming> in = reader.poll(POLL);
-                    if ( in.isEmpty() )
+                    if ( in.isEmpty() ) {
+                        if ( reader.confirmedAtEnd() )
+                            contact.heard(clock.millis());
+                        sayIfCutOff();
                         continue;
-                    handleWithWaiting(in.get());
+                    }
+                    contact.heard(clock.millis());
+                    sayIfCutOff();
+                    contact.applying();
+                    try {
+                        handleWithWaiting(in.get());
+                    } finally {
+                        contact.waiting(clock.millis());
+                    }
                     backoff = config.initialBackoff();
                     lastError = null;
                 }
@@ -169,6 +208,7 @@ public final class Follower implements AutoCloseable {
                         return;
                     backoff = next(backoff);
                     loadSnapshot(true);
+                    contact.following(clock.millis());
                 } catch (HaltException halt) {
                     halt(halt.getMessage());
                     return;
@@ -188,9 +228,21 @@ public final class Follower implements AutoCloseable {
                 reader.close();
                 if ( !sleep(backoff) )
                     return;
+                sayIfCutOff();
                 backoff = next(backoff);
             }
         }
+    }
+
+    /** Log when the follower becomes cut off from its topic, and when it hears from it again. */
+    private void sayIfCutOff() {
+        FollowerStatus s = status();
+        boolean cut = s.state() == FollowerState.UNREACHABLE;
+        if ( cut && !saidCutOff )
+            LOG.warn("Dataset '{}': follower at version {}: {}", dsg.datasetName(), s.appliedVersion(), s.lastError());
+        else if ( !cut && saidCutOff )
+            LOG.info("Dataset '{}': follower at version {} hears from {} again", dsg.datasetName(), s.appliedVersion(), reader.describe());
+        saidCutOff = cut;
     }
 
     private void halt(String reason) {
@@ -270,6 +322,7 @@ public final class Follower implements AutoCloseable {
             return;
         RecordMeta last = metas.get(metas.size() - 1);
         leaderVersion = Math.max(leaderVersion, last.version());
+        metas.forEach(meta -> unapplied.seen(meta.version(), meta.timestamp()));
         boolean committed = false;
         dsg.begin(TxnType.WRITE);
         try {
@@ -291,7 +344,7 @@ public final class Follower implements AutoCloseable {
             applyOneByOne(todo);
             return;
         }
-        lagMillis = Math.max(0, log.config().clock().millis() - last.timestamp());
+        unapplied.appliedUpTo(log.publishedVersion());
         LOG.debug("Dataset '{}': applied the leader's versions {}..{} in one transaction from {} {}", dsg.datasetName(), metas.get(0).version(),
                   last.version(), reader.describe(), todo.get(todo.size() - 1).position());
     }
@@ -336,13 +389,13 @@ public final class Follower implements AutoCloseable {
     private void apply(Patch p, String position) throws HaltException, IOException {
         Map<String, String> h = p.headers();
         long version = p.version();
-        leaderVersion = Math.max(leaderVersion, version);
         String where = reader.describe() + " " + position;
         String dataset = h.get(PatchMessages.DATASET);
         if ( dataset != null && !dataset.equals(config.leaderDataset()) ) {
             badMessage(position, h, bytesOf(p), "a patch of dataset '" + dataset + "', not of the leader's dataset '" + config.leaderDataset() + "'");
             return;
         }
+        leaderVersion = Math.max(leaderVersion, version);
         long head = log.headVersion();
         if ( version <= head )
             return;   // applied before a restart; the reader re-read it
@@ -363,6 +416,7 @@ public final class Follower implements AutoCloseable {
                                     + head + " is patch " + log.headId() + ": the leader's history and this follower's have forked"
                                     + " (the leader was restored from a backup, or this follower followed another leader)."
                                     + " Rebuild this follower from a snapshot of the leader (see docs/replicas.md).");
+        unapplied.seen(version, meta.timestamp());
         try {
             LeaderPatchApplier.apply(dsg, p, meta);
         } catch (BadPatchException ex) {
@@ -375,7 +429,7 @@ public final class Follower implements AutoCloseable {
         } catch (StoreFailure ex) {
             throw ex.getCause();
         }
-        lagMillis = Math.max(0, log.config().clock().millis() - meta.timestamp());
+        unapplied.appliedUpTo(log.publishedVersion());
         LOG.debug("Dataset '{}': applied the leader's version {} (patch {}) from {}", dsg.datasetName(), version, meta.id(), where);
     }
 

@@ -275,6 +275,8 @@ public final class HistorySnapshots implements AutoCloseable {
                 }
                 Files.move(tmp, target2, StandardCopyOption.ATOMIC_MOVE);
                 copies.put(version, new Copy(version, target2));
+                // In the same lock: no reader sees more than the copies kept.
+                prune();
             }
         } catch (IOException ex) {
             IOX.deleteAll(tmp);
@@ -282,7 +284,6 @@ public final class HistorySnapshots implements AutoCloseable {
                                            + ". Check the free space and permissions of " + dir + ".", ex);
         }
         LOG.info("Dataset '{}': history snapshot at version {} ({} quads, {} ms)", dsg.datasetName(), version, quads, (System.nanoTime() - t0) / 1_000_000);
-        prune();
         return version;
     }
 

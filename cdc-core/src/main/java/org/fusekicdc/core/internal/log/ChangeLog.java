@@ -51,6 +51,7 @@ public final class ChangeLog implements AutoCloseable {
 
     volatile RecordMeta head;                  // last record in the log, pending or not; set by the writer
     volatile long publishedVersion;            // last record readers may see; set by the writer
+    volatile RecordMeta unpublished;           // first record being appended or appended and not yet published; set by the writer
     private volatile boolean closed;
     private volatile CdcObserver observer = CdcObserver.NONE;
     private volatile LogDamage damage;         // the last damaged record a read found; null when none
@@ -125,6 +126,15 @@ public final class ChangeLog implements AutoCloseable {
     public long headVersion() {
         RecordMeta h = head;
         return h == null ? firstVersion() - 1 : h.version();
+    }
+
+    /**
+     * The first record being appended (stamped, perhaps not yet written) or appended and not yet
+     * published, or null when every record is published. A reader that advances time by this log's
+     * clock must not pass its commit time: the record may still be published with it.
+     */
+    public RecordMeta unpublished() {
+        return unpublished;
     }
 
     /** The last record's metadata, or null when the log is empty. */

@@ -20,28 +20,62 @@ final class ChannelStreams {
         return total;
     }
 
-    /** Positional, checksumming output to a channel. */
+    /**
+     * Positional, checksumming output to a channel, buffered in a buffer the caller owns and
+     * reuses: a record's append allocates no buffer of its own.
+     */
     static final class ChannelOutputStream extends OutputStream {
         private final FileChannel ch;
         private final CRC32C crc;
+        private final byte[] buffer;
+        private int buffered;
         private long pos;
         private long written;
 
-        ChannelOutputStream(FileChannel ch, long pos, CRC32C crc) {
+        ChannelOutputStream(FileChannel ch, long pos, CRC32C crc, byte[] buffer) {
             this.ch = ch;
             this.pos = pos;
             this.crc = crc;
+            this.buffer = buffer;
         }
 
-        long written() { return written; }
+        /** The bytes written so far, buffered ones included. */
+        long written() { return written + buffered; }
 
         @Override
         public void write(int b) throws IOException {
-            write(new byte[] {(byte)b}, 0, 1);
+            if ( buffered == buffer.length )
+                flush();
+            buffer[buffered++] = (byte)b;
         }
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
+            if ( len > buffer.length - buffered )
+                flush();
+            if ( len >= buffer.length ) {
+                writeThrough(b, off, len);
+                return;
+            }
+            System.arraycopy(b, off, buffer, buffered, len);
+            buffered += len;
+        }
+
+        @Override
+        public void flush() throws IOException {
+            if ( buffered == 0 )
+                return;
+            int n = buffered;
+            buffered = 0;
+            writeThrough(buffer, 0, n);
+        }
+
+        @Override
+        public void close() throws IOException {
+            flush();
+        }
+
+        private void writeThrough(byte[] b, int off, int len) throws IOException {
             crc.update(b, off, len);
             int n = writeFully(ch, ByteBuffer.wrap(b, off, len), pos);
             pos += n;

@@ -1,6 +1,7 @@
 package org.fusekicdc.core.internal.log;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.UUID;
@@ -32,6 +33,9 @@ public final class LogWriter {
     private RecordMeta pending;                // last pending record; guarded by log.writeLock
     private RecordMeta pendingFirst;           // first pending record (the same, unless a group is pending)
     private ChangeLog.Group group;             // the open group, or null
+    // One buffer for every record's body: appends are one at a time (under log.writeLock), and a
+    // buffer per append would be most of what a small commit allocates.
+    private final byte[] appendBuffer = new byte[Segment.IO_BUFFER];
 
     private LogWriter(ChangeLog log) {
         this.log = log;
@@ -136,8 +140,11 @@ public final class LogWriter {
                                             + (inGroup ? " and version " + version + " is past the open group's last, " + group.lastVersion()
                                                        : "; publish or undo it before appending another"));
         ChangeLogConfig config = log.config();
+        if ( pending == null )
+            log.unpublished = meta;     // before the write: the stamp is taken, the record not yet the head
         // In a group, one fsync at syncGroup covers the newest segment; an earlier one is forced as it fills.
         boolean fsync = config.fsync() && !inGroup;
+        boolean written = false;
         try {
             Segment filled = log.segments.newest();
             Segment rolled = log.segments.rollIfFull(version, config.segmentBytes(), config.fsync());
@@ -146,10 +153,17 @@ public final class LogWriter {
                     filled.force();
                 log.applyRetention();
             }
-            log.segments.newest().append(meta, writer, fsync);
+            log.segments.newest().append(meta, writer, fsync, appendBuffer);
+            written = true;
         } catch (IOException ex) {
-            throw new ChangeLogException("Dataset '" + dataset + "': cannot write version " + version + " to the change log in " + log.config().directory()
-                                         + ": " + ex + ". The write was not applied. Free disk space or fix the directory's permissions.", ex);
+            throw cannotWrite(version, ex);
+        } catch (UncheckedIOException ex) {
+            // The patch's text writer reports the segment's write failure so.
+            throw cannotWrite(version, ex.getCause());
+        } finally {
+            // Whatever the failure (the payload writer's too), a record not written holds no reader's clock back.
+            if ( !written && pending == null )
+                log.unpublished = null;
         }
         if ( pending == null )
             pendingFirst = meta;
@@ -166,6 +180,7 @@ public final class LogWriter {
             pendingFirst = null;
             group = null;
             log.publishedVersion = version;
+            log.unpublished = null;     // after: a reader that saw it still sees the version published
         }
         log.signalPublished();
     }
@@ -183,6 +198,7 @@ public final class LogWriter {
                 removeLastRecord();
             pending = null;
             pendingFirst = null;
+            log.unpublished = null;
             if ( group != null ) {
                 // After the records are gone: a crash in between leaves a marker that start-up clears.
                 log.metadata.clearGroup();
@@ -217,6 +233,11 @@ public final class LogWriter {
             removeLastRecord();
             log.publishedVersion = log.headVersion();
         }
+    }
+
+    private ChangeLogException cannotWrite(long version, IOException ex) {
+        return new ChangeLogException("Dataset '" + dataset + "': cannot write version " + version + " to the change log in " + log.config().directory()
+                                      + ": " + ex + ". The write was not applied. Free disk space or fix the directory's permissions.", ex);
     }
 
     private void removeLastRecord() {

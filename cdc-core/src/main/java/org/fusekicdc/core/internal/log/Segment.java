@@ -1,9 +1,7 @@
 package org.fusekicdc.core.internal.log;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -46,7 +44,7 @@ final class Segment implements AutoCloseable {
     static final int AT_LENGTH = 52;
     static final int HEADER_BYTES = AT_LENGTH + 8;
     static final int TRAILER_BYTES = 4;
-    private static final int IO_BUFFER = 64 * 1024;
+    static final int IO_BUFFER = 64 * 1024;
 
     private final String dataset;
     private final long firstVersion;
@@ -268,17 +266,17 @@ final class Segment implements AutoCloseable {
     }
 
     /**
-     * Append a record at the end of this segment. On any failure the segment is cut back to
-     * where it was, so a failed append leaves no trace.
+     * Append a record at the end of this segment, its body written through {@code buffer}
+     * (the writer's, reused by every append). On any failure the segment is cut back to where
+     * it was, so a failed append leaves no trace.
      */
-    LogRecord append(RecordMeta meta, PayloadWriter writer, boolean fsync) throws IOException {
+    LogRecord append(RecordMeta meta, PayloadWriter writer, boolean fsync, byte[] buffer) throws IOException {
         long start = size;
         try {
             CRC32C crc = new CRC32C();
-            ChannelStreams.ChannelOutputStream body = new ChannelStreams.ChannelOutputStream(log, start + HEADER_BYTES, crc);
-            try (OutputStream out = new BufferedOutputStream(body, IO_BUFFER)) {
-                writer.write(meta, out);
-            }
+            ChannelStreams.ChannelOutputStream body = new ChannelStreams.ChannelOutputStream(log, start + HEADER_BYTES, crc, buffer);
+            writer.write(meta, body);
+            body.close();
             long len = body.written();
             ByteBuffer hdr = ByteBuffer.allocate(HEADER_BYTES);
             hdr.putInt(MAGIC).putLong(meta.version()).putLong(meta.timestamp())

@@ -39,4 +39,12 @@ public interface CdcObserver {
      * after that version was committed.
      */
     default void liveNotified(long version, long latencyMillis) {}
+
+    /**
+     * A read transaction that shows a known version (a live or continuous query's, a snapshot's)
+     * opened, {@code openNanos} after it was asked for (the store's own begin included);
+     * {@code duringCommit} if a store commit was under way and the read shows the version before
+     * or after it, {@code waited} if it had to wait for a store commit or a rebase to be published.
+     */
+    default void knownVersionRead(long openNanos, boolean duringCommit, boolean waited) {}
 }

@@ -22,8 +22,9 @@ import org.fusekicdc.core.wire.PatchRecord;
 /**
  * Writes one patch as a JSON change event while the patch is read, never holding more than
  * one change: identity and commit facts first (from the log record, and the patch's own
- * headers for user, request id, epoch and source), then the changes in patch order. Terms use
- * the SPARQL 1.1 Query Results JSON encoding (with RDF 1.2 triple terms and base direction).
+ * headers: epoch, user, request id, commit message, revert, promotion and source), then the
+ * changes in patch order. Terms use the SPARQL 1.1 Query Results JSON encoding (with RDF 1.2
+ * triple terms and base direction).
  * The shape is the JSON Schema {@code change-event.schema.json}.
  */
 public final class JsonChangeWriter implements RDFChanges, AutoCloseable {
@@ -160,6 +161,16 @@ public final class JsonChangeWriter implements RDFChanges, AutoCloseable {
         string(Instant.ofEpochMilli(patch.meta().timestamp()).toString());
         optional("user", PatchHeaders.USER);
         optional("requestId", PatchHeaders.REQUEST_ID);
+        optional("message", PatchHeaders.MESSAGE);
+        integer("reverts", PatchHeaders.REVERTS);
+        Node revertsId = headers.get(PatchHeaders.REVERTS_ID);
+        if ( revertsId != null ) {
+            // The header names the patch as uuid:...; the event's ids are bare, like id and prev.
+            w(",\"revertsId\":");
+            string(text(revertsId).replaceFirst("^uuid:", ""));
+        }
+        optional("revertedBy", PatchHeaders.REVERTED_BY);
+        flag("promoted", PatchHeaders.PROMOTED);
         boolean source = headers.containsKey(PatchHeaders.SOURCE);
         if ( source ) {
             w(",\"source\":{\"name\":");
@@ -169,12 +180,38 @@ public final class JsonChangeWriter implements RDFChanges, AutoCloseable {
             optional("binlog", PatchHeaders.SOURCE_BINLOG);
             optional("gtid", PatchHeaders.SOURCE_GTID);
             optional("txId", PatchHeaders.SOURCE_TXID);
-            Node snap = headers.get(PatchHeaders.SOURCE_SNAPSHOT);
-            if ( snap != null )
-                w(",\"snapshot\":" + Boolean.parseBoolean(text(snap)));
+            flag("snapshot", PatchHeaders.SOURCE_SNAPSHOT);
+            Node cleared = headers.get(PatchHeaders.SOURCE_SNAPSHOT_CLEARED);
+            if ( cleared != null ) {
+                w(",\"snapshotCleared\":[");
+                String sep = "";
+                for ( String table : text(cleared).split(",") ) {
+                    if ( table.isBlank() )
+                        continue;
+                    w(sep);
+                    string(table.strip());
+                    sep = ",";
+                }
+                w("]");
+            }
+            integer("transactions", PatchHeaders.SOURCE_TRANSACTIONS);
             w("}");
         }
         w(",\"changes\":[");
+    }
+
+    private void integer(String name, String header) {
+        Node n = headers.get(header);
+        if ( n == null )
+            return;
+        w(",\"" + name + "\":");
+        w(Long.toString(Long.parseLong(text(n).strip())));
+    }
+
+    private void flag(String name, String header) {
+        Node n = headers.get(header);
+        if ( n != null )
+            w(",\"" + name + "\":" + Boolean.parseBoolean(text(n).strip()));
     }
 
     private void optional(String name, String header) {

@@ -1,10 +1,7 @@
 package org.fusekicdc.core.sink.internal;
 
 import java.time.InstantSource;
-import java.util.ArrayDeque;
 import java.util.List;
-import java.util.Optional;
-import java.util.UUID;
 import java.util.function.Consumer;
 
 import org.fusekicdc.core.internal.history.AsOfSource;
@@ -18,7 +15,6 @@ import org.fusekicdc.core.sink.SinkConfig;
 import org.fusekicdc.core.sink.SinkException;
 import org.fusekicdc.core.sink.SinkState;
 import org.fusekicdc.core.sink.SinkStatus;
-import org.fusekicdc.core.wire.PatchRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,40 +47,26 @@ public final class SinkRunner implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SinkRunner.class);
     private static final int BATCH = 100;
     private static final long IDLE_WAIT_MILLIS = 1000;
-    private static final long ACK_INTERVAL_NANOS = 100_000_000;
 
     private final ChangeLog log;
-    // Handed on with every patch; null when the log is not a captured dataset's.
-    private final AsOfSource asOf;
     private final Sink sink;
     private final SinkConfig config;
     private final ReaderCursor cursor;
-    private final CursorWriter cursorWriter;
     private final InstantSource clock;
     private final RunnerControl control;
-    private final Backoff backoff;
-    private final DeadLetters deadLetters;
+    private final DestinationWatch destination = new DestinationWatch();
+    private final DeliveredPosition position;
+    private final DeliveryOutcomes outcomes;
+    private final SinkFeed feed;
+    private final SerialDelivery serial;
+    private final PipelinedDelivery pipelined;
     private final Thread thread;
     private boolean started;
-    // The highest version the destination is known to hold; writers acknowledged on the destination wait on it.
-    private final Object destinationSignal = new Object();
-    private long destinationVersion;
-    private volatile String fencedBecause;
-    private volatile Consumer<String> onFenced = reason -> {};
 
     // Only touched by the runner thread.
-    private long position;
     private boolean open;
-    // The destination told open() which version it holds: then the cursor is only a hint and
-    // is written at most every ACK_INTERVAL, not after every patch (each write forces a file),
-    // and on the cursor writer's thread.
-    private boolean destinationKnowsPosition;
-    private long lastAckNanos;
     // Sends the sink allows in flight (asked at each open).
     private int window = 1;
-    // After a permanent failure of a pipelined send: deliver up to this version one patch at a
-    // time, so that only the patch at fault is dead-lettered or pauses the sink.
-    private long oneAtATimeThrough;
 
     /** A runner whose patches carry no as-of source: a sink of this log cannot use entity documents. */
     public SinkRunner(ChangeLog log, Sink sink, SinkConfig config) {
@@ -101,16 +83,17 @@ public final class SinkRunner implements AutoCloseable {
             throw new IllegalArgumentException("Sink '" + sink.name() + "': the as-of source is dataset '" + asOf.dataset().datasetName()
                                                + "', whose change log is not this one (dataset '" + log.dataset() + "'); pass the dataset this log captures");
         this.log = log;
-        this.asOf = asOf;
         this.sink = sink;
         this.config = config;
         this.cursor = log.reader(cursorName(sink.name()));
         this.clock = log.config().clock();
-        this.position = cursor.acknowledged();
-        this.cursorWriter = new CursorWriter(cursor, "Dataset '" + log.dataset() + "': sink '" + sink.name() + "' cursor");
+        this.position = new DeliveredPosition(cursor, "Dataset '" + log.dataset() + "': sink '" + sink.name() + "' cursor");
         this.control = new RunnerControl(log.dataset(), sink.name(), clock);
-        this.backoff = new Backoff(config.initialBackoff(), config.maxBackoff());
-        this.deadLetters = config.deadLetterDir() == null ? null : new DeadLetters(config.deadLetterDir(), log.dataset(), sink.name());
+        this.outcomes = new DeliveryOutcomes(log, sink.name(), config, control, destination, position, this::closeSink);
+        this.feed = new SinkFeed(log, asOf, outcomes);
+        RunnerParts parts = new RunnerParts(log.dataset(), sink, feed, control, position, outcomes);
+        this.serial = new SerialDelivery(parts);
+        this.pipelined = new PipelinedDelivery(parts, serial);
         this.thread = Thread.ofPlatform().daemon().name("cdc-sink-" + log.dataset() + "-" + sink.name()).unstarted(this::run);
     }
 
@@ -138,12 +121,12 @@ public final class SinkRunner implements AutoCloseable {
 
     /** Who to tell, with the reason, when the sink finds another leader publishing to its destination. */
     public void onFenced(Consumer<String> listener) {
-        this.onFenced = listener;
+        outcomes.onFenced(listener);
     }
 
     /** Why the sink was fenced, or null while it was not. */
     public String fencedBecause() {
-        return fencedBecause;
+        return destination.fencedBecause();
     }
 
     /**
@@ -152,32 +135,12 @@ public final class SinkRunner implements AutoCloseable {
      * has been fenced.
      */
     public boolean awaitDestination(long version, long timeoutMillis) throws InterruptedException {
-        long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
-        synchronized (destinationSignal) {
-            while ( destinationVersion < version && fencedBecause == null ) {
-                long waitNanos = deadline - System.nanoTime();
-                if ( waitNanos <= 0 )
-                    return false;
-                destinationSignal.wait(Math.max(1, waitNanos / 1_000_000));
-            }
-            return destinationVersion >= version;
-        }
+        return destination.await(version, timeoutMillis);
     }
 
     /** The highest version the destination is known to hold, as far as this runner has seen. */
     public long destinationVersion() {
-        synchronized (destinationSignal) {
-            return destinationVersion;
-        }
-    }
-
-    private void destinationHolds(long version) {
-        synchronized (destinationSignal) {
-            if ( version > destinationVersion ) {
-                destinationVersion = version;
-                destinationSignal.notifyAll();
-            }
-        }
+        return destination.version();
     }
 
     /** Stop delivering after the current patch; the cursor keeps the position. */
@@ -205,7 +168,7 @@ public final class SinkRunner implements AutoCloseable {
 
     /** True when the sink is further behind than its bound and its policy is to refuse writes. */
     public boolean refusesWrites() {
-        return config.lagPolicy() == SinkConfig.LagPolicy.REFUSE && log.publishedVersion() - cursorWriter.requested() > config.maxLagVersions();
+        return config.lagPolicy() == SinkConfig.LagPolicy.REFUSE && log.publishedVersion() - position.acknowledged() > config.maxLagVersions();
     }
 
     public SinkConfig config() {
@@ -213,8 +176,7 @@ public final class SinkRunner implements AutoCloseable {
     }
 
     public SinkStatus status() {
-        // What the runner acknowledged, though its cursor's file may still be being written.
-        long acked = cursorWriter.requested();
+        long acked = position.acknowledged();
         long published = log.publishedVersion();
         double lagSeconds = 0;
         if ( published > acked ) {
@@ -229,14 +191,15 @@ public final class SinkRunner implements AutoCloseable {
     }
 
     private void run() {
-        LOG.info("Dataset '{}': sink '{}' starting after version {}", log.dataset(), sink.name(), position);
+        LOG.info("Dataset '{}': sink '{}' starting after version {}", log.dataset(), sink.name(), position.version());
         try {
             while ( true ) {
-                if ( !control.awaitRunnable(this::rewound, () -> position) )
+                if ( !control.awaitRunnable(this::rewound, position::version) )
                     return;
                 if ( log.isClosed() ) {
                     // Nothing more will come, and waiting on a closed log returns at once: this loop would spin.
-                    LOG.info("Dataset '{}': sink '{}' stops: the change log is closed (delivered up to version {})", log.dataset(), sink.name(), position);
+                    LOG.info("Dataset '{}': sink '{}' stops: the change log is closed (delivered up to version {})", log.dataset(), sink.name(),
+                             position.version());
                     return;
                 }
                 if ( !open && !openSink() )
@@ -246,53 +209,52 @@ public final class SinkRunner implements AutoCloseable {
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException | Error ex) {
-            LOG.error("Dataset '{}': sink '{}' stopped by an unexpected error at version {}: {}", log.dataset(), sink.name(), position + 1, ex.toString(), ex);
+            LOG.error("Dataset '{}': sink '{}' stopped by an unexpected error at version {}: {}", log.dataset(), sink.name(), position.version() + 1,
+                      ex.toString(), ex);
             control.set(SinkState.FAILED, ex.toString());
         } finally {
-            acknowledge(true);
-            cursorWriter.close();
+            position.acknowledge(true);
+            position.close();
             closeSink();
         }
     }
 
     /** Deliver again after {@code version}, as an admin asked. */
     private void rewound(long version) {
-        position = version;
-        cursorWriter.rewind(version);
-        LOG.info("Dataset '{}': sink '{}' rewound: delivering again after version {}", log.dataset(), sink.name(), position);
+        position.rewind(version);
+        LOG.info("Dataset '{}': sink '{}' rewound: delivering again after version {}", log.dataset(), sink.name(), version);
     }
 
     private boolean openSink() throws InterruptedException {
         long there;
         try {
-            there = sink.open(patchIds());
+            there = sink.open(new LogPatchIds(log));
         } catch (SinkException ex) {
-            failed(ex, "opening the destination" + next());
+            outcomes.failed(ex, "opening the destination" + next());
             return false;
         }
         open = true;
         window = Math.max(1, sink.maxInFlight());
-        destinationKnowsPosition = there != Sink.UNKNOWN;
-        if ( there != Sink.UNKNOWN && there != position ) {
+        position.destinationKnowsPosition(there != Sink.UNKNOWN);
+        if ( there != Sink.UNKNOWN && there != position.version() ) {
             if ( there > log.publishedVersion() ) {
                 // Closed, so that a resume opens it again and looks at the destination again.
                 closeSink();
                 if ( config.acknowledgeWrites() == SinkConfig.Acknowledge.DESTINATION ) {
-                    fence("the destination holds version " + there + " but this server's log ends at " + log.publishedVersion()
-                          + ": another server was promoted leader and published after this one");
+                    outcomes.fence("the destination holds version " + there + " but this server's log ends at " + log.publishedVersion()
+                                   + ": another server was promoted leader and published after this one");
                     return false;
                 }
-                pauseWith("the destination already holds version " + there + " but this dataset's log ends at " + log.publishedVersion()
-                          + ": the destination is shared with another dataset or server, or this log was replaced. Point the sink at its own destination.");
+                outcomes.pauseWith("the destination already holds version " + there + " but this dataset's log ends at " + log.publishedVersion()
+                                   + ": the destination is shared with another dataset or server, or this log was replaced. Point the sink at its own destination.");
                 return false;
             }
             LOG.info("Dataset '{}': sink '{}' destination holds up to version {} (cursor {}); continuing after {}", log.dataset(), sink.name(),
-                     there, position, there);
-            position = there;
-            cursorWriter.rewind(there);
+                     there, position.version(), there);
+            position.rewind(there);
         }
         if ( there != Sink.UNKNOWN )
-            destinationHolds(there);
+            destination.holds(there);
         // Not succeeded(): the backoff only resets once a patch is delivered (or there is none to
         // deliver), so a destination that accepts connections but refuses patches is not retried
         // at the initial backoff forever.
@@ -300,225 +262,31 @@ public final class SinkRunner implements AutoCloseable {
     }
 
     private void deliverBatch() throws InterruptedException {
-        List<LogRecord> batch = readAfter(position, BATCH);
+        List<LogRecord> batch = feed.readAfter(position.version(), BATCH);
         if ( batch == null )
             return;
         if ( batch.isEmpty() ) {
             // Caught up: the cursor is written when due (the idle wait comes round within a second).
-            acknowledge(false);
-            succeeded();
-            log.awaitPublishedAfter(position, IDLE_WAIT_MILLIS);
+            position.acknowledge(false);
+            outcomes.succeeded();
+            log.awaitPublishedAfter(position.version(), IDLE_WAIT_MILLIS);
             return;
         }
         try {
-            if ( position < oneAtATimeThrough ) {
-                for ( LogRecord r : batch ) {
-                    if ( r.version() > oneAtATimeThrough || control.interruptRequested() || !deliverOne(r) )
-                        break;
-                }
-                return;
-            }
-            if ( window > 1 ) {
-                deliverPipelined();
-                return;
-            }
-            if ( sink.maxBatch() > 1 ) {
-                deliverGrouped(batch, sink.maxBatch());
-                return;
-            }
-            for ( LogRecord r : batch ) {
-                if ( control.interruptRequested() || !deliverOne(r) )
-                    break;
-            }
+            if ( serial.narrowing() )
+                serial.deliverNarrowing(batch);
+            else if ( window > 1 )
+                pipelined.deliver(window);
+            else
+                serial.deliver(batch);
         } finally {
-            acknowledge(false);
-        }
-    }
-
-    /** A send in flight: its log records, the sink's handle, when it was sent. */
-    private record InFlight(List<LogRecord> records, Sink.Delivery delivery, long sentNanos) {
-        long lastVersion() {
-            return records.get(records.size() - 1).version();
-        }
-    }
-
-    /**
-     * Keep up to {@link #window} sends in flight: each takes what is waiting in the log after the
-     * last one sent (up to the sink's batch size), and the position moves as their
-     * acknowledgements come back, in order. Returns when nothing is waiting or in flight, when
-     * the runner is asked to pause or stop (after the sends in flight are acknowledged), or after
-     * a failure (which has been handled).
-     */
-    private void deliverPipelined() throws InterruptedException {
-        ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
-        long sent = position;
-        int max = Math.max(1, sink.maxBatch());
-        while ( true ) {
-            while ( inFlight.size() < window && !control.interruptRequested() ) {
-                List<LogRecord> group = readAfter(sent, max);
-                if ( group == null )
-                    return;
-                if ( group.isEmpty() )
-                    break;
-                Sink.Delivery d;
-                long t0 = System.nanoTime();
-                try {
-                    d = sink.send(group.stream().map(r -> new PatchRecord(log.dataset(), r, asOf)).toList());
-                } catch (SinkException ex) {
-                    pipelineFailed(group, ex);
-                    return;
-                }
-                inFlight.add(new InFlight(group, d, t0));
-                sent = group.get(group.size() - 1).version();
-            }
-            InFlight f = inFlight.poll();
-            if ( f == null )
-                return;
-            try {
-                f.delivery().await();
-            } catch (SinkException ex) {
-                pipelineFailed(f.records(), ex);
-                return;
-            }
-            long nanos = System.nanoTime() - f.sentNanos();
-            f.records().forEach(r -> delivered(r, nanos));
-            position = f.lastVersion();
-            succeeded();
-            acknowledge(false);
-        }
-    }
-
-    /**
-     * A pipelined send failed: what is still in flight is abandoned. After a transient failure
-     * the sink is closed and opened again, which says what the destination holds. A permanent
-     * failure of the patch kind is narrowed down one patch at a time with the sink as it is (the
-     * destination refused the patch, so it took nothing after it; a reopen could only add a
-     * failure of its own, such as a limit lowered after the start).
-     */
-    private void pipelineFailed(List<LogRecord> group, SinkException ex) throws InterruptedException {
-        LogRecord first = group.get(0);
-        LogRecord last = group.get(group.size() - 1);
-        log.observer().deliveryFailed(sink.name(), first.version(), ex.permanent());
-        acknowledge(true);
-        if ( ex.permanent() && !ex.sinkWide() ) {
-            oneAtATimeThrough = last.version();
-            LOG.warn("Dataset '{}': sink '{}' could not deliver versions {} to {} ({}); delivering them one at a time",
-                     log.dataset(), sink.name(), first.version(), last.version(), ex.getMessage());
-            return;
-        }
-        failed(ex, which(first));
-    }
-
-    /** Up to {@code max} records after {@code after}; null when the sink was paused because they cannot be read. */
-    private List<LogRecord> readAfter(long after, int max) {
-        try {
-            return log.readAfter(after, max);
-        } catch (VersionGoneException ex) {
-            pauseWith("versions from " + (after + 1) + " were removed from the change log by retention before this sink delivered them"
-                      + " (oldest left: " + ex.oldestAvailable() + "). Rewind the sink to " + (ex.oldestAvailable() - 1)
-                      + " to skip the gap knowingly, or restore the log; raise retention or stop overriding readers to avoid it.");
-            return null;
-        } catch (DamagedRecordException ex) {
-            pauseWith(ex.getMessage() + " Resume the sink once the log is repaired.");
-            return null;
-        }
-    }
-
-    /**
-     * Deliver in groups of up to {@code max} patches with {@link Sink#deliver(List)}. A group
-     * that fails permanently, for a reason of its patches, is delivered again one patch at a
-     * time, so that only the patch at fault is dead-lettered (or pauses the sink).
-     */
-    private void deliverGrouped(List<LogRecord> batch, int max) throws InterruptedException {
-        for ( int from = 0 ; from < batch.size() ; from += max ) {
-            if ( control.interruptRequested() )
-                return;
-            List<LogRecord> group = batch.subList(from, Math.min(batch.size(), from + max));
-            try {
-                long t0 = System.nanoTime();
-                sink.deliver(group.stream().map(r -> new PatchRecord(log.dataset(), r, asOf)).toList());
-                long nanos = System.nanoTime() - t0;
-                group.forEach(r -> delivered(r, nanos));
-                position = group.get(group.size() - 1).version();
-                succeeded();
-                continue;
-            } catch (SinkException ex) {
-                log.observer().deliveryFailed(sink.name(), group.get(0).version(), ex.permanent());
-                boolean patchFault = ex.permanent() && !ex.sinkWide();
-                if ( patchFault && group.size() == 1 && deadLetters != null ) {
-                    deadLetter(group.get(0), ex);
-                    position = group.get(0).version();
-                    continue;
-                }
-                if ( !patchFault || group.size() == 1 ) {
-                    acknowledge(true);
-                    failed(ex, which(group.get(0)));
-                    return;
-                }
-                LOG.warn("Dataset '{}': sink '{}' could not deliver versions {} to {} together ({}); delivering them one at a time",
-                         log.dataset(), sink.name(), group.get(0).version(), group.get(group.size() - 1).version(), ex.getMessage());
-            }
-            for ( LogRecord r : group ) {
-                if ( control.interruptRequested() || !deliverOne(r) )
-                    return;
-            }
-        }
-    }
-
-    /**
-     * Deliver one patch, or dead-letter it when it can never be delivered and there is a
-     * dead-letter directory. False when the sink failed: the caller stops, the backoff (or the
-     * pause) has been taken.
-     */
-    private boolean deliverOne(LogRecord r) throws InterruptedException {
-        try {
-            long t0 = System.nanoTime();
-            sink.deliver(new PatchRecord(log.dataset(), r, asOf));
-            delivered(r, System.nanoTime() - t0);
-            position = r.version();
-            succeeded();
-            return true;
-        } catch (SinkException ex) {
-            log.observer().deliveryFailed(sink.name(), r.version(), ex.permanent());
-            if ( ex.permanent() && !ex.sinkWide() && deadLetters != null ) {
-                deadLetter(r, ex);
-                position = r.version();
-                return true;
-            }
-            // Acknowledge what was delivered before waiting out the backoff (or pausing),
-            // so the cursor and the status are not left behind meanwhile.
-            acknowledge(true);
-            failed(ex, which(r));
-            return false;
-        }
-    }
-
-    private void delivered(LogRecord r, long nanos) {
-        destinationHolds(r.version());
-        log.observer().delivered(sink.name(), r.version(), nanos);
-        if ( LOG.isDebugEnabled() )
-            LOG.debug("Dataset '{}': sink '{}' delivered version {} (patch {}) in {} ms", log.dataset(), sink.name(), r.version(),
-                      r.meta().id(), nanos / 1_000_000.0);
-    }
-
-    /** Record the position in the durable cursor: now when forced, else when it is due. */
-    private void acknowledge(boolean force) {
-        if ( position <= cursorWriter.requested() )
-            return;
-        long now = System.nanoTime();
-        if ( force || !destinationKnowsPosition ) {
-            cursorWriter.writeNow(position);
-            lastAckNanos = now;
-        } else if ( now - lastAckNanos >= ACK_INTERVAL_NANOS ) {
-            // Only a hint: written off this thread, so that its fsync does not hold up the next patch.
-            cursorWriter.writeLater(position);
-            lastAckNanos = now;
+            position.acknowledge(false);
         }
     }
 
     /** The next version to deliver and its patch, for messages; empty when there is none yet. */
     private String next() {
-        long v = position + 1;
+        long v = position.version() + 1;
         if ( v > log.publishedVersion() )
             return "";
         try {
@@ -526,81 +294,6 @@ public final class SinkRunner implements AutoCloseable {
         } catch (VersionGoneException | DamagedRecordException ex) {
             return "";
         }
-    }
-
-    /** {@code which}: the version and patch that failed, or what else failed ("opening the destination"). */
-    private static String which(LogRecord r) {
-        return "version " + r.version() + " (patch " + r.meta().id() + ")";
-    }
-
-    private void failed(SinkException ex, String which) throws InterruptedException {
-        closeSink();
-        if ( ex.fenced() ) {
-            fence(ex.getMessage());
-            return;
-        }
-        if ( ex.permanent() ) {
-            pauseWith(which + " cannot be delivered: " + ex.getMessage()
-                      + (ex.sinkWide() ? ". Fix the cause and resume the sink."
-                                       : ". Fix the cause and resume the sink, or configure a dead-letter directory for such patches."));
-            return;
-        }
-        String msg = which + ": " + ex.getMessage();
-        control.set(SinkState.RETRYING, msg);
-        long jittered = backoff.nextMillis();
-        LOG.warn("Dataset '{}': sink '{}' failed: {}; retrying in {} ms", log.dataset(), sink.name(), msg, jittered);
-        control.waitOut(jittered);
-    }
-
-    /** The ids of this log's patches, for a sink's check that no other leader published after this server. */
-    private Sink.PatchIds patchIds() {
-        return new Sink.PatchIds() {
-            @Override
-            public long headVersion() {
-                return log.publishedVersion();
-            }
-
-            @Override
-            public Optional<UUID> idAt(long version) {
-                if ( version <= 0 || version > log.publishedVersion() )
-                    return Optional.empty();
-                try {
-                    return Optional.ofNullable(log.idOf(version));
-                } catch (VersionGoneException | DamagedRecordException ex) {
-                    return Optional.empty();
-                }
-            }
-        };
-    }
-
-    /** Another server leads the dataset now: stop delivering for good (until a resume) and say so. */
-    private void fence(String reason) {
-        String message = "Dataset '" + log.dataset() + "' is fenced: sink '" + sink.name() + "' found that " + reason
-                         + ". This server no longer publishes or takes writes; rejoin it as a follower (docs/replicas.md, Failover).";
-        synchronized (destinationSignal) {
-            fencedBecause = message;
-            destinationSignal.notifyAll();
-        }
-        pauseWith(message);
-        onFenced.accept(message);
-    }
-
-    private void succeeded() {
-        backoff.reset();
-        if ( control.recovered() )
-            LOG.info("Dataset '{}': sink '{}' recovered; delivering after version {}", log.dataset(), sink.name(), position);
-    }
-
-    private void pauseWith(String message) {
-        LOG.error("Dataset '{}': sink '{}' paused: {}", log.dataset(), sink.name(), message);
-        control.pauseWith(message);
-    }
-
-    private void deadLetter(LogRecord r, SinkException ex) {
-        deadLetters.write(r, ex);
-        control.deadLettered("version " + r.version() + " sent to the dead-letter directory: " + ex.getMessage());
-        LOG.error("Dataset '{}': sink '{}' could not deliver version {} (patch {}): {}; written to {}", log.dataset(), sink.name(), r.version(),
-                  r.meta().id(), ex.getMessage(), deadLetters.dir());
     }
 
     private void closeSink() {

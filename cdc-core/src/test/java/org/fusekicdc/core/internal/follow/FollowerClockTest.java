@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -14,6 +15,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.apache.jena.query.TxnType;
+import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.DatasetGraphFactory;
 import org.fusekicdc.core.internal.capture.CaptureConfig;
 import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
@@ -70,17 +73,82 @@ class FollowerClockTest {
     }
 
     @Test
-    void lagIsTheAgeOfTheLastAppliedPatchByTheLogsClock() throws Exception {
+    void lagIsTheAgeOfTheOldestVersionReadButNotAppliedAndGrowsWhileTheFollowerIsStuckApplyingIt() throws Exception {
         ScriptedReader reader = new ScriptedReader(0);
         try (Follower follower = follower(reader, Duration.ofMillis(10))) {
             follower.start();
-            reader.offer(patch(1, clock.instant().minusSeconds(30).toString()));
-            // The lag is noted just after the store commit that makes the version visible.
-            TestSupport.await("the patch applied and its lag noted", WAIT,
-                              () -> follower.status().appliedVersion() == 1 && follower.status().lagMillis() != 0);
-            assertEquals(30_000, follower.status().lagMillis());
-            assertEquals(clock.instant().minusSeconds(30).toEpochMilli(), log.read(1).meta().timestamp(), "the leader's time is kept");
+            assertEquals(0, follower.status().lagMillis(), "nothing read, nothing behind");
+            // Another writer holds the store: the follower reads the patch and cannot apply it.
+            DatasetGraph store = dsg.getWrapped();
+            store.begin(TxnType.WRITE);
+            try {
+                reader.offer(patch(1, clock.instant().minusSeconds(30).toString()));
+                TestSupport.await("the patch read", WAIT, () -> follower.status().lagMillis() != 0);
+                assertEquals(30_000, follower.status().lagMillis(), "the leader committed it 30 s ago");
+                clock.advance(Duration.ofSeconds(5));
+                assertEquals(35_000, follower.status().lagMillis(), "the lag grows while the version is not applied");
+                assertEquals(0, follower.status().appliedVersion());
+            } finally {
+                store.abort();
+                store.end();
+            }
+            TestSupport.await("the patch applied", WAIT, () -> follower.status().appliedVersion() == 1);
+            assertEquals(0, follower.status().lagMillis(), "caught up: no lag");
+            assertEquals(clock.instant().minusSeconds(35).toEpochMilli(), log.read(1).meta().timestamp(), "the leader's time is kept");
             reader.finish();
+        }
+    }
+
+    @Test
+    void aFollowerThatStopsHearingFromItsTopicSaysItIsCutOffAndItsLagGrowsUntilItHearsAgain() throws Exception {
+        ScriptedReader reader = new ScriptedReader(0);
+        try (Follower follower = follower(reader, Duration.ofMillis(10))) {
+            follower.start();
+            TestSupport.await("an idle poll confirmed at the end", WAIT, () -> reader.endChecks.get() > 0);
+            Instant heard = clock.instant();
+            assertEquals(FollowerState.FOLLOWING, follower.status().state());
+            assertEquals(heard, follower.status().lastHeard());
+            clock.advance(Duration.ofSeconds(2));
+            assertEquals(0, follower.status().lagMillis(), "at the end and heard from the broker 2 s ago: no lag");
+
+            // The broker stops answering: idle polls are no longer confirmed.
+            reader.answering = false;
+            int checks = reader.endChecks.get();
+            TestSupport.await("unanswered polls", WAIT, () -> reader.endChecks.get() >= checks + 2);
+            clock.advance(Duration.ofSeconds(8));
+            FollowerStatus cut = follower.status();
+            assertEquals(FollowerState.UNREACHABLE, cut.state(), String.valueOf(cut.lastError()));
+            assertEquals(10_000, cut.lagMillis(), "its data is known complete only up to when it last heard");
+            assertEquals(heard, cut.unreachableSince());
+            assertTrue(cut.lastError().contains("cut off from scripted for 10 s (last heard at " + heard + ")")
+                       && cut.lastError().contains("Check that the broker is running and reachable"), cut.lastError());
+            clock.advance(Duration.ofSeconds(5));
+            assertEquals(15_000, follower.status().lagMillis(), "the lag grows while it is cut off");
+
+            reader.answering = true;
+            TestSupport.await("the follower hears again", WAIT, () -> follower.status().state() == FollowerState.FOLLOWING);
+            assertEquals(0, follower.status().lagMillis(), "back at the end: no lag");
+            assertEquals(null, follower.status().unreachableSince());
+            reader.finish();
+        }
+    }
+
+    @Test
+    void aFollowerThatNeverReachesItsTopicIsCutOffFromWhenItStartedFollowing() throws Exception {
+        ScriptedReader reader = new ScriptedReader(Integer.MAX_VALUE);
+        try (Follower follower = follower(reader, Duration.ofHours(1))) {
+            Instant start = clock.instant();
+            follower.start();
+            TestSupport.await("the first attempt", WAIT, () -> reader.opens.get() == 1 && follower.status().lastError() != null);
+            assertEquals(0, follower.status().lagMillis(), "within the silence a follower is allowed");
+            clock.advance(Duration.ofSeconds(20));
+            FollowerStatus cut = follower.status();
+            assertEquals(FollowerState.UNREACHABLE, cut.state());
+            assertEquals(20_000, cut.lagMillis());
+            assertEquals(null, cut.lastHeard());
+            assertEquals(start, cut.unreachableSince());
+            assertTrue(cut.lastError().contains("never heard from it since following started at " + start)
+                       && cut.lastError().contains("the leader's topic cannot be reached"), cut.lastError());
         }
     }
 
@@ -98,6 +166,8 @@ class FollowerClockTest {
         private final int refusals;
         private final BlockingQueue<Optional<Incoming>> queue = new LinkedBlockingQueue<>();
         private volatile boolean finished;
+        final AtomicInteger endChecks = new AtomicInteger();
+        volatile boolean answering = true;
 
         ScriptedReader(int refusals) {
             this.refusals = refusals;
@@ -126,6 +196,12 @@ class FollowerClockTest {
                 return Optional.empty();
             Optional<Incoming> in = queue.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return in == null ? Optional.empty() : in;
+        }
+
+        @Override
+        public boolean confirmedAtEnd() {
+            endChecks.incrementAndGet();
+            return answering;
         }
 
         @Override public void close() {}

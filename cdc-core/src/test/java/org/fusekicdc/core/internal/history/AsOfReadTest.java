@@ -238,11 +238,12 @@ class AsOfReadTest {
             long seed = System.nanoTime();
             Random rnd = new Random(seed);
             dumps = randomWorkload(dsg, rnd, 40);
-            TestSupport.await("a history copy at version 35 or later", Duration.ofSeconds(60),
-                              () -> !snapshots.versions().isEmpty() && snapshots.versions().getLast() >= 35);
+            // The copier is done once fewer than 5 versions lie past its newest copy: until then a
+            // further copy may come and retire the oldest the reads below expect.
+            TestSupport.await("a history copy after version 35", Duration.ofSeconds(60),
+                              () -> !snapshots.versions().isEmpty() && snapshots.versions().getLast() > 35);
             List<Long> kept = snapshots.versions();
             assertEquals(3, kept.size(), "the newest three are kept: " + kept);
-            assertTrue(kept.getLast() >= 35, String.valueOf(kept));
             for ( int i = 0 ; i < 40 ; i++ ) {
                 long v = rnd.nextInt(dumps.size());
                 long expectedBase = kept.stream().filter(s -> s >= v && s < 40).findFirst().orElse(40L);

@@ -20,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +29,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.apache.jena.graph.NodeFactory;
+import org.apache.jena.rdfpatch.text.RDFChangesWriterText;
 import org.fusekicdc.core.CdcConfigException;
+import org.fusekicdc.core.internal.wire.PatchTextWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,6 +67,25 @@ class ChangeLogTest {
             log.removePublishListener(listener);
             writer(log).publish(writer(log).append((m, out) -> out.write(payload(4))).version());
             assertEquals(List.of(1L, 2L), heard);
+        }
+    }
+
+    @Test
+    void aRecordIsUnpublishedFromItsStampUntilPublishedAndAFailedOneNotAtAll() {
+        try (ChangeLog log = ChangeLog.open(config(dir))) {
+            List<RecordMeta> seenWhileWriting = new java.util.ArrayList<>();
+            RecordMeta first = writer(log).append((m, out) -> {
+                seenWhileWriting.add(log.unpublished());
+                out.write(payload(1));
+            });
+            assertEquals(List.of(first), seenWhileWriting, "a reader's clock is held back from the moment the record is stamped");
+            assertEquals(first, log.unpublished());
+            writer(log).publish(first.version());
+            assertNull(log.unpublished());
+            assertThrows(IllegalStateException.class, () -> writer(log).append((m, out) -> {
+                throw new IllegalStateException("the payload cannot be made");
+            }));
+            assertNull(log.unpublished(), "a record that was never written holds no reader's clock back");
         }
     }
 
@@ -102,6 +125,56 @@ class ChangeLogTest {
                 assertEquals(-1, in.read());
             }
             assertArrayEquals(new byte[] {7}, log.read(3).payloadBytes());
+        }
+    }
+
+    @Test
+    void recordsWrittenThroughTheSharedBufferReadBackWholeAndApart() {
+        // Bytes one at a time past the buffer's size, a small record after it, then pieces that end
+        // exactly at, just past and far past the buffer's end: no byte of one record reaches another.
+        byte[] many = new byte[70_000];
+        for ( int i = 0 ; i < many.length ; i++ )
+            many[i] = (byte)(i * 7);
+        byte[] pieces = new byte[65_536 + 2 + 100_000];
+        for ( int i = 0 ; i < pieces.length ; i++ )
+            pieces[i] = (byte)(i * 13 + 5);
+        try (ChangeLog log = ChangeLog.open(config(dir))) {
+            writer(log).publish(writer(log).append((meta, out) -> {
+                for ( byte b : many )
+                    out.write(b);
+            }).version());
+            writer(log).publish(writer(log).append(writing(new byte[] {1, 2, 3})).version());
+            writer(log).publish(writer(log).append((meta, out) -> {
+                out.write(pieces, 0, 65_535);
+                out.write(pieces, 65_535, 1);
+                out.write(pieces, 65_536, 2);
+                out.write(pieces, 65_538, pieces.length - 65_538);
+            }).version());
+            assertArrayEquals(many, log.read(1).payloadBytes());
+            assertArrayEquals(new byte[] {1, 2, 3}, log.read(2).payloadBytes());
+            assertArrayEquals(pieces, log.read(3).payloadBytes());
+        }
+    }
+
+    @Test
+    void aFullDiskWhileThePatchTextIsWrittenNamesTheLogAndTheFixAndLeavesNoRecord() {
+        try (ChangeLog log = ChangeLog.open(config(dir))) {
+            ChangeLogException ex = assertThrows(ChangeLogException.class, () -> writer(log).append((meta, out) -> {
+                OutputStream full = new OutputStream() {
+                    @Override
+                    public void write(int b) throws IOException {
+                        throw new IOException("No space left on device");
+                    }
+                };
+                RDFChangesWriterText text = PatchTextWriter.create(full);
+                text.add(null, NodeFactory.createURI("urn:s"), NodeFactory.createURI("urn:p"), NodeFactory.createLiteralString("o"));
+                text.finish();
+            }));
+            assertTrue(ex.getMessage().contains("cannot write version 1 to the change log in " + dir), ex.getMessage());
+            assertTrue(ex.getMessage().contains("No space left on device") && ex.getMessage().contains("Free disk space"), ex.getMessage());
+            assertEquals(0, log.headVersion());
+            writer(log).publish(writer(log).append(writing(payload(1))).version());
+            assertPayload(log, 1);
         }
     }
 

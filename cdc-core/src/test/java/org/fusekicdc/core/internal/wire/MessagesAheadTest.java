@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,16 +15,13 @@ import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 import org.apache.jena.rdfpatch.RDFChanges;
-import org.fusekicdc.core.internal.log.ChangeLog;
-import org.fusekicdc.core.internal.log.ChangeLogConfig;
-import org.fusekicdc.core.internal.log.LogWriter;
 import org.fusekicdc.core.wire.MessageFormat;
 import org.fusekicdc.core.wire.MessageFormats;
 import org.fusekicdc.core.wire.PatchMessages;
 import org.fusekicdc.core.wire.PatchRecord;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.fusekicdc.core.testing.TestLog;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Bodies written ahead on other threads reach the sink exactly as written in place: same messages, same order, same failures. */
@@ -35,28 +31,11 @@ class MessagesAheadTest {
 
     @TempDir
     Path dir;
-    private ChangeLog log;
-    private LogWriter writer;
-
-    @BeforeEach
-    void openLog() {
-        log = ChangeLog.open(ChangeLogConfig.defaults(dir.resolve("log"), "ds").withFsync(false));
-        writer = LogWriter.claim(log);
-    }
-
-    @AfterEach
-    void close() {
-        log.close();
-    }
+    @RegisterExtension
+    final TestLog changes = new TestLog();
 
     private PatchRecord patchOf(int quads) {
-        StringBuilder text = new StringBuilder("TX .\n");
-        for ( int i = 0 ; i < quads ; i++ )
-            text.append("A <http://example.org/s").append(i).append("> <http://example.org/p> \"value ").append(i).append("\" <http://example.org/g> .\n");
-        text.append("TC .\n");
-        long v = writer.append((meta, out) -> out.write(text.toString().getBytes(StandardCharsets.UTF_8))).version();
-        writer.publish(v);
-        return new PatchRecord("ds", log.read(v));
+        return changes.appendAdds(quads, "<http://example.org/g>");
     }
 
     private record Message(long version, Map<String, String> headers, byte[] value) {}

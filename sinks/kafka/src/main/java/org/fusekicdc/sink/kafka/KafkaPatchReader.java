@@ -135,6 +135,20 @@ public final class KafkaPatchReader implements AutoCloseable {
         return null;
     }
 
+    /**
+     * Whether the broker confirms within {@code timeout} that nothing is there to read after this
+     * reader's position yet (reading committed records: nothing committed). False when it does not
+     * answer in time: the consumer itself retries without a word while the broker is away.
+     */
+    public boolean atEnd(Duration timeout) {
+        try {
+            Long end = consumer.endOffsets(List.of(partition), timeout).get(partition);
+            return end != null && consumer.position(partition, timeout) >= end;
+        } catch (org.apache.kafka.common.errors.TimeoutException ex) {
+            return false;
+        }
+    }
+
     /** Where reading started: at or before the first record after the version given. */
     public long startOffset() {
         return startOffset;

@@ -29,6 +29,8 @@ public final class KafkaTopicReader implements TopicReader {
         "Extra Kafka consumer properties (security, tuning), one key=value per line; ${env:NAME} in a value is replaced by an environment variable.");
     public static final List<Option<?>> OPTIONS = List.of(BOOTSTRAP_SERVERS, TOPIC, CONSUMER_PROPERTIES);
 
+    private static final Duration END_CHECK = Duration.ofMillis(500);
+
     private final String leaderDataset;
     private final String bootstrapServers;
     private final String topic;
@@ -68,6 +70,12 @@ public final class KafkaTopicReader implements TopicReader {
         if ( ready.isEmpty() )
             ready.addAll(reader.pollMessages(timeout));
         return Optional.ofNullable(ready.poll());
+    }
+
+    /** Asks the broker where the partition ends: nothing answering within the poll's time is no confirmation. */
+    @Override
+    public boolean confirmedAtEnd() {
+        return ready.isEmpty() && reader.atEnd(END_CHECK);
     }
 
     @Override

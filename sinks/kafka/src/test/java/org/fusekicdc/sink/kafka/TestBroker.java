@@ -121,10 +121,16 @@ public final class TestBroker implements AutoCloseable {
         return Admin.create(clientProperties());
     }
 
-    /** Create a one-partition topic with the given topic configuration (max.message.bytes defaults to {@link #MESSAGE_MAX_BYTES}). */
+    /**
+     * Create a one-partition topic with the given topic configuration (max.message.bytes defaults
+     * to {@link #MESSAGE_MAX_BYTES}, retention.ms to -1: records are kept whatever their time).
+     */
     public void createTopic(String name, Map<String, String> config) throws Exception {
         Map<String, String> c = new HashMap<>(config);
         c.putIfAbsent("max.message.bytes", Integer.toString(MESSAGE_MAX_BYTES));
+        // Test records carry the commit times of their scenarios, months old: under the default time retention
+        // (7 days) the broker's retention check (30 s after it starts, then every 5 min) deletes them while a test reads them.
+        c.putIfAbsent("retention.ms", "-1");
         try (Admin admin = admin()) {
             admin.createTopics(List.of(new NewTopic(name, Optional.of(1), Optional.empty()).configs(c))).all().get(30, TimeUnit.SECONDS);
         }

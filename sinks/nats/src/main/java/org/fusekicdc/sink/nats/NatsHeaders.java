@@ -22,6 +22,8 @@ final class NatsHeaders {
     static final String EXPECTED_LAST_MSG_ID = "Nats-Expected-Last-Msg-Id";
     /** JetStream refuses the message unless the subject's last message has this stream sequence (0: none). */
     static final String EXPECTED_LAST_SUBJECT_SEQUENCE = "Nats-Expected-Last-Subject-Sequence";
+    /** JetStream refuses the message unless the stream's last message has this sequence (0: none). */
+    static final String EXPECTED_LAST_SEQUENCE = "Nats-Expected-Last-Sequence";
     /** JetStream refuses the message unless it would be stored in this stream. */
     static final String EXPECTED_STREAM = "Nats-Expected-Stream";
 

@@ -62,8 +62,14 @@ import org.slf4j.LoggerFactory;
  * runner keeps up to {@value #MAX_IN_FLIGHT} sends outstanding: the server still refuses any
  * message that does not follow the one before it, so a failure anywhere leaves the subject
  * ending at a message this sink sent, in order, and the runner's reopen re-reads it. Those
- * messages carry no {@code Nats-Expected-Last-Msg-Id} (the subject sequence is the guard). A
- * stream shared with other subjects gets one message at a time, as described above.
+ * messages carry {@code Nats-Expected-Last-Sequence} (the stream's last sequence, which the
+ * server holds in memory) instead of the subject sequence, whose check looks the subject's last
+ * message up in the store for every message (on nats-server 2.9 a memory stream does so by
+ * scanning the subject: the cost grows with the stream), and no {@code Nats-Expected-Last-Msg-Id}.
+ * They are pipelined only while the subject's last message is the stream's last (known at open,
+ * and after any message this sink stored); otherwise the next message goes one at a time,
+ * guarded as above. A stream shared with other subjects gets one message at a time, as
+ * described above.
  * <p>
  * Failures: anything a retry can cure (server down, timeout, disconnect, no stream responding,
  * the subject moved on, a stream full or limits changed) is transient, and the runner reopens
@@ -109,6 +115,8 @@ public final class NatsSink implements Sink {
     private String lastPatchId;
     /** The id of a patch whose first parts end the subject, or null. */
     private String partialId;
+    /** The subject's last message is the stream's last ({@link #lastSeq} is the stream's last sequence too). */
+    private boolean streamEndsWithSubject;
     /** Pipelined publishes not yet acknowledged, oldest first, and their bytes. */
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private long pendingBytes;
@@ -247,6 +255,8 @@ public final class NatsSink implements Sink {
             // while disconnected, would only blur that.
             .noReconnect()
             .reconnectBufferSize(0)
+            // Publishes queued together (a batch when behind) go out in one socket write, not one write each.
+            .dontForceFlushOnRequest()
             .errorListener(permissionErrors);
         NatsSinkConfig.Credentials c = config.credentials();
         switch (c.kind()) {
@@ -267,12 +277,14 @@ public final class NatsSink implements Sink {
         lastVersion = -1;
         lastPatchId = null;
         partialId = null;
+        streamEndsWithSubject = false;
         MessageInfo last = lastMessage();
         if ( last == null ) {
             // Never a message on the subject, or they were all removed (age or size limits, a purge):
             // in the second case only the sink's cursor knows how far delivery got.
             if ( info.getStreamState().getLastSequence() == 0 ) {
                 lastVersion = 0;
+                streamEndsWithSubject = true;
                 return 0;
             }
             return UNKNOWN;
@@ -299,6 +311,8 @@ public final class NatsSink implements Sink {
         }
         lastSeq = last.getSeq();
         lastMsgId = h.get(NatsHeaders.MSG_ID);
+        // Read after the stream's state: a stream that grew meanwhile (another publisher) fails the next guard anyway.
+        streamEndsWithSubject = lastSeq == info.getStreamState().getLastSequence();
         if ( part + 1 >= parts ) {
             lastVersion = version;
             lastPatchId = h.get(PatchMessages.ID);
@@ -374,8 +388,8 @@ public final class NatsSink implements Sink {
             for ( PatchRecord patch : patches ) {
                 long version = patch.version();
                 String id = patch.meta().id().toString();
-                if ( partialId != null || lastVersion < 0 ) {
-                    // The subject's end must be settled before sequences can be computed ahead of it.
+                if ( partialId != null || lastVersion < 0 || !streamEndsWithSubject ) {
+                    // The subject's end, and the stream's, must be settled before sequences can be computed ahead of them.
                     settleAll();
                     deliver(patch);
                     continue;
@@ -414,7 +428,7 @@ public final class NatsSink implements Sink {
         String msgId = parts == 1 ? patchId : patchId + "-" + part;
         Headers headers = NatsHeaders.toNats(patchHeaders);
         headers.put(NatsHeaders.MSG_ID, msgId);
-        headers.put(NatsHeaders.EXPECTED_LAST_SUBJECT_SEQUENCE, Long.toString(lastSeq));
+        headers.put(NatsHeaders.EXPECTED_LAST_SEQUENCE, Long.toString(lastSeq));
         CompletableFuture<PublishAck> ack;
         try {
             ack = js.publishAsync(config.subject(), headers, value, publishOptions);
@@ -558,6 +572,9 @@ public final class NatsSink implements Sink {
                     lastSeq = ack.getSeqno();
                     lastMsgId = msgId;
                 }
+                // Just stored: the stream ends with it.
+                if ( !ack.isDuplicate() )
+                    streamEndsWithSubject = true;
                 return;
             } catch (JetStreamApiException ex) {
                 if ( ex.getApiErrorCode() == JetStreamErrors.WRONG_LAST_MSG_ID && expectMsgId && subjectEndsWhereExpected() ) {

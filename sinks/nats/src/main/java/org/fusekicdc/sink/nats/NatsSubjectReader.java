@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 import io.nats.client.Connection;
@@ -25,6 +26,8 @@ public final class NatsSubjectReader implements TopicReader {
                                                            NatsSinkConfig.CREDS_FILE_ENV.name(), NatsSinkConfig.CONNECT_TIMEOUT_SECONDS.name());
     /** The connection options a NATS sink has, minus those about publishing and the stream's creation. */
     public static final List<Option<?>> OPTIONS = NatsSinkConfig.OPTIONS.stream().filter(o -> OPTION_NAMES.contains(o.name())).toList();
+
+    private static final Duration END_CHECK = Duration.ofMillis(500);
 
     private final String leaderDataset;
     private final List<String> servers;
@@ -75,6 +78,21 @@ public final class NatsSubjectReader implements TopicReader {
         if ( connection.getStatus() == Connection.Status.CLOSED || connection.getStatus() == Connection.Status.DISCONNECTED )
             throw new IllegalStateException("the connection to " + String.join(",", servers) + " was lost");
         return reader.nextMessage(timeout);
+    }
+
+    /**
+     * A round trip to the server: an ordered consumer that got nothing while the server answers
+     * has nothing waiting for it; a connection that does not answer is no confirmation (a stalled
+     * network keeps the connection open until its pings fail, minutes later).
+     */
+    @Override
+    public boolean confirmedAtEnd() throws InterruptedException {
+        try {
+            connection.flush(END_CHECK);
+            return true;
+        } catch (TimeoutException ex) {
+            return false;
+        }
     }
 
     @Override

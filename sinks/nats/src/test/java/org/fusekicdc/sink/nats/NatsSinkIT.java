@@ -242,6 +242,43 @@ class NatsSinkIT {
         }
     }
 
+    /**
+     * Pipelined messages are guarded by the stream's last sequence: when the subject's last
+     * messages were removed, the stream ends past the subject, and the sink sends the next
+     * message guarded by the subject sequence first, then pipelines again, without a failure.
+     */
+    @Test
+    void aSubjectWhoseLastMessageWasRemovedContinuesInOrderWithoutAFailure() throws Exception {
+        String stream = newStream(), subject = newSubject();
+        // A short duplicate window, so that the removed version can be stored again. Memory storage:
+        // the 2.9 file store no longer finds the subject's last message once its last one is deleted
+        // (open then says UNKNOWN, and the sink goes on from its cursor, one message first anyway).
+        nc.jetStreamManagement().addStream(StreamConfiguration.builder().name(stream).subjects(subject).storageType(StorageType.Memory)
+                                                              .duplicateWindow(Duration.ofMillis(500)).build());
+        try (ChangeLog log = log("log")) {
+            CapturingDatasetGraph dsg = captured(log);
+            for ( int v = 1 ; v <= 6 ; v++ )
+                write(dsg, v, 200);
+            List<org.fusekicdc.core.wire.PatchRecord> patches = log.readAfter(0, 6).stream().map(r -> new org.fusekicdc.core.wire.PatchRecord("ds", r)).toList();
+            Sink sink = provider.create("ds", options("nats", "url", URL, "stream", stream, "subject", subject), work);
+            try (sink) {
+                assertEquals(0, sink.open());
+                assertEquals(NatsSink.MAX_IN_FLIGHT, sink.maxInFlight(), "pipelined: the stream holds the subject only");
+                sink.send(patches.subList(0, 3)).await();
+            }
+            assertTrue(nc.jetStreamManagement().deleteMessage(stream, 3));
+            // Past the 500 ms duplicate window: nothing to wait on, the server forgets the id by its clock.
+            Thread.sleep(1500);
+            try (sink) {
+                assertEquals(2, sink.open(), "the subject ends with version 2 now");
+                sink.send(patches.subList(2, 6)).await();
+            }
+            List<NatsTesting.Stored> stored = readSubject(nc, stream, subject);
+            assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), stored.stream().map(NatsTesting.Stored::version).toList());
+            assertEquals(List.of(1L, 2L, 4L, 5L, 6L, 7L), stored.stream().map(NatsTesting.Stored::seq).toList());
+        }
+    }
+
     /** One transaction adding quads whose literals total about {@code bytes}. */
     static void write(DatasetGraph dsg, int n, int bytes) {
         Txn.executeWrite(dsg, () -> {

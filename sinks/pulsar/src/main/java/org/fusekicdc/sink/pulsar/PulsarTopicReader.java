@@ -6,7 +6,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 import org.apache.pulsar.client.api.Message;
@@ -29,6 +31,8 @@ public final class PulsarTopicReader implements TopicReader {
                                                            PulsarSinkConfig.CONNECT_TIMEOUT_SECONDS.name());
     /** The connection options a Pulsar sink has, minus those about publishing. */
     public static final List<Option<?>> OPTIONS = PulsarSinkConfig.OPTIONS.stream().filter(o -> OPTION_NAMES.contains(o.name())).toList();
+
+    private static final Duration END_CHECK = Duration.ofMillis(500);
 
     private final String serviceUrl;
     private final String topic;
@@ -99,6 +103,16 @@ public final class PulsarTopicReader implements TopicReader {
             }
             if ( p.isPresent() )
                 return Optional.of(new PatchMessage(p.get(), position));
+        }
+    }
+
+    /** Asks the broker whether anything follows what the reader has read: no answer in time is no confirmation. */
+    @Override
+    public boolean confirmedAtEnd() throws InterruptedException {
+        try {
+            return !reader.hasMessageAvailableAsync().get(END_CHECK.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException ex) {
+            return false;
         }
     }
 

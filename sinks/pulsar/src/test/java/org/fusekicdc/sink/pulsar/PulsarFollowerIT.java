@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -105,6 +106,11 @@ class PulsarFollowerIT {
                 try (Follower f = follower(replica, topic)) {
                     await("follower at version " + first, WAIT, () -> f.status().appliedVersion() == first);
                     assertEquals(FollowerState.FOLLOWING, f.status().state(), String.valueOf(f.status().lastError()));
+                    // Idle at the end, it hears from the broker that there is nothing more: it stays following, with no lag.
+                    Instant applied = Instant.now();
+                    await("the broker confirms the end", WAIT, () -> f.status().lastHeard() != null && f.status().lastHeard().isAfter(applied));
+                    assertEquals(FollowerState.FOLLOWING, f.status().state(), String.valueOf(f.status().lastError()));
+                    assertEquals(0, f.status().lagMillis());
                 }
                 replicaLog.removePublishListener(steps);
                 assertTrue(largestStep.get() > 1, "a backlog on the topic is applied several versions per store transaction");

@@ -28,16 +28,15 @@ import org.apache.jena.rdfpatch.RDFPatch;
 import org.apache.jena.rdfpatch.RDFPatchOps;
 import org.fusekicdc.core.CdcConfigException;
 import org.fusekicdc.core.config.OptionValues;
-import org.fusekicdc.core.internal.log.ChangeLog;
-import org.fusekicdc.core.internal.log.ChangeLogConfig;
-import org.fusekicdc.core.internal.log.LogWriter;
 import org.fusekicdc.core.testing.ChangeEventSchema;
 import org.fusekicdc.core.wire.CloudEvents;
 import org.fusekicdc.core.wire.MessageFormats;
 import org.fusekicdc.core.wire.PatchRecord;
+import org.fusekicdc.core.testing.TestLog;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -52,21 +51,18 @@ class WebhookFormatsTest {
 
     @TempDir
     Path dir;
-    private ChangeLog log;
-    private LogWriter writer;
+    @RegisterExtension
+    final TestLog changes = new TestLog();
     private Receiver receiver;
 
     @BeforeEach
     void openLog() throws Exception {
-        log = ChangeLog.open(ChangeLogConfig.defaults(dir.resolve("log"), "ds").withFsync(false));
-        writer = LogWriter.claim(log);
         receiver = new Receiver((q, n) -> Receiver.Answer.OK);
     }
 
     @AfterEach
     void close() {
         receiver.close();
-        log.close();
     }
 
     private WebhookSink sink(Map<String, String> env, String... kv) {
@@ -84,9 +80,7 @@ class WebhookFormatsTest {
         String text = "TX .\nA <http://example.org/s" + i + "> <http://example.org/p> \"v" + i + "\"@en <http://example.org/g> .\n"
                       + (i > 1 ? "D <http://example.org/s" + (i - 1) + "> <http://example.org/p> \"v" + (i - 1) + "\"@en <http://example.org/g> .\n" : "")
                       + "TC .\n";
-        long v = writer.append((meta, out) -> out.write(text.getBytes(StandardCharsets.UTF_8))).version();
-        writer.publish(v);
-        return new PatchRecord("ds", log.read(v));
+        return changes.append(text);
     }
 
     private static RDFPatch rdf(PatchRecord p) throws Exception {

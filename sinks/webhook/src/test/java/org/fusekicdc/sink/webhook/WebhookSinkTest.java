@@ -2,8 +2,6 @@ package org.fusekicdc.sink.webhook;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -13,40 +11,28 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import org.fusekicdc.core.internal.log.ChangeLog;
-import org.fusekicdc.core.internal.log.ChangeLogConfig;
-import org.fusekicdc.core.internal.log.LogWriter;
 import org.fusekicdc.core.wire.PatchRecord;
 import org.fusekicdc.core.config.OptionValues;
 import org.fusekicdc.core.testing.TestClock;
+import org.fusekicdc.core.testing.TestLog;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The webhook sink's waits (rate limit, Retry-After) on a test clock: exact, and taking no time. */
 class WebhookSinkTest {
-    @TempDir
-    Path dir;
-    private ChangeLog log;
-    private LogWriter writer;
+    @RegisterExtension
+    final TestLog changes = new TestLog();
     private Receiver receiver;
     private final TestClock clock = new TestClock();
     private final Instant start = clock.instant();
     // When each request arrived, by the test clock, as an offset from the start in milliseconds.
     private final List<Long> arrivals = new CopyOnWriteArrayList<>();
 
-    @BeforeEach
-    void openLog() {
-        log = ChangeLog.open(ChangeLogConfig.defaults(dir.resolve("log"), "ds").withFsync(false));
-        writer = LogWriter.claim(log);
-    }
-
     @AfterEach
     void close() {
         if ( receiver != null )
             receiver.close();
-        log.close();
     }
 
     private Receiver receiver(Receiver.Behaviour b) throws Exception {
@@ -67,9 +53,7 @@ class WebhookSinkTest {
     }
 
     private PatchRecord patch() {
-        long v = writer.append((meta, out) -> out.write("TX .\nTC .\n".getBytes(StandardCharsets.UTF_8))).version();
-        writer.publish(v);
-        return new PatchRecord("ds", log.read(v));
+        return changes.append("TX .\nTC .\n");
     }
 
     @Test

@@ -18,20 +18,24 @@ import org.fusekicdc.source.relational.RelationalSettings;
 import org.fusekicdc.source.relational.RelationalSource;
 import org.fusekicdc.source.relational.MappingCheck;
 import org.fusekicdc.source.mariadb.internal.BinlogBoundaries;
+import org.fusekicdc.source.mariadb.internal.BinlogConnectionWatch;
 import org.fusekicdc.source.mariadb.internal.MariaDbDriver;
 
 /**
  * A MariaDB/MySQL source: the Debezium MySQL connector reading the row-format binlog as a
  * replica. Start-up checks the binlog settings, that the binlog file of the last applied
  * position still exists when the source has streamed before, and the mapped tables and columns.
+ * While the connector's binlog client reconnects by itself, the status says so ({@link BinlogConnectionWatch}).
  */
 final class MariaDbSource extends RelationalSource {
     /** Debezium properties the source sets itself; cdc:debeziumProperties may not set them. */
     static final Set<String> MANAGED = managed();
+    private static final String KEEP_ALIVE_MILLIS = "1000";
 
     private final SourceContext context;
     private final MariaDbSourceConfig config;
     private final RelationalSettings common;
+    private final BinlogConnectionWatch watch;
 
     MariaDbSource(SourceContext context, MariaDbSourceConfig config) {
         super(context, config.common(), new BinlogDialect(new BinlogBoundaries(() -> connect(config), Set.copyOf(config.common().capturedTables()))),
@@ -39,6 +43,37 @@ final class MariaDbSource extends RelationalSource {
         this.context = context;
         this.config = config;
         this.common = config.common();
+        this.watch = new BinlogConnectionWatch(common.topicPrefix(), () -> connect(config), new BinlogConnectionWatch.Listener() {
+            @Override
+            public void lost(String probeError) {
+                connectionLost("the binlog connection to " + where() + " was lost; the connector reconnects by itself every "
+                               + keepAliveMillis() + " ms (connect.keep.alive.interval.ms); "
+                               + (probeError == null ? "the database accepts connections again"
+                                                     : "database not reachable (" + probeError + ")" + UNREACHABLE_FIX));
+            }
+
+            @Override
+            public void restored() {
+                connectionRestored();
+            }
+        }, common.dataset() + "-" + common.name());
+    }
+
+    @Override
+    public synchronized void start() {
+        super.start();
+        watch.start();
+    }
+
+    @Override
+    public void close() {
+        watch.close();
+        super.close();
+    }
+
+    /** How often the binlog client tries to reconnect (see {@link #connectorProperties}). */
+    private String keepAliveMillis() {
+        return common.debeziumProperties().getProperty("connect.keep.alive.interval.ms", KEEP_ALIVE_MILLIS);
     }
 
     private static Set<String> managed() {
@@ -87,6 +122,10 @@ final class MariaDbSource extends RelationalSource {
         // must not stop the source; only the mapped databases' table definitions are kept.
         p.setProperty("schema.history.internal.skip.unparseable.ddl", p.getProperty("schema.history.internal.skip.unparseable.ddl", "true"));
         p.setProperty("schema.history.internal.store.only.captured.databases.ddl", "true");
+        // A server that restarts closes the binlog connection without an error: the connector's
+        // binlog client then reconnects by itself, from its keep-alive thread, which looks once per
+        // interval (Debezium's default 60 s, all of it delay after a restart).
+        p.setProperty("connect.keep.alive.interval.ms", p.getProperty("connect.keep.alive.interval.ms", KEEP_ALIVE_MILLIS));
         // MariaDB names SHOW BINARY LOG STATUS SHOW MASTER STATUS: a driver that translates (see MariaDbStatusStatements).
         p.setProperty("database.jdbc.driver", MariaDbDriver.class.getName());
     }
@@ -139,11 +178,10 @@ final class MariaDbSource extends RelationalSource {
                                               + " delete the dataset, its change log and " + common.workDir() + ", and start again. Keep binlogs longer"
                                               + " (expire_logs_days / binlog_expire_logs_seconds) than the source may be stopped.");
             }
-            List<String> problems = common.r2rml() != null ? MappingCheck.r2rmlProblems(c, common, config.user())
-                                                           : MappingCheck.problems(c, common.tables(), config.user());
+            List<String> problems = MappingCheck.problems(c, common, config.user());
             if ( !problems.isEmpty() )
                 throw new SourceException("Source '" + common.name() + "': the mapping does not fit " + server + ": "
-                                          + String.join("; ", problems) + (common.r2rml() != null ? ". Fix the R2RML mapping (cdc:r2rmlMapping) or the database."
+                                          + String.join("; ", problems) + (common.tables().isEmpty() ? ". Fix the R2RML mapping (cdc:r2rmlMapping) or the database."
                                                                                                    : ". Fix cdc:tableName (database.table) / cdc:columnName / the templates."));
         }
     }

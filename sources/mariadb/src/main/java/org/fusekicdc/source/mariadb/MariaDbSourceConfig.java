@@ -70,6 +70,6 @@ record MariaDbSourceConfig(RelationalSettings common, String host, int port, Str
     /** For logs: everything but the password. */
     String describe() {
         return "mariadb://" + user + "@" + host + ":" + port + " server id " + serverId + " snapshot " + common.snapshotMode()
-               + " tables " + common.capturedTables() + (common.r2rml() != null ? " (R2RML mapping)" : "");
+               + " tables " + common.capturedTables() + (common.tables().isEmpty() ? " (R2RML mapping)" : " (cdc:table, compiled to R2RML)");
     }
 }

@@ -116,11 +116,10 @@ final class PostgresSource extends RelationalSource {
                                           + (appliedPosition() == null ? "unknown" : appliedPosition()) + "): the changes made since then are gone."
                                           + " Either set cdc:snapshotMode \"when_needed\" to load the tables again (rows deleted meanwhile stay in the dataset),"
                                           + " or rebuild the dataset: stop Fuseki, delete the dataset, its change log and " + common.workDir() + ", and start again.");
-            List<String> problems = common.r2rml() != null ? MappingCheck.r2rmlProblems(c, common, config.user())
-                                                           : MappingCheck.problems(c, common.tables(), config.user());
+            List<String> problems = MappingCheck.problems(c, common, config.user());
             if ( !problems.isEmpty() )
                 throw new SourceException("Source '" + common.name() + "': the mapping does not fit database '" + config.database() + "': "
-                                          + String.join("; ", problems) + (common.r2rml() != null ? ". Fix the R2RML mapping (cdc:r2rmlMapping) or the database."
+                                          + String.join("; ", problems) + (common.tables().isEmpty() ? ". Fix the R2RML mapping (cdc:r2rmlMapping) or the database."
                                                                                                    : ". Fix cdc:tableName / cdc:columnName / the templates."));
         }
     }

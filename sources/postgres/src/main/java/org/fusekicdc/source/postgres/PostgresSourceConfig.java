@@ -78,6 +78,6 @@ record PostgresSourceConfig(RelationalSettings common, String host, int port, St
     /** For logs: everything but the password. */
     String describe() {
         return "postgresql://" + user + "@" + host + ":" + port + "/" + database + " slot " + slotName + " publication " + publicationName
-               + " snapshot " + common.snapshotMode() + " tables " + common.capturedTables() + (common.r2rml() != null ? " (R2RML mapping)" : "");
+               + " snapshot " + common.snapshotMode() + " tables " + common.capturedTables() + (common.tables().isEmpty() ? " (R2RML mapping)" : " (cdc:table, compiled to R2RML)");
     }
 }

@@ -8,6 +8,9 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import org.apache.jena.graph.Graph;
+import org.apache.jena.riot.Lang;
+import org.apache.jena.riot.RDFParser;
 import org.apache.jena.sparql.core.DatasetGraphFactory;
 import org.apache.jena.sparql.core.Quad;
 import org.fusekicdc.core.CdcConfigException;
@@ -16,7 +19,10 @@ import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.internal.log.ChangeLogConfig;
 import org.fusekicdc.core.source.Source;
-import org.fusekicdc.source.relational.IriTemplate;
+import org.fusekicdc.source.r2rml.R2rmlMapping;
+import org.fusekicdc.source.r2rml.TriplesMap;
+import org.fusekicdc.source.relational.CompiledTables;
+import org.fusekicdc.source.relational.TestSources;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -58,7 +64,7 @@ class PostgresSourceConfigTest {
     }
 
     Source build(String turtle, Map<String, String> env) {
-        return PgTesting.source(dsg, "pg", turtle, work.resolve("source"), env);
+        return TestSources.source(new PostgresSourceProvider(), dsg, "pg", turtle, work.resolve("source"), env);
     }
 
     static Stream<Arguments> mistakes() {
@@ -82,6 +88,8 @@ class PostgresSourceConfigTest {
             Arguments.of("no subject template", source("", "cdc:table [ cdc:tableName \"public.c\" ; cdc:class ex:C ]"), "subjectTemplate", "is required"),
             Arguments.of("template without placeholder", source("", "cdc:table [ cdc:tableName \"public.c\" ; cdc:subjectTemplate \"http://e/x\" ; cdc:class ex:C ]"),
                          "subjectTemplate", "no {column} placeholder"),
+            Arguments.of("relative template", source("", "cdc:table [ cdc:tableName \"public.c\" ; cdc:subjectTemplate \"c/{id}\" ; cdc:class ex:C ]"),
+                         "subjectTemplate", "does not start with a scheme"),
             Arguments.of("datatype and language", source("", "cdc:table [ cdc:tableName \"public.c\" ; cdc:subjectTemplate \"http://e/{id}\" ;"
                          + " cdc:column [ cdc:columnName \"n\" ; cdc:predicate ex:n ; cdc:datatype xsd:string ; cdc:language \"en\" ] ]"),
                          "datatype", "at most one of cdc:datatype, cdc:language and cdc:objectTemplate"),
@@ -132,9 +140,33 @@ class PostgresSourceConfigTest {
     }
 
     @Test
-    void templateValuesArePercentEncodedIntoOneSegment() {
-        IriTemplate t = IriTemplate.parse("http://example.org/c/{a}/{b}", "test");
-        assertEquals("http://example.org/c/x%2Fy%20z/%C3%A9t%C3%A9", t.expand(Map.of("a", "x/y z", "b", "été")::get));
-        assertEquals(null, t.expand(col -> col.equals("a") ? "1" : null), "a NULL column gives no IRI");
+    void aTableMappingCompilesToTheR2rmlMappingItStandsFor() {
+        String table = """
+            cdc:table [ cdc:tableName "public.customer" ; cdc:subjectTemplate "http://example.org/customer/{id}" ;
+                        cdc:class ex:Customer ; cdc:graph <http://example.org/g> ;
+                        cdc:column [ cdc:columnName "name" ; cdc:predicate ex:name ] ,
+                                   [ cdc:columnName "born" ; cdc:predicate ex:born ; cdc:datatype xsd:date ] ,
+                                   [ cdc:columnName "motto" ; cdc:predicate ex:motto ; cdc:language "en" ] ,
+                                   [ cdc:columnName "country" ; cdc:predicate ex:country ; cdc:objectTemplate "http://example.org/country/{country}" ] ]""";
+        String handWritten = """
+            PREFIX rr:  <http://www.w3.org/ns/r2rml#>
+            PREFIX ex:  <http://example.org/>
+            PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+            <urn:fuseki-cdc:table:public.customer>
+                rr:logicalTable [ rr:tableName "public.customer" ] ;
+                rr:subjectMap [ rr:template "http://example.org/customer/{id}" ; rr:class ex:Customer ; rr:graph <http://example.org/g> ] ;
+                rr:predicateObjectMap [ rr:predicate ex:name ; rr:objectMap [ rr:column "name" ] ] ,
+                    [ rr:predicate ex:born ; rr:objectMap [ rr:column "born" ; rr:datatype xsd:date ] ] ,
+                    [ rr:predicate ex:motto ; rr:objectMap [ rr:column "motto" ; rr:language "en" ] ] ,
+                    [ rr:predicate ex:country ; rr:objectMap [ rr:template "http://example.org/country/{country}" ] ] .
+            """;
+        PostgresSourceConfig c = PostgresSourceConfig.from(((PostgresSource)build(source("", table), Map.of())).context());
+        Graph compiled = RDFParser.fromString(CompiledTables.turtle(c.common().tables()), Lang.TURTLE).toGraph();
+        Graph expected = RDFParser.fromString(handWritten, Lang.TURTLE).toGraph();
+        assertTrue(compiled.isIsomorphicWith(expected), () -> "compiled:\n" + CompiledTables.turtle(c.common().tables()));
+        TriplesMap want = R2rmlMapping.parse(handWritten, "http://localhost/").triplesMaps().get(0);
+        TriplesMap runs = c.common().r2rml().triplesMaps().get(0);
+        assertEquals(want.subject(), runs.subject(), "the source runs the compiled mapping");
+        assertEquals(java.util.Set.copyOf(want.predicateObjectMaps()), java.util.Set.copyOf(runs.predicateObjectMaps()), "the source runs the compiled mapping");
     }
 }

@@ -10,9 +10,11 @@ import java.sql.Statement;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 import org.apache.jena.sparql.core.DatasetGraph;
@@ -43,6 +45,7 @@ public final class R2rmlEvaluator {
     private final Connection connection;
     private final List<Unit> units;
     private final Map<LogicalTable, Map<String, Integer>> columnTypes = new HashMap<>();
+    private final Map<LogicalTable, Set<String>> primaryKeys = new HashMap<>();
     private final Map<LogicalTable, String> fromItems = new HashMap<>();
 
     /** A column of a logical table equal to one of the values (SQL {@code IN}). */
@@ -340,6 +343,40 @@ public final class R2rmlEvaluator {
                 throw new R2rmlException("Cannot read the database catalogue for " + t + ": " + ex.getMessage(), ex);
             }
             return t.fromItem();
+        });
+    }
+
+    /**
+     * The primary key columns of a base table (labels as the database spells them), empty when
+     * it has none or the catalogue does not say. The schema is asked for as a schema and, when
+     * that finds nothing, as a catalogue (MariaDB's databases); a key found in several schemas
+     * gives their union, which only makes fewer units own their subjects.
+     */
+    Set<String> primaryKey(TriplesMap tm) {
+        return primaryKeys.computeIfAbsent(tm.table(), t -> {
+            String[] parts = t.tableName().strip().replace("\"", "").split("\\.");
+            String schema = parts.length > 1 ? parts[parts.length - 2] : null;
+            Set<String> out = new HashSet<>();
+            try {
+                DatabaseMetaData md = connection.getMetaData();
+                for ( String name : List.of(parts[parts.length - 1], parts[parts.length - 1].toLowerCase(), parts[parts.length - 1].toUpperCase()) ) {
+                    try (ResultSet rs = md.getPrimaryKeys(null, schema, name)) {
+                        while ( rs.next() )
+                            out.add(rs.getString("COLUMN_NAME"));
+                    }
+                    if ( out.isEmpty() && schema != null ) {
+                        try (ResultSet rs = md.getPrimaryKeys(schema, null, name)) {
+                            while ( rs.next() )
+                                out.add(rs.getString("COLUMN_NAME"));
+                        }
+                    }
+                    if ( !out.isEmpty() )
+                        break;
+                }
+            } catch (SQLException ex) {
+                throw new R2rmlException(tm + ": cannot read the primary key of " + t + " from the database catalogue: " + ex.getMessage(), ex);
+            }
+            return Set.copyOf(out);
         });
     }
 

@@ -53,6 +53,8 @@ public final class R2rmlMaintainer {
     private final Set<Unit> keyed = new LinkedHashSet<>();
     private final Set<Unit> reEvaluated = new LinkedHashSet<>();
     private final Set<LogicalTable> views = new LinkedHashSet<>();
+    /** Keyed units that alone produce quads with their subjects and predicate: a quad of theirs goes when its row no longer gives it. */
+    private final Set<Unit> owning = new HashSet<>();
 
     /**
      * @throws R2rmlException if a logical table cannot be read
@@ -67,6 +69,11 @@ public final class R2rmlMaintainer {
             boolean byKey = isBaseTable(u.map().table()) && (!u.isJoin() || isBaseTable(u.parent().table()));
             (byKey ? keyed : reEvaluated).add(u);
         }
+        for ( Unit u : keyed )
+            if ( ownsItsQuads(u) )
+                owning.add(u);
+        if ( !owning.isEmpty() )
+            LOG.debug("R2RML: units that alone produce quads of their subjects (from the row's key) and predicate: {}", owning);
         if ( !reEvaluated.isEmpty() )
             LOG.info("R2RML: maintained by re-evaluating the whole part on each change of a table it reads (views, rr:sqlQuery): {}", reEvaluated);
     }
@@ -79,21 +86,85 @@ public final class R2rmlMaintainer {
         return t.isTableName() && !views.contains(t);
     }
 
+    /**
+     * Whether no other unit, and no other row, can produce a quad with a subject and the
+     * predicate of this unit: its subject template holds the table's primary key (split back
+     * unambiguously), its predicate is a constant, and every other unit has another constant
+     * predicate or subjects of another shape. Such a quad goes as soon as its row no longer gives
+     * it, without asking the database whether another row still does.
+     */
+    private boolean ownsItsQuads(Unit u) {
+        Node p = u.fixedPredicate();
+        TermMap sm = u.map().subject();
+        if ( u.ref() != null || p == null || sm.termType() != TermType.IRI || sm.template() == null )
+            return false;
+        Template t = sm.template();
+        for ( int i = 1 ; i < t.columns().size() ; i++ )
+            if ( !NOT_UNRESERVED.matcher(t.literal(i)).find() )
+                return false;
+        Set<String> key = evaluator.primaryKey(u.map());
+        Set<String> columns = new HashSet<>();
+        t.columns().forEach(c -> columns.add(evaluator.resolve(u.map(), c)));
+        if ( key.isEmpty() || !columns.containsAll(key) )
+            return false;
+        for ( Unit v : evaluator.units() ) {
+            if ( v.equals(u) )
+                continue;
+            Node vp = v.fixedPredicate();
+            if ( (vp == null || vp.equals(p)) && !disjointSubjects(sm, v.map().subject()) )
+                return false;
+        }
+        return true;
+    }
+
+    /** Whether the subject maps certainly give different subjects: other constants, blank nodes, or absolute templates whose fixed starts differ. */
+    private boolean disjointSubjects(TermMap a, TermMap b) {
+        if ( b.termType() == TermType.BLANK_NODE )
+            return true;
+        if ( b.constant() != null )
+            return !a.mayProduce(b.constant(), base);
+        if ( b.template() == null || b.termType() != TermType.IRI )
+            return false;
+        String pa = a.template().literal(0);
+        String pb = b.template().literal(0);
+        return pa.contains(":") && pb.contains(":") && !pa.startsWith(pb) && !pb.startsWith(pa);
+    }
+
     /** The change a row event makes to {@code current}, a dataset that holds the mapping's output before it. */
     public QuadDelta delta(RowEvent event, DatasetGraph current) {
         Set<Quad> candidates = new LinkedHashSet<>();
         Set<Quad> produced = new LinkedHashSet<>();
+        SubjectQuads subjects = new SubjectQuads(current);
+        Set<Quad> owned = new HashSet<>();
+        // Per triples map, once for all its units: the rows and their subjects.
+        Map<TriplesMap, Row> befores = new HashMap<>();
+        Map<TriplesMap, Row> afters = new HashMap<>();
+        Map<TriplesMap, Node> oldSubjects = new HashMap<>();
+        Map<TriplesMap, Node> newSubjects = new HashMap<>();
         for ( Unit u : keyed ) {
             if ( names(u.map().table(), event.table()) ) {
-                Row before = event.before() == null ? null : evaluator.row(u.map(), event.before());
-                Row after = event.after() == null ? null : evaluator.row(u.map(), event.after());
-                if ( before != null )
-                    oldQuadsOfChild(u, before, current, candidates);
+                Row before = event.before() == null ? null : befores.computeIfAbsent(u.map(), m -> evaluator.row(m, event.before()));
+                Row after = event.after() == null ? null : afters.computeIfAbsent(u.map(), m -> evaluator.row(m, event.after()));
+                if ( before != null ) {
+                    Node subject = oldSubjects.computeIfAbsent(u.map(), m -> oldSubject(u, before));
+                    if ( subject != null ) {
+                        for ( Quad q : subjects.quads(subject) ) {
+                            if ( u.mayProduce(q, base) ) {
+                                candidates.add(q);
+                                if ( owning.contains(u) )
+                                    owned.add(q);
+                            }
+                        }
+                    }
+                }
                 if ( after != null ) {
                     if ( u.isJoin() )
                         evaluator.scanJoining(u, after, true, produced::add);
                     else
-                        u.quads(after, after, base, produced::add);
+                        u.quads(after, after, newSubjects.computeIfAbsent(u.map(), m -> subject(m, after)), base, q -> {
+                            produced.add(q);
+                            subjects.quads(q.getSubject());
+                        });
                 }
             }
             if ( u.isJoin() && names(u.parent().table(), event.table()) ) {
@@ -111,7 +182,41 @@ public final class R2rmlMaintainer {
         for ( Unit u : reEvaluated )
             if ( dependsOn(u, event.table()) )
                 reEvaluate(u, current, candidates, produced);
-        return settle(candidates, produced, current);
+        return settle(candidates, produced, current, subjects, owned);
+    }
+
+    /**
+     * The dataset's quads of the subjects a row event touches, each subject looked up once: one
+     * index probe serves every unit of the row, and tells whether a produced quad is there.
+     */
+    private static final class SubjectQuads {
+        private final DatasetGraph current;
+        private final Map<Node, List<Quad>> quads = new HashMap<>();
+        private final Map<Node, Set<Quad>> values = new HashMap<>();
+
+        SubjectQuads(DatasetGraph current) {
+            this.current = current;
+        }
+
+        List<Quad> quads(Node subject) {
+            return quads.computeIfAbsent(subject, s -> {
+                List<Quad> found = new ArrayList<>();
+                Set<Quad> byValue = new HashSet<>();
+                current.find(Node.ANY, s, Node.ANY, Node.ANY).forEachRemaining(q -> {
+                    Quad normal = normal(q);
+                    found.add(normal);
+                    byValue.add(byValue(normal));
+                });
+                values.put(s, byValue);
+                return found;
+            });
+        }
+
+        /** Whether the dataset holds the quad: from the subject's quads when they were looked up, else by asking it. */
+        boolean contains(Quad q) {
+            Set<Quad> known = values.get(q.getSubject());
+            return known != null ? !known.isEmpty() && known.contains(byValue(q)) : current.contains(q);
+        }
     }
 
     /** The change a {@code TRUNCATE} of the table makes: exactly the quads that need one of its rows go. */
@@ -120,7 +225,7 @@ public final class R2rmlMaintainer {
         Set<Quad> produced = new LinkedHashSet<>();
         for ( Unit u : unitsReading(table) )
             reEvaluate(u, current, candidates, produced);
-        return settle(candidates, produced, current);
+        return settle(candidates, produced, current, new SubjectQuads(current), Set.of());
     }
 
     /**
@@ -153,16 +258,21 @@ public final class R2rmlMaintainer {
      * needs only the subject's columns of the before image (with PostgreSQL's default replica
      * identity, the key), and finds the quads of a join whatever the parent rows are now.
      */
-    private void oldQuadsOfChild(Unit u, Row before, DatasetGraph current, Set<Quad> candidates) {
-        Node subject;
+    private Node subject(TriplesMap m, Row row) {
         try {
-            subject = u.map().subject().generate(before, base);
+            return m.subject().generate(row, base);
+        } catch (R2rmlException ex) {
+            throw new R2rmlException(m + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    private Node oldSubject(Unit u, Row before) {
+        try {
+            return u.map().subject().generate(before, base);
         } catch (R2rmlException ex) {
             throw new R2rmlException(ex.getMessage() + " The before image of a changed row must carry the columns of the subject map"
                                      + " (use key columns in the template, or REPLICA IDENTITY FULL on PostgreSQL).", ex);
         }
-        if ( subject != null )
-            find(current, u, subject, null, candidates);
     }
 
     private void find(DatasetGraph current, Unit u, Node subject, Node object, Set<Quad> out) {
@@ -180,18 +290,28 @@ public final class R2rmlMaintainer {
         evaluator.scan(u, List.of(), produced::add);
     }
 
-    /** Adds what is produced and absent; removes what is present, not produced by this change, and produced by no row. */
-    private QuadDelta settle(Set<Quad> candidates, Set<Quad> produced, DatasetGraph current) {
+    /**
+     * Adds what is produced and absent; removes what is present, not produced by this change, and
+     * produced by no row ({@code owned}: quads that only their row could produce).
+     */
+    private QuadDelta settle(Set<Quad> candidates, Set<Quad> produced, DatasetGraph current, SubjectQuads subjects, Set<Quad> owned) {
         Set<Quad> added = new LinkedHashSet<>();
         for ( Quad q : produced )
-            if ( !current.contains(q) )
+            if ( !subjects.contains(q) )
                 added.add(q);
         Set<Quad> removed = new LinkedHashSet<>();
         Map<String, Set<Quad>> checked = new HashMap<>();
         Set<Quad> producedValues = new HashSet<>();
-        produced.forEach(q -> producedValues.add(byValue(q)));
+        if ( !candidates.isEmpty() )
+            produced.forEach(q -> producedValues.add(byValue(q)));
         for ( Quad q : candidates ) {
-            if ( producedValues.contains(byValue(q)) || !current.contains(q) )
+            if ( producedValues.contains(byValue(q)) )
+                continue;
+            if ( owned.contains(q) ) {
+                removed.add(q);
+                continue;
+            }
+            if ( !current.contains(q) )
                 continue;
             if ( !stillProduced(q, checked) )
                 removed.add(q);

@@ -3,7 +3,9 @@ package org.fusekicdc.source.r2rml;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.apache.jena.datatypes.RDFDatatype;
 import org.apache.jena.datatypes.TypeMapper;
+import org.apache.jena.datatypes.xsd.XSDDatatype;
 import org.apache.jena.graph.Node;
 import org.apache.jena.graph.NodeFactory;
 import org.apache.jena.irix.IRIException;
@@ -22,6 +24,8 @@ import org.apache.jena.irix.IRIx;
 public record TermMap(Node constant, String column, Template template, TermType termType, String language, String datatype) {
 
     public enum TermType { IRI, BLANK_NODE, LITERAL }
+
+    private static final String XSD = XSDDatatype.XSD + "#";
 
     /** The columns the map reads. */
     public List<String> columns() {
@@ -59,18 +63,28 @@ public record TermMap(Node constant, String column, Template template, TermType 
             case IRI -> NodeFactory.createURI(absolute(text, base));
             case BLANK_NODE -> NodeFactory.createBlankNode(text);
             case LITERAL -> language != null ? NodeFactory.createLiteralLang(text, language)
-                          : datatype != null ? NodeFactory.createLiteralDT(text, TypeMapper.getInstance().getSafeTypeByName(datatype))
+                          : datatype != null ? typed(text)
                           : NodeFactory.createLiteralString(text);
         };
+    }
+
+    /** A literal of the map's datatype; a value that is not valid for an XSD datatype is a data error (R2RML 11). */
+    private Node typed(String text) {
+        RDFDatatype dt = TypeMapper.getInstance().getSafeTypeByName(datatype);
+        if ( dt instanceof XSDDatatype && !dt.isValid(text) )
+            throw new R2rmlException("The value \"" + text + "\" is not a valid " + (datatype.startsWith(XSD) ? "xsd:" + datatype.substring(XSD.length()) : "<" + datatype + ">")
+                                     + " (rr:datatype). Fix the value, or the datatype of the column's map.");
+        return NodeFactory.createLiteralDT(text, dt);
     }
 
     /** R2RML 11: an IRI that is not absolute gets the base put before it; the result must be a valid IRI. */
     static String absolute(String text, String base) {
         String iri = text;
         try {
-            if ( !(IRIx.create(text).scheme() != null) )
-                iri = base + text;
-            if ( !(IRIx.create(iri).scheme() != null) )
+            if ( IRIx.create(text).scheme() != null )
+                return text;
+            iri = base + text;
+            if ( IRIx.create(iri).scheme() == null )
                 throw new IRIException("no scheme");
             return iri;
         } catch (IRIException ex) {

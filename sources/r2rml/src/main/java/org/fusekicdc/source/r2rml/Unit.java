@@ -31,8 +31,18 @@ record Unit(TriplesMap map, PredicateObjectMap pom, RefObjectMap ref, TriplesMap
 
     /** The quads of a child row, joined with a parent row for a referencing object map (the same row without joins). */
     void quads(Row child, Row parentRow, String base, Consumer<Quad> out) {
+        Node s;
         try {
-            Node s = map.subject().generate(child, base);
+            s = map.subject().generate(child, base);
+        } catch (R2rmlException ex) {
+            throw new R2rmlException(map + ": " + ex.getMessage(), ex);
+        }
+        quads(child, parentRow, s, base, out);
+    }
+
+    /** As {@link #quads(Row, Row, String, Consumer)}, with the child row's subject given (null: none). */
+    void quads(Row child, Row parentRow, Node s, String base, Consumer<Quad> out) {
+        try {
             if ( s == null )
                 return;
             List<Node> graphs = TermMap.generateAll(map.graphs(), child, base);

@@ -8,7 +8,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
@@ -30,9 +32,11 @@ import org.slf4j.LoggerFactory;
  * dataset transaction holding it has committed; a transaction whose position is not after the
  * last one applied (re-delivered after a crash, see {@link AppliedPosition}) is skipped.
  * <p>
- * A snapshot clears the mapped tables' triples in the transaction of its first rows: a snapshot
- * taken again after a crash (or because the stream position was lost) then leaves no row the
- * database no longer has. TRUNCATE clears the table's triples.
+ * A snapshot clears the mapped tables' triples in its first dataset transaction, begun by its
+ * first row or by the connector's report of its first table scanned ({@link SnapshotNotifications}),
+ * whichever comes first: a snapshot taken again after a crash (or because the stream position was
+ * lost) then leaves no row the database no longer has, even when it sends no row. TRUNCATE clears
+ * the table's triples.
  * <p>
  * When the source is behind, the transactions complete in one engine batch are applied together,
  * as one dataset transaction whose patch carries the last one's position and transaction headers
@@ -40,7 +44,13 @@ import org.slf4j.LoggerFactory;
  * transaction. Exactly once still holds: the patch is atomic and its position is that of its last
  * transaction. A quiet stream sends one transaction per batch, so each stays a patch of its own.
  * <p>
- * Memory is bounded by {@code cdc:spillThresholdRows} row changes: completed transactions are
+ * The dataset writes run on a writer thread, one at a time. While the source is behind (a full
+ * engine batch), a write goes on while the next rows are mapped, and its events are marked
+ * once it has committed; after a smaller batch it is waited for, so a quiet stream's offsets
+ * follow each transaction. The applied position advances on the writer thread with the commit.
+ * <p>
+ * Memory is bounded by {@code cdc:spillThresholdRows} row changes, twice over with a write under
+ * way: completed transactions are
  * applied before the one in progress would take more, and a transaction larger than that keeps
  * its further row events in a file ({@link RowSpill}) until it is applied, still as one
  * dataset transaction. A transaction's events are marked processed by its last one (offsets are
@@ -56,6 +66,7 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
     private final AppliedPosition applied;
     private final Map<String, String> tableByTopic = new LinkedHashMap<>();
     private final String transactionTopic;
+    private final String notificationTopic;
 
     /** Events received but not yet applied (their offsets must not be committed). */
     private final List<RecordChangeEvent<SourceRecord>> unmarked = new ArrayList<>();
@@ -84,8 +95,21 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
     private final List<RowMapper.DatasetChange> snapshotRows = new ArrayList<>();
     private Position snapshotPosition;
     private boolean snapshotStarted;
+    /** The tables the next snapshot patch clears (its header), or null once that patch is written. */
+    private String snapshotCleared;
 
     private final ExecutorService writer;
+    /**
+     * The dataset write under way on the writer thread, or null: at most one, so that mapping the
+     * next rows overlaps it while the source is behind. Its events are marked processed
+     * ({@link #inFlightMark}) only once it has committed.
+     */
+    private volatile Future<Long> inFlight;
+    private RecordChangeEvent<SourceRecord> inFlightMark;
+    /** The position of the last transaction {@link #inFlight} applies, or null. */
+    private Position inFlightPosition;
+    /** Debezium's max.batch.size: a batch this full means more events are waiting, so the write may go on beside the next batch. */
+    private final int maxBatchSize;
     private final AtomicLong transactions = new AtomicLong();
     private final AtomicLong rows = new AtomicLong();
     private final AtomicLong spilledTransactions = new AtomicLong();
@@ -93,8 +117,14 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
     /** Set when a row could not be mapped and the source must stop. */
     private volatile UnmappableRowException stopCause;
 
-    public ChangeApplier(RelationalSettings settings, Dialect dialect, RowMapper mapper, CapturingDatasetGraph dsg, AppliedPosition applied) {
+    /**
+     * @param maxBatchSize the engine's {@code max.batch.size}: a batch of this many events means
+     *                     the source is behind, and its dataset write may go on while the next
+     *                     batch is mapped; after a smaller batch the write is waited for
+     */
+    public ChangeApplier(RelationalSettings settings, Dialect dialect, RowMapper mapper, CapturingDatasetGraph dsg, AppliedPosition applied, int maxBatchSize) {
         this.settings = settings;
+        this.maxBatchSize = maxBatchSize;
         this.dialect = dialect;
         this.mapper = mapper;
         this.dsg = dsg;
@@ -102,6 +132,7 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
         for ( String t : mapper.tables() )
             tableByTopic.put(settings.topicPrefix() + "." + t, t);
         this.transactionTopic = settings.topicPrefix() + ".transaction";
+        this.notificationTopic = SnapshotNotifications.topic(settings.topicPrefix());
         this.memoryRows = settings.spillThresholdRows();
         this.spillDir = settings.workDir().resolve("spill");
         RowSpill.removeLeftovers(spillDir);
@@ -142,6 +173,12 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
         this.committer = committer;
         for ( RecordChangeEvent<SourceRecord> event : records ) {
             SourceRecord r = event.record();
+            if ( r.topic().equals(notificationTopic) ) {
+                // Never marked: its offset is the connector's, not a row's (the next row's offset covers it).
+                if ( SnapshotNotifications.tableScanned(r) )
+                    beginSnapshot("a table was scanned");
+                continue;
+            }
             boolean txnRow = txnId != null && r.value() != null && !r.topic().equals(transactionTopic);
             if ( txnRow && lastUnmarkedIsTxnRow && !unmarked.isEmpty() )
                 unmarked.set(unmarked.size() - 1, event);  // marking the transaction's last event marks the ones before
@@ -182,13 +219,7 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
             String op = v.getString("op");
             Struct source = v.getStruct("source");
             if ( op.equals("r") ) {
-                if ( !snapshotStarted ) {
-                    snapshotStarted = true;
-                    LOG.info("Source '{}' (dataset '{}'): snapshot begins; the mapped tables' triples are cleared with its first rows",
-                             settings.name(), dsg.datasetName());
-                    for ( String t : mapper.tables() )
-                        snapshotRows.add(mapper.clear(t));
-                }
+                beginSnapshot("its first row arrived");
                 RowMapper.DatasetChange change = map(table, op, (Struct)r.key(), null, v.getStruct("after"));
                 if ( change != null )
                     snapshotRows.add(change);
@@ -229,6 +260,8 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
         if ( applySnapshotRows() )
             mark(committer);
         flush();
+        if ( records.size() < maxBatchSize )
+            awaitWrite();   // caught up: the events are marked now, not with the next batch
         committer.markBatchFinished();
     }
 
@@ -263,7 +296,7 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
         try {
             return mapper.row(table, op, key, before, after);
         } catch (UnmappableRowException ex) {
-            String where = "table " + table + ", key " + RowChange.keyText(key) + ", op " + op;
+            String where = "table " + table + ", key " + R2rmlRows.keyText(key) + ", op " + op;
             if ( settings.skipUnmappable() ) {
                 LOG.warn("Source '{}' (dataset '{}'): skipped a row the mapping cannot turn into RDF: {}: {}", settings.name(), dsg.datasetName(), where, ex.getMessage());
                 return null;
@@ -368,12 +401,14 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
             if ( group.get(i).position() != null )
                 return group.get(i).position();
         }
-        return applied.position();
+        Position done = applied.position();
+        return inFlightPosition != null && inFlightPosition.isAfter(done) ? inFlightPosition : done;
     }
 
     /**
-     * Write the completed transactions as one dataset transaction, then mark the events received
-     * up to the last of them processed (the engine may then store their offsets).
+     * Write the completed transactions as one dataset transaction (on the writer thread, beside
+     * the mapping of the next rows), then mark the events received up to the last of them
+     * processed once it has committed (the engine may then store their offsets).
      */
     private void flush() throws InterruptedException {
         if ( !group.isEmpty() ) {
@@ -384,42 +419,42 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
             Map<String, String> headers = new LinkedHashMap<>(last.headers());
             if ( batch.size() > 1 )
                 headers.put(PatchHeaders.SOURCE_TRANSACTIONS, Integer.toString(batch.size()));
-            long version;
-            long count = 0;
-            try {
-                version = write(() -> {
-                    for ( Completed c : batch ) {
-                        c.changes().forEach(change -> change.apply(dsg));
-                        if ( c.spill() != null )
-                            c.spill().replay(r -> {
-                                RowMapper.DatasetChange change = change(tableByTopic.get(r.topic()), r);
-                                if ( change != null )
-                                    change.apply(dsg);
-                            });
-                    }
-                }, headers);
-                for ( Completed c : batch )
-                    count += c.rows();
-            } finally {
-                batch.forEach(c -> {
-                    if ( c.spill() != null )
-                        c.spill().close();
-                });
-            }
             Position position = null;
+            long count = 0;
             for ( Completed c : batch ) {
                 if ( c.position() != null )
                     position = c.position();
+                count += c.rows();
             }
-            if ( position != null )
-                applied.advance(position);
-            transactions.addAndGet(batch.size());
-            rows.addAndGet(count);
-            LOG.debug("Source '{}' (dataset '{}'): {} transaction(s) up to {} at {} applied: {} row changes, version {}", settings.name(), dsg.datasetName(),
-                      batch.size(), last.id(), position, count, version);
+            Position at = position;
+            long rowCount = count;
+            submit(() -> {
+                for ( Completed c : batch ) {
+                    c.changes().forEach(change -> change.apply(dsg));
+                    if ( c.spill() != null )
+                        c.spill().replay(r -> {
+                            RowMapper.DatasetChange change = change(tableByTopic.get(r.topic()), r);
+                            if ( change != null )
+                                change.apply(dsg);
+                        });
+                }
+            }, headers, at, version -> {
+                if ( at != null )
+                    applied.advance(at);
+                transactions.addAndGet(batch.size());
+                rows.addAndGet(rowCount);
+                LOG.debug("Source '{}' (dataset '{}'): {} transaction(s) up to {} at {} applied: {} row changes, version {}", settings.name(), dsg.datasetName(),
+                          batch.size(), last.id(), at, rowCount, version);
+            }, () -> batch.forEach(c -> {
+                if ( c.spill() != null )
+                    c.spill().close();
+            }));
         }
         if ( readyMark != null ) {
-            markNow(readyMark);
+            if ( inFlight != null )
+                inFlightMark = readyMark;   // after the events of the write under way: marked once it commits
+            else
+                markNow(readyMark);
             readyMark = null;
         }
     }
@@ -429,6 +464,22 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
             txnSpill.close();
             txnSpill = null;
         }
+    }
+
+    /**
+     * The first event of a snapshot's data (a row, or the end of a table's scan, which comes
+     * before that table's last row): the mapped tables' triples are cleared in the snapshot's
+     * first dataset transaction, so that the snapshot leaves exactly the rows the database holds.
+     */
+    private void beginSnapshot(String why) {
+        if ( snapshotStarted )
+            return;
+        snapshotStarted = true;
+        snapshotCleared = String.join(",", mapper.tables());
+        LOG.info("Source '{}' (dataset '{}'): snapshot begins ({}); the mapped tables' triples are cleared in its first dataset transaction: {}",
+                 settings.name(), dsg.datasetName(), why, snapshotCleared);
+        for ( String t : mapper.tables() )
+            snapshotRows.add(mapper.clear(t));
     }
 
     /** Apply the buffered snapshot rows, if any; true if it did. */
@@ -443,41 +494,77 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
         headers.put(PatchHeaders.SOURCE, settings.name());
         headers.put(PatchHeaders.SOURCE_CONNECTOR, dialect.connector());
         headers.put(PatchHeaders.SOURCE_SNAPSHOT, "true");
+        if ( snapshotCleared != null )
+            headers.put(PatchHeaders.SOURCE_SNAPSHOT_CLEARED, snapshotCleared);
+        snapshotCleared = null;
         if ( snapshotPosition != null )
             headers.put(dialect.positionHeader(), snapshotPosition.text());
-        long version = write(() -> changes.forEach(c -> c.apply(dsg)), headers);
-        // The snapshot shows every transaction committed up to its position: one sent again is not applied again.
-        if ( snapshotPosition != null && snapshotPosition.isAfter(applied.position()) )
-            applied.advance(snapshotPosition);
-        transactions.incrementAndGet();
-        rows.addAndGet(changes.size());
-        LOG.info("Source '{}' (dataset '{}'): snapshot rows applied: {} (version {})", settings.name(), dsg.datasetName(), changes.size(), version);
+        Position at = snapshotPosition;
+        submit(() -> changes.forEach(c -> c.apply(dsg)), headers, at, version -> {
+            // The snapshot shows every transaction committed up to its position: one sent again is not applied again.
+            if ( at != null && at.isAfter(applied.position()) )
+                applied.advance(at);
+            transactions.incrementAndGet();
+            rows.addAndGet(changes.size());
+            LOG.info("Source '{}' (dataset '{}'): snapshot rows applied: {} (version {})", settings.name(), dsg.datasetName(), changes.size(), version);
+        }, () -> {});
         return true;
     }
 
     /**
-     * One dataset write transaction; returns the log's head version after it. The engine
-     * interrupts its threads when it stops; an interrupt inside the dataset's commit (file
-     * channels close on interrupt) could leave the dataset's write lock held and every later write
-     * waiting. So the write runs on a thread of its own and is waited for to its end.
+     * Start one dataset write transaction on the writer thread, after the one under way (which is
+     * waited for, and its events marked). {@code committed} runs on the writer thread right
+     * after the commit, with the log's head version: the applied position advances with the data
+     * even if the engine stops before the events are marked, so that events sent again after a
+     * restart are skipped. {@code cleanup} runs after the write in any case.
+     * <p>
+     * The engine interrupts its threads when it stops; an interrupt inside the dataset's commit
+     * (file channels close on interrupt) could leave the dataset's write lock held and every
+     * later write waiting. So the write runs on a thread of its own and is waited for to its end.
      */
-    private long write(Runnable changes, Map<String, String> headers) {
-        Future<Long> done = writer.submit(() -> writeNow(changes, headers));
+    private void submit(Runnable changes, Map<String, String> headers, Position position, LongConsumer committed, Runnable cleanup)
+            throws InterruptedException {
+        awaitWrite();
+        inFlight = writer.submit(() -> {
+            try {
+                long version = writeNow(changes, headers);
+                committed.accept(version);
+                return version;
+            } finally {
+                cleanup.run();
+            }
+        });
+        inFlightPosition = position;
+    }
+
+    /** An unmappable row found while applying (an R2RML delta): nothing of the transaction is applied, and the source stops. */
+    private UnmappableRowException stopFor(UnmappableRowException ure) {
+        UnmappableRowException stop = new UnmappableRowException("Source '" + settings.name() + "' stopped: " + ure.getMessage()
+                                                                 + ". Fix the mapping or the row and restart, or set cdc:onUnmappableRow \"skip\".");
+        stopCause = stop;
+        return stop;
+    }
+
+    /** Wait for the write under way, if any, to its end; then mark its events processed. */
+    private void awaitWrite() throws InterruptedException {
+        Future<Long> done = inFlight;
+        if ( done == null )
+            return;
+        RecordChangeEvent<SourceRecord> mark = inFlightMark;
+        inFlight = null;
+        inFlightMark = null;
+        inFlightPosition = null;
         boolean interrupted = false;
         try {
             while ( true ) {
                 try {
-                    return done.get();
+                    done.get();
+                    break;
                 } catch (InterruptedException ex) {
                     interrupted = true;
                 } catch (ExecutionException ex) {
-                    if ( ex.getCause() instanceof UnmappableRowException ure ) {
-                        // Found while applying (an R2RML delta): nothing of the transaction is applied.
-                        UnmappableRowException stop = new UnmappableRowException("Source '" + settings.name() + "' stopped: " + ure.getMessage()
-                                                                                 + ". Fix the mapping or the row and restart, or set cdc:onUnmappableRow \"skip\".");
-                        stopCause = stop;
-                        throw stop;
-                    }
+                    if ( ex.getCause() instanceof UnmappableRowException ure )
+                        throw stopFor(ure);
                     if ( ex.getCause() instanceof RuntimeException re )
                         throw re;
                     if ( ex.getCause() instanceof Error e )
@@ -489,11 +576,40 @@ public final class ChangeApplier implements DebeziumEngine.ChangeConsumer<Record
             if ( interrupted )
                 Thread.currentThread().interrupt();
         }
+        if ( mark != null )
+            markNow(mark);
     }
 
-    /** Stop the writer thread (after the engine has stopped). */
+    /**
+     * Stop the writer thread (after the engine has stopped), once the write under way has ended:
+     * the next engine's applier then starts from the position it committed.
+     */
     public void close() {
         writer.shutdown();
+        boolean interrupted = false;
+        while ( !writer.isTerminated() ) {
+            try {
+                writer.awaitTermination(1, TimeUnit.SECONDS);
+            } catch (InterruptedException ex) {
+                interrupted = true;
+            }
+        }
+        if ( interrupted )
+            Thread.currentThread().interrupt();
+        if ( inFlight != null ) {
+            try {
+                inFlight.get();
+            } catch (ExecutionException ex) {
+                if ( ex.getCause() instanceof UnmappableRowException ure )
+                    stopFor(ure);
+                else
+                    LOG.warn("Source '{}' (dataset '{}'): the last dataset write, under way when the engine stopped, failed (its changes are sent again): {}",
+                             settings.name(), dsg.datasetName(), String.valueOf(ex.getCause()));
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();   // the writer has ended: get() does not wait
+            }
+            inFlight = null;
+        }
         closeSpill();
         group.forEach(c -> {
             if ( c.spill() != null )

@@ -2,6 +2,7 @@ package org.fusekicdc.source.relational;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -97,7 +98,7 @@ final class JdbcLikeValues {
                     }
                     case "io.debezium.data.VariableScaleDecimal" -> {
                         Struct s = (Struct)v;
-                        return new BigDecimal(new BigInteger(RowValues.bytes(s.get("value"))), s.getInt32("scale"));
+                        return new BigDecimal(new BigInteger(bytes(s.get("value"))), s.getInt32("scale"));
                     }
                     default -> { /* by its physical type below */ }
                 }
@@ -106,7 +107,7 @@ final class JdbcLikeValues {
             throw new UnmappableRowException("column '" + column + "' has the value " + v + " (" + logical + "), which has no JDBC date/time form: " + ex.getMessage());
         }
         return switch (schema.type()) {
-            case BYTES -> RowValues.bytes(v);
+            case BYTES -> bytes(v);
             case ARRAY, MAP, STRUCT -> SKIP;
             default -> v;
         };
@@ -132,6 +133,16 @@ final class JdbcLikeValues {
             case "java.sql.Time" -> v instanceof LocalTime t ? t.truncatedTo(ChronoUnit.SECONDS) : v;
             default -> v;
         };
+    }
+
+    /** A BYTES value (byte[] or ByteBuffer) as byte[]. */
+    static byte[] bytes(Object v) {
+        if ( v instanceof byte[] b )
+            return b;
+        ByteBuffer bb = ((ByteBuffer)v).duplicate();
+        byte[] b = new byte[bb.remaining()];
+        bb.get(b);
+        return b;
     }
 
     private static LocalDateTime epoch(long units, long nanosPerUnit) {

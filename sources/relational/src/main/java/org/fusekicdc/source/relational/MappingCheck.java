@@ -18,10 +18,15 @@ public final class MappingCheck {
     private MappingCheck() {}
 
     /**
-     * What does not fit: one line per missing table or column (with the table's columns); empty
-     * when the mapping fits. Tables are {@code schema.table} (MariaDB: {@code database.table}).
+     * What does not fit the source's mapping, one line each; empty when it fits. Tables are
+     * {@code schema.table} (MariaDB: {@code database.table}).
      */
-    public static List<String> problems(Connection c, List<TableMapping> tables, String user) throws SQLException {
+    public static List<String> problems(Connection c, RelationalSettings settings, String user) throws SQLException {
+        return settings.tables().isEmpty() ? r2rmlProblems(c, settings, user) : tableProblems(c, settings.tables(), user);
+    }
+
+    /** What does not fit cdc:table mappings: one line per missing table or column (with the table's columns). */
+    private static List<String> tableProblems(Connection c, List<TableMapping> tables, String user) throws SQLException {
         List<String> problems = new ArrayList<>();
         for ( TableMapping t : tables ) {
             String[] st = t.table().split("\\.", 2);
@@ -57,7 +62,7 @@ public final class MappingCheck {
      * (the connector follows base tables), then what the evaluator finds (unknown columns, SQL the
      * database rejects). Empty when the mapping fits.
      */
-    public static List<String> r2rmlProblems(Connection c, RelationalSettings settings, String user) throws SQLException {
+    private static List<String> r2rmlProblems(Connection c, RelationalSettings settings, String user) throws SQLException {
         List<String> problems = new ArrayList<>();
         for ( String t : settings.capturedTables() ) {
             String[] st = t.split("\\.", 2);

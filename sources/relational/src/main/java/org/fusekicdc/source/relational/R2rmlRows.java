@@ -5,12 +5,14 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
 import org.apache.jena.sparql.core.DatasetGraph;
+import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Struct;
 import org.fusekicdc.source.r2rml.QuadDelta;
 import org.fusekicdc.source.r2rml.R2rmlException;
@@ -99,8 +101,18 @@ public final class R2rmlRows implements RowMapper {
             }
             default -> throw new UnmappableRowException("unknown change operation '" + op + "'");
         };
-        String where = "table " + table + ", key " + RowChange.keyText(key) + ", op " + op;
+        String where = "table " + table + ", key " + keyText(key) + ", op " + op;
         return dsg -> apply(dsg, where, d -> maintainer.delta(event, d));
+    }
+
+    /** The key of a row as {@code col=value, ...}, for messages. */
+    static String keyText(Struct keyRow) {
+        if ( keyRow == null )
+            return "(no key)";
+        List<String> parts = new ArrayList<>();
+        for ( Field f : keyRow.schema().fields() )
+            parts.add(f.name() + "=" + keyRow.get(f));
+        return String.join(", ", parts);
     }
 
     @Override

@@ -16,8 +16,9 @@ import org.fusekicdc.source.r2rml.R2rmlMapping;
 
 /**
  * The settings every relational source has, whatever its database: snapshot mode, failure
- * handling, retries, extra Debezium properties and the mapping: {@code cdc:table} mappings, or
- * an R2RML mapping ({@code r2rml}, then {@code tables} is empty).
+ * handling, retries, extra Debezium properties and the mapping: the R2RML mapping the source
+ * runs ({@code r2rml}), given with {@code cdc:r2rmlMapping} or compiled from the {@code cdc:table}
+ * mappings ({@code tables}, empty with {@code cdc:r2rmlMapping}).
  *
  * @param capturedTables the tables the connector follows, {@code schema.table} as Debezium names them
  */
@@ -89,6 +90,8 @@ public record RelationalSettings(String name, String dataset, String snapshotMod
             throw new CdcConfigException(TABLE.name(), where + ": a table is mapped twice; give each table one cdc:table.");
         List<String> captured = r2rml != null ? R2rmlConfig.capturedTables(r2rml, defaultSchema, tableExample, where)
                                               : tables.stream().map(TableMapping::table).toList();
+        if ( r2rml == null )
+            r2rml = CompiledTables.mapping(tables);
         return new RelationalSettings(ctx.name(), ctx.dataset().datasetName(), snapshotMode, skip, Duration.ofMillis(initial), Duration.ofMillis(max),
                                       extra, List.copyOf(tables), r2rml, List.copyOf(captured), ctx.workDir(),
                                       spillThreshold);

@@ -3,6 +3,7 @@ package org.fusekicdc.source.relational;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Properties;
 import java.util.Set;
@@ -45,7 +46,10 @@ public abstract class RelationalSource implements Source {
     public static final Set<String> MANAGED = Set.of("name", "connector.class", "offset.storage", SourceOffsetStore.FILE, "offset.flush.interval.ms",
                                                      "database.hostname", "database.port", "database.user", "database.password", "topic.prefix",
                                                      "table.include.list", "snapshot.mode", "provide.transaction.metadata", "tombstones.on.delete",
-                                                     "errors.max.retries", "skipped.operations");
+                                                     "errors.max.retries", "skipped.operations", "notification.sink.topic.name");
+
+    /** What to check when the database cannot be reached, after the cause. */
+    protected static final String UNREACHABLE_FIX = " (check that the database server is running and that cdc:host and cdc:port point at it)";
 
     protected final RelationalSettings settings;
     protected final Dialect dialect;
@@ -53,6 +57,10 @@ public abstract class RelationalSource implements Source {
     private final String type;
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     private volatile String message;
+    private volatile Instant since;
+    /** RETRYING was set by {@link #connectionLost}: the engine runs, its connector reconnects by itself. */
+    private boolean reconnecting;
+    private final Object stateLock = new Object();
     private volatile boolean closing;
     private volatile DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
     private volatile ChangeApplier applier;
@@ -93,6 +101,31 @@ public abstract class RelationalSource implements Source {
         return settings.name();
     }
 
+    /**
+     * The running engine's connector lost its connection to the database and reconnects by itself
+     * (the engine does not stop): state RETRYING with {@code why}, from now until
+     * {@link #connectionRestored()}. Called again while it lasts, it updates the message only.
+     * Does nothing unless the source is running (or already reconnecting).
+     */
+    protected void connectionLost(String why) {
+        synchronized (stateLock) {
+            if ( state.get() == State.RUNNING || (reconnecting && state.get() == State.RETRYING) ) {
+                reconnecting = true;
+                change(State.RETRYING, why);
+            }
+        }
+    }
+
+    /** The connector reconnected by itself after {@link #connectionLost}: running again. */
+    protected void connectionRestored() {
+        synchronized (stateLock) {
+            if ( reconnecting && state.get() == State.RETRYING ) {
+                reconnecting = false;
+                change(State.RUNNING, null);
+            }
+        }
+    }
+
     /** The last applied position (null before the first transaction); set once {@link #start()} ran. */
     protected Position appliedPosition() {
         return applied == null ? null : applied.position();
@@ -108,9 +141,17 @@ public abstract class RelationalSource implements Source {
     }
 
     private void setState(State next, String why) {
+        synchronized (stateLock) {
+            reconnecting = false;
+            change(next, why);
+        }
+    }
+
+    private void change(State next, String why) {
         State prev = state.getAndSet(next);
         message = why;
         if ( prev != next ) {
+            since = dsg.changeLog().config().clock().instant();
             if ( next == State.FAILED )
                 LOG.error("Source '{}' (dataset '{}'): {} -> {}: {}", settings.name(), settings.dataset(), prev, next, why);
             else if ( next == State.RETRYING )
@@ -124,7 +165,11 @@ public abstract class RelationalSource implements Source {
     public synchronized void start() {
         if ( !state.compareAndSet(State.NEW, State.STARTING) )
             throw new IllegalStateException("Source '" + settings.name() + "' was started before");
+        since = dsg.changeLog().config().clock().instant();
         LOG.info("Source '{}' (dataset '{}'): {}", settings.name(), settings.dataset(), describe());
+        if ( !settings.tables().isEmpty() )
+            LOG.debug("Source '{}' (dataset '{}'): cdc:table compiled to this R2RML mapping (usable as cdc:r2rmlMapping):\n{}", settings.name(), settings.dataset(),
+                      CompiledTables.turtle(settings.tables()));
         try {
             checkPassword();
         } catch (RuntimeException ex) {
@@ -141,7 +186,7 @@ public abstract class RelationalSource implements Source {
             checked = true;
         } catch (SQLException ex) {
             checked = false;
-            setState(State.RETRYING, "database " + where() + " not reachable (" + ex.getMessage() + "); retrying");
+            setState(State.RETRYING, "database " + where() + " not reachable (" + ex.getMessage() + "); retrying" + UNREACHABLE_FIX);
         } catch (SourceException ex) {
             setState(State.FAILED, ex.getMessage());
             throw ex;
@@ -156,7 +201,15 @@ public abstract class RelationalSource implements Source {
     public SourceStatus status() {
         ChangeApplier a = applier;
         Position p = appliedPosition();
-        return new SourceStatus(settings.name(), type, state.get(), message, p == null ? null : p.text(),
+        State st;
+        String why;
+        Instant at;
+        synchronized (stateLock) {
+            st = state.get();
+            why = message;
+            at = since;
+        }
+        return new SourceStatus(settings.name(), type, st, why, at, p == null ? null : p.text(),
                                 a == null ? 0 : a.transactions(), a == null ? 0 : a.rows());
     }
 
@@ -192,7 +245,18 @@ public abstract class RelationalSource implements Source {
         p.setProperty("skipped.operations", "none");
         // Failures end the engine; the supervisor reconnects with its own backoff and status.
         p.setProperty("errors.max.retries", "0");
+        // The snapshot's table scans reported on the event stream: a snapshot of empty tables still clears them.
+        SnapshotNotifications.enable(p, settings.topicPrefix());
         return p;
+    }
+
+    /** The engine's max.batch.size (Debezium's default 2048 if cdc:debeziumProperties gives no number). */
+    private static int maxBatchSize(Properties p) {
+        try {
+            return Integer.parseInt(p.getProperty("max.batch.size", "2048").trim());
+        } catch (NumberFormatException ex) {
+            return 2048;
+        }
     }
 
     private void supervise(boolean checked) {
@@ -204,7 +268,7 @@ public abstract class RelationalSource implements Source {
                     checkDatabase();
                     checked = true;
                 } catch (SQLException ex) {
-                    setState(State.RETRYING, "database " + where() + " not reachable (" + ex.getMessage() + "); next attempt in " + delay + " ms");
+                    setState(State.RETRYING, "database " + where() + " not reachable (" + ex.getMessage() + "); next attempt in " + delay + " ms" + UNREACHABLE_FIX);
                     delay = pause(delay);
                     continue;
                 } catch (SourceException ex) {
@@ -214,25 +278,26 @@ public abstract class RelationalSource implements Source {
             }
             RowMapper mapper;
             try {
-                mapper = settings.r2rml() == null ? new MappedTables(settings.tables()) : R2rmlRows.open(settings, connect());
+                mapper = R2rmlRows.open(settings, connect());
             } catch (SQLException | R2rmlException ex) {
                 if ( ex instanceof R2rmlException && !(ex.getCause() instanceof SQLException) ) {
                     setState(State.FAILED, "Source '" + settings.name() + "': the R2RML mapping (cdc:r2rmlMapping) does not fit database " + where() + ": " + ex.getMessage());
                     return;
                 }
-                setState(State.RETRYING, "database " + where() + " not reachable (" + ex.getMessage() + "); next attempt in " + delay + " ms");
+                setState(State.RETRYING, "database " + where() + " not reachable (" + ex.getMessage() + "); next attempt in " + delay + " ms" + UNREACHABLE_FIX);
                 checked = false;
                 delay = pause(delay);
                 continue;
             }
             AtomicReference<Throwable> failure = new AtomicReference<>();
             AtomicReference<String> failureMessage = new AtomicReference<>();
-            ChangeApplier a = new ChangeApplier(settings, dialect, mapper, dsg, applied);
+            Properties properties = engineProperties();
+            ChangeApplier a = new ChangeApplier(settings, dialect, mapper, dsg, applied, maxBatchSize(properties));
             applier = a;
             long started = dsg.changeLog().config().clock().millis();
             try {
                 engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
-                                       .using(engineProperties())
+                                       .using(properties)
                                        .using(OffsetCommitPolicy.always())
                                        .using(new DebeziumEngine.ConnectorCallback() {
                                            @Override

@@ -7,8 +7,8 @@ import org.apache.kafka.connect.data.Struct;
 
 /**
  * The one seam between a database's rows and the dataset: turns a row event into the change it
- * makes to the dataset. {@link MappedTables} for cdc:table mappings, {@link R2rmlRows} for an
- * R2RML mapping.
+ * makes to the dataset. {@link R2rmlRows} runs every mapping, written in R2RML or compiled from
+ * cdc:table ({@link CompiledTables}).
  */
 public interface RowMapper extends AutoCloseable {
     /** A change of the dataset, applied inside the caller's write transaction. */

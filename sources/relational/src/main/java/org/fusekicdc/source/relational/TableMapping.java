@@ -1,7 +1,6 @@
 package org.fusekicdc.source.relational;
 
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -17,7 +16,8 @@ import org.fusekicdc.core.CdcConfigException;
 
 /**
  * How the rows of one table become triples: a subject IRI from a template over key columns,
- * rdf:type per class, one triple per mapped non-NULL column, optionally in a named graph.
+ * rdf:type per class, one triple per mapped non-NULL column, optionally in a named graph. The
+ * source runs it as the R2RML mapping it compiles to ({@link CompiledTables}).
  *
  * @param table    {@code schema.table}
  * @param subject  subject IRI template
@@ -32,13 +32,6 @@ public record TableMapping(String table, IriTemplate subject, List<Node> classes
      * natural datatype, or the datatype or language given), or an IRI from a template.
      */
     public record ColumnMapping(String column, Node predicate, RDFDatatype datatype, String language, IriTemplate objectTemplate) {}
-
-    /** The predicates this mapping owns for a subject: their values are replaced on update and removed on delete. */
-    public Set<Node> predicates() {
-        Set<Node> s = new LinkedHashSet<>();
-        columns.forEach(c -> s.add(c.predicate()));
-        return s;
-    }
 
     public static TableMapping from(RDFNode node, String where) {
         String opt = RelationalSettings.TABLE.name();

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.zip.Adler32;
 
 import org.apache.jena.datatypes.xsd.XSDDatatype;
@@ -25,6 +26,7 @@ import org.apache.jena.dboe.transaction.txn.journal.Journal;
 import org.apache.jena.dboe.transaction.txn.journal.JournalEntryType;
 import org.apache.jena.graph.Node;
 import org.apache.jena.graph.NodeFactory;
+import org.apache.jena.query.TxnType;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.Quad;
 import org.apache.jena.system.Txn;
@@ -119,6 +121,50 @@ class Tdb2InternalsTest {
 
     private static Node literal(String lexical, XSDDatatype type) {
         return NodeFactory.createLiteralDT(lexical, type);
+    }
+
+    // ---- Tdb2DataVersion
+
+    @Test
+    void aWriteCommitRaisesTheDataVersionByOneAndReadersSeeTheStateOfTheirs() throws Exception {
+        DatasetGraph tdb = DatabaseMgr.createDatasetGraph();
+        Tdb2DataVersion versions = Tdb2DataVersion.forStore(tdb);
+        assertNotNull(versions, "TDBInternal.isTDB2 no longer recognises a TDB2 dataset: reads during a commit wait for it");
+        long before = Txn.calculateRead(tdb, versions::ofReader);
+        tdb.begin(TxnType.WRITE);
+        long writer;
+        long[] during;
+        try {
+            writer = versions.ofWriter();
+            tdb.add(G, S, P, NodeFactory.createLiteralString("o"));
+            during = CompletableFuture.supplyAsync(() -> Txn.calculateRead(tdb, () -> new long[] {versions.ofReader(), tdb.getGraph(G).size()})).get();
+            tdb.commit();
+        } finally {
+            tdb.end();
+        }
+        long[] after = Txn.calculateRead(tdb, () -> new long[] {versions.ofReader(), tdb.getGraph(G).size()});
+        String breaks = ": Tdb2DataVersion maps a read begun during a commit to the wrong version. Adapt it, or let such reads wait (KnownVersionReads).";
+        assertEquals(before, writer, "A write transaction's data version is no longer the store's when it began" + breaks);
+        assertEquals(before, during[0], "A read during an open write transaction no longer has the data version before it" + breaks);
+        assertEquals(0, during[1]);
+        assertEquals(before + 1, after[0], "A write transaction's commit no longer raises the data version by exactly one" + breaks);
+        assertEquals(1, after[1]);
+        assertEquals(-1, versions.ofReader(), "outside a transaction");
+    }
+
+    @Test
+    void aReadCommittedPromotionGivesNoWriterDataVersion() {
+        DatasetGraph tdb = DatabaseMgr.createDatasetGraph();
+        Tdb2DataVersion versions = Tdb2DataVersion.forStore(tdb);
+        tdb.begin(TxnType.READ_COMMITTED_PROMOTE);
+        try {
+            assertTrue(tdb.promote());
+            // TDB2 keeps the data version the transaction began with, which a commit in between makes stale.
+            assertEquals(-1, versions.ofWriter());
+        } finally {
+            tdb.abort();
+            tdb.end();
+        }
     }
 
     // ---- Tdb2JournalRepair

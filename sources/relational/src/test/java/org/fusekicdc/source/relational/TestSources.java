@@ -1,4 +1,4 @@
-package org.fusekicdc.source.postgres;
+package org.fusekicdc.source.relational;
 
 import java.io.StringReader;
 import java.nio.file.Path;
@@ -10,36 +10,31 @@ import org.apache.jena.rdf.model.ModelFactory;
 import org.apache.jena.rdf.model.Resource;
 import org.apache.jena.riot.Lang;
 import org.apache.jena.riot.RDFParser;
-import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
-import org.fusekicdc.core.internal.log.ChangeLog;
 import org.fusekicdc.core.config.OptionValues;
+import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.source.Source;
 import org.fusekicdc.core.source.SourceContext;
-import org.fusekicdc.core.testing.TestPostgres;
-import org.fusekicdc.source.relational.Vocab;
+import org.fusekicdc.core.source.SourceProvider;
 
-/**
- * Test support: a source built from a Turtle description as the server would. The database the
- * tests use is {@link org.fusekicdc.core.testing.TestPostgres}.
- */
-final class PgTesting {
-    private PgTesting() {}
+/** Test support: a source built from a Turtle description as the server builds it. */
+public final class TestSources {
+    private TestSources() {}
 
-    static final String PREFIXES = """
+    public static final String PREFIXES = """
         PREFIX cdc: <https://w3id.org/fuseki-cdc#>
         PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
         PREFIX ex:  <http://example.org/>
         """;
 
     /** The {@code <#source>} resource of a Turtle description. */
-    static Resource description(String turtle) {
+    public static Resource description(String turtle) {
         Model m = ModelFactory.createDefaultModel();
         RDFParser.create().source(new StringReader(PREFIXES + turtle)).lang(Lang.TURTLE).base("http://test/").parse(m);
         return m.createResource("http://test/#source");
     }
 
     /** A source as the server builds it: literal options (with ${env:} from {@code env}) plus the description. */
-    static Source source(CapturingDatasetGraph dsg, String name, String turtle, Path workDir, Map<String, String> env) {
+    public static Source source(SourceProvider provider, CapturingDatasetGraph dsg, String name, String turtle, Path workDir, Map<String, String> env) {
         Resource r = description(turtle);
         Map<String, String> values = new LinkedHashMap<>();
         r.listProperties().forEach(st -> {
@@ -47,21 +42,6 @@ final class PgTesting {
                 values.put(st.getPredicate().getLocalName(), st.getObject().asLiteral().getLexicalForm());
         });
         OptionValues options = new OptionValues("Source", name, values, env::get);
-        return new PostgresSourceProvider().create(new SourceContext(dsg, name, options, r, workDir));
-    }
-
-    /**
-     * A test's clean-up: the source, the dataset, the log, then the database objects. Any of
-     * them may be null: a test whose PostgreSQL is missing is set up only in part.
-     */
-    static void closeAll(Source source, CapturingDatasetGraph dsg, ChangeLog log, String slot, String schema) {
-        if ( source != null )
-            source.close();
-        if ( dsg != null )
-            dsg.close();
-        if ( log != null )
-            log.close();
-        if ( schema != null )
-            TestPostgres.dropAll(slot, slot, schema);
+        return provider.create(new SourceContext(dsg, name, options, r, workDir));
     }
 }
