@@ -49,7 +49,7 @@ import org.junit.jupiter.api.io.TempDir;
  * About 30 s here: the loaded phase (10 s by default) opens two waves of non-readers, the second
  * after the server dropped the first, so re-opening after drops is covered; {@code -Dsoak.seconds=600}
  * runs it for ten minutes:
- * {@code ./mvnw -B -pl fuseki-module -am verify -Dtest=none -Dit.test=StreamingSoakIT -Dsoak.seconds=600 -Dsurefire.failIfNoSpecifiedTests=false}.
+ * {@code ./mvnw -B -pl fuseki-module -am verify -Dtest=none -Dit.test=StreamingSoakIT -Dsoak.seconds=600 -Dtest.timeout="30 m" -Dsurefire.failIfNoSpecifiedTests=false}.
  */
 class StreamingSoakIT {
     private static final long LOADED_SECONDS = Long.getLong("soak.seconds", 10);

@@ -55,6 +55,7 @@ public final class LiveQueryEngine implements AutoCloseable {
     private final ConcurrentLinkedQueue<Runnable> requests = new ConcurrentLinkedQueue<>();
     private final Set<CompletableFuture<Subscription>> unanswered = ConcurrentHashMap.newKeySet();
     private final AtomicLong ids = new AtomicLong();
+    private final AtomicLong droppedClients = new AtomicLong();
     private volatile long version = -1;
     private volatile boolean stopping;
 
@@ -198,6 +199,16 @@ public final class LiveQueryEngine implements AutoCloseable {
     /** Open subscriptions: those {@link #subscriptions()} lists. */
     public int subscriptionCount() {
         return registry.subscriptionCount();
+    }
+
+    /** A connection serving subscriptions was cut off because its client did not read (counted for operators). */
+    public void clientDropped() {
+        droppedClients.incrementAndGet();
+    }
+
+    /** Connections serving subscriptions cut off since start-up because their client did not read. */
+    public long droppedClientCount() {
+        return droppedClients.get();
     }
 
     /** Places {@code client} holds against {@link LiveConfig#maxPerClient()}: its subscriptions and its requests not yet answered. */

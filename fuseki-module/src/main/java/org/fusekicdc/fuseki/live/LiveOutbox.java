@@ -2,6 +2,7 @@ package org.fusekicdc.fuseki.live;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.jena.atlas.json.JSON;
@@ -56,7 +57,8 @@ final class LiveOutbox {
         // Replies pile up only when the client sends without reading.
         if ( queuedReplies.incrementAndGet() > MAX_QUEUED_REPLIES ) {
             replies.clear();
-            socket.close(CloseStatus.POLICY_VIOLATION, "Too many unread replies: read the server's messages");
+            socket.dropUnreading("Too many unread replies: the client sent " + MAX_QUEUED_REPLIES + " messages without reading the answers;"
+                                 + " read the server's messages");
             return;
         }
         replies.add(JSON.toStringFlat(message));
@@ -65,9 +67,17 @@ final class LiveOutbox {
 
     /** Called on the engine's thread: formatting and sending happen on {@link #executor} instead. */
     void available(SocketSubscription r) {
+        // Subscriptions closed as the connection ends say so too: nothing goes out any more.
+        if ( socket.ending() )
+            return;
         if ( r.queued().compareAndSet(false, true) ) {
             ready.add(r);
-            executor.execute(this::pump);
+            try {
+                executor.execute(this::pump);
+            } catch (RejectedExecutionException ex) {
+                // Only a stopping server refuses work: the connection ends with it.
+                socket.close(CloseStatus.SHUTDOWN, "Server stopping");
+            }
         }
     }
 

@@ -263,7 +263,7 @@ public class LiveQueryService extends ActionREST {
         });
         pending.whenComplete((sub, failure) -> {
             try {
-                async.start(() -> answer(async, sub, failure, asOf, settings, engine.dataset(), client));
+                async.start(() -> answer(async, sub, failure, asOf, settings, engine, client));
             } catch (IllegalStateException ex) {
                 // The request ended (the client left) just as the answer came.
                 if ( sub != null )
@@ -281,7 +281,9 @@ public class LiveQueryService extends ActionREST {
     }
 
     /** Start the event stream of {@code sub}, or answer why there is none. */
-    private void answer(AsyncContext async, Subscription sub, Throwable failure, LiveReplay replay, LiveSettings settings, String dataset, String client) {
+    private void answer(AsyncContext async, Subscription sub, Throwable failure, LiveReplay replay, LiveSettings settings, LiveQueryEngine engine,
+                        String client) {
+        String dataset = engine.dataset();
         HttpServletResponse resp = (HttpServletResponse)async.getResponse();
         Deque<LiveEvent> replayed = new ArrayDeque<>();
         if ( failure == null && replay != null ) {
@@ -333,7 +335,7 @@ public class LiveQueryService extends ActionREST {
         try {
             // Events are formatted and written on the thread that has them (engine, container, timer): cheap, never blocking.
             stream = EventStream.start(async, events, settings.heartbeat(), settings.slowReaderTimeout(), timer, Runnable::run,
-                                       ending -> ended(dataset, client, sub, events, ending));
+                                       ending -> ended(engine, client, sub, events, ending));
         } catch (IOException | RuntimeException ex) {
             sub.close();
             completeQuietly(async);
@@ -362,12 +364,14 @@ public class LiveQueryService extends ActionREST {
         }
     }
 
-    private static void ended(String dataset, String client, Subscription sub, LiveEvents events, EventStream.Ending ending) {
+    private static void ended(LiveQueryEngine engine, String client, Subscription sub, LiveEvents events, EventStream.Ending ending) {
+        String dataset = engine.dataset();
         sub.close();
-        if ( ending.slowReader() )
+        if ( ending.slowReader() ) {
+            engine.clientDropped();
             LOG.info("Dataset '{}': live subscription {} of {} disconnected, sent up to version {}: the client {} (cdc:slowReaderSeconds)",
                      dataset, sub.id(), client, events.lastVersion, ending.reason());
-        else
+        } else
             LOG.debug("Dataset '{}': live subscription {} ended: {}", dataset, sub.id(), ending.reason());
     }
 

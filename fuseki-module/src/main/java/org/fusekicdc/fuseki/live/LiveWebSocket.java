@@ -176,6 +176,7 @@ final class LiveWebSocket implements FrameHandler {
             return true;
         if ( unwritten.get() == 0 )
             return false;
+        engine.clientDropped();
         LOG.info("Dataset '{}': live WebSocket of {} disconnected, sent up to version {}: the client took none of the waiting data for {} s"
                  + " (cdc:slowReaderSeconds)", engine.dataset(), client, outbox.lastVersion(), slowReaderTimeout.toSeconds());
         return true;
@@ -213,6 +214,15 @@ final class LiveWebSocket implements FrameHandler {
             unwritten.decrementAndGet();
             LOG.debug("Dataset '{}': live WebSocket of {}: write failed: {}", engine.dataset(), client, failure.toString());
         }), false);
+    }
+
+    /** Cut off a client that sends without reading what it is sent: counted and logged like a slow reader. */
+    void dropUnreading(String reason) {
+        if ( closing.get() )
+            return;
+        engine.clientDropped();
+        LOG.info("Dataset '{}': live WebSocket of {} disconnected, sent up to version {}: {}", engine.dataset(), client, outbox.lastVersion(), reason);
+        close(CloseStatus.POLICY_VIOLATION, reason);
     }
 
     /** Close after the frames already queued; Jetty ends the connection once the client closed too, or at the idle timeout. */

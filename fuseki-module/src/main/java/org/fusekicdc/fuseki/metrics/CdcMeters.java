@@ -120,6 +120,11 @@ public final class CdcMeters implements CdcObserver, AutoCloseable {
                                .description("Configured continuous query: events that came too late for its event-time windows, since start-up")
                                .register(registry));
         }
+        add(FunctionCounter.builder("fusekicdc.live.dropped", this, m -> m.runtime.startedLiveEngine().map(LiveQueryEngine::droppedClientCount).orElse(0L))
+                           .tags(datasetTags)
+                           .description("Live query streams and WebSockets disconnected because their client took nothing for cdc:slowReaderSeconds"
+                                        + " or sent 1,000 messages without reading the replies")
+                           .register(registry));
         add(FunctionCounter.builder("fusekicdc.feed.dropped", this, m -> m.feed(FeedStreams::droppedCount)).tags(datasetTags)
                            .description("Live change feed streams disconnected because their client took nothing for cdc:slowReaderSeconds")
                            .register(registry));

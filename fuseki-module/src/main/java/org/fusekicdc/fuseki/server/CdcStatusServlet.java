@@ -98,6 +98,7 @@ final class CdcStatusServlet extends HttpServlet {
         LiveQueryEngine e = runtime.startedLiveEngine().orElse(null);
         live.put("subscriptions", e == null ? 0 : e.subscriptionCount());
         live.put("queries", e == null ? 0 : e.queryCount());
+        live.put("dropped", e == null ? 0 : e.droppedClientCount());
         if ( e != null && e.version() >= 0 )
             live.put("version", e.version());
         o.put("live", live);
