@@ -167,6 +167,9 @@ class StreamingSoakIT {
             assertTrue(status.contains("\"live\":{\"subscriptions\":0,"), status);
             assertTrue(streams.droppedCount() > 0);
             assertEquals(dropsLoggedBy("ResponseStreams", ""), responses.droppedCount(), "every dropped response is counted once");
+            assertEquals(dropsLoggedBy("LiveQueryService", "") + dropsLoggedBy("LiveWebSocket", ""), f.runtime("ds").liveEngine().droppedClientCount(),
+                         "every dropped live stream and WebSocket is counted once");
+            assertTrue(status.matches(".*\"live\":\\{[^}]*\"dropped\":" + f.runtime("ds").liveEngine().droppedClientCount() + "[,}].*"), status);
         }
     }
 
