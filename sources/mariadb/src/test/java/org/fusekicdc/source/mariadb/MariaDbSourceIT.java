@@ -5,7 +5,6 @@ import static org.fusekicdc.core.testing.TestMariaDb.txn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -168,9 +167,7 @@ class MariaDbSourceIT extends SourceTestBase {
         assertTrue(last.size() == 3 && last.contains(cq("customer/100", "<" + EX + "name>", "\"c100\""))
                    && last.stream().anyMatch(q -> q.contains("<" + EX + "score> \"1") && q.endsWith("^^<http://www.w3.org/2001/XMLSchema#decimal>")),
                    "a spilled row read back with its types: " + last);
-        try (var files = Files.list(work.resolve("source").resolve("spill"))) {
-            assertEquals(0, files.count(), "the spill file is deleted once applied");
-        }
+        awaitSpillFilesDeleted();
         LogReplay.assertLogReproduces(log, dsg);
     }
 }

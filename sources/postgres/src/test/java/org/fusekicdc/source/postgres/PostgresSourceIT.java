@@ -160,9 +160,7 @@ class PostgresSourceIT extends SourceTestBase {
         assertTrue(last.size() == 3 && last.contains(cq("customer/1000", "<" + EX + "name>", "\"c1000\""))
                    && last.stream().anyMatch(q -> q.contains("<" + EX + "score> \"10") && q.endsWith("^^<http://www.w3.org/2001/XMLSchema#decimal>")),
                    "a spilled row read back with its types: " + last);
-        try (var files = java.nio.file.Files.list(work.resolve("source").resolve("spill"))) {
-            assertEquals(0, files.count(), "the spill file is deleted once applied");
-        }
+        awaitSpillFilesDeleted();
         LogReplay.assertLogReproduces(log, dsg);
     }
 

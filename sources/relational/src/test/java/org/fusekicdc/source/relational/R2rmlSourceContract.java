@@ -119,9 +119,7 @@ public abstract class R2rmlSourceContract extends SourceTestBase {
         awaitEqualsFreshMapping("a transaction of 202 row changes");
         assertTrue(((RelationalSource)source).spilledRows() > 0, "the row changes past the first 20 went to disk, not the heap");
         assertTrue(dataset().stream().filter(l -> l.contains("<http://example.org/tags>")).count() == 100, "each tag joins its item");
-        try (var files = Files.list(work.resolve("source").resolve("spill"))) {
-            assertEquals(0, files.count(), "the spill file is deleted once applied");
-        }
+        awaitSpillFilesDeleted();
         TestSupport.await("published", WAIT, () -> log.publishedVersion() >= log.headVersion());
         LogReplay.assertLogReproduces(log, dsg);
     }

@@ -217,6 +217,18 @@ public abstract class SourceTestBase {
         LogReplay.assertLogReproduces(log, dsg);
     }
 
+    /** Spill files are deleted right after the commit that applied them, so a test that has seen the commit waits for that. */
+    protected void awaitSpillFilesDeleted() throws InterruptedException {
+        Path spill = work.resolve("source").resolve("spill");
+        TestSupport.await("the spill file deleted once applied", WAIT, () -> {
+            try (var files = java.nio.file.Files.list(spill)) {
+                return files.findAny().isEmpty();
+            } catch (java.io.IOException ex) {
+                throw new java.io.UncheckedIOException(ex);
+            }
+        });
+    }
+
     protected void awaitVersion(long v) throws InterruptedException {
         TestSupport.await("change log version " + v + " (source status " + (source == null ? "-" : source.status()) + ")", WAIT,
                           () -> log.publishedVersion() >= v);
