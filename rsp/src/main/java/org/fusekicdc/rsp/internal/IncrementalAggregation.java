@@ -317,10 +317,9 @@ final class IncrementalAggregation implements StepEvaluator {
 
     /**
      * Count the events of one time into their subjects' triples. Each event's quad, subject
-     * node and string, and the table slot and filter words its subject's lookup reads, are
-     * cache misses: a first pass hashes the subjects and a second reads the slots and words,
-     * each a short loop whose iterations do not wait on each other, so that the misses of
-     * successive events overlap; the pass that counts the events then finds them in the cache.
+     * node and string are cache misses: a first pass, a short loop whose iterations do not wait
+     * on each other, reads them and hashes the subjects, so that the misses of successive events
+     * overlap; the pass that counts the events then finds them in the cache.
      */
     private void enter(long time, Quad[] quads, long[] versions, int size) {
         if ( runIds.length < size ) {
