@@ -86,8 +86,9 @@ public final class RspEngineBench {
         List<Commit> big = record(windowEvents * spanMs / rangeMs, batch, spanMs);
         Run incremental = feed(big, range, true, reference);
         if ( incrementalOnly ) {
-            System.out.printf(Locale.ROOT, "[RANGE %s STEP PT1M] window of %,d quad events: incremental %.4f s per full-window step, CPU of the feeding thread %.4f s (mean of %d steps); load %s%n",
-                              range, windowEvents, incremental.fullStepSeconds, incremental.fullStepCpuSeconds, fullSteps, load());
+            System.out.printf(Locale.ROOT, "[RANGE %s STEP PT1M] window of %,d quad events: incremental %.4f s per full-window step, CPU of the feeding thread %.4f s (mean of %d steps; median %.4f s wall, %.4f s CPU); load %s%n",
+                              range, windowEvents, incremental.fullStepSeconds, incremental.fullStepCpuSeconds, fullSteps,
+                              incremental.medianStepSeconds, incremental.medianStepCpuSeconds, load());
             return;
         }
         Run reevaluated = feed(big, range, false, reference);
@@ -141,7 +142,8 @@ public final class RspEngineBench {
      * with the dataset and complete); wall time and CPU time of the feeding thread, averaged over the steps whose
      * window starts at or after the stream's start.
      */
-    private record Run(double seconds, double cpuSeconds, int steps, double fullStepSeconds, double fullStepCpuSeconds, List<String> answers) {}
+    private record Run(double seconds, double cpuSeconds, int steps, double fullStepSeconds, double fullStepCpuSeconds,
+                       double medianStepSeconds, double medianStepCpuSeconds, List<String> answers) {}
 
     private static Run feed(List<Commit> stream, String range, boolean incremental, DatasetGraph reference) {
         return feed(stream, range, incremental, reference, "PT1M");
@@ -190,7 +192,16 @@ public final class RspEngineBench {
         engine.close();
         double full = stepNanos.stream().mapToLong(Long::longValue).average().orElse(Double.NaN) / 1e9;
         double fullCpu = stepCpuNanos.stream().mapToLong(Long::longValue).average().orElse(Double.NaN) / 1e9;
-        return new Run(seconds, cpuSeconds, answers.size(), full, fullCpu, answers);
+        return new Run(seconds, cpuSeconds, answers.size(), full, fullCpu, median(stepNanos) / 1e9, median(stepCpuNanos) / 1e9, answers);
+    }
+
+    /** The median of the values (the mean of the middle two when their number is even), NaN when there are none. */
+    private static double median(List<Long> values) {
+        if ( values.isEmpty() )
+            return Double.NaN;
+        long[] sorted = values.stream().mapToLong(Long::longValue).sorted().toArray();
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0;
     }
 
     /** A step's rows, sorted, numbers rounded so that equal answers compare equal. */

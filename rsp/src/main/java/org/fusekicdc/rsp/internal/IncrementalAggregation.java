@@ -35,6 +35,7 @@ import org.apache.jena.sparql.algebra.op.OpTable;
 import org.apache.jena.sparql.algebra.walker.Walker;
 import org.apache.jena.sparql.algebra.OpVisitorBase;
 import org.apache.jena.sparql.core.DatasetGraph;
+import org.apache.jena.sparql.core.Quad;
 import org.apache.jena.sparql.core.Var;
 import org.apache.jena.sparql.engine.QueryIterator;
 import org.apache.jena.sparql.engine.binding.Binding;
@@ -113,6 +114,9 @@ final class IncrementalAggregation implements StepEvaluator {
     private final List<StarSubject> changed = new ArrayList<>();
     /** The subject of the last entering event: a subject's quads usually come one after the other, so most skip the lookup. */
     private StarSubject lastEntered;
+    /** The predicate ids and subject hashes of the events of one time, made in a first pass over them. */
+    private int[] runIds = new int[0];
+    private int[] runHashes = new int[0];
     private long lastStart = Long.MIN_VALUE;
     private long lastEnd = Long.MIN_VALUE;
 
@@ -273,10 +277,10 @@ final class IncrementalAggregation implements StepEvaluator {
             spanning.clear();
             panes.clear();
             byKey.clear();
-            w.forEach(this::enter);
+            w.store().forEachRun(w.start(), w.end(), this::enter);
         } else {
             leaveBefore(Math.floorDiv(w.start(), paneMillis));
-            w.store().forEach(lastEnd, w.end(), this::enter);
+            w.store().forEachRun(lastEnd, w.end(), this::enter);
         }
         if ( !panes.isEmpty() )
             panes.peekLast().sealed();
@@ -311,12 +315,31 @@ final class IncrementalAggregation implements StepEvaluator {
         }
     }
 
-    /** Count an event into its subject's triples; the first change in a step takes the subject's solutions away. */
-    private void enter(Event e) {
-        int id = star.predicateId(e.predicate());
-        if ( id < 0 && !star.readsEventProperties() )
+    /**
+     * Count the events of one time into their subjects' triples. Each event's quad, subject
+     * node and string are cache misses: a first pass, a short loop whose iterations do not wait
+     * on each other, reads them and hashes the subjects, so that the misses of successive events
+     * overlap; the pass that counts the events then finds them in the cache.
+     */
+    private void enter(long time, Quad[] quads, long[] versions, int size) {
+        if ( runIds.length < size ) {
+            runIds = new int[size];
+            runHashes = new int[size];
+        }
+        boolean eventProperties = star.readsEventProperties();
+        int entering = 0;
+        for ( int k = 0; k < size; k++ ) {
+            Quad q = quads[k];
+            int id = star.predicateId(q.getPredicate());
+            runIds[k] = id;
+            if ( id >= 0 || eventProperties ) {
+                runHashes[k] = SubjectTable.hash(q.getSubject());
+                entering++;
+            }
+        }
+        if ( entering == 0 )
             return;
-        long paneId = Math.floorDiv(e.time(), paneMillis);
+        long paneId = Math.floorDiv(time, paneMillis);
         WindowPane pane = panes.peekLast();
         if ( pane == null || pane.id != paneId ) {
             if ( pane != null )
@@ -324,12 +347,19 @@ final class IncrementalAggregation implements StepEvaluator {
             pane = new WindowPane(paneId, pane == null ? 0 : pane.size());
             panes.addLast(pane);
         }
-        StarSubject s = lastEntered != null && lastEntered.node == e.subject() ? lastEntered : null;
+        for ( int k = 0; k < size; k++ )
+            if ( runIds[k] >= 0 || eventProperties )
+                enter(quads[k], time, versions[k], runIds[k], runHashes[k], pane, paneId);
+    }
+
+    /** Count an event, its predicate's id {@code id} and its subject's hash {@code hash}, into its subject's triples, in the newest pane; the first change in a step takes the subject's solutions away. */
+    private void enter(Quad q, long time, long version, int id, int hash, WindowPane pane, long paneId) {
+        Node subject = q.getSubject();
+        StarSubject s = lastEntered != null && lastEntered.node == subject ? lastEntered : null;
         if ( s == null ) {
-            int hash = SubjectTable.hash(e.subject());
-            s = find(e.subject(), hash, pane);
+            s = find(subject, hash, pane);
             if ( s == null ) {
-                s = new StarSubject(e.subject(), hash, pane);
+                s = new StarSubject(subject, hash, pane);
                 pane.add(s);
                 s.changed = true;
                 changed.add(s);
@@ -340,7 +370,7 @@ final class IncrementalAggregation implements StepEvaluator {
             touch(s, pane);
         }
         lastEntered = s;
-        star.add(s, e, id, paneId);
+        star.add(s, q.getObject(), time, version, id, paneId);
     }
 
     /** The window's subject of {@code node}: at home in the newest pane, spanning, or at home in an older pane. */

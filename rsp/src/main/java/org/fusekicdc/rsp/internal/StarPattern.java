@@ -120,12 +120,17 @@ final class StarPattern {
      * when not), and the event's {@code cdc:time} and {@code cdc:version} when the star reads those.
      */
     void add(StarSubject subject, Event e, int id, long pane) {
+        add(subject, e.object(), e.time(), e.version(), id, pane);
+    }
+
+    /** {@link #add(StarSubject, Event, int, long)} for the event of quad object {@code object}, time {@code time} and version {@code version}. */
+    void add(StarSubject subject, Node object, long time, long version, int id, long pane) {
         if ( id >= 0 )
-            subject.add(id, e.object(), pane);
+            subject.add(id, object, pane);
         if ( timeId >= 0 )
-            subject.add(timeId, timeNode(e.time()), pane);
+            subject.add(timeId, timeNode(time), pane);
         if ( versionId >= 0 )
-            subject.add(versionId, versionNode(e.version()), pane);
+            subject.add(versionId, versionNode(version), pane);
     }
 
     private Node timeNode(long time) {

@@ -1,11 +1,9 @@
 package org.fusekicdc.rsp.internal;
 
-import java.util.function.IntConsumer;
-
 import org.apache.jena.graph.Node;
 
 /**
- * Subjects by node (those at home in a pane, or those spanning panes): open addressing with
+ * Subjects by node (those spanning panes; a pane's own are in {@link PaneSubjects}): open addressing with
  * linear probing, each slot's hash kept beside it. Hash 0 marks an empty slot, so that a lookup
  * of a subject that is not there reads the hashes only. A subject remembers its hash, so that
  * removing it finds its slot by hash and identity without reading its node again.
@@ -18,27 +16,12 @@ final class SubjectTable {
     private int size;
 
     SubjectTable() {
-        this(0);
-    }
-
-    /** A table that takes {@code expected} subjects without growing. */
-    SubjectTable(int expected) {
-        int n = INITIAL;
-        while ( n < 2 * expected )
-            n <<= 1;
-        hashes = new int[n];
-        subjects = new StarSubject[n];
+        hashes = new int[INITIAL];
+        subjects = new StarSubject[INITIAL];
     }
 
     int size() {
         return size;
-    }
-
-    /** Give each subject's hash to {@code action}. */
-    void forEachHash(IntConsumer action) {
-        for ( int h : hashes )
-            if ( h != 0 )
-                action.accept(h);
     }
 
     /** The hash a subject with this node is kept under, never 0. */

@@ -21,7 +21,7 @@ final class WindowPane {
     /** Aggregates by join key of the solutions of the subjects at home in it that have triples in no other pane. */
     final Map<Object, AggregateState> byKey = new HashMap<>();
     /** The subjects whose first triple in the window is in it. */
-    private final SubjectTable subjects;
+    private final PaneSubjects subjects;
     /** Which hashes its table may hold, made once no more events are expected in it; null before. */
     private SubjectFilter filter;
     /** The subjects with triples in it and in another pane, whose triples from it are taken away one by one when it leaves. */
@@ -30,7 +30,7 @@ final class WindowPane {
     /** @param expected how many subjects it is expected to hold (the pane before it held as many): its table is made that large */
     WindowPane(long id, int expected) {
         this.id = id;
-        this.subjects = new SubjectTable(expected);
+        this.subjects = new PaneSubjects(expected);
     }
 
     /** How many subjects are at home in it. */

@@ -48,6 +48,11 @@ final class WindowStore {
         }
     }
 
+    /** Receives the events of one time in arrival order: the first {@code size} of {@code quads} and {@code versions}. */
+    interface EventRun {
+        void accept(long time, Quad[] quads, long[] versions, int size);
+    }
+
     private final NavigableMap<Long, Bucket> byTime = new TreeMap<>();
     private long size;
     /** The bucket of the time added to last: a commit's events share their time, so most adds skip the tree. */
@@ -79,6 +84,12 @@ final class WindowStore {
     void forEach(long start, long end, Consumer<Event> action) {
         for ( var e : byTime.subMap(start, true, end, false).entrySet() )
             e.getValue().forEach(e.getKey(), action);
+    }
+
+    /** The events with time in {@code [start, end)} a time at a time, in time order, without an object per event. */
+    void forEachRun(long start, long end, EventRun action) {
+        for ( var e : byTime.subMap(start, true, end, false).entrySet() )
+            action.accept(e.getKey(), e.getValue().quads, e.getValue().versions, e.getValue().size);
     }
 
     void forEach(Consumer<Event> action) {
