@@ -172,7 +172,8 @@ final class LiveWebSocket implements FrameHandler {
      * hold its subscriptions for ever) or the client does not answer the close; a quiet connection stays open.
      */
     private boolean idle(WebSocketTimeoutException timeout) {
-        if ( !session.isOutputOpen() )
+        // Closing already (a client cut off for unread replies is counted then): the client does not answer the close.
+        if ( !session.isOutputOpen() || closing.get() )
             return true;
         if ( unwritten.get() == 0 )
             return false;
