@@ -18,7 +18,6 @@ import org.apache.jena.graph.Node;
 import org.apache.jena.graph.NodeFactory;
 import org.apache.jena.sparql.core.DatasetGraphFactory;
 import org.apache.jena.sparql.core.Quad;
-import org.apache.jena.system.Txn;
 import org.fusekicdc.core.internal.capture.CaptureConfig;
 import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.internal.log.ChangeLog;
@@ -38,7 +37,7 @@ import org.fusekicdc.core.internal.wire.PatchTextToThrift;
  * <pre>java -cp "bench/target/classes:$(cat bench/target/classpath.txt)" org.fusekicdc.bench.BinaryConversionBench</pre>
  */
 public final class BinaryConversionBench {
-    private static final String NS = "http://example.org/bench/";
+    private static final String NS = AlternatingPatches.NS;
 
     private interface Conversion {
         void convert(InputStream in, ByteArrayOutputStream out) throws IOException;
@@ -89,20 +88,8 @@ public final class BinaryConversionBench {
         Path root = Files.createTempDirectory("fuseki-cdc-binary-");
         try (ChangeLog log = ChangeLog.open(ChangeLogConfig.defaults(root.resolve("log"), "ds").withFsync(false))) {
             CapturingDatasetGraph dsg = CapturingDatasetGraph.create(DatasetGraphFactory.createTxnMem(), log, CaptureConfig.defaults(root.resolve("spill")));
-            List<Quad> batch = new ArrayList<>(quadsPerPatch);
-            for ( int i = 0 ; i < patches ; i++ ) {
-                if ( i % 2 == 0 ) {
-                    batch.clear();
-                    Node g = i % 4 == 0 ? Quad.defaultGraphIRI : NodeFactory.createURI(NS + "graph/" + (i % 10));
-                    for ( int k = 0 ; k < quadsPerPatch ; k++ ) {
-                        long serial = (long)i * quadsPerPatch + k;
-                        batch.add(workload.equals("drain") ? drainQuad(g, serial, k) : mixedQuad(g, serial));
-                    }
-                    Txn.executeWrite(dsg, () -> batch.forEach(dsg::add));
-                } else {
-                    Txn.executeWrite(dsg, () -> batch.forEach(dsg::delete));
-                }
-            }
+            AlternatingPatches.write(dsg, patches, quadsPerPatch,
+                                     workload.equals("drain") ? AlternatingPatches::drainQuad : (g, serial, k) -> mixedQuad(g, serial));
             List<byte[]> texts = new ArrayList<>(patches);
             for ( long v = 1 ; v <= log.headVersion() ; v++ ) {
                 try (InputStream in = log.read(v).openPayload()) {
@@ -114,11 +101,6 @@ public final class BinaryConversionBench {
         } finally {
             IOX.deleteAll(root);
         }
-    }
-
-    private static Quad drainQuad(Node g, long serial, int k) {
-        return Quad.create(g, NodeFactory.createURI(NS + "item/" + (serial / 5)), NodeFactory.createURI(NS + "value"),
-                           NodeFactory.createLiteralDT(Long.toString(serial * 1000 + k), XSDDatatype.XSDinteger));
     }
 
     private static Quad mixedQuad(Node g, long serial) {

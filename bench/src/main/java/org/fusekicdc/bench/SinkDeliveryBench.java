@@ -21,12 +21,8 @@ import java.util.Locale;
 import java.util.concurrent.locks.LockSupport;
 
 import io.nats.client.Connection;
-import org.apache.jena.graph.Node;
-import org.apache.jena.graph.NodeFactory;
 import org.apache.jena.sparql.core.DatasetGraphFactory;
-import org.apache.jena.sparql.core.Quad;
 import org.apache.jena.system.Txn;
-import org.apache.jena.datatypes.xsd.XSDDatatype;
 import org.fusekicdc.core.internal.capture.CaptureConfig;
 import org.fusekicdc.core.internal.capture.CapturingDatasetGraph;
 import org.fusekicdc.core.internal.log.ChangeLog;
@@ -130,7 +126,6 @@ import org.fusekicdc.sink.nats.NatsPatchReader;
  * </table>
  */
 public final class SinkDeliveryBench {
-    private static final String NS = "http://example.org/bench/";
 
     private final List<String> brokers = list(System.getProperty("bench.brokers", "kafka,nats,redis"));
     private final List<String> parts = list(System.getProperty("bench.parts", "latency,throughput,catchup"));
@@ -389,22 +384,7 @@ public final class SinkDeliveryBench {
         ChangeLog log = ChangeLog.open(ChangeLogConfig.defaults(dir.resolve("changes"), name).withFsync(false));
         CapturingDatasetGraph dsg = CapturingDatasetGraph.create(DatasetGraphFactory.createTxnMem(), log, CaptureConfig.defaults(dir.resolve("spill")));
         long fillStart = System.nanoTime();
-        Node p = NodeFactory.createURI(NS + "value");
-        List<Quad> batch = new ArrayList<>(quadsPerPatch);
-        for ( int i = 0 ; i < patches ; i++ ) {
-            if ( i % 2 == 0 ) {
-                batch.clear();
-                Node g = i % 4 == 0 ? Quad.defaultGraphIRI : NodeFactory.createURI(NS + "graph/" + (i % 10));
-                for ( int k = 0 ; k < quadsPerPatch ; k++ ) {
-                    long serial = (long)i * quadsPerPatch + k;
-                    batch.add(Quad.create(g, NodeFactory.createURI(NS + "item/" + (serial / 5)), p,
-                                          NodeFactory.createLiteralDT(Long.toString(serial * 1000 + k), XSDDatatype.XSDinteger)));
-                }
-                Txn.executeWrite(dsg, () -> batch.forEach(dsg::add));
-            } else {
-                Txn.executeWrite(dsg, () -> batch.forEach(dsg::delete));
-            }
-        }
+        AlternatingPatches.write(dsg, patches, quadsPerPatch, AlternatingPatches::drainQuad);
         double fillSeconds = (System.nanoTime() - fillStart) / 1e9;
         long last = log.headVersion();
         if ( last != patches )
