@@ -119,6 +119,8 @@ final class IncrementalAggregation implements StepEvaluator {
     private int[] runHashes = new int[0];
     private long lastStart = Long.MIN_VALUE;
     private long lastEnd = Long.MIN_VALUE;
+    /** The events before this time have entered: those of the last window and those taken in ahead of the next step. */
+    private long enteredTo = Long.MIN_VALUE;
 
     private IncrementalAggregation(Op top, OpGroup group, StarPattern star, Op datasetPart, List<Var> keyVars, List<Var> sharedVars,
                                    List<AggregateSpec> aggregates, List<Var> projectVars, long paneMillis) {
@@ -272,26 +274,57 @@ final class IncrementalAggregation implements StepEvaluator {
     @Override
     public StepResult evaluate(List<WindowView> windows, DatasetGraph dataset, long now) {
         WindowView w = windows.get(0);
-        if ( lastEnd == Long.MIN_VALUE || w.start() >= lastEnd || w.start() < lastStart || Math.floorMod(w.start(), paneMillis) != 0 ) {
+        if ( !follows(w) ) {
             // First step, a window that does not overlap the last one, or one that does not start at a pane: start again from its content.
             spanning.clear();
             panes.clear();
             byKey.clear();
+            changed.clear();
             w.store().forEachRun(w.start(), w.end(), this::enter);
         } else {
             leaveBefore(Math.floorDiv(w.start(), paneMillis));
-            w.store().forEachRun(lastEnd, w.end(), this::enter);
+            w.store().forEachRun(enteredTo, w.end(), this::enter);
         }
         if ( !panes.isEmpty() )
             panes.peekLast().sealed();
         lastStart = w.start();
         lastEnd = w.end();
-        // Re-matching removes subjects left empty, so the last one entered may be gone by the next step.
+        enteredTo = w.end();
+        rematchChanged();
+        return answer(dataset);
+    }
+
+    /**
+     * Events that will enter at the next step are taken in as they become final, a commit or a
+     * few behind, while they are in the cache: their subjects are matched and their solutions
+     * added to the window's and their pane's aggregates now, and the step at the window's end
+     * takes in only the rest, drops the leaving panes and answers. Nothing reads the aggregates
+     * between steps, and entering before the leaving panes have left gives the same aggregates
+     * (a subject of a leaving pane that gets a new event spans panes, and gives back its
+     * leaving triples' solutions when they leave).
+     */
+    @Override
+    public void ahead(List<WindowView> windows, long before) {
+        WindowView w = windows.get(0);
+        long to = Math.min(before, w.end());
+        if ( !follows(w) || to <= enteredTo )
+            return;
+        w.store().forEachRun(enteredTo, to, this::enter);
+        enteredTo = to;
+        rematchChanged();
+    }
+
+    /** Whether window {@code w} can be reached from the last one by dropping and adding panes. */
+    private boolean follows(WindowView w) {
+        return lastEnd != Long.MIN_VALUE && w.start() < lastEnd && w.start() >= lastStart && Math.floorMod(w.start(), paneMillis) == 0;
+    }
+
+    private void rematchChanged() {
+        // Re-matching removes subjects left empty, so the last one entered may be gone by the next entering.
         lastEntered = null;
         for ( StarSubject s : changed )
             rematch(s);
         changed.clear();
-        return answer(dataset);
     }
 
     /** Drop the panes before pane {@code pane}: their own aggregates at once, the spanning subjects' triples one by one. */

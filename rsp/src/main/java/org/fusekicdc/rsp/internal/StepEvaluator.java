@@ -20,4 +20,13 @@ interface StepEvaluator {
 
     /** A commit was accepted (before the steps evaluated at its version): evaluators that keep dataset reads learn what changed. */
     default void committed(Commit commit) {}
+
+    /**
+     * The events before {@code before} of the window to be reported next are final (a commit-time
+     * window: no later commit is stamped earlier): an incremental evaluator may take them in now,
+     * while they are in the cache, so that the step at the window's end has only the rest to do.
+     *
+     * @param windows the query's windows as the next step will see them
+     */
+    default void ahead(List<WindowView> windows, long before) {}
 }
