@@ -12,7 +12,6 @@ import org.apache.jena.graph.Node;
 import org.apache.jena.sparql.expr.NodeValue;
 import org.apache.jena.sparql.expr.nodevalue.XSDFuncOp;
 import org.apache.jena.sparql.util.NodeCmp;
-import org.fusekicdc.rsp.internal.IncrementalAggregation.AggregateSpec;
 
 /**
  * The aggregates of one join key (or, at a step, one group), kept so that a solution can be

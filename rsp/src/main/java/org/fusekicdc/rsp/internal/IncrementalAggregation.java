@@ -3,7 +3,6 @@ package org.fusekicdc.rsp.internal;
 import java.math.BigInteger;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -16,10 +15,6 @@ import org.apache.jena.graph.Node;
 import org.apache.jena.sparql.algebra.Algebra;
 import org.apache.jena.sparql.algebra.Op;
 import org.apache.jena.sparql.algebra.OpVars;
-import org.apache.jena.sparql.algebra.Table;
-import org.apache.jena.sparql.algebra.TableFactory;
-import org.apache.jena.sparql.algebra.TransformCopy;
-import org.apache.jena.sparql.algebra.Transformer;
 import org.apache.jena.sparql.algebra.op.Op1;
 import org.apache.jena.sparql.algebra.op.OpDistinct;
 import org.apache.jena.sparql.algebra.op.OpExtend;
@@ -31,27 +26,13 @@ import org.apache.jena.sparql.algebra.op.OpOrder;
 import org.apache.jena.sparql.algebra.op.OpProject;
 import org.apache.jena.sparql.algebra.op.OpReduced;
 import org.apache.jena.sparql.algebra.op.OpSlice;
-import org.apache.jena.sparql.algebra.op.OpTable;
 import org.apache.jena.sparql.algebra.walker.Walker;
 import org.apache.jena.sparql.algebra.OpVisitorBase;
 import org.apache.jena.sparql.core.DatasetGraph;
 import org.apache.jena.sparql.core.Quad;
 import org.apache.jena.sparql.core.Var;
-import org.apache.jena.sparql.engine.QueryIterator;
 import org.apache.jena.sparql.engine.binding.Binding;
-import org.apache.jena.sparql.engine.binding.BindingBuilder;
-import org.apache.jena.sparql.engine.binding.BindingFactory;
-import org.apache.jena.sparql.expr.Expr;
 import org.apache.jena.sparql.expr.ExprAggregator;
-import org.apache.jena.sparql.expr.ExprList;
-import org.apache.jena.sparql.expr.aggregate.AggAvg;
-import org.apache.jena.sparql.expr.aggregate.AggCount;
-import org.apache.jena.sparql.expr.aggregate.AggCountVar;
-import org.apache.jena.sparql.expr.aggregate.AggMax;
-import org.apache.jena.sparql.expr.aggregate.AggMin;
-import org.apache.jena.sparql.expr.aggregate.AggSum;
-import org.apache.jena.sparql.expr.aggregate.Aggregator;
-import org.apache.jena.sparql.function.FunctionEnvBase;
 import org.fusekicdc.rsp.Commit;
 import org.fusekicdc.rsp.ContinuousQuery;
 import org.fusekicdc.rsp.StepResult;
@@ -77,26 +58,17 @@ import org.fusekicdc.rsp.WindowSpec;
  * aggregates are joined with the dataset part's rows of each key ({@link Enrichment}: read for
  * new keys, and for all after a commit that changes a quad the dataset part can match) and
  * combined per group, so a change of reference data is reflected at the next step like in a
- * full evaluation. HAVING, ORDER BY, LIMIT and expressions over aggregates run on the combined
- * groups as Jena evaluates them.
+ * full evaluation ({@link GroupedAnswer}). Over commit time, the events of the next window are
+ * taken in as they become final ({@link #ahead}), so that the step at its end has little left.
  */
 final class IncrementalAggregation implements StepEvaluator {
-    private static final FunctionEnvBase FUNCTION_ENV = new FunctionEnvBase();
-
-    private final Op top;
-    private final OpGroup group;
     private final StarPattern star;
-    private final List<Var> keyVars;
-    /** Slots of the key variables in the star's solutions. */
-    private final int[] keySlots;
     /** The part of the group's pattern outside the WINDOW block, or null. */
     private final Op datasetPart;
-    /** The key variables the dataset part uses too: what a key joins the dataset part's rows on. */
-    private final List<Var> sharedVars;
     /** The dataset part's rows per join key, kept between steps; null without a dataset part. */
     private final Enrichment enrichment;
+    private final GroupedAnswer grouped;
     private final List<AggregateSpec> aggregates;
-    private final List<Var> projectVars;
     /** The length of a pane in milliseconds. */
     private final long paneMillis;
 
@@ -122,19 +94,13 @@ final class IncrementalAggregation implements StepEvaluator {
     /** The events before this time have entered: those of the last window and those taken in ahead of the next step. */
     private long enteredTo = Long.MIN_VALUE;
 
-    private IncrementalAggregation(Op top, OpGroup group, StarPattern star, Op datasetPart, List<Var> keyVars, List<Var> sharedVars,
-                                   List<AggregateSpec> aggregates, List<Var> projectVars, long paneMillis) {
-        this.paneMillis = paneMillis;
-        this.top = top;
-        this.group = group;
+    private IncrementalAggregation(StarPattern star, Op datasetPart, GroupedAnswer grouped, long paneMillis) {
         this.star = star;
-        this.keyVars = keyVars;
-        this.keySlots = keyVars.stream().mapToInt(star.vars()::indexOf).toArray();
         this.datasetPart = datasetPart;
-        this.sharedVars = sharedVars;
-        this.enrichment = datasetPart == null ? null : new Enrichment(datasetPart, sharedVars, group.getGroupVars().getVars(), this::keyBinding);
-        this.aggregates = aggregates;
-        this.projectVars = projectVars;
+        this.grouped = grouped;
+        this.aggregates = grouped.aggregates();
+        this.enrichment = datasetPart == null ? null : new Enrichment(datasetPart, grouped.sharedVars(), grouped.groupVars(), grouped::keyBinding);
+        this.paneMillis = paneMillis;
     }
 
     /** The incremental plan for the query, or empty when its shape needs re-evaluation. */
@@ -192,7 +158,8 @@ final class IncrementalAggregation implements StepEvaluator {
         long pane = BigInteger.valueOf(spec.range().toMillis()).gcd(BigInteger.valueOf(spec.step().toMillis())).longValueExact();
         if ( pane <= 0 )
             return Optional.empty();
-        return Optional.of(new IncrementalAggregation(op, group, star, datasetPart, keyVars, sharedVars, aggregates, query.sparql().getProjectVars(), pane));
+        GroupedAnswer grouped = new GroupedAnswer(op, group, aggregates, query.sparql().getProjectVars(), keyVars, starVars, sharedVars);
+        return Optional.of(new IncrementalAggregation(star, datasetPart, grouped, pane));
     }
 
     private static boolean readsGraph(Op op, Node window) {
@@ -221,48 +188,9 @@ final class IncrementalAggregation implements StepEvaluator {
         return datasetPart;
     }
 
-    List<AggregateSpec> aggregates() {
-        return aggregates;
-    }
-
-    /** The variables of the join key, in key order. */
-    List<Var> keyVars() {
-        return keyVars;
-    }
-
-    /**
-     * Whether the operators above the group read only the groups: no EXISTS (which reads the
-     * dataset) and no LIMIT or OFFSET (which would keep groups by their order, and the order of
-     * groups without ORDER BY, or among equals, is that of the join keys).
-     */
-    boolean aboveGroupReadsOnlyGroups() {
-        Op cursor = top;
-        while ( cursor != group ) {
-            if ( cursor instanceof OpSlice )
-                return false;
-            ExprList exprs = switch (cursor) {
-                case OpFilter f -> f.getExprs();
-                case OpExtend e -> new ExprList(new ArrayList<>(e.getVarExprList().getExprs().values()));
-                case OpOrder o -> new ExprList(o.getConditions().stream().map(c -> c.getExpression()).toList());
-                default -> new ExprList();
-            };
-            for ( Expr e : exprs )
-                if ( readsDataset(e) )
-                    return false;
-            cursor = ((Op1)cursor).getSubOp();
-        }
-        return true;
-    }
-
-    private static boolean readsDataset(Expr e) {
-        boolean[] found = { false };
-        Walker.walk(e, new org.apache.jena.sparql.expr.ExprVisitorBase() {
-            @Override
-            public void visit(org.apache.jena.sparql.expr.ExprFunctionOp op) {
-                found[0] = true;
-            }
-        });
-        return found[0];
+    /** How the answer is made from the aggregates per join key. */
+    GroupedAnswer grouped() {
+        return grouped;
     }
 
     @Override
@@ -444,7 +372,7 @@ final class IncrementalAggregation implements StepEvaluator {
             s.contributions = List.of();
         } else {
             // Its solutions were not kept: matching its triples again gives the same ones.
-            star.forEachSolution(s, row -> subtract(key(row), row, s.home));
+            star.forEachSolution(s, row -> subtract(grouped.key(row), row, s.home));
         }
         s.changed = true;
         changed.add(s);
@@ -484,7 +412,7 @@ final class IncrementalAggregation implements StepEvaluator {
             return;
         List<StarSubject.Contribution> added = new ArrayList<>(rows.size());
         for ( Node[] row : rows ) {
-            Object key = key(row);
+            Object key = grouped.key(row);
             KeyAggregates k = aggregatesOf(key);
             k.window.add(row, +1);
             added.add(new StarSubject.Contribution(key, k.window, row));
@@ -494,7 +422,7 @@ final class IncrementalAggregation implements StepEvaluator {
 
     /** Add a solution of a subject at home in {@code pane} to the window's aggregates and the pane's. */
     private void addInPane(Node[] row, WindowPane pane) {
-        Object key = key(row);
+        Object key = grouped.key(row);
         KeyAggregates k = aggregatesOf(key);
         if ( k.pane != pane ) {
             k.pane = pane;
@@ -526,33 +454,12 @@ final class IncrementalAggregation implements StepEvaluator {
         }
     }
 
-    /** The join key of a star solution: the key variable's node, or the list of the key variables' nodes. */
-    Object key(Node[] row) {
-        if ( keySlots.length == 1 )
-            return row[keySlots[0]];
-        Node[] key = new Node[keySlots.length];
-        for ( int i = 0; i < key.length; i++ )
-            key[i] = row[keySlots[i]];
-        return Arrays.asList(key);
-    }
-
-    /** The key as a binding of the key variables. */
-    private Binding keyBinding(Object key) {
-        if ( keySlots.length == 1 )
-            return BindingFactory.binding(keyVars.get(0), (Node)key);
-        BindingBuilder b = BindingFactory.builder();
-        List<?> nodes = (List<?>)key;
-        for ( int i = 0; i < keySlots.length; i++ )
-            b.add(keyVars.get(i), (Node)nodes.get(i));
-        return b.build();
-    }
-
     /** Join the per-key aggregates with the dataset part (its rows kept per key between steps), combine per group, and run the operators above the group. */
     private StepResult answer(DatasetGraph dataset) {
-        List<Var> groupVars = group.getGroupVars().getVars();
+        List<Var> groupVars = grouped.groupVars();
         Map<Binding, AggregateState> groups = new LinkedHashMap<>();
         if ( enrichment == null ) {
-            byKey.forEach((key, k) -> groups.computeIfAbsent(Enrichment.project(keyBinding(key), groupVars), g -> new AggregateState(aggregates)).merge(k.window));
+            byKey.forEach((key, k) -> groups.computeIfAbsent(Enrichment.project(grouped.keyBinding(key), groupVars), g -> new AggregateState(aggregates)).merge(k.window));
         } else if ( !byKey.isEmpty() ) {
             enrichment.refresh(byKey.keySet(), dataset);
             byKey.forEach((key, k) -> {
@@ -560,123 +467,6 @@ final class IncrementalAggregation implements StepEvaluator {
                     groups.computeIfAbsent(g, x -> new AggregateState(aggregates)).merge(k.window);
             });
         }
-        return aboveGroup(groups, dataset);
-    }
-
-    /**
-     * Join aggregates by join key, made elsewhere, with the dataset part, combine per group, and
-     * run the operators above the group.
-     *
-     * @param states        the window's aggregates by join key
-     * @param datasetSource the dataset part, or a table of its solutions (null when the query has none)
-     * @param dataset       what {@code datasetSource} and the operators above the group read
-     */
-    StepResult answer(Map<Object, AggregateState> states, Op datasetSource, DatasetGraph dataset) {
-        List<Var> groupVars = group.getGroupVars().getVars();
-        Map<Binding, AggregateState> groups = new LinkedHashMap<>();
-        Map<Binding, AggregateState> byKey = new LinkedHashMap<>();
-        states.forEach((key, state) -> byKey.put(keyBinding(key), state));
-        if ( datasetSource == null ) {
-            byKey.forEach((key, state) -> groups.computeIfAbsent(Enrichment.project(key, groupVars), k -> new AggregateState(aggregates)).merge(state));
-        } else if ( !byKey.isEmpty() ) {
-            Map<Binding, List<Map.Entry<Binding, AggregateState>>> keysByShared = new HashMap<>();
-            Table values = TableFactory.create(sharedVars);
-            for ( Map.Entry<Binding, AggregateState> e : byKey.entrySet() ) {
-                Binding shared = Enrichment.project(e.getKey(), sharedVars);
-                List<Map.Entry<Binding, AggregateState>> l = keysByShared.get(shared);
-                if ( l == null ) {
-                    l = new ArrayList<>();
-                    keysByShared.put(shared, l);
-                    values.addBinding(shared);
-                }
-                l.add(e);
-            }
-            Op joined = OpJoin.create(OpTable.create(values), datasetSource);
-            QueryIterator rows = Algebra.exec(joined, dataset);
-            try {
-                while ( rows.hasNext() ) {
-                    Binding row = rows.next();
-                    for ( Map.Entry<Binding, AggregateState> e : keysByShared.getOrDefault(Enrichment.project(row, sharedVars), List.of()) ) {
-                        Binding full = BindingFactory.builder(row).addAll(e.getKey()).build();
-                        groups.computeIfAbsent(Enrichment.project(full, groupVars), k -> new AggregateState(aggregates)).merge(e.getValue());
-                    }
-                }
-            } finally {
-                rows.close();
-            }
-        }
-        return aboveGroup(groups, dataset);
-    }
-
-    /** The groups' aggregate values through the operators above the group. */
-    private StepResult aboveGroup(Map<Binding, AggregateState> groups, DatasetGraph dataset) {
-        if ( group.getGroupVars().getVars().isEmpty() && groups.isEmpty() )
-            groups.put(BindingFactory.empty(), new AggregateState(aggregates));
-        Table table = TableFactory.create();
-        groups.forEach((key, state) -> {
-            BindingBuilder b = BindingFactory.builder(key);
-            for ( int i = 0; i < aggregates.size(); i++ ) {
-                Node value = state.value(i);
-                if ( value != null )
-                    b.add(aggregates.get(i).var(), value);
-            }
-            table.addBinding(b.build());
-        });
-        Op finalOp = Transformer.transform(new TransformCopy() {
-            @Override
-            public Op transform(OpGroup opGroup, Op subOp) {
-                return opGroup.equals(group) ? OpTable.create(table) : super.transform(opGroup, subOp);
-            }
-        }, top);
-        List<Binding> out = new ArrayList<>();
-        QueryIterator it = Algebra.exec(finalOp, dataset);
-        try {
-            it.forEachRemaining(out::add);
-        } finally {
-            it.close();
-        }
-        return new StepResult.Rows(projectVars, out);
-    }
-
-    /** Whether a filter list holds for a solution (an error is false, as in SPARQL). */
-    static boolean holds(ExprList exprs, Binding b) {
-        for ( Expr e : exprs ) {
-            try {
-                if ( !e.isSatisfied(b, FUNCTION_ENV) )
-                    return false;
-            } catch (RuntimeException ex) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * One aggregate of the group: its output variable, its kind, the star variable it reads
-     * and that variable's slot in the star's solutions (null and -1 for COUNT(*)).
-     */
-    record AggregateSpec(Var var, Kind kind, Var arg, int slot) {
-        enum Kind { COUNT_ALL, COUNT, SUM, AVG, MIN, MAX }
-
-        /** @param starVars the star's variables by slot */
-        static AggregateSpec of(ExprAggregator ea, List<Var> starVars) {
-            Aggregator agg = ea.getAggregator();
-            if ( agg instanceof AggCount )
-                return new AggregateSpec(ea.getVar(), Kind.COUNT_ALL, null, -1);
-            Kind kind = switch (agg) {
-                case AggCountVar a -> Kind.COUNT;
-                case AggSum a -> Kind.SUM;
-                case AggAvg a -> Kind.AVG;
-                case AggMin a -> Kind.MIN;
-                case AggMax a -> Kind.MAX;
-                default -> null;
-            };
-            if ( kind == null || agg.getExprList() == null || agg.getExprList().size() != 1 )
-                return null;
-            Expr arg = agg.getExprList().get(0);
-            if ( !arg.isVariable() || !starVars.contains(arg.asVar()) )
-                return null;
-            return new AggregateSpec(ea.getVar(), kind, arg.asVar(), starVars.indexOf(arg.asVar()));
-        }
+        return grouped.aboveGroup(groups, dataset);
     }
 }

@@ -72,7 +72,7 @@ public final class SplitPlan {
     public static Optional<SplitPlan> of(ContinuousQuery query) {
         if ( query.windows().size() != 1 || query.windows().get(0).kind() != WindowSpec.Kind.TIME || query.windows().get(0).eventTime() )
             return Optional.empty();
-        return IncrementalAggregation.plan(query).filter(IncrementalAggregation::aboveGroupReadsOnlyGroups).map(p -> new SplitPlan(query, p));
+        return IncrementalAggregation.plan(query).filter(p -> p.grouped().aboveGroupReadsOnlyGroups()).map(p -> new SplitPlan(query, p));
     }
 
     public ContinuousQuery query() {
@@ -147,14 +147,14 @@ public final class SplitPlan {
                     star.add(triples, new Event(Quad.create(Quad.defaultGraphIRI, t), e.time(), e.version()), star.predicateId(t.getPredicate()),
                              pane.id);
             for ( Node[] row : star.solutions(triples) )
-                byKey.computeIfAbsent(plan.key(row), k -> new AggregateState(plan.aggregates())).add(row, +1);
+                byKey.computeIfAbsent(plan.grouped().key(row), k -> new AggregateState(plan.grouped().aggregates())).add(row, +1);
         }
 
         /** The keys and their aggregates, for {@link SplitPlan#answer}. */
         public byte[] toBytes() {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             try (DataOutputStream out = new DataOutputStream(bytes)) {
-                int width = plan.keyVars().size();
+                int width = plan.grouped().keyVars().size();
                 out.writeInt(byKey.size());
                 for ( Map.Entry<Object, AggregateState> e : byKey.entrySet() ) {
                     if ( width == 1 )
@@ -178,7 +178,7 @@ public final class SplitPlan {
      */
     public StepResult answer(List<byte[]> partials, StepResult.Rows datasetSolutions) {
         Map<Object, AggregateState> states = new LinkedHashMap<>();
-        int width = plan.keyVars().size();
+        int width = plan.grouped().keyVars().size();
         for ( byte[] p : partials ) {
             try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(p))) {
                 int keys = in.readInt();
@@ -192,10 +192,10 @@ public final class SplitPlan {
                             nodes[i] = Terms.read(in);
                         key = Arrays.asList(nodes);
                     }
-                    AggregateState state = AggregateState.read(plan.aggregates(), in);
+                    AggregateState state = AggregateState.read(plan.grouped().aggregates(), in);
                     AggregateState sum = states.get(key);
                     if ( sum == null )
-                        states.put(key, sum = new AggregateState(plan.aggregates()));
+                        states.put(key, sum = new AggregateState(plan.grouped().aggregates()));
                     sum.merge(state);
                 }
             } catch (IOException ex) {
@@ -208,7 +208,7 @@ public final class SplitPlan {
             datasetSolutions.rows().forEach(table::addBinding);
             datasetSource = OpTable.create(table);
         }
-        return plan.answer(states, datasetSource, NO_DATASET);
+        return plan.grouped().answer(states, datasetSource, NO_DATASET);
     }
 
     /**

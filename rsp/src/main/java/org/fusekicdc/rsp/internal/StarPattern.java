@@ -14,7 +14,9 @@ import org.apache.jena.sparql.core.Var;
 import org.apache.jena.sparql.engine.binding.Binding;
 import org.apache.jena.sparql.engine.binding.BindingBuilder;
 import org.apache.jena.sparql.engine.binding.BindingFactory;
+import org.apache.jena.sparql.expr.Expr;
 import org.apache.jena.sparql.expr.ExprList;
+import org.apache.jena.sparql.function.FunctionEnvBase;
 import org.fusekicdc.rsp.RspVocab;
 
 /**
@@ -169,7 +171,7 @@ final class StarPattern {
     /** Depth first, binding {@code row} in place: pattern {@code j} on, each complete row that passes the filter given to {@code action}. */
     private void match(int j, StarSubject triples, Consumer<Node[]> action) {
         if ( j == patternPredicates.length ) {
-            if ( filter == null || IncrementalAggregation.holds(filter, binding(row)) )
+            if ( filter == null || holds(filter, binding(row)) )
                 action.accept(row);
             return;
         }
@@ -195,5 +197,20 @@ final class StarPattern {
         for ( int i = 0; i < row.length; i++ )
             b.add(vars.get(i), row[i]);
         return b.build();
+    }
+
+    private static final FunctionEnvBase FUNCTION_ENV = new FunctionEnvBase();
+
+    /** Whether a filter list holds for a solution (an error is false, as in SPARQL). */
+    private static boolean holds(ExprList exprs, Binding b) {
+        for ( Expr e : exprs ) {
+            try {
+                if ( !e.isSatisfied(b, FUNCTION_ENV) )
+                    return false;
+            } catch (RuntimeException ex) {
+                return false;
+            }
+        }
+        return true;
     }
 }
