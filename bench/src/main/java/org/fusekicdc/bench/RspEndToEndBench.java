@@ -56,7 +56,9 @@ import org.fusekicdc.sink.kafka.TestBroker;
  * the others, their latency. The answers of each step at both clients are compared (rows sorted).</li>
  * <li><b>Reads.</b> From the server's metrics ({@code /$/metrics}), over the measured writes: the
  * reads at a known version (the queries' steps), how many waited for a store commit and how long
- * ({@link ReadWaitSample}), and the server process's CPU time.</li>
+ * ({@link ReadWaitSample}); the commits' two durable steps as the server timed them (its record
+ * from the commit-time stamp to forced in the log, then the store's commit), which a window
+ * ending during a commit waits for; and the server process's CPU time.</li>
  * <li><b>Heap.</b> Every {@code bench.heapEverySeconds} (0: only before and after) the server runs
  * a full GC and reports the heap used after it; the series is printed with its least-squares
  * slope over the second half of the run. The forced collections pause the server: latency in a
@@ -232,7 +234,8 @@ public final class RspEndToEndBench {
                 Thread.sleep(20);
             double wallSeconds = (System.nanoTime() - wallBefore) / 1e9;
             double cpuSeconds = (server.cpuTime().toNanos() - cpuBefore.toNanos()) / 1e9;
-            String readWaits = ReadWaitSample.scrape(http, server).since(readsBefore);
+            ReadWaitSample readsAfter = ReadWaitSample.scrape(http, server);
+            String readWaits = readsAfter.since(readsBefore);
             heap.sample(server, (System.nanoTime() - t0) / 1e9);
             report.out(String.format(Locale.ROOT, "Writes measured: %.1f s at %,.0f quad events/s offered: %,.0f achieved (%,d txns, %,d quads), commit p50 %s ms p99 %s ms max %s ms; load %s -> %s",
                                      run.seconds(), offered, run.quadsPerSecond(), run.batches(), run.quads(), f1(pct(run.commitMillisSorted(), 50)),
@@ -240,6 +243,7 @@ public final class RspEndToEndBench {
             report.out(String.format(Locale.ROOT, "Server CPU from the measured writes' start to the last step: %.1f s in %.1f s (%.2f cores)",
                                      cpuSeconds, wallSeconds, cpuSeconds / wallSeconds));
             report.out("Reads at a known version in that time (the continuous queries' steps): " + readWaits);
+            report.out("Commits in that time, the server's own timing: " + readsAfter.commitsSince(readsBefore));
             latencies(sse, topicSteps, firstStep, lastStep);
             commitsInFlight(run, sse, topicSteps, firstStep, lastStep);
             heap.report(report);

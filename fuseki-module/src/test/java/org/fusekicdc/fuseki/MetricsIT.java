@@ -48,6 +48,9 @@ class MetricsIT {
             assertEquals(3.0, value(m, "fusekicdc_capture_patch_size_bytes_count{dataset=\"ds\"}"));
             assertTrue(value(m, "fusekicdc_capture_patch_size_bytes_sum{dataset=\"ds\"}") > 3 * 100, "patches have headers and two quads");
             assertEquals(3.0, value(m, "fusekicdc_capture_overhead_seconds_count{dataset=\"ds\"}"));
+            assertEquals(3.0, value(m, "fusekicdc_log_append_seconds_count{dataset=\"ds\"}"));
+            assertEquals(3.0, value(m, "fusekicdc_store_commit_seconds_count{dataset=\"ds\"}"));
+            assertTrue(value(m, "fusekicdc_store_commit_seconds_sum{dataset=\"ds\"}") > 0, "the store's commits take time");
             assertEquals(3.0, value(m, "fusekicdc_log_head_version{dataset=\"ds\"}"));
             assertEquals(1.0, value(m, "fusekicdc_log_oldest_version{dataset=\"ds\"}"));
             assertTrue(value(m, "fusekicdc_log_size_bytes{dataset=\"ds\"}") > 0);

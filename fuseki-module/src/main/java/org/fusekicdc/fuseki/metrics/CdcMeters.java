@@ -53,6 +53,8 @@ public final class CdcMeters implements CdcObserver, AutoCloseable {
     private final Counter quads;
     private final DistributionSummary patchSize;
     private final Timer captureTime;
+    private final Timer logAppend;
+    private final Timer storeCommit;
     private final Map<String, SinkMeters> sinks = new ConcurrentHashMap<>();
     private final Timer liveMatch;
     private final Timer liveEvaluation;
@@ -85,6 +87,10 @@ public final class CdcMeters implements CdcObserver, AutoCloseable {
                                            .description("Size of each patch as written to the change log").register(registry));
         captureTime = add(latency(Timer.builder("fusekicdc.capture.overhead").tags(datasetTags)
                                        .description("Time capture adds to a commit: net effect, durable log append, publish (not the store's own commit)")));
+        logAppend = add(latency(Timer.builder("fusekicdc.log.append").tags(datasetTags)
+                                     .description("A write transaction's record, from its commit-time stamp to written and forced to the change log")));
+        storeCommit = add(latency(Timer.builder("fusekicdc.store.commit").tags(datasetTags)
+                                       .description("The store's own commit of a write transaction, after its record is in the change log")));
 
         gauge("fusekicdc.log.head.version", null, log, ChangeLog::publishedVersion, datasetTags, "Newest committed version");
         gauge("fusekicdc.log.oldest.version", null, log, ChangeLog::firstVersion, datasetTags, "Oldest version still in the change log (retention)");
@@ -221,6 +227,12 @@ public final class CdcMeters implements CdcObserver, AutoCloseable {
         quads.increment(quadChanges);
         patchSize.record(patchBytes);
         captureTime.record(captureNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void committed(long version, long appendNanos, long storeNanos) {
+        logAppend.record(appendNanos, TimeUnit.NANOSECONDS);
+        storeCommit.record(storeNanos, TimeUnit.NANOSECONDS);
     }
 
     @Override

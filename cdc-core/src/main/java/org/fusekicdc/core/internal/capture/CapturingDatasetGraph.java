@@ -376,6 +376,7 @@ public final class CapturingDatasetGraph extends DatasetGraphWrapper {
             CommitProtocol.Committed done = protocol.commit(replicaOf, patch, super::commit, super::abort);
             RecordMeta meta = done.meta();
             log.observer().captured(meta.version(), quadChanges, patchBytes[0], System.nanoTime() - t0 - done.storeNanos());
+            log.observer().committed(meta.version(), done.appendNanos(), done.storeNanos());
             LOG.debug("Dataset '{}': version {} committed (patch {}, {} quad changes, {} bytes{}{})", datasetName(), meta.version(), meta.id(),
                       quadChanges, patchBytes[0], tc.spilled() ? ", spilled to disk" : "", replicaOf != null ? ", from the leader" : "");
             // Last: a watcher may wait (for a sink's destination) or throw, and the commit is done.

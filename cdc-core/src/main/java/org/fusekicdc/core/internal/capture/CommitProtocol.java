@@ -68,8 +68,11 @@ final class CommitProtocol {
         return new CommitProtocol(store, writer);
     }
 
-    /** A committed transaction: its record, and how long the store's own commit took. */
-    record Committed(RecordMeta meta, long storeNanos) {}
+    /**
+     * A committed transaction: its record, how long the record took from its stamp to durable in
+     * the log, and how long the store's own commit took after that.
+     */
+    record Committed(RecordMeta meta, long appendNanos, long storeNanos) {}
 
     /**
      * Log the open write transaction's patch and commit the store, in the order the class
@@ -85,6 +88,7 @@ final class CommitProtocol {
         commitLock.lock();
         try {
             RecordMeta meta;
+            long a0 = System.nanoTime();
             try {
                 meta = replicaOf != null ? writer.appendReplica(replicaOf, patch) : writer.append(patch);
             } catch (RuntimeException ex) {
@@ -92,6 +96,7 @@ final class CommitProtocol {
                 storeAbort.run();
                 throw ex;
             }
+            long appendNanos = System.nanoTime() - a0;
             reads.committing(log.publishedVersion(), meta.version());
             long s0 = System.nanoTime();
             try {
@@ -102,7 +107,7 @@ final class CommitProtocol {
             }
             long storeNanos = System.nanoTime() - s0;
             writer.publish(meta.version());
-            return new Committed(meta, storeNanos);
+            return new Committed(meta, appendNanos, storeNanos);
         } finally {
             reads.stable(log.publishedVersion());
             commitLock.unlock();

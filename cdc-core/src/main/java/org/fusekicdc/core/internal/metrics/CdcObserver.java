@@ -22,6 +22,14 @@ public interface CdcObserver {
      */
     default void captured(long version, long quadChanges, long patchBytes, long captureNanos) {}
 
+    /**
+     * The two durable steps of a write transaction's commit, in order: its record, stamped with
+     * its commit time, written and forced to the log ({@code appendNanos}), then the store's own
+     * commit ({@code storeNanos}). A commit-time window that ends between the stamp and the
+     * publish closes only once the commit is published.
+     */
+    default void committed(long version, long appendNanos, long storeNanos) {}
+
     /** A sink delivered a patch; {@code publishNanos} is how long the delivery took. */
     default void delivered(String sink, long version, long publishNanos) {}
 
