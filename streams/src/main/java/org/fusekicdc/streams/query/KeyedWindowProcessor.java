@@ -128,7 +128,7 @@ public final class KeyedWindowProcessor implements Processor<String, byte[], Str
     private void put(Record<String, byte[]> record) {
         long version = KeyedRecords.eventVersion(record.value());
         long time = KeyedRecords.eventTime(record.value());
-        if ( time <= newest - retention )
+        if ( newest != Long.MIN_VALUE && time <= newest - retention )
             LOG.warn("Dataset '{}' version {}: an event of <{}> at {} is more than the keyed store's retention ({} ms) behind the newest "
                      + "commit time of its partition ({}), and is dropped: the split query's windows miss it", dataset(record.key()), version,
                      query(record.key()), time, retention, newest);
