@@ -57,7 +57,8 @@ public final class ContinuousQueryTopology {
     /** The repartition topics of split queries (Kafka Streams names them {@code <application.id>-<name>-repartition}) and their stages. */
     public static final String KEYED_TOPIC = "query-keys";
     public static final String KEYED = "keyed-windows";
-    public static final String KEYED_STORE = "keyed-windows";
+    /** A window store; the key-value store of earlier versions was {@code keyed-windows}, a name not reused so that its changelog is never restored into this one. */
+    public static final String KEYED_STORE = "keyed-window-events";
     public static final String PARTS_TOPIC = "query-parts";
     public static final String ASSEMBLY = "step-assembly";
     public static final String ASSEMBLY_STORES = "step-assembly";

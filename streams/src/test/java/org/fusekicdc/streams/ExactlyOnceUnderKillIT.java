@@ -13,6 +13,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.fusekicdc.core.testing.TestSupport;
 import org.fusekicdc.core.wire.MessageFormats;
 import org.fusekicdc.rsp.Commit;
@@ -75,6 +79,17 @@ class ExactlyOnceUnderKillIT {
             for ( ContinuousQuery q : queries )
                 assertEquals(expected.get(q.name()), out.steps().getOrDefault(q.name(), List.of()), "the steps of " + q.name());
             assertEquals(all, StepTopic.total(out.steps()), "no step more");
+        }
+        // The keyed stage's window store: its changelog is deleted by append time, not by the (months old) commit times.
+        Config keyed = changelogConfig(broker, ContinuousQueryTopology.KEYED_STORE);
+        assertEquals("LogAppendTime", keyed.get(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG).value());
+        assertEquals("compact,delete", keyed.get(TopicConfig.CLEANUP_POLICY_CONFIG).value());
+    }
+
+    private static Config changelogConfig(TestBroker broker, String store) throws Exception {
+        ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, APPLICATION + "-" + store + "-changelog");
+        try (Admin admin = broker.admin()) {
+            return admin.describeConfigs(List.of(topic)).all().get().get(topic);
         }
     }
 

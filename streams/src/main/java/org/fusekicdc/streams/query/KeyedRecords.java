@@ -106,6 +106,14 @@ public final class KeyedRecords {
         return read(value, EVENT, DataInputStream::readLong);
     }
 
+    /** The time an event's commit was taken at, without reading its triples. */
+    static long eventTime(byte[] value) {
+        return read(value, EVENT, in -> {
+            in.readLong();
+            return in.readLong();
+        });
+    }
+
     static boolean isMarker(byte[] value) {
         return value.length > 0 && value[0] == MARKER;
     }

@@ -1,21 +1,25 @@
 package org.fusekicdc.streams.query;
 
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.WindowStore;
 import org.fusekicdc.rsp.ContinuousQuery;
 import org.fusekicdc.rsp.internal.SplitPlan;
 import org.slf4j.Logger;
@@ -23,11 +27,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The keyed stage of split queries: per partition of the keyed topic, the window events of the
- * subjects whose key hashes to it, in a key-value store (key {@code NUL dataset NUL query NUL
- * subject NUL version}, one entry per subject and commit). At each step marker it matches each
- * of its subjects' triples in the step's window against the query's star, hands on the
- * aggregates per join key as one {@link KeyedRecords.Part}, and deletes the events no later
- * window holds.
+ * subjects whose key hashes to it, in a Kafka Streams window store (key {@code NUL dataset NUL
+ * query NUL subject NUL version}, timestamp the commit time, one entry per subject and commit).
+ * At each step marker it fetches the events of the step's window over the query's keys, matches
+ * each of its subjects' triples against the query's star, hands on the aggregates per join key
+ * as one {@link KeyedRecords.Part}, and deletes the window's events no later window holds.
  * <p>
  * A marker names its partition, and only the subjects of that partition are read: in a running
  * application a task holds one partition, so these are all it holds.
@@ -35,16 +39,32 @@ import org.slf4j.LoggerFactory;
 public final class KeyedWindowProcessor implements Processor<String, byte[], String, byte[]> {
     private static final Logger LOG = LoggerFactory.getLogger(KeyedWindowProcessor.class);
 
+    /**
+     * How far the store's time (the newest commit time put into it, over all datasets of the
+     * partition) may run ahead of a dataset's window before its events are dropped: datasets
+     * share a keyed partition, and one may lag behind another (a backlog, a replay of the change
+     * topic's history). Deleting events at the markers keeps the store to what windows need, so
+     * the margin holds only events no marker deletes (a query removed or failed).
+     */
+    public static final Duration RETENTION_MARGIN = Duration.ofDays(7);
+
+    /** The events are points in time: a window of the store holds one commit's events of one subject. */
+    private static final Duration EVENT_SIZE = Duration.ofMillis(1);
+
     private final Map<String, SplitPlan> plans;
     private final int partitions;
     private final String storeName;
+    private final long retention;
     private ProcessorContext<String, byte[]> context;
-    private KeyValueStore<String, byte[]> events;
+    private WindowStore<String, byte[]> events;
+    /** The newest commit time put since this processor started: an event the retention behind it is dropped by the store. */
+    private long newest = Long.MIN_VALUE;
 
-    private KeyedWindowProcessor(Map<String, SplitPlan> plans, int partitions, String storeName) {
+    private KeyedWindowProcessor(Map<String, SplitPlan> plans, int partitions, String storeName, long retention) {
         this.plans = plans;
         this.partitions = partitions;
         this.storeName = storeName;
+        this.retention = retention;
     }
 
     /**
@@ -55,15 +75,22 @@ public final class KeyedWindowProcessor implements Processor<String, byte[], Str
     public static ProcessorSupplier<String, byte[], String, byte[]> supplier(Map<String, SplitPlan> plans, int partitions, String storeName) {
         // A plan matches with state of its own (the star's row, its last time and version): one set per processor.
         List<ContinuousQuery> queries = plans.values().stream().map(SplitPlan::query).toList();
-        StoreBuilder<KeyValueStore<String, byte[]>> store =
-            Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(storeName), Serdes.String(), Serdes.ByteArray());
+        Duration retention = retention(plans.values());
+        // The version is in the key, not left to retainDuplicates: two commits of a subject in one
+        // millisecond are two keys, a commit's event put again replaces itself, and a delete (put
+        // null, ignored by a store that retains duplicates) removes exactly one commit's event.
+        // The changelog is deleted by the append time, not by the records' commit times: a run
+        // over an old history would otherwise see the broker delete events the store still holds.
+        StoreBuilder<WindowStore<String, byte[]>> store =
+            Stores.windowStoreBuilder(Stores.persistentWindowStore(storeName, retention, EVENT_SIZE, false), Serdes.String(), Serdes.ByteArray())
+                .withLoggingEnabled(Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime"));
         return new ProcessorSupplier<>() {
             @Override
             public Processor<String, byte[], String, byte[]> get() {
                 Map<String, SplitPlan> own = new LinkedHashMap<>();
                 for ( ContinuousQuery q : queries )
                     own.put(q.name(), SplitPlan.of(q).orElseThrow());
-                return new KeyedWindowProcessor(own, partitions, storeName);
+                return new KeyedWindowProcessor(own, partitions, storeName, retention.toMillis());
             }
 
             @Override
@@ -71,6 +98,17 @@ public final class KeyedWindowProcessor implements Processor<String, byte[], Str
                 return Set.of(store);
             }
         };
+    }
+
+    /** The store's retention: the longest RANGE plus STEP of the split queries (what a marker may still read), and the margin. */
+    public static Duration retention(Iterable<SplitPlan> plans) {
+        Duration longest = Duration.ZERO;
+        for ( SplitPlan p : plans ) {
+            Duration needed = p.window().range().plus(p.window().step());
+            if ( needed.compareTo(longest) > 0 )
+                longest = needed;
+        }
+        return longest.plus(RETENTION_MARGIN);
     }
 
     @Override
@@ -81,58 +119,77 @@ public final class KeyedWindowProcessor implements Processor<String, byte[], Str
 
     @Override
     public void process(Record<String, byte[]> record) {
-        if ( !KeyedRecords.isMarker(record.value()) ) {
-            events.put(record.key() + "\u0000" + "%020d".formatted(KeyedRecords.eventVersion(record.value())), record.value());
-            return;
-        }
+        if ( KeyedRecords.isMarker(record.value()) )
+            step(record);
+        else
+            put(record);
+    }
+
+    private void put(Record<String, byte[]> record) {
+        long version = KeyedRecords.eventVersion(record.value());
+        long time = KeyedRecords.eventTime(record.value());
+        if ( newest != Long.MIN_VALUE && time <= newest - retention )
+            LOG.warn("Dataset '{}' version {}: an event of <{}> at {} is more than the keyed store's retention ({} ms) behind the newest "
+                     + "commit time of its partition ({}), and is dropped: the split query's windows miss it", dataset(record.key()), version,
+                     query(record.key()), time, retention, newest);
+        newest = Math.max(newest, time);
+        events.put(record.key() + "\u0000" + "%020d".formatted(version), record.value(), time);
+    }
+
+    private void step(Record<String, byte[]> record) {
         // Key: NUL dataset NUL query NUL (empty subject).
         String prefix = record.key();
-        String[] f = prefix.substring(1).split("\u0000", -1);
-        String dataset = f[0];
-        String query = f[1];
+        String dataset = dataset(prefix);
+        String query = query(prefix);
         SplitPlan plan = plans.get(query);
         if ( plan == null )
             return;
         KeyedRecords.Marker m = KeyedRecords.marker(record.value());
-        SplitPlan.Partial partial = plan.partial();
-        List<String> gone = new ArrayList<>();
-        int subjects = 0;
-        try (KeyValueIterator<String, byte[]> it = events.range(prefix, prefix + "\uffff")) {
-            String subjectKey = null;
-            List<SplitPlan.SubjectEvents> window = new ArrayList<>();
-            boolean mine = false;
+        // The fetch runs segment by segment (by time), each segment in key order: a subject's
+        // events come together only within a segment, so they are gathered per subject first.
+        Map<String, List<KeyedRecords.Event>> window = new LinkedHashMap<>();
+        Map<String, Boolean> mine = new LinkedHashMap<>();
+        List<KeyValue<String, Long>> gone = new ArrayList<>();
+        String last = prefix.substring(0, prefix.length() - 1) + "\u0001";
+        try (KeyValueIterator<Windowed<String>, byte[]> it = events.fetch(prefix, last, m.start(), m.end() - 1)) {
             while ( it.hasNext() ) {
-                KeyValue<String, byte[]> kv = it.next();
-                String key = kv.key.substring(0, kv.key.length() - 21);
-                if ( !key.equals(subjectKey) ) {
-                    subjects += add(partial, window);
-                    subjectKey = key;
-                    mine = KeyedRecords.partition(key, partitions) == m.partition();
-                }
-                if ( !mine )
+                KeyValue<Windowed<String>, byte[]> kv = it.next();
+                String key = kv.key.key();
+                String subjectKey = key.substring(0, key.length() - 21);
+                if ( !mine.computeIfAbsent(subjectKey, k -> KeyedRecords.partition(k, partitions) == m.partition()) )
                     continue;
-                KeyedRecords.Event e = KeyedRecords.event(KeyedRecords.node(key.substring(prefix.length())), kv.value);
-                if ( e.time() >= m.start() && e.time() < m.end() )
-                    window.add(KeyedRecords.subjectEvents(e));
+                KeyedRecords.Event e = KeyedRecords.event(KeyedRecords.node(subjectKey.substring(prefix.length())), kv.value);
+                window.computeIfAbsent(subjectKey, k -> new ArrayList<>()).add(e);
                 if ( e.time() < m.keepFrom() )
-                    gone.add(kv.key);
+                    gone.add(KeyValue.pair(key, e.time()));
             }
-            subjects += add(partial, window);
         }
-        gone.forEach(events::delete);
+        SplitPlan.Partial partial = plan.partial();
+        for ( List<KeyedRecords.Event> subject : window.values() ) {
+            subject.sort(Comparator.comparingLong(KeyedRecords.Event::version));
+            partial.subject(subject.get(0).triples().get(0).getSubject(), subject.stream().map(KeyedRecords::subjectEvents).toList());
+        }
+        // Deleted here, not left to the retention: the retention carries a margin for datasets
+        // that lag behind others of the partition, and would hold that much more of every window.
+        gone.forEach(kv -> events.put(kv.key, null, kv.value));
         LOG.debug("Dataset '{}' step {} of <{}>: partition {} matched {} subject(s), let go {} event(s)", dataset, m.step(), query, m.partition(),
-                  subjects, gone.size());
+                  window.size(), gone.size());
         context.forward(new Record<>(KeyedRecords.partKey(dataset, query),
                                      KeyedRecords.part(new KeyedRecords.Part(m.partition(), m.step(), m.header(), partial.toBytes())),
                                      record.timestamp()));
     }
 
-    /** Add the subject's events in the window, if any, to the partial; then forget them. */
-    private static int add(SplitPlan.Partial partial, List<SplitPlan.SubjectEvents> window) {
-        if ( window.isEmpty() )
-            return 0;
-        partial.subject(window.get(0).triples().get(0).getSubject(), List.copyOf(window));
-        window.clear();
-        return 1;
+    /** The fields of a keyed key {@code NUL dataset NUL query NUL subject}. */
+    private static String[] fields(String keyedKey) {
+        return keyedKey.substring(1).split("\u0000", 3);
     }
+
+    private static String dataset(String keyedKey) {
+        return fields(keyedKey)[0];
+    }
+
+    private static String query(String keyedKey) {
+        return fields(keyedKey)[1];
+    }
+
 }
