@@ -40,13 +40,16 @@ public final class KeyedWindowProcessor implements Processor<String, byte[], Str
     private static final Logger LOG = LoggerFactory.getLogger(KeyedWindowProcessor.class);
 
     /**
-     * How far the store's time (the newest commit time put into it, over all datasets of the
-     * partition) may run ahead of a dataset's window before its events are dropped: datasets
-     * share a keyed partition, and one may lag behind another (a backlog, a replay of the change
-     * topic's history). Deleting events at the markers keeps the store to what windows need, so
-     * the margin holds only events no marker deletes (a query removed or failed).
+     * The store's retention: longer than any history a change topic holds, so that the store
+     * drops no event by its time. Its time is the newest commit time put into it over all
+     * datasets of the partition, which reach it from tasks of different change-topic partitions;
+     * one of those may read a backlog of old commits (a new application over a topic's history, a
+     * sink catching up after an outage) while another is at the present, so a retention of any
+     * length could drop events a window still needs. Events leave at the markers instead (the
+     * window's events no later window holds are deleted), which keeps the store to what the open
+     * windows need.
      */
-    public static final Duration RETENTION_MARGIN = Duration.ofDays(7);
+    static final Duration RETENTION = Duration.ofDays(100 * 365);
 
     /** The events are points in time: a window of the store holds one commit's events of one subject. */
     private static final Duration EVENT_SIZE = Duration.ofMillis(1);
@@ -54,17 +57,13 @@ public final class KeyedWindowProcessor implements Processor<String, byte[], Str
     private final Map<String, SplitPlan> plans;
     private final int partitions;
     private final String storeName;
-    private final long retention;
     private ProcessorContext<String, byte[]> context;
     private WindowStore<String, byte[]> events;
-    /** The newest commit time put since this processor started: an event the retention behind it is dropped by the store. */
-    private long newest = Long.MIN_VALUE;
 
-    private KeyedWindowProcessor(Map<String, SplitPlan> plans, int partitions, String storeName, long retention) {
+    private KeyedWindowProcessor(Map<String, SplitPlan> plans, int partitions, String storeName) {
         this.plans = plans;
         this.partitions = partitions;
         this.storeName = storeName;
-        this.retention = retention;
     }
 
     /**
@@ -75,14 +74,13 @@ public final class KeyedWindowProcessor implements Processor<String, byte[], Str
     public static ProcessorSupplier<String, byte[], String, byte[]> supplier(Map<String, SplitPlan> plans, int partitions, String storeName) {
         // A plan matches with state of its own (the star's row, its last time and version): one set per processor.
         List<ContinuousQuery> queries = plans.values().stream().map(SplitPlan::query).toList();
-        Duration retention = retention(plans.values());
         // The version is in the key, not left to retainDuplicates: two commits of a subject in one
         // millisecond are two keys, a commit's event put again replaces itself, and a delete (put
         // null, ignored by a store that retains duplicates) removes exactly one commit's event.
         // The changelog is deleted by the append time, not by the records' commit times: a run
         // over an old history would otherwise see the broker delete events the store still holds.
         StoreBuilder<WindowStore<String, byte[]>> store =
-            Stores.windowStoreBuilder(Stores.persistentWindowStore(storeName, retention, EVENT_SIZE, false), Serdes.String(), Serdes.ByteArray())
+            Stores.windowStoreBuilder(Stores.persistentWindowStore(storeName, RETENTION, EVENT_SIZE, false), Serdes.String(), Serdes.ByteArray())
                 .withLoggingEnabled(Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime"));
         return new ProcessorSupplier<>() {
             @Override
@@ -90,7 +88,7 @@ public final class KeyedWindowProcessor implements Processor<String, byte[], Str
                 Map<String, SplitPlan> own = new LinkedHashMap<>();
                 for ( ContinuousQuery q : queries )
                     own.put(q.name(), SplitPlan.of(q).orElseThrow());
-                return new KeyedWindowProcessor(own, partitions, storeName, retention.toMillis());
+                return new KeyedWindowProcessor(own, partitions, storeName);
             }
 
             @Override
@@ -98,17 +96,6 @@ public final class KeyedWindowProcessor implements Processor<String, byte[], Str
                 return Set.of(store);
             }
         };
-    }
-
-    /** The store's retention: the longest RANGE plus STEP of the split queries (what a marker may still read), and the margin. */
-    public static Duration retention(Iterable<SplitPlan> plans) {
-        Duration longest = Duration.ZERO;
-        for ( SplitPlan p : plans ) {
-            Duration needed = p.window().range().plus(p.window().step());
-            if ( needed.compareTo(longest) > 0 )
-                longest = needed;
-        }
-        return longest.plus(RETENTION_MARGIN);
     }
 
     @Override
@@ -127,13 +114,7 @@ public final class KeyedWindowProcessor implements Processor<String, byte[], Str
 
     private void put(Record<String, byte[]> record) {
         long version = KeyedRecords.eventVersion(record.value());
-        long time = KeyedRecords.eventTime(record.value());
-        if ( newest != Long.MIN_VALUE && time <= newest - retention )
-            LOG.warn("Dataset '{}' version {}: an event of <{}> at {} is more than the keyed store's retention ({} ms) behind the newest "
-                     + "commit time of its partition ({}), and is dropped: the split query's windows miss it", dataset(record.key()), version,
-                     query(record.key()), time, retention, newest);
-        newest = Math.max(newest, time);
-        events.put(record.key() + "\u0000" + "%020d".formatted(version), record.value(), time);
+        events.put(record.key() + "\u0000" + "%020d".formatted(version), record.value(), KeyedRecords.eventTime(record.value()));
     }
 
     private void step(Record<String, byte[]> record) {
@@ -169,8 +150,7 @@ public final class KeyedWindowProcessor implements Processor<String, byte[], Str
             subject.sort(Comparator.comparingLong(KeyedRecords.Event::version));
             partial.subject(subject.get(0).triples().get(0).getSubject(), subject.stream().map(KeyedRecords::subjectEvents).toList());
         }
-        // Deleted here, not left to the retention: the retention carries a margin for datasets
-        // that lag behind others of the partition, and would hold that much more of every window.
+        // Deleted here: the retention drops nothing (see RETENTION).
         gone.forEach(kv -> events.put(kv.key, null, kv.value));
         LOG.debug("Dataset '{}' step {} of <{}>: partition {} matched {} subject(s), let go {} event(s)", dataset, m.step(), query, m.partition(),
                   window.size(), gone.size());
