@@ -41,7 +41,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The keyed stage's window store: each commit of a subject is an entry of its own, also two
  * commits in one millisecond; a dataset whose commit times lag far behind another's in the same
  * partition keeps its events (the store drops nothing by time), and the markers delete what
- * each dataset's windows have passed.
+ * each dataset's windows have passed, events between windows included.
  */
 class KeyedWindowStoreTest {
     private static final String QUERY = Scenario.PREFIXES + """
@@ -108,6 +108,26 @@ class KeyedWindowStoreTest {
             assertEquals(Scenario.inServer(busy.commits(), List.of(query)).get(query.name()), steps(steps, "busy"));
             // Each dataset's markers deleted what its windows passed: left, the event of each one's open window.
             assertEquals(List.of("busy", "lagging"), datasetsHeld(store));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = { 1, 3 })
+    void eventsBetweenWindowsLeaveTheStore(int keyPartitions) {
+        // Half-hour windows every hour: [10:30, 11:00), [11:30, 12:00), ...; 10:00-10:30 and 11:00-11:30 are in none.
+        ContinuousQuery query = ContinuousQuery.parse(QUERY.replace("[RANGE PT1H STEP PT1H]", "[RANGE PT30M STEP PT1H]"));
+        List<Commit> commits = List.of(new Commit(1, T0.plus(Duration.ofMinutes(10)), List.of(q("o1", "sensor", uri("s1")), q("o1", "value", number(1))), List.of()),
+                                       new Commit(2, T0.plus(Duration.ofMinutes(40)), List.of(q("o2", "sensor", uri("s1")), q("o2", "value", number(2))), List.of()),
+                                       new Commit(3, T0.plus(Duration.ofMinutes(70)), List.of(q("o3", "sensor", uri("s1")), q("o3", "value", number(3))), List.of()),
+                                       new Commit(4, T0.plus(Duration.ofMinutes(160)), List.of(q("o4", "sensor", uri("s1")), q("o4", "value", number(4))), List.of()));
+        ChangeTopic.Stream stream = ChangeTopic.publishAll(dir, "ds", MessageFormats.TEXT, 1 << 20, commits);
+        try (TopologyTestDriver driver = driver(query, keyPartitions)) {
+            TestInputTopic<String, byte[]> in = driver.createInputTopic("changes", new StringSerializer(), new ByteArraySerializer());
+            TestOutputTopic<String, byte[]> out = driver.createOutputTopic("steps", new StringDeserializer(), new ByteArrayDeserializer());
+            stream.messages(0, commits.size()).forEach(m -> in.pipeInput(TopologyDifferentialTest.record(m)));
+            assertEquals(Scenario.inServer(stream.commits(), List.of(query)).get(query.name()), steps(out.readRecordsToList(), "ds"));
+            // Left: o4, in the open window [12:30, 13:00); o1 and o3, between windows, went with the markers past them.
+            assertEquals(List.of("ds"), datasetsHeld(driver.getWindowStore(ContinuousQueryTopology.KEYED_STORE)));
         }
     }
 

@@ -128,11 +128,14 @@ public final class KeyedWindowProcessor implements Processor<String, byte[], Str
         KeyedRecords.Marker m = KeyedRecords.marker(record.value());
         // The fetch runs segment by segment (by time), each segment in key order: a subject's
         // events come together only within a segment, so they are gathered per subject first.
+        // It starts at time 0, not at the window's start: events between windows (a STEP longer
+        // than the RANGE) are in no window, and go with the first marker past them. The markers
+        // before deleted everything older, so the fetch reads little beyond the window.
         Map<String, List<KeyedRecords.Event>> window = new LinkedHashMap<>();
         Map<String, Boolean> mine = new LinkedHashMap<>();
         List<KeyValue<String, Long>> gone = new ArrayList<>();
         String last = prefix.substring(0, prefix.length() - 1) + "\u0001";
-        try (KeyValueIterator<Windowed<String>, byte[]> it = events.fetch(prefix, last, m.start(), m.end() - 1)) {
+        try (KeyValueIterator<Windowed<String>, byte[]> it = events.fetch(prefix, last, 0, m.end() - 1)) {
             while ( it.hasNext() ) {
                 KeyValue<Windowed<String>, byte[]> kv = it.next();
                 String key = kv.key.key();
@@ -140,7 +143,8 @@ public final class KeyedWindowProcessor implements Processor<String, byte[], Str
                 if ( !mine.computeIfAbsent(subjectKey, k -> KeyedRecords.partition(k, partitions) == m.partition()) )
                     continue;
                 KeyedRecords.Event e = KeyedRecords.event(KeyedRecords.node(subjectKey.substring(prefix.length())), kv.value);
-                window.computeIfAbsent(subjectKey, k -> new ArrayList<>()).add(e);
+                if ( e.time() >= m.start() )
+                    window.computeIfAbsent(subjectKey, k -> new ArrayList<>()).add(e);
                 if ( e.time() < m.keepFrom() )
                     gone.add(KeyValue.pair(key, e.time()));
             }
