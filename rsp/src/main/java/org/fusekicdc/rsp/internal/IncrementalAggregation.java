@@ -93,6 +93,11 @@ final class IncrementalAggregation implements StepEvaluator {
     private long lastEnd = Long.MIN_VALUE;
     /** The events before this time have entered: those of the last window and those taken in ahead of the next step. */
     private long enteredTo = Long.MIN_VALUE;
+    /**
+     * The start of the next window when it does not follow the last one (the first window, a
+     * tumbling window's next) and its content is being taken in ahead from empty; MIN otherwise.
+     */
+    private long freshStart = Long.MIN_VALUE;
 
     private IncrementalAggregation(StarPattern star, Op datasetPart, GroupedAnswer grouped, long paneMillis) {
         this.star = star;
@@ -202,17 +207,18 @@ final class IncrementalAggregation implements StepEvaluator {
     @Override
     public StepResult evaluate(List<WindowView> windows, DatasetGraph dataset, long now) {
         WindowView w = windows.get(0);
-        if ( !follows(w) ) {
+        if ( freshStart == w.start() ) {
+            // Its content has been taken in from empty, ahead: the rest only.
+            w.store().forEachRun(enteredTo, w.end(), this::enter);
+        } else if ( freshStart != Long.MIN_VALUE || !follows(w) ) {
             // First step, a window that does not overlap the last one, or one that does not start at a pane: start again from its content.
-            spanning.clear();
-            panes.clear();
-            byKey.clear();
-            changed.clear();
+            clear();
             w.store().forEachRun(w.start(), w.end(), this::enter);
         } else {
             leaveBefore(Math.floorDiv(w.start(), paneMillis));
             w.store().forEachRun(enteredTo, w.end(), this::enter);
         }
+        freshStart = Long.MIN_VALUE;
         if ( !panes.isEmpty() )
             panes.peekLast().sealed();
         lastStart = w.start();
@@ -222,6 +228,14 @@ final class IncrementalAggregation implements StepEvaluator {
         return answer(dataset);
     }
 
+    private void clear() {
+        spanning.clear();
+        panes.clear();
+        byKey.clear();
+        changed.clear();
+        lastEntered = null;
+    }
+
     /**
      * Events that will enter at the next step are taken in as they become final, a commit or a
      * few behind, while they are in the cache: their subjects are matched and their solutions
@@ -229,13 +243,20 @@ final class IncrementalAggregation implements StepEvaluator {
      * takes in only the rest, drops the leaving panes and answers. Nothing reads the aggregates
      * between steps, and entering before the leaving panes have left gives the same aggregates
      * (a subject of a leaving pane that gets a new event spans panes, and gives back its
-     * leaving triples' solutions when they leave).
+     * leaving triples' solutions when they leave). A next window that does not follow the last
+     * one (the first, or a tumbling window's next) is taken in from empty: the last window's
+     * step has been made, and nothing of it is kept.
      */
     @Override
     public void ahead(List<WindowView> windows, long before) {
         WindowView w = windows.get(0);
         long to = Math.min(before, w.end());
-        if ( !follows(w) || to <= enteredTo )
+        if ( freshStart != w.start() && !follows(w) ) {
+            clear();
+            freshStart = w.start();
+            enteredTo = w.start();
+        }
+        if ( to <= enteredTo )
             return;
         w.store().forEachRun(enteredTo, to, this::enter);
         enteredTo = to;
