@@ -30,6 +30,8 @@ import org.fusekicdc.rsp.RspVocab;
  * a subject's triples are matched by comparing ints.
  */
 final class StarPattern {
+    private static final FunctionEnvBase FUNCTION_ENV = new FunctionEnvBase();
+
     private final List<Var> vars;
     private final PredicateIds predicateIds;
     /** Per triple pattern, in order: its predicate's id, its object's slot (-1 for a constant) and the constant. */
@@ -198,8 +200,6 @@ final class StarPattern {
             b.add(vars.get(i), row[i]);
         return b.build();
     }
-
-    private static final FunctionEnvBase FUNCTION_ENV = new FunctionEnvBase();
 
     /** Whether a filter list holds for a solution (an error is false, as in SPARQL). */
     private static boolean holds(ExprList exprs, Binding b) {

@@ -175,5 +175,4 @@ public final class KeyedWindowProcessor implements Processor<String, byte[], Str
     private static String query(String keyedKey) {
         return fields(keyedKey)[1];
     }
-
 }
