@@ -116,6 +116,23 @@ class LiveIsolationTest {
         TestSupport.await(what, Duration.ofSeconds(20), condition);
     }
 
+    /**
+     * The gate's call count once it has not changed for five polls (100 ms): a call under way when
+     * the query was dropped still finishes, and the evaluation notices the abort at its next row.
+     * An evaluation that goes on calls the gate every 10 ms and never settles.
+     */
+    private static long settledGateCalls() throws InterruptedException {
+        long[] last = { -1 };
+        int[] unchanged = { 0 };
+        await(() -> {
+            long now = gateCalls.get();
+            unchanged[0] = now == last[0] ? unchanged[0] + 1 : 0;
+            last[0] = now;
+            return unchanged[0] >= 5;
+        }, "the gate called no more");
+        return last[0];
+    }
+
     private void assertCounts(int total, String client) {
         assertEquals(total, engine.subscriptionCount(), "open subscriptions");
         assertEquals(total, engine.subscriptions().size(), "subscriptions listed");
@@ -246,7 +263,7 @@ class LiveIsolationTest {
         f.cancel(false);
         assertEquals(0, engine.placesHeld("c"), "given back at once");
         await(() -> engine.queryCount() == 0, "the query dropped");
-        long calls = gateCalls.get();
+        long calls = settledGateCalls();
         Thread.sleep(300);
         assertEquals(calls, gateCalls.get(), "the evaluation was aborted");
         shut = false;
